@@ -1,0 +1,120 @@
+//! Errors of the use cases, each with a stable machine code. The core knows nothing of HTTP:
+//! an [`ErrorKind`] says what sort of failure it is and the edge picks a status for it.
+
+use crate::ports::{StoreError, UniqueKey};
+use crate::types::{InvalidValue, Points};
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What sort of failure an error is, for the edge to translate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The request itself is malformed or out of range.
+    Invalid,
+    /// The thing named does not exist for this merchant (or this member).
+    NotFound,
+    /// It clashes with something that exists (a phone, a code, a running request).
+    Conflict,
+    /// Well formed but refused by a business rule (not enough points, refund too large).
+    Rejected,
+    /// Wrong or missing credentials.
+    Unauthenticated,
+    /// The database stayed busy through every retry.
+    Unavailable,
+    /// A defect or an outage; details are logged, not shown.
+    Internal,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Invalid(#[from] InvalidValue),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("not enough points: {requested} requested, {available} available")]
+    InsufficientPoints { requested: Points, available: Points },
+    #[error("{0} is already taken")]
+    Taken(UniqueKey),
+    #[error("this source already moved points")]
+    AlreadyApplied,
+    #[error("the refund exceeds what is left to refund ({refundable})")]
+    RefundExceedsPaid { refundable: String },
+    #[error("the idempotency key was used with a different request")]
+    IdempotencyKeyReused,
+    #[error("a request with this idempotency key is still being processed")]
+    IdempotencyInFlight,
+    #[error("wrong merchant code, username or password")]
+    InvalidCredentials,
+    #[error("the account is disabled")]
+    AccountDisabled,
+    #[error("the database is busy; try again")]
+    Busy(#[source] StoreError),
+    #[error("the ledger does not add up: {0}")]
+    LedgerDrift(String),
+    #[error("storage failed")]
+    Store(#[source] StoreError),
+}
+
+impl Error {
+    /// The stable code clients switch on.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Invalid(_) => "validation_failed",
+            Self::NotFound(what) => match *what {
+                "member" => "member_not_found",
+                "store" => "store_not_found",
+                "order" => "order_not_found",
+                "merchant" => "merchant_not_found",
+                _ => "not_found",
+            },
+            Self::InsufficientPoints { .. } => "insufficient_points",
+            Self::Taken(key) => key.code(),
+            Self::AlreadyApplied => "already_applied",
+            Self::RefundExceedsPaid { .. } => "refund_exceeds_paid",
+            Self::IdempotencyKeyReused => "idempotency_key_reused",
+            Self::IdempotencyInFlight => "idempotency_in_flight",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::AccountDisabled => "account_disabled",
+            Self::Busy(_) => "busy",
+            Self::LedgerDrift(_) | Self::Store(_) => "internal",
+        }
+    }
+
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Invalid(_) | Self::IdempotencyKeyReused => ErrorKind::Invalid,
+            Self::NotFound(_) => ErrorKind::NotFound,
+            Self::Taken(_) | Self::AlreadyApplied | Self::IdempotencyInFlight => ErrorKind::Conflict,
+            Self::InsufficientPoints { .. } | Self::RefundExceedsPaid { .. } => ErrorKind::Rejected,
+            Self::InvalidCredentials | Self::AccountDisabled => ErrorKind::Unauthenticated,
+            Self::Busy(_) => ErrorKind::Unavailable,
+            Self::LedgerDrift(_) | Self::Store(_) => ErrorKind::Internal,
+        }
+    }
+
+    /// Whether running the whole use case again may succeed.
+    #[must_use]
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::Store(StoreError::Contention(_)))
+    }
+
+    /// The field an [`Error::Invalid`] is about.
+    #[must_use]
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::Invalid(v) => Some(v.field),
+            _ => None,
+        }
+    }
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unique(key) => Self::Taken(key),
+            other => Self::Store(other),
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! What happened, for notifications and (later) the outbox.
+
+use crate::types::{MemberId, MerchantId, Points};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum DomainEvent {
+    MemberRegistered { merchant_id: MerchantId, member_id: MemberId },
+    PointsEarned { merchant_id: MerchantId, member_id: MemberId, points: Points, balance_after: Points },
+    PointsSpent { merchant_id: MerchantId, member_id: MemberId, points: Points, balance_after: Points },
+    PointsAdjusted { merchant_id: MerchantId, member_id: MemberId, delta: Points, balance_after: Points },
+    PointsReversed { merchant_id: MerchantId, member_id: MemberId, points: Points, balance_after: Points },
+    PointsExpired { merchant_id: MerchantId, member_id: MemberId, points: Points, balance_after: Points },
+}
+
+impl DomainEvent {
+    #[must_use]
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Self::MemberRegistered { .. } => "member_registered",
+            Self::PointsEarned { .. } => "points_earned",
+            Self::PointsSpent { .. } => "points_spent",
+            Self::PointsAdjusted { .. } => "points_adjusted",
+            Self::PointsReversed { .. } => "points_reversed",
+            Self::PointsExpired { .. } => "points_expired",
+        }
+    }
+}

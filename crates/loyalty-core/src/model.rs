@@ -1,0 +1,248 @@
+//! The records the engine keeps. Each carries its merchant id.
+
+use crate::earning::EarningPolicy;
+use crate::types::{
+    EntryId, LotId, MemberId, MerchantId, MerchantTimeZone, Money, OrderId, Phone, Points,
+    RefundId, StaffId, StoreId,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A tenant: a chain merchant with its stores, members and rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Merchant {
+    pub id: MerchantId,
+    /// The merchant number (商户号) staff type when they sign in; unique on the platform.
+    pub code: String,
+    pub name: String,
+    pub time_zone: MerchantTimeZone,
+    pub earning: EarningPolicy,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Store {
+    pub id: StoreId,
+    pub merchant_id: MerchantId,
+    pub name: String,
+    /// Exactly one store of a merchant is the default (where online orders land).
+    pub is_default: bool,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What staff may do; checked by the HTTP layer's extractors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffRole {
+    Owner,
+    Admin,
+    StoreManager,
+    Cashier,
+}
+
+impl StaffRole {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Owner => "owner",
+            Self::Admin => "admin",
+            Self::StoreManager => "store_manager",
+            Self::Cashier => "cashier",
+        }
+    }
+
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Owner, Self::Admin, Self::StoreManager, Self::Cashier]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+
+    /// HQ roles manage settings, stores and manual adjustments.
+    #[must_use]
+    pub const fn is_headquarters(self) -> bool {
+        matches!(self, Self::Owner | Self::Admin)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staff {
+    pub id: StaffId,
+    pub merchant_id: MerchantId,
+    pub username: String,
+    pub display_name: String,
+    pub role: StaffRole,
+    /// An argon2id PHC string; never the password.
+    pub password_hash: String,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub id: MemberId,
+    pub merchant_id: MerchantId,
+    pub phone: Phone,
+    pub name: Option<String>,
+    pub birthday: Option<NaiveDate>,
+    pub registered_store_id: Option<StoreId>,
+    pub invite_code: String,
+    pub points_balance: Points,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Why a ledger entry exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    Earn,
+    Spend,
+    Expire,
+    Adjust,
+    Reverse,
+}
+
+impl EntryKind {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Earn => "earn",
+            Self::Spend => "spend",
+            Self::Expire => "expire",
+            Self::Adjust => "adjust",
+            Self::Reverse => "reverse",
+        }
+    }
+
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Earn, Self::Spend, Self::Expire, Self::Adjust, Self::Reverse]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+/// The business event behind an entry. `(merchant, kind, source_type, source_id)` is unique:
+/// a replayed event cannot move points twice even without an idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Source {
+    pub source_type: String,
+    pub source_id: String,
+}
+
+impl Source {
+    #[must_use]
+    pub fn new(source_type: &str, source_id: impl ToString) -> Self {
+        Self { source_type: source_type.to_owned(), source_id: source_id.to_string() }
+    }
+}
+
+/// An immutable line of a member's points history (积分明细).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerEntry {
+    pub id: EntryId,
+    pub merchant_id: MerchantId,
+    pub member_id: MemberId,
+    /// 1, 2, 3 … per member, in the order the entries were applied.
+    pub seq: i64,
+    pub kind: EntryKind,
+    /// Signed change of the balance.
+    pub delta: Points,
+    pub balance_after: Points,
+    /// A stable machine code for why (`order_earn`, `manual`, `lot_expired` …).
+    pub reason_code: String,
+    /// What the member reads (`消费得积分`).
+    pub title: String,
+    pub store_id: Option<StoreId>,
+    pub source: Source,
+    pub operator_id: Option<StaffId>,
+    /// Points that should have been taken back but were not there (claw-back to zero).
+    pub shortfall: Points,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A lot of earned points: its remaining amount is what spending and expiry consume.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lot {
+    pub id: LotId,
+    pub merchant_id: MerchantId,
+    pub member_id: MemberId,
+    /// The earn or adjust entry that created it.
+    pub entry_id: EntryId,
+    pub amount: Points,
+    pub remaining: Points,
+    pub earned_at: DateTime<Utc>,
+    /// `None`: never expires.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    Paid,
+    PartiallyRefunded,
+    Refunded,
+}
+
+impl OrderStatus {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Paid => "paid",
+            Self::PartiallyRefunded => "partially_refunded",
+            Self::Refunded => "refunded",
+        }
+    }
+
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Paid, Self::PartiallyRefunded, Self::Refunded]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+
+    /// The status after `refunded` of `paid` has been given back.
+    #[must_use]
+    pub fn after_refund(paid: Money, refunded: Money) -> Self {
+        if refunded >= paid {
+            Self::Refunded
+        } else if refunded == Money::ZERO {
+            Self::Paid
+        } else {
+            Self::PartiallyRefunded
+        }
+    }
+}
+
+/// A committed sale with the points it earned (the minimal order of the foundation; checkout
+/// with coupons and points as cash extends it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    pub id: OrderId,
+    pub merchant_id: MerchantId,
+    pub store_id: StoreId,
+    pub member_id: MemberId,
+    /// The till's own order number, unique per merchant when given.
+    pub order_no: Option<String>,
+    pub amount_paid: Money,
+    pub amount_refunded: Money,
+    pub points_earned: Points,
+    pub points_reversed: Points,
+    pub status: OrderStatus,
+    pub operator_id: Option<StaffId>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refund {
+    pub id: RefundId,
+    pub merchant_id: MerchantId,
+    pub order_id: OrderId,
+    pub amount: Money,
+    pub points_reversed: Points,
+    /// Earned points that had already been spent and could not be taken back.
+    pub points_shortfall: Points,
+    pub operator_id: Option<StaffId>,
+    pub created_at: DateTime<Utc>,
+}

@@ -1,0 +1,149 @@
+//! The ports: what the core needs from the outside world, named by role. Adapters implement
+//! them (`loyalty-seaorm` for storage); the `mocks` feature generates mockall mocks.
+
+mod idempotency;
+mod repositories;
+
+pub use idempotency::{IdempotencyKey, IdempotencyRecord, IdempotencyRepository, StoredResponse};
+pub use repositories::{
+    AccountDrift, BalanceChange, LedgerPage, MemberRepository, MerchantRepository, OrderRepository,
+    PointsRepository, StaffRepository, StoreRepository, Withdrawal,
+};
+
+#[cfg(any(test, feature = "mocks"))]
+pub use idempotency::MockIdempotencyRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use repositories::{
+    MockMemberRepository, MockMerchantRepository, MockOrderRepository, MockPointsRepository,
+    MockStaffRepository, MockStoreRepository,
+};
+
+use crate::events::DomainEvent;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// A business key that must be unique; adapters name the one a write collided with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UniqueKey {
+    MerchantCode,
+    StoreName,
+    StaffUsername,
+    MemberPhone,
+    MemberInviteCode,
+    OrderNo,
+    LedgerSource,
+    IdempotencyKey,
+    Other,
+}
+
+impl UniqueKey {
+    #[must_use]
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::MerchantCode => "merchant_code_taken",
+            Self::StoreName => "store_name_taken",
+            Self::StaffUsername => "username_taken",
+            Self::MemberPhone => "member_exists",
+            Self::MemberInviteCode => "invite_code_taken",
+            Self::OrderNo => "order_no_taken",
+            Self::LedgerSource => "already_applied",
+            Self::IdempotencyKey => "idempotency_in_flight",
+            Self::Other => "conflict",
+        }
+    }
+}
+
+impl std::fmt::Display for UniqueKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// How storage failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Busy, a serialization failure, a deadlock, or a conditional write that found the row
+    /// changed under it: running the whole use case again may succeed.
+    #[error("contention: {0}")]
+    Contention(String),
+    /// A unique business key is taken.
+    #[error("unique key {0} is taken")]
+    Unique(UniqueKey),
+    /// Anything else: a broken connection, a bug, a corrupt row.
+    #[error("storage backend failed")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Whether a transaction will write. SQLite begins write transactions IMMEDIATE so two
+/// writers queue instead of failing; reads do not take the write lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxMode {
+    Read,
+    Write,
+}
+
+/// One transaction: every repository it hands out runs on it.
+///
+/// Dropping it without [`Transaction::commit`] rolls everything back.
+///
+/// Lock order: a use case that changes a member's points touches the member row first
+/// (through [`PointsRepository::lock_account`], `deposit` or `withdraw`) and only then the
+/// member's lots; so two transactions on one account queue on the member row.
+#[async_trait]
+pub trait Transaction: Send {
+    fn merchants(&mut self) -> &mut dyn MerchantRepository;
+    fn stores(&mut self) -> &mut dyn StoreRepository;
+    fn staff(&mut self) -> &mut dyn StaffRepository;
+    fn members(&mut self) -> &mut dyn MemberRepository;
+    fn points(&mut self) -> &mut dyn PointsRepository;
+    fn orders(&mut self) -> &mut dyn OrderRepository;
+    fn idempotency(&mut self) -> &mut dyn IdempotencyRepository;
+
+    /// Makes every change of this transaction durable at once.
+    ///
+    /// # Errors
+    /// [`StoreError::Contention`] when the database refused the commit for a conflict (the
+    /// use case may run again); [`StoreError::Backend`] otherwise. Nothing is kept then.
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// Begins transactions.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait UnitOfWork: Send + Sync {
+    /// # Errors
+    /// [`StoreError::Contention`] when the database stayed locked past its busy timeout;
+    /// [`StoreError::Backend`] when no connection could be had.
+    async fn begin(&self, mode: TxMode) -> Result<Box<dyn Transaction>, StoreError>;
+}
+
+/// The time, as the use cases see it.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// Tells members and merchants what happened.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    /// Called after the change that caused `event` has committed.
+    ///
+    /// # Errors
+    /// A failed delivery. The change stands: callers log the failure and go on.
+    async fn notify(&self, event: &DomainEvent) -> Result<(), NotifyError>;
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("notification failed: {0}")]
+pub struct NotifyError(pub String);

@@ -1,0 +1,210 @@
+use super::StoreError;
+use crate::account::{LotTake, OpenLot};
+use crate::model::{EntryKind, LedgerEntry, Lot, Member, Merchant, Order, Refund, Source, Staff, Store};
+use crate::types::{EntryId, MemberId, MerchantId, Money, OrderId, Phone, Points, StoreId};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait MerchantRepository: Send {
+    /// # Errors
+    /// MUST return [`StoreError::Unique`]`(MerchantCode)` when the code is taken.
+    async fn insert_merchant(&mut self, merchant: &Merchant) -> Result<(), StoreError>;
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn merchant(&mut self, id: MerchantId) -> Result<Option<Merchant>, StoreError>;
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn merchant_by_code(&mut self, code: &str) -> Result<Option<Merchant>, StoreError>;
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn count_merchants(&mut self) -> Result<u64, StoreError>;
+}
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait StoreRepository: Send {
+    /// # Errors
+    /// MUST return [`StoreError::Unique`]`(StoreName)` when the merchant has a store of that
+    /// name.
+    async fn insert_store(&mut self, store: &Store) -> Result<(), StoreError>;
+    /// # Errors
+    /// [`StoreError::Unique`]`(StoreName)` as for insert.
+    async fn update_store(&mut self, store: &Store) -> Result<(), StoreError>;
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn store(&mut self, merchant: MerchantId, id: StoreId) -> Result<Option<Store>, StoreError>;
+    /// The merchant's stores, default first, then by creation.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn stores(&mut self, merchant: MerchantId) -> Result<Vec<Store>, StoreError>;
+}
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait StaffRepository: Send {
+    /// # Errors
+    /// MUST return [`StoreError::Unique`]`(StaffUsername)` when the merchant has that
+    /// username.
+    async fn insert_staff(&mut self, staff: &Staff) -> Result<(), StoreError>;
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn staff_by_username(&mut self, merchant: MerchantId, username: &str) -> Result<Option<Staff>, StoreError>;
+}
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait MemberRepository: Send {
+    /// # Errors
+    /// MUST return [`StoreError::Unique`]`(MemberPhone)` when the merchant has a member
+    /// with that phone, `(MemberInviteCode)` when the invite code is taken.
+    async fn insert_member(&mut self, member: &Member) -> Result<(), StoreError>;
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn member(&mut self, merchant: MerchantId, id: MemberId) -> Result<Option<Member>, StoreError>;
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn member_by_phone(&mut self, merchant: MerchantId, phone: &Phone) -> Result<Option<Member>, StoreError>;
+}
+
+/// A balance after a conditional change, with the ledger sequence number it took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BalanceChange {
+    pub balance_after: Points,
+    pub seq: i64,
+}
+
+/// The outcome of a conditional withdrawal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Withdrawal {
+    Done(BalanceChange),
+    Insufficient { available: Points },
+    MemberNotFound,
+}
+
+/// A page of a member's ledger, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerPage {
+    pub entries: Vec<LedgerEntry>,
+    /// Pass back to get the next (older) page.
+    pub next_before_seq: Option<i64>,
+}
+
+/// An account whose balance, ledger sum and open lots disagree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountDrift {
+    pub merchant_id: MerchantId,
+    pub member_id: MemberId,
+    pub balance: Points,
+    pub ledger_sum: Points,
+    pub lots_sum: Points,
+    pub last_balance_after: Option<Points>,
+}
+
+/// The points account: balance on the member row, immutable ledger entries, lots.
+///
+/// Balances and lot remainders change only through the conditional methods here; there is
+/// no way to write a balance that was read.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait PointsRepository: Send {
+    /// Locks the member's account until the transaction ends and returns its balance;
+    /// `None` when the merchant has no such member.
+    ///
+    /// # Errors
+    /// [`StoreError::Contention`] when the lock could not be had.
+    async fn lock_account(&mut self, merchant: MerchantId, member: MemberId) -> Result<Option<Points>, StoreError>;
+
+    /// Adds `amount` (> 0) to the balance and takes the next ledger sequence number; `None`
+    /// when the merchant has no such member.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure (an overflow included).
+    async fn deposit(&mut self, merchant: MerchantId, member: MemberId, amount: Points) -> Result<Option<BalanceChange>, StoreError>;
+
+    /// Takes `amount` (> 0) from the balance only if the balance holds it.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure. A short balance is [`Withdrawal::Insufficient`],
+    /// not an error.
+    async fn withdraw(&mut self, merchant: MerchantId, member: MemberId, amount: Points) -> Result<Withdrawal, StoreError>;
+
+    /// The member's lots with points left, in no particular order.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn open_lots(&mut self, merchant: MerchantId, member: MemberId) -> Result<Vec<OpenLot>, StoreError>;
+
+    /// Takes each amount from its lot, only where the lot still holds it.
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::Contention`] when a lot holds less than planned (it changed
+    /// since it was read), so the use case runs again.
+    async fn take_from_lots(&mut self, merchant: MerchantId, takes: &[LotTake]) -> Result<(), StoreError>;
+
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn insert_lot(&mut self, lot: &Lot) -> Result<(), StoreError>;
+
+    /// The lot an earn or adjust entry created.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn lot_by_entry(&mut self, merchant: MerchantId, entry: EntryId) -> Result<Option<Lot>, StoreError>;
+
+    /// # Errors
+    /// MUST return [`StoreError::Unique`]`(LedgerSource)` when an entry of this kind for this
+    /// source exists.
+    async fn append_entry(&mut self, entry: &LedgerEntry) -> Result<(), StoreError>;
+
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn entry_by_source(&mut self, merchant: MerchantId, kind: EntryKind, source: &Source) -> Result<Option<LedgerEntry>, StoreError>;
+
+    /// Entries with a sequence number below `before_seq` (all when `None`), newest first.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn ledger_page(&mut self, merchant: MerchantId, member: MemberId, before_seq: Option<i64>, limit: u64) -> Result<LedgerPage, StoreError>;
+
+    /// Members with lots due to expire at `now`, at most `limit` of them.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn members_with_due_lots(&mut self, now: DateTime<Utc>, limit: u64) -> Result<Vec<(MerchantId, MemberId)>, StoreError>;
+
+    /// Every account whose balance differs from its ledger sum or its open lots, or whose
+    /// newest entry's balance does not match the balance.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn drifts(&mut self) -> Result<Vec<AccountDrift>, StoreError>;
+}
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait OrderRepository: Send {
+    /// # Errors
+    /// MUST return [`StoreError::Unique`]`(OrderNo)` when the merchant has an order with
+    /// that number.
+    async fn insert_order(&mut self, order: &Order) -> Result<(), StoreError>;
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn order(&mut self, merchant: MerchantId, id: OrderId) -> Result<Option<Order>, StoreError>;
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn order_by_no(&mut self, merchant: MerchantId, order_no: &str) -> Result<Option<Order>, StoreError>;
+
+    /// Adds a refund to the order's refunded totals only if the refunded amount stays within
+    /// what was paid; returns the order as it is after, or `None` when it would exceed.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn add_refund_totals(&mut self, merchant: MerchantId, order: OrderId, amount: Money, points: Points) -> Result<Option<Order>, StoreError>;
+
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn insert_refund(&mut self, refund: &Refund) -> Result<(), StoreError>;
+}

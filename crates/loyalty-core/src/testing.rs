@@ -1,0 +1,71 @@
+//! Test support for the core and for crates that embed it: a transaction made of mockall
+//! mocks, one per repository, that records whether it was committed.
+
+use crate::ports::{
+    IdempotencyRepository, MemberRepository, MerchantRepository, MockIdempotencyRepository,
+    MockMemberRepository, MockMerchantRepository, MockOrderRepository, MockPointsRepository,
+    MockStaffRepository, MockStoreRepository, OrderRepository, PointsRepository,
+    StaffRepository, StoreError, StoreRepository, Transaction,
+};
+use async_trait::async_trait;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// A [`Transaction`] whose repositories are mocks. Set expectations on the fields, hand it
+/// out from a `MockUnitOfWork`, then ask [`CommitFlag::is_set`] whether it was committed.
+#[derive(Default)]
+pub struct MockTransaction {
+    pub merchants: MockMerchantRepository,
+    pub stores: MockStoreRepository,
+    pub staff: MockStaffRepository,
+    pub members: MockMemberRepository,
+    pub points: MockPointsRepository,
+    pub orders: MockOrderRepository,
+    pub idempotency: MockIdempotencyRepository,
+    pub committed: CommitFlag,
+    /// What `commit` answers; `None` commits.
+    pub commit_error: Option<fn() -> StoreError>,
+}
+
+/// Shared with the test so it can look after the transaction is gone.
+#[derive(Debug, Clone, Default)]
+pub struct CommitFlag(Arc<AtomicBool>);
+
+impl CommitFlag {
+    #[must_use]
+    pub fn is_set(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+#[async_trait]
+impl Transaction for MockTransaction {
+    fn merchants(&mut self) -> &mut dyn MerchantRepository {
+        &mut self.merchants
+    }
+    fn stores(&mut self) -> &mut dyn StoreRepository {
+        &mut self.stores
+    }
+    fn staff(&mut self) -> &mut dyn StaffRepository {
+        &mut self.staff
+    }
+    fn members(&mut self) -> &mut dyn MemberRepository {
+        &mut self.members
+    }
+    fn points(&mut self) -> &mut dyn PointsRepository {
+        &mut self.points
+    }
+    fn orders(&mut self) -> &mut dyn OrderRepository {
+        &mut self.orders
+    }
+    fn idempotency(&mut self) -> &mut dyn IdempotencyRepository {
+        &mut self.idempotency
+    }
+    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        if let Some(error) = self.commit_error {
+            return Err(error());
+        }
+        self.committed.0.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+}

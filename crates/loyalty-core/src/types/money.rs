@@ -1,0 +1,133 @@
+use super::InvalidValue;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// An amount of money in yuan with exactly two decimal places (fen), never negative.
+///
+/// It parses from and serialises to a decimal string (`"12.50"`); more than two decimal
+/// places or a negative amount are refused rather than rounded. Storage uses whole fen
+/// ([`Money::fen`]) because SQLite keeps decimals as floats.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Money(Decimal);
+
+impl Money {
+    pub const ZERO: Self = Self(Decimal::ZERO);
+
+    /// # Errors
+    /// Refuses a negative amount or one with more than two decimal places.
+    pub fn new(amount: Decimal) -> Result<Self, InvalidValue> {
+        if amount.is_sign_negative() && !amount.is_zero() {
+            return Err(InvalidValue::new("amount", "must not be negative"));
+        }
+        if amount.normalize().scale() > 2 {
+            return Err(InvalidValue::new("amount", "has more than two decimal places"));
+        }
+        let mut value = amount;
+        value.rescale(2);
+        Ok(Self(value))
+    }
+
+    /// # Errors
+    /// Refuses a negative number of fen.
+    pub fn from_fen(fen: i64) -> Result<Self, InvalidValue> {
+        if fen < 0 {
+            return Err(InvalidValue::new("amount", "must not be negative"));
+        }
+        Ok(Self(Decimal::new(fen, 2)))
+    }
+
+    /// The amount in fen (1/100 yuan).
+    ///
+    /// # Panics
+    /// Never for amounts built by this type: they have two places and fit in `i64` fen.
+    #[must_use]
+    pub fn fen(self) -> i64 {
+        let mut fen = self.0;
+        fen.rescale(2);
+        i64::try_from(fen.mantissa()).unwrap_or(i64::MAX)
+    }
+
+    #[must_use]
+    pub const fn amount(self) -> Decimal {
+        self.0
+    }
+}
+
+impl FromStr for Money {
+    type Err = InvalidValue;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let amount = Decimal::from_str_exact(s.trim())
+            .map_err(|_| InvalidValue::new("amount", "is not a decimal amount such as \"12.50\""))?;
+        if amount > Decimal::from(10_000_000_000_i64) {
+            return Err(InvalidValue::new("amount", "is too large"));
+        }
+        Self::new(amount)
+    }
+}
+
+impl TryFrom<String> for Money {
+    type Error = InvalidValue;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+
+impl From<Money> for String {
+    fn from(value: Money) -> Self {
+        value.to_string()
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:.2}", self.0)
+    }
+}
+
+impl fmt::Debug for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "¥{:.2}", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_two_decimal_places_and_prints_them_back() {
+        let m: Money = "12.5".parse().expect("valid");
+        assert_eq!(m.to_string(), "12.50");
+        assert_eq!(m.fen(), 1250);
+        assert_eq!(Money::from_fen(7).expect("valid").to_string(), "0.07");
+    }
+
+    #[test]
+    fn refuses_negative_amounts_extra_places_and_garbage() {
+        assert!("-1.00".parse::<Money>().is_err());
+        assert!("1.001".parse::<Money>().is_err());
+        assert!("1e3".parse::<Money>().is_err());
+        assert!("abc".parse::<Money>().is_err());
+        assert!("99999999999".parse::<Money>().is_err());
+        assert!(Money::from_fen(-1).is_err());
+    }
+
+    #[test]
+    fn trailing_zeros_beyond_two_places_are_accepted() {
+        assert_eq!("3.1000".parse::<Money>().expect("valid").fen(), 310);
+    }
+
+    #[test]
+    fn deserialises_through_its_checks() {
+        assert!(serde_json_like("\"-3.00\"").is_err());
+    }
+
+    fn serde_json_like(s: &str) -> Result<Money, InvalidValue> {
+        Money::try_from(s.trim_matches('"').to_owned())
+    }
+}

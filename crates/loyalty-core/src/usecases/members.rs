@@ -1,0 +1,98 @@
+use super::Loyalty;
+use crate::events::DomainEvent;
+use crate::model::Member;
+use crate::ports::{Clock, Notifier, StoreError, TxMode, UniqueKey, UnitOfWork};
+use crate::types::{InvalidValue, MemberId, MerchantId, Phone, Points, StoreId};
+use crate::{Error, Result};
+use chrono::NaiveDate;
+
+/// Registration at the till (or, later, from the mini-program) by phone.
+#[derive(Debug, Clone)]
+pub struct RegisterMember {
+    pub merchant_id: MerchantId,
+    pub phone: Phone,
+    pub name: Option<String>,
+    pub birthday: Option<NaiveDate>,
+    /// Where the member registered; the default store when `None`.
+    pub store_id: Option<StoreId>,
+}
+
+const INVITE_ALPHABET: &[u8; 32] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+
+/// An 8-character invite code from the random bits of a member id (no 0/O, 1/I).
+#[must_use]
+pub fn invite_code_for(id: MemberId) -> String {
+    let bits = id.as_uuid().as_u128();
+    (0..8).map(|i| char::from(INVITE_ALPHABET[((bits >> (i * 5)) & 31) as usize])).collect()
+}
+
+impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
+    /// Registers a member; the phone is unique per merchant.
+    ///
+    /// # Errors
+    /// `validation_failed`, `store_not_found`, `member_exists`.
+    pub async fn register_member(&self, cmd: RegisterMember) -> Result<Member> {
+        let name = match cmd.name.as_deref().map(str::trim) {
+            Some("") | None => None,
+            Some(n) if n.chars().count() > 50 => return Err(InvalidValue::new("name", "is longer than 50 characters").into()),
+            Some(n) => Some(n.to_owned()),
+        };
+        let now = self.clock.now();
+        if cmd.birthday.is_some_and(|b| b > now.date_naive() || b.year_ce().1 < 1900) {
+            return Err(InvalidValue::new("birthday", "is not a plausible date of birth").into());
+        }
+        // An invite code can collide; a new id gives a new code.
+        for _ in 0..5 {
+            let id = MemberId::new();
+            let mut tx = self.uow.begin(TxMode::Write).await?;
+            let store = Self::resolve_store(&mut *tx, cmd.merchant_id, cmd.store_id).await?;
+            let member = Member {
+                id,
+                merchant_id: cmd.merchant_id,
+                phone: cmd.phone.clone(),
+                name: name.clone(),
+                birthday: cmd.birthday,
+                registered_store_id: Some(store.id),
+                invite_code: invite_code_for(id),
+                points_balance: Points::ZERO,
+                created_at: now,
+            };
+            match tx.members().insert_member(&member).await {
+                Err(StoreError::Unique(UniqueKey::MemberInviteCode)) => continue,
+                other => other?,
+            }
+            tx.commit().await?;
+            self.publish(&[DomainEvent::MemberRegistered { merchant_id: member.merchant_id, member_id: member.id }]).await;
+            return Ok(member);
+        }
+        Err(Error::Taken(UniqueKey::MemberInviteCode))
+    }
+
+    /// # Errors
+    /// `member_not_found`.
+    pub async fn member(&self, merchant_id: MerchantId, id: MemberId) -> Result<Member> {
+        let mut tx = self.uow.begin(TxMode::Read).await?;
+        tx.members().member(merchant_id, id).await?.ok_or(Error::NotFound("member"))
+    }
+
+    /// # Errors
+    /// `member_not_found`.
+    pub async fn member_by_phone(&self, merchant_id: MerchantId, phone: &Phone) -> Result<Member> {
+        let mut tx = self.uow.begin(TxMode::Read).await?;
+        tx.members().member_by_phone(merchant_id, phone).await?.ok_or(Error::NotFound("member"))
+    }
+}
+
+use chrono::Datelike as _;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invite_codes_are_eight_unambiguous_characters() {
+        let code = invite_code_for(MemberId::new());
+        assert_eq!(code.len(), 8);
+        assert!(code.bytes().all(|b| INVITE_ALPHABET.contains(&b)), "{code}");
+    }
+}

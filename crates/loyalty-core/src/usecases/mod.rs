@@ -1,0 +1,85 @@
+//! Use cases: each loads through a unit of work, decides with the pure rules, writes, commits
+//! once, then tells the notifier. A use case that meets contention (busy, deadlock, a lot
+//! changed under it) runs again from the start, a bounded number of times.
+
+mod idempotency;
+mod members;
+mod merchants;
+mod orders;
+mod points;
+mod points_ops;
+mod stores;
+
+pub use idempotency::{Idempotent, Outcome};
+pub use members::RegisterMember;
+pub use merchants::{CreateMerchant, CreatedMerchant};
+pub use orders::{CommitOrder, OrderReceipt, RefundOrder, RefundReceipt, points_to_reverse};
+pub use points::{AdjustPoints, SpendPoints};
+pub use stores::{CreateStore, UpdateStore};
+
+use crate::account::ShortfallPolicy;
+use crate::events::DomainEvent;
+use crate::ports::{Clock, Notifier, UnitOfWork};
+
+/// How many times a use case runs before contention is reported as `busy`.
+pub const MAX_ATTEMPTS: u32 = 8;
+
+/// Policies of the engine that are not (yet) per merchant.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EngineSettings {
+    /// What a refund does when the points it should take back were already spent.
+    pub refund_shortfall: ShortfallPolicy,
+}
+
+/// The loyalty engine's application service: every use case is a method on it.
+pub struct Loyalty<U, C, N> {
+    uow: U,
+    clock: C,
+    notifier: N,
+    settings: EngineSettings,
+}
+
+impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
+    pub fn new(uow: U, clock: C, notifier: N, settings: EngineSettings) -> Self {
+        Self { uow, clock, notifier, settings }
+    }
+
+    pub fn clock(&self) -> &C {
+        &self.clock
+    }
+
+    /// Delivers events of a committed change. A failed delivery is logged: the change stands.
+    async fn publish(&self, events: &[DomainEvent]) {
+        for event in events {
+            if let Err(error) = self.notifier.notify(event).await {
+                tracing::warn!(event = event.name(), %error, "notification failed");
+            }
+        }
+    }
+}
+
+/// Runs a use-case attempt until it succeeds, fails for good, or has met contention
+/// [`MAX_ATTEMPTS`] times (then `busy`).
+macro_rules! with_retry {
+    ($attempt:expr) => {{
+        let mut attempts = 1;
+        loop {
+            match $attempt.await {
+                Err(error) if error.is_retryable() => {
+                    if attempts >= $crate::usecases::MAX_ATTEMPTS {
+                        break Err(match error {
+                            $crate::Error::Store(inner) => $crate::Error::Busy(inner),
+                            other => other,
+                        });
+                    }
+                    attempts += 1;
+                }
+                other => break other,
+            }
+        }
+    }};
+}
+pub(crate) use with_retry;
+
+#[cfg(test)]
+mod tests;
