@@ -1,1 +1,19 @@
+//! The schema of the loyalty engine, for SQLite and PostgreSQL. Append-only: a migration
+//! that has shipped is never edited; a change is a new migration.
+//!
+//! Conventions: every table has `merchant_id` and every unique or lookup index starts with
+//! it; money is whole fen (`bigint`), points are `bigint`; balances and remainders carry
+//! `CHECK` constraints so that no bug can make them negative.
 
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_foundation::Migration)]
+    }
+}

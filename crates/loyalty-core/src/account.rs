@@ -61,7 +61,9 @@ pub fn sort_for_consumption(lots: &mut [OpenLot]) {
             (None, Some(_)) => std::cmp::Ordering::Greater,
             (None, None) => std::cmp::Ordering::Equal,
         };
-        expiry.then(a.earned_at.cmp(&b.earned_at)).then(a.id.cmp(&b.id))
+        expiry
+            .then(a.earned_at.cmp(&b.earned_at))
+            .then(a.id.cmp(&b.id))
     });
 }
 
@@ -76,7 +78,10 @@ fn total(lots: &[OpenLot]) -> Points {
 pub fn plan_consumption(lots: &[OpenLot], amount: Points) -> Result<Vec<LotTake>, Shortfall> {
     let available = total(lots);
     if amount > available {
-        return Err(Shortfall { requested: amount, available });
+        return Err(Shortfall {
+            requested: amount,
+            available,
+        });
     }
     let mut ordered = lots.to_vec();
     sort_for_consumption(&mut ordered);
@@ -88,7 +93,10 @@ pub fn plan_consumption(lots: &[OpenLot], amount: Points) -> Result<Vec<LotTake>
         }
         let take = lot.remaining.value().min(left);
         if take > 0 {
-            takes.push(LotTake { lot_id: lot.id, amount: Points::new(take) });
+            takes.push(LotTake {
+                lot_id: lot.id,
+                amount: Points::new(take),
+            });
             left -= take;
         }
     }
@@ -118,7 +126,10 @@ pub fn plan_reversal(
     let available = total(lots);
     let taken = match policy {
         ShortfallPolicy::Reject if amount > available => {
-            return Err(Shortfall { requested: amount, available });
+            return Err(Shortfall {
+                requested: amount,
+                available,
+            });
         }
         ShortfallPolicy::Reject => amount,
         ShortfallPolicy::ClawBackToZero => amount.min(available),
@@ -128,7 +139,10 @@ pub fn plan_reversal(
     if let Some(own) = earn_lot.and_then(|id| lots.iter().find(|l| l.id == id)) {
         let take = own.remaining.min(left);
         if take.is_positive() {
-            takes.push(LotTake { lot_id: own.id, amount: take });
+            takes.push(LotTake {
+                lot_id: own.id,
+                amount: take,
+            });
             left = Points::new(left.value() - take.value());
         }
     }
@@ -139,7 +153,11 @@ pub fn plan_reversal(
         .collect();
     let rest = plan_consumption(&others, left)?;
     takes.extend(rest);
-    Ok(ReversalPlan { takes, taken, shortfall: Points::new(amount.value() - taken.value()) })
+    Ok(ReversalPlan {
+        takes,
+        taken,
+        shortfall: Points::new(amount.value() - taken.value()),
+    })
 }
 
 /// An in-memory points account that applies the rules above: the model the property tests
@@ -153,9 +171,19 @@ pub struct PointsAccount {
 
 impl PointsAccount {
     /// Credits a new lot.
-    pub fn earn(&mut self, amount: Points, at: DateTime<Utc>, expires_at: Option<DateTime<Utc>>) -> LotId {
+    pub fn earn(
+        &mut self,
+        amount: Points,
+        at: DateTime<Utc>,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> LotId {
         let id = LotId::new();
-        self.lots.push(OpenLot { id, remaining: amount, earned_at: at, expires_at });
+        self.lots.push(OpenLot {
+            id,
+            remaining: amount,
+            earned_at: at,
+            expires_at,
+        });
         self.apply(amount);
         id
     }
@@ -178,7 +206,10 @@ impl PointsAccount {
             .lots
             .iter()
             .filter(|l| l.is_due(now))
-            .map(|l| LotTake { lot_id: l.id, amount: l.remaining })
+            .map(|l| LotTake {
+                lot_id: l.id,
+                amount: l.remaining,
+            })
             .collect();
         for take in due {
             self.take(&[take]);

@@ -31,7 +31,9 @@ impl Rounding {
 
     #[must_use]
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Floor, Self::HalfUp, Self::Ceiling].into_iter().find(|r| r.as_str() == s)
+        [Self::Floor, Self::HalfUp, Self::Ceiling]
+            .into_iter()
+            .find(|r| r.as_str() == s)
     }
 
     /// The one place where a points amount is rounded.
@@ -78,21 +80,33 @@ impl EarningPolicy {
         validity_days: Option<u32>,
     ) -> Result<Self, InvalidValue> {
         if !(0..=1_000_000).contains(&points_per_unit) {
-            return Err(InvalidValue::new("points_per_unit", "must be between 0 and 1000000"));
+            return Err(InvalidValue::new(
+                "points_per_unit",
+                "must be between 0 and 1000000",
+            ));
         }
         if unit == Money::ZERO {
             return Err(InvalidValue::new("unit", "must be more than 0.00"));
         }
         if validity_days == Some(0) {
-            return Err(InvalidValue::new("validity_days", "must be at least 1 (or absent)"));
+            return Err(InvalidValue::new(
+                "validity_days",
+                "must be at least 1 (or absent)",
+            ));
         }
-        Ok(Self { points_per_unit, unit, rounding, validity_days })
+        Ok(Self {
+            points_per_unit,
+            unit,
+            rounding,
+            validity_days,
+        })
     }
 
     /// When a lot earned at `earned_at` expires under this policy.
     #[must_use]
     pub fn expiry_for(&self, earned_at: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.validity_days.map(|days| earned_at + Duration::days(i64::from(days)))
+        self.validity_days
+            .map(|days| earned_at + Duration::days(i64::from(days)))
     }
 }
 
@@ -170,13 +184,18 @@ mod tests {
         ];
         for (ppu, unit, rounding, amount, expected) in cases {
             let earned = earn_points(&policy(ppu, unit, rounding), money(amount)).expect("fits");
-            assert_eq!(earned.points, Points::new(expected), "{ppu}/{unit} {rounding:?} {amount}");
+            assert_eq!(
+                earned.points,
+                Points::new(expected),
+                "{ppu}/{unit} {rounding:?} {amount}"
+            );
         }
     }
 
     #[test]
     fn explains_which_rule_and_rounding_produced_the_points() {
-        let earned = earn_points(&policy(1, "10.00", Rounding::Floor), money("25.00")).expect("fits");
+        let earned =
+            earn_points(&policy(1, "10.00", Rounding::Floor), money("25.00")).expect("fits");
         assert_eq!(earned.explanation.rule, "base_ratio");
         assert_eq!(earned.explanation.exact, Decimal::new(25, 1));
         assert_eq!(earned.explanation.rounding, Rounding::Floor);
@@ -192,10 +211,15 @@ mod tests {
 
     #[test]
     fn lots_expire_validity_days_after_earning_or_never() {
-        let now = DateTime::parse_from_rfc3339("2026-02-28T16:00:00Z").expect("time").to_utc();
+        let now = DateTime::parse_from_rfc3339("2026-02-28T16:00:00Z")
+            .expect("time")
+            .to_utc();
         let mut p = EarningPolicy::default();
         p.validity_days = Some(1);
-        assert_eq!(p.expiry_for(now).map(|t| t.to_rfc3339()), Some("2026-03-01T16:00:00+00:00".into()));
+        assert_eq!(
+            p.expiry_for(now).map(|t| t.to_rfc3339()),
+            Some("2026-03-01T16:00:00+00:00".into())
+        );
         p.validity_days = None;
         assert_eq!(p.expiry_for(now), None);
     }

@@ -32,7 +32,10 @@ pub enum Error {
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("not enough points: {requested} requested, {available} available")]
-    InsufficientPoints { requested: Points, available: Points },
+    InsufficientPoints {
+        requested: Points,
+        available: Points,
+    },
     #[error("{0} is already taken")]
     Taken(UniqueKey),
     #[error("this source already moved points")]
@@ -86,7 +89,9 @@ impl Error {
         match self {
             Self::Invalid(_) | Self::IdempotencyKeyReused => ErrorKind::Invalid,
             Self::NotFound(_) => ErrorKind::NotFound,
-            Self::Taken(_) | Self::AlreadyApplied | Self::IdempotencyInFlight => ErrorKind::Conflict,
+            Self::Taken(_) | Self::AlreadyApplied | Self::IdempotencyInFlight => {
+                ErrorKind::Conflict
+            }
             Self::InsufficientPoints { .. } | Self::RefundExceedsPaid { .. } => ErrorKind::Rejected,
             Self::InvalidCredentials | Self::AccountDisabled => ErrorKind::Unauthenticated,
             Self::Busy(_) => ErrorKind::Unavailable,

@@ -6,12 +6,40 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum DomainEvent {
-    MemberRegistered { merchant_id: MerchantId, member_id: MemberId },
-    PointsEarned { merchant_id: MerchantId, member_id: MemberId, points: Points, balance_after: Points },
-    PointsSpent { merchant_id: MerchantId, member_id: MemberId, points: Points, balance_after: Points },
-    PointsAdjusted { merchant_id: MerchantId, member_id: MemberId, delta: Points, balance_after: Points },
-    PointsReversed { merchant_id: MerchantId, member_id: MemberId, points: Points, balance_after: Points },
-    PointsExpired { merchant_id: MerchantId, member_id: MemberId, points: Points, balance_after: Points },
+    MemberRegistered {
+        merchant_id: MerchantId,
+        member_id: MemberId,
+    },
+    PointsEarned {
+        merchant_id: MerchantId,
+        member_id: MemberId,
+        points: Points,
+        balance_after: Points,
+    },
+    PointsSpent {
+        merchant_id: MerchantId,
+        member_id: MemberId,
+        points: Points,
+        balance_after: Points,
+    },
+    PointsAdjusted {
+        merchant_id: MerchantId,
+        member_id: MemberId,
+        delta: Points,
+        balance_after: Points,
+    },
+    PointsReversed {
+        merchant_id: MerchantId,
+        member_id: MemberId,
+        points: Points,
+        balance_after: Points,
+    },
+    PointsExpired {
+        merchant_id: MerchantId,
+        member_id: MemberId,
+        points: Points,
+        balance_after: Points,
+    },
 }
 
 impl DomainEvent {

@@ -117,9 +117,15 @@ impl EntryKind {
 
     #[must_use]
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Earn, Self::Spend, Self::Expire, Self::Adjust, Self::Reverse]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            Self::Earn,
+            Self::Spend,
+            Self::Expire,
+            Self::Adjust,
+            Self::Reverse,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 
@@ -134,7 +140,10 @@ pub struct Source {
 impl Source {
     #[must_use]
     pub fn new(source_type: &str, source_id: impl ToString) -> Self {
-        Self { source_type: source_type.to_owned(), source_id: source_id.to_string() }
+        Self {
+            source_type: source_type.to_owned(),
+            source_id: source_id.to_string(),
+        }
     }
 }
 

@@ -4,8 +4,8 @@
 use crate::ports::{
     IdempotencyRepository, MemberRepository, MerchantRepository, MockIdempotencyRepository,
     MockMemberRepository, MockMerchantRepository, MockOrderRepository, MockPointsRepository,
-    MockStaffRepository, MockStoreRepository, OrderRepository, PointsRepository,
-    StaffRepository, StoreError, StoreRepository, Transaction,
+    MockStaffRepository, MockStoreRepository, OrderRepository, PointsRepository, StaffRepository,
+    StoreError, StoreRepository, Transaction,
 };
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -66,6 +66,62 @@ impl Transaction for MockTransaction {
             return Err(error());
         }
         self.committed.0.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+/// A clock that stands still until a test moves it.
+#[derive(Debug, Clone)]
+pub struct ManualClock(Arc<std::sync::Mutex<chrono::DateTime<chrono::Utc>>>);
+
+impl ManualClock {
+    #[must_use]
+    pub fn at(now: chrono::DateTime<chrono::Utc>) -> Self {
+        Self(Arc::new(std::sync::Mutex::new(now)))
+    }
+
+    pub fn advance(&self, by: chrono::Duration) {
+        let mut now = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *now += by;
+    }
+}
+
+impl crate::ports::Clock for ManualClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// A notifier that keeps every event it is given, for tests that count them.
+#[derive(Debug, Clone, Default)]
+pub struct RecordingNotifier(Arc<std::sync::Mutex<Vec<crate::events::DomainEvent>>>);
+
+impl RecordingNotifier {
+    #[must_use]
+    pub fn events(&self) -> Vec<crate::events::DomainEvent> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
+#[async_trait]
+impl crate::ports::Notifier for RecordingNotifier {
+    async fn notify(
+        &self,
+        event: &crate::events::DomainEvent,
+    ) -> Result<(), crate::ports::NotifyError> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(event.clone());
         Ok(())
     }
 }

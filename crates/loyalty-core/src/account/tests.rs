@@ -3,11 +3,19 @@ use chrono::{Duration, TimeZone};
 use proptest::prelude::*;
 
 fn t(day: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().expect("valid time") + Duration::days(day)
+    Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+        .single()
+        .expect("valid time")
+        + Duration::days(day)
 }
 
 fn lot(remaining: i64, earned: i64, expires: Option<i64>) -> OpenLot {
-    OpenLot { id: LotId::new(), remaining: Points::new(remaining), earned_at: t(earned), expires_at: expires.map(t) }
+    OpenLot {
+        id: LotId::new(),
+        remaining: Points::new(remaining),
+        earned_at: t(earned),
+        expires_at: expires.map(t),
+    }
 }
 
 #[test]
@@ -15,13 +23,26 @@ fn spending_consumes_the_soonest_expiring_lots_first_and_never_expiring_last() {
     let never = lot(100, 0, None);
     let late = lot(30, 1, Some(90));
     let soon = lot(20, 2, Some(10));
-    let takes = plan_consumption(&[never.clone(), late.clone(), soon.clone()], Points::new(60)).expect("enough");
+    let takes = plan_consumption(
+        &[never.clone(), late.clone(), soon.clone()],
+        Points::new(60),
+    )
+    .expect("enough");
     assert_eq!(
         takes,
         vec![
-            LotTake { lot_id: soon.id, amount: Points::new(20) },
-            LotTake { lot_id: late.id, amount: Points::new(30) },
-            LotTake { lot_id: never.id, amount: Points::new(10) },
+            LotTake {
+                lot_id: soon.id,
+                amount: Points::new(20)
+            },
+            LotTake {
+                lot_id: late.id,
+                amount: Points::new(30)
+            },
+            LotTake {
+                lot_id: never.id,
+                amount: Points::new(10)
+            },
         ]
     );
 }
@@ -29,7 +50,13 @@ fn spending_consumes_the_soonest_expiring_lots_first_and_never_expiring_last() {
 #[test]
 fn spending_more_than_the_lots_hold_plans_nothing() {
     let err = plan_consumption(&[lot(5, 0, None)], Points::new(6)).expect_err("short");
-    assert_eq!(err, Shortfall { requested: Points::new(6), available: Points::new(5) });
+    assert_eq!(
+        err,
+        Shortfall {
+            requested: Points::new(6),
+            available: Points::new(5)
+        }
+    );
 }
 
 #[test]
@@ -44,19 +71,39 @@ fn reversal_takes_from_the_earning_lot_first_then_the_soonest_expiring() {
         ShortfallPolicy::Reject,
     )
     .expect("enough");
-    assert_eq!(plan.takes, vec![
-        LotTake { lot_id: own.id, amount: Points::new(10) },
-        LotTake { lot_id: other_soon.id, amount: Points::new(15) },
-    ]);
-    assert_eq!((plan.taken, plan.shortfall), (Points::new(25), Points::ZERO));
+    assert_eq!(
+        plan.takes,
+        vec![
+            LotTake {
+                lot_id: own.id,
+                amount: Points::new(10)
+            },
+            LotTake {
+                lot_id: other_soon.id,
+                amount: Points::new(15)
+            },
+        ]
+    );
+    assert_eq!(
+        (plan.taken, plan.shortfall),
+        (Points::new(25), Points::ZERO)
+    );
 }
 
 #[test]
 fn reversal_claws_back_to_zero_and_records_the_shortfall() {
     let own = lot(4, 0, None);
-    let plan = plan_reversal(&[own.clone()], Some(own.id), Points::new(10), ShortfallPolicy::ClawBackToZero)
-        .expect("claw back never fails");
-    assert_eq!((plan.taken, plan.shortfall), (Points::new(4), Points::new(6)));
+    let plan = plan_reversal(
+        &[own.clone()],
+        Some(own.id),
+        Points::new(10),
+        ShortfallPolicy::ClawBackToZero,
+    )
+    .expect("claw back never fails");
+    assert_eq!(
+        (plan.taken, plan.shortfall),
+        (Points::new(4), Points::new(6))
+    );
     assert!(plan_reversal(&[own], None, Points::new(10), ShortfallPolicy::Reject).is_err());
 }
 
@@ -69,19 +116,31 @@ fn a_lot_is_due_at_its_exact_expiry_instant_not_before() {
 
 #[derive(Debug, Clone)]
 enum Op {
-    Earn { amount: i64, validity: Option<i64> },
+    Earn {
+        amount: i64,
+        validity: Option<i64>,
+    },
     Spend(i64),
     Expire,
-    Reverse { nth: usize, amount: i64, claw_back: bool },
+    Reverse {
+        nth: usize,
+        amount: i64,
+        claw_back: bool,
+    },
     Advance(i64),
 }
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        (1..500_i64, proptest::option::of(1..60_i64)).prop_map(|(amount, validity)| Op::Earn { amount, validity }),
+        (1..500_i64, proptest::option::of(1..60_i64))
+            .prop_map(|(amount, validity)| Op::Earn { amount, validity }),
         (1..700_i64).prop_map(Op::Spend),
         Just(Op::Expire),
-        (0..20_usize, 1..600_i64, any::<bool>()).prop_map(|(nth, amount, claw_back)| Op::Reverse { nth, amount, claw_back }),
+        (0..20_usize, 1..600_i64, any::<bool>()).prop_map(|(nth, amount, claw_back)| Op::Reverse {
+            nth,
+            amount,
+            claw_back
+        }),
         (0..30_i64).prop_map(Op::Advance),
     ]
 }

@@ -35,7 +35,10 @@ pub struct IdempotencyRecord {
 pub trait IdempotencyRepository: Send {
     /// # Errors
     /// [`StoreError::Backend`] on failure.
-    async fn find_idempotency(&mut self, key: &IdempotencyKey) -> Result<Option<IdempotencyRecord>, StoreError>;
+    async fn find_idempotency(
+        &mut self,
+        key: &IdempotencyKey,
+    ) -> Result<Option<IdempotencyRecord>, StoreError>;
 
     /// # Errors
     /// MUST return [`StoreError::Unique`]`(IdempotencyKey)` when the key is recorded already

@@ -1,6 +1,8 @@
 use super::StoreError;
 use crate::account::{LotTake, OpenLot};
-use crate::model::{EntryKind, LedgerEntry, Lot, Member, Merchant, Order, Refund, Source, Staff, Store};
+use crate::model::{
+    EntryKind, LedgerEntry, Lot, Member, Merchant, Order, Refund, Source, Staff, Store,
+};
 use crate::types::{EntryId, MemberId, MerchantId, Money, OrderId, Phone, Points, StoreId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -34,7 +36,11 @@ pub trait StoreRepository: Send {
     async fn update_store(&mut self, store: &Store) -> Result<(), StoreError>;
     /// # Errors
     /// [`StoreError::Backend`] on failure.
-    async fn store(&mut self, merchant: MerchantId, id: StoreId) -> Result<Option<Store>, StoreError>;
+    async fn store(
+        &mut self,
+        merchant: MerchantId,
+        id: StoreId,
+    ) -> Result<Option<Store>, StoreError>;
     /// The merchant's stores, default first, then by creation.
     ///
     /// # Errors
@@ -51,7 +57,11 @@ pub trait StaffRepository: Send {
     async fn insert_staff(&mut self, staff: &Staff) -> Result<(), StoreError>;
     /// # Errors
     /// [`StoreError::Backend`] on failure.
-    async fn staff_by_username(&mut self, merchant: MerchantId, username: &str) -> Result<Option<Staff>, StoreError>;
+    async fn staff_by_username(
+        &mut self,
+        merchant: MerchantId,
+        username: &str,
+    ) -> Result<Option<Staff>, StoreError>;
 }
 
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
@@ -63,10 +73,18 @@ pub trait MemberRepository: Send {
     async fn insert_member(&mut self, member: &Member) -> Result<(), StoreError>;
     /// # Errors
     /// [`StoreError::Backend`] on failure.
-    async fn member(&mut self, merchant: MerchantId, id: MemberId) -> Result<Option<Member>, StoreError>;
+    async fn member(
+        &mut self,
+        merchant: MerchantId,
+        id: MemberId,
+    ) -> Result<Option<Member>, StoreError>;
     /// # Errors
     /// [`StoreError::Backend`] on failure.
-    async fn member_by_phone(&mut self, merchant: MerchantId, phone: &Phone) -> Result<Option<Member>, StoreError>;
+    async fn member_by_phone(
+        &mut self,
+        merchant: MerchantId,
+        phone: &Phone,
+    ) -> Result<Option<Member>, StoreError>;
 }
 
 /// A balance after a conditional change, with the ledger sequence number it took.
@@ -115,34 +133,56 @@ pub trait PointsRepository: Send {
     ///
     /// # Errors
     /// [`StoreError::Contention`] when the lock could not be had.
-    async fn lock_account(&mut self, merchant: MerchantId, member: MemberId) -> Result<Option<Points>, StoreError>;
+    async fn lock_account(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+    ) -> Result<Option<Points>, StoreError>;
 
     /// Adds `amount` (> 0) to the balance and takes the next ledger sequence number; `None`
     /// when the merchant has no such member.
     ///
     /// # Errors
     /// [`StoreError::Backend`] on failure (an overflow included).
-    async fn deposit(&mut self, merchant: MerchantId, member: MemberId, amount: Points) -> Result<Option<BalanceChange>, StoreError>;
+    async fn deposit(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        amount: Points,
+    ) -> Result<Option<BalanceChange>, StoreError>;
 
     /// Takes `amount` (> 0) from the balance only if the balance holds it.
     ///
     /// # Errors
     /// [`StoreError::Backend`] on failure. A short balance is [`Withdrawal::Insufficient`],
     /// not an error.
-    async fn withdraw(&mut self, merchant: MerchantId, member: MemberId, amount: Points) -> Result<Withdrawal, StoreError>;
+    async fn withdraw(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        amount: Points,
+    ) -> Result<Withdrawal, StoreError>;
 
     /// The member's lots with points left, in no particular order.
     ///
     /// # Errors
     /// [`StoreError::Backend`] on failure.
-    async fn open_lots(&mut self, merchant: MerchantId, member: MemberId) -> Result<Vec<OpenLot>, StoreError>;
+    async fn open_lots(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+    ) -> Result<Vec<OpenLot>, StoreError>;
 
     /// Takes each amount from its lot, only where the lot still holds it.
     ///
     /// # Errors
     /// MUST return [`StoreError::Contention`] when a lot holds less than planned (it changed
     /// since it was read), so the use case runs again.
-    async fn take_from_lots(&mut self, merchant: MerchantId, takes: &[LotTake]) -> Result<(), StoreError>;
+    async fn take_from_lots(
+        &mut self,
+        merchant: MerchantId,
+        takes: &[LotTake],
+    ) -> Result<(), StoreError>;
 
     /// # Errors
     /// [`StoreError::Backend`] on failure.
@@ -152,7 +192,11 @@ pub trait PointsRepository: Send {
     ///
     /// # Errors
     /// [`StoreError::Backend`] on failure.
-    async fn lot_by_entry(&mut self, merchant: MerchantId, entry: EntryId) -> Result<Option<Lot>, StoreError>;
+    async fn lot_by_entry(
+        &mut self,
+        merchant: MerchantId,
+        entry: EntryId,
+    ) -> Result<Option<Lot>, StoreError>;
 
     /// # Errors
     /// MUST return [`StoreError::Unique`]`(LedgerSource)` when an entry of this kind for this
@@ -161,19 +205,34 @@ pub trait PointsRepository: Send {
 
     /// # Errors
     /// [`StoreError::Backend`] on failure.
-    async fn entry_by_source(&mut self, merchant: MerchantId, kind: EntryKind, source: &Source) -> Result<Option<LedgerEntry>, StoreError>;
+    async fn entry_by_source(
+        &mut self,
+        merchant: MerchantId,
+        kind: EntryKind,
+        source: &Source,
+    ) -> Result<Option<LedgerEntry>, StoreError>;
 
     /// Entries with a sequence number below `before_seq` (all when `None`), newest first.
     ///
     /// # Errors
     /// [`StoreError::Backend`] on failure.
-    async fn ledger_page(&mut self, merchant: MerchantId, member: MemberId, before_seq: Option<i64>, limit: u64) -> Result<LedgerPage, StoreError>;
+    async fn ledger_page(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        before_seq: Option<i64>,
+        limit: u64,
+    ) -> Result<LedgerPage, StoreError>;
 
     /// Members with lots due to expire at `now`, at most `limit` of them.
     ///
     /// # Errors
     /// [`StoreError::Backend`] on failure.
-    async fn members_with_due_lots(&mut self, now: DateTime<Utc>, limit: u64) -> Result<Vec<(MerchantId, MemberId)>, StoreError>;
+    async fn members_with_due_lots(
+        &mut self,
+        now: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<(MerchantId, MemberId)>, StoreError>;
 
     /// Every account whose balance differs from its ledger sum or its open lots, or whose
     /// newest entry's balance does not match the balance.
@@ -192,17 +251,31 @@ pub trait OrderRepository: Send {
     async fn insert_order(&mut self, order: &Order) -> Result<(), StoreError>;
     /// # Errors
     /// [`StoreError::Backend`] on failure.
-    async fn order(&mut self, merchant: MerchantId, id: OrderId) -> Result<Option<Order>, StoreError>;
+    async fn order(
+        &mut self,
+        merchant: MerchantId,
+        id: OrderId,
+    ) -> Result<Option<Order>, StoreError>;
     /// # Errors
     /// [`StoreError::Backend`] on failure.
-    async fn order_by_no(&mut self, merchant: MerchantId, order_no: &str) -> Result<Option<Order>, StoreError>;
+    async fn order_by_no(
+        &mut self,
+        merchant: MerchantId,
+        order_no: &str,
+    ) -> Result<Option<Order>, StoreError>;
 
     /// Adds a refund to the order's refunded totals only if the refunded amount stays within
     /// what was paid; returns the order as it is after, or `None` when it would exceed.
     ///
     /// # Errors
     /// [`StoreError::Backend`] on failure.
-    async fn add_refund_totals(&mut self, merchant: MerchantId, order: OrderId, amount: Money, points: Points) -> Result<Option<Order>, StoreError>;
+    async fn add_refund_totals(
+        &mut self,
+        merchant: MerchantId,
+        order: OrderId,
+        amount: Money,
+        points: Points,
+    ) -> Result<Option<Order>, StoreError>;
 
     /// # Errors
     /// [`StoreError::Backend`] on failure.

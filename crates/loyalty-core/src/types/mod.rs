@@ -23,6 +23,9 @@ pub struct InvalidValue {
 impl InvalidValue {
     #[must_use]
     pub fn new(field: &'static str, message: impl Into<String>) -> Self {
-        Self { field, message: message.into() }
+        Self {
+            field,
+            message: message.into(),
+        }
     }
 }

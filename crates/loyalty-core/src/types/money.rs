@@ -23,7 +23,10 @@ impl Money {
             return Err(InvalidValue::new("amount", "must not be negative"));
         }
         if amount.normalize().scale() > 2 {
-            return Err(InvalidValue::new("amount", "has more than two decimal places"));
+            return Err(InvalidValue::new(
+                "amount",
+                "has more than two decimal places",
+            ));
         }
         let mut value = amount;
         value.rescale(2);
@@ -60,8 +63,9 @@ impl FromStr for Money {
     type Err = InvalidValue;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let amount = Decimal::from_str_exact(s.trim())
-            .map_err(|_| InvalidValue::new("amount", "is not a decimal amount such as \"12.50\""))?;
+        let amount = Decimal::from_str_exact(s.trim()).map_err(|_| {
+            InvalidValue::new("amount", "is not a decimal amount such as \"12.50\"")
+        })?;
         if amount > Decimal::from(10_000_000_000_i64) {
             return Err(InvalidValue::new("amount", "is too large"));
         }

@@ -18,7 +18,13 @@ impl Phone {
         let digits: String = input.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
         let digits = digits
             .strip_prefix("+86")
-            .or_else(|| if digits.len() == 13 { digits.strip_prefix("86") } else { None })
+            .or_else(|| {
+                if digits.len() == 13 {
+                    digits.strip_prefix("86")
+                } else {
+                    None
+                }
+            })
             .unwrap_or(&digits);
         let bytes = digits.as_bytes();
         let valid = bytes.len() == 11
@@ -28,7 +34,10 @@ impl Phone {
         if valid {
             Ok(Self(digits.to_owned()))
         } else {
-            Err(InvalidValue::new("phone", "is not a mainland China mobile number"))
+            Err(InvalidValue::new(
+                "phone",
+                "is not a mainland China mobile number",
+            ))
         }
     }
 
@@ -76,15 +85,38 @@ mod tests {
 
     #[test]
     fn accepts_mainland_mobiles_with_or_without_country_code() {
-        for input in ["13812341234", "+86 138-1234-1234", "8613812341234", "19912345678"] {
-            assert_eq!(Phone::parse(input).map(|p| p.as_str().to_owned()).ok().as_deref().map(str::len), Some(11), "{input}");
+        for input in [
+            "13812341234",
+            "+86 138-1234-1234",
+            "8613812341234",
+            "19912345678",
+        ] {
+            assert_eq!(
+                Phone::parse(input)
+                    .map(|p| p.as_str().to_owned())
+                    .ok()
+                    .as_deref()
+                    .map(str::len),
+                Some(11),
+                "{input}"
+            );
         }
-        assert_eq!(Phone::parse("+8613812341234").expect("valid").as_str(), "13812341234");
+        assert_eq!(
+            Phone::parse("+8613812341234").expect("valid").as_str(),
+            "13812341234"
+        );
     }
 
     #[test]
     fn refuses_landlines_short_numbers_and_letters() {
-        for input in ["02112345678", "1381234123", "138123412345", "12812341234", "1381234123a", ""] {
+        for input in [
+            "02112345678",
+            "1381234123",
+            "138123412345",
+            "12812341234",
+            "1381234123a",
+            "",
+        ] {
             assert!(Phone::parse(input).is_err(), "{input}");
         }
     }

@@ -72,6 +72,9 @@ mod tests {
         assert_eq!(Points::new(i64::MAX).checked_add(Points::new(1)), None);
         assert_eq!(Points::new(i64::MIN).checked_sub(Points::new(1)), None);
         assert_eq!(Points::new(i64::MIN).checked_neg(), None);
-        assert_eq!(Points::new(5).checked_sub(Points::new(7)), Some(Points::new(-2)));
+        assert_eq!(
+            Points::new(5).checked_sub(Points::new(7)),
+            Some(Points::new(-2))
+        );
     }
 }

@@ -62,7 +62,12 @@ mod tests {
     #[test]
     fn defaults_to_shanghai_and_parses_iana_names() {
         assert_eq!(MerchantTimeZone::default().name(), "Asia/Shanghai");
-        assert_eq!(MerchantTimeZone::parse("Europe/Berlin").expect("valid").name(), "Europe/Berlin");
+        assert_eq!(
+            MerchantTimeZone::parse("Europe/Berlin")
+                .expect("valid")
+                .name(),
+            "Europe/Berlin"
+        );
         assert!(MerchantTimeZone::parse("Mars/Olympus").is_err());
     }
 }

@@ -62,9 +62,19 @@ impl<U: crate::ports::UnitOfWork, C: crate::ports::Clock, N: crate::ports::Notif
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn remember_refusal(&self, key: IdempotencyKey, fingerprint: String, response: StoredResponse) -> Result<()> {
+    pub async fn remember_refusal(
+        &self,
+        key: IdempotencyKey,
+        fingerprint: String,
+        response: StoredResponse,
+    ) -> Result<()> {
         let mut tx = self.uow.begin(crate::ports::TxMode::Write).await?;
-        let record = IdempotencyRecord { key, fingerprint, response, created_at: self.clock.now() };
+        let record = IdempotencyRecord {
+            key,
+            fingerprint,
+            response,
+            created_at: self.clock.now(),
+        };
         match tx.idempotency().insert_idempotency(&record).await {
             Ok(()) => Ok(tx.commit().await?),
             Err(crate::ports::StoreError::Unique(_)) => Ok(()),
@@ -78,7 +88,10 @@ impl<U: crate::ports::UnitOfWork, C: crate::ports::Clock, N: crate::ports::Notif
     /// Storage failures.
     pub async fn purge_idempotency(&self, max_age: chrono::Duration) -> Result<u64> {
         let mut tx = self.uow.begin(crate::ports::TxMode::Write).await?;
-        let purged = tx.idempotency().purge_idempotency(self.clock.now() - max_age).await?;
+        let purged = tx
+            .idempotency()
+            .purge_idempotency(self.clock.now() - max_age)
+            .await?;
         tx.commit().await?;
         Ok(purged)
     }

@@ -23,7 +23,9 @@ const INVITE_ALPHABET: &[u8; 32] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 #[must_use]
 pub fn invite_code_for(id: MemberId) -> String {
     let bits = id.as_uuid().as_u128();
-    (0..8).map(|i| char::from(INVITE_ALPHABET[((bits >> (i * 5)) & 31) as usize])).collect()
+    (0..8)
+        .map(|i| char::from(INVITE_ALPHABET[((bits >> (i * 5)) & 31) as usize]))
+        .collect()
 }
 
 impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
@@ -34,11 +36,16 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     pub async fn register_member(&self, cmd: RegisterMember) -> Result<Member> {
         let name = match cmd.name.as_deref().map(str::trim) {
             Some("") | None => None,
-            Some(n) if n.chars().count() > 50 => return Err(InvalidValue::new("name", "is longer than 50 characters").into()),
+            Some(n) if n.chars().count() > 50 => {
+                return Err(InvalidValue::new("name", "is longer than 50 characters").into());
+            }
             Some(n) => Some(n.to_owned()),
         };
         let now = self.clock.now();
-        if cmd.birthday.is_some_and(|b| b > now.date_naive() || b.year_ce().1 < 1900) {
+        if cmd
+            .birthday
+            .is_some_and(|b| b > now.date_naive() || b.year_ce().1 < 1900)
+        {
             return Err(InvalidValue::new("birthday", "is not a plausible date of birth").into());
         }
         // An invite code can collide; a new id gives a new code.
@@ -62,7 +69,11 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 other => other?,
             }
             tx.commit().await?;
-            self.publish(&[DomainEvent::MemberRegistered { merchant_id: member.merchant_id, member_id: member.id }]).await;
+            self.publish(&[DomainEvent::MemberRegistered {
+                merchant_id: member.merchant_id,
+                member_id: member.id,
+            }])
+            .await;
             return Ok(member);
         }
         Err(Error::Taken(UniqueKey::MemberInviteCode))
@@ -72,14 +83,20 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// `member_not_found`.
     pub async fn member(&self, merchant_id: MerchantId, id: MemberId) -> Result<Member> {
         let mut tx = self.uow.begin(TxMode::Read).await?;
-        tx.members().member(merchant_id, id).await?.ok_or(Error::NotFound("member"))
+        tx.members()
+            .member(merchant_id, id)
+            .await?
+            .ok_or(Error::NotFound("member"))
     }
 
     /// # Errors
     /// `member_not_found`.
     pub async fn member_by_phone(&self, merchant_id: MerchantId, phone: &Phone) -> Result<Member> {
         let mut tx = self.uow.begin(TxMode::Read).await?;
-        tx.members().member_by_phone(merchant_id, phone).await?.ok_or(Error::NotFound("member"))
+        tx.members()
+            .member_by_phone(merchant_id, phone)
+            .await?
+            .ok_or(Error::NotFound("member"))
     }
 }
 

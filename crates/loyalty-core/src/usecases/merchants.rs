@@ -33,8 +33,17 @@ pub struct CreatedMerchant {
 /// When the code does not have that shape.
 pub fn validate_code(field: &'static str, code: &str) -> Result<String, InvalidValue> {
     let ok = (3..=32).contains(&code.len())
-        && code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if ok { Ok(code.to_owned()) } else { Err(InvalidValue::new(field, "must be 3 to 32 of a-z, 0-9 and -")) }
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(code.to_owned())
+    } else {
+        Err(InvalidValue::new(
+            field,
+            "must be 3 to 32 of a-z, 0-9 and -",
+        ))
+    }
 }
 
 /// A trimmed, non-empty name of at most `max` characters.
@@ -44,7 +53,10 @@ pub fn validate_code(field: &'static str, code: &str) -> Result<String, InvalidV
 pub fn validate_name(field: &'static str, name: &str, max: usize) -> Result<String, InvalidValue> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > max {
-        return Err(InvalidValue::new(field, format!("is required (1 to {max} characters)")));
+        return Err(InvalidValue::new(
+            field,
+            format!("is required (1 to {max} characters)"),
+        ));
     }
     Ok(name.to_owned())
 }
@@ -87,14 +99,21 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         tx.stores().insert_store(&default_store).await?;
         tx.staff().insert_staff(&owner).await?;
         tx.commit().await?;
-        Ok(CreatedMerchant { merchant, default_store, owner })
+        Ok(CreatedMerchant {
+            merchant,
+            default_store,
+            owner,
+        })
     }
 
     /// # Errors
     /// `merchant_not_found`.
     pub async fn merchant(&self, id: MerchantId) -> Result<Merchant> {
         let mut tx = self.uow.begin(TxMode::Read).await?;
-        tx.merchants().merchant(id).await?.ok_or(Error::NotFound("merchant"))
+        tx.merchants()
+            .merchant(id)
+            .await?
+            .ok_or(Error::NotFound("merchant"))
     }
 
     /// Whether the platform has no merchant yet (first start: seed the demo).
@@ -110,7 +129,11 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn staff_for_login(&self, merchant_code: &str, username: &str) -> Result<Option<(Merchant, Staff)>> {
+    pub async fn staff_for_login(
+        &self,
+        merchant_code: &str,
+        username: &str,
+    ) -> Result<Option<(Merchant, Staff)>> {
         let mut tx = self.uow.begin(TxMode::Read).await?;
         let Some(merchant) = tx.merchants().merchant_by_code(merchant_code).await? else {
             return Ok(None);

@@ -41,7 +41,12 @@ pub struct Loyalty<U, C, N> {
 
 impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     pub fn new(uow: U, clock: C, notifier: N, settings: EngineSettings) -> Self {
-        Self { uow, clock, notifier, settings }
+        Self {
+            uow,
+            clock,
+            notifier,
+            settings,
+        }
     }
 
     pub fn clock(&self) -> &C {

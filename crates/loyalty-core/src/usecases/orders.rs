@@ -5,7 +5,9 @@ use crate::earning::{EarnExplanation, earn_points};
 use crate::events::DomainEvent;
 use crate::model::{EntryKind, LedgerEntry, Order, OrderStatus, Refund, Source};
 use crate::ports::{Clock, Notifier, TxMode, UnitOfWork};
-use crate::types::{InvalidValue, MemberId, MerchantId, Money, OrderId, Points, RefundId, StaffId, StoreId};
+use crate::types::{
+    InvalidValue, MemberId, MerchantId, Money, OrderId, Points, RefundId, StaffId, StoreId,
+};
 use crate::{Error, Result};
 
 /// A sale at the till: the amount paid earns points by the merchant's policy.
@@ -47,20 +49,34 @@ pub struct RefundReceipt {
 /// the paid amount, rounded down, less what earlier refunds took. The last refund takes back
 /// exactly the rest, so partial refunds add up to the earned points.
 #[must_use]
-pub fn points_to_reverse(earned: Points, paid: Money, refunded_after: Money, reversed_before: Points) -> Points {
+pub fn points_to_reverse(
+    earned: Points,
+    paid: Money,
+    refunded_after: Money,
+    reversed_before: Points,
+) -> Points {
     if paid.fen() == 0 {
         return Points::ZERO;
     }
-    let share = i128::from(earned.value()) * i128::from(refunded_after.fen()) / i128::from(paid.fen());
-    let share = i64::try_from(share).unwrap_or(earned.value()).min(earned.value());
+    let share =
+        i128::from(earned.value()) * i128::from(refunded_after.fen()) / i128::from(paid.fen());
+    let share = i64::try_from(share)
+        .unwrap_or(earned.value())
+        .min(earned.value());
     Points::new((share - reversed_before.value()).max(0))
 }
 
 fn validate_order_no(order_no: Option<&str>) -> Result<Option<String>> {
     match order_no.map(str::trim) {
         None => Ok(None),
-        Some(no) if !no.is_empty() && no.len() <= 64 && no.chars().all(|c| c.is_ascii_graphic()) => Ok(Some(no.to_owned())),
-        Some(_) => Err(InvalidValue::new("order_no", "must be 1 to 64 visible ASCII characters").into()),
+        Some(no)
+            if !no.is_empty() && no.len() <= 64 && no.chars().all(|c| c.is_ascii_graphic()) =>
+        {
+            Ok(Some(no.to_owned()))
+        }
+        Some(_) => {
+            Err(InvalidValue::new("order_no", "must be 1 to 64 visible ASCII characters").into())
+        }
     }
 }
 
@@ -70,7 +86,11 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// # Errors
     /// `validation_failed`, `member_not_found`, `store_not_found`, `order_no_taken`,
     /// `idempotency_key_reused`.
-    pub async fn commit_order(&self, cmd: CommitOrder, idem: Option<Idempotent<'_, OrderReceipt>>) -> Result<Outcome<OrderReceipt>> {
+    pub async fn commit_order(
+        &self,
+        cmd: CommitOrder,
+        idem: Option<Idempotent<'_, OrderReceipt>>,
+    ) -> Result<Outcome<OrderReceipt>> {
         let order_no = validate_order_no(cmd.order_no.as_deref())?;
         let outcome = with_retry!(self.try_commit_order(&cmd, order_no.as_deref(), idem.as_ref()))?;
         if let Outcome::Done(receipt) = &outcome {
@@ -87,13 +107,22 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         Ok(outcome)
     }
 
-    async fn try_commit_order(&self, cmd: &CommitOrder, order_no: Option<&str>, idem: Option<&Idempotent<'_, OrderReceipt>>) -> Result<Outcome<OrderReceipt>> {
+    async fn try_commit_order(
+        &self,
+        cmd: &CommitOrder,
+        order_no: Option<&str>,
+        idem: Option<&Idempotent<'_, OrderReceipt>>,
+    ) -> Result<Outcome<OrderReceipt>> {
         let now = self.clock.now();
         let mut tx = self.uow.begin(TxMode::Write).await?;
         if let Some(stored) = replay(&mut *tx, idem).await? {
             return Ok(Outcome::Replayed(stored));
         }
-        let merchant = tx.merchants().merchant(cmd.merchant_id).await?.ok_or(Error::NotFound("merchant"))?;
+        let merchant = tx
+            .merchants()
+            .merchant(cmd.merchant_id)
+            .await?
+            .ok_or(Error::NotFound("merchant"))?;
         let store = Self::resolve_store(&mut *tx, cmd.merchant_id, cmd.store_id).await?;
         let earned = earn_points(&merchant.earning, cmd.amount_paid)?;
         let order = Order {
@@ -121,13 +150,29 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 source: Source::new("order", order.id),
                 operator_id: cmd.operator_id,
             };
-            Some(credit(&mut *tx, &draft, earned.points, merchant.earning.expiry_for(now), now).await?)
+            Some(
+                credit(
+                    &mut *tx,
+                    &draft,
+                    earned.points,
+                    merchant.earning.expiry_for(now),
+                    now,
+                )
+                .await?,
+            )
         } else {
-            tx.members().member(cmd.merchant_id, cmd.member_id).await?.ok_or(Error::NotFound("member"))?;
+            tx.members()
+                .member(cmd.merchant_id, cmd.member_id)
+                .await?
+                .ok_or(Error::NotFound("member"))?;
             None
         };
         tx.orders().insert_order(&order).await?;
-        let receipt = OrderReceipt { order, earned: entry, explanation: earned.explanation };
+        let receipt = OrderReceipt {
+            order,
+            earned: entry,
+            explanation: earned.explanation,
+        };
         remember(&mut *tx, idem, &receipt, now).await?;
         tx.commit().await?;
         Ok(Outcome::Done(receipt))
@@ -137,7 +182,10 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// `order_not_found`.
     pub async fn order(&self, merchant_id: MerchantId, id: OrderId) -> Result<Order> {
         let mut tx = self.uow.begin(TxMode::Read).await?;
-        tx.orders().order(merchant_id, id).await?.ok_or(Error::NotFound("order"))
+        tx.orders()
+            .order(merchant_id, id)
+            .await?
+            .ok_or(Error::NotFound("order"))
     }
 
     /// Refunds all or part of an order and takes back the points it earned, proportionally.
@@ -147,12 +195,20 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// # Errors
     /// `order_not_found`, `refund_exceeds_paid`, `insufficient_points` (reject policy),
     /// `idempotency_key_reused`.
-    pub async fn refund_order(&self, cmd: RefundOrder, idem: Option<Idempotent<'_, RefundReceipt>>) -> Result<Outcome<RefundReceipt>> {
+    pub async fn refund_order(
+        &self,
+        cmd: RefundOrder,
+        idem: Option<Idempotent<'_, RefundReceipt>>,
+    ) -> Result<Outcome<RefundReceipt>> {
         if cmd.amount == Some(Money::ZERO) {
             return Err(InvalidValue::new("amount", "must be more than 0.00").into());
         }
         let outcome = with_retry!(self.try_refund(&cmd, idem.as_ref()))?;
-        if let Outcome::Done(RefundReceipt { reversed: Some(entry), .. }) = &outcome {
+        if let Outcome::Done(RefundReceipt {
+            reversed: Some(entry),
+            ..
+        }) = &outcome
+        {
             self.publish(&[DomainEvent::PointsReversed {
                 merchant_id: entry.merchant_id,
                 member_id: entry.member_id,
@@ -164,23 +220,46 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         Ok(outcome)
     }
 
-    async fn try_refund(&self, cmd: &RefundOrder, idem: Option<&Idempotent<'_, RefundReceipt>>) -> Result<Outcome<RefundReceipt>> {
+    async fn try_refund(
+        &self,
+        cmd: &RefundOrder,
+        idem: Option<&Idempotent<'_, RefundReceipt>>,
+    ) -> Result<Outcome<RefundReceipt>> {
         let now = self.clock.now();
         let mut tx = self.uow.begin(TxMode::Write).await?;
         if let Some(stored) = replay(&mut *tx, idem).await? {
             return Ok(Outcome::Replayed(stored));
         }
-        let member_id = tx.orders().order(cmd.merchant_id, cmd.order_id).await?.ok_or(Error::NotFound("order"))?.member_id;
+        let member_id = tx
+            .orders()
+            .order(cmd.merchant_id, cmd.order_id)
+            .await?
+            .ok_or(Error::NotFound("order"))?
+            .member_id;
         // Refunds of one order queue on the member's account; read the order again under it.
-        tx.points().lock_account(cmd.merchant_id, member_id).await?.ok_or(Error::NotFound("member"))?;
-        let order = tx.orders().order(cmd.merchant_id, cmd.order_id).await?.ok_or(Error::NotFound("order"))?;
+        tx.points()
+            .lock_account(cmd.merchant_id, member_id)
+            .await?
+            .ok_or(Error::NotFound("member"))?;
+        let order = tx
+            .orders()
+            .order(cmd.merchant_id, cmd.order_id)
+            .await?
+            .ok_or(Error::NotFound("order"))?;
         let refundable = Money::from_fen(order.amount_paid.fen() - order.amount_refunded.fen())?;
         let amount = cmd.amount.unwrap_or(refundable);
         if amount == Money::ZERO || amount > refundable {
-            return Err(Error::RefundExceedsPaid { refundable: refundable.to_string() });
+            return Err(Error::RefundExceedsPaid {
+                refundable: refundable.to_string(),
+            });
         }
         let refunded_after = Money::from_fen(order.amount_refunded.fen() + amount.fen())?;
-        let to_reverse = points_to_reverse(order.points_earned, order.amount_paid, refunded_after, order.points_reversed);
+        let to_reverse = points_to_reverse(
+            order.points_earned,
+            order.amount_paid,
+            refunded_after,
+            order.points_reversed,
+        );
         let refund_id = RefundId::new();
         let reversed = if to_reverse.is_positive() {
             let draft = EntryDraft {
@@ -194,7 +273,18 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 operator_id: cmd.operator_id,
             };
             let earned = Source::new("order", order.id);
-            Some(reverse(&mut *tx, &draft, &earned, to_reverse, self.settings.refund_shortfall, now).await?.0)
+            Some(
+                reverse(
+                    &mut *tx,
+                    &draft,
+                    &earned,
+                    to_reverse,
+                    self.settings.refund_shortfall,
+                    now,
+                )
+                .await?
+                .0,
+            )
         } else {
             None
         };
@@ -202,19 +292,27 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             .orders()
             .add_refund_totals(cmd.merchant_id, order.id, amount, to_reverse)
             .await?
-            .ok_or_else(|| Error::RefundExceedsPaid { refundable: refundable.to_string() })?;
+            .ok_or_else(|| Error::RefundExceedsPaid {
+                refundable: refundable.to_string(),
+            })?;
         let refund = Refund {
             id: refund_id,
             merchant_id: cmd.merchant_id,
             order_id: order.id,
             amount,
-            points_reversed: reversed.as_ref().map_or(Points::ZERO, |e| Points::new(-e.delta.value())),
+            points_reversed: reversed
+                .as_ref()
+                .map_or(Points::ZERO, |e| Points::new(-e.delta.value())),
             points_shortfall: reversed.as_ref().map_or(Points::ZERO, |e| e.shortfall),
             operator_id: cmd.operator_id,
             created_at: now,
         };
         tx.orders().insert_refund(&refund).await?;
-        let receipt = RefundReceipt { refund, order, reversed };
+        let receipt = RefundReceipt {
+            refund,
+            order,
+            reversed,
+        };
         remember(&mut *tx, idem, &receipt, now).await?;
         tx.commit().await?;
         Ok(Outcome::Done(receipt))
@@ -243,6 +341,9 @@ mod tests {
 
     #[test]
     fn a_free_order_reverses_nothing() {
-        assert_eq!(points_to_reverse(Points::new(5), Money::ZERO, Money::ZERO, Points::ZERO), Points::ZERO);
+        assert_eq!(
+            points_to_reverse(Points::new(5), Money::ZERO, Money::ZERO, Points::ZERO),
+            Points::ZERO
+        );
     }
 }

@@ -54,7 +54,11 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ///
     /// # Errors
     /// `validation_failed`, `member_not_found`, `insufficient_points`, `idempotency_key_reused`.
-    pub async fn adjust_points(&self, cmd: AdjustPoints, idem: Option<Idempotent<'_, LedgerEntry>>) -> Result<Outcome<LedgerEntry>> {
+    pub async fn adjust_points(
+        &self,
+        cmd: AdjustPoints,
+        idem: Option<Idempotent<'_, LedgerEntry>>,
+    ) -> Result<Outcome<LedgerEntry>> {
         cmd.validate()?;
         let adjustment_id = Uuid::now_v7();
         let outcome = with_retry!(self.try_adjust(&cmd, adjustment_id, idem.as_ref()))?;
@@ -64,7 +68,12 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         Ok(outcome)
     }
 
-    async fn try_adjust(&self, cmd: &AdjustPoints, adjustment_id: Uuid, idem: Option<&Idempotent<'_, LedgerEntry>>) -> Result<Outcome<LedgerEntry>> {
+    async fn try_adjust(
+        &self,
+        cmd: &AdjustPoints,
+        adjustment_id: Uuid,
+        idem: Option<&Idempotent<'_, LedgerEntry>>,
+    ) -> Result<Outcome<LedgerEntry>> {
         let now = self.clock.now();
         let mut tx = self.uow.begin(TxMode::Write).await?;
         if let Some(stored) = replay(&mut *tx, idem).await? {
@@ -81,10 +90,23 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             operator_id: cmd.operator_id,
         };
         let entry = if cmd.delta.is_positive() {
-            let merchant = tx.merchants().merchant(cmd.merchant_id).await?.ok_or(Error::NotFound("merchant"))?;
-            credit(&mut *tx, &draft, cmd.delta, merchant.earning.expiry_for(now), now).await?
+            let merchant = tx
+                .merchants()
+                .merchant(cmd.merchant_id)
+                .await?
+                .ok_or(Error::NotFound("merchant"))?;
+            credit(
+                &mut *tx,
+                &draft,
+                cmd.delta,
+                merchant.earning.expiry_for(now),
+                now,
+            )
+            .await?
         } else {
-            debit(&mut *tx, &draft, Points::new(-cmd.delta.value()), now).await?.0
+            debit(&mut *tx, &draft, Points::new(-cmd.delta.value()), now)
+                .await?
+                .0
         };
         remember(&mut *tx, idem, &entry, now).await?;
         tx.commit().await?;
@@ -158,7 +180,11 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         Ok(written)
     }
 
-    async fn try_expire(&self, merchant_id: MerchantId, member_id: MemberId) -> Result<Vec<LedgerEntry>> {
+    async fn try_expire(
+        &self,
+        merchant_id: MerchantId,
+        member_id: MemberId,
+    ) -> Result<Vec<LedgerEntry>> {
         let now = self.clock.now();
         let mut tx = self.uow.begin(TxMode::Write).await?;
         let (_, expired) = lock_and_expire(&mut *tx, merchant_id, member_id, now).await?;
@@ -170,22 +196,42 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ///
     /// # Errors
     /// `member_not_found`, `validation_failed` for a limit outside 1..=100.
-    pub async fn points_ledger(&self, merchant_id: MerchantId, member_id: MemberId, before_seq: Option<i64>, limit: u64) -> Result<LedgerPage> {
+    pub async fn points_ledger(
+        &self,
+        merchant_id: MerchantId,
+        member_id: MemberId,
+        before_seq: Option<i64>,
+        limit: u64,
+    ) -> Result<LedgerPage> {
         if !(1..=100).contains(&limit) {
             return Err(InvalidValue::new("limit", "must be between 1 and 100").into());
         }
         let mut tx = self.uow.begin(TxMode::Read).await?;
-        tx.members().member(merchant_id, member_id).await?.ok_or(Error::NotFound("member"))?;
-        Ok(tx.points().ledger_page(merchant_id, member_id, before_seq, limit).await?)
+        tx.members()
+            .member(merchant_id, member_id)
+            .await?
+            .ok_or(Error::NotFound("member"))?;
+        Ok(tx
+            .points()
+            .ledger_page(merchant_id, member_id, before_seq, limit)
+            .await?)
     }
 
     /// The member with the balance, and the lots still open (soonest-expiring first).
     ///
     /// # Errors
     /// `member_not_found`.
-    pub async fn points_summary(&self, merchant_id: MerchantId, member_id: MemberId) -> Result<(Member, Vec<crate::account::OpenLot>)> {
+    pub async fn points_summary(
+        &self,
+        merchant_id: MerchantId,
+        member_id: MemberId,
+    ) -> Result<(Member, Vec<crate::account::OpenLot>)> {
         let mut tx = self.uow.begin(TxMode::Read).await?;
-        let member = tx.members().member(merchant_id, member_id).await?.ok_or(Error::NotFound("member"))?;
+        let member = tx
+            .members()
+            .member(merchant_id, member_id)
+            .await?
+            .ok_or(Error::NotFound("member"))?;
         let mut lots = tx.points().open_lots(merchant_id, member_id).await?;
         crate::account::sort_for_consumption(&mut lots);
         Ok((member, lots))

@@ -22,7 +22,14 @@ pub(crate) struct EntryDraft {
 }
 
 impl EntryDraft {
-    fn entry(&self, delta: Points, seq: i64, balance_after: Points, shortfall: Points, now: DateTime<Utc>) -> LedgerEntry {
+    fn entry(
+        &self,
+        delta: Points,
+        seq: i64,
+        balance_after: Points,
+        shortfall: Points,
+        now: DateTime<Utc>,
+    ) -> LedgerEntry {
         LedgerEntry {
             id: EntryId::new(),
             merchant_id: self.merchant_id,
@@ -91,15 +98,28 @@ async fn withdraw_planned(
     shortfall: Points,
     now: DateTime<Utc>,
 ) -> Result<LedgerEntry> {
-    let change = match tx.points().withdraw(draft.merchant_id, draft.member_id, amount).await? {
+    let change = match tx
+        .points()
+        .withdraw(draft.merchant_id, draft.member_id, amount)
+        .await?
+    {
         Withdrawal::Done(change) => change,
         Withdrawal::Insufficient { available } => {
-            return Err(Error::InsufficientPoints { requested: amount, available });
+            return Err(Error::InsufficientPoints {
+                requested: amount,
+                available,
+            });
         }
         Withdrawal::MemberNotFound => return Err(Error::NotFound("member")),
     };
     tx.points().take_from_lots(draft.merchant_id, takes).await?;
-    let entry = draft.entry(negate(amount), change.seq, change.balance_after, shortfall, now);
+    let entry = draft.entry(
+        negate(amount),
+        change.seq,
+        change.balance_after,
+        shortfall,
+        now,
+    );
     append(tx, &entry).await?;
     Ok(entry)
 }
@@ -112,7 +132,10 @@ pub(crate) async fn lock_and_expire(
     member_id: MemberId,
     now: DateTime<Utc>,
 ) -> Result<(Vec<OpenLot>, Vec<LedgerEntry>)> {
-    tx.points().lock_account(merchant_id, member_id).await?.ok_or(Error::NotFound("member"))?;
+    tx.points()
+        .lock_account(merchant_id, member_id)
+        .await?
+        .ok_or(Error::NotFound("member"))?;
     let lots = tx.points().open_lots(merchant_id, member_id).await?;
     let (due, open): (Vec<_>, Vec<_>) = lots.into_iter().partition(|lot| lot.is_due(now));
     let mut expired = Vec::with_capacity(due.len());
@@ -127,8 +150,12 @@ pub(crate) async fn lock_and_expire(
             source: Source::new("lot", lot.id),
             operator_id: None,
         };
-        let take = LotTake { lot_id: lot.id, amount: lot.remaining };
-        expired.push(withdraw_planned(tx, &draft, lot.remaining, &[take], Points::ZERO, now).await?);
+        let take = LotTake {
+            lot_id: lot.id,
+            amount: lot.remaining,
+        };
+        expired
+            .push(withdraw_planned(tx, &draft, lot.remaining, &[take], Points::ZERO, now).await?);
     }
     Ok((open, expired))
 }
@@ -159,13 +186,23 @@ pub(crate) async fn reverse(
     now: DateTime<Utc>,
 ) -> Result<(LedgerEntry, Vec<LedgerEntry>)> {
     let (lots, expired) = lock_and_expire(tx, draft.merchant_id, draft.member_id, now).await?;
-    let earn_entry = tx.points().entry_by_source(draft.merchant_id, EntryKind::Earn, earned).await?;
+    let earn_entry = tx
+        .points()
+        .entry_by_source(draft.merchant_id, EntryKind::Earn, earned)
+        .await?;
     let earn_lot = match earn_entry {
-        Some(entry) => tx.points().lot_by_entry(draft.merchant_id, entry.id).await?.map(|lot| lot.id),
+        Some(entry) => tx
+            .points()
+            .lot_by_entry(draft.merchant_id, entry.id)
+            .await?
+            .map(|lot| lot.id),
         None => None,
     };
     let plan = plan_reversal(&lots, earn_lot, amount, policy).map_err(|short| {
-        Error::InsufficientPoints { requested: short.requested, available: short.available }
+        Error::InsufficientPoints {
+            requested: short.requested,
+            available: short.available,
+        }
     })?;
     let entry = withdraw_planned(tx, draft, plan.taken, &plan.takes, plan.shortfall, now).await?;
     Ok((entry, expired))

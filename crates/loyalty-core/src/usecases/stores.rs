@@ -43,13 +43,19 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// `store_name_taken`.
     pub async fn update_store(&self, cmd: UpdateStore) -> Result<Store> {
         let mut tx = self.uow.begin(TxMode::Write).await?;
-        let mut store = tx.stores().store(cmd.merchant_id, cmd.store_id).await?.ok_or(Error::NotFound("store"))?;
+        let mut store = tx
+            .stores()
+            .store(cmd.merchant_id, cmd.store_id)
+            .await?
+            .ok_or(Error::NotFound("store"))?;
         if let Some(name) = &cmd.name {
             store.name = validate_name("name", name, 100)?;
         }
         if let Some(active) = cmd.active {
             if store.is_default && !active {
-                return Err(InvalidValue::new("active", "the default store cannot be closed").into());
+                return Err(
+                    InvalidValue::new("active", "the default store cannot be closed").into(),
+                );
             }
             store.active = active;
         }
@@ -73,7 +79,12 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ) -> Result<Store> {
         let store = match store_id {
             Some(id) => tx.stores().store(merchant_id, id).await?,
-            None => tx.stores().stores(merchant_id).await?.into_iter().find(|s| s.is_default),
+            None => tx
+                .stores()
+                .stores(merchant_id)
+                .await?
+                .into_iter()
+                .find(|s| s.is_default),
         };
         match store {
             Some(store) if store.active => Ok(store),

@@ -2,7 +2,9 @@
 
 use super::*;
 use crate::model::{EntryKind, Merchant};
-use crate::ports::{BalanceChange, MockClock, MockNotifier, MockUnitOfWork, StoreError, Transaction, Withdrawal};
+use crate::ports::{
+    BalanceChange, MockClock, MockNotifier, MockUnitOfWork, StoreError, Transaction, Withdrawal,
+};
 use crate::testing::{CommitFlag, MockTransaction};
 use crate::types::{MemberId, MerchantId, MerchantTimeZone, Points};
 use crate::{Error, account::OpenLot};
@@ -10,7 +12,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use mockall::predicate::eq;
 
 fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).single().expect("valid")
+    Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0)
+        .single()
+        .expect("valid")
 }
 
 fn clock() -> MockClock {
@@ -41,27 +45,50 @@ fn merchant(id: MerchantId) -> Merchant {
 }
 
 fn adjust(merchant_id: MerchantId, member_id: MemberId, delta: i64) -> AdjustPoints {
-    AdjustPoints { merchant_id, member_id, delta: Points::new(delta), reason: "goodwill".into(), store_id: None, operator_id: None }
+    AdjustPoints {
+        merchant_id,
+        member_id,
+        delta: Points::new(delta),
+        reason: "goodwill".into(),
+        store_id: None,
+        operator_id: None,
+    }
 }
 
 #[tokio::test]
 async fn a_manual_credit_writes_entry_and_lot_commits_and_notifies_once() {
     let (merchant_id, member_id) = (MerchantId::new(), MemberId::new());
     let mut tx = MockTransaction::default();
-    tx.merchants.expect_merchant().with(eq(merchant_id)).returning(move |id| Ok(Some(merchant(id))));
+    tx.merchants
+        .expect_merchant()
+        .with(eq(merchant_id))
+        .returning(move |id| Ok(Some(merchant(id))));
     tx.points
         .expect_deposit()
         .with(eq(merchant_id), eq(member_id), eq(Points::new(30)))
         .times(1)
-        .returning(|_, _, _| Ok(Some(BalanceChange { balance_after: Points::new(130), seq: 4 })));
+        .returning(|_, _, _| {
+            Ok(Some(BalanceChange {
+                balance_after: Points::new(130),
+                seq: 4,
+            }))
+        });
     tx.points
         .expect_append_entry()
-        .withf(|e| e.kind == EntryKind::Adjust && e.delta == Points::new(30) && e.seq == 4 && e.balance_after == Points::new(130))
+        .withf(|e| {
+            e.kind == EntryKind::Adjust
+                && e.delta == Points::new(30)
+                && e.seq == 4
+                && e.balance_after == Points::new(130)
+        })
         .times(1)
         .returning(|_| Ok(()));
     tx.points
         .expect_insert_lot()
-        .withf(|lot| lot.remaining == Points::new(30) && lot.expires_at == Some(now() + chrono::Duration::days(365)))
+        .withf(|lot| {
+            lot.remaining == Points::new(30)
+                && lot.expires_at == Some(now() + chrono::Duration::days(365))
+        })
         .times(1)
         .returning(|_| Ok(()));
     let committed = tx.committed.clone();
@@ -69,7 +96,10 @@ async fn a_manual_credit_writes_entry_and_lot_commits_and_notifies_once() {
     notifier.expect_notify().times(1).returning(|_| Ok(()));
     let loyalty = Loyalty::new(uow_with(tx), clock(), notifier, EngineSettings::default());
 
-    let outcome = loyalty.adjust_points(adjust(merchant_id, member_id, 30), None).await.expect("adjusted");
+    let outcome = loyalty
+        .adjust_points(adjust(merchant_id, member_id, 30), None)
+        .await
+        .expect("adjusted");
 
     assert!(matches!(outcome, Outcome::Done(ref e) if e.balance_after == Points::new(130)));
     assert!(committed.is_set());
@@ -79,9 +109,16 @@ async fn a_manual_credit_writes_entry_and_lot_commits_and_notifies_once() {
 async fn a_debit_larger_than_the_lots_is_refused_before_any_write_and_nothing_commits() {
     let (merchant_id, member_id) = (MerchantId::new(), MemberId::new());
     let mut tx = MockTransaction::default();
-    tx.points.expect_lock_account().returning(|_, _| Ok(Some(Points::new(10))));
+    tx.points
+        .expect_lock_account()
+        .returning(|_, _| Ok(Some(Points::new(10))));
     tx.points.expect_open_lots().returning(|_, _| {
-        Ok(vec![OpenLot { id: crate::types::LotId::new(), remaining: Points::new(10), earned_at: now(), expires_at: None }])
+        Ok(vec![OpenLot {
+            id: crate::types::LotId::new(),
+            remaining: Points::new(10),
+            earned_at: now(),
+            expires_at: None,
+        }])
     });
     tx.points.expect_withdraw().never();
     tx.points.expect_append_entry().never();
@@ -90,7 +127,10 @@ async fn a_debit_larger_than_the_lots_is_refused_before_any_write_and_nothing_co
     notifier.expect_notify().never();
     let loyalty = Loyalty::new(uow_with(tx), clock(), notifier, EngineSettings::default());
 
-    let err = loyalty.adjust_points(adjust(merchant_id, member_id, -11), None).await.expect_err("refused");
+    let err = loyalty
+        .adjust_points(adjust(merchant_id, member_id, -11), None)
+        .await
+        .expect_err("refused");
 
     assert_eq!(err.code(), "insufficient_points");
     assert!(!committed.is_set());
@@ -100,16 +140,28 @@ async fn a_debit_larger_than_the_lots_is_refused_before_any_write_and_nothing_co
 async fn a_failing_store_rolls_back_and_tells_nobody() {
     let (merchant_id, member_id) = (MerchantId::new(), MemberId::new());
     let mut tx = MockTransaction::default();
-    tx.merchants.expect_merchant().returning(move |id| Ok(Some(merchant(id))));
-    tx.points.expect_deposit().returning(|_, _, _| Ok(Some(BalanceChange { balance_after: Points::new(5), seq: 1 })));
+    tx.merchants
+        .expect_merchant()
+        .returning(move |id| Ok(Some(merchant(id))));
+    tx.points.expect_deposit().returning(|_, _, _| {
+        Ok(Some(BalanceChange {
+            balance_after: Points::new(5),
+            seq: 1,
+        }))
+    });
     tx.points.expect_append_entry().returning(|_| Ok(()));
-    tx.points.expect_insert_lot().returning(|_| Err(StoreError::Backend("disk full".into())));
+    tx.points
+        .expect_insert_lot()
+        .returning(|_| Err(StoreError::Backend("disk full".into())));
     let committed = tx.committed.clone();
     let mut notifier = MockNotifier::new();
     notifier.expect_notify().never();
     let loyalty = Loyalty::new(uow_with(tx), clock(), notifier, EngineSettings::default());
 
-    let err = loyalty.adjust_points(adjust(merchant_id, member_id, 5), None).await.expect_err("fails");
+    let err = loyalty
+        .adjust_points(adjust(merchant_id, member_id, 5), None)
+        .await
+        .expect_err("fails");
 
     assert!(matches!(err, Error::Store(StoreError::Backend(_))));
     assert!(!committed.is_set());
@@ -120,16 +172,57 @@ async fn contention_runs_the_use_case_again_from_a_new_transaction() {
     let (merchant_id, member_id) = (MerchantId::new(), MemberId::new());
     let lot_id = crate::types::LotId::new();
     let mut first = MockTransaction::default();
-    first.points.expect_lock_account().returning(|_, _| Ok(Some(Points::new(10))));
-    first.points.expect_open_lots().returning(move |_, _| Ok(vec![OpenLot { id: lot_id, remaining: Points::new(10), earned_at: now(), expires_at: None }]));
-    first.points.expect_withdraw().returning(|_, _, _| Ok(Withdrawal::Done(BalanceChange { balance_after: Points::new(6), seq: 2 })));
-    first.points.expect_take_from_lots().returning(|_, _| Err(StoreError::Contention("lot changed".into())));
+    first
+        .points
+        .expect_lock_account()
+        .returning(|_, _| Ok(Some(Points::new(10))));
+    first.points.expect_open_lots().returning(move |_, _| {
+        Ok(vec![OpenLot {
+            id: lot_id,
+            remaining: Points::new(10),
+            earned_at: now(),
+            expires_at: None,
+        }])
+    });
+    first.points.expect_withdraw().returning(|_, _, _| {
+        Ok(Withdrawal::Done(BalanceChange {
+            balance_after: Points::new(6),
+            seq: 2,
+        }))
+    });
+    first
+        .points
+        .expect_take_from_lots()
+        .returning(|_, _| Err(StoreError::Contention("lot changed".into())));
     let mut second = MockTransaction::default();
-    second.points.expect_lock_account().returning(|_, _| Ok(Some(Points::new(10))));
-    second.points.expect_open_lots().returning(move |_, _| Ok(vec![OpenLot { id: lot_id, remaining: Points::new(10), earned_at: now(), expires_at: None }]));
-    second.points.expect_withdraw().returning(|_, _, _| Ok(Withdrawal::Done(BalanceChange { balance_after: Points::new(6), seq: 2 })));
-    second.points.expect_take_from_lots().times(1).returning(|_, _| Ok(()));
-    second.points.expect_append_entry().times(1).returning(|_| Ok(()));
+    second
+        .points
+        .expect_lock_account()
+        .returning(|_, _| Ok(Some(Points::new(10))));
+    second.points.expect_open_lots().returning(move |_, _| {
+        Ok(vec![OpenLot {
+            id: lot_id,
+            remaining: Points::new(10),
+            earned_at: now(),
+            expires_at: None,
+        }])
+    });
+    second.points.expect_withdraw().returning(|_, _, _| {
+        Ok(Withdrawal::Done(BalanceChange {
+            balance_after: Points::new(6),
+            seq: 2,
+        }))
+    });
+    second
+        .points
+        .expect_take_from_lots()
+        .times(1)
+        .returning(|_, _| Ok(()));
+    second
+        .points
+        .expect_append_entry()
+        .times(1)
+        .returning(|_| Ok(()));
     let committed = second.committed.clone();
     let mut uow = MockUnitOfWork::new();
     let mut txs = vec![second, first];
@@ -141,7 +234,10 @@ async fn contention_runs_the_use_case_again_from_a_new_transaction() {
     notifier.expect_notify().times(1).returning(|_| Ok(()));
     let loyalty = Loyalty::new(uow, clock(), notifier, EngineSettings::default());
 
-    let outcome = loyalty.adjust_points(adjust(merchant_id, member_id, -4), None).await.expect("second attempt");
+    let outcome = loyalty
+        .adjust_points(adjust(merchant_id, member_id, -4), None)
+        .await
+        .expect("second attempt");
 
     assert!(matches!(outcome, Outcome::Done(ref e) if e.balance_after == Points::new(6)));
     assert!(committed.is_set());
@@ -157,7 +253,10 @@ async fn an_adjustment_without_a_reason_is_refused_before_touching_storage() {
 
     let err = loyalty.adjust_points(cmd, None).await.expect_err("refused");
 
-    assert_eq!((err.code(), err.field()), ("validation_failed", Some("reason")));
+    assert_eq!(
+        (err.code(), err.field()),
+        ("validation_failed", Some("reason"))
+    );
 }
 
 #[test]

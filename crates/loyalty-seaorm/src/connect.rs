@@ -1,0 +1,127 @@
+use loyalty_migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::postgres::PgConnectOptions;
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use std::time::Duration;
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    /// # Errors
+    /// A URL that is neither `sqlite:` nor `postgres:` / `postgresql:`.
+    pub fn of(url: &str) -> Result<Self, String> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres)
+        } else {
+            Err("the database URL must start with sqlite: or postgres://".into())
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ConnectSettings {
+    pub url: String,
+    pub max_connections: u32,
+    /// How long a SQLite writer waits for the lock before `busy`.
+    pub busy_timeout: Duration,
+}
+
+impl ConnectSettings {
+    #[must_use]
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            max_connections: 16,
+            busy_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The file a SQLite URL names, so its folder can be made.
+fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then_some(path)
+}
+
+/// Opens a pool. On SQLite every pooled connection gets WAL, `synchronous=FULL`, a busy
+/// timeout and foreign keys (a PRAGMA sent once would reach one connection only); the file
+/// and its folder are created when missing. On PostgreSQL a stuck statement or an idle
+/// transaction is ended by the server.
+///
+/// # Errors
+/// When the URL is not usable or the database cannot be reached.
+pub async fn connect(settings: &ConnectSettings) -> Result<DatabaseConnection, DbErr> {
+    let engine = Engine::of(&settings.url).map_err(DbErr::Custom)?;
+    if engine == Engine::Sqlite {
+        if let Some(parent) =
+            sqlite_path(&settings.url).and_then(|p| std::path::Path::new(p).parent())
+        {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    DbErr::Custom(format!("cannot create {}: {e}", parent.display()))
+                })?;
+            }
+        }
+    }
+    let mut options = ConnectOptions::new(settings.url.clone());
+    options
+        .max_connections(settings.max_connections)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
+        .sqlx_logging(false);
+    let busy = settings.busy_timeout;
+    options.map_sqlx_sqlite_opts(move |o: SqliteConnectOptions| {
+        o.create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(busy)
+            .foreign_keys(true)
+    });
+    options.map_sqlx_postgres_opts(|o: PgConnectOptions| {
+        o.options([
+            ("statement_timeout", "30s"),
+            ("idle_in_transaction_session_timeout", "60s"),
+        ])
+    });
+    Database::connect(options).await
+}
+
+/// Brings the schema up to date (append-only migrations).
+///
+/// # Errors
+/// When a migration fails; nothing of it is kept on PostgreSQL.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_file_of_a_sqlite_url() {
+        assert_eq!(
+            sqlite_path("sqlite://data/loyalty.db?mode=rwc"),
+            Some("data/loyalty.db")
+        );
+        assert_eq!(sqlite_path("sqlite:/tmp/x.db"), Some("/tmp/x.db"));
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+    }
+
+    #[test]
+    fn the_url_alone_chooses_the_engine() {
+        assert_eq!(Engine::of("sqlite://a.db"), Ok(Engine::Sqlite));
+        assert_eq!(Engine::of("postgres://u@h/db"), Ok(Engine::Postgres));
+        assert!(Engine::of("mysql://u@h/db").is_err());
+    }
+}

@@ -1,0 +1,24 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "orders")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub merchant_id: Uuid,
+    pub store_id: Uuid,
+    pub member_id: Uuid,
+    pub order_no: Option<String>,
+    pub amount_paid_fen: i64,
+    pub amount_refunded_fen: i64,
+    pub points_earned: i64,
+    pub points_reversed: i64,
+    pub status: String,
+    pub operator_id: Option<Uuid>,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

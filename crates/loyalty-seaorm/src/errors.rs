@@ -1,0 +1,123 @@
+//! Translation of database errors into the core's [`StoreError`], in one place: which unique
+//! key a write collided with, and which failures are worth running the use case again for.
+
+use loyalty_core::ports::{StoreError, UniqueKey};
+use sea_orm::{DbErr, RuntimeErr};
+
+/// Unique keys by PostgreSQL constraint name and by SQLite's column list.
+const KEYS: &[(&str, &str, UniqueKey)] = &[
+    (
+        "merchants_code_key",
+        "merchants.code",
+        UniqueKey::MerchantCode,
+    ),
+    (
+        "stores_merchant_name_key",
+        "stores.merchant_id, stores.name",
+        UniqueKey::StoreName,
+    ),
+    (
+        "staff_merchant_username_key",
+        "staff.merchant_id, staff.username",
+        UniqueKey::StaffUsername,
+    ),
+    (
+        "members_merchant_phone_key",
+        "members.merchant_id, members.phone",
+        UniqueKey::MemberPhone,
+    ),
+    (
+        "members_merchant_invite_code_key",
+        "members.merchant_id, members.invite_code",
+        UniqueKey::MemberInviteCode,
+    ),
+    (
+        "orders_merchant_order_no_key",
+        "orders.merchant_id, orders.order_no",
+        UniqueKey::OrderNo,
+    ),
+    (
+        "points_ledger_source_key",
+        "points_ledger.merchant_id, points_ledger.kind",
+        UniqueKey::LedgerSource,
+    ),
+    (
+        "idempotency_keys_pkey",
+        "idempotency_keys.merchant_id",
+        UniqueKey::IdempotencyKey,
+    ),
+];
+
+/// SQLSTATEs and SQLite result codes that mean "try again": serialization failure,
+/// deadlock, lock not available; `SQLITE_BUSY` and its extended codes, `SQLITE_LOCKED`.
+const RETRYABLE: &[&str] = &["40001", "40P01", "55P03", "5", "6", "261", "517", "262"];
+
+pub(crate) fn store_error(err: DbErr) -> StoreError {
+    let database = match &err {
+        DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e))
+        | DbErr::Conn(RuntimeErr::SqlxError(e)) => match e.as_ref() {
+            sea_orm::sqlx::Error::Database(db) => Some((
+                db.code().map(|c| c.into_owned()),
+                db.message().to_owned(),
+                db.constraint().map(str::to_owned),
+                db.is_unique_violation(),
+            )),
+            sea_orm::sqlx::Error::PoolTimedOut => {
+                return StoreError::Contention("no connection free".into());
+            }
+            _ => None,
+        },
+        DbErr::ConnectionAcquire(_) => return StoreError::Contention("no connection free".into()),
+        _ => None,
+    };
+    let Some((code, message, constraint, unique)) = database else {
+        return StoreError::Backend(Box::new(err));
+    };
+    if unique {
+        return StoreError::Unique(unique_key(constraint.as_deref(), &message));
+    }
+    if code.as_deref().is_some_and(|c| RETRYABLE.contains(&c)) {
+        return StoreError::Contention(message);
+    }
+    StoreError::Backend(Box::new(err))
+}
+
+fn unique_key(constraint: Option<&str>, message: &str) -> UniqueKey {
+    KEYS.iter()
+        .find(|(pg, sqlite, _)| constraint == Some(*pg) || message.contains(sqlite))
+        .map_or(UniqueKey::Other, |(_, _, key)| *key)
+}
+
+/// A row that does not decode into the core's types: corrupt data, never user input.
+pub(crate) fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(format!("stored {what} is invalid: {detail}").into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_unique_keys_from_postgres_constraints_and_sqlite_messages() {
+        assert_eq!(
+            unique_key(Some("members_merchant_phone_key"), ""),
+            UniqueKey::MemberPhone
+        );
+        assert_eq!(
+            unique_key(
+                None,
+                "UNIQUE constraint failed: points_ledger.merchant_id, points_ledger.kind, points_ledger.source_type, points_ledger.source_id"
+            ),
+            UniqueKey::LedgerSource
+        );
+        assert_eq!(
+            unique_key(
+                None,
+                "UNIQUE constraint failed: idempotency_keys.merchant_id, idempotency_keys.scope, idempotency_keys.key"
+            ),
+            UniqueKey::IdempotencyKey
+        );
+        assert_eq!(unique_key(Some("something_else"), "x"), UniqueKey::Other);
+    }
+}

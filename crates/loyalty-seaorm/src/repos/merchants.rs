@@ -1,0 +1,197 @@
+use crate::entities::{merchants, staff, stores};
+use crate::errors::{corrupt, store_error};
+use crate::uow::SeaTransaction;
+use async_trait::async_trait;
+use loyalty_core::earning::{EarningPolicy, Rounding};
+use loyalty_core::model::{Merchant, Staff, StaffRole, Store};
+use loyalty_core::ports::{MerchantRepository, StaffRepository, StoreError, StoreRepository};
+use loyalty_core::types::{MerchantId, MerchantTimeZone, StoreId};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
+
+fn merchant_from(m: merchants::Model) -> Result<Merchant, StoreError> {
+    let earning = EarningPolicy::new(
+        m.earn_points_per_unit,
+        super::money(m.earn_unit_fen, "earning unit")?,
+        Rounding::parse(&m.earn_rounding).ok_or_else(|| corrupt("rounding", &m.earn_rounding))?,
+        m.points_validity_days
+            .map(|d| u32::try_from(d).map_err(|e| corrupt("validity days", e)))
+            .transpose()?,
+    )
+    .map_err(|e| corrupt("earning policy", e))?;
+    Ok(Merchant {
+        id: MerchantId::from_uuid(m.id),
+        code: m.code,
+        name: m.name,
+        time_zone: MerchantTimeZone::parse(&m.time_zone).map_err(|e| corrupt("time zone", e))?,
+        earning,
+        created_at: m.created_at,
+    })
+}
+
+fn store_from(s: stores::Model) -> Store {
+    Store {
+        id: StoreId::from_uuid(s.id),
+        merchant_id: MerchantId::from_uuid(s.merchant_id),
+        name: s.name,
+        is_default: s.is_default,
+        active: s.active,
+        created_at: s.created_at,
+    }
+}
+
+fn store_row(s: &Store) -> stores::ActiveModel {
+    stores::ActiveModel {
+        id: Set(s.id.as_uuid()),
+        merchant_id: Set(s.merchant_id.as_uuid()),
+        name: Set(s.name.clone()),
+        is_default: Set(s.is_default),
+        active: Set(s.active),
+        created_at: Set(s.created_at),
+    }
+}
+
+#[async_trait]
+impl MerchantRepository for SeaTransaction {
+    async fn insert_merchant(&mut self, m: &Merchant) -> Result<(), StoreError> {
+        let row = merchants::ActiveModel {
+            id: Set(m.id.as_uuid()),
+            code: Set(m.code.clone()),
+            name: Set(m.name.clone()),
+            time_zone: Set(m.time_zone.name().to_owned()),
+            earn_points_per_unit: Set(m.earning.points_per_unit),
+            earn_unit_fen: Set(m.earning.unit.fen()),
+            earn_rounding: Set(m.earning.rounding.as_str().to_owned()),
+            points_validity_days: Set(m
+                .earning
+                .validity_days
+                .map(|d| i32::try_from(d).unwrap_or(i32::MAX))),
+            created_at: Set(m.created_at),
+        };
+        merchants::Entity::insert(row)
+            .exec_without_returning(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn merchant(&mut self, id: MerchantId) -> Result<Option<Merchant>, StoreError> {
+        let row = merchants::Entity::find_by_id(id.as_uuid())
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?;
+        row.map(merchant_from).transpose()
+    }
+
+    async fn merchant_by_code(&mut self, code: &str) -> Result<Option<Merchant>, StoreError> {
+        let row = merchants::Entity::find()
+            .filter(merchants::Column::Code.eq(code))
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?;
+        row.map(merchant_from).transpose()
+    }
+
+    async fn count_merchants(&mut self) -> Result<u64, StoreError> {
+        merchants::Entity::find()
+            .count(&self.txn)
+            .await
+            .map_err(store_error)
+    }
+}
+
+#[async_trait]
+impl StoreRepository for SeaTransaction {
+    async fn insert_store(&mut self, store: &Store) -> Result<(), StoreError> {
+        stores::Entity::insert(store_row(store))
+            .exec_without_returning(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn update_store(&mut self, store: &Store) -> Result<(), StoreError> {
+        stores::Entity::update_many()
+            .set(store_row(store))
+            .filter(stores::Column::Id.eq(store.id.as_uuid()))
+            .filter(stores::Column::MerchantId.eq(store.merchant_id.as_uuid()))
+            .exec(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn store(
+        &mut self,
+        merchant: MerchantId,
+        id: StoreId,
+    ) -> Result<Option<Store>, StoreError> {
+        let row = stores::Entity::find()
+            .filter(stores::Column::MerchantId.eq(merchant.as_uuid()))
+            .filter(stores::Column::Id.eq(id.as_uuid()))
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(row.map(store_from))
+    }
+
+    async fn stores(&mut self, merchant: MerchantId) -> Result<Vec<Store>, StoreError> {
+        let rows = stores::Entity::find()
+            .filter(stores::Column::MerchantId.eq(merchant.as_uuid()))
+            .order_by_desc(stores::Column::IsDefault)
+            .order_by_asc(stores::Column::CreatedAt)
+            .order_by_asc(stores::Column::Id)
+            .all(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(rows.into_iter().map(store_from).collect())
+    }
+}
+
+#[async_trait]
+impl StaffRepository for SeaTransaction {
+    async fn insert_staff(&mut self, s: &Staff) -> Result<(), StoreError> {
+        let row = staff::ActiveModel {
+            id: Set(s.id.as_uuid()),
+            merchant_id: Set(s.merchant_id.as_uuid()),
+            username: Set(s.username.clone()),
+            display_name: Set(s.display_name.clone()),
+            role: Set(s.role.as_str().to_owned()),
+            password_hash: Set(s.password_hash.clone()),
+            disabled: Set(s.disabled),
+            created_at: Set(s.created_at),
+        };
+        staff::Entity::insert(row)
+            .exec_without_returning(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn staff_by_username(
+        &mut self,
+        merchant: MerchantId,
+        username: &str,
+    ) -> Result<Option<Staff>, StoreError> {
+        let row = staff::Entity::find()
+            .filter(staff::Column::MerchantId.eq(merchant.as_uuid()))
+            .filter(staff::Column::Username.eq(username))
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?;
+        row.map(|s| {
+            Ok(Staff {
+                id: s.id.into(),
+                merchant_id: s.merchant_id.into(),
+                role: StaffRole::parse(&s.role).ok_or_else(|| corrupt("staff role", &s.role))?,
+                username: s.username,
+                display_name: s.display_name,
+                password_hash: s.password_hash,
+                disabled: s.disabled,
+                created_at: s.created_at,
+            })
+        })
+        .transpose()
+    }
+}

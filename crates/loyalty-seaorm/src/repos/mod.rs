@@ -1,0 +1,19 @@
+//! The core's repositories, implemented on [`crate::uow::SeaTransaction`].
+
+mod idempotency;
+mod members;
+mod merchants;
+mod orders;
+mod points;
+
+use crate::errors::corrupt;
+use loyalty_core::ports::StoreError;
+use loyalty_core::types::{Money, Points};
+
+pub(crate) fn money(fen: i64, what: &str) -> Result<Money, StoreError> {
+    Money::from_fen(fen).map_err(|e| corrupt(what, e))
+}
+
+pub(crate) fn points(value: i64) -> Points {
+    Points::new(value)
+}

@@ -1,0 +1,137 @@
+use super::{money, points};
+use crate::entities::{orders, refunds};
+use crate::errors::{corrupt, store_error};
+use crate::uow::SeaTransaction;
+use async_trait::async_trait;
+use loyalty_core::model::{Order, OrderStatus, Refund};
+use loyalty_core::ports::{OrderRepository, StoreError};
+use loyalty_core::types::{MerchantId, Money, OrderId, Points};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+
+fn order_from(o: orders::Model) -> Result<Order, StoreError> {
+    Ok(Order {
+        id: o.id.into(),
+        merchant_id: o.merchant_id.into(),
+        store_id: o.store_id.into(),
+        member_id: o.member_id.into(),
+        order_no: o.order_no,
+        amount_paid: money(o.amount_paid_fen, "amount paid")?,
+        amount_refunded: money(o.amount_refunded_fen, "amount refunded")?,
+        points_earned: points(o.points_earned),
+        points_reversed: points(o.points_reversed),
+        status: OrderStatus::parse(&o.status).ok_or_else(|| corrupt("order status", &o.status))?,
+        operator_id: o.operator_id.map(Into::into),
+        created_at: o.created_at,
+    })
+}
+
+#[async_trait]
+impl OrderRepository for SeaTransaction {
+    async fn insert_order(&mut self, o: &Order) -> Result<(), StoreError> {
+        let row = orders::ActiveModel {
+            id: Set(o.id.as_uuid()),
+            merchant_id: Set(o.merchant_id.as_uuid()),
+            store_id: Set(o.store_id.as_uuid()),
+            member_id: Set(o.member_id.as_uuid()),
+            order_no: Set(o.order_no.clone()),
+            amount_paid_fen: Set(o.amount_paid.fen()),
+            amount_refunded_fen: Set(o.amount_refunded.fen()),
+            points_earned: Set(o.points_earned.value()),
+            points_reversed: Set(o.points_reversed.value()),
+            status: Set(o.status.as_str().to_owned()),
+            operator_id: Set(o.operator_id.map(|s| s.as_uuid())),
+            created_at: Set(o.created_at),
+        };
+        orders::Entity::insert(row)
+            .exec_without_returning(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn order(
+        &mut self,
+        merchant: MerchantId,
+        id: OrderId,
+    ) -> Result<Option<Order>, StoreError> {
+        let row = orders::Entity::find()
+            .filter(orders::Column::MerchantId.eq(merchant.as_uuid()))
+            .filter(orders::Column::Id.eq(id.as_uuid()))
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?;
+        row.map(order_from).transpose()
+    }
+
+    async fn order_by_no(
+        &mut self,
+        merchant: MerchantId,
+        order_no: &str,
+    ) -> Result<Option<Order>, StoreError> {
+        let row = orders::Entity::find()
+            .filter(orders::Column::MerchantId.eq(merchant.as_uuid()))
+            .filter(orders::Column::OrderNo.eq(order_no))
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?;
+        row.map(order_from).transpose()
+    }
+
+    async fn add_refund_totals(
+        &mut self,
+        merchant: MerchantId,
+        order: OrderId,
+        amount: Money,
+        reversed: Points,
+    ) -> Result<Option<Order>, StoreError> {
+        use orders::Column as C;
+        let refunded_after = Expr::col(C::AmountRefundedFen).add(amount.fen());
+        let status = Expr::case(
+            Expr::col(C::AmountRefundedFen)
+                .add(amount.fen())
+                .gte(Expr::col(C::AmountPaidFen)),
+            OrderStatus::Refunded.as_str(),
+        )
+        .finally(OrderStatus::PartiallyRefunded.as_str());
+        let result = orders::Entity::update_many()
+            .col_expr(C::AmountRefundedFen, refunded_after.clone())
+            .col_expr(
+                C::PointsReversed,
+                Expr::col(C::PointsReversed).add(reversed.value()),
+            )
+            .col_expr(C::Status, status.into())
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::Id.eq(order.as_uuid()))
+            .filter(
+                Expr::col(C::AmountRefundedFen)
+                    .add(amount.fen())
+                    .lte(Expr::col(C::AmountPaidFen)),
+            )
+            .exec(&self.txn)
+            .await
+            .map_err(store_error)?;
+        if result.rows_affected != 1 {
+            return Ok(None);
+        }
+        self.order(merchant, order).await
+    }
+
+    async fn insert_refund(&mut self, r: &Refund) -> Result<(), StoreError> {
+        let row = refunds::ActiveModel {
+            id: Set(r.id.as_uuid()),
+            merchant_id: Set(r.merchant_id.as_uuid()),
+            order_id: Set(r.order_id.as_uuid()),
+            amount_fen: Set(r.amount.fen()),
+            points_reversed: Set(r.points_reversed.value()),
+            points_shortfall: Set(r.points_shortfall.value()),
+            operator_id: Set(r.operator_id.map(|s| s.as_uuid())),
+            created_at: Set(r.created_at),
+        };
+        refunds::Entity::insert(row)
+            .exec_without_returning(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,366 @@
+use super::points;
+use crate::connect::Engine;
+use crate::entities::{members, points_ledger, points_lots};
+use crate::errors::{corrupt, store_error};
+use crate::uow::SeaTransaction;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use loyalty_core::account::{LotTake, OpenLot};
+use loyalty_core::model::{EntryKind, LedgerEntry, Lot, Source};
+use loyalty_core::ports::{
+    AccountDrift, BalanceChange, LedgerPage, PointsRepository, StoreError, Withdrawal,
+};
+use loyalty_core::types::{EntryId, MemberId, MerchantId, Points};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
+};
+use uuid::Uuid;
+
+fn entry_from(e: points_ledger::Model) -> Result<LedgerEntry, StoreError> {
+    Ok(LedgerEntry {
+        id: e.id.into(),
+        merchant_id: e.merchant_id.into(),
+        member_id: e.member_id.into(),
+        seq: e.seq,
+        kind: EntryKind::parse(&e.kind).ok_or_else(|| corrupt("entry kind", &e.kind))?,
+        delta: points(e.delta),
+        balance_after: points(e.balance_after),
+        reason_code: e.reason_code,
+        title: e.title,
+        store_id: e.store_id.map(Into::into),
+        source: Source {
+            source_type: e.source_type,
+            source_id: e.source_id,
+        },
+        operator_id: e.operator_id.map(Into::into),
+        shortfall: points(e.shortfall),
+        created_at: e.created_at,
+    })
+}
+
+fn lot_from(l: points_lots::Model) -> Lot {
+    Lot {
+        id: l.id.into(),
+        merchant_id: l.merchant_id.into(),
+        member_id: l.member_id.into(),
+        entry_id: l.entry_id.into(),
+        amount: points(l.amount),
+        remaining: points(l.remaining),
+        earned_at: l.earned_at,
+        expires_at: l.expires_at,
+    }
+}
+
+impl SeaTransaction {
+    /// `UPDATE members SET points_balance = points_balance + delta, points_seq = points_seq + 1
+    /// WHERE … [AND points_balance >= -delta] RETURNING points_balance, points_seq`.
+    async fn move_balance(
+        &self,
+        merchant: MerchantId,
+        member: MemberId,
+        delta: i64,
+    ) -> Result<Option<BalanceChange>, StoreError> {
+        use members::Column as C;
+        let mut update = Query::update();
+        update
+            .table(members::Entity)
+            .value(C::PointsBalance, Expr::col(C::PointsBalance).add(delta))
+            .value(C::PointsSeq, Expr::col(C::PointsSeq).add(1))
+            .and_where(Expr::col(C::Id).eq(member.as_uuid()))
+            .and_where(Expr::col(C::MerchantId).eq(merchant.as_uuid()))
+            .returning(Query::returning().columns([C::PointsBalance, C::PointsSeq]));
+        if delta < 0 {
+            update.and_where(Expr::col(C::PointsBalance).gte(-delta));
+        }
+        let row = self.txn.query_one(&update).await.map_err(store_error)?;
+        row.map(|row| {
+            Ok(BalanceChange {
+                balance_after: points(row.try_get_by_index(0).map_err(store_error)?),
+                seq: row.try_get_by_index(1).map_err(store_error)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn balance(
+        &self,
+        merchant: MerchantId,
+        member: MemberId,
+        lock: bool,
+    ) -> Result<Option<Points>, StoreError> {
+        let mut query = members::Entity::find()
+            .select_only()
+            .column(members::Column::PointsBalance)
+            .filter(members::Column::MerchantId.eq(merchant.as_uuid()))
+            .filter(members::Column::Id.eq(member.as_uuid()));
+        // SQLite has no row locks: its write transactions hold the database lock already.
+        if lock && self.engine == Engine::Postgres {
+            query = query.lock_exclusive();
+        }
+        let balance: Option<i64> = query
+            .into_tuple()
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(balance.map(points))
+    }
+}
+
+#[async_trait]
+impl PointsRepository for SeaTransaction {
+    async fn lock_account(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+    ) -> Result<Option<Points>, StoreError> {
+        self.balance(merchant, member, true).await
+    }
+
+    async fn deposit(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        amount: Points,
+    ) -> Result<Option<BalanceChange>, StoreError> {
+        self.move_balance(merchant, member, amount.value()).await
+    }
+
+    async fn withdraw(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        amount: Points,
+    ) -> Result<Withdrawal, StoreError> {
+        let delta = amount
+            .checked_neg()
+            .ok_or_else(|| corrupt("amount", amount))?;
+        if let Some(change) = self.move_balance(merchant, member, delta.value()).await? {
+            return Ok(Withdrawal::Done(change));
+        }
+        Ok(match self.balance(merchant, member, false).await? {
+            Some(available) => Withdrawal::Insufficient { available },
+            None => Withdrawal::MemberNotFound,
+        })
+    }
+
+    async fn open_lots(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+    ) -> Result<Vec<OpenLot>, StoreError> {
+        let rows = points_lots::Entity::find()
+            .filter(points_lots::Column::MerchantId.eq(merchant.as_uuid()))
+            .filter(points_lots::Column::MemberId.eq(member.as_uuid()))
+            .filter(points_lots::Column::Remaining.gt(0))
+            .all(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|l| OpenLot {
+                id: l.id.into(),
+                remaining: points(l.remaining),
+                earned_at: l.earned_at,
+                expires_at: l.expires_at,
+            })
+            .collect())
+    }
+
+    async fn take_from_lots(
+        &mut self,
+        merchant: MerchantId,
+        takes: &[LotTake],
+    ) -> Result<(), StoreError> {
+        use points_lots::Column as C;
+        for take in takes {
+            let result = points_lots::Entity::update_many()
+                .col_expr(
+                    C::Remaining,
+                    Expr::col(C::Remaining).sub(take.amount.value()),
+                )
+                .filter(C::MerchantId.eq(merchant.as_uuid()))
+                .filter(C::Id.eq(take.lot_id.as_uuid()))
+                .filter(C::Remaining.gte(take.amount.value()))
+                .exec(&self.txn)
+                .await
+                .map_err(store_error)?;
+            if result.rows_affected != 1 {
+                return Err(StoreError::Contention(format!(
+                    "lot {} changed since it was read",
+                    take.lot_id
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    async fn insert_lot(&mut self, lot: &Lot) -> Result<(), StoreError> {
+        let row = points_lots::ActiveModel {
+            id: Set(lot.id.as_uuid()),
+            merchant_id: Set(lot.merchant_id.as_uuid()),
+            member_id: Set(lot.member_id.as_uuid()),
+            entry_id: Set(lot.entry_id.as_uuid()),
+            amount: Set(lot.amount.value()),
+            remaining: Set(lot.remaining.value()),
+            earned_at: Set(lot.earned_at),
+            expires_at: Set(lot.expires_at),
+        };
+        points_lots::Entity::insert(row)
+            .exec_without_returning(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn lot_by_entry(
+        &mut self,
+        merchant: MerchantId,
+        entry: EntryId,
+    ) -> Result<Option<Lot>, StoreError> {
+        let row = points_lots::Entity::find()
+            .filter(points_lots::Column::MerchantId.eq(merchant.as_uuid()))
+            .filter(points_lots::Column::EntryId.eq(entry.as_uuid()))
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(row.map(lot_from))
+    }
+
+    async fn append_entry(&mut self, e: &LedgerEntry) -> Result<(), StoreError> {
+        let row = points_ledger::ActiveModel {
+            id: Set(e.id.as_uuid()),
+            merchant_id: Set(e.merchant_id.as_uuid()),
+            member_id: Set(e.member_id.as_uuid()),
+            seq: Set(e.seq),
+            kind: Set(e.kind.as_str().to_owned()),
+            delta: Set(e.delta.value()),
+            balance_after: Set(e.balance_after.value()),
+            shortfall: Set(e.shortfall.value()),
+            reason_code: Set(e.reason_code.clone()),
+            title: Set(e.title.clone()),
+            store_id: Set(e.store_id.map(|s| s.as_uuid())),
+            source_type: Set(e.source.source_type.clone()),
+            source_id: Set(e.source.source_id.clone()),
+            operator_id: Set(e.operator_id.map(|s| s.as_uuid())),
+            created_at: Set(e.created_at),
+        };
+        points_ledger::Entity::insert(row)
+            .exec_without_returning(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn entry_by_source(
+        &mut self,
+        merchant: MerchantId,
+        kind: EntryKind,
+        source: &Source,
+    ) -> Result<Option<LedgerEntry>, StoreError> {
+        use points_ledger::Column as C;
+        let row = points_ledger::Entity::find()
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::Kind.eq(kind.as_str()))
+            .filter(C::SourceType.eq(source.source_type.as_str()))
+            .filter(C::SourceId.eq(source.source_id.as_str()))
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?;
+        row.map(entry_from).transpose()
+    }
+
+    async fn ledger_page(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        before_seq: Option<i64>,
+        limit: u64,
+    ) -> Result<LedgerPage, StoreError> {
+        use points_ledger::Column as C;
+        let mut query = points_ledger::Entity::find()
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::MemberId.eq(member.as_uuid()));
+        if let Some(before) = before_seq {
+            query = query.filter(C::Seq.lt(before));
+        }
+        let rows = query
+            .order_by_desc(C::Seq)
+            .limit(limit + 1)
+            .all(&self.txn)
+            .await
+            .map_err(store_error)?;
+        let more = rows.len() as u64 > limit;
+        let entries = rows
+            .into_iter()
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(entry_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next_before_seq = if more {
+            entries.last().map(|e| e.seq)
+        } else {
+            None
+        };
+        Ok(LedgerPage {
+            entries,
+            next_before_seq,
+        })
+    }
+
+    async fn members_with_due_lots(
+        &mut self,
+        now: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<(MerchantId, MemberId)>, StoreError> {
+        use points_lots::Column as C;
+        let rows: Vec<(Uuid, Uuid)> = points_lots::Entity::find()
+            .select_only()
+            .columns([C::MerchantId, C::MemberId])
+            .distinct()
+            .filter(C::Remaining.gt(0))
+            .filter(C::ExpiresAt.lte(now))
+            .limit(limit)
+            .into_tuple()
+            .all(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(merchant, member)| (merchant.into(), member.into()))
+            .collect())
+    }
+
+    async fn drifts(&mut self) -> Result<Vec<AccountDrift>, StoreError> {
+        const SQL: &str = "SELECT t.merchant_id, t.id, t.points_balance, t.ledger_sum, t.lots_sum, t.last_after FROM (\
+            SELECT m.merchant_id, m.id, m.points_balance, \
+              CAST(COALESCE((SELECT SUM(l.delta) FROM points_ledger l WHERE l.merchant_id = m.merchant_id AND l.member_id = m.id), 0) AS BIGINT) AS ledger_sum, \
+              CAST(COALESCE((SELECT SUM(o.remaining) FROM points_lots o WHERE o.merchant_id = m.merchant_id AND o.member_id = m.id), 0) AS BIGINT) AS lots_sum, \
+              (SELECT l.balance_after FROM points_ledger l WHERE l.merchant_id = m.merchant_id AND l.member_id = m.id ORDER BY l.seq DESC LIMIT 1) AS last_after \
+            FROM members m) t \
+            WHERE t.points_balance <> t.ledger_sum OR t.points_balance <> t.lots_sum \
+               OR (t.last_after IS NOT NULL AND t.last_after <> t.points_balance) \
+               OR (t.last_after IS NULL AND t.points_balance <> 0)";
+        let backend = self.txn.get_database_backend();
+        let rows = self
+            .txn
+            .query_all_raw(Statement::from_string(backend, SQL))
+            .await
+            .map_err(store_error)?;
+        rows.iter()
+            .map(|row| {
+                let merchant: Uuid = row.try_get_by_index(0).map_err(store_error)?;
+                let member: Uuid = row.try_get_by_index(1).map_err(store_error)?;
+                let last: Option<i64> = row.try_get_by_index(5).map_err(store_error)?;
+                Ok(AccountDrift {
+                    merchant_id: merchant.into(),
+                    member_id: member.into(),
+                    balance: points(row.try_get_by_index(2).map_err(store_error)?),
+                    ledger_sum: points(row.try_get_by_index(3).map_err(store_error)?),
+                    lots_sum: points(row.try_get_by_index(4).map_err(store_error)?),
+                    last_balance_after: last.map(points),
+                })
+            })
+            .collect()
+    }
+}

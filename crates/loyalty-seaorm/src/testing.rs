@@ -1,0 +1,150 @@
+//! Fresh databases for tests: a SQLite file in a temporary folder (never `:memory:`, which
+//! gives every pooled connection its own database), or a new PostgreSQL database on the
+//! server `LOYALTY_TEST_DATABASE_URL` names. Without that variable PostgreSQL tests say they
+//! were skipped.
+
+use crate::connect::{ConnectSettings, Engine, connect, migrate};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+
+/// The variable naming a PostgreSQL server (and a database to connect to first) for tests.
+pub const POSTGRES_URL_VAR: &str = "LOYALTY_TEST_DATABASE_URL";
+
+/// A migrated database that exists for one test.
+pub struct TestDatabase {
+    pub url: String,
+    pub engine: Engine,
+    pub db: DatabaseConnection,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    /// A fresh SQLite file, migrated.
+    ///
+    /// # Panics
+    /// When the file cannot be made: a test cannot go on without it.
+    pub async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("loyalty.db").display()
+        );
+        let db = connect(&ConnectSettings::new(url.clone()))
+            .await
+            .expect("SQLite opens");
+        migrate(&db).await.expect("migrations run");
+        Self {
+            url,
+            engine: Engine::Sqlite,
+            db,
+            _dir: Some(dir),
+            postgres: None,
+        }
+    }
+
+    /// A fresh PostgreSQL database, migrated; `None` (and a line saying the test was
+    /// skipped) when [`POSTGRES_URL_VAR`] is not set.
+    ///
+    /// # Panics
+    /// When the variable is set but the server cannot be used.
+    pub async fn postgres(test: &str) -> Option<Self> {
+        let Ok(admin_url) = std::env::var(POSTGRES_URL_VAR) else {
+            eprintln!("skipped on PostgreSQL: {test} ({POSTGRES_URL_VAR} is not set)");
+            return None;
+        };
+        let name = format!("loyalty_test_{}", uuid::Uuid::now_v7().simple());
+        let admin = Database::connect(admin_url.as_str())
+            .await
+            .expect("PostgreSQL reachable");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .expect("database created");
+        admin.close().await.ok();
+        let url = with_database(&admin_url, &name);
+        let db = connect(&ConnectSettings::new(url.clone()))
+            .await
+            .expect("PostgreSQL opens");
+        migrate(&db).await.expect("migrations run");
+        Some(Self {
+            url,
+            engine: Engine::Postgres,
+            db,
+            _dir: None,
+            postgres: Some((admin_url, name)),
+        })
+    }
+
+    /// Closes the pool and, on PostgreSQL, drops the database.
+    pub async fn cleanup(self) {
+        self.db.close().await.ok();
+        if let Some((admin_url, name)) = self.postgres {
+            if let Ok(admin) = Database::connect(admin_url.as_str()).await {
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await
+                    .ok();
+                admin.close().await.ok();
+            }
+        }
+    }
+}
+
+/// `postgres://u@h:p/db?x` with its database replaced by `name`.
+#[must_use]
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    let mut out = format!("{}/{name}", &base[..host_end]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// Defines `<name>_on_sqlite` and `<name>_on_postgres` tests that run `scenario(&TestDatabase)`
+/// on a fresh database each.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident => $scenario:path;)+) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn on_sqlite() {
+                    let db = $crate::testing::TestDatabase::sqlite().await;
+                    $scenario(&db).await;
+                    db.cleanup().await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn on_postgres() {
+                    let Some(db) = $crate::testing::TestDatabase::postgres(stringify!($name)).await else { return };
+                    $scenario(&db).await;
+                    db.cleanup().await;
+                }
+            }
+        )+
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn replaces_the_database_of_a_postgres_url() {
+        assert_eq!(
+            super::with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            super::with_database("postgres://h/test?sslmode=disable", "y"),
+            "postgres://h/y?sslmode=disable"
+        );
+        assert_eq!(super::with_database("postgres://h", "z"), "postgres://h/z");
+    }
+}

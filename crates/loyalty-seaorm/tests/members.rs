@@ -1,0 +1,165 @@
+//! Merchants, stores, staff and members on real databases: unique business keys and tenant
+//! isolation.
+
+mod support;
+
+use loyalty_core::types::Phone;
+use loyalty_core::usecases::{CreateStore, RegisterMember, UpdateStore};
+use loyalty_seaorm::on_both_databases;
+use loyalty_seaorm::testing::TestDatabase;
+use support::*;
+
+on_both_databases! {
+    unique_business_keys_answer_with_stable_codes => crate::unique_keys;
+    a_member_of_one_merchant_is_unknown_to_another => crate::tenant_isolation;
+    stores_list_the_default_first_and_it_cannot_be_closed => crate::stores;
+}
+
+async fn unique_keys(db: &TestDatabase) {
+    let w = world(db);
+    let (a, _) = merchant(&w, "alpha", None).await;
+    member(&w, &a, "13811112222").await;
+    let again = RegisterMember {
+        merchant_id: a.id,
+        phone: Phone::parse("+86 138-1111-2222").expect("phone"),
+        name: None,
+        birthday: None,
+        store_id: None,
+    };
+    assert_eq!(
+        w.loyalty
+            .register_member(again)
+            .await
+            .expect_err("duplicate")
+            .code(),
+        "member_exists"
+    );
+
+    let err = w
+        .loyalty
+        .create_merchant(support_merchant("alpha"))
+        .await
+        .expect_err("code taken");
+    assert_eq!(err.code(), "merchant_code_taken");
+
+    let err = w
+        .loyalty
+        .create_store(CreateStore {
+            merchant_id: a.id,
+            name: "总店".into(),
+        })
+        .await
+        .expect_err("name taken");
+    assert_eq!(err.code(), "store_name_taken");
+}
+
+fn support_merchant(code: &str) -> loyalty_core::usecases::CreateMerchant {
+    loyalty_core::usecases::CreateMerchant {
+        code: code.into(),
+        name: "Again".into(),
+        time_zone: Default::default(),
+        earning: Default::default(),
+        default_store_name: "总店".into(),
+        owner_username: "owner".into(),
+        owner_display_name: "Owner".into(),
+        owner_password_hash: "x".into(),
+    }
+}
+
+async fn tenant_isolation(db: &TestDatabase) {
+    let w = world(db);
+    let (a, _) = merchant(&w, "tenant-a", None).await;
+    let (b, b_store) = merchant(&w, "tenant-b", None).await;
+    let m = member(&w, &a, "13822223333").await;
+
+    assert_eq!(
+        w.loyalty
+            .member(b.id, m.id)
+            .await
+            .expect_err("other tenant")
+            .code(),
+        "member_not_found"
+    );
+    assert_eq!(
+        w.loyalty
+            .member_by_phone(b.id, &m.phone)
+            .await
+            .expect_err("other tenant")
+            .code(),
+        "member_not_found"
+    );
+    assert_eq!(
+        w.loyalty
+            .points_ledger(b.id, m.id, None, 10)
+            .await
+            .expect_err("other tenant")
+            .code(),
+        "member_not_found"
+    );
+    // The same phone may belong to a member of another merchant.
+    member(&w, &b, "13822223333").await;
+    // A store of merchant B cannot take a registration for merchant A.
+    let cross = RegisterMember {
+        merchant_id: a.id,
+        phone: Phone::parse("13822224444").expect("phone"),
+        name: None,
+        birthday: None,
+        store_id: Some(b_store.id),
+    };
+    assert_eq!(
+        w.loyalty
+            .register_member(cross)
+            .await
+            .expect_err("foreign store")
+            .code(),
+        "store_not_found"
+    );
+}
+
+async fn stores(db: &TestDatabase) {
+    let w = world(db);
+    let (a, default) = merchant(&w, "stores", None).await;
+    let branch = w
+        .loyalty
+        .create_store(CreateStore {
+            merchant_id: a.id,
+            name: "  二店 ".into(),
+        })
+        .await
+        .expect("created");
+    assert_eq!(branch.name, "二店");
+    let names: Vec<_> = w
+        .loyalty
+        .stores(a.id)
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(names, vec!["总店".to_owned(), "二店".to_owned()]);
+    let close_default = UpdateStore {
+        merchant_id: a.id,
+        store_id: default.id,
+        name: None,
+        active: Some(false),
+    };
+    assert_eq!(
+        w.loyalty
+            .update_store(close_default)
+            .await
+            .expect_err("refused")
+            .field(),
+        Some("active")
+    );
+    let renamed = w
+        .loyalty
+        .update_store(UpdateStore {
+            merchant_id: a.id,
+            store_id: branch.id,
+            name: Some("三店".into()),
+            active: Some(false),
+        })
+        .await
+        .expect("updated");
+    assert_eq!((renamed.name.as_str(), renamed.active), ("三店", false));
+}

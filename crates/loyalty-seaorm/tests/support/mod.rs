@@ -1,0 +1,81 @@
+//! Builders shared by this crate's database tests.
+#![allow(dead_code)]
+
+use chrono::{DateTime, TimeZone, Utc};
+use loyalty_core::earning::EarningPolicy;
+use loyalty_core::model::{Member, Merchant, Store};
+use loyalty_core::testing::{ManualClock, RecordingNotifier};
+use loyalty_core::types::{MerchantTimeZone, Phone};
+use loyalty_core::usecases::{CreateMerchant, EngineSettings, Loyalty, RegisterMember};
+use loyalty_seaorm::SeaUnitOfWork;
+use loyalty_seaorm::testing::TestDatabase;
+
+pub type Engine = Loyalty<SeaUnitOfWork, ManualClock, RecordingNotifier>;
+
+pub struct World {
+    pub loyalty: Engine,
+    pub clock: ManualClock,
+    pub notifier: RecordingNotifier,
+}
+
+pub fn start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 2, 0, 0)
+        .single()
+        .expect("valid time")
+}
+
+pub fn world(db: &TestDatabase) -> World {
+    let clock = ManualClock::at(start());
+    let notifier = RecordingNotifier::default();
+    let loyalty = Loyalty::new(
+        SeaUnitOfWork::new(db.db.clone()),
+        clock.clone(),
+        notifier.clone(),
+        EngineSettings::default(),
+    );
+    World {
+        loyalty,
+        clock,
+        notifier,
+    }
+}
+
+pub async fn merchant(w: &World, code: &str, validity_days: Option<u32>) -> (Merchant, Store) {
+    let mut earning = EarningPolicy::default();
+    earning.validity_days = validity_days;
+    let created = w
+        .loyalty
+        .create_merchant(CreateMerchant {
+            code: code.into(),
+            name: format!("Merchant {code}"),
+            time_zone: MerchantTimeZone::default(),
+            earning,
+            default_store_name: "总店".into(),
+            owner_username: "owner".into(),
+            owner_display_name: "Owner".into(),
+            owner_password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo"
+                .into(),
+        })
+        .await
+        .expect("merchant created");
+    (created.merchant, created.default_store)
+}
+
+pub async fn member(w: &World, merchant: &Merchant, phone: &str) -> Member {
+    w.loyalty
+        .register_member(RegisterMember {
+            merchant_id: merchant.id,
+            phone: Phone::parse(phone).expect("valid phone"),
+            name: Some("张三".into()),
+            birthday: None,
+            store_id: None,
+        })
+        .await
+        .expect("member registered")
+}
+
+/// Asserts that no account on the database drifts.
+pub async fn assert_ledger_consistent(w: &World) {
+    let drifts = w.loyalty.verify_ledger().await.expect("verification runs");
+    assert!(drifts.is_empty(), "ledger drift: {drifts:?}");
+}
