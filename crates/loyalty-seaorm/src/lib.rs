@@ -14,4 +14,5 @@ mod uow;
 pub mod testing;
 
 pub use connect::{ConnectSettings, Engine, connect, migrate};
+pub use sea_orm::DatabaseConnection;
 pub use uow::SeaUnitOfWork;

@@ -116,6 +116,13 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             .ok_or(Error::NotFound("merchant"))
     }
 
+    /// # Errors
+    /// Storage failures.
+    pub async fn merchant_by_code(&self, code: &str) -> Result<Option<Merchant>> {
+        let mut tx = self.uow.begin(TxMode::Read).await?;
+        Ok(tx.merchants().merchant_by_code(code).await?)
+    }
+
     /// Whether the platform has no merchant yet (first start: seed the demo).
     ///
     /// # Errors

@@ -1,0 +1,184 @@
+use super::{PageQuery, seq_cursor};
+use crate::auth::StaffAuth;
+use crate::dto::{LedgerEntryView, LedgerPageView, MemberView};
+use crate::error::{ApiError, Problem};
+use crate::idempotency::{IdempotencyHeader, Prepared, respond, stored};
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::NaiveDate;
+use loyalty_core::model::LedgerEntry;
+use loyalty_core::ports::StoredResponse;
+use loyalty_core::types::{MemberId, Phone, Points, StoreId};
+use loyalty_core::usecases::{AdjustPoints, RegisterMember};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterMemberRequest {
+    /// A mainland mobile number; `+86`, spaces and dashes are accepted.
+    #[schema(example = "13800138000")]
+    pub phone: String,
+    pub name: Option<String>,
+    pub birthday: Option<NaiveDate>,
+    /// Where the member registers; the default store when absent.
+    pub store_id: Option<Uuid>,
+}
+
+/// Registers a member at the till by phone.
+#[utoipa::path(tag = "merchant", request_body = RegisterMemberRequest, responses((status = 201, body = MemberView), (status = 409, body = Problem, description = "member_exists"), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/members")]
+pub async fn register_member(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    body: web::Json<RegisterMemberRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let cmd = RegisterMember {
+        merchant_id: staff.merchant_id,
+        phone: Phone::parse(&body.phone)?,
+        name: body.name,
+        birthday: body.birthday,
+        store_id: body.store_id.map(StoreId::from_uuid),
+    };
+    let member = state.loyalty.register_member(cmd).await?;
+    tracing::info!(member = %member.id, phone = %member.phone, "member registered");
+    Ok(HttpResponse::Created().json(MemberView::from(&member)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct FindMemberQuery {
+    /// The member's phone number.
+    pub phone: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberListView {
+    pub items: Vec<MemberView>,
+    pub next_cursor: Option<String>,
+}
+
+/// Finds members by phone (an empty list when none matches).
+#[utoipa::path(tag = "merchant", params(FindMemberQuery), responses((status = 200, body = MemberListView), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[get("/members")]
+pub async fn find_members(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    query: web::Query<FindMemberQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let phone = Phone::parse(&query.phone)?;
+    let items = match state
+        .loyalty
+        .member_by_phone(staff.merchant_id, &phone)
+        .await
+    {
+        Ok(member) => vec![MemberView::from(&member)],
+        Err(loyalty_core::Error::NotFound(_)) => vec![],
+        Err(e) => return Err(e.into()),
+    };
+    Ok(HttpResponse::Ok().json(MemberListView {
+        items,
+        next_cursor: None,
+    }))
+}
+
+/// One member.
+#[utoipa::path(tag = "merchant", params(("id" = Uuid, Path)), responses((status = 200, body = MemberView), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/members/{id}")]
+pub async fn get_member(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let member = state
+        .loyalty
+        .member(staff.merchant_id, MemberId::from_uuid(id.into_inner()))
+        .await?;
+    Ok(HttpResponse::Ok().json(MemberView::from(&member)))
+}
+
+/// The member's points history, newest first.
+#[utoipa::path(tag = "merchant", params(("id" = Uuid, Path), PageQuery), responses((status = 200, body = LedgerPageView), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/members/{id}/points/ledger")]
+pub async fn member_ledger(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    ledger_page(
+        &state,
+        staff.merchant_id,
+        MemberId::from_uuid(id.into_inner()),
+        &query,
+    )
+    .await
+}
+
+pub async fn ledger_page(
+    state: &AppState,
+    merchant: loyalty_core::types::MerchantId,
+    member: MemberId,
+    query: &PageQuery,
+) -> Result<HttpResponse, ApiError> {
+    let page = state
+        .loyalty
+        .points_ledger(merchant, member, query.before_seq()?, query.limit())
+        .await?;
+    Ok(HttpResponse::Ok().json(LedgerPageView {
+        items: page.entries.iter().map(Into::into).collect(),
+        next_cursor: seq_cursor(page.next_before_seq),
+    }))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdjustPointsRequest {
+    /// Points to add (positive) or take (negative).
+    pub delta: i64,
+    /// Why: required, shown to the member and kept in the audit trail.
+    pub reason: String,
+    pub store_id: Option<Uuid>,
+}
+
+fn render_entry(entry: &LedgerEntry) -> StoredResponse {
+    stored(StatusCode::CREATED, &LedgerEntryView::from(entry))
+}
+
+/// Adds or takes points by hand, with a mandatory reason (owner or admin).
+#[utoipa::path(
+    tag = "merchant",
+    request_body = AdjustPointsRequest,
+    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Replays return the first response")),
+    responses((status = 201, body = LedgerEntryView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem, description = "validation_failed, insufficient_points, idempotency_key_reused")),
+    security(("bearer" = []))
+)]
+#[post("/members/{id}/points/adjustments")]
+pub async fn adjust_points(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    key: IdempotencyHeader,
+    id: web::Path<Uuid>,
+    body: web::Json<AdjustPointsRequest>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require_headquarters()?;
+    let prepared = Prepared::claim(&state, &req, staff.merchant_id, staff.scope(), key, &*body)?;
+    let body = body.into_inner();
+    let cmd = AdjustPoints {
+        merchant_id: staff.merchant_id,
+        member_id: MemberId::from_uuid(id.into_inner()),
+        delta: Points::new(body.delta),
+        reason: body.reason,
+        store_id: body.store_id.map(StoreId::from_uuid),
+        operator_id: Some(staff.staff_id),
+    };
+    let result = state
+        .loyalty
+        .adjust_points(cmd, prepared.as_ref().map(|p| p.idempotent(&render_entry)))
+        .await;
+    respond(&state, prepared, result, &render_entry).await
+}

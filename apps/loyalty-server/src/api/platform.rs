@@ -1,0 +1,103 @@
+use crate::auth::{PlatformAuth, hash_password, random_password};
+use crate::dto::{EarningPolicyBody, MerchantView, StaffView, StoreView};
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+use actix_web::{HttpResponse, post, web};
+use loyalty_core::earning::EarningPolicy;
+use loyalty_core::types::MerchantTimeZone;
+use loyalty_core::usecases::CreateMerchant;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateMerchantRequest {
+    /// The merchant number staff type at login: 3–32 of a-z, 0-9 and -.
+    pub code: String,
+    pub name: String,
+    /// IANA name; `Asia/Shanghai` when absent.
+    pub time_zone: Option<String>,
+    /// 1 point per 1.00 yuan, rounded down, valid 365 days, when absent.
+    pub earning: Option<EarningPolicyBody>,
+    /// `总店` when absent.
+    pub default_store_name: Option<String>,
+    /// `owner` when absent.
+    pub owner_username: Option<String>,
+    pub owner_display_name: Option<String>,
+    /// A random password is made (and returned once) when absent.
+    pub owner_password: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OwnerView {
+    #[serde(flatten)]
+    pub staff: StaffView,
+    /// Returned once; only its hash is kept.
+    pub initial_password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedMerchantView {
+    pub merchant: MerchantView,
+    pub default_store: StoreView,
+    pub owner: OwnerView,
+}
+
+pub fn earning_policy(body: Option<&EarningPolicyBody>) -> Result<EarningPolicy, ApiError> {
+    let Some(body) = body else {
+        return Ok(EarningPolicy::default());
+    };
+    let unit = super::money("earning.unit", &body.unit)?;
+    Ok(EarningPolicy::new(
+        body.points_per_unit,
+        unit,
+        body.rounding,
+        body.validity_days,
+    )?)
+}
+
+/// Creates a merchant (tenant) with its default store and owner account.
+#[utoipa::path(
+    tag = "platform",
+    request_body = CreateMerchantRequest,
+    responses((status = 201, body = CreatedMerchantView), (status = 401, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("platform_key" = []))
+)]
+#[post("/merchants")]
+pub async fn create_merchant(
+    _: PlatformAuth,
+    state: web::Data<AppState>,
+    body: web::Json<CreateMerchantRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let password = body.owner_password.clone().unwrap_or_else(random_password);
+    if !(8..=128).contains(&password.chars().count()) {
+        return Err(ApiError::invalid(
+            "owner_password",
+            "must be 8 to 128 characters",
+        ));
+    }
+    let time_zone = match &body.time_zone {
+        Some(tz) => MerchantTimeZone::parse(tz)?,
+        None => MerchantTimeZone::default(),
+    };
+    let cmd = CreateMerchant {
+        code: body.code,
+        name: body.name,
+        time_zone,
+        earning: earning_policy(body.earning.as_ref())?,
+        default_store_name: body.default_store_name.unwrap_or_else(|| "总店".into()),
+        owner_username: body.owner_username.unwrap_or_else(|| "owner".into()),
+        owner_display_name: body.owner_display_name.unwrap_or_else(|| "店主".into()),
+        owner_password_hash: hash_password(password.clone()).await?,
+    };
+    let created = state.loyalty.create_merchant(cmd).await?;
+    Ok(HttpResponse::Created().json(CreatedMerchantView {
+        merchant: (&created.merchant).into(),
+        default_store: (&created.default_store).into(),
+        owner: OwnerView {
+            staff: (&created.owner).into(),
+            initial_password: password,
+        },
+    }))
+}

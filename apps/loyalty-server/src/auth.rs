@@ -1,0 +1,277 @@
+//! Credentials, in one place per audience: extractors verify the token and hand handlers the
+//! merchant it names. A handler never takes a merchant id from a path or a body.
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use chrono::{DateTime, Duration, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use loyalty_core::model::StaffRole;
+use loyalty_core::types::{MemberId, MerchantId, StaffId};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::future::{Ready, ready};
+use uuid::Uuid;
+
+const STAFF: &str = "staff";
+const MEMBER: &str = "member";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: Uuid,
+    mid: Uuid,
+    aud: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    role: Option<StaffRole>,
+    iat: i64,
+    exp: i64,
+    jti: Uuid,
+}
+
+/// Signs and checks bearer tokens (HS256).
+pub struct Tokens {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    staff_ttl: Duration,
+    member_ttl: Duration,
+}
+
+/// A signed token and when it stops working.
+pub struct IssuedToken {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Tokens {
+    pub fn new(secret: &[u8], staff_ttl: Duration, member_ttl: Duration) -> Self {
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            staff_ttl,
+            member_ttl,
+        }
+    }
+
+    fn issue(&self, claims: &Claims) -> Result<String, ApiError> {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding).map_err(|e| {
+            ApiError::Domain(loyalty_core::Error::Store(
+                loyalty_core::ports::StoreError::Backend(Box::new(e)),
+            ))
+        })
+    }
+
+    pub fn issue_staff(
+        &self,
+        merchant: MerchantId,
+        staff: StaffId,
+        role: StaffRole,
+        now: DateTime<Utc>,
+    ) -> Result<IssuedToken, ApiError> {
+        let expires_at = now + self.staff_ttl;
+        let claims = Claims {
+            sub: staff.as_uuid(),
+            mid: merchant.as_uuid(),
+            aud: STAFF.into(),
+            role: Some(role),
+            iat: now.timestamp(),
+            exp: expires_at.timestamp(),
+            jti: Uuid::now_v7(),
+        };
+        Ok(IssuedToken {
+            token: self.issue(&claims)?,
+            expires_at,
+        })
+    }
+
+    pub fn issue_member(
+        &self,
+        merchant: MerchantId,
+        member: MemberId,
+        now: DateTime<Utc>,
+    ) -> Result<IssuedToken, ApiError> {
+        let expires_at = now + self.member_ttl;
+        let claims = Claims {
+            sub: member.as_uuid(),
+            mid: merchant.as_uuid(),
+            aud: MEMBER.into(),
+            role: None,
+            iat: now.timestamp(),
+            exp: expires_at.timestamp(),
+            jti: Uuid::now_v7(),
+        };
+        Ok(IssuedToken {
+            token: self.issue(&claims)?,
+            expires_at,
+        })
+    }
+
+    fn verify(&self, token: &str, audience: &str) -> Result<Claims, ApiError> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_audience(&[audience]);
+        validation.leeway = 5;
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+            .map(|data| data.claims)
+            .map_err(|_| ApiError::unauthenticated("the token is missing, invalid or expired"))
+    }
+}
+
+fn bearer(req: &HttpRequest) -> Result<&str, ApiError> {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::unauthenticated("an Authorization: Bearer token is required"))
+}
+
+fn state(req: &HttpRequest) -> Result<&web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::unauthenticated("no application state"))
+}
+
+/// A signed-in staff member; the merchant comes from the token.
+#[derive(Debug, Clone, Copy)]
+pub struct StaffAuth {
+    pub merchant_id: MerchantId,
+    pub staff_id: StaffId,
+    pub role: StaffRole,
+}
+
+impl StaffAuth {
+    /// Owners and admins (HQ) only.
+    pub fn require_headquarters(&self) -> Result<(), ApiError> {
+        if self.role.is_headquarters() {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden("this needs an owner or admin"))
+        }
+    }
+
+    /// The idempotency scope of this credential.
+    pub fn scope(&self) -> String {
+        format!("staff:{}", self.staff_id)
+    }
+}
+
+impl FromRequest for StaffAuth {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready((|| {
+            let claims = state(req)?.tokens.verify(bearer(req)?, STAFF)?;
+            let role = claims
+                .role
+                .ok_or_else(|| ApiError::unauthenticated("the token has no role"))?;
+            Ok(Self {
+                merchant_id: claims.mid.into(),
+                staff_id: claims.sub.into(),
+                role,
+            })
+        })())
+    }
+}
+
+/// A signed-in member; merchant and member come from the token.
+#[derive(Debug, Clone, Copy)]
+pub struct MemberAuth {
+    pub merchant_id: MerchantId,
+    pub member_id: MemberId,
+}
+
+impl FromRequest for MemberAuth {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready((|| {
+            let claims = state(req)?.tokens.verify(bearer(req)?, MEMBER)?;
+            Ok(Self {
+                merchant_id: claims.mid.into(),
+                member_id: claims.sub.into(),
+            })
+        })())
+    }
+}
+
+/// The platform operator, by the API key from configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct PlatformAuth;
+
+impl FromRequest for PlatformAuth {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready((|| {
+            let expected = state(req)?.platform_key.as_ref().ok_or_else(|| {
+                ApiError::unauthenticated(
+                    "the platform API is disabled: no platform.api_key is configured",
+                )
+            })?;
+            // Compare digests so the time taken says nothing about the key.
+            let given = Sha256::digest(bearer(req)?.as_bytes());
+            if given[..] == expected[..] {
+                Ok(Self)
+            } else {
+                Err(ApiError::unauthenticated("wrong platform API key"))
+            }
+        })())
+    }
+}
+
+/// Hashes a password with argon2id on a blocking thread (it takes tens of milliseconds).
+pub async fn hash_password(password: String) -> Result<String, ApiError> {
+    web::block(move || {
+        let salt =
+            SaltString::encode_b64(&rand::random::<[u8; 16]>()).map_err(|e| e.to_string())?;
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| internal(e.to_string()))?
+    .map_err(internal)
+}
+
+/// Checks a password against a stored hash on a blocking thread. With no hash (unknown
+/// user) it checks against `decoy` instead, so timing does not tell which usernames exist.
+pub async fn verify_password(
+    password: String,
+    hash: Option<String>,
+    decoy: String,
+) -> Result<bool, ApiError> {
+    web::block(move || {
+        let stored = hash.as_deref().unwrap_or(&decoy);
+        let ok = PasswordHash::new(stored)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false);
+        ok && hash.is_some()
+    })
+    .await
+    .map_err(|e| internal(e.to_string()))
+}
+
+fn internal(detail: String) -> ApiError {
+    ApiError::Domain(loyalty_core::Error::Store(
+        loyalty_core::ports::StoreError::Backend(detail.into()),
+    ))
+}
+
+/// A readable random password for new accounts (no 0/O, 1/l).
+pub fn random_password() -> String {
+    const ALPHABET: &[u8] = b"23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
+    (0..16)
+        .map(|_| char::from(ALPHABET[rand::random_range(0..ALPHABET.len())]))
+        .collect()
+}

@@ -1,0 +1,98 @@
+//! The command line: `serve` (the default), `migrate`, `seed-demo`, `verify-ledger`.
+
+use crate::config::Settings;
+use crate::startup::{Application, engine, open_database};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "loyalty-server",
+    version,
+    about = "Loyalty engine: members, points and coupons for chain merchants"
+)]
+pub struct Cli {
+    /// A TOML configuration file (default: ./loyalty.toml when present).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API (the default).
+    Serve,
+    /// Bring the database schema up to date and exit.
+    Migrate,
+    /// Seed a demo merchant, stores and members, and print how to sign in.
+    SeedDemo,
+    /// Recompute every points balance from the ledger and the lots; print each drift and
+    /// exit 1 if there is any.
+    VerifyLedger,
+}
+
+/// Runs the command; the exit code says how it went.
+pub async fn run(cli: Cli) -> ExitCode {
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("loyalty-server: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    crate::telemetry::init(&settings.log.filter);
+    match execute(cli.command.unwrap_or(Command::Serve), settings).await {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("loyalty-server: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve => {
+            let app = Application::build(settings).await?;
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            open_database(&settings).await?;
+            println!("database is up to date");
+        }
+        Command::SeedDemo => {
+            let db = open_database(&settings).await?;
+            let login = crate::demo::seed(&engine(&db))
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            login.print(&format!(
+                "http://{}:{}",
+                settings.server.host, settings.server.port
+            ));
+        }
+        Command::VerifyLedger => {
+            let db = open_database(&settings).await?;
+            let drifts = engine(&db).verify_ledger().await?;
+            for d in &drifts {
+                println!(
+                    "drift: merchant {} member {}: balance {} ledger sum {} open lots {} last entry balance {}",
+                    d.merchant_id,
+                    d.member_id,
+                    d.balance,
+                    d.ledger_sum,
+                    d.lots_sum,
+                    d.last_balance_after
+                        .map_or_else(|| "-".to_owned(), |p| p.to_string())
+                );
+            }
+            if !drifts.is_empty() {
+                println!("{} account(s) drift", drifts.len());
+                return Ok(ExitCode::FAILURE);
+            }
+            println!("every balance matches its ledger and lots");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,274 @@
+//! Configuration: built-in defaults, then `loyalty.toml` (or the file `--config` names) if
+//! present, then `LOYALTY__SECTION__KEY` environment variables. Unknown keys are errors, so
+//! a typo is reported instead of silently ignored. Secrets are never printed.
+
+use serde::Deserialize;
+use std::fmt;
+use std::path::Path;
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub platform: PlatformSettings,
+    pub auth: AuthSettings,
+    pub demo: DemoSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    pub host: String,
+    /// 0 picks a free port (tests).
+    pub port: u16,
+    /// HTTP worker threads; the number of cores when absent.
+    pub workers: Option<usize>,
+    /// Largest request body accepted, in bytes.
+    pub body_limit_bytes: usize,
+    /// Run the points expiry job every this many seconds (0: never, in this process).
+    pub expiry_interval_seconds: u64,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            workers: None,
+            body_limit_bytes: 64 * 1024,
+            expiry_interval_seconds: 60,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://data/loyalty.db?mode=rwc` (default) or `postgres://user@host/db`.
+    pub url: String,
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: "sqlite://data/loyalty.db?mode=rwc".into(),
+            max_connections: 16,
+        }
+    }
+}
+
+#[derive(Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlatformSettings {
+    /// The platform's credential for `/api/v1/platform/...`; those endpoints answer 401
+    /// while it is unset.
+    pub api_key: Option<String>,
+}
+
+impl fmt::Debug for PlatformSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PlatformSettings")
+            .field("api_key", &self.api_key.as_ref().map(|_| "<set>"))
+            .finish()
+    }
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthSettings {
+    /// The HMAC secret tokens are signed with (at least 32 bytes). When unset a random one is
+    /// made at start: tokens then die with the process and differ between processes.
+    pub token_secret: Option<String>,
+    pub staff_token_minutes: i64,
+    pub member_token_minutes: i64,
+    /// `POST /api/v1/member/auth/dev` signs a member in by merchant code and phone alone.
+    /// For development and tests only, until WeChat and SMS login exist.
+    pub dev_member_login: bool,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            token_secret: None,
+            staff_token_minutes: 12 * 60,
+            member_token_minutes: 30 * 24 * 60,
+            dev_member_login: false,
+        }
+    }
+}
+
+impl fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("token_secret", &self.token_secret.as_ref().map(|_| "<set>"))
+            .field("staff_token_minutes", &self.staff_token_minutes)
+            .field("member_token_minutes", &self.member_token_minutes)
+            .field("dev_member_login", &self.dev_member_login)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DemoSettings {
+    /// Seed a demo merchant when the database has no merchant at start.
+    pub seed_on_first_start: bool,
+}
+
+impl Default for DemoSettings {
+    fn default() -> Self {
+        Self {
+            seed_on_first_start: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// A `tracing` filter such as `info` or `loyalty_server=debug,info`; `RUST_LOG` wins.
+    pub filter: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            filter: "info".into(),
+        }
+    }
+}
+
+/// Why the configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration: {0}")]
+    Source(#[from] config::ConfigError),
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    /// Loads and validates the configuration. `file` is read if it exists; when it is named
+    /// explicitly it must exist.
+    ///
+    /// # Errors
+    /// An unreadable file, an unknown key, a value of the wrong type, or a value out of range.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let (path, required) = match file {
+            Some(path) => (path.to_path_buf(), true),
+            None => (Path::new("loyalty.toml").to_path_buf(), false),
+        };
+        let settings: Self = config::Config::builder()
+            .add_source(
+                config::File::from(path)
+                    .format(config::FileFormat::Toml)
+                    .required(required),
+            )
+            .add_source(
+                config::Environment::with_prefix("LOYALTY")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true),
+            )
+            .build()?
+            .try_deserialize()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// # Errors
+    /// The first value out of range, in words.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |m: &str| Err(ConfigError::Invalid(m.to_owned()));
+        loyalty_seaorm::Engine::of(&self.database.url)
+            .map_err(|e| ConfigError::Invalid(format!("database.url: {e}")))?;
+        if self.database.max_connections == 0 {
+            return invalid("database.max_connections must be at least 1");
+        }
+        if self.server.host.trim().is_empty() {
+            return invalid("server.host must not be empty");
+        }
+        if self.server.workers == Some(0) {
+            return invalid("server.workers must be at least 1");
+        }
+        if !(1024..=16 * 1024 * 1024).contains(&self.server.body_limit_bytes) {
+            return invalid("server.body_limit_bytes must be between 1024 and 16777216");
+        }
+        if self
+            .auth
+            .token_secret
+            .as_ref()
+            .is_some_and(|s| s.len() < 32)
+        {
+            return invalid("auth.token_secret must be at least 32 bytes");
+        }
+        if self.platform.api_key.as_ref().is_some_and(|k| k.len() < 16) {
+            return invalid("platform.api_key must be at least 16 characters");
+        }
+        if !(1..=7 * 24 * 60).contains(&self.auth.staff_token_minutes) {
+            return invalid("auth.staff_token_minutes must be between 1 and 10080");
+        }
+        if !(1..=90 * 24 * 60).contains(&self.auth.member_token_minutes) {
+            return invalid("auth.member_token_minutes must be between 1 and 129600");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_use_sqlite_on_port_8080() {
+        let s = Settings::default();
+        s.validate().expect("defaults are valid");
+        assert_eq!(s.server.port, 8080);
+        assert!(s.database.url.starts_with("sqlite:"));
+    }
+
+    #[test]
+    fn refuses_a_short_secret_and_a_foreign_database() {
+        let mut s = Settings::default();
+        s.auth.token_secret = Some("short".into());
+        assert!(s.validate().is_err());
+        let mut s = Settings::default();
+        s.database.url = "mysql://x".into();
+        assert!(
+            s.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("database.url")
+        );
+    }
+
+    #[test]
+    fn secrets_do_not_reach_debug_output() {
+        let mut s = Settings::default();
+        s.auth.token_secret = Some("x".repeat(40));
+        s.platform.api_key = Some("platform-secret-key".into());
+        let shown = format!("{s:?}");
+        assert!(
+            !shown.contains("xxxx") && !shown.contains("platform-secret-key"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn a_file_with_an_unknown_key_is_refused() {
+        let dir = std::env::temp_dir().join(format!("loyalty-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = dir.join("bad.toml");
+        std::fs::write(&file, "[server]\nprot = 1\n").expect("written");
+        let err = Settings::load(Some(&file)).expect_err("typo refused");
+        assert!(err.to_string().contains("prot"), "{err}");
+        std::fs::write(&file, "[server]\nport = 9090\n").expect("written");
+        assert_eq!(
+            Settings::load(Some(&file)).expect("valid").server.port,
+            9090
+        );
+    }
+}

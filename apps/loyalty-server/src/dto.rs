@@ -1,0 +1,297 @@
+//! Request and response bodies. Requests reject unknown fields; they derive `Serialize` so
+//! an idempotent request can be fingerprinted in a canonical form.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use loyalty_core::account::OpenLot;
+use loyalty_core::earning::{EarnExplanation, EarningPolicy, Rounding};
+use loyalty_core::model::{LedgerEntry, Member, Merchant, Order, Refund, Staff, Store};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EarningPolicyBody {
+    /// Points for every `unit` of money paid.
+    pub points_per_unit: i64,
+    /// Money as a decimal string, e.g. `"1.00"` or `"10.00"`.
+    #[schema(example = "1.00")]
+    pub unit: String,
+    #[schema(value_type = String, example = "floor")]
+    pub rounding: Rounding,
+    /// Days an earned lot stays valid; absent: points never expire.
+    pub validity_days: Option<u32>,
+}
+
+impl From<&EarningPolicy> for EarningPolicyBody {
+    fn from(p: &EarningPolicy) -> Self {
+        Self {
+            points_per_unit: p.points_per_unit,
+            unit: p.unit.to_string(),
+            rounding: p.rounding,
+            validity_days: p.validity_days,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MerchantView {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub time_zone: String,
+    pub earning: EarningPolicyBody,
+}
+
+impl From<&Merchant> for MerchantView {
+    fn from(m: &Merchant) -> Self {
+        Self {
+            id: m.id.as_uuid(),
+            code: m.code.clone(),
+            name: m.name.clone(),
+            time_zone: m.time_zone.name().to_owned(),
+            earning: (&m.earning).into(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StoreView {
+    pub id: Uuid,
+    pub name: String,
+    pub is_default: bool,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&Store> for StoreView {
+    fn from(s: &Store) -> Self {
+        Self {
+            id: s.id.as_uuid(),
+            name: s.name.clone(),
+            is_default: s.is_default,
+            active: s.active,
+            created_at: s.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffView {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    #[schema(value_type = String, example = "owner")]
+    pub role: loyalty_core::model::StaffRole,
+}
+
+impl From<&Staff> for StaffView {
+    fn from(s: &Staff) -> Self {
+        Self {
+            id: s.id.as_uuid(),
+            username: s.username.clone(),
+            display_name: s.display_name.clone(),
+            role: s.role,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberView {
+    pub id: Uuid,
+    pub phone: String,
+    pub name: Option<String>,
+    pub birthday: Option<NaiveDate>,
+    pub registered_store_id: Option<Uuid>,
+    pub invite_code: String,
+    pub points_balance: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&Member> for MemberView {
+    fn from(m: &Member) -> Self {
+        Self {
+            id: m.id.as_uuid(),
+            phone: m.phone.as_str().to_owned(),
+            name: m.name.clone(),
+            birthday: m.birthday,
+            registered_store_id: m.registered_store_id.map(|s| s.as_uuid()),
+            invite_code: m.invite_code.clone(),
+            points_balance: m.points_balance.value(),
+            created_at: m.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LedgerEntryView {
+    pub id: Uuid,
+    /// 1, 2, 3 … per member in the order applied.
+    pub seq: i64,
+    /// `earn`, `spend`, `expire`, `adjust` or `reverse`.
+    pub kind: String,
+    pub delta: i64,
+    pub balance_after: i64,
+    pub reason_code: String,
+    pub title: String,
+    pub store_id: Option<Uuid>,
+    pub source_type: String,
+    pub source_id: String,
+    pub operator_id: Option<Uuid>,
+    /// Points that should have been taken back but had been spent.
+    pub shortfall: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&LedgerEntry> for LedgerEntryView {
+    fn from(e: &LedgerEntry) -> Self {
+        Self {
+            id: e.id.as_uuid(),
+            seq: e.seq,
+            kind: e.kind.as_str().to_owned(),
+            delta: e.delta.value(),
+            balance_after: e.balance_after.value(),
+            reason_code: e.reason_code.clone(),
+            title: e.title.clone(),
+            store_id: e.store_id.map(|s| s.as_uuid()),
+            source_type: e.source.source_type.clone(),
+            source_id: e.source.source_id.clone(),
+            operator_id: e.operator_id.map(|s| s.as_uuid()),
+            shortfall: e.shortfall.value(),
+            created_at: e.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LedgerPageView {
+    pub items: Vec<LedgerEntryView>,
+    /// Pass as `cursor` for the next (older) page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderView {
+    pub id: Uuid,
+    pub order_no: Option<String>,
+    pub store_id: Uuid,
+    pub member_id: Uuid,
+    #[schema(example = "128.80")]
+    pub amount_paid: String,
+    pub amount_refunded: String,
+    pub points_earned: i64,
+    pub points_reversed: i64,
+    /// `paid`, `partially_refunded` or `refunded`.
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&Order> for OrderView {
+    fn from(o: &Order) -> Self {
+        Self {
+            id: o.id.as_uuid(),
+            order_no: o.order_no.clone(),
+            store_id: o.store_id.as_uuid(),
+            member_id: o.member_id.as_uuid(),
+            amount_paid: o.amount_paid.to_string(),
+            amount_refunded: o.amount_refunded.to_string(),
+            points_earned: o.points_earned.value(),
+            points_reversed: o.points_reversed.value(),
+            status: o.status.as_str().to_owned(),
+            created_at: o.created_at,
+        }
+    }
+}
+
+/// How the earned points were computed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EarnExplanationView {
+    pub rule: String,
+    pub amount: String,
+    pub unit: String,
+    pub points_per_unit: i64,
+    /// Before rounding, as a decimal string.
+    pub exact: String,
+    pub rounding: String,
+}
+
+impl From<&EarnExplanation> for EarnExplanationView {
+    fn from(e: &EarnExplanation) -> Self {
+        Self {
+            rule: e.rule.to_owned(),
+            amount: e.amount.to_string(),
+            unit: e.unit.to_string(),
+            points_per_unit: e.points_per_unit,
+            exact: e.exact.to_string(),
+            rounding: e.rounding.as_str().to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderReceiptView {
+    pub order: OrderView,
+    pub points_earned: i64,
+    /// The member's balance after the order; absent when it earned nothing.
+    pub balance_after: Option<i64>,
+    pub earning: EarnExplanationView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RefundView {
+    pub id: Uuid,
+    pub amount: String,
+    pub points_reversed: i64,
+    pub points_shortfall: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&Refund> for RefundView {
+    fn from(r: &Refund) -> Self {
+        Self {
+            id: r.id.as_uuid(),
+            amount: r.amount.to_string(),
+            points_reversed: r.points_reversed.value(),
+            points_shortfall: r.points_shortfall.value(),
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RefundReceiptView {
+    pub refund: RefundView,
+    pub order: OrderView,
+    pub balance_after: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExpiringLotView {
+    pub points: i64,
+    /// Absent: these points never expire.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl From<&OpenLot> for ExpiringLotView {
+    fn from(l: &OpenLot) -> Self {
+        Self {
+            points: l.remaining.value(),
+            expires_at: l.expires_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberPointsView {
+    pub balance: i64,
+    /// Open lots, soonest-expiring first.
+    pub lots: Vec<ExpiringLotView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenView {
+    pub token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    pub expires_at: DateTime<Utc>,
+}

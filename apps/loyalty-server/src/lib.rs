@@ -1,0 +1,19 @@
+//! The loyalty engine's HTTP server and command line: actix-web handlers over
+//! `loyalty-core`, persistence by `loyalty-seaorm`.
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod dto;
+pub mod error;
+pub mod idempotency;
+pub mod notify;
+pub mod openapi;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+
+pub use config::Settings;
+pub use startup::Application;

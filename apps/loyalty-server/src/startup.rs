@@ -1,0 +1,295 @@
+//! Builds the adapters and the engine, and serves them. `main.rs` only bootstraps.
+
+use crate::api::{health, member, members, merchant, orders, platform};
+use crate::auth::{Tokens, hash_password, random_password};
+use crate::config::Settings;
+use crate::error::{ApiError, problem_response};
+use crate::idempotency::InFlight;
+use crate::notify::LogNotifier;
+use crate::openapi::ApiDoc;
+use crate::state::{AppState, Engine};
+use crate::telemetry::RequestSpan;
+use actix_web::dev::{Server, Service as _};
+use actix_web::error::{JsonPayloadError, QueryPayloadError};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
+use anyhow::Context;
+use loyalty_core::ports::SystemClock;
+use loyalty_core::usecases::{EngineSettings, Loyalty};
+use loyalty_seaorm::DatabaseConnection;
+use loyalty_seaorm::{ConnectSettings, SeaUnitOfWork, connect, migrate};
+use sha2::{Digest, Sha256};
+use std::net::TcpListener;
+use std::time::Duration;
+use tracing_actix_web::{RequestId, TracingLogger};
+use utoipa::OpenApi;
+use utoipa_actix_web::{AppExt, scope};
+use utoipa_swagger_ui::SwaggerUi;
+
+/// Opens the configured database and brings its schema up to date.
+pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    let mut connect_settings = ConnectSettings::new(settings.database.url.clone());
+    connect_settings.max_connections = settings.database.max_connections;
+    let db = connect(&connect_settings)
+        .await
+        .context("cannot open the database")?;
+    migrate(&db).await.context("cannot migrate the database")?;
+    Ok(db)
+}
+
+pub fn engine(db: &DatabaseConnection) -> Engine {
+    Loyalty::new(
+        SeaUnitOfWork::new(db.clone()),
+        SystemClock,
+        LogNotifier,
+        EngineSettings::default(),
+    )
+}
+
+/// A running server bound to its port.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+    expiry_interval: Duration,
+}
+
+impl Application {
+    /// Opens and migrates the database, seeds the demo on a first start (when configured),
+    /// and binds the port (0 picks a free one).
+    ///
+    /// # Errors
+    /// When the database cannot be opened or the port cannot be bound.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = open_database(&settings).await?;
+        let secret = match &settings.auth.token_secret {
+            Some(secret) => secret.clone().into_bytes(),
+            None => {
+                tracing::warn!(
+                    "auth.token_secret is not set: tokens are signed with a random key and die with this process"
+                );
+                rand::random::<[u8; 32]>().to_vec()
+            }
+        };
+        let auth = &settings.auth;
+        let state = web::Data::new(AppState {
+            loyalty: engine(&db),
+            db,
+            tokens: Tokens::new(
+                &secret,
+                chrono::Duration::minutes(auth.staff_token_minutes),
+                chrono::Duration::minutes(auth.member_token_minutes),
+            ),
+            platform_key: settings
+                .platform
+                .api_key
+                .as_ref()
+                .map(|k| Sha256::digest(k.as_bytes()).into()),
+            in_flight: InFlight::default(),
+            dev_member_login: auth.dev_member_login,
+            decoy_hash: hash_password(random_password()).await?,
+        });
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
+            .with_context(|| {
+                format!(
+                    "cannot listen on {}:{}",
+                    settings.server.host, settings.server.port
+                )
+            })?;
+        let port = listener.local_addr()?.port();
+        if settings.demo.seed_on_first_start && state.loyalty.is_empty().await? {
+            let login = crate::demo::seed(&state.loyalty)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot seed the demo: {e}"))?;
+            login.print(&format!("http://{}:{port}", settings.server.host));
+        }
+        let server = serve(listener, state.clone(), &settings)?;
+        tracing::info!(port, database = %redact(&settings.database.url), "listening");
+        Ok(Self {
+            port,
+            server,
+            state,
+            expiry_interval: Duration::from_secs(settings.server.expiry_interval_seconds),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until the process is told to stop (SIGINT / SIGTERM), finishing requests in
+    /// flight; runs the points expiry job meanwhile.
+    ///
+    /// # Errors
+    /// When the server fails.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        if !self.expiry_interval.is_zero() {
+            tokio::spawn(background_jobs(self.state.clone(), self.expiry_interval));
+        }
+        self.server.await
+    }
+}
+
+/// The expiry job (lots due now) and the purge of idempotency records older than 48 hours.
+async fn background_jobs(state: web::Data<AppState>, every: Duration) {
+    let mut ticker = tokio::time::interval(every);
+    loop {
+        ticker.tick().await;
+        match state.loyalty.expire_due_points(500).await {
+            Ok(expired) if !expired.is_empty() => {
+                tracing::info!(entries = expired.len(), "points expired")
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "points expiry failed"),
+        }
+        if let Err(error) = state
+            .loyalty
+            .purge_idempotency(chrono::Duration::hours(48))
+            .await
+        {
+            tracing::warn!(%error, "idempotency purge failed");
+        }
+    }
+}
+
+/// The URL without its password, for logs.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://***@{}", &url[..scheme], &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    let error = match &err {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "the request body is too large",
+            )
+        }
+        JsonPayloadError::ContentType => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send application/json",
+        ),
+        JsonPayloadError::Deserialize(e) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            e.to_string(),
+        ),
+        other => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", other.to_string()),
+    };
+    error.into()
+}
+
+fn query_error(err: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+        err.to_string(),
+    )
+    .into()
+}
+
+fn path_error(_: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::not_found("no such resource").into()
+}
+
+async fn not_found() -> HttpResponse {
+    problem_response(&ApiError::not_found("no such endpoint").problem())
+}
+
+fn serve(
+    listener: TcpListener,
+    state: web::Data<AppState>,
+    settings: &Settings,
+) -> anyhow::Result<Server> {
+    let body_limit = settings.server.body_limit_bytes;
+    let mut server = HttpServer::new(move || {
+        let (app, api) = App::new()
+            .into_utoipa_app()
+            .openapi(ApiDoc::openapi())
+            .app_data(state.clone())
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(body_limit)
+                    .error_handler(json_error),
+            )
+            .app_data(web::QueryConfig::default().error_handler(query_error))
+            .app_data(web::PathConfig::default().error_handler(path_error))
+            .app_data(web::PayloadConfig::default().limit(body_limit))
+            .service(health::healthz)
+            .service(health::readyz)
+            .service(scope("/api/v1/platform").service(platform::create_merchant))
+            .service(
+                scope("/api/v1/merchant")
+                    .service(merchant::login)
+                    .service(merchant::list_stores)
+                    .service(merchant::create_store)
+                    .service(merchant::update_store)
+                    .service(members::register_member)
+                    .service(members::find_members)
+                    .service(members::get_member)
+                    .service(members::member_ledger)
+                    .service(members::adjust_points)
+                    .service(orders::commit_order)
+                    .service(orders::get_order)
+                    .service(orders::refund_order),
+            )
+            .service(
+                scope("/api/v1/member")
+                    .service(member::dev_login)
+                    .service(member::me)
+                    .service(member::points)
+                    .service(member::ledger),
+            )
+            .split_for_parts();
+        app.service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", api))
+            .route(
+                "/docs",
+                web::get().to(|| async {
+                    HttpResponse::PermanentRedirect()
+                        .insert_header(("location", "/docs/"))
+                        .finish()
+                }),
+            )
+            .default_service(web::to(not_found))
+            .wrap_fn(|req, srv| {
+                let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
+                let call = srv.call(req);
+                async move {
+                    let mut response = call.await?;
+                    if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+                        response
+                            .headers_mut()
+                            .insert(HeaderName::from_static("x-request-id"), id);
+                    }
+                    Ok(response)
+                }
+            })
+            .wrap(TracingLogger::<RequestSpan>::new())
+    })
+    .listen(listener)?
+    .shutdown_timeout(30);
+    if let Some(workers) = settings.server.workers {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn database_passwords_stay_out_of_logs() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h:5432/db"),
+            "postgres://***@h:5432/db"
+        );
+        assert_eq!(super::redact("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+}

@@ -1,0 +1,23 @@
+use crate::auth::Tokens;
+use crate::idempotency::InFlight;
+use crate::notify::LogNotifier;
+use loyalty_core::ports::SystemClock;
+use loyalty_core::usecases::Loyalty;
+use loyalty_seaorm::DatabaseConnection;
+use loyalty_seaorm::SeaUnitOfWork;
+
+/// The engine as the server wires it.
+pub type Engine = Loyalty<SeaUnitOfWork, SystemClock, LogNotifier>;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub loyalty: Engine,
+    pub db: DatabaseConnection,
+    pub tokens: Tokens,
+    /// SHA-256 of the platform API key, when one is configured.
+    pub platform_key: Option<[u8; 32]>,
+    pub in_flight: InFlight,
+    pub dev_member_login: bool,
+    /// An argon2 hash of a random password, checked when a login names no account.
+    pub decoy_hash: String,
+}
