@@ -239,7 +239,7 @@ mod tests {
         s.database.url = "mysql://x".into();
         assert!(
             s.validate()
-                .unwrap_err()
+                .expect_err("refused")
                 .to_string()
                 .contains("database.url")
         );

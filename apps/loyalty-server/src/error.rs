@@ -176,10 +176,10 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let Self::Domain(e) = self {
-            if matches!(e.kind(), ErrorKind::Internal | ErrorKind::Unavailable) {
-                log_chain(e);
-            }
+        if let Self::Domain(e) = self
+            && matches!(e.kind(), ErrorKind::Internal | ErrorKind::Unavailable)
+        {
+            log_chain(e);
         }
         let mut response = problem_response(&self.problem());
         if self.status_code() == StatusCode::SERVICE_UNAVAILABLE {

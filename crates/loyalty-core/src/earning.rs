@@ -214,8 +214,10 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2026-02-28T16:00:00Z")
             .expect("time")
             .to_utc();
-        let mut p = EarningPolicy::default();
-        p.validity_days = Some(1);
+        let mut p = EarningPolicy {
+            validity_days: Some(1),
+            ..EarningPolicy::default()
+        };
         assert_eq!(
             p.expiry_for(now).map(|t| t.to_rfc3339()),
             Some("2026-03-01T16:00:00+00:00".into())

@@ -62,16 +62,10 @@ fn sqlite_path(url: &str) -> Option<&str> {
 /// When the URL is not usable or the database cannot be reached.
 pub async fn connect(settings: &ConnectSettings) -> Result<DatabaseConnection, DbErr> {
     let engine = Engine::of(&settings.url).map_err(DbErr::Custom)?;
-    if engine == Engine::Sqlite {
-        if let Some(parent) =
-            sqlite_path(&settings.url).and_then(|p| std::path::Path::new(p).parent())
-        {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|e| {
-                    DbErr::Custom(format!("cannot create {}: {e}", parent.display()))
-                })?;
-            }
-        }
+    let parent = sqlite_path(&settings.url).and_then(|p| std::path::Path::new(p).parent());
+    if let Some(parent) = parent.filter(|p| engine == Engine::Sqlite && !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", parent.display())))?;
     }
     let mut options = ConnectOptions::new(settings.url.clone());
     options

@@ -75,17 +75,46 @@ impl TestDatabase {
         })
     }
 
+    /// Runs raw SQL behind the engine's back (to plant corruption a check must find);
+    /// returns the rows affected.
+    ///
+    /// # Errors
+    /// What the database answers.
+    pub async fn execute(&self, sql: &str) -> Result<u64, sea_orm::DbErr> {
+        Ok(self.db.execute_unprepared(sql).await?.rows_affected())
+    }
+
     /// Closes the pool and, on PostgreSQL, drops the database.
-    pub async fn cleanup(self) {
-        self.db.close().await.ok();
-        if let Some((admin_url, name)) = self.postgres {
-            if let Ok(admin) = Database::connect(admin_url.as_str()).await {
-                admin
-                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                    .await
-                    .ok();
-                admin.close().await.ok();
-            }
+    pub async fn cleanup(mut self) {
+        self.db.clone().close().await.ok();
+        if let Some((admin_url, name)) = self.postgres.take() {
+            drop_database(&admin_url, &name).await;
+        }
+    }
+}
+
+async fn drop_database(admin_url: &str, name: &str) {
+    if let Ok(admin) = Database::connect(admin_url).await {
+        let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+        admin.execute_unprepared(&sql).await.ok();
+        admin.close().await.ok();
+    }
+}
+
+/// A test that panicked never reached `cleanup`: its PostgreSQL database is dropped anyway,
+/// from a thread of its own (there is no async in `Drop`).
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.postgres.take() {
+            let dropper = std::thread::spawn(move || {
+                if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    runtime.block_on(drop_database(&admin_url, &name));
+                }
+            });
+            dropper.join().ok();
         }
     }
 }

@@ -13,7 +13,6 @@ use loyalty_core::usecases::{
 use loyalty_core::{Error, account::OpenLot};
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
-use sea_orm::ConnectionTrait;
 use std::sync::Arc;
 use support::*;
 
@@ -437,10 +436,7 @@ async fn check_constraints(db: &TestDatabase) {
     let w = world(db);
     let (merchant, _) = merchant(&w, "checks", None).await;
     let m = member(&w, &merchant, "13800000007").await;
-    let refused = db
-        .db
-        .execute_unprepared("UPDATE members SET points_balance = -1")
-        .await;
+    let refused = db.execute("UPDATE members SET points_balance = -1").await;
     assert!(refused.is_err(), "CHECK (points_balance >= 0) must refuse");
     assert_eq!(balance(&w, &m).await, Points::ZERO);
 }

@@ -94,7 +94,7 @@ fn reversal_takes_from_the_earning_lot_first_then_the_soonest_expiring() {
 fn reversal_claws_back_to_zero_and_records_the_shortfall() {
     let own = lot(4, 0, None);
     let plan = plan_reversal(
-        &[own.clone()],
+        std::slice::from_ref(&own),
         Some(own.id),
         Points::new(10),
         ShortfallPolicy::ClawBackToZero,

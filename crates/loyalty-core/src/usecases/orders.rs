@@ -93,16 +93,18 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ) -> Result<Outcome<OrderReceipt>> {
         let order_no = validate_order_no(cmd.order_no.as_deref())?;
         let outcome = with_retry!(self.try_commit_order(&cmd, order_no.as_deref(), idem.as_ref()))?;
-        if let Outcome::Done(receipt) = &outcome {
-            if let Some(entry) = &receipt.earned {
-                self.publish(&[DomainEvent::PointsEarned {
-                    merchant_id: entry.merchant_id,
-                    member_id: entry.member_id,
-                    points: entry.delta,
-                    balance_after: entry.balance_after,
-                }])
-                .await;
-            }
+        if let Outcome::Done(OrderReceipt {
+            earned: Some(entry),
+            ..
+        }) = &outcome
+        {
+            self.publish(&[DomainEvent::PointsEarned {
+                merchant_id: entry.merchant_id,
+                member_id: entry.member_id,
+                points: entry.delta,
+                balance_after: entry.balance_after,
+            }])
+            .await;
         }
         Ok(outcome)
     }

@@ -41,8 +41,10 @@ pub fn world(db: &TestDatabase) -> World {
 }
 
 pub async fn merchant(w: &World, code: &str, validity_days: Option<u32>) -> (Merchant, Store) {
-    let mut earning = EarningPolicy::default();
-    earning.validity_days = validity_days;
+    let earning = EarningPolicy {
+        validity_days,
+        ..EarningPolicy::default()
+    };
     let created = w
         .loyalty
         .create_merchant(CreateMerchant {
