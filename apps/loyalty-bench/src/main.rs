@@ -1,0 +1,164 @@
+//! Benchmarks of the loyalty engine: `compare` drives the server over HTTP on SQLite and on
+//! PostgreSQL and measures it against what the databases themselves do (a raw SQLite loop,
+//! pgbench); `large` builds 1M members and 10M ledger entries and times the API's queries.
+
+mod large;
+mod load;
+mod refs;
+mod report;
+mod scenarios;
+mod server;
+
+use clap::{Parser, Subcommand};
+use report::{EngineResult, Report};
+use scenarios::Scenario;
+use server::ServerProcess;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(name = "loyalty-bench", about = "Throughput and latency of the loyalty engine against the database's own limit")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run every scenario on SQLite and PostgreSQL with the references; write a report.
+    Compare(CompareArgs),
+    /// Build 1M members and 10M ledger entries on PostgreSQL and time the API's queries.
+    Large(large::LargeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct CompareArgs {
+    /// Seconds per scenario.
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// Concurrent closed-loop clients.
+    #[arg(long, default_value_t = 32)]
+    clients: usize,
+    #[arg(long, default_value_t = 1000)]
+    members: usize,
+    /// HTTP workers of the server under test.
+    #[arg(long, default_value_t = 2)]
+    workers: usize,
+    /// A PostgreSQL server (and a database to connect to first) where the bench may create
+    /// databases.
+    #[arg(long, env = "LOYALTY_BENCH_DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    pg_url: String,
+    #[arg(long)]
+    skip_postgres: bool,
+    /// Print the results as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Where the markdown report goes.
+    #[arg(long, default_value = "bench/results/latest.md")]
+    out: PathBuf,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Large(args) => large::run(args).await,
+        Command::Compare(args) => compare(args).await,
+    }
+}
+
+async fn measure(engine: &'static str, url: &str, args: &CompareArgs) -> anyhow::Result<EngineResult> {
+    let duration = Duration::from_secs(args.duration);
+    let server = ServerProcess::start(url, args.workers).await?;
+    let idle_rss_mib = server.rss_mib();
+    eprintln!("[{engine}] seeding {} members", args.members);
+    let fixture = scenarios::setup(&server.base, "bench", args.members, 1_000_000).await?;
+    let mut scenarios = Vec::new();
+    for scenario in [Scenario::Earn, Scenario::Spend, Scenario::Mix] {
+        eprintln!("[{engine}] {} for {} s", scenario.name(), args.duration);
+        let f = fixture.clone();
+        let run = format!("{engine}-{}", scenario.name());
+        let stats = load::closed_loop(args.clients, duration, move |i| {
+            let (f, run) = (f.clone(), run.clone());
+            async move { f.run(scenario, &run, i).await }
+        })
+        .await;
+        scenarios.push((scenario.name().to_owned(), stats));
+    }
+    let saturation = scenarios[0].1.throughput;
+    let rate = (saturation * 0.7).max(1.0);
+    eprintln!("[{engine}] earn at {rate:.0}/s for {} s", args.duration);
+    let f = fixture.clone();
+    let at_70 = load::open_loop(rate, duration, move |i| {
+        let f = f.clone();
+        async move { f.earn(&format!("{engine}-open"), i).await }
+    })
+    .await;
+    let loaded_rss_mib = server.rss_mib();
+    drop(server);
+    let (reference_name, reference_tps) = if engine == "SQLite" {
+        eprintln!("[{engine}] raw SQLite reference for {} s", args.duration);
+        let members = args.members;
+        ("raw SQLite", Some(tokio::task::spawn_blocking(move || refs::sqlite_loop(members, duration)).await??))
+    } else {
+        eprintln!("[{engine}] pgbench reference for {} s", args.duration);
+        ("pgbench", Some(refs::pgbench(url, args.members, args.clients, duration)?))
+    };
+    Ok(EngineResult { engine, scenarios, at_70_percent: Some((rate, at_70)), reference_name, reference_tps, idle_rss_mib, loaded_rss_mib })
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| c.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|s| s.trim().to_owned()))
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    format!("{cores} cores, {cpu}")
+}
+
+fn commit() -> String {
+    std::process::Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map_or_else(|| "unknown".into(), |o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+}
+
+async fn compare(args: CompareArgs) -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!("loyalty-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let sqlite_url = format!("sqlite://{}?mode=rwc", dir.join("loyalty.db").display());
+    let mut engines = vec![measure("SQLite", &sqlite_url, &args).await?];
+    let _ = std::fs::remove_dir_all(&dir);
+    if !args.skip_postgres {
+        let name = format!("loyalty_bench_{}", std::process::id());
+        refs::psql(&args.pg_url, &format!("CREATE DATABASE {name}"))?;
+        let url = large::with_database(&args.pg_url, &name);
+        let result = measure("PostgreSQL", &url, &args).await;
+        refs::psql(&args.pg_url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
+        engines.push(result?);
+    }
+    let report = Report {
+        date: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+        machine: machine(),
+        commit: commit(),
+        duration_seconds: args.duration,
+        clients: args.clients,
+        members: args.members,
+        server_workers: args.workers,
+        engines,
+    };
+    let markdown = report.markdown();
+    if let Some(parent) = args.out.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(&args.out, &markdown)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("{markdown}");
+    }
+    eprintln!("report written to {}", args.out.display());
+    Ok(())
+}

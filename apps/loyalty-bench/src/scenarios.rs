@@ -1,0 +1,128 @@
+//! What the clients do: a merchant with N members, then orders that earn (`earn`), manual
+//! deductions (`spend`, with enough points credited first), and a mix of both with reads.
+
+use crate::server::PLATFORM_KEY;
+use anyhow::{Context, bail};
+use futures::StreamExt;
+use reqwest::Client;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+pub struct Fixture {
+    pub client: Client,
+    pub base: String,
+    pub token: String,
+    pub members: Vec<String>,
+}
+
+async fn post(client: &Client, url: String, token: &str, body: Value) -> anyhow::Result<Value> {
+    let response = client.post(url).bearer_auth(token).json(&body).send().await?;
+    let status = response.status();
+    let body: Value = response.json().await?;
+    if !status.is_success() {
+        bail!("{status}: {body}");
+    }
+    Ok(body)
+}
+
+/// Creates merchant `code` with `members` members, each credited `credit` points.
+pub async fn setup(base: &str, code: &str, members: usize, credit: i64) -> anyhow::Result<Arc<Fixture>> {
+    let client = Client::builder().pool_max_idle_per_host(256).build()?;
+    let body = json!({ "code": code, "name": "Bench", "owner_password": "bench-password", "earning": { "points_per_unit": 1, "unit": "1.00", "rounding": "floor", "validity_days": 365 } });
+    post(&client, format!("{base}/api/v1/platform/merchants"), PLATFORM_KEY, body).await.context("create merchant")?;
+    let login = client
+        .post(format!("{base}/api/v1/merchant/auth/login"))
+        .json(&json!({ "merchant_code": code, "username": "owner", "password": "bench-password" }))
+        .send()
+        .await?
+        .json::<Value>()
+        .await?;
+    let token = login["token"].as_str().context("no token")?.to_owned();
+    let ids: Vec<anyhow::Result<String>> = futures::stream::iter(0..members)
+        .map(|i| {
+            let (client, token) = (client.clone(), token.clone());
+            let base = base.to_owned();
+            async move {
+                let phone = format!("{}", 13_000_000_000_u64 + i as u64);
+                let member = post(&client, format!("{base}/api/v1/merchant/members"), &token, json!({ "phone": phone })).await?;
+                let id = member["id"].as_str().context("no id")?.to_owned();
+                if credit > 0 {
+                    let url = format!("{base}/api/v1/merchant/members/{id}/points/adjustments");
+                    post(&client, url, &token, json!({ "delta": credit, "reason": "bench credit" })).await?;
+                }
+                Ok(id)
+            }
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    let members = ids.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(Arc::new(Fixture { client, base: base.to_owned(), token, members }))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scenario {
+    Earn,
+    Spend,
+    Mix,
+}
+
+impl Scenario {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Earn => "earn",
+            Self::Spend => "spend",
+            Self::Mix => "mix",
+        }
+    }
+}
+
+async fn send(request: reqwest::RequestBuilder) -> Result<(), String> {
+    let response = request.send().await.map_err(|e| e.to_string())?;
+    let status = response.status();
+    let _ = response.bytes().await;
+    if status.is_success() { Ok(()) } else { Err(status.to_string()) }
+}
+
+impl Fixture {
+    fn member(&self, i: u64) -> &str {
+        &self.members[(i as usize) % self.members.len()]
+    }
+
+    /// An order that earns points, with an idempotency key as a till sends it.
+    pub async fn earn(&self, run: &str, i: u64) -> Result<(), String> {
+        let request = self
+            .client
+            .post(format!("{}/api/v1/merchant/orders", self.base))
+            .bearer_auth(&self.token)
+            .header("Idempotency-Key", format!("{run}-e-{i}"))
+            .json(&json!({ "member_id": self.member(i), "amount_paid": "88.00" }));
+        send(request).await
+    }
+
+    /// A deduction of one point from the soonest-expiring lots.
+    pub async fn spend(&self, run: &str, i: u64) -> Result<(), String> {
+        let request = self
+            .client
+            .post(format!("{}/api/v1/merchant/members/{}/points/adjustments", self.base, self.member(i)))
+            .bearer_auth(&self.token)
+            .header("Idempotency-Key", format!("{run}-s-{i}"))
+            .json(&json!({ "delta": -1, "reason": "bench spend" }));
+        send(request).await
+    }
+
+    /// A member's balance, as the till reads it after a scan.
+    pub async fn read(&self, i: u64) -> Result<(), String> {
+        let request = self.client.get(format!("{}/api/v1/merchant/members/{}", self.base, self.member(i))).bearer_auth(&self.token);
+        send(request).await
+    }
+
+    /// 70 % earn, 20 % balance reads, 10 % spend.
+    pub async fn run(&self, scenario: Scenario, run: &str, i: u64) -> Result<(), String> {
+        match (scenario, i % 10) {
+            (Scenario::Earn, _) | (Scenario::Mix, 0..=6) => self.earn(run, i).await,
+            (Scenario::Spend, _) | (Scenario::Mix, 9) => self.spend(run, i).await,
+            (Scenario::Mix, _) => self.read(i).await,
+        }
+    }
+}
