@@ -7,6 +7,7 @@
 mod connect;
 mod entities;
 mod errors;
+mod group_commit;
 mod repos;
 mod uow;
 

@@ -1,32 +1,39 @@
 use crate::connect::Engine;
 use crate::errors::store_error;
+use crate::group_commit::{GroupCommit, SlotEnd};
 use async_trait::async_trait;
 use loyalty_core::ports::{
     IdempotencyRepository, MemberRepository, MerchantRepository, OrderRepository, PointsRepository,
     StaffRepository, StoreError, StoreRepository, Transaction, TxMode, UnitOfWork,
 };
 use sea_orm::{
-    AccessMode, DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    AccessMode, DatabaseConnection, DatabaseTransaction, TransactionOptions, TransactionTrait,
 };
 
-/// Begins SeaORM transactions: on SQLite, write transactions begin `IMMEDIATE` (a deferred
-/// one that reads then writes fails with `SQLITE_BUSY` at once); on PostgreSQL, READ
-/// COMMITTED with conditional updates and row locks.
+/// Begins SeaORM transactions. On SQLite, write transactions go through the group-commit
+/// writer ([`crate::group_commit`]): savepoints of a shared `BEGIN IMMEDIATE` transaction,
+/// committed together. On PostgreSQL, READ COMMITTED with conditional updates and row locks.
 #[derive(Clone)]
 pub struct SeaUnitOfWork {
     db: DatabaseConnection,
     engine: Engine,
+    writer: Option<GroupCommit>,
 }
 
+/// The most write transactions one SQLite commit makes durable together.
+const MAX_BATCH: usize = 64;
+
 impl SeaUnitOfWork {
+    /// Wraps a pool. On SQLite it starts the writer task, so it must be called inside a
+    /// Tokio runtime.
     #[must_use]
     pub fn new(db: DatabaseConnection) -> Self {
         let engine = match db.get_database_backend() {
             sea_orm::DbBackend::Postgres => Engine::Postgres,
             _ => Engine::Sqlite,
         };
-        Self { db, engine }
+        let writer = (engine == Engine::Sqlite).then(|| GroupCommit::spawn(db.clone(), MAX_BATCH));
+        Self { db, engine, writer }
     }
 
     #[must_use]
@@ -38,12 +45,16 @@ impl SeaUnitOfWork {
 #[async_trait]
 impl UnitOfWork for SeaUnitOfWork {
     async fn begin(&self, mode: TxMode) -> Result<Box<dyn Transaction>, StoreError> {
+        if let (Some(writer), TxMode::Write) = (&self.writer, mode) {
+            let slot = writer.begin().await?;
+            return Ok(Box::new(SeaTransaction {
+                txn: slot.txn,
+                engine: self.engine,
+                batch: Some(slot.done),
+            }));
+        }
         let options = match (self.engine, mode) {
-            (Engine::Sqlite, TxMode::Write) => TransactionOptions {
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                ..TransactionOptions::default()
-            },
-            (Engine::Sqlite, TxMode::Read) => TransactionOptions::default(),
+            (Engine::Sqlite, _) => TransactionOptions::default(),
             (Engine::Postgres, TxMode::Read) => TransactionOptions {
                 access_mode: Some(AccessMode::ReadOnly),
                 ..TransactionOptions::default()
@@ -58,14 +69,20 @@ impl UnitOfWork for SeaUnitOfWork {
         Ok(Box::new(SeaTransaction {
             txn,
             engine: self.engine,
+            batch: None,
         }))
     }
 }
 
 /// One database transaction; it implements every repository of the core on itself.
+///
+/// Field order matters: when it is dropped unfinished, `txn` rolls back before `batch`
+/// tells the SQLite writer that this transaction is over.
 pub struct SeaTransaction {
     pub(crate) txn: DatabaseTransaction,
     pub(crate) engine: Engine,
+    /// Set when this is a savepoint of a SQLite group commit.
+    batch: Option<tokio::sync::oneshot::Sender<SlotEnd>>,
 }
 
 #[async_trait]
@@ -92,6 +109,21 @@ impl Transaction for SeaTransaction {
         self
     }
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
-        self.txn.commit().await.map_err(store_error)
+        let SeaTransaction { txn, batch, .. } = *self;
+        txn.commit().await.map_err(store_error)?;
+        let Some(batch) = batch else { return Ok(()) };
+        let (durable, outcome) = tokio::sync::oneshot::channel();
+        let _ = batch.send(SlotEnd::Committed { durable });
+        // Acknowledged only once the batch's COMMIT is durable; a failed COMMIT kept
+        // nothing, so the use case may run again.
+        match outcome.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(message)) => Err(StoreError::Contention(format!(
+                "group commit failed: {message}"
+            ))),
+            Err(_) => Err(StoreError::Contention(
+                "the SQLite writer stopped before committing".into(),
+            )),
+        }
     }
 }

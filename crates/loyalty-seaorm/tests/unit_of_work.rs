@@ -1,0 +1,63 @@
+//! The unit of work itself: a transaction dropped without commit keeps nothing, and on
+//! SQLite (where write transactions share group commits) takes nothing of the others with it.
+
+mod support;
+
+use loyalty_core::model::Member;
+use loyalty_core::ports::{TxMode, UnitOfWork};
+use loyalty_core::types::{MemberId, Phone, Points};
+use loyalty_seaorm::SeaUnitOfWork;
+use loyalty_seaorm::on_both_databases;
+use loyalty_seaorm::testing::TestDatabase;
+use std::sync::Arc;
+use support::*;
+
+on_both_databases! {
+    concurrent_commits_are_kept_and_dropped_transactions_leave_nothing => crate::commits_and_drops;
+}
+
+fn new_member(merchant: &loyalty_core::model::Merchant, i: usize) -> Member {
+    let id = MemberId::new();
+    Member {
+        id,
+        merchant_id: merchant.id,
+        phone: Phone::parse(&format!("137{i:08}")).expect("phone"),
+        name: None,
+        birthday: None,
+        registered_store_id: None,
+        invite_code: format!("U{i:07}"),
+        points_balance: Points::ZERO,
+        created_at: start(),
+    }
+}
+
+async fn commits_and_drops(db: &TestDatabase) {
+    let w = world(db);
+    let (merchant, _) = merchant(&w, "uow", None).await;
+    let uow = Arc::new(SeaUnitOfWork::new(db.db.clone()));
+    let tasks: Vec<_> = (0..60)
+        .map(|i| {
+            let (uow, member) = (Arc::clone(&uow), new_member(&merchant, i));
+            tokio::spawn(async move {
+                let mut tx = uow.begin(TxMode::Write).await.expect("begins");
+                tx.members().insert_member(&member).await.expect("inserted");
+                if i % 2 == 0 {
+                    tx.commit().await.expect("commits");
+                }
+                (member, i % 2 == 0)
+            })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.push(task.await.expect("ran"));
+    }
+    for (member, committed) in outcomes {
+        let found = w.loyalty.member(merchant.id, member.id).await.is_ok();
+        assert_eq!(
+            found, committed,
+            "member {} committed={committed}",
+            member.phone
+        );
+    }
+}
