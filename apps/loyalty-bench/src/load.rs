@@ -55,7 +55,8 @@ where
     let start = Instant::now();
     let tasks: Vec<_> = (0..clients)
         .map(|_| {
-            let (op, counter, errors, merged) = (op.clone(), counter.clone(), errors.clone(), merged.clone());
+            let (op, counter, errors, merged) =
+                (op.clone(), counter.clone(), errors.clone(), merged.clone());
             tokio::spawn(async move {
                 let mut h = new_histogram();
                 while start.elapsed() < duration {
@@ -106,7 +107,10 @@ where
             match op(i).await {
                 Ok(()) => {
                     let latency = scheduled.elapsed().as_micros() as u64;
-                    let _ = merged.lock().unwrap_or_else(std::sync::PoisonError::into_inner).record(latency);
+                    let _ = merged
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .record(latency);
                 }
                 Err(_) => {
                     errors.fetch_add(1, Ordering::Relaxed);
@@ -119,6 +123,8 @@ where
         let _ = task.await;
     }
     let elapsed = start.elapsed();
-    let h = merged.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let h = merged
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     stats(&h, errors.load(Ordering::Relaxed), elapsed)
 }

@@ -17,7 +17,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Debug, Parser)]
-#[command(name = "loyalty-bench", about = "Throughput and latency of the loyalty engine against the database's own limit")]
+#[command(
+    name = "loyalty-bench",
+    about = "Throughput and latency of the loyalty engine against the database's own limit"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -46,7 +49,11 @@ struct CompareArgs {
     workers: usize,
     /// A PostgreSQL server (and a database to connect to first) where the bench may create
     /// databases.
-    #[arg(long, env = "LOYALTY_BENCH_DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    #[arg(
+        long,
+        env = "LOYALTY_BENCH_DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
     pg_url: String,
     #[arg(long)]
     skip_postgres: bool,
@@ -67,7 +74,11 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-async fn measure(engine: &'static str, url: &str, args: &CompareArgs) -> anyhow::Result<EngineResult> {
+async fn measure(
+    engine: &'static str,
+    url: &str,
+    args: &CompareArgs,
+) -> anyhow::Result<EngineResult> {
     let duration = Duration::from_secs(args.duration);
     let server = ServerProcess::start(url, args.workers).await?;
     let idle_rss_mib = server.rss_mib();
@@ -99,18 +110,37 @@ async fn measure(engine: &'static str, url: &str, args: &CompareArgs) -> anyhow:
     let (reference_name, reference_tps) = if engine == "SQLite" {
         eprintln!("[{engine}] raw SQLite reference for {} s", args.duration);
         let members = args.members;
-        ("raw SQLite", Some(tokio::task::spawn_blocking(move || refs::sqlite_loop(members, duration)).await??))
+        (
+            "raw SQLite",
+            Some(tokio::task::spawn_blocking(move || refs::sqlite_loop(members, duration)).await??),
+        )
     } else {
         eprintln!("[{engine}] pgbench reference for {} s", args.duration);
-        ("pgbench", Some(refs::pgbench(url, args.members, args.clients, duration)?))
+        (
+            "pgbench",
+            Some(refs::pgbench(url, args.members, args.clients, duration)?),
+        )
     };
-    Ok(EngineResult { engine, scenarios, at_70_percent: Some((rate, at_70)), reference_name, reference_tps, idle_rss_mib, loaded_rss_mib })
+    Ok(EngineResult {
+        engine,
+        scenarios,
+        at_70_percent: Some((rate, at_70)),
+        reference_name,
+        reference_tps,
+        idle_rss_mib,
+        loaded_rss_mib,
+    })
 }
 
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|c| c.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|s| s.trim().to_owned()))
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_owned())
+        })
         .unwrap_or_else(|| "unknown CPU".into());
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     format!("{cores} cores, {cpu}")
@@ -122,7 +152,10 @@ fn commit() -> String {
         .output()
         .ok()
         .filter(|o| o.status.success())
-        .map_or_else(|| "unknown".into(), |o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .map_or_else(
+            || "unknown".into(),
+            |o| String::from_utf8_lossy(&o.stdout).trim().to_owned(),
+        )
 }
 
 async fn compare(args: CompareArgs) -> anyhow::Result<()> {
@@ -136,7 +169,10 @@ async fn compare(args: CompareArgs) -> anyhow::Result<()> {
         refs::psql(&args.pg_url, &format!("CREATE DATABASE {name}"))?;
         let url = large::with_database(&args.pg_url, &name);
         let result = measure("PostgreSQL", &url, &args).await;
-        refs::psql(&args.pg_url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
+        refs::psql(
+            &args.pg_url,
+            &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        )?;
         engines.push(result?);
     }
     let report = Report {

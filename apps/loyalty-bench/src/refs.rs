@@ -8,7 +8,10 @@ use std::time::{Duration, Instant};
 
 /// Runs SQL through `psql` on `url`.
 pub fn psql(url: &str, sql: &str) -> anyhow::Result<()> {
-    let output = Command::new("psql").args([url, "-v", "ON_ERROR_STOP=1", "-qc", sql]).output().context("psql is not installed")?;
+    let output = Command::new("psql")
+        .args([url, "-v", "ON_ERROR_STOP=1", "-qc", sql])
+        .output()
+        .context("psql is not installed")?;
     if !output.status.success() {
         bail!("psql failed: {}", String::from_utf8_lossy(&output.stderr));
     }
@@ -22,7 +25,12 @@ INSERT INTO bench_history (account_id, delta, created_at) VALUES (:aid, 1, now()
 END;\n";
 
 /// pgbench with `clients` clients for `duration`; returns transactions per second.
-pub fn pgbench(url: &str, accounts: usize, clients: usize, duration: Duration) -> anyhow::Result<f64> {
+pub fn pgbench(
+    url: &str,
+    accounts: usize,
+    clients: usize,
+    duration: Duration,
+) -> anyhow::Result<f64> {
     psql(
         url,
         &format!(
@@ -35,7 +43,17 @@ pub fn pgbench(url: &str, accounts: usize, clients: usize, duration: Duration) -
     let script = std::env::temp_dir().join(format!("loyalty-pgbench-{}.sql", std::process::id()));
     std::fs::write(&script, PGBENCH_SCRIPT)?;
     let output = Command::new("pgbench")
-        .args(["-n", "-M", "prepared", "-c", &clients.to_string(), "-j", "2", "-T", &duration.as_secs().max(1).to_string()])
+        .args([
+            "-n",
+            "-M",
+            "prepared",
+            "-c",
+            &clients.to_string(),
+            "-j",
+            "2",
+            "-T",
+            &duration.as_secs().max(1).to_string(),
+        ])
         .args(["-D", &format!("accounts={accounts}"), "-f"])
         .arg(&script)
         .arg(url)
@@ -44,7 +62,11 @@ pub fn pgbench(url: &str, accounts: usize, clients: usize, duration: Duration) -
     let _ = std::fs::remove_file(&script);
     let text = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
-        bail!("pgbench failed: {}{}", text, String::from_utf8_lossy(&output.stderr));
+        bail!(
+            "pgbench failed: {}{}",
+            text,
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     text.lines()
         .find(|l| l.starts_with("tps = "))
@@ -76,8 +98,10 @@ pub fn sqlite_loop(accounts: usize, duration: Duration) -> anyhow::Result<f64> {
         drop(insert);
         tx.commit()?;
     }
-    let mut update = conn.prepare_cached("UPDATE accounts SET balance = balance + 1 WHERE id = ?1")?;
-    let mut history = conn.prepare_cached("INSERT INTO history (account_id, delta, created_at) VALUES (?1, 1, ?2)")?;
+    let mut update =
+        conn.prepare_cached("UPDATE accounts SET balance = balance + 1 WHERE id = ?1")?;
+    let mut history = conn
+        .prepare_cached("INSERT INTO history (account_id, delta, created_at) VALUES (?1, 1, ?2)")?;
     let start = Instant::now();
     let mut done = 0_u64;
     while start.elapsed() < duration {

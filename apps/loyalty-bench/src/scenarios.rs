@@ -16,7 +16,12 @@ pub struct Fixture {
 }
 
 async fn post(client: &Client, url: String, token: &str, body: Value) -> anyhow::Result<Value> {
-    let response = client.post(url).bearer_auth(token).json(&body).send().await?;
+    let response = client
+        .post(url)
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await?;
     let status = response.status();
     let body: Value = response.json().await?;
     if !status.is_success() {
@@ -26,10 +31,22 @@ async fn post(client: &Client, url: String, token: &str, body: Value) -> anyhow:
 }
 
 /// Creates merchant `code` with `members` members, each credited `credit` points.
-pub async fn setup(base: &str, code: &str, members: usize, credit: i64) -> anyhow::Result<Arc<Fixture>> {
+pub async fn setup(
+    base: &str,
+    code: &str,
+    members: usize,
+    credit: i64,
+) -> anyhow::Result<Arc<Fixture>> {
     let client = Client::builder().pool_max_idle_per_host(256).build()?;
     let body = json!({ "code": code, "name": "Bench", "owner_password": "bench-password", "earning": { "points_per_unit": 1, "unit": "1.00", "rounding": "floor", "validity_days": 365 } });
-    post(&client, format!("{base}/api/v1/platform/merchants"), PLATFORM_KEY, body).await.context("create merchant")?;
+    post(
+        &client,
+        format!("{base}/api/v1/platform/merchants"),
+        PLATFORM_KEY,
+        body,
+    )
+    .await
+    .context("create merchant")?;
     let login = client
         .post(format!("{base}/api/v1/merchant/auth/login"))
         .json(&json!({ "merchant_code": code, "username": "owner", "password": "bench-password" }))
@@ -44,11 +61,23 @@ pub async fn setup(base: &str, code: &str, members: usize, credit: i64) -> anyho
             let base = base.to_owned();
             async move {
                 let phone = format!("{}", 13_000_000_000_u64 + i as u64);
-                let member = post(&client, format!("{base}/api/v1/merchant/members"), &token, json!({ "phone": phone })).await?;
+                let member = post(
+                    &client,
+                    format!("{base}/api/v1/merchant/members"),
+                    &token,
+                    json!({ "phone": phone }),
+                )
+                .await?;
                 let id = member["id"].as_str().context("no id")?.to_owned();
                 if credit > 0 {
                     let url = format!("{base}/api/v1/merchant/members/{id}/points/adjustments");
-                    post(&client, url, &token, json!({ "delta": credit, "reason": "bench credit" })).await?;
+                    post(
+                        &client,
+                        url,
+                        &token,
+                        json!({ "delta": credit, "reason": "bench credit" }),
+                    )
+                    .await?;
                 }
                 Ok(id)
             }
@@ -57,7 +86,12 @@ pub async fn setup(base: &str, code: &str, members: usize, credit: i64) -> anyho
         .collect()
         .await;
     let members = ids.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(Arc::new(Fixture { client, base: base.to_owned(), token, members }))
+    Ok(Arc::new(Fixture {
+        client,
+        base: base.to_owned(),
+        token,
+        members,
+    }))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +115,11 @@ async fn send(request: reqwest::RequestBuilder) -> Result<(), String> {
     let response = request.send().await.map_err(|e| e.to_string())?;
     let status = response.status();
     let _ = response.bytes().await;
-    if status.is_success() { Ok(()) } else { Err(status.to_string()) }
+    if status.is_success() {
+        Ok(())
+    } else {
+        Err(status.to_string())
+    }
 }
 
 impl Fixture {
@@ -104,7 +142,11 @@ impl Fixture {
     pub async fn spend(&self, run: &str, i: u64) -> Result<(), String> {
         let request = self
             .client
-            .post(format!("{}/api/v1/merchant/members/{}/points/adjustments", self.base, self.member(i)))
+            .post(format!(
+                "{}/api/v1/merchant/members/{}/points/adjustments",
+                self.base,
+                self.member(i)
+            ))
             .bearer_auth(&self.token)
             .header("Idempotency-Key", format!("{run}-s-{i}"))
             .json(&json!({ "delta": -1, "reason": "bench spend" }));
@@ -113,7 +155,14 @@ impl Fixture {
 
     /// A member's balance, as the till reads it after a scan.
     pub async fn read(&self, i: u64) -> Result<(), String> {
-        let request = self.client.get(format!("{}/api/v1/merchant/members/{}", self.base, self.member(i))).bearer_auth(&self.token);
+        let request = self
+            .client
+            .get(format!(
+                "{}/api/v1/merchant/members/{}",
+                self.base,
+                self.member(i)
+            ))
+            .bearer_auth(&self.token);
         send(request).await
     }
 

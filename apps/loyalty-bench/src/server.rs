@@ -13,18 +13,36 @@ pub struct ServerProcess {
     pub base: String,
 }
 
-/// The `loyalty-server` binary built beside this one (same profile).
+/// The `loyalty-server` binary beside this one (same profile), brought up to date first when
+/// run from the workspace, so `cargo run --release -p loyalty-bench -- compare` is enough.
 fn server_binary() -> anyhow::Result<PathBuf> {
     let me = std::env::current_exe()?;
-    let path = me.parent().context("no folder")?.join("loyalty-server");
+    let dir = me.parent().context("no folder")?;
+    if std::path::Path::new("Cargo.toml").exists() {
+        let mut build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        build.args(["build", "-q", "-p", "loyalty-server"]);
+        if dir.ends_with("release") {
+            build.arg("--release");
+        }
+        let status = build.status().context("cannot run cargo build")?;
+        if !status.success() {
+            bail!("cargo build -p loyalty-server failed");
+        }
+    }
+    let path = dir.join("loyalty-server");
     if !path.exists() {
-        bail!("{} is missing: build it first (cargo build --release -p loyalty-server)", path.display());
+        bail!(
+            "{} is missing: build it first (cargo build --release -p loyalty-server)",
+            path.display()
+        );
     }
     Ok(path)
 }
 
 fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 impl ServerProcess {
@@ -39,14 +57,20 @@ impl ServerProcess {
             .env("LOYALTY__SERVER__EXPIRY_INTERVAL_SECONDS", "0")
             .env("LOYALTY__DATABASE__URL", database_url)
             .env("LOYALTY__PLATFORM__API_KEY", PLATFORM_KEY)
-            .env("LOYALTY__AUTH__TOKEN_SECRET", "bench-token-secret-of-32-bytes-or-more")
+            .env(
+                "LOYALTY__AUTH__TOKEN_SECRET",
+                "bench-token-secret-of-32-bytes-or-more",
+            )
             .env("LOYALTY__DEMO__SEED_ON_FIRST_START", "false")
             .env("LOYALTY__LOG__FILTER", "warn")
             .env_remove("RUST_LOG")
             .stdout(Stdio::null())
             .spawn()
             .context("cannot start loyalty-server")?;
-        let server = Self { child, base: format!("http://127.0.0.1:{port}") };
+        let server = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
         let client = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
@@ -63,7 +87,13 @@ impl ServerProcess {
     /// Resident memory of the server process, in MiB.
     pub fn rss_mib(&self) -> Option<f64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
-        let kib: f64 = status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()?;
+        let kib: f64 = status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()?;
         Some(kib / 1024.0)
     }
 }
