@@ -74,10 +74,9 @@ impl ServerProcess {
         let client = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
-            if let Ok(r) = client.get(format!("{}/readyz", server.base)).send().await {
-                if r.status().is_success() {
-                    return Ok(server);
-                }
+            let ready = client.get(format!("{}/readyz", server.base)).send().await;
+            if ready.is_ok_and(|r| r.status().is_success()) {
+                return Ok(server);
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

@@ -7,7 +7,8 @@ use loyalty_core::ports::{
     StaffRepository, StoreError, StoreRepository, Transaction, TxMode, UnitOfWork,
 };
 use sea_orm::{
-    AccessMode, DatabaseConnection, DatabaseTransaction, TransactionOptions, TransactionTrait,
+    AccessMode, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    ExecResult, QueryResult, Statement, TransactionOptions, TransactionTrait,
 };
 
 /// Begins SeaORM transactions. On SQLite, write transactions go through the group-commit
@@ -48,9 +49,17 @@ impl UnitOfWork for SeaUnitOfWork {
         if let (Some(writer), TxMode::Write) = (&self.writer, mode) {
             let slot = writer.begin().await?;
             return Ok(Box::new(SeaTransaction {
-                txn: slot.txn,
+                txn: Executor::Transaction(slot.txn),
                 engine: self.engine,
                 batch: Some(slot.done),
+            }));
+        }
+        if mode == TxMode::Lookup {
+            let executor = Executor::Connection(self.db.clone());
+            return Ok(Box::new(SeaTransaction {
+                txn: executor,
+                engine: self.engine,
+                batch: None,
             }));
         }
         let options = match (self.engine, mode) {
@@ -59,7 +68,7 @@ impl UnitOfWork for SeaUnitOfWork {
                 access_mode: Some(AccessMode::ReadOnly),
                 ..TransactionOptions::default()
             },
-            (Engine::Postgres, TxMode::Write) => TransactionOptions::default(),
+            (Engine::Postgres, _) => TransactionOptions::default(),
         };
         let txn = self
             .db
@@ -67,7 +76,7 @@ impl UnitOfWork for SeaUnitOfWork {
             .await
             .map_err(store_error)?;
         Ok(Box::new(SeaTransaction {
-            txn,
+            txn: Executor::Transaction(txn),
             engine: self.engine,
             batch: None,
         }))
@@ -79,7 +88,7 @@ impl UnitOfWork for SeaUnitOfWork {
 /// Field order matters: when it is dropped unfinished, `txn` rolls back before `batch`
 /// tells the SQLite writer that this transaction is over.
 pub struct SeaTransaction {
-    pub(crate) txn: DatabaseTransaction,
+    pub(crate) txn: Executor,
     pub(crate) engine: Engine,
     /// Set when this is a savepoint of a SQLite group commit.
     batch: Option<tokio::sync::oneshot::Sender<SlotEnd>>,
@@ -110,6 +119,9 @@ impl Transaction for SeaTransaction {
     }
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         let SeaTransaction { txn, batch, .. } = *self;
+        let Executor::Transaction(txn) = txn else {
+            return Ok(());
+        };
         txn.commit().await.map_err(store_error)?;
         let Some(batch) = batch else { return Ok(()) };
         let (durable, outcome) = tokio::sync::oneshot::channel();
@@ -124,6 +136,51 @@ impl Transaction for SeaTransaction {
             Err(_) => Err(StoreError::Contention(
                 "the SQLite writer stopped before committing".into(),
             )),
+        }
+    }
+}
+
+/// What a [`SeaTransaction`] runs its statements on: a transaction, or (for lookups) the
+/// pool itself, each statement on its own.
+pub enum Executor {
+    Connection(DatabaseConnection),
+    Transaction(DatabaseTransaction),
+}
+
+#[async_trait]
+impl ConnectionTrait for Executor {
+    fn get_database_backend(&self) -> DbBackend {
+        match self {
+            Self::Connection(c) => c.get_database_backend(),
+            Self::Transaction(t) => t.get_database_backend(),
+        }
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        match self {
+            Self::Connection(c) => c.execute_raw(stmt).await,
+            Self::Transaction(t) => t.execute_raw(stmt).await,
+        }
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        match self {
+            Self::Connection(c) => c.execute_unprepared(sql).await,
+            Self::Transaction(t) => t.execute_unprepared(sql).await,
+        }
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        match self {
+            Self::Connection(c) => c.query_one_raw(stmt).await,
+            Self::Transaction(t) => t.query_one_raw(stmt).await,
+        }
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        match self {
+            Self::Connection(c) => c.query_all_raw(stmt).await,
+            Self::Transaction(t) => t.query_all_raw(stmt).await,
         }
     }
 }

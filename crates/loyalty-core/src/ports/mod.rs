@@ -74,11 +74,15 @@ pub enum StoreError {
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
-/// Whether a transaction will write. SQLite begins write transactions IMMEDIATE so two
-/// writers queue instead of failing; reads do not take the write lock.
+/// What a unit of work is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TxMode {
+    /// Independent reads, each seeing the latest committed state, with no transaction
+    /// around them (no `BEGIN`/`COMMIT` round trips). `commit` does nothing.
+    Lookup,
+    /// Reads that must agree with each other: one snapshot.
     Read,
+    /// Writes: all or nothing. On SQLite they queue for the single writer.
     Write,
 }
 

@@ -31,6 +31,24 @@ pub(crate) async fn replay<T>(
     }
 }
 
+/// Checks again inside the write transaction, where a request with the same key that is not
+/// yet durable shows (SQLite group commits share one transaction). A record found there is
+/// answered only once this (empty) transaction has committed, so nothing is replayed before
+/// it is durable.
+pub(crate) async fn replay_in_write<T>(
+    tx: Box<dyn Transaction>,
+    idem: Option<&Idempotent<'_, T>>,
+) -> Result<std::result::Result<Box<dyn Transaction>, StoredResponse>> {
+    let mut tx = tx;
+    match replay(&mut *tx, idem).await? {
+        Some(stored) => {
+            tx.commit().await?;
+            Ok(Err(stored))
+        }
+        None => Ok(Ok(tx)),
+    }
+}
+
 /// Records the response in the same transaction as the effect. A concurrent request that
 /// committed the same key first makes this attempt run again, and it then replays.
 pub(crate) async fn remember<T>(

@@ -82,7 +82,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// # Errors
     /// `member_not_found`.
     pub async fn member(&self, merchant_id: MerchantId, id: MemberId) -> Result<Member> {
-        let mut tx = self.uow.begin(TxMode::Read).await?;
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
         tx.members()
             .member(merchant_id, id)
             .await?
@@ -92,7 +92,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// # Errors
     /// `member_not_found`.
     pub async fn member_by_phone(&self, merchant_id: MerchantId, phone: &Phone) -> Result<Member> {
-        let mut tx = self.uow.begin(TxMode::Read).await?;
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
         tx.members()
             .member_by_phone(merchant_id, phone)
             .await?

@@ -109,7 +109,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// # Errors
     /// `merchant_not_found`.
     pub async fn merchant(&self, id: MerchantId) -> Result<Merchant> {
-        let mut tx = self.uow.begin(TxMode::Read).await?;
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
         tx.merchants()
             .merchant(id)
             .await?
@@ -119,7 +119,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// # Errors
     /// Storage failures.
     pub async fn merchant_by_code(&self, code: &str) -> Result<Option<Merchant>> {
-        let mut tx = self.uow.begin(TxMode::Read).await?;
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
         Ok(tx.merchants().merchant_by_code(code).await?)
     }
 
@@ -128,7 +128,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// # Errors
     /// Storage failures.
     pub async fn is_empty(&self) -> Result<bool> {
-        let mut tx = self.uow.begin(TxMode::Read).await?;
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
         Ok(tx.merchants().count_merchants().await? == 0)
     }
 
@@ -141,7 +141,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         merchant_code: &str,
         username: &str,
     ) -> Result<Option<(Merchant, Staff)>> {
-        let mut tx = self.uow.begin(TxMode::Read).await?;
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
         let Some(merchant) = tx.merchants().merchant_by_code(merchant_code).await? else {
             return Ok(None);
         };

@@ -1,4 +1,4 @@
-use super::idempotency::{Idempotent, Outcome, remember, replay};
+use super::idempotency::{Idempotent, Outcome, remember, replay, replay_in_write};
 use super::points_ops::{EntryDraft, credit, reverse};
 use super::{Loyalty, with_retry};
 use crate::earning::{EarnExplanation, earn_points};
@@ -116,17 +116,29 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         idem: Option<&Idempotent<'_, OrderReceipt>>,
     ) -> Result<Outcome<OrderReceipt>> {
         let now = self.clock.now();
-        let mut tx = self.uow.begin(TxMode::Write).await?;
-        if let Some(stored) = replay(&mut *tx, idem).await? {
-            return Ok(Outcome::Replayed(stored));
-        }
-        let merchant = tx
-            .merchants()
-            .merchant(cmd.merchant_id)
-            .await?
-            .ok_or(Error::NotFound("merchant"))?;
-        let store = Self::resolve_store(&mut *tx, cmd.merchant_id, cmd.store_id).await?;
+        // What the write needs to know is looked up first, outside the write transaction
+        // (which, on SQLite, queues for the single writer). A request with the same key that
+        // commits in between makes `remember` fail, and the retry replays it.
+        let (merchant, store) = {
+            let mut lookup = self.uow.begin(TxMode::Lookup).await?;
+            if let Some(stored) = replay(&mut *lookup, idem).await? {
+                return Ok(Outcome::Replayed(stored));
+            }
+            let merchant = lookup
+                .merchants()
+                .merchant(cmd.merchant_id)
+                .await?
+                .ok_or(Error::NotFound("merchant"))?;
+            (
+                merchant,
+                Self::resolve_store(&mut *lookup, cmd.merchant_id, cmd.store_id).await?,
+            )
+        };
         let earned = earn_points(&merchant.earning, cmd.amount_paid)?;
+        let mut tx = match replay_in_write(self.uow.begin(TxMode::Write).await?, idem).await? {
+            Ok(tx) => tx,
+            Err(stored) => return Ok(Outcome::Replayed(stored)),
+        };
         let order = Order {
             id: OrderId::new(),
             merchant_id: cmd.merchant_id,
@@ -183,7 +195,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// # Errors
     /// `order_not_found`.
     pub async fn order(&self, merchant_id: MerchantId, id: OrderId) -> Result<Order> {
-        let mut tx = self.uow.begin(TxMode::Read).await?;
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
         tx.orders()
             .order(merchant_id, id)
             .await?
@@ -228,16 +240,21 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         idem: Option<&Idempotent<'_, RefundReceipt>>,
     ) -> Result<Outcome<RefundReceipt>> {
         let now = self.clock.now();
-        let mut tx = self.uow.begin(TxMode::Write).await?;
-        if let Some(stored) = replay(&mut *tx, idem).await? {
+        let mut lookup = self.uow.begin(TxMode::Lookup).await?;
+        if let Some(stored) = replay(&mut *lookup, idem).await? {
             return Ok(Outcome::Replayed(stored));
         }
-        let member_id = tx
+        let member_id = lookup
             .orders()
             .order(cmd.merchant_id, cmd.order_id)
             .await?
             .ok_or(Error::NotFound("order"))?
             .member_id;
+        drop(lookup);
+        let mut tx = match replay_in_write(self.uow.begin(TxMode::Write).await?, idem).await? {
+            Ok(tx) => tx,
+            Err(stored) => return Ok(Outcome::Replayed(stored)),
+        };
         // Refunds of one order queue on the member's account; read the order again under it.
         tx.points()
             .lock_account(cmd.merchant_id, member_id)

@@ -1,4 +1,4 @@
-use super::idempotency::{Idempotent, Outcome, remember, replay};
+use super::idempotency::{Idempotent, Outcome, remember, replay, replay_in_write};
 use super::points_ops::{EntryDraft, credit, debit, lock_and_expire};
 use super::{Loyalty, with_retry};
 use crate::events::DomainEvent;
@@ -75,10 +75,22 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         idem: Option<&Idempotent<'_, LedgerEntry>>,
     ) -> Result<Outcome<LedgerEntry>> {
         let now = self.clock.now();
-        let mut tx = self.uow.begin(TxMode::Write).await?;
-        if let Some(stored) = replay(&mut *tx, idem).await? {
-            return Ok(Outcome::Replayed(stored));
-        }
+        let expires_at = {
+            let mut lookup = self.uow.begin(TxMode::Lookup).await?;
+            if let Some(stored) = replay(&mut *lookup, idem).await? {
+                return Ok(Outcome::Replayed(stored));
+            }
+            if cmd.delta.is_positive() {
+                let merchant = lookup
+                    .merchants()
+                    .merchant(cmd.merchant_id)
+                    .await?
+                    .ok_or(Error::NotFound("merchant"))?;
+                merchant.earning.expiry_for(now)
+            } else {
+                None
+            }
+        };
         let draft = EntryDraft {
             merchant_id: cmd.merchant_id,
             member_id: cmd.member_id,
@@ -89,20 +101,12 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             source: Source::new("adjustment", adjustment_id),
             operator_id: cmd.operator_id,
         };
+        let mut tx = match replay_in_write(self.uow.begin(TxMode::Write).await?, idem).await? {
+            Ok(tx) => tx,
+            Err(stored) => return Ok(Outcome::Replayed(stored)),
+        };
         let entry = if cmd.delta.is_positive() {
-            let merchant = tx
-                .merchants()
-                .merchant(cmd.merchant_id)
-                .await?
-                .ok_or(Error::NotFound("merchant"))?;
-            credit(
-                &mut *tx,
-                &draft,
-                cmd.delta,
-                merchant.earning.expiry_for(now),
-                now,
-            )
-            .await?
+            credit(&mut *tx, &draft, cmd.delta, expires_at, now).await?
         } else {
             debit(&mut *tx, &draft, Points::new(-cmd.delta.value()), now)
                 .await?
@@ -159,7 +163,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     pub async fn expire_due_points(&self, batch: u64) -> Result<Vec<LedgerEntry>> {
         let now = self.clock.now();
         let members = {
-            let mut tx = self.uow.begin(TxMode::Read).await?;
+            let mut tx = self.uow.begin(TxMode::Lookup).await?;
             tx.points().members_with_due_lots(now, batch).await?
         };
         let mut written = Vec::new();
@@ -206,7 +210,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         if !(1..=100).contains(&limit) {
             return Err(InvalidValue::new("limit", "must be between 1 and 100").into());
         }
-        let mut tx = self.uow.begin(TxMode::Read).await?;
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
         tx.members()
             .member(merchant_id, member_id)
             .await?
@@ -242,7 +246,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// # Errors
     /// Storage failures.
     pub async fn verify_ledger(&self) -> Result<Vec<AccountDrift>> {
-        let mut tx = self.uow.begin(TxMode::Read).await?;
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
         Ok(tx.points().drifts().await?)
     }
 }

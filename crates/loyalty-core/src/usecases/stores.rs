@@ -67,7 +67,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// # Errors
     /// Storage failures.
     pub async fn stores(&self, merchant_id: MerchantId) -> Result<Vec<Store>> {
-        let mut tx = self.uow.begin(TxMode::Read).await?;
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
         Ok(tx.stores().stores(merchant_id).await?)
     }
 

@@ -23,14 +23,26 @@ fn clock() -> MockClock {
     clock
 }
 
-fn uow_with(tx: MockTransaction) -> MockUnitOfWork {
+/// A unit of work that hands out `txs` in order, and no more.
+fn uow_with(txs: Vec<MockTransaction>) -> MockUnitOfWork {
     let mut uow = MockUnitOfWork::new();
-    let mut slot = Some(tx);
-    uow.expect_begin().times(1).returning(move |_| {
-        let tx: Box<dyn Transaction> = Box::new(slot.take().expect("one transaction"));
+    let count = txs.len();
+    let mut queue = txs.into_iter();
+    uow.expect_begin().times(count).returning(move |_| {
+        let tx: Box<dyn Transaction> = Box::new(queue.next().expect("a transaction"));
         Ok(tx)
     });
     uow
+}
+
+/// The lookup before an adjustment: the merchant's policy (for a credit's expiry).
+fn lookup_with_merchant() -> MockTransaction {
+    let mut lookup = MockTransaction::default();
+    lookup
+        .merchants
+        .expect_merchant()
+        .returning(move |id| Ok(Some(merchant(id))));
+    lookup
 }
 
 fn merchant(id: MerchantId) -> Merchant {
@@ -58,11 +70,13 @@ fn adjust(merchant_id: MerchantId, member_id: MemberId, delta: i64) -> AdjustPoi
 #[tokio::test]
 async fn a_manual_credit_writes_entry_and_lot_commits_and_notifies_once() {
     let (merchant_id, member_id) = (MerchantId::new(), MemberId::new());
-    let mut tx = MockTransaction::default();
-    tx.merchants
+    let mut lookup = MockTransaction::default();
+    lookup
+        .merchants
         .expect_merchant()
         .with(eq(merchant_id))
         .returning(move |id| Ok(Some(merchant(id))));
+    let mut tx = MockTransaction::default();
     tx.points
         .expect_deposit()
         .with(eq(merchant_id), eq(member_id), eq(Points::new(30)))
@@ -94,7 +108,12 @@ async fn a_manual_credit_writes_entry_and_lot_commits_and_notifies_once() {
     let committed = tx.committed.clone();
     let mut notifier = MockNotifier::new();
     notifier.expect_notify().times(1).returning(|_| Ok(()));
-    let loyalty = Loyalty::new(uow_with(tx), clock(), notifier, EngineSettings::default());
+    let loyalty = Loyalty::new(
+        uow_with(vec![lookup, tx]),
+        clock(),
+        notifier,
+        EngineSettings::default(),
+    );
 
     let outcome = loyalty
         .adjust_points(adjust(merchant_id, member_id, 30), None)
@@ -125,7 +144,12 @@ async fn a_debit_larger_than_the_lots_is_refused_before_any_write_and_nothing_co
     let committed = tx.committed.clone();
     let mut notifier = MockNotifier::new();
     notifier.expect_notify().never();
-    let loyalty = Loyalty::new(uow_with(tx), clock(), notifier, EngineSettings::default());
+    let loyalty = Loyalty::new(
+        uow_with(vec![MockTransaction::default(), tx]),
+        clock(),
+        notifier,
+        EngineSettings::default(),
+    );
 
     let err = loyalty
         .adjust_points(adjust(merchant_id, member_id, -11), None)
@@ -140,9 +164,6 @@ async fn a_debit_larger_than_the_lots_is_refused_before_any_write_and_nothing_co
 async fn a_failing_store_rolls_back_and_tells_nobody() {
     let (merchant_id, member_id) = (MerchantId::new(), MemberId::new());
     let mut tx = MockTransaction::default();
-    tx.merchants
-        .expect_merchant()
-        .returning(move |id| Ok(Some(merchant(id))));
     tx.points.expect_deposit().returning(|_, _, _| {
         Ok(Some(BalanceChange {
             balance_after: Points::new(5),
@@ -156,7 +177,12 @@ async fn a_failing_store_rolls_back_and_tells_nobody() {
     let committed = tx.committed.clone();
     let mut notifier = MockNotifier::new();
     notifier.expect_notify().never();
-    let loyalty = Loyalty::new(uow_with(tx), clock(), notifier, EngineSettings::default());
+    let loyalty = Loyalty::new(
+        uow_with(vec![lookup_with_merchant(), tx]),
+        clock(),
+        notifier,
+        EngineSettings::default(),
+    );
 
     let err = loyalty
         .adjust_points(adjust(merchant_id, member_id, 5), None)
@@ -224,12 +250,12 @@ async fn contention_runs_the_use_case_again_from_a_new_transaction() {
         .times(1)
         .returning(|_| Ok(()));
     let committed = second.committed.clone();
-    let mut uow = MockUnitOfWork::new();
-    let mut txs = vec![second, first];
-    uow.expect_begin().times(2).returning(move |_| {
-        let tx: Box<dyn Transaction> = Box::new(txs.pop().expect("two transactions"));
-        Ok(tx)
-    });
+    let uow = uow_with(vec![
+        MockTransaction::default(),
+        first,
+        MockTransaction::default(),
+        second,
+    ]);
     let mut notifier = MockNotifier::new();
     notifier.expect_notify().times(1).returning(|_| Ok(()));
     let loyalty = Loyalty::new(uow, clock(), notifier, EngineSettings::default());
