@@ -218,6 +218,10 @@ impl MigrationTrait for Migration {
             true,
         ))
         .await?;
+        // One default store per merchant (a partial unique index; same syntax on both engines).
+        m.get_connection()
+            .execute_unprepared("CREATE UNIQUE INDEX stores_merchant_default_key ON stores (merchant_id) WHERE is_default")
+            .await?;
 
         m.create_table(
             Table::create()

@@ -2,6 +2,7 @@
 //! PostgreSQL and measures it against what the databases themselves do (a raw SQLite loop,
 //! pgbench); `large` builds 1M members and 10M ledger entries and times the API's queries.
 
+mod cpu;
 mod large;
 mod load;
 mod refs;
@@ -57,6 +58,8 @@ struct CompareArgs {
     pg_url: String,
     #[arg(long)]
     skip_postgres: bool,
+    #[arg(long)]
+    skip_sqlite: bool,
     /// Print the results as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -89,12 +92,13 @@ async fn measure(
         eprintln!("[{engine}] {} for {} s", scenario.name(), args.duration);
         let f = fixture.clone();
         let run = format!("{engine}-{}", scenario.name());
+        let meter = cpu::CpuMeter::start(server.pid());
         let stats = load::closed_loop(args.clients, duration, move |i| {
             let (f, run) = (f.clone(), run.clone());
             async move { f.run(scenario, &run, i).await }
         })
         .await;
-        scenarios.push((scenario.name().to_owned(), stats));
+        scenarios.push((scenario.name().to_owned(), stats, meter.stop()));
     }
     let saturation = scenarios[0].1.throughput;
     let rate = (saturation * 0.7).max(1.0);
@@ -162,7 +166,10 @@ async fn compare(args: CompareArgs) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("loyalty-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let sqlite_url = format!("sqlite://{}?mode=rwc", dir.join("loyalty.db").display());
-    let mut engines = vec![measure("SQLite", &sqlite_url, &args).await?];
+    let mut engines = Vec::new();
+    if !args.skip_sqlite {
+        engines.push(measure("SQLite", &sqlite_url, &args).await?);
+    }
     let _ = std::fs::remove_dir_all(&dir);
     if !args.skip_postgres {
         let name = format!("loyalty_bench_{}", std::process::id());

@@ -20,7 +20,8 @@ fn server_binary() -> anyhow::Result<PathBuf> {
     let dir = me.parent().context("no folder")?;
     if std::path::Path::new("Cargo.toml").exists() {
         let mut build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-        build.args(["build", "-q", "-p", "loyalty-server"]);
+        // The same package set as bench/run.sh, so features unify alike and nothing rebuilds.
+        build.args(["build", "-q", "-p", "loyalty-server", "-p", "loyalty-bench"]);
         if dir.ends_with("release") {
             build.arg("--release");
         }
@@ -81,6 +82,10 @@ impl ServerProcess {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         bail!("loyalty-server did not become ready within 60 s")
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Resident memory of the server process, in MiB.

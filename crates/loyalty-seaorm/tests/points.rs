@@ -438,6 +438,15 @@ async fn check_constraints(db: &TestDatabase) {
     let m = member(&w, &merchant, "13800000007").await;
     let refused = db.execute("UPDATE members SET points_balance = -1").await;
     assert!(refused.is_err(), "CHECK (points_balance >= 0) must refuse");
+    w.loyalty
+        .create_store(loyalty_core::usecases::CreateStore {
+            merchant_id: merchant.id,
+            name: "二店".into(),
+        })
+        .await
+        .expect("second store");
+    let two_defaults = db.execute("UPDATE stores SET is_default = true").await;
+    assert!(two_defaults.is_err(), "one default store per merchant");
     assert_eq!(balance(&w, &m).await, Points::ZERO);
 }
 

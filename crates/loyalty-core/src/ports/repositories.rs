@@ -41,6 +41,11 @@ pub trait StoreRepository: Send {
         merchant: MerchantId,
         id: StoreId,
     ) -> Result<Option<Store>, StoreError>;
+    /// The merchant's default store.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn default_store(&mut self, merchant: MerchantId) -> Result<Option<Store>, StoreError>;
     /// The merchant's stores, default first, then by creation.
     ///
     /// # Errors

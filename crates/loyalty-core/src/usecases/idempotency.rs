@@ -31,15 +31,20 @@ pub(crate) async fn replay<T>(
     }
 }
 
-/// Checks again inside the write transaction, where a request with the same key that is not
-/// yet durable shows (SQLite group commits share one transaction). A record found there is
-/// answered only once this (empty) transaction has committed, so nothing is replayed before
-/// it is durable.
+/// On a retry, checks again inside the write transaction, where a request with the same key
+/// that is not yet durable shows (SQLite group commits share one transaction). A first
+/// attempt needs no second look: a request with the same key that commits meanwhile makes
+/// `remember` fail, and the retry looks here. A record found is answered only once this
+/// (empty) transaction has committed, so nothing is replayed before it is durable.
 pub(crate) async fn replay_in_write<T>(
     tx: Box<dyn Transaction>,
     idem: Option<&Idempotent<'_, T>>,
+    attempt: u32,
 ) -> Result<std::result::Result<Box<dyn Transaction>, StoredResponse>> {
     let mut tx = tx;
+    if attempt == 1 {
+        return Ok(Ok(tx));
+    }
     match replay(&mut *tx, idem).await? {
         Some(stored) => {
             tx.commit().await?;

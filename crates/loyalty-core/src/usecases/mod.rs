@@ -64,25 +64,28 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
 }
 
 /// Runs a use-case attempt until it succeeds, fails for good, or has met contention
-/// [`MAX_ATTEMPTS`] times (then `busy`).
+/// [`MAX_ATTEMPTS`] times (then `busy`). `with_retry!(|n| …)` names the attempt number.
 macro_rules! with_retry {
-    ($attempt:expr) => {{
-        let mut attempts = 1;
+    (|$attempts:ident| $attempt:expr) => {{
+        let mut $attempts: u32 = 1;
         loop {
             match $attempt.await {
                 Err(error) if error.is_retryable() => {
-                    if attempts >= $crate::usecases::MAX_ATTEMPTS {
+                    if $attempts >= $crate::usecases::MAX_ATTEMPTS {
                         break Err(match error {
                             $crate::Error::Store(inner) => $crate::Error::Busy(inner),
                             other => other,
                         });
                     }
-                    attempts += 1;
+                    $attempts += 1;
                 }
                 other => break other,
             }
         }
     }};
+    ($attempt:expr) => {
+        with_retry!(|_attempt| $attempt)
+    };
 }
 pub(crate) use with_retry;
 

@@ -92,7 +92,12 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         idem: Option<Idempotent<'_, OrderReceipt>>,
     ) -> Result<Outcome<OrderReceipt>> {
         let order_no = validate_order_no(cmd.order_no.as_deref())?;
-        let outcome = with_retry!(self.try_commit_order(&cmd, order_no.as_deref(), idem.as_ref()))?;
+        let outcome = with_retry!(|attempt| self.try_commit_order(
+            &cmd,
+            order_no.as_deref(),
+            idem.as_ref(),
+            attempt
+        ))?;
         if let Outcome::Done(OrderReceipt {
             earned: Some(entry),
             ..
@@ -114,6 +119,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         cmd: &CommitOrder,
         order_no: Option<&str>,
         idem: Option<&Idempotent<'_, OrderReceipt>>,
+        attempt: u32,
     ) -> Result<Outcome<OrderReceipt>> {
         let now = self.clock.now();
         // What the write needs to know is looked up first, outside the write transaction
@@ -135,10 +141,11 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             )
         };
         let earned = earn_points(&merchant.earning, cmd.amount_paid)?;
-        let mut tx = match replay_in_write(self.uow.begin(TxMode::Write).await?, idem).await? {
-            Ok(tx) => tx,
-            Err(stored) => return Ok(Outcome::Replayed(stored)),
-        };
+        let mut tx =
+            match replay_in_write(self.uow.begin(TxMode::Write).await?, idem, attempt).await? {
+                Ok(tx) => tx,
+                Err(stored) => return Ok(Outcome::Replayed(stored)),
+            };
         let order = Order {
             id: OrderId::new(),
             merchant_id: cmd.merchant_id,
@@ -217,7 +224,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         if cmd.amount == Some(Money::ZERO) {
             return Err(InvalidValue::new("amount", "must be more than 0.00").into());
         }
-        let outcome = with_retry!(self.try_refund(&cmd, idem.as_ref()))?;
+        let outcome = with_retry!(|attempt| self.try_refund(&cmd, idem.as_ref(), attempt))?;
         if let Outcome::Done(RefundReceipt {
             reversed: Some(entry),
             ..
@@ -238,6 +245,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         &self,
         cmd: &RefundOrder,
         idem: Option<&Idempotent<'_, RefundReceipt>>,
+        attempt: u32,
     ) -> Result<Outcome<RefundReceipt>> {
         let now = self.clock.now();
         let mut lookup = self.uow.begin(TxMode::Lookup).await?;
@@ -251,10 +259,11 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             .ok_or(Error::NotFound("order"))?
             .member_id;
         drop(lookup);
-        let mut tx = match replay_in_write(self.uow.begin(TxMode::Write).await?, idem).await? {
-            Ok(tx) => tx,
-            Err(stored) => return Ok(Outcome::Replayed(stored)),
-        };
+        let mut tx =
+            match replay_in_write(self.uow.begin(TxMode::Write).await?, idem, attempt).await? {
+                Ok(tx) => tx,
+                Err(stored) => return Ok(Outcome::Replayed(stored)),
+            };
         // Refunds of one order queue on the member's account; read the order again under it.
         tx.points()
             .lock_account(cmd.merchant_id, member_id)

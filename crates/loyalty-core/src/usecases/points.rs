@@ -61,7 +61,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ) -> Result<Outcome<LedgerEntry>> {
         cmd.validate()?;
         let adjustment_id = Uuid::now_v7();
-        let outcome = with_retry!(self.try_adjust(&cmd, adjustment_id, idem.as_ref()))?;
+        let outcome =
+            with_retry!(|attempt| self.try_adjust(&cmd, adjustment_id, idem.as_ref(), attempt))?;
         if let Some(event) = adjusted_event(&outcome) {
             self.publish(&[event]).await;
         }
@@ -73,6 +74,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         cmd: &AdjustPoints,
         adjustment_id: Uuid,
         idem: Option<&Idempotent<'_, LedgerEntry>>,
+        attempt: u32,
     ) -> Result<Outcome<LedgerEntry>> {
         let now = self.clock.now();
         let expires_at = {
@@ -101,10 +103,11 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             source: Source::new("adjustment", adjustment_id),
             operator_id: cmd.operator_id,
         };
-        let mut tx = match replay_in_write(self.uow.begin(TxMode::Write).await?, idem).await? {
-            Ok(tx) => tx,
-            Err(stored) => return Ok(Outcome::Replayed(stored)),
-        };
+        let mut tx =
+            match replay_in_write(self.uow.begin(TxMode::Write).await?, idem, attempt).await? {
+                Ok(tx) => tx,
+                Err(stored) => return Ok(Outcome::Replayed(stored)),
+            };
         let entry = if cmd.delta.is_positive() {
             credit(&mut *tx, &draft, cmd.delta, expires_at, now).await?
         } else {

@@ -79,12 +79,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ) -> Result<Store> {
         let store = match store_id {
             Some(id) => tx.stores().store(merchant_id, id).await?,
-            None => tx
-                .stores()
-                .stores(merchant_id)
-                .await?
-                .into_iter()
-                .find(|s| s.is_default),
+            None => tx.stores().default_store(merchant_id).await?,
         };
         match store {
             Some(store) if store.active => Ok(store),

@@ -136,6 +136,16 @@ impl StoreRepository for SeaTransaction {
         Ok(row.map(store_from))
     }
 
+    async fn default_store(&mut self, merchant: MerchantId) -> Result<Option<Store>, StoreError> {
+        let row = stores::Entity::find()
+            .filter(stores::Column::MerchantId.eq(merchant.as_uuid()))
+            .filter(stores::Column::IsDefault.eq(true))
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(row.map(store_from))
+    }
+
     async fn stores(&mut self, merchant: MerchantId) -> Result<Vec<Store>, StoreError> {
         let rows = stores::Entity::find()
             .filter(stores::Column::MerchantId.eq(merchant.as_uuid()))
