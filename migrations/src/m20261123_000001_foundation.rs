@@ -51,6 +51,9 @@ enum Members {
     Id,
     MerchantId,
     Phone,
+    Openid,
+    Unionid,
+    InvitedBy,
     Name,
     Birthday,
     RegisteredStoreId,
@@ -254,7 +257,10 @@ impl MigrationTrait for Migration {
                 .table(Members::Table)
                 .col(uuid(Members::Id).primary_key())
                 .col(uuid(Members::MerchantId))
-                .col(string(Members::Phone))
+                .col(string_null(Members::Phone))
+                .col(string_null(Members::Openid))
+                .col(string_null(Members::Unionid))
+                .col(uuid_null(Members::InvitedBy))
                 .col(string_null(Members::Name))
                 .col(date_null(Members::Birthday))
                 .col(uuid_null(Members::RegisteredStoreId))
@@ -276,6 +282,13 @@ impl MigrationTrait for Migration {
             "members_merchant_phone_key",
             Members::Table,
             &["merchant_id", "phone"],
+            true,
+        ))
+        .await?;
+        m.create_index(index(
+            "members_merchant_openid_key",
+            Members::Table,
+            &["merchant_id", "openid"],
             true,
         ))
         .await?;

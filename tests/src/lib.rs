@@ -57,8 +57,13 @@ impl Answer {
     }
 }
 
-/// Starts the server on `db` with the platform key and dev member login on.
+/// Starts the server on `db` with the platform key, dev member login and dev WeChat sign-in.
 pub async fn spawn_app(db: &TestDatabase) -> TestApp {
+    spawn_app_with(db, |_| {}).await
+}
+
+/// Like [`spawn_app`], with `adjust` changing the settings last.
+pub async fn spawn_app_with(db: &TestDatabase, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = Settings::default();
     settings.server.port = 0;
     settings.server.workers = Some(2);
@@ -68,6 +73,8 @@ pub async fn spawn_app(db: &TestDatabase) -> TestApp {
     settings.auth.token_secret = Some("a-test-secret-of-at-least-32-bytes!!".into());
     settings.auth.dev_member_login = true;
     settings.demo.seed_on_first_start = false;
+    settings.wechat.mode = loyalty_server::config::WeChatMode::Dev;
+    adjust(&mut settings);
     if std::env::var("TEST_LOG").is_ok() {
         loyalty_server::telemetry::init("info");
     }

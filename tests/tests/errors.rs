@@ -299,6 +299,8 @@ async fn openapi(db: &TestDatabase) {
         "GET /api/v1/merchant/orders/{id}",
         "POST /api/v1/merchant/orders/{id}/refunds",
         "POST /api/v1/member/auth/dev",
+        "POST /api/v1/member/auth/wechat",
+        "POST /api/v1/member/phone",
         "GET /api/v1/member/me",
         "GET /api/v1/member/points",
         "GET /api/v1/member/points/ledger",

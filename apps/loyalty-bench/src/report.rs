@@ -149,7 +149,10 @@ impl Report {
                 );
             }
         }
-        let missed = self.engines.iter().any(|e| e.earn_ratio().is_some_and(|r| r < 0.5));
+        let missed = self
+            .engines
+            .iter()
+            .any(|e| e.earn_ratio().is_some_and(|r| r < 0.5));
         if missed {
             out.push_str(ANALYSIS);
         }

@@ -15,6 +15,51 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub demo: DemoSettings,
     pub log: LogSettings,
+    pub wechat: WeChatSettings,
+}
+
+/// Which WeChat identity adapter members sign in through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum WeChatMode {
+    /// `POST /api/v1/member/auth/wechat` and `/member/phone` answer 404.
+    #[default]
+    Off,
+    /// Codes `dev-<openid>` and `dev-<phone>`: for development and tests only.
+    Dev,
+    /// The real WeChat API with `app_id` and `app_secret`.
+    Api,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WeChatSettings {
+    pub mode: WeChatMode,
+    pub app_id: Option<String>,
+    pub app_secret: Option<String>,
+    pub base_url: String,
+}
+
+impl Default for WeChatSettings {
+    fn default() -> Self {
+        Self {
+            mode: WeChatMode::Off,
+            app_id: None,
+            app_secret: None,
+            base_url: loyalty_wechat::DEFAULT_BASE_URL.into(),
+        }
+    }
+}
+
+impl fmt::Debug for WeChatSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeChatSettings")
+            .field("mode", &self.mode)
+            .field("app_id", &self.app_id)
+            .field("app_secret", &self.app_secret.as_ref().map(|_| "<set>"))
+            .field("base_url", &self.base_url)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -207,6 +252,11 @@ impl Settings {
         }
         if self.platform.api_key.as_ref().is_some_and(|k| k.len() < 16) {
             return invalid("platform.api_key must be at least 16 characters");
+        }
+        if self.wechat.mode == WeChatMode::Api
+            && (self.wechat.app_id.is_none() || self.wechat.app_secret.is_none())
+        {
+            return invalid("wechat.mode = \"api\" needs wechat.app_id and wechat.app_secret");
         }
         if !(1..=7 * 24 * 60).contains(&self.auth.staff_token_minutes) {
             return invalid("auth.staff_token_minutes must be between 1 and 10080");

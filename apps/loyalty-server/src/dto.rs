@@ -99,7 +99,8 @@ impl From<&Staff> for StaffView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MemberView {
     pub id: Uuid,
-    pub phone: String,
+    /// Absent until a member who signed in with WeChat binds a phone.
+    pub phone: Option<String>,
     pub name: Option<String>,
     pub birthday: Option<NaiveDate>,
     pub registered_store_id: Option<Uuid>,
@@ -112,7 +113,7 @@ impl From<&Member> for MemberView {
     fn from(m: &Member) -> Self {
         Self {
             id: m.id.as_uuid(),
-            phone: m.phone.as_str().to_owned(),
+            phone: m.phone.as_ref().map(|p| p.as_str().to_owned()),
             name: m.name.clone(),
             birthday: m.birthday,
             registered_store_id: m.registered_store_id.map(|s| s.as_uuid()),

@@ -47,6 +47,37 @@ pub fn engine(db: &DatabaseConnection) -> Engine {
     )
 }
 
+/// The WeChat identity adapter the configuration names.
+fn wechat_auth(
+    settings: &Settings,
+) -> anyhow::Result<Option<std::sync::Arc<dyn loyalty_core::ports::WeChatAuth>>> {
+    use crate::config::WeChatMode;
+    let wechat = &settings.wechat;
+    Ok(match wechat.mode {
+        WeChatMode::Off => None,
+        WeChatMode::Dev => {
+            tracing::warn!(
+                "wechat.mode = dev: any dev-<openid> code signs in; never use this in production"
+            );
+            Some(std::sync::Arc::new(loyalty_wechat::DevWeChatAuth))
+        }
+        WeChatMode::Api => {
+            let (Some(app_id), Some(secret)) = (&wechat.app_id, &wechat.app_secret) else {
+                anyhow::bail!("wechat.mode = api needs wechat.app_id and wechat.app_secret");
+            };
+            let config = loyalty_wechat::WeChatConfig::new(
+                app_id.clone(),
+                loyalty_wechat::Secret::new(secret.clone()),
+            )
+            .with_base_url(wechat.base_url.clone());
+            Some(std::sync::Arc::new(
+                loyalty_wechat::WeChatClient::new(config)
+                    .context("invalid WeChat configuration")?,
+            ))
+        }
+    })
+}
+
 /// A running server bound to its port.
 pub struct Application {
     port: u16,
@@ -89,6 +120,7 @@ impl Application {
             in_flight: InFlight::default(),
             dev_member_login: auth.dev_member_login,
             decoy_hash: hash_password(random_password()).await?,
+            wechat: wechat_auth(&settings)?,
         });
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| {
@@ -244,6 +276,8 @@ fn serve(
             .service(
                 scope("/api/v1/member")
                     .service(member::dev_login)
+                    .service(member::wechat_login)
+                    .service(member::bind_phone)
                     .service(member::me)
                     .service(member::points)
                     .service(member::ledger),

@@ -1,7 +1,7 @@
 //! Errors of the use cases, each with a stable machine code. The core knows nothing of HTTP:
 //! an [`ErrorKind`] says what sort of failure it is and the edge picks a status for it.
 
-use crate::ports::{StoreError, UniqueKey};
+use crate::ports::{IdentityError, StoreError, UniqueKey};
 use crate::types::{InvalidValue, Points};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -50,6 +50,10 @@ pub enum Error {
     InvalidCredentials,
     #[error("the account is disabled")]
     AccountDisabled,
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
+    #[error("the phone number belongs to another member")]
+    PhoneTaken,
     #[error("the database is busy; try again")]
     Busy(#[source] StoreError),
     #[error("the ledger does not add up: {0}")]
@@ -79,6 +83,10 @@ impl Error {
             Self::IdempotencyInFlight => "idempotency_in_flight",
             Self::InvalidCredentials => "invalid_credentials",
             Self::AccountDisabled => "account_disabled",
+            Self::Identity(IdentityError::InvalidCode) => "invalid_code",
+            Self::Identity(IdentityError::RateLimited) => "provider_rate_limited",
+            Self::Identity(IdentityError::Unavailable(_)) => "provider_unavailable",
+            Self::PhoneTaken => "phone_taken",
             Self::Busy(_) => "busy",
             Self::LedgerDrift(_) | Self::Store(_) => "internal",
         }
@@ -89,9 +97,12 @@ impl Error {
         match self {
             Self::Invalid(_) | Self::IdempotencyKeyReused => ErrorKind::Invalid,
             Self::NotFound(_) => ErrorKind::NotFound,
-            Self::Taken(_) | Self::AlreadyApplied | Self::IdempotencyInFlight => {
-                ErrorKind::Conflict
-            }
+            Self::Taken(_)
+            | Self::AlreadyApplied
+            | Self::IdempotencyInFlight
+            | Self::PhoneTaken => ErrorKind::Conflict,
+            Self::Identity(IdentityError::InvalidCode) => ErrorKind::Invalid,
+            Self::Identity(_) => ErrorKind::Unavailable,
             Self::InsufficientPoints { .. } | Self::RefundExceedsPaid { .. } => ErrorKind::Rejected,
             Self::InvalidCredentials | Self::AccountDisabled => ErrorKind::Unauthenticated,
             Self::Busy(_) => ErrorKind::Unavailable,

@@ -83,7 +83,13 @@ pub struct Staff {
 pub struct Member {
     pub id: MemberId,
     pub merchant_id: MerchantId,
-    pub phone: Phone,
+    /// Absent for a member who signed in with WeChat and has not bound a phone yet.
+    pub phone: Option<Phone>,
+    /// The member's WeChat openid in the merchant's mini-program.
+    pub openid: Option<String>,
+    pub unionid: Option<String>,
+    /// Who invited this member (by invite code at registration).
+    pub invited_by: Option<MemberId>,
     pub name: Option<String>,
     pub birthday: Option<NaiveDate>,
     pub registered_store_id: Option<StoreId>,

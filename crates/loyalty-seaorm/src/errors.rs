@@ -27,6 +27,11 @@ const KEYS: &[(&str, &str, UniqueKey)] = &[
         UniqueKey::MemberPhone,
     ),
     (
+        "members_merchant_openid_key",
+        "members.merchant_id, members.openid",
+        UniqueKey::MemberOpenid,
+    ),
+    (
         "members_merchant_invite_code_key",
         "members.merchant_id, members.invite_code",
         UniqueKey::MemberInviteCode,

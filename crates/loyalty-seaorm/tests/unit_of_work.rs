@@ -21,7 +21,10 @@ fn new_member(merchant: &loyalty_core::model::Merchant, i: usize) -> Member {
     Member {
         id,
         merchant_id: merchant.id,
-        phone: Phone::parse(&format!("137{i:08}")).expect("phone"),
+        phone: Some(Phone::parse(&format!("137{i:08}")).expect("phone")),
+        openid: None,
+        unionid: None,
+        invited_by: None,
         name: None,
         birthday: None,
         registered_store_id: None,
@@ -56,7 +59,7 @@ async fn commits_and_drops(db: &TestDatabase) {
         let found = w.loyalty.member(merchant.id, member.id).await.is_ok();
         assert_eq!(
             found, committed,
-            "member {} committed={committed}",
+            "member {:?} committed={committed}",
             member.phone
         );
     }

@@ -11,6 +11,7 @@
 //!   output and no error message. One `debug` line per request names the endpoint, the attempt
 //!   and the errcode.
 
+mod auth;
 mod client;
 mod clock;
 mod config;
@@ -20,6 +21,7 @@ mod session;
 mod token;
 mod transport;
 
+pub use auth::DevWeChatAuth;
 pub use client::WeChatClient;
 pub use clock::{Clock, SystemClock};
 pub use config::{BusyRetry, DEFAULT_BASE_URL, Secret, WeChatConfig};

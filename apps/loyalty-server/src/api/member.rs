@@ -5,7 +5,7 @@ use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
 use loyalty_core::types::Phone;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -42,6 +42,101 @@ pub async fn dev_login(
         token_type: "Bearer".into(),
         expires_at: issued.expires_at,
     }))
+}
+
+fn wechat(state: &AppState) -> Result<&dyn loyalty_core::ports::WeChatAuth, ApiError> {
+    state
+        .wechat
+        .as_deref()
+        .ok_or_else(|| ApiError::not_found("WeChat sign-in is not enabled (wechat.mode)"))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WeChatLoginRequest {
+    /// The merchant whose mini-program this is.
+    pub merchant_code: String,
+    /// The code from `wx.login()`.
+    pub code: String,
+    /// The invite code of the member who invited this one (first login only).
+    pub invite_code: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberTokenView {
+    #[serde(flatten)]
+    pub token: TokenView,
+    pub member: MemberView,
+    /// `true` when this login registered the member.
+    pub registered: bool,
+}
+
+fn member_token(
+    state: &AppState,
+    member: &loyalty_core::model::Member,
+    registered: bool,
+) -> Result<MemberTokenView, ApiError> {
+    let issued = state
+        .tokens
+        .issue_member(member.merchant_id, member.id, chrono::Utc::now())?;
+    Ok(MemberTokenView {
+        token: TokenView {
+            token: issued.token,
+            token_type: "Bearer".into(),
+            expires_at: issued.expires_at,
+        },
+        member: member.into(),
+        registered,
+    })
+}
+
+/// Signs a member in with a `wx.login()` code; the first login registers the member.
+#[utoipa::path(tag = "member", request_body = WeChatLoginRequest, responses((status = 200, body = MemberTokenView), (status = 404, body = Problem), (status = 422, body = Problem, description = "invalid_code"), (status = 503, body = Problem)))]
+#[post("/auth/wechat")]
+pub async fn wechat_login(
+    state: web::Data<AppState>,
+    body: web::Json<WeChatLoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let login = state
+        .loyalty
+        .login_with_wechat(
+            wechat(&state)?,
+            &body.merchant_code,
+            &body.code,
+            body.invite_code.as_deref(),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(member_token(&state, &login.member, login.registered)?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BindPhoneRequest {
+    /// The code from the `getPhoneNumber` button.
+    pub code: String,
+}
+
+/// Binds the phone from a WeChat phone code. When a member registered at the till already has
+/// this phone and this WeChat account is still empty, the two become one: the answer carries
+/// that member and a new token for it (`registered` is false).
+#[utoipa::path(tag = "member", request_body = BindPhoneRequest, responses((status = 200, body = MemberTokenView), (status = 409, body = Problem, description = "phone_taken"), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/phone")]
+pub async fn bind_phone(
+    member: MemberAuth,
+    state: web::Data<AppState>,
+    body: web::Json<BindPhoneRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let binding = state
+        .loyalty
+        .bind_wechat_phone(
+            wechat(&state)?,
+            member.merchant_id,
+            member.member_id,
+            &body.code,
+        )
+        .await?;
+    tracing::info!(member = %binding.member.id, merged = binding.merged, phone = ?binding.member.phone, "phone bound");
+    Ok(HttpResponse::Ok().json(member_token(&state, &binding.member, false)?))
 }
 
 /// The signed-in member.

@@ -44,7 +44,7 @@ pub async fn register_member(
         store_id: body.store_id.map(StoreId::from_uuid),
     };
     let member = state.loyalty.register_member(cmd).await?;
-    tracing::info!(member = %member.id, phone = %member.phone, "member registered");
+    tracing::info!(member = %member.id, phone = ?member.phone, "member registered");
     Ok(HttpResponse::Created().json(MemberView::from(&member)))
 }
 

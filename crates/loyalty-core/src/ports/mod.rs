@@ -2,9 +2,13 @@
 //! them (`loyalty-seaorm` for storage); the `mocks` feature generates mockall mocks.
 
 mod idempotency;
+mod identity;
 mod repositories;
 
 pub use idempotency::{IdempotencyKey, IdempotencyRecord, IdempotencyRepository, StoredResponse};
+#[cfg(any(test, feature = "mocks"))]
+pub use identity::MockWeChatAuth;
+pub use identity::{IdentityError, WeChatAuth, WeChatSession};
 pub use repositories::{
     AccountDrift, BalanceChange, LedgerPage, MemberRepository, MerchantRepository, OrderRepository,
     PointsRepository, StaffRepository, StoreRepository, Withdrawal,
@@ -29,6 +33,7 @@ pub enum UniqueKey {
     StoreName,
     StaffUsername,
     MemberPhone,
+    MemberOpenid,
     MemberInviteCode,
     OrderNo,
     LedgerSource,
@@ -44,6 +49,7 @@ impl UniqueKey {
             Self::StoreName => "store_name_taken",
             Self::StaffUsername => "username_taken",
             Self::MemberPhone => "member_exists",
+            Self::MemberOpenid => "member_exists",
             Self::MemberInviteCode => "invite_code_taken",
             Self::OrderNo => "order_no_taken",
             Self::LedgerSource => "already_applied",

@@ -90,6 +90,53 @@ pub trait MemberRepository: Send {
         merchant: MerchantId,
         phone: &Phone,
     ) -> Result<Option<Member>, StoreError>;
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn member_by_openid(
+        &mut self,
+        merchant: MerchantId,
+        openid: &str,
+    ) -> Result<Option<Member>, StoreError>;
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn member_by_invite_code(
+        &mut self,
+        merchant: MerchantId,
+        code: &str,
+    ) -> Result<Option<Member>, StoreError>;
+
+    /// Sets the phone of a member who has none; `false` when the member has one already.
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::Unique`]`(MemberPhone)` when another member has it.
+    async fn set_phone(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        phone: &Phone,
+    ) -> Result<bool, StoreError>;
+
+    /// Sets the WeChat identity of a member who has none; `false` when the member has one.
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::Unique`]`(MemberOpenid)` when another member has it.
+    async fn set_openid(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        openid: &str,
+        unionid: Option<String>,
+    ) -> Result<bool, StoreError>;
+
+    /// Deletes a member that never had a ledger entry or an order; `false` otherwise.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn delete_unused_member(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+    ) -> Result<bool, StoreError>;
 }
 
 /// A balance after a conditional change, with the ledger sequence number it took.

@@ -56,7 +56,10 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             let member = Member {
                 id,
                 merchant_id: cmd.merchant_id,
-                phone: cmd.phone.clone(),
+                phone: Some(cmd.phone.clone()),
+                openid: None,
+                unionid: None,
+                invited_by: None,
                 name: name.clone(),
                 birthday: cmd.birthday,
                 registered_store_id: Some(store.id),

@@ -3,6 +3,7 @@
 //! changed under it) runs again from the start, a bounded number of times.
 
 mod idempotency;
+mod identity;
 mod members;
 mod merchants;
 mod orders;
@@ -11,6 +12,7 @@ mod points_ops;
 mod stores;
 
 pub use idempotency::{Idempotent, Outcome};
+pub use identity::{PhoneBinding, WeChatLogin};
 pub use members::RegisterMember;
 pub use merchants::{CreateMerchant, CreatedMerchant};
 pub use orders::{CommitOrder, OrderReceipt, RefundOrder, RefundReceipt, points_to_reverse};

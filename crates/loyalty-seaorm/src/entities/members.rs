@@ -6,7 +6,10 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub merchant_id: Uuid,
-    pub phone: String,
+    pub phone: Option<String>,
+    pub openid: Option<String>,
+    pub unionid: Option<String>,
+    pub invited_by: Option<Uuid>,
     pub name: Option<String>,
     pub birthday: Option<Date>,
     pub registered_store_id: Option<Uuid>,

@@ -1,17 +1,26 @@
-use crate::entities::members;
+use crate::entities::{members, orders};
 use crate::errors::{corrupt, store_error};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use loyalty_core::model::Member;
 use loyalty_core::ports::{MemberRepository, StoreError};
 use loyalty_core::types::{MemberId, MerchantId, Phone};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
 fn member_from(m: members::Model) -> Result<Member, StoreError> {
     Ok(Member {
         id: m.id.into(),
         merchant_id: m.merchant_id.into(),
-        phone: Phone::parse(&m.phone).map_err(|e| corrupt("phone", e))?,
+        phone: m
+            .phone
+            .as_deref()
+            .map(Phone::parse)
+            .transpose()
+            .map_err(|e| corrupt("phone", e))?,
+        openid: m.openid,
+        unionid: m.unionid,
+        invited_by: m.invited_by.map(Into::into),
         name: m.name,
         birthday: m.birthday,
         registered_store_id: m.registered_store_id.map(Into::into),
@@ -27,7 +36,10 @@ impl MemberRepository for SeaTransaction {
         let row = members::ActiveModel {
             id: Set(m.id.as_uuid()),
             merchant_id: Set(m.merchant_id.as_uuid()),
-            phone: Set(m.phone.as_str().to_owned()),
+            phone: Set(m.phone.as_ref().map(|p| p.as_str().to_owned())),
+            openid: Set(m.openid.clone()),
+            unionid: Set(m.unionid.clone()),
+            invited_by: Set(m.invited_by.map(|i| i.as_uuid())),
             name: Set(m.name.clone()),
             birthday: Set(m.birthday),
             registered_store_id: Set(m.registered_store_id.map(|s| s.as_uuid())),
@@ -65,6 +77,98 @@ impl MemberRepository for SeaTransaction {
         let row = members::Entity::find()
             .filter(members::Column::MerchantId.eq(merchant.as_uuid()))
             .filter(members::Column::Phone.eq(phone.as_str()))
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?;
+        row.map(member_from).transpose()
+    }
+
+    async fn member_by_openid(
+        &mut self,
+        merchant: MerchantId,
+        openid: &str,
+    ) -> Result<Option<Member>, StoreError> {
+        self.member_where(merchant, members::Column::Openid.eq(openid))
+            .await
+    }
+
+    async fn member_by_invite_code(
+        &mut self,
+        merchant: MerchantId,
+        code: &str,
+    ) -> Result<Option<Member>, StoreError> {
+        self.member_where(merchant, members::Column::InviteCode.eq(code))
+            .await
+    }
+
+    async fn set_phone(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        phone: &Phone,
+    ) -> Result<bool, StoreError> {
+        let result = members::Entity::update_many()
+            .col_expr(members::Column::Phone, Expr::value(phone.as_str()))
+            .filter(members::Column::MerchantId.eq(merchant.as_uuid()))
+            .filter(members::Column::Id.eq(member.as_uuid()))
+            .filter(members::Column::Phone.is_null())
+            .exec(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(result.rows_affected == 1)
+    }
+
+    async fn set_openid(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        openid: &str,
+        unionid: Option<String>,
+    ) -> Result<bool, StoreError> {
+        let result = members::Entity::update_many()
+            .col_expr(members::Column::Openid, Expr::value(openid))
+            .col_expr(members::Column::Unionid, Expr::value(unionid))
+            .filter(members::Column::MerchantId.eq(merchant.as_uuid()))
+            .filter(members::Column::Id.eq(member.as_uuid()))
+            .filter(members::Column::Openid.is_null())
+            .exec(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(result.rows_affected == 1)
+    }
+
+    async fn delete_unused_member(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+    ) -> Result<bool, StoreError> {
+        let orders = Query::select()
+            .expr(Expr::val(1))
+            .from(orders::Entity)
+            .and_where(Expr::col(orders::Column::MerchantId).eq(merchant.as_uuid()))
+            .and_where(Expr::col(orders::Column::MemberId).eq(member.as_uuid()))
+            .to_owned();
+        let result = members::Entity::delete_many()
+            .filter(members::Column::MerchantId.eq(merchant.as_uuid()))
+            .filter(members::Column::Id.eq(member.as_uuid()))
+            .filter(members::Column::PointsSeq.eq(0))
+            .filter(Expr::exists(orders).not())
+            .exec(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(result.rows_affected == 1)
+    }
+}
+
+impl SeaTransaction {
+    async fn member_where(
+        &self,
+        merchant: MerchantId,
+        condition: sea_orm::sea_query::SimpleExpr,
+    ) -> Result<Option<Member>, StoreError> {
+        let row = members::Entity::find()
+            .filter(members::Column::MerchantId.eq(merchant.as_uuid()))
+            .filter(condition)
             .one(&self.txn)
             .await
             .map_err(store_error)?;

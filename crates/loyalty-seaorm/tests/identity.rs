@@ -1,0 +1,210 @@
+//! Members signing in with WeChat on real databases: registration on first login, one member
+//! per openid under concurrent first logins, phone binding and folding into the member who
+//! registered the phone at the till.
+
+mod support;
+
+use async_trait::async_trait;
+use loyalty_core::ports::{IdentityError, WeChatAuth, WeChatSession};
+use loyalty_core::types::{Phone, Points};
+use loyalty_core::usecases::{AdjustPoints, PhoneBinding};
+use loyalty_seaorm::on_both_databases;
+use loyalty_seaorm::testing::TestDatabase;
+use std::sync::Arc;
+use support::*;
+
+/// `o:<openid>` and `p:<phone>` codes.
+struct FakeWeChat;
+
+#[async_trait]
+impl WeChatAuth for FakeWeChat {
+    async fn session(&self, code: &str) -> Result<WeChatSession, IdentityError> {
+        let openid = code.strip_prefix("o:").ok_or(IdentityError::InvalidCode)?;
+        Ok(WeChatSession {
+            openid: openid.to_owned(),
+            unionid: Some(format!("u-{openid}")),
+        })
+    }
+
+    async fn phone_number(&self, code: &str) -> Result<Phone, IdentityError> {
+        Phone::parse(code.strip_prefix("p:").ok_or(IdentityError::InvalidCode)?)
+            .map_err(|_| IdentityError::InvalidCode)
+    }
+}
+
+on_both_databases! {
+    the_first_wechat_login_registers_and_later_ones_sign_in => crate::first_login;
+    concurrent_first_logins_of_one_openid_make_one_member => crate::concurrent_first_logins;
+    binding_a_till_registered_phone_folds_the_empty_wechat_account_into_it => crate::fold_into_till_member;
+    a_phone_of_another_member_cannot_be_bound_to_an_account_with_history => crate::phone_taken;
+}
+
+async fn first_login(db: &TestDatabase) {
+    let w = world(db);
+    let (m, _) = merchant(&w, "wx-login", None).await;
+    let inviter = member(&w, &m, "13800000101").await;
+    let first = w
+        .loyalty
+        .login_with_wechat(
+            &FakeWeChat,
+            "wx-login",
+            "o:alice",
+            Some(&inviter.invite_code),
+        )
+        .await
+        .expect("registers");
+    assert!(first.registered);
+    assert_eq!(
+        (first.member.phone.clone(), first.member.invited_by),
+        (None, Some(inviter.id))
+    );
+    let again = w
+        .loyalty
+        .login_with_wechat(&FakeWeChat, "wx-login", "o:alice", None)
+        .await
+        .expect("signs in");
+    assert_eq!(
+        (again.registered, again.member.id),
+        (false, first.member.id)
+    );
+    let bound = w
+        .loyalty
+        .bind_wechat_phone(&FakeWeChat, m.id, first.member.id, "p:13800000102")
+        .await
+        .expect("binds");
+    assert_eq!((bound.member.id, bound.merged), (first.member.id, false));
+    assert_eq!(
+        w.loyalty
+            .member(m.id, first.member.id)
+            .await
+            .expect("member")
+            .phone
+            .map(|p| p.as_str().to_owned()),
+        Some("13800000102".into())
+    );
+    let err = w
+        .loyalty
+        .login_with_wechat(&FakeWeChat, "wx-login", "bad", None)
+        .await
+        .expect_err("refused");
+    assert_eq!(err.code(), "invalid_code");
+    let err = w
+        .loyalty
+        .login_with_wechat(&FakeWeChat, "nope", "o:alice", None)
+        .await
+        .expect_err("unknown merchant");
+    assert_eq!(err.code(), "merchant_not_found");
+}
+
+async fn concurrent_first_logins(db: &TestDatabase) {
+    let w = Arc::new(world(db));
+    merchant(&w, "wx-race", None).await;
+    let tasks: Vec<_> = (0..12)
+        .map(|_| {
+            let w = Arc::clone(&w);
+            tokio::spawn(async move {
+                w.loyalty
+                    .login_with_wechat(&FakeWeChat, "wx-race", "o:bob", None)
+                    .await
+            })
+        })
+        .collect();
+    let mut ids = Vec::new();
+    let mut registered = 0;
+    for task in tasks {
+        let login = task.await.expect("ran").expect("signed in");
+        registered += usize::from(login.registered);
+        ids.push(login.member.id);
+    }
+    ids.dedup();
+    assert_eq!((registered, ids.len()), (1, 1));
+}
+
+async fn fold_into_till_member(db: &TestDatabase) {
+    let w = world(db);
+    let (m, _) = merchant(&w, "wx-fold", None).await;
+    let till = member(&w, &m, "13800000201").await;
+    let adjust = AdjustPoints {
+        merchant_id: m.id,
+        member_id: till.id,
+        delta: Points::new(88),
+        reason: "开卡礼".into(),
+        store_id: None,
+        operator_id: None,
+    };
+    w.loyalty
+        .adjust_points(adjust, None)
+        .await
+        .expect("credited");
+    let login = w
+        .loyalty
+        .login_with_wechat(&FakeWeChat, "wx-fold", "o:carol", None)
+        .await
+        .expect("registers");
+
+    let PhoneBinding { member, merged } = w
+        .loyalty
+        .bind_wechat_phone(&FakeWeChat, m.id, login.member.id, "p:13800000201")
+        .await
+        .expect("folds");
+
+    assert!(merged);
+    assert_eq!(
+        (member.id, member.points_balance),
+        (till.id, Points::new(88))
+    );
+    assert_eq!(
+        w.loyalty
+            .member(m.id, login.member.id)
+            .await
+            .expect_err("gone")
+            .code(),
+        "member_not_found"
+    );
+    let next = w
+        .loyalty
+        .login_with_wechat(&FakeWeChat, "wx-fold", "o:carol", None)
+        .await
+        .expect("signs in");
+    assert_eq!((next.member.id, next.registered), (till.id, false));
+    assert_ledger_consistent(&w).await;
+}
+
+async fn phone_taken(db: &TestDatabase) {
+    let w = world(db);
+    let (m, _) = merchant(&w, "wx-taken", None).await;
+    member(&w, &m, "13800000301").await;
+    let login = w
+        .loyalty
+        .login_with_wechat(&FakeWeChat, "wx-taken", "o:dave", None)
+        .await
+        .expect("registers");
+    let adjust = AdjustPoints {
+        merchant_id: m.id,
+        member_id: login.member.id,
+        delta: Points::new(5),
+        reason: "签到".into(),
+        store_id: None,
+        operator_id: None,
+    };
+    w.loyalty
+        .adjust_points(adjust, None)
+        .await
+        .expect("history");
+
+    let err = w
+        .loyalty
+        .bind_wechat_phone(&FakeWeChat, m.id, login.member.id, "p:13800000301")
+        .await
+        .expect_err("taken");
+
+    assert_eq!(err.code(), "phone_taken");
+    assert_eq!(
+        w.loyalty
+            .member(m.id, login.member.id)
+            .await
+            .expect("kept")
+            .points_balance,
+        Points::new(5)
+    );
+}
