@@ -9,7 +9,7 @@ use loyalty_core::events::DomainEvent;
 use loyalty_core::ports::{Notifier, NotifyError, SystemClock};
 use loyalty_core::types::{MemberId, MerchantId, Phone};
 use loyalty_core::usecases::{EngineSettings, Loyalty};
-use loyalty_seaorm::{ConnectSettings, SeaUnitOfWork, connect, migrate};
+use loyalty_seaorm::{ConnectSettings, SeaUnitOfWork, connect, migrate, with_database};
 use std::fmt::Write as _;
 use std::time::Instant;
 
@@ -34,21 +34,6 @@ pub struct LargeArgs {
     pub keep: bool,
     #[arg(long, default_value = "bench/results/large.md")]
     pub out: std::path::PathBuf,
-}
-
-/// `postgres://u@h:p/db?x` with its database replaced by `name`.
-pub fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_end = base[scheme_end..]
-        .find('/')
-        .map_or(base.len(), |i| scheme_end + i);
-    match query {
-        Some(q) => format!("{}/{name}?{q}", &base[..host_end]),
-        None => format!("{}/{name}", &base[..host_end]),
-    }
 }
 
 struct Quiet;

@@ -174,7 +174,7 @@ async fn compare(args: CompareArgs) -> anyhow::Result<()> {
     if !args.skip_postgres {
         let name = format!("loyalty_bench_{}", std::process::id());
         refs::psql(&args.pg_url, &format!("CREATE DATABASE {name}"))?;
-        let url = large::with_database(&args.pg_url, &name);
+        let url = loyalty_seaorm::with_database(&args.pg_url, &name);
         let result = measure("PostgreSQL", &url, &args).await;
         refs::psql(
             &args.pg_url,

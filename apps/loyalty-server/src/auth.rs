@@ -64,19 +64,22 @@ impl Tokens {
         })
     }
 
-    pub fn issue_staff(
+    /// Signs a token for `subject` of `merchant` in `audience`, valid for `ttl`.
+    fn sign(
         &self,
+        audience: &str,
         merchant: MerchantId,
-        staff: StaffId,
-        role: StaffRole,
+        subject: Uuid,
+        role: Option<StaffRole>,
+        ttl: Duration,
         now: DateTime<Utc>,
     ) -> Result<IssuedToken, ApiError> {
-        let expires_at = now + self.staff_ttl;
+        let expires_at = now + ttl;
         let claims = Claims {
-            sub: staff.as_uuid(),
+            sub: subject,
             mid: merchant.as_uuid(),
-            aud: STAFF.into(),
-            role: Some(role),
+            aud: audience.into(),
+            role,
             iat: now.timestamp(),
             exp: expires_at.timestamp(),
             jti: Uuid::now_v7(),
@@ -87,26 +90,37 @@ impl Tokens {
         })
     }
 
+    pub fn issue_staff(
+        &self,
+        merchant: MerchantId,
+        staff: StaffId,
+        role: StaffRole,
+        now: DateTime<Utc>,
+    ) -> Result<IssuedToken, ApiError> {
+        self.sign(
+            STAFF,
+            merchant,
+            staff.as_uuid(),
+            Some(role),
+            self.staff_ttl,
+            now,
+        )
+    }
+
     pub fn issue_member(
         &self,
         merchant: MerchantId,
         member: MemberId,
         now: DateTime<Utc>,
     ) -> Result<IssuedToken, ApiError> {
-        let expires_at = now + self.member_ttl;
-        let claims = Claims {
-            sub: member.as_uuid(),
-            mid: merchant.as_uuid(),
-            aud: MEMBER.into(),
-            role: None,
-            iat: now.timestamp(),
-            exp: expires_at.timestamp(),
-            jti: Uuid::now_v7(),
-        };
-        Ok(IssuedToken {
-            token: self.issue(&claims)?,
-            expires_at,
-        })
+        self.sign(
+            MEMBER,
+            merchant,
+            member.as_uuid(),
+            None,
+            self.member_ttl,
+            now,
+        )
     }
 
     fn verify(&self, token: &str, audience: &str) -> Result<Claims, ApiError> {

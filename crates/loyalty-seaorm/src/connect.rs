@@ -44,6 +44,23 @@ impl ConnectSettings {
     }
 }
 
+/// `postgres://u@h:p/db?x` with its database replaced by `name` (to create or reach a
+/// sibling database on the same server).
+#[must_use]
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    match query {
+        Some(q) => format!("{}/{name}?{q}", &base[..host_end]),
+        None => format!("{}/{name}", &base[..host_end]),
+    }
+}
+
 /// The file a SQLite URL names, so its folder can be made.
 fn sqlite_path(url: &str) -> Option<&str> {
     let rest = url
@@ -110,6 +127,19 @@ mod tests {
         );
         assert_eq!(sqlite_path("sqlite:/tmp/x.db"), Some("/tmp/x.db"));
         assert_eq!(sqlite_path("sqlite::memory:"), None);
+    }
+
+    #[test]
+    fn replaces_the_database_of_a_postgres_url() {
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://h/test?sslmode=disable", "y"),
+            "postgres://h/y?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://h", "z"), "postgres://h/z");
     }
 
     #[test]

@@ -14,6 +14,6 @@ mod uow;
 #[cfg(feature = "test-support")]
 pub mod testing;
 
-pub use connect::{ConnectSettings, Engine, connect, migrate};
+pub use connect::{ConnectSettings, Engine, connect, migrate, with_database};
 pub use sea_orm::DatabaseConnection;
 pub use uow::SeaUnitOfWork;

@@ -3,7 +3,7 @@
 //! server `LOYALTY_TEST_DATABASE_URL` names. Without that variable PostgreSQL tests say they
 //! were skipped.
 
-use crate::connect::{ConnectSettings, Engine, connect, migrate};
+use crate::connect::{ConnectSettings, Engine, connect, migrate, with_database};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
 /// The variable naming a PostgreSQL server (and a database to connect to first) for tests.
@@ -119,24 +119,6 @@ impl Drop for TestDatabase {
     }
 }
 
-/// `postgres://u@h:p/db?x` with its database replaced by `name`.
-#[must_use]
-pub fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_end = base[scheme_end..]
-        .find('/')
-        .map_or(base.len(), |i| scheme_end + i);
-    let mut out = format!("{}/{name}", &base[..host_end]);
-    if let Some(q) = query {
-        out.push('?');
-        out.push_str(q);
-    }
-    out
-}
-
 /// Defines `<name>_on_sqlite` and `<name>_on_postgres` tests that run `scenario(&TestDatabase)`
 /// on a fresh database each.
 #[macro_export]
@@ -160,20 +142,4 @@ macro_rules! on_both_databases {
             }
         )+
     };
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn replaces_the_database_of_a_postgres_url() {
-        assert_eq!(
-            super::with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
-            "postgres://postgres@127.0.0.1:5432/x"
-        );
-        assert_eq!(
-            super::with_database("postgres://h/test?sslmode=disable", "y"),
-            "postgres://h/y?sslmode=disable"
-        );
-        assert_eq!(super::with_database("postgres://h", "z"), "postgres://h/z");
-    }
 }

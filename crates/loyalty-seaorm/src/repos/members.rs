@@ -60,13 +60,8 @@ impl MemberRepository for SeaTransaction {
         merchant: MerchantId,
         id: MemberId,
     ) -> Result<Option<Member>, StoreError> {
-        let row = members::Entity::find()
-            .filter(members::Column::MerchantId.eq(merchant.as_uuid()))
-            .filter(members::Column::Id.eq(id.as_uuid()))
-            .one(&self.txn)
+        self.member_where(merchant, members::Column::Id.eq(id.as_uuid()))
             .await
-            .map_err(store_error)?;
-        row.map(member_from).transpose()
     }
 
     async fn member_by_phone(
@@ -74,13 +69,8 @@ impl MemberRepository for SeaTransaction {
         merchant: MerchantId,
         phone: &Phone,
     ) -> Result<Option<Member>, StoreError> {
-        let row = members::Entity::find()
-            .filter(members::Column::MerchantId.eq(merchant.as_uuid()))
-            .filter(members::Column::Phone.eq(phone.as_str()))
-            .one(&self.txn)
+        self.member_where(merchant, members::Column::Phone.eq(phone.as_str()))
             .await
-            .map_err(store_error)?;
-        row.map(member_from).transpose()
     }
 
     async fn member_by_openid(
