@@ -74,6 +74,8 @@ pub struct ServerSettings {
     pub body_limit_bytes: usize,
     /// Run the points expiry job every this many seconds (0: never, in this process).
     pub expiry_interval_seconds: u64,
+    /// Proxies whose `X-Forwarded-For` is believed (comma-separated in the environment).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for ServerSettings {
@@ -84,6 +86,7 @@ impl Default for ServerSettings {
             workers: None,
             body_limit_bytes: 64 * 1024,
             expiry_interval_seconds: 60,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -132,6 +135,10 @@ pub struct AuthSettings {
     /// `POST /api/v1/member/auth/dev` signs a member in by merchant code and phone alone.
     /// For development and tests only, until WeChat and SMS login exist.
     pub dev_member_login: bool,
+    /// Staff login attempts allowed per account (merchant + username) per minute.
+    pub login_attempts_per_account_per_minute: u32,
+    /// Staff login attempts allowed per client address per minute.
+    pub login_attempts_per_client_per_minute: u32,
 }
 
 impl Default for AuthSettings {
@@ -141,6 +148,8 @@ impl Default for AuthSettings {
             staff_token_minutes: 12 * 60,
             member_token_minutes: 30 * 24 * 60,
             dev_member_login: false,
+            login_attempts_per_account_per_minute: 10,
+            login_attempts_per_client_per_minute: 60,
         }
     }
 }
@@ -152,6 +161,14 @@ impl fmt::Debug for AuthSettings {
             .field("staff_token_minutes", &self.staff_token_minutes)
             .field("member_token_minutes", &self.member_token_minutes)
             .field("dev_member_login", &self.dev_member_login)
+            .field(
+                "login_attempts_per_account_per_minute",
+                &self.login_attempts_per_account_per_minute,
+            )
+            .field(
+                "login_attempts_per_client_per_minute",
+                &self.login_attempts_per_client_per_minute,
+            )
             .finish()
     }
 }
@@ -216,6 +233,8 @@ impl Settings {
                 config::Environment::with_prefix("LOYALTY")
                     .prefix_separator("__")
                     .separator("__")
+                    .list_separator(",")
+                    .with_list_parse_key("server.trusted_proxies")
                     .try_parsing(true),
             )
             .build()?

@@ -42,6 +42,10 @@ pub enum ApiError {
         detail: String,
         field: Option<String>,
     },
+    /// Too many attempts; try again after this many seconds.
+    TooManyRequests {
+        retry_after_secs: u64,
+    },
 }
 
 impl ApiError {
@@ -70,6 +74,10 @@ impl ApiError {
 
     pub fn forbidden(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
+    }
+
+    pub fn too_many_requests(retry_after_secs: u64) -> Self {
+        Self::TooManyRequests { retry_after_secs }
     }
 
     pub fn not_found(detail: impl Into<String>) -> Self {
@@ -108,6 +116,11 @@ impl ApiError {
                     .collect();
                 (*code, detail.clone(), errors)
             }
+            Self::TooManyRequests { retry_after_secs } => (
+                "too_many_requests",
+                format!("too many attempts; try again in {retry_after_secs} s"),
+                vec![],
+            ),
         };
         Problem {
             kind: format!("/problems/{code}"),
@@ -125,6 +138,9 @@ impl fmt::Display for ApiError {
         match self {
             Self::Domain(e) => write!(f, "{e}"),
             Self::Edge { code, detail, .. } => write!(f, "{code}: {detail}"),
+            Self::TooManyRequests { retry_after_secs } => {
+                write!(f, "too many requests (retry after {retry_after_secs} s)")
+            }
         }
     }
 }
@@ -172,6 +188,7 @@ impl ResponseError for ApiError {
         match self {
             Self::Domain(e) => status_of(e.kind()),
             Self::Edge { status, .. } => *status,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -186,6 +203,11 @@ impl ResponseError for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        if let Self::TooManyRequests { retry_after_secs } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
         }
         response
     }

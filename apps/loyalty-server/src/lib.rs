@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod throttle;
 
 pub use config::Settings;
 pub use startup::Application;

@@ -121,6 +121,11 @@ impl Application {
             dev_member_login: auth.dev_member_login,
             decoy_hash: hash_password(random_password()).await?,
             wechat: wechat_auth(&settings)?,
+            login_throttle: crate::throttle::LoginThrottle::new(
+                auth.login_attempts_per_account_per_minute,
+                auth.login_attempts_per_client_per_minute,
+            ),
+            trusted_proxies: settings.server.trusted_proxies.clone(),
         });
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| {

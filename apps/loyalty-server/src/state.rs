@@ -20,6 +20,8 @@ pub struct AppState {
     pub dev_member_login: bool,
     /// An argon2 hash of a random password, checked when a login names no account.
     pub decoy_hash: String,
+    pub login_throttle: crate::throttle::LoginThrottle,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Member sign-in through WeChat; `None` when `wechat.mode` is `off`.
     pub wechat: Option<std::sync::Arc<dyn loyalty_core::ports::WeChatAuth>>,
 }

@@ -26,13 +26,18 @@ pub struct LoginView {
 }
 
 /// Staff sign in with the merchant number, username and password.
-#[utoipa::path(tag = "merchant", request_body = LoginRequest, responses((status = 200, body = LoginView), (status = 401, body = Problem)))]
+#[utoipa::path(tag = "merchant", request_body = LoginRequest, responses((status = 200, body = LoginView), (status = 401, body = Problem), (status = 429, body = Problem, description = "too many attempts; see Retry-After")))]
 #[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
+    let client = crate::throttle::client_ip(&req, &state.trusted_proxies)
+        .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+    let account = format!("{}/{}", body.merchant_code.trim(), body.username.trim());
+    state.login_throttle.check(&account, client)?;
     let found = state
         .loyalty
         .staff_for_login(body.merchant_code.trim(), body.username.trim())
