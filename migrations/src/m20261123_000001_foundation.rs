@@ -1,7 +1,7 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{
-    big_integer, boolean, date_null, integer, integer_null, string, string_null, text,
-    timestamp_with_time_zone, timestamp_with_time_zone_null, uuid, uuid_null,
+    big_integer, big_integer_null, boolean, date_null, integer, integer_null, string, string_null,
+    text, timestamp_with_time_zone, timestamp_with_time_zone_null, uuid, uuid_null,
 };
 
 #[derive(DeriveMigrationName)]
@@ -60,6 +60,7 @@ enum Members {
     InviteCode,
     PointsBalance,
     PointsSeq,
+    CodeStep,
     CreatedAt,
 }
 
@@ -270,6 +271,8 @@ impl MigrationTrait for Migration {
                         .check(Expr::col(Members::PointsBalance).gte(0)),
                 )
                 .col(big_integer(Members::PointsSeq).check(Expr::col(Members::PointsSeq).gte(0)))
+                // The last member-code time step resolved at a till (replays are refused).
+                .col(big_integer_null(Members::CodeStep))
                 .col(timestamp_with_time_zone(Members::CreatedAt))
                 .foreign_key(&mut fk(
                     (Members::Table, Members::MerchantId),

@@ -369,6 +369,8 @@ async fn openapi(db: &TestDatabase) {
         "POST /api/v1/member/auth/dev",
         "POST /api/v1/member/auth/wechat",
         "POST /api/v1/member/phone",
+        "GET /api/v1/member/code",
+        "POST /api/v1/merchant/member-codes/resolve",
         "GET /api/v1/member/me",
         "GET /api/v1/member/points",
         "GET /api/v1/member/points/ledger",

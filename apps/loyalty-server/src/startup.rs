@@ -121,6 +121,7 @@ impl Application {
             dev_member_login: auth.dev_member_login,
             decoy_hash: hash_password(random_password()).await?,
             wechat: wechat_auth(&settings)?,
+            member_codes: crate::member_code::MemberCodes::new(&secret),
             login_throttle: crate::throttle::LoginThrottle::new(
                 auth.login_attempts_per_account_per_minute,
                 auth.login_attempts_per_client_per_minute,
@@ -274,6 +275,7 @@ fn serve(
                     .service(members::get_member)
                     .service(members::member_ledger)
                     .service(members::adjust_points)
+                    .service(members::resolve_member_code)
                     .service(orders::commit_order)
                     .service(orders::get_order)
                     .service(orders::refund_order),
@@ -284,6 +286,7 @@ fn serve(
                     .service(member::wechat_login)
                     .service(member::bind_phone)
                     .service(member::me)
+                    .service(member::code)
                     .service(member::points)
                     .service(member::ledger),
             )

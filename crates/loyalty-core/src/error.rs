@@ -54,6 +54,8 @@ pub enum Error {
     Identity(#[from] IdentityError),
     #[error("the phone number belongs to another member")]
     PhoneTaken,
+    #[error("this member code was used already; ask for a fresh one")]
+    MemberCodeUsed,
     #[error("the database is busy; try again")]
     Busy(#[source] StoreError),
     #[error("the ledger does not add up: {0}")]
@@ -87,6 +89,7 @@ impl Error {
             Self::Identity(IdentityError::RateLimited) => "provider_rate_limited",
             Self::Identity(IdentityError::Unavailable(_)) => "provider_unavailable",
             Self::PhoneTaken => "phone_taken",
+            Self::MemberCodeUsed => "member_code_used",
             Self::Busy(_) => "busy",
             Self::LedgerDrift(_) | Self::Store(_) => "internal",
         }
@@ -100,7 +103,8 @@ impl Error {
             Self::Taken(_)
             | Self::AlreadyApplied
             | Self::IdempotencyInFlight
-            | Self::PhoneTaken => ErrorKind::Conflict,
+            | Self::PhoneTaken
+            | Self::MemberCodeUsed => ErrorKind::Conflict,
             Self::Identity(IdentityError::InvalidCode) => ErrorKind::Invalid,
             Self::Identity(_) => ErrorKind::Unavailable,
             Self::InsufficientPoints { .. } | Self::RefundExceedsPaid { .. } => ErrorKind::Rejected,

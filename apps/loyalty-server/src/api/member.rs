@@ -139,6 +139,35 @@ pub async fn bind_phone(
     Ok(HttpResponse::Ok().json(member_token(&state, &binding.member, false)?))
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberCodeView {
+    /// 16 characters to show as text or QR code at the till.
+    pub code: String,
+    /// When a till stops taking it as current (it is accepted for one more step after).
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// Fetch a new code this often.
+    pub refresh_seconds: i64,
+}
+
+/// A short-lived code for the till to identify the member (refresh it every 30 seconds).
+#[utoipa::path(tag = "member", responses((status = 200, body = MemberCodeView), (status = 401, body = Problem)), security(("bearer" = [])))]
+#[get("/code")]
+pub async fn code(
+    member: MemberAuth,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let m = state
+        .loyalty
+        .member(member.merchant_id, member.member_id)
+        .await?;
+    let issued = state.member_codes.issue(&m, chrono::Utc::now());
+    Ok(HttpResponse::Ok().json(MemberCodeView {
+        code: issued.code,
+        expires_at: issued.expires_at,
+        refresh_seconds: crate::member_code::STEP_SECONDS,
+    }))
+}
+
 /// The signed-in member.
 #[utoipa::path(tag = "member", responses((status = 200, body = MemberView), (status = 401, body = Problem)), security(("bearer" = [])))]
 #[get("/me")]

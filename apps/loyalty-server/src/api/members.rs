@@ -182,3 +182,47 @@ pub async fn adjust_points(
         .await;
     respond(&state, prepared, result, &render_entry).await
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveCodeRequest {
+    /// The code the member shows (scanned or typed).
+    pub code: String,
+}
+
+/// Identifies a member by the code from their mini-program. A code is good for about a
+/// minute and once: a second scan answers 409 `member_code_used`.
+#[utoipa::path(tag = "merchant", request_body = ResolveCodeRequest, responses((status = 200, body = MemberView), (status = 409, body = Problem, description = "member_code_used"), (status = 422, body = Problem, description = "invalid_member_code")), security(("bearer" = [])))]
+#[post("/member-codes/resolve")]
+pub async fn resolve_member_code(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    body: web::Json<ResolveCodeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let invalid = || {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_member_code",
+            "not a current member code of this merchant",
+        )
+    };
+    let handle = crate::member_code::MemberCodes::handle(&body.code).ok_or_else(invalid)?;
+    let member = match state
+        .loyalty
+        .member_by_invite_code(staff.merchant_id, handle)
+        .await
+    {
+        Ok(member) => member,
+        Err(loyalty_core::Error::NotFound(_)) => return Err(invalid()),
+        Err(e) => return Err(e.into()),
+    };
+    let step = state
+        .member_codes
+        .verify(&body.code, &member, chrono::Utc::now())
+        .ok_or_else(invalid)?;
+    state
+        .loyalty
+        .claim_member_code(staff.merchant_id, member.id, step)
+        .await?;
+    Ok(HttpResponse::Ok().json(MemberView::from(&member)))
+}

@@ -128,6 +128,18 @@ pub trait MemberRepository: Send {
         unionid: Option<String>,
     ) -> Result<bool, StoreError>;
 
+    /// Records that the member code of time step `step` was used, only if no code of this or
+    /// a later step was; `false` for a replay.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn claim_code_step(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        step: i64,
+    ) -> Result<bool, StoreError>;
+
     /// Deletes a member that never had a ledger entry or an order; `false` otherwise.
     ///
     /// # Errors

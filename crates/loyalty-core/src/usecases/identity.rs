@@ -178,4 +178,43 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             merged: true,
         })
     }
+
+    /// The member a till is about to serve by a member code: the member whose invite code
+    /// the code carries. The edge checks the code's signature.
+    ///
+    /// # Errors
+    /// `member_not_found`.
+    pub async fn member_by_invite_code(
+        &self,
+        merchant_id: crate::types::MerchantId,
+        invite_code: &str,
+    ) -> Result<Member> {
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
+        tx.members()
+            .member_by_invite_code(merchant_id, invite_code)
+            .await?
+            .ok_or(Error::NotFound("member"))
+    }
+
+    /// Uses the member code of time step `step` once: a second use of that step, or of an
+    /// earlier one after a later was used, is refused.
+    ///
+    /// # Errors
+    /// `member_code_used`.
+    pub async fn claim_member_code(
+        &self,
+        merchant_id: crate::types::MerchantId,
+        member_id: MemberId,
+        step: i64,
+    ) -> Result<()> {
+        let mut tx = self.uow.begin(TxMode::Write).await?;
+        if !tx
+            .members()
+            .claim_code_step(merchant_id, member_id, step)
+            .await?
+        {
+            return Err(Error::MemberCodeUsed);
+        }
+        Ok(tx.commit().await?)
+    }
 }

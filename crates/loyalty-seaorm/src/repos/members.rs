@@ -46,6 +46,7 @@ impl MemberRepository for SeaTransaction {
             invite_code: Set(m.invite_code.clone()),
             points_balance: Set(0),
             points_seq: Set(0),
+            code_step: Set(None),
             created_at: Set(m.created_at),
         };
         members::Entity::insert(row)
@@ -121,6 +122,27 @@ impl MemberRepository for SeaTransaction {
             .filter(members::Column::MerchantId.eq(merchant.as_uuid()))
             .filter(members::Column::Id.eq(member.as_uuid()))
             .filter(members::Column::Openid.is_null())
+            .exec(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(result.rows_affected == 1)
+    }
+
+    async fn claim_code_step(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        step: i64,
+    ) -> Result<bool, StoreError> {
+        let result = members::Entity::update_many()
+            .col_expr(members::Column::CodeStep, Expr::value(step))
+            .filter(members::Column::MerchantId.eq(merchant.as_uuid()))
+            .filter(members::Column::Id.eq(member.as_uuid()))
+            .filter(
+                members::Column::CodeStep
+                    .is_null()
+                    .or(members::Column::CodeStep.lt(step)),
+            )
             .exec(&self.txn)
             .await
             .map_err(store_error)?;
