@@ -128,6 +128,20 @@ enum Refunds {
 }
 
 #[derive(DeriveIden)]
+enum LoginCodes {
+    Table,
+    Id,
+    MerchantId,
+    Phone,
+    Code,
+    MinuteBucket,
+    Attempts,
+    Consumed,
+    CreatedAt,
+    ExpiresAt,
+}
+
+#[derive(DeriveIden)]
 enum IdempotencyKeys {
     Table,
     MerchantId,
@@ -505,11 +519,43 @@ impl MigrationTrait for Migration {
             false,
         ))
         .await?;
+
+        m.create_table(
+            Table::create()
+                .table(LoginCodes::Table)
+                .col(uuid(LoginCodes::Id).primary_key())
+                .col(uuid(LoginCodes::MerchantId))
+                .col(string(LoginCodes::Phone))
+                .col(string(LoginCodes::Code))
+                .col(big_integer(LoginCodes::MinuteBucket))
+                .col(integer(LoginCodes::Attempts).check(Expr::col(LoginCodes::Attempts).gte(0)))
+                .col(boolean(LoginCodes::Consumed))
+                .col(timestamp_with_time_zone(LoginCodes::CreatedAt))
+                .col(timestamp_with_time_zone(LoginCodes::ExpiresAt))
+                .to_owned(),
+        )
+        .await?;
+        // At most one code per phone per minute, even from concurrent requests.
+        m.create_index(index(
+            "login_codes_minute_key",
+            LoginCodes::Table,
+            &["merchant_id", "phone", "minute_bucket"],
+            true,
+        ))
+        .await?;
+        m.create_index(index(
+            "login_codes_phone_idx",
+            LoginCodes::Table,
+            &["merchant_id", "phone", "created_at"],
+            false,
+        ))
+        .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for table in [
+            LoginCodes::Table.into_iden(),
             IdempotencyKeys::Table.into_iden(),
             Refunds::Table.into_iden(),
             Orders::Table.into_iden(),

@@ -368,6 +368,8 @@ async fn openapi(db: &TestDatabase) {
         "POST /api/v1/merchant/orders/{id}/refunds",
         "POST /api/v1/member/auth/dev",
         "POST /api/v1/member/auth/wechat",
+        "POST /api/v1/member/auth/sms-codes",
+        "POST /api/v1/member/auth/sms",
         "POST /api/v1/member/phone",
         "GET /api/v1/member/code",
         "POST /api/v1/merchant/member-codes/resolve",

@@ -14,6 +14,52 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 on_both_databases! {
     a_wechat_login_registers_and_binding_the_till_phone_joins_the_till_member => crate::login_and_fold;
     the_real_wechat_client_signs_members_in_against_wechats_api => crate::real_client;
+    sms_codes_are_limited_per_phone_and_per_client_with_retry_after => crate::sms_limits;
+}
+
+async fn sms_limits(db: &TestDatabase) {
+    let app = spawn_app_with(db, |s| s.auth.sms_requests_per_client_per_hour = 3).await;
+    app.merchant("sms-http").await;
+    let ask = |phone: &'static str| {
+        member_post(
+            &app,
+            "/api/v1/member/auth/sms-codes",
+            None,
+            json!({ "merchant_code": "sms-http", "phone": phone }),
+        )
+    };
+    let sent = ask("13500000001").await;
+    assert_eq!(sent.status, StatusCode::ACCEPTED, "{}", sent.text);
+    assert_eq!(sent.body["resend_after_seconds"], 60);
+    let again = ask("13500000001").await;
+    again.assert_problem(429, "too_many_requests");
+    let wait: u64 = again
+        .headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After");
+    assert!((1..=60).contains(&wait), "{wait}");
+    let wrong = member_post(
+        &app,
+        "/api/v1/member/auth/sms",
+        None,
+        json!({ "merchant_code": "sms-http", "phone": "13500000001", "code": "12345x" }),
+    )
+    .await;
+    wrong.assert_problem(422, "invalid_code");
+    // The client has used its 3 requests this hour.
+    ask("13500000002")
+        .await
+        .assert_problem(429, "too_many_requests");
+    member_post(
+        &app,
+        "/api/v1/member/auth/sms-codes",
+        None,
+        json!({ "merchant_code": "sms-http", "phone": "123" }),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
 }
 
 async fn member_post(

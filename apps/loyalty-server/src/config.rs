@@ -139,6 +139,8 @@ pub struct AuthSettings {
     pub login_attempts_per_account_per_minute: u32,
     /// Staff login attempts allowed per client address per minute.
     pub login_attempts_per_client_per_minute: u32,
+    /// SMS code requests and SMS sign-ins allowed per client address per hour.
+    pub sms_requests_per_client_per_hour: u32,
 }
 
 impl Default for AuthSettings {
@@ -150,6 +152,7 @@ impl Default for AuthSettings {
             dev_member_login: false,
             login_attempts_per_account_per_minute: 10,
             login_attempts_per_client_per_minute: 60,
+            sms_requests_per_client_per_hour: 30,
         }
     }
 }

@@ -84,6 +84,16 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "not_found", detail)
     }
 
+    /// The `Retry-After` to send: the wait of a rate limit, 1 s for a busy database.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
+            Self::Domain(e) if e.kind() == ErrorKind::Unavailable => Some(1),
+            Self::Domain(e) => e.retry_after_secs(),
+            Self::Edge { .. } => None,
+        }
+    }
+
     /// The problem document this error answers with.
     pub fn problem(&self) -> Problem {
         let status = self.status_code();
@@ -167,6 +177,7 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::Conflict => StatusCode::CONFLICT,
         ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
         ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -199,15 +210,10 @@ impl ResponseError for ApiError {
             log_chain(e);
         }
         let mut response = problem_response(&self.problem());
-        if self.status_code() == StatusCode::SERVICE_UNAVAILABLE {
+        if let Some(seconds) = self.retry_after_secs() {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        }
-        if let Self::TooManyRequests { retry_after_secs } = self {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

@@ -122,6 +122,9 @@ impl Application {
             decoy_hash: hash_password(random_password()).await?,
             wechat: wechat_auth(&settings)?,
             member_codes: crate::member_code::MemberCodes::new(&secret),
+            sms_throttle: crate::throttle::ClientThrottle::per_hour(
+                auth.sms_requests_per_client_per_hour,
+            ),
             login_throttle: crate::throttle::LoginThrottle::new(
                 auth.login_attempts_per_account_per_minute,
                 auth.login_attempts_per_client_per_minute,
@@ -284,6 +287,8 @@ fn serve(
                 scope("/api/v1/member")
                     .service(member::dev_login)
                     .service(member::wechat_login)
+                    .service(member::request_sms_code)
+                    .service(member::sms_login)
                     .service(member::bind_phone)
                     .service(member::me)
                     .service(member::code)

@@ -21,6 +21,7 @@ pub struct AppState {
     /// An argon2 hash of a random password, checked when a login names no account.
     pub decoy_hash: String,
     pub login_throttle: crate::throttle::LoginThrottle,
+    pub sms_throttle: crate::throttle::ClientThrottle,
     pub member_codes: crate::member_code::MemberCodes,
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Member sign-in through WeChat; `None` when `wechat.mode` is `off`.

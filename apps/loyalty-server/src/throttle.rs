@@ -51,6 +51,35 @@ impl LoginThrottle {
     }
 }
 
+/// Requests per client address (SMS codes and SMS sign-in).
+pub struct ClientThrottle {
+    by_client: DefaultKeyedRateLimiter<IpAddr>,
+    clock: DefaultClock,
+}
+
+impl ClientThrottle {
+    pub fn per_hour(n: u32) -> Self {
+        let quota = Quota::per_hour(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN));
+        Self {
+            by_client: RateLimiter::keyed(quota),
+            clock: DefaultClock::default(),
+        }
+    }
+
+    /// # Errors
+    /// 429 `too_many_requests` with the seconds to wait.
+    pub fn check(&self, client: IpAddr) -> Result<(), ApiError> {
+        let now = self.clock.now();
+        self.by_client
+            .check_key(&client)
+            .map_err(|n| ApiError::too_many_requests(n.wait_time_from(now).as_secs() + 1))
+    }
+
+    pub fn forget_stale(&self) {
+        self.by_client.retain_recent();
+    }
+}
+
 /// The client's address: `X-Forwarded-For` is believed only from `trusted` proxies.
 pub fn client_ip(req: &HttpRequest, trusted: &[IpAddr]) -> Option<IpAddr> {
     let peer = req.peer_addr()?.ip();

@@ -21,6 +21,8 @@ pub enum ErrorKind {
     Unauthenticated,
     /// The database stayed busy through every retry.
     Unavailable,
+    /// Too many requests for now; [`Error::retry_after_secs`] says how long to wait.
+    RateLimited,
     /// A defect or an outage; details are logged, not shown.
     Internal,
 }
@@ -56,6 +58,8 @@ pub enum Error {
     PhoneTaken,
     #[error("this member code was used already; ask for a fresh one")]
     MemberCodeUsed,
+    #[error("too many requests; try again in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
     #[error("the database is busy; try again")]
     Busy(#[source] StoreError),
     #[error("the ledger does not add up: {0}")]
@@ -90,6 +94,7 @@ impl Error {
             Self::Identity(IdentityError::Unavailable(_)) => "provider_unavailable",
             Self::PhoneTaken => "phone_taken",
             Self::MemberCodeUsed => "member_code_used",
+            Self::RateLimited { .. } => "too_many_requests",
             Self::Busy(_) => "busy",
             Self::LedgerDrift(_) | Self::Store(_) => "internal",
         }
@@ -110,6 +115,7 @@ impl Error {
             Self::InsufficientPoints { .. } | Self::RefundExceedsPaid { .. } => ErrorKind::Rejected,
             Self::InvalidCredentials | Self::AccountDisabled => ErrorKind::Unauthenticated,
             Self::Busy(_) => ErrorKind::Unavailable,
+            Self::RateLimited { .. } => ErrorKind::RateLimited,
             Self::LedgerDrift(_) | Self::Store(_) => ErrorKind::Internal,
         }
     }
@@ -118,6 +124,15 @@ impl Error {
     #[must_use]
     pub fn is_retryable(&self) -> bool {
         matches!(self, Self::Store(StoreError::Contention(_)))
+    }
+
+    /// How long to wait before trying again, for a rate limit.
+    #[must_use]
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        }
     }
 
     /// The field an [`Error::Invalid`] is about.

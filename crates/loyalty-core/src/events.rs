@@ -1,6 +1,6 @@
 //! What happened, for notifications and (later) the outbox.
 
-use crate::types::{MemberId, MerchantId, Points};
+use crate::types::{MemberId, MerchantId, Phone, Points};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -9,6 +9,12 @@ pub enum DomainEvent {
     MemberRegistered {
         merchant_id: MerchantId,
         member_id: MemberId,
+    },
+    /// A one-time sign-in code to send by SMS.
+    LoginCodeRequested {
+        merchant_id: MerchantId,
+        phone: Phone,
+        code: String,
     },
     PointsEarned {
         merchant_id: MerchantId,
@@ -47,6 +53,7 @@ impl DomainEvent {
     pub const fn name(&self) -> &'static str {
         match self {
             Self::MemberRegistered { .. } => "member_registered",
+            Self::LoginCodeRequested { .. } => "login_code_requested",
             Self::PointsEarned { .. } => "points_earned",
             Self::PointsSpent { .. } => "points_spent",
             Self::PointsAdjusted { .. } => "points_adjusted",

@@ -2,10 +2,11 @@
 //! mocks, one per repository, that records whether it was committed.
 
 use crate::ports::{
-    IdempotencyRepository, MemberRepository, MerchantRepository, MockIdempotencyRepository,
-    MockMemberRepository, MockMerchantRepository, MockOrderRepository, MockPointsRepository,
-    MockStaffRepository, MockStoreRepository, OrderRepository, PointsRepository, StaffRepository,
-    StoreError, StoreRepository, Transaction,
+    IdempotencyRepository, LoginCodeRepository, MemberRepository, MerchantRepository,
+    MockIdempotencyRepository, MockLoginCodeRepository, MockMemberRepository,
+    MockMerchantRepository, MockOrderRepository, MockPointsRepository, MockStaffRepository,
+    MockStoreRepository, OrderRepository, PointsRepository, StaffRepository, StoreError,
+    StoreRepository, Transaction,
 };
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -22,6 +23,7 @@ pub struct MockTransaction {
     pub points: MockPointsRepository,
     pub orders: MockOrderRepository,
     pub idempotency: MockIdempotencyRepository,
+    pub login_codes: MockLoginCodeRepository,
     pub committed: CommitFlag,
     /// What `commit` answers; `None` commits.
     pub commit_error: Option<fn() -> StoreError>,
@@ -60,6 +62,9 @@ impl Transaction for MockTransaction {
     }
     fn idempotency(&mut self) -> &mut dyn IdempotencyRepository {
         &mut self.idempotency
+    }
+    fn login_codes(&mut self) -> &mut dyn LoginCodeRepository {
+        &mut self.login_codes
     }
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         if let Some(error) = self.commit_error {

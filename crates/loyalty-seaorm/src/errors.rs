@@ -7,6 +7,11 @@ use sea_orm::{DbErr, RuntimeErr};
 /// Unique keys by PostgreSQL constraint name and by SQLite's column list.
 const KEYS: &[(&str, &str, UniqueKey)] = &[
     (
+        "login_codes_minute_key",
+        "login_codes.merchant_id, login_codes.phone",
+        UniqueKey::LoginCodeMinute,
+    ),
+    (
         "merchants_code_key",
         "merchants.code",
         UniqueKey::MerchantCode,

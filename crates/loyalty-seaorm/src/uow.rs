@@ -3,8 +3,9 @@ use crate::errors::store_error;
 use crate::group_commit::{GroupCommit, SlotEnd};
 use async_trait::async_trait;
 use loyalty_core::ports::{
-    IdempotencyRepository, MemberRepository, MerchantRepository, OrderRepository, PointsRepository,
-    StaffRepository, StoreError, StoreRepository, Transaction, TxMode, UnitOfWork,
+    IdempotencyRepository, LoginCodeRepository, MemberRepository, MerchantRepository,
+    OrderRepository, PointsRepository, StaffRepository, StoreError, StoreRepository, Transaction,
+    TxMode, UnitOfWork,
 };
 use sea_orm::{
     AccessMode, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
@@ -115,6 +116,9 @@ impl Transaction for SeaTransaction {
         self
     }
     fn idempotency(&mut self) -> &mut dyn IdempotencyRepository {
+        self
+    }
+    fn login_codes(&mut self) -> &mut dyn LoginCodeRepository {
         self
     }
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {

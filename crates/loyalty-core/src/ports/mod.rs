@@ -3,12 +3,16 @@
 
 mod idempotency;
 mod identity;
+mod login_codes;
 mod repositories;
 
 pub use idempotency::{IdempotencyKey, IdempotencyRecord, IdempotencyRepository, StoredResponse};
 #[cfg(any(test, feature = "mocks"))]
 pub use identity::MockWeChatAuth;
 pub use identity::{IdentityError, WeChatAuth, WeChatSession};
+#[cfg(any(test, feature = "mocks"))]
+pub use login_codes::MockLoginCodeRepository;
+pub use login_codes::{LoginCode, LoginCodeRepository};
 pub use repositories::{
     AccountDrift, BalanceChange, LedgerPage, MemberRepository, MerchantRepository, OrderRepository,
     PointsRepository, StaffRepository, StoreRepository, Withdrawal,
@@ -38,6 +42,7 @@ pub enum UniqueKey {
     OrderNo,
     LedgerSource,
     IdempotencyKey,
+    LoginCodeMinute,
     Other,
 }
 
@@ -54,6 +59,7 @@ impl UniqueKey {
             Self::OrderNo => "order_no_taken",
             Self::LedgerSource => "already_applied",
             Self::IdempotencyKey => "idempotency_in_flight",
+            Self::LoginCodeMinute => "too_many_requests",
             Self::Other => "conflict",
         }
     }
@@ -108,6 +114,7 @@ pub trait Transaction: Send {
     fn points(&mut self) -> &mut dyn PointsRepository;
     fn orders(&mut self) -> &mut dyn OrderRepository;
     fn idempotency(&mut self) -> &mut dyn IdempotencyRepository;
+    fn login_codes(&mut self) -> &mut dyn LoginCodeRepository;
 
     /// Makes every change of this transaction durable at once.
     ///

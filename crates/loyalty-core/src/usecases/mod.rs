@@ -9,6 +9,7 @@ mod merchants;
 mod orders;
 mod points;
 mod points_ops;
+mod sms_login;
 mod stores;
 
 pub use idempotency::{Idempotent, Outcome};
@@ -17,6 +18,7 @@ pub use members::RegisterMember;
 pub use merchants::{CreateMerchant, CreatedMerchant};
 pub use orders::{CommitOrder, OrderReceipt, RefundOrder, RefundReceipt, points_to_reverse};
 pub use points::{AdjustPoints, SpendPoints};
+pub use sms_login::{CODE_LIFE_MINUTES, MAX_WRONG_TRIES, wait_for_next_code};
 pub use stores::{CreateStore, UpdateStore};
 
 use crate::account::ShortfallPolicy;

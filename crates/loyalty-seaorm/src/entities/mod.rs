@@ -2,6 +2,7 @@
 //! types only.
 
 pub mod idempotency_keys;
+pub mod login_codes;
 pub mod members;
 pub mod merchants;
 pub mod orders;

@@ -1,6 +1,7 @@
 //! The core's repositories, implemented on [`crate::uow::SeaTransaction`].
 
 mod idempotency;
+mod login_codes;
 mod members;
 mod merchants;
 mod orders;

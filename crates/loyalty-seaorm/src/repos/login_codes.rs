@@ -1,0 +1,120 @@
+use crate::entities::login_codes;
+use crate::errors::{corrupt, store_error};
+use crate::uow::SeaTransaction;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use loyalty_core::ports::{LoginCode, LoginCodeRepository, StoreError};
+use loyalty_core::types::{MerchantId, Phone};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+#[async_trait]
+impl LoginCodeRepository for SeaTransaction {
+    async fn insert_login_code(&mut self, c: &LoginCode) -> Result<(), StoreError> {
+        let row = login_codes::ActiveModel {
+            id: Set(c.id),
+            merchant_id: Set(c.merchant_id.as_uuid()),
+            phone: Set(c.phone.as_str().to_owned()),
+            code: Set(c.code.clone()),
+            minute_bucket: Set(c.created_at.timestamp().div_euclid(60)),
+            attempts: Set(c.attempts),
+            consumed: Set(c.consumed),
+            created_at: Set(c.created_at),
+            expires_at: Set(c.expires_at),
+        };
+        login_codes::Entity::insert(row)
+            .exec_without_returning(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn login_codes_since(
+        &mut self,
+        merchant: MerchantId,
+        phone: &Phone,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<DateTime<Utc>>, StoreError> {
+        use login_codes::Column as C;
+        login_codes::Entity::find()
+            .select_only()
+            .column(C::CreatedAt)
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::Phone.eq(phone.as_str()))
+            .filter(C::CreatedAt.gt(since))
+            .order_by_asc(C::CreatedAt)
+            .into_tuple()
+            .all(&self.txn)
+            .await
+            .map_err(store_error)
+    }
+
+    async fn latest_login_code(
+        &mut self,
+        merchant: MerchantId,
+        phone: &Phone,
+    ) -> Result<Option<LoginCode>, StoreError> {
+        use login_codes::Column as C;
+        let row = login_codes::Entity::find()
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::Phone.eq(phone.as_str()))
+            .order_by_desc(C::CreatedAt)
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?;
+        row.map(|r| {
+            Ok(LoginCode {
+                id: r.id,
+                merchant_id: r.merchant_id.into(),
+                phone: Phone::parse(&r.phone).map_err(|e| corrupt("phone", e))?,
+                code: r.code,
+                attempts: r.attempts,
+                consumed: r.consumed,
+                created_at: r.created_at,
+                expires_at: r.expires_at,
+            })
+        })
+        .transpose()
+    }
+
+    async fn count_wrong_try(
+        &mut self,
+        merchant: MerchantId,
+        id: Uuid,
+        max_tries: i32,
+    ) -> Result<bool, StoreError> {
+        use login_codes::Column as C;
+        let result = login_codes::Entity::update_many()
+            .col_expr(C::Attempts, Expr::col(C::Attempts).add(1))
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::Id.eq(id))
+            .filter(C::Consumed.eq(false))
+            .filter(C::Attempts.lt(max_tries))
+            .exec(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(result.rows_affected == 1)
+    }
+
+    async fn consume_login_code(
+        &mut self,
+        merchant: MerchantId,
+        id: Uuid,
+        max_tries: i32,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        use login_codes::Column as C;
+        let result = login_codes::Entity::update_many()
+            .col_expr(C::Consumed, Expr::value(true))
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::Id.eq(id))
+            .filter(C::Consumed.eq(false))
+            .filter(C::Attempts.lt(max_tries))
+            .filter(C::ExpiresAt.gt(now))
+            .exec(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(result.rows_affected == 1)
+    }
+}
