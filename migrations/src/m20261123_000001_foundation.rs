@@ -42,7 +42,16 @@ enum Staff {
     Role,
     PasswordHash,
     Disabled,
+    TokenVersion,
     CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum StaffStores {
+    Table,
+    MerchantId,
+    StaffId,
+    StoreId,
 }
 
 #[derive(DeriveIden)]
@@ -251,6 +260,8 @@ impl MigrationTrait for Migration {
                 .col(string(Staff::Role))
                 .col(string(Staff::PasswordHash))
                 .col(boolean(Staff::Disabled))
+                // Raised on every change of role, stores or status: older tokens stop working.
+                .col(big_integer(Staff::TokenVersion))
                 .col(timestamp_with_time_zone(Staff::CreatedAt))
                 .foreign_key(&mut fk(
                     (Staff::Table, Staff::MerchantId),
@@ -265,6 +276,31 @@ impl MigrationTrait for Migration {
             &["merchant_id", "username"],
             true,
         ))
+        .await?;
+
+        // The stores a store manager or cashier works in.
+        m.create_table(
+            Table::create()
+                .table(StaffStores::Table)
+                .col(uuid(StaffStores::MerchantId))
+                .col(uuid(StaffStores::StaffId))
+                .col(uuid(StaffStores::StoreId))
+                .primary_key(
+                    Index::create()
+                        .col(StaffStores::MerchantId)
+                        .col(StaffStores::StaffId)
+                        .col(StaffStores::StoreId),
+                )
+                .foreign_key(&mut fk(
+                    (StaffStores::Table, StaffStores::StaffId),
+                    (Staff::Table, Staff::Id),
+                ))
+                .foreign_key(&mut fk(
+                    (StaffStores::Table, StaffStores::StoreId),
+                    (Stores::Table, Stores::Id),
+                ))
+                .to_owned(),
+        )
         .await?;
 
         m.create_table(
@@ -562,6 +598,7 @@ impl MigrationTrait for Migration {
             PointsLots::Table.into_iden(),
             PointsLedger::Table.into_iden(),
             Members::Table.into_iden(),
+            StaffStores::Table.into_iden(),
             Staff::Table.into_iden(),
             Stores::Table.into_iden(),
             Merchants::Table.into_iden(),

@@ -9,9 +9,10 @@ use actix_web::{FromRequest, HttpRequest, web};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Duration, Utc};
+use futures::future::LocalBoxFuture;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use loyalty_core::model::StaffRole;
-use loyalty_core::types::{MemberId, MerchantId, StaffId};
+use loyalty_core::types::{MemberId, MerchantId, StaffId, StoreId};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::future::{Ready, ready};
@@ -27,6 +28,9 @@ struct Claims {
     aud: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     role: Option<StaffRole>,
+    /// The staff account's token version when issued; raising it revokes the token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ver: Option<i64>,
     iat: i64,
     exp: i64,
     jti: Uuid,
@@ -38,6 +42,16 @@ pub struct Tokens {
     decoding: DecodingKey,
     staff_ttl: Duration,
     member_ttl: Duration,
+}
+
+/// Whom a token speaks for.
+struct Subject {
+    audience: &'static str,
+    merchant: MerchantId,
+    id: Uuid,
+    role: Option<StaffRole>,
+    version: Option<i64>,
+    ttl: Duration,
 }
 
 /// A signed token and when it stops working.
@@ -64,22 +78,15 @@ impl Tokens {
         })
     }
 
-    /// Signs a token for `subject` of `merchant` in `audience`, valid for `ttl`.
-    fn sign(
-        &self,
-        audience: &str,
-        merchant: MerchantId,
-        subject: Uuid,
-        role: Option<StaffRole>,
-        ttl: Duration,
-        now: DateTime<Utc>,
-    ) -> Result<IssuedToken, ApiError> {
-        let expires_at = now + ttl;
+    /// Signs a token for `subject`, valid for its `ttl` from `now`.
+    fn sign(&self, subject: Subject, now: DateTime<Utc>) -> Result<IssuedToken, ApiError> {
+        let expires_at = now + subject.ttl;
         let claims = Claims {
-            sub: subject,
-            mid: merchant.as_uuid(),
-            aud: audience.into(),
-            role,
+            sub: subject.id,
+            mid: subject.merchant.as_uuid(),
+            aud: subject.audience.into(),
+            role: subject.role,
+            ver: subject.version,
             iat: now.timestamp(),
             exp: expires_at.timestamp(),
             jti: Uuid::now_v7(),
@@ -92,19 +99,18 @@ impl Tokens {
 
     pub fn issue_staff(
         &self,
-        merchant: MerchantId,
-        staff: StaffId,
-        role: StaffRole,
+        staff: &loyalty_core::model::Staff,
         now: DateTime<Utc>,
     ) -> Result<IssuedToken, ApiError> {
-        self.sign(
-            STAFF,
-            merchant,
-            staff.as_uuid(),
-            Some(role),
-            self.staff_ttl,
-            now,
-        )
+        let subject = Subject {
+            audience: STAFF,
+            merchant: staff.merchant_id,
+            id: staff.id.as_uuid(),
+            role: Some(staff.role),
+            version: Some(staff.token_version),
+            ttl: self.staff_ttl,
+        };
+        self.sign(subject, now)
     }
 
     pub fn issue_member(
@@ -113,14 +119,15 @@ impl Tokens {
         member: MemberId,
         now: DateTime<Utc>,
     ) -> Result<IssuedToken, ApiError> {
-        self.sign(
-            MEMBER,
+        let subject = Subject {
+            audience: MEMBER,
             merchant,
-            member.as_uuid(),
-            None,
-            self.member_ttl,
-            now,
-        )
+            id: member.as_uuid(),
+            role: None,
+            version: None,
+            ttl: self.member_ttl,
+        };
+        self.sign(subject, now)
     }
 
     fn verify(&self, token: &str, audience: &str) -> Result<Claims, ApiError> {
@@ -148,12 +155,15 @@ fn state(req: &HttpRequest) -> Result<&web::Data<AppState>, ApiError> {
         .ok_or_else(|| ApiError::unauthenticated("no application state"))
 }
 
-/// A signed-in staff member; the merchant comes from the token.
-#[derive(Debug, Clone, Copy)]
+/// A signed-in staff member, checked against the account on every request (so a disabled
+/// account or a changed role stops working at once); the merchant comes from the token.
+#[derive(Debug, Clone)]
 pub struct StaffAuth {
     pub merchant_id: MerchantId,
     pub staff_id: StaffId,
     pub role: StaffRole,
+    /// The stores a store manager or cashier works in; empty for HQ (all stores).
+    pub store_ids: Vec<StoreId>,
 }
 
 impl StaffAuth {
@@ -170,24 +180,71 @@ impl StaffAuth {
     pub fn scope(&self) -> String {
         format!("staff:{}", self.staff_id)
     }
+
+    pub fn actor(&self) -> loyalty_core::usecases::Actor {
+        loyalty_core::usecases::Actor {
+            merchant_id: self.merchant_id,
+            staff_id: self.staff_id,
+            role: self.role,
+        }
+    }
+
+    /// Whether this account works in `store`.
+    pub fn works_in(&self, store: StoreId) -> bool {
+        self.role.is_headquarters() || self.store_ids.contains(&store)
+    }
+
+    /// The store a till action happens in: as asked, which must be one of the account's
+    /// stores; for store staff who name none, their first store.
+    pub fn store_for(&self, asked: Option<StoreId>) -> Result<Option<StoreId>, ApiError> {
+        match asked {
+            Some(store) if self.works_in(store) => Ok(Some(store)),
+            Some(_) => Err(ApiError::forbidden(
+                "this account does not work in that store",
+            )),
+            None if self.role.is_headquarters() => Ok(None),
+            None => Ok(self.store_ids.first().copied()),
+        }
+    }
+
+    /// Cashiers see phone numbers masked.
+    pub fn sees_full_phones(&self) -> bool {
+        self.role != StaffRole::Cashier
+    }
 }
 
 impl FromRequest for StaffAuth {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready((|| {
-            let claims = state(req)?.tokens.verify(bearer(req)?, STAFF)?;
-            let role = claims
-                .role
-                .ok_or_else(|| ApiError::unauthenticated("the token has no role"))?;
+        let checked = (|| {
+            let state = state(req)?.clone();
+            let claims = state.tokens.verify(bearer(req)?, STAFF)?;
+            Ok::<_, ApiError>((state, claims))
+        })();
+        Box::pin(async move {
+            let (state, claims) = checked?;
+            let version = claims
+                .ver
+                .ok_or_else(|| ApiError::unauthenticated("the token has no version"))?;
+            let staff = state
+                .loyalty
+                .authenticate_staff(claims.mid.into(), claims.sub.into(), version)
+                .await
+                .map_err(|e| match e {
+                    loyalty_core::Error::InvalidCredentials => {
+                        ApiError::unauthenticated("the token was revoked")
+                    }
+                    other => other.into(),
+                })?;
             Ok(Self {
-                merchant_id: claims.mid.into(),
-                staff_id: claims.sub.into(),
-                role,
+                merchant_id: staff.merchant_id,
+                staff_id: staff.id,
+                role: staff.role,
+                store_ids: staff.store_ids,
             })
-        })())
+        })
     }
 }
 

@@ -83,6 +83,9 @@ pub struct StaffView {
     pub display_name: String,
     #[schema(value_type = String, example = "owner")]
     pub role: loyalty_core::model::StaffRole,
+    /// The stores a store manager or cashier works in (empty: all).
+    pub store_ids: Vec<Uuid>,
+    pub disabled: bool,
 }
 
 impl From<&Staff> for StaffView {
@@ -92,6 +95,8 @@ impl From<&Staff> for StaffView {
             username: s.username.clone(),
             display_name: s.display_name.clone(),
             role: s.role,
+            store_ids: s.store_ids.iter().map(|id| id.as_uuid()).collect(),
+            disabled: s.disabled,
         }
     }
 }
@@ -107,6 +112,17 @@ pub struct MemberView {
     pub invite_code: String,
     pub points_balance: i64,
     pub created_at: DateTime<Utc>,
+}
+
+impl MemberView {
+    /// The member as `staff` may see it: cashiers get the phone masked (138****1234).
+    pub fn for_staff(m: &Member, staff: &crate::auth::StaffAuth) -> Self {
+        let mut view = Self::from(m);
+        if !staff.sees_full_phones() {
+            view.phone = m.phone.as_ref().map(loyalty_core::types::Phone::masked);
+        }
+        view
+    }
 }
 
 impl From<&Member> for MemberView {

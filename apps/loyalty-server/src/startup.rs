@@ -1,6 +1,6 @@
 //! Builds the adapters and the engine, and serves them. `main.rs` only bootstraps.
 
-use crate::api::{health, member, members, merchant, orders, platform};
+use crate::api::{health, member, members, merchant, orders, platform, staff};
 use crate::auth::{Tokens, hash_password, random_password};
 use crate::config::Settings;
 use crate::error::{ApiError, problem_response};
@@ -270,6 +270,10 @@ fn serve(
             .service(
                 scope("/api/v1/merchant")
                     .service(merchant::login)
+                    .service(merchant::logout)
+                    .service(staff::create_staff)
+                    .service(staff::list_staff)
+                    .service(staff::update_staff)
                     .service(merchant::list_stores)
                     .service(merchant::create_store)
                     .service(merchant::update_store)

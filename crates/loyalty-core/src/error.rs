@@ -19,6 +19,8 @@ pub enum ErrorKind {
     Rejected,
     /// Wrong or missing credentials.
     Unauthenticated,
+    /// Signed in, but this role may not do it.
+    Forbidden,
     /// The database stayed busy through every retry.
     Unavailable,
     /// Too many requests for now; [`Error::retry_after_secs`] says how long to wait.
@@ -58,6 +60,8 @@ pub enum Error {
     PhoneTaken,
     #[error("this member code was used already; ask for a fresh one")]
     MemberCodeUsed,
+    #[error("not allowed: {0}")]
+    Forbidden(&'static str),
     #[error("too many requests; try again in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("the database is busy; try again")]
@@ -79,6 +83,7 @@ impl Error {
                 "store" => "store_not_found",
                 "order" => "order_not_found",
                 "merchant" => "merchant_not_found",
+                "staff" => "staff_not_found",
                 _ => "not_found",
             },
             Self::InsufficientPoints { .. } => "insufficient_points",
@@ -95,6 +100,7 @@ impl Error {
             Self::PhoneTaken => "phone_taken",
             Self::MemberCodeUsed => "member_code_used",
             Self::RateLimited { .. } => "too_many_requests",
+            Self::Forbidden(_) => "forbidden",
             Self::Busy(_) => "busy",
             Self::LedgerDrift(_) | Self::Store(_) => "internal",
         }
@@ -116,6 +122,7 @@ impl Error {
             Self::InvalidCredentials | Self::AccountDisabled => ErrorKind::Unauthenticated,
             Self::Busy(_) => ErrorKind::Unavailable,
             Self::RateLimited { .. } => ErrorKind::RateLimited,
+            Self::Forbidden(_) => ErrorKind::Forbidden,
             Self::LedgerDrift(_) | Self::Store(_) => ErrorKind::Internal,
         }
     }

@@ -76,6 +76,11 @@ pub struct Staff {
     /// An argon2id PHC string; never the password.
     pub password_hash: String,
     pub disabled: bool,
+    /// The stores a store manager or cashier works in (empty for owners and admins, who
+    /// work in all).
+    pub store_ids: Vec<StoreId>,
+    /// Tokens carry the version they were issued under; raising it revokes them.
+    pub token_version: i64,
     pub created_at: DateTime<Utc>,
 }
 

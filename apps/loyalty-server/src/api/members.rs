@@ -41,11 +41,11 @@ pub async fn register_member(
         phone: Phone::parse(&body.phone)?,
         name: body.name,
         birthday: body.birthday,
-        store_id: body.store_id.map(StoreId::from_uuid),
+        store_id: staff.store_for(body.store_id.map(StoreId::from_uuid))?,
     };
     let member = state.loyalty.register_member(cmd).await?;
     tracing::info!(member = %member.id, phone = ?member.phone, "member registered");
-    Ok(HttpResponse::Created().json(MemberView::from(&member)))
+    Ok(HttpResponse::Created().json(MemberView::for_staff(&member, &staff)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -75,7 +75,7 @@ pub async fn find_members(
         .member_by_phone(staff.merchant_id, &phone)
         .await
     {
-        Ok(member) => vec![MemberView::from(&member)],
+        Ok(member) => vec![MemberView::for_staff(&member, &staff)],
         Err(loyalty_core::Error::NotFound(_)) => vec![],
         Err(e) => return Err(e.into()),
     };
@@ -97,7 +97,7 @@ pub async fn get_member(
         .loyalty
         .member(staff.merchant_id, MemberId::from_uuid(id.into_inner()))
         .await?;
-    Ok(HttpResponse::Ok().json(MemberView::from(&member)))
+    Ok(HttpResponse::Ok().json(MemberView::for_staff(&member, &staff)))
 }
 
 /// The member's points history, newest first.
@@ -224,5 +224,5 @@ pub async fn resolve_member_code(
         .loyalty
         .claim_member_code(staff.merchant_id, member.id, step)
         .await?;
-    Ok(HttpResponse::Ok().json(MemberView::from(&member)))
+    Ok(HttpResponse::Ok().json(MemberView::for_staff(&member, &staff)))
 }

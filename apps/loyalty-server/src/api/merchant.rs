@@ -50,9 +50,7 @@ pub async fn login(
     if staff.disabled {
         return Err(loyalty_core::Error::AccountDisabled.into());
     }
-    let issued = state
-        .tokens
-        .issue_staff(merchant.id, staff.id, staff.role, chrono::Utc::now())?;
+    let issued = state.tokens.issue_staff(&staff, chrono::Utc::now())?;
     tracing::info!(merchant = %merchant.code, staff = %staff.id, "staff signed in");
     Ok(HttpResponse::Ok().json(LoginView {
         token: TokenView {
@@ -135,4 +133,18 @@ pub async fn update_store(
     };
     let store = state.loyalty.update_store(cmd).await?;
     Ok(HttpResponse::Ok().json(StoreView::from(&store)))
+}
+
+/// Signs out everywhere: every token of this account stops working.
+#[utoipa::path(tag = "merchant", responses((status = 204, description = "signed out"), (status = 401, body = Problem)), security(("bearer" = [])))]
+#[post("/auth/logout")]
+pub async fn logout(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .loyalty
+        .revoke_staff_tokens(staff.merchant_id, staff.staff_id)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

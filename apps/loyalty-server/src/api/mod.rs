@@ -7,6 +7,7 @@ pub mod members;
 pub mod merchant;
 pub mod orders;
 pub mod platform;
+pub mod staff;
 
 use crate::error::ApiError;
 use base64::Engine as _;

@@ -55,7 +55,7 @@ pub async fn commit_order(
     let body = body.into_inner();
     let cmd = CommitOrder {
         merchant_id: staff.merchant_id,
-        store_id: body.store_id.map(StoreId::from_uuid),
+        store_id: staff.store_for(body.store_id.map(StoreId::from_uuid))?,
         member_id: MemberId::from_uuid(body.member_id),
         order_no: body.order_no,
         amount_paid: super::money("amount_paid", &body.amount_paid)?,
@@ -68,6 +68,20 @@ pub async fn commit_order(
     respond(&state, prepared, result, &render_order).await
 }
 
+/// The order, if this account works in its store (another store's order is not found).
+async fn visible_order(
+    staff: &StaffAuth,
+    state: &AppState,
+    id: OrderId,
+) -> Result<loyalty_core::model::Order, ApiError> {
+    let order = state.loyalty.order(staff.merchant_id, id).await?;
+    if staff.works_in(order.store_id) {
+        Ok(order)
+    } else {
+        Err(loyalty_core::Error::NotFound("order").into())
+    }
+}
+
 /// One order.
 #[utoipa::path(tag = "merchant", params(("id" = Uuid, Path)), responses((status = 200, body = OrderView), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[get("/orders/{id}")]
@@ -76,10 +90,7 @@ pub async fn get_order(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let order = state
-        .loyalty
-        .order(staff.merchant_id, OrderId::from_uuid(id.into_inner()))
-        .await?;
+    let order = visible_order(&staff, &state, OrderId::from_uuid(id.into_inner())).await?;
     Ok(HttpResponse::Ok().json(OrderView::from(&order)))
 }
 
@@ -117,6 +128,8 @@ pub async fn refund_order(
     id: web::Path<Uuid>,
     body: web::Json<RefundRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let order_id = OrderId::from_uuid(id.into_inner());
+    visible_order(&staff, &state, order_id).await?;
     let prepared = Prepared::claim(&state, &req, staff.merchant_id, staff.scope(), key, &*body)?;
     let amount = body
         .amount
@@ -125,7 +138,7 @@ pub async fn refund_order(
         .transpose()?;
     let cmd = RefundOrder {
         merchant_id: staff.merchant_id,
-        order_id: OrderId::from_uuid(id.into_inner()),
+        order_id,
         amount,
         operator_id: Some(staff.staff_id),
     };

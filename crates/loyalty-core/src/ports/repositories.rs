@@ -3,7 +3,9 @@ use crate::account::{LotTake, OpenLot};
 use crate::model::{
     EntryKind, LedgerEntry, Lot, Member, Merchant, Order, Refund, Source, Staff, Store,
 };
-use crate::types::{EntryId, MemberId, MerchantId, Money, OrderId, Phone, Points, StoreId};
+use crate::types::{
+    EntryId, MemberId, MerchantId, Money, OrderId, Phone, Points, StaffId, StoreId,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -67,6 +69,24 @@ pub trait StaffRepository: Send {
         merchant: MerchantId,
         username: &str,
     ) -> Result<Option<Staff>, StoreError>;
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn staff_member(
+        &mut self,
+        merchant: MerchantId,
+        id: StaffId,
+    ) -> Result<Option<Staff>, StoreError>;
+    /// The merchant's staff, by username.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn list_staff(&mut self, merchant: MerchantId) -> Result<Vec<Staff>, StoreError>;
+    /// Writes role, name, status and stores, and raises the token version by one, only if
+    /// it is still `staff.token_version` (so two changes cannot overwrite each other).
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::Contention`] when the version moved meanwhile.
+    async fn update_staff(&mut self, staff: &Staff) -> Result<(), StoreError>;
 }
 
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]

@@ -92,6 +92,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             role: StaffRole::Owner,
             password_hash: cmd.owner_password_hash,
             disabled: false,
+            store_ids: Vec::new(),
+            token_version: 0,
             created_at: now,
         };
         let mut tx = self.uow.begin(TxMode::Write).await?;

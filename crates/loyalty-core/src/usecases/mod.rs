@@ -10,6 +10,7 @@ mod orders;
 mod points;
 mod points_ops;
 mod sms_login;
+mod staff;
 mod stores;
 
 pub use idempotency::{Idempotent, Outcome};
@@ -19,6 +20,7 @@ pub use merchants::{CreateMerchant, CreatedMerchant};
 pub use orders::{CommitOrder, OrderReceipt, RefundOrder, RefundReceipt, points_to_reverse};
 pub use points::{AdjustPoints, SpendPoints};
 pub use sms_login::{CODE_LIFE_MINUTES, MAX_WRONG_TRIES, wait_for_next_code};
+pub use staff::{Actor, CreateStaff, UpdateStaff};
 pub use stores::{CreateStore, UpdateStore};
 
 use crate::account::ShortfallPolicy;

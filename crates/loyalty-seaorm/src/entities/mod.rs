@@ -10,4 +10,5 @@ pub mod points_ledger;
 pub mod points_lots;
 pub mod refunds;
 pub mod staff;
+pub mod staff_stores;
 pub mod stores;

@@ -11,6 +11,7 @@ pub struct Model {
     pub role: String,
     pub password_hash: String,
     pub disabled: bool,
+    pub token_version: i64,
     pub created_at: DateTimeUtc,
 }
 

@@ -1,10 +1,10 @@
-use crate::entities::{merchants, staff, stores};
+use crate::entities::{merchants, stores};
 use crate::errors::{corrupt, store_error};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use loyalty_core::earning::{EarningPolicy, Rounding};
-use loyalty_core::model::{Merchant, Staff, StaffRole, Store};
-use loyalty_core::ports::{MerchantRepository, StaffRepository, StoreError, StoreRepository};
+use loyalty_core::model::{Merchant, Store};
+use loyalty_core::ports::{MerchantRepository, StoreError, StoreRepository};
 use loyalty_core::types::{MerchantId, MerchantTimeZone, StoreId};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -156,52 +156,5 @@ impl StoreRepository for SeaTransaction {
             .await
             .map_err(store_error)?;
         Ok(rows.into_iter().map(store_from).collect())
-    }
-}
-
-#[async_trait]
-impl StaffRepository for SeaTransaction {
-    async fn insert_staff(&mut self, s: &Staff) -> Result<(), StoreError> {
-        let row = staff::ActiveModel {
-            id: Set(s.id.as_uuid()),
-            merchant_id: Set(s.merchant_id.as_uuid()),
-            username: Set(s.username.clone()),
-            display_name: Set(s.display_name.clone()),
-            role: Set(s.role.as_str().to_owned()),
-            password_hash: Set(s.password_hash.clone()),
-            disabled: Set(s.disabled),
-            created_at: Set(s.created_at),
-        };
-        staff::Entity::insert(row)
-            .exec_without_returning(&self.txn)
-            .await
-            .map_err(store_error)?;
-        Ok(())
-    }
-
-    async fn staff_by_username(
-        &mut self,
-        merchant: MerchantId,
-        username: &str,
-    ) -> Result<Option<Staff>, StoreError> {
-        let row = staff::Entity::find()
-            .filter(staff::Column::MerchantId.eq(merchant.as_uuid()))
-            .filter(staff::Column::Username.eq(username))
-            .one(&self.txn)
-            .await
-            .map_err(store_error)?;
-        row.map(|s| {
-            Ok(Staff {
-                id: s.id.into(),
-                merchant_id: s.merchant_id.into(),
-                role: StaffRole::parse(&s.role).ok_or_else(|| corrupt("staff role", &s.role))?,
-                username: s.username,
-                display_name: s.display_name,
-                password_hash: s.password_hash,
-                disabled: s.disabled,
-                created_at: s.created_at,
-            })
-        })
-        .transpose()
     }
 }

@@ -1,0 +1,124 @@
+use crate::auth::{StaffAuth, hash_password, random_password};
+use crate::dto::StaffView;
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+use actix_web::{HttpResponse, get, patch, post, web};
+use loyalty_core::model::StaffRole;
+use loyalty_core::types::{StaffId, StoreId};
+use loyalty_core::usecases::{CreateStaff, UpdateStaff};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateStaffRequest {
+    /// 3–32 of a-z, 0-9 and -, unique in the merchant.
+    pub username: String,
+    pub display_name: String,
+    #[schema(value_type = String, example = "cashier")]
+    pub role: StaffRole,
+    /// Required for store managers and cashiers; ignored for owners and admins.
+    #[serde(default)]
+    pub store_ids: Vec<Uuid>,
+    /// A random password is made (and returned once) when absent.
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedStaffView {
+    #[serde(flatten)]
+    pub staff: StaffView,
+    /// Returned once; only its hash is kept.
+    pub initial_password: String,
+}
+
+fn stores(ids: &[Uuid]) -> Vec<StoreId> {
+    ids.iter().copied().map(StoreId::from_uuid).collect()
+}
+
+/// Creates a staff account. Owners create any role; admins store managers and cashiers.
+#[utoipa::path(tag = "merchant", request_body = CreateStaffRequest, responses((status = 201, body = CreatedStaffView), (status = 403, body = Problem), (status = 409, body = Problem, description = "username_taken"), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/staff")]
+pub async fn create_staff(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    body: web::Json<CreateStaffRequest>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require_headquarters()?;
+    let body = body.into_inner();
+    let password = body.password.unwrap_or_else(random_password);
+    if !(8..=128).contains(&password.chars().count()) {
+        return Err(ApiError::invalid("password", "must be 8 to 128 characters"));
+    }
+    let cmd = CreateStaff {
+        username: body.username,
+        display_name: body.display_name,
+        role: body.role,
+        store_ids: stores(&body.store_ids),
+        password_hash: hash_password(password.clone()).await?,
+    };
+    let created = state.loyalty.create_staff(staff.actor(), cmd).await?;
+    Ok(HttpResponse::Created().json(CreatedStaffView {
+        staff: (&created).into(),
+        initial_password: password,
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffListView {
+    pub items: Vec<StaffView>,
+}
+
+/// The merchant's staff accounts (owners and admins).
+#[utoipa::path(tag = "merchant", responses((status = 200, body = StaffListView), (status = 403, body = Problem)), security(("bearer" = [])))]
+#[get("/staff")]
+pub async fn list_staff(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require_headquarters()?;
+    let items = state
+        .loyalty
+        .list_staff(staff.merchant_id)
+        .await?
+        .iter()
+        .map(Into::into)
+        .collect();
+    Ok(HttpResponse::Ok().json(StaffListView { items }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateStaffRequest {
+    #[schema(value_type = Option<String>)]
+    pub role: Option<StaffRole>,
+    pub display_name: Option<String>,
+    pub store_ids: Option<Vec<Uuid>>,
+    /// `true` disables the account (its tokens stop working at once).
+    pub disabled: Option<bool>,
+}
+
+/// Changes role, stores, name or status; every token of the account is revoked.
+#[utoipa::path(tag = "merchant", request_body = UpdateStaffRequest, params(("id" = Uuid, Path)), responses((status = 200, body = StaffView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[patch("/staff/{id}")]
+pub async fn update_staff(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: web::Json<UpdateStaffRequest>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require_headquarters()?;
+    let body = body.into_inner();
+    let change = UpdateStaff {
+        role: body.role,
+        display_name: body.display_name,
+        store_ids: body.store_ids.as_deref().map(stores),
+        disabled: body.disabled,
+    };
+    let updated = state
+        .loyalty
+        .update_staff(staff.actor(), StaffId::from_uuid(id.into_inner()), change)
+        .await?;
+    Ok(HttpResponse::Ok().json(StaffView::from(&updated)))
+}

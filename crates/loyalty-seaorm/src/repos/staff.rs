@@ -1,0 +1,177 @@
+use crate::entities::{staff, staff_stores};
+use crate::errors::{corrupt, store_error};
+use crate::uow::SeaTransaction;
+use async_trait::async_trait;
+use loyalty_core::model::{Staff, StaffRole};
+use loyalty_core::ports::{StaffRepository, StoreError};
+use loyalty_core::types::{MerchantId, StaffId, StoreId};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+fn staff_from(s: staff::Model, store_ids: Vec<StoreId>) -> Result<Staff, StoreError> {
+    Ok(Staff {
+        id: s.id.into(),
+        merchant_id: s.merchant_id.into(),
+        role: StaffRole::parse(&s.role).ok_or_else(|| corrupt("staff role", &s.role))?,
+        username: s.username,
+        display_name: s.display_name,
+        password_hash: s.password_hash,
+        disabled: s.disabled,
+        store_ids,
+        token_version: s.token_version,
+        created_at: s.created_at,
+    })
+}
+
+impl SeaTransaction {
+    /// The stores of each of `staff` (one query).
+    async fn stores_of(
+        &self,
+        merchant: MerchantId,
+        staff: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<StoreId>>, StoreError> {
+        let rows = staff_stores::Entity::find()
+            .filter(staff_stores::Column::MerchantId.eq(merchant.as_uuid()))
+            .filter(staff_stores::Column::StaffId.is_in(staff.iter().copied()))
+            .order_by_asc(staff_stores::Column::StoreId)
+            .all(&self.txn)
+            .await
+            .map_err(store_error)?;
+        let mut by_staff: HashMap<Uuid, Vec<StoreId>> = HashMap::new();
+        for row in rows {
+            by_staff
+                .entry(row.staff_id)
+                .or_default()
+                .push(row.store_id.into());
+        }
+        Ok(by_staff)
+    }
+
+    async fn with_stores(
+        &self,
+        merchant: MerchantId,
+        rows: Vec<staff::Model>,
+    ) -> Result<Vec<Staff>, StoreError> {
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let mut stores = self.stores_of(merchant, &ids).await?;
+        rows.into_iter()
+            .map(|r| {
+                let store_ids = stores.remove(&r.id).unwrap_or_default();
+                staff_from(r, store_ids)
+            })
+            .collect()
+    }
+
+    async fn write_stores(&self, s: &Staff) -> Result<(), StoreError> {
+        staff_stores::Entity::delete_many()
+            .filter(staff_stores::Column::MerchantId.eq(s.merchant_id.as_uuid()))
+            .filter(staff_stores::Column::StaffId.eq(s.id.as_uuid()))
+            .exec(&self.txn)
+            .await
+            .map_err(store_error)?;
+        if s.store_ids.is_empty() {
+            return Ok(());
+        }
+        let rows = s.store_ids.iter().map(|store| staff_stores::ActiveModel {
+            merchant_id: Set(s.merchant_id.as_uuid()),
+            staff_id: Set(s.id.as_uuid()),
+            store_id: Set(store.as_uuid()),
+        });
+        staff_stores::Entity::insert_many(rows)
+            .exec_without_returning(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn one_staff(
+        &self,
+        merchant: MerchantId,
+        condition: sea_orm::sea_query::SimpleExpr,
+    ) -> Result<Option<Staff>, StoreError> {
+        let row = staff::Entity::find()
+            .filter(staff::Column::MerchantId.eq(merchant.as_uuid()))
+            .filter(condition)
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(self
+            .with_stores(merchant, row.into_iter().collect())
+            .await?
+            .pop())
+    }
+}
+
+#[async_trait]
+impl StaffRepository for SeaTransaction {
+    async fn insert_staff(&mut self, s: &Staff) -> Result<(), StoreError> {
+        let row = staff::ActiveModel {
+            id: Set(s.id.as_uuid()),
+            merchant_id: Set(s.merchant_id.as_uuid()),
+            username: Set(s.username.clone()),
+            display_name: Set(s.display_name.clone()),
+            role: Set(s.role.as_str().to_owned()),
+            password_hash: Set(s.password_hash.clone()),
+            disabled: Set(s.disabled),
+            token_version: Set(s.token_version),
+            created_at: Set(s.created_at),
+        };
+        staff::Entity::insert(row)
+            .exec_without_returning(&self.txn)
+            .await
+            .map_err(store_error)?;
+        self.write_stores(s).await
+    }
+
+    async fn staff_by_username(
+        &mut self,
+        merchant: MerchantId,
+        username: &str,
+    ) -> Result<Option<Staff>, StoreError> {
+        self.one_staff(merchant, staff::Column::Username.eq(username))
+            .await
+    }
+
+    async fn staff_member(
+        &mut self,
+        merchant: MerchantId,
+        id: StaffId,
+    ) -> Result<Option<Staff>, StoreError> {
+        self.one_staff(merchant, staff::Column::Id.eq(id.as_uuid()))
+            .await
+    }
+
+    async fn list_staff(&mut self, merchant: MerchantId) -> Result<Vec<Staff>, StoreError> {
+        let rows = staff::Entity::find()
+            .filter(staff::Column::MerchantId.eq(merchant.as_uuid()))
+            .order_by_asc(staff::Column::Username)
+            .all(&self.txn)
+            .await
+            .map_err(store_error)?;
+        self.with_stores(merchant, rows).await
+    }
+
+    async fn update_staff(&mut self, s: &Staff) -> Result<(), StoreError> {
+        use staff::Column as C;
+        let result = staff::Entity::update_many()
+            .col_expr(C::Role, Expr::value(s.role.as_str()))
+            .col_expr(C::DisplayName, Expr::value(s.display_name.clone()))
+            .col_expr(C::Disabled, Expr::value(s.disabled))
+            .col_expr(C::TokenVersion, Expr::col(C::TokenVersion).add(1))
+            .filter(C::MerchantId.eq(s.merchant_id.as_uuid()))
+            .filter(C::Id.eq(s.id.as_uuid()))
+            .filter(C::TokenVersion.eq(s.token_version))
+            .exec(&self.txn)
+            .await
+            .map_err(store_error)?;
+        if result.rows_affected != 1 {
+            return Err(StoreError::Contention(format!(
+                "staff {} changed meanwhile",
+                s.id
+            )));
+        }
+        self.write_stores(s).await
+    }
+}
