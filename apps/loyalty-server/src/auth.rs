@@ -31,6 +31,9 @@ struct Claims {
     /// The staff account's token version when issued; raising it revokes the token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     ver: Option<i64>,
+    /// The stores of a store manager or cashier (current while `ver` is).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    stores: Vec<Uuid>,
     iat: i64,
     exp: i64,
     jti: Uuid,
@@ -51,6 +54,7 @@ struct Subject {
     id: Uuid,
     role: Option<StaffRole>,
     version: Option<i64>,
+    stores: Vec<Uuid>,
     ttl: Duration,
 }
 
@@ -87,6 +91,7 @@ impl Tokens {
             aud: subject.audience.into(),
             role: subject.role,
             ver: subject.version,
+            stores: subject.stores,
             iat: now.timestamp(),
             exp: expires_at.timestamp(),
             jti: Uuid::now_v7(),
@@ -108,6 +113,7 @@ impl Tokens {
             id: staff.id.as_uuid(),
             role: Some(staff.role),
             version: Some(staff.token_version),
+            stores: staff.store_ids.iter().map(|s| s.as_uuid()).collect(),
             ttl: self.staff_ttl,
         };
         self.sign(subject, now)
@@ -125,6 +131,7 @@ impl Tokens {
             id: member.as_uuid(),
             role: None,
             version: None,
+            stores: Vec::new(),
             ttl: self.member_ttl,
         };
         self.sign(subject, now)
@@ -228,9 +235,9 @@ impl FromRequest for StaffAuth {
             let version = claims
                 .ver
                 .ok_or_else(|| ApiError::unauthenticated("the token has no version"))?;
-            let staff = state
+            state
                 .loyalty
-                .authenticate_staff(claims.mid.into(), claims.sub.into(), version)
+                .check_staff_token(claims.mid.into(), claims.sub.into(), version)
                 .await
                 .map_err(|e| match e {
                     loyalty_core::Error::InvalidCredentials => {
@@ -238,11 +245,14 @@ impl FromRequest for StaffAuth {
                     }
                     other => other.into(),
                 })?;
+            let role = claims
+                .role
+                .ok_or_else(|| ApiError::unauthenticated("the token has no role"))?;
             Ok(Self {
-                merchant_id: staff.merchant_id,
-                staff_id: staff.id,
-                role: staff.role,
-                store_ids: staff.store_ids,
+                merchant_id: claims.mid.into(),
+                staff_id: claims.sub.into(),
+                role,
+                store_ids: claims.stores.into_iter().map(StoreId::from_uuid).collect(),
             })
         })
     }

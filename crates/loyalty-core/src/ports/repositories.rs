@@ -76,6 +76,15 @@ pub trait StaffRepository: Send {
         merchant: MerchantId,
         id: StaffId,
     ) -> Result<Option<Staff>, StoreError>;
+    /// The token version and whether the account is disabled: what checking a token needs.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn staff_status(
+        &mut self,
+        merchant: MerchantId,
+        id: StaffId,
+    ) -> Result<Option<(i64, bool)>, StoreError>;
     /// The merchant's staff, by username.
     ///
     /// # Errors

@@ -6,7 +6,7 @@ use loyalty_core::model::{Staff, StaffRole};
 use loyalty_core::ports::{StaffRepository, StoreError};
 use loyalty_core::types::{MerchantId, StaffId, StoreId};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -141,6 +141,22 @@ impl StaffRepository for SeaTransaction {
     ) -> Result<Option<Staff>, StoreError> {
         self.one_staff(merchant, staff::Column::Id.eq(id.as_uuid()))
             .await
+    }
+
+    async fn staff_status(
+        &mut self,
+        merchant: MerchantId,
+        id: StaffId,
+    ) -> Result<Option<(i64, bool)>, StoreError> {
+        staff::Entity::find()
+            .select_only()
+            .columns([staff::Column::TokenVersion, staff::Column::Disabled])
+            .filter(staff::Column::MerchantId.eq(merchant.as_uuid()))
+            .filter(staff::Column::Id.eq(id.as_uuid()))
+            .into_tuple()
+            .one(&self.txn)
+            .await
+            .map_err(store_error)
     }
 
     async fn list_staff(&mut self, merchant: MerchantId) -> Result<Vec<Staff>, StoreError> {
