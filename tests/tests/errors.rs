@@ -405,6 +405,15 @@ async fn openapi(db: &TestDatabase) {
         docs.text.contains("swagger"),
         "Swagger UI is served from the binary"
     );
+    let metrics = app.send(app.request(Method::GET, "/metrics", None)).await;
+    assert_eq!(metrics.status, StatusCode::OK);
+    assert!(
+        metrics
+            .text
+            .contains(r#"loyalty_http_requests_total{endpoint="/api/v1/merchant/members/{id}""#),
+        "requests are counted by route pattern: {}",
+        metrics.text
+    );
     let health = app.send(app.request(Method::GET, "/readyz", None)).await;
     assert_eq!(health.body["status"], "ready");
     assert!(health.headers.get("x-request-id").is_some());

@@ -251,6 +251,13 @@ fn serve(
     settings: &Settings,
 ) -> anyhow::Result<Server> {
     let body_limit = settings.server.body_limit_bytes;
+    // Prometheus metrics at /metrics: requests and latency by route pattern (never by raw
+    // path, so ids and unknown paths do not multiply the series).
+    let metrics = actix_web_prom::PrometheusMetricsBuilder::new("loyalty")
+        .endpoint("/metrics")
+        .mask_unmatched_patterns("UNKNOWN")
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot set up metrics: {e}"))?;
     let mut server = HttpServer::new(move || {
         let (app, api) = App::new()
             .into_utoipa_app()
@@ -323,6 +330,7 @@ fn serve(
                     Ok(response)
                 }
             })
+            .wrap(metrics.clone())
             .wrap(TracingLogger::<RequestSpan>::new())
     })
     .listen(listener)?
