@@ -6,6 +6,8 @@ use crate::idempotency::{IdempotencyHeader, Prepared, respond, stored};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDate;
 use loyalty_core::model::LedgerEntry;
 use loyalty_core::ports::StoredResponse;
@@ -50,9 +52,13 @@ pub async fn register_member(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-pub struct FindMemberQuery {
-    /// The member's phone number.
-    pub phone: String,
+pub struct MemberListQuery {
+    /// Find the member with this phone number (then no paging).
+    pub phone: Option<String>,
+    /// 1–100, default 20.
+    pub limit: Option<u64>,
+    /// From a previous page's `next_cursor`.
+    pub cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -61,27 +67,60 @@ pub struct MemberListView {
     pub next_cursor: Option<String>,
 }
 
-/// Finds members by phone (an empty list when none matches).
-#[utoipa::path(tag = "merchant", params(FindMemberQuery), responses((status = 200, body = MemberListView), (status = 422, body = Problem)), security(("bearer" = [])))]
+fn member_cursor(id: MemberId) -> String {
+    URL_SAFE_NO_PAD.encode(format!("member:{id}"))
+}
+
+fn after_member(cursor: Option<&str>) -> Result<Option<MemberId>, ApiError> {
+    let Some(cursor) = cursor else {
+        return Ok(None);
+    };
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|raw| String::from_utf8(raw).ok())
+        .and_then(|text| text.strip_prefix("member:").and_then(|id| id.parse().ok()))
+        .map(Some)
+        .ok_or_else(|| ApiError::invalid("cursor", "is not a cursor this server gave out"))
+}
+
+/// The merchant's members in registration order, page by page; or the member with `phone`
+/// (an empty list when none matches).
+#[utoipa::path(tag = "merchant", params(MemberListQuery), responses((status = 200, body = MemberListView), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[get("/members")]
 pub async fn find_members(
     staff: StaffAuth,
     state: web::Data<AppState>,
-    query: web::Query<FindMemberQuery>,
+    query: web::Query<MemberListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let phone = Phone::parse(&query.phone)?;
-    let items = match state
+    if let Some(phone) = &query.phone {
+        let phone = Phone::parse(phone)?;
+        let items = match state
+            .loyalty
+            .member_by_phone(staff.merchant_id, &phone)
+            .await
+        {
+            Ok(member) => vec![MemberView::for_staff(&member, &staff)],
+            Err(loyalty_core::Error::NotFound(_)) => vec![],
+            Err(e) => return Err(e.into()),
+        };
+        return Ok(HttpResponse::Ok().json(MemberListView {
+            items,
+            next_cursor: None,
+        }));
+    }
+    let after = after_member(query.cursor.as_deref())?;
+    let (members, next) = state
         .loyalty
-        .member_by_phone(staff.merchant_id, &phone)
-        .await
-    {
-        Ok(member) => vec![MemberView::for_staff(&member, &staff)],
-        Err(loyalty_core::Error::NotFound(_)) => vec![],
-        Err(e) => return Err(e.into()),
-    };
+        .list_members(staff.merchant_id, after, query.limit.unwrap_or(20))
+        .await?;
+    let items = members
+        .iter()
+        .map(|m| MemberView::for_staff(m, &staff))
+        .collect();
     Ok(HttpResponse::Ok().json(MemberListView {
         items,
-        next_cursor: None,
+        next_cursor: next.map(member_cursor),
     }))
 }
 

@@ -134,6 +134,17 @@ pub trait MemberRepository: Send {
         code: &str,
     ) -> Result<Option<Member>, StoreError>;
 
+    /// Members in registration order (ids are time-ordered), after `after`, at most `limit`.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn list_members(
+        &mut self,
+        merchant: MerchantId,
+        after: Option<MemberId>,
+        limit: u64,
+    ) -> Result<Vec<Member>, StoreError>;
+
     /// Sets the phone of a member who has none; `false` when the member has one already.
     ///
     /// # Errors

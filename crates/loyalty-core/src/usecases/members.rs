@@ -92,6 +92,35 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             .ok_or(Error::NotFound("member"))
     }
 
+    /// A page of the merchant's members in registration order, and the last id of the page
+    /// when there may be more.
+    ///
+    /// # Errors
+    /// `validation_failed` for a limit outside 1..=100.
+    pub async fn list_members(
+        &self,
+        merchant_id: MerchantId,
+        after: Option<MemberId>,
+        limit: u64,
+    ) -> Result<(Vec<Member>, Option<MemberId>)> {
+        if !(1..=100).contains(&limit) {
+            return Err(InvalidValue::new("limit", "must be between 1 and 100").into());
+        }
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
+        let mut members = tx
+            .members()
+            .list_members(merchant_id, after, limit + 1)
+            .await?;
+        let more = members.len() as u64 > limit;
+        members.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let next = if more {
+            members.last().map(|m| m.id)
+        } else {
+            None
+        };
+        Ok((members, next))
+    }
+
     /// # Errors
     /// `member_not_found`.
     pub async fn member_by_phone(&self, merchant_id: MerchantId, phone: &Phone) -> Result<Member> {

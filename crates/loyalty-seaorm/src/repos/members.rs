@@ -6,7 +6,7 @@ use loyalty_core::model::Member;
 use loyalty_core::ports::{MemberRepository, StoreError};
 use loyalty_core::types::{MemberId, MerchantId, Phone};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 fn member_from(m: members::Model) -> Result<Member, StoreError> {
     Ok(Member {
@@ -90,6 +90,26 @@ impl MemberRepository for SeaTransaction {
     ) -> Result<Option<Member>, StoreError> {
         self.member_where(merchant, members::Column::InviteCode.eq(code))
             .await
+    }
+
+    async fn list_members(
+        &mut self,
+        merchant: MerchantId,
+        after: Option<MemberId>,
+        limit: u64,
+    ) -> Result<Vec<Member>, StoreError> {
+        let mut query =
+            members::Entity::find().filter(members::Column::MerchantId.eq(merchant.as_uuid()));
+        if let Some(after) = after {
+            query = query.filter(members::Column::Id.gt(after.as_uuid()));
+        }
+        let rows = query
+            .order_by_asc(members::Column::Id)
+            .limit(limit)
+            .all(&self.txn)
+            .await
+            .map_err(store_error)?;
+        rows.into_iter().map(member_from).collect()
     }
 
     async fn set_phone(
