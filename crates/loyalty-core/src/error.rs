@@ -66,8 +66,6 @@ pub enum Error {
     RateLimited { retry_after_secs: u64 },
     #[error("the database is busy; try again")]
     Busy(#[source] StoreError),
-    #[error("the ledger does not add up: {0}")]
-    LedgerDrift(String),
     #[error("storage failed")]
     Store(#[source] StoreError),
 }
@@ -102,7 +100,7 @@ impl Error {
             Self::RateLimited { .. } => "too_many_requests",
             Self::Forbidden(_) => "forbidden",
             Self::Busy(_) => "busy",
-            Self::LedgerDrift(_) | Self::Store(_) => "internal",
+            Self::Store(_) => "internal",
         }
     }
 
@@ -123,7 +121,7 @@ impl Error {
             Self::Busy(_) => ErrorKind::Unavailable,
             Self::RateLimited { .. } => ErrorKind::RateLimited,
             Self::Forbidden(_) => ErrorKind::Forbidden,
-            Self::LedgerDrift(_) | Self::Store(_) => ErrorKind::Internal,
+            Self::Store(_) => ErrorKind::Internal,
         }
     }
 

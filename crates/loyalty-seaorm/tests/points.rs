@@ -6,7 +6,7 @@ mod support;
 use chrono::Duration;
 use loyalty_core::model::{EntryKind, OrderStatus, Source};
 use loyalty_core::ports::{IdempotencyKey, StoredResponse};
-use loyalty_core::types::{Money, Points};
+use loyalty_core::types::{MemberId, MerchantId, Money, Points};
 use loyalty_core::usecases::{
     AdjustPoints, CommitOrder, Idempotent, OrderReceipt, Outcome, RefundOrder, SpendPoints,
 };
@@ -26,6 +26,25 @@ on_both_databases! {
     a_replayed_source_cannot_move_points_twice => crate::source_is_unique;
     the_schema_refuses_a_negative_balance_even_from_raw_sql => crate::check_constraints;
     a_refund_after_the_points_were_spent_claws_back_to_zero => crate::refund_shortfall;
+}
+
+/// A redemption of `amount` points for `source`.
+fn redeem(
+    merchant_id: MerchantId,
+    member_id: MemberId,
+    amount: i64,
+    source: Source,
+) -> SpendPoints {
+    SpendPoints {
+        merchant_id,
+        member_id,
+        amount: Points::new(amount),
+        reason_code: "redeem".into(),
+        title: "兑换".into(),
+        store_id: None,
+        source,
+        operator_id: None,
+    }
 }
 
 fn money(s: &str) -> Money {
@@ -159,16 +178,12 @@ async fn spend_race(db: &TestDatabase) {
             let (merchant_id, member_id) = (merchant.id, m.id);
             tokio::spawn(async move {
                 w.loyalty
-                    .spend_points(SpendPoints {
+                    .spend_points(redeem(
                         merchant_id,
                         member_id,
-                        amount: Points::new(10),
-                        reason_code: "redeem".into(),
-                        title: "兑换".into(),
-                        store_id: None,
-                        source: Source::new("test_spend", i),
-                        operator_id: None,
-                    })
+                        10,
+                        Source::new("test_spend", i),
+                    ))
                     .await
             })
         })
@@ -205,16 +220,8 @@ async fn spend_order_and_expiry(db: &TestDatabase) {
     w.clock.advance(Duration::days(10));
     commit(&w, order(&merchant, &m, "50.00")).await; // lot B, expires day 40
 
-    let spend = |amount: i64, id: &str| SpendPoints {
-        merchant_id: merchant.id,
-        member_id: m.id,
-        amount: Points::new(amount),
-        reason_code: "redeem".into(),
-        title: "兑换".into(),
-        store_id: None,
-        source: Source::new("test_spend", id),
-        operator_id: None,
-    };
+    let spend =
+        |amount: i64, id: &str| redeem(merchant.id, m.id, amount, Source::new("test_spend", id));
     w.loyalty
         .spend_points(spend(120, "s1"))
         .await
@@ -408,16 +415,7 @@ async fn source_is_unique(db: &TestDatabase) {
     let (merchant, _) = merchant(&w, "source", None).await;
     let m = member(&w, &merchant, "13800000006").await;
     commit(&w, order(&merchant, &m, "50.00")).await;
-    let spend = SpendPoints {
-        merchant_id: merchant.id,
-        member_id: m.id,
-        amount: Points::new(5),
-        reason_code: "redeem".into(),
-        title: "兑换".into(),
-        store_id: None,
-        source: Source::new("redemption", "r-1"),
-        operator_id: None,
-    };
+    let spend = redeem(merchant.id, m.id, 5, Source::new("redemption", "r-1"));
     w.loyalty
         .spend_points(spend.clone())
         .await

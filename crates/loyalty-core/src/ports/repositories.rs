@@ -360,13 +360,6 @@ pub trait OrderRepository: Send {
         merchant: MerchantId,
         id: OrderId,
     ) -> Result<Option<Order>, StoreError>;
-    /// # Errors
-    /// [`StoreError::Backend`] on failure.
-    async fn order_by_no(
-        &mut self,
-        merchant: MerchantId,
-        order_no: &str,
-    ) -> Result<Option<Order>, StoreError>;
 
     /// Adds a refund to the order's refunded totals only if the refunded amount stays within
     /// what was paid; returns the order as it is after, or `None` when it would exceed.

@@ -55,10 +55,6 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         }
     }
 
-    pub fn clock(&self) -> &C {
-        &self.clock
-    }
-
     /// Delivers events of a committed change. A failed delivery is logged: the change stands.
     async fn publish(&self, events: &[DomainEvent]) {
         for event in events {

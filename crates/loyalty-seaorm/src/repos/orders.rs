@@ -64,20 +64,6 @@ impl OrderRepository for SeaTransaction {
         row.map(order_from).transpose()
     }
 
-    async fn order_by_no(
-        &mut self,
-        merchant: MerchantId,
-        order_no: &str,
-    ) -> Result<Option<Order>, StoreError> {
-        let row = orders::Entity::find()
-            .filter(orders::Column::MerchantId.eq(merchant.as_uuid()))
-            .filter(orders::Column::OrderNo.eq(order_no))
-            .one(&self.txn)
-            .await
-            .map_err(store_error)?;
-        row.map(order_from).transpose()
-    }
-
     async fn add_refund_totals(
         &mut self,
         merchant: MerchantId,
