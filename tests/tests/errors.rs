@@ -380,6 +380,16 @@ async fn openapi(db: &TestDatabase) {
         "GET /api/v1/member/me",
         "GET /api/v1/member/points",
         "GET /api/v1/member/points/ledger",
+        "POST /api/v1/member/points/actions",
+        "GET /api/v1/merchant/settings/earning",
+        "PUT /api/v1/merchant/settings/earning",
+        "POST /api/v1/merchant/settings/earning/simulate",
+        "GET /api/v1/merchant/settings/points-expiry",
+        "PUT /api/v1/merchant/settings/points-expiry",
+        "GET /api/v1/merchant/settings/tiers",
+        "PUT /api/v1/merchant/settings/tiers",
+        "GET /api/v1/merchant/points/liability",
+        "GET /api/v1/merchant/members/{id}/tier-history",
     ];
     expected.sort_unstable();
     assert_eq!(documented, expected);

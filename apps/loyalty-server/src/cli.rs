@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `seed-demo`, `verify-ledger`.
+//! The command line: `serve` (the default), `migrate`, `seed-demo`, `run-jobs`,
+//! `verify-ledger`.
 
 use crate::config::Settings;
 use crate::startup::{Application, engine, open_database};
@@ -28,6 +29,9 @@ pub enum Command {
     Migrate,
     /// Seed a demo merchant, stores and members, and print how to sign in.
     SeedDemo,
+    /// Run the scheduled jobs once (points expiry and notice, tier review) and exit: for
+    /// cron, or a server started with the job intervals at 0.
+    RunJobs,
     /// Recompute every points balance from the ledger and the lots; print each drift and
     /// exit 1 if there is any.
     VerifyLedger,
@@ -71,6 +75,12 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<ExitCod
                 "http://{}:{}",
                 settings.server.host, settings.server.port
             ));
+        }
+        Command::RunJobs => {
+            let db = open_database(&settings).await?;
+            let loyalty = engine(&db);
+            crate::jobs::points_jobs(&loyalty).await;
+            crate::jobs::tier_review(&loyalty).await;
         }
         Command::VerifyLedger => {
             let db = open_database(&settings).await?;

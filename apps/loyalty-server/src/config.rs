@@ -72,8 +72,11 @@ pub struct ServerSettings {
     pub workers: Option<usize>,
     /// Largest request body accepted, in bytes.
     pub body_limit_bytes: usize,
-    /// Run the points expiry job every this many seconds (0: never, in this process).
+    /// Run the points expiry job (and its advance notice) every this many seconds (0: never,
+    /// in this process).
     pub expiry_interval_seconds: u64,
+    /// Run the tier review every this many seconds (0: never, in this process).
+    pub tier_review_interval_seconds: u64,
     /// Proxies whose `X-Forwarded-For` is believed (comma-separated in the environment).
     pub trusted_proxies: Vec<std::net::IpAddr>,
 }
@@ -86,6 +89,7 @@ impl Default for ServerSettings {
             workers: None,
             body_limit_bytes: 64 * 1024,
             expiry_interval_seconds: 60,
+            tier_review_interval_seconds: 3600,
             trusted_proxies: Vec::new(),
         }
     }

@@ -4,8 +4,56 @@
 use crate::auth::{hash_password, random_password};
 use crate::error::ApiError;
 use crate::state::Engine;
-use loyalty_core::types::{Money, Phone};
+use loyalty_core::earning::{ActionRule, EarningPolicy, MemberDay, Multiplier};
+use loyalty_core::settings::Setting;
+use loyalty_core::tiers::{
+    DowngradeMode, GrowthBasis, GrowthWindow, TierBenefits, TierLevel, TierPolicy,
+};
+use loyalty_core::types::{Money, Phone, Points};
+use rust_decimal::Decimal;
 use loyalty_core::usecases::{CommitOrder, CreateMerchant, CreateStore, RegisterMember};
+
+/// 1 point per yuan; member day on the 8th (×2); 50 points for registering.
+fn demo_earning() -> EarningPolicy {
+    let mut policy = EarningPolicy::default();
+    policy.member_day = Some(MemberDay {
+        days_of_month: vec![8],
+        days_of_week: Vec::new(),
+        multiplier: Multiplier::new(Decimal::TWO).unwrap_or(Multiplier::ONE),
+    });
+    policy.actions.registration = Some(ActionRule {
+        points: Points::new(50),
+        daily_cap: None,
+    });
+    policy
+}
+
+/// 普通 / 银卡 / 金卡 by spend over the last 12 months.
+fn demo_tiers() -> TierPolicy {
+    let level = |code: &str, name: &str, yuan: i64, multiplier: Decimal, discount: Decimal| {
+        TierLevel {
+            code: code.into(),
+            name: name.into(),
+            threshold: yuan * 100,
+            benefits: TierBenefits {
+                earning_multiplier: Multiplier::new(multiplier).unwrap_or(Multiplier::ONE),
+                discount_rate: discount,
+                ..TierBenefits::default()
+            },
+        }
+    };
+    TierPolicy {
+        basis: GrowthBasis::Spend,
+        window: GrowthWindow::RollingMonths { months: 12 },
+        levels: vec![
+            level("normal", "普通会员", 0, Decimal::ONE, Decimal::ONE),
+            level("silver", "银卡", 500, Decimal::new(12, 1), Decimal::new(98, 2)),
+            level("gold", "金卡", 2000, Decimal::new(15, 1), Decimal::new(95, 2)),
+        ],
+        protection_months: 3,
+        downgrade: DowngradeMode::OneStep,
+    }
+}
 
 /// How to sign in to what was seeded.
 pub struct DemoLogin {
@@ -30,7 +78,8 @@ pub async fn seed(loyalty: &Engine) -> Result<DemoLogin, ApiError> {
             code,
             name: "演示茶饮 Demo Tea".into(),
             time_zone: Default::default(),
-            earning: Default::default(),
+            earning: demo_earning(),
+            expiry: Default::default(),
             default_store_name: "总店".into(),
             owner_username: "owner".into(),
             owner_display_name: "店主".into(),
@@ -42,6 +91,9 @@ pub async fn seed(loyalty: &Engine) -> Result<DemoLogin, ApiError> {
         }
     };
     let merchant = &created.merchant;
+    loyalty
+        .put_setting(merchant.id, Setting::Tiers(demo_tiers()), None)
+        .await?;
     loyalty
         .create_store(CreateStore {
             merchant_id: merchant.id,
@@ -71,6 +123,7 @@ pub async fn seed(loyalty: &Engine) -> Result<DemoLogin, ApiError> {
                     member_id: member.id,
                     order_no: None,
                     amount_paid: amount,
+                    lines: Vec::new(),
                     operator_id: None,
                 },
                 None,

@@ -3,36 +3,11 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use loyalty_core::account::OpenLot;
-use loyalty_core::earning::{EarnExplanation, EarningPolicy, Rounding};
+use loyalty_core::earning::EarnExplanation;
 use loyalty_core::model::{LedgerEntry, Member, Merchant, Order, Refund, Staff, Store};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct EarningPolicyBody {
-    /// Points for every `unit` of money paid.
-    pub points_per_unit: i64,
-    /// Money as a decimal string, e.g. `"1.00"` or `"10.00"`.
-    #[schema(example = "1.00")]
-    pub unit: String,
-    #[schema(value_type = String, example = "floor")]
-    pub rounding: Rounding,
-    /// Days an earned lot stays valid; absent: points never expire.
-    pub validity_days: Option<u32>,
-}
-
-impl From<&EarningPolicy> for EarningPolicyBody {
-    fn from(p: &EarningPolicy) -> Self {
-        Self {
-            points_per_unit: p.points_per_unit,
-            unit: p.unit.to_string(),
-            rounding: p.rounding,
-            validity_days: p.validity_days,
-        }
-    }
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MerchantView {
@@ -40,7 +15,6 @@ pub struct MerchantView {
     pub code: String,
     pub name: String,
     pub time_zone: String,
-    pub earning: EarningPolicyBody,
 }
 
 impl From<&Merchant> for MerchantView {
@@ -50,7 +24,6 @@ impl From<&Merchant> for MerchantView {
             code: m.code.clone(),
             name: m.name.clone(),
             time_zone: m.time_zone.name().to_owned(),
-            earning: (&m.earning).into(),
         }
     }
 }
@@ -111,6 +84,8 @@ pub struct MemberView {
     pub registered_store_id: Option<Uuid>,
     pub invite_code: String,
     pub points_balance: i64,
+    /// The tier code; absent: the first tier of the ladder (or no ladder).
+    pub tier: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -135,6 +110,7 @@ impl From<&Member> for MemberView {
             registered_store_id: m.registered_store_id.map(|s| s.as_uuid()),
             invite_code: m.invite_code.clone(),
             points_balance: m.points_balance.value(),
+            tier: m.tier_code.clone(),
             created_at: m.created_at,
         }
     }
@@ -157,6 +133,8 @@ pub struct LedgerEntryView {
     pub operator_id: Option<Uuid>,
     /// Points that should have been taken back but had been spent.
     pub shortfall: i64,
+    /// The earning policy version that computed an earn entry.
+    pub policy_version: Option<i64>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -175,6 +153,7 @@ impl From<&LedgerEntry> for LedgerEntryView {
             source_id: e.source.source_id.clone(),
             operator_id: e.operator_id.map(|s| s.as_uuid()),
             shortfall: e.shortfall.value(),
+            policy_version: e.policy_version,
             created_at: e.created_at,
         }
     }
@@ -222,36 +201,19 @@ impl From<&Order> for OrderView {
 
 /// How the earned points were computed.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct EarnExplanationView {
-    pub rule: String,
-    pub amount: String,
-    pub unit: String,
-    pub points_per_unit: i64,
-    /// Before rounding, as a decimal string.
-    pub exact: String,
-    pub rounding: String,
-}
-
-impl From<&EarnExplanation> for EarnExplanationView {
-    fn from(e: &EarnExplanation) -> Self {
-        Self {
-            rule: e.rule.to_owned(),
-            amount: e.amount.to_string(),
-            unit: e.unit.to_string(),
-            points_per_unit: e.points_per_unit,
-            exact: e.exact.to_string(),
-            rounding: e.rounding.as_str().to_owned(),
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
 pub struct OrderReceiptView {
     pub order: OrderView,
     pub points_earned: i64,
     /// The member's balance after the order; absent when it earned nothing.
     pub balance_after: Option<i64>,
-    pub earning: EarnExplanationView,
+    /// The earning policy version that computed the points.
+    pub policy_version: i64,
+    /// How the points were computed, step by step (lines, factors, rounding, threshold
+    /// bonus, caps); see the README's "Earning rules".
+    #[schema(value_type = Object)]
+    pub earning: EarnExplanation,
+    /// The member's new tier when this order crossed a threshold.
+    pub tier_upgraded_to: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -301,8 +263,54 @@ impl From<&OpenLot> for ExpiringLotView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MemberPointsView {
     pub balance: i64,
-    /// Open lots, soonest-expiring first.
+    /// Open lots, soonest-expiring first: what expires when.
     pub lots: Vec<ExpiringLotView>,
+    /// Points that expire within the merchant's notice period.
+    pub expiring_soon: i64,
+    /// The end of that period (absent: the merchant does not announce expiry).
+    pub expiring_before: Option<DateTime<Utc>>,
+    /// The tier and the way to the next one; absent when the merchant has no tiers.
+    pub tier: Option<TierProgressView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TierProgressView {
+    pub code: String,
+    pub name: String,
+    /// The growth value in the window the ladder counts.
+    pub growth: i64,
+    /// `fen` (spend, top-up) or `points` (points earned).
+    pub unit: String,
+    #[schema(value_type = Object)]
+    pub benefits: loyalty_core::tiers::TierBenefits,
+    pub next: Option<NextTierView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NextTierView {
+    pub code: String,
+    pub name: String,
+    pub threshold: i64,
+    /// Growth value still needed.
+    pub remaining: i64,
+}
+
+impl From<&loyalty_core::tiers::TierProgress> for TierProgressView {
+    fn from(p: &loyalty_core::tiers::TierProgress) -> Self {
+        Self {
+            code: p.tier.code.clone(),
+            name: p.tier.name.clone(),
+            growth: p.growth,
+            unit: p.unit.to_owned(),
+            benefits: p.tier.benefits.clone(),
+            next: p.next.as_ref().map(|n| NextTierView {
+                code: n.code.clone(),
+                name: n.name.clone(),
+                threshold: n.threshold,
+                remaining: n.remaining,
+            }),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod dto;
 pub mod error;
 pub mod idempotency;
+pub mod jobs;
 pub mod member_code;
 pub mod notify;
 pub mod openapi;

@@ -119,6 +119,8 @@ mod tests {
             registered_store_id: None,
             invite_code: "ABCD2345".into(),
             points_balance: Points::ZERO,
+            tier_code: None,
+            tier_protected_until: None,
             created_at: Utc::now(),
         }
     }

@@ -1,6 +1,6 @@
 //! Builds the adapters and the engine, and serves them. `main.rs` only bootstraps.
 
-use crate::api::{health, member, members, merchant, orders, platform, staff};
+use crate::api::{health, member, members, merchant, orders, platform, settings, staff};
 use crate::auth::{Tokens, hash_password, random_password};
 use crate::config::Settings;
 use crate::error::{ApiError, problem_response};
@@ -84,6 +84,7 @@ pub struct Application {
     server: Server,
     state: web::Data<AppState>,
     expiry_interval: Duration,
+    tier_review_interval: Duration,
 }
 
 impl Application {
@@ -152,6 +153,9 @@ impl Application {
             server,
             state,
             expiry_interval: Duration::from_secs(settings.server.expiry_interval_seconds),
+            tier_review_interval: Duration::from_secs(
+                settings.server.tier_review_interval_seconds,
+            ),
         })
     }
 
@@ -160,37 +164,22 @@ impl Application {
     }
 
     /// Serves until the process is told to stop (SIGINT / SIGTERM), finishing requests in
-    /// flight; runs the points expiry job meanwhile.
+    /// flight; runs the scheduled jobs meanwhile.
     ///
     /// # Errors
     /// When the server fails.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        if !self.expiry_interval.is_zero() {
-            tokio::spawn(background_jobs(self.state.clone(), self.expiry_interval));
-        }
+        let state = self.state.clone();
+        crate::jobs::every(self.expiry_interval, move || {
+            let state = state.clone();
+            async move { crate::jobs::points_jobs(&state.loyalty).await }
+        });
+        let state = self.state.clone();
+        crate::jobs::every(self.tier_review_interval, move || {
+            let state = state.clone();
+            async move { crate::jobs::tier_review(&state.loyalty).await }
+        });
         self.server.await
-    }
-}
-
-/// The expiry job (lots due now) and the purge of idempotency records older than 48 hours.
-async fn background_jobs(state: web::Data<AppState>, every: Duration) {
-    let mut ticker = tokio::time::interval(every);
-    loop {
-        ticker.tick().await;
-        match state.loyalty.expire_due_points(500).await {
-            Ok(expired) if !expired.is_empty() => {
-                tracing::info!(entries = expired.len(), "points expired")
-            }
-            Ok(_) => {}
-            Err(error) => tracing::warn!(%error, "points expiry failed"),
-        }
-        if let Err(error) = state
-            .loyalty
-            .purge_idempotency(chrono::Duration::hours(48))
-            .await
-        {
-            tracing::warn!(%error, "idempotency purge failed");
-        }
     }
 }
 
@@ -292,7 +281,16 @@ fn serve(
                     .service(members::resolve_member_code)
                     .service(orders::commit_order)
                     .service(orders::get_order)
-                    .service(orders::refund_order),
+                    .service(orders::refund_order)
+                    .service(settings::get_earning)
+                    .service(settings::put_earning)
+                    .service(settings::simulate_earning)
+                    .service(settings::get_expiry)
+                    .service(settings::put_expiry)
+                    .service(settings::get_tiers)
+                    .service(settings::put_tiers)
+                    .service(settings::liability)
+                    .service(settings::tier_history),
             )
             .service(
                 scope("/api/v1/member")
@@ -304,7 +302,8 @@ fn serve(
                     .service(member::me)
                     .service(member::code)
                     .service(member::points)
-                    .service(member::ledger),
+                    .service(member::ledger)
+                    .service(member::earn_for_action),
             )
             .split_for_parts();
         app.service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", api))

@@ -1,11 +1,15 @@
 //! The pure rules in process: how many earn decisions and lot plans a core does per second.
 //! (Pricing joins these when checkout lands.)
 
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use loyalty_core::account::{OpenLot, ShortfallPolicy, plan_consumption, plan_reversal};
-use loyalty_core::earning::{EarningPolicy, Rounding, earn_points};
-use loyalty_core::types::{LotId, Money, Points};
+use loyalty_core::earning::{
+    BirthdayBonus, BirthdayScope, CodeMultiplier, EarningPolicy, MemberContext, MemberDay,
+    Multiplier, Purchase, PurchaseLine, Rounding, StoreMultiplier, ThresholdBonus, TierFactor,
+    earn_points,
+};
+use loyalty_core::types::{LotId, MerchantTimeZone, Money, Points, StoreId};
 use std::hint::black_box;
 
 fn lots(n: i64) -> Vec<OpenLot> {
@@ -24,16 +28,90 @@ fn lots(n: i64) -> Vec<OpenLot> {
 }
 
 fn rules(c: &mut Criterion) {
-    let policy = EarningPolicy::new(
-        1,
-        "10.00".parse().expect("money"),
-        Rounding::HalfUp,
-        Some(365),
-    )
-    .expect("policy");
-    let amount: Money = "128.80".parse().expect("money");
+    let money = |s: &str| -> Money { s.parse().expect("money") };
+    let multiplier = |s: &str| Multiplier::new(s.parse().expect("decimal")).expect("multiplier");
+    let base = EarningPolicy::base(1, money("10.00"), Rounding::HalfUp);
+    let amount = money("128.80");
+    let at = Utc
+        .with_ymd_and_hms(2026, 3, 8, 4, 0, 0)
+        .single()
+        .expect("valid time");
+    let store_id = StoreId::new();
+    let whole = Purchase {
+        store_id,
+        at,
+        lines: &[],
+        amount_paid: amount,
+        amount_gross: amount,
+    };
+    let nobody = MemberContext::default();
+    let tz = MerchantTimeZone::default();
     c.bench_function("earn_points (ratio, rounding, explanation)", |b| {
-        b.iter(|| earn_points(black_box(&policy), black_box(amount)))
+        b.iter(|| earn_points(black_box(&base), black_box(&whole), &nobody, tz))
+    });
+
+    // A full policy over a five-line order: member day, birthday, store, category and item
+    // multipliers, an exclusion, a threshold and both caps.
+    let mut full = EarningPolicy::default();
+    full.member_day = Some(MemberDay {
+        days_of_month: vec![8],
+        days_of_week: vec![],
+        multiplier: multiplier("2"),
+    });
+    full.birthday = Some(BirthdayBonus {
+        scope: BirthdayScope::Month,
+        multiplier: multiplier("1.5"),
+    });
+    full.store_multipliers = vec![StoreMultiplier {
+        store_id,
+        multiplier: multiplier("1.1"),
+    }];
+    full.category_multipliers = vec![CodeMultiplier {
+        code: "coffee".into(),
+        multiplier: multiplier("2"),
+    }];
+    full.item_multipliers = vec![CodeMultiplier {
+        code: "latte".into(),
+        multiplier: multiplier("1.2"),
+    }];
+    full.excluded_categories = vec!["tobacco".into()];
+    full.thresholds = vec![ThresholdBonus {
+        min_amount: money("100.00"),
+        bonus: Points::new(10),
+    }];
+    full.cap_per_order = Some(Points::new(2_000));
+    full.cap_per_day = Some(Points::new(5_000));
+    let line = |sku: &str, category: &str, paid: &str| PurchaseLine {
+        sku: Some(sku.into()),
+        category: Some(category.into()),
+        gross: money(paid),
+        paid: money(paid),
+    };
+    let lines = [
+        line("latte", "coffee", "32.00"),
+        line("americano", "coffee", "24.00"),
+        line("bagel", "bakery", "18.80"),
+        line("cigs", "tobacco", "30.00"),
+        line("water", "drinks", "24.00"),
+    ];
+    let basket = Purchase {
+        store_id,
+        at,
+        lines: &lines,
+        amount_paid: money("128.80"),
+        amount_gross: money("128.80"),
+    };
+    let gold = MemberContext {
+        birthday: NaiveDate::from_ymd_opt(1990, 3, 2),
+        tier: Some(TierFactor {
+            code: "gold".into(),
+            multiplier: multiplier("1.5"),
+            birthday_multiplier: None,
+        }),
+        earned_today: Points::new(100),
+    };
+    c.bench_function("earn_points (full policy, 5 lines, tier, caps)", |b| {
+        b.iter(|| earn_points(black_box(&full), black_box(&basket), &gold, tz))
     });
 
     let twenty = lots(20);

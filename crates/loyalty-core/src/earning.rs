@@ -1,8 +1,24 @@
-//! The simple earning rule of the foundation: a ratio of points to money with a stated
-//! rounding mode. It explains every result. Tiers, member days and caps extend it later.
+//! The earning policy a merchant configures, and the pure rule that turns a purchase into
+//! points with an explanation of every step.
+//!
+//! The order of the steps is fixed and documented, so that a merchant can predict a result:
+//!
+//! 1. Lines: an order is priced by its lines (one implicit line of the whole amount when the
+//!    till sends none). Lines of an excluded item or category earn nothing.
+//! 2. Amount: each line's paid amount (after discounts, the default) or its gross amount
+//!    (before discounts), by the policy's basis.
+//! 3. Multipliers: the factors that apply to the line — the member's tier, member day,
+//!    birthday, the store, the line's category, the line's item — combine by the stacking
+//!    rule: `multiply` (the product) or `highest` (only the largest factor counts).
+//! 4. Base points: `amount ÷ unit × points_per_unit × factor` per line, summed exactly, then
+//!    rounded once for the whole order by the rounding mode (no per-line rounding loss).
+//! 5. Threshold bonus: the highest step whose minimum the eligible amount reaches adds its
+//!    bonus once (steps are alternatives, not cumulative; the bonus is not multiplied).
+//! 6. Caps: the per-order cap, then what is left of the per-day cap after the points the
+//!    member already earned from orders that local day.
 
-use crate::types::{InvalidValue, Money, Points};
-use chrono::{DateTime, Duration, Utc};
+use crate::types::{InvalidValue, MerchantTimeZone, Money, Points, StoreId};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
@@ -48,66 +64,545 @@ impl Rounding {
     }
 }
 
-/// `points_per_unit` points for every `unit` of money paid (1 per 1.00 yuan, or 1 per
-/// 10.00 yuan), rounded by `rounding`; each earned lot expires `validity_days` after it was
-/// earned, or never.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EarningPolicy {
-    pub points_per_unit: i64,
-    pub unit: Money,
-    pub rounding: Rounding,
-    pub validity_days: Option<u32>,
+/// A factor points are multiplied by: more than 0, at most 100, at most 4 decimal places.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "Decimal", into = "Decimal")]
+pub struct Multiplier(Decimal);
+
+impl Multiplier {
+    pub const ONE: Self = Self(Decimal::ONE);
+
+    /// # Errors
+    /// Refuses 0, a negative factor, more than 100 or more than 4 decimal places.
+    pub fn new(value: Decimal) -> Result<Self, InvalidValue> {
+        if value <= Decimal::ZERO || value > Decimal::ONE_HUNDRED || value.normalize().scale() > 4
+        {
+            return Err(InvalidValue::new(
+                "multiplier",
+                "must be more than 0 and at most 100, with at most 4 decimal places",
+            ));
+        }
+        Ok(Self(value.normalize()))
+    }
+
+    #[must_use]
+    pub const fn value(self) -> Decimal {
+        self.0
+    }
 }
 
-impl Default for EarningPolicy {
-    fn default() -> Self {
-        Self {
-            points_per_unit: 1,
-            unit: Money::from_fen(100).unwrap_or(Money::ZERO),
-            rounding: Rounding::Floor,
-            validity_days: Some(365),
+impl TryFrom<Decimal> for Multiplier {
+    type Error = InvalidValue;
+
+    fn try_from(value: Decimal) -> Result<Self, Self::Error> {
+        Self::new(value)
+    }
+}
+
+impl From<Multiplier> for Decimal {
+    fn from(value: Multiplier) -> Self {
+        value.0
+    }
+}
+
+/// Which amount of a line earns points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AmountBasis {
+    /// What the member paid for the line, after discounts, coupons and points as cash.
+    #[default]
+    AfterDiscounts,
+    /// The line's price times its quantity.
+    BeforeDiscounts,
+}
+
+/// How several multipliers that apply to one line combine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stacking {
+    /// The product of all factors (tier ×1.2 on member day ×2 → ×2.4).
+    #[default]
+    Multiply,
+    /// Only the largest factor counts (tier ×1.2 on member day ×2 → ×2).
+    Highest,
+}
+
+/// Spend at least `min_amount` in one order → `bonus` points more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThresholdBonus {
+    pub min_amount: Money,
+    pub bonus: Points,
+}
+
+/// 会员日: days of the month (1–31) and/or days of the week (1 = Monday … 7 = Sunday), in the
+/// merchant's time zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberDay {
+    #[serde(default)]
+    pub days_of_month: Vec<u32>,
+    #[serde(default)]
+    pub days_of_week: Vec<u32>,
+    pub multiplier: Multiplier,
+}
+
+impl MemberDay {
+    /// Whether `date` (a local date) is a member day.
+    #[must_use]
+    pub fn includes(&self, date: NaiveDate) -> bool {
+        self.days_of_month.contains(&date.day())
+            || self
+                .days_of_week
+                .contains(&date.weekday().number_from_monday())
+    }
+}
+
+/// Whether a birthday bonus applies on the day itself or all through the month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BirthdayScope {
+    #[default]
+    Day,
+    Month,
+}
+
+impl BirthdayScope {
+    /// Whether `date` (a local date) falls on the birthday. A 29 February birthday is kept on
+    /// 28 February in years without a 29th.
+    #[must_use]
+    pub fn includes(self, birthday: NaiveDate, date: NaiveDate) -> bool {
+        match self {
+            Self::Month => birthday.month() == date.month(),
+            Self::Day => {
+                let day = if birthday.month() == 2 && birthday.day() == 29 && !date.leap_year() {
+                    28
+                } else {
+                    birthday.day()
+                };
+                birthday.month() == date.month() && day == date.day()
+            }
         }
     }
 }
 
+/// 生日双倍积分.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BirthdayBonus {
+    #[serde(default)]
+    pub scope: BirthdayScope,
+    pub multiplier: Multiplier,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreMultiplier {
+    pub store_id: StoreId,
+    pub multiplier: Multiplier,
+}
+
+/// A multiplier for a category or an item (sku), by its code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeMultiplier {
+    pub code: String,
+    pub multiplier: Multiplier,
+}
+
+/// Points for something a member does, at most `daily_cap` a local day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionRule {
+    pub points: Points,
+    #[serde(default)]
+    pub daily_cap: Option<Points>,
+}
+
+/// The actions that earn points; an absent one earns nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionRules {
+    /// 注册送积分: once, when the member registers.
+    #[serde(default)]
+    pub registration: Option<ActionRule>,
+    /// Sharing a page or product, once per shared thing.
+    #[serde(default)]
+    pub share: Option<ActionRule>,
+    /// 晒单评价: a review after an order, once per order.
+    #[serde(default)]
+    pub review: Option<ActionRule>,
+}
+
+/// An action a member can earn points for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Registration,
+    Share,
+    Review,
+}
+
+impl Action {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Registration => "registration",
+            Self::Share => "share",
+            Self::Review => "review",
+        }
+    }
+
+    /// The ledger reason code of the points it earns.
+    #[must_use]
+    pub const fn reason_code(self) -> &'static str {
+        match self {
+            Self::Registration => "action_registration",
+            Self::Share => "action_share",
+            Self::Review => "action_review",
+        }
+    }
+
+    #[must_use]
+    pub const fn title(self) -> &'static str {
+        match self {
+            Self::Registration => "注册送积分",
+            Self::Share => "分享得积分",
+            Self::Review => "晒单评价得积分",
+        }
+    }
+}
+
+impl ActionRules {
+    #[must_use]
+    pub const fn rule(&self, action: Action) -> Option<ActionRule> {
+        match action {
+            Action::Registration => self.registration,
+            Action::Share => self.share,
+            Action::Review => self.review,
+        }
+    }
+}
+
+impl ActionRule {
+    /// The points an action earns when the member already earned `earned_today` for it this
+    /// local day: the rule's points, cut to what is left of the daily cap.
+    #[must_use]
+    pub fn points_after_cap(self, earned_today: Points) -> Points {
+        match self.daily_cap {
+            None => self.points,
+            Some(cap) => Points::new(
+                self.points
+                    .value()
+                    .min((cap.value() - earned_today.value()).max(0)),
+            ),
+        }
+    }
+}
+
+/// What `points` points are worth in money: the rate of points as cash and of the points
+/// liability (100 points = 1.00 by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PointValue {
+    pub points: Points,
+    pub money: Money,
+}
+
+impl Default for PointValue {
+    fn default() -> Self {
+        Self {
+            points: Points::new(100),
+            money: Money::from_fen(100).unwrap_or(Money::ZERO),
+        }
+    }
+}
+
+impl PointValue {
+    /// The value of `points`, rounded down to the fen.
+    #[must_use]
+    pub fn value_of(self, points: Points) -> Money {
+        let fen = i128::from(points.value().max(0)) * i128::from(self.money.fen())
+            / i128::from(self.points.value().max(1));
+        Money::from_fen(i64::try_from(fen).unwrap_or(i64::MAX)).unwrap_or(Money::ZERO)
+    }
+}
+
+/// A merchant's earning policy. Every saved change is a new version; ledger entries record
+/// the version that produced them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EarningPolicy {
+    /// `points_per_unit` points for every `unit` of money (1 per 1.00, or 1 per 10.00).
+    pub points_per_unit: i64,
+    pub unit: Money,
+    #[serde(default)]
+    pub rounding: Rounding,
+    #[serde(default)]
+    pub basis: AmountBasis,
+    #[serde(default)]
+    pub thresholds: Vec<ThresholdBonus>,
+    #[serde(default)]
+    pub member_day: Option<MemberDay>,
+    #[serde(default)]
+    pub birthday: Option<BirthdayBonus>,
+    #[serde(default)]
+    pub store_multipliers: Vec<StoreMultiplier>,
+    #[serde(default)]
+    pub category_multipliers: Vec<CodeMultiplier>,
+    #[serde(default)]
+    pub item_multipliers: Vec<CodeMultiplier>,
+    #[serde(default)]
+    pub stacking: Stacking,
+    #[serde(default)]
+    pub cap_per_order: Option<Points>,
+    #[serde(default)]
+    pub cap_per_day: Option<Points>,
+    #[serde(default)]
+    pub excluded_items: Vec<String>,
+    #[serde(default)]
+    pub excluded_categories: Vec<String>,
+    #[serde(default)]
+    pub actions: ActionRules,
+    #[serde(default)]
+    pub point_value: PointValue,
+}
+
+impl Default for EarningPolicy {
+    fn default() -> Self {
+        Self::base(1, Money::from_fen(100).unwrap_or(Money::ZERO), Rounding::Floor)
+    }
+}
+
+const MAX_LIST: usize = 200;
+
+fn code_ok(code: &str) -> bool {
+    !code.is_empty() && code.len() <= 64 && code.chars().all(|c| c.is_ascii_graphic())
+}
+
 impl EarningPolicy {
+    /// Only the base ratio: no bonus, multiplier, cap, exclusion or action.
+    #[must_use]
+    pub fn base(points_per_unit: i64, unit: Money, rounding: Rounding) -> Self {
+        Self {
+            points_per_unit,
+            unit,
+            rounding,
+            basis: AmountBasis::default(),
+            thresholds: Vec::new(),
+            member_day: None,
+            birthday: None,
+            store_multipliers: Vec::new(),
+            category_multipliers: Vec::new(),
+            item_multipliers: Vec::new(),
+            stacking: Stacking::default(),
+            cap_per_order: None,
+            cap_per_day: None,
+            excluded_items: Vec::new(),
+            excluded_categories: Vec::new(),
+            actions: ActionRules::default(),
+            point_value: PointValue::default(),
+        }
+    }
+
+    /// Checks what the types alone cannot: ranges, and lists that make sense together.
+    ///
     /// # Errors
-    /// Refuses a negative ratio, a zero unit or a validity of zero days.
-    pub fn new(
-        points_per_unit: i64,
-        unit: Money,
-        rounding: Rounding,
-        validity_days: Option<u32>,
-    ) -> Result<Self, InvalidValue> {
-        if !(0..=1_000_000).contains(&points_per_unit) {
+    /// The first field that is out of range, with why.
+    pub fn validate(&self) -> Result<(), InvalidValue> {
+        if !(0..=1_000_000).contains(&self.points_per_unit) {
             return Err(InvalidValue::new(
                 "points_per_unit",
                 "must be between 0 and 1000000",
             ));
         }
-        if unit == Money::ZERO {
+        if self.unit == Money::ZERO {
             return Err(InvalidValue::new("unit", "must be more than 0.00"));
         }
-        if validity_days == Some(0) {
+        let positive = |field, p: Points| {
+            if p.is_positive() && p.value() <= 1_000_000_000 {
+                Ok(())
+            } else {
+                Err(InvalidValue::new(field, "must be between 1 and 1000000000"))
+            }
+        };
+        if self.thresholds.len() > MAX_LIST {
+            return Err(InvalidValue::new("thresholds", "has too many steps"));
+        }
+        for (i, step) in self.thresholds.iter().enumerate() {
+            positive("thresholds.bonus", step.bonus)?;
+            if i > 0 && step.min_amount <= self.thresholds[i - 1].min_amount {
+                return Err(InvalidValue::new(
+                    "thresholds",
+                    "steps must be in increasing order of min_amount",
+                ));
+            }
+        }
+        if let Some(day) = &self.member_day {
+            if day.days_of_month.is_empty() && day.days_of_week.is_empty() {
+                return Err(InvalidValue::new(
+                    "member_day",
+                    "needs days_of_month or days_of_week",
+                ));
+            }
+            if day.days_of_month.iter().any(|d| !(1..=31).contains(d)) {
+                return Err(InvalidValue::new(
+                    "member_day.days_of_month",
+                    "days are 1 to 31",
+                ));
+            }
+            if day.days_of_week.iter().any(|d| !(1..=7).contains(d)) {
+                return Err(InvalidValue::new(
+                    "member_day.days_of_week",
+                    "days are 1 (Monday) to 7 (Sunday)",
+                ));
+            }
+        }
+        let lists = [
+            (
+                "category_multipliers",
+                self.category_multipliers.as_slice(),
+            ),
+            ("item_multipliers", self.item_multipliers.as_slice()),
+        ];
+        for (field, list) in lists {
+            if list.len() > MAX_LIST || list.iter().any(|m| !code_ok(&m.code)) {
+                return Err(InvalidValue::new(
+                    field,
+                    "codes are 1 to 64 visible ASCII characters, at most 200 of them",
+                ));
+            }
+        }
+        for (field, list) in [
+            ("excluded_items", &self.excluded_items),
+            ("excluded_categories", &self.excluded_categories),
+        ] {
+            if list.len() > MAX_LIST || list.iter().any(|c| !code_ok(c)) {
+                return Err(InvalidValue::new(
+                    field,
+                    "codes are 1 to 64 visible ASCII characters, at most 200 of them",
+                ));
+            }
+        }
+        if self.store_multipliers.len() > MAX_LIST {
+            return Err(InvalidValue::new("store_multipliers", "has too many stores"));
+        }
+        if let Some(cap) = self.cap_per_order {
+            positive("cap_per_order", cap)?;
+        }
+        if let Some(cap) = self.cap_per_day {
+            positive("cap_per_day", cap)?;
+        }
+        for action in [Action::Registration, Action::Share, Action::Review] {
+            if let Some(rule) = self.actions.rule(action) {
+                positive("actions.points", rule.points)?;
+                if let Some(cap) = rule.daily_cap {
+                    positive("actions.daily_cap", cap)?;
+                }
+            }
+        }
+        positive("point_value.points", self.point_value.points)?;
+        if self.point_value.money == Money::ZERO {
             return Err(InvalidValue::new(
-                "validity_days",
-                "must be at least 1 (or absent)",
+                "point_value.money",
+                "must be more than 0.00",
             ));
         }
-        Ok(Self {
-            points_per_unit,
-            unit,
-            rounding,
-            validity_days,
-        })
+        Ok(())
     }
+}
 
-    /// When a lot earned at `earned_at` expires under this policy.
-    #[must_use]
-    pub fn expiry_for(&self, earned_at: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.validity_days
-            .map(|days| earned_at + Duration::days(i64::from(days)))
-    }
+/// A line of a purchase as the earning rule sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurchaseLine {
+    pub sku: Option<String>,
+    pub category: Option<String>,
+    /// Price times quantity, before discounts.
+    pub gross: Money,
+    /// What was paid for the line: its share of the order's paid amount.
+    pub paid: Money,
+}
+
+/// A purchase to earn points for.
+#[derive(Debug, Clone, Copy)]
+pub struct Purchase<'a> {
+    pub store_id: StoreId,
+    pub at: DateTime<Utc>,
+    /// The order's lines; the whole order is one line when empty.
+    pub lines: &'a [PurchaseLine],
+    pub amount_paid: Money,
+    pub amount_gross: Money,
+}
+
+/// The tier benefits that bear on earning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TierFactor {
+    pub code: String,
+    pub multiplier: Multiplier,
+    /// Replaces the policy's birthday multiplier on the member's birthday, when set.
+    pub birthday_multiplier: Option<Multiplier>,
+}
+
+/// What the rule needs to know about the member.
+#[derive(Debug, Clone, Default)]
+pub struct MemberContext {
+    pub birthday: Option<NaiveDate>,
+    pub tier: Option<TierFactor>,
+    /// Points the member already earned from orders this local day (for the daily cap).
+    pub earned_today: Points,
+}
+
+/// One factor applied to a line, and which rule gave it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppliedFactor {
+    /// `tier`, `member_day`, `birthday`, `store`, `category`, `item`.
+    pub rule: &'static str,
+    pub multiplier: Multiplier,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LineExplanation {
+    pub sku: Option<String>,
+    pub category: Option<String>,
+    /// The amount that earned (0.00 for an excluded line).
+    pub amount: Money,
+    /// `excluded_item` or `excluded_category` when the line earned nothing for that.
+    pub excluded: Option<&'static str>,
+    pub factors: Vec<AppliedFactor>,
+    /// The factor the stacking rule made of them.
+    pub multiplier: Decimal,
+    /// `amount ÷ unit × points_per_unit × multiplier`, before rounding.
+    pub exact: Decimal,
+}
+
+/// A cap that cut the points, and what they were before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CapApplied {
+    /// `per_order` or `per_day`.
+    pub cap: &'static str,
+    pub limit: Points,
+    pub before: Points,
+}
+
+/// How the points of a purchase were computed, step by step (see the module docs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EarnExplanation {
+    pub basis: AmountBasis,
+    pub unit: Money,
+    pub points_per_unit: i64,
+    pub stacking: Stacking,
+    pub member_day: bool,
+    pub birthday: bool,
+    pub lines: Vec<LineExplanation>,
+    /// The amount of the lines that were not excluded.
+    pub eligible_amount: Money,
+    /// The sum of the lines' exact points.
+    pub exact: Decimal,
+    pub rounding: Rounding,
+    /// `exact` rounded once.
+    pub base_points: Points,
+    pub threshold: Option<ThresholdBonus>,
+    pub caps: Vec<CapApplied>,
 }
 
 /// Points a purchase earns, and how they were computed.
@@ -117,112 +612,228 @@ pub struct EarnedPoints {
     pub explanation: EarnExplanation,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct EarnExplanation {
-    /// The rule that produced the points.
-    pub rule: &'static str,
-    pub amount: Money,
-    pub unit: Money,
-    pub points_per_unit: i64,
-    /// `amount / unit * points_per_unit` before rounding.
-    pub exact: Decimal,
-    pub rounding: Rounding,
+fn combine(stacking: Stacking, factors: &[AppliedFactor]) -> Decimal {
+    match stacking {
+        Stacking::Multiply => factors
+            .iter()
+            .fold(Decimal::ONE, |acc, f| acc * f.multiplier.value()),
+        Stacking::Highest => factors
+            .iter()
+            .map(|f| f.multiplier.value())
+            .max()
+            .unwrap_or(Decimal::ONE),
+    }
 }
 
-/// The points `amount` earns under `policy`.
+/// The points `purchase` earns under `policy` for `member`, in the merchant's time zone.
 ///
 /// # Errors
 /// Only when the result does not fit in a points amount (an absurd order).
-pub fn earn_points(policy: &EarningPolicy, amount: Money) -> Result<EarnedPoints, InvalidValue> {
+pub fn earn_points(
+    policy: &EarningPolicy,
+    purchase: &Purchase<'_>,
+    member: &MemberContext,
+    time_zone: MerchantTimeZone,
+) -> Result<EarnedPoints, InvalidValue> {
     let too_large = || InvalidValue::new("amount", "earns more points than can be counted");
-    let exact = amount
-        .amount()
+    let local_date = purchase.at.with_timezone(&time_zone.tz()).date_naive();
+    let member_day = policy
+        .member_day
+        .as_ref()
+        .filter(|d| d.includes(local_date));
+    let tier_birthday = member.tier.as_ref().and_then(|t| t.birthday_multiplier);
+    let birthday_factor = member.birthday.and_then(|birthday| {
+        let scope = policy.birthday.map(|b| b.scope).unwrap_or_default();
+        let multiplier = tier_birthday.or(policy.birthday.map(|b| b.multiplier))?;
+        scope
+            .includes(birthday, local_date)
+            .then_some(multiplier)
+    });
+    let store_factor = policy
+        .store_multipliers
+        .iter()
+        .find(|s| s.store_id == purchase.store_id)
+        .map(|s| s.multiplier);
+
+    let whole = [PurchaseLine {
+        sku: None,
+        category: None,
+        gross: purchase.amount_gross,
+        paid: purchase.amount_paid,
+    }];
+    let lines = if purchase.lines.is_empty() {
+        &whole[..]
+    } else {
+        purchase.lines
+    };
+
+    let per_unit = Decimal::from(policy.points_per_unit)
         .checked_div(policy.unit.amount())
-        .and_then(|units| units.checked_mul(Decimal::from(policy.points_per_unit)))
-        .ok_or_else(too_large)?
-        .normalize();
-    let points = i64::try_from(policy.rounding.apply(exact)).map_err(|_| too_large())?;
+        .ok_or_else(too_large)?;
+    let mut explained = Vec::with_capacity(lines.len());
+    let mut exact_total = Decimal::ZERO;
+    let mut eligible = Decimal::ZERO;
+    for line in lines {
+        let excluded = if line
+            .sku
+            .as_ref()
+            .is_some_and(|s| policy.excluded_items.contains(s))
+        {
+            Some("excluded_item")
+        } else if line
+            .category
+            .as_ref()
+            .is_some_and(|c| policy.excluded_categories.contains(c))
+        {
+            Some("excluded_category")
+        } else {
+            None
+        };
+        let amount = match (excluded, policy.basis) {
+            (Some(_), _) => Money::ZERO,
+            (None, AmountBasis::AfterDiscounts) => line.paid,
+            (None, AmountBasis::BeforeDiscounts) => line.gross,
+        };
+        let mut factors = Vec::new();
+        if excluded.is_none() {
+            let mut push = |rule, m: Option<Multiplier>| {
+                if let Some(multiplier) = m {
+                    factors.push(AppliedFactor { rule, multiplier });
+                }
+            };
+            push("tier", member.tier.as_ref().map(|t| t.multiplier));
+            push("member_day", member_day.map(|d| d.multiplier));
+            push("birthday", birthday_factor);
+            push("store", store_factor);
+            push(
+                "category",
+                line.category.as_ref().and_then(|c| {
+                    policy
+                        .category_multipliers
+                        .iter()
+                        .find(|m| &m.code == c)
+                        .map(|m| m.multiplier)
+                }),
+            );
+            push(
+                "item",
+                line.sku.as_ref().and_then(|s| {
+                    policy
+                        .item_multipliers
+                        .iter()
+                        .find(|m| &m.code == s)
+                        .map(|m| m.multiplier)
+                }),
+            );
+        }
+        let multiplier = combine(policy.stacking, &factors).normalize();
+        let exact = amount
+            .amount()
+            .checked_mul(per_unit)
+            .and_then(|p| p.checked_mul(multiplier))
+            .ok_or_else(too_large)?;
+        exact_total = exact_total.checked_add(exact).ok_or_else(too_large)?;
+        eligible = eligible
+            .checked_add(amount.amount())
+            .ok_or_else(too_large)?;
+        explained.push(LineExplanation {
+            sku: line.sku.clone(),
+            category: line.category.clone(),
+            amount,
+            excluded,
+            factors,
+            multiplier,
+            exact: exact.normalize(),
+        });
+    }
+    let eligible_amount = Money::new(eligible).map_err(|_| too_large())?;
+    let exact_total = exact_total.normalize();
+    let base = i64::try_from(policy.rounding.apply(exact_total)).map_err(|_| too_large())?;
+    let threshold = policy
+        .thresholds
+        .iter()
+        .rev()
+        .find(|t| eligible_amount >= t.min_amount && eligible_amount > Money::ZERO)
+        .copied();
+    let mut points = base
+        .checked_add(threshold.map_or(0, |t| t.bonus.value()))
+        .ok_or_else(too_large)?;
+    let mut caps = Vec::new();
+    if let Some(limit) = policy.cap_per_order
+        && points > limit.value()
+    {
+        caps.push(CapApplied {
+            cap: "per_order",
+            limit,
+            before: Points::new(points),
+        });
+        points = limit.value();
+    }
+    if let Some(limit) = policy.cap_per_day {
+        let left = (limit.value() - member.earned_today.value()).max(0);
+        if points > left {
+            caps.push(CapApplied {
+                cap: "per_day",
+                limit,
+                before: Points::new(points),
+            });
+            points = left;
+        }
+    }
     Ok(EarnedPoints {
         points: Points::new(points),
         explanation: EarnExplanation {
-            rule: "base_ratio",
-            amount,
+            basis: policy.basis,
             unit: policy.unit,
             points_per_unit: policy.points_per_unit,
-            exact,
+            stacking: policy.stacking,
+            member_day: member_day.is_some(),
+            birthday: birthday_factor.is_some(),
+            lines: explained,
+            eligible_amount,
+            exact: exact_total,
             rounding: policy.rounding,
+            base_points: Points::new(base),
+            threshold,
+            caps,
         },
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn money(s: &str) -> Money {
-        s.parse().expect("valid money")
+/// Splits `total` over `weights` in proportion, to the fen, so that the parts add up to
+/// `total` exactly: each part is rounded down, and the fen left over go one each to the
+/// parts with the largest remainders (the earliest first on a tie). All-zero weights split
+/// evenly the same way.
+#[must_use]
+pub fn allocate(total: Money, weights: &[Money]) -> Vec<Money> {
+    if weights.is_empty() {
+        return Vec::new();
     }
-
-    fn policy(points_per_unit: i64, unit: &str, rounding: Rounding) -> EarningPolicy {
-        EarningPolicy::new(points_per_unit, money(unit), rounding, None).expect("valid policy")
+    let total = i128::from(total.fen());
+    let mut w: Vec<i128> = weights.iter().map(|m| i128::from(m.fen())).collect();
+    if w.iter().all(|x| *x == 0) {
+        w.iter_mut().for_each(|x| *x = 1);
     }
-
-    #[test]
-    fn ratio_and_rounding_table() {
-        let cases = [
-            // (points per unit, unit, rounding, amount, points)
-            (1, "1.00", Rounding::Floor, "99.99", 99),
-            (1, "1.00", Rounding::HalfUp, "99.49", 99),
-            (1, "1.00", Rounding::HalfUp, "99.50", 100),
-            (1, "1.00", Rounding::Ceiling, "99.01", 100),
-            (1, "10.00", Rounding::Floor, "99.99", 9),
-            (1, "10.00", Rounding::Ceiling, "90.01", 10),
-            (2, "1.00", Rounding::Floor, "0.49", 0),
-            (2, "1.00", Rounding::HalfUp, "0.25", 1),
-            (1, "1.00", Rounding::Floor, "0.00", 0),
-            (3, "0.50", Rounding::Floor, "1.00", 6),
-        ];
-        for (ppu, unit, rounding, amount, expected) in cases {
-            let earned = earn_points(&policy(ppu, unit, rounding), money(amount)).expect("fits");
-            assert_eq!(
-                earned.points,
-                Points::new(expected),
-                "{ppu}/{unit} {rounding:?} {amount}"
-            );
+    let sum: i128 = w.iter().sum();
+    let mut parts: Vec<(i128, i128)> = w
+        .iter()
+        .map(|x| (total * x / sum, total * x % sum))
+        .collect();
+    let mut left = total - parts.iter().map(|p| p.0).sum::<i128>();
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    order.sort_by(|a, b| parts[*b].1.cmp(&parts[*a].1).then(a.cmp(b)));
+    for i in order {
+        if left == 0 {
+            break;
         }
+        parts[i].0 += 1;
+        left -= 1;
     }
-
-    #[test]
-    fn explains_which_rule_and_rounding_produced_the_points() {
-        let earned =
-            earn_points(&policy(1, "10.00", Rounding::Floor), money("25.00")).expect("fits");
-        assert_eq!(earned.explanation.rule, "base_ratio");
-        assert_eq!(earned.explanation.exact, Decimal::new(25, 1));
-        assert_eq!(earned.explanation.rounding, Rounding::Floor);
-        assert_eq!(earned.points, Points::new(2));
-    }
-
-    #[test]
-    fn refuses_a_zero_unit_a_negative_ratio_and_zero_validity() {
-        assert!(EarningPolicy::new(1, Money::ZERO, Rounding::Floor, None).is_err());
-        assert!(EarningPolicy::new(-1, money("1.00"), Rounding::Floor, None).is_err());
-        assert!(EarningPolicy::new(1, money("1.00"), Rounding::Floor, Some(0)).is_err());
-    }
-
-    #[test]
-    fn lots_expire_validity_days_after_earning_or_never() {
-        let now = DateTime::parse_from_rfc3339("2026-02-28T16:00:00Z")
-            .expect("time")
-            .to_utc();
-        let mut p = EarningPolicy {
-            validity_days: Some(1),
-            ..EarningPolicy::default()
-        };
-        assert_eq!(
-            p.expiry_for(now).map(|t| t.to_rfc3339()),
-            Some("2026-03-01T16:00:00+00:00".into())
-        );
-        p.validity_days = None;
-        assert_eq!(p.expiry_for(now), None);
-    }
+    parts
+        .into_iter()
+        .map(|(fen, _)| Money::from_fen(i64::try_from(fen).unwrap_or(0)).unwrap_or(Money::ZERO))
+        .collect()
 }
+
+#[cfg(test)]
+mod tests;

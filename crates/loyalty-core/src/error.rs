@@ -62,6 +62,10 @@ pub enum Error {
     MemberCodeUsed,
     #[error("not allowed: {0}")]
     Forbidden(&'static str),
+    #[error("the merchant does not award points for this action")]
+    ActionNotOffered,
+    #[error("the daily cap of points for this is reached")]
+    DailyCapReached,
     #[error("too many requests; try again in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("the database is busy; try again")]
@@ -82,6 +86,7 @@ impl Error {
                 "order" => "order_not_found",
                 "merchant" => "merchant_not_found",
                 "staff" => "staff_not_found",
+                "version" => "version_not_found",
                 _ => "not_found",
             },
             Self::InsufficientPoints { .. } => "insufficient_points",
@@ -99,6 +104,8 @@ impl Error {
             Self::MemberCodeUsed => "member_code_used",
             Self::RateLimited { .. } => "too_many_requests",
             Self::Forbidden(_) => "forbidden",
+            Self::ActionNotOffered => "action_not_offered",
+            Self::DailyCapReached => "daily_cap_reached",
             Self::Busy(_) => "busy",
             Self::Store(_) => "internal",
         }
@@ -116,7 +123,10 @@ impl Error {
             | Self::MemberCodeUsed => ErrorKind::Conflict,
             Self::Identity(IdentityError::InvalidCode) => ErrorKind::Invalid,
             Self::Identity(_) => ErrorKind::Unavailable,
-            Self::InsufficientPoints { .. } | Self::RefundExceedsPaid { .. } => ErrorKind::Rejected,
+            Self::InsufficientPoints { .. }
+            | Self::RefundExceedsPaid { .. }
+            | Self::ActionNotOffered
+            | Self::DailyCapReached => ErrorKind::Rejected,
             Self::InvalidCredentials | Self::AccountDisabled => ErrorKind::Unauthenticated,
             Self::Busy(_) => ErrorKind::Unavailable,
             Self::RateLimited { .. } => ErrorKind::RateLimited,

@@ -1,6 +1,7 @@
 //! What happened, for notifications and (later) the outbox.
 
 use crate::types::{MemberId, MerchantId, Phone, Points};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -46,6 +47,26 @@ pub enum DomainEvent {
         points: Points,
         balance_after: Points,
     },
+    /// Points that expire within the merchant's notice period (told once per lot).
+    PointsExpiringSoon {
+        merchant_id: MerchantId,
+        member_id: MemberId,
+        points: Points,
+        /// When the first of them expire.
+        expires_at: DateTime<Utc>,
+    },
+    TierUpgraded {
+        merchant_id: MerchantId,
+        member_id: MemberId,
+        from_tier: Option<String>,
+        to_tier: String,
+    },
+    TierDowngraded {
+        merchant_id: MerchantId,
+        member_id: MemberId,
+        from_tier: Option<String>,
+        to_tier: String,
+    },
 }
 
 impl DomainEvent {
@@ -59,6 +80,9 @@ impl DomainEvent {
             Self::PointsAdjusted { .. } => "points_adjusted",
             Self::PointsReversed { .. } => "points_reversed",
             Self::PointsExpired { .. } => "points_expired",
+            Self::PointsExpiringSoon { .. } => "points_expiring_soon",
+            Self::TierUpgraded { .. } => "tier_upgraded",
+            Self::TierDowngraded { .. } => "tier_downgraded",
         }
     }
 }

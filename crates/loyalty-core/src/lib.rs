@@ -8,8 +8,11 @@ pub mod account;
 pub mod earning;
 pub mod error;
 pub mod events;
+pub mod expiry;
 pub mod model;
 pub mod ports;
+pub mod settings;
+pub mod tiers;
 pub mod types;
 pub mod usecases;
 

@@ -1,6 +1,6 @@
 //! The records the engine keeps. Each carries its merchant id.
 
-use crate::earning::EarningPolicy;
+use crate::tiers::GrowthBasis;
 use crate::types::{
     EntryId, LotId, MemberId, MerchantId, MerchantTimeZone, Money, OrderId, Phone, Points,
     RefundId, StaffId, StoreId,
@@ -16,7 +16,6 @@ pub struct Merchant {
     pub code: String,
     pub name: String,
     pub time_zone: MerchantTimeZone,
-    pub earning: EarningPolicy,
     pub created_at: DateTime<Utc>,
 }
 
@@ -100,6 +99,10 @@ pub struct Member {
     pub registered_store_id: Option<StoreId>,
     pub invite_code: String,
     pub points_balance: Points,
+    /// The member's tier code; `None` is the first tier of the ladder.
+    pub tier_code: Option<String>,
+    /// A review does not downgrade the member before this instant (保级).
+    pub tier_protected_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -179,6 +182,8 @@ pub struct LedgerEntry {
     pub operator_id: Option<StaffId>,
     /// Points that should have been taken back but were not there (claw-back to zero).
     pub shortfall: Points,
+    /// The earning policy version that computed an earn entry.
+    pub policy_version: Option<i64>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -264,5 +269,76 @@ pub struct Refund {
     /// Earned points that had already been spent and could not be taken back.
     pub points_shortfall: Points,
     pub operator_id: Option<StaffId>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A line of an order: what was bought, and its share of the amount paid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderLine {
+    pub merchant_id: MerchantId,
+    pub order_id: OrderId,
+    /// 1, 2, 3 … in the order the till sent them.
+    pub line_no: i32,
+    pub sku: Option<String>,
+    pub category: Option<String>,
+    pub quantity: i64,
+    pub unit_price: Money,
+    /// `unit_price × quantity`.
+    pub gross: Money,
+    /// The line's share of the order's paid amount.
+    pub paid: Money,
+}
+
+/// A change of growth value (成长值) and what caused it. Both spend and points earned are
+/// recorded, so a merchant can switch the ladder's basis without losing history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrowthEvent {
+    pub merchant_id: MerchantId,
+    pub member_id: MemberId,
+    pub basis: GrowthBasis,
+    /// Fen for spend and top-up, points for points earned; negative for refunds.
+    pub amount: i64,
+    pub source: Source,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Why a member's tier changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TierChangeReason {
+    /// Growth crossed a threshold.
+    Upgrade,
+    /// A scheduled review found the growth no longer holds the tier.
+    Downgrade,
+}
+
+impl TierChangeReason {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Upgrade => "upgrade",
+            Self::Downgrade => "downgrade",
+        }
+    }
+
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Upgrade, Self::Downgrade]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+/// A line of a member's tier history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TierChange {
+    pub id: uuid::Uuid,
+    pub merchant_id: MerchantId,
+    pub member_id: MemberId,
+    pub from_tier: Option<String>,
+    pub to_tier: String,
+    pub reason: TierChangeReason,
+    /// The growth value that decided it.
+    pub growth: i64,
     pub created_at: DateTime<Utc>,
 }

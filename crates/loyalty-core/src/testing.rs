@@ -2,12 +2,14 @@
 //! mocks, one per repository, that records whether it was committed.
 
 use crate::ports::{
-    IdempotencyRepository, LoginCodeRepository, MemberRepository, MerchantRepository,
-    MockIdempotencyRepository, MockLoginCodeRepository, MockMemberRepository,
-    MockMerchantRepository, MockOrderRepository, MockPointsRepository, MockStaffRepository,
-    MockStoreRepository, OrderRepository, PointsRepository, StaffRepository, StoreError,
-    StoreRepository, Transaction,
+    GrowthRepository, IdempotencyRepository, LoginCodeRepository, MemberRepository,
+    MerchantRepository, MockGrowthRepository, MockIdempotencyRepository, MockLoginCodeRepository,
+    MockMemberRepository, MockMerchantRepository, MockOrderRepository, MockPointsRepository,
+    MockSettingsRepository, MockStaffRepository, MockStoreRepository, OrderRepository,
+    PointsRepository, SettingsRepository, StaffRepository, StoreError, StoreRepository,
+    Transaction,
 };
+use crate::settings::{MerchantSettings, Versioned};
 use async_trait::async_trait;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,6 +26,8 @@ pub struct MockTransaction {
     pub orders: MockOrderRepository,
     pub idempotency: MockIdempotencyRepository,
     pub login_codes: MockLoginCodeRepository,
+    pub settings: MockSettingsRepository,
+    pub growth: MockGrowthRepository,
     pub committed: CommitFlag,
     /// What `commit` answers; `None` commits.
     pub commit_error: Option<fn() -> StoreError>,
@@ -66,12 +70,38 @@ impl Transaction for MockTransaction {
     fn login_codes(&mut self) -> &mut dyn LoginCodeRepository {
         &mut self.login_codes
     }
+    fn settings(&mut self) -> &mut dyn SettingsRepository {
+        &mut self.settings
+    }
+    fn growth(&mut self) -> &mut dyn GrowthRepository {
+        &mut self.growth
+    }
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         if let Some(error) = self.commit_error {
             return Err(error());
         }
         self.committed.0.store(true, Ordering::SeqCst);
         Ok(())
+    }
+}
+
+/// The engine's default settings, saved as version 1 at `at`, without tiers.
+#[must_use]
+pub fn default_settings(at: chrono::DateTime<chrono::Utc>) -> MerchantSettings {
+    MerchantSettings {
+        earning: Versioned {
+            version: 1,
+            value: crate::earning::EarningPolicy::default(),
+            updated_at: at,
+            updated_by: None,
+        },
+        expiry: Versioned {
+            version: 1,
+            value: crate::expiry::ExpiryPolicy::default(),
+            updated_at: at,
+            updated_by: None,
+        },
+        tiers: None,
     }
 }
 

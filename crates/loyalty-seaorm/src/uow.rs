@@ -3,7 +3,8 @@ use crate::errors::store_error;
 use crate::group_commit::{GroupCommit, SlotEnd};
 use async_trait::async_trait;
 use loyalty_core::ports::{
-    IdempotencyRepository, LoginCodeRepository, MemberRepository, MerchantRepository,
+    GrowthRepository, IdempotencyRepository, LoginCodeRepository, MemberRepository,
+    MerchantRepository, SettingsRepository,
     OrderRepository, PointsRepository, StaffRepository, StoreError, StoreRepository, Transaction,
     TxMode, UnitOfWork,
 };
@@ -119,6 +120,12 @@ impl Transaction for SeaTransaction {
         self
     }
     fn login_codes(&mut self) -> &mut dyn LoginCodeRepository {
+        self
+    }
+    fn settings(&mut self) -> &mut dyn SettingsRepository {
+        self
+    }
+    fn growth(&mut self) -> &mut dyn GrowthRepository {
         self
     }
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {

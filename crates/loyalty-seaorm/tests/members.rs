@@ -59,6 +59,7 @@ fn support_merchant(code: &str) -> loyalty_core::usecases::CreateMerchant {
         name: "Again".into(),
         time_zone: Default::default(),
         earning: Default::default(),
+        expiry: Default::default(),
         default_store_name: "总店".into(),
         owner_username: "owner".into(),
         owner_display_name: "Owner".into(),

@@ -62,6 +62,7 @@ fn order(
         member_id: member.id,
         order_no: None,
         amount_paid: money(amount),
+        lines: Vec::new(),
         operator_id: None,
     }
 }
@@ -226,11 +227,12 @@ async fn spend_order_and_expiry(db: &TestDatabase) {
         .spend_points(spend(120, "s1"))
         .await
         .expect("spent from A then B");
-    let (_, lots) = w
+    let lots = w
         .loyalty
         .points_summary(merchant.id, m.id)
         .await
-        .expect("summary");
+        .expect("summary")
+        .lots;
     assert_eq!(
         lots.iter()
             .map(|l: &OpenLot| l.remaining)

@@ -30,6 +30,8 @@ fn new_member(merchant: &loyalty_core::model::Merchant, i: usize) -> Member {
         registered_store_id: None,
         invite_code: format!("U{i:07}"),
         points_balance: Points::ZERO,
+        tier_code: None,
+        tier_protected_until: None,
         created_at: start(),
     }
 }

@@ -4,7 +4,9 @@ use crate::dto::{LedgerPageView, MemberPointsView, MemberView, TokenView};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
-use loyalty_core::types::Phone;
+use loyalty_core::types::{OrderId, Phone};
+use loyalty_core::usecases::MemberAction;
+use uuid::Uuid;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -254,14 +256,73 @@ pub async fn points(
     member: MemberAuth,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (m, lots) = state
+    let summary = state
         .loyalty
         .points_summary(member.merchant_id, member.member_id)
         .await?;
     Ok(HttpResponse::Ok().json(MemberPointsView {
-        balance: m.points_balance.value(),
-        lots: lots.iter().map(Into::into).collect(),
+        balance: summary.member.points_balance.value(),
+        lots: summary.lots.iter().map(Into::into).collect(),
+        expiring_soon: summary.expiring_soon.value(),
+        expiring_before: summary.notice_until,
+        tier: summary.tier.as_ref().map(Into::into),
     }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionRequest {
+    /// `share` or `review`.
+    pub action: String,
+    /// For `share`: what was shared (a page or product id), once per member and thing.
+    pub reference: Option<String>,
+    /// For `review`: the reviewed order (one of the member's own), once per order.
+    pub order_id: Option<Uuid>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActionAwardView {
+    pub points: i64,
+    pub balance_after: i64,
+    pub entry_id: Uuid,
+    /// `false` when this action for this thing had earned its points before.
+    pub new: bool,
+}
+
+/// Earns the points the merchant gives for sharing or for reviewing an order, once per
+/// thing, up to the action's daily cap.
+#[utoipa::path(tag = "member", request_body = ActionRequest, responses((status = 201, body = ActionAwardView), (status = 200, body = ActionAwardView, description = "earned before"), (status = 404, body = Problem, description = "order_not_found"), (status = 422, body = Problem, description = "action_not_offered, daily_cap_reached")), security(("bearer" = [])))]
+#[post("/points/actions")]
+pub async fn earn_for_action(
+    member: MemberAuth,
+    state: web::Data<AppState>,
+    body: web::Json<ActionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let action = match (body.action.as_str(), body.reference, body.order_id) {
+        ("share", Some(reference), None) => MemberAction::Share { reference },
+        ("review", None, Some(order_id)) => MemberAction::Review {
+            order_id: OrderId::from_uuid(order_id),
+        },
+        ("share", _, _) => return Err(ApiError::invalid("reference", "share takes a reference")),
+        ("review", _, _) => return Err(ApiError::invalid("order_id", "review takes an order_id")),
+        _ => return Err(ApiError::invalid("action", "must be share or review")),
+    };
+    let award = state
+        .loyalty
+        .award_action(member.merchant_id, member.member_id, action)
+        .await?;
+    let view = ActionAwardView {
+        points: award.entry.delta.value(),
+        balance_after: award.entry.balance_after.value(),
+        entry_id: award.entry.id.as_uuid(),
+        new: award.new,
+    };
+    Ok(if award.new {
+        HttpResponse::Created().json(view)
+    } else {
+        HttpResponse::Ok().json(view)
+    })
 }
 
 /// The member's points history, newest first.

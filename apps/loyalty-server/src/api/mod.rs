@@ -7,6 +7,7 @@ pub mod members;
 pub mod merchant;
 pub mod orders;
 pub mod platform;
+pub mod settings;
 pub mod staff;
 
 use crate::error::ApiError;

@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use loyalty_core::ports::StoredResponse;
 use loyalty_core::types::{MemberId, OrderId, StoreId};
-use loyalty_core::usecases::{CommitOrder, OrderReceipt, RefundOrder, RefundReceipt};
+use loyalty_core::usecases::{CommitOrder, LineInput, OrderReceipt, RefundOrder, RefundReceipt};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -23,6 +23,20 @@ pub struct CommitOrderRequest {
     /// What the member paid, as a decimal string.
     #[schema(example = "128.80")]
     pub amount_paid: String,
+    /// What was bought. Optional; category and item multipliers and exclusions need it.
+    /// The amount paid is spread over the lines in proportion to their prices.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<OrderLineRequest>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderLineRequest {
+    pub sku: Option<String>,
+    pub category: Option<String>,
+    pub quantity: i64,
+    #[schema(example = "32.00")]
+    pub unit_price: String,
 }
 
 fn render_order(receipt: &OrderReceipt) -> StoredResponse {
@@ -30,7 +44,9 @@ fn render_order(receipt: &OrderReceipt) -> StoredResponse {
         order: (&receipt.order).into(),
         points_earned: receipt.order.points_earned.value(),
         balance_after: receipt.earned.as_ref().map(|e| e.balance_after.value()),
-        earning: (&receipt.explanation).into(),
+        policy_version: receipt.policy_version,
+        earning: receipt.explanation.clone(),
+        tier_upgraded_to: receipt.tier_upgraded_to.clone(),
     };
     stored(StatusCode::CREATED, &view)
 }
@@ -59,6 +75,18 @@ pub async fn commit_order(
         member_id: MemberId::from_uuid(body.member_id),
         order_no: body.order_no,
         amount_paid: super::money("amount_paid", &body.amount_paid)?,
+        lines: body
+            .lines
+            .iter()
+            .map(|l| {
+                Ok(LineInput {
+                    sku: l.sku.clone(),
+                    category: l.category.clone(),
+                    quantity: l.quantity,
+                    unit_price: super::money("lines.unit_price", &l.unit_price)?,
+                })
+            })
+            .collect::<Result<_, ApiError>>()?,
         operator_id: Some(staff.staff_id),
     };
     let result = state

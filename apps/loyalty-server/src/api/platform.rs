@@ -1,9 +1,10 @@
 use crate::auth::{PlatformAuth, hash_password, random_password};
-use crate::dto::{EarningPolicyBody, MerchantView, StaffView, StoreView};
+use crate::dto::{MerchantView, StaffView, StoreView};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 use actix_web::{HttpResponse, post, web};
 use loyalty_core::earning::EarningPolicy;
+use loyalty_core::expiry::ExpiryPolicy;
 use loyalty_core::types::MerchantTimeZone;
 use loyalty_core::usecases::CreateMerchant;
 use serde::{Deserialize, Serialize};
@@ -17,8 +18,14 @@ pub struct CreateMerchantRequest {
     pub name: String,
     /// IANA name; `Asia/Shanghai` when absent.
     pub time_zone: Option<String>,
-    /// 1 point per 1.00 yuan, rounded down, valid 365 days, when absent.
-    pub earning: Option<EarningPolicyBody>,
+    /// The earning policy (version 1); 1 point per 1.00, rounded down, when absent. The
+    /// shape of `PUT /merchant/settings/earning`.
+    #[schema(value_type = Option<Object>)]
+    pub earning: Option<EarningPolicy>,
+    /// The expiry policy (version 1); rolling 365 days, told 7 days before, when absent.
+    /// The shape of `PUT /merchant/settings/points-expiry`.
+    #[schema(value_type = Option<Object>)]
+    pub points_expiry: Option<ExpiryPolicy>,
     /// `总店` when absent.
     pub default_store_name: Option<String>,
     /// `owner` when absent.
@@ -41,19 +48,6 @@ pub struct CreatedMerchantView {
     pub merchant: MerchantView,
     pub default_store: StoreView,
     pub owner: OwnerView,
-}
-
-pub fn earning_policy(body: Option<&EarningPolicyBody>) -> Result<EarningPolicy, ApiError> {
-    let Some(body) = body else {
-        return Ok(EarningPolicy::default());
-    };
-    let unit = super::money("earning.unit", &body.unit)?;
-    Ok(EarningPolicy::new(
-        body.points_per_unit,
-        unit,
-        body.rounding,
-        body.validity_days,
-    )?)
 }
 
 /// Creates a merchant (tenant) with its default store and owner account.
@@ -85,7 +79,8 @@ pub async fn create_merchant(
         code: body.code,
         name: body.name,
         time_zone,
-        earning: earning_policy(body.earning.as_ref())?,
+        earning: body.earning.unwrap_or_default(),
+        expiry: body.points_expiry.unwrap_or_default(),
         default_store_name: body.default_store_name.unwrap_or_else(|| "总店".into()),
         owner_username: body.owner_username.unwrap_or_else(|| "owner".into()),
         owner_display_name: body.owner_display_name.unwrap_or_else(|| "店主".into()),

@@ -5,6 +5,7 @@ mod idempotency;
 mod identity;
 mod login_codes;
 mod repositories;
+mod settings;
 
 pub use idempotency::{IdempotencyKey, IdempotencyRecord, IdempotencyRepository, StoredResponse};
 #[cfg(any(test, feature = "mocks"))]
@@ -17,6 +18,10 @@ pub use repositories::{
     AccountDrift, BalanceChange, LedgerPage, MemberRepository, MerchantRepository, OrderRepository,
     PointsRepository, StaffRepository, StoreRepository, Withdrawal,
 };
+pub use repositories::{ExpiringPoints, Liability};
+#[cfg(any(test, feature = "mocks"))]
+pub use settings::{MockGrowthRepository, MockSettingsRepository};
+pub use settings::{GrowthRepository, SettingsRepository};
 
 #[cfg(any(test, feature = "mocks"))]
 pub use idempotency::MockIdempotencyRepository;
@@ -115,6 +120,8 @@ pub trait Transaction: Send {
     fn orders(&mut self) -> &mut dyn OrderRepository;
     fn idempotency(&mut self) -> &mut dyn IdempotencyRepository;
     fn login_codes(&mut self) -> &mut dyn LoginCodeRepository;
+    fn settings(&mut self) -> &mut dyn SettingsRepository;
+    fn growth(&mut self) -> &mut dyn GrowthRepository;
 
     /// Makes every change of this transaction durable at once.
     ///

@@ -1,7 +1,7 @@
 use super::StoreError;
 use crate::account::{LotTake, OpenLot};
 use crate::model::{
-    EntryKind, LedgerEntry, Lot, Member, Merchant, Order, Refund, Source, Staff, Store,
+    EntryKind, LedgerEntry, Lot, Member, Merchant, Order, OrderLine, Refund, Source, Staff, Store,
 };
 use crate::types::{
     EntryId, MemberId, MerchantId, Money, OrderId, Phone, Points, StaffId, StoreId,
@@ -112,6 +112,37 @@ pub trait MemberRepository: Send {
         merchant: MerchantId,
         id: MemberId,
     ) -> Result<Option<Member>, StoreError>;
+    /// The member, locked until the transaction ends (the account's lock: see
+    /// [`super::Transaction`]).
+    ///
+    /// # Errors
+    /// [`StoreError::Contention`] when the lock could not be had.
+    async fn lock_member(
+        &mut self,
+        merchant: MerchantId,
+        id: MemberId,
+    ) -> Result<Option<Member>, StoreError>;
+    /// The members with these ids (unknown ids are left out).
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn members_by_ids(
+        &mut self,
+        merchant: MerchantId,
+        ids: &[MemberId],
+    ) -> Result<Vec<Member>, StoreError>;
+    /// Moves the member to tier `to` only if its tier is still `from`; `false` otherwise.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn set_tier(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        from: Option<String>,
+        to: String,
+        protected_until: Option<DateTime<Utc>>,
+    ) -> Result<bool, StoreError>;
     /// # Errors
     /// [`StoreError::Backend`] on failure.
     async fn member_by_phone(
@@ -212,6 +243,21 @@ pub struct LedgerPage {
     pub entries: Vec<LedgerEntry>,
     /// Pass back to get the next (older) page.
     pub next_before_seq: Option<i64>,
+}
+
+/// Points that expire at one instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpiringPoints {
+    pub expires_at: DateTime<Utc>,
+    pub points: Points,
+}
+
+/// What a merchant owes its members in points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Liability {
+    pub outstanding: Points,
+    pub members_with_points: u64,
+    pub expiring: Points,
 }
 
 /// An account whose balance, ledger sum and open lots disagree.
@@ -338,6 +384,55 @@ pub trait PointsRepository: Send {
         limit: u64,
     ) -> Result<Vec<(MerchantId, MemberId)>, StoreError>;
 
+    /// The points the member earned with `reason_code` since `since`.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn earned_since(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        reason_code: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Points, StoreError>;
+
+    /// Members of the merchant with points left in lots that expire before `horizon` and
+    /// were not announced yet, at most `limit`.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn members_to_notify(
+        &mut self,
+        merchant: MerchantId,
+        now: DateTime<Utc>,
+        horizon: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<MemberId>, StoreError>;
+
+    /// Marks the member's not yet announced lots expiring before `horizon` as announced,
+    /// each only once whoever runs it, and returns what they hold, soonest first.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn mark_announced(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        now: DateTime<Utc>,
+        horizon: DateTime<Utc>,
+    ) -> Result<Vec<ExpiringPoints>, StoreError>;
+
+    /// Outstanding points of the merchant, and how many of them expire before `until`.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn liability(
+        &mut self,
+        merchant: MerchantId,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Liability, StoreError>;
+
     /// Every account whose balance differs from its ledger sum or its open lots, or whose
     /// newest entry's balance does not match the balance.
     ///
@@ -377,4 +472,30 @@ pub trait OrderRepository: Send {
     /// # Errors
     /// [`StoreError::Backend`] on failure.
     async fn insert_refund(&mut self, refund: &Refund) -> Result<(), StoreError>;
+
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn insert_lines(&mut self, lines: &[OrderLine]) -> Result<(), StoreError>;
+
+    /// The lines of these orders, by order and line number.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn lines_of(
+        &mut self,
+        merchant: MerchantId,
+        orders: &[OrderId],
+    ) -> Result<Vec<OrderLine>, StoreError>;
+
+    /// Orders created at or after `since`, oldest first, after `after`, at most `limit`.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn orders_since(
+        &mut self,
+        merchant: MerchantId,
+        since: DateTime<Utc>,
+        after: Option<OrderId>,
+        limit: u64,
+    ) -> Result<Vec<Order>, StoreError>;
 }

@@ -3,6 +3,7 @@
 //! member registered at the till, the fresh WeChat account folds into that member.
 
 use super::Loyalty;
+use super::actions::welcome_bonus;
 use super::members::invite_code_for;
 use crate::events::DomainEvent;
 use crate::model::Member;
@@ -79,6 +80,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 registered_store_id: None,
                 invite_code: invite_code_for(id),
                 points_balance: Points::ZERO,
+                tier_code: None,
+                tier_protected_until: None,
                 created_at: self.clock.now(),
             };
             match tx.members().insert_member(&member).await {
@@ -140,12 +143,16 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             {
                 return Err(Error::PhoneTaken);
             }
+            // A WeChat account becomes a member with its first phone: the registration bonus.
+            let mut member = Member {
+                phone: Some(phone),
+                ..me
+            };
+            let bonus = welcome_bonus(&mut *tx, &mut member, self.clock.now()).await?;
             tx.commit().await?;
+            self.publish(&bonus).await;
             return Ok(PhoneBinding {
-                member: Member {
-                    phone: Some(phone),
-                    ..me
-                },
+                member,
                 merged: false,
             });
         };

@@ -1,4 +1,5 @@
 use super::Loyalty;
+use super::actions::welcome_bonus;
 use crate::events::DomainEvent;
 use crate::model::Member;
 use crate::ports::{Clock, Notifier, StoreError, TxMode, UniqueKey, UnitOfWork};
@@ -53,7 +54,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             let id = MemberId::new();
             let mut tx = self.uow.begin(TxMode::Write).await?;
             let store = Self::resolve_store(&mut *tx, cmd.merchant_id, cmd.store_id).await?;
-            let member = Member {
+            let mut member = Member {
                 id,
                 merchant_id: cmd.merchant_id,
                 phone: Some(cmd.phone.clone()),
@@ -65,18 +66,22 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 registered_store_id: Some(store.id),
                 invite_code: invite_code_for(id),
                 points_balance: Points::ZERO,
+                tier_code: None,
+                tier_protected_until: None,
                 created_at: now,
             };
             match tx.members().insert_member(&member).await {
                 Err(StoreError::Unique(UniqueKey::MemberInviteCode)) => continue,
                 other => other?,
             }
+            let bonus = welcome_bonus(&mut *tx, &mut member, now).await?;
             tx.commit().await?;
             self.publish(&[DomainEvent::MemberRegistered {
                 merchant_id: member.merchant_id,
                 member_id: member.id,
             }])
             .await;
+            self.publish(&bonus).await;
             return Ok(member);
         }
         Err(Error::Taken(UniqueKey::MemberInviteCode))

@@ -1,5 +1,7 @@
 use super::Loyalty;
 use crate::earning::EarningPolicy;
+use crate::expiry::ExpiryPolicy;
+use crate::settings::Setting;
 use crate::model::{Merchant, Staff, StaffRole, Store};
 use crate::ports::{Clock, Notifier, TxMode, UnitOfWork};
 use crate::types::{InvalidValue, MerchantId, MerchantTimeZone, StaffId, StoreId};
@@ -12,6 +14,7 @@ pub struct CreateMerchant {
     pub name: String,
     pub time_zone: MerchantTimeZone,
     pub earning: EarningPolicy,
+    pub expiry: ExpiryPolicy,
     pub default_store_name: String,
     pub owner_username: String,
     pub owner_display_name: String,
@@ -73,9 +76,12 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             code: validate_code("code", &cmd.code)?,
             name: validate_name("name", &cmd.name, 100)?,
             time_zone: cmd.time_zone,
-            earning: cmd.earning,
             created_at: now,
         };
+        let earning = Setting::Earning(cmd.earning);
+        let expiry = Setting::Expiry(cmd.expiry);
+        earning.validate()?;
+        expiry.validate()?;
         let default_store = Store {
             id: StoreId::new(),
             merchant_id: merchant.id,
@@ -100,6 +106,12 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         tx.merchants().insert_merchant(&merchant).await?;
         tx.stores().insert_store(&default_store).await?;
         tx.staff().insert_staff(&owner).await?;
+        tx.settings()
+            .put_setting(merchant.id, &earning, None, now)
+            .await?;
+        tx.settings()
+            .put_setting(merchant.id, &expiry, None, now)
+            .await?;
         tx.commit().await?;
         Ok(CreatedMerchant {
             merchant,

@@ -2,6 +2,7 @@
 //! once, then tells the notifier. A use case that meets contention (busy, deadlock, a lot
 //! changed under it) runs again from the start, a bounded number of times.
 
+mod actions;
 mod idempotency;
 mod identity;
 mod members;
@@ -9,19 +10,26 @@ mod merchants;
 mod orders;
 mod points;
 mod points_ops;
+mod settings;
 mod sms_login;
 mod staff;
 mod stores;
+mod tiers;
 
+pub use actions::{ActionAward, MemberAction};
 pub use idempotency::{Idempotent, Outcome};
 pub use identity::{PhoneBinding, WeChatLogin};
 pub use members::RegisterMember;
 pub use merchants::{CreateMerchant, CreatedMerchant};
-pub use orders::{CommitOrder, OrderReceipt, RefundOrder, RefundReceipt, points_to_reverse};
-pub use points::{AdjustPoints, SpendPoints};
+pub use orders::{
+    CommitOrder, LineInput, OrderReceipt, RefundOrder, RefundReceipt, points_to_reverse,
+};
+pub use points::{AdjustPoints, PointsSummary, SpendPoints};
+pub use settings::{PointsLiability, Simulation, StoreSimulation};
 pub use sms_login::{CODE_LIFE_MINUTES, MAX_WRONG_TRIES, wait_for_next_code};
 pub use staff::{Actor, CreateStaff, UpdateStaff};
 pub use stores::{CreateStore, UpdateStore};
+pub use tiers::TierReview;
 
 use crate::account::ShortfallPolicy;
 use crate::events::DomainEvent;

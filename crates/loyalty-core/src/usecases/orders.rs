@@ -1,14 +1,28 @@
 use super::idempotency::{Idempotent, Outcome, remember, replay, replay_in_write};
 use super::points_ops::{EntryDraft, credit, reverse};
+use super::tiers::upgrade_on_growth;
 use super::{Loyalty, with_retry};
-use crate::earning::{EarnExplanation, earn_points};
+use crate::earning::{EarnExplanation, MemberContext, Purchase, PurchaseLine, allocate, earn_points};
 use crate::events::DomainEvent;
-use crate::model::{EntryKind, LedgerEntry, Order, OrderStatus, Refund, Source};
+use crate::model::{
+    EntryKind, GrowthEvent, LedgerEntry, Order, OrderLine, OrderStatus, Refund, Source,
+};
 use crate::ports::{Clock, Notifier, TxMode, UnitOfWork};
+use crate::tiers::GrowthBasis;
 use crate::types::{
     InvalidValue, MemberId, MerchantId, Money, OrderId, Points, RefundId, StaffId, StoreId,
 };
 use crate::{Error, Result};
+use chrono::{DateTime, Utc};
+
+/// A line the till sends: what was bought, how many, at what unit price.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineInput {
+    pub sku: Option<String>,
+    pub category: Option<String>,
+    pub quantity: i64,
+    pub unit_price: Money,
+}
 
 /// A sale at the till: the amount paid earns points by the merchant's policy.
 #[derive(Debug, Clone)]
@@ -18,15 +32,22 @@ pub struct CommitOrder {
     pub member_id: MemberId,
     pub order_no: Option<String>,
     pub amount_paid: Money,
+    /// What was bought; optional, but category and item rules need it.
+    pub lines: Vec<LineInput>,
     pub operator_id: Option<StaffId>,
 }
 
 #[derive(Debug, Clone)]
 pub struct OrderReceipt {
     pub order: Order,
+    pub lines: Vec<OrderLine>,
     /// The earn entry; `None` when the order earned nothing.
     pub earned: Option<LedgerEntry>,
     pub explanation: EarnExplanation,
+    /// The earning policy version that computed the points.
+    pub policy_version: i64,
+    /// The member's new tier when this order crossed a threshold.
+    pub tier_upgraded_to: Option<String>,
 }
 
 /// A refund of `amount` (all that is left when `None`).
@@ -80,8 +101,91 @@ fn validate_order_no(order_no: Option<&str>) -> Result<Option<String>> {
     }
 }
 
+fn code(field: &'static str, value: Option<&String>) -> Result<Option<String>> {
+    match value.map(|v| v.trim()) {
+        None | Some("") => Ok(None),
+        Some(v) if v.len() <= 64 && v.chars().all(|c| c.is_ascii_graphic()) => {
+            Ok(Some(v.to_owned()))
+        }
+        Some(_) => Err(InvalidValue::new(field, "must be 1 to 64 visible ASCII characters").into()),
+    }
+}
+
+/// The lines as the earning rule sees them: gross amounts, and the paid amount allocated
+/// over them in proportion (to the fen, adding up exactly).
+///
+/// # Errors
+/// `validation_failed` for a quantity outside 1..=100000, more than 500 lines, or a paid
+/// amount above the lines' total.
+pub fn price_lines(lines: &[LineInput], amount_paid: Money) -> Result<Vec<PurchaseLine>> {
+    if lines.len() > 500 {
+        return Err(InvalidValue::new("lines", "at most 500 lines").into());
+    }
+    let mut gross = Vec::with_capacity(lines.len());
+    for line in lines {
+        if !(1..=100_000).contains(&line.quantity) {
+            return Err(InvalidValue::new("lines.quantity", "must be between 1 and 100000").into());
+        }
+        let fen = line
+            .unit_price
+            .fen()
+            .checked_mul(line.quantity)
+            .filter(|f| *f <= 100_000_000_000)
+            .ok_or_else(|| InvalidValue::new("lines.unit_price", "is too large"))?;
+        gross.push(Money::from_fen(fen)?);
+    }
+    if !lines.is_empty() {
+        let total: i64 = gross.iter().map(|g| g.fen()).sum();
+        if amount_paid.fen() > total {
+            return Err(InvalidValue::new(
+                "amount_paid",
+                "must not exceed the total of the lines",
+            )
+            .into());
+        }
+    }
+    let paid = allocate(amount_paid, &gross);
+    lines
+        .iter()
+        .zip(gross)
+        .zip(paid)
+        .map(|((line, gross), paid)| {
+            Ok(PurchaseLine {
+                sku: code("lines.sku", line.sku.as_ref())?,
+                category: code("lines.category", line.category.as_ref())?,
+                gross,
+                paid,
+            })
+        })
+        .collect()
+}
+
+fn growth_events(
+    merchant_id: MerchantId,
+    member_id: MemberId,
+    source: &Source,
+    spend: i64,
+    points: i64,
+    now: DateTime<Utc>,
+) -> Vec<GrowthEvent> {
+    [(GrowthBasis::Spend, spend), (GrowthBasis::PointsEarned, points)]
+        .into_iter()
+        .filter(|(_, amount)| *amount != 0)
+        .map(|(basis, amount)| GrowthEvent {
+            merchant_id,
+            member_id,
+            basis,
+            amount,
+            source: source.clone(),
+            created_at: now,
+        })
+        .collect()
+}
+
 impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
-    /// Records the order and credits the points it earns, in one transaction.
+    /// Records the order and its lines, credits the points it earns, and records the growth
+    /// value it makes (upgrading the member's tier when a threshold is crossed), in one
+    /// transaction.
     ///
     /// # Errors
     /// `validation_failed`, `member_not_found`, `store_not_found`, `order_no_taken`,
@@ -92,25 +196,19 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         idem: Option<Idempotent<'_, OrderReceipt>>,
     ) -> Result<Outcome<OrderReceipt>> {
         let order_no = validate_order_no(cmd.order_no.as_deref())?;
+        let lines = price_lines(&cmd.lines, cmd.amount_paid)?;
         let outcome = with_retry!(|attempt| self.try_commit_order(
             &cmd,
             order_no.as_deref(),
+            &lines,
             idem.as_ref(),
             attempt
         ))?;
-        if let Outcome::Done(OrderReceipt {
-            earned: Some(entry),
-            ..
-        }) = &outcome
-        {
-            self.publish(&[DomainEvent::PointsEarned {
-                merchant_id: entry.merchant_id,
-                member_id: entry.member_id,
-                points: entry.delta,
-                balance_after: entry.balance_after,
-            }])
-            .await;
-        }
+        let (outcome, events) = match outcome {
+            Outcome::Done((receipt, events)) => (Outcome::Done(receipt), events),
+            Outcome::Replayed(stored) => (Outcome::Replayed(stored), Vec::new()),
+        };
+        self.publish(&events).await;
         Ok(outcome)
     }
 
@@ -118,14 +216,15 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         &self,
         cmd: &CommitOrder,
         order_no: Option<&str>,
+        lines: &[PurchaseLine],
         idem: Option<&Idempotent<'_, OrderReceipt>>,
         attempt: u32,
-    ) -> Result<Outcome<OrderReceipt>> {
+    ) -> Result<Outcome<(OrderReceipt, Vec<DomainEvent>)>> {
         let now = self.clock.now();
         // What the write needs to know is looked up first, outside the write transaction
         // (which, on SQLite, queues for the single writer). A request with the same key that
         // commits in between makes `remember` fail, and the retry replays it.
-        let (merchant, store) = {
+        let (merchant, store, settings) = {
             let mut lookup = self.uow.begin(TxMode::Lookup).await?;
             if let Some(stored) = replay(&mut *lookup, idem).await? {
                 return Ok(Outcome::Replayed(stored));
@@ -135,17 +234,59 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 .merchant(cmd.merchant_id)
                 .await?
                 .ok_or(Error::NotFound("merchant"))?;
-            (
-                merchant,
-                Self::resolve_store(&mut *lookup, cmd.merchant_id, cmd.store_id).await?,
-            )
+            let store = Self::resolve_store(&mut *lookup, cmd.merchant_id, cmd.store_id).await?;
+            let settings = lookup.settings().settings(cmd.merchant_id).await?;
+            (merchant, store, settings)
         };
-        let earned = earn_points(&merchant.earning, cmd.amount_paid)?;
+        let policy = &settings.earning.value;
+        let tz = merchant.time_zone;
         let mut tx =
             match replay_in_write(self.uow.begin(TxMode::Write).await?, idem, attempt).await? {
                 Ok(tx) => tx,
                 Err(stored) => return Ok(Outcome::Replayed(stored)),
             };
+        // The member's lock: the per-day cap and the tier read below hold until commit.
+        let member = tx
+            .members()
+            .lock_member(cmd.merchant_id, cmd.member_id)
+            .await?
+            .ok_or(Error::NotFound("member"))?;
+        let earned_today = match policy.cap_per_day {
+            Some(_) => {
+                tx.points()
+                    .earned_since(
+                        cmd.merchant_id,
+                        cmd.member_id,
+                        "order_earn",
+                        tz.start_of_day(now),
+                    )
+                    .await?
+            }
+            None => Points::ZERO,
+        };
+        let tiers = settings.tiers.as_ref().map(|t| &t.value);
+        let context = MemberContext {
+            birthday: member.birthday,
+            tier: tiers.and_then(|t| t.factor(t.rank(member.tier_code.as_deref()))),
+            earned_today,
+        };
+        let gross_fen: i64 = lines.iter().map(|l| l.gross.fen()).sum();
+        let earned = earn_points(
+            policy,
+            &Purchase {
+                store_id: store.id,
+                at: now,
+                lines,
+                amount_paid: cmd.amount_paid,
+                amount_gross: if lines.is_empty() {
+                    cmd.amount_paid
+                } else {
+                    Money::from_fen(gross_fen)?
+                },
+            },
+            &context,
+            tz,
+        )?;
         let order = Order {
             id: OrderId::new(),
             merchant_id: cmd.merchant_id,
@@ -160,6 +301,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             operator_id: cmd.operator_id,
             created_at: now,
         };
+        let source = Source::new("order", order.id);
+        let mut events = Vec::new();
         let entry = if earned.points.is_positive() {
             let draft = EntryDraft {
                 merchant_id: cmd.merchant_id,
@@ -168,35 +311,77 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 reason_code: "order_earn".into(),
                 title: "消费得积分".into(),
                 store_id: Some(store.id),
-                source: Source::new("order", order.id),
+                source: source.clone(),
                 operator_id: cmd.operator_id,
+                policy_version: Some(settings.earning.version),
             };
-            Some(
-                credit(
-                    &mut *tx,
-                    &draft,
-                    earned.points,
-                    merchant.earning.expiry_for(now),
-                    now,
-                )
-                .await?,
+            let entry = credit(
+                &mut *tx,
+                &draft,
+                earned.points,
+                settings.expiry.value.expires_at(now, tz),
+                now,
             )
+            .await?;
+            events.push(DomainEvent::PointsEarned {
+                merchant_id: entry.merchant_id,
+                member_id: entry.member_id,
+                points: entry.delta,
+                balance_after: entry.balance_after,
+            });
+            Some(entry)
         } else {
-            tx.members()
-                .member(cmd.merchant_id, cmd.member_id)
-                .await?
-                .ok_or(Error::NotFound("member"))?;
             None
         };
         tx.orders().insert_order(&order).await?;
+        let order_lines: Vec<OrderLine> = cmd
+            .lines
+            .iter()
+            .zip(lines)
+            .zip(1..)
+            .map(|((input, line), line_no)| OrderLine {
+                merchant_id: cmd.merchant_id,
+                order_id: order.id,
+                line_no,
+                sku: line.sku.clone(),
+                category: line.category.clone(),
+                quantity: input.quantity,
+                unit_price: input.unit_price,
+                gross: line.gross,
+                paid: line.paid,
+            })
+            .collect();
+        if !order_lines.is_empty() {
+            tx.orders().insert_lines(&order_lines).await?;
+        }
+        let growth = growth_events(
+            cmd.merchant_id,
+            cmd.member_id,
+            &source,
+            cmd.amount_paid.fen(),
+            earned.points.value(),
+            now,
+        );
+        if !growth.is_empty() {
+            tx.growth().record_growth(&growth).await?;
+        }
+        let upgrade = upgrade_on_growth(&mut *tx, &member, settings.tiers.as_ref(), tz, now).await?;
+        let tier_upgraded_to = match &upgrade {
+            Some(DomainEvent::TierUpgraded { to_tier, .. }) => Some(to_tier.clone()),
+            _ => None,
+        };
+        events.extend(upgrade);
         let receipt = OrderReceipt {
             order,
+            lines: order_lines,
             earned: entry,
             explanation: earned.explanation,
+            policy_version: settings.earning.version,
+            tier_upgraded_to,
         };
         remember(&mut *tx, idem, &receipt, now).await?;
         tx.commit().await?;
-        Ok(Outcome::Done(receipt))
+        Ok(Outcome::Done((receipt, events)))
     }
 
     /// # Errors
@@ -299,6 +484,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 store_id: Some(order.store_id),
                 source: Source::new("refund", refund_id),
                 operator_id: cmd.operator_id,
+                policy_version: None,
             };
             let earned = Source::new("order", order.id);
             Some(
@@ -336,6 +522,15 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             created_at: now,
         };
         tx.orders().insert_refund(&refund).await?;
+        let growth = growth_events(
+            cmd.merchant_id,
+            member_id,
+            &Source::new("refund", refund_id),
+            -amount.fen(),
+            -refund.points_reversed.value(),
+            now,
+        );
+        tx.growth().record_growth(&growth).await?;
         let receipt = RefundReceipt {
             refund,
             order,

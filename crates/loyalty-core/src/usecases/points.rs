@@ -35,6 +35,20 @@ impl AdjustPoints {
     }
 }
 
+/// What a member sees of their points.
+#[derive(Debug, Clone)]
+pub struct PointsSummary {
+    pub member: Member,
+    /// Open lots, soonest-expiring first (points that expired but the job has not reached
+    /// yet are left out).
+    pub lots: Vec<crate::account::OpenLot>,
+    /// Points that expire before `notice_until`.
+    pub expiring_soon: Points,
+    /// The end of the merchant's notice period from now (`None`: the merchant tells no one).
+    pub notice_until: Option<chrono::DateTime<chrono::Utc>>,
+    pub tier: Option<crate::tiers::TierProgress>,
+}
+
 /// Spending points for a business source (a redemption, points as cash).
 #[derive(Debug, Clone)]
 pub struct SpendPoints {
@@ -88,7 +102,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                     .merchant(cmd.merchant_id)
                     .await?
                     .ok_or(Error::NotFound("merchant"))?;
-                merchant.earning.expiry_for(now)
+                let settings = lookup.settings().settings(cmd.merchant_id).await?;
+                settings.expiry.value.expires_at(now, merchant.time_zone)
             } else {
                 None
             }
@@ -102,6 +117,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             store_id: cmd.store_id,
             source: Source::new("adjustment", adjustment_id),
             operator_id: cmd.operator_id,
+            policy_version: None,
         };
         let mut tx =
             match replay_in_write(self.uow.begin(TxMode::Write).await?, idem, attempt).await? {
@@ -151,6 +167,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             store_id: cmd.store_id,
             source: cmd.source.clone(),
             operator_id: cmd.operator_id,
+            policy_version: None,
         };
         let (entry, _expired) = debit(&mut *tx, &draft, cmd.amount, now).await?;
         tx.commit().await?;
@@ -224,7 +241,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             .await?)
     }
 
-    /// The member with the balance, and the lots still open (soonest-expiring first).
+    /// The member's balance, the lots still open (soonest-expiring first), what expires
+    /// within the merchant's notice period, and the tier with the way to the next one.
     ///
     /// # Errors
     /// `member_not_found`.
@@ -232,8 +250,14 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         &self,
         merchant_id: MerchantId,
         member_id: MemberId,
-    ) -> Result<(Member, Vec<crate::account::OpenLot>)> {
+    ) -> Result<PointsSummary> {
+        let now = self.clock.now();
         let mut tx = self.uow.begin(TxMode::Read).await?;
+        let merchant = tx
+            .merchants()
+            .merchant(merchant_id)
+            .await?
+            .ok_or(Error::NotFound("merchant"))?;
         let member = tx
             .members()
             .member(merchant_id, member_id)
@@ -241,7 +265,44 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             .ok_or(Error::NotFound("member"))?;
         let mut lots = tx.points().open_lots(merchant_id, member_id).await?;
         crate::account::sort_for_consumption(&mut lots);
-        Ok((member, lots))
+        lots.retain(|lot| !lot.is_due(now));
+        let settings = tx.settings().settings(merchant_id).await?;
+        let expiry = settings.expiry.value;
+        let notice_until = (expiry.notify_days_before > 0)
+            .then(|| now + chrono::Duration::days(i64::from(expiry.notify_days_before)));
+        let expiring_soon = Points::new(
+            lots.iter()
+                .filter(|lot| {
+                    lot.expires_at
+                        .zip(notice_until)
+                        .is_some_and(|(at, until)| at <= until)
+                })
+                .map(|lot| lot.remaining.value())
+                .sum(),
+        );
+        let tier = match settings.tiers {
+            None => None,
+            Some(tiers) => {
+                let policy = tiers.value;
+                let growth = tx
+                    .growth()
+                    .growth(
+                        merchant_id,
+                        member_id,
+                        policy.basis,
+                        policy.window_start(now, merchant.time_zone),
+                    )
+                    .await?;
+                Some(policy.progress(policy.rank(member.tier_code.as_deref()), growth))
+            }
+        };
+        Ok(PointsSummary {
+            member,
+            lots,
+            expiring_soon,
+            notice_until,
+            tier,
+        })
     }
 
     /// Every account whose balance, ledger and lots disagree (empty when all is well).

@@ -19,6 +19,8 @@ pub(crate) struct EntryDraft {
     pub store_id: Option<StoreId>,
     pub source: Source,
     pub operator_id: Option<StaffId>,
+    /// The earning policy version behind an earn entry.
+    pub policy_version: Option<i64>,
 }
 
 impl EntryDraft {
@@ -44,6 +46,7 @@ impl EntryDraft {
             source: self.source.clone(),
             operator_id: self.operator_id,
             shortfall,
+            policy_version: self.policy_version,
             created_at: now,
         }
     }
@@ -149,6 +152,7 @@ pub(crate) async fn lock_and_expire(
             store_id: None,
             source: Source::new("lot", lot.id),
             operator_id: None,
+            policy_version: None,
         };
         let take = LotTake {
             lot_id: lot.id,

@@ -3,6 +3,7 @@
 //! several server processes share the limits). The code goes out through the notifier.
 
 use super::Loyalty;
+use super::actions::welcome_bonus;
 use super::identity::WeChatLogin;
 use super::members::invite_code_for;
 use crate::events::DomainEvent;
@@ -156,7 +157,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         }
         let store = Self::resolve_store(&mut *tx, merchant.id, None).await?;
         let id = MemberId::new();
-        let member = Member {
+        let mut member = Member {
             id,
             merchant_id: merchant.id,
             phone: Some(phone.clone()),
@@ -168,15 +169,19 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             registered_store_id: Some(store.id),
             invite_code: invite_code_for(id),
             points_balance: Points::ZERO,
+            tier_code: None,
+            tier_protected_until: None,
             created_at: now,
         };
         tx.members().insert_member(&member).await?;
+        let bonus = welcome_bonus(&mut *tx, &mut member, now).await?;
         tx.commit().await?;
         self.publish(&[DomainEvent::MemberRegistered {
             merchant_id: merchant.id,
             member_id: id,
         }])
         .await;
+        self.publish(&bonus).await;
         Ok(WeChatLogin {
             member,
             registered: true,

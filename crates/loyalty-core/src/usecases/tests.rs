@@ -43,6 +43,10 @@ fn lookup_with_merchant() -> MockTransaction {
         .expect_merchant()
         .returning(move |id| Ok(Some(merchant(id))));
     lookup
+        .settings
+        .expect_settings()
+        .returning(|_| Ok(crate::testing::default_settings(now())));
+    lookup
 }
 
 fn merchant(id: MerchantId) -> Merchant {
@@ -51,7 +55,6 @@ fn merchant(id: MerchantId) -> Merchant {
         code: "demo".into(),
         name: "Demo".into(),
         time_zone: MerchantTimeZone::default(),
-        earning: crate::earning::EarningPolicy::default(),
         created_at: now(),
     }
 }
@@ -76,6 +79,11 @@ async fn a_manual_credit_writes_entry_and_lot_commits_and_notifies_once() {
         .expect_merchant()
         .with(eq(merchant_id))
         .returning(move |id| Ok(Some(merchant(id))));
+    lookup
+        .settings
+        .expect_settings()
+        .with(eq(merchant_id))
+        .returning(|_| Ok(crate::testing::default_settings(now())));
     let mut tx = MockTransaction::default();
     tx.points
         .expect_deposit()

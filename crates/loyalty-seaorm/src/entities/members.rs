@@ -17,6 +17,8 @@ pub struct Model {
     pub points_balance: i64,
     pub points_seq: i64,
     pub code_step: Option<i64>,
+    pub tier_code: Option<String>,
+    pub tier_protected_until: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }
 

@@ -1,10 +1,14 @@
 //! SeaORM entities: the rows as stored. They stay inside this crate; the core sees its own
 //! types only.
 
+pub mod growth_events;
 pub mod idempotency_keys;
 pub mod login_codes;
 pub mod members;
+pub mod merchant_settings;
+pub mod merchant_settings_history;
 pub mod merchants;
+pub mod order_lines;
 pub mod orders;
 pub mod points_ledger;
 pub mod points_lots;
@@ -12,3 +16,4 @@ pub mod refunds;
 pub mod staff;
 pub mod staff_stores;
 pub mod stores;
+pub mod tier_changes;

@@ -19,6 +19,7 @@ pub struct Model {
     pub source_id: String,
     pub operator_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
+    pub policy_version: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

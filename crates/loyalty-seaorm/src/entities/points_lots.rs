@@ -12,6 +12,7 @@ pub struct Model {
     pub remaining: i64,
     pub earned_at: DateTimeUtc,
     pub expires_at: Option<DateTimeUtc>,
+    pub announced_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

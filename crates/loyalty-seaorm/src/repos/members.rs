@@ -1,9 +1,11 @@
 use crate::entities::{members, orders};
+use crate::connect::Engine;
 use crate::errors::{corrupt, store_error};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use loyalty_core::model::Member;
 use loyalty_core::ports::{MemberRepository, StoreError};
+use chrono::{DateTime, Utc};
 use loyalty_core::types::{MemberId, MerchantId, Phone};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -26,6 +28,8 @@ fn member_from(m: members::Model) -> Result<Member, StoreError> {
         registered_store_id: m.registered_store_id.map(Into::into),
         invite_code: m.invite_code,
         points_balance: super::points(m.points_balance),
+        tier_code: m.tier_code,
+        tier_protected_until: m.tier_protected_until,
         created_at: m.created_at,
     })
 }
@@ -47,6 +51,8 @@ impl MemberRepository for SeaTransaction {
             points_balance: Set(0),
             points_seq: Set(0),
             code_step: Set(None),
+            tier_code: Set(m.tier_code.clone()),
+            tier_protected_until: Set(m.tier_protected_until),
             created_at: Set(m.created_at),
         };
         members::Entity::insert(row)
@@ -63,6 +69,69 @@ impl MemberRepository for SeaTransaction {
     ) -> Result<Option<Member>, StoreError> {
         self.member_where(merchant, members::Column::Id.eq(id.as_uuid()))
             .await
+    }
+
+    async fn lock_member(
+        &mut self,
+        merchant: MerchantId,
+        id: MemberId,
+    ) -> Result<Option<Member>, StoreError> {
+        let mut query = members::Entity::find()
+            .filter(members::Column::MerchantId.eq(merchant.as_uuid()))
+            .filter(members::Column::Id.eq(id.as_uuid()));
+        // SQLite has no row locks: its write transactions hold the database lock already.
+        if self.engine == Engine::Postgres {
+            query = query.lock_exclusive();
+        }
+        let row = query.one(&self.txn).await.map_err(store_error)?;
+        row.map(member_from).transpose()
+    }
+
+    async fn members_by_ids(
+        &mut self,
+        merchant: MerchantId,
+        ids: &[MemberId],
+    ) -> Result<Vec<Member>, StoreError> {
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let rows = members::Entity::find()
+                .filter(members::Column::MerchantId.eq(merchant.as_uuid()))
+                .filter(members::Column::Id.is_in(chunk.iter().map(|id| id.as_uuid())))
+                .all(&self.txn)
+                .await
+                .map_err(store_error)?;
+            for row in rows {
+                found.push(member_from(row)?);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn set_tier(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        from: Option<String>,
+        to: String,
+        protected_until: Option<DateTime<Utc>>,
+    ) -> Result<bool, StoreError> {
+        let still = match from {
+            Some(code) => members::Column::TierCode.eq(code),
+            None => members::Column::TierCode.is_null(),
+        };
+        let result = members::Entity::update_many()
+            .col_expr(members::Column::TierCode, Expr::value(to))
+            .col_expr(
+                members::Column::TierProtectedUntil,
+                Expr::value(protected_until),
+            )
+            .filter(members::Column::MerchantId.eq(merchant.as_uuid()))
+            .filter(members::Column::Id.eq(member.as_uuid()))
+            .filter(still)
+            .exec(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(result.rows_affected == 1)
     }
 
     async fn member_by_phone(

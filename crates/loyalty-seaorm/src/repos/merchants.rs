@@ -2,7 +2,6 @@ use crate::entities::{merchants, stores};
 use crate::errors::{corrupt, store_error};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
-use loyalty_core::earning::{EarningPolicy, Rounding};
 use loyalty_core::model::{Merchant, Store};
 use loyalty_core::ports::{MerchantRepository, StoreError, StoreRepository};
 use loyalty_core::types::{MerchantId, MerchantTimeZone, StoreId};
@@ -11,21 +10,11 @@ use sea_orm::{
 };
 
 fn merchant_from(m: merchants::Model) -> Result<Merchant, StoreError> {
-    let earning = EarningPolicy::new(
-        m.earn_points_per_unit,
-        super::money(m.earn_unit_fen, "earning unit")?,
-        Rounding::parse(&m.earn_rounding).ok_or_else(|| corrupt("rounding", &m.earn_rounding))?,
-        m.points_validity_days
-            .map(|d| u32::try_from(d).map_err(|e| corrupt("validity days", e)))
-            .transpose()?,
-    )
-    .map_err(|e| corrupt("earning policy", e))?;
     Ok(Merchant {
         id: MerchantId::from_uuid(m.id),
         code: m.code,
         name: m.name,
         time_zone: MerchantTimeZone::parse(&m.time_zone).map_err(|e| corrupt("time zone", e))?,
-        earning,
         created_at: m.created_at,
     })
 }
@@ -60,13 +49,11 @@ impl MerchantRepository for SeaTransaction {
             code: Set(m.code.clone()),
             name: Set(m.name.clone()),
             time_zone: Set(m.time_zone.name().to_owned()),
-            earn_points_per_unit: Set(m.earning.points_per_unit),
-            earn_unit_fen: Set(m.earning.unit.fen()),
-            earn_rounding: Set(m.earning.rounding.as_str().to_owned()),
-            points_validity_days: Set(m
-                .earning
-                .validity_days
-                .map(|d| i32::try_from(d).unwrap_or(i32::MAX))),
+            // Superseded by `merchant_settings` (see migration 2); kept neutral.
+            earn_points_per_unit: Set(1),
+            earn_unit_fen: Set(100),
+            earn_rounding: Set("floor".to_owned()),
+            points_validity_days: Set(None),
             created_at: Set(m.created_at),
         };
         merchants::Entity::insert(row)

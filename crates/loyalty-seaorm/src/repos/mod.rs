@@ -6,6 +6,7 @@ mod members;
 mod merchants;
 mod orders;
 mod points;
+mod settings;
 mod staff;
 
 use crate::errors::corrupt;

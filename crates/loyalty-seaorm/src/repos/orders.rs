@@ -1,13 +1,14 @@
 use super::{money, points};
-use crate::entities::{orders, refunds};
+use crate::entities::{order_lines, orders, refunds};
 use crate::errors::{corrupt, store_error};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
-use loyalty_core::model::{Order, OrderStatus, Refund};
+use chrono::{DateTime, Utc};
+use loyalty_core::model::{Order, OrderLine, OrderStatus, Refund};
 use loyalty_core::ports::{OrderRepository, StoreError};
 use loyalty_core::types::{MerchantId, Money, OrderId, Points};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 fn order_from(o: orders::Model) -> Result<Order, StoreError> {
     Ok(Order {
@@ -101,6 +102,84 @@ impl OrderRepository for SeaTransaction {
             return Ok(None);
         }
         self.order(merchant, order).await
+    }
+
+    async fn insert_lines(&mut self, lines: &[OrderLine]) -> Result<(), StoreError> {
+        for chunk in lines.chunks(100) {
+            let rows = chunk.iter().map(|l| order_lines::ActiveModel {
+                merchant_id: Set(l.merchant_id.as_uuid()),
+                order_id: Set(l.order_id.as_uuid()),
+                line_no: Set(l.line_no),
+                sku: Set(l.sku.clone()),
+                category: Set(l.category.clone()),
+                quantity: Set(l.quantity),
+                unit_price_fen: Set(l.unit_price.fen()),
+                gross_fen: Set(l.gross.fen()),
+                paid_fen: Set(l.paid.fen()),
+            });
+            order_lines::Entity::insert_many(rows)
+                .exec_without_returning(&self.txn)
+                .await
+                .map_err(store_error)?;
+        }
+        Ok(())
+    }
+
+    async fn lines_of(
+        &mut self,
+        merchant: MerchantId,
+        orders: &[OrderId],
+    ) -> Result<Vec<OrderLine>, StoreError> {
+        use order_lines::Column as C;
+        let mut lines = Vec::new();
+        for chunk in orders.chunks(500) {
+            let rows = order_lines::Entity::find()
+                .filter(C::MerchantId.eq(merchant.as_uuid()))
+                .filter(C::OrderId.is_in(chunk.iter().map(|id| id.as_uuid())))
+                .order_by_asc(C::OrderId)
+                .order_by_asc(C::LineNo)
+                .all(&self.txn)
+                .await
+                .map_err(store_error)?;
+            for l in rows {
+                lines.push(OrderLine {
+                    merchant_id: l.merchant_id.into(),
+                    order_id: l.order_id.into(),
+                    line_no: l.line_no,
+                    sku: l.sku,
+                    category: l.category,
+                    quantity: l.quantity,
+                    unit_price: money(l.unit_price_fen, "unit price")?,
+                    gross: money(l.gross_fen, "line gross")?,
+                    paid: money(l.paid_fen, "line paid")?,
+                });
+            }
+        }
+        Ok(lines)
+    }
+
+    async fn orders_since(
+        &mut self,
+        merchant: MerchantId,
+        since: DateTime<Utc>,
+        after: Option<OrderId>,
+        limit: u64,
+    ) -> Result<Vec<Order>, StoreError> {
+        let mut query = orders::Entity::find()
+            .filter(orders::Column::MerchantId.eq(merchant.as_uuid()))
+            .filter(orders::Column::CreatedAt.gte(since));
+        if let Some(after) = after {
+            query = query.filter(orders::Column::Id.gt(after.as_uuid()));
+        }
+        query
+            .order_by_asc(orders::Column::Id)
+            .limit(limit)
+            .all(&self.txn)
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .map(order_from)
+            .collect()
     }
 
     async fn insert_refund(&mut self, r: &Refund) -> Result<(), StoreError> {

@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use loyalty_core::account::{LotTake, OpenLot};
 use loyalty_core::model::{EntryKind, LedgerEntry, Lot, Source};
 use loyalty_core::ports::{
-    AccountDrift, BalanceChange, LedgerPage, PointsRepository, StoreError, Withdrawal,
+    AccountDrift, BalanceChange, ExpiringPoints, LedgerPage, Liability, PointsRepository,
+    StoreError, Withdrawal,
 };
 use loyalty_core::types::{EntryId, MemberId, MerchantId, Points};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -36,6 +37,7 @@ fn entry_from(e: points_ledger::Model) -> Result<LedgerEntry, StoreError> {
         },
         operator_id: e.operator_id.map(Into::into),
         shortfall: points(e.shortfall),
+        policy_version: e.policy_version,
         created_at: e.created_at,
     })
 }
@@ -206,6 +208,7 @@ impl PointsRepository for SeaTransaction {
             remaining: Set(lot.remaining.value()),
             earned_at: Set(lot.earned_at),
             expires_at: Set(lot.expires_at),
+            announced_at: Set(None),
         };
         points_lots::Entity::insert(row)
             .exec_without_returning(&self.txn)
@@ -245,6 +248,7 @@ impl PointsRepository for SeaTransaction {
             source_id: Set(e.source.source_id.clone()),
             operator_id: Set(e.operator_id.map(|s| s.as_uuid())),
             created_at: Set(e.created_at),
+            policy_version: Set(e.policy_version),
         };
         points_ledger::Entity::insert(row)
             .exec_without_returning(&self.txn)
@@ -329,6 +333,124 @@ impl PointsRepository for SeaTransaction {
             .into_iter()
             .map(|(merchant, member)| (merchant.into(), member.into()))
             .collect())
+    }
+
+    async fn earned_since(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        reason_code: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Points, StoreError> {
+        use points_ledger::Column as C;
+        let sum: Option<Option<i64>> = points_ledger::Entity::find()
+            .select_only()
+            .expr(Expr::cust("CAST(COALESCE(SUM(delta), 0) AS BIGINT)"))
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::MemberId.eq(member.as_uuid()))
+            .filter(C::Kind.eq(EntryKind::Earn.as_str()))
+            .filter(C::ReasonCode.eq(reason_code))
+            .filter(C::CreatedAt.gte(since))
+            .into_tuple()
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(points(sum.flatten().unwrap_or(0)))
+    }
+
+    async fn members_to_notify(
+        &mut self,
+        merchant: MerchantId,
+        now: DateTime<Utc>,
+        horizon: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<MemberId>, StoreError> {
+        use points_lots::Column as C;
+        let rows: Vec<Uuid> = points_lots::Entity::find()
+            .select_only()
+            .column(C::MemberId)
+            .distinct()
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::Remaining.gt(0))
+            .filter(C::ExpiresAt.gt(now))
+            .filter(C::ExpiresAt.lte(horizon))
+            .filter(C::AnnouncedAt.is_null())
+            .limit(limit)
+            .into_tuple()
+            .all(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn mark_announced(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        now: DateTime<Utc>,
+        horizon: DateTime<Utc>,
+    ) -> Result<Vec<ExpiringPoints>, StoreError> {
+        use points_lots::Column as C;
+        let mut update = Query::update();
+        update
+            .table(points_lots::Entity)
+            .value(C::AnnouncedAt, now)
+            .and_where(Expr::col(C::MerchantId).eq(merchant.as_uuid()))
+            .and_where(Expr::col(C::MemberId).eq(member.as_uuid()))
+            .and_where(Expr::col(C::Remaining).gt(0))
+            .and_where(Expr::col(C::ExpiresAt).gt(now))
+            .and_where(Expr::col(C::ExpiresAt).lte(horizon))
+            .and_where(Expr::col(C::AnnouncedAt).is_null())
+            .returning(Query::returning().columns([C::ExpiresAt, C::Remaining]));
+        let rows = self.txn.query_all(&update).await.map_err(store_error)?;
+        let mut lots = rows
+            .into_iter()
+            .map(|row| {
+                Ok(ExpiringPoints {
+                    expires_at: row.try_get_by_index(0).map_err(store_error)?,
+                    points: points(row.try_get_by_index(1).map_err(store_error)?),
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        lots.sort_by_key(|l| l.expires_at);
+        Ok(lots)
+    }
+
+    async fn liability(
+        &mut self,
+        merchant: MerchantId,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Liability, StoreError> {
+        let (outstanding, holders): (Option<i64>, Option<i64>) = members::Entity::find()
+            .select_only()
+            .expr(Expr::cust("CAST(COALESCE(SUM(points_balance), 0) AS BIGINT)"))
+            .expr(Expr::cust(
+                "CAST(COALESCE(SUM(CASE WHEN points_balance > 0 THEN 1 ELSE 0 END), 0) AS BIGINT)",
+            ))
+            .filter(members::Column::MerchantId.eq(merchant.as_uuid()))
+            .into_tuple()
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?
+            .unwrap_or((Some(0), Some(0)));
+        use points_lots::Column as C;
+        let expiring: Option<Option<i64>> = points_lots::Entity::find()
+            .select_only()
+            .expr(Expr::cust("CAST(COALESCE(SUM(remaining), 0) AS BIGINT)"))
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::Remaining.gt(0))
+            .filter(C::ExpiresAt.gt(now))
+            .filter(C::ExpiresAt.lte(until))
+            .into_tuple()
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(Liability {
+            outstanding: points(outstanding.unwrap_or(0)),
+            members_with_points: u64::try_from(holders.unwrap_or(0)).unwrap_or(0),
+            expiring: points(expiring.flatten().unwrap_or(0)),
+        })
     }
 
     async fn drifts(&mut self) -> Result<Vec<AccountDrift>, StoreError> {

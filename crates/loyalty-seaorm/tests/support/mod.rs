@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use loyalty_core::earning::EarningPolicy;
+use loyalty_core::expiry::{ExpiryPolicy, ExpiryRule};
 use loyalty_core::model::{Member, Merchant, Store};
 use loyalty_core::testing::{ManualClock, RecordingNotifier};
 use loyalty_core::types::{MerchantTimeZone, Phone};
@@ -41,10 +42,19 @@ pub fn world(db: &TestDatabase) -> World {
 }
 
 pub async fn merchant(w: &World, code: &str, validity_days: Option<u32>) -> (Merchant, Store) {
-    let earning = EarningPolicy {
-        validity_days,
-        ..EarningPolicy::default()
+    let expiry = ExpiryPolicy {
+        rule: validity_days.map_or(ExpiryRule::Never, |days| ExpiryRule::Rolling { days }),
+        ..ExpiryPolicy::default()
     };
+    merchant_with(w, code, EarningPolicy::default(), expiry).await
+}
+
+pub async fn merchant_with(
+    w: &World,
+    code: &str,
+    earning: EarningPolicy,
+    expiry: ExpiryPolicy,
+) -> (Merchant, Store) {
     let created = w
         .loyalty
         .create_merchant(CreateMerchant {
@@ -52,6 +62,7 @@ pub async fn merchant(w: &World, code: &str, validity_days: Option<u32>) -> (Mer
             name: format!("Merchant {code}"),
             time_zone: MerchantTimeZone::default(),
             earning,
+            expiry,
             default_store_name: "总店".into(),
             owner_username: "owner".into(),
             owner_display_name: "Owner".into(),

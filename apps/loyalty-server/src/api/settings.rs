@@ -1,0 +1,309 @@
+//! The merchant's rule settings (earning, points expiry, tiers), the what-if simulation, the
+//! points liability and tier history. Reading is for all staff; changing is for HQ.
+
+use crate::auth::StaffAuth;
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+use actix_web::{HttpResponse, get, post, put, web};
+use chrono::{DateTime, Utc};
+use loyalty_core::earning::EarningPolicy;
+use loyalty_core::expiry::ExpiryPolicy;
+use loyalty_core::settings::{Setting, SettingKind, Versioned};
+use loyalty_core::tiers::TierPolicy;
+use loyalty_core::types::MemberId;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// A setting with its version. `version` 0 is the engine's default, never saved.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SettingView {
+    pub version: i64,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub updated_by: Option<Uuid>,
+    /// The policy, in the shape `PUT` takes (see the README's "Rule settings"); `null` for
+    /// tiers a merchant has not set up.
+    #[schema(value_type = Object)]
+    pub policy: serde_json::Value,
+}
+
+fn view<T: Serialize>(setting: Option<&Versioned<T>>) -> Result<SettingView, ApiError> {
+    let policy = match setting {
+        Some(s) => serde_json::to_value(&s.value).map_err(|e| {
+            tracing::error!(error = %e, "a setting did not serialise");
+            ApiError::new(
+                actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "internal error",
+            )
+        })?,
+        None => serde_json::Value::Null,
+    };
+    Ok(SettingView {
+        version: setting.map_or(0, |s| s.version),
+        updated_at: setting.filter(|s| s.version > 0).map(|s| s.updated_at),
+        updated_by: setting.and_then(|s| s.updated_by).map(|s| s.as_uuid()),
+        policy,
+    })
+}
+
+async fn save(
+    staff: &StaffAuth,
+    state: &AppState,
+    setting: Setting,
+) -> Result<HttpResponse, ApiError> {
+    staff.require_headquarters()?;
+    let kind = setting.kind();
+    state
+        .loyalty
+        .put_setting(staff.merchant_id, setting, Some(staff.staff_id))
+        .await?;
+    let settings = state.loyalty.settings(staff.merchant_id).await?;
+    Ok(HttpResponse::Ok().json(match kind {
+        SettingKind::Earning => view(Some(&settings.earning))?,
+        SettingKind::Expiry => view(Some(&settings.expiry))?,
+        SettingKind::Tiers => view(settings.tiers.as_ref())?,
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct VersionQuery {
+    /// An earlier version (the one a ledger entry names); the current one when absent.
+    pub version: Option<i64>,
+}
+
+/// The earning policy, current or at a version.
+#[utoipa::path(tag = "merchant", params(VersionQuery), responses((status = 200, body = SettingView), (status = 404, body = Problem, description = "version_not_found")), security(("bearer" = [])))]
+#[get("/settings/earning")]
+pub async fn get_earning(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    query: web::Query<VersionQuery>,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(version) = query.version {
+        let old = state
+            .loyalty
+            .earning_version(staff.merchant_id, version)
+            .await?;
+        return Ok(HttpResponse::Ok().json(view(Some(&old))?));
+    }
+    let settings = state.loyalty.settings(staff.merchant_id).await?;
+    Ok(HttpResponse::Ok().json(view(Some(&settings.earning))?))
+}
+
+/// Replaces the earning policy; the result is its next version (HQ only).
+#[utoipa::path(tag = "merchant", request_body(content = Object, description = "An earning policy"), responses((status = 200, body = SettingView), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[put("/settings/earning")]
+pub async fn put_earning(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    body: web::Json<EarningPolicy>,
+) -> Result<HttpResponse, ApiError> {
+    save(&staff, &state, Setting::Earning(body.into_inner())).await
+}
+
+/// The points expiry policy.
+#[utoipa::path(tag = "merchant", responses((status = 200, body = SettingView)), security(("bearer" = [])))]
+#[get("/settings/points-expiry")]
+pub async fn get_expiry(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let settings = state.loyalty.settings(staff.merchant_id).await?;
+    Ok(HttpResponse::Ok().json(view(Some(&settings.expiry))?))
+}
+
+/// Replaces the points expiry policy for points earned from now on (HQ only).
+#[utoipa::path(tag = "merchant", request_body(content = Object, description = "An expiry policy"), responses((status = 200, body = SettingView), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[put("/settings/points-expiry")]
+pub async fn put_expiry(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    body: web::Json<ExpiryPolicy>,
+) -> Result<HttpResponse, ApiError> {
+    save(&staff, &state, Setting::Expiry(body.into_inner())).await
+}
+
+/// The tier ladder (`policy` is `null` until one is set up).
+#[utoipa::path(tag = "merchant", responses((status = 200, body = SettingView)), security(("bearer" = [])))]
+#[get("/settings/tiers")]
+pub async fn get_tiers(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let settings = state.loyalty.settings(staff.merchant_id).await?;
+    Ok(HttpResponse::Ok().json(view(settings.tiers.as_ref())?))
+}
+
+/// Replaces the tier ladder (HQ only). Members move up at their next growth and are
+/// reviewed by the scheduled re-evaluation.
+#[utoipa::path(tag = "merchant", request_body(content = Object, description = "A tier policy"), responses((status = 200, body = SettingView), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[put("/settings/tiers")]
+pub async fn put_tiers(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    body: web::Json<TierPolicy>,
+) -> Result<HttpResponse, ApiError> {
+    save(&staff, &state, Setting::Tiers(body.into_inner())).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SimulateRequest {
+    /// The proposed earning policy.
+    #[schema(value_type = Object)]
+    pub policy: EarningPolicy,
+    /// How many days of orders to run it over (1–366, default 30).
+    pub days: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StoreSimulationView {
+    pub store_id: Uuid,
+    pub orders: u64,
+    pub issued: i64,
+    pub proposed: i64,
+    pub difference: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SimulationView {
+    pub days: u32,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub orders: u64,
+    /// Points the orders earned when they were committed.
+    pub issued: i64,
+    /// Points the proposed policy would have issued.
+    pub proposed: i64,
+    pub difference: i64,
+    pub stores: Vec<StoreSimulationView>,
+}
+
+/// What-if: the points a proposed earning policy would have issued over the last N days
+/// of orders, against what was issued, in total and per store (HQ only; nothing changes).
+#[utoipa::path(tag = "merchant", request_body = SimulateRequest, responses((status = 200, body = SimulationView), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/settings/earning/simulate")]
+pub async fn simulate_earning(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    body: web::Json<SimulateRequest>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require_headquarters()?;
+    let body = body.into_inner();
+    let sim = state
+        .loyalty
+        .simulate_earning(staff.merchant_id, &body.policy, body.days.unwrap_or(30))
+        .await?;
+    Ok(HttpResponse::Ok().json(SimulationView {
+        days: sim.days,
+        from: sim.from,
+        to: sim.to,
+        orders: sim.orders,
+        issued: sim.issued.value(),
+        proposed: sim.proposed.value(),
+        difference: sim.proposed.value() - sim.issued.value(),
+        stores: sim
+            .stores
+            .iter()
+            .map(|s| StoreSimulationView {
+                store_id: s.store_id.as_uuid(),
+                orders: s.orders,
+                issued: s.issued.value(),
+                proposed: s.proposed.value(),
+                difference: s.proposed.value() - s.issued.value(),
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LiabilityQuery {
+    /// Also count the points that expire within this many days (1–366, default 30).
+    pub expiring_days: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LiabilityView {
+    /// Points the members hold.
+    pub outstanding_points: i64,
+    /// Their value at the merchant's point value, rounded down to the fen.
+    #[schema(example = "1234.56")]
+    pub value: String,
+    pub members_with_points: u64,
+    pub expiring_points: i64,
+    pub expiring_days: u32,
+    /// `points` points are worth `money`.
+    pub point_value_points: i64,
+    pub point_value_money: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The points liability: what the merchant owes its members in points and money (HQ only).
+#[utoipa::path(tag = "merchant", params(LiabilityQuery), responses((status = 200, body = LiabilityView), (status = 403, body = Problem)), security(("bearer" = [])))]
+#[get("/points/liability")]
+pub async fn liability(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    query: web::Query<LiabilityQuery>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require_headquarters()?;
+    let l = state
+        .loyalty
+        .points_liability(staff.merchant_id, query.expiring_days.unwrap_or(30))
+        .await?;
+    Ok(HttpResponse::Ok().json(LiabilityView {
+        outstanding_points: l.outstanding.value(),
+        value: l.value.to_string(),
+        members_with_points: l.members_with_points,
+        expiring_points: l.expiring.value(),
+        expiring_days: l.expiring_days,
+        point_value_points: l.point_value.points.value(),
+        point_value_money: l.point_value.money.to_string(),
+        at: l.at,
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TierChangeView {
+    pub from_tier: Option<String>,
+    pub to_tier: String,
+    /// `upgrade` or `downgrade`.
+    pub reason: String,
+    /// The growth value that decided it.
+    pub growth: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TierHistoryView {
+    pub items: Vec<TierChangeView>,
+}
+
+/// A member's tier changes, newest first.
+#[utoipa::path(tag = "merchant", params(("id" = Uuid, Path)), responses((status = 200, body = TierHistoryView), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/members/{id}/tier-history")]
+pub async fn tier_history(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let changes = state
+        .loyalty
+        .tier_history(staff.merchant_id, MemberId::from_uuid(id.into_inner()))
+        .await?;
+    Ok(HttpResponse::Ok().json(TierHistoryView {
+        items: changes
+            .iter()
+            .map(|c| TierChangeView {
+                from_tier: c.from_tier.clone(),
+                to_tier: c.to_tier.clone(),
+                reason: c.reason.as_str().to_owned(),
+                growth: c.growth,
+                created_at: c.created_at,
+            })
+            .collect(),
+    }))
+}

@@ -1,0 +1,68 @@
+//! The scheduled jobs: points expiry and its advance notice, the tier review, and the purge
+//! of old idempotency records. Each is safe to run in several processes at once; the server
+//! runs them on timers, `loyalty-server run-jobs` once (for cron).
+
+use crate::state::Engine;
+use std::time::Duration;
+
+const BATCH: u64 = 500;
+
+/// Expires the lots that are due (all of them, batch after batch) and announces the ones
+/// about to expire.
+pub async fn points_jobs(loyalty: &Engine) {
+    loop {
+        match loyalty.expire_due_points(BATCH).await {
+            Ok(expired) if !expired.is_empty() => {
+                tracing::info!(entries = expired.len(), "points expired");
+                if (expired.len() as u64) < BATCH {
+                    break;
+                }
+            }
+            Ok(_) => break,
+            Err(error) => {
+                tracing::warn!(%error, "points expiry failed");
+                break;
+            }
+        }
+    }
+    match loyalty.announce_expiring_points(BATCH).await {
+        Ok(sent) if !sent.is_empty() => tracing::info!(members = sent.len(), "expiry announced"),
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "expiry notice failed"),
+    }
+    if let Err(error) = loyalty.purge_idempotency(chrono::Duration::hours(48)).await {
+        tracing::warn!(%error, "idempotency purge failed");
+    }
+}
+
+/// Re-evaluates every member's tier.
+pub async fn tier_review(loyalty: &Engine) {
+    match loyalty.review_tiers(BATCH).await {
+        Ok(review) => tracing::info!(
+            reviewed = review.members_reviewed,
+            upgraded = review.upgraded,
+            downgraded = review.downgraded,
+            "tier review done"
+        ),
+        Err(error) => tracing::warn!(%error, "tier review failed"),
+    }
+}
+
+/// Runs `job` every `every` until the process ends (never when `every` is zero).
+pub fn every<F, Fut>(every: Duration, job: F)
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    if every.is_zero() {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            job().await;
+        }
+    });
+}

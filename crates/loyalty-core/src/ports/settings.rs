@@ -1,0 +1,97 @@
+use super::StoreError;
+use crate::earning::EarningPolicy;
+use crate::model::{GrowthEvent, TierChange};
+use crate::settings::{MerchantSettings, Setting, SettingKind, Versioned};
+use crate::tiers::GrowthBasis;
+use crate::types::{MemberId, MerchantId, StaffId};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// A merchant's rule settings, each kind versioned.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait SettingsRepository: Send {
+    /// The current version of every kind; the engine's defaults (version 0) for a kind the
+    /// merchant never saved, `None` tiers when it has no ladder.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure (a stored setting that no longer parses included).
+    async fn settings(&mut self, merchant: MerchantId) -> Result<MerchantSettings, StoreError>;
+
+    /// Saves `setting` as the next version of its kind, keeps it in the history, and returns
+    /// the version. Two saves at once get two different versions.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn put_setting(
+        &mut self,
+        merchant: MerchantId,
+        setting: &Setting,
+        by: Option<StaffId>,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError>;
+
+    /// An earning policy as it was at `version`.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn earning_version(
+        &mut self,
+        merchant: MerchantId,
+        version: i64,
+    ) -> Result<Option<Versioned<EarningPolicy>>, StoreError>;
+
+    /// The merchants that saved a setting of `kind`.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn merchants_with(&mut self, kind: SettingKind) -> Result<Vec<MerchantId>, StoreError>;
+}
+
+/// Growth value and tier history.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait GrowthRepository: Send {
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn record_growth(&mut self, events: &[GrowthEvent]) -> Result<(), StoreError>;
+
+    /// The member's growth value on `basis` since `since` (all time when `None`).
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn growth(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        basis: GrowthBasis,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<i64, StoreError>;
+
+    /// The growth values of several members at once (members without growth are absent).
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn growth_of(
+        &mut self,
+        merchant: MerchantId,
+        members: &[MemberId],
+        basis: GrowthBasis,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<(MemberId, i64)>, StoreError>;
+
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn insert_tier_change(&mut self, change: &TierChange) -> Result<(), StoreError>;
+
+    /// The member's tier changes, newest first.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn tier_history(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        limit: u64,
+    ) -> Result<Vec<TierChange>, StoreError>;
+}

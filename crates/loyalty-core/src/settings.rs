@@ -1,0 +1,81 @@
+//! A merchant's rule settings. Each kind is saved whole and versioned: a change is a new
+//! version, and what it replaced stays on record.
+
+use crate::earning::EarningPolicy;
+use crate::expiry::ExpiryPolicy;
+use crate::tiers::TierPolicy;
+use crate::types::StaffId;
+use chrono::{DateTime, Utc};
+
+/// A saved setting with its version (1, 2, 3 … per merchant and kind).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Versioned<T> {
+    pub version: i64,
+    pub value: T,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: Option<StaffId>,
+}
+
+/// Every rule setting of a merchant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MerchantSettings {
+    pub earning: Versioned<EarningPolicy>,
+    pub expiry: Versioned<ExpiryPolicy>,
+    /// `None` until the merchant sets up a tier ladder.
+    pub tiers: Option<Versioned<TierPolicy>>,
+}
+
+/// One setting to save.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Setting {
+    Earning(EarningPolicy),
+    Expiry(ExpiryPolicy),
+    Tiers(TierPolicy),
+}
+
+/// The kinds of settings, as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SettingKind {
+    Earning,
+    Expiry,
+    Tiers,
+}
+
+impl SettingKind {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Earning => "earning",
+            Self::Expiry => "points_expiry",
+            Self::Tiers => "tiers",
+        }
+    }
+
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Earning, Self::Expiry, Self::Tiers]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+impl Setting {
+    #[must_use]
+    pub const fn kind(&self) -> SettingKind {
+        match self {
+            Self::Earning(_) => SettingKind::Earning,
+            Self::Expiry(_) => SettingKind::Expiry,
+            Self::Tiers(_) => SettingKind::Tiers,
+        }
+    }
+
+    /// # Errors
+    /// What the setting's own validation refuses.
+    pub fn validate(&self) -> Result<(), crate::types::InvalidValue> {
+        match self {
+            Self::Earning(p) => p.validate(),
+            Self::Expiry(p) => p.validate(),
+            Self::Tiers(p) => p.validate(),
+        }
+    }
+}

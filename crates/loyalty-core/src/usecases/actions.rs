@@ -1,0 +1,248 @@
+use super::points_ops::{EntryDraft, credit};
+use super::tiers::upgrade_on_growth;
+use super::{Loyalty, with_retry};
+use crate::earning::Action;
+use crate::events::DomainEvent;
+use crate::model::{EntryKind, GrowthEvent, LedgerEntry, Member, Merchant, Source};
+use crate::ports::{Clock, Notifier, Transaction, TxMode, UnitOfWork};
+use crate::settings::MerchantSettings;
+use crate::tiers::GrowthBasis;
+use crate::types::{InvalidValue, MemberId, MerchantId, OrderId, Points};
+use crate::{Error, Result};
+use chrono::{DateTime, Utc};
+
+/// Points an action earned.
+#[derive(Debug, Clone)]
+pub struct ActionAward {
+    pub entry: LedgerEntry,
+    /// `false` when the same action for the same thing had earned them already.
+    pub new: bool,
+}
+
+/// Credits `points` for `action` to a member locked (or inserted) in `tx`, with the growth
+/// they make and the tier upgrade it may bring. Returns the entry and the events.
+#[allow(clippy::too_many_arguments)]
+async fn credit_action(
+    tx: &mut dyn Transaction,
+    merchant: &Merchant,
+    settings: &MerchantSettings,
+    member: &Member,
+    action: Action,
+    source: Source,
+    points: Points,
+    now: DateTime<Utc>,
+) -> Result<(LedgerEntry, Vec<DomainEvent>)> {
+    let draft = EntryDraft {
+        merchant_id: merchant.id,
+        member_id: member.id,
+        kind: EntryKind::Earn,
+        reason_code: action.reason_code().into(),
+        title: action.title().into(),
+        store_id: None,
+        source: source.clone(),
+        operator_id: None,
+        policy_version: Some(settings.earning.version),
+    };
+    let expires_at = settings.expiry.value.expires_at(now, merchant.time_zone);
+    let entry = credit(tx, &draft, points, expires_at, now).await?;
+    tx.growth()
+        .record_growth(&[GrowthEvent {
+            merchant_id: merchant.id,
+            member_id: member.id,
+            basis: GrowthBasis::PointsEarned,
+            amount: points.value(),
+            source,
+            created_at: now,
+        }])
+        .await?;
+    let mut events = vec![DomainEvent::PointsEarned {
+        merchant_id: merchant.id,
+        member_id: member.id,
+        points,
+        balance_after: entry.balance_after,
+    }];
+    events.extend(
+        upgrade_on_growth(tx, member, settings.tiers.as_ref(), merchant.time_zone, now).await?,
+    );
+    Ok((entry, events))
+}
+
+/// The registration bonus (注册送积分) for a member just inserted in `tx`, if the merchant
+/// offers one; the member's balance is updated to match.
+pub(crate) async fn welcome_bonus(
+    tx: &mut dyn Transaction,
+    member: &mut Member,
+    now: DateTime<Utc>,
+) -> Result<Vec<DomainEvent>> {
+    let settings = tx.settings().settings(member.merchant_id).await?;
+    let Some(rule) = settings.earning.value.actions.registration else {
+        return Ok(Vec::new());
+    };
+    let merchant = tx
+        .merchants()
+        .merchant(member.merchant_id)
+        .await?
+        .ok_or(Error::NotFound("merchant"))?;
+    let source = Source::new(Action::Registration.as_str(), member.id);
+    let (entry, events) = credit_action(
+        tx,
+        &merchant,
+        &settings,
+        member,
+        Action::Registration,
+        source,
+        rule.points,
+        now,
+    )
+    .await?;
+    member.points_balance = entry.balance_after;
+    Ok(events)
+}
+
+/// What a member did: shared something (its reference), or reviewed an order.
+#[derive(Debug, Clone)]
+pub enum MemberAction {
+    Share { reference: String },
+    Review { order_id: OrderId },
+}
+
+impl MemberAction {
+    const fn action(&self) -> Action {
+        match self {
+            Self::Share { .. } => Action::Share,
+            Self::Review { .. } => Action::Review,
+        }
+    }
+
+    fn source(&self, member_id: MemberId) -> Source {
+        match self {
+            // Shares are once per member and shared thing.
+            Self::Share { reference } => {
+                Source::new(Action::Share.as_str(), format!("{member_id}:{reference}"))
+            }
+            Self::Review { order_id } => Source::new(Action::Review.as_str(), order_id),
+        }
+    }
+}
+
+impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
+    /// Awards the points the merchant gives for an action, once per shared thing or reviewed
+    /// order (asking again answers the first award), at most the action's daily cap a local
+    /// day.
+    ///
+    /// # Errors
+    /// `validation_failed`, `action_not_offered`, `order_not_found` (not this member's),
+    /// `daily_cap_reached`.
+    pub async fn award_action(
+        &self,
+        merchant_id: MerchantId,
+        member_id: MemberId,
+        action: MemberAction,
+    ) -> Result<ActionAward> {
+        if let MemberAction::Share { reference } = &action {
+            let ok = !reference.is_empty()
+                && reference.len() <= 64
+                && reference.chars().all(|c| c.is_ascii_graphic());
+            if !ok {
+                return Err(InvalidValue::new(
+                    "reference",
+                    "must be 1 to 64 visible ASCII characters",
+                )
+                .into());
+            }
+        }
+        let source = action.source(member_id);
+        match with_retry!(self.try_award(merchant_id, member_id, &action, &source)) {
+            // A concurrent request for the same thing committed first.
+            Err(Error::AlreadyApplied) => {
+                let mut tx = self.uow.begin(TxMode::Lookup).await?;
+                let entry = tx
+                    .points()
+                    .entry_by_source(merchant_id, EntryKind::Earn, &source)
+                    .await?
+                    .ok_or(Error::AlreadyApplied)?;
+                Ok(ActionAward { entry, new: false })
+            }
+            Err(other) => Err(other),
+            Ok((award, events)) => {
+                self.publish(&events).await;
+                Ok(award)
+            }
+        }
+    }
+
+    async fn try_award(
+        &self,
+        merchant_id: MerchantId,
+        member_id: MemberId,
+        action: &MemberAction,
+        source: &Source,
+    ) -> Result<(ActionAward, Vec<DomainEvent>)> {
+        let now = self.clock.now();
+        let (merchant, settings) = {
+            let mut lookup = self.uow.begin(TxMode::Lookup).await?;
+            if let Some(entry) = lookup
+                .points()
+                .entry_by_source(merchant_id, EntryKind::Earn, source)
+                .await?
+            {
+                return Ok((ActionAward { entry, new: false }, Vec::new()));
+            }
+            let merchant = lookup
+                .merchants()
+                .merchant(merchant_id)
+                .await?
+                .ok_or(Error::NotFound("merchant"))?;
+            let settings = lookup.settings().settings(merchant_id).await?;
+            if let MemberAction::Review { order_id } = action {
+                let order = lookup.orders().order(merchant_id, *order_id).await?;
+                if order.is_none_or(|o| o.member_id != member_id) {
+                    return Err(Error::NotFound("order"));
+                }
+            }
+            (merchant, settings)
+        };
+        let rule = settings
+            .earning
+            .value
+            .actions
+            .rule(action.action())
+            .ok_or(Error::ActionNotOffered)?;
+        let mut tx = self.uow.begin(TxMode::Write).await?;
+        let member = tx
+            .members()
+            .lock_member(merchant_id, member_id)
+            .await?
+            .ok_or(Error::NotFound("member"))?;
+        let earned_today = match rule.daily_cap {
+            Some(_) => {
+                tx.points()
+                    .earned_since(
+                        merchant_id,
+                        member_id,
+                        action.action().reason_code(),
+                        merchant.time_zone.start_of_day(now),
+                    )
+                    .await?
+            }
+            None => Points::ZERO,
+        };
+        let points = rule.points_after_cap(earned_today);
+        if !points.is_positive() {
+            return Err(Error::DailyCapReached);
+        }
+        let (entry, events) = credit_action(
+            &mut *tx,
+            &merchant,
+            &settings,
+            &member,
+            action.action(),
+            source.clone(),
+            points,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((ActionAward { entry, new: true }, events))
+    }
+}
