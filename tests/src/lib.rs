@@ -68,6 +68,7 @@ pub async fn spawn_app_with(db: &TestDatabase, adjust: impl FnOnce(&mut Settings
     settings.server.port = 0;
     settings.server.workers = Some(2);
     settings.server.expiry_interval_seconds = 0;
+    settings.server.tier_review_interval_seconds = 0;
     settings.database.url = db.url.clone();
     settings.platform.api_key = Some(PLATFORM_KEY.into());
     settings.auth.token_secret = Some("a-test-secret-of-at-least-32-bytes!!".into());
