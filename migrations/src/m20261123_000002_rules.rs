@@ -304,7 +304,10 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for (table, column) in [
-            (PointsLots::Table.into_iden(), PointsLots::AnnouncedAt.into_iden()),
+            (
+                PointsLots::Table.into_iden(),
+                PointsLots::AnnouncedAt.into_iden(),
+            ),
             (
                 PointsLedger::Table.into_iden(),
                 PointsLedger::PolicyVersion.into_iden(),

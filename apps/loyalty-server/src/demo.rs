@@ -10,8 +10,8 @@ use loyalty_core::tiers::{
     DowngradeMode, GrowthBasis, GrowthWindow, TierBenefits, TierLevel, TierPolicy,
 };
 use loyalty_core::types::{Money, Phone, Points};
-use rust_decimal::Decimal;
 use loyalty_core::usecases::{CommitOrder, CreateMerchant, CreateStore, RegisterMember};
+use rust_decimal::Decimal;
 
 /// 1 point per yuan; member day on the 8th (×2); 50 points for registering.
 fn demo_earning() -> EarningPolicy {
@@ -30,8 +30,8 @@ fn demo_earning() -> EarningPolicy {
 
 /// 普通 / 银卡 / 金卡 by spend over the last 12 months.
 fn demo_tiers() -> TierPolicy {
-    let level = |code: &str, name: &str, yuan: i64, multiplier: Decimal, discount: Decimal| {
-        TierLevel {
+    let level =
+        |code: &str, name: &str, yuan: i64, multiplier: Decimal, discount: Decimal| TierLevel {
             code: code.into(),
             name: name.into(),
             threshold: yuan * 100,
@@ -40,15 +40,26 @@ fn demo_tiers() -> TierPolicy {
                 discount_rate: discount,
                 ..TierBenefits::default()
             },
-        }
-    };
+        };
     TierPolicy {
         basis: GrowthBasis::Spend,
         window: GrowthWindow::RollingMonths { months: 12 },
         levels: vec![
             level("normal", "普通会员", 0, Decimal::ONE, Decimal::ONE),
-            level("silver", "银卡", 500, Decimal::new(12, 1), Decimal::new(98, 2)),
-            level("gold", "金卡", 2000, Decimal::new(15, 1), Decimal::new(95, 2)),
+            level(
+                "silver",
+                "银卡",
+                500,
+                Decimal::new(12, 1),
+                Decimal::new(98, 2),
+            ),
+            level(
+                "gold",
+                "金卡",
+                2000,
+                Decimal::new(15, 1),
+                Decimal::new(95, 2),
+            ),
         ],
         protection_months: 3,
         downgrade: DowngradeMode::OneStep,

@@ -153,9 +153,7 @@ impl Application {
             server,
             state,
             expiry_interval: Duration::from_secs(settings.server.expiry_interval_seconds),
-            tier_review_interval: Duration::from_secs(
-                settings.server.tier_review_interval_seconds,
-            ),
+            tier_review_interval: Duration::from_secs(settings.server.tier_review_interval_seconds),
         })
     }
 

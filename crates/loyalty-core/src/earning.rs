@@ -75,8 +75,7 @@ impl Multiplier {
     /// # Errors
     /// Refuses 0, a negative factor, more than 100 or more than 4 decimal places.
     pub fn new(value: Decimal) -> Result<Self, InvalidValue> {
-        if value <= Decimal::ZERO || value > Decimal::ONE_HUNDRED || value.normalize().scale() > 4
-        {
+        if value <= Decimal::ZERO || value > Decimal::ONE_HUNDRED || value.normalize().scale() > 4 {
             return Err(InvalidValue::new(
                 "multiplier",
                 "must be more than 0 and at most 100, with at most 4 decimal places",
@@ -370,7 +369,11 @@ pub struct EarningPolicy {
 
 impl Default for EarningPolicy {
     fn default() -> Self {
-        Self::base(1, Money::from_fen(100).unwrap_or(Money::ZERO), Rounding::Floor)
+        Self::base(
+            1,
+            Money::from_fen(100).unwrap_or(Money::ZERO),
+            Rounding::Floor,
+        )
     }
 }
 
@@ -459,10 +462,7 @@ impl EarningPolicy {
             }
         }
         let lists = [
-            (
-                "category_multipliers",
-                self.category_multipliers.as_slice(),
-            ),
+            ("category_multipliers", self.category_multipliers.as_slice()),
             ("item_multipliers", self.item_multipliers.as_slice()),
         ];
         for (field, list) in lists {
@@ -485,7 +485,10 @@ impl EarningPolicy {
             }
         }
         if self.store_multipliers.len() > MAX_LIST {
-            return Err(InvalidValue::new("store_multipliers", "has too many stores"));
+            return Err(InvalidValue::new(
+                "store_multipliers",
+                "has too many stores",
+            ));
         }
         if let Some(cap) = self.cap_per_order {
             positive("cap_per_order", cap)?;
@@ -645,9 +648,7 @@ pub fn earn_points(
     let birthday_factor = member.birthday.and_then(|birthday| {
         let scope = policy.birthday.map(|b| b.scope).unwrap_or_default();
         let multiplier = tier_birthday.or(policy.birthday.map(|b| b.multiplier))?;
-        scope
-            .includes(birthday, local_date)
-            .then_some(multiplier)
+        scope.includes(birthday, local_date).then_some(multiplier)
     });
     let store_factor = policy
         .store_multipliers

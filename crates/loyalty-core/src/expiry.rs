@@ -53,7 +53,9 @@ fn local_instant(tz: MerchantTimeZone, local: NaiveDateTime) -> Option<DateTime<
     // A gap is at most a few hours: the first valid minute after it.
     (1..=240).find_map(|minutes| {
         let later = local.checked_add_signed(chrono::Duration::minutes(minutes))?;
-        tz.from_local_datetime(&later).earliest().map(|t| t.to_utc())
+        tz.from_local_datetime(&later)
+            .earliest()
+            .map(|t| t.to_utc())
     })
 }
 
@@ -245,6 +247,10 @@ mod tests {
                 .validate()
                 .is_err()
         );
-        assert!(policy(ExpiryRule::EndOfMonth { after_months: 0 }).validate().is_ok());
+        assert!(
+            policy(ExpiryRule::EndOfMonth { after_months: 0 })
+                .validate()
+                .is_ok()
+        );
     }
 }

@@ -52,7 +52,9 @@ impl GrowthBasis {
 pub enum GrowthWindow {
     Lifetime,
     /// The last `months` months, in the merchant's time zone.
-    RollingMonths { months: u32 },
+    RollingMonths {
+        months: u32,
+    },
 }
 
 /// Where a review takes a member whose growth no longer holds the tier.
@@ -407,11 +409,35 @@ mod tests {
         let cases = [
             // (mode, current, growth, protected until, decision)
             (DowngradeMode::OneStep, 3, 0, protected, TierMove::Stay),
-            (DowngradeMode::OneStep, 3, 0, expired, TierMove::Downgrade(2)),
-            (DowngradeMode::ToEarned, 3, 0, expired, TierMove::Downgrade(0)),
-            (DowngradeMode::ToEarned, 3, 150_000, None, TierMove::Downgrade(1)),
+            (
+                DowngradeMode::OneStep,
+                3,
+                0,
+                expired,
+                TierMove::Downgrade(2),
+            ),
+            (
+                DowngradeMode::ToEarned,
+                3,
+                0,
+                expired,
+                TierMove::Downgrade(0),
+            ),
+            (
+                DowngradeMode::ToEarned,
+                3,
+                150_000,
+                None,
+                TierMove::Downgrade(1),
+            ),
             (DowngradeMode::OneStep, 2, 600_000, expired, TierMove::Stay),
-            (DowngradeMode::OneStep, 1, 600_000, protected, TierMove::Upgrade(2)),
+            (
+                DowngradeMode::OneStep,
+                1,
+                600_000,
+                protected,
+                TierMove::Upgrade(2),
+            ),
             (DowngradeMode::OneStep, 0, 0, None, TierMove::Stay),
         ];
         for (mode, current, growth, until, expected) in cases {

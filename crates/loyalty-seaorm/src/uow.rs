@@ -4,9 +4,8 @@ use crate::group_commit::{GroupCommit, SlotEnd};
 use async_trait::async_trait;
 use loyalty_core::ports::{
     GrowthRepository, IdempotencyRepository, LoginCodeRepository, MemberRepository,
-    MerchantRepository, SettingsRepository,
-    OrderRepository, PointsRepository, StaffRepository, StoreError, StoreRepository, Transaction,
-    TxMode, UnitOfWork,
+    MerchantRepository, OrderRepository, PointsRepository, SettingsRepository, StaffRepository,
+    StoreError, StoreRepository, Transaction, TxMode, UnitOfWork,
 };
 use sea_orm::{
     AccessMode, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,

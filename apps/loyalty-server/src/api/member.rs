@@ -6,9 +6,9 @@ use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
 use loyalty_core::types::{OrderId, Phone};
 use loyalty_core::usecases::MemberAction;
-use uuid::Uuid;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -168,7 +168,11 @@ fn caps_per_order_then_per_day() {
             ..MemberContext::default()
         };
         let earned = earn(&policy, amount, NOON, &member, store());
-        assert_eq!(earned.points, Points::new(expected), "{amount} after {today}");
+        assert_eq!(
+            earned.points,
+            Points::new(expected),
+            "{amount} after {today}"
+        );
         let applied: Vec<_> = earned.explanation.caps.iter().map(|c| c.cap).collect();
         assert_eq!(applied, caps, "{amount} after {today}");
     }
@@ -270,7 +274,10 @@ fn tier_birthday_multiplier_replaces_the_policy_one() {
         birthday,
         ..MemberContext::default()
     };
-    assert_eq!(earn_whole(&policy, "100.00", NOON, &plain), Points::new(200));
+    assert_eq!(
+        earn_whole(&policy, "100.00", NOON, &plain),
+        Points::new(200)
+    );
     let diamond = MemberContext {
         birthday,
         tier: Some(TierFactor {
@@ -280,7 +287,10 @@ fn tier_birthday_multiplier_replaces_the_policy_one() {
         }),
         ..MemberContext::default()
     };
-    assert_eq!(earn_whole(&policy, "100.00", NOON, &diamond), Points::new(450));
+    assert_eq!(
+        earn_whole(&policy, "100.00", NOON, &diamond),
+        Points::new(450)
+    );
     // No birthday on record: no birthday factor.
     assert_eq!(
         earn_whole(&policy, "100.00", NOON, &MemberContext::default()),
@@ -330,8 +340,8 @@ fn lines_earn_by_category_and_item_and_exclusions_earn_nothing() {
     assert_eq!(e.lines[0].multiplier, Decimal::from(3));
     // Before discounts: gross amounts earn.
     policy.basis = AmountBasis::BeforeDiscounts;
-    let gross = earn_points(&policy, &purchase, &MemberContext::default(), shanghai())
-        .expect("fits");
+    let gross =
+        earn_points(&policy, &purchase, &MemberContext::default(), shanghai()).expect("fits");
     assert_eq!(gross.points, Points::new(100)); // 30 × 3 + 10
 }
 
@@ -370,7 +380,10 @@ fn action_points_stop_at_the_daily_cap() {
         points: Points::new(20),
         daily_cap: None,
     };
-    assert_eq!(uncapped.points_after_cap(Points::new(1000)), Points::new(20));
+    assert_eq!(
+        uncapped.points_after_cap(Points::new(1000)),
+        Points::new(20)
+    );
 }
 
 #[test]

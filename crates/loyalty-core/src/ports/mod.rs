@@ -19,9 +19,9 @@ pub use repositories::{
     PointsRepository, StaffRepository, StoreRepository, Withdrawal,
 };
 pub use repositories::{ExpiringPoints, Liability};
+pub use settings::{GrowthRepository, SettingsRepository};
 #[cfg(any(test, feature = "mocks"))]
 pub use settings::{MockGrowthRepository, MockSettingsRepository};
-pub use settings::{GrowthRepository, SettingsRepository};
 
 #[cfg(any(test, feature = "mocks"))]
 pub use idempotency::MockIdempotencyRepository;

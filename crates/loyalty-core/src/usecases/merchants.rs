@@ -1,9 +1,9 @@
 use super::Loyalty;
 use crate::earning::EarningPolicy;
 use crate::expiry::ExpiryPolicy;
-use crate::settings::Setting;
 use crate::model::{Merchant, Staff, StaffRole, Store};
 use crate::ports::{Clock, Notifier, TxMode, UnitOfWork};
+use crate::settings::Setting;
 use crate::types::{InvalidValue, MerchantId, MerchantTimeZone, StaffId, StoreId};
 use crate::{Error, Result};
 

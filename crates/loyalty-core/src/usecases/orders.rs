@@ -2,7 +2,9 @@ use super::idempotency::{Idempotent, Outcome, remember, replay, replay_in_write}
 use super::points_ops::{EntryDraft, credit, reverse};
 use super::tiers::upgrade_on_growth;
 use super::{Loyalty, with_retry};
-use crate::earning::{EarnExplanation, MemberContext, Purchase, PurchaseLine, allocate, earn_points};
+use crate::earning::{
+    EarnExplanation, MemberContext, Purchase, PurchaseLine, allocate, earn_points,
+};
 use crate::events::DomainEvent;
 use crate::model::{
     EntryKind, GrowthEvent, LedgerEntry, Order, OrderLine, OrderStatus, Refund, Source,
@@ -137,11 +139,9 @@ pub fn price_lines(lines: &[LineInput], amount_paid: Money) -> Result<Vec<Purcha
     if !lines.is_empty() {
         let total: i64 = gross.iter().map(|g| g.fen()).sum();
         if amount_paid.fen() > total {
-            return Err(InvalidValue::new(
-                "amount_paid",
-                "must not exceed the total of the lines",
-            )
-            .into());
+            return Err(
+                InvalidValue::new("amount_paid", "must not exceed the total of the lines").into(),
+            );
         }
     }
     let paid = allocate(amount_paid, &gross);
@@ -168,18 +168,21 @@ fn growth_events(
     points: i64,
     now: DateTime<Utc>,
 ) -> Vec<GrowthEvent> {
-    [(GrowthBasis::Spend, spend), (GrowthBasis::PointsEarned, points)]
-        .into_iter()
-        .filter(|(_, amount)| *amount != 0)
-        .map(|(basis, amount)| GrowthEvent {
-            merchant_id,
-            member_id,
-            basis,
-            amount,
-            source: source.clone(),
-            created_at: now,
-        })
-        .collect()
+    [
+        (GrowthBasis::Spend, spend),
+        (GrowthBasis::PointsEarned, points),
+    ]
+    .into_iter()
+    .filter(|(_, amount)| *amount != 0)
+    .map(|(basis, amount)| GrowthEvent {
+        merchant_id,
+        member_id,
+        basis,
+        amount,
+        source: source.clone(),
+        created_at: now,
+    })
+    .collect()
 }
 
 impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
@@ -365,7 +368,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         if !growth.is_empty() {
             tx.growth().record_growth(&growth).await?;
         }
-        let upgrade = upgrade_on_growth(&mut *tx, &member, settings.tiers.as_ref(), tz, now).await?;
+        let upgrade =
+            upgrade_on_growth(&mut *tx, &member, settings.tiers.as_ref(), tz, now).await?;
         let tier_upgraded_to = match &upgrade {
             Some(DomainEvent::TierUpgraded { to_tier, .. }) => Some(to_tier.clone()),
             _ => None,

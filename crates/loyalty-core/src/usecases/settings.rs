@@ -1,5 +1,7 @@
 use super::{Loyalty, with_retry};
-use crate::earning::{EarningPolicy, MemberContext, PointValue, Purchase, PurchaseLine, earn_points};
+use crate::earning::{
+    EarningPolicy, MemberContext, PointValue, Purchase, PurchaseLine, earn_points,
+};
 use crate::events::DomainEvent;
 use crate::expiry::ExpiryPolicy;
 use crate::ports::{Clock, Notifier, TxMode, UnitOfWork};
@@ -290,13 +292,14 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             .await?;
         tx.commit().await?;
         let points: i64 = lots.iter().map(|l| l.points.value()).sum();
-        Ok(lots.first().filter(|_| points > 0).map(|first| {
-            DomainEvent::PointsExpiringSoon {
+        Ok(lots
+            .first()
+            .filter(|_| points > 0)
+            .map(|first| DomainEvent::PointsExpiringSoon {
                 merchant_id,
                 member_id,
                 points: Points::new(points),
                 expires_at: first.expires_at,
-            }
-        }))
+            }))
     }
 }

@@ -146,9 +146,10 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 policy.window_start(now, merchant.time_zone),
             )
             .await?;
-        Ok(Some(
-            policy.progress(policy.rank(member.tier_code.as_deref()), growth),
-        ))
+        Ok(Some(policy.progress(
+            policy.rank(member.tier_code.as_deref()),
+            growth,
+        )))
     }
 
     /// The member's tier changes, newest first.
@@ -165,7 +166,10 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             .member(merchant_id, member_id)
             .await?
             .ok_or(Error::NotFound("member"))?;
-        Ok(tx.growth().tier_history(merchant_id, member_id, 100).await?)
+        Ok(tx
+            .growth()
+            .tier_history(merchant_id, member_id, 100)
+            .await?)
     }
 
     /// The scheduled re-evaluation (会员等级复核) of every member of every merchant with a
@@ -206,10 +210,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 let Some(tiers) = tx.settings().settings(merchant_id).await?.tiers else {
                     return Ok(());
                 };
-                let members = tx
-                    .members()
-                    .list_members(merchant_id, after, batch)
-                    .await?;
+                let members = tx.members().list_members(merchant_id, after, batch).await?;
                 let ids: Vec<MemberId> = members.iter().map(|m| m.id).collect();
                 let since = tiers.value.window_start(now, merchant.time_zone);
                 let growths = tx
@@ -272,8 +273,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             )
             .await?;
         let current = policy.rank(member.tier_code.as_deref());
-        let (to, reason) = match policy.review(current, growth, member.tier_protected_until, now)
-        {
+        let (to, reason) = match policy.review(current, growth, member.tier_protected_until, now) {
             TierMove::Stay => return Ok(None),
             TierMove::Upgrade(to) => (to, TierChangeReason::Upgrade),
             TierMove::Downgrade(to) => (to, TierChangeReason::Downgrade),

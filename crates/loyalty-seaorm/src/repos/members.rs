@@ -1,11 +1,11 @@
-use crate::entities::{members, orders};
 use crate::connect::Engine;
+use crate::entities::{members, orders};
 use crate::errors::{corrupt, store_error};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use loyalty_core::model::Member;
 use loyalty_core::ports::{MemberRepository, StoreError};
-use chrono::{DateTime, Utc};
 use loyalty_core::types::{MemberId, MerchantId, Phone};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};

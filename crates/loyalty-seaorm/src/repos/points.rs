@@ -424,7 +424,9 @@ impl PointsRepository for SeaTransaction {
     ) -> Result<Liability, StoreError> {
         let (outstanding, holders): (Option<i64>, Option<i64>) = members::Entity::find()
             .select_only()
-            .expr(Expr::cust("CAST(COALESCE(SUM(points_balance), 0) AS BIGINT)"))
+            .expr(Expr::cust(
+                "CAST(COALESCE(SUM(points_balance), 0) AS BIGINT)",
+            ))
             .expr(Expr::cust(
                 "CAST(COALESCE(SUM(CASE WHEN points_balance > 0 THEN 1 ELSE 0 END), 0) AS BIGINT)",
             ))

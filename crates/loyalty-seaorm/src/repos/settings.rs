@@ -92,7 +92,14 @@ impl SettingsRepository for SeaTransaction {
         let mut insert = Query::insert();
         insert
             .into_table(merchant_settings::Entity)
-            .columns([C::MerchantId, C::Kind, C::Version, C::Body, C::UpdatedAt, C::UpdatedBy])
+            .columns([
+                C::MerchantId,
+                C::Kind,
+                C::Version,
+                C::Body,
+                C::UpdatedAt,
+                C::UpdatedBy,
+            ])
             .values_panic([
                 merchant.as_uuid().into(),
                 kind.into(),
