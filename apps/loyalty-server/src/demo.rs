@@ -4,7 +4,7 @@
 use crate::auth::{hash_password, random_password};
 use crate::error::ApiError;
 use crate::state::Engine;
-use loyalty_core::earning::{ActionRule, EarningPolicy, MemberDay, Multiplier};
+use loyalty_core::earning::{ActionRule, ActionRules, EarningPolicy, MemberDay, Multiplier};
 use loyalty_core::settings::Setting;
 use loyalty_core::tiers::{
     DowngradeMode, GrowthBasis, GrowthWindow, TierBenefits, TierLevel, TierPolicy,
@@ -15,17 +15,21 @@ use rust_decimal::Decimal;
 
 /// 1 point per yuan; member day on the 8th (×2); 50 points for registering.
 fn demo_earning() -> EarningPolicy {
-    let mut policy = EarningPolicy::default();
-    policy.member_day = Some(MemberDay {
-        days_of_month: vec![8],
-        days_of_week: Vec::new(),
-        multiplier: Multiplier::new(Decimal::TWO).unwrap_or(Multiplier::ONE),
-    });
-    policy.actions.registration = Some(ActionRule {
-        points: Points::new(50),
-        daily_cap: None,
-    });
-    policy
+    EarningPolicy {
+        member_day: Some(MemberDay {
+            days_of_month: vec![8],
+            days_of_week: Vec::new(),
+            multiplier: Multiplier::new(Decimal::TWO).unwrap_or(Multiplier::ONE),
+        }),
+        actions: ActionRules {
+            registration: Some(ActionRule {
+                points: Points::new(50),
+                daily_cap: None,
+            }),
+            ..ActionRules::default()
+        },
+        ..EarningPolicy::default()
+    }
 }
 
 /// 普通 / 银卡 / 金卡 by spend over the last 12 months.

@@ -52,35 +52,37 @@ fn rules(c: &mut Criterion) {
 
     // A full policy over a five-line order: member day, birthday, store, category and item
     // multipliers, an exclusion, a threshold and both caps.
-    let mut full = EarningPolicy::default();
-    full.member_day = Some(MemberDay {
-        days_of_month: vec![8],
-        days_of_week: vec![],
-        multiplier: multiplier("2"),
-    });
-    full.birthday = Some(BirthdayBonus {
-        scope: BirthdayScope::Month,
-        multiplier: multiplier("1.5"),
-    });
-    full.store_multipliers = vec![StoreMultiplier {
-        store_id,
-        multiplier: multiplier("1.1"),
-    }];
-    full.category_multipliers = vec![CodeMultiplier {
-        code: "coffee".into(),
-        multiplier: multiplier("2"),
-    }];
-    full.item_multipliers = vec![CodeMultiplier {
-        code: "latte".into(),
-        multiplier: multiplier("1.2"),
-    }];
-    full.excluded_categories = vec!["tobacco".into()];
-    full.thresholds = vec![ThresholdBonus {
-        min_amount: money("100.00"),
-        bonus: Points::new(10),
-    }];
-    full.cap_per_order = Some(Points::new(2_000));
-    full.cap_per_day = Some(Points::new(5_000));
+    let full = EarningPolicy {
+        member_day: Some(MemberDay {
+            days_of_month: vec![8],
+            days_of_week: vec![],
+            multiplier: multiplier("2"),
+        }),
+        birthday: Some(BirthdayBonus {
+            scope: BirthdayScope::Month,
+            multiplier: multiplier("1.5"),
+        }),
+        store_multipliers: vec![StoreMultiplier {
+            store_id,
+            multiplier: multiplier("1.1"),
+        }],
+        category_multipliers: vec![CodeMultiplier {
+            code: "coffee".into(),
+            multiplier: multiplier("2"),
+        }],
+        item_multipliers: vec![CodeMultiplier {
+            code: "latte".into(),
+            multiplier: multiplier("1.2"),
+        }],
+        excluded_categories: vec!["tobacco".into()],
+        thresholds: vec![ThresholdBonus {
+            min_amount: money("100.00"),
+            bonus: Points::new(10),
+        }],
+        cap_per_order: Some(Points::new(2_000)),
+        cap_per_day: Some(Points::new(5_000)),
+        ..EarningPolicy::default()
+    };
     let line = |sku: &str, category: &str, paid: &str| PurchaseLine {
         sku: Some(sku.into()),
         category: Some(category.into()),

@@ -26,6 +26,8 @@ pub struct MerchantSettings {
 }
 
 /// One setting to save.
+// Saved a few times a year: the size of the earning variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Setting {
     Earning(EarningPolicy),

@@ -491,7 +491,8 @@ mod tests {
 
     #[test]
     fn validation_refuses_broken_ladders() {
-        let spoilers: Vec<Box<dyn Fn(&mut TierPolicy)>> = vec![
+        type Spoiler = Box<dyn Fn(&mut TierPolicy)>;
+        let spoilers: Vec<Spoiler> = vec![
             Box::new(|p| p.levels.clear()),
             Box::new(|p| p.levels[0].threshold = 5),
             Box::new(|p| p.levels[2].threshold = 50),

@@ -6,7 +6,7 @@ mod support;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use loyalty_core::earning::{
-    ActionRule, CodeMultiplier, EarningPolicy, Multiplier, Rounding, ThresholdBonus,
+    ActionRule, ActionRules, CodeMultiplier, EarningPolicy, Multiplier, Rounding, ThresholdBonus,
 };
 use loyalty_core::events::DomainEvent;
 use loyalty_core::expiry::{ExpiryPolicy, ExpiryRule};
@@ -193,8 +193,10 @@ async fn versioned_settings(db: &TestDatabase) {
 
 async fn daily_cap_race(db: &TestDatabase) {
     let w = world(db);
-    let mut policy = EarningPolicy::default();
-    policy.cap_per_day = Some(Points::new(100));
+    let policy = EarningPolicy {
+        cap_per_day: Some(Points::new(100)),
+        ..EarningPolicy::default()
+    };
     let (merchant, _) = merchant_with(&w, "capped", policy, ExpiryPolicy::default()).await;
     let m = member(&w, &merchant, "13800000002").await;
     let w = Arc::new(w);
@@ -225,11 +227,16 @@ async fn daily_cap_race(db: &TestDatabase) {
 
 async fn action_cap_race(db: &TestDatabase) {
     let w = world(db);
-    let mut policy = EarningPolicy::default();
-    policy.actions.share = Some(ActionRule {
-        points: Points::new(20),
-        daily_cap: Some(Points::new(50)),
-    });
+    let policy = EarningPolicy {
+        actions: ActionRules {
+            share: Some(ActionRule {
+                points: Points::new(20),
+                daily_cap: Some(Points::new(50)),
+            }),
+            ..ActionRules::default()
+        },
+        ..EarningPolicy::default()
+    };
     let (merchant, _) = merchant_with(&w, "sharing", policy, ExpiryPolicy::default()).await;
     let m = member(&w, &merchant, "13800000003").await;
     let w = Arc::new(w);

@@ -1,5 +1,10 @@
+// Each case starts from the default policy and changes what it is about.
+#![allow(clippy::field_reassign_with_default)]
+
 use super::*;
 use proptest::prelude::*;
+
+type Spoiler = Box<dyn Fn(&mut EarningPolicy)>;
 
 fn money(s: &str) -> Money {
     s.parse().expect("valid money")
@@ -399,7 +404,7 @@ fn point_value_rounds_down_to_the_fen() {
 
 #[test]
 fn validation_refuses_what_makes_no_sense() {
-    let bad: Vec<Box<dyn Fn(&mut EarningPolicy)>> = vec![
+    let bad: Vec<Spoiler> = vec![
         Box::new(|p| p.unit = Money::ZERO),
         Box::new(|p| p.points_per_unit = -1),
         Box::new(|p| p.cap_per_day = Some(Points::ZERO)),
