@@ -34,6 +34,7 @@ on_both_databases! {
     concurrent_shares_never_pass_the_action_daily_cap => crate::action_cap_race;
     a_threshold_crossed_upgrades_at_once_and_reviews_downgrade_after_protection => crate::tier_lifecycle;
     a_review_to_the_earned_tier_and_two_reviews_at_once_change_a_tier_once => crate::tier_review_race;
+    concurrent_orders_crossing_a_threshold_upgrade_exactly_once => crate::upgrade_race;
     lots_expire_at_local_month_end_and_are_announced_once_by_concurrent_jobs => crate::expiry_and_notice;
     the_what_if_answers_a_hand_computed_case => crate::simulation;
     the_rules_migration_copies_each_merchant_policy_into_version_one => crate::migration_copies_policies;
@@ -454,6 +455,28 @@ async fn tier_review_race(db: &TestDatabase) {
             .expect("history");
         assert_eq!(history.len(), 2, "one upgrade, one downgrade");
     }
+}
+
+async fn upgrade_race(db: &TestDatabase) {
+    let w = world(db);
+    let (merchant, _) = merchant(&w, "rush", None).await;
+    put(&w, &merchant, Setting::Tiers(ladder(DowngradeMode::OneStep))).await;
+    let m = member(&w, &merchant, "13500000001").await;
+    let w = Arc::new(w);
+    // Ten orders of 60.00 at once: the ninth crosses 500.00, whichever order it is.
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let (w, cmd) = (Arc::clone(&w), order(&merchant, &m, "60.00"));
+            tokio::spawn(async move { commit(&w, cmd).await.tier_upgraded_to })
+        })
+        .collect();
+    let mut upgrades = Vec::new();
+    for task in tasks {
+        upgrades.extend(task.await.expect("task"));
+    }
+    assert_eq!(upgrades, vec!["silver".to_owned()]);
+    assert_eq!(tier_events(&w), vec![("up".into(), "silver".into())]);
+    assert_eq!(tier_of(&w, &m).await.as_deref(), Some("silver"));
 }
 
 fn at(s: &str) -> DateTime<Utc> {

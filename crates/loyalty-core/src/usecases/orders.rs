@@ -248,12 +248,23 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 Ok(tx) => tx,
                 Err(stored) => return Ok(Outcome::Replayed(stored)),
             };
-        // The member's lock: the per-day cap and the tier read below hold until commit.
-        let member = tx
-            .members()
-            .lock_member(cmd.merchant_id, cmd.member_id)
-            .await?
-            .ok_or(Error::NotFound("member"))?;
+        // The member's lock, when the rules read the member: the per-day cap and the growth
+        // value read below then hold until commit (a concurrent order of the member waits,
+        // and sees this one's points and growth). Without such rules the balance update
+        // itself is the lock.
+        let member = if policy.cap_per_day.is_some()
+            || policy.birthday.is_some()
+            || settings.tiers.is_some()
+        {
+            Some(
+                tx.members()
+                    .lock_member(cmd.merchant_id, cmd.member_id)
+                    .await?
+                    .ok_or(Error::NotFound("member"))?,
+            )
+        } else {
+            None
+        };
         let earned_today = match policy.cap_per_day {
             Some(_) => {
                 tx.points()
@@ -269,8 +280,10 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         };
         let tiers = settings.tiers.as_ref().map(|t| &t.value);
         let context = MemberContext {
-            birthday: member.birthday,
-            tier: tiers.and_then(|t| t.factor(t.rank(member.tier_code.as_deref()))),
+            birthday: member.as_ref().and_then(|m| m.birthday),
+            tier: tiers.and_then(|t| {
+                t.factor(t.rank(member.as_ref().and_then(|m| m.tier_code.as_deref())))
+            }),
             earned_today,
         };
         let gross_fen: i64 = lines.iter().map(|l| l.gross.fen()).sum();
@@ -334,6 +347,12 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             });
             Some(entry)
         } else {
+            if member.is_none() {
+                tx.members()
+                    .member(cmd.merchant_id, cmd.member_id)
+                    .await?
+                    .ok_or(Error::NotFound("member"))?;
+            }
             None
         };
         tx.orders().insert_order(&order).await?;
@@ -368,8 +387,12 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         if !growth.is_empty() {
             tx.growth().record_growth(&growth).await?;
         }
-        let upgrade =
-            upgrade_on_growth(&mut *tx, &member, settings.tiers.as_ref(), tz, now).await?;
+        let upgrade = match &member {
+            Some(member) => {
+                upgrade_on_growth(&mut *tx, member, settings.tiers.as_ref(), tz, now).await?
+            }
+            None => None,
+        };
         let tier_upgraded_to = match &upgrade {
             Some(DomainEvent::TierUpgraded { to_tier, .. }) => Some(to_tier.clone()),
             _ => None,
