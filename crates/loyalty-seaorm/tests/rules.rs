@@ -460,7 +460,12 @@ async fn tier_review_race(db: &TestDatabase) {
 async fn upgrade_race(db: &TestDatabase) {
     let w = world(db);
     let (merchant, _) = merchant(&w, "rush", None).await;
-    put(&w, &merchant, Setting::Tiers(ladder(DowngradeMode::OneStep))).await;
+    put(
+        &w,
+        &merchant,
+        Setting::Tiers(ladder(DowngradeMode::OneStep)),
+    )
+    .await;
     let m = member(&w, &merchant, "13500000001").await;
     let w = Arc::new(w);
     // Ten orders of 60.00 at once: the ninth crosses 500.00, whichever order it is.
