@@ -304,8 +304,18 @@ pub async fn earn_for_action(
         ("review", None, Some(order_id)) => MemberAction::Review {
             order_id: OrderId::from_uuid(order_id),
         },
-        ("share", _, _) => return Err(ApiError::invalid("reference", "share takes a reference")),
-        ("review", _, _) => return Err(ApiError::invalid("order_id", "review takes an order_id")),
+        ("share", _, _) => {
+            return Err(ApiError::invalid(
+                "reference",
+                "share takes a reference and no order_id",
+            ));
+        }
+        ("review", _, _) => {
+            return Err(ApiError::invalid(
+                "order_id",
+                "review takes an order_id and no reference",
+            ));
+        }
         _ => return Err(ApiError::invalid("action", "must be share or review")),
     };
     let award = state

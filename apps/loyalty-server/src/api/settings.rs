@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-/// A setting with its version. `version` 0 is the engine's default, never saved.
+/// A setting with its version (1, 2, 3 …; 0 for tiers a merchant has not set up).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SettingView {
     pub version: i64,

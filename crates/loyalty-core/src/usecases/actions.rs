@@ -214,6 +214,17 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             .lock_member(merchant_id, member_id)
             .await?
             .ok_or(Error::NotFound("member"))?;
+        // Under the lock, look again: a request for the same thing may have written its
+        // award since the lookup (on SQLite, into the same group commit, not yet visible
+        // outside it). Answer it once this transaction is durable.
+        if let Some(entry) = tx
+            .points()
+            .entry_by_source(merchant_id, EntryKind::Earn, source)
+            .await?
+        {
+            tx.commit().await?;
+            return Ok((ActionAward { entry, new: false }, Vec::new()));
+        }
         let earned_today = match rule.daily_cap {
             Some(_) => {
                 tx.points()
