@@ -390,6 +390,13 @@ async fn openapi(db: &TestDatabase) {
         "PUT /api/v1/merchant/settings/tiers",
         "GET /api/v1/merchant/points/liability",
         "GET /api/v1/merchant/members/{id}/tier-history",
+        "GET /api/v1/merchant/settings/notifications",
+        "PUT /api/v1/merchant/settings/notifications",
+        "GET /api/v1/merchant/notifications",
+        "POST /api/v1/merchant/notifications/{id}/retry",
+        "GET /api/v1/merchant/notifications/usage",
+        "PUT /api/v1/member/notifications/consent",
+        "POST /api/v1/member/notifications/subscriptions",
     ];
     expected.sort_unstable();
     assert_eq!(documented, expected);

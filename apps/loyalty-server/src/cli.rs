@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `migrate`, `seed-demo`, `run-jobs`,
+//! The command line: `serve` (the default), `migrate`, `seed-demo`, `run-jobs`, `dispatch`,
 //! `verify-ledger`.
 
 use crate::config::Settings;
@@ -32,6 +32,9 @@ pub enum Command {
     /// Run the scheduled jobs once (points expiry and notice, tier review) and exit: for
     /// cron, or a server started with the job intervals at 0.
     RunJobs,
+    /// Send the notification outbox until interrupted (Ctrl-C): a dispatcher of its
+    /// own, beside or instead of the servers' (`notifications.dispatch_interval_ms = 0`).
+    Dispatch,
     /// Recompute every points balance from the ledger and the lots; print each drift and
     /// exit 1 if there is any.
     VerifyLedger,
@@ -81,6 +84,19 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<ExitCod
             let loyalty = engine(&db);
             crate::jobs::points_jobs(&loyalty).await;
             crate::jobs::tier_review(&loyalty).await;
+        }
+        Command::Dispatch => {
+            let db = open_database(&settings).await?;
+            let loyalty = engine(&db);
+            let senders = crate::startup::gateways(&settings)?;
+            let every = std::time::Duration::from_millis(
+                settings.notifications.dispatch_interval_ms.max(100),
+            );
+            let doorbell = tokio::sync::Notify::new();
+            tokio::select! {
+                () = crate::jobs::dispatch_loop(&loyalty, &senders, settings.notifications.dispatch(), every, &doorbell) => {}
+                _ = tokio::signal::ctrl_c() => tracing::info!("dispatcher stopped"),
+            }
         }
         Command::VerifyLedger => {
             let db = open_database(&settings).await?;

@@ -16,6 +16,46 @@ pub struct Settings {
     pub demo: DemoSettings,
     pub log: LogSettings,
     pub wechat: WeChatSettings,
+    /// The SMS provider (`provider = "log" | "aliyun" | "tencent"` and its credentials).
+    pub sms: loyalty_notify::SmsSettings,
+    pub notifications: NotificationsSettings,
+}
+
+/// How this process works off the notification outbox.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotificationsSettings {
+    /// Dispatch due messages at least this often, and at once when a change writes some
+    /// (0: no dispatcher in this process; run `loyalty-server dispatch` instead).
+    pub dispatch_interval_ms: u64,
+    /// Messages claimed at a time.
+    pub batch: u64,
+    /// How long a claim holds before another dispatcher may take the message over.
+    pub lease_seconds: u64,
+    /// Attempts before a message is given up (then HQ can queue it again).
+    pub max_attempts: u32,
+}
+
+impl Default for NotificationsSettings {
+    fn default() -> Self {
+        Self {
+            dispatch_interval_ms: 1000,
+            batch: 100,
+            lease_seconds: 60,
+            max_attempts: 5,
+        }
+    }
+}
+
+impl NotificationsSettings {
+    #[must_use]
+    pub fn dispatch(&self) -> loyalty_core::usecases::DispatchSettings {
+        loyalty_core::usecases::DispatchSettings {
+            batch: self.batch,
+            lease: chrono::Duration::seconds(i64::try_from(self.lease_seconds).unwrap_or(60)),
+            max_attempts: self.max_attempts,
+        }
+    }
 }
 
 /// Which WeChat identity adapter members sign in through.
@@ -254,6 +294,14 @@ impl Settings {
     /// The first value out of range, in words.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |m: &str| Err(ConfigError::Invalid(m.to_owned()));
+        if self.notifications.batch == 0
+            || self.notifications.max_attempts == 0
+            || !(1..=3600).contains(&self.notifications.lease_seconds)
+        {
+            return invalid(
+                "notifications: batch and max_attempts must be at least 1, lease_seconds 1 to 3600",
+            );
+        }
         loyalty_seaorm::Engine::of(&self.database.url)
             .map_err(|e| ConfigError::Invalid(format!("database.url: {e}")))?;
         if self.database.max_connections == 0 {

@@ -86,6 +86,9 @@ pub struct MemberView {
     pub points_balance: i64,
     /// The tier code; absent: the first tier of the ladder (or no ladder).
     pub tier: Option<String>,
+    /// Whether the member may be sent SMS (login codes go regardless) and WeChat messages.
+    pub sms_consent: bool,
+    pub wechat_consent: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -111,6 +114,8 @@ impl From<&Member> for MemberView {
             invite_code: m.invite_code.clone(),
             points_balance: m.points_balance.value(),
             tier: m.tier_code.clone(),
+            sms_consent: m.sms_consent,
+            wechat_consent: m.wechat_consent,
             created_at: m.created_at,
         }
     }

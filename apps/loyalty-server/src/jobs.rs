@@ -48,6 +48,36 @@ pub async fn tier_review(loyalty: &Engine) {
     }
 }
 
+/// Works off the outbox until the process ends: at once when the doorbell rings, and at least
+/// every `every` (messages held by back-off or quiet hours fall due with time).
+pub async fn dispatch_loop(
+    loyalty: &Engine,
+    senders: &crate::state::Senders,
+    settings: loyalty_core::usecases::DispatchSettings,
+    every: Duration,
+    doorbell: &tokio::sync::Notify,
+) {
+    loop {
+        match loyalty
+            .dispatch_notifications(&senders.gateways(), settings)
+            .await
+        {
+            Ok(report) if report.sent + report.retried + report.failed > 0 => tracing::info!(
+                sent = report.sent,
+                retried = report.retried,
+                failed = report.failed,
+                "notifications dispatched"
+            ),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "notification dispatch failed"),
+        }
+        tokio::select! {
+            () = doorbell.notified() => {}
+            () = tokio::time::sleep(every) => {}
+        }
+    }
+}
+
 /// Runs `job` every `every` until the process ends (never when `every` is zero).
 pub fn every<F, Fut>(every: Duration, job: F)
 where

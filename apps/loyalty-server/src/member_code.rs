@@ -121,6 +121,8 @@ mod tests {
             points_balance: Points::ZERO,
             tier_code: None,
             tier_protected_until: None,
+            sms_consent: true,
+            wechat_consent: true,
             created_at: Utc::now(),
         }
     }

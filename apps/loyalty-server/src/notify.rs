@@ -1,22 +1,55 @@
-//! The log notifier: until SMS and WeChat adapters exist, events are written to the log.
+//! What the server does with events once their change has committed: log them, and ring the
+//! dispatcher's doorbell when one may have written a message to the outbox (so a login code
+//! goes out at once, not at the next tick). Delivery itself is the dispatcher's, from the
+//! outbox.
 
 use async_trait::async_trait;
 use loyalty_core::events::DomainEvent;
+use loyalty_core::notifications::scene_of;
 use loyalty_core::ports::{Notifier, NotifyError};
+use std::sync::Arc;
+use tokio::sync::Notify;
 
-#[derive(Debug, Clone, Copy, Default)]
-pub struct LogNotifier;
+#[derive(Debug, Clone, Default)]
+pub struct LogNotifier {
+    doorbell: Arc<Notify>,
+    /// Write SMS login codes to the log (phone masked): only while SMS go to the log.
+    log_codes: bool,
+}
+
+impl LogNotifier {
+    #[must_use]
+    pub fn new(log_codes: bool) -> Self {
+        Self {
+            doorbell: Arc::new(Notify::new()),
+            log_codes,
+        }
+    }
+
+    /// Rung after a change that may have queued messages.
+    #[must_use]
+    pub fn doorbell(&self) -> Arc<Notify> {
+        Arc::clone(&self.doorbell)
+    }
+}
 
 #[async_trait]
 impl Notifier for LogNotifier {
     async fn notify(&self, event: &DomainEvent) -> Result<(), NotifyError> {
+        if scene_of(event).is_some() {
+            self.doorbell.notify_one();
+        }
         if let DomainEvent::LoginCodeRequested { phone, code, .. } = event {
-            // The stand-in for an SMS: the code is what a developer needs; the phone stays masked.
-            tracing::info!(target: "loyalty::notify", event = event.name(), phone = %phone, %code, "SMS login code");
+            if self.log_codes {
+                // SMS go to the log: the code is what a developer needs; the phone stays masked.
+                tracing::info!(target: "loyalty::notify", event = event.name(), phone = %phone, %code, "SMS login code");
+            } else {
+                tracing::info!(target: "loyalty::notify", event = event.name(), phone = %phone, "SMS login code queued");
+            }
             return Ok(());
         }
         let payload = serde_json::to_string(event).map_err(|e| NotifyError(e.to_string()))?;
-        tracing::info!(target: "loyalty::notify", event = event.name(), %payload, "notification");
+        tracing::info!(target: "loyalty::notify", event = event.name(), %payload, "event");
         Ok(())
     }
 }

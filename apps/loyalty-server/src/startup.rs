@@ -1,6 +1,8 @@
 //! Builds the adapters and the engine, and serves them. `main.rs` only bootstraps.
 
-use crate::api::{health, member, members, merchant, orders, platform, settings, staff};
+use crate::api::{
+    health, member, members, merchant, notifications, orders, platform, settings, staff,
+};
 use crate::auth::{Tokens, hash_password, random_password};
 use crate::config::Settings;
 use crate::error::{ApiError, problem_response};
@@ -39,12 +41,45 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnec
 }
 
 pub fn engine(db: &DatabaseConnection) -> Engine {
+    engine_with(db, LogNotifier::default())
+}
+
+fn engine_with(db: &DatabaseConnection, notifier: LogNotifier) -> Engine {
     Loyalty::new(
         SeaUnitOfWork::new(db.clone()),
         SystemClock,
-        LogNotifier,
+        notifier,
         EngineSettings::default(),
     )
+}
+
+/// The senders of the notification channels the configuration names.
+///
+/// # Errors
+/// An SMS or WeChat configuration that cannot be used.
+pub fn gateways(settings: &Settings) -> anyhow::Result<crate::state::Senders> {
+    use crate::config::WeChatMode;
+    let sms = loyalty_notify::Gateway::from_settings(&settings.sms)
+        .context("invalid SMS configuration")?;
+    let wechat: Box<dyn loyalty_core::ports::WechatGateway> = match settings.wechat.mode {
+        WeChatMode::Off => Box::new(loyalty_wechat::NoWechatGateway),
+        WeChatMode::Dev => Box::new(loyalty_wechat::LogWechatGateway),
+        WeChatMode::Api => Box::new(wechat_client(settings)?),
+    };
+    Ok(crate::state::Senders { sms, wechat })
+}
+
+fn wechat_client(settings: &Settings) -> anyhow::Result<loyalty_wechat::WeChatClient> {
+    let wechat = &settings.wechat;
+    let (Some(app_id), Some(secret)) = (&wechat.app_id, &wechat.app_secret) else {
+        anyhow::bail!("wechat.mode = api needs wechat.app_id and wechat.app_secret");
+    };
+    let config = loyalty_wechat::WeChatConfig::new(
+        app_id.clone(),
+        loyalty_wechat::Secret::new(secret.clone()),
+    )
+    .with_base_url(wechat.base_url.clone());
+    loyalty_wechat::WeChatClient::new(config).context("invalid WeChat configuration")
 }
 
 /// The WeChat identity adapter the configuration names.
@@ -61,20 +96,7 @@ fn wechat_auth(
             );
             Some(std::sync::Arc::new(loyalty_wechat::DevWeChatAuth))
         }
-        WeChatMode::Api => {
-            let (Some(app_id), Some(secret)) = (&wechat.app_id, &wechat.app_secret) else {
-                anyhow::bail!("wechat.mode = api needs wechat.app_id and wechat.app_secret");
-            };
-            let config = loyalty_wechat::WeChatConfig::new(
-                app_id.clone(),
-                loyalty_wechat::Secret::new(secret.clone()),
-            )
-            .with_base_url(wechat.base_url.clone());
-            Some(std::sync::Arc::new(
-                loyalty_wechat::WeChatClient::new(config)
-                    .context("invalid WeChat configuration")?,
-            ))
-        }
+        WeChatMode::Api => Some(std::sync::Arc::new(wechat_client(settings)?)),
     })
 }
 
@@ -83,8 +105,15 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    dispatcher: Dispatcher,
     expiry_interval: Duration,
     tier_review_interval: Duration,
+}
+
+struct Dispatcher {
+    every: Duration,
+    settings: loyalty_core::usecases::DispatchSettings,
+    doorbell: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl Application {
@@ -105,8 +134,12 @@ impl Application {
             }
         };
         let auth = &settings.auth;
+        let notifier = LogNotifier::new(matches!(settings.sms, loyalty_notify::SmsSettings::Log));
+        let doorbell = notifier.doorbell();
         let state = web::Data::new(AppState {
-            loyalty: engine(&db),
+            loyalty: engine_with(&db, notifier),
+            senders: std::sync::Arc::new(gateways(&settings)?),
+            doorbell: std::sync::Arc::clone(&doorbell),
             db,
             tokens: Tokens::new(
                 &secret,
@@ -152,6 +185,11 @@ impl Application {
             port,
             server,
             state,
+            dispatcher: Dispatcher {
+                every: Duration::from_millis(settings.notifications.dispatch_interval_ms),
+                settings: settings.notifications.dispatch(),
+                doorbell,
+            },
             expiry_interval: Duration::from_secs(settings.server.expiry_interval_seconds),
             tier_review_interval: Duration::from_secs(settings.server.tier_review_interval_seconds),
         })
@@ -172,6 +210,19 @@ impl Application {
             let state = state.clone();
             async move { crate::jobs::points_jobs(&state.loyalty).await }
         });
+        if !self.dispatcher.every.is_zero() {
+            let (state, d) = (self.state.clone(), self.dispatcher);
+            tokio::spawn(async move {
+                crate::jobs::dispatch_loop(
+                    &state.loyalty,
+                    &state.senders,
+                    d.settings,
+                    d.every,
+                    &d.doorbell,
+                )
+                .await;
+            });
+        }
         let state = self.state.clone();
         crate::jobs::every(self.tier_review_interval, move || {
             let state = state.clone();
@@ -288,7 +339,12 @@ fn serve(
                     .service(settings::get_tiers)
                     .service(settings::put_tiers)
                     .service(settings::liability)
-                    .service(settings::tier_history),
+                    .service(settings::tier_history)
+                    .service(settings::get_notifications)
+                    .service(settings::put_notifications)
+                    .service(notifications::list_messages)
+                    .service(notifications::retry_message)
+                    .service(notifications::usage),
             )
             .service(
                 scope("/api/v1/member")
@@ -301,7 +357,9 @@ fn serve(
                     .service(member::code)
                     .service(member::points)
                     .service(member::ledger)
-                    .service(member::earn_for_action),
+                    .service(member::earn_for_action)
+                    .service(notifications::consent)
+                    .service(notifications::subscriptions),
             )
             .split_for_parts();
         app.service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", api))

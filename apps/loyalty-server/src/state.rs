@@ -9,9 +9,28 @@ use loyalty_seaorm::SeaUnitOfWork;
 /// The engine as the server wires it.
 pub type Engine = Loyalty<SeaUnitOfWork, SystemClock, LogNotifier>;
 
+/// The notification channels' senders.
+pub struct Senders {
+    pub sms: loyalty_notify::Gateway,
+    pub wechat: Box<dyn loyalty_core::ports::WechatGateway>,
+}
+
+impl Senders {
+    #[must_use]
+    pub fn gateways(&self) -> loyalty_core::usecases::Gateways<'_> {
+        loyalty_core::usecases::Gateways {
+            sms: &self.sms,
+            wechat: self.wechat.as_ref(),
+        }
+    }
+}
+
 /// What every handler can reach.
 pub struct AppState {
     pub loyalty: Engine,
+    pub senders: std::sync::Arc<Senders>,
+    /// Wakes this process's dispatcher (after HQ queues a message again).
+    pub doorbell: std::sync::Arc<tokio::sync::Notify>,
     pub db: DatabaseConnection,
     pub tokens: Tokens,
     /// SHA-256 of the platform API key, when one is configured.

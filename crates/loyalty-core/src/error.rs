@@ -87,6 +87,7 @@ impl Error {
                 "merchant" => "merchant_not_found",
                 "staff" => "staff_not_found",
                 "version" => "version_not_found",
+                "message" => "message_not_found",
                 _ => "not_found",
             },
             Self::InsufficientPoints { .. } => "insufficient_points",

@@ -70,6 +70,23 @@ pub enum DomainEvent {
 }
 
 impl DomainEvent {
+    /// The member the event is about, when it is about one.
+    #[must_use]
+    pub const fn member_id(&self) -> Option<MemberId> {
+        match self {
+            Self::LoginCodeRequested { .. } => None,
+            Self::MemberRegistered { member_id, .. }
+            | Self::PointsEarned { member_id, .. }
+            | Self::PointsSpent { member_id, .. }
+            | Self::PointsAdjusted { member_id, .. }
+            | Self::PointsReversed { member_id, .. }
+            | Self::PointsExpired { member_id, .. }
+            | Self::PointsExpiringSoon { member_id, .. }
+            | Self::TierUpgraded { member_id, .. }
+            | Self::TierDowngraded { member_id, .. } => Some(*member_id),
+        }
+    }
+
     #[must_use]
     pub const fn name(&self) -> &'static str {
         match self {

@@ -10,6 +10,7 @@ pub mod error;
 pub mod events;
 pub mod expiry;
 pub mod model;
+pub mod notifications;
 pub mod ports;
 pub mod settings;
 pub mod tiers;

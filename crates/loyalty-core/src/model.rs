@@ -103,6 +103,10 @@ pub struct Member {
     pub tier_code: Option<String>,
     /// A review does not downgrade the member before this instant (保级).
     pub tier_protected_until: Option<DateTime<Utc>>,
+    /// The member may be sent SMS other than login codes.
+    pub sms_consent: bool,
+    /// The member may be sent WeChat subscribe messages.
+    pub wechat_consent: bool,
     pub created_at: DateTime<Utc>,
 }
 

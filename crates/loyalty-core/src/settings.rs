@@ -3,6 +3,7 @@
 
 use crate::earning::EarningPolicy;
 use crate::expiry::ExpiryPolicy;
+use crate::notifications::NotificationSettings;
 use crate::tiers::TierPolicy;
 use crate::types::StaffId;
 use chrono::{DateTime, Utc};
@@ -23,6 +24,8 @@ pub struct MerchantSettings {
     pub expiry: Versioned<ExpiryPolicy>,
     /// `None` until the merchant sets up a tier ladder.
     pub tiers: Option<Versioned<TierPolicy>>,
+    /// What members are told, and how (nothing until set up).
+    pub notifications: Versioned<NotificationSettings>,
 }
 
 /// One setting to save.
@@ -33,6 +36,7 @@ pub enum Setting {
     Earning(EarningPolicy),
     Expiry(ExpiryPolicy),
     Tiers(TierPolicy),
+    Notifications(NotificationSettings),
 }
 
 /// The kinds of settings, as stored.
@@ -41,6 +45,7 @@ pub enum SettingKind {
     Earning,
     Expiry,
     Tiers,
+    Notifications,
 }
 
 impl SettingKind {
@@ -50,14 +55,20 @@ impl SettingKind {
             Self::Earning => "earning",
             Self::Expiry => "points_expiry",
             Self::Tiers => "tiers",
+            Self::Notifications => "notifications",
         }
     }
 
     #[must_use]
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Earning, Self::Expiry, Self::Tiers]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            Self::Earning,
+            Self::Expiry,
+            Self::Tiers,
+            Self::Notifications,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 
@@ -68,6 +79,7 @@ impl Setting {
             Self::Earning(_) => SettingKind::Earning,
             Self::Expiry(_) => SettingKind::Expiry,
             Self::Tiers(_) => SettingKind::Tiers,
+            Self::Notifications(_) => SettingKind::Notifications,
         }
     }
 
@@ -78,6 +90,7 @@ impl Setting {
             Self::Earning(p) => p.validate(),
             Self::Expiry(p) => p.validate(),
             Self::Tiers(p) => p.validate(),
+            Self::Notifications(p) => p.validate(),
         }
     }
 }

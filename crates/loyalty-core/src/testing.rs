@@ -4,10 +4,10 @@
 use crate::ports::{
     GrowthRepository, IdempotencyRepository, LoginCodeRepository, MemberRepository,
     MerchantRepository, MockGrowthRepository, MockIdempotencyRepository, MockLoginCodeRepository,
-    MockMemberRepository, MockMerchantRepository, MockOrderRepository, MockPointsRepository,
-    MockSettingsRepository, MockStaffRepository, MockStoreRepository, OrderRepository,
-    PointsRepository, SettingsRepository, StaffRepository, StoreError, StoreRepository,
-    Transaction,
+    MockMemberRepository, MockMerchantRepository, MockOrderRepository, MockOutboxRepository,
+    MockPointsRepository, MockSettingsRepository, MockStaffRepository, MockStoreRepository,
+    OrderRepository, OutboxRepository, PointsRepository, SettingsRepository, StaffRepository,
+    StoreError, StoreRepository, Transaction,
 };
 use crate::settings::{MerchantSettings, Versioned};
 use async_trait::async_trait;
@@ -28,6 +28,7 @@ pub struct MockTransaction {
     pub login_codes: MockLoginCodeRepository,
     pub settings: MockSettingsRepository,
     pub growth: MockGrowthRepository,
+    pub outbox: MockOutboxRepository,
     pub committed: CommitFlag,
     /// What `commit` answers; `None` commits.
     pub commit_error: Option<fn() -> StoreError>,
@@ -76,6 +77,9 @@ impl Transaction for MockTransaction {
     fn growth(&mut self) -> &mut dyn GrowthRepository {
         &mut self.growth
     }
+    fn outbox(&mut self) -> &mut dyn OutboxRepository {
+        &mut self.outbox
+    }
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         if let Some(error) = self.commit_error {
             return Err(error());
@@ -102,6 +106,12 @@ pub fn default_settings(at: chrono::DateTime<chrono::Utc>) -> MerchantSettings {
             updated_by: None,
         },
         tiers: None,
+        notifications: Versioned {
+            version: 0,
+            value: crate::notifications::NotificationSettings::default(),
+            updated_at: at,
+            updated_by: None,
+        },
     }
 }
 

@@ -15,21 +15,24 @@
 //!   line, no `Debug` output and no error; phone numbers appear in logs only masked
 //!   ([`mask_phone`]).
 //!
-//! [`billable_parts`] tells how many SMS a text is billed as.
+//! [`Gateway`] puts a provider behind the engine's `SmsGateway` port, chosen by
+//! [`SmsSettings`]; [`billable_parts`] (the engine's rule) tells how many SMS a text is billed
+//! as.
 
 pub mod aliyun;
 mod error;
+mod gateway;
 mod http;
 mod log;
 mod message;
-mod parts;
 mod phone;
 mod secret;
 pub mod tencent;
 
 pub use error::{ConfigError, SmsError};
+pub use gateway::{Gateway, SmsSettings};
 pub use log::LogSmsProvider;
+pub use loyalty_core::notifications::billable_parts;
 pub use message::{SmsMessage, SmsProvider, SmsReceipt};
-pub use parts::billable_parts;
 pub use phone::mask_phone;
 pub use secret::Secret;

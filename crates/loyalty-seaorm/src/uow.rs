@@ -4,8 +4,8 @@ use crate::group_commit::{GroupCommit, SlotEnd};
 use async_trait::async_trait;
 use loyalty_core::ports::{
     GrowthRepository, IdempotencyRepository, LoginCodeRepository, MemberRepository,
-    MerchantRepository, OrderRepository, PointsRepository, SettingsRepository, StaffRepository,
-    StoreError, StoreRepository, Transaction, TxMode, UnitOfWork,
+    MerchantRepository, OrderRepository, OutboxRepository, PointsRepository, SettingsRepository,
+    StaffRepository, StoreError, StoreRepository, Transaction, TxMode, UnitOfWork,
 };
 use sea_orm::{
     AccessMode, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
@@ -125,6 +125,9 @@ impl Transaction for SeaTransaction {
         self
     }
     fn growth(&mut self) -> &mut dyn GrowthRepository {
+        self
+    }
+    fn outbox(&mut self) -> &mut dyn OutboxRepository {
         self
     }
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {

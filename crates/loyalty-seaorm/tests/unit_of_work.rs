@@ -32,6 +32,8 @@ fn new_member(merchant: &loyalty_core::model::Merchant, i: usize) -> Member {
         points_balance: Points::ZERO,
         tier_code: None,
         tier_protected_until: None,
+        sms_consent: true,
+        wechat_consent: true,
         created_at: start(),
     }
 }

@@ -5,6 +5,7 @@ pub mod health;
 pub mod member;
 pub mod members;
 pub mod merchant;
+pub mod notifications;
 pub mod orders;
 pub mod platform;
 pub mod settings;

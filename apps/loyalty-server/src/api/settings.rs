@@ -8,6 +8,7 @@ use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, Utc};
 use loyalty_core::earning::EarningPolicy;
 use loyalty_core::expiry::ExpiryPolicy;
+use loyalty_core::notifications::NotificationSettings;
 use loyalty_core::settings::{Setting, SettingKind, Versioned};
 use loyalty_core::tiers::TierPolicy;
 use loyalty_core::types::MemberId;
@@ -63,6 +64,7 @@ async fn save(
         SettingKind::Earning => view(Some(&settings.earning))?,
         SettingKind::Expiry => view(Some(&settings.expiry))?,
         SettingKind::Tiers => view(settings.tiers.as_ref())?,
+        SettingKind::Notifications => view(Some(&settings.notifications))?,
     }))
 }
 
@@ -146,6 +148,28 @@ pub async fn put_tiers(
     body: web::Json<TierPolicy>,
 ) -> Result<HttpResponse, ApiError> {
     save(&staff, &state, Setting::Tiers(body.into_inner())).await
+}
+
+/// What members are told, on which channel, with which template.
+#[utoipa::path(tag = "merchant", responses((status = 200, body = SettingView)), security(("bearer" = [])))]
+#[get("/settings/notifications")]
+pub async fn get_notifications(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let settings = state.loyalty.settings(staff.merchant_id).await?;
+    Ok(HttpResponse::Ok().json(view(Some(&settings.notifications))?))
+}
+
+/// Replaces the notification settings (HQ only).
+#[utoipa::path(tag = "merchant", request_body(content = Object, description = "Notification settings"), responses((status = 200, body = SettingView), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[put("/settings/notifications")]
+pub async fn put_notifications(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    body: web::Json<NotificationSettings>,
+) -> Result<HttpResponse, ApiError> {
+    save(&staff, &state, Setting::Notifications(body.into_inner())).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -1,12 +1,15 @@
 //! The ports: what the core needs from the outside world, named by role. Adapters implement
 //! them (`loyalty-seaorm` for storage); the `mocks` feature generates mockall mocks.
 
+mod gateways;
 mod idempotency;
 mod identity;
 mod login_codes;
+mod outbox;
 mod repositories;
 mod settings;
 
+pub use gateways::{DeliveryError, OutgoingSms, OutgoingWechat, SmsGateway, WechatGateway};
 pub use idempotency::{IdempotencyKey, IdempotencyRecord, IdempotencyRepository, StoredResponse};
 #[cfg(any(test, feature = "mocks"))]
 pub use identity::MockWeChatAuth;
@@ -14,6 +17,9 @@ pub use identity::{IdentityError, WeChatAuth, WeChatSession};
 #[cfg(any(test, feature = "mocks"))]
 pub use login_codes::MockLoginCodeRepository;
 pub use login_codes::{LoginCode, LoginCodeRepository};
+#[cfg(any(test, feature = "mocks"))]
+pub use outbox::MockOutboxRepository;
+pub use outbox::{Claimed, MessageRecord, MessageStatus, OutboxRepository, SmsUsage};
 pub use repositories::{
     AccountDrift, BalanceChange, LedgerPage, MemberRepository, MerchantRepository, OrderRepository,
     PointsRepository, StaffRepository, StoreRepository, Withdrawal,
@@ -122,6 +128,7 @@ pub trait Transaction: Send {
     fn login_codes(&mut self) -> &mut dyn LoginCodeRepository;
     fn settings(&mut self) -> &mut dyn SettingsRepository;
     fn growth(&mut self) -> &mut dyn GrowthRepository;
+    fn outbox(&mut self) -> &mut dyn OutboxRepository;
 
     /// Makes every change of this transaction durable at once.
     ///

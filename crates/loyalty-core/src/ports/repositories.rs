@@ -176,6 +176,19 @@ pub trait MemberRepository: Send {
         limit: u64,
     ) -> Result<Vec<Member>, StoreError>;
 
+    /// Sets the member's consent to SMS and WeChat messages (what is `None` stays) and
+    /// answers the member as it is after; `None` for no such member.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn set_consent(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        sms: Option<bool>,
+        wechat: Option<bool>,
+    ) -> Result<Option<Member>, StoreError>;
+
     /// Sets the phone of a member who has none; `false` when the member has one already.
     ///
     /// # Errors

@@ -1,3 +1,4 @@
+use super::notify::enqueue;
 use super::points_ops::{EntryDraft, credit};
 use super::tiers::upgrade_on_growth;
 use super::{Loyalty, with_retry};
@@ -64,6 +65,7 @@ async fn credit_action(
     events.extend(
         upgrade_on_growth(tx, member, settings.tiers.as_ref(), merchant.time_zone, now).await?,
     );
+    enqueue(tx, merchant.id, &events, now).await?;
     Ok((entry, events))
 }
 

@@ -68,6 +68,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 points_balance: Points::ZERO,
                 tier_code: None,
                 tier_protected_until: None,
+                sms_consent: true,
+                wechat_consent: true,
                 created_at: now,
             };
             match tx.members().insert_member(&member).await {

@@ -7,6 +7,7 @@ mod idempotency;
 mod identity;
 mod members;
 mod merchants;
+mod notify;
 mod orders;
 mod points;
 mod points_ops;
@@ -21,6 +22,7 @@ pub use idempotency::{Idempotent, Outcome};
 pub use identity::{PhoneBinding, WeChatLogin};
 pub use members::RegisterMember;
 pub use merchants::{CreateMerchant, CreatedMerchant};
+pub use notify::{DispatchReport, DispatchSettings, Gateways};
 pub use orders::{
     CommitOrder, LineInput, OrderReceipt, RefundOrder, RefundReceipt, points_to_reverse,
 };

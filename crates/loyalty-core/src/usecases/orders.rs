@@ -1,4 +1,5 @@
 use super::idempotency::{Idempotent, Outcome, remember, replay, replay_in_write};
+use super::notify::enqueue;
 use super::points_ops::{EntryDraft, credit, reverse};
 use super::tiers::upgrade_on_growth;
 use super::{Loyalty, with_retry};
@@ -398,6 +399,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             _ => None,
         };
         events.extend(upgrade);
+        enqueue(&mut *tx, cmd.merchant_id, &events, now).await?;
         let receipt = OrderReceipt {
             order,
             lines: order_lines,

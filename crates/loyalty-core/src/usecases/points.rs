@@ -1,4 +1,5 @@
 use super::idempotency::{Idempotent, Outcome, remember, replay, replay_in_write};
+use super::notify::enqueue;
 use super::points_ops::{EntryDraft, credit, debit, lock_and_expire};
 use super::{Loyalty, with_retry};
 use crate::events::DomainEvent;
@@ -145,13 +146,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             return Err(InvalidValue::new("amount", "must be more than 0").into());
         }
         let entry = with_retry!(self.try_spend(&cmd))?;
-        self.publish(&[DomainEvent::PointsSpent {
-            merchant_id: entry.merchant_id,
-            member_id: entry.member_id,
-            points: cmd.amount,
-            balance_after: entry.balance_after,
-        }])
-        .await;
+        self.publish(&[spent_event(&entry, cmd.amount)]).await;
         Ok(entry)
     }
 
@@ -170,6 +165,13 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             policy_version: None,
         };
         let (entry, _expired) = debit(&mut *tx, &draft, cmd.amount, now).await?;
+        enqueue(
+            &mut *tx,
+            cmd.merchant_id,
+            &[spent_event(&entry, cmd.amount)],
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(entry)
     }
@@ -312,6 +314,15 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     pub async fn verify_ledger(&self) -> Result<Vec<AccountDrift>> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
         Ok(tx.points().drifts().await?)
+    }
+}
+
+fn spent_event(entry: &LedgerEntry, amount: Points) -> DomainEvent {
+    DomainEvent::PointsSpent {
+        merchant_id: entry.merchant_id,
+        member_id: entry.member_id,
+        points: amount,
+        balance_after: entry.balance_after,
     }
 }
 

@@ -1,3 +1,4 @@
+use super::notify::enqueue;
 use super::{Loyalty, with_retry};
 use crate::earning::{
     EarningPolicy, MemberContext, PointValue, Purchase, PurchaseLine, earn_points,
@@ -290,16 +291,20 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             .points()
             .mark_announced(merchant_id, member_id, now, horizon)
             .await?;
-        tx.commit().await?;
         let points: i64 = lots.iter().map(|l| l.points.value()).sum();
-        Ok(lots
-            .first()
-            .filter(|_| points > 0)
-            .map(|first| DomainEvent::PointsExpiringSoon {
-                merchant_id,
-                member_id,
-                points: Points::new(points),
-                expires_at: first.expires_at,
-            }))
+        let event =
+            lots.first()
+                .filter(|_| points > 0)
+                .map(|first| DomainEvent::PointsExpiringSoon {
+                    merchant_id,
+                    member_id,
+                    points: Points::new(points),
+                    expires_at: first.expires_at,
+                });
+        if let Some(event) = &event {
+            enqueue(&mut *tx, merchant_id, std::slice::from_ref(event), now).await?;
+        }
+        tx.commit().await?;
+        Ok(event)
     }
 }

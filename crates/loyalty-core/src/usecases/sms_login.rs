@@ -6,6 +6,7 @@ use super::Loyalty;
 use super::actions::welcome_bonus;
 use super::identity::WeChatLogin;
 use super::members::invite_code_for;
+use super::notify::enqueue;
 use crate::events::DomainEvent;
 use crate::model::Member;
 use crate::ports::{
@@ -95,12 +96,13 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             }
             other => other?,
         }
-        tx.commit().await?;
         let event = DomainEvent::LoginCodeRequested {
             merchant_id: merchant.id,
             phone: phone.clone(),
             code: code.code,
         };
+        enqueue(&mut *tx, merchant.id, std::slice::from_ref(&event), now).await?;
+        tx.commit().await?;
         self.notifier
             .notify(&event)
             .await
@@ -171,6 +173,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             points_balance: Points::ZERO,
             tier_code: None,
             tier_protected_until: None,
+            sms_consent: true,
+            wechat_consent: true,
             created_at: now,
         };
         tx.members().insert_member(&member).await?;

@@ -1,3 +1,4 @@
+use super::notify::enqueue;
 use super::{Loyalty, with_retry};
 use crate::events::DomainEvent;
 use crate::model::{Member, TierChange, TierChangeReason};
@@ -279,6 +280,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             TierMove::Downgrade(to) => (to, TierChangeReason::Downgrade),
         };
         let event = change_tier(&mut *tx, &member, policy, to, reason, growth, now).await?;
+        enqueue(&mut *tx, merchant_id, std::slice::from_ref(&event), now).await?;
         tx.commit().await?;
         Ok(Some(event))
     }

@@ -19,6 +19,8 @@ pub struct Model {
     pub code_step: Option<i64>,
     pub tier_code: Option<String>,
     pub tier_protected_until: Option<DateTimeUtc>,
+    pub sms_consent: bool,
+    pub wechat_consent: bool,
     pub created_at: DateTimeUtc,
 }
 

@@ -30,6 +30,8 @@ fn member_from(m: members::Model) -> Result<Member, StoreError> {
         points_balance: super::points(m.points_balance),
         tier_code: m.tier_code,
         tier_protected_until: m.tier_protected_until,
+        sms_consent: m.sms_consent,
+        wechat_consent: m.wechat_consent,
         created_at: m.created_at,
     })
 }
@@ -53,6 +55,8 @@ impl MemberRepository for SeaTransaction {
             code_step: Set(None),
             tier_code: Set(m.tier_code.clone()),
             tier_protected_until: Set(m.tier_protected_until),
+            sms_consent: Set(m.sms_consent),
+            wechat_consent: Set(m.wechat_consent),
             created_at: Set(m.created_at),
         };
         members::Entity::insert(row)
@@ -105,6 +109,28 @@ impl MemberRepository for SeaTransaction {
             }
         }
         Ok(found)
+    }
+
+    async fn set_consent(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        sms: Option<bool>,
+        wechat: Option<bool>,
+    ) -> Result<Option<Member>, StoreError> {
+        let mut update = members::Entity::update_many()
+            .filter(members::Column::MerchantId.eq(merchant.as_uuid()))
+            .filter(members::Column::Id.eq(member.as_uuid()));
+        if let Some(sms) = sms {
+            update = update.col_expr(members::Column::SmsConsent, Expr::value(sms));
+        }
+        if let Some(wechat) = wechat {
+            update = update.col_expr(members::Column::WechatConsent, Expr::value(wechat));
+        }
+        if sms.is_some() || wechat.is_some() {
+            update.exec(&self.txn).await.map_err(store_error)?;
+        }
+        self.member(merchant, member).await
     }
 
     async fn set_tier(

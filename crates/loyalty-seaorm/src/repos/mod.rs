@@ -5,6 +5,7 @@ mod login_codes;
 mod members;
 mod merchants;
 mod orders;
+mod outbox;
 mod points;
 mod settings;
 mod staff;

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use loyalty_core::earning::EarningPolicy;
 use loyalty_core::expiry::ExpiryPolicy;
 use loyalty_core::model::{GrowthEvent, TierChange, TierChangeReason};
+use loyalty_core::notifications::NotificationSettings;
 use loyalty_core::ports::{GrowthRepository, SettingsRepository, StoreError};
 use loyalty_core::settings::{MerchantSettings, Setting, SettingKind, Versioned};
 use loyalty_core::tiers::{GrowthBasis, TierPolicy};
@@ -38,6 +39,7 @@ fn body(setting: &Setting) -> Result<String, StoreError> {
         Setting::Earning(p) => serde_json::to_string(p),
         Setting::Expiry(p) => serde_json::to_string(p),
         Setting::Tiers(p) => serde_json::to_string(p),
+        Setting::Notifications(p) => serde_json::to_string(p),
     }
     .map_err(|e| corrupt("setting", e))
 }
@@ -66,12 +68,19 @@ impl SettingsRepository for SeaTransaction {
                 updated_by: None,
             },
             tiers: None,
+            notifications: Versioned {
+                version: 0,
+                value: NotificationSettings::default(),
+                updated_at: epoch,
+                updated_by: None,
+            },
         };
         for row in &rows {
             match SettingKind::parse(&row.kind) {
                 Some(SettingKind::Earning) => settings.earning = versioned(row)?,
                 Some(SettingKind::Expiry) => settings.expiry = versioned(row)?,
                 Some(SettingKind::Tiers) => settings.tiers = Some(versioned::<TierPolicy>(row)?),
+                Some(SettingKind::Notifications) => settings.notifications = versioned(row)?,
                 None => {}
             }
         }

@@ -1,0 +1,252 @@
+//! The notification outbox as HQ sees it (failed messages, queueing them again, SMS usage),
+//! and the member's consent and WeChat subscriptions.
+
+use crate::auth::{MemberAuth, StaffAuth};
+use crate::dto::MemberView;
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+use actix_web::{HttpResponse, get, post, put, web};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use loyalty_core::ports::{MessageRecord, MessageStatus};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct MessagesQuery {
+    /// `failed` (default), `pending` or `sent`.
+    pub status: Option<String>,
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageView {
+    pub id: Uuid,
+    /// The event it tells of (the provider's de-duplication key).
+    pub event_id: Uuid,
+    pub member_id: Option<Uuid>,
+    pub scene: String,
+    pub channel: String,
+    /// The phone (masked) or the openid.
+    pub recipient: String,
+    pub template: String,
+    pub status: String,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    /// Billable SMS parts.
+    pub parts: u32,
+    pub created_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+impl From<&MessageRecord> for MessageView {
+    fn from(r: &MessageRecord) -> Self {
+        let m = &r.message;
+        let recipient = match m.channel {
+            loyalty_core::notifications::Channel::Sms => {
+                loyalty_core::types::Phone::parse(&m.recipient)
+                    .map_or_else(|_| "***".to_owned(), |p| p.masked())
+            }
+            loyalty_core::notifications::Channel::Wechat => m.recipient.clone(),
+        };
+        Self {
+            id: m.id,
+            event_id: m.event_id,
+            member_id: m.member_id.map(|id| id.as_uuid()),
+            scene: m.scene.as_str().to_owned(),
+            channel: m.channel.as_str().to_owned(),
+            recipient,
+            template: m.template.clone(),
+            status: r.status.as_str().to_owned(),
+            attempts: r.attempts,
+            last_error: r.last_error.clone(),
+            parts: m.parts,
+            created_at: m.created_at,
+            due_at: m.due_at,
+            sent_at: r.sent_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessagePageView {
+    pub items: Vec<MessageView>,
+    pub next_cursor: Option<String>,
+}
+
+fn cursor_id(cursor: Option<&String>) -> Result<Option<Uuid>, ApiError> {
+    cursor
+        .map(|c| {
+            URL_SAFE_NO_PAD
+                .decode(c)
+                .ok()
+                .and_then(|raw| String::from_utf8(raw).ok())
+                .and_then(|t| t.strip_prefix("msg:").and_then(|id| id.parse().ok()))
+                .ok_or_else(|| ApiError::invalid("cursor", "is not a cursor this server gave out"))
+        })
+        .transpose()
+}
+
+/// The merchant's notifications by status, newest first: HQ watches the failed ones here
+/// (HQ only).
+#[utoipa::path(tag = "merchant", params(MessagesQuery), responses((status = 200, body = MessagePageView), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[get("/notifications")]
+pub async fn list_messages(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    query: web::Query<MessagesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require_headquarters()?;
+    let status = match query.status.as_deref() {
+        None => MessageStatus::Failed,
+        Some(s) => MessageStatus::parse(s)
+            .ok_or_else(|| ApiError::invalid("status", "must be failed, pending or sent"))?,
+    };
+    let limit = query.limit.unwrap_or(20);
+    let records = state
+        .loyalty
+        .notification_messages(
+            staff.merchant_id,
+            status,
+            cursor_id(query.cursor.as_ref())?,
+            limit,
+        )
+        .await?;
+    let next_cursor = (records.len() as u64 == limit)
+        .then(|| records.last())
+        .flatten()
+        .map(|r| URL_SAFE_NO_PAD.encode(format!("msg:{}", r.message.id)));
+    Ok(HttpResponse::Ok().json(MessagePageView {
+        items: records.iter().map(Into::into).collect(),
+        next_cursor,
+    }))
+}
+
+/// Queues a failed notification again, to be sent now (HQ only).
+#[utoipa::path(tag = "merchant", params(("id" = Uuid, Path)), responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem, description = "message_not_found")), security(("bearer" = [])))]
+#[post("/notifications/{id}/retry")]
+pub async fn retry_message(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require_headquarters()?;
+    state
+        .loyalty
+        .requeue_notification(staff.merchant_id, id.into_inner())
+        .await?;
+    state.doorbell.notify_one();
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct UsageQuery {
+    /// `YYYY-MM`, a month in the merchant's time zone.
+    pub month: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UsageView {
+    pub month: String,
+    /// SMS sent.
+    pub messages: u64,
+    /// What they are billed as: 70 characters for one, 67 a part when longer.
+    pub billable_parts: u64,
+}
+
+/// SMS sent in a month and their billable parts (HQ only).
+#[utoipa::path(tag = "merchant", params(UsageQuery), responses((status = 200, body = UsageView), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[get("/notifications/usage")]
+pub async fn usage(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    query: web::Query<UsageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require_headquarters()?;
+    let bad = || ApiError::invalid("month", "must be YYYY-MM");
+    let (year, month) = query.month.split_once('-').ok_or_else(bad)?;
+    let (year, month): (i32, u32) = (
+        year.parse().map_err(|_| bad())?,
+        month.parse().map_err(|_| bad())?,
+    );
+    let used = state
+        .loyalty
+        .sms_usage(staff.merchant_id, year, month)
+        .await?;
+    Ok(HttpResponse::Ok().json(UsageView {
+        month: query.month.clone(),
+        messages: used.messages,
+        billable_parts: used.parts,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentRequest {
+    /// SMS other than login codes.
+    pub sms: Option<bool>,
+    /// WeChat subscribe messages.
+    pub wechat: Option<bool>,
+}
+
+/// The member says which channels they may be told on.
+#[utoipa::path(tag = "member", request_body = ConsentRequest, responses((status = 200, body = MemberView), (status = 401, body = Problem)), security(("bearer" = [])))]
+#[put("/notifications/consent")]
+pub async fn consent(
+    member: MemberAuth,
+    state: web::Data<AppState>,
+    body: web::Json<ConsentRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let m = state
+        .loyalty
+        .set_consent(member.merchant_id, member.member_id, body.sms, body.wechat)
+        .await?;
+    Ok(HttpResponse::Ok().json(MemberView::from(&m)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriptionsRequest {
+    /// The template ids the member accepted in `wx.requestSubscribeMessage` (one send each).
+    pub template_ids: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubscriptionView {
+    pub template_id: String,
+    pub remaining: u32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubscriptionsView {
+    pub items: Vec<SubscriptionView>,
+}
+
+/// Counts the one-time subscriptions the member just accepted; each WeChat message uses one.
+#[utoipa::path(tag = "member", request_body = SubscriptionsRequest, responses((status = 200, body = SubscriptionsView), (status = 401, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/notifications/subscriptions")]
+pub async fn subscriptions(
+    member: MemberAuth,
+    state: web::Data<AppState>,
+    body: web::Json<SubscriptionsRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let left = state
+        .loyalty
+        .add_subscriptions(member.merchant_id, member.member_id, &body.template_ids)
+        .await?;
+    Ok(HttpResponse::Ok().json(SubscriptionsView {
+        items: left
+            .into_iter()
+            .map(|(template_id, remaining)| SubscriptionView {
+                template_id,
+                remaining,
+            })
+            .collect(),
+    }))
+}

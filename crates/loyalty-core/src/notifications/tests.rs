@@ -1,0 +1,286 @@
+use super::*;
+use crate::types::Points;
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).expect("time").to_utc()
+}
+
+fn time(h: u32, m: u32) -> NaiveTime {
+    NaiveTime::from_hms_opt(h, m, 0).expect("time")
+}
+
+struct Granted(Vec<String>);
+
+impl Subscriptions for Granted {
+    fn take(&mut self, template_id: &str) -> bool {
+        match self.0.iter().position(|t| t == template_id) {
+            Some(i) => {
+                self.0.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+fn param(name: &str, value: &str) -> TemplateParam {
+    TemplateParam {
+        name: name.into(),
+        value: value.into(),
+    }
+}
+
+fn settings(channels: Vec<Channel>) -> NotificationSettings {
+    NotificationSettings {
+        sms_sign_name: Some("演示茶饮".into()),
+        scenes: vec![
+            SceneSetting {
+                scene: Scene::PointsEarned,
+                channels,
+                sms: Some(SmsTemplate {
+                    template_code: "SMS_1".into(),
+                    text: "您获得{points}积分，余额{balance}。".into(),
+                    params: vec![param("points", "{points}"), param("balance", "{balance}")],
+                }),
+                wechat: Some(WechatTemplate {
+                    template_id: "tpl-earned".into(),
+                    page: Some("pages/points/index".into()),
+                    data: vec![param("number1", "{points}"), param("thing2", "积分到账")],
+                }),
+            },
+            SceneSetting {
+                scene: Scene::LoginCode,
+                channels: vec![Channel::Sms],
+                sms: Some(SmsTemplate {
+                    template_code: "SMS_CODE".into(),
+                    text: "验证码{code}，5分钟内有效。".into(),
+                    params: vec![param("code", "{code}")],
+                }),
+                wechat: None,
+            },
+        ],
+        quiet_hours: Some(QuietHours {
+            start: time(22, 0),
+            end: time(8, 0),
+        }),
+    }
+}
+
+fn earned() -> DomainEvent {
+    DomainEvent::PointsEarned {
+        merchant_id: MerchantId::new(),
+        member_id: MemberId::new(),
+        points: Points::new(128),
+        balance_after: Points::new(300),
+    }
+}
+
+fn contact(sms_consent: bool, openid: bool) -> Contact {
+    Contact {
+        phone: Some(Phone::parse("13800138000").expect("phone")),
+        openid: openid.then(|| "o-abc".to_owned()),
+        sms_consent,
+        wechat_consent: true,
+    }
+}
+
+fn plan(
+    s: &NotificationSettings,
+    event: &DomainEvent,
+    contact: &Contact,
+    granted: &mut Granted,
+    now: &str,
+) -> Vec<OutboxMessage> {
+    plan_messages(
+        s,
+        Uuid::now_v7(),
+        event,
+        MerchantId::new(),
+        None,
+        contact,
+        granted,
+        at(now),
+        MerchantTimeZone::default(),
+    )
+}
+
+const NOON: &str = "2026-11-23T04:00:00Z"; // 12:00 in Shanghai
+
+#[test]
+fn renders_sms_params_and_counts_parts_with_the_signature() {
+    let s = settings(vec![Channel::Sms]);
+    let out = plan(
+        &s,
+        &earned(),
+        &contact(true, false),
+        &mut Granted(vec![]),
+        NOON,
+    );
+    assert_eq!(out.len(), 1);
+    let m = &out[0];
+    assert_eq!((m.channel, m.template.as_str()), (Channel::Sms, "SMS_1"));
+    assert_eq!(
+        m.params,
+        vec![
+            ("points".to_owned(), "128".to_owned()),
+            ("balance".to_owned(), "300".to_owned())
+        ]
+    );
+    assert_eq!((m.recipient.as_str(), m.parts), ("13800138000", 1));
+    assert_eq!(m.due_at, at(NOON));
+}
+
+#[test]
+fn wechat_uses_a_subscription_and_falls_back_to_sms_without_one() {
+    let s = settings(vec![Channel::Wechat, Channel::Sms]);
+    let mut granted = Granted(vec!["tpl-earned".into()]);
+    let first = plan(&s, &earned(), &contact(true, true), &mut granted, NOON);
+    assert_eq!(first[0].channel, Channel::Wechat);
+    assert_eq!(first[0].recipient, "o-abc");
+    assert_eq!(first[0].extra.as_deref(), Some("pages/points/index"));
+    // The one subscription is used up: the next goes by SMS.
+    let second = plan(&s, &earned(), &contact(true, true), &mut granted, NOON);
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0].channel, Channel::Sms);
+    // Without SMS as the second choice, nothing.
+    let strict = settings(vec![Channel::Wechat]);
+    assert!(plan(&strict, &earned(), &contact(true, true), &mut granted, NOON).is_empty());
+}
+
+#[test]
+fn a_member_is_told_once_on_the_first_channel_that_reaches_them() {
+    let s = settings(vec![Channel::Sms, Channel::Wechat]);
+    let mut granted = Granted(vec!["tpl-earned".into()]);
+    let out = plan(&s, &earned(), &contact(true, true), &mut granted, NOON);
+    assert_eq!(
+        out.iter().map(|m| m.channel).collect::<Vec<_>>(),
+        vec![Channel::Sms]
+    );
+    assert_eq!(granted.0.len(), 1, "the subscription was not used");
+    // Without SMS consent, the second choice.
+    let out = plan(&s, &earned(), &contact(false, true), &mut granted, NOON);
+    assert_eq!(out[0].channel, Channel::Wechat);
+}
+
+#[test]
+fn consent_is_needed_except_for_login_codes() {
+    let s = settings(vec![Channel::Sms]);
+    assert!(
+        plan(
+            &s,
+            &earned(),
+            &contact(false, false),
+            &mut Granted(vec![]),
+            NOON
+        )
+        .is_empty()
+    );
+    let code = DomainEvent::LoginCodeRequested {
+        merchant_id: MerchantId::new(),
+        phone: Phone::parse("13800138000").expect("phone"),
+        code: "123456".into(),
+    };
+    let out = plan(
+        &s,
+        &code,
+        &contact(false, false),
+        &mut Granted(vec![]),
+        NOON,
+    );
+    assert_eq!(
+        out[0].params,
+        vec![("code".to_owned(), "123456".to_owned())]
+    );
+}
+
+#[test]
+fn quiet_hours_hold_marketing_until_they_end_but_not_login_codes() {
+    let s = settings(vec![Channel::Sms]);
+    // 23:30 local: held until 08:00 the next morning (00:00Z).
+    let late = plan(
+        &s,
+        &earned(),
+        &contact(true, false),
+        &mut Granted(vec![]),
+        "2026-11-23T15:30:00Z",
+    );
+    assert_eq!(late[0].due_at, at("2026-11-24T00:00:00Z"));
+    // 07:59 local: held one minute.
+    let early = plan(
+        &s,
+        &earned(),
+        &contact(true, false),
+        &mut Granted(vec![]),
+        "2026-11-23T23:59:00Z",
+    );
+    assert_eq!(early[0].due_at, at("2026-11-24T00:00:00Z"));
+    let code = DomainEvent::LoginCodeRequested {
+        merchant_id: MerchantId::new(),
+        phone: Phone::parse("13800138000").expect("phone"),
+        code: "123456".into(),
+    };
+    let now = "2026-11-23T15:30:00Z";
+    let out = plan(&s, &code, &contact(true, false), &mut Granted(vec![]), now);
+    assert_eq!(out[0].due_at, at(now));
+    // A daytime window (12:00–14:00) works the same.
+    let lunch = Some(QuietHours {
+        start: time(12, 0),
+        end: time(14, 0),
+    });
+    let tz = MerchantTimeZone::default();
+    assert_eq!(
+        after_quiet_hours(lunch, at("2026-11-23T04:30:00Z"), tz),
+        at("2026-11-23T06:00:00Z")
+    );
+    assert_eq!(
+        after_quiet_hours(lunch, at("2026-11-23T06:00:00Z"), tz),
+        at("2026-11-23T06:00:00Z")
+    );
+}
+
+#[test]
+fn billable_parts_are_70_then_67_a_part() {
+    let text = |n: usize| "积".repeat(n);
+    let cases = [
+        (0, 0),
+        (1, 1),
+        (70, 1),
+        (71, 2),
+        (134, 2),
+        (135, 3),
+        (201, 3),
+        (202, 4),
+    ];
+    for (chars, parts) in cases {
+        assert_eq!(billable_parts(&text(chars)), parts, "{chars} characters");
+    }
+}
+
+#[test]
+fn backoff_doubles_to_an_hour_with_jitter_from_the_id() {
+    let id = Uuid::now_v7();
+    for attempts in 1..30 {
+        let wait = backoff(id, attempts);
+        let base = (30_i64 << (attempts - 1).min(20)).min(3_600);
+        assert!(wait >= Duration::seconds(base / 2), "{attempts}");
+        assert!(wait <= Duration::seconds(base), "{attempts}");
+    }
+    assert_eq!(backoff(id, 3), backoff(id, 3));
+}
+
+#[test]
+fn settings_refuse_a_channel_without_its_template() {
+    let mut s = settings(vec![Channel::Sms]);
+    assert!(s.validate().is_ok());
+    s.scenes[0].sms = None;
+    assert!(s.validate().is_err());
+    let mut w = settings(vec![Channel::Wechat]);
+    w.scenes[0].wechat = None;
+    assert!(w.validate().is_err());
+    let mut unsigned = settings(vec![Channel::Sms]);
+    unsigned.sms_sign_name = None;
+    assert!(unsigned.validate().is_err());
+    let mut twice = settings(vec![Channel::Sms]);
+    twice.scenes.push(twice.scenes[0].clone());
+    assert!(twice.validate().is_err());
+}

@@ -1,0 +1,188 @@
+use super::StoreError;
+use crate::notifications::OutboxMessage;
+use crate::types::{MemberId, MerchantId};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// A message a dispatcher has claimed: it holds the lease until `leased_until`, and only the
+/// holder of `lease` can settle it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    pub message: OutboxMessage,
+    pub attempts: u32,
+    pub lease: Uuid,
+}
+
+/// Where a message stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageStatus {
+    Pending,
+    Sent,
+    Failed,
+}
+
+impl MessageStatus {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+        }
+    }
+
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Pending, Self::Sent, Self::Failed]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+/// A message as HQ sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageRecord {
+    pub message: OutboxMessage,
+    pub status: MessageStatus,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// SMS sent in a period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SmsUsage {
+    pub messages: u64,
+    pub parts: u64,
+}
+
+/// The outbox: messages written with the change that causes them, worked off by
+/// dispatchers.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait OutboxRepository: Send {
+    /// Adds messages; one that exists for its event and channel is left as it is.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn enqueue(&mut self, messages: &[OutboxMessage]) -> Result<(), StoreError>;
+
+    /// Leases up to `limit` pending messages due at `now` (and not leased by another
+    /// dispatcher until later) until `leased_until`, oldest due first. Concurrent dispatchers
+    /// never claim the same message while its lease runs.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn claim(
+        &mut self,
+        now: DateTime<Utc>,
+        leased_until: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<Claimed>, StoreError>;
+
+    /// Marks a claimed message sent; `false` when the lease was lost (another dispatcher
+    /// took the message over).
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn mark_sent(
+        &mut self,
+        id: Uuid,
+        lease: Uuid,
+        provider_id: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Puts a claimed message back, due at `due_at`, with its attempts counted.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn mark_retry(
+        &mut self,
+        id: Uuid,
+        lease: Uuid,
+        attempts: u32,
+        due_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// Gives a claimed message up.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn mark_failed(
+        &mut self,
+        id: Uuid,
+        lease: Uuid,
+        attempts: u32,
+        error: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// The merchant's messages in `status`, newest first, before `before`.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn messages(
+        &mut self,
+        merchant: MerchantId,
+        status: MessageStatus,
+        before: Option<Uuid>,
+        limit: u64,
+    ) -> Result<Vec<MessageRecord>, StoreError>;
+
+    /// Queues a failed message again, due at `now`, with no attempts; `false` when the
+    /// merchant has no failed message with that id.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn requeue(
+        &mut self,
+        merchant: MerchantId,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// SMS the merchant sent in `[from, to)`.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn sms_usage(
+        &mut self,
+        merchant: MerchantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<SmsUsage, StoreError>;
+
+    /// The member's WeChat one-time subscriptions left, by template.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn subscriptions(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+    ) -> Result<Vec<(String, u32)>, StoreError>;
+
+    /// Uses one subscription, only if one is left; `false` otherwise.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn take_subscription(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        template_id: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// Adds one subscription per template the member accepted.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn add_subscriptions(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        template_ids: &[String],
+    ) -> Result<(), StoreError>;
+}

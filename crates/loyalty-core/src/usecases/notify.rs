@@ -1,0 +1,412 @@
+//! Notifications through the outbox: messages are planned and written in the transaction of
+//! the change that causes them, and dispatchers send them, retry them with back-off, or give
+//! them up for HQ to queue again.
+
+use super::Loyalty;
+use crate::events::DomainEvent;
+use crate::model::Member;
+use crate::notifications::{Channel, OutboxMessage, backoff};
+use crate::notifications::{Contact, Subscriptions, plan_messages, scene_of};
+use crate::ports::{
+    Clock, DeliveryError, MessageRecord, MessageStatus, Notifier, OutgoingSms, OutgoingWechat,
+    SmsGateway, SmsUsage, StoreError, Transaction, TxMode, UnitOfWork, WechatGateway,
+};
+use crate::types::{InvalidValue, MemberId, MerchantId};
+use crate::{Error, Result};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use uuid::Uuid;
+
+/// The channels' senders a dispatcher works with.
+#[derive(Clone, Copy)]
+pub struct Gateways<'a> {
+    pub sms: &'a dyn SmsGateway,
+    pub wechat: &'a dyn WechatGateway,
+}
+
+/// How a dispatcher works.
+#[derive(Debug, Clone, Copy)]
+pub struct DispatchSettings {
+    /// Messages claimed at a time.
+    pub batch: u64,
+    /// How long a claim holds: a dispatcher that dies leaves its messages to others after it.
+    pub lease: Duration,
+    /// Attempts before a message is given up.
+    pub max_attempts: u32,
+}
+
+impl Default for DispatchSettings {
+    fn default() -> Self {
+        Self {
+            batch: 100,
+            lease: Duration::seconds(60),
+            max_attempts: 5,
+        }
+    }
+}
+
+/// What a dispatch run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DispatchReport {
+    pub sent: u64,
+    pub retried: u64,
+    pub failed: u64,
+    /// Messages whose lease ran out before they were settled (another dispatcher took over).
+    pub lost_leases: u64,
+}
+
+struct Granted(Vec<(String, u32)>);
+
+impl Subscriptions for Granted {
+    fn take(&mut self, template_id: &str) -> bool {
+        match self
+            .0
+            .iter_mut()
+            .find(|(t, left)| t == template_id && *left > 0)
+        {
+            Some((_, left)) => {
+                *left -= 1;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+fn contact(member: &Member) -> Contact {
+    Contact {
+        phone: member.phone.clone(),
+        openid: member.openid.clone(),
+        sms_consent: member.sms_consent,
+        wechat_consent: member.wechat_consent,
+    }
+}
+
+/// Plans and writes the messages `events` make, in `tx` (before it commits). Nothing is read
+/// when the merchant tells members of none of these events.
+pub(crate) async fn enqueue(
+    tx: &mut dyn Transaction,
+    merchant_id: MerchantId,
+    events: &[DomainEvent],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if !events.iter().any(|e| scene_of(e).is_some()) {
+        return Ok(());
+    }
+    let settings = tx
+        .settings()
+        .settings(merchant_id)
+        .await?
+        .notifications
+        .value;
+    let wanted: Vec<&DomainEvent> = events
+        .iter()
+        .filter(|e| scene_of(e).is_some_and(|s| settings.scene(s).is_some()))
+        .collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let tz = tx
+        .merchants()
+        .merchant(merchant_id)
+        .await?
+        .ok_or(Error::NotFound("merchant"))?
+        .time_zone;
+    for event in wanted {
+        let (member_id, contact, mut granted) = match event {
+            DomainEvent::LoginCodeRequested { phone, .. } => {
+                let contact = Contact {
+                    phone: Some(phone.clone()),
+                    openid: None,
+                    sms_consent: true,
+                    wechat_consent: false,
+                };
+                (None, contact, Granted(Vec::new()))
+            }
+            other => {
+                let Some(id) = other.member_id() else {
+                    continue;
+                };
+                let Some(member) = tx.members().member(merchant_id, id).await? else {
+                    continue;
+                };
+                let granted = if member.openid.is_some() && member.wechat_consent {
+                    Granted(tx.outbox().subscriptions(merchant_id, id).await?)
+                } else {
+                    Granted(Vec::new())
+                };
+                (Some(id), contact(&member), granted)
+            }
+        };
+        let messages = plan_messages(
+            &settings,
+            Uuid::now_v7(),
+            event,
+            merchant_id,
+            member_id,
+            &contact,
+            &mut granted,
+            now,
+            tz,
+        );
+        for m in messages.iter().filter(|m| m.channel == Channel::Wechat) {
+            let used = match member_id {
+                Some(id) => {
+                    tx.outbox()
+                        .take_subscription(merchant_id, id, &m.template)
+                        .await?
+                }
+                None => false,
+            };
+            if !used {
+                // Used up by a concurrent message since it was read: plan again.
+                return Err(Error::Store(StoreError::Contention(
+                    "a subscription was used meanwhile".into(),
+                )));
+            }
+        }
+        if !messages.is_empty() {
+            tx.outbox().enqueue(&messages).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn send(gateways: &Gateways<'_>, m: &OutboxMessage) -> Result<Option<String>, DeliveryError> {
+    match m.channel {
+        Channel::Sms => {
+            gateways
+                .sms
+                .send_sms(&OutgoingSms {
+                    phone: &m.recipient,
+                    sign_name: m.extra.as_deref().unwrap_or_default(),
+                    template_code: &m.template,
+                    params: &m.params,
+                    dedup_key: m.event_id,
+                })
+                .await
+        }
+        Channel::Wechat => gateways
+            .wechat
+            .send_subscribe(&OutgoingWechat {
+                openid: &m.recipient,
+                template_id: &m.template,
+                page: m.extra.as_deref(),
+                data: &m.params,
+            })
+            .await
+            .map(|()| None),
+    }
+}
+
+/// The first instant of `month` (1–12) of `year` in the merchant's zone.
+fn month_start(year: i32, month: u32, tz: crate::types::MerchantTimeZone) -> Option<DateTime<Utc>> {
+    let date = NaiveDate::from_ymd_opt(year, month, 1)?;
+    tz.tz()
+        .from_local_datetime(&date.and_hms_opt(0, 0, 0)?)
+        .earliest()
+        .map(|t| t.to_utc())
+}
+
+impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
+    /// Sends the messages that are due, batch after batch, until none is left: each is marked
+    /// sent, put back with back-off (retryable failures, throttling), or given up (a rejection,
+    /// or the last attempt). Several dispatchers may run at once, in one process or many: a
+    /// message is leased to one of them at a time.
+    ///
+    /// # Errors
+    /// Storage failures (the messages stay in the outbox).
+    pub async fn dispatch_notifications(
+        &self,
+        gateways: &Gateways<'_>,
+        settings: DispatchSettings,
+    ) -> Result<DispatchReport> {
+        let mut report = DispatchReport::default();
+        loop {
+            let now = self.clock.now();
+            let claimed = {
+                let mut tx = self.uow.begin(TxMode::Write).await?;
+                let claimed = tx
+                    .outbox()
+                    .claim(now, now + settings.lease, settings.batch.max(1))
+                    .await?;
+                tx.commit().await?;
+                claimed
+            };
+            let full = claimed.len() as u64 >= settings.batch.max(1);
+            for c in claimed {
+                let result = send(gateways, &c.message).await;
+                let now = self.clock.now();
+                let attempts = c.attempts + 1;
+                let id = c.message.id;
+                let mut tx = self.uow.begin(TxMode::Write).await?;
+                let kept = match &result {
+                    Ok(provider_id) => {
+                        report.sent += 1;
+                        tx.outbox()
+                            .mark_sent(id, c.lease, provider_id.clone(), now)
+                            .await?
+                    }
+                    Err(DeliveryError::Rejected(error)) => {
+                        report.failed += 1;
+                        tx.outbox()
+                            .mark_failed(id, c.lease, attempts, error)
+                            .await?
+                    }
+                    Err(error) if attempts >= settings.max_attempts => {
+                        report.failed += 1;
+                        tx.outbox()
+                            .mark_failed(id, c.lease, attempts, &error.to_string())
+                            .await?
+                    }
+                    Err(error) => {
+                        report.retried += 1;
+                        let mut wait = backoff(id, attempts);
+                        if let DeliveryError::Throttled {
+                            retry_after: Some(after),
+                            ..
+                        } = error
+                        {
+                            wait = wait.max(Duration::from_std(*after).unwrap_or(wait));
+                        }
+                        tx.outbox()
+                            .mark_retry(id, c.lease, attempts, now + wait, &error.to_string())
+                            .await?
+                    }
+                };
+                tx.commit().await?;
+                if !kept {
+                    report.lost_leases += 1;
+                    tracing::warn!(message = %id, "a notification's lease ran out before it was settled");
+                }
+                if let Err(error) = &result {
+                    tracing::warn!(message = %id, channel = c.message.channel.as_str(), %error, attempts, "notification not sent");
+                }
+            }
+            if !full {
+                return Ok(report);
+            }
+        }
+    }
+
+    /// The merchant's messages in `status`, newest first.
+    ///
+    /// # Errors
+    /// `validation_failed` for a limit outside 1..=100.
+    pub async fn notification_messages(
+        &self,
+        merchant_id: MerchantId,
+        status: MessageStatus,
+        before: Option<Uuid>,
+        limit: u64,
+    ) -> Result<Vec<MessageRecord>> {
+        if !(1..=100).contains(&limit) {
+            return Err(InvalidValue::new("limit", "must be between 1 and 100").into());
+        }
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
+        Ok(tx
+            .outbox()
+            .messages(merchant_id, status, before, limit)
+            .await?)
+    }
+
+    /// Queues a failed message again.
+    ///
+    /// # Errors
+    /// `message_not_found` when the merchant has no failed message with that id.
+    pub async fn requeue_notification(&self, merchant_id: MerchantId, id: Uuid) -> Result<()> {
+        let mut tx = self.uow.begin(TxMode::Write).await?;
+        if !tx
+            .outbox()
+            .requeue(merchant_id, id, self.clock.now())
+            .await?
+        {
+            return Err(Error::NotFound("message"));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// SMS sent in a month (the merchant's local month): messages and billable parts.
+    ///
+    /// # Errors
+    /// `validation_failed` for a month that does not exist.
+    pub async fn sms_usage(
+        &self,
+        merchant_id: MerchantId,
+        year: i32,
+        month: u32,
+    ) -> Result<SmsUsage> {
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
+        let tz = tx
+            .merchants()
+            .merchant(merchant_id)
+            .await?
+            .ok_or(Error::NotFound("merchant"))?
+            .time_zone;
+        let bad = || InvalidValue::new("month", "must be YYYY-MM");
+        let from = month_start(year, month, tz).ok_or_else(bad)?;
+        let (next_year, next_month) = if month == 12 {
+            (year + 1, 1)
+        } else {
+            (year, month + 1)
+        };
+        let to = month_start(next_year, next_month, tz).ok_or_else(bad)?;
+        Ok(tx.outbox().sms_usage(merchant_id, from, to).await?)
+    }
+
+    /// Records the channels a member agrees to be told on.
+    ///
+    /// # Errors
+    /// `member_not_found`.
+    pub async fn set_consent(
+        &self,
+        merchant_id: MerchantId,
+        member_id: MemberId,
+        sms: Option<bool>,
+        wechat: Option<bool>,
+    ) -> Result<Member> {
+        let mut tx = self.uow.begin(TxMode::Write).await?;
+        let member = tx
+            .members()
+            .set_consent(merchant_id, member_id, sms, wechat)
+            .await?
+            .ok_or(Error::NotFound("member"))?;
+        tx.commit().await?;
+        Ok(member)
+    }
+
+    /// Counts the one-time subscriptions a member accepted in the mini-program
+    /// (`wx.requestSubscribeMessage`), one per template id.
+    ///
+    /// # Errors
+    /// `validation_failed` for more than 20 ids or an empty or long one; `member_not_found`.
+    pub async fn add_subscriptions(
+        &self,
+        merchant_id: MerchantId,
+        member_id: MemberId,
+        template_ids: &[String],
+    ) -> Result<Vec<(String, u32)>> {
+        let ok = template_ids.len() <= 20
+            && template_ids.iter().all(|t| {
+                !t.is_empty() && t.len() <= 128 && t.chars().all(|c| c.is_ascii_graphic())
+            });
+        if !ok {
+            return Err(InvalidValue::new(
+                "template_ids",
+                "1 to 20 template ids of 1–128 visible ASCII characters",
+            )
+            .into());
+        }
+        let mut tx = self.uow.begin(TxMode::Write).await?;
+        tx.members()
+            .member(merchant_id, member_id)
+            .await?
+            .ok_or(Error::NotFound("member"))?;
+        tx.outbox()
+            .add_subscriptions(merchant_id, member_id, template_ids)
+            .await?;
+        let left = tx.outbox().subscriptions(merchant_id, member_id).await?;
+        tx.commit().await?;
+        Ok(left)
+    }
+}

@@ -1,0 +1,373 @@
+use crate::connect::Engine;
+use crate::entities::{outbox_messages, wechat_subscriptions};
+use crate::errors::{corrupt, store_error};
+use crate::uow::SeaTransaction;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use loyalty_core::notifications::{Channel, OutboxMessage, Scene};
+use loyalty_core::ports::{
+    Claimed, MessageRecord, MessageStatus, OutboxRepository, SmsUsage, StoreError,
+};
+use loyalty_core::types::{MemberId, MerchantId};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict, Order, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+fn message_from(m: &outbox_messages::Model) -> Result<OutboxMessage, StoreError> {
+    Ok(OutboxMessage {
+        id: m.id,
+        merchant_id: m.merchant_id.into(),
+        member_id: m.member_id.map(Into::into),
+        event_id: m.event_id,
+        scene: Scene::parse(&m.scene).ok_or_else(|| corrupt("scene", &m.scene))?,
+        channel: Channel::parse(&m.channel).ok_or_else(|| corrupt("channel", &m.channel))?,
+        recipient: m.recipient.clone(),
+        template: m.template.clone(),
+        extra: m.extra.clone(),
+        params: serde_json::from_str(&m.params).map_err(|e| corrupt("params", e))?,
+        parts: u32::try_from(m.parts).unwrap_or(0),
+        created_at: m.created_at,
+        due_at: m.due_at,
+    })
+}
+
+fn attempts(m: &outbox_messages::Model) -> u32 {
+    u32::try_from(m.attempts).unwrap_or(0)
+}
+
+fn count(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+impl SeaTransaction {
+    /// Settles a claimed message only while the claim is still this one's.
+    async fn settle(
+        &self,
+        id: Uuid,
+        lease: Uuid,
+        values: Vec<(outbox_messages::Column, sea_orm::sea_query::SimpleExpr)>,
+    ) -> Result<bool, StoreError> {
+        use outbox_messages::Column as C;
+        let mut update = outbox_messages::Entity::update_many()
+            .col_expr(C::LeasedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(C::Lease, Expr::value(Option::<Uuid>::None))
+            .filter(C::Id.eq(id))
+            .filter(C::Lease.eq(lease))
+            .filter(C::Status.eq(MessageStatus::Pending.as_str()));
+        for (column, value) in values {
+            update = update.col_expr(column, value);
+        }
+        let result = update.exec(&self.txn).await.map_err(store_error)?;
+        Ok(result.rows_affected == 1)
+    }
+}
+
+#[async_trait]
+impl OutboxRepository for SeaTransaction {
+    async fn enqueue(&mut self, messages: &[OutboxMessage]) -> Result<(), StoreError> {
+        use outbox_messages::Column as C;
+        for m in messages {
+            let row = outbox_messages::ActiveModel {
+                id: Set(m.id),
+                merchant_id: Set(m.merchant_id.as_uuid()),
+                member_id: Set(m.member_id.map(|id| id.as_uuid())),
+                event_id: Set(m.event_id),
+                scene: Set(m.scene.as_str().to_owned()),
+                channel: Set(m.channel.as_str().to_owned()),
+                recipient: Set(m.recipient.clone()),
+                template: Set(m.template.clone()),
+                extra: Set(m.extra.clone()),
+                params: Set(serde_json::to_string(&m.params).map_err(|e| corrupt("params", e))?),
+                parts: Set(count(m.parts)),
+                status: Set(MessageStatus::Pending.as_str().to_owned()),
+                attempts: Set(0),
+                due_at: Set(m.due_at),
+                leased_until: Set(None),
+                lease: Set(None),
+                last_error: Set(None),
+                provider_id: Set(None),
+                created_at: Set(m.created_at),
+                sent_at: Set(None),
+            };
+            outbox_messages::Entity::insert(row)
+                .on_conflict(
+                    OnConflict::columns([C::EventId, C::Channel])
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(&self.txn)
+                .await
+                .map_err(store_error)?;
+        }
+        Ok(())
+    }
+
+    async fn claim(
+        &mut self,
+        now: DateTime<Utc>,
+        leased_until: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<Claimed>, StoreError> {
+        use outbox_messages::Column as C;
+        let lease = Uuid::now_v7();
+        let mut due = Query::select();
+        due.column(C::Id)
+            .from(outbox_messages::Entity)
+            .and_where(Expr::col(C::Status).eq(MessageStatus::Pending.as_str()))
+            .and_where(Expr::col(C::DueAt).lte(now))
+            .and_where(
+                Expr::col(C::LeasedUntil)
+                    .is_null()
+                    .or(Expr::col(C::LeasedUntil).lte(now)),
+            )
+            .order_by(C::DueAt, Order::Asc)
+            .limit(limit);
+        // PostgreSQL: concurrent dispatchers skip each other's rows instead of queueing on
+        // them. SQLite: the write transaction holds the database.
+        if self.engine == Engine::Postgres {
+            due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+        }
+        let mut update = Query::update();
+        update
+            .table(outbox_messages::Entity)
+            .value(C::LeasedUntil, leased_until)
+            .value(C::Lease, lease)
+            .and_where(Expr::col(C::Id).in_subquery(due))
+            .returning_all();
+        let rows = self.txn.query_all(&update).await.map_err(store_error)?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for row in rows {
+            let model = outbox_messages::Model::from_query_result(&row, "").map_err(store_error)?;
+            claimed.push(Claimed {
+                message: message_from(&model)?,
+                attempts: attempts(&model),
+                lease,
+            });
+        }
+        claimed.sort_by_key(|c| (c.message.due_at, c.message.id));
+        Ok(claimed)
+    }
+
+    async fn mark_sent(
+        &mut self,
+        id: Uuid,
+        lease: Uuid,
+        provider_id: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        use outbox_messages::Column as C;
+        self.settle(
+            id,
+            lease,
+            vec![
+                (C::Status, Expr::value(MessageStatus::Sent.as_str())),
+                (C::Attempts, Expr::col(C::Attempts).add(1)),
+                (C::ProviderId, Expr::value(provider_id)),
+                (C::SentAt, Expr::value(now)),
+            ],
+        )
+        .await
+    }
+
+    async fn mark_retry(
+        &mut self,
+        id: Uuid,
+        lease: Uuid,
+        attempts: u32,
+        due_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<bool, StoreError> {
+        use outbox_messages::Column as C;
+        self.settle(
+            id,
+            lease,
+            vec![
+                (C::Attempts, Expr::value(count(attempts))),
+                (C::DueAt, Expr::value(due_at)),
+                (
+                    C::LastError,
+                    Expr::value(error.chars().take(500).collect::<String>()),
+                ),
+            ],
+        )
+        .await
+    }
+
+    async fn mark_failed(
+        &mut self,
+        id: Uuid,
+        lease: Uuid,
+        attempts: u32,
+        error: &str,
+    ) -> Result<bool, StoreError> {
+        use outbox_messages::Column as C;
+        self.settle(
+            id,
+            lease,
+            vec![
+                (C::Status, Expr::value(MessageStatus::Failed.as_str())),
+                (C::Attempts, Expr::value(count(attempts))),
+                (
+                    C::LastError,
+                    Expr::value(error.chars().take(500).collect::<String>()),
+                ),
+            ],
+        )
+        .await
+    }
+
+    async fn messages(
+        &mut self,
+        merchant: MerchantId,
+        status: MessageStatus,
+        before: Option<Uuid>,
+        limit: u64,
+    ) -> Result<Vec<MessageRecord>, StoreError> {
+        use outbox_messages::Column as C;
+        let mut query = outbox_messages::Entity::find()
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::Status.eq(status.as_str()));
+        if let Some(before) = before {
+            query = query.filter(C::Id.lt(before));
+        }
+        let rows = query
+            .order_by_desc(C::Id)
+            .limit(limit)
+            .all(&self.txn)
+            .await
+            .map_err(store_error)?;
+        rows.iter()
+            .map(|m| {
+                Ok(MessageRecord {
+                    message: message_from(m)?,
+                    status: MessageStatus::parse(&m.status)
+                        .ok_or_else(|| corrupt("message status", &m.status))?,
+                    attempts: attempts(m),
+                    last_error: m.last_error.clone(),
+                    sent_at: m.sent_at,
+                })
+            })
+            .collect()
+    }
+
+    async fn requeue(
+        &mut self,
+        merchant: MerchantId,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        use outbox_messages::Column as C;
+        let result = outbox_messages::Entity::update_many()
+            .col_expr(C::Status, Expr::value(MessageStatus::Pending.as_str()))
+            .col_expr(C::Attempts, Expr::value(0))
+            .col_expr(C::DueAt, Expr::value(now))
+            .col_expr(C::LeasedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(C::Lease, Expr::value(Option::<Uuid>::None))
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::Id.eq(id))
+            .filter(C::Status.eq(MessageStatus::Failed.as_str()))
+            .exec(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(result.rows_affected == 1)
+    }
+
+    async fn sms_usage(
+        &mut self,
+        merchant: MerchantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<SmsUsage, StoreError> {
+        use outbox_messages::Column as C;
+        let row: Option<(Option<i64>, Option<i64>)> = outbox_messages::Entity::find()
+            .select_only()
+            .expr(Expr::cust("CAST(COUNT(*) AS BIGINT)"))
+            .expr(Expr::cust("CAST(COALESCE(SUM(parts), 0) AS BIGINT)"))
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::Channel.eq(Channel::Sms.as_str()))
+            .filter(C::Status.eq(MessageStatus::Sent.as_str()))
+            .filter(C::SentAt.gte(from))
+            .filter(C::SentAt.lt(to))
+            .into_tuple()
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?;
+        let (messages, parts) = row.unwrap_or((Some(0), Some(0)));
+        Ok(SmsUsage {
+            messages: u64::try_from(messages.unwrap_or(0)).unwrap_or(0),
+            parts: u64::try_from(parts.unwrap_or(0)).unwrap_or(0),
+        })
+    }
+
+    async fn subscriptions(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+    ) -> Result<Vec<(String, u32)>, StoreError> {
+        use wechat_subscriptions::Column as C;
+        let rows = wechat_subscriptions::Entity::find()
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::MemberId.eq(member.as_uuid()))
+            .filter(C::Remaining.gt(0))
+            .order_by_asc(C::TemplateId)
+            .all(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.template_id, u32::try_from(r.remaining).unwrap_or(0)))
+            .collect())
+    }
+
+    async fn take_subscription(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        template_id: &str,
+    ) -> Result<bool, StoreError> {
+        use wechat_subscriptions::Column as C;
+        let result = wechat_subscriptions::Entity::update_many()
+            .col_expr(C::Remaining, Expr::col(C::Remaining).sub(1))
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::MemberId.eq(member.as_uuid()))
+            .filter(C::TemplateId.eq(template_id))
+            .filter(C::Remaining.gt(0))
+            .exec(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(result.rows_affected == 1)
+    }
+
+    async fn add_subscriptions(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        template_ids: &[String],
+    ) -> Result<(), StoreError> {
+        use wechat_subscriptions::Column as C;
+        for template_id in template_ids {
+            let row = wechat_subscriptions::ActiveModel {
+                merchant_id: Set(merchant.as_uuid()),
+                member_id: Set(member.as_uuid()),
+                template_id: Set(template_id.clone()),
+                remaining: Set(1),
+            };
+            wechat_subscriptions::Entity::insert(row)
+                .on_conflict(
+                    OnConflict::columns([C::MerchantId, C::MemberId, C::TemplateId])
+                        .value(
+                            C::Remaining,
+                            Expr::col((wechat_subscriptions::Entity, C::Remaining)).add(1),
+                        )
+                        .to_owned(),
+                )
+                .exec_without_returning(&self.txn)
+                .await
+                .map_err(store_error)?;
+        }
+        Ok(())
+    }
+}

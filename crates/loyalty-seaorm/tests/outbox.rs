@@ -1,0 +1,438 @@
+//! Notifications through the outbox on real databases: written with the change, sent once,
+//! retried with back-off, given up and queued again, never lost or doubled when a dispatcher
+//! stops mid-batch, WeChat subscriptions used once with an SMS fallback, SMS metered.
+
+mod support;
+
+use async_trait::async_trait;
+use chrono::{Duration, NaiveTime};
+use loyalty_core::earning::EarningPolicy;
+use loyalty_core::expiry::ExpiryPolicy;
+use loyalty_core::model::{Member, Merchant};
+use loyalty_core::notifications::{
+    Channel, NotificationSettings, QuietHours, Scene, SceneSetting, SmsTemplate, TemplateParam,
+    WechatTemplate,
+};
+use loyalty_core::ports::{
+    DeliveryError, MessageStatus, OutgoingSms, OutgoingWechat, SmsGateway, TxMode, UnitOfWork,
+    WechatGateway,
+};
+use loyalty_core::settings::Setting;
+use loyalty_core::types::Money;
+use loyalty_core::usecases::{CommitOrder, DispatchSettings, Gateways, Outcome};
+use loyalty_seaorm::testing::TestDatabase;
+use loyalty_seaorm::{SeaUnitOfWork, on_both_databases};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use support::*;
+use uuid::Uuid;
+
+on_both_databases! {
+    a_message_is_written_with_its_order_and_sent_once => crate::written_and_sent_once;
+    a_dispatcher_stopped_mid_batch_and_restarted_loses_and_doubles_nothing => crate::stop_and_restart;
+    two_dispatchers_at_once_send_each_message_once => crate::two_dispatchers;
+    failures_back_off_give_up_and_can_be_queued_again => crate::retries;
+    a_wechat_subscription_is_used_once_then_sms_takes_over => crate::wechat_then_sms;
+    quiet_hours_hold_a_message_until_they_end => crate::quiet_hours;
+}
+
+/// An SMS as the provider took it: the dedup key, the phone, the template params.
+type Taken = (Uuid, String, Vec<(String, String)>);
+
+/// What a provider answers, per phone, in order; then `Ok`.
+#[derive(Default)]
+struct FakeSms {
+    sent: Mutex<Vec<Taken>>,
+    script: Mutex<HashMap<String, Vec<DeliveryError>>>,
+    /// After this many sends, the next one waits for ever (a dispatcher stuck mid-batch).
+    stall_after: Option<usize>,
+    stalled: tokio::sync::Notify,
+}
+
+#[async_trait]
+impl SmsGateway for FakeSms {
+    async fn send_sms(&self, sms: &OutgoingSms<'_>) -> Result<Option<String>, DeliveryError> {
+        if let Some(limit) = self.stall_after
+            && self.sent.lock().expect("lock").len() >= limit
+        {
+            self.stalled.notify_one();
+            std::future::pending::<()>().await;
+        }
+        let scripted = {
+            let mut script = self.script.lock().expect("lock");
+            script
+                .get_mut(sms.phone)
+                .and_then(|errors| (!errors.is_empty()).then(|| errors.remove(0)))
+        };
+        if let Some(error) = scripted {
+            return Err(error);
+        }
+        self.sent.lock().expect("lock").push((
+            sms.dedup_key,
+            sms.phone.to_owned(),
+            sms.params.to_vec(),
+        ));
+        Ok(Some(format!("biz-{}", sms.dedup_key)))
+    }
+}
+
+#[derive(Default)]
+struct FakeWechat {
+    sent: Mutex<Vec<(String, String)>>,
+}
+
+#[async_trait]
+impl WechatGateway for FakeWechat {
+    async fn send_subscribe(&self, msg: &OutgoingWechat<'_>) -> Result<(), DeliveryError> {
+        self.sent
+            .lock()
+            .expect("lock")
+            .push((msg.openid.to_owned(), msg.template_id.to_owned()));
+        Ok(())
+    }
+}
+
+fn sms_settings() -> NotificationSettings {
+    NotificationSettings {
+        sms_sign_name: Some("演示茶饮".into()),
+        scenes: vec![SceneSetting {
+            scene: Scene::PointsEarned,
+            channels: vec![Channel::Wechat, Channel::Sms],
+            sms: Some(SmsTemplate {
+                template_code: "SMS_EARNED".into(),
+                text: "您获得{points}积分，当前积分{balance}。".into(),
+                params: vec![
+                    TemplateParam {
+                        name: "points".into(),
+                        value: "{points}".into(),
+                    },
+                    TemplateParam {
+                        name: "balance".into(),
+                        value: "{balance}".into(),
+                    },
+                ],
+            }),
+            wechat: Some(WechatTemplate {
+                template_id: "tpl-earned".into(),
+                page: Some("pages/points/index".into()),
+                data: vec![TemplateParam {
+                    name: "number1".into(),
+                    value: "{points}".into(),
+                }],
+            }),
+        }],
+        quiet_hours: None,
+    }
+}
+
+async fn shop(w: &World, code: &str, settings: NotificationSettings) -> Merchant {
+    let (merchant, _) =
+        merchant_with(w, code, EarningPolicy::default(), ExpiryPolicy::default()).await;
+    w.loyalty
+        .put_setting(merchant.id, Setting::Notifications(settings), None)
+        .await
+        .expect("notification settings saved");
+    merchant
+}
+
+async fn buy(w: &World, merchant: &Merchant, m: &Member, amount: &str) {
+    let cmd = CommitOrder {
+        merchant_id: merchant.id,
+        store_id: None,
+        member_id: m.id,
+        order_no: None,
+        amount_paid: amount.parse::<Money>().expect("money"),
+        lines: Vec::new(),
+        operator_id: None,
+    };
+    match w.loyalty.commit_order(cmd, None).await.expect("order") {
+        Outcome::Done(_) => {}
+        Outcome::Replayed(_) => panic!("no key, no replay"),
+    }
+}
+
+fn settings() -> DispatchSettings {
+    DispatchSettings {
+        batch: 100,
+        lease: Duration::seconds(60),
+        max_attempts: 3,
+    }
+}
+
+async fn dispatch(
+    w: &World,
+    sms: &FakeSms,
+    wechat: &FakeWechat,
+) -> loyalty_core::usecases::DispatchReport {
+    w.loyalty
+        .dispatch_notifications(&Gateways { sms, wechat }, settings())
+        .await
+        .expect("dispatch runs")
+}
+
+async fn written_and_sent_once(db: &TestDatabase) {
+    let w = world(db);
+    let merchant = shop(&w, "told", sms_settings()).await;
+    let m = member(&w, &merchant, "13800000001").await;
+    buy(&w, &merchant, &m, "128.80").await;
+    let pending = w
+        .loyalty
+        .notification_messages(merchant.id, MessageStatus::Pending, None, 10)
+        .await
+        .expect("pending");
+    assert_eq!(pending.len(), 1, "written in the order's transaction");
+    assert_eq!(pending[0].message.channel, Channel::Sms, "no WeChat: SMS");
+
+    let (sms, wechat) = (FakeSms::default(), FakeWechat::default());
+    let report = dispatch(&w, &sms, &wechat).await;
+    assert_eq!((report.sent, report.retried, report.failed), (1, 0, 0));
+    let sent = sms.sent.lock().expect("lock").clone();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].0, pending[0].message.event_id,
+        "the event id is the dedup key"
+    );
+    assert_eq!(
+        sent[0].2,
+        vec![
+            ("points".to_owned(), "128".to_owned()),
+            ("balance".to_owned(), "128".to_owned())
+        ]
+    );
+    assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 0, "sent once");
+    let usage = w
+        .loyalty
+        .sms_usage(merchant.id, 2026, 11)
+        .await
+        .expect("usage");
+    assert_eq!((usage.messages, usage.parts), (1, 1));
+    assert_eq!(
+        w.loyalty
+            .sms_usage(merchant.id, 2026, 12)
+            .await
+            .expect("usage")
+            .messages,
+        0
+    );
+
+    // A member who says no to SMS is not told.
+    w.loyalty
+        .set_consent(merchant.id, m.id, Some(false), None)
+        .await
+        .expect("consent");
+    buy(&w, &merchant, &m, "10.00").await;
+    assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 0);
+}
+
+async fn stop_and_restart(db: &TestDatabase) {
+    let w = world(db);
+    let merchant = shop(&w, "restart", sms_settings()).await;
+    for i in 0..30 {
+        let m = member(&w, &merchant, &format!("1380000{i:04}")).await;
+        buy(&w, &merchant, &m, "10.00").await;
+    }
+    let w = Arc::new(w);
+    let stalling = Arc::new(FakeSms {
+        stall_after: Some(10),
+        ..FakeSms::default()
+    });
+    let first = {
+        let (w, sms) = (Arc::clone(&w), Arc::clone(&stalling));
+        tokio::spawn(async move {
+            let wechat = FakeWechat::default();
+            dispatch(&w, &sms, &wechat).await
+        })
+    };
+    // The dispatcher is stopped while it holds twenty claimed messages.
+    stalling.stalled.notified().await;
+    first.abort();
+    assert!(first.await.is_err(), "stopped");
+    assert_eq!(stalling.sent.lock().expect("lock").len(), 10);
+
+    // Its claims hold until the lease runs out; then a new dispatcher takes over.
+    let fresh = FakeSms::default();
+    let wechat = FakeWechat::default();
+    assert_eq!(dispatch(&w, &fresh, &wechat).await.sent, 0, "still leased");
+    w.clock.advance(Duration::seconds(61));
+    assert_eq!(dispatch(&w, &fresh, &wechat).await.sent, 20);
+
+    let mut all: Vec<Uuid> = stalling
+        .sent
+        .lock()
+        .expect("lock")
+        .iter()
+        .chain(fresh.sent.lock().expect("lock").iter())
+        .map(|(event, _, _)| *event)
+        .collect();
+    all.sort();
+    let total = all.len();
+    all.dedup();
+    assert_eq!((total, all.len()), (30, 30), "none lost, none twice");
+}
+
+async fn two_dispatchers(db: &TestDatabase) {
+    let w = world(db);
+    let merchant = shop(&w, "pair", sms_settings()).await;
+    for i in 0..40 {
+        let m = member(&w, &merchant, &format!("1390000{i:04}")).await;
+        buy(&w, &merchant, &m, "10.00").await;
+    }
+    let sms = FakeSms::default();
+    let wechat = FakeWechat::default();
+    let small = DispatchSettings {
+        batch: 3,
+        ..settings()
+    };
+    let gateways = Gateways {
+        sms: &sms,
+        wechat: &wechat,
+    };
+    let (a, b) = tokio::join!(
+        w.loyalty.dispatch_notifications(&gateways, small),
+        w.loyalty.dispatch_notifications(&gateways, small)
+    );
+    let (a, b) = (a.expect("a"), b.expect("b"));
+    assert_eq!(a.sent + b.sent, 40);
+    let mut events: Vec<Uuid> = sms
+        .sent
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|(e, _, _)| *e)
+        .collect();
+    events.sort();
+    events.dedup();
+    assert_eq!(events.len(), 40);
+}
+
+async fn retries(db: &TestDatabase) {
+    let w = world(db);
+    let merchant = shop(&w, "flaky", sms_settings()).await;
+    let (a, b, c) = (
+        member(&w, &merchant, "13700000001").await,
+        member(&w, &merchant, "13700000002").await,
+        member(&w, &merchant, "13700000003").await,
+    );
+    for m in [&a, &b, &c] {
+        buy(&w, &merchant, m, "10.00").await;
+    }
+    let sms = FakeSms::default();
+    sms.script.lock().expect("lock").extend([
+        (
+            "13700000001".to_owned(),
+            vec![DeliveryError::Retryable("HTTP 503".into())],
+        ),
+        (
+            "13700000002".to_owned(),
+            vec![DeliveryError::Rejected("isv.MOBILE_NUMBER_ILLEGAL".into())],
+        ),
+        (
+            "13700000003".to_owned(),
+            vec![
+                DeliveryError::Throttled {
+                    message: "isv.BUSINESS_LIMIT_CONTROL".into(),
+                    retry_after: Some(std::time::Duration::from_secs(600)),
+                },
+                DeliveryError::Retryable("timeout".into()),
+                DeliveryError::Retryable("timeout".into()),
+            ],
+        ),
+    ]);
+    let wechat = FakeWechat::default();
+    let first = dispatch(&w, &sms, &wechat).await;
+    assert_eq!((first.sent, first.retried, first.failed), (0, 2, 1));
+    // Nothing is due again before its back-off.
+    assert_eq!(dispatch(&w, &sms, &wechat).await, Default::default());
+    // A's back-off (at most 30 s) has passed; C waits for the provider's 10 minutes.
+    w.clock.advance(Duration::seconds(31));
+    let second = dispatch(&w, &sms, &wechat).await;
+    assert_eq!((second.sent, second.retried), (1, 0));
+    w.clock.advance(Duration::minutes(10));
+    assert_eq!(dispatch(&w, &sms, &wechat).await.retried, 1);
+    w.clock.advance(Duration::minutes(2));
+    let third = dispatch(&w, &sms, &wechat).await;
+    assert_eq!(third.failed, 1, "the third attempt was the last");
+
+    let failed = w
+        .loyalty
+        .notification_messages(merchant.id, MessageStatus::Failed, None, 10)
+        .await
+        .expect("failed");
+    let mut recipients: Vec<&str> = failed
+        .iter()
+        .map(|f| f.message.recipient.as_str())
+        .collect();
+    recipients.sort_unstable();
+    assert_eq!(recipients, vec!["13700000002", "13700000003"]);
+    let c_failed = failed
+        .iter()
+        .find(|f| f.message.recipient == "13700000003")
+        .expect("c");
+    assert_eq!(c_failed.attempts, 3);
+    assert_eq!(c_failed.last_error.as_deref(), Some("retryable: timeout"));
+
+    // HQ queues it again: it goes now.
+    w.loyalty
+        .requeue_notification(merchant.id, c_failed.message.id)
+        .await
+        .expect("requeued");
+    assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 1);
+    let err = w
+        .loyalty
+        .requeue_notification(merchant.id, c_failed.message.id)
+        .await
+        .expect_err("not failed any more");
+    assert_eq!(err.code(), "message_not_found");
+}
+
+async fn wechat_then_sms(db: &TestDatabase) {
+    let w = world(db);
+    let merchant = shop(&w, "subscribed", sms_settings()).await;
+    let m = member(&w, &merchant, "13600000001").await;
+    let uow = SeaUnitOfWork::new(db.db.clone());
+    let mut tx = uow.begin(TxMode::Write).await.expect("tx");
+    tx.members()
+        .set_openid(merchant.id, m.id, "o-member", None)
+        .await
+        .expect("openid");
+    tx.commit().await.expect("commit");
+    let left = w
+        .loyalty
+        .add_subscriptions(merchant.id, m.id, &["tpl-earned".to_owned()])
+        .await
+        .expect("subscribed");
+    assert_eq!(left, vec![("tpl-earned".to_owned(), 1)]);
+
+    buy(&w, &merchant, &m, "10.00").await;
+    buy(&w, &merchant, &m, "20.00").await;
+    let (sms, wechat) = (FakeSms::default(), FakeWechat::default());
+    assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 2);
+    assert_eq!(
+        wechat.sent.lock().expect("lock").clone(),
+        vec![("o-member".to_owned(), "tpl-earned".to_owned())]
+    );
+    let by_sms = sms.sent.lock().expect("lock").clone();
+    assert_eq!(by_sms.len(), 1, "the second order fell back to SMS");
+    assert_eq!(by_sms[0].2[0].1, "20");
+}
+
+async fn quiet_hours(db: &TestDatabase) {
+    let w = world(db);
+    // The world starts at 10:00 in Shanghai: quiet from 09:00 to 12:00.
+    let settings = NotificationSettings {
+        quiet_hours: Some(QuietHours {
+            start: NaiveTime::from_hms_opt(9, 0, 0).expect("time"),
+            end: NaiveTime::from_hms_opt(12, 0, 0).expect("time"),
+        }),
+        ..sms_settings()
+    };
+    let merchant = shop(&w, "quiet", settings).await;
+    let m = member(&w, &merchant, "13500000001").await;
+    buy(&w, &merchant, &m, "10.00").await;
+    let (sms, wechat) = (FakeSms::default(), FakeWechat::default());
+    assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 0);
+    w.clock.advance(Duration::hours(2) - Duration::seconds(1));
+    assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 0);
+    w.clock.advance(Duration::seconds(1));
+    assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 1);
+}

@@ -1,0 +1,362 @@
+//! Notifications over HTTP with the real Aliyun SMS client against a mock of Aliyun's API:
+//! a login code goes out at once through the outbox, a rejected message is listed for HQ and
+//! goes out when queued again, SMS are metered; members set their consent and WeChat
+//! subscriptions.
+
+use loyalty_notify::Secret;
+use loyalty_notify::aliyun::AliyunConfig;
+use loyalty_seaorm::on_both_databases;
+use loyalty_seaorm::testing::TestDatabase;
+use loyalty_tests::{TestApp, spawn_app_with};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+on_both_databases! {
+    a_login_code_goes_out_by_sms_at_once_and_signs_the_member_in => crate::login_code;
+    a_rejected_message_waits_for_hq_and_goes_out_when_queued_again => crate::rejected_then_requeued;
+    members_set_consent_and_count_wechat_subscriptions => crate::consent_and_subscriptions;
+}
+
+/// Answers like Aliyun's `SendSms` and hands each request's form to the test.
+struct Aliyun {
+    code: &'static str,
+    seen: mpsc::UnboundedSender<Vec<(String, String)>>,
+}
+
+impl Respond for Aliyun {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let form: Vec<(String, String)> = url_form(&request.body);
+        self.seen.send(form).ok();
+        ResponseTemplate::new(200).set_body_json(json!({
+            "Code": self.code,
+            "Message": if self.code == "OK" { "OK" } else { "invalid mobile number" },
+            "BizId": "900619746936498440^0",
+            "RequestId": "F655A8D5-B967-440B-8683-DAD6FF8DE990"
+        }))
+    }
+}
+
+fn url_form(body: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
+fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+async fn app_with_aliyun(db: &TestDatabase, server: &MockServer) -> TestApp {
+    let uri = server.uri();
+    spawn_app_with(db, move |s| {
+        s.sms = loyalty_notify::SmsSettings::Aliyun(
+            AliyunConfig::new("LTAI-test", Secret::new("test-secret"))
+                .with_base_url(uri)
+                .with_timeout(Duration::from_secs(5)),
+        );
+        // Only the doorbell makes messages go out within the test.
+        s.notifications.dispatch_interval_ms = 3_600_000;
+    })
+    .await
+}
+
+async fn next(seen: &mut mpsc::UnboundedReceiver<Vec<(String, String)>>) -> Vec<(String, String)> {
+    tokio::time::timeout(Duration::from_secs(20), seen.recv())
+        .await
+        .expect("the provider was called")
+        .expect("a request")
+}
+
+fn settings(scene: &str, template: &str, text: &str, params: Value) -> Value {
+    json!({
+        "sms_sign_name": "演示茶饮",
+        "scenes": [{
+            "scene": scene,
+            "channels": ["sms"],
+            "sms": { "template_code": template, "text": text, "params": params }
+        }]
+    })
+}
+
+async fn put_settings(app: &TestApp, token: &str, body: Value) {
+    let saved = app
+        .send(
+            app.request(
+                Method::PUT,
+                "/api/v1/merchant/settings/notifications",
+                Some(token),
+            )
+            .json(&body),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+}
+
+/// Waits until HQ's list of messages in `status` has `n` items.
+async fn listed(app: &TestApp, token: &str, status: &str, n: usize) -> Vec<Value> {
+    for _ in 0..2_000 {
+        let page = app
+            .get(
+                &format!("/api/v1/merchant/notifications?status={status}"),
+                token,
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        let items = page.body["items"].as_array().cloned().unwrap_or_default();
+        if items.len() >= n {
+            return items;
+        }
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("{n} {status} messages never showed");
+}
+
+async fn login_code(db: &TestDatabase) {
+    let server = MockServer::start().await;
+    let (tx, mut seen) = mpsc::unbounded_channel();
+    Mock::given(method("POST"))
+        .and(path("/"))
+        .respond_with(Aliyun {
+            code: "OK",
+            seen: tx,
+        })
+        .mount(&server)
+        .await;
+    let app = app_with_aliyun(db, &server).await;
+    let (token, _) = app.merchant("sms-shop").await;
+    put_settings(
+        &app,
+        &token,
+        settings(
+            "login_code",
+            "SMS_CODE",
+            "您的验证码{code}，5分钟内有效。",
+            json!([{ "name": "code", "value": "{code}" }]),
+        ),
+    )
+    .await;
+
+    let asked = app
+        .send(
+            app.request(Method::POST, "/api/v1/member/auth/sms-codes", None)
+                .json(&json!({ "merchant_code": "sms-shop", "phone": "13800138000" })),
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::ACCEPTED, "{}", asked.text);
+    let form = next(&mut seen).await;
+    assert_eq!(field(&form, "Action"), "SendSms");
+    assert_eq!(field(&form, "PhoneNumbers"), "13800138000");
+    assert_eq!(field(&form, "SignName"), "演示茶饮");
+    assert_eq!(field(&form, "TemplateCode"), "SMS_CODE");
+    let params: Value = serde_json::from_str(field(&form, "TemplateParam")).expect("JSON");
+    let code = params["code"].as_str().expect("a code").to_owned();
+    assert_eq!(code.len(), 6);
+    assert!(!field(&form, "OutId").is_empty(), "the event id goes along");
+
+    // The code the member received signs them in.
+    let signed_in = app
+        .send(
+            app.request(Method::POST, "/api/v1/member/auth/sms", None)
+                .json(
+                    &json!({ "merchant_code": "sms-shop", "phone": "13800138000", "code": code }),
+                ),
+        )
+        .await;
+    assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.text);
+
+    let sent = listed(&app, &token, "sent", 1).await;
+    assert_eq!(sent[0]["scene"], "login_code");
+    assert_eq!(sent[0]["recipient"], "138****8000");
+    assert_eq!(sent[0]["parts"], 1);
+    let month = chrono_month();
+    let usage = app
+        .get(
+            &format!("/api/v1/merchant/notifications/usage?month={month}"),
+            &token,
+        )
+        .await;
+    assert_eq!(usage.status, StatusCode::OK, "{}", usage.text);
+    assert_eq!(
+        (
+            usage.body["messages"].as_u64(),
+            usage.body["billable_parts"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+}
+
+/// This month in Shanghai, `YYYY-MM`.
+fn chrono_month() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs()
+        + 8 * 3600;
+    let days = i64::try_from(now / 86_400).expect("days");
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}")
+}
+
+async fn rejected_then_requeued(db: &TestDatabase) {
+    let server = MockServer::start().await;
+    let (tx, mut seen) = mpsc::unbounded_channel();
+    Mock::given(method("POST"))
+        .and(path("/"))
+        .respond_with(Aliyun {
+            code: "isv.MOBILE_NUMBER_ILLEGAL",
+            seen: tx.clone(),
+        })
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/"))
+        .respond_with(Aliyun {
+            code: "OK",
+            seen: tx,
+        })
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let app = app_with_aliyun(db, &server).await;
+    let (token, _) = app.merchant("points-sms").await;
+    put_settings(
+        &app,
+        &token,
+        settings(
+            "points_earned",
+            "SMS_EARNED",
+            "您获得{points}积分，当前积分{balance}。",
+            json!([{ "name": "points", "value": "{points}" }, { "name": "balance", "value": "{balance}" }]),
+        ),
+    )
+    .await;
+    let member = app.member(&token, "13900139000").await;
+    let order = app
+        .post(
+            "/api/v1/merchant/orders",
+            &token,
+            json!({ "member_id": member, "amount_paid": "88.00" }),
+        )
+        .await;
+    assert_eq!(order.status, StatusCode::CREATED, "{}", order.text);
+
+    let first = next(&mut seen).await;
+    let params: Value = serde_json::from_str(field(&first, "TemplateParam")).expect("JSON");
+    assert_eq!(params, json!({ "points": "88", "balance": "88" }));
+    let failed = listed(&app, &token, "failed", 1).await;
+    assert_eq!(failed[0]["scene"], "points_earned");
+    assert_eq!(failed[0]["attempts"], 1);
+    assert!(
+        failed[0]["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("isv.MOBILE_NUMBER_ILLEGAL")),
+        "{}",
+        failed[0]
+    );
+    let id = failed[0]["id"].as_str().expect("id").to_owned();
+    let retried = app
+        .post(
+            &format!("/api/v1/merchant/notifications/{id}/retry"),
+            &token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(retried.status, StatusCode::NO_CONTENT, "{}", retried.text);
+    let second = next(&mut seen).await;
+    assert_eq!(
+        field(&second, "OutId"),
+        field(&first, "OutId"),
+        "the same event"
+    );
+    let sent = listed(&app, &token, "sent", 1).await;
+    assert_eq!(sent[0]["id"], id.as_str());
+    app.post(
+        &format!("/api/v1/merchant/notifications/{id}/retry"),
+        &token,
+        json!({}),
+    )
+    .await
+    .assert_problem(404, "message_not_found");
+}
+
+async fn consent_and_subscriptions(db: &TestDatabase) {
+    let server = MockServer::start().await;
+    let app = app_with_aliyun(db, &server).await;
+    let (token, _) = app.merchant("consent").await;
+    app.member(&token, "13700137000").await;
+    let member = app
+        .send(
+            app.request(Method::POST, "/api/v1/member/auth/dev", None)
+                .json(&json!({ "merchant_code": "consent", "phone": "13700137000" })),
+        )
+        .await;
+    assert_eq!(member.status, StatusCode::OK, "{}", member.text);
+    let member_token = member.body["token"].as_str().expect("token").to_owned();
+
+    let changed = app
+        .send(
+            app.request(
+                Method::PUT,
+                "/api/v1/member/notifications/consent",
+                Some(&member_token),
+            )
+            .json(&json!({ "sms": false })),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
+    assert_eq!(
+        (
+            changed.body["sms_consent"].as_bool(),
+            changed.body["wechat_consent"].as_bool()
+        ),
+        (Some(false), Some(true))
+    );
+
+    let counted = app
+        .post(
+            "/api/v1/member/notifications/subscriptions",
+            &member_token,
+            json!({ "template_ids": ["tpl-a", "tpl-a", "tpl-b"] }),
+        )
+        .await;
+    assert_eq!(counted.status, StatusCode::OK, "{}", counted.text);
+    assert_eq!(
+        counted.body["items"],
+        json!([{ "template_id": "tpl-a", "remaining": 2 }, { "template_id": "tpl-b", "remaining": 1 }])
+    );
+    app.post(
+        "/api/v1/member/notifications/subscriptions",
+        &member_token,
+        json!({ "template_ids": [""] }),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+
+    // A channel without its template is refused.
+    let bad = app
+        .send(
+            app.request(
+                Method::PUT,
+                "/api/v1/merchant/settings/notifications",
+                Some(&token),
+            )
+            .json(&json!({ "scenes": [{ "scene": "points_earned", "channels": ["wechat"] }] })),
+        )
+        .await;
+    bad.assert_problem(422, "validation_failed");
+}
