@@ -83,7 +83,7 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<ExitCod
             let db = open_database(&settings).await?;
             let loyalty = engine(&db);
             crate::jobs::points_jobs(&loyalty).await;
-            crate::jobs::tier_review(&loyalty).await;
+            crate::jobs::member_jobs(&loyalty).await;
         }
         Command::Dispatch => {
             let db = open_database(&settings).await?;

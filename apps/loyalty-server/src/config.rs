@@ -115,7 +115,8 @@ pub struct ServerSettings {
     /// Run the points expiry job (and its advance notice) every this many seconds (0: never,
     /// in this process).
     pub expiry_interval_seconds: u64,
-    /// Run the tier review every this many seconds (0: never, in this process).
+    /// Run the tier review and the birthday greetings every this many seconds (0: never, in
+    /// this process).
     pub tier_review_interval_seconds: u64,
     /// Proxies whose `X-Forwarded-For` is believed (comma-separated in the environment).
     pub trusted_proxies: Vec<std::net::IpAddr>,

@@ -1,5 +1,5 @@
-//! The scheduled jobs: points expiry and its advance notice, the tier review, and the purge
-//! of old idempotency records. Each is safe to run in several processes at once; the server
+//! The scheduled jobs: points expiry and its advance notice, the tier review and birthday
+//! greetings, and the purge of old idempotency records. Each is safe to run in several processes at once; the server
 //! runs them on timers, `loyalty-server run-jobs` once (for cron).
 
 use crate::state::Engine;
@@ -35,8 +35,14 @@ pub async fn points_jobs(loyalty: &Engine) {
     }
 }
 
-/// Re-evaluates every member's tier.
-pub async fn tier_review(loyalty: &Engine) {
+/// Re-evaluates every member's tier, and greets the members whose birthday it is (once a
+/// year each, however often it runs).
+pub async fn member_jobs(loyalty: &Engine) {
+    match loyalty.greet_birthdays(BATCH).await {
+        Ok(greeted) if greeted > 0 => tracing::info!(greeted, "birthday greetings queued"),
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "birthday greetings failed"),
+    }
     match loyalty.review_tiers(BATCH).await {
         Ok(review) => tracing::info!(
             reviewed = review.members_reviewed,

@@ -226,7 +226,7 @@ impl Application {
         let state = self.state.clone();
         crate::jobs::every(self.tier_review_interval, move || {
             let state = state.clone();
-            async move { crate::jobs::tier_review(&state.loyalty).await }
+            async move { crate::jobs::member_jobs(&state.loyalty).await }
         });
         self.server.await
     }

@@ -55,6 +55,12 @@ pub enum DomainEvent {
         /// When the first of them expire.
         expires_at: DateTime<Utc>,
     },
+    /// Today is the member's birthday (in the merchant's time zone).
+    Birthday {
+        merchant_id: MerchantId,
+        member_id: MemberId,
+        name: Option<String>,
+    },
     TierUpgraded {
         merchant_id: MerchantId,
         member_id: MemberId,
@@ -82,6 +88,7 @@ impl DomainEvent {
             | Self::PointsReversed { member_id, .. }
             | Self::PointsExpired { member_id, .. }
             | Self::PointsExpiringSoon { member_id, .. }
+            | Self::Birthday { member_id, .. }
             | Self::TierUpgraded { member_id, .. }
             | Self::TierDowngraded { member_id, .. } => Some(*member_id),
         }
@@ -98,6 +105,7 @@ impl DomainEvent {
             Self::PointsReversed { .. } => "points_reversed",
             Self::PointsExpired { .. } => "points_expired",
             Self::PointsExpiringSoon { .. } => "points_expiring_soon",
+            Self::Birthday { .. } => "birthday",
             Self::TierUpgraded { .. } => "tier_upgraded",
             Self::TierDowngraded { .. } => "tier_downgraded",
         }

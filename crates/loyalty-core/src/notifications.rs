@@ -45,6 +45,7 @@ pub enum Scene {
     PointsSpent,
     PointsExpiringSoon,
     TierUpgraded,
+    Birthday,
 }
 
 impl Scene {
@@ -56,6 +57,7 @@ impl Scene {
             Self::PointsSpent => "points_spent",
             Self::PointsExpiringSoon => "points_expiring_soon",
             Self::TierUpgraded => "tier_upgraded",
+            Self::Birthday => "birthday",
         }
     }
 
@@ -67,6 +69,7 @@ impl Scene {
             Self::PointsSpent,
             Self::PointsExpiringSoon,
             Self::TierUpgraded,
+            Self::Birthday,
         ]
         .into_iter()
         .find(|c| c.as_str() == s)
@@ -288,6 +291,9 @@ pub fn event_values(event: &DomainEvent, tz: MerchantTimeZone) -> Vec<(&'static 
             ("expires_at", local(expires_at)),
         ],
         DomainEvent::TierUpgraded { to_tier, .. } => vec![("tier", to_tier.clone())],
+        DomainEvent::Birthday { name, .. } => {
+            vec![("name", name.clone().unwrap_or_else(|| "会员".to_owned()))]
+        }
         _ => Vec::new(),
     }
 }
@@ -301,6 +307,7 @@ pub const fn scene_of(event: &DomainEvent) -> Option<Scene> {
         DomainEvent::PointsSpent { .. } => Some(Scene::PointsSpent),
         DomainEvent::PointsExpiringSoon { .. } => Some(Scene::PointsExpiringSoon),
         DomainEvent::TierUpgraded { .. } => Some(Scene::TierUpgraded),
+        DomainEvent::Birthday { .. } => Some(Scene::Birthday),
         _ => None,
     }
 }

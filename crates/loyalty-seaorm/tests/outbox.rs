@@ -5,7 +5,7 @@
 mod support;
 
 use async_trait::async_trait;
-use chrono::{Duration, NaiveTime};
+use chrono::{Duration, NaiveDate, NaiveTime};
 use loyalty_core::earning::EarningPolicy;
 use loyalty_core::expiry::ExpiryPolicy;
 use loyalty_core::model::{Member, Merchant};
@@ -18,8 +18,8 @@ use loyalty_core::ports::{
     WechatGateway,
 };
 use loyalty_core::settings::Setting;
-use loyalty_core::types::Money;
-use loyalty_core::usecases::{CommitOrder, DispatchSettings, Gateways, Outcome};
+use loyalty_core::types::{Money, Phone};
+use loyalty_core::usecases::{CommitOrder, DispatchSettings, Gateways, Outcome, RegisterMember};
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_seaorm::{SeaUnitOfWork, on_both_databases};
 use std::collections::HashMap;
@@ -34,6 +34,7 @@ on_both_databases! {
     failures_back_off_give_up_and_can_be_queued_again => crate::retries;
     a_wechat_subscription_is_used_once_then_sms_takes_over => crate::wechat_then_sms;
     quiet_hours_hold_a_message_until_they_end => crate::quiet_hours;
+    a_birthday_greeting_is_queued_once_a_year_however_often_the_job_runs => crate::birthdays;
 }
 
 /// An SMS as the provider took it: the dedup key, the phone, the template params.
@@ -435,4 +436,64 @@ async fn quiet_hours(db: &TestDatabase) {
     assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 0);
     w.clock.advance(Duration::seconds(1));
     assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 1);
+}
+
+async fn birthdays(db: &TestDatabase) {
+    let w = world(db);
+    let mut settings = sms_settings();
+    settings.scenes.push(SceneSetting {
+        scene: Scene::Birthday,
+        channels: vec![Channel::Sms],
+        sms: Some(SmsTemplate {
+            template_code: "SMS_BIRTHDAY".into(),
+            text: "{name}，生日快乐！".into(),
+            params: vec![TemplateParam {
+                name: "name".into(),
+                value: "{name}".into(),
+            }],
+        }),
+        wechat: None,
+    });
+    let merchant = shop(&w, "birthdays", settings).await;
+    // The world's day is 23 November in Shanghai.
+    let register = |phone: &str, birthday: Option<(i32, u32, u32)>| RegisterMember {
+        merchant_id: merchant.id,
+        phone: Phone::parse(phone).expect("phone"),
+        name: Some("王五".into()),
+        birthday: birthday.and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d)),
+        store_id: None,
+    };
+    for (phone, birthday) in [
+        ("13400000001", Some((1990, 11, 23))),
+        ("13400000002", Some((1990, 11, 24))),
+        ("13400000003", None),
+    ] {
+        w.loyalty
+            .register_member(register(phone, birthday))
+            .await
+            .expect("registered");
+    }
+    let w = Arc::new(w);
+    let (a, b) = tokio::join!(
+        {
+            let w = Arc::clone(&w);
+            async move { w.loyalty.greet_birthdays(2).await.expect("runs") }
+        },
+        {
+            let w = Arc::clone(&w);
+            async move { w.loyalty.greet_birthdays(2).await.expect("runs") }
+        }
+    );
+    assert_eq!(a + b, 1, "one member, greeted once");
+    assert_eq!(w.loyalty.greet_birthdays(10).await.expect("runs"), 0);
+    let (sms, wechat) = (FakeSms::default(), FakeWechat::default());
+    assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 1);
+    let sent = sms.sent.lock().expect("lock").clone();
+    assert_eq!(
+        (sent[0].1.as_str(), sent[0].2.clone()),
+        ("13400000001", vec![("name".to_owned(), "王五".to_owned())])
+    );
+    // The next day, the next member.
+    w.clock.advance(Duration::days(1));
+    assert_eq!(w.loyalty.greet_birthdays(10).await.expect("runs"), 1);
 }

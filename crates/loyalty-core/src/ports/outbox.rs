@@ -68,6 +68,12 @@ pub trait OutboxRepository: Send {
     /// [`StoreError::Backend`] on failure.
     async fn enqueue(&mut self, messages: &[OutboxMessage]) -> Result<(), StoreError>;
 
+    /// Whether any message tells of `event_id`.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn has_event(&mut self, event_id: Uuid) -> Result<bool, StoreError>;
+
     /// Leases up to `limit` pending messages due at `now` (and not leased by another
     /// dispatcher until later) until `leased_until`, oldest due first. Concurrent dispatchers
     /// never claim the same message while its lease runs.

@@ -1,4 +1,4 @@
-use super::notify::enqueue;
+use super::notify::enqueue_with;
 use super::points_ops::{EntryDraft, credit};
 use super::tiers::upgrade_on_growth;
 use super::{Loyalty, with_retry};
@@ -65,7 +65,15 @@ async fn credit_action(
     events.extend(
         upgrade_on_growth(tx, member, settings.tiers.as_ref(), merchant.time_zone, now).await?,
     );
-    enqueue(tx, merchant.id, &events, now).await?;
+    enqueue_with(
+        tx,
+        merchant.id,
+        &settings.notifications.value,
+        merchant.time_zone,
+        &events,
+        now,
+    )
+    .await?;
     Ok((entry, events))
 }
 

@@ -2,16 +2,16 @@
 //! the change that causes them, and dispatchers send them, retry them with back-off, or give
 //! them up for HQ to queue again.
 
-use super::Loyalty;
+use super::{Loyalty, with_retry};
 use crate::events::DomainEvent;
 use crate::model::Member;
-use crate::notifications::{Channel, OutboxMessage, backoff};
+use crate::notifications::{Channel, NotificationSettings, OutboxMessage, backoff};
 use crate::notifications::{Contact, Subscriptions, plan_messages, scene_of};
 use crate::ports::{
     Clock, DeliveryError, MessageRecord, MessageStatus, Notifier, OutgoingSms, OutgoingWechat,
     SmsGateway, SmsUsage, StoreError, Transaction, TxMode, UnitOfWork, WechatGateway,
 };
-use crate::types::{InvalidValue, MemberId, MerchantId};
+use crate::types::{InvalidValue, MemberId, MerchantId, MerchantTimeZone};
 use crate::{Error, Result};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use uuid::Uuid;
@@ -81,8 +81,7 @@ fn contact(member: &Member) -> Contact {
     }
 }
 
-/// Plans and writes the messages `events` make, in `tx` (before it commits). Nothing is read
-/// when the merchant tells members of none of these events.
+/// Plans and writes the messages `events` make, in `tx` (before it commits).
 pub(crate) async fn enqueue(
     tx: &mut dyn Transaction,
     merchant_id: MerchantId,
@@ -98,11 +97,10 @@ pub(crate) async fn enqueue(
         .await?
         .notifications
         .value;
-    let wanted: Vec<&DomainEvent> = events
+    if !events
         .iter()
-        .filter(|e| scene_of(e).is_some_and(|s| settings.scene(s).is_some()))
-        .collect();
-    if wanted.is_empty() {
+        .any(|e| scene_of(e).is_some_and(|s| settings.scene(s).is_some()))
+    {
         return Ok(());
     }
     let tz = tx
@@ -111,64 +109,102 @@ pub(crate) async fn enqueue(
         .await?
         .ok_or(Error::NotFound("merchant"))?
         .time_zone;
+    enqueue_with(tx, merchant_id, &settings, tz, events, now).await
+}
+
+/// [`enqueue`] with the merchant's notification settings and time zone already at hand.
+/// Nothing is read when the merchant tells members of none of these events.
+pub(crate) async fn enqueue_with(
+    tx: &mut dyn Transaction,
+    merchant_id: MerchantId,
+    settings: &NotificationSettings,
+    tz: MerchantTimeZone,
+    events: &[DomainEvent],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let wanted: Vec<&DomainEvent> = events
+        .iter()
+        .filter(|e| scene_of(e).is_some_and(|s| settings.scene(s).is_some()))
+        .collect();
     for event in wanted {
-        let (member_id, contact, mut granted) = match event {
-            DomainEvent::LoginCodeRequested { phone, .. } => {
-                let contact = Contact {
-                    phone: Some(phone.clone()),
-                    openid: None,
-                    sms_consent: true,
-                    wechat_consent: false,
-                };
-                (None, contact, Granted(Vec::new()))
-            }
-            other => {
-                let Some(id) = other.member_id() else {
-                    continue;
-                };
-                let Some(member) = tx.members().member(merchant_id, id).await? else {
-                    continue;
-                };
-                let granted = if member.openid.is_some() && member.wechat_consent {
-                    Granted(tx.outbox().subscriptions(merchant_id, id).await?)
-                } else {
-                    Granted(Vec::new())
-                };
-                (Some(id), contact(&member), granted)
-            }
-        };
-        let messages = plan_messages(
-            &settings,
-            Uuid::now_v7(),
-            event,
-            merchant_id,
-            member_id,
-            &contact,
-            &mut granted,
-            now,
-            tz,
-        );
-        for m in messages.iter().filter(|m| m.channel == Channel::Wechat) {
-            let used = match member_id {
-                Some(id) => {
-                    tx.outbox()
-                        .take_subscription(merchant_id, id, &m.template)
-                        .await?
-                }
-                None => false,
-            };
-            if !used {
-                // Used up by a concurrent message since it was read: plan again.
-                return Err(Error::Store(StoreError::Contention(
-                    "a subscription was used meanwhile".into(),
-                )));
-            }
-        }
-        if !messages.is_empty() {
-            tx.outbox().enqueue(&messages).await?;
-        }
+        enqueue_one(tx, merchant_id, settings, tz, None, event, now).await?;
     }
     Ok(())
+}
+
+/// Plans and writes the messages of one event; `false` when it makes none, or when
+/// `known_id` names an event that has its messages already (a greeting planned earlier).
+pub(crate) async fn enqueue_one(
+    tx: &mut dyn Transaction,
+    merchant_id: MerchantId,
+    settings: &NotificationSettings,
+    tz: MerchantTimeZone,
+    known_id: Option<Uuid>,
+    event: &DomainEvent,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let event_id = match known_id {
+        Some(id) if tx.outbox().has_event(id).await? => return Ok(false),
+        Some(id) => id,
+        None => Uuid::now_v7(),
+    };
+    let (member_id, contact, mut granted) = match event {
+        DomainEvent::LoginCodeRequested { phone, .. } => {
+            let contact = Contact {
+                phone: Some(phone.clone()),
+                openid: None,
+                sms_consent: true,
+                wechat_consent: false,
+            };
+            (None, contact, Granted(Vec::new()))
+        }
+        other => {
+            let Some(id) = other.member_id() else {
+                return Ok(false);
+            };
+            let Some(member) = tx.members().member(merchant_id, id).await? else {
+                return Ok(false);
+            };
+            let granted = if member.openid.is_some() && member.wechat_consent {
+                Granted(tx.outbox().subscriptions(merchant_id, id).await?)
+            } else {
+                Granted(Vec::new())
+            };
+            (Some(id), contact(&member), granted)
+        }
+    };
+    let messages = plan_messages(
+        settings,
+        event_id,
+        event,
+        merchant_id,
+        member_id,
+        &contact,
+        &mut granted,
+        now,
+        tz,
+    );
+    for m in messages.iter().filter(|m| m.channel == Channel::Wechat) {
+        let used = match member_id {
+            Some(id) => {
+                tx.outbox()
+                    .take_subscription(merchant_id, id, &m.template)
+                    .await?
+            }
+            None => false,
+        };
+        if !used {
+            // Used up by a concurrent message since it was read: plan again.
+            return Err(Error::Store(StoreError::Contention(
+                "a subscription was used meanwhile".into(),
+            )));
+        }
+    }
+    if messages.is_empty() {
+        return Ok(false);
+    }
+    tx.outbox().enqueue(&messages).await?;
+    Ok(true)
 }
 
 async fn send(gateways: &Gateways<'_>, m: &OutboxMessage) -> Result<Option<String>, DeliveryError> {
@@ -199,7 +235,7 @@ async fn send(gateways: &Gateways<'_>, m: &OutboxMessage) -> Result<Option<Strin
 }
 
 /// The first instant of `month` (1–12) of `year` in the merchant's zone.
-fn month_start(year: i32, month: u32, tz: crate::types::MerchantTimeZone) -> Option<DateTime<Utc>> {
+fn month_start(year: i32, month: u32, tz: MerchantTimeZone) -> Option<DateTime<Utc>> {
     let date = NaiveDate::from_ymd_opt(year, month, 1)?;
     tz.tz()
         .from_local_datetime(&date.and_hms_opt(0, 0, 0)?)
@@ -207,7 +243,102 @@ fn month_start(year: i32, month: u32, tz: crate::types::MerchantTimeZone) -> Opt
         .map(|t| t.to_utc())
 }
 
+/// The id of a member's birthday greeting in `year`: the same in every process and run, so
+/// the greeting is planned once.
+fn birthday_event_id(member: MemberId, year: i32) -> Uuid {
+    Uuid::new_v5(&member.as_uuid(), format!("birthday-{year}").as_bytes())
+}
+
 impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
+    /// Greets the members whose birthday it is today in their merchant's time zone (a
+    /// 29 February birthday on 28 February in other years), for merchants that set up the
+    /// `birthday` scene; once a year per member, however often and wherever it runs. Returns
+    /// how many greetings were queued.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn greet_birthdays(&self, batch: u64) -> Result<u64> {
+        let merchants = {
+            let mut tx = self.uow.begin(TxMode::Lookup).await?;
+            tx.settings()
+                .merchants_with(crate::settings::SettingKind::Notifications)
+                .await?
+        };
+        let mut greeted = 0;
+        for merchant_id in merchants {
+            let (settings, tz) = {
+                let mut tx = self.uow.begin(TxMode::Lookup).await?;
+                let settings = tx
+                    .settings()
+                    .settings(merchant_id)
+                    .await?
+                    .notifications
+                    .value;
+                let Some(merchant) = tx.merchants().merchant(merchant_id).await? else {
+                    continue;
+                };
+                (settings, merchant.time_zone)
+            };
+            if settings
+                .scene(crate::notifications::Scene::Birthday)
+                .is_none()
+            {
+                continue;
+            }
+            let today = tz.local_date(self.clock.now());
+            let mut after = None;
+            loop {
+                let members = {
+                    let mut tx = self.uow.begin(TxMode::Lookup).await?;
+                    tx.members()
+                        .list_members(merchant_id, after, batch.max(1))
+                        .await?
+                };
+                let Some(last) = members.last() else { break };
+                after = Some(last.id);
+                let full = members.len() as u64 >= batch.max(1);
+                for member in members.iter().filter(|m| {
+                    m.birthday
+                        .is_some_and(|b| crate::earning::BirthdayScope::Day.includes(b, today))
+                }) {
+                    let event = DomainEvent::Birthday {
+                        merchant_id,
+                        member_id: member.id,
+                        name: member.name.clone(),
+                    };
+                    let id = birthday_event_id(member.id, chrono::Datelike::year(&today));
+                    let queued = with_retry!(self.try_greet(&settings, tz, id, &event))?;
+                    if queued {
+                        greeted += 1;
+                        self.publish(std::slice::from_ref(&event)).await;
+                    }
+                }
+                if !full {
+                    break;
+                }
+            }
+        }
+        Ok(greeted)
+    }
+
+    async fn try_greet(
+        &self,
+        settings: &NotificationSettings,
+        tz: MerchantTimeZone,
+        id: Uuid,
+        event: &DomainEvent,
+    ) -> Result<bool> {
+        let DomainEvent::Birthday { merchant_id, .. } = event else {
+            return Ok(false);
+        };
+        let now = self.clock.now();
+        let mut tx = self.uow.begin(TxMode::Write).await?;
+        let queued =
+            enqueue_one(&mut *tx, *merchant_id, settings, tz, Some(id), event, now).await?;
+        tx.commit().await?;
+        Ok(queued)
+    }
+
     /// Sends the messages that are due, batch after batch, until none is left: each is marked
     /// sent, put back with back-off (retryable failures, throttling), or given up (a rejection,
     /// or the last attempt). Several dispatchers may run at once, in one process or many: a

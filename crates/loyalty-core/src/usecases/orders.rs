@@ -1,5 +1,5 @@
 use super::idempotency::{Idempotent, Outcome, remember, replay, replay_in_write};
-use super::notify::enqueue;
+use super::notify::enqueue_with;
 use super::points_ops::{EntryDraft, credit, reverse};
 use super::tiers::upgrade_on_growth;
 use super::{Loyalty, with_retry};
@@ -399,7 +399,15 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             _ => None,
         };
         events.extend(upgrade);
-        enqueue(&mut *tx, cmd.merchant_id, &events, now).await?;
+        enqueue_with(
+            &mut *tx,
+            cmd.merchant_id,
+            &settings.notifications.value,
+            tz,
+            &events,
+            now,
+        )
+        .await?;
         let receipt = OrderReceipt {
             order,
             lines: order_lines,

@@ -105,6 +105,18 @@ impl OutboxRepository for SeaTransaction {
         Ok(())
     }
 
+    async fn has_event(&mut self, event_id: Uuid) -> Result<bool, StoreError> {
+        let found = outbox_messages::Entity::find()
+            .select_only()
+            .column(outbox_messages::Column::Id)
+            .filter(outbox_messages::Column::EventId.eq(event_id))
+            .into_tuple::<Uuid>()
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(found.is_some())
+    }
+
     async fn claim(
         &mut self,
         now: DateTime<Utc>,
