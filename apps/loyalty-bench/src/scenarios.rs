@@ -38,7 +38,7 @@ pub async fn setup(
     credit: i64,
 ) -> anyhow::Result<Arc<Fixture>> {
     let client = Client::builder().pool_max_idle_per_host(256).build()?;
-    let body = json!({ "code": code, "name": "Bench", "owner_password": "bench-password", "earning": { "points_per_unit": 1, "unit": "1.00", "rounding": "floor", "validity_days": 365 } });
+    let body = json!({ "code": code, "name": "Bench", "owner_password": "bench-password", "earning": { "points_per_unit": 1, "unit": "1.00", "rounding": "floor" }, "points_expiry": { "rule": { "mode": "rolling", "days": 365 } } });
     post(
         &client,
         format!("{base}/api/v1/platform/merchants"),
