@@ -165,11 +165,11 @@ const ANALYSIS: &str = "
 ## Why the earn ratios are below 50 %
 
 - **More work per unit.** An earn is an HTTP request with JSON and a bearer token, then
-  (PostgreSQL) a check that the staff token is not revoked, lookups of the earning policy,
-  the store and the idempotency key, and a transaction of `UPDATE … RETURNING` plus three
-  `INSERT`s (entry, lot, order) and the idempotency record: 11 round trips into three tables
-  with seven indexes. The references do `BEGIN`, one `UPDATE`, one `INSERT` into a table with
-  one index, `END`.
+  (PostgreSQL) a check that the staff token is not revoked, lookups of the merchant, the
+  store, the rule settings and the idempotency key, and a transaction of `UPDATE … RETURNING`
+  plus four `INSERT`s (entry, lot, order, growth value) and the idempotency record: 13 round
+  trips into five tables with nine indexes. The references do `BEGIN`, one `UPDATE`, one
+  `INSERT` into a table with one index, `END`.
 - **Round trips, not code.** `perf record -e cpu-clock -g` on the server under the earn load
   puts about half of its samples in the kernel (loopback TCP, task switches) and no function
   of ours, SeaORM's or sqlx's above 3 %; the cost is the number of round trips.

@@ -142,6 +142,9 @@ pub struct DatabaseSettings {
     /// `sqlite://data/loyalty.db?mode=rwc` (default) or `postgres://user@host/db`.
     pub url: String,
     pub max_connections: u32,
+    /// How long this process caches lookups of merchants, stores and rule settings (0: not
+    /// at all); another process's change to them shows after at most this long.
+    pub cache_ttl_ms: u64,
 }
 
 impl Default for DatabaseSettings {
@@ -149,6 +152,7 @@ impl Default for DatabaseSettings {
         Self {
             url: "sqlite://data/loyalty.db?mode=rwc".into(),
             max_connections: 16,
+            cache_ttl_ms: 1000,
         }
     }
 }

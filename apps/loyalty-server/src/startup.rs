@@ -41,12 +41,16 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnec
 }
 
 pub fn engine(db: &DatabaseConnection) -> Engine {
-    engine_with(db, LogNotifier::default())
+    engine_with(
+        db,
+        LogNotifier::default(),
+        loyalty_seaorm::DEFAULT_CACHE_TTL,
+    )
 }
 
-fn engine_with(db: &DatabaseConnection, notifier: LogNotifier) -> Engine {
+fn engine_with(db: &DatabaseConnection, notifier: LogNotifier, cache_ttl: Duration) -> Engine {
     Loyalty::new(
-        SeaUnitOfWork::new(db.clone()),
+        SeaUnitOfWork::with_cache(db.clone(), cache_ttl),
         SystemClock,
         notifier,
         EngineSettings::default(),
@@ -137,7 +141,11 @@ impl Application {
         let notifier = LogNotifier::new(matches!(settings.sms, loyalty_notify::SmsSettings::Log));
         let doorbell = notifier.doorbell();
         let state = web::Data::new(AppState {
-            loyalty: engine_with(&db, notifier),
+            loyalty: engine_with(
+                &db,
+                notifier,
+                Duration::from_millis(settings.database.cache_ttl_ms),
+            ),
             senders: std::sync::Arc::new(gateways(&settings)?),
             doorbell: std::sync::Arc::clone(&doorbell),
             db,

@@ -4,6 +4,7 @@
 //! Balances, lot remainders and refund totals change only by conditional `UPDATE`s whose
 //! affected rows are checked; the schema's `CHECK` constraints back them.
 
+mod cache;
 mod connect;
 mod entities;
 mod errors;
@@ -14,6 +15,7 @@ mod uow;
 #[cfg(feature = "test-support")]
 pub mod testing;
 
+pub use cache::LookupCache;
 pub use connect::{ConnectSettings, Engine, connect, migrate, with_database};
 pub use sea_orm::DatabaseConnection;
-pub use uow::SeaUnitOfWork;
+pub use uow::{DEFAULT_CACHE_TTL, SeaUnitOfWork};

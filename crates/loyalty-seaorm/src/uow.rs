@@ -1,3 +1,4 @@
+use crate::cache::LookupCache;
 use crate::connect::Engine;
 use crate::errors::store_error;
 use crate::group_commit::{GroupCommit, SlotEnd};
@@ -7,10 +8,12 @@ use loyalty_core::ports::{
     MerchantRepository, OrderRepository, OutboxRepository, PointsRepository, SettingsRepository,
     StaffRepository, StoreError, StoreRepository, Transaction, TxMode, UnitOfWork,
 };
+use loyalty_core::types::MerchantId;
 use sea_orm::{
     AccessMode, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
     ExecResult, QueryResult, Statement, TransactionOptions, TransactionTrait,
 };
+use std::sync::Arc;
 
 /// Begins SeaORM transactions. On SQLite, write transactions go through the group-commit
 /// writer ([`crate::group_commit`]): savepoints of a shared `BEGIN IMMEDIATE` transaction,
@@ -20,22 +23,38 @@ pub struct SeaUnitOfWork {
     db: DatabaseConnection,
     engine: Engine,
     writer: Option<GroupCommit>,
+    cache: Arc<LookupCache>,
 }
+
+/// How long lookups of merchants, stores and settings are cached by default.
+pub const DEFAULT_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The most write transactions one SQLite commit makes durable together.
 const MAX_BATCH: usize = 64;
 
 impl SeaUnitOfWork {
-    /// Wraps a pool. On SQLite it starts the writer task, so it must be called inside a
-    /// Tokio runtime.
+    /// Wraps a pool, with lookups cached for [`DEFAULT_CACHE_TTL`]. On SQLite it starts the
+    /// writer task, so it must be called inside a Tokio runtime.
     #[must_use]
     pub fn new(db: DatabaseConnection) -> Self {
+        Self::with_cache(db, DEFAULT_CACHE_TTL)
+    }
+
+    /// Like [`Self::new`], with lookups of merchants, stores and settings cached for
+    /// `cache_ttl` (zero: not cached; see [`LookupCache`]).
+    #[must_use]
+    pub fn with_cache(db: DatabaseConnection, cache_ttl: std::time::Duration) -> Self {
         let engine = match db.get_database_backend() {
             sea_orm::DbBackend::Postgres => Engine::Postgres,
             _ => Engine::Sqlite,
         };
         let writer = (engine == Engine::Sqlite).then(|| GroupCommit::spawn(db.clone(), MAX_BATCH));
-        Self { db, engine, writer }
+        Self {
+            db,
+            engine,
+            writer,
+            cache: Arc::new(LookupCache::new(cache_ttl)),
+        }
     }
 
     #[must_use]
@@ -52,6 +71,9 @@ impl UnitOfWork for SeaUnitOfWork {
             return Ok(Box::new(SeaTransaction {
                 txn: Executor::Transaction(slot.txn),
                 engine: self.engine,
+                cache: Arc::clone(&self.cache),
+                cached_reads: false,
+                forget: Vec::new(),
                 batch: Some(slot.done),
             }));
         }
@@ -60,6 +82,9 @@ impl UnitOfWork for SeaUnitOfWork {
             return Ok(Box::new(SeaTransaction {
                 txn: executor,
                 engine: self.engine,
+                cached_reads: self.cache.enabled(),
+                cache: Arc::clone(&self.cache),
+                forget: Vec::new(),
                 batch: None,
             }));
         }
@@ -79,6 +104,9 @@ impl UnitOfWork for SeaUnitOfWork {
         Ok(Box::new(SeaTransaction {
             txn: Executor::Transaction(txn),
             engine: self.engine,
+            cache: Arc::clone(&self.cache),
+            cached_reads: false,
+            forget: Vec::new(),
             batch: None,
         }))
     }
@@ -91,6 +119,11 @@ impl UnitOfWork for SeaUnitOfWork {
 pub struct SeaTransaction {
     pub(crate) txn: Executor,
     pub(crate) engine: Engine,
+    pub(crate) cache: Arc<LookupCache>,
+    /// Lookups read through the cache.
+    pub(crate) cached_reads: bool,
+    /// Merchants whose cached lookups this transaction's changes make stale.
+    pub(crate) forget: Vec<MerchantId>,
     /// Set when this is a savepoint of a SQLite group commit.
     batch: Option<tokio::sync::oneshot::Sender<SlotEnd>>,
 }
@@ -131,18 +164,31 @@ impl Transaction for SeaTransaction {
         self
     }
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
-        let SeaTransaction { txn, batch, .. } = *self;
+        let SeaTransaction {
+            txn,
+            batch,
+            cache,
+            forget,
+            ..
+        } = *self;
         let Executor::Transaction(txn) = txn else {
             return Ok(());
         };
         txn.commit().await.map_err(store_error)?;
-        let Some(batch) = batch else { return Ok(()) };
+        let forget_all = || forget.iter().for_each(|m| cache.forget(*m));
+        let Some(batch) = batch else {
+            forget_all();
+            return Ok(());
+        };
         let (durable, outcome) = tokio::sync::oneshot::channel();
         let _ = batch.send(SlotEnd::Committed { durable });
         // Acknowledged only once the batch's COMMIT is durable; a failed COMMIT kept
         // nothing, so the use case may run again.
         match outcome.await {
-            Ok(Ok(())) => Ok(()),
+            Ok(Ok(())) => {
+                forget_all();
+                Ok(())
+            }
             Ok(Err(message)) => Err(StoreError::Contention(format!(
                 "group commit failed: {message}"
             ))),

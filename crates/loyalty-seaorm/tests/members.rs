@@ -138,6 +138,21 @@ async fn stores(db: &TestDatabase) {
         .map(|s| s.name)
         .collect();
     assert_eq!(names, vec!["总店".to_owned(), "二店".to_owned()]);
+    // An order at the branch (its lookup is cached now) …
+    let m = member(&w, &a, "13800009999").await;
+    let at_branch = || loyalty_core::usecases::CommitOrder {
+        merchant_id: a.id,
+        store_id: Some(branch.id),
+        member_id: m.id,
+        order_no: None,
+        amount_paid: "1.00".parse().expect("money"),
+        lines: Vec::new(),
+        operator_id: None,
+    };
+    w.loyalty
+        .commit_order(at_branch(), None)
+        .await
+        .expect("the branch is open");
     let close_default = UpdateStore {
         merchant_id: a.id,
         store_id: default.id,
@@ -163,4 +178,11 @@ async fn stores(db: &TestDatabase) {
         .await
         .expect("updated");
     assert_eq!((renamed.name.as_str(), renamed.active), ("三店", false));
+    // … and once it is closed, the next order there is refused at once.
+    let refused = w
+        .loyalty
+        .commit_order(at_branch(), None)
+        .await
+        .expect_err("closed");
+    assert_eq!(refused.field(), Some("store_id"));
 }

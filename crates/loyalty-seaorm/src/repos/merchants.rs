@@ -64,11 +64,20 @@ impl MerchantRepository for SeaTransaction {
     }
 
     async fn merchant(&mut self, id: MerchantId) -> Result<Option<Merchant>, StoreError> {
+        if self.cached_reads
+            && let Some(merchant) = self.cache.merchant(id)
+        {
+            return Ok(Some(merchant));
+        }
         let row = merchants::Entity::find_by_id(id.as_uuid())
             .one(&self.txn)
             .await
             .map_err(store_error)?;
-        row.map(merchant_from).transpose()
+        let merchant = row.map(merchant_from).transpose()?;
+        if let (true, Some(m)) = (self.cached_reads, &merchant) {
+            self.cache.put_merchant(m);
+        }
+        Ok(merchant)
     }
 
     async fn merchant_by_code(&mut self, code: &str) -> Result<Option<Merchant>, StoreError> {
@@ -91,6 +100,7 @@ impl MerchantRepository for SeaTransaction {
 #[async_trait]
 impl StoreRepository for SeaTransaction {
     async fn insert_store(&mut self, store: &Store) -> Result<(), StoreError> {
+        self.forget.push(store.merchant_id);
         stores::Entity::insert(store_row(store))
             .exec_without_returning(&self.txn)
             .await
@@ -99,6 +109,7 @@ impl StoreRepository for SeaTransaction {
     }
 
     async fn update_store(&mut self, store: &Store) -> Result<(), StoreError> {
+        self.forget.push(store.merchant_id);
         stores::Entity::update_many()
             .set(store_row(store))
             .filter(stores::Column::Id.eq(store.id.as_uuid()))
@@ -114,23 +125,11 @@ impl StoreRepository for SeaTransaction {
         merchant: MerchantId,
         id: StoreId,
     ) -> Result<Option<Store>, StoreError> {
-        let row = stores::Entity::find()
-            .filter(stores::Column::MerchantId.eq(merchant.as_uuid()))
-            .filter(stores::Column::Id.eq(id.as_uuid()))
-            .one(&self.txn)
-            .await
-            .map_err(store_error)?;
-        Ok(row.map(store_from))
+        self.store_where(merchant, Some(id)).await
     }
 
     async fn default_store(&mut self, merchant: MerchantId) -> Result<Option<Store>, StoreError> {
-        let row = stores::Entity::find()
-            .filter(stores::Column::MerchantId.eq(merchant.as_uuid()))
-            .filter(stores::Column::IsDefault.eq(true))
-            .one(&self.txn)
-            .await
-            .map_err(store_error)?;
-        Ok(row.map(store_from))
+        self.store_where(merchant, None).await
     }
 
     async fn stores(&mut self, merchant: MerchantId) -> Result<Vec<Store>, StoreError> {
@@ -143,5 +142,35 @@ impl StoreRepository for SeaTransaction {
             .await
             .map_err(store_error)?;
         Ok(rows.into_iter().map(store_from).collect())
+    }
+}
+
+impl SeaTransaction {
+    /// A store by id, or the default store (`None`), through the lookup cache.
+    async fn store_where(
+        &self,
+        merchant: MerchantId,
+        id: Option<StoreId>,
+    ) -> Result<Option<Store>, StoreError> {
+        if self.cached_reads
+            && let Some(store) = self.cache.store(merchant, id)
+        {
+            return Ok(Some(store));
+        }
+        let which = match id {
+            Some(id) => stores::Column::Id.eq(id.as_uuid()),
+            None => stores::Column::IsDefault.eq(true),
+        };
+        let row = stores::Entity::find()
+            .filter(stores::Column::MerchantId.eq(merchant.as_uuid()))
+            .filter(which)
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?;
+        let store = row.map(store_from);
+        if let (true, Some(s)) = (self.cached_reads, &store) {
+            self.cache.put_store(merchant, id, s);
+        }
+        Ok(store)
     }
 }

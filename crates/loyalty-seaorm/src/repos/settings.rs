@@ -44,9 +44,8 @@ fn body(setting: &Setting) -> Result<String, StoreError> {
     .map_err(|e| corrupt("setting", e))
 }
 
-#[async_trait]
-impl SettingsRepository for SeaTransaction {
-    async fn settings(&mut self, merchant: MerchantId) -> Result<MerchantSettings, StoreError> {
+impl SeaTransaction {
+    async fn settings_from_db(&self, merchant: MerchantId) -> Result<MerchantSettings, StoreError> {
         let rows = merchant_settings::Entity::find()
             .filter(merchant_settings::Column::MerchantId.eq(merchant.as_uuid()))
             .all(&self.txn)
@@ -86,6 +85,22 @@ impl SettingsRepository for SeaTransaction {
         }
         Ok(settings)
     }
+}
+
+#[async_trait]
+impl SettingsRepository for SeaTransaction {
+    async fn settings(&mut self, merchant: MerchantId) -> Result<MerchantSettings, StoreError> {
+        if self.cached_reads
+            && let Some(settings) = self.cache.settings(merchant)
+        {
+            return Ok(settings);
+        }
+        let settings = self.settings_from_db(merchant).await?;
+        if self.cached_reads {
+            self.cache.put_settings(merchant, &settings);
+        }
+        Ok(settings)
+    }
 
     async fn put_setting(
         &mut self,
@@ -95,6 +110,7 @@ impl SettingsRepository for SeaTransaction {
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
         use merchant_settings::Column as C;
+        self.forget.push(merchant);
         let kind = setting.kind().as_str();
         let body = body(setting)?;
         // One statement takes the next version, so two saves never get the same one.

@@ -1,0 +1,147 @@
+//! A short-lived per-process cache of what nearly every request looks up and rarely changes:
+//! a merchant, its stores and its rule settings. Only lookups ([`TxMode::Lookup`]) read
+//! through it; reads inside transactions always go to the database. A change made through
+//! this process drops the merchant's entries once it has committed; a change made by another
+//! process shows here after at most the time to live. Entries hold what the database said,
+//! so a stale entry can only delay a change, never invent one.
+//!
+//! [`TxMode::Lookup`]: loyalty_core::ports::TxMode::Lookup
+
+use loyalty_core::model::{Merchant, Store};
+use loyalty_core::settings::MerchantSettings;
+use loyalty_core::types::{MerchantId, StoreId};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+struct Entry<T> {
+    at: Instant,
+    value: T,
+}
+
+/// The cached lookups of one unit of work (one process).
+pub struct LookupCache {
+    ttl: Duration,
+    merchants: Mutex<HashMap<MerchantId, Entry<Merchant>>>,
+    /// `None`: the merchant's default store.
+    stores: Mutex<HashMap<(MerchantId, Option<StoreId>), Entry<Store>>>,
+    settings: Mutex<HashMap<MerchantId, Entry<MerchantSettings>>>,
+}
+
+fn get<K: Eq + std::hash::Hash, T: Clone>(
+    map: &Mutex<HashMap<K, Entry<T>>>,
+    key: &K,
+    ttl: Duration,
+) -> Option<T> {
+    let map = map
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    map.get(key)
+        .filter(|e| e.at.elapsed() < ttl)
+        .map(|e| e.value.clone())
+}
+
+fn put<K: Eq + std::hash::Hash, T>(map: &Mutex<HashMap<K, Entry<T>>>, key: K, value: T) {
+    let mut map = map
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // Bounded: a busy platform with many merchants starts over rather than growing.
+    if map.len() >= 10_000 {
+        map.clear();
+    }
+    map.insert(
+        key,
+        Entry {
+            at: Instant::now(),
+            value,
+        },
+    );
+}
+
+impl LookupCache {
+    /// A cache whose entries live `ttl` (zero: nothing is cached).
+    #[must_use]
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            merchants: Mutex::default(),
+            stores: Mutex::default(),
+            settings: Mutex::default(),
+        }
+    }
+
+    pub(crate) fn enabled(&self) -> bool {
+        !self.ttl.is_zero()
+    }
+
+    pub(crate) fn merchant(&self, id: MerchantId) -> Option<Merchant> {
+        get(&self.merchants, &id, self.ttl)
+    }
+
+    pub(crate) fn put_merchant(&self, merchant: &Merchant) {
+        put(&self.merchants, merchant.id, merchant.clone());
+    }
+
+    pub(crate) fn store(&self, merchant: MerchantId, id: Option<StoreId>) -> Option<Store> {
+        get(&self.stores, &(merchant, id), self.ttl)
+    }
+
+    pub(crate) fn put_store(&self, merchant: MerchantId, id: Option<StoreId>, store: &Store) {
+        put(&self.stores, (merchant, id), store.clone());
+    }
+
+    pub(crate) fn settings(&self, merchant: MerchantId) -> Option<MerchantSettings> {
+        get(&self.settings, &merchant, self.ttl)
+    }
+
+    pub(crate) fn put_settings(&self, merchant: MerchantId, settings: &MerchantSettings) {
+        put(&self.settings, merchant, settings.clone());
+    }
+
+    /// Drops everything cached of `merchant` (after a change to it has committed).
+    pub(crate) fn forget(&self, merchant: MerchantId) {
+        self.merchants
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&merchant);
+        self.stores
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .retain(|(m, _), _| *m != merchant);
+        self.settings
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&merchant);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use loyalty_core::types::MerchantTimeZone;
+
+    fn merchant() -> Merchant {
+        Merchant {
+            id: MerchantId::new(),
+            code: "m".into(),
+            name: "M".into(),
+            time_zone: MerchantTimeZone::default(),
+            created_at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn entries_live_their_time_and_go_when_forgotten() {
+        let cache = LookupCache::new(Duration::from_secs(60));
+        let m = merchant();
+        assert_eq!(cache.merchant(m.id), None);
+        cache.put_merchant(&m);
+        assert_eq!(cache.merchant(m.id), Some(m.clone()));
+        cache.forget(m.id);
+        assert_eq!(cache.merchant(m.id), None);
+        let expired = LookupCache::new(Duration::ZERO);
+        expired.put_merchant(&m);
+        assert_eq!(expired.merchant(m.id), None);
+        assert!(!expired.enabled());
+    }
+}
