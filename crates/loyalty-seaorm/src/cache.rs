@@ -19,12 +19,14 @@ struct Entry<T> {
     value: T,
 }
 
+/// A store by merchant and id; `None` for the merchant's default store.
+type StoreKey = (MerchantId, Option<StoreId>);
+
 /// The cached lookups of one unit of work (one process).
 pub struct LookupCache {
     ttl: Duration,
     merchants: Mutex<HashMap<MerchantId, Entry<Merchant>>>,
-    /// `None`: the merchant's default store.
-    stores: Mutex<HashMap<(MerchantId, Option<StoreId>), Entry<Store>>>,
+    stores: Mutex<HashMap<StoreKey, Entry<Store>>>,
     settings: Mutex<HashMap<MerchantId, Entry<MerchantSettings>>>,
 }
 
