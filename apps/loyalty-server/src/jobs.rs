@@ -54,8 +54,13 @@ pub async fn member_jobs(loyalty: &Engine) {
     }
 }
 
-/// Works off the outbox until the process ends: at once when the doorbell rings, and at least
-/// every `every` (messages held by back-off or quiet hours fall due with time).
+/// The least time between two dispatch runs: under load every order rings the doorbell, and
+/// one run per gap serves them all instead of one claim per order.
+const MIN_GAP: Duration = Duration::from_millis(100);
+
+/// Works off the outbox until the process ends: soon after the doorbell rings (within
+/// [`MIN_GAP`]), and at least every `every` (messages held by back-off or quiet hours fall
+/// due with time).
 pub async fn dispatch_loop(
     loyalty: &Engine,
     senders: &crate::state::Senders,
@@ -77,6 +82,7 @@ pub async fn dispatch_loop(
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "notification dispatch failed"),
         }
+        tokio::time::sleep(MIN_GAP.min(every)).await;
         tokio::select! {
             () = doorbell.notified() => {}
             () = tokio::time::sleep(every) => {}
