@@ -1,5 +1,5 @@
-//! Versioned rule settings (earning, expiry, tiers), order lines, growth value, tiers, and
-//! the expiry notice mark on lots.
+//! Versioned rule settings (earning, expiry, tiers), order lines, tiers and their history,
+//! and the expiry notice mark on lots.
 //!
 //! The earning and expiry columns of `merchants` are superseded by `merchant_settings`: this
 //! migration copies each merchant's values into version 1 of its settings. The columns stay
@@ -52,16 +52,8 @@ enum OrderLines {
 }
 
 #[derive(DeriveIden)]
-enum GrowthEvents {
+enum Orders {
     Table,
-    Id,
-    MerchantId,
-    MemberId,
-    Basis,
-    Amount,
-    SourceType,
-    SourceId,
-    CreatedAt,
 }
 
 #[derive(DeriveIden)]
@@ -218,32 +210,11 @@ impl MigrationTrait for Migration {
         ))
         .await?;
 
-        m.create_table(
-            Table::create()
-                .table(GrowthEvents::Table)
-                .col(uuid(GrowthEvents::Id).primary_key())
-                .col(uuid(GrowthEvents::MerchantId))
-                .col(uuid(GrowthEvents::MemberId))
-                .col(string(GrowthEvents::Basis))
-                .col(big_integer(GrowthEvents::Amount))
-                .col(string(GrowthEvents::SourceType))
-                .col(string(GrowthEvents::SourceId))
-                .col(timestamp_with_time_zone(GrowthEvents::CreatedAt))
-                .to_owned(),
-        )
-        .await?;
-        // One growth change per basis and source: a replayed event cannot count twice.
+        // Growth value by spend is summed from the member's orders in a window.
         m.create_index(index(
-            "growth_events_source_key",
-            GrowthEvents::Table,
-            &["merchant_id", "basis", "source_type", "source_id"],
-            true,
-        ))
-        .await?;
-        m.create_index(index(
-            "growth_events_member_idx",
-            GrowthEvents::Table,
-            &["merchant_id", "member_id", "basis", "created_at"],
+            "orders_member_time_idx",
+            Orders::Table,
+            &["merchant_id", "member_id", "created_at"],
             false,
         ))
         .await?;
@@ -321,9 +292,15 @@ impl MigrationTrait for Migration {
             m.alter_table(Table::alter().table(table).drop_column(column).to_owned())
                 .await?;
         }
+        m.drop_index(
+            Index::drop()
+                .name("orders_member_time_idx")
+                .table(Orders::Table)
+                .to_owned(),
+        )
+        .await?;
         for table in [
             TierChanges::Table.into_iden(),
-            GrowthEvents::Table.into_iden(),
             OrderLines::Table.into_iden(),
             MerchantSettingsHistory::Table.into_iden(),
             MerchantSettings::Table.into_iden(),

@@ -1,6 +1,5 @@
 //! The records the engine keeps. Each carries its merchant id.
 
-use crate::tiers::GrowthBasis;
 use crate::types::{
     EntryId, LotId, MemberId, MerchantId, MerchantTimeZone, Money, OrderId, Phone, Points,
     RefundId, StaffId, StoreId,
@@ -291,19 +290,6 @@ pub struct OrderLine {
     pub gross: Money,
     /// The line's share of the order's paid amount.
     pub paid: Money,
-}
-
-/// A change of growth value (成长值) and what caused it. Both spend and points earned are
-/// recorded, so a merchant can switch the ladder's basis without losing history.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GrowthEvent {
-    pub merchant_id: MerchantId,
-    pub member_id: MemberId,
-    pub basis: GrowthBasis,
-    /// Fen for spend and top-up, points for points earned; negative for refunds.
-    pub amount: i64,
-    pub source: Source,
-    pub created_at: DateTime<Utc>,
 }
 
 /// Why a member's tier changed.

@@ -62,11 +62,12 @@ pub struct SmsUsage {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait OutboxRepository: Send {
-    /// Adds messages; one that exists for its event and channel is left as it is.
+    /// Adds messages; one that exists for its event and channel is left as it is. Returns how
+    /// many were added.
     ///
     /// # Errors
     /// [`StoreError::Backend`] on failure.
-    async fn enqueue(&mut self, messages: &[OutboxMessage]) -> Result<(), StoreError>;
+    async fn enqueue(&mut self, messages: &[OutboxMessage]) -> Result<u64, StoreError>;
 
     /// Whether any message tells of `event_id`.
     ///

@@ -1,6 +1,6 @@
 use super::StoreError;
 use crate::earning::EarningPolicy;
-use crate::model::{GrowthEvent, TierChange};
+use crate::model::TierChange;
 use crate::settings::{MerchantSettings, Setting, SettingKind, Versioned};
 use crate::tiers::GrowthBasis;
 use crate::types::{MemberId, MerchantId, StaffId};
@@ -48,15 +48,15 @@ pub trait SettingsRepository: Send {
     async fn merchants_with(&mut self, kind: SettingKind) -> Result<Vec<MerchantId>, StoreError>;
 }
 
-/// Growth value and tier history.
+/// Growth value and tier history. Growth value is not stored apart: it is what the orders
+/// (spend, net of refunds) and the ledger (points earned, net of reversals) say, so it can
+/// never disagree with them and costs an order no write.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait GrowthRepository: Send {
-    /// # Errors
-    /// [`StoreError::Backend`] on failure.
-    async fn record_growth(&mut self, events: &[GrowthEvent]) -> Result<(), StoreError>;
-
-    /// The member's growth value on `basis` since `since` (all time when `None`).
+    /// The member's growth value on `basis` from what happened since `since` (all time when
+    /// `None`): spend of orders made since then, net of their refunds; points earned since
+    /// then, net of reversals since then.
     ///
     /// # Errors
     /// [`StoreError::Backend`] on failure.

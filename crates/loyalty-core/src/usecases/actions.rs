@@ -4,10 +4,9 @@ use super::tiers::upgrade_on_growth;
 use super::{Loyalty, with_retry};
 use crate::earning::Action;
 use crate::events::DomainEvent;
-use crate::model::{EntryKind, GrowthEvent, LedgerEntry, Member, Merchant, Source};
+use crate::model::{EntryKind, LedgerEntry, Member, Merchant, Source};
 use crate::ports::{Clock, Notifier, Transaction, TxMode, UnitOfWork};
 use crate::settings::MerchantSettings;
-use crate::tiers::GrowthBasis;
 use crate::types::{InvalidValue, MemberId, MerchantId, OrderId, Points};
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};
@@ -46,16 +45,6 @@ async fn credit_action(
     };
     let expires_at = settings.expiry.value.expires_at(now, merchant.time_zone);
     let entry = credit(tx, &draft, points, expires_at, now).await?;
-    tx.growth()
-        .record_growth(&[GrowthEvent {
-            merchant_id: merchant.id,
-            member_id: member.id,
-            basis: GrowthBasis::PointsEarned,
-            amount: points.value(),
-            source,
-            created_at: now,
-        }])
-        .await?;
     let mut events = vec![DomainEvent::PointsEarned {
         merchant_id: merchant.id,
         member_id: member.id,

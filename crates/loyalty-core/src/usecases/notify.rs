@@ -203,7 +203,13 @@ pub(crate) async fn enqueue_one(
     if messages.is_empty() {
         return Ok(false);
     }
-    tx.outbox().enqueue(&messages).await?;
+    let added = tx.outbox().enqueue(&messages).await?;
+    if known_id.is_some() && added < messages.len() as u64 {
+        // Planned concurrently by another run, which committed first: run again, see it.
+        return Err(Error::Store(StoreError::Contention(
+            "the event was planned meanwhile".into(),
+        )));
+    }
     Ok(true)
 }
 

@@ -7,16 +7,12 @@ use crate::earning::{
     EarnExplanation, MemberContext, Purchase, PurchaseLine, allocate, earn_points,
 };
 use crate::events::DomainEvent;
-use crate::model::{
-    EntryKind, GrowthEvent, LedgerEntry, Order, OrderLine, OrderStatus, Refund, Source,
-};
+use crate::model::{EntryKind, LedgerEntry, Order, OrderLine, OrderStatus, Refund, Source};
 use crate::ports::{Clock, Notifier, TxMode, UnitOfWork};
-use crate::tiers::GrowthBasis;
 use crate::types::{
     InvalidValue, MemberId, MerchantId, Money, OrderId, Points, RefundId, StaffId, StoreId,
 };
 use crate::{Error, Result};
-use chrono::{DateTime, Utc};
 
 /// A line the till sends: what was bought, how many, at what unit price.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,31 +155,6 @@ pub fn price_lines(lines: &[LineInput], amount_paid: Money) -> Result<Vec<Purcha
             })
         })
         .collect()
-}
-
-fn growth_events(
-    merchant_id: MerchantId,
-    member_id: MemberId,
-    source: &Source,
-    spend: i64,
-    points: i64,
-    now: DateTime<Utc>,
-) -> Vec<GrowthEvent> {
-    [
-        (GrowthBasis::Spend, spend),
-        (GrowthBasis::PointsEarned, points),
-    ]
-    .into_iter()
-    .filter(|(_, amount)| *amount != 0)
-    .map(|(basis, amount)| GrowthEvent {
-        merchant_id,
-        member_id,
-        basis,
-        amount,
-        source: source.clone(),
-        created_at: now,
-    })
-    .collect()
 }
 
 impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
@@ -377,17 +348,6 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         if !order_lines.is_empty() {
             tx.orders().insert_lines(&order_lines).await?;
         }
-        let growth = growth_events(
-            cmd.merchant_id,
-            cmd.member_id,
-            &source,
-            cmd.amount_paid.fen(),
-            earned.points.value(),
-            now,
-        );
-        if !growth.is_empty() {
-            tx.growth().record_growth(&growth).await?;
-        }
         let upgrade = match &member {
             Some(member) => {
                 upgrade_on_growth(&mut *tx, member, settings.tiers.as_ref(), tz, now).await?
@@ -559,15 +519,6 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             created_at: now,
         };
         tx.orders().insert_refund(&refund).await?;
-        let growth = growth_events(
-            cmd.merchant_id,
-            member_id,
-            &Source::new("refund", refund_id),
-            -amount.fen(),
-            -refund.points_reversed.value(),
-            now,
-        );
-        tx.growth().record_growth(&growth).await?;
         let receipt = RefundReceipt {
             refund,
             order,

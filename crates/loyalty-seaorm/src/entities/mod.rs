@@ -1,7 +1,6 @@
 //! SeaORM entities: the rows as stored. They stay inside this crate; the core sees its own
 //! types only.
 
-pub mod growth_events;
 pub mod idempotency_keys;
 pub mod login_codes;
 pub mod members;

@@ -67,8 +67,9 @@ impl SeaTransaction {
 
 #[async_trait]
 impl OutboxRepository for SeaTransaction {
-    async fn enqueue(&mut self, messages: &[OutboxMessage]) -> Result<(), StoreError> {
+    async fn enqueue(&mut self, messages: &[OutboxMessage]) -> Result<u64, StoreError> {
         use outbox_messages::Column as C;
+        let mut added = 0;
         for m in messages {
             let row = outbox_messages::ActiveModel {
                 id: Set(m.id),
@@ -92,7 +93,7 @@ impl OutboxRepository for SeaTransaction {
                 created_at: Set(m.created_at),
                 sent_at: Set(None),
             };
-            outbox_messages::Entity::insert(row)
+            added += outbox_messages::Entity::insert(row)
                 .on_conflict(
                     OnConflict::columns([C::EventId, C::Channel])
                         .do_nothing()
@@ -102,7 +103,7 @@ impl OutboxRepository for SeaTransaction {
                 .await
                 .map_err(store_error)?;
         }
-        Ok(())
+        Ok(added)
     }
 
     async fn has_event(&mut self, event_id: Uuid) -> Result<bool, StoreError> {

@@ -1,11 +1,13 @@
-use crate::entities::{growth_events, merchant_settings, merchant_settings_history, tier_changes};
+use crate::entities::{
+    merchant_settings, merchant_settings_history, orders, points_ledger, tier_changes,
+};
 use crate::errors::{corrupt, store_error};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use loyalty_core::earning::EarningPolicy;
 use loyalty_core::expiry::ExpiryPolicy;
-use loyalty_core::model::{GrowthEvent, TierChange, TierChangeReason};
+use loyalty_core::model::{EntryKind, TierChange, TierChangeReason};
 use loyalty_core::notifications::NotificationSettings;
 use loyalty_core::ports::{GrowthRepository, SettingsRepository, StoreError};
 use loyalty_core::settings::{MerchantSettings, Setting, SettingKind, Versioned};
@@ -204,27 +206,6 @@ impl SettingsRepository for SeaTransaction {
 
 #[async_trait]
 impl GrowthRepository for SeaTransaction {
-    async fn record_growth(&mut self, events: &[GrowthEvent]) -> Result<(), StoreError> {
-        if events.is_empty() {
-            return Ok(());
-        }
-        let rows = events.iter().map(|e| growth_events::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            merchant_id: Set(e.merchant_id.as_uuid()),
-            member_id: Set(e.member_id.as_uuid()),
-            basis: Set(e.basis.as_str().to_owned()),
-            amount: Set(e.amount),
-            source_type: Set(e.source.source_type.clone()),
-            source_id: Set(e.source.source_id.clone()),
-            created_at: Set(e.created_at),
-        });
-        growth_events::Entity::insert_many(rows)
-            .exec_without_returning(&self.txn)
-            .await
-            .map_err(store_error)?;
-        Ok(())
-    }
-
     async fn growth(
         &mut self,
         merchant: MerchantId,
@@ -246,25 +227,54 @@ impl GrowthRepository for SeaTransaction {
         basis: GrowthBasis,
         since: Option<DateTime<Utc>>,
     ) -> Result<Vec<(MemberId, i64)>, StoreError> {
-        use growth_events::Column as C;
         let mut found = Vec::with_capacity(members.len());
         for chunk in members.chunks(500) {
-            let mut query = growth_events::Entity::find()
-                .select_only()
-                .column(C::MemberId)
-                .expr(Expr::cust("CAST(SUM(amount) AS BIGINT)"))
-                .filter(C::MerchantId.eq(merchant.as_uuid()))
-                .filter(C::MemberId.is_in(chunk.iter().map(|m| m.as_uuid())))
-                .filter(C::Basis.eq(basis.as_str()));
-            if let Some(since) = since {
-                query = query.filter(C::CreatedAt.gte(since));
-            }
-            let rows: Vec<(Uuid, Option<i64>)> = query
-                .group_by(C::MemberId)
-                .into_tuple()
-                .all(&self.txn)
-                .await
-                .map_err(store_error)?;
+            let ids = chunk.iter().map(|m| m.as_uuid());
+            let rows: Vec<(Uuid, Option<i64>)> = match basis {
+                GrowthBasis::Spend => {
+                    use orders::Column as C;
+                    let mut query = orders::Entity::find()
+                        .select_only()
+                        .column(C::MemberId)
+                        .expr(Expr::cust(
+                            "CAST(SUM(amount_paid_fen - amount_refunded_fen) AS BIGINT)",
+                        ))
+                        .filter(C::MerchantId.eq(merchant.as_uuid()))
+                        .filter(C::MemberId.is_in(ids));
+                    if let Some(since) = since {
+                        query = query.filter(C::CreatedAt.gte(since));
+                    }
+                    query
+                        .group_by(C::MemberId)
+                        .into_tuple()
+                        .all(&self.txn)
+                        .await
+                        .map_err(store_error)?
+                }
+                GrowthBasis::PointsEarned => {
+                    use points_ledger::Column as C;
+                    let mut query = points_ledger::Entity::find()
+                        .select_only()
+                        .column(C::MemberId)
+                        .expr(Expr::cust("CAST(SUM(delta) AS BIGINT)"))
+                        .filter(C::MerchantId.eq(merchant.as_uuid()))
+                        .filter(C::MemberId.is_in(ids))
+                        .filter(
+                            C::Kind.is_in([EntryKind::Earn.as_str(), EntryKind::Reverse.as_str()]),
+                        );
+                    if let Some(since) = since {
+                        query = query.filter(C::CreatedAt.gte(since));
+                    }
+                    query
+                        .group_by(C::MemberId)
+                        .into_tuple()
+                        .all(&self.txn)
+                        .await
+                        .map_err(store_error)?
+                }
+                // Stored-value cards are not built yet: nothing is topped up.
+                GrowthBasis::TopUp => Vec::new(),
+            };
             found.extend(
                 rows.into_iter()
                     .map(|(id, sum)| (MemberId::from_uuid(id), sum.unwrap_or(0))),
