@@ -7,6 +7,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod common;
 mod m20261123_000001_foundation;
 mod m20261123_000002_rules;
 mod m20261123_000003_outbox;

@@ -6,6 +6,7 @@
 //! (SQLite cannot drop a column that has a `CHECK`); nothing reads them any more, and new
 //! merchants get neutral values there (1 point per 1.00, floor, no validity).
 
+use crate::common::index;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{
     big_integer, big_integer_null, integer, string, string_null, text, timestamp_with_time_zone,
@@ -86,23 +87,6 @@ enum PointsLedger {
 enum PointsLots {
     Table,
     AnnouncedAt,
-}
-
-fn index(
-    name: &str,
-    table: impl IntoIden,
-    cols: &[&'static str],
-    unique: bool,
-) -> IndexCreateStatement {
-    let mut index = Index::create();
-    index.name(name).table(table);
-    for col in cols {
-        index.col(Alias::new(*col));
-    }
-    if unique {
-        index.unique();
-    }
-    index.to_owned()
 }
 
 /// Version 1 of every merchant's earning and expiry settings, from the merchant's columns.

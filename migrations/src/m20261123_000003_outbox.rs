@@ -1,5 +1,6 @@
 //! The notification outbox, WeChat one-time subscriptions, and members' consent.
 
+use crate::common::index;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{
     boolean, integer, string, string_null, text, timestamp_with_time_zone,
@@ -48,23 +49,6 @@ enum Members {
     Table,
     SmsConsent,
     WechatConsent,
-}
-
-fn index(
-    name: &str,
-    table: impl IntoIden,
-    cols: &[&'static str],
-    unique: bool,
-) -> IndexCreateStatement {
-    let mut index = Index::create();
-    index.name(name).table(table);
-    for col in cols {
-        index.col(Alias::new(*col));
-    }
-    if unique {
-        index.unique();
-    }
-    index.to_owned()
 }
 
 #[async_trait::async_trait]

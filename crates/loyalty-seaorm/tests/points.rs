@@ -6,9 +6,9 @@ mod support;
 use chrono::Duration;
 use loyalty_core::model::{EntryKind, OrderStatus, Source};
 use loyalty_core::ports::{IdempotencyKey, StoredResponse};
-use loyalty_core::types::{MemberId, MerchantId, Money, Points};
+use loyalty_core::types::{MemberId, MerchantId, Points};
 use loyalty_core::usecases::{
-    AdjustPoints, CommitOrder, Idempotent, OrderReceipt, Outcome, RefundOrder, SpendPoints,
+    AdjustPoints, Idempotent, OrderReceipt, Outcome, RefundOrder, SpendPoints,
 };
 use loyalty_core::{Error, account::OpenLot};
 use loyalty_seaorm::on_both_databases;
@@ -44,38 +44,6 @@ fn redeem(
         store_id: None,
         source,
         operator_id: None,
-    }
-}
-
-fn money(s: &str) -> Money {
-    s.parse().expect("valid money")
-}
-
-fn order(
-    merchant: &loyalty_core::model::Merchant,
-    member: &loyalty_core::model::Member,
-    amount: &str,
-) -> CommitOrder {
-    CommitOrder {
-        merchant_id: merchant.id,
-        store_id: None,
-        member_id: member.id,
-        order_no: None,
-        amount_paid: money(amount),
-        lines: Vec::new(),
-        operator_id: None,
-    }
-}
-
-async fn commit(w: &World, cmd: CommitOrder) -> OrderReceipt {
-    match w
-        .loyalty
-        .commit_order(cmd, None)
-        .await
-        .expect("order commits")
-    {
-        Outcome::Done(receipt) => receipt,
-        Outcome::Replayed(_) => panic!("no key, no replay"),
     }
 }
 

@@ -17,9 +17,7 @@ use loyalty_core::tiers::{
     DowngradeMode, GrowthBasis, GrowthWindow, TierBenefits, TierLevel, TierPolicy,
 };
 use loyalty_core::types::{Money, Points, StoreId};
-use loyalty_core::usecases::{
-    CommitOrder, CreateStore, LineInput, MemberAction, OrderReceipt, Outcome, RefundOrder,
-};
+use loyalty_core::usecases::{CreateStore, LineInput, MemberAction, RefundOrder};
 use loyalty_migrations::{Migrator, MigratorTrait};
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
@@ -40,36 +38,8 @@ on_both_databases! {
     the_rules_migration_copies_each_merchant_policy_into_version_one => crate::migration_copies_policies;
 }
 
-fn money(s: &str) -> Money {
-    s.parse().expect("valid money")
-}
-
 fn multiplier(s: &str) -> Multiplier {
     Multiplier::new(s.parse().expect("decimal")).expect("multiplier")
-}
-
-fn order(merchant: &Merchant, member: &Member, amount: &str) -> CommitOrder {
-    CommitOrder {
-        merchant_id: merchant.id,
-        store_id: None,
-        member_id: member.id,
-        order_no: None,
-        amount_paid: money(amount),
-        lines: Vec::new(),
-        operator_id: None,
-    }
-}
-
-async fn commit(w: &World, cmd: CommitOrder) -> OrderReceipt {
-    match w
-        .loyalty
-        .commit_order(cmd, None)
-        .await
-        .expect("order commits")
-    {
-        Outcome::Done(receipt) => receipt,
-        Outcome::Replayed(_) => panic!("no key, no replay"),
-    }
 }
 
 async fn put(w: &World, merchant: &Merchant, setting: Setting) -> i64 {

@@ -1,3 +1,4 @@
+use super::merchant_of;
 use super::notify::enqueue_with;
 use super::points_ops::{EntryDraft, credit};
 use super::tiers::upgrade_on_growth;
@@ -77,11 +78,7 @@ pub(crate) async fn welcome_bonus(
     let Some(rule) = settings.earning.value.actions.registration else {
         return Ok(Vec::new());
     };
-    let merchant = tx
-        .merchants()
-        .merchant(member.merchant_id)
-        .await?
-        .ok_or(Error::NotFound("merchant"))?;
+    let merchant = merchant_of(&mut *tx, member.merchant_id).await?;
     let source = Source::new(Action::Registration.as_str(), member.id);
     let (entry, events) = credit_action(
         tx,
@@ -187,11 +184,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             {
                 return Ok((ActionAward { entry, new: false }, Vec::new()));
             }
-            let merchant = lookup
-                .merchants()
-                .merchant(merchant_id)
-                .await?
-                .ok_or(Error::NotFound("merchant"))?;
+            let merchant = merchant_of(&mut *lookup, merchant_id).await?;
             let settings = lookup.settings().settings(merchant_id).await?;
             if let MemberAction::Review { order_id } = action {
                 let order = lookup.orders().order(merchant_id, *order_id).await?;

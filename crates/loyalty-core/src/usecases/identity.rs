@@ -4,6 +4,7 @@
 
 use super::Loyalty;
 use super::actions::welcome_bonus;
+use super::member_of;
 use super::members::invite_code_for;
 use crate::events::DomainEvent;
 use crate::model::Member;
@@ -125,11 +126,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ) -> Result<PhoneBinding> {
         let phone = wechat.phone_number(phone_code).await?;
         let mut tx = self.uow.begin(TxMode::Write).await?;
-        let me = tx
-            .members()
-            .member(merchant_id, member_id)
-            .await?
-            .ok_or(Error::NotFound("member"))?;
+        let me = member_of(&mut *tx, merchant_id, member_id).await?;
         if me.phone.as_ref() == Some(&phone) {
             return Ok(PhoneBinding {
                 member: me,

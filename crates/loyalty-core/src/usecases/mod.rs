@@ -75,6 +75,29 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     }
 }
 
+/// The merchant, or `merchant_not_found`.
+pub(crate) async fn merchant_of(
+    tx: &mut dyn crate::ports::Transaction,
+    id: crate::types::MerchantId,
+) -> crate::Result<crate::model::Merchant> {
+    tx.merchants()
+        .merchant(id)
+        .await?
+        .ok_or(crate::Error::NotFound("merchant"))
+}
+
+/// The merchant's member, or `member_not_found`.
+pub(crate) async fn member_of(
+    tx: &mut dyn crate::ports::Transaction,
+    merchant: crate::types::MerchantId,
+    id: crate::types::MemberId,
+) -> crate::Result<crate::model::Member> {
+    tx.members()
+        .member(merchant, id)
+        .await?
+        .ok_or(crate::Error::NotFound("member"))
+}
+
 /// Runs a use-case attempt until it succeeds, fails for good, or has met contention
 /// [`MAX_ATTEMPTS`] times (then `busy`). `with_retry!(|n| …)` names the attempt number.
 macro_rules! with_retry {

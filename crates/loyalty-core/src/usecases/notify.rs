@@ -3,6 +3,7 @@
 //! them up for HQ to queue again.
 
 use super::{Loyalty, with_retry};
+use super::{member_of, merchant_of};
 use crate::events::DomainEvent;
 use crate::model::Member;
 use crate::notifications::{Channel, NotificationSettings, OutboxMessage, backoff};
@@ -103,12 +104,7 @@ pub(crate) async fn enqueue(
     {
         return Ok(());
     }
-    let tz = tx
-        .merchants()
-        .merchant(merchant_id)
-        .await?
-        .ok_or(Error::NotFound("merchant"))?
-        .time_zone;
+    let tz = merchant_of(&mut *tx, merchant_id).await?.time_zone;
     enqueue_with(tx, merchant_id, &settings, tz, events, now).await
 }
 
@@ -474,12 +470,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         month: u32,
     ) -> Result<SmsUsage> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
-        let tz = tx
-            .merchants()
-            .merchant(merchant_id)
-            .await?
-            .ok_or(Error::NotFound("merchant"))?
-            .time_zone;
+        let tz = merchant_of(&mut *tx, merchant_id).await?.time_zone;
         let bad = || InvalidValue::new("month", "must be YYYY-MM");
         let from = month_start(year, month, tz).ok_or_else(bad)?;
         let (next_year, next_month) = if month == 12 {
@@ -535,10 +526,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             .into());
         }
         let mut tx = self.uow.begin(TxMode::Write).await?;
-        tx.members()
-            .member(merchant_id, member_id)
-            .await?
-            .ok_or(Error::NotFound("member"))?;
+        member_of(&mut *tx, merchant_id, member_id).await?;
         tx.outbox()
             .add_subscriptions(merchant_id, member_id, template_ids)
             .await?;

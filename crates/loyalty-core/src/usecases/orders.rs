@@ -3,6 +3,7 @@ use super::notify::enqueue_with;
 use super::points_ops::{EntryDraft, credit, reverse};
 use super::tiers::upgrade_on_growth;
 use super::{Loyalty, with_retry};
+use super::{member_of, merchant_of};
 use crate::earning::{
     EarnExplanation, MemberContext, Purchase, PurchaseLine, allocate, earn_points,
 };
@@ -204,11 +205,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             if let Some(stored) = replay(&mut *lookup, idem).await? {
                 return Ok(Outcome::Replayed(stored));
             }
-            let merchant = lookup
-                .merchants()
-                .merchant(cmd.merchant_id)
-                .await?
-                .ok_or(Error::NotFound("merchant"))?;
+            let merchant = merchant_of(&mut *lookup, cmd.merchant_id).await?;
             let store = Self::resolve_store(&mut *lookup, cmd.merchant_id, cmd.store_id).await?;
             let settings = lookup.settings().settings(cmd.merchant_id).await?;
             (merchant, store, settings)
@@ -320,10 +317,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             Some(entry)
         } else {
             if member.is_none() {
-                tx.members()
-                    .member(cmd.merchant_id, cmd.member_id)
-                    .await?
-                    .ok_or(Error::NotFound("member"))?;
+                member_of(&mut *tx, cmd.merchant_id, cmd.member_id).await?;
             }
             None
         };

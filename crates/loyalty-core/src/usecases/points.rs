@@ -2,11 +2,12 @@ use super::idempotency::{Idempotent, Outcome, remember, replay, replay_in_write}
 use super::notify::enqueue;
 use super::points_ops::{EntryDraft, credit, debit, lock_and_expire};
 use super::{Loyalty, with_retry};
+use super::{member_of, merchant_of};
 use crate::events::DomainEvent;
 use crate::model::{EntryKind, LedgerEntry, Member, Source};
 use crate::ports::{AccountDrift, Clock, LedgerPage, Notifier, TxMode, UnitOfWork};
 use crate::types::{InvalidValue, MemberId, MerchantId, Points, StaffId, StoreId};
-use crate::{Error, Result};
+use crate::Result;
 use uuid::Uuid;
 
 /// A manual adjustment by HQ: a signed amount and a mandatory reason.
@@ -98,11 +99,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 return Ok(Outcome::Replayed(stored));
             }
             if cmd.delta.is_positive() {
-                let merchant = lookup
-                    .merchants()
-                    .merchant(cmd.merchant_id)
-                    .await?
-                    .ok_or(Error::NotFound("merchant"))?;
+                let merchant = merchant_of(&mut *lookup, cmd.merchant_id).await?;
                 let settings = lookup.settings().settings(cmd.merchant_id).await?;
                 settings.expiry.value.expires_at(now, merchant.time_zone)
             } else {
@@ -233,10 +230,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             return Err(InvalidValue::new("limit", "must be between 1 and 100").into());
         }
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
-        tx.members()
-            .member(merchant_id, member_id)
-            .await?
-            .ok_or(Error::NotFound("member"))?;
+        member_of(&mut *tx, merchant_id, member_id).await?;
         Ok(tx
             .points()
             .ledger_page(merchant_id, member_id, before_seq, limit)
@@ -255,16 +249,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ) -> Result<PointsSummary> {
         let now = self.clock.now();
         let mut tx = self.uow.begin(TxMode::Read).await?;
-        let merchant = tx
-            .merchants()
-            .merchant(merchant_id)
-            .await?
-            .ok_or(Error::NotFound("merchant"))?;
-        let member = tx
-            .members()
-            .member(merchant_id, member_id)
-            .await?
-            .ok_or(Error::NotFound("member"))?;
+        let merchant = merchant_of(&mut *tx, merchant_id).await?;
+        let member = member_of(&mut *tx, merchant_id, member_id).await?;
         let mut lots = tx.points().open_lots(merchant_id, member_id).await?;
         crate::account::sort_for_consumption(&mut lots);
         lots.retain(|lot| !lot.is_due(now));

@@ -1,3 +1,4 @@
+use super::merchant_of;
 use super::notify::enqueue;
 use super::{Loyalty, with_retry};
 use crate::earning::{
@@ -112,11 +113,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         let to = self.clock.now();
         let from = to - Duration::days(i64::from(days));
         let mut tx = self.uow.begin(TxMode::Read).await?;
-        let merchant = tx
-            .merchants()
-            .merchant(merchant_id)
-            .await?
-            .ok_or(Error::NotFound("merchant"))?;
+        let merchant = merchant_of(&mut *tx, merchant_id).await?;
         let tiers: Option<TierPolicy> = tx
             .settings()
             .settings(merchant_id)

@@ -1,5 +1,6 @@
 use super::notify::enqueue;
 use super::{Loyalty, with_retry};
+use super::{member_of, merchant_of};
 use crate::events::DomainEvent;
 use crate::model::{Member, TierChange, TierChangeReason};
 use crate::ports::{Clock, Notifier, StoreError, Transaction, TxMode, UnitOfWork};
@@ -124,16 +125,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ) -> Result<Option<TierProgress>> {
         let now = self.clock.now();
         let mut tx = self.uow.begin(TxMode::Read).await?;
-        let merchant = tx
-            .merchants()
-            .merchant(merchant_id)
-            .await?
-            .ok_or(Error::NotFound("merchant"))?;
-        let member = tx
-            .members()
-            .member(merchant_id, member_id)
-            .await?
-            .ok_or(Error::NotFound("member"))?;
+        let merchant = merchant_of(&mut *tx, merchant_id).await?;
+        let member = member_of(&mut *tx, merchant_id, member_id).await?;
         let Some(tiers) = tx.settings().settings(merchant_id).await?.tiers else {
             return Ok(None);
         };
@@ -163,10 +156,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         member_id: MemberId,
     ) -> Result<Vec<TierChange>> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
-        tx.members()
-            .member(merchant_id, member_id)
-            .await?
-            .ok_or(Error::NotFound("member"))?;
+        member_of(&mut *tx, merchant_id, member_id).await?;
         Ok(tx
             .growth()
             .tier_history(merchant_id, member_id, 100)

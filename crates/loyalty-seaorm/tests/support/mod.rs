@@ -6,8 +6,10 @@ use loyalty_core::earning::EarningPolicy;
 use loyalty_core::expiry::{ExpiryPolicy, ExpiryRule};
 use loyalty_core::model::{Member, Merchant, Store};
 use loyalty_core::testing::{ManualClock, RecordingNotifier};
-use loyalty_core::types::{MerchantTimeZone, Phone};
-use loyalty_core::usecases::{CreateMerchant, EngineSettings, Loyalty, RegisterMember};
+use loyalty_core::types::{MerchantTimeZone, Money, Phone};
+use loyalty_core::usecases::{
+    CommitOrder, CreateMerchant, EngineSettings, Loyalty, OrderReceipt, Outcome, RegisterMember,
+};
 use loyalty_seaorm::SeaUnitOfWork;
 use loyalty_seaorm::testing::TestDatabase;
 
@@ -91,4 +93,34 @@ pub async fn member(w: &World, merchant: &Merchant, phone: &str) -> Member {
 pub async fn assert_ledger_consistent(w: &World) {
     let drifts = w.loyalty.verify_ledger().await.expect("verification runs");
     assert!(drifts.is_empty(), "ledger drift: {drifts:?}");
+}
+
+pub fn money(s: &str) -> Money {
+    s.parse().expect("valid money")
+}
+
+/// An order of `amount` by `member` at the default store, without lines.
+pub fn order(merchant: &Merchant, member: &Member, amount: &str) -> CommitOrder {
+    CommitOrder {
+        merchant_id: merchant.id,
+        store_id: None,
+        member_id: member.id,
+        order_no: None,
+        amount_paid: money(amount),
+        lines: Vec::new(),
+        operator_id: None,
+    }
+}
+
+/// Commits `cmd` (no idempotency key, so never a replay).
+pub async fn commit(w: &World, cmd: CommitOrder) -> OrderReceipt {
+    match w
+        .loyalty
+        .commit_order(cmd, None)
+        .await
+        .expect("order commits")
+    {
+        Outcome::Done(receipt) => receipt,
+        Outcome::Replayed(_) => panic!("no key, no replay"),
+    }
 }
