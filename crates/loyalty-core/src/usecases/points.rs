@@ -3,11 +3,11 @@ use super::notify::enqueue;
 use super::points_ops::{EntryDraft, credit, debit, lock_and_expire};
 use super::{Loyalty, with_retry};
 use super::{member_of, merchant_of};
+use crate::Result;
 use crate::events::DomainEvent;
 use crate::model::{EntryKind, LedgerEntry, Member, Source};
 use crate::ports::{AccountDrift, Clock, LedgerPage, Notifier, TxMode, UnitOfWork};
 use crate::types::{InvalidValue, MemberId, MerchantId, Points, StaffId, StoreId};
-use crate::Result;
 use uuid::Uuid;
 
 /// A manual adjustment by HQ: a signed amount and a mandatory reason.
@@ -268,22 +268,14 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 .map(|lot| lot.remaining.value())
                 .sum(),
         );
-        let tier = match settings.tiers {
-            None => None,
-            Some(tiers) => {
-                let policy = tiers.value;
-                let growth = tx
-                    .growth()
-                    .growth(
-                        merchant_id,
-                        member_id,
-                        policy.basis,
-                        policy.window_start(now, merchant.time_zone),
-                    )
-                    .await?;
-                Some(policy.progress(policy.rank(member.tier_code.as_deref()), growth))
-            }
-        };
+        let tier = super::tiers::progress_of(
+            &mut *tx,
+            &member,
+            settings.tiers.as_ref(),
+            merchant.time_zone,
+            now,
+        )
+        .await?;
         Ok(PointsSummary {
             member,
             lots,

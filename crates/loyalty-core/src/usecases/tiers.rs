@@ -105,6 +105,32 @@ pub(crate) async fn upgrade_on_growth(
     }
 }
 
+/// The member's tier and the way to the next one under `tiers`, at `now`.
+pub(crate) async fn progress_of(
+    tx: &mut dyn Transaction,
+    member: &Member,
+    tiers: Option<&Versioned<TierPolicy>>,
+    tz: MerchantTimeZone,
+    now: DateTime<Utc>,
+) -> Result<Option<TierProgress>> {
+    let Some(policy) = tiers.map(|t| &t.value) else {
+        return Ok(None);
+    };
+    let growth = tx
+        .growth()
+        .growth(
+            member.merchant_id,
+            member.id,
+            policy.basis,
+            policy.window_start(now, tz),
+        )
+        .await?;
+    Ok(Some(policy.progress(
+        policy.rank(member.tier_code.as_deref()),
+        growth,
+    )))
+}
+
 /// What a review run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TierReview {
@@ -127,23 +153,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         let mut tx = self.uow.begin(TxMode::Read).await?;
         let merchant = merchant_of(&mut *tx, merchant_id).await?;
         let member = member_of(&mut *tx, merchant_id, member_id).await?;
-        let Some(tiers) = tx.settings().settings(merchant_id).await?.tiers else {
-            return Ok(None);
-        };
-        let policy = tiers.value;
-        let growth = tx
-            .growth()
-            .growth(
-                merchant_id,
-                member_id,
-                policy.basis,
-                policy.window_start(now, merchant.time_zone),
-            )
-            .await?;
-        Ok(Some(policy.progress(
-            policy.rank(member.tier_code.as_deref()),
-            growth,
-        )))
+        let tiers = tx.settings().settings(merchant_id).await?.tiers;
+        progress_of(&mut *tx, &member, tiers.as_ref(), merchant.time_zone, now).await
     }
 
     /// The member's tier changes, newest first.
