@@ -194,11 +194,28 @@ impl MigrationTrait for Migration {
         ))
         .await?;
 
-        // Growth value by spend is summed from the member's orders in a window.
+        // Growth value by spend is summed from the member's orders in a window; the what-if
+        // reads the merchant's orders of the last days.
         m.create_index(index(
             "orders_member_time_idx",
             Orders::Table,
             &["merchant_id", "member_id", "created_at"],
+            false,
+        ))
+        .await?;
+        m.create_index(index(
+            "orders_time_idx",
+            Orders::Table,
+            &["merchant_id", "created_at"],
+            false,
+        ))
+        .await?;
+        // The daily caps and growth by points earned sum a member's entries of a kind since
+        // a time.
+        m.create_index(index(
+            "points_ledger_member_kind_time_idx",
+            PointsLedger::Table,
+            &["merchant_id", "member_id", "kind", "created_at"],
             false,
         ))
         .await?;
@@ -276,13 +293,17 @@ impl MigrationTrait for Migration {
             m.alter_table(Table::alter().table(table).drop_column(column).to_owned())
                 .await?;
         }
-        m.drop_index(
-            Index::drop()
-                .name("orders_member_time_idx")
-                .table(Orders::Table)
-                .to_owned(),
-        )
-        .await?;
+        for (name, table) in [
+            ("orders_member_time_idx", Orders::Table.into_iden()),
+            ("orders_time_idx", Orders::Table.into_iden()),
+            (
+                "points_ledger_member_kind_time_idx",
+                PointsLedger::Table.into_iden(),
+            ),
+        ] {
+            m.drop_index(Index::drop().name(name).table(table).to_owned())
+                .await?;
+        }
         for table in [
             TierChanges::Table.into_iden(),
             OrderLines::Table.into_iden(),

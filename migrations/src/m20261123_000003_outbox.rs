@@ -83,14 +83,16 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        // One message per event and channel: a replayed event cannot be told twice.
+        // One message per event (a plan picks one channel): a replayed event, or one planned
+        // by two processes at once, is told once.
         m.create_index(index(
             "outbox_messages_event_key",
             OutboxMessages::Table,
-            &["event_id", "channel"],
+            &["merchant_id", "event_id"],
             true,
         ))
         .await?;
+        // What dispatchers claim, across merchants (they serve all of them).
         m.create_index(index(
             "outbox_messages_due_idx",
             OutboxMessages::Table,

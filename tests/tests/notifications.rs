@@ -327,25 +327,42 @@ async fn consent_and_subscriptions(db: &TestDatabase) {
         (Some(false), Some(true))
     );
 
-    let counted = app
-        .post(
+    let wechat = |scene: &str, template: &str| {
+        json!({ "scene": scene, "channels": ["wechat"],
+                "wechat": { "template_id": template, "data": [{ "name": "number1", "value": "{points}" }] } })
+    };
+    put_settings(
+        &app,
+        &token,
+        json!({ "scenes": [wechat("points_earned", "tpl-a"), wechat("points_spent", "tpl-b")] }),
+    )
+    .await;
+    let subscribe = |ids: Value| {
+        app.post(
             "/api/v1/member/notifications/subscriptions",
             &member_token,
-            json!({ "template_ids": ["tpl-a", "tpl-a", "tpl-b"] }),
+            json!({ "template_ids": ids }),
         )
-        .await;
+    };
+    // One acceptance per template a call.
+    let counted = subscribe(json!(["tpl-a", "tpl-a", "tpl-b"])).await;
     assert_eq!(counted.status, StatusCode::OK, "{}", counted.text);
     assert_eq!(
         counted.body["items"],
-        json!([{ "template_id": "tpl-a", "remaining": 2 }, { "template_id": "tpl-b", "remaining": 1 }])
+        json!([{ "template_id": "tpl-a", "remaining": 1 }, { "template_id": "tpl-b", "remaining": 1 }])
     );
-    app.post(
-        "/api/v1/member/notifications/subscriptions",
-        &member_token,
-        json!({ "template_ids": [""] }),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
+    let again = subscribe(json!(["tpl-a"])).await;
+    assert_eq!(
+        again.body["items"][0],
+        json!({ "template_id": "tpl-a", "remaining": 2 })
+    );
+    subscribe(json!([""]))
+        .await
+        .assert_problem(422, "validation_failed");
+    // Only the merchant's own templates.
+    subscribe(json!(["tpl-somebody-elses"]))
+        .await
+        .assert_problem(422, "validation_failed");
 
     // A channel without its template is refused.
     let bad = app

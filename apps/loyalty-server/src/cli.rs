@@ -29,7 +29,8 @@ pub enum Command {
     Migrate,
     /// Seed a demo merchant, stores and members, and print how to sign in.
     SeedDemo,
-    /// Run the scheduled jobs once (points expiry and notice, tier review) and exit: for
+    /// Run the scheduled jobs once (points expiry and notice, tier review, birthday
+    /// greetings) and exit: for
     /// cron, or a server started with the job intervals at 0.
     RunJobs,
     /// Send the notification outbox until interrupted (Ctrl-C): a dispatcher of its

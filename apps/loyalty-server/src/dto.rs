@@ -214,7 +214,7 @@ pub struct OrderReceiptView {
     /// The earning policy version that computed the points.
     pub policy_version: i64,
     /// How the points were computed, step by step (lines, factors, rounding, threshold
-    /// bonus, caps); see the README's "Earning rules".
+    /// bonus, caps); see the README's "Rules".
     #[schema(value_type = Object)]
     pub earning: EarnExplanation,
     /// The member's new tier when this order crossed a threshold.

@@ -1,7 +1,7 @@
 //! When earned points expire (积分有效期), computed in the merchant's time zone.
 
 use crate::types::{InvalidValue, MerchantTimeZone};
-use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// How long a lot of earned points lives.
@@ -41,22 +41,6 @@ impl Default for ExpiryPolicy {
             notify_days_before: default_notice_days(),
         }
     }
-}
-
-/// The instant a local wall-clock time happens in `tz`; in a daylight-saving gap, the first
-/// instant after it (the clocks' jump), in an overlap the earlier of the two.
-fn local_instant(tz: MerchantTimeZone, local: NaiveDateTime) -> Option<DateTime<Utc>> {
-    let tz = tz.tz();
-    if let Some(t) = tz.from_local_datetime(&local).earliest() {
-        return Some(t.to_utc());
-    }
-    // A gap is at most a few hours: the first valid minute after it.
-    (1..=240).find_map(|minutes| {
-        let later = local.checked_add_signed(chrono::Duration::minutes(minutes))?;
-        tz.from_local_datetime(&later)
-            .earliest()
-            .map(|t| t.to_utc())
-    })
 }
 
 fn first_of_month(date: NaiveDate) -> Option<NaiveDate> {
@@ -104,12 +88,12 @@ impl ExpiryPolicy {
         match self.rule {
             ExpiryRule::Never => None,
             ExpiryRule::Rolling { days } => {
-                local_instant(tz, local.checked_add_days(Days::new(u64::from(days)))?)
+                tz.instant_of(local.checked_add_days(Days::new(u64::from(days)))?)
             }
             ExpiryRule::EndOfMonth { after_months } => {
                 let month = first_of_month(local.date())?
                     .checked_add_months(Months::new(after_months.checked_add(1)?))?;
-                local_instant(tz, month.and_hms_opt(0, 0, 0)?)
+                tz.instant_of(month.and_hms_opt(0, 0, 0)?)
             }
             ExpiryRule::EndOfYear { after_months } => {
                 let year = local
@@ -117,7 +101,7 @@ impl ExpiryPolicy {
                     .checked_add_months(Months::new(after_months))?
                     .year();
                 let new_year = NaiveDate::from_ymd_opt(year.checked_add(1)?, 1, 1)?;
-                local_instant(tz, new_year.and_hms_opt(0, 0, 0)?)
+                tz.instant_of(new_year.and_hms_opt(0, 0, 0)?)
             }
         }
     }
@@ -222,7 +206,7 @@ mod tests {
         let local = NaiveDate::from_ymd_opt(2026, 3, 8)
             .and_then(|d| d.and_hms_opt(2, 30, 0))
             .expect("time");
-        assert_eq!(local_instant(ny, local), Some(at("2026-03-08T07:00:00Z")));
+        assert_eq!(ny.instant_of(local), Some(at("2026-03-08T07:00:00Z")));
     }
 
     #[test]

@@ -138,7 +138,8 @@ pub struct QuietHours {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NotificationSettings {
-    /// The SMS signature (签名) messages are sent under, e.g. `【演示茶饮】` as `演示茶饮`.
+    /// The SMS signature (签名) messages are sent under, e.g. `【演示茶饮】` as `演示茶饮`;
+    /// the SMS provider's configured default (`sms.sign_name`) when absent.
     #[serde(default)]
     pub sms_sign_name: Option<String>,
     #[serde(default)]
@@ -180,12 +181,6 @@ impl NotificationSettings {
                     return Err(InvalidValue::new(
                         "scenes.sms",
                         "template_code (1–64) and text (1–500 characters) are required",
-                    ));
-                }
-                if self.sms_sign_name.is_none() {
-                    return Err(InvalidValue::new(
-                        "sms_sign_name",
-                        "is required for SMS scenes",
                     ));
                 }
             }
@@ -354,12 +349,7 @@ pub fn after_quiet_hours(
     if time >= q.end {
         end_date = end_date.succ_opt().unwrap_or(end_date);
     }
-    let end = end_date.and_time(q.end);
-    use chrono::TimeZone as _;
-    tz.tz()
-        .from_local_datetime(&end)
-        .earliest()
-        .map_or(now, |t| t.to_utc())
+    tz.instant_of(end_date.and_time(q.end)).unwrap_or(now)
 }
 
 /// Whether a WeChat subscription for the template could be used (and was, by the caller).
@@ -418,8 +408,13 @@ pub fn plan_messages(
         if !(contact.sms_consent || scene.is_transactional()) {
             return None;
         }
-        let sign = settings.sms_sign_name.clone()?;
-        let text = format!("【{sign}】{}", render(&template.text, &values));
+        // No signature of the merchant's own: the provider's configured default.
+        let sign = settings.sms_sign_name.clone();
+        let text = format!(
+            "【{}】{}",
+            sign.as_deref().unwrap_or("签名"),
+            render(&template.text, &values)
+        );
         let params = template
             .params
             .iter()
@@ -429,7 +424,7 @@ pub fn plan_messages(
             Channel::Sms,
             phone.as_str().to_owned(),
             &template.template_code,
-            Some(sign),
+            sign,
             params,
             billable_parts(&text),
         ))

@@ -263,11 +263,12 @@ impl TierPolicy {
         match self.window {
             GrowthWindow::Lifetime => None,
             GrowthWindow::RollingMonths { months } => {
-                let local = now.with_timezone(&tz.tz());
+                let local = now.with_timezone(&tz.tz()).naive_local();
                 Some(
                     local
                         .checked_sub_months(Months::new(months))
-                        .map_or(DateTime::<Utc>::MIN_UTC, |t| t.to_utc()),
+                        .and_then(|start| tz.instant_of(start))
+                        .unwrap_or(DateTime::<Utc>::MIN_UTC),
                 )
             }
         }
@@ -308,12 +309,21 @@ impl TierPolicy {
         })
     }
 
-    /// Until when a member who reached a tier at `now` keeps it.
+    /// Until when a member who reached a tier at `now` keeps it: the same local time
+    /// `protection_months` calendar months later in the merchant's zone.
     #[must_use]
-    pub fn protected_until(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        (self.protection_months > 0)
-            .then(|| now.checked_add_months(Months::new(self.protection_months)))
-            .flatten()
+    pub fn protected_until(
+        &self,
+        now: DateTime<Utc>,
+        tz: MerchantTimeZone,
+    ) -> Option<DateTime<Utc>> {
+        if self.protection_months == 0 {
+            return None;
+        }
+        now.with_timezone(&tz.tz())
+            .naive_local()
+            .checked_add_months(Months::new(self.protection_months))
+            .and_then(|until| tz.instant_of(until))
     }
 
     #[must_use]
@@ -452,15 +462,22 @@ mod tests {
     #[test]
     fn protection_is_counted_in_calendar_months() {
         let p = ladder(DowngradeMode::OneStep);
+        let sh = MerchantTimeZone::default();
         assert_eq!(
-            p.protected_until(at("2026-11-30T10:00:00Z")),
+            p.protected_until(at("2026-11-30T10:00:00Z"), sh),
             Some(at("2027-02-28T10:00:00Z"))
+        );
+        // 30 November 03:00 in Shanghai (29 November in UTC): three local months end on
+        // 28 February 03:00 local; months counted in UTC would end on 1 March local.
+        assert_eq!(
+            p.protected_until(at("2026-11-29T19:00:00Z"), sh),
+            Some(at("2027-02-27T19:00:00Z"))
         );
         let none = TierPolicy {
             protection_months: 0,
             ..p
         };
-        assert_eq!(none.protected_until(at("2026-11-30T10:00:00Z")), None);
+        assert_eq!(none.protected_until(at("2026-11-30T10:00:00Z"), sh), None);
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub struct LookupCache {
     merchants: Mutex<HashMap<MerchantId, Entry<Merchant>>>,
     stores: Mutex<HashMap<StoreKey, Entry<Store>>>,
     settings: Mutex<HashMap<MerchantId, Entry<MerchantSettings>>>,
+    /// Raised by every `forget`: a lookup that read before a change committed must not put
+    /// what it read after the change dropped the entries.
+    generations: Mutex<HashMap<MerchantId, u64>>,
 }
 
 fn get<K: Eq + std::hash::Hash, T: Clone>(
@@ -69,7 +72,18 @@ impl LookupCache {
             merchants: Mutex::default(),
             stores: Mutex::default(),
             settings: Mutex::default(),
+            generations: Mutex::default(),
         }
+    }
+
+    /// Read before looking a merchant's things up in the database; pass to the `put_*`.
+    pub(crate) fn generation(&self, merchant: MerchantId) -> u64 {
+        self.generations
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&merchant)
+            .copied()
+            .unwrap_or(0)
     }
 
     pub(crate) fn enabled(&self) -> bool {
@@ -80,28 +94,52 @@ impl LookupCache {
         get(&self.merchants, &id, self.ttl)
     }
 
-    pub(crate) fn put_merchant(&self, merchant: &Merchant) {
-        put(&self.merchants, merchant.id, merchant.clone());
+    pub(crate) fn put_merchant(&self, generation: u64, merchant: &Merchant) {
+        if self.generation(merchant.id) == generation {
+            put(&self.merchants, merchant.id, merchant.clone());
+        }
     }
 
     pub(crate) fn store(&self, merchant: MerchantId, id: Option<StoreId>) -> Option<Store> {
         get(&self.stores, &(merchant, id), self.ttl)
     }
 
-    pub(crate) fn put_store(&self, merchant: MerchantId, id: Option<StoreId>, store: &Store) {
-        put(&self.stores, (merchant, id), store.clone());
+    pub(crate) fn put_store(
+        &self,
+        generation: u64,
+        merchant: MerchantId,
+        id: Option<StoreId>,
+        store: &Store,
+    ) {
+        if self.generation(merchant) == generation {
+            put(&self.stores, (merchant, id), store.clone());
+        }
     }
 
     pub(crate) fn settings(&self, merchant: MerchantId) -> Option<MerchantSettings> {
         get(&self.settings, &merchant, self.ttl)
     }
 
-    pub(crate) fn put_settings(&self, merchant: MerchantId, settings: &MerchantSettings) {
-        put(&self.settings, merchant, settings.clone());
+    pub(crate) fn put_settings(
+        &self,
+        generation: u64,
+        merchant: MerchantId,
+        settings: &MerchantSettings,
+    ) {
+        if self.generation(merchant) == generation {
+            put(&self.settings, merchant, settings.clone());
+        }
     }
 
-    /// Drops everything cached of `merchant` (after a change to it has committed).
+    /// Drops everything cached of `merchant` (after a change to it has committed), and makes
+    /// lookups that read before now unable to put what they read.
     pub(crate) fn forget(&self, merchant: MerchantId) {
+        *self
+            .generations
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(merchant)
+            .or_insert(0) += 1;
         self.merchants
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -137,12 +175,17 @@ mod tests {
         let cache = LookupCache::new(Duration::from_secs(60));
         let m = merchant();
         assert_eq!(cache.merchant(m.id), None);
-        cache.put_merchant(&m);
+        cache.put_merchant(cache.generation(m.id), &m);
         assert_eq!(cache.merchant(m.id), Some(m.clone()));
         cache.forget(m.id);
         assert_eq!(cache.merchant(m.id), None);
+        // A lookup that read before the change cannot put its stale value after it.
+        let before = cache.generation(m.id);
+        cache.forget(m.id);
+        cache.put_merchant(before, &m);
+        assert_eq!(cache.merchant(m.id), None);
         let expired = LookupCache::new(Duration::ZERO);
-        expired.put_merchant(&m);
+        expired.put_merchant(0, &m);
         assert_eq!(expired.merchant(m.id), None);
         assert!(!expired.enabled());
     }

@@ -31,6 +31,7 @@ on_both_databases! {
     a_message_is_written_with_its_order_and_sent_once => crate::written_and_sent_once;
     a_dispatcher_stopped_mid_batch_and_restarted_loses_and_doubles_nothing => crate::stop_and_restart;
     two_dispatchers_at_once_send_each_message_once => crate::two_dispatchers;
+    a_slow_provider_never_makes_a_dispatcher_send_past_half_its_lease => crate::slow_provider;
     failures_back_off_give_up_and_can_be_queued_again => crate::retries;
     a_wechat_subscription_is_used_once_then_sms_takes_over => crate::wechat_then_sms;
     quiet_hours_hold_a_message_until_they_end => crate::quiet_hours;
@@ -48,6 +49,8 @@ struct FakeSms {
     /// After this many sends, the next one waits for ever (a dispatcher stuck mid-batch).
     stall_after: Option<usize>,
     stalled: tokio::sync::Notify,
+    /// Each send takes this long on the world's clock (a slow provider).
+    slow: Option<(loyalty_core::testing::ManualClock, Duration)>,
 }
 
 #[async_trait]
@@ -67,6 +70,9 @@ impl SmsGateway for FakeSms {
         };
         if let Some(error) = scripted {
             return Err(error);
+        }
+        if let Some((clock, step)) = &self.slow {
+            clock.advance(*step);
         }
         self.sent.lock().expect("lock").push((
             sms.dedup_key,
@@ -304,6 +310,41 @@ async fn two_dispatchers(db: &TestDatabase) {
     events.sort();
     events.dedup();
     assert_eq!(events.len(), 40);
+}
+
+async fn slow_provider(db: &TestDatabase) {
+    let w = world(db);
+    let merchant = shop(&w, "slow", sms_settings()).await;
+    for i in 0..10 {
+        let m = member(&w, &merchant, &format!("1360000{i:04}")).await;
+        buy(&w, &merchant, &m, "10.00").await;
+    }
+    // Every send takes 10 s; a claim holds 60 s, so a dispatcher sends for 30 s and hands the
+    // rest back at once, before any other dispatcher could have claimed them.
+    let sms = FakeSms {
+        slow: Some((w.clock.clone(), Duration::seconds(10))),
+        ..FakeSms::default()
+    };
+    let wechat = FakeWechat::default();
+    let first = dispatch(&w, &sms, &wechat).await;
+    assert_eq!((first.sent, first.deferred, first.lost_leases), (3, 7, 0));
+    let mut runs = 1;
+    while sms.sent.lock().expect("lock").len() < 10 {
+        let report = dispatch(&w, &sms, &wechat).await;
+        assert_eq!(report.lost_leases, 0);
+        runs += 1;
+        assert!(runs < 10, "every run sends some");
+    }
+    let mut events: Vec<Uuid> = sms
+        .sent
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|(e, _, _)| *e)
+        .collect();
+    events.sort();
+    events.dedup();
+    assert_eq!(events.len(), 10, "each once");
 }
 
 async fn retries(db: &TestDatabase) {

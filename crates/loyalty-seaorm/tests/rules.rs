@@ -11,6 +11,9 @@ use loyalty_core::earning::{
 use loyalty_core::events::DomainEvent;
 use loyalty_core::expiry::{ExpiryPolicy, ExpiryRule};
 use loyalty_core::model::{Member, Merchant, TierChangeReason};
+use loyalty_core::notifications::{
+    Channel, NotificationSettings, Scene, SceneSetting, SmsTemplate,
+};
 use loyalty_core::ports::Clock;
 use loyalty_core::settings::Setting;
 use loyalty_core::tiers::{
@@ -30,6 +33,7 @@ on_both_databases! {
     settings_are_versioned_and_entries_record_the_version => crate::versioned_settings;
     twenty_concurrent_orders_never_pass_the_daily_cap => crate::daily_cap_race;
     concurrent_shares_never_pass_the_action_daily_cap => crate::action_cap_race;
+    another_members_reviewed_order_is_not_found => crate::review_of_another;
     a_threshold_crossed_upgrades_at_once_and_reviews_downgrade_after_protection => crate::tier_lifecycle;
     a_review_to_the_earned_tier_and_two_reviews_at_once_change_a_tier_once => crate::tier_review_race;
     concurrent_orders_crossing_a_threshold_upgrade_exactly_once => crate::upgrade_race;
@@ -256,6 +260,41 @@ async fn action_cap_race(db: &TestDatabase) {
     assert_eq!((again.new, again.entry.id), (false, entry_id));
     assert_eq!(balance(&w, &m).await, Points::new(50));
     assert_ledger_consistent(&w).await;
+}
+
+async fn review_of_another(db: &TestDatabase) {
+    let w = world(db);
+    let policy = EarningPolicy {
+        actions: ActionRules {
+            review: Some(ActionRule {
+                points: Points::new(50),
+                daily_cap: None,
+            }),
+            ..ActionRules::default()
+        },
+        ..EarningPolicy::default()
+    };
+    let (merchant, _) = merchant_with(&w, "reviews", policy, ExpiryPolicy::default()).await;
+    let (owner, other) = (
+        member(&w, &merchant, "13300000001").await,
+        member(&w, &merchant, "13300000002").await,
+    );
+    let bought = commit(&w, order(&merchant, &owner, "10.00")).await;
+    let review = || MemberAction::Review {
+        order_id: bought.order.id,
+    };
+    let award = w
+        .loyalty
+        .award_action(merchant.id, owner.id, review())
+        .await
+        .expect("the owner reviews");
+    assert_eq!(award.entry.delta, Points::new(50));
+    let err = w
+        .loyalty
+        .award_action(merchant.id, other.id, review())
+        .await
+        .expect_err("not their order");
+    assert_eq!(err.code(), "order_not_found");
 }
 
 fn tier_events(w: &World) -> Vec<(String, String)> {
@@ -493,8 +532,32 @@ async fn expiry_and_notice(db: &TestDatabase) {
             .expect("runs")
             .is_empty()
     );
-    // At its start, two jobs at once announce each member once.
+    // At its start, nothing is announced while the merchant tells no one of expiring points,
+    // and nothing is marked either: setting the scene up announces them then.
     w.clock.advance(Duration::seconds(1));
+    assert!(
+        w.loyalty
+            .announce_expiring_points(10)
+            .await
+            .expect("runs")
+            .is_empty()
+    );
+    let told = NotificationSettings {
+        sms_sign_name: None,
+        scenes: vec![SceneSetting {
+            scene: Scene::PointsExpiringSoon,
+            channels: vec![Channel::Sms],
+            sms: Some(SmsTemplate {
+                template_code: "SMS_EXPIRING".into(),
+                text: "您有{points}积分将于{expires_at}过期。".into(),
+                params: Vec::new(),
+            }),
+            wechat: None,
+        }],
+        quiet_hours: None,
+    };
+    put(&w, &merchant, Setting::Notifications(told)).await;
+    // Two jobs at once announce each member once.
     let w = Arc::new(w);
     let (a, b) = tokio::join!(
         {

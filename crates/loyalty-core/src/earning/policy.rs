@@ -480,6 +480,17 @@ impl EarningPolicy {
         if let Some(cap) = self.cap_per_day {
             positive("cap_per_day", cap)?;
         }
+        // Anything can be shared, so sharing is worth points only up to a daily cap.
+        if self
+            .actions
+            .share
+            .is_some_and(|rule| rule.daily_cap.is_none())
+        {
+            return Err(InvalidValue::new(
+                "actions.share.daily_cap",
+                "is required: anything can be shared",
+            ));
+        }
         for action in [Action::Registration, Action::Share, Action::Review] {
             if let Some(rule) = self.actions.rule(action) {
                 positive("actions.points", rule.points)?;

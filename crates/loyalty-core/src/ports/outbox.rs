@@ -69,11 +69,12 @@ pub trait OutboxRepository: Send {
     /// [`StoreError::Backend`] on failure.
     async fn enqueue(&mut self, messages: &[OutboxMessage]) -> Result<u64, StoreError>;
 
-    /// Whether any message tells of `event_id`.
+    /// Whether the merchant has a message that tells of `event_id`.
     ///
     /// # Errors
     /// [`StoreError::Backend`] on failure.
-    async fn has_event(&mut self, event_id: Uuid) -> Result<bool, StoreError>;
+    async fn has_event(&mut self, merchant: MerchantId, event_id: Uuid)
+    -> Result<bool, StoreError>;
 
     /// Leases up to `limit` pending messages due at `now` (and not leased by another
     /// dispatcher until later) until `leased_until`, oldest due first. Concurrent dispatchers
@@ -100,6 +101,12 @@ pub trait OutboxRepository: Send {
         provider_id: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+
+    /// Hands a claimed message back unsent, as it was, for any dispatcher to claim.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn release(&mut self, id: Uuid, lease: Uuid) -> Result<bool, StoreError>;
 
     /// Puts a claimed message back, due at `due_at`, with its attempts counted.
     ///
@@ -138,7 +145,7 @@ pub trait OutboxRepository: Send {
         limit: u64,
     ) -> Result<Vec<MessageRecord>, StoreError>;
 
-    /// Queues a failed message again, due at `now`, with no attempts; `false` when the
+    /// Queues a failed message again, due at `due_at`, with no attempts; `false` when the
     /// merchant has no failed message with that id.
     ///
     /// # Errors
@@ -147,7 +154,7 @@ pub trait OutboxRepository: Send {
         &mut self,
         merchant: MerchantId,
         id: Uuid,
-        now: DateTime<Utc>,
+        due_at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
 
     /// SMS the merchant sent in `[from, to)`.

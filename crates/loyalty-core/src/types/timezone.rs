@@ -1,5 +1,5 @@
 use super::InvalidValue;
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -35,16 +35,30 @@ impl MerchantTimeZone {
         at.with_timezone(&self.0).date_naive()
     }
 
-    /// The first instant of the local day that `at` falls in.
+    /// The instant a local wall-clock time happens here: in a daylight-saving gap the first
+    /// instant after the gap (when the clocks jumped), in an overlap the earlier of the two.
+    #[must_use]
+    pub fn instant_of(self, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+        if let Some(t) = self.0.from_local_datetime(&local).earliest() {
+            return Some(t.to_utc());
+        }
+        // A gap is at most a few hours: the first valid minute after it.
+        (1..=240).find_map(|minutes| {
+            let later = local.checked_add_signed(chrono::Duration::minutes(minutes))?;
+            self.0
+                .from_local_datetime(&later)
+                .earliest()
+                .map(|t| t.to_utc())
+        })
+    }
+
+    /// The first instant of the local day that `at` falls in (after a gap at midnight).
     #[must_use]
     pub fn start_of_day(self, at: DateTime<Utc>) -> DateTime<Utc> {
-        let date = self.local_date(at);
-        // Midnight can fall in a daylight-saving gap: then the day starts at the first valid
-        // hour after it.
-        (0..=3)
-            .filter_map(|h| date.and_hms_opt(h, 0, 0))
-            .find_map(|t| self.0.from_local_datetime(&t).earliest())
-            .map_or(at, |t| t.to_utc())
+        self.local_date(at)
+            .and_hms_opt(0, 0, 0)
+            .and_then(|midnight| self.instant_of(midnight))
+            .unwrap_or(at)
     }
 }
 

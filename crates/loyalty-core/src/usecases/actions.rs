@@ -177,6 +177,13 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         let now = self.clock.now();
         let (merchant, settings) = {
             let mut lookup = self.uow.begin(TxMode::Lookup).await?;
+            // Another member's order is not found, before anything of its review is read.
+            if let MemberAction::Review { order_id } = action {
+                let order = lookup.orders().order(merchant_id, *order_id).await?;
+                if order.is_none_or(|o| o.member_id != member_id) {
+                    return Err(Error::NotFound("order"));
+                }
+            }
             if let Some(entry) = lookup
                 .points()
                 .entry_by_source(merchant_id, EntryKind::Earn, source)
@@ -186,12 +193,6 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             }
             let merchant = merchant_of(&mut *lookup, merchant_id).await?;
             let settings = lookup.settings().settings(merchant_id).await?;
-            if let MemberAction::Review { order_id } = action {
-                let order = lookup.orders().order(merchant_id, *order_id).await?;
-                if order.is_none_or(|o| o.member_id != member_id) {
-                    return Err(Error::NotFound("order"));
-                }
-            }
             (merchant, settings)
         };
         let rule = settings

@@ -14,8 +14,11 @@ use crate::ports::{
 };
 use crate::types::{InvalidValue, MemberId, MerchantId, MerchantTimeZone};
 use crate::{Error, Result};
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use uuid::Uuid;
+
+/// The most one-time subscriptions of one template a member keeps.
+pub const MAX_SUBSCRIPTIONS: u32 = 50;
 
 /// The channels' senders a dispatcher works with.
 #[derive(Clone, Copy)]
@@ -53,6 +56,8 @@ pub struct DispatchReport {
     pub failed: u64,
     /// Messages whose lease ran out before they were settled (another dispatcher took over).
     pub lost_leases: u64,
+    /// Claimed messages handed back unsent because half their lease had passed.
+    pub deferred: u64,
 }
 
 struct Granted(Vec<(String, u32)>);
@@ -140,7 +145,7 @@ pub(crate) async fn enqueue_one(
     now: DateTime<Utc>,
 ) -> Result<bool> {
     let event_id = match known_id {
-        Some(id) if tx.outbox().has_event(id).await? => return Ok(false),
+        Some(id) if tx.outbox().has_event(merchant_id, id).await? => return Ok(false),
         Some(id) => id,
         None => Uuid::now_v7(),
     };
@@ -238,11 +243,7 @@ async fn send(gateways: &Gateways<'_>, m: &OutboxMessage) -> Result<Option<Strin
 
 /// The first instant of `month` (1–12) of `year` in the merchant's zone.
 fn month_start(year: i32, month: u32, tz: MerchantTimeZone) -> Option<DateTime<Utc>> {
-    let date = NaiveDate::from_ymd_opt(year, month, 1)?;
-    tz.tz()
-        .from_local_datetime(&date.and_hms_opt(0, 0, 0)?)
-        .earliest()
-        .map(|t| t.to_utc())
+    tz.instant_of(NaiveDate::from_ymd_opt(year, month, 1)?.and_hms_opt(0, 0, 0)?)
 }
 
 /// The id of a member's birthday greeting in `year`: the same in every process and run, so
@@ -366,7 +367,21 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 claimed
             };
             let full = claimed.len() as u64 >= settings.batch.max(1);
-            for c in claimed {
+            // Sends stop at half the lease, so no message is sent after its claim could have
+            // passed to another dispatcher; what is left goes back at once.
+            let deadline = now + settings.lease / 2;
+            let mut claimed = claimed.into_iter();
+            while let Some(c) = claimed.next() {
+                if self.clock.now() >= deadline {
+                    let left: Vec<_> = std::iter::once(c).chain(claimed).collect();
+                    let mut tx = self.uow.begin(TxMode::Write).await?;
+                    for c in &left {
+                        tx.outbox().release(c.message.id, c.lease).await?;
+                    }
+                    tx.commit().await?;
+                    report.deferred += left.len() as u64;
+                    break;
+                }
                 let result = send(gateways, &c.message).await;
                 let now = self.clock.now();
                 let attempts = c.attempts + 1;
@@ -401,8 +416,9 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                         {
                             wait = wait.max(Duration::from_std(*after).unwrap_or(wait));
                         }
+                        let due = self.not_in_quiet_hours(&c.message, now + wait).await?;
                         tx.outbox()
-                            .mark_retry(id, c.lease, attempts, now + wait, &error.to_string())
+                            .mark_retry(id, c.lease, attempts, due, &error.to_string())
                             .await?
                     }
                 };
@@ -419,6 +435,28 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 return Ok(report);
             }
         }
+    }
+
+    /// `at`, or the end of the merchant's quiet hours when `at` falls in them (login codes
+    /// are never held).
+    async fn not_in_quiet_hours(
+        &self,
+        message: &OutboxMessage,
+        at: DateTime<Utc>,
+    ) -> Result<DateTime<Utc>> {
+        if message.scene.is_transactional() {
+            return Ok(at);
+        }
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
+        let quiet = tx
+            .settings()
+            .settings(message.merchant_id)
+            .await?
+            .notifications
+            .value
+            .quiet_hours;
+        let tz = merchant_of(&mut *tx, message.merchant_id).await?.time_zone;
+        Ok(crate::notifications::after_quiet_hours(quiet, at, tz))
     }
 
     /// The merchant's messages in `status`, newest first.
@@ -442,17 +480,25 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             .await?)
     }
 
-    /// Queues a failed message again.
+    /// Queues a failed message again: now, or when the merchant's quiet hours end.
     ///
     /// # Errors
     /// `message_not_found` when the merchant has no failed message with that id.
     pub async fn requeue_notification(&self, merchant_id: MerchantId, id: Uuid) -> Result<()> {
+        let due = {
+            let mut lookup = self.uow.begin(TxMode::Lookup).await?;
+            let quiet = lookup
+                .settings()
+                .settings(merchant_id)
+                .await?
+                .notifications
+                .value
+                .quiet_hours;
+            let tz = merchant_of(&mut *lookup, merchant_id).await?.time_zone;
+            crate::notifications::after_quiet_hours(quiet, self.clock.now(), tz)
+        };
         let mut tx = self.uow.begin(TxMode::Write).await?;
-        if !tx
-            .outbox()
-            .requeue(merchant_id, id, self.clock.now())
-            .await?
-        {
+        if !tx.outbox().requeue(merchant_id, id, due).await? {
             return Err(Error::NotFound("message"));
         }
         tx.commit().await?;
@@ -504,10 +550,12 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     }
 
     /// Counts the one-time subscriptions a member accepted in the mini-program
-    /// (`wx.requestSubscribeMessage`), one per template id.
+    /// (`wx.requestSubscribeMessage`): one per template id of the merchant's notification
+    /// settings (an id named twice counts once), at most [`MAX_SUBSCRIPTIONS`] kept.
     ///
     /// # Errors
-    /// `validation_failed` for more than 20 ids or an empty or long one; `member_not_found`.
+    /// `validation_failed` for more than 20 ids, an empty or long one, or one that is not a
+    /// template of the merchant's; `member_not_found`.
     pub async fn add_subscriptions(
         &self,
         merchant_id: MerchantId,
@@ -525,10 +573,36 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             )
             .into());
         }
+        // One acceptance per template a call, of the merchant's own templates only, and at
+        // most MAX_SUBSCRIPTIONS kept per template.
+        let mut ids: Vec<String> = template_ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let settings = self.settings(merchant_id).await?.notifications.value;
+        let known = |id: &String| {
+            settings
+                .scenes
+                .iter()
+                .filter_map(|s| s.wechat.as_ref())
+                .any(|t| &t.template_id == id)
+        };
+        if let Some(unknown) = ids.iter().find(|id| !known(id)) {
+            return Err(InvalidValue::new(
+                "template_ids",
+                format!("{unknown} is not a WeChat template of the merchant's notifications"),
+            )
+            .into());
+        }
         let mut tx = self.uow.begin(TxMode::Write).await?;
         member_of(&mut *tx, merchant_id, member_id).await?;
+        let held = tx.outbox().subscriptions(merchant_id, member_id).await?;
+        ids.retain(|id| {
+            held.iter()
+                .find(|(t, _)| t == id)
+                .is_none_or(|(_, left)| *left < MAX_SUBSCRIPTIONS)
+        });
         tx.outbox()
-            .add_subscriptions(merchant_id, member_id, template_ids)
+            .add_subscriptions(merchant_id, member_id, &ids)
             .await?;
         let left = tx.outbox().subscriptions(merchant_id, member_id).await?;
         tx.commit().await?;

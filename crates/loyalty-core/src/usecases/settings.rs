@@ -6,6 +6,7 @@ use crate::earning::{
 };
 use crate::events::DomainEvent;
 use crate::expiry::ExpiryPolicy;
+use crate::model::Member;
 use crate::ports::{Clock, Notifier, TxMode, UnitOfWork};
 use crate::settings::{MerchantSettings, Setting, SettingKind, Versioned};
 use crate::tiers::TierPolicy;
@@ -131,27 +132,29 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             let Some(last) = orders.last() else { break };
             after = Some(last.id);
             let ids: Vec<_> = orders.iter().map(|o| o.id).collect();
-            let lines = tx.orders().lines_of(merchant_id, &ids).await?;
+            let mut lines: HashMap<_, Vec<PurchaseLine>> = HashMap::new();
+            for l in tx.orders().lines_of(merchant_id, &ids).await? {
+                lines.entry(l.order_id).or_default().push(PurchaseLine {
+                    sku: l.sku,
+                    category: l.category,
+                    gross: l.gross,
+                    paid: l.paid,
+                });
+            }
             let mut member_ids: Vec<MemberId> = orders.iter().map(|o| o.member_id).collect();
             member_ids.sort_unstable();
             member_ids.dedup();
-            let members = tx
+            let members: HashMap<MemberId, Member> = tx
                 .members()
                 .members_by_ids(merchant_id, &member_ids)
-                .await?;
+                .await?
+                .into_iter()
+                .map(|m| (m.id, m))
+                .collect();
             for order in &orders {
-                let purchase_lines: Vec<PurchaseLine> = lines
-                    .iter()
-                    .filter(|l| l.order_id == order.id)
-                    .map(|l| PurchaseLine {
-                        sku: l.sku.clone(),
-                        category: l.category.clone(),
-                        gross: l.gross,
-                        paid: l.paid,
-                    })
-                    .collect();
+                let purchase_lines = lines.remove(&order.id).unwrap_or_default();
                 let gross_fen: i64 = purchase_lines.iter().map(|l| l.gross.fen()).sum();
-                let member = members.iter().find(|m| m.id == order.member_id);
+                let member = members.get(&order.member_id);
                 let day = merchant.time_zone.local_date(order.created_at);
                 let today = day_totals.entry((order.member_id, day)).or_insert(0);
                 let context = MemberContext {
@@ -230,24 +233,35 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         })
     }
 
-    /// Tells members whose points expire within their merchant's notice period, once per
-    /// lot (a lot is marked announced in the same transaction that decides to tell), so two
+    /// Tells members whose points expire within their merchant's notice period (merchants
+    /// with the `points_expiring_soon` scene set up), once per lot (a lot is marked announced in the same transaction that decides to tell), so two
     /// processes running it at once never announce a lot twice. Returns the events sent.
     ///
     /// # Errors
     /// Storage failures.
     pub async fn announce_expiring_points(&self, batch: u64) -> Result<Vec<DomainEvent>> {
+        // Only merchants that tell members of expiring points: a lot is marked announced
+        // only when a message about it can be planned, so setting the scene up later still
+        // announces what is expiring then.
         let merchants = {
             let mut tx = self.uow.begin(TxMode::Lookup).await?;
-            tx.settings().merchants_with(SettingKind::Expiry).await?
+            tx.settings()
+                .merchants_with(SettingKind::Notifications)
+                .await?
         };
         let mut sent = Vec::new();
         for merchant_id in merchants {
-            let policy: ExpiryPolicy = {
+            let (policy, told): (ExpiryPolicy, bool) = {
                 let mut tx = self.uow.begin(TxMode::Lookup).await?;
-                tx.settings().settings(merchant_id).await?.expiry.value
+                let settings = tx.settings().settings(merchant_id).await?;
+                let told = settings
+                    .notifications
+                    .value
+                    .scene(crate::notifications::Scene::PointsExpiringSoon)
+                    .is_some();
+                (settings.expiry.value, told)
             };
-            if policy.notify_days_before == 0 {
+            if policy.notify_days_before == 0 || !told {
                 continue;
             }
             loop {

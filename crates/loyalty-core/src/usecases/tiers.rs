@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 
 /// Moves `member` to tier `to` of `policy`, only if its tier did not change meanwhile, and
 /// records the change.
+#[allow(clippy::too_many_arguments)]
 async fn change_tier(
     tx: &mut dyn Transaction,
     member: &Member,
@@ -19,6 +20,7 @@ async fn change_tier(
     to: usize,
     reason: TierChangeReason,
     growth: i64,
+    tz: MerchantTimeZone,
     now: DateTime<Utc>,
 ) -> Result<DomainEvent> {
     let to_code = policy.levels[to].code.clone();
@@ -29,7 +31,7 @@ async fn change_tier(
             member.id,
             member.tier_code.clone(),
             to_code.clone(),
-            policy.protected_until(now),
+            policy.protected_until(now, tz),
         )
         .await?
     {
@@ -79,6 +81,9 @@ pub(crate) async fn upgrade_on_growth(
     let Some(policy) = tiers.map(|t| &t.value) else {
         return Ok(None);
     };
+    if policy.rank(member.tier_code.as_deref()) + 1 >= policy.levels.len() {
+        return Ok(None); // at the top already: nothing to sum
+    }
     let growth = tx
         .growth()
         .growth(
@@ -97,6 +102,7 @@ pub(crate) async fn upgrade_on_growth(
                 to,
                 TierChangeReason::Upgrade,
                 growth,
+                tz,
                 now,
             )
             .await?,
@@ -280,7 +286,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             TierMove::Upgrade(to) => (to, TierChangeReason::Upgrade),
             TierMove::Downgrade(to) => (to, TierChangeReason::Downgrade),
         };
-        let event = change_tier(&mut *tx, &member, policy, to, reason, growth, now).await?;
+        let event = change_tier(&mut *tx, &member, policy, to, reason, growth, tz, now).await?;
         enqueue(&mut *tx, merchant_id, std::slice::from_ref(&event), now).await?;
         tx.commit().await?;
         Ok(Some(event))

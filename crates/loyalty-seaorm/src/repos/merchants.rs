@@ -69,13 +69,14 @@ impl MerchantRepository for SeaTransaction {
         {
             return Ok(Some(merchant));
         }
+        let generation = self.cache.generation(id);
         let row = merchants::Entity::find_by_id(id.as_uuid())
             .one(&self.txn)
             .await
             .map_err(store_error)?;
         let merchant = row.map(merchant_from).transpose()?;
         if let (true, Some(m)) = (self.cached_reads, &merchant) {
-            self.cache.put_merchant(m);
+            self.cache.put_merchant(generation, m);
         }
         Ok(merchant)
     }
@@ -157,6 +158,7 @@ impl SeaTransaction {
         {
             return Ok(Some(store));
         }
+        let generation = self.cache.generation(merchant);
         let which = match id {
             Some(id) => stores::Column::Id.eq(id.as_uuid()),
             None => stores::Column::IsDefault.eq(true),
@@ -169,7 +171,7 @@ impl SeaTransaction {
             .map_err(store_error)?;
         let store = row.map(store_from);
         if let (true, Some(s)) = (self.cached_reads, &store) {
-            self.cache.put_store(merchant, id, s);
+            self.cache.put_store(generation, merchant, id, s);
         }
         Ok(store)
     }

@@ -95,7 +95,7 @@ impl OutboxRepository for SeaTransaction {
             };
             added += outbox_messages::Entity::insert(row)
                 .on_conflict(
-                    OnConflict::columns([C::EventId, C::Channel])
+                    OnConflict::columns([C::MerchantId, C::EventId])
                         .do_nothing()
                         .to_owned(),
                 )
@@ -106,10 +106,15 @@ impl OutboxRepository for SeaTransaction {
         Ok(added)
     }
 
-    async fn has_event(&mut self, event_id: Uuid) -> Result<bool, StoreError> {
+    async fn has_event(
+        &mut self,
+        merchant: MerchantId,
+        event_id: Uuid,
+    ) -> Result<bool, StoreError> {
         let found = outbox_messages::Entity::find()
             .select_only()
             .column(outbox_messages::Column::Id)
+            .filter(outbox_messages::Column::MerchantId.eq(merchant.as_uuid()))
             .filter(outbox_messages::Column::EventId.eq(event_id))
             .into_tuple::<Uuid>()
             .one(&self.txn)
@@ -183,6 +188,10 @@ impl OutboxRepository for SeaTransaction {
             ],
         )
         .await
+    }
+
+    async fn release(&mut self, id: Uuid, lease: Uuid) -> Result<bool, StoreError> {
+        self.settle(id, lease, Vec::new()).await
     }
 
     async fn mark_retry(
@@ -270,13 +279,13 @@ impl OutboxRepository for SeaTransaction {
         &mut self,
         merchant: MerchantId,
         id: Uuid,
-        now: DateTime<Utc>,
+        due_at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         use outbox_messages::Column as C;
         let result = outbox_messages::Entity::update_many()
             .col_expr(C::Status, Expr::value(MessageStatus::Pending.as_str()))
             .col_expr(C::Attempts, Expr::value(0))
-            .col_expr(C::DueAt, Expr::value(now))
+            .col_expr(C::DueAt, Expr::value(due_at))
             .col_expr(C::LeasedUntil, Expr::value(Option::<DateTime<Utc>>::None))
             .col_expr(C::Lease, Expr::value(Option::<Uuid>::None))
             .filter(C::MerchantId.eq(merchant.as_uuid()))

@@ -97,9 +97,10 @@ impl SettingsRepository for SeaTransaction {
         {
             return Ok(settings);
         }
+        let generation = self.cache.generation(merchant);
         let settings = self.settings_from_db(merchant).await?;
         if self.cached_reads {
-            self.cache.put_settings(merchant, &settings);
+            self.cache.put_settings(generation, merchant, &settings);
         }
         Ok(settings)
     }
