@@ -400,4 +400,26 @@ mod tests {
             9090
         );
     }
+
+    #[test]
+    fn the_sms_provider_is_chosen_by_its_name_and_a_numeric_app_id_is_taken() {
+        let dir = std::env::temp_dir().join(format!("loyalty-sms-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = dir.join("sms.toml");
+        // Environment variables arrive parsed: an all-digit app id becomes a number.
+        std::fs::write(
+            &file,
+            "[sms]\nprovider = \"tencent\"\nsecret_id = \"AKID\"\nsecret_key = \"k\"\nsms_sdk_app_id = 1400006666\n",
+        )
+        .expect("written");
+        let settings = Settings::load(Some(&file)).expect("valid");
+        match settings.sms {
+            loyalty_notify::SmsSettings::Tencent(config) => {
+                assert_eq!(config.sms_sdk_app_id, "1400006666");
+            }
+            other => panic!("not Tencent: {other:?}"),
+        }
+        std::fs::write(&file, "[sms]\nprovider = \"pigeon\"\n").expect("written");
+        assert!(Settings::load(Some(&file)).is_err());
+    }
 }

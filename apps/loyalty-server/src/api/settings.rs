@@ -22,7 +22,7 @@ pub struct SettingView {
     pub version: i64,
     pub updated_at: Option<DateTime<Utc>>,
     pub updated_by: Option<Uuid>,
-    /// The policy, in the shape `PUT` takes (see the README's "Rule settings"); `null` for
+    /// The policy, in the shape `PUT` takes (see the README's "Rules" and "Notifications"); `null` for
     /// tiers a merchant has not set up.
     #[schema(value_type = Object)]
     pub policy: serde_json::Value,

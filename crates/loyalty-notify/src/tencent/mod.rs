@@ -70,6 +70,7 @@ pub struct TencentConfig {
     /// The SecretKey; never logged.
     pub secret_key: Secret,
     /// The SMS application (`SmsSdkAppId`, `1400…`) the signatures and templates belong to.
+    #[serde(deserialize_with = "string_or_number")]
     pub sms_sdk_app_id: String,
     /// The signature used when a message names none.
     #[serde(default)]
@@ -84,6 +85,21 @@ pub struct TencentConfig {
     /// Timeout of one request, connect included, in milliseconds (default 5000).
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,
+}
+
+/// The app id is digits, so a configuration source that parses values (environment
+/// variables) hands it over as a number.
+fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Text(String),
+        Number(u64),
+    }
+    Ok(match Id::deserialize(d)? {
+        Id::Text(text) => text,
+        Id::Number(n) => n.to_string(),
+    })
 }
 
 fn default_base_url() -> String {
