@@ -1,5 +1,5 @@
 use super::idempotency::{Idempotent, Outcome, remember, replay, replay_in_write};
-use super::notify::enqueue;
+use super::notify::enqueue_with;
 use super::points_ops::{EntryDraft, credit, debit, lock_and_expire};
 use super::{Loyalty, with_retry};
 use super::{member_of, merchant_of};
@@ -149,6 +149,13 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
 
     async fn try_spend(&self, cmd: &SpendPoints) -> Result<LedgerEntry> {
         let now = self.clock.now();
+        // What telling the member needs is looked up (through the cache) before the write.
+        let (notifications, tz) = {
+            let mut lookup = self.uow.begin(TxMode::Lookup).await?;
+            let settings = lookup.settings().settings(cmd.merchant_id).await?;
+            let tz = merchant_of(&mut *lookup, cmd.merchant_id).await?.time_zone;
+            (settings.notifications.value, tz)
+        };
         let mut tx = self.uow.begin(TxMode::Write).await?;
         let draft = EntryDraft {
             merchant_id: cmd.merchant_id,
@@ -162,9 +169,11 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             policy_version: None,
         };
         let (entry, _expired) = debit(&mut *tx, &draft, cmd.amount, now).await?;
-        enqueue(
+        enqueue_with(
             &mut *tx,
             cmd.merchant_id,
+            &notifications,
+            tz,
             &[spent_event(&entry, cmd.amount)],
             now,
         )
