@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 on_both_databases! {
+    an_editor_saves_over_the_version_they_read_or_is_told_it_changed => crate::if_match;
     earning_settings_are_versioned_validated_and_for_headquarters_to_change => crate::earning_settings;
     an_order_with_lines_earns_by_the_policy_and_explains_every_step => crate::earning_with_lines;
     crossing_a_tier_threshold_upgrades_and_the_tier_multiplies_later_orders => crate::tiers;
@@ -1318,4 +1319,34 @@ fn the_hand_calendar_agrees_with_known_dates() {
     for (earned, months, expires) in cases {
         assert_eq!(end_of_month_expiry(parse_utc(earned), months), expires);
     }
+}
+
+/// `ETag` / `If-Match` on the rule settings: two HQ editors cannot overwrite each other.
+async fn if_match(db: &TestDatabase) {
+    let app = spawn_app(db).await;
+    let (token, _) = app.merchant("editors").await;
+    let path = "/api/v1/merchant/settings/earning";
+    let read = app.get(path, &token).await;
+    assert_eq!(
+        read.headers.get("etag").and_then(|v| v.to_str().ok()),
+        Some("\"1\"")
+    );
+    let policy = json!({ "points_per_unit": 2, "unit": "1.00" });
+    let put = |etag: &'static str| {
+        app.send(
+            app.request(Method::PUT, path, Some(&token))
+                .header("If-Match", etag)
+                .json(&policy),
+        )
+    };
+    let saved = put("\"1\"").await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+    assert_eq!(saved.body["version"], 2);
+    assert_eq!(
+        saved.headers.get("etag").and_then(|v| v.to_str().ok()),
+        Some("\"2\"")
+    );
+    put("\"1\"").await.assert_problem(409, "version_conflict");
+    put("latest").await.assert_problem(422, "validation_failed");
+    assert_eq!(app.get(path, &token).await.body["version"], 2);
 }

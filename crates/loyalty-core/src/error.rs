@@ -66,6 +66,8 @@ pub enum Error {
     ActionNotOffered,
     #[error("the daily cap of points for this is reached")]
     DailyCapReached,
+    #[error("it changed since it was read; read it again")]
+    VersionConflict,
     #[error("too many requests; try again in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("the database is busy; try again")]
@@ -107,6 +109,7 @@ impl Error {
             Self::Forbidden(_) => "forbidden",
             Self::ActionNotOffered => "action_not_offered",
             Self::DailyCapReached => "daily_cap_reached",
+            Self::VersionConflict => "version_conflict",
             Self::Busy(_) => "busy",
             Self::Store(_) => "internal",
         }
@@ -121,7 +124,8 @@ impl Error {
             | Self::AlreadyApplied
             | Self::IdempotencyInFlight
             | Self::PhoneTaken
-            | Self::MemberCodeUsed => ErrorKind::Conflict,
+            | Self::MemberCodeUsed
+            | Self::VersionConflict => ErrorKind::Conflict,
             Self::Identity(IdentityError::InvalidCode) => ErrorKind::Invalid,
             Self::Identity(_) => ErrorKind::Unavailable,
             Self::InsufficientPoints { .. }

@@ -145,6 +145,44 @@ async fn versioned_settings(db: &TestDatabase) {
             .version,
         2
     );
+    // An editor saves over the version they read, or is told it changed.
+    let stale = w
+        .loyalty
+        .put_setting_over(
+            merchant.id,
+            Setting::Earning(EarningPolicy::default()),
+            None,
+            Some(1),
+        )
+        .await
+        .expect_err("version 2 is current");
+    assert_eq!(stale.code(), "version_conflict");
+    let tiers = || Setting::Tiers(ladder(DowngradeMode::OneStep));
+    assert_eq!(
+        w.loyalty
+            .put_setting_over(merchant.id, tiers(), None, Some(0))
+            .await
+            .expect("none saved yet"),
+        1
+    );
+    let (a, b) = tokio::join!(
+        w.loyalty
+            .put_setting_over(merchant.id, tiers(), None, Some(1)),
+        w.loyalty
+            .put_setting_over(merchant.id, tiers(), None, Some(1))
+    );
+    assert!(
+        a.is_ok() != b.is_ok(),
+        "of two editors who read version 1, one saves: {a:?} {b:?}"
+    );
+    assert_eq!(
+        w.loyalty
+            .put_setting_over(merchant.id, tiers(), None, Some(0))
+            .await
+            .expect_err("saved already")
+            .code(),
+        "version_conflict"
+    );
     // Concurrent saves take distinct versions.
     let engine = Arc::new(w);
     let saves: Vec<_> = (0..8)

@@ -4,12 +4,13 @@
 use crate::auth::StaffAuth;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, Utc};
 use loyalty_core::earning::EarningPolicy;
 use loyalty_core::expiry::ExpiryPolicy;
 use loyalty_core::notifications::NotificationSettings;
-use loyalty_core::settings::{Setting, SettingKind, Versioned};
+use loyalty_core::settings::{Setting, Versioned};
 use loyalty_core::tiers::TierPolicy;
 use loyalty_core::types::MemberId;
 use serde::{Deserialize, Serialize};
@@ -28,16 +29,21 @@ pub struct SettingView {
     pub policy: serde_json::Value,
 }
 
+/// A policy as JSON (the core's serde shape, which `PUT` takes too).
+fn json_of<T: Serialize>(value: &T) -> Result<serde_json::Value, ApiError> {
+    serde_json::to_value(value).map_err(|e| {
+        tracing::error!(error = %e, "a setting did not serialise");
+        ApiError::new(
+            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error",
+        )
+    })
+}
+
 fn view<T: Serialize>(setting: Option<&Versioned<T>>) -> Result<SettingView, ApiError> {
     let policy = match setting {
-        Some(s) => serde_json::to_value(&s.value).map_err(|e| {
-            tracing::error!(error = %e, "a setting did not serialise");
-            ApiError::new(
-                actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "internal error",
-            )
-        })?,
+        Some(s) => json_of(&s.value)?,
         None => serde_json::Value::Null,
     };
     Ok(SettingView {
@@ -48,23 +54,58 @@ fn view<T: Serialize>(setting: Option<&Versioned<T>>) -> Result<SettingView, Api
     })
 }
 
+/// A setting's answer, with its version as the `ETag` a later `PUT` sends back in
+/// `If-Match`.
+fn answer(view: SettingView) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, format!("\"{}\"", view.version)))
+        .json(view)
+}
+
+/// The version an editor read, from `If-Match: "3"` (absent: save over whatever is there).
+fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|v| *v >= 0)
+        .map(Some)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "If-Match",
+                "must be a version this server gave out, e.g. \"3\"",
+            )
+        })
+}
+
 async fn save(
     staff: &StaffAuth,
     state: &AppState,
+    req: &HttpRequest,
     setting: Setting,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_headquarters()?;
-    let kind = setting.kind();
-    state
+    let expected = if_match(req)?;
+    let policy = match &setting {
+        Setting::Earning(p) => json_of(p)?,
+        Setting::Expiry(p) => json_of(p)?,
+        Setting::Tiers(p) => json_of(p)?,
+        Setting::Notifications(p) => json_of(p)?,
+    };
+    let version = state
         .loyalty
-        .put_setting(staff.merchant_id, setting, Some(staff.staff_id))
+        .put_setting_over(staff.merchant_id, setting, Some(staff.staff_id), expected)
         .await?;
-    let settings = state.loyalty.settings(staff.merchant_id).await?;
-    Ok(HttpResponse::Ok().json(match kind {
-        SettingKind::Earning => view(Some(&settings.earning))?,
-        SettingKind::Expiry => view(Some(&settings.expiry))?,
-        SettingKind::Tiers => view(settings.tiers.as_ref())?,
-        SettingKind::Notifications => view(Some(&settings.notifications))?,
+    // What was saved, not a new read: another save right after must not show here.
+    Ok(answer(SettingView {
+        version,
+        updated_at: Some(chrono::Utc::now()),
+        updated_by: Some(staff.staff_id.as_uuid()),
+        policy,
     }))
 }
 
@@ -88,10 +129,10 @@ pub async fn get_earning(
             .loyalty
             .earning_version(staff.merchant_id, version)
             .await?;
-        return Ok(HttpResponse::Ok().json(view(Some(&old))?));
+        return Ok(answer(view(Some(&old))?));
     }
     let settings = state.loyalty.settings(staff.merchant_id).await?;
-    Ok(HttpResponse::Ok().json(view(Some(&settings.earning))?))
+    Ok(answer(view(Some(&settings.earning))?))
 }
 
 /// Replaces the earning policy; the result is its next version (HQ only).
@@ -100,9 +141,10 @@ pub async fn get_earning(
 pub async fn put_earning(
     staff: StaffAuth,
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Json<EarningPolicy>,
 ) -> Result<HttpResponse, ApiError> {
-    save(&staff, &state, Setting::Earning(body.into_inner())).await
+    save(&staff, &state, &req, Setting::Earning(body.into_inner())).await
 }
 
 /// The points expiry policy.
@@ -113,7 +155,7 @@ pub async fn get_expiry(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let settings = state.loyalty.settings(staff.merchant_id).await?;
-    Ok(HttpResponse::Ok().json(view(Some(&settings.expiry))?))
+    Ok(answer(view(Some(&settings.expiry))?))
 }
 
 /// Replaces the points expiry policy for points earned from now on (HQ only).
@@ -122,9 +164,10 @@ pub async fn get_expiry(
 pub async fn put_expiry(
     staff: StaffAuth,
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Json<ExpiryPolicy>,
 ) -> Result<HttpResponse, ApiError> {
-    save(&staff, &state, Setting::Expiry(body.into_inner())).await
+    save(&staff, &state, &req, Setting::Expiry(body.into_inner())).await
 }
 
 /// The tier ladder (`policy` is `null` until one is set up).
@@ -135,7 +178,7 @@ pub async fn get_tiers(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let settings = state.loyalty.settings(staff.merchant_id).await?;
-    Ok(HttpResponse::Ok().json(view(settings.tiers.as_ref())?))
+    Ok(answer(view(settings.tiers.as_ref())?))
 }
 
 /// Replaces the tier ladder (HQ only). Members move up at their next growth and are
@@ -145,9 +188,10 @@ pub async fn get_tiers(
 pub async fn put_tiers(
     staff: StaffAuth,
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Json<TierPolicy>,
 ) -> Result<HttpResponse, ApiError> {
-    save(&staff, &state, Setting::Tiers(body.into_inner())).await
+    save(&staff, &state, &req, Setting::Tiers(body.into_inner())).await
 }
 
 /// What members are told, on which channel, with which template.
@@ -158,7 +202,7 @@ pub async fn get_notifications(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let settings = state.loyalty.settings(staff.merchant_id).await?;
-    Ok(HttpResponse::Ok().json(view(Some(&settings.notifications))?))
+    Ok(answer(view(Some(&settings.notifications))?))
 }
 
 /// Replaces the notification settings (HQ only).
@@ -167,9 +211,16 @@ pub async fn get_notifications(
 pub async fn put_notifications(
     staff: StaffAuth,
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Json<NotificationSettings>,
 ) -> Result<HttpResponse, ApiError> {
-    save(&staff, &state, Setting::Notifications(body.into_inner())).await
+    save(
+        &staff,
+        &state,
+        &req,
+        Setting::Notifications(body.into_inner()),
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -19,7 +19,8 @@ pub trait SettingsRepository: Send {
     async fn settings(&mut self, merchant: MerchantId) -> Result<MerchantSettings, StoreError>;
 
     /// Saves `setting` as the next version of its kind, keeps it in the history, and returns
-    /// the version. Two saves at once get two different versions.
+    /// the version. Two saves at once get two different versions. With `expected`, only if
+    /// the current version is still that (0: none saved yet); `None` when it is not.
     ///
     /// # Errors
     /// [`StoreError::Backend`] on failure.
@@ -28,8 +29,9 @@ pub trait SettingsRepository: Send {
         merchant: MerchantId,
         setting: &Setting,
         by: Option<StaffId>,
+        expected: Option<i64>,
         now: DateTime<Utc>,
-    ) -> Result<i64, StoreError>;
+    ) -> Result<Option<i64>, StoreError>;
 
     /// An earning policy as it was at `version`.
     ///

@@ -107,10 +107,10 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         tx.stores().insert_store(&default_store).await?;
         tx.staff().insert_staff(&owner).await?;
         tx.settings()
-            .put_setting(merchant.id, &earning, None, now)
+            .put_setting(merchant.id, &earning, None, None, now)
             .await?;
         tx.settings()
-            .put_setting(merchant.id, &expiry, None, now)
+            .put_setting(merchant.id, &expiry, None, None, now)
             .await?;
         tx.commit().await?;
         Ok(CreatedMerchant {

@@ -67,13 +67,30 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         setting: Setting,
         by: Option<StaffId>,
     ) -> Result<i64> {
+        self.put_setting_over(merchant_id, setting, by, None).await
+    }
+
+    /// Saves a setting as its next version only if its current version is still `expected`
+    /// (0: none saved yet), when given: two editors cannot overwrite each other unseen.
+    ///
+    /// # Errors
+    /// `validation_failed` with the field at fault; `version_conflict` when the setting
+    /// changed since the editor read it.
+    pub async fn put_setting_over(
+        &self,
+        merchant_id: MerchantId,
+        setting: Setting,
+        by: Option<StaffId>,
+        expected: Option<i64>,
+    ) -> Result<i64> {
         setting.validate()?;
         let now = self.clock.now();
         let mut tx = self.uow.begin(TxMode::Write).await?;
         let version = tx
             .settings()
-            .put_setting(merchant_id, &setting, by, now)
-            .await?;
+            .put_setting(merchant_id, &setting, by, expected, now)
+            .await?
+            .ok_or(Error::VersionConflict)?;
         tx.commit().await?;
         Ok(version)
     }

@@ -110,48 +110,71 @@ impl SettingsRepository for SeaTransaction {
         merchant: MerchantId,
         setting: &Setting,
         by: Option<StaffId>,
+        expected: Option<i64>,
         now: DateTime<Utc>,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<Option<i64>, StoreError> {
         use merchant_settings::Column as C;
         self.forget.push(merchant);
         let kind = setting.kind().as_str();
         let body = body(setting)?;
-        // One statement takes the next version, so two saves never get the same one.
-        let mut insert = Query::insert();
-        insert
-            .into_table(merchant_settings::Entity)
-            .columns([
-                C::MerchantId,
-                C::Kind,
-                C::Version,
-                C::Body,
-                C::UpdatedAt,
-                C::UpdatedBy,
-            ])
-            .values_panic([
-                merchant.as_uuid().into(),
-                kind.into(),
-                1i64.into(),
-                body.clone().into(),
-                now.into(),
-                by.map(|b| b.as_uuid()).into(),
-            ])
-            .on_conflict(
-                OnConflict::columns([C::MerchantId, C::Kind])
-                    .value(
+        let returned = match expected {
+            // Only over the version the editor saw.
+            Some(seen) if seen > 0 => {
+                let mut update = Query::update();
+                update
+                    .table(merchant_settings::Entity)
+                    .value(C::Version, Expr::col(C::Version).add(1))
+                    .value(C::Body, body.clone())
+                    .value(C::UpdatedAt, now)
+                    .value(C::UpdatedBy, by.map(|b| b.as_uuid()))
+                    .and_where(Expr::col(C::MerchantId).eq(merchant.as_uuid()))
+                    .and_where(Expr::col(C::Kind).eq(kind))
+                    .and_where(Expr::col(C::Version).eq(seen))
+                    .returning(Query::returning().column(C::Version));
+                self.txn.query_one(&update).await.map_err(store_error)?
+            }
+            // One statement takes the next version, so two saves never get the same one; an
+            // editor who saw none saved inserts only if none was meanwhile.
+            _ => {
+                let mut insert = Query::insert();
+                insert
+                    .into_table(merchant_settings::Entity)
+                    .columns([
+                        C::MerchantId,
+                        C::Kind,
                         C::Version,
-                        Expr::col((merchant_settings::Entity, C::Version)).add(1),
-                    )
-                    .update_columns([C::Body, C::UpdatedAt, C::UpdatedBy])
-                    .to_owned(),
-            )
-            .returning(Query::returning().column(C::Version));
-        let row = self
-            .txn
-            .query_one(&insert)
-            .await
-            .map_err(store_error)?
-            .ok_or_else(|| corrupt("setting", "no version returned"))?;
+                        C::Body,
+                        C::UpdatedAt,
+                        C::UpdatedBy,
+                    ])
+                    .values_panic([
+                        merchant.as_uuid().into(),
+                        kind.into(),
+                        1i64.into(),
+                        body.clone().into(),
+                        now.into(),
+                        by.map(|b| b.as_uuid()).into(),
+                    ])
+                    .on_conflict(if expected.is_some() {
+                        OnConflict::columns([C::MerchantId, C::Kind])
+                            .do_nothing()
+                            .to_owned()
+                    } else {
+                        OnConflict::columns([C::MerchantId, C::Kind])
+                            .value(
+                                C::Version,
+                                Expr::col((merchant_settings::Entity, C::Version)).add(1),
+                            )
+                            .update_columns([C::Body, C::UpdatedAt, C::UpdatedBy])
+                            .to_owned()
+                    })
+                    .returning(Query::returning().column(C::Version));
+                self.txn.query_one(&insert).await.map_err(store_error)?
+            }
+        };
+        let Some(row) = returned else {
+            return Ok(None);
+        };
         let version: i64 = row.try_get_by_index(0).map_err(store_error)?;
         merchant_settings_history::Entity::insert(merchant_settings_history::ActiveModel {
             merchant_id: Set(merchant.as_uuid()),
@@ -164,7 +187,7 @@ impl SettingsRepository for SeaTransaction {
         .exec_without_returning(&self.txn)
         .await
         .map_err(store_error)?;
-        Ok(version)
+        Ok(Some(version))
     }
 
     async fn earning_version(
