@@ -395,7 +395,7 @@ async fn openapi(db: &TestDatabase) {
         "GET /api/v1/merchant/notifications",
         "POST /api/v1/merchant/notifications/{id}/retry",
         "GET /api/v1/merchant/notifications/usage",
-        "PUT /api/v1/member/notifications/consent",
+        "PATCH /api/v1/member/me",
         "POST /api/v1/member/notifications/subscriptions",
     ];
     expected.sort_unstable();

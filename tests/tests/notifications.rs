@@ -310,12 +310,8 @@ async fn consent_and_subscriptions(db: &TestDatabase) {
 
     let changed = app
         .send(
-            app.request(
-                Method::PUT,
-                "/api/v1/member/notifications/consent",
-                Some(&member_token),
-            )
-            .json(&json!({ "sms": false })),
+            app.request(Method::PATCH, "/api/v1/member/me", Some(&member_token))
+                .json(&json!({ "consent": { "sms": false }, "birthday": "1990-11-23" })),
         )
         .await;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
@@ -326,6 +322,14 @@ async fn consent_and_subscriptions(db: &TestDatabase) {
         ),
         (Some(false), Some(true))
     );
+    assert_eq!(changed.body["birthday"], "1990-11-23");
+    // The birthday is set once; the store corrects a wrong one.
+    app.send(
+        app.request(Method::PATCH, "/api/v1/member/me", Some(&member_token))
+            .json(&json!({ "birthday": "1991-01-01" })),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
 
     let wechat = |scene: &str, template: &str| {
         json!({ "scene": scene, "channels": ["wechat"],

@@ -362,11 +362,11 @@ fn serve(
                     .service(member::sms_login)
                     .service(member::bind_phone)
                     .service(member::me)
+                    .service(member::update_me)
                     .service(member::code)
                     .service(member::points)
                     .service(member::ledger)
                     .service(member::earn_for_action)
-                    .service(notifications::consent)
                     .service(notifications::subscriptions),
             )
             .split_for_parts();

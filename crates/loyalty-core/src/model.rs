@@ -109,6 +109,16 @@ pub struct Member {
     pub created_at: DateTime<Utc>,
 }
 
+/// What a member changes of their own profile; what is `None` stays.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileChange {
+    pub name: Option<String>,
+    /// Set once: only while the member has none.
+    pub birthday: Option<NaiveDate>,
+    pub sms_consent: Option<bool>,
+    pub wechat_consent: Option<bool>,
+}
+
 /// Why a ledger entry exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

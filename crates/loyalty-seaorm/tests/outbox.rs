@@ -224,7 +224,14 @@ async fn written_and_sent_once(db: &TestDatabase) {
 
     // A member who says no to SMS is not told.
     w.loyalty
-        .set_consent(merchant.id, m.id, Some(false), None)
+        .update_profile(
+            merchant.id,
+            m.id,
+            loyalty_core::model::ProfileChange {
+                sms_consent: Some(false),
+                ..Default::default()
+            },
+        )
         .await
         .expect("consent");
     buy(&w, &merchant, &m, "10.00").await;

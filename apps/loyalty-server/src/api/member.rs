@@ -3,7 +3,7 @@ use crate::auth::MemberAuth;
 use crate::dto::{LedgerPageView, MemberPointsView, MemberView, TokenView};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 use loyalty_core::types::{OrderId, Phone};
 use loyalty_core::usecases::MemberAction;
 use serde::{Deserialize, Serialize};
@@ -245,6 +245,55 @@ pub async fn me(member: MemberAuth, state: web::Data<AppState>) -> Result<HttpRe
     let m = state
         .loyalty
         .member(member.merchant_id, member.member_id)
+        .await?;
+    Ok(HttpResponse::Ok().json(MemberView::from(&m)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentChange {
+    /// SMS other than login codes.
+    pub sms: Option<bool>,
+    /// WeChat subscribe messages.
+    pub wechat: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileRequest {
+    pub name: Option<String>,
+    /// Set once; a store corrects a wrong one.
+    pub birthday: Option<chrono::NaiveDate>,
+    /// Which channels the member may be told on.
+    pub consent: Option<ConsentChange>,
+}
+
+/// The member changes their name, sets their birthday (once), or says which channels they
+/// may be told on.
+#[utoipa::path(tag = "member", request_body = ProfileRequest, responses((status = 200, body = MemberView), (status = 401, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[patch("/me")]
+pub async fn update_me(
+    member: MemberAuth,
+    state: web::Data<AppState>,
+    body: web::Json<ProfileRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let consent = body.consent.unwrap_or(ConsentChange {
+        sms: None,
+        wechat: None,
+    });
+    let m = state
+        .loyalty
+        .update_profile(
+            member.merchant_id,
+            member.member_id,
+            loyalty_core::model::ProfileChange {
+                name: body.name,
+                birthday: body.birthday,
+                sms_consent: consent.sms,
+                wechat_consent: consent.wechat,
+            },
+        )
         .await?;
     Ok(HttpResponse::Ok().json(MemberView::from(&m)))
 }

@@ -1,11 +1,10 @@
 //! The notification outbox as HQ sees it (failed messages, queueing them again, SMS usage),
-//! and the member's consent and WeChat subscriptions.
+//! and the member's WeChat subscriptions.
 
 use crate::auth::{MemberAuth, StaffAuth};
-use crate::dto::MemberView;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::{HttpResponse, get, post, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -184,30 +183,6 @@ pub async fn usage(
         messages: used.messages,
         billable_parts: used.parts,
     }))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ConsentRequest {
-    /// SMS other than login codes.
-    pub sms: Option<bool>,
-    /// WeChat subscribe messages.
-    pub wechat: Option<bool>,
-}
-
-/// The member says which channels they may be told on.
-#[utoipa::path(tag = "member", request_body = ConsentRequest, responses((status = 200, body = MemberView), (status = 401, body = Problem)), security(("bearer" = [])))]
-#[put("/notifications/consent")]
-pub async fn consent(
-    member: MemberAuth,
-    state: web::Data<AppState>,
-    body: web::Json<ConsentRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let m = state
-        .loyalty
-        .set_consent(member.merchant_id, member.member_id, body.sms, body.wechat)
-        .await?;
-    Ok(HttpResponse::Ok().json(MemberView::from(&m)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

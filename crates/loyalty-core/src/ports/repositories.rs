@@ -1,7 +1,8 @@
 use super::StoreError;
 use crate::account::{LotTake, OpenLot};
 use crate::model::{
-    EntryKind, LedgerEntry, Lot, Member, Merchant, Order, OrderLine, Refund, Source, Staff, Store,
+    EntryKind, LedgerEntry, Lot, Member, Merchant, Order, OrderLine, ProfileChange, Refund, Source,
+    Staff, Store,
 };
 use crate::types::{
     EntryId, MemberId, MerchantId, Money, OrderId, Phone, Points, StaffId, StoreId,
@@ -176,17 +177,16 @@ pub trait MemberRepository: Send {
         limit: u64,
     ) -> Result<Vec<Member>, StoreError>;
 
-    /// Sets the member's consent to SMS and WeChat messages (what is `None` stays) and
-    /// answers the member as it is after; `None` for no such member.
+    /// Applies `change` (the birthday only where the member has none) and answers the member
+    /// as it is after; `None` for no such member.
     ///
     /// # Errors
     /// [`StoreError::Backend`] on failure.
-    async fn set_consent(
+    async fn update_profile(
         &mut self,
         merchant: MerchantId,
         member: MemberId,
-        sms: Option<bool>,
-        wechat: Option<bool>,
+        change: &ProfileChange,
     ) -> Result<Option<Member>, StoreError>;
 
     /// Sets the phone of a member who has none; `false` when the member has one already.

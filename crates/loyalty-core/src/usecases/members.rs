@@ -1,7 +1,7 @@
-use super::Loyalty;
 use super::actions::welcome_bonus;
+use super::{Loyalty, member_of};
 use crate::events::DomainEvent;
-use crate::model::Member;
+use crate::model::{Member, ProfileChange};
 use crate::ports::{Clock, Notifier, StoreError, TxMode, UniqueKey, UnitOfWork};
 use crate::types::{InvalidValue, MemberId, MerchantId, Phone, Points, StoreId};
 use crate::{Error, Result};
@@ -29,26 +29,69 @@ pub fn invite_code_for(id: MemberId) -> String {
         .collect()
 }
 
+/// A trimmed name of at most 50 characters; none when blank.
+fn member_name(name: Option<&str>) -> Result<Option<String>> {
+    match name.map(str::trim) {
+        Some("") | None => Ok(None),
+        Some(n) if n.chars().count() > 50 => {
+            Err(InvalidValue::new("name", "is longer than 50 characters").into())
+        }
+        Some(n) => Ok(Some(n.to_owned())),
+    }
+}
+
+fn plausible_birthday(
+    birthday: Option<NaiveDate>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    if birthday.is_some_and(|b| b > now.date_naive() || b.year_ce().1 < 1900) {
+        return Err(InvalidValue::new("birthday", "is not a plausible date of birth").into());
+    }
+    Ok(())
+}
+
 impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
+    /// A member changes their profile (`PATCH /member/me`): name, birthday (once: it earns
+    /// birthday bonuses, so a set one is corrected at the store, not by the member), and
+    /// consent to SMS and WeChat messages.
+    ///
+    /// # Errors
+    /// `validation_failed` (a birthday already set, or implausible); `member_not_found`.
+    pub async fn update_profile(
+        &self,
+        merchant_id: MerchantId,
+        member_id: MemberId,
+        change: ProfileChange,
+    ) -> Result<Member> {
+        let name = member_name(change.name.as_deref())?;
+        plausible_birthday(change.birthday, self.clock.now())?;
+        let change = ProfileChange { name, ..change };
+        let mut tx = self.uow.begin(TxMode::Write).await?;
+        let before = member_of(&mut *tx, merchant_id, member_id).await?;
+        if let (Some(set), Some(asked)) = (before.birthday, change.birthday)
+            && set != asked
+        {
+            return Err(
+                InvalidValue::new("birthday", "is set already; the store can correct it").into(),
+            );
+        }
+        let member = tx
+            .members()
+            .update_profile(merchant_id, member_id, &change)
+            .await?
+            .ok_or(Error::NotFound("member"))?;
+        tx.commit().await?;
+        Ok(member)
+    }
+
     /// Registers a member; the phone is unique per merchant.
     ///
     /// # Errors
     /// `validation_failed`, `store_not_found`, `member_exists`.
     pub async fn register_member(&self, cmd: RegisterMember) -> Result<Member> {
-        let name = match cmd.name.as_deref().map(str::trim) {
-            Some("") | None => None,
-            Some(n) if n.chars().count() > 50 => {
-                return Err(InvalidValue::new("name", "is longer than 50 characters").into());
-            }
-            Some(n) => Some(n.to_owned()),
-        };
+        let name = member_name(cmd.name.as_deref())?;
         let now = self.clock.now();
-        if cmd
-            .birthday
-            .is_some_and(|b| b > now.date_naive() || b.year_ce().1 < 1900)
-        {
-            return Err(InvalidValue::new("birthday", "is not a plausible date of birth").into());
-        }
+        plausible_birthday(cmd.birthday, now)?;
         // An invite code can collide; a new id gives a new code.
         for _ in 0..5 {
             let id = MemberId::new();

@@ -528,27 +528,6 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         Ok(tx.outbox().sms_usage(merchant_id, from, to).await?)
     }
 
-    /// Records the channels a member agrees to be told on.
-    ///
-    /// # Errors
-    /// `member_not_found`.
-    pub async fn set_consent(
-        &self,
-        merchant_id: MerchantId,
-        member_id: MemberId,
-        sms: Option<bool>,
-        wechat: Option<bool>,
-    ) -> Result<Member> {
-        let mut tx = self.uow.begin(TxMode::Write).await?;
-        let member = tx
-            .members()
-            .set_consent(merchant_id, member_id, sms, wechat)
-            .await?
-            .ok_or(Error::NotFound("member"))?;
-        tx.commit().await?;
-        Ok(member)
-    }
-
     /// Counts the one-time subscriptions a member accepted in the mini-program
     /// (`wx.requestSubscribeMessage`): one per template id of the merchant's notification
     /// settings (an id named twice counts once), at most [`MAX_SUBSCRIPTIONS`] kept.

@@ -4,7 +4,7 @@ use crate::errors::{corrupt, store_error};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use loyalty_core::model::Member;
+use loyalty_core::model::{Member, ProfileChange};
 use loyalty_core::ports::{MemberRepository, StoreError};
 use loyalty_core::types::{MemberId, MerchantId, Phone};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -111,24 +111,42 @@ impl MemberRepository for SeaTransaction {
         Ok(found)
     }
 
-    async fn set_consent(
+    async fn update_profile(
         &mut self,
         merchant: MerchantId,
         member: MemberId,
-        sms: Option<bool>,
-        wechat: Option<bool>,
+        change: &ProfileChange,
     ) -> Result<Option<Member>, StoreError> {
-        let mut update = members::Entity::update_many()
-            .filter(members::Column::MerchantId.eq(merchant.as_uuid()))
-            .filter(members::Column::Id.eq(member.as_uuid()));
-        if let Some(sms) = sms {
-            update = update.col_expr(members::Column::SmsConsent, Expr::value(sms));
+        use members::Column as C;
+        let this = || {
+            members::Entity::update_many()
+                .filter(C::MerchantId.eq(merchant.as_uuid()))
+                .filter(C::Id.eq(member.as_uuid()))
+        };
+        let mut update = this();
+        let mut any = false;
+        if let Some(name) = &change.name {
+            update = update.col_expr(C::Name, Expr::value(name.clone()));
+            any = true;
         }
-        if let Some(wechat) = wechat {
-            update = update.col_expr(members::Column::WechatConsent, Expr::value(wechat));
+        if let Some(sms) = change.sms_consent {
+            update = update.col_expr(C::SmsConsent, Expr::value(sms));
+            any = true;
         }
-        if sms.is_some() || wechat.is_some() {
+        if let Some(wechat) = change.wechat_consent {
+            update = update.col_expr(C::WechatConsent, Expr::value(wechat));
+            any = true;
+        }
+        if any {
             update.exec(&self.txn).await.map_err(store_error)?;
+        }
+        if let Some(birthday) = change.birthday {
+            this()
+                .col_expr(C::Birthday, Expr::value(birthday))
+                .filter(C::Birthday.is_null())
+                .exec(&self.txn)
+                .await
+                .map_err(store_error)?;
         }
         self.member(merchant, member).await
     }
