@@ -1,52 +1,11 @@
-//! Client configuration and the [`Secret`] wrapper that keeps the app secret out of logs.
+//! Client configuration; the app secret is a [`Secret`], kept out of logs.
 
-use std::fmt;
 use std::time::Duration;
 
-use serde::Deserialize;
+pub use loyalty_core::types::Secret;
 
 /// The production API host. Tests point [`WeChatConfig::base_url`] at a mock server instead.
 pub const DEFAULT_BASE_URL: &str = "https://api.weixin.qq.com";
-
-/// A credential that must never be printed.
-///
-/// `Debug` and `Display` both print `<redacted>`; the value is reachable only through
-/// [`Secret::expose`]. It deliberately implements no `Serialize`.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a credential.
-    #[must_use]
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The raw value, for the one place that must send it over the wire.
-    #[must_use]
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl From<String> for Secret {
-    fn from(value: String) -> Self {
-        Self(value)
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
 
 /// How often a request answered with errcode `-1` ("system busy") is sent again.
 ///

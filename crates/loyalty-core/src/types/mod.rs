@@ -4,12 +4,14 @@ mod ids;
 mod money;
 mod phone;
 mod points;
+mod secret;
 mod timezone;
 
 pub use ids::{EntryId, LotId, MemberId, MerchantId, OrderId, RefundId, StaffId, StoreId};
 pub use money::Money;
 pub use phone::Phone;
 pub use points::Points;
+pub use secret::Secret;
 pub use timezone::MerchantTimeZone;
 
 /// Why a value was refused: the field it came from and a sentence for a person.

@@ -28,11 +28,11 @@ use serde::Deserialize;
 
 pub use signature::{canonicalized_query, percent_encode, rpc_signature, string_to_sign};
 
+use crate::Secret;
 use crate::error::{ConfigError, SmsError};
 use crate::http;
 use crate::message::{SmsMessage, SmsProvider, SmsReceipt};
 use crate::phone::Phone;
-use crate::secret::Secret;
 
 /// The name errors and logs give this provider.
 pub const PROVIDER: &str = "aliyun";

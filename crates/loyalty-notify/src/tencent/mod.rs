@@ -32,11 +32,11 @@ pub use signature::{
     signature, string_to_sign,
 };
 
+use crate::Secret;
 use crate::error::{ConfigError, SmsError};
 use crate::http;
 use crate::message::{SmsMessage, SmsProvider, SmsReceipt};
 use crate::phone::Phone;
-use crate::secret::Secret;
 
 /// The name errors and logs give this provider.
 pub const PROVIDER: &str = "tencent";

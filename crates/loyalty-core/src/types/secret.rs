@@ -1,10 +1,10 @@
-//! [`Secret`]: a credential that stays out of logs.
+//! [`Secret`]: a credential (an app secret, an access key secret) that stays out of logs.
 
 use std::fmt;
 
 use serde::Deserialize;
 
-/// A credential that must never be printed (an access key secret).
+/// A credential that must never be printed.
 ///
 /// `Debug` and `Display` both print `<redacted>`; the value is reachable only through
 /// [`Secret::expose`]. It deliberately implements no `Serialize`.
@@ -19,7 +19,7 @@ impl Secret {
         Self(value.into())
     }
 
-    /// The raw value, for the one place that signs with it.
+    /// The raw value, for the one place that sends or signs with it.
     #[must_use]
     pub fn expose(&self) -> &str {
         &self.0
