@@ -10,6 +10,25 @@ use crate::types::{MemberId, MerchantId, MerchantTimeZone};
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};
 
+/// The member's growth value in the ladder's window at `now`.
+async fn growth_now(
+    tx: &mut dyn Transaction,
+    member: &Member,
+    policy: &TierPolicy,
+    tz: MerchantTimeZone,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    Ok(tx
+        .growth()
+        .growth(
+            member.merchant_id,
+            member.id,
+            policy.basis,
+            policy.window_start(now, tz),
+        )
+        .await?)
+}
+
 /// Moves `member` to tier `to` of `policy`, only if its tier did not change meanwhile, and
 /// records the change.
 #[allow(clippy::too_many_arguments)]
@@ -84,15 +103,7 @@ pub(crate) async fn upgrade_on_growth(
     if policy.rank(member.tier_code.as_deref()) + 1 >= policy.levels.len() {
         return Ok(None); // at the top already: nothing to sum
     }
-    let growth = tx
-        .growth()
-        .growth(
-            member.merchant_id,
-            member.id,
-            policy.basis,
-            policy.window_start(now, tz),
-        )
-        .await?;
+    let growth = growth_now(tx, member, policy, tz, now).await?;
     match policy.on_growth(policy.rank(member.tier_code.as_deref()), growth) {
         TierMove::Upgrade(to) => Ok(Some(
             change_tier(
@@ -122,15 +133,7 @@ pub(crate) async fn progress_of(
     let Some(policy) = tiers.map(|t| &t.value) else {
         return Ok(None);
     };
-    let growth = tx
-        .growth()
-        .growth(
-            member.merchant_id,
-            member.id,
-            policy.basis,
-            policy.window_start(now, tz),
-        )
-        .await?;
+    let growth = growth_now(tx, member, policy, tz, now).await?;
     Ok(Some(policy.progress(
         policy.rank(member.tier_code.as_deref()),
         growth,
@@ -271,15 +274,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         let Some(member) = tx.members().lock_member(merchant_id, member_id).await? else {
             return Ok(None);
         };
-        let growth = tx
-            .growth()
-            .growth(
-                merchant_id,
-                member_id,
-                policy.basis,
-                policy.window_start(now, tz),
-            )
-            .await?;
+        let growth = growth_now(&mut *tx, &member, policy, tz, now).await?;
         let current = policy.rank(member.tier_code.as_deref());
         let (to, reason) = match policy.review(current, growth, member.tier_protected_until, now) {
             TierMove::Stay => return Ok(None),
