@@ -5,6 +5,7 @@
 //! use cases), persistence through [`ports::UnitOfWork`].
 
 pub mod account;
+pub mod coupons;
 pub mod earning;
 pub mod error;
 pub mod events;
@@ -12,6 +13,7 @@ pub mod expiry;
 pub mod model;
 pub mod notifications;
 pub mod ports;
+pub mod pricing;
 pub mod settings;
 pub mod tiers;
 pub mod types;

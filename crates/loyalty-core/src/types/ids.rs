@@ -96,3 +96,15 @@ id_type!(
     /// A refund of an order.
     RefundId
 );
+id_type!(
+    /// A coupon template (券模板): what a coupon gives and who may have it.
+    CouponTemplateId
+);
+id_type!(
+    /// One coupon held by a member, with its own code.
+    CouponId
+);
+id_type!(
+    /// A verification (核销) of a coupon at a store.
+    VerificationId
+);

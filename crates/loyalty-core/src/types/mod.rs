@@ -1,5 +1,6 @@
 //! Value types that parse, not validate: once built, a value is valid.
 
+mod coupon_code;
 mod ids;
 mod money;
 mod phone;
@@ -7,7 +8,11 @@ mod points;
 mod secret;
 mod timezone;
 
-pub use ids::{EntryId, LotId, MemberId, MerchantId, OrderId, RefundId, StaffId, StoreId};
+pub use coupon_code::CouponCode;
+pub use ids::{
+    CouponId, CouponTemplateId, EntryId, LotId, MemberId, MerchantId, OrderId, RefundId, StaffId,
+    StoreId, VerificationId,
+};
 pub use money::Money;
 pub use phone::Phone;
 pub use points::Points;
