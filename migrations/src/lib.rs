@@ -11,6 +11,7 @@ mod common;
 mod m20261123_000001_foundation;
 mod m20261123_000002_rules;
 mod m20261123_000003_outbox;
+mod m20261201_000004_checkout;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_foundation::Migration),
             Box::new(m20261123_000002_rules::Migration),
             Box::new(m20261123_000003_outbox::Migration),
+            Box::new(m20261201_000004_checkout::Migration),
         ]
     }
 }

@@ -397,6 +397,23 @@ async fn openapi(db: &TestDatabase) {
         "GET /api/v1/merchant/notifications/usage",
         "PATCH /api/v1/member/me",
         "POST /api/v1/member/notifications/subscriptions",
+        "POST /api/v1/merchant/orders/quote",
+        "GET /api/v1/merchant/settings/checkout",
+        "PUT /api/v1/merchant/settings/checkout",
+        "POST /api/v1/merchant/coupon-templates",
+        "GET /api/v1/merchant/coupon-templates",
+        "GET /api/v1/merchant/coupon-templates/{id}",
+        "PATCH /api/v1/merchant/coupon-templates/{id}",
+        "POST /api/v1/merchant/coupon-templates/{id}/issue",
+        "GET /api/v1/merchant/coupons/{code}",
+        "POST /api/v1/merchant/verifications",
+        "GET /api/v1/merchant/verifications",
+        "POST /api/v1/merchant/verifications/{id}/undo",
+        "GET /api/v1/merchant/members/{id}/coupons",
+        "GET /api/v1/member/coupons",
+        "GET /api/v1/member/coupon-templates",
+        "POST /api/v1/member/coupon-templates/{id}/claim",
+        "POST /api/v1/member/coupon-templates/{id}/exchange",
     ];
     expected.sort_unstable();
     assert_eq!(documented, expected);

@@ -8,7 +8,7 @@ use hdrhistogram::Histogram;
 use loyalty_core::events::DomainEvent;
 use loyalty_core::ports::{Notifier, NotifyError, SystemClock};
 use loyalty_core::types::{MemberId, MerchantId, Phone};
-use loyalty_core::usecases::{EngineSettings, Loyalty};
+use loyalty_core::usecases::Loyalty;
 use loyalty_seaorm::{ConnectSettings, SeaUnitOfWork, connect, migrate, with_database};
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -102,12 +102,7 @@ pub async fn run(args: LargeArgs) -> anyhow::Result<()> {
         "generated in {:.0} s; timing queries",
         generation.as_secs_f64()
     );
-    let loyalty = Loyalty::new(
-        SeaUnitOfWork::new(db.clone()),
-        SystemClock,
-        Quiet,
-        EngineSettings::default(),
-    );
+    let loyalty = Loyalty::new(SeaUnitOfWork::new(db.clone()), SystemClock, Quiet);
     let merchant = MerchantId::from(MERCHANT.parse::<uuid::Uuid>()?);
     let new = || Histogram::<u64>::new(3).expect("valid histogram");
     let (mut by_phone, mut balance, mut first_page, mut older_page) = (new(), new(), new(), new());

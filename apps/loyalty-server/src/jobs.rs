@@ -1,5 +1,5 @@
-//! The scheduled jobs: points expiry and its advance notice, the tier review and birthday
-//! greetings, and the purge of old idempotency records. Each is safe to run in several processes at once; the server
+//! The scheduled jobs: points and coupon expiry and the points' advance notice, the tier
+//! review, birthday greetings and gift coupons, and the purge of old idempotency records. Each is safe to run in several processes at once; the server
 //! runs them on timers, `loyalty-server run-jobs` once (for cron).
 
 use crate::state::Engine;
@@ -30,14 +30,24 @@ pub async fn points_jobs(loyalty: &Engine) {
         Ok(_) => {}
         Err(error) => tracing::warn!(%error, "expiry notice failed"),
     }
+    match loyalty.expire_coupons().await {
+        Ok(expired) if expired > 0 => tracing::info!(expired, "coupons expired"),
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "coupon expiry failed"),
+    }
     if let Err(error) = loyalty.purge_idempotency(chrono::Duration::hours(48)).await {
         tracing::warn!(%error, "idempotency purge failed");
     }
 }
 
-/// Re-evaluates every member's tier, and greets the members whose birthday it is (once a
-/// year each, however often it runs).
+/// Re-evaluates every member's tier, and greets the members whose birthday it is and gives
+/// them the birthday gift coupons (once a year each, however often it runs).
 pub async fn member_jobs(loyalty: &Engine) {
+    match loyalty.give_birthday_coupons(BATCH).await {
+        Ok(given) if given > 0 => tracing::info!(given, "birthday coupons given"),
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "birthday coupons failed"),
+    }
     match loyalty.greet_birthdays(BATCH).await {
         Ok(greeted) if greeted > 0 => tracing::info!(greeted, "birthday greetings queued"),
         Ok(_) => {}

@@ -1,7 +1,8 @@
 //! Builds the adapters and the engine, and serves them. `main.rs` only bootstraps.
 
 use crate::api::{
-    health, member, members, merchant, notifications, orders, platform, settings, staff,
+    coupons, health, member, member_coupons, members, merchant, notifications, orders, platform,
+    settings, staff,
 };
 use crate::auth::{Tokens, hash_password, random_password};
 use crate::config::Settings;
@@ -18,7 +19,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use loyalty_core::ports::SystemClock;
-use loyalty_core::usecases::{EngineSettings, Loyalty};
+use loyalty_core::usecases::Loyalty;
 use loyalty_seaorm::DatabaseConnection;
 use loyalty_seaorm::{ConnectSettings, SeaUnitOfWork, connect, migrate};
 use sha2::{Digest, Sha256};
@@ -53,7 +54,6 @@ fn engine_with(db: &DatabaseConnection, notifier: LogNotifier, cache_ttl: Durati
         SeaUnitOfWork::with_cache(db.clone(), cache_ttl),
         SystemClock,
         notifier,
-        EngineSettings::default(),
     )
 }
 
@@ -336,6 +336,7 @@ fn serve(
                     .service(members::member_ledger)
                     .service(members::adjust_points)
                     .service(members::resolve_member_code)
+                    .service(orders::quote_order)
                     .service(orders::commit_order)
                     .service(orders::get_order)
                     .service(orders::refund_order)
@@ -350,6 +351,18 @@ fn serve(
                     .service(settings::tier_history)
                     .service(settings::get_notifications)
                     .service(settings::put_notifications)
+                    .service(settings::get_checkout)
+                    .service(settings::put_checkout)
+                    .service(coupons::create_template)
+                    .service(coupons::list_templates)
+                    .service(coupons::get_template)
+                    .service(coupons::update_template)
+                    .service(coupons::issue)
+                    .service(coupons::get_coupon)
+                    .service(coupons::verify)
+                    .service(coupons::undo)
+                    .service(coupons::list_verifications)
+                    .service(member_coupons::member_coupons)
                     .service(notifications::list_messages)
                     .service(notifications::retry_message)
                     .service(notifications::usage),
@@ -367,7 +380,11 @@ fn serve(
                     .service(member::points)
                     .service(member::ledger)
                     .service(member::earn_for_action)
-                    .service(notifications::subscriptions),
+                    .service(notifications::subscriptions)
+                    .service(member_coupons::my_coupons)
+                    .service(member_coupons::claimable)
+                    .service(member_coupons::claim)
+                    .service(member_coupons::exchange),
             )
             .split_for_parts();
         app.service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", api))

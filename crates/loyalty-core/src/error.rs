@@ -1,7 +1,9 @@
 //! Errors of the use cases, each with a stable machine code. The core knows nothing of HTTP:
 //! an [`ErrorKind`] says what sort of failure it is and the edge picks a status for it.
 
+use crate::model::CouponStatus;
 use crate::ports::{IdentityError, StoreError, UniqueKey};
+use crate::pricing::PricingError;
 use crate::types::{InvalidValue, Points};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -70,6 +72,26 @@ pub enum Error {
     VersionConflict,
     #[error("too many requests; try again in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    #[error(transparent)]
+    Pricing(#[from] PricingError),
+    #[error("the coupon template has no stock left")]
+    StockExhausted,
+    #[error("this member holds as many coupons of this template as it allows")]
+    CouponLimitReached,
+    #[error("this member claimed as many coupons of this template today as it allows")]
+    CouponDailyLimitReached,
+    #[error("the coupon template cannot be claimed now")]
+    ClaimClosed,
+    #[error("the coupon cannot be used: it is {0:?}")]
+    CouponNotUsable(CouponStatus),
+    #[error("the coupon is not valid yet")]
+    CouponNotYetValid,
+    #[error("the coupon has expired")]
+    CouponExpired,
+    #[error("the coupon does not apply at this store")]
+    CouponStoreNotApplicable,
+    #[error("the verification can no longer be undone")]
+    UndoWindowClosed,
     #[error("the database is busy; try again")]
     Busy(#[source] StoreError),
     #[error("storage failed")]
@@ -90,6 +112,9 @@ impl Error {
                 "staff" => "staff_not_found",
                 "version" => "version_not_found",
                 "message" => "message_not_found",
+                "coupon" => "coupon_not_found",
+                "coupon_template" => "coupon_template_not_found",
+                "verification" => "verification_not_found",
                 _ => "not_found",
             },
             Self::InsufficientPoints { .. } => "insufficient_points",
@@ -110,6 +135,18 @@ impl Error {
             Self::ActionNotOffered => "action_not_offered",
             Self::DailyCapReached => "daily_cap_reached",
             Self::VersionConflict => "version_conflict",
+            Self::Pricing(e) => e.code(),
+            Self::StockExhausted => "stock_exhausted",
+            Self::CouponLimitReached => "coupon_limit_reached",
+            Self::CouponDailyLimitReached => "coupon_daily_limit_reached",
+            Self::ClaimClosed => "claim_closed",
+            Self::CouponNotUsable(CouponStatus::Used) => "coupon_used",
+            Self::CouponNotUsable(CouponStatus::Expired) | Self::CouponExpired => "coupon_expired",
+            Self::CouponNotUsable(CouponStatus::Revoked) => "coupon_revoked",
+            Self::CouponNotUsable(_) => "coupon_not_usable",
+            Self::CouponNotYetValid => "coupon_not_yet_valid",
+            Self::CouponStoreNotApplicable => "coupon_not_applicable",
+            Self::UndoWindowClosed => "undo_window_closed",
             Self::Busy(_) => "busy",
             Self::Store(_) => "internal",
         }
@@ -125,7 +162,19 @@ impl Error {
             | Self::IdempotencyInFlight
             | Self::PhoneTaken
             | Self::MemberCodeUsed
-            | Self::VersionConflict => ErrorKind::Conflict,
+            | Self::VersionConflict
+            | Self::CouponNotUsable(CouponStatus::Used) => ErrorKind::Conflict,
+            Self::Pricing(PricingError::Invalid(_)) => ErrorKind::Invalid,
+            Self::Pricing(_)
+            | Self::StockExhausted
+            | Self::CouponLimitReached
+            | Self::CouponDailyLimitReached
+            | Self::ClaimClosed
+            | Self::CouponNotUsable(_)
+            | Self::CouponNotYetValid
+            | Self::CouponExpired
+            | Self::CouponStoreNotApplicable
+            | Self::UndoWindowClosed => ErrorKind::Rejected,
             Self::Identity(IdentityError::InvalidCode) => ErrorKind::Invalid,
             Self::Identity(_) => ErrorKind::Unavailable,
             Self::InsufficientPoints { .. }
@@ -159,7 +208,7 @@ impl Error {
     #[must_use]
     pub fn field(&self) -> Option<&'static str> {
         match self {
-            Self::Invalid(v) => Some(v.field),
+            Self::Invalid(v) | Self::Pricing(PricingError::Invalid(v)) => Some(v.field),
             _ => None,
         }
     }

@@ -1,6 +1,6 @@
 //! What happened, for notifications and (later) the outbox.
 
-use crate::types::{MemberId, MerchantId, Phone, Points};
+use crate::types::{CouponCode, CouponId, MemberId, MerchantId, Phone, Points};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -73,6 +73,15 @@ pub enum DomainEvent {
         from_tier: Option<String>,
         to_tier: String,
     },
+    /// A coupon reached the member (claimed, sent by HQ, a gift, an exchange).
+    CouponIssued {
+        merchant_id: MerchantId,
+        member_id: MemberId,
+        coupon_id: CouponId,
+        code: CouponCode,
+        name: String,
+        valid_until: DateTime<Utc>,
+    },
 }
 
 impl DomainEvent {
@@ -90,7 +99,8 @@ impl DomainEvent {
             | Self::PointsExpiringSoon { member_id, .. }
             | Self::Birthday { member_id, .. }
             | Self::TierUpgraded { member_id, .. }
-            | Self::TierDowngraded { member_id, .. } => Some(*member_id),
+            | Self::TierDowngraded { member_id, .. }
+            | Self::CouponIssued { member_id, .. } => Some(*member_id),
         }
     }
 
@@ -108,6 +118,7 @@ impl DomainEvent {
             Self::Birthday { .. } => "birthday",
             Self::TierUpgraded { .. } => "tier_upgraded",
             Self::TierDowngraded { .. } => "tier_downgraded",
+            Self::CouponIssued { .. } => "coupon_issued",
         }
     }
 }

@@ -128,6 +128,8 @@ pub enum EntryKind {
     Expire,
     Adjust,
     Reverse,
+    /// Spent points given back (a refund of an order that used points as cash).
+    Return,
 }
 
 impl EntryKind {
@@ -139,6 +141,7 @@ impl EntryKind {
             Self::Expire => "expire",
             Self::Adjust => "adjust",
             Self::Reverse => "reverse",
+            Self::Return => "return",
         }
     }
 
@@ -150,6 +153,7 @@ impl EntryKind {
             Self::Expire,
             Self::Adjust,
             Self::Reverse,
+            Self::Return,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -253,8 +257,7 @@ impl OrderStatus {
     }
 }
 
-/// A committed sale with the points it earned (the minimal order of the foundation; checkout
-/// with coupons and points as cash extends it).
+/// A committed sale: what it cost, its discounts, what was paid and the points it earned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Order {
     pub id: OrderId,
@@ -263,10 +266,20 @@ pub struct Order {
     pub member_id: MemberId,
     /// The till's own order number, unique per merchant when given.
     pub order_no: Option<String>,
+    /// What the lines cost before any discount.
+    pub gross: Money,
+    pub tier_discount: Money,
+    pub coupon_discount: Money,
+    /// Points used as cash, and what they took off.
+    pub points_used: Points,
+    pub points_discount: Money,
+    /// What the member paid: gross less the discounts.
     pub amount_paid: Money,
     pub amount_refunded: Money,
     pub points_earned: Points,
     pub points_reversed: Points,
+    /// Spent points given back by refunds.
+    pub points_returned: Points,
     pub status: OrderStatus,
     pub operator_id: Option<StaffId>,
     pub created_at: DateTime<Utc>,
@@ -281,6 +294,12 @@ pub struct Refund {
     pub points_reversed: Points,
     /// Earned points that had already been spent and could not be taken back.
     pub points_shortfall: Points,
+    /// Points the order spent as cash, given back.
+    pub points_returned: Points,
+    /// Coupons of the order given back (a full refund, while they are valid).
+    pub coupons_returned: i64,
+    /// The lines refunded; empty for a refund by amount.
+    pub lines: Vec<RefundLine>,
     pub operator_id: Option<StaffId>,
     pub created_at: DateTime<Utc>,
 }
@@ -298,8 +317,39 @@ pub struct OrderLine {
     pub unit_price: Money,
     /// `unit_price × quantity`.
     pub gross: Money,
+    pub tier_discount: Money,
+    pub coupon_discount: Money,
+    pub points_discount: Money,
+    /// The line's share of the points used as cash.
+    pub points_used: Points,
     /// The line's share of the order's paid amount.
     pub paid: Money,
+    /// Units given back by refunds so far.
+    pub refunded_quantity: i64,
+}
+
+impl OrderLine {
+    /// The part of `total` (a line's paid amount or points) that `units` refunded units of
+    /// the line carry, so that refunding every unit, in any steps, gives back exactly
+    /// `total`: `floor(total × units / quantity)`.
+    #[must_use]
+    pub fn share_of(&self, total: i64, units: i64) -> i64 {
+        if self.quantity <= 0 {
+            return 0;
+        }
+        let share = i128::from(total) * i128::from(units.clamp(0, self.quantity))
+            / i128::from(self.quantity);
+        i64::try_from(share).unwrap_or(total)
+    }
+}
+
+/// A line of a refund: how many units of which line, and the money they gave back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundLine {
+    pub line_no: i32,
+    pub quantity: i64,
+    pub amount: Money,
+    pub points_returned: Points,
 }
 
 /// Why a member's tier changed.
@@ -342,3 +392,6 @@ pub struct TierChange {
     pub growth: i64,
     pub created_at: DateTime<Utc>,
 }
+
+mod coupons;
+pub use coupons::{Coupon, CouponSource, CouponStatus, CouponTemplate, Verification};

@@ -1,6 +1,7 @@
 //! A merchant's rule settings. Each kind is saved whole and versioned: a change is a new
 //! version, and what it replaced stays on record.
 
+use crate::checkout::CheckoutSettings;
 use crate::earning::EarningPolicy;
 use crate::expiry::ExpiryPolicy;
 use crate::notifications::NotificationSettings;
@@ -26,6 +27,8 @@ pub struct MerchantSettings {
     pub tiers: Option<Versioned<TierPolicy>>,
     /// What members are told, and how (nothing until set up).
     pub notifications: Versioned<NotificationSettings>,
+    /// Points as cash, coupon verification and refund rules, coupon gifts.
+    pub checkout: Versioned<CheckoutSettings>,
 }
 
 /// One setting to save.
@@ -37,6 +40,7 @@ pub enum Setting {
     Expiry(ExpiryPolicy),
     Tiers(TierPolicy),
     Notifications(NotificationSettings),
+    Checkout(CheckoutSettings),
 }
 
 /// The kinds of settings, as stored.
@@ -46,6 +50,7 @@ pub enum SettingKind {
     Expiry,
     Tiers,
     Notifications,
+    Checkout,
 }
 
 impl SettingKind {
@@ -56,6 +61,7 @@ impl SettingKind {
             Self::Expiry => "points_expiry",
             Self::Tiers => "tiers",
             Self::Notifications => "notifications",
+            Self::Checkout => "checkout",
         }
     }
 
@@ -66,6 +72,7 @@ impl SettingKind {
             Self::Expiry,
             Self::Tiers,
             Self::Notifications,
+            Self::Checkout,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -80,6 +87,7 @@ impl Setting {
             Self::Expiry(_) => SettingKind::Expiry,
             Self::Tiers(_) => SettingKind::Tiers,
             Self::Notifications(_) => SettingKind::Notifications,
+            Self::Checkout(_) => SettingKind::Checkout,
         }
     }
 
@@ -91,6 +99,7 @@ impl Setting {
             Self::Expiry(p) => p.validate(),
             Self::Tiers(p) => p.validate(),
             Self::Notifications(p) => p.validate(),
+            Self::Checkout(p) => p.validate(),
         }
     }
 }

@@ -2,12 +2,13 @@
 //! mocks, one per repository, that records whether it was committed.
 
 use crate::ports::{
-    GrowthRepository, IdempotencyRepository, LoginCodeRepository, MemberRepository,
-    MerchantRepository, MockGrowthRepository, MockIdempotencyRepository, MockLoginCodeRepository,
-    MockMemberRepository, MockMerchantRepository, MockOrderRepository, MockOutboxRepository,
-    MockPointsRepository, MockSettingsRepository, MockStaffRepository, MockStoreRepository,
-    OrderRepository, OutboxRepository, PointsRepository, SettingsRepository, StaffRepository,
-    StoreError, StoreRepository, Transaction,
+    CouponRepository, GrowthRepository, IdempotencyRepository, LoginCodeRepository,
+    MemberRepository, MerchantRepository, MockCouponRepository, MockGrowthRepository,
+    MockIdempotencyRepository, MockLoginCodeRepository, MockMemberRepository,
+    MockMerchantRepository, MockOrderRepository, MockOutboxRepository, MockPointsRepository,
+    MockSettingsRepository, MockStaffRepository, MockStoreRepository, OrderRepository,
+    OutboxRepository, PointsRepository, SettingsRepository, StaffRepository, StoreError,
+    StoreRepository, Transaction,
 };
 use crate::settings::{MerchantSettings, Versioned};
 use async_trait::async_trait;
@@ -29,6 +30,7 @@ pub struct MockTransaction {
     pub settings: MockSettingsRepository,
     pub growth: MockGrowthRepository,
     pub outbox: MockOutboxRepository,
+    pub coupons: MockCouponRepository,
     pub committed: CommitFlag,
     /// What `commit` answers; `None` commits.
     pub commit_error: Option<fn() -> StoreError>,
@@ -80,6 +82,9 @@ impl Transaction for MockTransaction {
     fn outbox(&mut self) -> &mut dyn OutboxRepository {
         &mut self.outbox
     }
+    fn coupons(&mut self) -> &mut dyn CouponRepository {
+        &mut self.coupons
+    }
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         if let Some(error) = self.commit_error {
             return Err(error());
@@ -109,6 +114,12 @@ pub fn default_settings(at: chrono::DateTime<chrono::Utc>) -> MerchantSettings {
         notifications: Versioned {
             version: 0,
             value: crate::notifications::NotificationSettings::default(),
+            updated_at: at,
+            updated_by: None,
+        },
+        checkout: Versioned {
+            version: 0,
+            value: crate::checkout::CheckoutSettings::default(),
             updated_at: at,
             updated_by: None,
         },

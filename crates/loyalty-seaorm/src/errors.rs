@@ -52,6 +52,16 @@ const KEYS: &[(&str, &str, UniqueKey)] = &[
         UniqueKey::LedgerSource,
     ),
     (
+        "coupons_merchant_code_key",
+        "coupons.merchant_id, coupons.code",
+        UniqueKey::CouponCode,
+    ),
+    (
+        "coupons_source_key",
+        "coupons.merchant_id, coupons.template_id",
+        UniqueKey::CouponSource,
+    ),
+    (
         "idempotency_keys_pkey",
         "idempotency_keys.merchant_id",
         UniqueKey::IdempotencyKey,

@@ -4,9 +4,10 @@ use crate::errors::store_error;
 use crate::group_commit::{GroupCommit, SlotEnd};
 use async_trait::async_trait;
 use loyalty_core::ports::{
-    GrowthRepository, IdempotencyRepository, LoginCodeRepository, MemberRepository,
-    MerchantRepository, OrderRepository, OutboxRepository, PointsRepository, SettingsRepository,
-    StaffRepository, StoreError, StoreRepository, Transaction, TxMode, UnitOfWork,
+    CouponRepository, GrowthRepository, IdempotencyRepository, LoginCodeRepository,
+    MemberRepository, MerchantRepository, OrderRepository, OutboxRepository, PointsRepository,
+    SettingsRepository, StaffRepository, StoreError, StoreRepository, Transaction, TxMode,
+    UnitOfWork,
 };
 use loyalty_core::types::MerchantId;
 use sea_orm::{
@@ -161,6 +162,9 @@ impl Transaction for SeaTransaction {
         self
     }
     fn outbox(&mut self) -> &mut dyn OutboxRepository {
+        self
+    }
+    fn coupons(&mut self) -> &mut dyn CouponRepository {
         self
     }
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {

@@ -141,13 +141,8 @@ async fn stores(db: &TestDatabase) {
     // An order at the branch (its lookup is cached now) …
     let m = member(&w, &a, "13800009999").await;
     let at_branch = || loyalty_core::usecases::CommitOrder {
-        merchant_id: a.id,
         store_id: Some(branch.id),
-        member_id: m.id,
-        order_no: None,
-        amount_paid: "1.00".parse().expect("money"),
-        lines: Vec::new(),
-        operator_id: None,
+        ..order(&a, &m, "1.00")
     };
     w.loyalty
         .commit_order(at_branch(), None)

@@ -18,8 +18,8 @@ use loyalty_core::ports::{
     WechatGateway,
 };
 use loyalty_core::settings::Setting;
-use loyalty_core::types::{Money, Phone};
-use loyalty_core::usecases::{CommitOrder, DispatchSettings, Gateways, Outcome, RegisterMember};
+use loyalty_core::types::Phone;
+use loyalty_core::usecases::{DispatchSettings, Gateways, Outcome, RegisterMember};
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_seaorm::{SeaUnitOfWork, on_both_databases};
 use std::collections::HashMap;
@@ -143,16 +143,12 @@ async fn shop(w: &World, code: &str, settings: NotificationSettings) -> Merchant
 }
 
 async fn buy(w: &World, merchant: &Merchant, m: &Member, amount: &str) {
-    let cmd = CommitOrder {
-        merchant_id: merchant.id,
-        store_id: None,
-        member_id: m.id,
-        order_no: None,
-        amount_paid: amount.parse::<Money>().expect("money"),
-        lines: Vec::new(),
-        operator_id: None,
-    };
-    match w.loyalty.commit_order(cmd, None).await.expect("order") {
+    match w
+        .loyalty
+        .commit_order(order(merchant, m, amount), None)
+        .await
+        .expect("order")
+    {
         Outcome::Done(_) => {}
         Outcome::Replayed(_) => panic!("no key, no replay"),
     }

@@ -72,6 +72,7 @@ async fn order_earns_and_refund_reverses(db: &TestDatabase) {
         merchant_id: merchant.id,
         order_id: receipt.order.id,
         amount: Some(money("28.80")),
+        lines: Vec::new(),
         operator_id: None,
     };
     let Outcome::Done(first) = w
@@ -89,6 +90,7 @@ async fn order_earns_and_refund_reverses(db: &TestDatabase) {
         merchant_id: merchant.id,
         order_id: receipt.order.id,
         amount: None,
+        lines: Vec::new(),
         operator_id: None,
     };
     let Outcome::Done(second) = w
@@ -354,6 +356,7 @@ async fn refund_race(db: &TestDatabase) {
                 merchant_id: merchant.id,
                 order_id: receipt.order.id,
                 amount: Some(money("30.00")),
+                lines: Vec::new(),
                 operator_id: None,
             };
             tokio::spawn(async move { w.loyalty.refund_order(cmd, None).await })
@@ -440,6 +443,7 @@ async fn refund_shortfall(db: &TestDatabase) {
         merchant_id: merchant.id,
         order_id: receipt.order.id,
         amount: None,
+        lines: Vec::new(),
         operator_id: None,
     };
     let Outcome::Done(done) = w

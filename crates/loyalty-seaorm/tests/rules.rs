@@ -396,6 +396,7 @@ async fn tier_lifecycle(db: &TestDatabase) {
                 merchant_id: merchant.id,
                 order_id: fourth.order.id,
                 amount: None,
+                lines: Vec::new(),
                 operator_id: None,
             },
             None,

@@ -1,8 +1,10 @@
 //! The HTTP handlers: deserialize, convert to domain commands, call the engine, map the
 //! result. No business rule lives here.
 
+pub mod coupons;
 pub mod health;
 pub mod member;
+pub mod member_coupons;
 pub mod members;
 pub mod merchant;
 pub mod notifications;

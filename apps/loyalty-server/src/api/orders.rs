@@ -1,13 +1,15 @@
 use crate::auth::StaffAuth;
-use crate::dto::{OrderReceiptView, OrderView, RefundReceiptView};
+use crate::dto::{OrderDetailView, OrderReceiptView, OrderView, QuoteView, RefundReceiptView};
 use crate::error::{ApiError, Problem};
 use crate::idempotency::{IdempotencyHeader, Prepared, respond, stored};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use loyalty_core::ports::StoredResponse;
-use loyalty_core::types::{MemberId, OrderId, StoreId};
-use loyalty_core::usecases::{CommitOrder, LineInput, OrderReceipt, RefundOrder, RefundReceipt};
+use loyalty_core::types::{CouponCode, MemberId, OrderId, Points, StoreId};
+use loyalty_core::usecases::{
+    CommitOrder, LineInput, OrderReceipt, RefundLineInput, RefundOrder, RefundReceipt,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -15,18 +17,65 @@ use uuid::Uuid;
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommitOrderRequest {
+    /// The member (the till finds it by scanning the member code:
+    /// `POST /merchant/member-codes/resolve`).
     pub member_id: Uuid,
     /// The default store when absent.
     pub store_id: Option<Uuid>,
     /// The till's own order number; unique per merchant when given.
     pub order_no: Option<String>,
-    /// What the member paid, as a decimal string.
+    /// Only for an order the till priced itself: what the member paid (the lines, optional
+    /// then, share it in proportion; no coupons or points). Leave it out to have the engine
+    /// price the lines: tier discount → coupons → points as cash → amount due.
     #[schema(example = "128.80")]
-    pub amount_paid: String,
-    /// What was bought. Optional; category and item multipliers and exclusions need it.
-    /// The amount paid is spread over the lines in proportion to their prices.
+    pub amount_paid: Option<String>,
+    /// What was bought: required when the engine prices the order; category and item rules
+    /// of earning and coupons need it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lines: Vec<OrderLineRequest>,
+    /// Codes of the member's coupons to use.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub coupon_codes: Vec<String>,
+    /// Points to use as cash (the merchant's `checkout.points_as_cash` rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<i64>,
+}
+
+impl CommitOrderRequest {
+    fn command(&self, staff: &StaffAuth) -> Result<CommitOrder, ApiError> {
+        Ok(CommitOrder {
+            merchant_id: staff.merchant_id,
+            store_id: staff.store_for(self.store_id.map(StoreId::from_uuid))?,
+            member_id: MemberId::from_uuid(self.member_id),
+            order_no: self.order_no.clone(),
+            amount_paid: self
+                .amount_paid
+                .as_deref()
+                .map(|a| super::money("amount_paid", a))
+                .transpose()?,
+            lines: self
+                .lines
+                .iter()
+                .map(|l| {
+                    Ok(LineInput {
+                        sku: l.sku.clone(),
+                        category: l.category.clone(),
+                        quantity: l.quantity,
+                        unit_price: super::money("lines.unit_price", &l.unit_price)?,
+                    })
+                })
+                .collect::<Result<_, ApiError>>()?,
+            coupon_codes: self
+                .coupon_codes
+                .iter()
+                .map(|c| {
+                    CouponCode::parse(c).map_err(|e| ApiError::invalid("coupon_codes", e.message))
+                })
+                .collect::<Result<_, ApiError>>()?,
+            points_to_use: Points::new(self.points.unwrap_or(0)),
+            operator_id: Some(staff.staff_id),
+        })
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -42,8 +91,11 @@ pub struct OrderLineRequest {
 fn render_order(receipt: &OrderReceipt) -> StoredResponse {
     let view = OrderReceiptView {
         order: (&receipt.order).into(),
+        lines: receipt.lines.iter().map(Into::into).collect(),
+        pricing: receipt.pricing.clone(),
         points_earned: receipt.order.points_earned.value(),
-        balance_after: receipt.earned.as_ref().map(|e| e.balance_after.value()),
+        points_used: receipt.order.points_used.value(),
+        balance_after: receipt.balance_after.value(),
         policy_version: receipt.policy_version,
         earning: receipt.explanation.clone(),
         tier_upgraded_to: receipt.tier_upgraded_to.clone(),
@@ -51,7 +103,33 @@ fn render_order(receipt: &OrderReceipt) -> StoredResponse {
     stored(StatusCode::CREATED, &view)
 }
 
-/// Commits an order; the amount paid earns points by the merchant's policy.
+/// Prices an order as committing it now would (tier discount, coupons, points as cash,
+/// points to earn), changing nothing.
+#[utoipa::path(
+    tag = "merchant",
+    request_body = CommitOrderRequest,
+    responses((status = 200, body = QuoteView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []))
+)]
+#[post("/orders/quote")]
+pub async fn quote_order(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    body: web::Json<CommitOrderRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let quote = state.loyalty.quote_order(body.command(&staff)?).await?;
+    Ok(HttpResponse::Ok().json(QuoteView {
+        pricing: quote.pricing,
+        points_to_earn: quote.points_to_earn.value(),
+        earning: quote.earning,
+        policy_version: quote.policy_version,
+        balance: quote.balance.value(),
+    }))
+}
+
+/// Commits an order: the engine prices its lines (or the till's `amount_paid` stands), uses
+/// its coupons and points, and the amount paid earns points by the merchant's policy; all
+/// in one transaction.
 #[utoipa::path(
     tag = "merchant",
     request_body = CommitOrderRequest,
@@ -68,27 +146,7 @@ pub async fn commit_order(
     body: web::Json<CommitOrderRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let prepared = Prepared::claim(&state, &req, staff.merchant_id, staff.scope(), key, &*body)?;
-    let body = body.into_inner();
-    let cmd = CommitOrder {
-        merchant_id: staff.merchant_id,
-        store_id: staff.store_for(body.store_id.map(StoreId::from_uuid))?,
-        member_id: MemberId::from_uuid(body.member_id),
-        order_no: body.order_no,
-        amount_paid: super::money("amount_paid", &body.amount_paid)?,
-        lines: body
-            .lines
-            .iter()
-            .map(|l| {
-                Ok(LineInput {
-                    sku: l.sku.clone(),
-                    category: l.category.clone(),
-                    quantity: l.quantity,
-                    unit_price: super::money("lines.unit_price", &l.unit_price)?,
-                })
-            })
-            .collect::<Result<_, ApiError>>()?,
-        operator_id: Some(staff.staff_id),
-    };
+    let cmd = body.command(&staff)?;
     let result = state
         .loyalty
         .commit_order(cmd, prepared.as_ref().map(|p| p.idempotent(&render_order)))
@@ -110,8 +168,8 @@ async fn visible_order(
     }
 }
 
-/// One order.
-#[utoipa::path(tag = "merchant", params(("id" = Uuid, Path)), responses((status = 200, body = OrderView), (status = 404, body = Problem)), security(("bearer" = [])))]
+/// One order with its lines: what each cost, its discounts, what was paid and refunded.
+#[utoipa::path(tag = "merchant", params(("id" = Uuid, Path)), responses((status = 200, body = OrderDetailView), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[get("/orders/{id}")]
 pub async fn get_order(
     staff: StaffAuth,
@@ -119,27 +177,48 @@ pub async fn get_order(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let order = visible_order(&staff, &state, OrderId::from_uuid(id.into_inner())).await?;
-    Ok(HttpResponse::Ok().json(OrderView::from(&order)))
+    let (order, lines) = state
+        .loyalty
+        .order_with_lines(staff.merchant_id, order.id)
+        .await?;
+    Ok(HttpResponse::Ok().json(OrderDetailView {
+        order: OrderView::from(&order),
+        lines: lines.iter().map(Into::into).collect(),
+    }))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefundLineRequest {
+    /// The line's number (1, 2, 3 … as the order's lines were sent).
+    pub line_no: i32,
+    pub quantity: i64,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefundRequest {
-    /// The amount to refund; all that is left when absent.
+    /// An amount to refund (for an order without lines, or a goodwill refund). With neither
+    /// `amount` nor `lines`, all that is left is refunded.
     #[schema(example = "28.80")]
     pub amount: Option<String>,
+    /// Units of lines to refund: each gives back its share of the amount paid and of the
+    /// points used, to the fen.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<RefundLineRequest>,
 }
 
 fn render_refund(receipt: &RefundReceipt) -> StoredResponse {
     let view = RefundReceiptView {
         refund: (&receipt.refund).into(),
         order: (&receipt.order).into(),
-        balance_after: receipt.reversed.as_ref().map(|e| e.balance_after.value()),
+        balance_after: receipt.balance_after.map(|b| b.value()),
     };
     stored(StatusCode::CREATED, &view)
 }
 
-/// Refunds all or part of an order and takes back its points proportionally.
+/// Refunds the whole order, some units of its lines, or an amount: earned points are taken
+/// back proportionally, spent points given back, and a whole refund returns its coupons.
 #[utoipa::path(
     tag = "merchant",
     request_body = RefundRequest,
@@ -168,6 +247,14 @@ pub async fn refund_order(
         merchant_id: staff.merchant_id,
         order_id,
         amount,
+        lines: body
+            .lines
+            .iter()
+            .map(|l| RefundLineInput {
+                line_no: l.line_no,
+                quantity: l.quantity,
+            })
+            .collect(),
         operator_id: Some(staff.staff_id),
     };
     let result = state

@@ -7,6 +7,7 @@ use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, Utc};
+use loyalty_core::checkout::CheckoutSettings;
 use loyalty_core::earning::EarningPolicy;
 use loyalty_core::expiry::ExpiryPolicy;
 use loyalty_core::notifications::NotificationSettings;
@@ -95,6 +96,7 @@ async fn save(
         Setting::Expiry(p) => json_of(p)?,
         Setting::Tiers(p) => json_of(p)?,
         Setting::Notifications(p) => json_of(p)?,
+        Setting::Checkout(p) => json_of(p)?,
     };
     let version = state
         .loyalty
@@ -221,6 +223,42 @@ pub async fn put_notifications(
         Setting::Notifications(body.into_inner()),
     )
     .await
+}
+
+/// Points as cash, the verification undo window, what refunds give back, and the gift
+/// coupons of registration and birthdays.
+#[utoipa::path(tag = "merchant", responses((status = 200, body = SettingView)), security(("bearer" = [])))]
+#[get("/settings/checkout")]
+pub async fn get_checkout(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let settings = state.loyalty.settings(staff.merchant_id).await?;
+    Ok(answer(view(Some(&settings.checkout))?))
+}
+
+/// Replaces the checkout settings (HQ only). Gift templates must be the merchant's.
+#[utoipa::path(tag = "merchant", request_body(content = Object, description = "Checkout settings"), responses((status = 200, body = SettingView), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[put("/settings/checkout")]
+pub async fn put_checkout(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<CheckoutSettings>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require_headquarters()?;
+    let gifts = &body.gifts;
+    for id in gifts.registration.iter().chain(&gifts.birthday) {
+        if let Err(loyalty_core::Error::NotFound(_)) =
+            state.loyalty.coupon_template(staff.merchant_id, *id).await
+        {
+            return Err(ApiError::invalid(
+                "gifts",
+                format!("{id} is not one of the merchant's coupon templates"),
+            ));
+        }
+    }
+    save(&staff, &state, &req, Setting::Checkout(body.into_inner())).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -1,6 +1,7 @@
 //! The ports: what the core needs from the outside world, named by role. Adapters implement
 //! them (`loyalty-seaorm` for storage); the `mocks` feature generates mockall mocks.
 
+mod coupons;
 mod gateways;
 mod idempotency;
 mod identity;
@@ -9,6 +10,9 @@ mod outbox;
 mod repositories;
 mod settings;
 
+#[cfg(any(test, feature = "mocks"))]
+pub use coupons::MockCouponRepository;
+pub use coupons::{CouponRepository, MemberSegment};
 pub use gateways::{DeliveryError, OutgoingSms, OutgoingWechat, SmsGateway, WechatGateway};
 pub use idempotency::{IdempotencyKey, IdempotencyRecord, IdempotencyRepository, StoredResponse};
 #[cfg(any(test, feature = "mocks"))]
@@ -22,7 +26,7 @@ pub use outbox::MockOutboxRepository;
 pub use outbox::{Claimed, MessageRecord, MessageStatus, OutboxRepository, SmsUsage};
 pub use repositories::{
     AccountDrift, BalanceChange, LedgerPage, MemberRepository, MerchantRepository, OrderRepository,
-    PointsRepository, StaffRepository, StoreRepository, Withdrawal,
+    PointsRepository, RefundTotals, StaffRepository, StoreRepository, TakenLot, Withdrawal,
 };
 pub use repositories::{ExpiringPoints, Liability};
 pub use settings::{GrowthRepository, SettingsRepository};
@@ -54,6 +58,8 @@ pub enum UniqueKey {
     LedgerSource,
     IdempotencyKey,
     LoginCodeMinute,
+    CouponCode,
+    CouponSource,
     Other,
 }
 
@@ -71,6 +77,8 @@ impl UniqueKey {
             Self::LedgerSource => "already_applied",
             Self::IdempotencyKey => "idempotency_in_flight",
             Self::LoginCodeMinute => "too_many_requests",
+            Self::CouponCode => "conflict",
+            Self::CouponSource => "already_applied",
             Self::Other => "conflict",
         }
     }
@@ -129,6 +137,7 @@ pub trait Transaction: Send {
     fn settings(&mut self) -> &mut dyn SettingsRepository;
     fn growth(&mut self) -> &mut dyn GrowthRepository;
     fn outbox(&mut self) -> &mut dyn OutboxRepository;
+    fn coupons(&mut self) -> &mut dyn CouponRepository;
 
     /// Makes every change of this transaction durable at once.
     ///

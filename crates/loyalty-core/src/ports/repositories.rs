@@ -123,6 +123,16 @@ pub trait MemberRepository: Send {
         merchant: MerchantId,
         id: MemberId,
     ) -> Result<Option<Member>, StoreError>;
+    /// Locks these members until the transaction ends (in id order, so two such locks never
+    /// deadlock) and answers those that exist.
+    ///
+    /// # Errors
+    /// [`StoreError::Contention`] when the locks could not be had.
+    async fn lock_members(
+        &mut self,
+        merchant: MerchantId,
+        ids: &[MemberId],
+    ) -> Result<Vec<MemberId>, StoreError>;
     /// The members with these ids (unknown ids are left out).
     ///
     /// # Errors
@@ -233,6 +243,23 @@ pub trait MemberRepository: Send {
         merchant: MerchantId,
         member: MemberId,
     ) -> Result<bool, StoreError>;
+}
+
+/// What one refund adds to its order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefundTotals {
+    pub amount: Money,
+    pub points_reversed: Points,
+    pub points_returned: Points,
+    /// This refund gives back all that was left: the order is wholly refunded after it.
+    pub whole: bool,
+}
+
+/// Points a spend took from a lot, and when that lot expires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TakenLot {
+    pub take: LotTake,
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// A balance after a conditional change, with the ledger sequence number it took.
@@ -350,6 +377,27 @@ pub trait PointsRepository: Send {
     /// # Errors
     /// [`StoreError::Backend`] on failure.
     async fn insert_lot(&mut self, lot: &Lot) -> Result<(), StoreError>;
+
+    /// Records which lots the spend entry `entry` took its points from.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn record_takes(
+        &mut self,
+        merchant: MerchantId,
+        entry: EntryId,
+        takes: &[LotTake],
+    ) -> Result<(), StoreError>;
+
+    /// The lots the spend entry took from, in the order it took them, with their expiry.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn takes_of(
+        &mut self,
+        merchant: MerchantId,
+        entry: EntryId,
+    ) -> Result<Vec<TakenLot>, StoreError>;
 
     /// The lot an earn or adjust entry created.
     ///
@@ -469,8 +517,10 @@ pub trait OrderRepository: Send {
         id: OrderId,
     ) -> Result<Option<Order>, StoreError>;
 
-    /// Adds a refund to the order's refunded totals only if the refunded amount stays within
-    /// what was paid; returns the order as it is after, or `None` when it would exceed.
+    /// Adds a refund to the order's totals only if the order is not wholly refunded yet, the
+    /// refunded amount stays within what was paid and the returned points within those
+    /// used; the status becomes `refunded` when `totals.whole`, `partially_refunded`
+    /// otherwise. Returns the order as it is after, or `None` when it would exceed.
     ///
     /// # Errors
     /// [`StoreError::Backend`] on failure.
@@ -478,9 +528,21 @@ pub trait OrderRepository: Send {
         &mut self,
         merchant: MerchantId,
         order: OrderId,
-        amount: Money,
-        points: Points,
+        totals: RefundTotals,
     ) -> Result<Option<Order>, StoreError>;
+
+    /// Adds `units` to a line's refunded quantity, only if it stays within the line's
+    /// quantity; `false` otherwise.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn refund_units(
+        &mut self,
+        merchant: MerchantId,
+        order: OrderId,
+        line_no: i32,
+        units: i64,
+    ) -> Result<bool, StoreError>;
 
     /// # Errors
     /// [`StoreError::Backend`] on failure.

@@ -5,7 +5,7 @@ use super::tiers::upgrade_on_growth;
 use super::{Loyalty, with_retry};
 use crate::earning::Action;
 use crate::events::DomainEvent;
-use crate::model::{EntryKind, LedgerEntry, Member, Merchant, Source};
+use crate::model::{CouponSource, EntryKind, LedgerEntry, Member, Merchant, Source};
 use crate::ports::{Clock, Notifier, Transaction, TxMode, UnitOfWork};
 use crate::settings::MerchantSettings;
 use crate::types::{InvalidValue, MemberId, MerchantId, OrderId, Points};
@@ -67,20 +67,45 @@ async fn credit_action(
     Ok((entry, events))
 }
 
-/// The registration bonus (注册送积分) for a member just inserted in `tx`, if the merchant
-/// offers one; the member's balance is updated to match.
+/// The registration bonus (注册送积分) and gift coupons for a member just inserted in `tx`
+/// (whose row it holds), if the merchant offers them; the member's balance is updated to
+/// match.
 pub(crate) async fn welcome_bonus(
     tx: &mut dyn Transaction,
     member: &mut Member,
     now: DateTime<Utc>,
 ) -> Result<Vec<DomainEvent>> {
     let settings = tx.settings().settings(member.merchant_id).await?;
-    let Some(rule) = settings.earning.value.actions.registration else {
+    let gifts = &settings.checkout.value.gifts.registration;
+    let rule = settings.earning.value.actions.registration;
+    if rule.is_none() && gifts.is_empty() {
         return Ok(Vec::new());
-    };
+    }
     let merchant = merchant_of(&mut *tx, member.merchant_id).await?;
+    let mut events = super::coupons::give_gifts(
+        &mut *tx,
+        &merchant,
+        gifts,
+        member.id,
+        CouponSource::Registration,
+        "registration",
+        now,
+    )
+    .await?;
+    enqueue_with(
+        &mut *tx,
+        merchant.id,
+        &settings.notifications.value,
+        merchant.time_zone,
+        &events,
+        now,
+    )
+    .await?;
+    let Some(rule) = rule else {
+        return Ok(events);
+    };
     let source = Source::new(Action::Registration.as_str(), member.id);
-    let (entry, events) = credit_action(
+    let (entry, earned) = credit_action(
         tx,
         &merchant,
         &settings,
@@ -92,6 +117,7 @@ pub(crate) async fn welcome_bonus(
     )
     .await?;
     member.points_balance = entry.balance_after;
+    events.extend(earned);
     Ok(events)
 }
 

@@ -3,6 +3,9 @@
 //! changed under it) runs again from the start, a bounded number of times.
 
 mod actions;
+mod checkout;
+mod coupon_issue;
+mod coupons;
 mod idempotency;
 mod identity;
 mod members;
@@ -11,57 +14,51 @@ mod notify;
 mod orders;
 mod points;
 mod points_ops;
+mod refunds;
 mod settings;
 mod sms_login;
 mod staff;
 mod stores;
 mod tiers;
+mod verification;
 
 pub use actions::{ActionAward, MemberAction};
+pub use coupon_issue::{ISSUE_BATCH, IssueCoupons, IssueReport, IssueTarget};
+pub use coupons::{ClaimCoupon, HeldCoupon};
 pub use idempotency::{Idempotent, Outcome};
 pub use identity::{PhoneBinding, WeChatLogin};
 pub use members::RegisterMember;
 pub use merchants::{CreateMerchant, CreatedMerchant};
 pub use notify::{DispatchReport, DispatchSettings, Gateways};
-pub use orders::{
-    CommitOrder, LineInput, OrderReceipt, RefundOrder, RefundReceipt, points_to_reverse,
-};
+pub use orders::{CommitOrder, LineInput, OrderQuote, OrderReceipt, price_lines};
 pub use points::{AdjustPoints, PointsSummary, SpendPoints};
+pub use refunds::{RefundLineInput, RefundOrder, RefundReceipt, points_to_reverse};
 pub use settings::{PointsLiability, Simulation, StoreSimulation};
 pub use sms_login::{CODE_LIFE_MINUTES, MAX_WRONG_TRIES, wait_for_next_code};
 pub use staff::{Actor, CreateStaff, UpdateStaff};
 pub use stores::{CreateStore, UpdateStore};
 pub use tiers::TierReview;
+pub use verification::{VerifiedCoupon, VerifyCoupon};
 
-use crate::account::ShortfallPolicy;
 use crate::events::DomainEvent;
 use crate::ports::{Clock, Notifier, UnitOfWork};
 
 /// How many times a use case runs before contention is reported as `busy`.
 pub const MAX_ATTEMPTS: u32 = 8;
 
-/// Policies of the engine that are not (yet) per merchant.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct EngineSettings {
-    /// What a refund does when the points it should take back were already spent.
-    pub refund_shortfall: ShortfallPolicy,
-}
-
 /// The loyalty engine's application service: every use case is a method on it.
 pub struct Loyalty<U, C, N> {
     uow: U,
     clock: C,
     notifier: N,
-    settings: EngineSettings,
 }
 
 impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
-    pub fn new(uow: U, clock: C, notifier: N, settings: EngineSettings) -> Self {
+    pub fn new(uow: U, clock: C, notifier: N) -> Self {
         Self {
             uow,
             clock,
             notifier,
-            settings,
         }
     }
 

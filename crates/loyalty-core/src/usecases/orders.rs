@@ -1,19 +1,25 @@
+use super::checkout::{Context, Plan, plan};
 use super::idempotency::{Idempotent, Outcome, remember, replay, replay_in_write};
 use super::notify::enqueue_with;
-use super::points_ops::{EntryDraft, credit, reverse};
+use super::points_ops::{EntryDraft, credit, debit_recorded};
 use super::tiers::upgrade_on_growth;
+use super::verification::refusal;
 use super::{Loyalty, with_retry};
 use super::{member_of, merchant_of};
-use crate::earning::{
-    EarnExplanation, MemberContext, Purchase, PurchaseLine, allocate, earn_points,
-};
+use crate::earning::{EarnExplanation, PurchaseLine, allocate};
 use crate::events::DomainEvent;
-use crate::model::{EntryKind, LedgerEntry, Order, OrderLine, OrderStatus, Refund, Source};
-use crate::ports::{Clock, Notifier, TxMode, UnitOfWork};
+use crate::model::{
+    EntryKind, LedgerEntry, Member, Order, OrderLine, OrderStatus, Source, Verification,
+};
+use crate::ports::{Clock, Notifier, Transaction, TxMode, UnitOfWork};
+use crate::pricing::PricedOrder;
+use crate::settings::MerchantSettings;
 use crate::types::{
-    InvalidValue, MemberId, MerchantId, Money, OrderId, Points, RefundId, StaffId, StoreId,
+    CouponCode, InvalidValue, MemberId, MerchantId, Money, OrderId, Points, StaffId, StoreId,
+    VerificationId,
 };
 use crate::{Error, Result};
+use chrono::{DateTime, Utc};
 
 /// A line the till sends: what was bought, how many, at what unit price.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,16 +30,23 @@ pub struct LineInput {
     pub unit_price: Money,
 }
 
-/// A sale at the till: the amount paid earns points by the merchant's policy.
+/// A sale at the till. Either the engine prices its lines (tier discount, coupons, points
+/// as cash: [`crate::pricing`]), or the till priced it and says what the member paid.
 #[derive(Debug, Clone)]
 pub struct CommitOrder {
     pub merchant_id: MerchantId,
     pub store_id: Option<StoreId>,
     pub member_id: MemberId,
     pub order_no: Option<String>,
-    pub amount_paid: Money,
-    /// What was bought; optional, but category and item rules need it.
+    /// The till priced the order itself: what the member paid (the lines, optional then,
+    /// share it in proportion). `None`: the engine prices the lines.
+    pub amount_paid: Option<Money>,
+    /// What was bought; required when the engine prices the order.
     pub lines: Vec<LineInput>,
+    /// The member's coupons to use (engine-priced orders only).
+    pub coupon_codes: Vec<CouponCode>,
+    /// Points to use as cash (engine-priced orders only).
+    pub points_to_use: Points,
     pub operator_id: Option<StaffId>,
 }
 
@@ -41,8 +54,14 @@ pub struct CommitOrder {
 pub struct OrderReceipt {
     pub order: Order,
     pub lines: Vec<OrderLine>,
+    /// How the engine priced it; `None` for an order the till priced.
+    pub pricing: Option<PricedOrder>,
+    /// The spend entry of points used as cash.
+    pub spent: Option<LedgerEntry>,
     /// The earn entry; `None` when the order earned nothing.
     pub earned: Option<LedgerEntry>,
+    /// The member's balance after the order.
+    pub balance_after: Points,
     pub explanation: EarnExplanation,
     /// The earning policy version that computed the points.
     pub policy_version: i64,
@@ -50,41 +69,14 @@ pub struct OrderReceipt {
     pub tier_upgraded_to: Option<String>,
 }
 
-/// A refund of `amount` (all that is left when `None`).
+/// A price preview: what committing the same order now would do, changing nothing.
 #[derive(Debug, Clone)]
-pub struct RefundOrder {
-    pub merchant_id: MerchantId,
-    pub order_id: OrderId,
-    pub amount: Option<Money>,
-    pub operator_id: Option<StaffId>,
-}
-
-#[derive(Debug, Clone)]
-pub struct RefundReceipt {
-    pub refund: Refund,
-    pub order: Order,
-    pub reversed: Option<LedgerEntry>,
-}
-
-/// Points a refund takes back: the share of the earned points that the refunded total is of
-/// the paid amount, rounded down, less what earlier refunds took. The last refund takes back
-/// exactly the rest, so partial refunds add up to the earned points.
-#[must_use]
-pub fn points_to_reverse(
-    earned: Points,
-    paid: Money,
-    refunded_after: Money,
-    reversed_before: Points,
-) -> Points {
-    if paid.fen() == 0 {
-        return Points::ZERO;
-    }
-    let share =
-        i128::from(earned.value()) * i128::from(refunded_after.fen()) / i128::from(paid.fen());
-    let share = i64::try_from(share)
-        .unwrap_or(earned.value())
-        .min(earned.value());
-    Points::new((share - reversed_before.value()).max(0))
+pub struct OrderQuote {
+    pub pricing: PricedOrder,
+    pub points_to_earn: Points,
+    pub earning: EarnExplanation,
+    pub policy_version: i64,
+    pub balance: Points,
 }
 
 fn validate_order_no(order_no: Option<&str>) -> Result<Option<String>> {
@@ -101,7 +93,7 @@ fn validate_order_no(order_no: Option<&str>) -> Result<Option<String>> {
     }
 }
 
-fn code(field: &'static str, value: Option<&String>) -> Result<Option<String>> {
+pub(crate) fn code(field: &'static str, value: Option<&String>) -> Result<Option<String>> {
     match value.map(|v| v.trim()) {
         None | Some("") => Ok(None),
         Some(v) if v.len() <= 64 && v.chars().all(|c| c.is_ascii_graphic()) => {
@@ -159,24 +151,67 @@ pub fn price_lines(lines: &[LineInput], amount_paid: Money) -> Result<Vec<Purcha
 }
 
 impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
-    /// Records the order and its lines, credits the points it earns, and records the growth
-    /// value it makes (upgrading the member's tier when a threshold is crossed), in one
-    /// transaction.
+    /// Prices an order as committing it now would, and changes nothing.
     ///
     /// # Errors
-    /// `validation_failed`, `member_not_found`, `store_not_found`, `order_no_taken`,
-    /// `idempotency_key_reused`.
+    /// As [`Self::commit_order`] for an order the engine prices.
+    pub async fn quote_order(&self, cmd: CommitOrder) -> Result<OrderQuote> {
+        if !cmd.priced_by_engine() {
+            return Err(
+                InvalidValue::new("amount_paid", "a quote prices the lines: leave it out").into(),
+            );
+        }
+        cmd.validate()?;
+        let now = self.clock.now();
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
+        let merchant = merchant_of(&mut *tx, cmd.merchant_id).await?;
+        let store = Self::resolve_store(&mut *tx, cmd.merchant_id, cmd.store_id).await?;
+        let settings = tx.settings().settings(cmd.merchant_id).await?;
+        let member = member_of(&mut *tx, cmd.merchant_id, cmd.member_id).await?;
+        let earned_today = earned_today(&mut *tx, &settings, &merchant, &member, now).await?;
+        let ctx = Context {
+            merchant: &merchant,
+            store: &store,
+            settings: &settings,
+            member: Some(&member),
+            earned_today,
+            now,
+        };
+        let plan = plan(&mut *tx, &cmd, &ctx).await?;
+        let pricing = plan.priced.ok_or(Error::NotFound("order"))?;
+        Ok(OrderQuote {
+            pricing,
+            points_to_earn: plan.earned.points,
+            earning: plan.earned.explanation,
+            policy_version: settings.earning.version,
+            balance: member.points_balance,
+        })
+    }
+
+    /// Commits an order in one transaction: the coupons it uses (compare-and-set: a coupon
+    /// used meanwhile refuses the whole order), the points it spends as cash (soonest-expiring
+    /// lots first), the points it earns, the order and its lines, a tier upgrade when a
+    /// threshold is crossed, and the messages they cause.
+    ///
+    /// # Errors
+    /// `validation_failed`, `member_not_found`, `store_not_found`, `coupon_not_found`,
+    /// `coupon_used`, `coupon_expired`, `coupon_not_applicable`, `coupons_not_stackable`,
+    /// `points_not_accepted`, `points_limit_exceeded`, `insufficient_points`,
+    /// `order_no_taken`, `idempotency_key_reused`.
     pub async fn commit_order(
         &self,
         cmd: CommitOrder,
         idem: Option<Idempotent<'_, OrderReceipt>>,
     ) -> Result<Outcome<OrderReceipt>> {
+        cmd.validate()?;
         let order_no = validate_order_no(cmd.order_no.as_deref())?;
-        let lines = price_lines(&cmd.lines, cmd.amount_paid)?;
+        if let Some(paid) = cmd.amount_paid {
+            // Refused before any lookup, as it always was.
+            price_lines(&cmd.lines, paid)?;
+        }
         let outcome = with_retry!(|attempt| self.try_commit_order(
             &cmd,
             order_no.as_deref(),
-            &lines,
             idem.as_ref(),
             attempt
         ))?;
@@ -192,7 +227,6 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         &self,
         cmd: &CommitOrder,
         order_no: Option<&str>,
-        lines: &[PurchaseLine],
         idem: Option<&Idempotent<'_, OrderReceipt>>,
         attempt: u32,
     ) -> Result<Outcome<(OrderReceipt, Vec<DomainEvent>)>> {
@@ -217,11 +251,12 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 Ok(tx) => tx,
                 Err(stored) => return Ok(Outcome::Replayed(stored)),
             };
-        // The member's lock, when the rules read the member: the per-day cap and the growth
-        // value read below then hold until commit (a concurrent order of the member waits,
-        // and sees this one's points and growth). Without such rules the balance update
-        // itself is the lock.
-        let member = if policy.cap_per_day.is_some()
+        // The member's lock, when the rules read the member (the engine's pricing, the daily
+        // cap, a birthday, the tier): what they read then holds until commit (a concurrent
+        // order of the member waits, and sees this one's points and growth). Without such
+        // rules the balance update itself is the lock.
+        let member = if cmd.priced_by_engine()
+            || policy.cap_per_day.is_some()
             || policy.birthday.is_some()
             || settings.tiers.is_some()
         {
@@ -234,61 +269,43 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         } else {
             None
         };
-        let earned_today = match policy.cap_per_day {
-            Some(_) => {
-                tx.points()
-                    .earned_since(
-                        cmd.merchant_id,
-                        cmd.member_id,
-                        "order_earn",
-                        tz.start_of_day(now),
-                    )
-                    .await?
-            }
+        let earned_today = match &member {
+            Some(m) => earned_today(&mut *tx, &settings, &merchant, m, now).await?,
             None => Points::ZERO,
         };
-        let tiers = settings.tiers.as_ref().map(|t| &t.value);
-        let context = MemberContext {
-            birthday: member.as_ref().and_then(|m| m.birthday),
-            tier: tiers.and_then(|t| {
-                t.factor(t.rank(member.as_ref().and_then(|m| m.tier_code.as_deref())))
-            }),
+        let ctx = Context {
+            merchant: &merchant,
+            store: &store,
+            settings: &settings,
+            member: member.as_ref(),
             earned_today,
+            now,
         };
-        let gross_fen: i64 = lines.iter().map(|l| l.gross.fen()).sum();
-        let earned = earn_points(
-            policy,
-            &Purchase {
-                store_id: store.id,
-                at: now,
-                lines,
-                amount_paid: cmd.amount_paid,
-                amount_gross: if lines.is_empty() {
-                    cmd.amount_paid
-                } else {
-                    Money::from_fen(gross_fen)?
-                },
-            },
-            &context,
-            tz,
-        )?;
-        let order = Order {
-            id: OrderId::new(),
-            merchant_id: cmd.merchant_id,
-            store_id: store.id,
-            member_id: cmd.member_id,
-            order_no: order_no.map(str::to_owned),
-            amount_paid: cmd.amount_paid,
-            amount_refunded: Money::ZERO,
-            points_earned: earned.points,
-            points_reversed: Points::ZERO,
-            status: OrderStatus::Paid,
-            operator_id: cmd.operator_id,
-            created_at: now,
-        };
+        let plan = plan(&mut *tx, cmd, &ctx).await?;
+        let order = new_order(cmd, order_no, store.id, &plan, now);
         let source = Source::new("order", order.id);
         let mut events = Vec::new();
-        let entry = if earned.points.is_positive() {
+        // Coupons first, then points: both under the member's lock taken above.
+        use_coupons(&mut *tx, cmd, &order, &plan, now).await?;
+        let spent = if order.points_used.is_positive() {
+            let draft = EntryDraft {
+                merchant_id: cmd.merchant_id,
+                member_id: cmd.member_id,
+                kind: EntryKind::Spend,
+                reason_code: "order_points".into(),
+                title: "积分抵现".into(),
+                store_id: Some(store.id),
+                source: source.clone(),
+                operator_id: cmd.operator_id,
+                policy_version: None,
+            };
+            let entry = debit_recorded(&mut *tx, &draft, order.points_used, now).await?;
+            events.push(super::points::spent_event(&entry, order.points_used));
+            Some(entry)
+        } else {
+            None
+        };
+        let entry = if plan.earned.points.is_positive() {
             let draft = EntryDraft {
                 merchant_id: cmd.merchant_id,
                 member_id: cmd.member_id,
@@ -303,7 +320,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             let entry = credit(
                 &mut *tx,
                 &draft,
-                earned.points,
+                plan.earned.points,
                 settings.expiry.value.expires_at(now, tz),
                 now,
             )
@@ -316,29 +333,19 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             });
             Some(entry)
         } else {
-            if member.is_none() {
-                member_of(&mut *tx, cmd.merchant_id, cmd.member_id).await?;
-            }
             None
         };
+        let balance_after = match (&entry, &spent, &member) {
+            (Some(e), _, _) | (None, Some(e), _) => e.balance_after,
+            (None, None, Some(m)) => m.points_balance,
+            (None, None, None) => {
+                member_of(&mut *tx, cmd.merchant_id, cmd.member_id)
+                    .await?
+                    .points_balance
+            }
+        };
         tx.orders().insert_order(&order).await?;
-        let order_lines: Vec<OrderLine> = cmd
-            .lines
-            .iter()
-            .zip(lines)
-            .zip(1..)
-            .map(|((input, line), line_no)| OrderLine {
-                merchant_id: cmd.merchant_id,
-                order_id: order.id,
-                line_no,
-                sku: line.sku.clone(),
-                category: line.category.clone(),
-                quantity: input.quantity,
-                unit_price: input.unit_price,
-                gross: line.gross,
-                paid: line.paid,
-            })
-            .collect();
+        let order_lines = order_lines(cmd, &order, &plan);
         if !order_lines.is_empty() {
             tx.orders().insert_lines(&order_lines).await?;
         }
@@ -365,8 +372,11 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         let receipt = OrderReceipt {
             order,
             lines: order_lines,
+            pricing: plan.priced,
+            spent,
             earned: entry,
-            explanation: earned.explanation,
+            balance_after,
+            explanation: plan.earned.explanation,
             policy_version: settings.earning.version,
             tier_upgraded_to,
         };
@@ -385,170 +395,152 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             .ok_or(Error::NotFound("order"))
     }
 
-    /// Refunds all or part of an order and takes back the points it earned, proportionally.
-    /// Points already spent are clawed back to zero (the shortfall is recorded) or the
-    /// refund is refused, by the engine's policy.
+    /// The order with its lines.
     ///
     /// # Errors
-    /// `order_not_found`, `refund_exceeds_paid`, `insufficient_points` (reject policy),
-    /// `idempotency_key_reused`.
-    pub async fn refund_order(
+    /// `order_not_found`.
+    pub async fn order_with_lines(
         &self,
-        cmd: RefundOrder,
-        idem: Option<Idempotent<'_, RefundReceipt>>,
-    ) -> Result<Outcome<RefundReceipt>> {
-        if cmd.amount == Some(Money::ZERO) {
-            return Err(InvalidValue::new("amount", "must be more than 0.00").into());
-        }
-        let outcome = with_retry!(|attempt| self.try_refund(&cmd, idem.as_ref(), attempt))?;
-        if let Outcome::Done(RefundReceipt {
-            reversed: Some(entry),
-            ..
-        }) = &outcome
-        {
-            self.publish(&[DomainEvent::PointsReversed {
-                merchant_id: entry.merchant_id,
-                member_id: entry.member_id,
-                points: Points::new(-entry.delta.value()),
-                balance_after: entry.balance_after,
-            }])
-            .await;
-        }
-        Ok(outcome)
-    }
-
-    async fn try_refund(
-        &self,
-        cmd: &RefundOrder,
-        idem: Option<&Idempotent<'_, RefundReceipt>>,
-        attempt: u32,
-    ) -> Result<Outcome<RefundReceipt>> {
-        let now = self.clock.now();
-        let mut lookup = self.uow.begin(TxMode::Lookup).await?;
-        if let Some(stored) = replay(&mut *lookup, idem).await? {
-            return Ok(Outcome::Replayed(stored));
-        }
-        let member_id = lookup
-            .orders()
-            .order(cmd.merchant_id, cmd.order_id)
-            .await?
-            .ok_or(Error::NotFound("order"))?
-            .member_id;
-        drop(lookup);
-        let mut tx =
-            match replay_in_write(self.uow.begin(TxMode::Write).await?, idem, attempt).await? {
-                Ok(tx) => tx,
-                Err(stored) => return Ok(Outcome::Replayed(stored)),
-            };
-        // Refunds of one order queue on the member's account; read the order again under it.
-        tx.points()
-            .lock_account(cmd.merchant_id, member_id)
-            .await?
-            .ok_or(Error::NotFound("member"))?;
+        merchant_id: MerchantId,
+        id: OrderId,
+    ) -> Result<(Order, Vec<OrderLine>)> {
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
         let order = tx
             .orders()
-            .order(cmd.merchant_id, cmd.order_id)
+            .order(merchant_id, id)
             .await?
             .ok_or(Error::NotFound("order"))?;
-        let refundable = Money::from_fen(order.amount_paid.fen() - order.amount_refunded.fen())?;
-        let amount = cmd.amount.unwrap_or(refundable);
-        if amount == Money::ZERO || amount > refundable {
-            return Err(Error::RefundExceedsPaid {
-                refundable: refundable.to_string(),
-            });
-        }
-        let refunded_after = Money::from_fen(order.amount_refunded.fen() + amount.fen())?;
-        let to_reverse = points_to_reverse(
-            order.points_earned,
-            order.amount_paid,
-            refunded_after,
-            order.points_reversed,
-        );
-        let refund_id = RefundId::new();
-        let reversed = if to_reverse.is_positive() {
-            let draft = EntryDraft {
-                merchant_id: cmd.merchant_id,
-                member_id,
-                kind: EntryKind::Reverse,
-                reason_code: "order_refund".into(),
-                title: "退款扣回积分".into(),
-                store_id: Some(order.store_id),
-                source: Source::new("refund", refund_id),
-                operator_id: cmd.operator_id,
-                policy_version: None,
-            };
-            let earned = Source::new("order", order.id);
-            Some(
-                reverse(
-                    &mut *tx,
-                    &draft,
-                    &earned,
-                    to_reverse,
-                    self.settings.refund_shortfall,
-                    now,
-                )
-                .await?
-                .0,
-            )
-        } else {
-            None
-        };
-        let order = tx
-            .orders()
-            .add_refund_totals(cmd.merchant_id, order.id, amount, to_reverse)
-            .await?
-            .ok_or_else(|| Error::RefundExceedsPaid {
-                refundable: refundable.to_string(),
-            })?;
-        let refund = Refund {
-            id: refund_id,
-            merchant_id: cmd.merchant_id,
-            order_id: order.id,
-            amount,
-            points_reversed: reversed
-                .as_ref()
-                .map_or(Points::ZERO, |e| Points::new(-e.delta.value())),
-            points_shortfall: reversed.as_ref().map_or(Points::ZERO, |e| e.shortfall),
-            operator_id: cmd.operator_id,
-            created_at: now,
-        };
-        tx.orders().insert_refund(&refund).await?;
-        let receipt = RefundReceipt {
-            refund,
-            order,
-            reversed,
-        };
-        remember(&mut *tx, idem, &receipt, now).await?;
-        tx.commit().await?;
-        Ok(Outcome::Done(receipt))
+        let lines = tx.orders().lines_of(merchant_id, &[id]).await?;
+        Ok((order, lines))
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn money(s: &str) -> Money {
-        s.parse().expect("valid")
+/// What the member's orders earned today, for the daily cap (nothing to read without one).
+async fn earned_today(
+    tx: &mut dyn Transaction,
+    settings: &MerchantSettings,
+    merchant: &crate::model::Merchant,
+    member: &Member,
+    now: DateTime<Utc>,
+) -> Result<Points> {
+    match settings.earning.value.cap_per_day {
+        Some(_) => Ok(tx
+            .points()
+            .earned_since(
+                merchant.id,
+                member.id,
+                "order_earn",
+                merchant.time_zone.start_of_day(now),
+            )
+            .await?),
+        None => Ok(Points::ZERO),
     }
+}
 
-    #[test]
-    fn partial_refunds_take_back_a_rounded_down_share_and_the_last_takes_the_rest() {
-        let earned = Points::new(99);
-        let paid = money("99.00");
-        let first = points_to_reverse(earned, paid, money("10.50"), Points::ZERO);
-        assert_eq!(first, Points::new(10));
-        let second = points_to_reverse(earned, paid, money("50.00"), first);
-        assert_eq!(second, Points::new(40));
-        let last = points_to_reverse(earned, paid, paid, Points::new(50));
-        assert_eq!(last, Points::new(49));
+fn new_order(
+    cmd: &CommitOrder,
+    order_no: Option<&str>,
+    store_id: StoreId,
+    plan: &Plan,
+    now: DateTime<Utc>,
+) -> Order {
+    let priced = plan.priced.as_ref();
+    Order {
+        id: OrderId::new(),
+        merchant_id: cmd.merchant_id,
+        store_id,
+        member_id: cmd.member_id,
+        order_no: order_no.map(str::to_owned),
+        gross: plan.gross,
+        tier_discount: priced.map_or(Money::ZERO, |p| p.tier_discount),
+        coupon_discount: priced.map_or(Money::ZERO, |p| p.coupon_discount),
+        points_used: priced.map_or(Points::ZERO, |p| p.points_used),
+        points_discount: priced.map_or(Money::ZERO, |p| p.points_discount),
+        amount_paid: plan.amount_paid,
+        amount_refunded: Money::ZERO,
+        points_earned: plan.earned.points,
+        points_reversed: Points::ZERO,
+        points_returned: Points::ZERO,
+        status: OrderStatus::Paid,
+        operator_id: cmd.operator_id,
+        created_at: now,
     }
+}
 
-    #[test]
-    fn a_free_order_reverses_nothing() {
-        assert_eq!(
-            points_to_reverse(Points::new(5), Money::ZERO, Money::ZERO, Points::ZERO),
-            Points::ZERO
-        );
+fn order_lines(cmd: &CommitOrder, order: &Order, plan: &Plan) -> Vec<OrderLine> {
+    cmd.lines
+        .iter()
+        .zip(&plan.lines)
+        .zip(1..)
+        .map(|((input, line), line_no)| {
+            let priced = plan.priced.as_ref().and_then(|p| {
+                p.lines
+                    .get(usize::try_from(line_no - 1).unwrap_or(usize::MAX))
+            });
+            OrderLine {
+                merchant_id: cmd.merchant_id,
+                order_id: order.id,
+                line_no,
+                sku: line.sku.clone(),
+                category: line.category.clone(),
+                quantity: input.quantity,
+                unit_price: input.unit_price,
+                gross: line.gross,
+                tier_discount: priced.map_or(Money::ZERO, |p| p.tier_discount),
+                coupon_discount: priced.map_or(Money::ZERO, |p| p.coupon_discount),
+                points_discount: priced.map_or(Money::ZERO, |p| p.points_discount),
+                points_used: priced.map_or(Points::ZERO, |p| p.points_used),
+                paid: line.paid,
+                refunded_quantity: 0,
+            }
+        })
+        .collect()
+}
+
+/// Marks the order's coupons used (each by compare-and-set) and logs their verification
+/// at the order's store.
+async fn use_coupons(
+    tx: &mut dyn Transaction,
+    cmd: &CommitOrder,
+    order: &Order,
+    plan: &Plan,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for coupon in &plan.coupons {
+        if !tx
+            .coupons()
+            .use_coupon(
+                cmd.merchant_id,
+                coupon.id,
+                order.store_id,
+                Some(order.id),
+                now,
+            )
+            .await?
+        {
+            let now_is = tx
+                .coupons()
+                .coupons_by_ids(cmd.merchant_id, &[coupon.id])
+                .await?
+                .pop()
+                .ok_or(Error::NotFound("coupon"))?;
+            return Err(refusal(&now_is, now));
+        }
+        tx.coupons()
+            .insert_verification(&Verification {
+                id: VerificationId::new(),
+                merchant_id: cmd.merchant_id,
+                coupon_id: coupon.id,
+                code: coupon.code.clone(),
+                member_id: coupon.member_id,
+                store_id: order.store_id,
+                staff_id: cmd.operator_id,
+                order_id: Some(order.id),
+                created_at: now,
+                undone_at: None,
+                undone_by: None,
+            })
+            .await?;
     }
+    Ok(())
 }

@@ -304,7 +304,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     }
 }
 
-fn spent_event(entry: &LedgerEntry, amount: Points) -> DomainEvent {
+pub(crate) fn spent_event(entry: &LedgerEntry, amount: Points) -> DomainEvent {
     DomainEvent::PointsSpent {
         merchant_id: entry.merchant_id,
         member_id: entry.member_id,

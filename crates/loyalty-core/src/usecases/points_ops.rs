@@ -171,13 +171,99 @@ pub(crate) async fn debit(
     amount: Points,
     now: DateTime<Utc>,
 ) -> Result<(LedgerEntry, Vec<LedgerEntry>)> {
+    let (entry, expired, _) = debit_planned(tx, draft, amount, now).await?;
+    Ok((entry, expired))
+}
+
+/// Like [`debit`], and records which lots the points came from, so that
+/// [`give_back_spent`] can return them with the expiry they had.
+pub(crate) async fn debit_recorded(
+    tx: &mut dyn Transaction,
+    draft: &EntryDraft,
+    amount: Points,
+    now: DateTime<Utc>,
+) -> Result<LedgerEntry> {
+    let (entry, _, takes) = debit_planned(tx, draft, amount, now).await?;
+    tx.points()
+        .record_takes(draft.merchant_id, entry.id, &takes)
+        .await?;
+    Ok(entry)
+}
+
+async fn debit_planned(
+    tx: &mut dyn Transaction,
+    draft: &EntryDraft,
+    amount: Points,
+    now: DateTime<Utc>,
+) -> Result<(LedgerEntry, Vec<LedgerEntry>, Vec<LotTake>)> {
     let (lots, expired) = lock_and_expire(tx, draft.merchant_id, draft.member_id, now).await?;
     let takes = plan_consumption(&lots, amount).map_err(|short| Error::InsufficientPoints {
         requested: short.requested,
         available: short.available,
     })?;
     let entry = withdraw_planned(tx, draft, amount, &takes, Points::ZERO, now).await?;
-    Ok((entry, expired))
+    Ok((entry, expired, takes))
+}
+
+/// Gives back `amount` (> 0) of the points the recorded spend `spent` took, after the
+/// `returned_before` given back by earlier refunds: the last lot taken comes back first,
+/// each part as a `return` entry with a new lot that keeps the expiry of the lot it came
+/// from (a part whose lot has expired meanwhile expires at the next run of the expiry
+/// job). The parts' sources are the draft's with `:1`, `:2` … appended.
+pub(crate) async fn give_back_spent(
+    tx: &mut dyn Transaction,
+    draft: &EntryDraft,
+    spent: EntryId,
+    returned_before: Points,
+    amount: Points,
+    now: DateTime<Utc>,
+) -> Result<Vec<LedgerEntry>> {
+    let taken = tx.points().takes_of(draft.merchant_id, spent).await?;
+    let mut skip = returned_before.value();
+    let mut left = amount.value();
+    let mut entries = Vec::new();
+    for part in taken.iter().rev() {
+        let whole = part.take.amount.value();
+        let skipped = skip.min(whole);
+        skip -= skipped;
+        let back = (whole - skipped).min(left);
+        if back <= 0 {
+            continue;
+        }
+        left -= back;
+        let back = Points::new(back);
+        let change = tx
+            .points()
+            .deposit(draft.merchant_id, draft.member_id, back)
+            .await?
+            .ok_or(Error::NotFound("member"))?;
+        let mut entry = draft.entry(back, change.seq, change.balance_after, Points::ZERO, now);
+        entry.source.source_id = format!("{}:{}", draft.source.source_id, entries.len() + 1);
+        append(tx, &entry).await?;
+        tx.points()
+            .insert_lot(&Lot {
+                id: LotId::new(),
+                merchant_id: draft.merchant_id,
+                member_id: draft.member_id,
+                entry_id: entry.id,
+                amount: back,
+                remaining: back,
+                earned_at: now,
+                expires_at: part.expires_at,
+            })
+            .await?;
+        entries.push(entry);
+        if left == 0 {
+            break;
+        }
+    }
+    if left > 0 {
+        // More than the spend took: a defect of the caller, never a silent credit.
+        return Err(Error::Store(StoreError::Backend(
+            format!("points given back exceed the spend by {left}").into(),
+        )));
+    }
+    Ok(entries)
 }
 
 /// Takes back `amount` points that the entry `earned` credited: from its own lot first.

@@ -116,12 +116,7 @@ async fn a_manual_credit_writes_entry_and_lot_commits_and_notifies_once() {
     let committed = tx.committed.clone();
     let mut notifier = MockNotifier::new();
     notifier.expect_notify().times(1).returning(|_| Ok(()));
-    let loyalty = Loyalty::new(
-        uow_with(vec![lookup, tx]),
-        clock(),
-        notifier,
-        EngineSettings::default(),
-    );
+    let loyalty = Loyalty::new(uow_with(vec![lookup, tx]), clock(), notifier);
 
     let outcome = loyalty
         .adjust_points(adjust(merchant_id, member_id, 30), None)
@@ -156,7 +151,6 @@ async fn a_debit_larger_than_the_lots_is_refused_before_any_write_and_nothing_co
         uow_with(vec![MockTransaction::default(), tx]),
         clock(),
         notifier,
-        EngineSettings::default(),
     );
 
     let err = loyalty
@@ -189,7 +183,6 @@ async fn a_failing_store_rolls_back_and_tells_nobody() {
         uow_with(vec![lookup_with_merchant(), tx]),
         clock(),
         notifier,
-        EngineSettings::default(),
     );
 
     let err = loyalty
@@ -266,7 +259,7 @@ async fn contention_runs_the_use_case_again_from_a_new_transaction() {
     ]);
     let mut notifier = MockNotifier::new();
     notifier.expect_notify().times(1).returning(|_| Ok(()));
-    let loyalty = Loyalty::new(uow, clock(), notifier, EngineSettings::default());
+    let loyalty = Loyalty::new(uow, clock(), notifier);
 
     let outcome = loyalty
         .adjust_points(adjust(merchant_id, member_id, -4), None)
@@ -281,7 +274,7 @@ async fn contention_runs_the_use_case_again_from_a_new_transaction() {
 async fn an_adjustment_without_a_reason_is_refused_before_touching_storage() {
     let mut uow = MockUnitOfWork::new();
     uow.expect_begin().never();
-    let loyalty = Loyalty::new(uow, clock(), MockNotifier::new(), EngineSettings::default());
+    let loyalty = Loyalty::new(uow, clock(), MockNotifier::new());
     let mut cmd = adjust(MerchantId::new(), MemberId::new(), 5);
     cmd.reason = "  ".into();
 

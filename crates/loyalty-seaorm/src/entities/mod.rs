@@ -1,6 +1,9 @@
 //! SeaORM entities: the rows as stored. They stay inside this crate; the core sees its own
 //! types only.
 
+pub mod coupon_templates;
+pub mod coupon_verifications;
+pub mod coupons;
 pub mod idempotency_keys;
 pub mod login_codes;
 pub mod members;
@@ -12,6 +15,7 @@ pub mod orders;
 pub mod outbox_messages;
 pub mod points_ledger;
 pub mod points_lots;
+pub mod points_takes;
 pub mod refunds;
 pub mod staff;
 pub mod staff_stores;

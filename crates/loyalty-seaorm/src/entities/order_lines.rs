@@ -14,6 +14,11 @@ pub struct Model {
     pub unit_price_fen: i64,
     pub gross_fen: i64,
     pub paid_fen: i64,
+    pub tier_discount_fen: i64,
+    pub coupon_discount_fen: i64,
+    pub points_discount_fen: i64,
+    pub points_used: i64,
+    pub refunded_quantity: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,6 +15,12 @@ pub struct Model {
     pub points_reversed: i64,
     pub status: String,
     pub operator_id: Option<Uuid>,
+    pub gross_fen: i64,
+    pub tier_discount_fen: i64,
+    pub coupon_discount_fen: i64,
+    pub points_used: i64,
+    pub points_discount_fen: i64,
+    pub points_returned: i64,
     pub created_at: DateTimeUtc,
 }
 

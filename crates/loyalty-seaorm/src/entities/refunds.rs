@@ -10,6 +10,10 @@ pub struct Model {
     pub amount_fen: i64,
     pub points_reversed: i64,
     pub points_shortfall: i64,
+    pub points_returned: i64,
+    pub coupons_returned: i64,
+    /// The lines refunded, as JSON; `None` for a refund by amount or of the whole order.
+    pub lines: Option<String>,
     pub operator_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
 }

@@ -91,6 +91,35 @@ impl MemberRepository for SeaTransaction {
         row.map(member_from).transpose()
     }
 
+    async fn lock_members(
+        &mut self,
+        merchant: MerchantId,
+        ids: &[MemberId],
+    ) -> Result<Vec<MemberId>, StoreError> {
+        let mut found = Vec::with_capacity(ids.len());
+        let mut sorted = ids.to_vec();
+        sorted.sort_unstable();
+        for chunk in sorted.chunks(500) {
+            let mut query = members::Entity::find()
+                .select_only()
+                .column(members::Column::Id)
+                .filter(members::Column::MerchantId.eq(merchant.as_uuid()))
+                .filter(members::Column::Id.is_in(chunk.iter().map(|id| id.as_uuid())))
+                .order_by_asc(members::Column::Id);
+            // SQLite's write transaction holds the database lock already.
+            if self.engine == Engine::Postgres {
+                query = query.lock_exclusive();
+            }
+            let rows: Vec<uuid::Uuid> = query
+                .into_tuple()
+                .all(&self.txn)
+                .await
+                .map_err(store_error)?;
+            found.extend(rows.into_iter().map(MemberId::from_uuid));
+        }
+        Ok(found)
+    }
+
     async fn members_by_ids(
         &mut self,
         merchant: MerchantId,

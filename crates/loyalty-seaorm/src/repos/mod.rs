@@ -1,5 +1,6 @@
 //! The core's repositories, implemented on [`crate::uow::SeaTransaction`].
 
+mod coupons;
 mod idempotency;
 mod login_codes;
 mod members;

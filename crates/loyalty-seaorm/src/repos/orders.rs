@@ -5,8 +5,8 @@ use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use loyalty_core::model::{Order, OrderLine, OrderStatus, Refund};
-use loyalty_core::ports::{OrderRepository, StoreError};
-use loyalty_core::types::{MerchantId, Money, OrderId, Points};
+use loyalty_core::ports::{OrderRepository, RefundTotals, StoreError};
+use loyalty_core::types::{MerchantId, OrderId};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -17,10 +17,16 @@ fn order_from(o: orders::Model) -> Result<Order, StoreError> {
         store_id: o.store_id.into(),
         member_id: o.member_id.into(),
         order_no: o.order_no,
+        gross: money(o.gross_fen, "gross")?,
+        tier_discount: money(o.tier_discount_fen, "tier discount")?,
+        coupon_discount: money(o.coupon_discount_fen, "coupon discount")?,
+        points_used: points(o.points_used),
+        points_discount: money(o.points_discount_fen, "points discount")?,
         amount_paid: money(o.amount_paid_fen, "amount paid")?,
         amount_refunded: money(o.amount_refunded_fen, "amount refunded")?,
         points_earned: points(o.points_earned),
         points_reversed: points(o.points_reversed),
+        points_returned: points(o.points_returned),
         status: OrderStatus::parse(&o.status).ok_or_else(|| corrupt("order status", &o.status))?,
         operator_id: o.operator_id.map(Into::into),
         created_at: o.created_at,
@@ -43,6 +49,12 @@ impl OrderRepository for SeaTransaction {
             status: Set(o.status.as_str().to_owned()),
             operator_id: Set(o.operator_id.map(|s| s.as_uuid())),
             created_at: Set(o.created_at),
+            gross_fen: Set(o.gross.fen()),
+            tier_discount_fen: Set(o.tier_discount.fen()),
+            coupon_discount_fen: Set(o.coupon_discount.fen()),
+            points_used: Set(o.points_used.value()),
+            points_discount_fen: Set(o.points_discount.fen()),
+            points_returned: Set(o.points_returned.value()),
         };
         orders::Entity::insert(row)
             .exec_without_returning(&self.txn)
@@ -69,31 +81,40 @@ impl OrderRepository for SeaTransaction {
         &mut self,
         merchant: MerchantId,
         order: OrderId,
-        amount: Money,
-        reversed: Points,
+        totals: RefundTotals,
     ) -> Result<Option<Order>, StoreError> {
         use orders::Column as C;
-        let refunded_after = Expr::col(C::AmountRefundedFen).add(amount.fen());
-        let status = Expr::case(
-            Expr::col(C::AmountRefundedFen)
-                .add(amount.fen())
-                .gte(Expr::col(C::AmountPaidFen)),
-            OrderStatus::Refunded.as_str(),
-        )
-        .finally(OrderStatus::PartiallyRefunded.as_str());
+        let status = if totals.whole {
+            OrderStatus::Refunded
+        } else {
+            OrderStatus::PartiallyRefunded
+        };
         let result = orders::Entity::update_many()
-            .col_expr(C::AmountRefundedFen, refunded_after.clone())
+            .col_expr(
+                C::AmountRefundedFen,
+                Expr::col(C::AmountRefundedFen).add(totals.amount.fen()),
+            )
             .col_expr(
                 C::PointsReversed,
-                Expr::col(C::PointsReversed).add(reversed.value()),
+                Expr::col(C::PointsReversed).add(totals.points_reversed.value()),
             )
-            .col_expr(C::Status, status.into())
+            .col_expr(
+                C::PointsReturned,
+                Expr::col(C::PointsReturned).add(totals.points_returned.value()),
+            )
+            .col_expr(C::Status, Expr::value(status.as_str()))
             .filter(C::MerchantId.eq(merchant.as_uuid()))
             .filter(C::Id.eq(order.as_uuid()))
+            .filter(C::Status.ne(OrderStatus::Refunded.as_str()))
             .filter(
                 Expr::col(C::AmountRefundedFen)
-                    .add(amount.fen())
+                    .add(totals.amount.fen())
                     .lte(Expr::col(C::AmountPaidFen)),
+            )
+            .filter(
+                Expr::col(C::PointsReturned)
+                    .add(totals.points_returned.value())
+                    .lte(Expr::col(C::PointsUsed)),
             )
             .exec(&self.txn)
             .await
@@ -102,6 +123,33 @@ impl OrderRepository for SeaTransaction {
             return Ok(None);
         }
         self.order(merchant, order).await
+    }
+
+    async fn refund_units(
+        &mut self,
+        merchant: MerchantId,
+        order: OrderId,
+        line_no: i32,
+        units: i64,
+    ) -> Result<bool, StoreError> {
+        use order_lines::Column as C;
+        let result = order_lines::Entity::update_many()
+            .col_expr(
+                C::RefundedQuantity,
+                Expr::col(C::RefundedQuantity).add(units),
+            )
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::OrderId.eq(order.as_uuid()))
+            .filter(C::LineNo.eq(line_no))
+            .filter(
+                Expr::col(C::RefundedQuantity)
+                    .add(units)
+                    .lte(Expr::col(C::Quantity)),
+            )
+            .exec(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(result.rows_affected == 1)
     }
 
     async fn insert_lines(&mut self, lines: &[OrderLine]) -> Result<(), StoreError> {
@@ -116,6 +164,11 @@ impl OrderRepository for SeaTransaction {
                 unit_price_fen: Set(l.unit_price.fen()),
                 gross_fen: Set(l.gross.fen()),
                 paid_fen: Set(l.paid.fen()),
+                tier_discount_fen: Set(l.tier_discount.fen()),
+                coupon_discount_fen: Set(l.coupon_discount.fen()),
+                points_discount_fen: Set(l.points_discount.fen()),
+                points_used: Set(l.points_used.value()),
+                refunded_quantity: Set(l.refunded_quantity),
             });
             order_lines::Entity::insert_many(rows)
                 .exec_without_returning(&self.txn)
@@ -151,7 +204,12 @@ impl OrderRepository for SeaTransaction {
                     quantity: l.quantity,
                     unit_price: money(l.unit_price_fen, "unit price")?,
                     gross: money(l.gross_fen, "line gross")?,
+                    tier_discount: money(l.tier_discount_fen, "line tier discount")?,
+                    coupon_discount: money(l.coupon_discount_fen, "line coupon discount")?,
+                    points_discount: money(l.points_discount_fen, "line points discount")?,
+                    points_used: points(l.points_used),
                     paid: money(l.paid_fen, "line paid")?,
+                    refunded_quantity: l.refunded_quantity,
                 });
             }
         }
@@ -190,6 +248,13 @@ impl OrderRepository for SeaTransaction {
             amount_fen: Set(r.amount.fen()),
             points_reversed: Set(r.points_reversed.value()),
             points_shortfall: Set(r.points_shortfall.value()),
+            points_returned: Set(r.points_returned.value()),
+            coupons_returned: Set(r.coupons_returned),
+            lines: Set(if r.lines.is_empty() {
+                None
+            } else {
+                Some(serde_json::to_string(&r.lines).map_err(|e| corrupt("refund lines", e))?)
+            }),
             operator_id: Set(r.operator_id.map(|s| s.as_uuid())),
             created_at: Set(r.created_at),
         };

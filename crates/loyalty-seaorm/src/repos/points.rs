@@ -1,15 +1,15 @@
 use super::points;
 use crate::connect::Engine;
-use crate::entities::{members, points_ledger, points_lots};
+use crate::entities::{members, points_ledger, points_lots, points_takes};
 use crate::errors::{corrupt, store_error};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use loyalty_core::account::{LotTake, OpenLot};
+use loyalty_core::account::{LotTake, OpenLot, sort_for_consumption};
 use loyalty_core::model::{EntryKind, LedgerEntry, Lot, Source};
 use loyalty_core::ports::{
     AccountDrift, BalanceChange, ExpiringPoints, LedgerPage, Liability, PointsRepository,
-    StoreError, Withdrawal,
+    StoreError, TakenLot, Withdrawal,
 };
 use loyalty_core::types::{EntryId, MemberId, MerchantId, Points};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -215,6 +215,71 @@ impl PointsRepository for SeaTransaction {
             .await
             .map_err(store_error)?;
         Ok(())
+    }
+
+    async fn record_takes(
+        &mut self,
+        merchant: MerchantId,
+        entry: EntryId,
+        takes: &[LotTake],
+    ) -> Result<(), StoreError> {
+        if takes.is_empty() {
+            return Ok(());
+        }
+        let rows = takes.iter().map(|t| points_takes::ActiveModel {
+            merchant_id: Set(merchant.as_uuid()),
+            entry_id: Set(entry.as_uuid()),
+            lot_id: Set(t.lot_id.as_uuid()),
+            amount: Set(t.amount.value()),
+        });
+        points_takes::Entity::insert_many(rows)
+            .exec_without_returning(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn takes_of(
+        &mut self,
+        merchant: MerchantId,
+        entry: EntryId,
+    ) -> Result<Vec<TakenLot>, StoreError> {
+        let takes = points_takes::Entity::find()
+            .filter(points_takes::Column::MerchantId.eq(merchant.as_uuid()))
+            .filter(points_takes::Column::EntryId.eq(entry.as_uuid()))
+            .all(&self.txn)
+            .await
+            .map_err(store_error)?;
+        let lots = points_lots::Entity::find()
+            .filter(points_lots::Column::MerchantId.eq(merchant.as_uuid()))
+            .filter(points_lots::Column::Id.is_in(takes.iter().map(|t| t.lot_id)))
+            .all(&self.txn)
+            .await
+            .map_err(store_error)?;
+        // The order spending took them in: the consumption order of their lots.
+        let mut order: Vec<OpenLot> = lots
+            .iter()
+            .map(|l| OpenLot {
+                id: l.id.into(),
+                remaining: points(l.remaining),
+                earned_at: l.earned_at,
+                expires_at: l.expires_at,
+            })
+            .collect();
+        sort_for_consumption(&mut order);
+        Ok(order
+            .into_iter()
+            .filter_map(|lot| {
+                let take = takes.iter().find(|t| t.lot_id == lot.id.as_uuid())?;
+                Some(TakenLot {
+                    take: LotTake {
+                        lot_id: lot.id,
+                        amount: points(take.amount),
+                    },
+                    expires_at: lot.expires_at,
+                })
+            })
+            .collect())
     }
 
     async fn lot_by_entry(

@@ -5,6 +5,7 @@ use crate::errors::{corrupt, store_error};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use loyalty_core::checkout::CheckoutSettings;
 use loyalty_core::earning::EarningPolicy;
 use loyalty_core::expiry::ExpiryPolicy;
 use loyalty_core::model::{EntryKind, TierChange, TierChangeReason};
@@ -42,6 +43,7 @@ fn body(setting: &Setting) -> Result<String, StoreError> {
         Setting::Expiry(p) => serde_json::to_string(p),
         Setting::Tiers(p) => serde_json::to_string(p),
         Setting::Notifications(p) => serde_json::to_string(p),
+        Setting::Checkout(p) => serde_json::to_string(p),
     }
     .map_err(|e| corrupt("setting", e))
 }
@@ -75,6 +77,12 @@ impl SeaTransaction {
                 updated_at: epoch,
                 updated_by: None,
             },
+            checkout: Versioned {
+                version: 0,
+                value: CheckoutSettings::default(),
+                updated_at: epoch,
+                updated_by: None,
+            },
         };
         for row in &rows {
             match SettingKind::parse(&row.kind) {
@@ -82,6 +90,7 @@ impl SeaTransaction {
                 Some(SettingKind::Expiry) => settings.expiry = versioned(row)?,
                 Some(SettingKind::Tiers) => settings.tiers = Some(versioned::<TierPolicy>(row)?),
                 Some(SettingKind::Notifications) => settings.notifications = versioned(row)?,
+                Some(SettingKind::Checkout) => settings.checkout = versioned(row)?,
                 None => {}
             }
         }

@@ -8,7 +8,7 @@ use loyalty_core::model::{Member, Merchant, Store};
 use loyalty_core::testing::{ManualClock, RecordingNotifier};
 use loyalty_core::types::{MerchantTimeZone, Money, Phone};
 use loyalty_core::usecases::{
-    CommitOrder, CreateMerchant, EngineSettings, Loyalty, OrderReceipt, Outcome, RegisterMember,
+    CommitOrder, CreateMerchant, Loyalty, OrderReceipt, Outcome, RegisterMember,
 };
 use loyalty_seaorm::SeaUnitOfWork;
 use loyalty_seaorm::testing::TestDatabase;
@@ -19,6 +19,13 @@ pub struct World {
     pub loyalty: Engine,
     pub clock: ManualClock,
     pub notifier: RecordingNotifier,
+}
+
+impl World {
+    /// The time the engine sees.
+    pub fn clock_now(&self) -> DateTime<Utc> {
+        loyalty_core::ports::Clock::now(&self.clock)
+    }
 }
 
 pub fn start() -> DateTime<Utc> {
@@ -34,7 +41,6 @@ pub fn world(db: &TestDatabase) -> World {
         SeaUnitOfWork::new(db.db.clone()),
         clock.clone(),
         notifier.clone(),
-        EngineSettings::default(),
     );
     World {
         loyalty,
@@ -106,8 +112,10 @@ pub fn order(merchant: &Merchant, member: &Member, amount: &str) -> CommitOrder 
         store_id: None,
         member_id: member.id,
         order_no: None,
-        amount_paid: money(amount),
+        amount_paid: Some(money(amount)),
         lines: Vec::new(),
+        coupon_codes: Vec::new(),
+        points_to_use: loyalty_core::types::Points::ZERO,
         operator_id: None,
     }
 }

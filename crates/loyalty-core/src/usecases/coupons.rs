@@ -1,0 +1,631 @@
+//! Coupon templates and coupons: create, claim, exchange for points, gifts. Sending to
+//! members and segments is in [`super::coupon_issue`], verification in
+//! [`super::verification`].
+//!
+//! Stock and limits are exact under concurrency by construction: a grant locks the member
+//! (so a member's claims queue and each counts the ones before it), then takes stock with
+//! one conditional `UPDATE` (so no number of members can take more than there is).
+
+use super::idempotency::{Idempotent, Outcome, remember, replay, replay_in_write};
+use super::notify::enqueue_with;
+use super::points_ops::{EntryDraft, debit};
+use super::{Loyalty, merchant_of, with_retry};
+use crate::coupons::CouponRules;
+use crate::events::DomainEvent;
+use crate::model::{
+    Coupon, CouponSource, CouponStatus, CouponTemplate, EntryKind, Member, Merchant, Source,
+};
+use crate::ports::{Clock, Notifier, StoreError, Transaction, TxMode, UniqueKey, UnitOfWork};
+use crate::settings::{MerchantSettings, SettingKind};
+use crate::types::{CouponCode, CouponId, CouponTemplateId, MemberId, MerchantId, StaffId};
+use crate::{Error, Result};
+use chrono::{DateTime, Utc};
+
+/// A coupon with the template it came from (its name, benefit and scope).
+#[derive(Debug, Clone)]
+pub struct HeldCoupon {
+    pub coupon: Coupon,
+    pub template: CouponTemplate,
+}
+
+/// A member's request for a coupon: claimed for free or exchanged for points.
+#[derive(Debug, Clone)]
+pub struct ClaimCoupon {
+    pub merchant_id: MerchantId,
+    pub member_id: MemberId,
+    pub template_id: CouponTemplateId,
+    /// Pay the template's points price (积分兑换券) instead of claiming it free.
+    pub exchange: bool,
+}
+
+/// Why a coupon is granted, for [`grant`].
+pub(crate) struct Grant<'a> {
+    pub template: &'a CouponTemplate,
+    pub member_id: MemberId,
+    pub source: CouponSource,
+    pub source_ref: Option<String>,
+    /// Check the claim window and `claimable` (members claiming themselves).
+    pub by_member: bool,
+}
+
+/// Grants one coupon of a template to a member inside `tx`, which must hold the member's
+/// lock already: checks the template is active (and claimable now, for a member's own
+/// claim), the per-member and per-day limits, takes one from the stock, and writes the
+/// coupon. Answers the coupon and its `CouponIssued` event.
+pub(crate) async fn grant(
+    tx: &mut dyn Transaction,
+    merchant: &Merchant,
+    grant: Grant<'_>,
+    now: DateTime<Utc>,
+) -> Result<(Coupon, DomainEvent)> {
+    let template = grant.template;
+    let rules = &template.rules;
+    if !template.active || (grant.by_member && !(rules.claimable && rules.claim_open(now))) {
+        return Err(Error::ClaimClosed);
+    }
+    if let Some(limit) = rules.per_member_limit {
+        let held = tx
+            .coupons()
+            .count_held(merchant.id, template.id, grant.member_id, None)
+            .await?;
+        if held >= limit {
+            return Err(Error::CouponLimitReached);
+        }
+    }
+    if let Some(limit) = rules.per_day_limit {
+        let since = merchant.time_zone.start_of_day(now);
+        let today = tx
+            .coupons()
+            .count_held(merchant.id, template.id, grant.member_id, Some(since))
+            .await?;
+        if today >= limit {
+            return Err(Error::CouponDailyLimitReached);
+        }
+    }
+    if !tx
+        .coupons()
+        .reserve_stock(merchant.id, template.id, 1)
+        .await?
+    {
+        return Err(Error::StockExhausted);
+    }
+    let coupon = new_coupon(
+        merchant,
+        template,
+        grant.member_id,
+        grant.source,
+        grant.source_ref,
+        now,
+    );
+    insert(tx, std::slice::from_ref(&coupon)).await?;
+    let event = issued_event(&coupon, template);
+    Ok((coupon, event))
+}
+
+/// A coupon of `template` for `member`, valid by the template's rule from `now`.
+pub(crate) fn new_coupon(
+    merchant: &Merchant,
+    template: &CouponTemplate,
+    member_id: MemberId,
+    source: CouponSource,
+    source_ref: Option<String>,
+    now: DateTime<Utc>,
+) -> Coupon {
+    let (valid_from, valid_until) = template.rules.validity.window(now, merchant.time_zone);
+    Coupon {
+        id: CouponId::new(),
+        merchant_id: merchant.id,
+        template_id: template.id,
+        member_id,
+        code: CouponCode::generate(),
+        status: CouponStatus::Available,
+        source,
+        source_ref,
+        valid_from,
+        valid_until,
+        claimed_at: now,
+        used_at: None,
+        used_order_id: None,
+        used_store_id: None,
+    }
+}
+
+/// Writes coupons; a code that collides (one in 10¹² per pair) makes the use case run
+/// again with new codes.
+pub(crate) async fn insert(tx: &mut dyn Transaction, coupons: &[Coupon]) -> Result<()> {
+    match tx.coupons().insert_coupons(coupons).await {
+        Err(StoreError::Unique(UniqueKey::CouponCode)) => Err(Error::Store(
+            StoreError::Contention("coupon code collided".into()),
+        )),
+        Err(StoreError::Unique(UniqueKey::CouponSource)) => Err(Error::AlreadyApplied),
+        other => Ok(other?),
+    }
+}
+
+pub(crate) fn issued_event(coupon: &Coupon, template: &CouponTemplate) -> DomainEvent {
+    DomainEvent::CouponIssued {
+        merchant_id: coupon.merchant_id,
+        member_id: coupon.member_id,
+        coupon_id: coupon.id,
+        code: coupon.code.clone(),
+        name: template.rules.name.clone(),
+        valid_until: coupon.valid_until,
+    }
+}
+
+/// The member's tier code as coupon scopes name it: the ladder's first tier for a member
+/// without one of their own.
+pub(crate) fn member_tier(settings: &MerchantSettings, member: &Member) -> Option<String> {
+    match settings.tiers.as_ref().map(|t| &t.value) {
+        Some(ladder) => ladder
+            .levels
+            .get(ladder.rank(member.tier_code.as_deref()))
+            .map(|level| level.code.clone()),
+        None => member.tier_code.clone(),
+    }
+}
+
+/// The template, or `coupon_template_not_found`.
+pub(crate) async fn template_of(
+    tx: &mut dyn Transaction,
+    merchant: MerchantId,
+    id: CouponTemplateId,
+) -> Result<CouponTemplate> {
+    tx.coupons()
+        .template(merchant, id)
+        .await?
+        .ok_or(Error::NotFound("coupon_template"))
+}
+
+/// The templates behind these coupons, each with its coupons.
+pub(crate) async fn with_templates(
+    tx: &mut dyn Transaction,
+    merchant: MerchantId,
+    coupons: Vec<Coupon>,
+) -> Result<Vec<HeldCoupon>> {
+    let mut templates: Vec<CouponTemplate> = Vec::new();
+    let mut held = Vec::with_capacity(coupons.len());
+    for coupon in coupons {
+        let template = match templates.iter().find(|t| t.id == coupon.template_id) {
+            Some(t) => t.clone(),
+            None => {
+                let t = template_of(&mut *tx, merchant, coupon.template_id).await?;
+                templates.push(t.clone());
+                t
+            }
+        };
+        held.push(HeldCoupon { coupon, template });
+    }
+    Ok(held)
+}
+
+impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
+    /// Creates a coupon template (HQ).
+    ///
+    /// # Errors
+    /// `validation_failed`; a store in the scope that is not the merchant's is
+    /// `store_not_found`.
+    pub async fn create_coupon_template(
+        &self,
+        merchant_id: MerchantId,
+        rules: CouponRules,
+        by: Option<StaffId>,
+    ) -> Result<CouponTemplate> {
+        rules.validate()?;
+        let template = CouponTemplate {
+            id: CouponTemplateId::new(),
+            merchant_id,
+            rules,
+            issued: 0,
+            active: true,
+            created_by: by,
+            created_at: self.clock.now(),
+        };
+        let mut tx = self.uow.begin(TxMode::Write).await?;
+        for store in &template.rules.scope.store_ids {
+            tx.stores()
+                .store(merchant_id, *store)
+                .await?
+                .ok_or(Error::NotFound("store"))?;
+        }
+        tx.coupons().insert_template(&template).await?;
+        tx.commit().await?;
+        Ok(template)
+    }
+
+    /// # Errors
+    /// `coupon_template_not_found`.
+    pub async fn coupon_template(
+        &self,
+        merchant_id: MerchantId,
+        id: CouponTemplateId,
+    ) -> Result<CouponTemplate> {
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
+        template_of(&mut *tx, merchant_id, id).await
+    }
+
+    /// The merchant's templates, newest first.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    pub async fn coupon_templates(
+        &self,
+        merchant_id: MerchantId,
+        before: Option<CouponTemplateId>,
+        limit: u64,
+    ) -> Result<Vec<CouponTemplate>> {
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
+        Ok(tx.coupons().templates(merchant_id, before, limit).await?)
+    }
+
+    /// What a member can claim now (领券中心): active, claimable templates whose claim
+    /// window is open, with stock left, and the member's tier allowed.
+    ///
+    /// # Errors
+    /// `member_not_found`.
+    pub async fn claimable_templates(
+        &self,
+        merchant_id: MerchantId,
+        member_id: MemberId,
+    ) -> Result<Vec<CouponTemplate>> {
+        let now = self.clock.now();
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
+        let member = super::member_of(&mut *tx, merchant_id, member_id).await?;
+        let settings = tx.settings().settings(merchant_id).await?;
+        let tier = member_tier(&settings, &member);
+        let mut open = Vec::new();
+        let mut before = None;
+        loop {
+            let page = tx.coupons().templates(merchant_id, before, 100).await?;
+            before = page.last().map(|t| t.id);
+            let done = page.len() < 100;
+            open.extend(page.into_iter().filter(|t| {
+                t.active
+                    && t.rules.claimable
+                    && t.rules.claim_open(now)
+                    && t.remaining().is_none_or(|r| r > 0)
+                    && t.rules.scope.covers_tier(tier.as_deref())
+            }));
+            if done || open.len() >= 100 {
+                break;
+            }
+        }
+        Ok(open)
+    }
+
+    /// Starts or stops a template (HQ); a stopped one issues nothing more.
+    ///
+    /// # Errors
+    /// `coupon_template_not_found`.
+    pub async fn set_coupon_template_active(
+        &self,
+        merchant_id: MerchantId,
+        id: CouponTemplateId,
+        active: bool,
+    ) -> Result<CouponTemplate> {
+        let mut tx = self.uow.begin(TxMode::Write).await?;
+        if !tx
+            .coupons()
+            .set_template_active(merchant_id, id, active)
+            .await?
+        {
+            return Err(Error::NotFound("coupon_template"));
+        }
+        let template = template_of(&mut *tx, merchant_id, id).await?;
+        tx.commit().await?;
+        Ok(template)
+    }
+
+    /// A member claims a coupon, or exchanges points for one: one transaction takes the
+    /// stock, checks the limits under the member's lock, spends the points (soonest-expiring
+    /// lots first) and writes the coupon and its notification.
+    ///
+    /// # Errors
+    /// `coupon_template_not_found`, `claim_closed`, `coupon_limit_reached`,
+    /// `coupon_daily_limit_reached`, `stock_exhausted`, `not_exchangeable`
+    /// (`validation_failed`), `insufficient_points`, `idempotency_key_reused`.
+    pub async fn claim_coupon(
+        &self,
+        cmd: ClaimCoupon,
+        idem: Option<Idempotent<'_, HeldCoupon>>,
+    ) -> Result<Outcome<HeldCoupon>> {
+        let outcome = with_retry!(|attempt| self.try_claim(&cmd, idem.as_ref(), attempt))?;
+        Ok(match outcome {
+            Outcome::Done((held, events)) => {
+                self.publish(&events).await;
+                Outcome::Done(held)
+            }
+            Outcome::Replayed(stored) => Outcome::Replayed(stored),
+        })
+    }
+
+    async fn try_claim(
+        &self,
+        cmd: &ClaimCoupon,
+        idem: Option<&Idempotent<'_, HeldCoupon>>,
+        attempt: u32,
+    ) -> Result<Outcome<(HeldCoupon, Vec<DomainEvent>)>> {
+        let now = self.clock.now();
+        let (merchant, settings) = {
+            let mut lookup = self.uow.begin(TxMode::Lookup).await?;
+            if let Some(stored) = replay(&mut *lookup, idem).await? {
+                return Ok(Outcome::Replayed(stored));
+            }
+            let merchant = merchant_of(&mut *lookup, cmd.merchant_id).await?;
+            (merchant, lookup.settings().settings(cmd.merchant_id).await?)
+        };
+        let mut tx =
+            match replay_in_write(self.uow.begin(TxMode::Write).await?, idem, attempt).await? {
+                Ok(tx) => tx,
+                Err(stored) => return Ok(Outcome::Replayed(stored)),
+            };
+        let member = tx
+            .members()
+            .lock_member(cmd.merchant_id, cmd.member_id)
+            .await?
+            .ok_or(Error::NotFound("member"))?;
+        let template = template_of(&mut *tx, cmd.merchant_id, cmd.template_id).await?;
+        let tier = member_tier(&settings, &member);
+        if !template.rules.scope.covers_tier(tier.as_deref()) {
+            return Err(Error::ClaimClosed);
+        }
+        let price = match (cmd.exchange, template.rules.points_price) {
+            (false, _) => None,
+            (true, Some(price)) => Some(price),
+            (true, None) => {
+                return Err(crate::types::InvalidValue::new(
+                    "template_id",
+                    "this coupon is not exchanged for points",
+                )
+                .into());
+            }
+        };
+        let source = if price.is_some() {
+            CouponSource::Exchange
+        } else {
+            CouponSource::Claim
+        };
+        let (coupon, issued) = grant(
+            &mut *tx,
+            &merchant,
+            Grant {
+                template: &template,
+                member_id: member.id,
+                source,
+                source_ref: None,
+                by_member: true,
+            },
+            now,
+        )
+        .await?;
+        let mut events = vec![issued];
+        if let Some(price) = price {
+            let draft = EntryDraft {
+                merchant_id: cmd.merchant_id,
+                member_id: member.id,
+                kind: EntryKind::Spend,
+                reason_code: "coupon_exchange".into(),
+                title: format!("积分兑换：{}", template.rules.name),
+                store_id: None,
+                source: Source::new("coupon", coupon.id),
+                operator_id: None,
+                policy_version: None,
+            };
+            let (entry, _expired) = debit(&mut *tx, &draft, price, now).await?;
+            events.push(super::points::spent_event(&entry, price));
+        }
+        enqueue_with(
+            &mut *tx,
+            cmd.merchant_id,
+            &settings.notifications.value,
+            merchant.time_zone,
+            &events,
+            now,
+        )
+        .await?;
+        let held = HeldCoupon { coupon, template };
+        remember(&mut *tx, idem, &held, now).await?;
+        tx.commit().await?;
+        Ok(Outcome::Done((held, events)))
+    }
+
+    /// The member's coupons in these states (all when empty), newest first.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    pub async fn member_coupons(
+        &self,
+        merchant_id: MerchantId,
+        member_id: MemberId,
+        statuses: &[CouponStatus],
+        before: Option<CouponId>,
+        limit: u64,
+    ) -> Result<Vec<HeldCoupon>> {
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
+        let coupons = tx
+            .coupons()
+            .member_coupons(merchant_id, member_id, statuses, before, limit)
+            .await?;
+        with_templates(&mut *tx, merchant_id, coupons).await
+    }
+
+    /// A coupon by its code, with its template.
+    ///
+    /// # Errors
+    /// `coupon_not_found`.
+    pub async fn coupon_by_code(
+        &self,
+        merchant_id: MerchantId,
+        code: &CouponCode,
+    ) -> Result<HeldCoupon> {
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
+        let coupon = tx
+            .coupons()
+            .coupon_by_code(merchant_id, code)
+            .await?
+            .ok_or(Error::NotFound("coupon"))?;
+        let template = template_of(&mut *tx, merchant_id, coupon.template_id).await?;
+        Ok(HeldCoupon { coupon, template })
+    }
+
+    /// Gives the birthday gift coupons of merchants that set them up to the members whose
+    /// local birthday it is (a 29 February birthday on 28 February in other years): once a
+    /// year per member and template, however often and wherever it runs (the year is the
+    /// coupons' reference). Returns how many coupons were given.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn give_birthday_coupons(&self, batch: u64) -> Result<u64> {
+        let merchants = {
+            let mut tx = self.uow.begin(TxMode::Lookup).await?;
+            tx.settings().merchants_with(SettingKind::Checkout).await?
+        };
+        let mut given = 0;
+        for merchant_id in merchants {
+            let (merchant, settings) = {
+                let mut tx = self.uow.begin(TxMode::Lookup).await?;
+                let Some(merchant) = tx.merchants().merchant(merchant_id).await? else {
+                    continue;
+                };
+                (merchant, tx.settings().settings(merchant_id).await?)
+            };
+            if settings.checkout.value.gifts.birthday.is_empty() {
+                continue;
+            }
+            let today = merchant.time_zone.local_date(self.clock.now());
+            let year = chrono::Datelike::year(&today).to_string();
+            let mut after = None;
+            loop {
+                let members = {
+                    let mut tx = self.uow.begin(TxMode::Lookup).await?;
+                    tx.members()
+                        .list_members(merchant_id, after, batch.max(1))
+                        .await?
+                };
+                let Some(last) = members.last() else { break };
+                after = Some(last.id);
+                let full = members.len() as u64 >= batch.max(1);
+                for member in members.iter().filter(|m| {
+                    m.birthday
+                        .is_some_and(|b| crate::earning::BirthdayScope::Day.includes(b, today))
+                }) {
+                    let events = with_retry!(
+                        self.try_birthday_gift(&merchant, &settings, member.id, &year)
+                    )?;
+                    given += events.len() as u64;
+                    self.publish(&events).await;
+                }
+                if !full {
+                    break;
+                }
+            }
+        }
+        Ok(given)
+    }
+
+    async fn try_birthday_gift(
+        &self,
+        merchant: &Merchant,
+        settings: &MerchantSettings,
+        member_id: MemberId,
+        year: &str,
+    ) -> Result<Vec<DomainEvent>> {
+        let now = self.clock.now();
+        let mut tx = self.uow.begin(TxMode::Write).await?;
+        if tx
+            .members()
+            .lock_member(merchant.id, member_id)
+            .await?
+            .is_none()
+        {
+            return Ok(Vec::new());
+        }
+        let events = give_gifts(
+            &mut *tx,
+            merchant,
+            &settings.checkout.value.gifts.birthday,
+            member_id,
+            CouponSource::Birthday,
+            year,
+            now,
+        )
+        .await?;
+        enqueue_with(
+            &mut *tx,
+            merchant.id,
+            &settings.notifications.value,
+            merchant.time_zone,
+            &events,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(events)
+    }
+
+    /// Expires every usable coupon whose window has ended (the scheduled job; two processes
+    /// may run it at once: each coupon expires once).
+    ///
+    /// # Errors
+    /// Storage failures only.
+    pub async fn expire_coupons(&self) -> Result<u64> {
+        let now = self.clock.now();
+        let mut total = 0;
+        loop {
+            let mut tx = self.uow.begin(TxMode::Write).await?;
+            let expired = tx.coupons().expire_due(now, 500).await?;
+            tx.commit().await?;
+            total += expired;
+            if expired < 500 {
+                return Ok(total);
+            }
+        }
+    }
+}
+
+/// Gives the member the gift coupons of `templates` once (the reference makes a replay or
+/// a second run give nothing more); a template out of stock, stopped or at its limit gives
+/// nothing, and the rest still go. The caller holds the member's lock.
+pub(crate) async fn give_gifts(
+    tx: &mut dyn Transaction,
+    merchant: &Merchant,
+    templates: &[CouponTemplateId],
+    member_id: MemberId,
+    source: CouponSource,
+    source_ref: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<DomainEvent>> {
+    let mut events = Vec::new();
+    for id in templates {
+        let Some(template) = tx.coupons().template(merchant.id, *id).await? else {
+            continue;
+        };
+        let held = tx
+            .coupons()
+            .holders_of(merchant.id, template.id, source_ref, &[member_id])
+            .await?;
+        if !held.is_empty() {
+            continue;
+        }
+        let gift = Grant {
+            template: &template,
+            member_id,
+            source,
+            source_ref: Some(source_ref.to_owned()),
+            by_member: false,
+        };
+        match grant(&mut *tx, merchant, gift, now).await {
+            Ok((_, event)) => events.push(event),
+            Err(
+                Error::ClaimClosed
+                | Error::StockExhausted
+                | Error::CouponLimitReached
+                | Error::CouponDailyLimitReached,
+            ) => {
+                tracing::info!(template = %template.id, "gift coupon not given: template closed, out of stock or at its limit");
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(events)
+}

@@ -1,0 +1,582 @@
+use crate::entities::{coupon_templates, coupon_verifications, coupons, members, orders};
+use crate::errors::{corrupt, store_error};
+use crate::uow::SeaTransaction;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use loyalty_core::coupons::CouponRules;
+use loyalty_core::model::{Coupon, CouponSource, CouponStatus, CouponTemplate, Verification};
+use loyalty_core::ports::{CouponRepository, MemberSegment, StoreError};
+use loyalty_core::types::{
+    CouponCode, CouponId, CouponTemplateId, MemberId, MerchantId, OrderId, StaffId, StoreId,
+    VerificationId,
+};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+fn template_from(t: coupon_templates::Model) -> Result<CouponTemplate, StoreError> {
+    let rules: CouponRules =
+        serde_json::from_str(&t.rules).map_err(|e| corrupt("coupon template rules", e))?;
+    Ok(CouponTemplate {
+        id: t.id.into(),
+        merchant_id: t.merchant_id.into(),
+        rules,
+        issued: t.issued,
+        active: t.active,
+        created_by: t.created_by.map(StaffId::from_uuid),
+        created_at: t.created_at,
+    })
+}
+
+fn coupon_from(c: coupons::Model) -> Result<Coupon, StoreError> {
+    Ok(Coupon {
+        id: c.id.into(),
+        merchant_id: c.merchant_id.into(),
+        template_id: c.template_id.into(),
+        member_id: c.member_id.into(),
+        code: CouponCode::parse(&c.code).map_err(|e| corrupt("coupon code", e))?,
+        status: CouponStatus::parse(&c.status)
+            .ok_or_else(|| corrupt("coupon status", &c.status))?,
+        source: CouponSource::parse(&c.source)
+            .ok_or_else(|| corrupt("coupon source", &c.source))?,
+        source_ref: c.source_ref,
+        valid_from: c.valid_from,
+        valid_until: c.valid_until,
+        claimed_at: c.claimed_at,
+        used_at: c.used_at,
+        used_order_id: c.used_order_id.map(Into::into),
+        used_store_id: c.used_store_id.map(Into::into),
+    })
+}
+
+fn verification_from(v: coupon_verifications::Model) -> Result<Verification, StoreError> {
+    Ok(Verification {
+        id: v.id.into(),
+        merchant_id: v.merchant_id.into(),
+        coupon_id: v.coupon_id.into(),
+        code: CouponCode::parse(&v.code).map_err(|e| corrupt("coupon code", e))?,
+        member_id: v.member_id.into(),
+        store_id: v.store_id.into(),
+        staff_id: v.staff_id.map(Into::into),
+        order_id: v.order_id.map(Into::into),
+        created_at: v.created_at,
+        undone_at: v.undone_at,
+        undone_by: v.undone_by.map(Into::into),
+    })
+}
+
+fn usable() -> [&'static str; 2] {
+    [
+        CouponStatus::Available.as_str(),
+        CouponStatus::Returned.as_str(),
+    ]
+}
+
+#[async_trait]
+impl CouponRepository for SeaTransaction {
+    async fn insert_template(&mut self, t: &CouponTemplate) -> Result<(), StoreError> {
+        let row = coupon_templates::ActiveModel {
+            id: Set(t.id.as_uuid()),
+            merchant_id: Set(t.merchant_id.as_uuid()),
+            name: Set(t.rules.name.clone()),
+            rules: Set(serde_json::to_string(&t.rules).map_err(|e| corrupt("coupon rules", e))?),
+            stock: Set(t.rules.stock),
+            issued: Set(t.issued),
+            active: Set(t.active),
+            created_by: Set(t.created_by.map(|s| s.as_uuid())),
+            created_at: Set(t.created_at),
+        };
+        coupon_templates::Entity::insert(row)
+            .exec_without_returning(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn template(
+        &mut self,
+        merchant: MerchantId,
+        id: CouponTemplateId,
+    ) -> Result<Option<CouponTemplate>, StoreError> {
+        coupon_templates::Entity::find()
+            .filter(coupon_templates::Column::MerchantId.eq(merchant.as_uuid()))
+            .filter(coupon_templates::Column::Id.eq(id.as_uuid()))
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?
+            .map(template_from)
+            .transpose()
+    }
+
+    async fn templates(
+        &mut self,
+        merchant: MerchantId,
+        before: Option<CouponTemplateId>,
+        limit: u64,
+    ) -> Result<Vec<CouponTemplate>, StoreError> {
+        use coupon_templates::Column as C;
+        let mut query =
+            coupon_templates::Entity::find().filter(C::MerchantId.eq(merchant.as_uuid()));
+        if let Some(before) = before {
+            query = query.filter(C::Id.lt(before.as_uuid()));
+        }
+        query
+            .order_by_desc(C::Id)
+            .limit(limit)
+            .all(&self.txn)
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .map(template_from)
+            .collect()
+    }
+
+    async fn set_template_active(
+        &mut self,
+        merchant: MerchantId,
+        id: CouponTemplateId,
+        active: bool,
+    ) -> Result<bool, StoreError> {
+        use coupon_templates::Column as C;
+        let result = coupon_templates::Entity::update_many()
+            .col_expr(C::Active, Expr::value(active))
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::Id.eq(id.as_uuid()))
+            .exec(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(result.rows_affected == 1)
+    }
+
+    async fn reserve_stock(
+        &mut self,
+        merchant: MerchantId,
+        template: CouponTemplateId,
+        count: i64,
+    ) -> Result<bool, StoreError> {
+        use coupon_templates::Column as C;
+        let result = coupon_templates::Entity::update_many()
+            .col_expr(C::Issued, Expr::col(C::Issued).add(count))
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::Id.eq(template.as_uuid()))
+            .filter(C::Active.eq(true))
+            .filter(
+                Condition::any()
+                    .add(C::Stock.is_null())
+                    .add(Expr::col(C::Issued).add(count).lte(Expr::col(C::Stock))),
+            )
+            .exec(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(result.rows_affected == 1)
+    }
+
+    async fn count_held(
+        &mut self,
+        merchant: MerchantId,
+        template: CouponTemplateId,
+        member: MemberId,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<i64, StoreError> {
+        use coupons::Column as C;
+        let mut query = coupons::Entity::find()
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::TemplateId.eq(template.as_uuid()))
+            .filter(C::MemberId.eq(member.as_uuid()));
+        if let Some(since) = since {
+            query = query.filter(C::ClaimedAt.gte(since));
+        }
+        let count: Option<i64> = query
+            .select_only()
+            .expr(Expr::cust("CAST(COUNT(*) AS BIGINT)"))
+            .into_tuple()
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(count.unwrap_or(0))
+    }
+
+    async fn holders_of(
+        &mut self,
+        merchant: MerchantId,
+        template: CouponTemplateId,
+        source_ref: &str,
+        members: &[MemberId],
+    ) -> Result<Vec<MemberId>, StoreError> {
+        use coupons::Column as C;
+        let mut found = Vec::new();
+        for chunk in members.chunks(500) {
+            let rows: Vec<Uuid> = coupons::Entity::find()
+                .select_only()
+                .column(C::MemberId)
+                .filter(C::MerchantId.eq(merchant.as_uuid()))
+                .filter(C::TemplateId.eq(template.as_uuid()))
+                .filter(C::MemberId.is_in(chunk.iter().map(|m| m.as_uuid())))
+                .filter(C::SourceRef.eq(source_ref))
+                .into_tuple()
+                .all(&self.txn)
+                .await
+                .map_err(store_error)?;
+            found.extend(rows.into_iter().map(MemberId::from_uuid));
+        }
+        Ok(found)
+    }
+
+    async fn counts_held(
+        &mut self,
+        merchant: MerchantId,
+        template: CouponTemplateId,
+        members: &[MemberId],
+    ) -> Result<Vec<(MemberId, i64)>, StoreError> {
+        use coupons::Column as C;
+        let mut found = Vec::new();
+        for chunk in members.chunks(500) {
+            let rows: Vec<(Uuid, i64)> = coupons::Entity::find()
+                .select_only()
+                .column(C::MemberId)
+                .expr(Expr::cust("CAST(COUNT(*) AS BIGINT)"))
+                .filter(C::MerchantId.eq(merchant.as_uuid()))
+                .filter(C::TemplateId.eq(template.as_uuid()))
+                .filter(C::MemberId.is_in(chunk.iter().map(|m| m.as_uuid())))
+                .group_by(C::MemberId)
+                .into_tuple()
+                .all(&self.txn)
+                .await
+                .map_err(store_error)?;
+            found.extend(rows.into_iter().map(|(m, n)| (MemberId::from_uuid(m), n)));
+        }
+        Ok(found)
+    }
+
+    async fn insert_coupons(&mut self, list: &[Coupon]) -> Result<(), StoreError> {
+        for chunk in list.chunks(100) {
+            let rows = chunk.iter().map(|c| coupons::ActiveModel {
+                id: Set(c.id.as_uuid()),
+                merchant_id: Set(c.merchant_id.as_uuid()),
+                template_id: Set(c.template_id.as_uuid()),
+                member_id: Set(c.member_id.as_uuid()),
+                code: Set(c.code.as_str().to_owned()),
+                status: Set(c.status.as_str().to_owned()),
+                source: Set(c.source.as_str().to_owned()),
+                source_ref: Set(c.source_ref.clone()),
+                valid_from: Set(c.valid_from),
+                valid_until: Set(c.valid_until),
+                claimed_at: Set(c.claimed_at),
+                used_at: Set(c.used_at),
+                used_order_id: Set(c.used_order_id.map(|o| o.as_uuid())),
+                used_store_id: Set(c.used_store_id.map(|s| s.as_uuid())),
+            });
+            coupons::Entity::insert_many(rows)
+                .exec_without_returning(&self.txn)
+                .await
+                .map_err(store_error)?;
+        }
+        Ok(())
+    }
+
+    async fn coupon_by_code(
+        &mut self,
+        merchant: MerchantId,
+        code: &CouponCode,
+    ) -> Result<Option<Coupon>, StoreError> {
+        coupons::Entity::find()
+            .filter(coupons::Column::MerchantId.eq(merchant.as_uuid()))
+            .filter(coupons::Column::Code.eq(code.as_str()))
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?
+            .map(coupon_from)
+            .transpose()
+    }
+
+    async fn coupons_by_ids(
+        &mut self,
+        merchant: MerchantId,
+        ids: &[CouponId],
+    ) -> Result<Vec<Coupon>, StoreError> {
+        coupons::Entity::find()
+            .filter(coupons::Column::MerchantId.eq(merchant.as_uuid()))
+            .filter(coupons::Column::Id.is_in(ids.iter().map(|c| c.as_uuid())))
+            .all(&self.txn)
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .map(coupon_from)
+            .collect()
+    }
+
+    async fn coupons_used_by(
+        &mut self,
+        merchant: MerchantId,
+        order: OrderId,
+    ) -> Result<Vec<Coupon>, StoreError> {
+        coupons::Entity::find()
+            .filter(coupons::Column::MerchantId.eq(merchant.as_uuid()))
+            .filter(coupons::Column::UsedOrderId.eq(order.as_uuid()))
+            .all(&self.txn)
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .map(coupon_from)
+            .collect()
+    }
+
+    async fn member_coupons(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        statuses: &[CouponStatus],
+        before: Option<CouponId>,
+        limit: u64,
+    ) -> Result<Vec<Coupon>, StoreError> {
+        use coupons::Column as C;
+        let mut query = coupons::Entity::find()
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::MemberId.eq(member.as_uuid()));
+        if !statuses.is_empty() {
+            query = query.filter(C::Status.is_in(statuses.iter().map(|s| s.as_str())));
+        }
+        if let Some(before) = before {
+            query = query.filter(C::Id.lt(before.as_uuid()));
+        }
+        query
+            .order_by_desc(C::Id)
+            .limit(limit)
+            .all(&self.txn)
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .map(coupon_from)
+            .collect()
+    }
+
+    async fn use_coupon(
+        &mut self,
+        merchant: MerchantId,
+        coupon: CouponId,
+        store: StoreId,
+        order: Option<OrderId>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        use coupons::Column as C;
+        let result = coupons::Entity::update_many()
+            .col_expr(C::Status, Expr::value(CouponStatus::Used.as_str()))
+            .col_expr(C::UsedAt, Expr::value(now))
+            .col_expr(C::UsedStoreId, Expr::value(store.as_uuid()))
+            .col_expr(C::UsedOrderId, Expr::value(order.map(|o| o.as_uuid())))
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::Id.eq(coupon.as_uuid()))
+            .filter(C::Status.is_in(usable()))
+            .filter(C::ValidFrom.lte(now))
+            .filter(C::ValidUntil.gt(now))
+            .exec(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(result.rows_affected == 1)
+    }
+
+    async fn give_back(
+        &mut self,
+        merchant: MerchantId,
+        coupon: CouponId,
+        order: Option<OrderId>,
+        to: CouponStatus,
+    ) -> Result<bool, StoreError> {
+        use coupons::Column as C;
+        let mut update = coupons::Entity::update_many()
+            .col_expr(C::Status, Expr::value(to.as_str()))
+            .col_expr(C::UsedAt, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(C::UsedStoreId, Expr::value(Option::<Uuid>::None))
+            .col_expr(C::UsedOrderId, Expr::value(Option::<Uuid>::None))
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::Id.eq(coupon.as_uuid()))
+            .filter(C::Status.eq(CouponStatus::Used.as_str()));
+        update = match order {
+            Some(order) => update.filter(C::UsedOrderId.eq(order.as_uuid())),
+            None => update.filter(C::UsedOrderId.is_null()),
+        };
+        let result = update.exec(&self.txn).await.map_err(store_error)?;
+        Ok(result.rows_affected == 1)
+    }
+
+    async fn revoke(&mut self, merchant: MerchantId, coupon: CouponId) -> Result<bool, StoreError> {
+        use coupons::Column as C;
+        let result = coupons::Entity::update_many()
+            .col_expr(C::Status, Expr::value(CouponStatus::Revoked.as_str()))
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::Id.eq(coupon.as_uuid()))
+            .filter(C::Status.is_in(usable()))
+            .exec(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(result.rows_affected == 1)
+    }
+
+    async fn expire_due(&mut self, now: DateTime<Utc>, limit: u64) -> Result<u64, StoreError> {
+        use coupons::Column as C;
+        let due = Query::select()
+            .column(C::Id)
+            .from(coupons::Entity)
+            .and_where(Expr::col(C::Status).is_in(usable()))
+            .and_where(Expr::col(C::ValidUntil).lte(now))
+            .limit(limit)
+            .to_owned();
+        let result = coupons::Entity::update_many()
+            .col_expr(C::Status, Expr::value(CouponStatus::Expired.as_str()))
+            .filter(C::Id.in_subquery(due))
+            .filter(C::Status.is_in(usable()))
+            .exec(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(result.rows_affected)
+    }
+
+    async fn insert_verification(&mut self, v: &Verification) -> Result<(), StoreError> {
+        let row = coupon_verifications::ActiveModel {
+            id: Set(v.id.as_uuid()),
+            merchant_id: Set(v.merchant_id.as_uuid()),
+            coupon_id: Set(v.coupon_id.as_uuid()),
+            code: Set(v.code.as_str().to_owned()),
+            member_id: Set(v.member_id.as_uuid()),
+            store_id: Set(v.store_id.as_uuid()),
+            staff_id: Set(v.staff_id.map(|s| s.as_uuid())),
+            order_id: Set(v.order_id.map(|o| o.as_uuid())),
+            created_at: Set(v.created_at),
+            undone_at: Set(v.undone_at),
+            undone_by: Set(v.undone_by.map(|s| s.as_uuid())),
+        };
+        coupon_verifications::Entity::insert(row)
+            .exec_without_returning(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn verification(
+        &mut self,
+        merchant: MerchantId,
+        id: VerificationId,
+    ) -> Result<Option<Verification>, StoreError> {
+        coupon_verifications::Entity::find()
+            .filter(coupon_verifications::Column::MerchantId.eq(merchant.as_uuid()))
+            .filter(coupon_verifications::Column::Id.eq(id.as_uuid()))
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?
+            .map(verification_from)
+            .transpose()
+    }
+
+    async fn undo_verification(
+        &mut self,
+        merchant: MerchantId,
+        id: VerificationId,
+        by: Option<StaffId>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        use coupon_verifications::Column as C;
+        let result = coupon_verifications::Entity::update_many()
+            .col_expr(C::UndoneAt, Expr::value(now))
+            .col_expr(C::UndoneBy, Expr::value(by.map(|s| s.as_uuid())))
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::Id.eq(id.as_uuid()))
+            .filter(C::UndoneAt.is_null())
+            .exec(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(result.rows_affected == 1)
+    }
+
+    async fn verifications(
+        &mut self,
+        merchant: MerchantId,
+        store: Option<StoreId>,
+        before: Option<VerificationId>,
+        limit: u64,
+    ) -> Result<Vec<Verification>, StoreError> {
+        use coupon_verifications::Column as C;
+        let mut query =
+            coupon_verifications::Entity::find().filter(C::MerchantId.eq(merchant.as_uuid()));
+        if let Some(store) = store {
+            query = query.filter(C::StoreId.eq(store.as_uuid()));
+        }
+        if let Some(before) = before {
+            query = query.filter(C::Id.lt(before.as_uuid()));
+        }
+        query
+            .order_by_desc(C::Id)
+            .limit(limit)
+            .all(&self.txn)
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .map(verification_from)
+            .collect()
+    }
+
+    async fn segment_members(
+        &mut self,
+        merchant: MerchantId,
+        segment: &MemberSegment,
+        after: Option<MemberId>,
+        limit: u64,
+    ) -> Result<Vec<MemberId>, StoreError> {
+        use members::Column as M;
+        let mut query = members::Entity::find()
+            .select_only()
+            .column(M::Id)
+            .filter(M::MerchantId.eq(merchant.as_uuid()));
+        if let Some(after) = after {
+            query = query.filter(M::Id.gt(after.as_uuid()));
+        }
+        if !segment.tier_codes.is_empty() {
+            let mut tier = Condition::any().add(M::TierCode.is_in(segment.tier_codes.clone()));
+            if segment
+                .first_tier
+                .as_ref()
+                .is_some_and(|first| segment.tier_codes.contains(first))
+            {
+                tier = tier.add(M::TierCode.is_null());
+            }
+            query = query.filter(tier);
+        }
+        if segment.needs_orders() {
+            use orders::Column as O;
+            let mut buyers = Query::select();
+            buyers
+                .column(O::MemberId)
+                .from(orders::Entity)
+                .and_where(Expr::col(O::MerchantId).eq(merchant.as_uuid()))
+                .group_by_col(O::MemberId);
+            let last = || Expr::expr(Func::max(Expr::col(O::CreatedAt)));
+            let spend = || {
+                Expr::expr(Func::sum(
+                    Expr::col(O::AmountPaidFen).sub(Expr::col(O::AmountRefundedFen)),
+                ))
+            };
+            if let Some(before) = segment.last_order_before {
+                buyers.and_having(last().lt(before));
+            }
+            if let Some(since) = segment.last_order_since {
+                buyers.and_having(last().gte(since));
+            }
+            if let Some(min) = segment.spend_min {
+                buyers.and_having(spend().gte(min.fen()));
+            }
+            if let Some(max) = segment.spend_max {
+                buyers.and_having(spend().lte(max.fen()));
+            }
+            query = query.filter(M::Id.in_subquery(buyers.to_owned()));
+        }
+        let rows: Vec<Uuid> = query
+            .order_by_asc(M::Id)
+            .limit(limit)
+            .into_tuple()
+            .all(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(rows.into_iter().map(MemberId::from_uuid).collect())
+    }
+}

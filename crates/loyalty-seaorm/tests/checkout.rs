@@ -1,0 +1,429 @@
+//! Checkout on real databases: an order priced with the tier discount, a coupon and points
+//! as cash committed at once, quotes that equal commits, refunds by lines and in whole that
+//! give every balance back, and races for one coupon; on SQLite and PostgreSQL.
+
+mod support;
+
+use chrono::Duration;
+use loyalty_core::Error;
+use loyalty_core::checkout::CheckoutSettings;
+use loyalty_core::model::{CouponStatus, Member, Merchant, OrderStatus};
+use loyalty_core::settings::Setting;
+use loyalty_core::types::{CouponCode, CouponTemplateId, Points};
+use loyalty_core::usecases::{
+    ClaimCoupon, CommitOrder, LineInput, OrderReceipt, Outcome, RefundLineInput, RefundOrder,
+    RefundReceipt,
+};
+use loyalty_seaorm::on_both_databases;
+use loyalty_seaorm::testing::TestDatabase;
+use serde_json::json;
+use std::sync::Arc;
+use support::*;
+
+on_both_databases! {
+    an_order_with_a_tier_discount_a_coupon_and_points_commits_all_at_once => crate::priced_order;
+    a_whole_refund_gives_back_every_point_and_the_coupon => crate::whole_refund;
+    refunds_by_lines_give_back_their_shares_and_never_more => crate::line_refunds;
+    two_orders_racing_for_one_coupon_commit_once => crate::coupon_race;
+    an_order_paid_with_points_and_coupons_only_refunds_them => crate::free_order_refund;
+    a_coupon_of_another_member_or_used_already_refuses_the_order => crate::foreign_coupon;
+}
+
+/// A merchant with 9.5 折 for its first tier, points as cash at 100 = 1.00 up to half the
+/// order, points that expire after a year, and a 满100减20 coupon template.
+async fn shop(w: &World) -> (Merchant, CouponTemplateId) {
+    let (merchant, _) = merchant(w, "shop", Some(365)).await;
+    let ladder = serde_json::from_value(json!({
+        "basis": "spend", "window": {"mode": "lifetime"},
+        "levels": [
+            {"code": "normal", "name": "普通会员", "threshold": 0, "benefits": {"discount_rate": "0.95"}},
+            {"code": "gold", "name": "金卡", "threshold": 100000000}
+        ]
+    }))
+    .expect("ladder");
+    w.loyalty
+        .put_setting(merchant.id, Setting::Tiers(ladder), None)
+        .await
+        .expect("tiers");
+    let checkout = CheckoutSettings {
+        points_as_cash: Some(
+            serde_json::from_value(json!({"points": 100, "money": "1.00", "max_share": "0.5"}))
+                .expect("rule"),
+        ),
+        ..CheckoutSettings::default()
+    };
+    w.loyalty
+        .put_setting(merchant.id, Setting::Checkout(checkout), None)
+        .await
+        .expect("checkout");
+    let rules = serde_json::from_value(json!({
+        "name": "满100减20",
+        "benefit": {"type": "amount_off", "threshold": "100.00", "amount": "20.00"},
+        "stacking": "stackable",
+        "validity": {"mode": "after_claim", "days": 7},
+    }))
+    .expect("rules");
+    let template = w
+        .loyalty
+        .create_coupon_template(merchant.id, rules, None)
+        .await
+        .expect("template")
+        .id;
+    (merchant, template)
+}
+
+async fn coupon(w: &World, m: &Member, template: CouponTemplateId) -> CouponCode {
+    let cmd = ClaimCoupon {
+        merchant_id: m.merchant_id,
+        member_id: m.id,
+        template_id: template,
+        exchange: false,
+    };
+    match w.loyalty.claim_coupon(cmd, None).await.expect("claimed") {
+        Outcome::Done(held) => held.coupon.code,
+        Outcome::Replayed(_) => panic!("no key, no replay"),
+    }
+}
+
+/// Two lattes at 32.00 and a cake at 50.00, with the coupons and points given.
+fn basket(m: &Member, coupons: Vec<CouponCode>, points: i64) -> CommitOrder {
+    let line = |sku: &str, category: &str, quantity, price: &str| LineInput {
+        sku: Some(sku.into()),
+        category: Some(category.into()),
+        quantity,
+        unit_price: money(price),
+    };
+    CommitOrder {
+        merchant_id: m.merchant_id,
+        store_id: None,
+        member_id: m.id,
+        order_no: None,
+        amount_paid: None,
+        lines: vec![
+            line("latte", "coffee", 2, "32.00"),
+            line("cake", "dessert", 1, "50.00"),
+        ],
+        coupon_codes: coupons,
+        points_to_use: Points::new(points),
+        operator_id: None,
+    }
+}
+
+async fn balance(w: &World, m: &Member) -> Points {
+    w.loyalty
+        .member(m.merchant_id, m.id)
+        .await
+        .expect("member")
+        .points_balance
+}
+
+async fn refund(w: &World, cmd: RefundOrder) -> Result<RefundReceipt, Error> {
+    match w.loyalty.refund_order(cmd, None).await? {
+        Outcome::Done(receipt) => Ok(receipt),
+        Outcome::Replayed(_) => panic!("no key, no replay"),
+    }
+}
+
+fn whole(receipt: &OrderReceipt) -> RefundOrder {
+    RefundOrder {
+        merchant_id: receipt.order.merchant_id,
+        order_id: receipt.order.id,
+        amount: None,
+        lines: Vec::new(),
+        operator_id: None,
+    }
+}
+
+/// The member with 500 points from an earlier order, and a coupon.
+async fn member_with_points(
+    w: &World,
+    merchant: &Merchant,
+    template: CouponTemplateId,
+) -> (Member, CouponCode) {
+    let m = member(w, merchant, "13800000001").await;
+    commit(w, order(merchant, &m, "500.00")).await;
+    let code = coupon(w, &m, template).await;
+    (m, code)
+}
+
+async fn priced_order(db: &TestDatabase) {
+    let w = world(db);
+    let (merchant, template) = shop(&w).await;
+    let (m, code) = member_with_points(&w, &merchant, template).await;
+    assert_eq!(balance(&w, &m).await, Points::new(500));
+
+    let quote = w
+        .loyalty
+        .quote_order(basket(&m, vec![code.clone()], 300))
+        .await
+        .expect("quoted");
+    let receipt = commit(&w, basket(&m, vec![code.clone()], 300)).await;
+    let pricing = receipt.pricing.clone().expect("priced by the engine");
+    // The quote is the commit, and it changed nothing.
+    assert_eq!(quote.pricing, pricing);
+    assert_eq!(quote.points_to_earn, receipt.order.points_earned);
+
+    // 114.00 → 9.5 折 108.30 (60.80 + 47.50) → 20.00 off (11.23 + 8.77) → 300 points = 3.00
+    // (1.68 + 1.32) → 85.30 due, which earns 85 points.
+    let o = &receipt.order;
+    assert_eq!(
+        (
+            o.gross,
+            o.tier_discount,
+            o.coupon_discount,
+            o.points_discount,
+            o.amount_paid
+        ),
+        (
+            money("114.00"),
+            money("5.70"),
+            money("20.00"),
+            money("3.00"),
+            money("85.30")
+        )
+    );
+    assert_eq!(
+        (o.points_used, o.points_earned),
+        (Points::new(300), Points::new(85))
+    );
+    let paid: Vec<String> = receipt.lines.iter().map(|l| l.paid.to_string()).collect();
+    assert_eq!(paid, ["47.89", "37.41"]);
+    let points: Vec<i64> = receipt
+        .lines
+        .iter()
+        .map(|l| l.points_used.value())
+        .collect();
+    assert_eq!(points, [168, 132]);
+    assert_eq!(pricing.points_max_usable, Points::new(500));
+    assert_eq!(receipt.balance_after, Points::new(500 - 300 + 85));
+    assert_eq!(balance(&w, &m).await, Points::new(285));
+
+    let used = w
+        .loyalty
+        .coupon_by_code(merchant.id, &code)
+        .await
+        .expect("coupon");
+    assert_eq!(used.coupon.status, CouponStatus::Used);
+    assert_eq!(used.coupon.used_order_id, Some(o.id));
+    let log = w
+        .loyalty
+        .verifications(merchant.id, None, None, 10)
+        .await
+        .expect("log");
+    assert_eq!(log[0].order_id, Some(o.id));
+
+    // More points than half the order can take is refused, with the most it can take.
+    let greedy = w.loyalty.quote_order(basket(&m, Vec::new(), 5_000)).await;
+    assert!(
+        matches!(greedy, Err(Error::Pricing(loyalty_core::pricing::PricingError::PointsExceedLimit { max })) if max == Points::new(285)),
+        "{greedy:?}"
+    );
+    assert_ledger_consistent(&w).await;
+}
+
+async fn whole_refund(db: &TestDatabase) {
+    let w = world(db);
+    let (merchant, template) = shop(&w).await;
+    let (m, code) = member_with_points(&w, &merchant, template).await;
+    let lots_before = w
+        .loyalty
+        .points_summary(merchant.id, m.id)
+        .await
+        .expect("summary")
+        .lots;
+    let receipt = commit(&w, basket(&m, vec![code.clone()], 300)).await;
+    w.clock.advance(Duration::hours(1));
+    let refunded = refund(&w, whole(&receipt)).await.expect("refunded");
+    assert_eq!(refunded.refund.amount, money("85.30"));
+    assert_eq!(
+        (
+            refunded.refund.points_reversed,
+            refunded.refund.points_returned
+        ),
+        (Points::new(85), Points::new(300))
+    );
+    assert_eq!(refunded.refund.coupons_returned, 1);
+    assert_eq!(refunded.order.status, OrderStatus::Refunded);
+    // Every balance as before the order: the points, their expiry, the coupon.
+    assert_eq!(balance(&w, &m).await, Points::new(500));
+    let lots_after = w
+        .loyalty
+        .points_summary(merchant.id, m.id)
+        .await
+        .expect("summary")
+        .lots;
+    let expiries = |lots: &[loyalty_core::account::OpenLot]| -> Vec<_> {
+        let mut v: Vec<_> = lots.iter().map(|l| (l.expires_at, l.remaining)).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        expiries(&lots_after),
+        vec![
+            (lots_before[0].expires_at, Points::new(200)),
+            (lots_before[0].expires_at, Points::new(300)),
+        ]
+    );
+    let back = w
+        .loyalty
+        .coupon_by_code(merchant.id, &code)
+        .await
+        .expect("coupon");
+    assert_eq!(back.coupon.status, CouponStatus::Returned);
+    // Returned is usable: the next order takes it again.
+    let again = commit(&w, basket(&m, vec![code], 0)).await;
+    assert_eq!(again.order.coupon_discount, money("20.00"));
+    // And a whole refund applies once.
+    let twice = refund(&w, whole(&receipt)).await;
+    assert!(
+        matches!(twice, Err(Error::RefundExceedsPaid { .. })),
+        "{twice:?}"
+    );
+    assert_ledger_consistent(&w).await;
+}
+
+async fn line_refunds(db: &TestDatabase) {
+    let w = world(db);
+    let (merchant, template) = shop(&w).await;
+    let (m, code) = member_with_points(&w, &merchant, template).await;
+    let receipt = commit(&w, basket(&m, vec![code.clone()], 300)).await;
+    let by_lines = |lines: Vec<(i32, i64)>| RefundOrder {
+        lines: lines
+            .into_iter()
+            .map(|(line_no, quantity)| RefundLineInput { line_no, quantity })
+            .collect(),
+        ..whole(&receipt)
+    };
+    // One of the two lattes: half of 47.89 rounded down, half of its 168 points.
+    let one = refund(&w, by_lines(vec![(1, 1)])).await.expect("one latte");
+    assert_eq!(one.refund.amount, money("23.94"));
+    assert_eq!(one.refund.points_returned, Points::new(84));
+    // 85 earned × 23.94 / 85.30 = 23.86 → 23 taken back.
+    assert_eq!(one.refund.points_reversed, Points::new(23));
+    assert_eq!(one.order.status, OrderStatus::PartiallyRefunded);
+    let too_many = refund(&w, by_lines(vec![(1, 2)])).await;
+    assert!(
+        matches!(too_many, Err(Error::RefundExceedsPaid { .. })),
+        "{too_many:?}"
+    );
+    let no_line = refund(&w, by_lines(vec![(3, 1)])).await;
+    assert!(matches!(no_line, Err(Error::Invalid(_))), "{no_line:?}");
+    // The rest: the other latte and the cake add up to exactly what is left.
+    let rest = refund(&w, by_lines(vec![(1, 1), (2, 1)]))
+        .await
+        .expect("the rest");
+    assert_eq!(rest.refund.amount, money("61.36"));
+    assert_eq!(rest.refund.points_returned, Points::new(216));
+    assert_eq!(rest.refund.points_reversed, Points::new(62));
+    assert_eq!(rest.order.status, OrderStatus::Refunded);
+    assert_eq!(rest.order.amount_refunded, receipt.order.amount_paid);
+    assert_eq!(rest.refund.coupons_returned, 1);
+    assert_eq!(balance(&w, &m).await, Points::new(500));
+    let after = w
+        .loyalty
+        .order_with_lines(merchant.id, receipt.order.id)
+        .await
+        .expect("order");
+    let refunded: Vec<i64> = after.1.iter().map(|l| l.refunded_quantity).collect();
+    assert_eq!(refunded, [2, 1]);
+    assert_ledger_consistent(&w).await;
+}
+
+async fn coupon_race(db: &TestDatabase) {
+    let w = Arc::new(world(db));
+    let (merchant, template) = shop(&w).await;
+    let (m, code) = member_with_points(&w, &merchant, template).await;
+    let tasks: Vec<_> = (0..2)
+        .map(|_| {
+            let w = Arc::clone(&w);
+            let cmd = basket(&m, vec![code.clone()], 100);
+            tokio::spawn(async move { w.loyalty.commit_order(cmd, None).await })
+        })
+        .collect();
+    let (mut ok, mut used) = (0, 0);
+    for task in tasks {
+        match task.await.expect("task ran") {
+            Ok(_) => ok += 1,
+            Err(Error::CouponNotUsable(CouponStatus::Used)) => used += 1,
+            Err(other) => panic!("unexpected failure: {other:?}"),
+        }
+    }
+    assert_eq!((ok, used), (1, 1));
+    // The loser spent nothing: 500 − 100 + what the winner earned.
+    let earned = 500 - 100;
+    assert!(balance(&w, &m).await > Points::new(earned));
+    assert_ledger_consistent(&w).await;
+}
+
+async fn free_order_refund(db: &TestDatabase) {
+    let w = world(db);
+    let (merchant, _) = shop(&w).await;
+    let all_points = CheckoutSettings {
+        points_as_cash: Some(
+            serde_json::from_value(json!({"points": 100, "money": "1.00", "max_share": "1"}))
+                .expect("rule"),
+        ),
+        ..CheckoutSettings::default()
+    };
+    w.loyalty
+        .put_setting(merchant.id, Setting::Checkout(all_points), None)
+        .await
+        .expect("saved");
+    let m = member(&w, &merchant, "13800000001").await;
+    commit(&w, order(&merchant, &m, "200.00")).await;
+    let small = CommitOrder {
+        lines: vec![LineInput {
+            sku: None,
+            category: None,
+            quantity: 1,
+            unit_price: money("1.00"),
+        }],
+        ..basket(&m, Vec::new(), 95)
+    };
+    // 1.00 × 0.95 = 0.95, paid with 95 points: nothing due, nothing earned.
+    let receipt = commit(&w, small).await;
+    assert_eq!(
+        (receipt.order.amount_paid, receipt.order.points_earned),
+        (money("0.00"), Points::ZERO)
+    );
+    assert_eq!(balance(&w, &m).await, Points::new(105));
+    let refunded = refund(&w, whole(&receipt)).await.expect("refunded");
+    assert_eq!(
+        (refunded.refund.amount, refunded.refund.points_returned),
+        (money("0.00"), Points::new(95))
+    );
+    assert_eq!(refunded.order.status, OrderStatus::Refunded);
+    assert_eq!(balance(&w, &m).await, Points::new(200));
+    assert!(matches!(
+        refund(&w, whole(&receipt)).await,
+        Err(Error::RefundExceedsPaid { .. })
+    ));
+    assert_ledger_consistent(&w).await;
+}
+
+async fn foreign_coupon(db: &TestDatabase) {
+    let w = world(db);
+    let (merchant, template) = shop(&w).await;
+    let (m, code) = member_with_points(&w, &merchant, template).await;
+    let other = member(&w, &merchant, "13900000002").await;
+    let theirs = w
+        .loyalty
+        .commit_order(basket(&other, vec![code.clone()], 0), None)
+        .await;
+    assert!(
+        matches!(theirs, Err(Error::NotFound("coupon"))),
+        "{theirs:?}"
+    );
+    commit(&w, basket(&m, vec![code.clone()], 0)).await;
+    let again = w
+        .loyalty
+        .commit_order(basket(&m, vec![code], 0), None)
+        .await;
+    assert!(
+        matches!(again, Err(Error::CouponNotUsable(CouponStatus::Used))),
+        "{again:?}"
+    );
+    // The refused orders left no trace.
+    assert_eq!(balance(&w, &other).await, Points::ZERO);
+    assert_ledger_consistent(&w).await;
+}
