@@ -85,6 +85,12 @@ enum Orders {
 }
 
 #[derive(DeriveIden, Clone, Copy)]
+enum Members {
+    Table,
+    PointsDebt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
 enum OrderLines {
     Table,
     TierDiscountFen,
@@ -354,6 +360,13 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Members::Table)
+                .add_column(non_negative(Members::PointsDebt))
+                .to_owned(),
+        )
+        .await?;
         for col in [
             OrderLines::TierDiscountFen,
             OrderLines::CouponDiscountFen,
@@ -455,6 +468,7 @@ impl MigrationTrait for Migration {
                 OrderLines::Table.into_iden(),
                 OrderLines::RefundedQuantity.into_iden(),
             ),
+            (Members::Table.into_iden(), Members::PointsDebt.into_iden()),
         ] {
             m.alter_table(Table::alter().table(table).drop_column(column).to_owned())
                 .await?;

@@ -90,6 +90,9 @@ pub struct MemberView {
     pub registered_store_id: Option<Uuid>,
     pub invite_code: String,
     pub points_balance: i64,
+    /// Points owed after a refund took back points already spent; the next points earned
+    /// pay it off first.
+    pub points_debt: i64,
     /// The tier code; absent: the first tier of the ladder (or no ladder).
     pub tier: Option<String>,
     /// Whether the member may be sent SMS (login codes go regardless) and WeChat messages.
@@ -119,6 +122,7 @@ impl From<&Member> for MemberView {
             registered_store_id: m.registered_store_id.map(|s| s.as_uuid()),
             invite_code: m.invite_code.clone(),
             points_balance: m.points_balance.value(),
+            points_debt: m.points_debt.value(),
             tier: m.tier_code.clone(),
             sms_consent: m.sms_consent,
             wechat_consent: m.wechat_consent,
@@ -132,7 +136,7 @@ pub struct LedgerEntryView {
     pub id: Uuid,
     /// 1, 2, 3 … per member in the order applied.
     pub seq: i64,
-    /// `earn`, `spend`, `expire`, `adjust` or `reverse`.
+    /// `earn`, `spend`, `expire`, `adjust`, `reverse` or `return` (spent points given back).
     pub kind: String,
     pub delta: i64,
     pub balance_after: i64,
@@ -364,6 +368,9 @@ impl From<&OpenLot> for ExpiringLotView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MemberPointsView {
     pub balance: i64,
+    /// Points owed (see `points_debt` of a member); the balance net of it is
+    /// `balance − debt`.
+    pub debt: i64,
     /// Open lots, soonest-expiring first: what expires when.
     pub lots: Vec<ExpiringLotView>,
     /// Points that expire within the merchant's notice period.

@@ -119,6 +119,7 @@ mod tests {
             registered_store_id: None,
             invite_code: "ABCD2345".into(),
             points_balance: Points::ZERO,
+            points_debt: Points::ZERO,
             tier_code: None,
             tier_protected_until: None,
             sms_consent: true,

@@ -47,8 +47,11 @@ pub enum ShortfallPolicy {
     /// Refuse the reversal with `insufficient_points`.
     Reject,
     /// Take what is there, down to zero, and record the rest as a shortfall.
-    #[default]
     ClawBackToZero,
+    /// Take what is there, down to zero, and owe the rest: the member's points debt, which
+    /// the next points credited pay off first (so the balance net of debt goes negative).
+    #[default]
+    Debt,
 }
 
 /// Sorts lots in the order spending consumes them: soonest expiry first, lots that never
@@ -132,7 +135,7 @@ pub fn plan_reversal(
             });
         }
         ShortfallPolicy::Reject => amount,
-        ShortfallPolicy::ClawBackToZero => amount.min(available),
+        ShortfallPolicy::ClawBackToZero | ShortfallPolicy::Debt => amount.min(available),
     };
     let mut takes = Vec::new();
     let mut left = taken;

@@ -98,6 +98,10 @@ pub struct Member {
     pub registered_store_id: Option<StoreId>,
     pub invite_code: String,
     pub points_balance: Points,
+    /// Points owed: earned points a refund took back after they were spent (the merchant's
+    /// `debt` policy). Credits pay it off first, so it is non-zero only while the balance
+    /// is zero; the balance net of debt is `points_balance − points_debt`.
+    pub points_debt: Points,
     /// The member's tier code; `None` is the first tier of the ladder.
     pub tier_code: Option<String>,
     /// A review does not downgrade the member before this instant (保级).

@@ -27,6 +27,7 @@ on_both_databases! {
     two_orders_racing_for_one_coupon_commit_once => crate::coupon_race;
     an_order_paid_with_points_and_coupons_only_refunds_them => crate::free_order_refund;
     a_coupon_of_another_member_or_used_already_refuses_the_order => crate::foreign_coupon;
+    a_refund_of_spent_points_leaves_a_debt_the_next_points_pay_off => crate::points_debt;
 }
 
 /// A merchant with 9.5 折 for its first tier, points as cash at 100 = 1.00 up to half the
@@ -426,4 +427,74 @@ async fn foreign_coupon(db: &TestDatabase) {
     // The refused orders left no trace.
     assert_eq!(balance(&w, &other).await, Points::ZERO);
     assert_ledger_consistent(&w).await;
+}
+
+async fn adjust(w: &World, m: &Member, delta: i64) {
+    w.loyalty
+        .adjust_points(
+            loyalty_core::usecases::AdjustPoints {
+                merchant_id: m.merchant_id,
+                member_id: m.id,
+                delta: Points::new(delta),
+                reason: "test".into(),
+                store_id: None,
+                operator_id: None,
+            },
+            None,
+        )
+        .await
+        .expect("adjusted");
+}
+
+async fn debt_of(w: &World, m: &Member) -> (Points, Points) {
+    let now = w.loyalty.member(m.merchant_id, m.id).await.expect("member");
+    (now.points_balance, now.points_debt)
+}
+
+async fn points_debt(db: &TestDatabase) {
+    let w = world(db);
+    let (merchant, _) = shop(&w).await;
+    let m = member(&w, &merchant, "13800000001").await;
+    let bought = commit(&w, order(&merchant, &m, "100.00")).await;
+    adjust(&w, &m, -100).await;
+    // The refund takes back 100 earned points that are gone: the member owes them.
+    let refunded = refund(&w, whole(&bought)).await.expect("refunded");
+    assert_eq!(refunded.refund.points_shortfall, Points::new(100));
+    assert_eq!(debt_of(&w, &m).await, (Points::ZERO, Points::new(100)));
+    // The next points pay it off first: 30 earned, all repaid.
+    let next = commit(&w, order(&merchant, &m, "30.00")).await;
+    assert_eq!(next.balance_after, Points::ZERO);
+    assert_eq!(debt_of(&w, &m).await, (Points::ZERO, Points::new(70)));
+    // A manual credit of 100 repays the other 70 and leaves 30.
+    adjust(&w, &m, 100).await;
+    assert_eq!(debt_of(&w, &m).await, (Points::new(30), Points::ZERO));
+    let ledger = w
+        .loyalty
+        .points_ledger(merchant.id, m.id, None, 20)
+        .await
+        .expect("ledger");
+    let repaid: Vec<i64> = ledger
+        .entries
+        .iter()
+        .filter(|e| e.reason_code == "debt_repaid")
+        .map(|e| e.delta.value())
+        .collect();
+    assert_eq!(repaid, [-70, -30]);
+    assert_ledger_consistent(&w).await;
+
+    // Under the claw-back policy the shortfall is recorded and nothing is owed.
+    let claw_back = CheckoutSettings {
+        points_shortfall: loyalty_core::account::ShortfallPolicy::ClawBackToZero,
+        ..CheckoutSettings::default()
+    };
+    w.loyalty
+        .put_setting(merchant.id, Setting::Checkout(claw_back), None)
+        .await
+        .expect("saved");
+    let other = member(&w, &merchant, "13900000002").await;
+    let bought = commit(&w, order(&merchant, &other, "50.00")).await;
+    adjust(&w, &other, -50).await;
+    let refunded = refund(&w, whole(&bought)).await.expect("refunded");
+    assert_eq!(refunded.refund.points_shortfall, Points::new(50));
+    assert_eq!(debt_of(&w, &other).await, (Points::ZERO, Points::ZERO));
 }

@@ -30,6 +30,7 @@ fn new_member(merchant: &loyalty_core::model::Merchant, i: usize) -> Member {
         registered_store_id: None,
         invite_code: format!("U{i:07}"),
         points_balance: Points::ZERO,
+        points_debt: Points::ZERO,
         tier_code: None,
         tier_protected_until: None,
         sms_consent: true,

@@ -311,6 +311,7 @@ pub async fn points(
         .await?;
     Ok(HttpResponse::Ok().json(MemberPointsView {
         balance: summary.member.points_balance.value(),
+        debt: summary.member.points_debt.value(),
         lots: summary.lots.iter().map(Into::into).collect(),
         expiring_soon: summary.expiring_soon.value(),
         expiring_before: summary.notice_until,

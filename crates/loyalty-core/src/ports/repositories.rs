@@ -267,6 +267,8 @@ pub struct TakenLot {
 pub struct BalanceChange {
     pub balance_after: Points,
     pub seq: i64,
+    /// The member's points debt as it is (unchanged by the balance move).
+    pub debt: Points,
 }
 
 /// The outcome of a conditional withdrawal.
@@ -352,6 +354,18 @@ pub trait PointsRepository: Send {
         member: MemberId,
         amount: Points,
     ) -> Result<Withdrawal, StoreError>;
+
+    /// Moves the member's points debt by `delta` (either sign), only if it stays at or above
+    /// zero; `false` otherwise.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn change_debt(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        delta: Points,
+    ) -> Result<bool, StoreError>;
 
     /// The member's lots with points left, in no particular order.
     ///

@@ -45,12 +45,12 @@ async fn credit_action(
         policy_version: Some(settings.earning.version),
     };
     let expires_at = settings.expiry.value.expires_at(now, merchant.time_zone);
-    let entry = credit(tx, &draft, points, expires_at, now).await?;
+    let credited = credit(tx, &draft, points, expires_at, now).await?;
     let mut events = vec![DomainEvent::PointsEarned {
         merchant_id: merchant.id,
         member_id: member.id,
         points,
-        balance_after: entry.balance_after,
+        balance_after: credited.balance_after,
     }];
     events.extend(
         upgrade_on_growth(tx, member, settings.tiers.as_ref(), merchant.time_zone, now).await?,
@@ -64,7 +64,7 @@ async fn credit_action(
         now,
     )
     .await?;
-    Ok((entry, events))
+    Ok((credited.entry, events))
 }
 
 /// The registration bonus (注册送积分) and gift coupons for a member just inserted in `tx`

@@ -109,6 +109,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 registered_store_id: Some(store.id),
                 invite_code: invite_code_for(id),
                 points_balance: Points::ZERO,
+                points_debt: Points::ZERO,
                 tier_code: None,
                 tier_protected_until: None,
                 sms_consent: true,

@@ -317,7 +317,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 operator_id: cmd.operator_id,
                 policy_version: Some(settings.earning.version),
             };
-            let entry = credit(
+            let credited = credit(
                 &mut *tx,
                 &draft,
                 plan.earned.points,
@@ -326,17 +326,18 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             )
             .await?;
             events.push(DomainEvent::PointsEarned {
-                merchant_id: entry.merchant_id,
-                member_id: entry.member_id,
-                points: entry.delta,
-                balance_after: entry.balance_after,
+                merchant_id: cmd.merchant_id,
+                member_id: cmd.member_id,
+                points: credited.entry.delta,
+                balance_after: credited.balance_after,
             });
-            Some(entry)
+            Some(credited)
         } else {
             None
         };
         let balance_after = match (&entry, &spent, &member) {
-            (Some(e), _, _) | (None, Some(e), _) => e.balance_after,
+            (Some(c), _, _) => c.balance_after,
+            (None, Some(e), _) => e.balance_after,
             (None, None, Some(m)) => m.points_balance,
             (None, None, None) => {
                 member_of(&mut *tx, cmd.merchant_id, cmd.member_id)
@@ -374,7 +375,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             lines: order_lines,
             pricing: plan.priced,
             spent,
-            earned: entry,
+            earned: entry.map(|c| c.entry),
             balance_after,
             explanation: plan.earned.explanation,
             policy_version: settings.earning.version,

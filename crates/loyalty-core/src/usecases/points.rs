@@ -123,7 +123,9 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 Err(stored) => return Ok(Outcome::Replayed(stored)),
             };
         let entry = if cmd.delta.is_positive() {
-            credit(&mut *tx, &draft, cmd.delta, expires_at, now).await?
+            credit(&mut *tx, &draft, cmd.delta, expires_at, now)
+                .await?
+                .entry
         } else {
             debit(&mut *tx, &draft, Points::new(-cmd.delta.value()), now)
                 .await?

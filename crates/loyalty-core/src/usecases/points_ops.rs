@@ -63,14 +63,22 @@ fn negate(points: Points) -> Points {
     Points::new(-points.value())
 }
 
-/// Credits `amount` (> 0) as a new lot expiring at `expires_at`.
+/// A credit, and the balance after it (and after the debt it paid off).
+#[derive(Debug, Clone)]
+pub(crate) struct Credited {
+    pub entry: LedgerEntry,
+    pub balance_after: Points,
+}
+
+/// Credits `amount` (> 0) as a new lot expiring at `expires_at`; a points debt of the member
+/// is paid off from it first.
 pub(crate) async fn credit(
     tx: &mut dyn Transaction,
     draft: &EntryDraft,
     amount: Points,
     expires_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-) -> Result<LedgerEntry> {
+) -> Result<Credited> {
     let change = tx
         .points()
         .deposit(draft.merchant_id, draft.member_id, amount)
@@ -89,7 +97,50 @@ pub(crate) async fn credit(
         expires_at,
     };
     tx.points().insert_lot(&lot).await?;
-    Ok(entry)
+    let repaid = repay_debt(tx, draft, &entry, lot.id, change.debt, now).await?;
+    Ok(Credited {
+        balance_after: repaid.map_or(entry.balance_after, |r| r.balance_after),
+        entry,
+    })
+}
+
+/// Pays the member's points `debt` (as it was when `credited` went in) from the lot that
+/// entry created, as far as the lot holds: a `reverse` entry `debt_repaid`, one per credit.
+async fn repay_debt(
+    tx: &mut dyn Transaction,
+    draft: &EntryDraft,
+    credited: &LedgerEntry,
+    lot: LotId,
+    debt: Points,
+    now: DateTime<Utc>,
+) -> Result<Option<LedgerEntry>> {
+    let repay = credited.delta.min(debt);
+    if !repay.is_positive() {
+        return Ok(None);
+    }
+    if !tx
+        .points()
+        .change_debt(draft.merchant_id, draft.member_id, negate(repay))
+        .await?
+    {
+        return Err(Error::Store(StoreError::Contention(
+            "the points debt moved under the credit".into(),
+        )));
+    }
+    let repayment = EntryDraft {
+        kind: EntryKind::Reverse,
+        reason_code: "debt_repaid".into(),
+        title: "抵扣欠分".into(),
+        source: Source::new("debt", credited.id),
+        policy_version: None,
+        ..draft.clone()
+    };
+    let take = LotTake {
+        lot_id: lot,
+        amount: repay,
+    };
+    let entry = withdraw_planned(tx, &repayment, repay, &[take], Points::ZERO, now).await?;
+    Ok(Some(entry))
 }
 
 /// Takes `amount` (≥ 0) off the balance and the planned lots; the balance must hold it.
@@ -240,9 +291,10 @@ pub(crate) async fn give_back_spent(
         let mut entry = draft.entry(back, change.seq, change.balance_after, Points::ZERO, now);
         entry.source.source_id = format!("{}:{}", draft.source.source_id, entries.len() + 1);
         append(tx, &entry).await?;
+        let lot = LotId::new();
         tx.points()
             .insert_lot(&Lot {
-                id: LotId::new(),
+                id: lot,
                 merchant_id: draft.merchant_id,
                 member_id: draft.member_id,
                 entry_id: entry.id,
@@ -252,7 +304,9 @@ pub(crate) async fn give_back_spent(
                 expires_at: part.expires_at,
             })
             .await?;
+        let repaid = repay_debt(tx, draft, &entry, lot, change.debt, now).await?;
         entries.push(entry);
+        entries.extend(repaid);
         if left == 0 {
             break;
         }
@@ -295,5 +349,14 @@ pub(crate) async fn reverse(
         }
     })?;
     let entry = withdraw_planned(tx, draft, plan.taken, &plan.takes, plan.shortfall, now).await?;
+    if policy == ShortfallPolicy::Debt
+        && plan.shortfall.is_positive()
+        && !tx
+            .points()
+            .change_debt(draft.merchant_id, draft.member_id, plan.shortfall)
+            .await?
+    {
+        return Err(Error::NotFound("member"));
+    }
     Ok((entry, expired))
 }

@@ -93,6 +93,7 @@ async fn a_manual_credit_writes_entry_and_lot_commits_and_notifies_once() {
             Ok(Some(BalanceChange {
                 balance_after: Points::new(130),
                 seq: 4,
+                debt: Points::ZERO,
             }))
         });
     tx.points
@@ -170,6 +171,7 @@ async fn a_failing_store_rolls_back_and_tells_nobody() {
         Ok(Some(BalanceChange {
             balance_after: Points::new(5),
             seq: 1,
+            debt: Points::ZERO,
         }))
     });
     tx.points.expect_append_entry().returning(|_| Ok(()));
@@ -215,6 +217,7 @@ async fn contention_runs_the_use_case_again_from_a_new_transaction() {
         Ok(Withdrawal::Done(BalanceChange {
             balance_after: Points::new(6),
             seq: 2,
+            debt: Points::ZERO,
         }))
     });
     first
@@ -238,6 +241,7 @@ async fn contention_runs_the_use_case_again_from_a_new_transaction() {
         Ok(Withdrawal::Done(BalanceChange {
             balance_after: Points::new(6),
             seq: 2,
+            debt: Points::ZERO,
         }))
     });
     second

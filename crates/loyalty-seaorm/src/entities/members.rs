@@ -16,6 +16,7 @@ pub struct Model {
     pub invite_code: String,
     pub points_balance: i64,
     pub points_seq: i64,
+    pub points_debt: i64,
     pub code_step: Option<i64>,
     pub tier_code: Option<String>,
     pub tier_protected_until: Option<DateTimeUtc>,

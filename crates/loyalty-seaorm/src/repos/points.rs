@@ -72,7 +72,7 @@ impl SeaTransaction {
             .value(C::PointsSeq, Expr::col(C::PointsSeq).add(1))
             .and_where(Expr::col(C::Id).eq(member.as_uuid()))
             .and_where(Expr::col(C::MerchantId).eq(merchant.as_uuid()))
-            .returning(Query::returning().columns([C::PointsBalance, C::PointsSeq]));
+            .returning(Query::returning().columns([C::PointsBalance, C::PointsSeq, C::PointsDebt]));
         if delta < 0 {
             update.and_where(Expr::col(C::PointsBalance).gte(-delta));
         }
@@ -81,6 +81,7 @@ impl SeaTransaction {
             Ok(BalanceChange {
                 balance_after: points(row.try_get_by_index(0).map_err(store_error)?),
                 seq: row.try_get_by_index(1).map_err(store_error)?,
+                debt: points(row.try_get_by_index(2).map_err(store_error)?),
             })
         })
         .transpose()
@@ -215,6 +216,24 @@ impl PointsRepository for SeaTransaction {
             .await
             .map_err(store_error)?;
         Ok(())
+    }
+
+    async fn change_debt(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        delta: Points,
+    ) -> Result<bool, StoreError> {
+        use members::Column as C;
+        let result = members::Entity::update_many()
+            .col_expr(C::PointsDebt, Expr::col(C::PointsDebt).add(delta.value()))
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::Id.eq(member.as_uuid()))
+            .filter(Expr::col(C::PointsDebt).add(delta.value()).gte(0))
+            .exec(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(result.rows_affected == 1)
     }
 
     async fn record_takes(
