@@ -46,6 +46,7 @@ pub enum Scene {
     PointsExpiringSoon,
     TierUpgraded,
     Birthday,
+    CouponReceived,
 }
 
 impl Scene {
@@ -58,6 +59,7 @@ impl Scene {
             Self::PointsExpiringSoon => "points_expiring_soon",
             Self::TierUpgraded => "tier_upgraded",
             Self::Birthday => "birthday",
+            Self::CouponReceived => "coupon_received",
         }
     }
 
@@ -70,6 +72,7 @@ impl Scene {
             Self::PointsExpiringSoon,
             Self::TierUpgraded,
             Self::Birthday,
+            Self::CouponReceived,
         ]
         .into_iter()
         .find(|c| c.as_str() == s)
@@ -289,6 +292,16 @@ pub fn event_values(event: &DomainEvent, tz: MerchantTimeZone) -> Vec<(&'static 
         DomainEvent::Birthday { name, .. } => {
             vec![("name", name.clone().unwrap_or_else(|| "会员".to_owned()))]
         }
+        DomainEvent::CouponIssued {
+            name,
+            code,
+            valid_until,
+            ..
+        } => vec![
+            ("name", name.clone()),
+            ("code", code.to_string()),
+            ("valid_until", local(valid_until)),
+        ],
         _ => Vec::new(),
     }
 }
@@ -303,6 +316,7 @@ pub const fn scene_of(event: &DomainEvent) -> Option<Scene> {
         DomainEvent::PointsExpiringSoon { .. } => Some(Scene::PointsExpiringSoon),
         DomainEvent::TierUpgraded { .. } => Some(Scene::TierUpgraded),
         DomainEvent::Birthday { .. } => Some(Scene::Birthday),
+        DomainEvent::CouponIssued { .. } => Some(Scene::CouponReceived),
         _ => None,
     }
 }

@@ -36,6 +36,7 @@ on_both_databases! {
     a_wechat_subscription_is_used_once_then_sms_takes_over => crate::wechat_then_sms;
     quiet_hours_hold_a_message_until_they_end => crate::quiet_hours;
     a_birthday_greeting_is_queued_once_a_year_however_often_the_job_runs => crate::birthdays;
+    a_claimed_coupon_is_told_with_its_code_and_validity => crate::coupon_received;
 }
 
 /// An SMS as the provider took it: the dedup key, the phone, the template params.
@@ -540,4 +541,65 @@ async fn birthdays(db: &TestDatabase) {
     // The next day, the next member.
     w.clock.advance(Duration::days(1));
     assert_eq!(w.loyalty.greet_birthdays(10).await.expect("runs"), 1);
+}
+
+async fn coupon_received(db: &TestDatabase) {
+    let w = world(db);
+    let mut settings = sms_settings();
+    settings.scenes.push(SceneSetting {
+        scene: Scene::CouponReceived,
+        channels: vec![Channel::Sms],
+        sms: Some(SmsTemplate {
+            template_code: "SMS_COUPON".into(),
+            text: "您获得{name}，券码{code}，{valid_until}前有效。".into(),
+            params: ["name", "code", "valid_until"]
+                .map(|p| TemplateParam {
+                    name: p.into(),
+                    value: format!("{{{p}}}"),
+                })
+                .to_vec(),
+        }),
+        wechat: None,
+    });
+    let merchant = shop(&w, "coupons", settings).await;
+    let m = member(&w, &merchant, "13400000001").await;
+    let rules = serde_json::from_value(serde_json::json!({
+        "name": "满100减20",
+        "benefit": {"type": "amount_off", "threshold": "100.00", "amount": "20.00"},
+        "validity": {"mode": "after_claim", "days": 7},
+    }))
+    .expect("rules");
+    let template = w
+        .loyalty
+        .create_coupon_template(merchant.id, rules, None)
+        .await
+        .expect("template");
+    let claimed = w
+        .loyalty
+        .claim_coupon(
+            loyalty_core::usecases::ClaimCoupon {
+                merchant_id: merchant.id,
+                member_id: m.id,
+                template_id: template.id,
+                exchange: false,
+            },
+            None,
+        )
+        .await
+        .expect("claimed");
+    let Outcome::Done(held) = claimed else {
+        panic!("no key, no replay")
+    };
+    let (sms, wechat) = (FakeSms::default(), FakeWechat::default());
+    assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 1);
+    let sent = sms.sent.lock().expect("lock").clone();
+    // Claimed 10:00 on 23 November in Shanghai: valid through 29 November.
+    assert_eq!(
+        sent[0].2,
+        vec![
+            ("name".to_owned(), "满100减20".to_owned()),
+            ("code".to_owned(), held.coupon.code.to_string()),
+            ("valid_until".to_owned(), "2026-11-30 00:00".to_owned()),
+        ]
+    );
 }
