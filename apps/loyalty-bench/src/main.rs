@@ -88,7 +88,13 @@ async fn measure(
     eprintln!("[{engine}] seeding {} members", args.members);
     let fixture = scenarios::setup(&server.base, "bench", args.members, 1_000_000).await?;
     let mut scenarios = Vec::new();
-    for scenario in [Scenario::Earn, Scenario::Spend, Scenario::Mix] {
+    for scenario in [
+        Scenario::Earn,
+        Scenario::Spend,
+        Scenario::Mix,
+        Scenario::Quote,
+        Scenario::Checkout,
+    ] {
         eprintln!("[{engine}] {} for {} s", scenario.name(), args.duration);
         let f = fixture.clone();
         let run = format!("{engine}-{}", scenario.name());

@@ -1,5 +1,7 @@
 //! What the clients do: a merchant with N members, then orders that earn (`earn`), manual
-//! deductions (`spend`, with enough points credited first), and a mix of both with reads.
+//! deductions (`spend`, with enough points credited first), a mix of both with reads, price
+//! previews of a three-line order with points as cash (`quote`), and the same order
+//! committed (`checkout`).
 
 use crate::server::PLATFORM_KEY;
 use anyhow::{Context, bail};
@@ -55,6 +57,15 @@ pub async fn setup(
         .json::<Value>()
         .await?;
     let token = login["token"].as_str().context("no token")?.to_owned();
+    let saved = client
+        .put(format!("{base}/api/v1/merchant/settings/checkout"))
+        .bearer_auth(&token)
+        .json(&json!({ "points_as_cash": { "points": 100, "money": "1.00", "max_share": "0.5" } }))
+        .send()
+        .await?;
+    if !saved.status().is_success() {
+        bail!("checkout settings: {}", saved.status());
+    }
     let ids: Vec<anyhow::Result<String>> = futures::stream::iter(0..members)
         .map(|i| {
             let (client, token) = (client.clone(), token.clone());
@@ -99,6 +110,8 @@ pub enum Scenario {
     Earn,
     Spend,
     Mix,
+    Quote,
+    Checkout,
 }
 
 impl Scenario {
@@ -107,6 +120,8 @@ impl Scenario {
             Self::Earn => "earn",
             Self::Spend => "spend",
             Self::Mix => "mix",
+            Self::Quote => "quote",
+            Self::Checkout => "checkout",
         }
     }
 }
@@ -135,6 +150,40 @@ impl Fixture {
             .bearer_auth(&self.token)
             .header("Idempotency-Key", format!("{run}-e-{i}"))
             .json(&json!({ "member_id": self.member(i), "amount_paid": "88.00" }));
+        send(request).await
+    }
+
+    /// Two lattes, a cake and a tea, paid partly with 100 points.
+    fn basket(&self, i: u64) -> Value {
+        json!({
+            "member_id": self.member(i),
+            "lines": [
+                { "sku": "latte", "category": "coffee", "quantity": 2, "unit_price": "32.00" },
+                { "sku": "cake", "category": "dessert", "quantity": 1, "unit_price": "28.00" },
+                { "sku": "tea", "category": "tea", "quantity": 1, "unit_price": "18.00" }
+            ],
+            "points": 100
+        })
+    }
+
+    /// A price preview at the till: nothing is written.
+    pub async fn quote(&self, i: u64) -> Result<(), String> {
+        let request = self
+            .client
+            .post(format!("{}/api/v1/merchant/orders/quote", self.base))
+            .bearer_auth(&self.token)
+            .json(&self.basket(i));
+        send(request).await
+    }
+
+    /// The same order committed: points spent as cash, points earned, lines written.
+    pub async fn checkout(&self, run: &str, i: u64) -> Result<(), String> {
+        let request = self
+            .client
+            .post(format!("{}/api/v1/merchant/orders", self.base))
+            .bearer_auth(&self.token)
+            .header("Idempotency-Key", format!("{run}-c-{i}"))
+            .json(&self.basket(i));
         send(request).await
     }
 
@@ -172,6 +221,8 @@ impl Fixture {
             (Scenario::Earn, _) | (Scenario::Mix, 0..=6) => self.earn(run, i).await,
             (Scenario::Spend, _) | (Scenario::Mix, 9) => self.spend(run, i).await,
             (Scenario::Mix, _) => self.read(i).await,
+            (Scenario::Quote, _) => self.quote(i).await,
+            (Scenario::Checkout, _) => self.checkout(run, i).await,
         }
     }
 }
