@@ -44,6 +44,7 @@ enum Coupons {
     UsedAt,
     UsedOrderId,
     UsedStoreId,
+    AnnouncedAt,
 }
 
 #[derive(DeriveIden, Clone, Copy)]
@@ -238,6 +239,7 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone_null(Coupons::UsedAt))
                 .col(uuid_null(Coupons::UsedOrderId))
                 .col(uuid_null(Coupons::UsedStoreId))
+                .col(timestamp_with_time_zone_null(Coupons::AnnouncedAt))
                 .to_owned(),
         )
         .await?;

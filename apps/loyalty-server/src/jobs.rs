@@ -35,6 +35,11 @@ pub async fn points_jobs(loyalty: &Engine) {
         Ok(_) => {}
         Err(error) => tracing::warn!(%error, "coupon expiry failed"),
     }
+    match loyalty.announce_expiring_coupons(BATCH).await {
+        Ok(told) if told > 0 => tracing::info!(coupons = told, "coupon expiry announced"),
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "coupon expiry notice failed"),
+    }
     if let Err(error) = loyalty.purge_idempotency(chrono::Duration::hours(48)).await {
         tracing::warn!(%error, "idempotency purge failed");
     }

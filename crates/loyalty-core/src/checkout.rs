@@ -25,6 +25,9 @@ pub struct CheckoutSettings {
     pub points_as_cash: Option<PointsAsCash>,
     /// How long after a verification staff may undo it.
     pub verification_undo_minutes: u32,
+    /// Members are told this many days before a coupon's window ends (the
+    /// `coupon_expiring_soon` scene; 0: not at all).
+    pub coupon_notice_days: u32,
     /// A full refund gives the order's coupons back when they are still valid.
     pub return_coupons_on_refund: bool,
     /// What a refund does when the points it should take back were already spent.
@@ -37,6 +40,7 @@ impl Default for CheckoutSettings {
         Self {
             points_as_cash: None,
             verification_undo_minutes: 30,
+            coupon_notice_days: 3,
             return_coupons_on_refund: true,
             points_shortfall: ShortfallPolicy::default(),
             gifts: CouponGifts::default(),
@@ -56,6 +60,12 @@ impl CheckoutSettings {
             return Err(InvalidValue::new(
                 "verification_undo_minutes",
                 "must be at most 10080 (a week)",
+            ));
+        }
+        if self.coupon_notice_days > 365 {
+            return Err(InvalidValue::new(
+                "coupon_notice_days",
+                "must be at most 365",
             ));
         }
         if self.gifts.registration.len() > 20 || self.gifts.birthday.len() > 20 {

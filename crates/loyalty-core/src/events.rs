@@ -82,6 +82,15 @@ pub enum DomainEvent {
         name: String,
         valid_until: DateTime<Utc>,
     },
+    /// A coupon's window ends within the merchant's notice period (told once per coupon).
+    CouponExpiringSoon {
+        merchant_id: MerchantId,
+        member_id: MemberId,
+        coupon_id: CouponId,
+        code: CouponCode,
+        name: String,
+        valid_until: DateTime<Utc>,
+    },
 }
 
 impl DomainEvent {
@@ -100,7 +109,8 @@ impl DomainEvent {
             | Self::Birthday { member_id, .. }
             | Self::TierUpgraded { member_id, .. }
             | Self::TierDowngraded { member_id, .. }
-            | Self::CouponIssued { member_id, .. } => Some(*member_id),
+            | Self::CouponIssued { member_id, .. }
+            | Self::CouponExpiringSoon { member_id, .. } => Some(*member_id),
         }
     }
 
@@ -119,6 +129,7 @@ impl DomainEvent {
             Self::TierUpgraded { .. } => "tier_upgraded",
             Self::TierDowngraded { .. } => "tier_downgraded",
             Self::CouponIssued { .. } => "coupon_issued",
+            Self::CouponExpiringSoon { .. } => "coupon_expiring_soon",
         }
     }
 }

@@ -47,6 +47,7 @@ pub enum Scene {
     TierUpgraded,
     Birthday,
     CouponReceived,
+    CouponExpiringSoon,
 }
 
 impl Scene {
@@ -60,6 +61,7 @@ impl Scene {
             Self::TierUpgraded => "tier_upgraded",
             Self::Birthday => "birthday",
             Self::CouponReceived => "coupon_received",
+            Self::CouponExpiringSoon => "coupon_expiring_soon",
         }
     }
 
@@ -73,6 +75,7 @@ impl Scene {
             Self::TierUpgraded,
             Self::Birthday,
             Self::CouponReceived,
+            Self::CouponExpiringSoon,
         ]
         .into_iter()
         .find(|c| c.as_str() == s)
@@ -297,6 +300,12 @@ pub fn event_values(event: &DomainEvent, tz: MerchantTimeZone) -> Vec<(&'static 
             code,
             valid_until,
             ..
+        }
+        | DomainEvent::CouponExpiringSoon {
+            name,
+            code,
+            valid_until,
+            ..
         } => vec![
             ("name", name.clone()),
             ("code", code.to_string()),
@@ -317,6 +326,7 @@ pub const fn scene_of(event: &DomainEvent) -> Option<Scene> {
         DomainEvent::TierUpgraded { .. } => Some(Scene::TierUpgraded),
         DomainEvent::Birthday { .. } => Some(Scene::Birthday),
         DomainEvent::CouponIssued { .. } => Some(Scene::CouponReceived),
+        DomainEvent::CouponExpiringSoon { .. } => Some(Scene::CouponExpiringSoon),
         _ => None,
     }
 }

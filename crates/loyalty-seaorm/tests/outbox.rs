@@ -37,6 +37,7 @@ on_both_databases! {
     quiet_hours_hold_a_message_until_they_end => crate::quiet_hours;
     a_birthday_greeting_is_queued_once_a_year_however_often_the_job_runs => crate::birthdays;
     a_claimed_coupon_is_told_with_its_code_and_validity => crate::coupon_received;
+    a_coupon_about_to_expire_is_announced_once => crate::coupon_expiring;
 }
 
 /// An SMS as the provider took it: the dedup key, the phone, the template params.
@@ -599,6 +600,79 @@ async fn coupon_received(db: &TestDatabase) {
         vec![
             ("name".to_owned(), "满100减20".to_owned()),
             ("code".to_owned(), held.coupon.code.to_string()),
+            ("valid_until".to_owned(), "2026-11-30 00:00".to_owned()),
+        ]
+    );
+}
+
+async fn coupon_expiring(db: &TestDatabase) {
+    let w = world(db);
+    let mut settings = sms_settings();
+    settings.scenes.push(SceneSetting {
+        scene: Scene::CouponExpiringSoon,
+        channels: vec![Channel::Sms],
+        sms: Some(SmsTemplate {
+            template_code: "SMS_COUPON_SOON".into(),
+            text: "您的{name}将于{valid_until}到期。".into(),
+            params: ["name", "valid_until"]
+                .map(|p| TemplateParam {
+                    name: p.into(),
+                    value: format!("{{{p}}}"),
+                })
+                .to_vec(),
+        }),
+        wechat: None,
+    });
+    let merchant = shop(&w, "soon", settings).await;
+    let m = member(&w, &merchant, "13400000001").await;
+    let rules = serde_json::from_value(serde_json::json!({
+        "name": "无门槛5元",
+        "benefit": {"type": "no_threshold", "amount": "5.00"},
+        "validity": {"mode": "after_claim", "days": 7},
+    }))
+    .expect("rules");
+    let template = w
+        .loyalty
+        .create_coupon_template(merchant.id, rules, None)
+        .await
+        .expect("template");
+    w.loyalty
+        .claim_coupon(
+            loyalty_core::usecases::ClaimCoupon {
+                merchant_id: merchant.id,
+                member_id: m.id,
+                template_id: template.id,
+                exchange: false,
+            },
+            None,
+        )
+        .await
+        .expect("claimed");
+    // Valid until 30 November 00:00; told 3 days before (the default), once.
+    assert_eq!(
+        w.loyalty.announce_expiring_coupons(10).await.expect("runs"),
+        0
+    );
+    w.clock.advance(Duration::days(4));
+    let w = Arc::new(w);
+    let (a, b) = tokio::join!(
+        {
+            let w = Arc::clone(&w);
+            async move { w.loyalty.announce_expiring_coupons(10).await.expect("runs") }
+        },
+        {
+            let w = Arc::clone(&w);
+            async move { w.loyalty.announce_expiring_coupons(10).await.expect("runs") }
+        }
+    );
+    assert_eq!(a + b, 1, "one coupon, told once");
+    let (sms, wechat) = (FakeSms::default(), FakeWechat::default());
+    assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 1);
+    let sent = sms.sent.lock().expect("lock").clone();
+    assert_eq!(
+        sent[0].2,
+        vec![
+            ("name".to_owned(), "无门槛5元".to_owned()),
             ("valid_until".to_owned(), "2026-11-30 00:00".to_owned()),
         ]
     );

@@ -208,6 +208,20 @@ pub trait CouponRepository: Send {
     /// [`StoreError::Backend`] on failure.
     async fn expire_due(&mut self, now: DateTime<Utc>, limit: u64) -> Result<u64, StoreError>;
 
+    /// Marks the merchant's usable coupons whose window ends after `now` and no later than
+    /// `horizon`, not announced yet, as announced (each once, whoever runs it), at most
+    /// `limit`, and returns them.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn announce_expiring(
+        &mut self,
+        merchant: MerchantId,
+        now: DateTime<Utc>,
+        horizon: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<Coupon>, StoreError>;
+
     /// # Errors
     /// [`StoreError::Backend`] on failure.
     async fn insert_verification(&mut self, verification: &Verification) -> Result<(), StoreError>;

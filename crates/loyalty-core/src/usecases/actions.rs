@@ -82,7 +82,7 @@ pub(crate) async fn welcome_bonus(
         return Ok(Vec::new());
     }
     let merchant = merchant_of(&mut *tx, member.merchant_id).await?;
-    let mut events = super::coupons::give_gifts(
+    let mut events = super::coupon_jobs::give_gifts(
         &mut *tx,
         &merchant,
         gifts,

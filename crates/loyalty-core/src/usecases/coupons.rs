@@ -1,6 +1,6 @@
-//! Coupon templates and coupons: create, claim, exchange for points, gifts. Sending to
+//! Coupon templates and coupons: create, claim, exchange for points. Sending to
 //! members and segments is in [`super::coupon_issue`], verification in
-//! [`super::verification`].
+//! [`super::verification`], gifts and the scheduled jobs in [`super::coupon_jobs`].
 //!
 //! Stock and limits are exact under concurrency by construction: a grant locks the member
 //! (so a member's claims queue and each counts the ones before it), then takes stock with
@@ -16,7 +16,7 @@ use crate::model::{
     Coupon, CouponSource, CouponStatus, CouponTemplate, EntryKind, Member, Merchant, Source,
 };
 use crate::ports::{Clock, Notifier, StoreError, Transaction, TxMode, UniqueKey, UnitOfWork};
-use crate::settings::{MerchantSettings, SettingKind};
+use crate::settings::MerchantSettings;
 use crate::types::{CouponCode, CouponId, CouponTemplateId, MemberId, MerchantId, StaffId};
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};
@@ -467,165 +467,4 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         let template = template_of(&mut *tx, merchant_id, coupon.template_id).await?;
         Ok(HeldCoupon { coupon, template })
     }
-
-    /// Gives the birthday gift coupons of merchants that set them up to the members whose
-    /// local birthday it is (a 29 February birthday on 28 February in other years): once a
-    /// year per member and template, however often and wherever it runs (the year is the
-    /// coupons' reference). Returns how many coupons were given.
-    ///
-    /// # Errors
-    /// Storage failures.
-    pub async fn give_birthday_coupons(&self, batch: u64) -> Result<u64> {
-        let merchants = {
-            let mut tx = self.uow.begin(TxMode::Lookup).await?;
-            tx.settings().merchants_with(SettingKind::Checkout).await?
-        };
-        let mut given = 0;
-        for merchant_id in merchants {
-            let (merchant, settings) = {
-                let mut tx = self.uow.begin(TxMode::Lookup).await?;
-                let Some(merchant) = tx.merchants().merchant(merchant_id).await? else {
-                    continue;
-                };
-                (merchant, tx.settings().settings(merchant_id).await?)
-            };
-            if settings.checkout.value.gifts.birthday.is_empty() {
-                continue;
-            }
-            let today = merchant.time_zone.local_date(self.clock.now());
-            let year = chrono::Datelike::year(&today).to_string();
-            let mut after = None;
-            loop {
-                let members = {
-                    let mut tx = self.uow.begin(TxMode::Lookup).await?;
-                    tx.members()
-                        .list_members(merchant_id, after, batch.max(1))
-                        .await?
-                };
-                let Some(last) = members.last() else { break };
-                after = Some(last.id);
-                let full = members.len() as u64 >= batch.max(1);
-                for member in members.iter().filter(|m| {
-                    m.birthday
-                        .is_some_and(|b| crate::earning::BirthdayScope::Day.includes(b, today))
-                }) {
-                    let events = with_retry!(
-                        self.try_birthday_gift(&merchant, &settings, member.id, &year)
-                    )?;
-                    given += events.len() as u64;
-                    self.publish(&events).await;
-                }
-                if !full {
-                    break;
-                }
-            }
-        }
-        Ok(given)
-    }
-
-    async fn try_birthday_gift(
-        &self,
-        merchant: &Merchant,
-        settings: &MerchantSettings,
-        member_id: MemberId,
-        year: &str,
-    ) -> Result<Vec<DomainEvent>> {
-        let now = self.clock.now();
-        let mut tx = self.uow.begin(TxMode::Write).await?;
-        if tx
-            .members()
-            .lock_member(merchant.id, member_id)
-            .await?
-            .is_none()
-        {
-            return Ok(Vec::new());
-        }
-        let events = give_gifts(
-            &mut *tx,
-            merchant,
-            &settings.checkout.value.gifts.birthday,
-            member_id,
-            CouponSource::Birthday,
-            year,
-            now,
-        )
-        .await?;
-        enqueue_with(
-            &mut *tx,
-            merchant.id,
-            &settings.notifications.value,
-            merchant.time_zone,
-            &events,
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(events)
-    }
-
-    /// Expires every usable coupon whose window has ended (the scheduled job; two processes
-    /// may run it at once: each coupon expires once).
-    ///
-    /// # Errors
-    /// Storage failures only.
-    pub async fn expire_coupons(&self) -> Result<u64> {
-        let now = self.clock.now();
-        let mut total = 0;
-        loop {
-            let mut tx = self.uow.begin(TxMode::Write).await?;
-            let expired = tx.coupons().expire_due(now, 500).await?;
-            tx.commit().await?;
-            total += expired;
-            if expired < 500 {
-                return Ok(total);
-            }
-        }
-    }
-}
-
-/// Gives the member the gift coupons of `templates` once (the reference makes a replay or
-/// a second run give nothing more); a template out of stock, stopped or at its limit gives
-/// nothing, and the rest still go. The caller holds the member's lock.
-pub(crate) async fn give_gifts(
-    tx: &mut dyn Transaction,
-    merchant: &Merchant,
-    templates: &[CouponTemplateId],
-    member_id: MemberId,
-    source: CouponSource,
-    source_ref: &str,
-    now: DateTime<Utc>,
-) -> Result<Vec<DomainEvent>> {
-    let mut events = Vec::new();
-    for id in templates {
-        let Some(template) = tx.coupons().template(merchant.id, *id).await? else {
-            continue;
-        };
-        let held = tx
-            .coupons()
-            .holders_of(merchant.id, template.id, source_ref, &[member_id])
-            .await?;
-        if !held.is_empty() {
-            continue;
-        }
-        let gift = Grant {
-            template: &template,
-            member_id,
-            source,
-            source_ref: Some(source_ref.to_owned()),
-            by_member: false,
-        };
-        match grant(&mut *tx, merchant, gift, now).await {
-            Ok((_, event)) => events.push(event),
-            Err(
-                Error::ClaimClosed
-                | Error::StockExhausted
-                | Error::CouponLimitReached
-                | Error::CouponDailyLimitReached,
-            ) => {
-                tracing::info!(template = %template.id, "gift coupon not given: template closed, out of stock or at its limit");
-            }
-            Err(other) => return Err(other),
-        }
-    }
-    Ok(events)
 }

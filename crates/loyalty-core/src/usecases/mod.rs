@@ -5,6 +5,7 @@
 mod actions;
 mod checkout;
 mod coupon_issue;
+mod coupon_jobs;
 mod coupons;
 mod idempotency;
 mod identity;

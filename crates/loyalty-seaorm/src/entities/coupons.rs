@@ -18,6 +18,8 @@ pub struct Model {
     pub used_at: Option<DateTimeUtc>,
     pub used_order_id: Option<Uuid>,
     pub used_store_id: Option<Uuid>,
+    /// When the member was told it expires soon (once).
+    pub announced_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

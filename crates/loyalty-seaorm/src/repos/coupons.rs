@@ -12,7 +12,8 @@ use loyalty_core::types::{
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -267,6 +268,7 @@ impl CouponRepository for SeaTransaction {
                 used_at: Set(c.used_at),
                 used_order_id: Set(c.used_order_id.map(|o| o.as_uuid())),
                 used_store_id: Set(c.used_store_id.map(|s| s.as_uuid())),
+                announced_at: Set(None),
             });
             coupons::Entity::insert_many(rows)
                 .exec_without_returning(&self.txn)
@@ -431,6 +433,47 @@ impl CouponRepository for SeaTransaction {
             .await
             .map_err(store_error)?;
         Ok(result.rows_affected)
+    }
+
+    async fn announce_expiring(
+        &mut self,
+        merchant: MerchantId,
+        now: DateTime<Utc>,
+        horizon: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<Coupon>, StoreError> {
+        use coupons::Column as C;
+        let due = Query::select()
+            .column(C::Id)
+            .from(coupons::Entity)
+            .and_where(Expr::col(C::MerchantId).eq(merchant.as_uuid()))
+            .and_where(Expr::col(C::Status).is_in(usable()))
+            .and_where(Expr::col(C::ValidUntil).gt(now))
+            .and_where(Expr::col(C::ValidUntil).lte(horizon))
+            .and_where(Expr::col(C::AnnouncedAt).is_null())
+            .limit(limit)
+            .to_owned();
+        let mut update = Query::update();
+        update
+            .table(coupons::Entity)
+            .value(C::AnnouncedAt, now)
+            .and_where(Expr::col(C::MerchantId).eq(merchant.as_uuid()))
+            .and_where(Expr::col(C::Id).in_subquery(due))
+            .and_where(Expr::col(C::AnnouncedAt).is_null())
+            .returning(Query::returning().column(C::Id));
+        let rows = self.txn.query_all(&update).await.map_err(store_error)?;
+        let ids = rows
+            .into_iter()
+            .map(|row| {
+                Ok(CouponId::from_uuid(
+                    row.try_get_by_index(0).map_err(store_error)?,
+                ))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.coupons_by_ids(merchant, &ids).await
     }
 
     async fn insert_verification(&mut self, v: &Verification) -> Result<(), StoreError> {
