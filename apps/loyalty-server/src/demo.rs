@@ -4,7 +4,10 @@
 use crate::auth::{hash_password, random_password};
 use crate::error::ApiError;
 use crate::state::Engine;
+use loyalty_core::checkout::CheckoutSettings;
+use loyalty_core::coupons::{CouponBenefit, CouponRules, CouponScope, CouponValidity, Stacking};
 use loyalty_core::earning::{ActionRule, ActionRules, EarningPolicy, MemberDay, Multiplier};
+use loyalty_core::pricing::PointsAsCash;
 use loyalty_core::settings::Setting;
 use loyalty_core::tiers::{
     DowngradeMode, GrowthBasis, GrowthWindow, TierBenefits, TierLevel, TierPolicy,
@@ -109,6 +112,43 @@ pub async fn seed(loyalty: &Engine) -> Result<DemoLogin, ApiError> {
     loyalty
         .put_setting(merchant.id, Setting::Tiers(demo_tiers()), None)
         .await?;
+    // A coupon to claim in the mini-program, and points as cash at the till.
+    let coupon = CouponRules {
+        name: "满100减20".into(),
+        description: "全场通用，每人限领一张".into(),
+        benefit: CouponBenefit::AmountOff {
+            threshold: "100.00".parse()?,
+            amount: "20.00".parse()?,
+        },
+        scope: CouponScope::default(),
+        stacking: Stacking::Stackable,
+        validity: CouponValidity::AfterClaim {
+            days: 30,
+            from_next_day: false,
+        },
+        claim_from: None,
+        claim_until: None,
+        stock: Some(1000),
+        per_member_limit: Some(1),
+        per_day_limit: None,
+        claimable: true,
+        points_price: None,
+    };
+    loyalty
+        .create_coupon_template(merchant.id, coupon, None)
+        .await?;
+    let checkout = CheckoutSettings {
+        points_as_cash: Some(PointsAsCash {
+            points: Points::new(100),
+            money: "1.00".parse()?,
+            max_share: rust_decimal::Decimal::new(5, 1),
+            min_points: Points::ZERO,
+        }),
+        ..CheckoutSettings::default()
+    };
+    loyalty
+        .put_setting(merchant.id, Setting::Checkout(checkout), None)
+        .await?;
     loyalty
         .create_store(CreateStore {
             merchant_id: merchant.id,
@@ -140,7 +180,7 @@ pub async fn seed(loyalty: &Engine) -> Result<DemoLogin, ApiError> {
                     amount_paid: Some(amount),
                     lines: Vec::new(),
                     coupon_codes: Vec::new(),
-                    points_to_use: loyalty_core::types::Points::ZERO,
+                    points_to_use: Points::ZERO,
                     operator_id: None,
                 },
                 None,
