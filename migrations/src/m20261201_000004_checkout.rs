@@ -98,6 +98,7 @@ enum OrderLines {
     CouponDiscountFen,
     PointsDiscountFen,
     PointsUsed,
+    PointsEarned,
     RefundedQuantity,
 }
 
@@ -374,6 +375,7 @@ impl MigrationTrait for Migration {
             OrderLines::CouponDiscountFen,
             OrderLines::PointsDiscountFen,
             OrderLines::PointsUsed,
+            OrderLines::PointsEarned,
             OrderLines::RefundedQuantity,
         ] {
             m.alter_table(
@@ -400,11 +402,42 @@ impl MigrationTrait for Migration {
             .col(text_null(Refunds::Lines))
             .col(uuid_null(Refunds::OperatorId))
             .col(timestamp_with_time_zone(Refunds::CreatedAt))
+            .foreign_key(
+                ForeignKey::create()
+                    .from(RefundsNew::Table, Refunds::OrderId)
+                    .to(Orders::Table, Orders::Id),
+            )
             .to_owned();
         replace_refunds(m, refunds, RefundsNew::Table, &FOUNDATION_REFUNDS, None).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // Going back would lose value: spent points given back (`return` entries the
+        // earlier code cannot read) or points owed. Refuse rather than forgive or corrupt.
+        for (what, sql) in [
+            (
+                "return entries",
+                "SELECT COUNT(*) FROM points_ledger WHERE kind = 'return'",
+            ),
+            (
+                "points debts",
+                "SELECT COUNT(*) FROM members WHERE points_debt > 0",
+            ),
+        ] {
+            let row = m
+                .get_connection()
+                .query_one_raw(sea_orm::Statement::from_string(
+                    m.get_database_backend(),
+                    sql,
+                ))
+                .await?;
+            let count: i64 = row.map_or(Ok(0), |r| r.try_get_by_index(0))?;
+            if count > 0 {
+                return Err(DbErr::Migration(format!(
+                    "cannot go back before checkout: {count} {what} would be lost"
+                )));
+            }
+        }
         // The foundation's refunds (those that moved money: it refused the others).
         let refunds = Table::create()
             .table(RefundsOld::Table)
@@ -465,6 +498,10 @@ impl MigrationTrait for Migration {
             (
                 OrderLines::Table.into_iden(),
                 OrderLines::PointsUsed.into_iden(),
+            ),
+            (
+                OrderLines::Table.into_iden(),
+                OrderLines::PointsEarned.into_iden(),
             ),
             (
                 OrderLines::Table.into_iden(),

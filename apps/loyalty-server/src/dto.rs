@@ -243,6 +243,8 @@ pub struct OrderLineView {
     pub coupon_discount: String,
     pub points_discount: String,
     pub points_used: i64,
+    /// The line's share of the points the order earned.
+    pub points_earned: i64,
     pub paid: String,
     pub refunded_quantity: i64,
 }
@@ -260,6 +262,7 @@ impl From<&OrderLine> for OrderLineView {
             coupon_discount: l.coupon_discount.to_string(),
             points_discount: l.points_discount.to_string(),
             points_used: l.points_used.value(),
+            points_earned: l.points_earned.value(),
             paid: l.paid.to_string(),
             refunded_quantity: l.refunded_quantity,
         }

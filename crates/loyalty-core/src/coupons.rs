@@ -302,7 +302,7 @@ impl CouponRules {
     /// a description of at most 500; the benefit's ranges ([`CouponBenefit::validate`]); scope
     /// codes of 1 to 64 visible ASCII characters, at most 200 a list; a fixed window with
     /// `from` before `until`, or 1 to 3650 days; `claim_from` before `claim_until` when both
-    /// are set; a stock of 1 to 100000000; limits of at least 1; a points price of 1 to
+    /// are set; every instant in the years 2000 to 9998; a stock of 1 to 100000000; limits of at least 1; a points price of 1 to
     /// 1000000000.
     pub fn validate(&self) -> Result<(), InvalidValue> {
         let name_len = self.name.chars().count();
@@ -333,6 +333,29 @@ impl CouponRules {
             && from >= until
         {
             return Err(InvalidValue::new("claim_until", "must be after claim_from"));
+        }
+        // Four-digit years: stored times then compare as text in the order of time.
+        let instants = [
+            ("claim_from", self.claim_from),
+            ("claim_until", self.claim_until),
+        ]
+        .into_iter()
+        .chain(match self.validity {
+            CouponValidity::Fixed { from, until } => {
+                vec![
+                    ("validity.from", Some(from)),
+                    ("validity.until", Some(until)),
+                ]
+            }
+            CouponValidity::AfterClaim { .. } => Vec::new(),
+        });
+        for (field, at) in instants {
+            if at.is_some_and(|t| !(2000..=9998).contains(&chrono::Datelike::year(&t))) {
+                return Err(InvalidValue::new(
+                    field,
+                    "must be between the years 2000 and 9998",
+                ));
+            }
         }
         if self.stock.is_some_and(|s| !(1..=100_000_000).contains(&s)) {
             return Err(InvalidValue::new(

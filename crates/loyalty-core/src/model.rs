@@ -326,6 +326,9 @@ pub struct OrderLine {
     pub points_discount: Money,
     /// The line's share of the points used as cash.
     pub points_used: Points,
+    /// The line's share of the points the order earned (by what each line earned before
+    /// rounding), so refunding a line takes back what it earned.
+    pub points_earned: Points,
     /// The line's share of the order's paid amount.
     pub paid: Money,
     /// Units given back by refunds so far.

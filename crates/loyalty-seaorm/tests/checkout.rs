@@ -28,6 +28,7 @@ on_both_databases! {
     an_order_paid_with_points_and_coupons_only_refunds_them => crate::free_order_refund;
     a_coupon_of_another_member_or_used_already_refuses_the_order => crate::foreign_coupon;
     a_refund_of_spent_points_leaves_a_debt_the_next_points_pay_off => crate::points_debt;
+    refunding_a_line_takes_back_what_that_line_earned => crate::line_points;
 }
 
 /// A merchant with 9.5 折 for its first tier, points as cash at 100 = 1.00 up to half the
@@ -295,12 +296,20 @@ async fn line_refunds(db: &TestDatabase) {
             .collect(),
         ..whole(&receipt)
     };
-    // One of the two lattes: half of 47.89 rounded down, half of its 168 points.
+    // The 85 points earned are the lines' 47.89 and 37.41 exact points, to the point: 48
+    // and 37.
+    let earned: Vec<i64> = receipt
+        .lines
+        .iter()
+        .map(|l| l.points_earned.value())
+        .collect();
+    assert_eq!(earned, [48, 37]);
+    // One of the two lattes: half of 47.89 rounded down, half of its 168 points used, half
+    // of the 48 it earned.
     let one = refund(&w, by_lines(vec![(1, 1)])).await.expect("one latte");
     assert_eq!(one.refund.amount, money("23.94"));
     assert_eq!(one.refund.points_returned, Points::new(84));
-    // 85 earned × 23.94 / 85.30 = 23.86 → 23 taken back.
-    assert_eq!(one.refund.points_reversed, Points::new(23));
+    assert_eq!(one.refund.points_reversed, Points::new(24));
     assert_eq!(one.order.status, OrderStatus::PartiallyRefunded);
     let too_many = refund(&w, by_lines(vec![(1, 2)])).await;
     assert!(
@@ -315,7 +324,7 @@ async fn line_refunds(db: &TestDatabase) {
         .expect("the rest");
     assert_eq!(rest.refund.amount, money("61.36"));
     assert_eq!(rest.refund.points_returned, Points::new(216));
-    assert_eq!(rest.refund.points_reversed, Points::new(62));
+    assert_eq!(rest.refund.points_reversed, Points::new(61));
     assert_eq!(rest.order.status, OrderStatus::Refunded);
     assert_eq!(rest.order.amount_refunded, receipt.order.amount_paid);
     assert_eq!(rest.refund.coupons_returned, 1);
@@ -497,4 +506,41 @@ async fn points_debt(db: &TestDatabase) {
     let refunded = refund(&w, whole(&bought)).await.expect("refunded");
     assert_eq!(refunded.refund.points_shortfall, Points::new(50));
     assert_eq!(debt_of(&w, &other).await, (Points::ZERO, Points::ZERO));
+}
+
+async fn line_points(db: &TestDatabase) {
+    let w = world(db);
+    let (merchant, _) = shop(&w).await;
+    let no_dessert = loyalty_core::earning::EarningPolicy {
+        excluded_categories: vec!["dessert".into()],
+        ..loyalty_core::earning::EarningPolicy::default()
+    };
+    w.loyalty
+        .put_setting(merchant.id, Setting::Earning(no_dessert), None)
+        .await
+        .expect("earning");
+    let m = member(&w, &merchant, "13800000001").await;
+    // Lattes 64.00 → 60.80 earn 60; the cake (47.50) earns nothing.
+    let receipt = commit(&w, basket(&m, Vec::new(), 0)).await;
+    let earned: Vec<i64> = receipt
+        .lines
+        .iter()
+        .map(|l| l.points_earned.value())
+        .collect();
+    assert_eq!(earned, [60, 0]);
+    let by_line = |line_no, quantity| RefundOrder {
+        lines: vec![RefundLineInput { line_no, quantity }],
+        ..whole(&receipt)
+    };
+    let cake = refund(&w, by_line(2, 1)).await.expect("the cake");
+    assert_eq!(
+        (cake.refund.amount, cake.refund.points_reversed),
+        (money("47.50"), Points::ZERO)
+    );
+    assert_eq!(balance(&w, &m).await, Points::new(60));
+    let lattes = refund(&w, by_line(1, 2)).await.expect("the lattes");
+    assert_eq!(lattes.refund.points_reversed, Points::new(60));
+    assert_eq!(lattes.order.status, OrderStatus::Refunded);
+    assert_eq!(balance(&w, &m).await, Points::ZERO);
+    assert_ledger_consistent(&w).await;
 }

@@ -12,7 +12,8 @@ use loyalty_core::ports::MemberSegment;
 use loyalty_core::settings::Setting;
 use loyalty_core::types::{CouponTemplateId, MemberId, Points};
 use loyalty_core::usecases::{
-    ClaimCoupon, HeldCoupon, IssueCoupons, IssueReport, IssueTarget, Outcome, VerifyCoupon,
+    ClaimCoupon, HeldCoupon, IssueCoupons, IssueReport, IssueTarget, Outcome, VerifiedCoupon,
+    VerifyCoupon,
 };
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
@@ -71,6 +72,14 @@ pub(crate) async fn claim(
     };
     match w.loyalty.claim_coupon(cmd, None).await? {
         Outcome::Done(held) => Ok(held),
+        Outcome::Replayed(_) => panic!("no key, no replay"),
+    }
+}
+
+/// Verifies without an idempotency key (so never a replay).
+async fn verify_now(w: &World, cmd: VerifyCoupon) -> Result<VerifiedCoupon, Error> {
+    match w.loyalty.verify_coupon(cmd, None).await? {
+        Outcome::Done(v) => Ok(v),
         Outcome::Replayed(_) => panic!("no key, no replay"),
     }
 }
@@ -173,7 +182,7 @@ async fn verification_race(db: &TestDatabase) {
                 store_id: Some(store),
                 staff_id: None,
             };
-            tokio::spawn(async move { w.loyalty.verify_coupon(cmd).await })
+            tokio::spawn(async move { verify_now(&w, cmd).await })
         })
         .collect();
     let (mut ok, mut used) = (0, 0);
@@ -209,9 +218,7 @@ async fn undo_window(db: &TestDatabase) {
         staff_id: None,
     };
     let first = claim(&w, &m, template).await.expect("claimed").coupon;
-    let v = w
-        .loyalty
-        .verify_coupon(verify(first.code.clone()))
+    let v = verify_now(&w, verify(first.code.clone()))
         .await
         .expect("verified");
     w.clock.advance(Duration::minutes(29));
@@ -228,9 +235,7 @@ async fn undo_window(db: &TestDatabase) {
         .await;
     assert!(matches!(twice, Err(Error::AlreadyApplied)), "{twice:?}");
     // Usable again, and verified again.
-    let again = w
-        .loyalty
-        .verify_coupon(verify(first.code.clone()))
+    let again = verify_now(&w, verify(first.code.clone()))
         .await
         .expect("again");
     w.clock.advance(Duration::minutes(30));
@@ -272,38 +277,39 @@ async fn verification_rules(db: &TestDatabase) {
         store_id: Some(store),
         staff_id: None,
     };
-    let wrong_store = w.loyalty.verify_coupon(at(main.id)).await;
+    let wrong_store = verify_now(&w, at(main.id)).await;
     assert!(
         matches!(wrong_store, Err(Error::CouponStoreNotApplicable)),
         "{wrong_store:?}"
     );
-    let too_soon = w.loyalty.verify_coupon(at(branch.id)).await;
+    let too_soon = verify_now(&w, at(branch.id)).await;
     assert!(
         matches!(too_soon, Err(Error::CouponNotYetValid)),
         "{too_soon:?}"
     );
     w.clock.advance(Duration::days(1));
-    w.loyalty
-        .verify_coupon(at(branch.id))
+    verify_now(&w, at(branch.id))
         .await
         .expect("valid the next day");
     let second = claim(&w, &m, only_branch).await.expect("claimed").coupon;
     w.clock.advance(Duration::days(3));
-    let lapsed = w
-        .loyalty
-        .verify_coupon(VerifyCoupon {
+    let lapsed = verify_now(
+        &w,
+        VerifyCoupon {
             code: second.code.clone(),
             ..at(branch.id)
-        })
-        .await;
+        },
+    )
+    .await;
     assert!(matches!(lapsed, Err(Error::CouponExpired)), "{lapsed:?}");
-    let unknown = w
-        .loyalty
-        .verify_coupon(VerifyCoupon {
+    let unknown = verify_now(
+        &w,
+        VerifyCoupon {
             code: loyalty_core::types::CouponCode::parse("000000000000").expect("code"),
             ..at(branch.id)
-        })
-        .await;
+        },
+    )
+    .await;
     assert!(
         matches!(unknown, Err(Error::NotFound("coupon"))),
         "{unknown:?}"

@@ -5,16 +5,18 @@
 use crate::auth::StaffAuth;
 use crate::dto::{CouponView, IssueReportView, TemplateView, VerificationView};
 use crate::error::{ApiError, Problem};
-use crate::idempotency::IdempotencyHeader;
+use crate::idempotency::{IdempotencyHeader, Prepared, respond, stored};
 use crate::state::AppState;
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use loyalty_core::coupons::CouponRules;
 use loyalty_core::ports::MemberSegment;
+use loyalty_core::ports::StoredResponse;
 use loyalty_core::types::{CouponCode, CouponTemplateId, MemberId, StoreId, VerificationId};
-use loyalty_core::usecases::{IssueCoupons, IssueTarget, VerifyCoupon};
+use loyalty_core::usecases::{IssueCoupons, IssueTarget, VerifiedCoupon, VerifyCoupon};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -280,25 +282,48 @@ pub struct VerifyRequest {
     pub store_id: Option<Uuid>,
 }
 
+fn render_verification(verified: &VerifiedCoupon) -> StoredResponse {
+    stored(StatusCode::CREATED, &VerificationView::from(verified))
+}
+
 /// Verifies (核销) a coupon at a store: it must apply there and be usable now. Two stores
 /// verifying one code at once: one succeeds, the other answers 409 `coupon_used`.
-#[utoipa::path(tag = "merchant", request_body = VerifyRequest, responses((status = 201, body = VerificationView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem, description = "coupon_used"), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(
+    tag = "merchant",
+    request_body = VerifyRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays return the first response")),
+    responses((status = 201, body = VerificationView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem, description = "coupon_used"), (status = 422, body = Problem)),
+    security(("bearer" = []))
+)]
 #[post("/verifications")]
 pub async fn verify(
     staff: StaffAuth,
     state: web::Data<AppState>,
+    req: HttpRequest,
+    key: IdempotencyHeader,
     body: web::Json<VerifyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let verified = state
+    let store_id = staff.store_for(body.store_id.map(StoreId::from_uuid))?;
+    if store_id.is_none() && !staff.role.is_headquarters() {
+        return Err(ApiError::forbidden("this account works in no store"));
+    }
+    let cmd = VerifyCoupon {
+        merchant_id: staff.merchant_id,
+        code: coupon_code(&body.code)?,
+        store_id,
+        staff_id: Some(staff.staff_id),
+    };
+    let prepared = Prepared::claim(&state, &req, staff.merchant_id, staff.scope(), key, &*body)?;
+    let result = state
         .loyalty
-        .verify_coupon(VerifyCoupon {
-            merchant_id: staff.merchant_id,
-            code: coupon_code(&body.code)?,
-            store_id: staff.store_for(body.store_id.map(StoreId::from_uuid))?,
-            staff_id: Some(staff.staff_id),
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(VerificationView::from(&verified)))
+        .verify_coupon(
+            cmd,
+            prepared
+                .as_ref()
+                .map(|p| p.idempotent(&render_verification)),
+        )
+        .await;
+    respond(&state, prepared, result, &render_verification).await
 }
 
 /// Undoes a verification within the merchant's window (`checkout.verification_undo_minutes`):

@@ -249,13 +249,15 @@ pub async fn put_checkout(
     staff.require_headquarters()?;
     let gifts = &body.gifts;
     for id in gifts.registration.iter().chain(&gifts.birthday) {
-        if let Err(loyalty_core::Error::NotFound(_)) =
-            state.loyalty.coupon_template(staff.merchant_id, *id).await
-        {
-            return Err(ApiError::invalid(
-                "gifts",
-                format!("{id} is not one of the merchant's coupon templates"),
-            ));
+        match state.loyalty.coupon_template(staff.merchant_id, *id).await {
+            Ok(_) => {}
+            Err(loyalty_core::Error::NotFound(_)) => {
+                return Err(ApiError::invalid(
+                    "gifts",
+                    format!("{id} is not one of the merchant's coupon templates"),
+                ));
+            }
+            Err(other) => return Err(other.into()),
         }
     }
     save(&staff, &state, &req, Setting::Checkout(body.into_inner())).await

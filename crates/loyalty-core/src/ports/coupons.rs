@@ -1,5 +1,5 @@
 use super::StoreError;
-use crate::model::{Coupon, CouponStatus, CouponTemplate, Verification};
+use crate::model::{Coupon, CouponSource, CouponStatus, CouponTemplate, Verification};
 use crate::types::{
     CouponCode, CouponId, CouponTemplateId, MemberId, MerchantId, Money, OrderId, StaffId, StoreId,
     VerificationId,
@@ -99,7 +99,8 @@ pub trait CouponRepository: Send {
         since: Option<DateTime<Utc>>,
     ) -> Result<i64, StoreError>;
 
-    /// Of `members`, those holding a coupon of the template from `source_ref` already.
+    /// Of `members`, those holding a coupon of the template from `source` and `source_ref`
+    /// already.
     ///
     /// # Errors
     /// [`StoreError::Backend`] on failure.
@@ -107,6 +108,7 @@ pub trait CouponRepository: Send {
         &mut self,
         merchant: MerchantId,
         template: CouponTemplateId,
+        source: CouponSource,
         source_ref: &str,
         members: &[MemberId],
     ) -> Result<Vec<MemberId>, StoreError>;
@@ -242,6 +244,20 @@ pub trait CouponRepository: Send {
         &mut self,
         merchant: MerchantId,
         id: VerificationId,
+        by: Option<StaffId>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Marks the verification of `coupon` by `order` undone (a refund gave the coupon back);
+    /// `false` when there is none open.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn undo_order_verification(
+        &mut self,
+        merchant: MerchantId,
+        order: OrderId,
+        coupon: CouponId,
         by: Option<StaffId>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;

@@ -6,8 +6,9 @@ use uuid::Uuid;
 /// A coupon's code: 12 digits, what the member shows (as text, a barcode or a QR code) and
 /// the cashier scans or types. Spaces and dashes are accepted on input and dropped.
 ///
-/// Codes are drawn from 62 random bits of a fresh UUID v7 (10¹² possible codes); the
-/// database's unique key per merchant catches the rare collision and a new code is drawn.
+/// Codes are drawn from the 122 random bits of a fresh UUID v4 (the operating system's
+/// generator; 10¹² possible codes, none guessable from another); the database's unique key
+/// per merchant catches the rare collision and a new code is drawn.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct CouponCode(String);
@@ -18,8 +19,7 @@ impl CouponCode {
     /// A new random code.
     #[must_use]
     pub fn generate() -> Self {
-        // The last 62 bits of a v7 UUID are random (RFC 9562 `rand_b`).
-        let random = Uuid::now_v7().as_u128() & ((1u128 << 62) - 1);
+        let random = Uuid::new_v4().as_u128();
         Self(format!("{:012}", random % 1_000_000_000_000))
     }
 

@@ -5,7 +5,7 @@
 use super::coupons::member_tier;
 use super::orders::{CommitOrder, LineInput, price_lines};
 use super::verification::refusal;
-use crate::earning::{EarnedPoints, MemberContext, Purchase, PurchaseLine, earn_points};
+use crate::earning::{EarnedPoints, MemberContext, Purchase, PurchaseLine, allocate, earn_points};
 use crate::model::{Coupon, Member, Merchant, Store};
 use crate::ports::Transaction;
 use crate::pricing::{CouponOffer, PricedOrder, PricingInput, PricingLine, price_order};
@@ -26,6 +26,31 @@ pub(crate) struct Plan {
     pub gross: Money,
     pub amount_paid: Money,
     pub earned: EarnedPoints,
+    /// The earned points split over the lines by what each earned before rounding.
+    pub line_points: Vec<Points>,
+}
+
+/// Splits `total` over the lines in proportion to their exact points (to the point, by
+/// largest remainder: [`allocate`] over integer weights), so the parts add up to `total`.
+fn split_points(total: Points, exact: &[Decimal]) -> Vec<Points> {
+    if exact.is_empty() || !total.is_positive() {
+        return vec![Points::ZERO; exact.len()];
+    }
+    let scale = Decimal::from(1_000_000);
+    let weights: Vec<Money> = exact
+        .iter()
+        .map(|e| {
+            let units = ((*e).max(Decimal::ZERO) * scale).trunc();
+            Money::from_fen(i64::try_from(units).unwrap_or(i64::MAX / 1024)).unwrap_or(Money::ZERO)
+        })
+        .collect();
+    allocate(
+        Money::from_fen(total.value()).unwrap_or(Money::ZERO),
+        &weights,
+    )
+    .into_iter()
+    .map(|m| Points::new(m.fen()))
+    .collect()
 }
 
 impl CommitOrder {
@@ -55,6 +80,9 @@ impl CommitOrder {
         }
         if self.points_to_use.is_negative() {
             return Err(InvalidValue::new("points", "must not be negative").into());
+        }
+        if self.coupon_codes.len() > crate::pricing::MAX_COUPONS {
+            return Err(InvalidValue::new("coupon_codes", "at most 10 coupons an order").into());
         }
         let mut codes = self.coupon_codes.clone();
         codes.sort();
@@ -163,6 +191,22 @@ pub(crate) async fn plan(
             };
             let tier = member_tier(settings, member);
             let input_lines = pricing_lines(&cmd.lines);
+            let points_rule = settings.checkout.value.points_as_cash.as_ref();
+            // What can be spent now: lots past their expiry are gone even before the expiry
+            // job writes them off (the spend expires them first).
+            let points_available = match points_rule {
+                Some(_) => tx
+                    .points()
+                    .open_lots(merchant.id, member.id)
+                    .await?
+                    .iter()
+                    .filter(|lot| !lot.is_due(now))
+                    .fold(Points::ZERO, |sum, lot| {
+                        sum.checked_add(lot.remaining).unwrap_or(sum)
+                    })
+                    .min(member.points_balance),
+                None => member.points_balance,
+            };
             let priced = price_order(&PricingInput {
                 store_id: store.id,
                 at: now,
@@ -171,8 +215,8 @@ pub(crate) async fn plan(
                 tier_discount_rate: rate,
                 coupons: &offers,
                 points_requested: cmd.points_to_use,
-                points_available: member.points_balance,
-                points_rule: settings.checkout.value.points_as_cash.as_ref(),
+                points_available,
+                points_rule,
             })?;
             let lines = cmd
                 .lines
@@ -211,6 +255,12 @@ pub(crate) async fn plan(
         &context,
         merchant.time_zone,
     )?;
+    let exact: Vec<Decimal> = if lines.is_empty() {
+        Vec::new()
+    } else {
+        earned.explanation.lines.iter().map(|l| l.exact).collect()
+    };
+    let line_points = split_points(earned.points, &exact);
     Ok(Plan {
         priced,
         coupons,
@@ -218,5 +268,6 @@ pub(crate) async fn plan(
         gross,
         amount_paid,
         earned,
+        line_points,
     })
 }

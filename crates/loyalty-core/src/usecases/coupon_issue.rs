@@ -74,7 +74,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             let template = template_of(&mut *lookup, cmd.merchant_id, cmd.template_id).await?;
             (merchant, settings, template)
         };
-        if !template.active {
+        let now = self.clock.now();
+        if !template.active || template.rules.validity.window(now, merchant.time_zone).1 <= now {
             return Err(Error::ClaimClosed);
         }
         let mut report = IssueReport::default();
@@ -150,7 +151,13 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         }
         let holders = tx
             .coupons()
-            .holders_of(merchant.id, template.id, batch, &present)
+            .holders_of(
+                merchant.id,
+                template.id,
+                CouponSource::Issue,
+                batch,
+                &present,
+            )
             .await?;
         let counts = match template.rules.per_member_limit {
             Some(_) => {

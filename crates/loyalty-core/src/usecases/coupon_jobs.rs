@@ -225,13 +225,18 @@ pub(crate) async fn give_gifts(
     now: DateTime<Utc>,
 ) -> Result<Vec<DomainEvent>> {
     let mut events = Vec::new();
-    for id in templates {
+    // In id order, whatever the settings' order: two gifts at once take the templates' rows
+    // in one order and never deadlock.
+    let mut ids = templates.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    for id in &ids {
         let Some(template) = tx.coupons().template(merchant.id, *id).await? else {
             continue;
         };
         let held = tx
             .coupons()
-            .holders_of(merchant.id, template.id, source_ref, &[member_id])
+            .holders_of(merchant.id, template.id, source, source_ref, &[member_id])
             .await?;
         if !held.is_empty() {
             continue;

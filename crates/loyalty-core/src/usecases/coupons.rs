@@ -82,13 +82,6 @@ pub(crate) async fn grant(
             return Err(Error::CouponDailyLimitReached);
         }
     }
-    if !tx
-        .coupons()
-        .reserve_stock(merchant.id, template.id, 1)
-        .await?
-    {
-        return Err(Error::StockExhausted);
-    }
     let coupon = new_coupon(
         merchant,
         template,
@@ -97,6 +90,17 @@ pub(crate) async fn grant(
         grant.source_ref,
         now,
     );
+    if coupon.valid_until <= now {
+        // A fixed window that has ended: such a coupon could never be used.
+        return Err(Error::ClaimClosed);
+    }
+    if !tx
+        .coupons()
+        .reserve_stock(merchant.id, template.id, 1)
+        .await?
+    {
+        return Err(Error::StockExhausted);
+    }
     insert(tx, std::slice::from_ref(&coupon)).await?;
     let event = issued_event(&coupon, template);
     Ok((coupon, event))

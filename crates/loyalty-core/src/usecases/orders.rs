@@ -491,6 +491,11 @@ fn order_lines(cmd: &CommitOrder, order: &Order, plan: &Plan) -> Vec<OrderLine> 
                 coupon_discount: priced.map_or(Money::ZERO, |p| p.coupon_discount),
                 points_discount: priced.map_or(Money::ZERO, |p| p.points_discount),
                 points_used: priced.map_or(Points::ZERO, |p| p.points_used),
+                points_earned: plan
+                    .line_points
+                    .get(usize::try_from(line_no - 1).unwrap_or(usize::MAX))
+                    .copied()
+                    .unwrap_or(Points::ZERO),
                 paid: line.paid,
                 refunded_quantity: 0,
             }

@@ -1,5 +1,6 @@
 //! Refunds (退款): of the whole order, of lines and quantities, or of an amount. Each takes
-//! back the points the refunded part earned, gives back the points it spent as cash (with
+//! back the points the refunded part earned (by lines: what those lines earned; by amount:
+//! the refunded share of the order's points), gives back the points it spent as cash (with
 //! the expiry they had), and a refund of the whole order gives back its coupons while they
 //! are valid; every total moves by conditional updates, so no refund exceeds what was paid
 //! and none applies twice.
@@ -72,6 +73,9 @@ pub fn points_to_reverse(
 struct Decided {
     amount: Money,
     points_returned: Points,
+    /// Earned points to take back, for a refund by lines (what those units earned); `None`
+    /// for the proportional rule of a refund by amount.
+    points_reversed: Option<Points>,
     lines: Vec<RefundLine>,
     whole: bool,
 }
@@ -93,6 +97,7 @@ fn decide(cmd: &RefundOrder, order: &Order, lines: &[OrderLine]) -> Result<Decid
     let points_left = Points::new(order.points_used.value() - order.points_returned.value());
     if !cmd.lines.is_empty() {
         let mut out = Vec::with_capacity(cmd.lines.len());
+        let mut reversed = 0;
         for input in &cmd.lines {
             let line = lines
                 .iter()
@@ -106,6 +111,8 @@ fn decide(cmd: &RefundOrder, order: &Order, lines: &[OrderLine]) -> Result<Decid
                 - line.share_of(line.paid.fen(), line.refunded_quantity);
             let points = line.share_of(line.points_used.value(), after)
                 - line.share_of(line.points_used.value(), line.refunded_quantity);
+            reversed += line.share_of(line.points_earned.value(), after)
+                - line.share_of(line.points_earned.value(), line.refunded_quantity);
             out.push(RefundLine {
                 line_no: line.line_no,
                 quantity: input.quantity,
@@ -129,6 +136,7 @@ fn decide(cmd: &RefundOrder, order: &Order, lines: &[OrderLine]) -> Result<Decid
         return Ok(Decided {
             amount,
             points_returned: if whole { points_left } else { points },
+            points_reversed: Some(Points::new(reversed)),
             lines: out,
             whole,
         });
@@ -137,6 +145,7 @@ fn decide(cmd: &RefundOrder, order: &Order, lines: &[OrderLine]) -> Result<Decid
         None => Ok(Decided {
             amount: refundable,
             points_returned: points_left,
+            points_reversed: None,
             lines: Vec::new(),
             whole: true,
         }),
@@ -158,6 +167,7 @@ fn decide(cmd: &RefundOrder, order: &Order, lines: &[OrderLine]) -> Result<Decid
             Ok(Decided {
                 amount,
                 points_returned: points,
+                points_reversed: None,
                 lines: Vec::new(),
                 whole,
             })
@@ -266,15 +276,18 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             }
         }
         let refunded_after = fen(order.amount_refunded.fen() + decided.amount.fen())?;
-        let to_reverse = if decided.whole {
-            Points::new(order.points_earned.value() - order.points_reversed.value())
-        } else {
-            points_to_reverse(
+        let unreversed = Points::new(order.points_earned.value() - order.points_reversed.value());
+        let to_reverse = match (decided.whole, decided.points_reversed) {
+            (true, _) => unreversed,
+            // By lines: what those units earned (an earlier refund by amount may have taken
+            // some already: never more than is left).
+            (false, Some(by_lines)) => by_lines.min(unreversed),
+            (false, None) => points_to_reverse(
                 order.points_earned,
                 order.amount_paid,
                 refunded_after,
                 order.points_reversed,
-            )
+            ),
         };
         let refund_id = RefundId::new();
         let draft = |kind, reason: &str, title: &str| EntryDraft {
@@ -347,7 +360,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 refundable: "0.00".into(),
             })?;
         let coupons_returned = if decided.whole && checkout.return_coupons_on_refund {
-            return_coupons(&mut *tx, cmd.merchant_id, order.id, now).await?
+            return_coupons(&mut *tx, cmd, now).await?
         } else {
             0
         };
@@ -383,13 +396,14 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     }
 }
 
-/// Gives back the order's coupons that are still within their window; answers how many.
+/// Gives back the order's coupons that are still within their window, and marks their
+/// verifications undone (the log then counts each use once); answers how many.
 async fn return_coupons(
     tx: &mut dyn Transaction,
-    merchant: MerchantId,
-    order: OrderId,
+    cmd: &RefundOrder,
     now: DateTime<Utc>,
 ) -> Result<i64> {
+    let (merchant, order) = (cmd.merchant_id, cmd.order_id);
     let used = tx.coupons().coupons_used_by(merchant, order).await?;
     let mut returned = 0;
     for coupon in used.iter().filter(|c| now < c.valid_until) {
@@ -398,6 +412,9 @@ async fn return_coupons(
             .give_back(merchant, coupon.id, Some(order), CouponStatus::Returned)
             .await?
         {
+            tx.coupons()
+                .undo_order_verification(merchant, order, coupon.id, cmd.operator_id, now)
+                .await?;
             returned += 1;
         }
     }

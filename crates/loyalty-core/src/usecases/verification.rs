@@ -2,6 +2,7 @@
 //! window, and the log of both.
 
 use super::coupons::{HeldCoupon, template_of};
+use super::idempotency::{Idempotent, Outcome, remember, replay, replay_in_write};
 use super::{Loyalty, with_retry};
 use crate::model::{Coupon, CouponStatus, Verification};
 use crate::ports::{Clock, Notifier, Transaction, TxMode, UnitOfWork};
@@ -53,20 +54,39 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// state moves by compare-and-set, so two stores verifying one code at once give one
     /// success and one `coupon_used`.
     ///
+    /// With an idempotency key, a till that retries after a timeout gets the first answer
+    /// instead of `coupon_used`.
+    ///
     /// # Errors
     /// `coupon_not_found`, `coupon_not_applicable` (the store), `coupon_used`,
-    /// `coupon_expired`, `coupon_revoked`, `coupon_not_yet_valid`.
-    pub async fn verify_coupon(&self, cmd: VerifyCoupon) -> Result<VerifiedCoupon> {
-        with_retry!(self.try_verify(&cmd))
+    /// `coupon_expired`, `coupon_revoked`, `coupon_not_yet_valid`, `idempotency_key_reused`.
+    pub async fn verify_coupon(
+        &self,
+        cmd: VerifyCoupon,
+        idem: Option<Idempotent<'_, VerifiedCoupon>>,
+    ) -> Result<Outcome<VerifiedCoupon>> {
+        with_retry!(|attempt| self.try_verify(&cmd, idem.as_ref(), attempt))
     }
 
-    async fn try_verify(&self, cmd: &VerifyCoupon) -> Result<VerifiedCoupon> {
+    async fn try_verify(
+        &self,
+        cmd: &VerifyCoupon,
+        idem: Option<&Idempotent<'_, VerifiedCoupon>>,
+        attempt: u32,
+    ) -> Result<Outcome<VerifiedCoupon>> {
         let now = self.clock.now();
         let store = {
             let mut lookup = self.uow.begin(TxMode::Lookup).await?;
+            if let Some(stored) = replay(&mut *lookup, idem).await? {
+                return Ok(Outcome::Replayed(stored));
+            }
             Self::resolve_store(&mut *lookup, cmd.merchant_id, cmd.store_id).await?
         };
-        let mut tx = self.uow.begin(TxMode::Write).await?;
+        let mut tx =
+            match replay_in_write(self.uow.begin(TxMode::Write).await?, idem, attempt).await? {
+                Ok(tx) => tx,
+                Err(stored) => return Ok(Outcome::Replayed(stored)),
+            };
         let coupon = coupon_by_code(&mut *tx, cmd.merchant_id, &cmd.code).await?;
         let template = template_of(&mut *tx, cmd.merchant_id, coupon.template_id).await?;
         if !template.rules.scope.covers_store(store.id) {
@@ -96,11 +116,13 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         };
         tx.coupons().insert_verification(&verification).await?;
         let coupon = coupon_by_code(&mut *tx, cmd.merchant_id, &cmd.code).await?;
-        tx.commit().await?;
-        Ok(VerifiedCoupon {
+        let verified = VerifiedCoupon {
             verification,
             coupon: HeldCoupon { coupon, template },
-        })
+        };
+        remember(&mut *tx, idem, &verified, now).await?;
+        tx.commit().await?;
+        Ok(Outcome::Done(verified))
     }
 
     /// Undoes a verification within the merchant's window: the coupon is available again.

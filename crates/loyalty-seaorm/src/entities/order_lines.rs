@@ -18,6 +18,7 @@ pub struct Model {
     pub coupon_discount_fen: i64,
     pub points_discount_fen: i64,
     pub points_used: i64,
+    pub points_earned: i64,
     pub refunded_quantity: i64,
 }
 

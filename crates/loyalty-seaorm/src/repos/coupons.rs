@@ -203,6 +203,7 @@ impl CouponRepository for SeaTransaction {
         &mut self,
         merchant: MerchantId,
         template: CouponTemplateId,
+        source: CouponSource,
         source_ref: &str,
         members: &[MemberId],
     ) -> Result<Vec<MemberId>, StoreError> {
@@ -215,6 +216,7 @@ impl CouponRepository for SeaTransaction {
                 .filter(C::MerchantId.eq(merchant.as_uuid()))
                 .filter(C::TemplateId.eq(template.as_uuid()))
                 .filter(C::MemberId.is_in(chunk.iter().map(|m| m.as_uuid())))
+                .filter(C::Source.eq(source.as_str()))
                 .filter(C::SourceRef.eq(source_ref))
                 .into_tuple()
                 .all(&self.txn)
@@ -423,6 +425,7 @@ impl CouponRepository for SeaTransaction {
             .from(coupons::Entity)
             .and_where(Expr::col(C::Status).is_in(usable()))
             .and_where(Expr::col(C::ValidUntil).lte(now))
+            .order_by(C::Id, sea_orm::Order::Asc)
             .limit(limit)
             .to_owned();
         let result = coupons::Entity::update_many()
@@ -525,6 +528,28 @@ impl CouponRepository for SeaTransaction {
             .col_expr(C::UndoneBy, Expr::value(by.map(|s| s.as_uuid())))
             .filter(C::MerchantId.eq(merchant.as_uuid()))
             .filter(C::Id.eq(id.as_uuid()))
+            .filter(C::UndoneAt.is_null())
+            .exec(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(result.rows_affected == 1)
+    }
+
+    async fn undo_order_verification(
+        &mut self,
+        merchant: MerchantId,
+        order: OrderId,
+        coupon: CouponId,
+        by: Option<StaffId>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        use coupon_verifications::Column as C;
+        let result = coupon_verifications::Entity::update_many()
+            .col_expr(C::UndoneAt, Expr::value(now))
+            .col_expr(C::UndoneBy, Expr::value(by.map(|s| s.as_uuid())))
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::OrderId.eq(order.as_uuid()))
+            .filter(C::CouponId.eq(coupon.as_uuid()))
             .filter(C::UndoneAt.is_null())
             .exec(&self.txn)
             .await

@@ -168,6 +168,7 @@ impl OrderRepository for SeaTransaction {
                 coupon_discount_fen: Set(l.coupon_discount.fen()),
                 points_discount_fen: Set(l.points_discount.fen()),
                 points_used: Set(l.points_used.value()),
+                points_earned: Set(l.points_earned.value()),
                 refunded_quantity: Set(l.refunded_quantity),
             });
             order_lines::Entity::insert_many(rows)
@@ -208,6 +209,7 @@ impl OrderRepository for SeaTransaction {
                     coupon_discount: money(l.coupon_discount_fen, "line coupon discount")?,
                     points_discount: money(l.points_discount_fen, "line points discount")?,
                     points_used: points(l.points_used),
+                    points_earned: points(l.points_earned),
                     paid: money(l.paid_fen, "line paid")?,
                     refunded_quantity: l.refunded_quantity,
                 });
