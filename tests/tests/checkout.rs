@@ -284,6 +284,46 @@ async fn verification(db: &TestDatabase) {
     assert_eq!(undone.status, StatusCode::OK, "{}", undone.text);
     assert_eq!(undone.body["coupon"]["status"], "available");
     assert!(undone.body["undone_at"].is_string());
+    // HQ revokes it; then it cannot be used, nor revoked again.
+    let revoke = format!("/api/v1/merchant/coupons/{code}/revoke");
+    let revoked = app.post(&revoke, &hq, json!({})).await;
+    assert_eq!(revoked.body["status"], "revoked", "{}", revoked.text);
+    app.post(&revoke, &hq, json!({}))
+        .await
+        .assert_problem(422, "coupon_revoked");
+    app.post(
+        "/api/v1/merchant/verifications",
+        &hq,
+        json!({ "code": code, "store_id": branch }),
+    )
+    .await
+    .assert_problem(422, "coupon_revoked");
+    // A verification retried with its key answers the first response.
+    let keyed = app
+        .post(
+            &format!("/api/v1/member/coupon-templates/{template}/claim"),
+            &me,
+            json!({}),
+        )
+        .await;
+    let second = keyed.body["code"].as_str().expect("code").to_owned();
+    let body = json!({ "code": second, "store_id": branch });
+    let first = app
+        .post_with_key(
+            "/api/v1/merchant/verifications",
+            &hq,
+            "till-7",
+            body.clone(),
+        )
+        .await;
+    let retry = app
+        .post_with_key("/api/v1/merchant/verifications", &hq, "till-7", body)
+        .await;
+    assert_eq!(
+        (first.status, retry.status),
+        (StatusCode::CREATED, StatusCode::CREATED)
+    );
+    assert_eq!(retry.body, first.body);
 }
 
 async fn refusals(db: &TestDatabase) {

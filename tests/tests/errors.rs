@@ -406,6 +406,7 @@ async fn openapi(db: &TestDatabase) {
         "PATCH /api/v1/merchant/coupon-templates/{id}",
         "POST /api/v1/merchant/coupon-templates/{id}/issue",
         "GET /api/v1/merchant/coupons/{code}",
+        "POST /api/v1/merchant/coupons/{code}/revoke",
         "POST /api/v1/merchant/verifications",
         "GET /api/v1/merchant/verifications",
         "POST /api/v1/merchant/verifications/{id}/undo",

@@ -359,6 +359,7 @@ fn serve(
                     .service(coupons::update_template)
                     .service(coupons::issue)
                     .service(coupons::get_coupon)
+                    .service(coupons::revoke_coupon)
                     .service(coupons::verify)
                     .service(coupons::undo)
                     .service(coupons::list_verifications)

@@ -271,6 +271,22 @@ pub async fn get_coupon(
     Ok(HttpResponse::Ok().json(CouponView::from(&held)))
 }
 
+/// Revokes a coupon that is still usable (HQ).
+#[utoipa::path(tag = "merchant", params(("code" = String, Path)), responses((status = 200, body = CouponView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem, description = "coupon_used"), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/coupons/{code}/revoke")]
+pub async fn revoke_coupon(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require_headquarters()?;
+    let held = state
+        .loyalty
+        .revoke_coupon(staff.merchant_id, &coupon_code(&code)?)
+        .await?;
+    Ok(HttpResponse::Ok().json(CouponView::from(&held)))
+}
+
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {

@@ -433,6 +433,35 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         Ok(Outcome::Done((held, events)))
     }
 
+    /// Revokes a coupon that is still usable (HQ: issued by mistake, or abused); a used,
+    /// expired or revoked one is refused with its state.
+    ///
+    /// # Errors
+    /// `coupon_not_found`, `coupon_used`, `coupon_expired`, `coupon_revoked`.
+    pub async fn revoke_coupon(
+        &self,
+        merchant_id: MerchantId,
+        code: &CouponCode,
+    ) -> Result<HeldCoupon> {
+        let mut tx = self.uow.begin(TxMode::Write).await?;
+        let coupon = tx
+            .coupons()
+            .coupon_by_code(merchant_id, code)
+            .await?
+            .ok_or(Error::NotFound("coupon"))?;
+        if !tx.coupons().revoke(merchant_id, coupon.id).await? {
+            return Err(Error::CouponNotUsable(coupon.status));
+        }
+        let template = template_of(&mut *tx, merchant_id, coupon.template_id).await?;
+        let coupon = tx
+            .coupons()
+            .coupon_by_code(merchant_id, code)
+            .await?
+            .ok_or(Error::NotFound("coupon"))?;
+        tx.commit().await?;
+        Ok(HeldCoupon { coupon, template })
+    }
+
     /// The member's coupons in these states (all when empty), newest first.
     ///
     /// # Errors
