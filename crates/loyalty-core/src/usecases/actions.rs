@@ -1,5 +1,5 @@
 use super::merchant_of;
-use super::notify::enqueue_with;
+use super::notify::enqueue_for;
 use super::points_ops::{EntryDraft, credit};
 use super::tiers::upgrade_on_growth;
 use super::{Loyalty, with_retry};
@@ -55,15 +55,7 @@ async fn credit_action(
     events.extend(
         upgrade_on_growth(tx, member, settings.tiers.as_ref(), merchant.time_zone, now).await?,
     );
-    enqueue_with(
-        tx,
-        merchant.id,
-        &settings.notifications.value,
-        merchant.time_zone,
-        &events,
-        now,
-    )
-    .await?;
+    enqueue_for(tx, merchant, settings, &events, now).await?;
     Ok((credited.entry, events))
 }
 
@@ -92,15 +84,7 @@ pub(crate) async fn welcome_bonus(
         now,
     )
     .await?;
-    enqueue_with(
-        &mut *tx,
-        merchant.id,
-        &settings.notifications.value,
-        merchant.time_zone,
-        &events,
-        now,
-    )
-    .await?;
+    enqueue_for(&mut *tx, &merchant, &settings, &events, now).await?;
     let Some(rule) = rule else {
         return Ok(events);
     };

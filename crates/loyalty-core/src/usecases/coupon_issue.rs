@@ -8,7 +8,7 @@
 //! and started again with the same reference gives nobody a second coupon.
 
 use super::coupons::{issued_event, new_coupon, template_of};
-use super::notify::enqueue_with;
+use super::notify::enqueue_for;
 use super::{Loyalty, merchant_of, with_retry};
 use crate::events::DomainEvent;
 use crate::model::{CouponSource, Merchant};
@@ -215,15 +215,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             super::coupons::insert(&mut *tx, &coupons).await?;
             let events: Vec<DomainEvent> =
                 coupons.iter().map(|c| issued_event(c, &template)).collect();
-            enqueue_with(
-                &mut *tx,
-                merchant.id,
-                &settings.notifications.value,
-                merchant.time_zone,
-                &events,
-                now,
-            )
-            .await?;
+            enqueue_for(&mut *tx, merchant, settings, &events, now).await?;
             report.issued = coupons.len() as u64;
         }
         tx.commit().await?;

@@ -2,7 +2,7 @@
 //! and the gifts a registration or a birthday gives.
 
 use super::coupons::{Grant, grant, with_templates};
-use super::notify::enqueue_with;
+use super::notify::enqueue_for;
 use super::{Loyalty, with_retry};
 use crate::events::DomainEvent;
 use crate::model::{CouponSource, Merchant};
@@ -40,27 +40,16 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             let today = merchant.time_zone.local_date(self.clock.now());
             let year = chrono::Datelike::year(&today).to_string();
             let mut after = None;
-            loop {
-                let members = {
-                    let mut tx = self.uow.begin(TxMode::Lookup).await?;
-                    tx.members()
-                        .list_members(merchant_id, after, batch.max(1))
-                        .await?
-                };
-                let Some(last) = members.last() else { break };
-                after = Some(last.id);
-                let full = members.len() as u64 >= batch.max(1);
-                for member in members.iter().filter(|m| {
-                    m.birthday
-                        .is_some_and(|b| crate::earning::BirthdayScope::Day.includes(b, today))
-                }) {
+            while let Some(page) = self.birthdays(merchant_id, today, after, batch).await? {
+                after = Some(page.last);
+                for member in &page.celebrants {
                     let events = with_retry!(
                         self.try_birthday_gift(&merchant, &settings, member.id, &year)
                     )?;
                     given += events.len() as u64;
                     self.publish(&events).await;
                 }
-                if !full {
+                if !page.more {
                     break;
                 }
             }
@@ -95,15 +84,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             now,
         )
         .await?;
-        enqueue_with(
-            &mut *tx,
-            merchant.id,
-            &settings.notifications.value,
-            merchant.time_zone,
-            &events,
-            now,
-        )
-        .await?;
+        enqueue_for(&mut *tx, merchant, settings, &events, now).await?;
         tx.commit().await?;
         Ok(events)
     }
@@ -179,15 +160,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 valid_until: h.coupon.valid_until,
             })
             .collect();
-        enqueue_with(
-            &mut *tx,
-            merchant.id,
-            &settings.notifications.value,
-            merchant.time_zone,
-            &events,
-            now,
-        )
-        .await?;
+        enqueue_for(&mut *tx, merchant, settings, &events, now).await?;
         tx.commit().await?;
         Ok(events)
     }

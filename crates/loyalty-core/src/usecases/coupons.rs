@@ -7,7 +7,7 @@
 //! one conditional `UPDATE` (so no number of members can take more than there is).
 
 use super::idempotency::{Idempotent, Outcome, remember, replay, replay_in_write};
-use super::notify::enqueue_with;
+use super::notify::enqueue_for;
 use super::points_ops::{EntryDraft, debit};
 use super::{Loyalty, merchant_of, with_retry};
 use crate::coupons::CouponRules;
@@ -418,15 +418,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             let (entry, _expired) = debit(&mut *tx, &draft, price, now).await?;
             events.push(super::points::spent_event(&entry, price));
         }
-        enqueue_with(
-            &mut *tx,
-            cmd.merchant_id,
-            &settings.notifications.value,
-            merchant.time_zone,
-            &events,
-            now,
-        )
-        .await?;
+        enqueue_for(&mut *tx, &merchant, &settings, &events, now).await?;
         let held = HeldCoupon { coupon, template };
         remember(&mut *tx, idem, &held, now).await?;
         tx.commit().await?;

@@ -133,6 +133,34 @@ pub(crate) async fn enqueue_with(
     Ok(())
 }
 
+/// A page of members, and whose birthday it is.
+pub(crate) struct BirthdayPage {
+    pub celebrants: Vec<crate::model::Member>,
+    /// The page's last member, where the next page starts.
+    pub last: MemberId,
+    /// Whether another page may follow.
+    pub more: bool,
+}
+
+/// [`enqueue_with`] for a merchant and its settings as a use case holds them.
+pub(crate) async fn enqueue_for(
+    tx: &mut dyn Transaction,
+    merchant: &crate::model::Merchant,
+    settings: &crate::settings::MerchantSettings,
+    events: &[DomainEvent],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    enqueue_with(
+        tx,
+        merchant.id,
+        &settings.notifications.value,
+        merchant.time_zone,
+        events,
+        now,
+    )
+    .await
+}
+
 /// Plans and writes the messages of one event; `false` when it makes none, or when
 /// `known_id` names an event that has its messages already (a greeting planned earlier).
 pub(crate) async fn enqueue_one(
@@ -290,20 +318,9 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             }
             let today = tz.local_date(self.clock.now());
             let mut after = None;
-            loop {
-                let members = {
-                    let mut tx = self.uow.begin(TxMode::Lookup).await?;
-                    tx.members()
-                        .list_members(merchant_id, after, batch.max(1))
-                        .await?
-                };
-                let Some(last) = members.last() else { break };
-                after = Some(last.id);
-                let full = members.len() as u64 >= batch.max(1);
-                for member in members.iter().filter(|m| {
-                    m.birthday
-                        .is_some_and(|b| crate::earning::BirthdayScope::Day.includes(b, today))
-                }) {
+            while let Some(page) = self.birthdays(merchant_id, today, after, batch).await? {
+                after = Some(page.last);
+                for member in &page.celebrants {
                     let event = DomainEvent::Birthday {
                         merchant_id,
                         member_id: member.id,
@@ -316,12 +333,46 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                         self.publish(std::slice::from_ref(&event)).await;
                     }
                 }
-                if !full {
+                if !page.more {
                     break;
                 }
             }
         }
         Ok(greeted)
+    }
+
+    /// One page of the merchant's members (in registration order, after `after`, `batch`
+    /// at a time) and those of them whose local birthday is `today` (a 29 February birthday
+    /// on 28 February in other years); `None` past the last member.
+    pub(crate) async fn birthdays(
+        &self,
+        merchant_id: MerchantId,
+        today: chrono::NaiveDate,
+        after: Option<MemberId>,
+        batch: u64,
+    ) -> Result<Option<BirthdayPage>> {
+        let members = {
+            let mut tx = self.uow.begin(TxMode::Lookup).await?;
+            tx.members()
+                .list_members(merchant_id, after, batch.max(1))
+                .await?
+        };
+        let Some(last) = members.last().map(|m| m.id) else {
+            return Ok(None);
+        };
+        let more = members.len() as u64 >= batch.max(1);
+        let celebrants = members
+            .into_iter()
+            .filter(|m| {
+                m.birthday
+                    .is_some_and(|b| crate::earning::BirthdayScope::Day.includes(b, today))
+            })
+            .collect();
+        Ok(Some(BirthdayPage {
+            celebrants,
+            last,
+            more,
+        }))
     }
 
     async fn try_greet(
