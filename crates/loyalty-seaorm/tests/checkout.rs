@@ -29,6 +29,7 @@ on_both_databases! {
     a_coupon_of_another_member_or_used_already_refuses_the_order => crate::foreign_coupon;
     a_refund_of_spent_points_leaves_a_debt_the_next_points_pay_off => crate::points_debt;
     refunding_a_line_takes_back_what_that_line_earned => crate::line_points;
+    lines_of_orders_from_before_checkout_refund_points_in_proportion => crate::old_lines;
 }
 
 /// A merchant with 9.5 折 for its first tier, points as cash at 100 = 1.00 up to half the
@@ -542,5 +543,52 @@ async fn line_points(db: &TestDatabase) {
     assert_eq!(lattes.refund.points_reversed, Points::new(60));
     assert_eq!(lattes.order.status, OrderStatus::Refunded);
     assert_eq!(balance(&w, &m).await, Points::ZERO);
+    assert_ledger_consistent(&w).await;
+}
+
+async fn old_lines(db: &TestDatabase) {
+    let w = world(db);
+    let (merchant, _) = merchant(&w, "old", None).await;
+    let m = member(&w, &merchant, "13800000001").await;
+    let till_priced = CommitOrder {
+        amount_paid: Some(money("100.00")),
+        lines: vec![
+            LineInput {
+                sku: None,
+                category: None,
+                quantity: 1,
+                unit_price: money("60.00"),
+            },
+            LineInput {
+                sku: None,
+                category: None,
+                quantity: 1,
+                unit_price: money("40.00"),
+            },
+        ],
+        ..order(&merchant, &m, "100.00")
+    };
+    let receipt = commit(&w, till_priced).await;
+    // As an order migrated from before checkout: its lines carry no earned points.
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &db.db,
+        "UPDATE order_lines SET points_earned = 0",
+    )
+    .await
+    .expect("cleared");
+    let first = refund(
+        &w,
+        RefundOrder {
+            lines: vec![RefundLineInput {
+                line_no: 1,
+                quantity: 1,
+            }],
+            ..whole(&receipt)
+        },
+    )
+    .await
+    .expect("refunded");
+    // 60.00 of 100.00 paid: 60 of the 100 points, by the proportional rule.
+    assert_eq!(first.refund.points_reversed, Points::new(60));
     assert_ledger_consistent(&w).await;
 }

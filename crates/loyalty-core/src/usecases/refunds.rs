@@ -133,10 +133,14 @@ fn decide(cmd: &RefundOrder, order: &Order, lines: &[OrderLine]) -> Result<Decid
         if amount > refundable || points > points_left {
             return Err(exceeds());
         }
+        // Orders from before lines carried their earned points (all zero then) fall back
+        // to the proportional rule.
+        let lines_carry_points = lines.iter().map(|l| l.points_earned.value()).sum::<i64>()
+            == order.points_earned.value();
         return Ok(Decided {
             amount,
             points_returned: if whole { points_left } else { points },
-            points_reversed: Some(Points::new(reversed)),
+            points_reversed: lines_carry_points.then_some(Points::new(reversed)),
             lines: out,
             whole,
         });
