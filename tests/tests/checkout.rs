@@ -12,6 +12,7 @@ on_both_databases! {
     a_member_claims_a_coupon_and_the_till_prices_commits_and_refunds_an_order_with_it => crate::checkout;
     a_coupon_is_verified_once_at_a_store_where_it_applies_and_undone => crate::verification;
     coupon_endpoints_refuse_bad_input_and_other_merchants => crate::refusals;
+    a_cashier_verifies_only_in_their_store_and_cannot_run_hq_coupon_actions => crate::cashier_scope;
 }
 
 async fn put(app: &TestApp, path: &str, token: &str, body: Value) -> Answer {
@@ -426,4 +427,105 @@ async fn refusals(db: &TestDatabase) {
         .await;
     assert_eq!(sent.status, StatusCode::OK, "{}", sent.text);
     assert_eq!(sent.body["issued"], 1);
+}
+
+async fn cashier_scope(db: &TestDatabase) {
+    let app = spawn_app(db).await;
+    let (hq, created) = app.merchant("scoped").await;
+    let main = created["default_store"]["id"]
+        .as_str()
+        .expect("store")
+        .to_owned();
+    let branch = app
+        .post("/api/v1/merchant/stores", &hq, json!({ "name": "二店" }))
+        .await
+        .body["id"]
+        .as_str()
+        .expect("branch")
+        .to_owned();
+    let made = app
+        .post(
+            "/api/v1/merchant/staff",
+            &hq,
+            json!({ "username": "cashier", "display_name": "收银员", "role": "cashier", "store_ids": [branch], "password": "staff password 1" }),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    let login = app
+        .send(app.request(Method::POST, "/api/v1/merchant/auth/login", None).json(&json!({ "merchant_code": "scoped", "username": "cashier", "password": "staff password 1" })))
+        .await;
+    let cashier = login.body["token"].as_str().expect("token").to_owned();
+
+    // HQ-only: templates, sends, revocation, the checkout settings.
+    app.post("/api/v1/merchant/coupon-templates", &cashier, full_off())
+        .await
+        .assert_problem(403, "forbidden");
+    put(
+        &app,
+        "/api/v1/merchant/settings/checkout",
+        &cashier,
+        json!({}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    let template = template(&app, &hq, full_off()).await;
+    app.post_with_key(
+        &format!("/api/v1/merchant/coupon-templates/{template}/issue"),
+        &cashier,
+        "send",
+        json!({ "member_ids": [] }),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+
+    app.member(&hq, "13800000005").await;
+    let me = member_token(&app, "scoped", "13800000005").await;
+    let claimed = app
+        .post(
+            &format!("/api/v1/member/coupon-templates/{template}/claim"),
+            &me,
+            json!({}),
+        )
+        .await;
+    let code = claimed.body["code"].as_str().expect("code").to_owned();
+    app.post(
+        &format!("/api/v1/merchant/coupons/{code}/revoke"),
+        &cashier,
+        json!({}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    // Not in a store of someone else's; in their own (the default when they name none).
+    app.post(
+        "/api/v1/merchant/verifications",
+        &cashier,
+        json!({ "code": code, "store_id": main }),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    let done = app
+        .post(
+            "/api/v1/merchant/verifications",
+            &cashier,
+            json!({ "code": code }),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::CREATED, "{}", done.text);
+    assert_eq!(done.body["store_id"], branch.as_str());
+    // The log: their store's only; HQ sees it too.
+    app.get(
+        &format!("/api/v1/merchant/verifications?store_id={main}"),
+        &cashier,
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    let theirs = app.get("/api/v1/merchant/verifications", &cashier).await;
+    assert_eq!(
+        theirs.body["items"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        theirs.text
+    );
+    let all = app.get("/api/v1/merchant/verifications", &hq).await;
+    assert_eq!(all.body["items"][0]["staff_id"], done.body["staff_id"]);
 }
