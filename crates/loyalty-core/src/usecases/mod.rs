@@ -123,4 +123,6 @@ macro_rules! with_retry {
 pub(crate) use with_retry;
 
 #[cfg(test)]
+mod coupon_tests;
+#[cfg(test)]
 mod tests;
