@@ -1,38 +1,14 @@
 //! Coupon use cases with mocked ports: a refusal writes nothing, commits nothing, tells no
 //! one.
 
+use super::tests::{clock, merchant, now, uow_with};
 use super::*;
 use crate::coupons::CouponRules;
-use crate::model::{Coupon, CouponSource, CouponStatus, CouponTemplate, Member, Merchant};
-use crate::ports::{MockClock, MockNotifier, MockUnitOfWork, Transaction};
+use crate::model::{Coupon, CouponSource, CouponStatus, CouponTemplate, Member};
+use crate::ports::MockNotifier;
 use crate::testing::MockTransaction;
-use crate::types::{
-    CouponCode, CouponId, CouponTemplateId, MemberId, MerchantId, MerchantTimeZone, Points, StoreId,
-};
-use chrono::{DateTime, Duration, TimeZone, Utc};
-
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0)
-        .single()
-        .expect("valid")
-}
-
-fn clock() -> MockClock {
-    let mut clock = MockClock::new();
-    clock.expect_now().returning(now);
-    clock
-}
-
-fn uow_with(txs: Vec<MockTransaction>) -> MockUnitOfWork {
-    let mut uow = MockUnitOfWork::new();
-    let count = txs.len();
-    let mut queue = txs.into_iter();
-    uow.expect_begin().times(count).returning(move |_| {
-        let tx: Box<dyn Transaction> = Box::new(queue.next().expect("a transaction"));
-        Ok(tx)
-    });
-    uow
-}
+use crate::types::{CouponCode, CouponId, CouponTemplateId, MemberId, MerchantId, Points, StoreId};
+use chrono::Duration;
 
 fn member(merchant_id: MerchantId, id: MemberId) -> Member {
     Member {
@@ -98,15 +74,10 @@ async fn a_claim_against_exhausted_stock_writes_nothing_and_tells_no_one() {
     let (merchant_id, member_id, template_id) =
         (MerchantId::new(), MemberId::new(), CouponTemplateId::new());
     let mut lookup = MockTransaction::default();
-    lookup.merchants.expect_merchant().returning(move |id| {
-        Ok(Some(Merchant {
-            id,
-            code: "demo".into(),
-            name: "Demo".into(),
-            time_zone: MerchantTimeZone::default(),
-            created_at: now(),
-        }))
-    });
+    lookup
+        .merchants
+        .expect_merchant()
+        .returning(move |id| Ok(Some(merchant(id))));
     lookup
         .settings
         .expect_settings()

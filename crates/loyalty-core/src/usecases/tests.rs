@@ -11,20 +11,20 @@ use crate::{Error, account::OpenLot};
 use chrono::{DateTime, TimeZone, Utc};
 use mockall::predicate::eq;
 
-fn now() -> DateTime<Utc> {
+pub(super) fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0)
         .single()
         .expect("valid")
 }
 
-fn clock() -> MockClock {
+pub(super) fn clock() -> MockClock {
     let mut clock = MockClock::new();
     clock.expect_now().returning(now);
     clock
 }
 
 /// A unit of work that hands out `txs` in order, and no more.
-fn uow_with(txs: Vec<MockTransaction>) -> MockUnitOfWork {
+pub(super) fn uow_with(txs: Vec<MockTransaction>) -> MockUnitOfWork {
     let mut uow = MockUnitOfWork::new();
     let count = txs.len();
     let mut queue = txs.into_iter();
@@ -49,7 +49,7 @@ fn lookup_with_merchant() -> MockTransaction {
     lookup
 }
 
-fn merchant(id: MerchantId) -> Merchant {
+pub(super) fn merchant(id: MerchantId) -> Merchant {
     Merchant {
         id,
         code: "demo".into(),

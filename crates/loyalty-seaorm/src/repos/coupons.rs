@@ -75,6 +75,29 @@ fn usable() -> [&'static str; 2] {
     ]
 }
 
+impl SeaTransaction {
+    /// Marks the verification `which` picks undone, only while it is not: one row or none.
+    async fn mark_undone(
+        &self,
+        merchant: MerchantId,
+        which: Condition,
+        by: Option<StaffId>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        use coupon_verifications::Column as C;
+        let result = coupon_verifications::Entity::update_many()
+            .col_expr(C::UndoneAt, Expr::value(now))
+            .col_expr(C::UndoneBy, Expr::value(by.map(|s| s.as_uuid())))
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(which)
+            .filter(C::UndoneAt.is_null())
+            .exec(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(result.rows_affected == 1)
+    }
+}
+
 #[async_trait]
 impl CouponRepository for SeaTransaction {
     async fn insert_template(&mut self, t: &CouponTemplate) -> Result<(), StoreError> {
@@ -522,17 +545,8 @@ impl CouponRepository for SeaTransaction {
         by: Option<StaffId>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        use coupon_verifications::Column as C;
-        let result = coupon_verifications::Entity::update_many()
-            .col_expr(C::UndoneAt, Expr::value(now))
-            .col_expr(C::UndoneBy, Expr::value(by.map(|s| s.as_uuid())))
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
-            .filter(C::Id.eq(id.as_uuid()))
-            .filter(C::UndoneAt.is_null())
-            .exec(&self.txn)
-            .await
-            .map_err(store_error)?;
-        Ok(result.rows_affected == 1)
+        let which = Condition::all().add(coupon_verifications::Column::Id.eq(id.as_uuid()));
+        self.mark_undone(merchant, which, by, now).await
     }
 
     async fn undo_order_verification(
@@ -544,17 +558,10 @@ impl CouponRepository for SeaTransaction {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         use coupon_verifications::Column as C;
-        let result = coupon_verifications::Entity::update_many()
-            .col_expr(C::UndoneAt, Expr::value(now))
-            .col_expr(C::UndoneBy, Expr::value(by.map(|s| s.as_uuid())))
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
-            .filter(C::OrderId.eq(order.as_uuid()))
-            .filter(C::CouponId.eq(coupon.as_uuid()))
-            .filter(C::UndoneAt.is_null())
-            .exec(&self.txn)
-            .await
-            .map_err(store_error)?;
-        Ok(result.rows_affected == 1)
+        let which = Condition::all()
+            .add(C::OrderId.eq(order.as_uuid()))
+            .add(C::CouponId.eq(coupon.as_uuid()));
+        self.mark_undone(merchant, which, by, now).await
     }
 
     async fn verifications(
