@@ -413,7 +413,8 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         // Going back would lose value: spent points given back (`return` entries the
-        // earlier code cannot read) or points owed. Refuse rather than forgive or corrupt.
+        // earlier code cannot read), points owed, points used as cash a refund should give
+        // back, coupons members hold. Refuse rather than forgive or corrupt.
         for (what, sql) in [
             (
                 "return entries",
@@ -422,6 +423,14 @@ impl MigrationTrait for Migration {
             (
                 "points debts",
                 "SELECT COUNT(*) FROM members WHERE points_debt > 0",
+            ),
+            (
+                "orders whose points used as cash a refund would no longer give back",
+                "SELECT COUNT(*) FROM orders WHERE points_used > points_returned AND status <> 'refunded'",
+            ),
+            (
+                "usable coupons",
+                "SELECT COUNT(*) FROM coupons WHERE status IN ('available', 'returned')",
             ),
         ] {
             let row = m

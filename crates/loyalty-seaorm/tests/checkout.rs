@@ -543,6 +543,30 @@ async fn line_points(db: &TestDatabase) {
     assert_eq!(lattes.refund.points_reversed, Points::new(60));
     assert_eq!(lattes.order.status, OrderStatus::Refunded);
     assert_eq!(balance(&w, &m).await, Points::ZERO);
+
+    // The cake by its line, then half of what is left by amount: half of the lattes' 60,
+    // not a share of the whole order's money counted again.
+    let again = commit(&w, basket(&m, Vec::new(), 0)).await;
+    let by_line = |line_no, quantity| RefundOrder {
+        lines: vec![RefundLineInput { line_no, quantity }],
+        ..whole(&again)
+    };
+    refund(&w, by_line(2, 1)).await.expect("the cake");
+    let half = refund(
+        &w,
+        RefundOrder {
+            amount: Some(money("30.40")),
+            ..whole(&again)
+        },
+    )
+    .await
+    .expect("half the rest");
+    assert_eq!(half.refund.points_reversed, Points::new(30));
+    let rest = refund(&w, whole(&again)).await.expect("the rest");
+    assert_eq!(
+        (rest.refund.amount, rest.refund.points_reversed),
+        (money("30.40"), Points::new(30))
+    );
     assert_ledger_consistent(&w).await;
 }
 

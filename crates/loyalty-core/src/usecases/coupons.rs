@@ -9,6 +9,7 @@
 use super::idempotency::{Idempotent, Outcome, remember, replay, replay_in_write};
 use super::notify::enqueue_for;
 use super::points_ops::{EntryDraft, debit};
+use super::verification::coupon_by_code;
 use super::{Loyalty, merchant_of, with_retry};
 use crate::coupons::CouponRules;
 use crate::events::DomainEvent;
@@ -435,21 +436,24 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         merchant_id: MerchantId,
         code: &CouponCode,
     ) -> Result<HeldCoupon> {
+        with_retry!(self.try_revoke(merchant_id, code))
+    }
+
+    async fn try_revoke(&self, merchant_id: MerchantId, code: &CouponCode) -> Result<HeldCoupon> {
+        let now = self.clock.now();
         let mut tx = self.uow.begin(TxMode::Write).await?;
-        let coupon = tx
-            .coupons()
-            .coupon_by_code(merchant_id, code)
-            .await?
-            .ok_or(Error::NotFound("coupon"))?;
+        let coupon = coupon_by_code(&mut *tx, merchant_id, code).await?;
+        // Lapsed but not yet expired by the job: refused like an expired one.
+        if coupon.status.usable() && coupon.valid_until <= now {
+            return Err(Error::CouponExpired);
+        }
         if !tx.coupons().revoke(merchant_id, coupon.id).await? {
-            return Err(Error::CouponNotUsable(coupon.status));
+            // Used or expired a moment ago: say which.
+            let now_is = coupon_by_code(&mut *tx, merchant_id, code).await?;
+            return Err(Error::CouponNotUsable(now_is.status));
         }
         let template = template_of(&mut *tx, merchant_id, coupon.template_id).await?;
-        let coupon = tx
-            .coupons()
-            .coupon_by_code(merchant_id, code)
-            .await?
-            .ok_or(Error::NotFound("coupon"))?;
+        let coupon = coupon_by_code(&mut *tx, merchant_id, code).await?;
         tx.commit().await?;
         Ok(HeldCoupon { coupon, template })
     }

@@ -68,6 +68,20 @@ pub fn points_to_reverse(
     Points::new((share - reversed_before.value()).max(0))
 }
 
+/// `floor(rest × amount / refundable)`: a refund's share of points still to take back, when
+/// the money left to refund is `refundable`.
+fn share_of_rest(rest: Points, amount: Money, refundable: Money) -> Points {
+    if refundable.fen() == 0 {
+        return rest;
+    }
+    let share = i128::from(rest.value()) * i128::from(amount.fen()) / i128::from(refundable.fen());
+    Points::new(
+        i64::try_from(share)
+            .unwrap_or(rest.value())
+            .min(rest.value()),
+    )
+}
+
 /// What a refund gives back, decided from the order and its lines as they are under the
 /// member's lock.
 struct Decided {
@@ -159,8 +173,11 @@ fn decide(cmd: &RefundOrder, order: &Order, lines: &[OrderLine]) -> Result<Decid
             let whole = after >= order.amount_paid.fen();
             let points = if whole {
                 points_left
+            } else if lines.iter().any(|l| l.refunded_quantity > 0) {
+                // The same rules as for earned points: after lines were refunded, a share of
+                // what is left; otherwise of the whole.
+                share_of_rest(points_left, amount, refundable)
             } else {
-                // The same proportional rule as for earned points.
                 points_to_reverse(
                     order.points_used,
                     order.amount_paid,
@@ -286,6 +303,13 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             // By lines: what those units earned (an earlier refund by amount may have taken
             // some already: never more than is left).
             (false, Some(by_lines)) => by_lines.min(unreversed),
+            // By amount after lines were refunded: the share of what is left, so the money
+            // those lines took back is not counted twice.
+            (false, None) if lines.iter().any(|l| l.refunded_quantity > 0) => share_of_rest(
+                unreversed,
+                decided.amount,
+                Money::from_fen(order.amount_paid.fen() - order.amount_refunded.fen())?,
+            ),
             (false, None) => points_to_reverse(
                 order.points_earned,
                 order.amount_paid,

@@ -38,7 +38,8 @@ pub(crate) fn refusal(coupon: &Coupon, now: DateTime<Utc>) -> Error {
     }
 }
 
-async fn coupon_by_code(
+/// The merchant's coupon with `code`, or `coupon_not_found`.
+pub(crate) async fn coupon_by_code(
     tx: &mut dyn Transaction,
     merchant: MerchantId,
     code: &CouponCode,
@@ -97,6 +98,12 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             .use_coupon(cmd.merchant_id, coupon.id, store.id, None, now)
             .await?
         {
+            // The request with this key, running in another process, may be what used it:
+            // its record is visible now that its change is.
+            if let Some(stored) = replay(&mut *tx, idem).await? {
+                tx.commit().await?;
+                return Ok(Outcome::Replayed(stored));
+            }
             // Read again: another store may have used it a moment ago.
             let now_is = coupon_by_code(&mut *tx, cmd.merchant_id, &cmd.code).await?;
             return Err(refusal(&now_is, now));
