@@ -30,6 +30,7 @@ on_both_databases! {
     a_refund_of_spent_points_leaves_a_debt_the_next_points_pay_off => crate::points_debt;
     refunding_a_line_takes_back_what_that_line_earned => crate::line_points;
     lines_of_orders_from_before_checkout_refund_points_in_proportion => crate::old_lines;
+    points_past_their_expiry_are_not_spent_as_cash_even_before_the_job_runs => crate::due_lots;
 }
 
 /// A merchant with 9.5 折 for its first tier, points as cash at 100 = 1.00 up to half the
@@ -614,5 +615,38 @@ async fn old_lines(db: &TestDatabase) {
     .expect("refunded");
     // 60.00 of 100.00 paid: 60 of the 100 points, by the proportional rule.
     assert_eq!(first.refund.points_reversed, Points::new(60));
+    assert_ledger_consistent(&w).await;
+}
+
+async fn due_lots(db: &TestDatabase) {
+    let w = world(db);
+    let (merchant, _) = shop(&w).await;
+    let m = member(&w, &merchant, "13800000001").await;
+    commit(&w, order(&merchant, &m, "500.00")).await;
+    w.clock.advance(Duration::days(200));
+    commit(&w, order(&merchant, &m, "100.00")).await;
+    // The first 500 points expired 365 days after they were earned; no job has run.
+    w.clock.advance(Duration::days(170));
+    assert_eq!(balance(&w, &m).await, Points::new(600));
+    let quote = w
+        .loyalty
+        .quote_order(basket(&m, Vec::new(), 0))
+        .await
+        .expect("quoted");
+    assert_eq!(quote.pricing.points_max_usable, Points::new(100));
+    let too_many = w
+        .loyalty
+        .commit_order(basket(&m, Vec::new(), 150), None)
+        .await;
+    assert!(
+        matches!(too_many, Err(Error::Pricing(loyalty_core::pricing::PricingError::PointsExceedLimit { max })) if max == Points::new(100)),
+        "{too_many:?}"
+    );
+    let paid = commit(&w, basket(&m, Vec::new(), 100)).await;
+    assert_eq!(paid.order.points_used, Points::new(100));
+    // The due lot is the job's: it expires whole, and the ledger adds up.
+    let expired = w.loyalty.expire_due_points(10).await.expect("job");
+    assert_eq!(expired.iter().map(|e| e.delta.value()).sum::<i64>(), -500);
+    assert_eq!(balance(&w, &m).await, paid.order.points_earned);
     assert_ledger_consistent(&w).await;
 }

@@ -5,6 +5,7 @@
 use super::coupons::member_tier;
 use super::orders::{CommitOrder, LineInput, price_lines};
 use super::verification::refusal;
+use crate::account::OpenLot;
 use crate::earning::{EarnedPoints, MemberContext, Purchase, PurchaseLine, allocate, earn_points};
 use crate::model::{Coupon, Member, Merchant, Store};
 use crate::ports::Transaction;
@@ -28,6 +29,9 @@ pub(crate) struct Plan {
     pub earned: EarnedPoints,
     /// The earned points split over the lines by what each earned before rounding.
     pub line_points: Vec<Points>,
+    /// The member's open lots not yet due (read when the merchant takes points as cash):
+    /// what the points used as cash come from.
+    pub spendable: Vec<OpenLot>,
 }
 
 /// Splits `total` over the lines in proportion to their exact points (to the point, by
@@ -168,6 +172,7 @@ pub(crate) async fn plan(
         now,
     } = *ctx;
     let tiers = settings.tiers.as_ref().map(|t| &t.value);
+    let mut spendable = Vec::new();
     let rank = tiers.map(|t| t.rank(member.and_then(|m| m.tier_code.as_deref())));
     let (priced, coupons, lines, gross, amount_paid) = match cmd.amount_paid {
         Some(paid) => {
@@ -194,13 +199,13 @@ pub(crate) async fn plan(
             let points_rule = settings.checkout.value.points_as_cash.as_ref();
             // What can be spent now: lots past their expiry are gone even before the expiry
             // job writes them off (the spend expires them first).
+            if points_rule.is_some() {
+                spendable = tx.points().open_lots(merchant.id, member.id).await?;
+                spendable.retain(|lot| !lot.is_due(now));
+            }
             let points_available = match points_rule {
-                Some(_) => tx
-                    .points()
-                    .open_lots(merchant.id, member.id)
-                    .await?
+                Some(_) => spendable
                     .iter()
-                    .filter(|lot| !lot.is_due(now))
                     .fold(Points::ZERO, |sum, lot| {
                         sum.checked_add(lot.remaining).unwrap_or(sum)
                     })
@@ -269,5 +274,6 @@ pub(crate) async fn plan(
         amount_paid,
         earned,
         line_points,
+        spendable,
     })
 }

@@ -299,7 +299,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 operator_id: cmd.operator_id,
                 policy_version: None,
             };
-            let entry = debit_recorded(&mut *tx, &draft, order.points_used, now).await?;
+            let entry =
+                debit_recorded(&mut *tx, &draft, order.points_used, &plan.spendable, now).await?;
             events.push(super::points::spent_event(&entry, order.points_used));
             Some(entry)
         } else {

@@ -222,38 +222,44 @@ pub(crate) async fn debit(
     amount: Points,
     now: DateTime<Utc>,
 ) -> Result<(LedgerEntry, Vec<LedgerEntry>)> {
-    let (entry, expired, _) = debit_planned(tx, draft, amount, now).await?;
+    let (lots, expired) = lock_and_expire(tx, draft.merchant_id, draft.member_id, now).await?;
+    let entry = spend_from(tx, draft, amount, &lots, now).await?.0;
     Ok((entry, expired))
 }
 
-/// Like [`debit`], and records which lots the points came from, so that
-/// [`give_back_spent`] can return them with the expiry they had.
-pub(crate) async fn debit_recorded(
+/// Spends `amount` (> 0) from `lots`, soonest-expiring first.
+async fn spend_from(
     tx: &mut dyn Transaction,
     draft: &EntryDraft,
     amount: Points,
+    lots: &[OpenLot],
     now: DateTime<Utc>,
-) -> Result<LedgerEntry> {
-    let (entry, _, takes) = debit_planned(tx, draft, amount, now).await?;
-    tx.points()
-        .record_takes(draft.merchant_id, entry.id, &takes)
-        .await?;
-    Ok(entry)
-}
-
-async fn debit_planned(
-    tx: &mut dyn Transaction,
-    draft: &EntryDraft,
-    amount: Points,
-    now: DateTime<Utc>,
-) -> Result<(LedgerEntry, Vec<LedgerEntry>, Vec<LotTake>)> {
-    let (lots, expired) = lock_and_expire(tx, draft.merchant_id, draft.member_id, now).await?;
-    let takes = plan_consumption(&lots, amount).map_err(|short| Error::InsufficientPoints {
+) -> Result<(LedgerEntry, Vec<LotTake>)> {
+    let takes = plan_consumption(lots, amount).map_err(|short| Error::InsufficientPoints {
         requested: short.requested,
         available: short.available,
     })?;
     let entry = withdraw_planned(tx, draft, amount, &takes, Points::ZERO, now).await?;
-    Ok((entry, expired, takes))
+    Ok((entry, takes))
+}
+
+/// Spends `amount` (> 0) from `lots` — the member's open lots not yet due, read under the
+/// member's lock that the caller holds — and records which lots the points came from, so
+/// that [`give_back_spent`] can return them with the expiry they had. Lots already due are
+/// left to the expiry job. A lot that changed since it was read makes the use case run
+/// again ([`crate::ports::PointsRepository::take_from_lots`]).
+pub(crate) async fn debit_recorded(
+    tx: &mut dyn Transaction,
+    draft: &EntryDraft,
+    amount: Points,
+    lots: &[OpenLot],
+    now: DateTime<Utc>,
+) -> Result<LedgerEntry> {
+    let (entry, takes) = spend_from(tx, draft, amount, lots, now).await?;
+    tx.points()
+        .record_takes(draft.merchant_id, entry.id, &takes)
+        .await?;
+    Ok(entry)
 }
 
 /// Gives back `amount` (> 0) of the points the recorded spend `spent` took, after the
