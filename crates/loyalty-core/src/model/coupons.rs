@@ -142,14 +142,6 @@ pub struct Coupon {
     pub used_store_id: Option<StoreId>,
 }
 
-impl Coupon {
-    /// Whether it can be used at `now` (its state and its window).
-    #[must_use]
-    pub fn usable_at(&self, now: DateTime<Utc>) -> bool {
-        self.status.usable() && self.valid_from <= now && now < self.valid_until
-    }
-}
-
 /// A verification (核销) of a coupon: by whom, where, when; and its undoing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verification {
