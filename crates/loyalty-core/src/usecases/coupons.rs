@@ -442,7 +442,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     async fn try_revoke(&self, merchant_id: MerchantId, code: &CouponCode) -> Result<HeldCoupon> {
         let now = self.clock.now();
         let mut tx = self.uow.begin(TxMode::Write).await?;
-        let coupon = coupon_by_code(&mut *tx, merchant_id, code).await?;
+        let mut coupon = coupon_by_code(&mut *tx, merchant_id, code).await?;
         // Lapsed but not yet expired by the job: refused like an expired one.
         if coupon.status.usable() && coupon.valid_until <= now {
             return Err(Error::CouponExpired);
@@ -453,7 +453,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             return Err(Error::CouponNotUsable(now_is.status));
         }
         let template = template_of(&mut *tx, merchant_id, coupon.template_id).await?;
-        let coupon = coupon_by_code(&mut *tx, merchant_id, code).await?;
+        coupon.status = CouponStatus::Revoked;
         tx.commit().await?;
         Ok(HeldCoupon { coupon, template })
     }

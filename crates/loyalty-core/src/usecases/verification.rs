@@ -88,7 +88,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 Ok(tx) => tx,
                 Err(stored) => return Ok(Outcome::Replayed(stored)),
             };
-        let coupon = coupon_by_code(&mut *tx, cmd.merchant_id, &cmd.code).await?;
+        let mut coupon = coupon_by_code(&mut *tx, cmd.merchant_id, &cmd.code).await?;
         let template = template_of(&mut *tx, cmd.merchant_id, coupon.template_id).await?;
         if !template.rules.scope.covers_store(store.id) {
             return Err(Error::CouponStoreNotApplicable);
@@ -122,7 +122,11 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             undone_by: None,
         };
         tx.coupons().insert_verification(&verification).await?;
-        let coupon = coupon_by_code(&mut *tx, cmd.merchant_id, &cmd.code).await?;
+        // What the conditional update wrote, without reading it back.
+        coupon.status = CouponStatus::Used;
+        coupon.used_at = Some(now);
+        coupon.used_store_id = Some(store.id);
+        coupon.used_order_id = None;
         let verified = VerifiedCoupon {
             verification,
             coupon: HeldCoupon { coupon, template },
