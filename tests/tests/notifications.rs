@@ -19,6 +19,7 @@ on_both_databases! {
     a_login_code_goes_out_by_sms_at_once_and_signs_the_member_in => crate::login_code;
     a_rejected_message_waits_for_hq_and_goes_out_when_queued_again => crate::rejected_then_requeued;
     members_set_consent_and_count_wechat_subscriptions => crate::consent_and_subscriptions;
+    hq_is_told_by_sms_when_a_send_takes_a_coupon_stock_to_its_alert => crate::stock_low;
 }
 
 /// Answers like Aliyun's `SendSms` and hands each request's form to the test.
@@ -380,4 +381,86 @@ async fn consent_and_subscriptions(db: &TestDatabase) {
         )
         .await;
     bad.assert_problem(422, "validation_failed");
+}
+
+async fn stock_low(db: &TestDatabase) {
+    let server = MockServer::start().await;
+    let (tx, mut seen) = mpsc::unbounded_channel();
+    Mock::given(method("POST"))
+        .and(path("/"))
+        .respond_with(Aliyun {
+            code: "OK",
+            seen: tx,
+        })
+        .mount(&server)
+        .await;
+    let app = app_with_aliyun(db, &server).await;
+    let (token, _) = app.merchant("stock-shop").await;
+    let mut body = settings(
+        "stock_low",
+        "SMS_STOCK",
+        "{name}仅剩{remaining}张。",
+        json!([{ "name": "name", "value": "{name}" }, { "name": "left", "value": "{remaining}" }]),
+    );
+    body["hq_phones"] = json!(["13900000001"]);
+    put_settings(&app, &token, body.clone()).await;
+    // HQ's scenes go by SMS only, to HQ's phones.
+    let mut by_wechat = body.clone();
+    by_wechat["scenes"][0]["channels"] = json!(["wechat"]);
+    by_wechat["scenes"][0]["wechat"] = json!({ "template_id": "tpl", "data": [] });
+    let refused = app
+        .send(
+            app.request(
+                Method::PUT,
+                "/api/v1/merchant/settings/notifications",
+                Some(&token),
+            )
+            .json(&by_wechat),
+        )
+        .await;
+    refused.assert_problem(422, "validation_failed");
+    assert_eq!(
+        refused.body["errors"][0]["field"], "scenes.channels",
+        "{}",
+        refused.text
+    );
+
+    let template = json!({
+        "name": "新品券", "stock": 3, "low_stock_alert": 1, "claimable": false,
+        "benefit": { "type": "no_threshold", "amount": "5.00" },
+        "validity": { "mode": "after_claim", "days": 7 }
+    });
+    let mut above = template.clone();
+    above["low_stock_alert"] = json!(3);
+    let bad = app
+        .post("/api/v1/merchant/coupon-templates", &token, above)
+        .await;
+    bad.assert_problem(422, "validation_failed");
+    let created = app
+        .post("/api/v1/merchant/coupon-templates", &token, template)
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let id = created.body["id"].as_str().expect("id").to_owned();
+    let mut members = Vec::new();
+    for i in 1..=2 {
+        members.push(app.member(&token, &format!("1380000000{i}")).await);
+    }
+    let sent = app
+        .post_with_key(
+            &format!("/api/v1/merchant/coupon-templates/{id}/issue"),
+            &token,
+            "send-1",
+            json!({ "member_ids": members }),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.text);
+    assert_eq!(sent.body["issued"], 2, "{}", sent.text);
+
+    let form = next(&mut seen).await;
+    assert_eq!(field(&form, "PhoneNumbers"), "13900000001");
+    assert_eq!(field(&form, "TemplateCode"), "SMS_STOCK");
+    let params: Value = serde_json::from_str(field(&form, "TemplateParam")).expect("JSON");
+    assert_eq!(params, json!({ "name": "新品券", "left": "1" }));
+    let told = listed(&app, &token, "sent", 1).await;
+    assert_eq!(told[0]["scene"], "stock_low");
 }

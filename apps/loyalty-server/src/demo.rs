@@ -129,6 +129,7 @@ pub async fn seed(loyalty: &Engine) -> Result<DemoLogin, ApiError> {
         claim_from: None,
         claim_until: None,
         stock: Some(1000),
+        low_stock_alert: Some(100),
         per_member_limit: Some(1),
         per_day_limit: None,
         claimable: true,

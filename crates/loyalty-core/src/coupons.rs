@@ -279,6 +279,10 @@ pub struct CouponRules {
     /// Total coupons that may ever be issued; `None` = unlimited.
     #[serde(default)]
     pub stock: Option<i64>,
+    /// HQ is told (scene `stock_low`) when the stock left falls to this many or fewer; `0`
+    /// tells when it runs out. Needs a `stock`, and must be below it. `None` = not told.
+    #[serde(default)]
+    pub low_stock_alert: Option<i64>,
     /// At most this many coupons of the template per member, ever; `None` = no limit.
     #[serde(default)]
     pub per_member_limit: Option<i64>,
@@ -362,6 +366,23 @@ impl CouponRules {
                 "stock",
                 "must be between 1 and 100000000",
             ));
+        }
+        if let Some(alert) = self.low_stock_alert {
+            match self.stock {
+                None => {
+                    return Err(InvalidValue::new(
+                        "low_stock_alert",
+                        "needs a stock to watch",
+                    ));
+                }
+                Some(stock) if !(0..stock).contains(&alert) => {
+                    return Err(InvalidValue::new(
+                        "low_stock_alert",
+                        "must be at least 0 and below the stock",
+                    ));
+                }
+                Some(_) => {}
+            }
         }
         for (field, limit) in [
             ("per_member_limit", self.per_member_limit),

@@ -1,6 +1,6 @@
 //! What happened, for notifications and (later) the outbox.
 
-use crate::types::{CouponCode, CouponId, MemberId, MerchantId, Phone, Points};
+use crate::types::{CouponCode, CouponId, CouponTemplateId, MemberId, MerchantId, Phone, Points};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -91,6 +91,15 @@ pub enum DomainEvent {
         name: String,
         valid_until: DateTime<Utc>,
     },
+    /// A coupon template's stock left fell to its low-stock alert (told to HQ once).
+    CouponStockLow {
+        merchant_id: MerchantId,
+        template_id: CouponTemplateId,
+        name: String,
+        /// Coupons left to issue.
+        remaining: i64,
+        stock: i64,
+    },
 }
 
 impl DomainEvent {
@@ -98,7 +107,7 @@ impl DomainEvent {
     #[must_use]
     pub const fn member_id(&self) -> Option<MemberId> {
         match self {
-            Self::LoginCodeRequested { .. } => None,
+            Self::LoginCodeRequested { .. } | Self::CouponStockLow { .. } => None,
             Self::MemberRegistered { member_id, .. }
             | Self::PointsEarned { member_id, .. }
             | Self::PointsSpent { member_id, .. }
@@ -130,6 +139,7 @@ impl DomainEvent {
             Self::TierDowngraded { .. } => "tier_downgraded",
             Self::CouponIssued { .. } => "coupon_issued",
             Self::CouponExpiringSoon { .. } => "coupon_expiring_soon",
+            Self::CouponStockLow { .. } => "coupon_stock_low",
         }
     }
 }

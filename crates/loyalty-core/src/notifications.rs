@@ -48,6 +48,8 @@ pub enum Scene {
     Birthday,
     CouponReceived,
     CouponExpiringSoon,
+    /// To HQ: an item's stock left fell to its alert (a coupon template's, for now).
+    StockLow,
 }
 
 impl Scene {
@@ -62,6 +64,7 @@ impl Scene {
             Self::Birthday => "birthday",
             Self::CouponReceived => "coupon_received",
             Self::CouponExpiringSoon => "coupon_expiring_soon",
+            Self::StockLow => "stock_low",
         }
     }
 
@@ -76,6 +79,7 @@ impl Scene {
             Self::Birthday,
             Self::CouponReceived,
             Self::CouponExpiringSoon,
+            Self::StockLow,
         ]
         .into_iter()
         .find(|c| c.as_str() == s)
@@ -85,6 +89,12 @@ impl Scene {
     #[must_use]
     pub const fn is_transactional(self) -> bool {
         matches!(self, Self::LoginCode)
+    }
+
+    /// Told to the merchant's HQ (its `hq_phones`, by SMS) rather than to a member.
+    #[must_use]
+    pub const fn is_for_hq(self) -> bool {
+        matches!(self, Self::StockLow)
     }
 }
 
@@ -152,6 +162,9 @@ pub struct NotificationSettings {
     pub scenes: Vec<SceneSetting>,
     #[serde(default)]
     pub quiet_hours: Option<QuietHours>,
+    /// HQ's phones, told of HQ's scenes (`stock_low`) by SMS; at most five.
+    #[serde(default)]
+    pub hq_phones: Vec<Phone>,
 }
 
 fn text_ok(s: &str, max: usize) -> bool {
@@ -169,12 +182,29 @@ impl NotificationSettings {
         {
             return Err(InvalidValue::new("sms_sign_name", "1 to 20 characters"));
         }
+        if self.hq_phones.len() > 5 {
+            return Err(InvalidValue::new("hq_phones", "at most five"));
+        }
+        if self
+            .hq_phones
+            .iter()
+            .enumerate()
+            .any(|(i, p)| self.hq_phones[..i].contains(p))
+        {
+            return Err(InvalidValue::new("hq_phones", "each phone at most once"));
+        }
         for (i, scene) in self.scenes.iter().enumerate() {
             if self.scenes[..i].iter().any(|s| s.scene == scene.scene) {
                 return Err(InvalidValue::new("scenes", "each scene at most once"));
             }
             if scene.channels.is_empty() || scene.channels.len() > 2 {
                 return Err(InvalidValue::new("scenes.channels", "one or two channels"));
+            }
+            if scene.scene.is_for_hq() && scene.channels != [Channel::Sms] {
+                return Err(InvalidValue::new(
+                    "scenes.channels",
+                    "HQ's scenes go by SMS to hq_phones only",
+                ));
             }
             if scene.channels.contains(&Channel::Sms) {
                 let Some(sms) = &scene.sms else {
@@ -311,11 +341,21 @@ pub fn event_values(event: &DomainEvent, tz: MerchantTimeZone) -> Vec<(&'static 
             ("code", code.to_string()),
             ("valid_until", local(valid_until)),
         ],
+        DomainEvent::CouponStockLow {
+            name,
+            remaining,
+            stock,
+            ..
+        } => vec![
+            ("name", name.clone()),
+            ("remaining", remaining.to_string()),
+            ("stock", stock.to_string()),
+        ],
         _ => Vec::new(),
     }
 }
 
-/// The scene an event belongs to, if members are told of it at all.
+/// The scene an event belongs to, if anyone (members, or HQ) is told of it at all.
 #[must_use]
 pub const fn scene_of(event: &DomainEvent) -> Option<Scene> {
     match event {
@@ -327,6 +367,7 @@ pub const fn scene_of(event: &DomainEvent) -> Option<Scene> {
         DomainEvent::Birthday { .. } => Some(Scene::Birthday),
         DomainEvent::CouponIssued { .. } => Some(Scene::CouponReceived),
         DomainEvent::CouponExpiringSoon { .. } => Some(Scene::CouponExpiringSoon),
+        DomainEvent::CouponStockLow { .. } => Some(Scene::StockLow),
         _ => None,
     }
 }

@@ -7,6 +7,7 @@ use chrono::Duration;
 use loyalty_core::Error;
 use loyalty_core::checkout::{CheckoutSettings, CouponGifts};
 use loyalty_core::coupons::CouponRules;
+use loyalty_core::events::DomainEvent;
 use loyalty_core::model::{CouponStatus, Member, Merchant};
 use loyalty_core::ports::MemberSegment;
 use loyalty_core::settings::Setting;
@@ -102,7 +103,7 @@ async fn held(w: &World, m: &Member) -> Vec<HeldCoupon> {
 async fn stock_race(db: &TestDatabase) {
     let w = Arc::new(world(db));
     let (merchant, _) = merchant(&w, "stock", None).await;
-    let template = template(&w, &merchant, json!({"stock": 100})).await;
+    let template = template(&w, &merchant, json!({"stock": 100, "low_stock_alert": 10})).await;
     let people = members(&w, &merchant, 300).await;
     let tasks: Vec<_> = people
         .into_iter()
@@ -133,6 +134,25 @@ async fn stock_race(db: &TestDatabase) {
         .filter(|e| e.name() == "coupon_issued")
         .count();
     assert_eq!(issued_events, 100);
+    // Of the hundred takes, the one that left ten crossed the alert line: HQ is told once.
+    let alerts: Vec<_> = w
+        .notifier
+        .events()
+        .into_iter()
+        .filter(|e| e.name() == "coupon_stock_low")
+        .collect();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert!(
+        matches!(
+            alerts[0],
+            DomainEvent::CouponStockLow {
+                remaining: 10,
+                stock: 100,
+                ..
+            }
+        ),
+        "{alerts:?}"
+    );
 }
 
 async fn member_limit_race(db: &TestDatabase) {

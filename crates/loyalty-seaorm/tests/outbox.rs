@@ -38,6 +38,7 @@ on_both_databases! {
     a_birthday_greeting_is_queued_once_a_year_however_often_the_job_runs => crate::birthdays;
     a_claimed_coupon_is_told_with_its_code_and_validity => crate::coupon_received;
     a_coupon_about_to_expire_is_announced_once => crate::coupon_expiring;
+    hq_is_told_once_per_phone_when_concurrent_claims_take_a_stock_to_its_alert => crate::stock_low;
 }
 
 /// An SMS as the provider took it: the dedup key, the phone, the template params.
@@ -130,6 +131,7 @@ fn sms_settings() -> NotificationSettings {
                 }],
             }),
         }],
+        hq_phones: Vec::new(),
         quiet_hours: None,
     }
 }
@@ -467,6 +469,7 @@ async fn quiet_hours(db: &TestDatabase) {
     let w = world(db);
     // The world starts at 10:00 in Shanghai: quiet from 09:00 to 12:00.
     let settings = NotificationSettings {
+        hq_phones: Vec::new(),
         quiet_hours: Some(QuietHours {
             start: NaiveTime::from_hms_opt(9, 0, 0).expect("time"),
             end: NaiveTime::from_hms_opt(12, 0, 0).expect("time"),
@@ -675,5 +678,130 @@ async fn coupon_expiring(db: &TestDatabase) {
             ("name".to_owned(), "无门槛5元".to_owned()),
             ("valid_until".to_owned(), "2026-11-30 00:00".to_owned()),
         ]
+    );
+}
+
+async fn stock_low(db: &TestDatabase) {
+    let w = Arc::new(world(db));
+    let mut settings = sms_settings();
+    settings.scenes.push(SceneSetting {
+        scene: Scene::StockLow,
+        channels: vec![Channel::Sms],
+        sms: Some(SmsTemplate {
+            template_code: "SMS_STOCK".into(),
+            text: "{name}仅剩{remaining}张（共{stock}张）。".into(),
+            params: ["name", "remaining", "stock"]
+                .map(|p| TemplateParam {
+                    name: p.into(),
+                    value: format!("{{{p}}}"),
+                })
+                .to_vec(),
+        }),
+        wechat: None,
+    });
+    settings.hq_phones = vec![
+        Phone::parse("13900000001").expect("phone"),
+        Phone::parse("13900000002").expect("phone"),
+    ];
+    let merchant = shop(&w, "stock", settings).await;
+    let rules = serde_json::from_value(serde_json::json!({
+        "name": "无门槛5元",
+        "benefit": {"type": "no_threshold", "amount": "5.00"},
+        "validity": {"mode": "after_claim", "days": 7},
+        "stock": 10,
+        "low_stock_alert": 3,
+    }))
+    .expect("rules");
+    let template = w
+        .loyalty
+        .create_coupon_template(merchant.id, rules, None)
+        .await
+        .expect("template");
+    let mut people = Vec::new();
+    for i in 0..15 {
+        people.push(member(&w, &merchant, &format!("134{i:08}")).await);
+    }
+    let claims: Vec<_> = people
+        .iter()
+        .map(|m| {
+            let (w, merchant_id, member_id) = (Arc::clone(&w), merchant.id, m.id);
+            tokio::spawn(async move {
+                w.loyalty
+                    .claim_coupon(
+                        loyalty_core::usecases::ClaimCoupon {
+                            merchant_id,
+                            member_id,
+                            template_id: template.id,
+                            exchange: false,
+                        },
+                        None,
+                    )
+                    .await
+                    .is_ok()
+            })
+        })
+        .collect();
+    let mut claimed = 0;
+    for c in claims {
+        claimed += i32::from(c.await.expect("claim ran"));
+    }
+    assert_eq!(claimed, 10);
+    let (sms, wechat) = (FakeSms::default(), FakeWechat::default());
+    assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 2);
+    let mut sent = sms.sent.lock().expect("lock").clone();
+    sent.sort_by(|a, b| a.1.cmp(&b.1));
+    let told = vec![
+        ("name".to_owned(), "无门槛5元".to_owned()),
+        ("remaining".to_owned(), "3".to_owned()),
+        ("stock".to_owned(), "10".to_owned()),
+    ];
+    assert_eq!(
+        sent.iter()
+            .map(|(_, phone, params)| (phone.as_str(), params.clone()))
+            .collect::<Vec<_>>(),
+        vec![("13900000001", told.clone()), ("13900000002", told)]
+    );
+    assert_ne!(
+        sent[0].0, sent[1].0,
+        "each phone's message is its own event"
+    );
+    // Nothing more is told by the claims that emptied the stock, nor by a later run.
+    assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 0);
+
+    // An HQ send of four from a stock of five jumps over an alert at two: told once.
+    let rules = serde_json::from_value(serde_json::json!({
+        "name": "满100减20",
+        "benefit": {"type": "amount_off", "threshold": "100.00", "amount": "20.00"},
+        "validity": {"mode": "after_claim", "days": 7},
+        "stock": 5,
+        "low_stock_alert": 2,
+        "claimable": false,
+    }))
+    .expect("rules");
+    let second = w
+        .loyalty
+        .create_coupon_template(merchant.id, rules, None)
+        .await
+        .expect("template");
+    let report = w
+        .loyalty
+        .issue_coupons(loyalty_core::usecases::IssueCoupons {
+            merchant_id: merchant.id,
+            template_id: second.id,
+            target: loyalty_core::usecases::IssueTarget::Members(
+                people[..4].iter().map(|m| m.id).collect(),
+            ),
+            batch: "vip".into(),
+        })
+        .await
+        .expect("sent");
+    assert_eq!(report.issued, 4);
+    assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 2);
+    let sent = sms.sent.lock().expect("lock").clone();
+    assert!(
+        sent[2..]
+            .iter()
+            .all(|(_, _, params)| params[1] == ("remaining".to_owned(), "1".to_owned())),
+        "{sent:?}"
     );
 }

@@ -593,6 +593,7 @@ async fn expiry_and_notice(db: &TestDatabase) {
             }),
             wechat: None,
         }],
+        hq_phones: Vec::new(),
         quiet_hours: None,
     };
     put(&w, &merchant, Setting::Notifications(told)).await;

@@ -33,6 +33,7 @@ fn rules() -> CouponRules {
         claim_from: None,
         claim_until: None,
         stock: None,
+        low_stock_alert: None,
         per_member_limit: None,
         per_day_limit: None,
         claimable: true,
@@ -190,6 +191,21 @@ fn validation_names_each_refused_field() {
         ),
         ("stock", Box::new(|r| r.stock = Some(0))),
         ("stock", Box::new(|r| r.stock = Some(100_000_001))),
+        ("low_stock_alert", Box::new(|r| r.low_stock_alert = Some(0))),
+        (
+            "low_stock_alert",
+            Box::new(|r| {
+                r.stock = Some(10);
+                r.low_stock_alert = Some(10);
+            }),
+        ),
+        (
+            "low_stock_alert",
+            Box::new(|r| {
+                r.stock = Some(10);
+                r.low_stock_alert = Some(-1);
+            }),
+        ),
         (
             "per_member_limit",
             Box::new(|r| r.per_member_limit = Some(0)),
@@ -217,6 +233,7 @@ fn limits_of_the_ranges_are_accepted() {
     r.name = "券".repeat(60);
     r.description = "说".repeat(500);
     r.stock = Some(100_000_000);
+    r.low_stock_alert = Some(99_999_999);
     r.per_member_limit = Some(1);
     r.per_day_limit = Some(1);
     r.points_price = Some(Points::new(1));
@@ -478,5 +495,71 @@ fn benefit_kinds_have_their_serde_names() {
         assert_eq!(benefit.kind(), kind);
         let json = serde_json::to_value(&benefit).expect("serialises");
         assert_eq!(json["type"], kind);
+    }
+}
+
+fn watched(stock: i64, alert: i64) -> crate::model::CouponTemplate {
+    let mut r = rules();
+    r.stock = Some(stock);
+    r.low_stock_alert = Some(alert);
+    crate::model::CouponTemplate {
+        id: crate::types::CouponTemplateId::new(),
+        merchant_id: crate::types::MerchantId::new(),
+        rules: r,
+        issued: 0,
+        active: true,
+        created_by: None,
+        created_at: at("2026-03-01T00:00:00Z"),
+    }
+}
+
+#[test]
+fn the_take_that_reaches_the_alert_line_crosses_it_and_no_other() {
+    // Stock 10, told at 3 left: the 7th coupon leaves 3.
+    let t = watched(10, 3);
+    let crossing: Vec<i64> = (1..=10).filter(|n| t.crossed_low_stock(*n, 1)).collect();
+    assert_eq!(crossing, vec![7]);
+    // A send of 5 from 5 issued (5 left) to 10 (none left) jumps over the line: it crosses.
+    assert!(t.crossed_low_stock(10, 5));
+    // One from 8 left to 7 left is still above it.
+    assert!(!t.crossed_low_stock(3, 1));
+    // Told when it runs out.
+    let out = watched(2, 0);
+    assert_eq!(
+        (out.crossed_low_stock(1, 1), out.crossed_low_stock(2, 1)),
+        (false, true)
+    );
+    // Not watched, or unlimited: never.
+    let mut quiet = watched(10, 3);
+    quiet.rules.low_stock_alert = None;
+    assert!(!quiet.crossed_low_stock(7, 1));
+    quiet.rules.stock = None;
+    assert!(!quiet.crossed_low_stock(7, 1));
+}
+
+proptest::proptest! {
+    /// However the stock is taken (claims of one, sends of many), exactly one take crosses
+    /// the alert line, so HQ is told once.
+    #[test]
+    fn any_sequence_of_takes_that_empties_the_stock_crosses_once(
+        stock in 1_i64..200,
+        alert_share in 0.0_f64..1.0,
+        takes in proptest::collection::vec(1_i64..20, 1..400),
+    ) {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+        let alert = ((stock as f64) * alert_share) as i64 % stock;
+        let t = watched(stock, alert);
+        let mut issued = 0;
+        let mut crossings = 0;
+        for take in takes {
+            let take = take.min(stock - issued);
+            if take == 0 {
+                break;
+            }
+            issued += take;
+            crossings += i32::from(t.crossed_low_stock(issued, take));
+        }
+        let reached = stock - issued <= alert;
+        proptest::prop_assert_eq!(crossings, i32::from(reached));
     }
 }

@@ -29,6 +29,21 @@ impl CouponTemplate {
     pub fn remaining(&self) -> Option<i64> {
         self.rules.stock.map(|s| (s - self.issued).max(0))
     }
+
+    /// Whether taking `taken` coupons, which left `issued_after` issued, took the stock left
+    /// from above the template's low-stock alert to at or below it. Takes of one template are
+    /// serialised by its row, so of all the takes exactly one crosses the line: HQ is told
+    /// once, by the transaction that crossed it, and again only if that one rolls back.
+    #[must_use]
+    pub fn crossed_low_stock(&self, issued_after: i64, taken: i64) -> bool {
+        match (self.rules.stock, self.rules.low_stock_alert) {
+            (Some(stock), Some(alert)) => {
+                let left_after = stock - issued_after;
+                left_after <= alert && left_after + taken > alert
+            }
+            _ => false,
+        }
+    }
 }
 
 /// Where a coupon is in its life. Every move is a compare-and-set on the status.

@@ -59,6 +59,7 @@ fn settings(channels: Vec<Channel>) -> NotificationSettings {
                 wechat: None,
             },
         ],
+        hq_phones: Vec::new(),
         quiet_hours: Some(QuietHours {
             start: time(22, 0),
             end: time(8, 0),
@@ -286,4 +287,57 @@ fn settings_refuse_a_channel_without_its_template() {
     let mut twice = settings(vec![Channel::Sms]);
     twice.scenes.push(twice.scenes[0].clone());
     assert!(twice.validate().is_err());
+}
+
+fn stock_low() -> DomainEvent {
+    DomainEvent::CouponStockLow {
+        merchant_id: MerchantId::new(),
+        template_id: crate::types::CouponTemplateId::new(),
+        name: "无门槛5元".into(),
+        remaining: 3,
+        stock: 10,
+    }
+}
+
+#[test]
+fn hq_scenes_go_by_sms_to_at_most_five_distinct_phones() {
+    let mut s = settings(vec![Channel::Sms]);
+    let mut hq = s.scenes[1].clone();
+    hq.scene = Scene::StockLow;
+    s.scenes.push(hq);
+    s.hq_phones = (1..=5)
+        .map(|i| Phone::parse(&format!("1390000000{i}")).expect("phone"))
+        .collect();
+    assert_eq!(s.validate(), Ok(()));
+    let mut by_wechat = s.clone();
+    by_wechat.scenes[2].channels = vec![Channel::Wechat, Channel::Sms];
+    by_wechat.scenes[2].wechat = s.scenes[0].wechat.clone();
+    assert_eq!(
+        by_wechat.validate().map_err(|e| e.field),
+        Err("scenes.channels")
+    );
+    let mut six = s.clone();
+    six.hq_phones
+        .push(Phone::parse("13900000006").expect("phone"));
+    assert_eq!(six.validate().map_err(|e| e.field), Err("hq_phones"));
+    let mut twice = s;
+    twice.hq_phones[4] = twice.hq_phones[0].clone();
+    assert_eq!(twice.validate().map_err(|e| e.field), Err("hq_phones"));
+}
+
+#[test]
+fn a_low_stock_alert_offers_the_name_and_what_is_left() {
+    let event = stock_low();
+    assert_eq!(scene_of(&event), Some(Scene::StockLow));
+    assert!(Scene::StockLow.is_for_hq() && !Scene::StockLow.is_transactional());
+    assert_eq!(Scene::parse("stock_low"), Some(Scene::StockLow));
+    assert_eq!(
+        event_values(&event, MerchantTimeZone::default()),
+        vec![
+            ("name", "无门槛5元".to_owned()),
+            ("remaining", "3".to_owned()),
+            ("stock", "10".to_owned()),
+        ]
+    );
+    assert_eq!(event.member_id(), None);
 }

@@ -75,7 +75,8 @@ pub trait CouponRepository: Send {
     ) -> Result<bool, StoreError>;
 
     /// Takes `count` (> 0) from the template's stock: only if it is active and the stock
-    /// holds them. `false` otherwise; nothing changes then.
+    /// holds them. Answers how many the template has issued with these (one conditional
+    /// update), or `None` when refused; nothing changes then.
     ///
     /// # Errors
     /// [`StoreError::Backend`] on failure.
@@ -84,7 +85,7 @@ pub trait CouponRepository: Send {
         merchant: MerchantId,
         template: CouponTemplateId,
         count: i64,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<Option<i64>, StoreError>;
 
     /// How many coupons of the template the member has had (any state), claimed at or after
     /// `since` when given.

@@ -187,18 +187,17 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         };
         report.out_of_stock = (wanted.len() - count) as u64;
         wanted.truncate(count);
+        let mut events: Vec<DomainEvent> = Vec::new();
         if !wanted.is_empty() {
-            let reserved = tx
-                .coupons()
-                .reserve_stock(merchant.id, template.id, count as i64)
-                .await?;
-            if !reserved {
+            let Some(alert) =
+                super::coupons::take_stock(&mut *tx, merchant.id, &template, count as i64).await?
+            else {
                 // Members' claims took stock since it was read (it has no lock of its own:
                 // the conditional update decides); read it again.
                 return Err(Error::Store(StoreError::Contention(
                     "coupon stock moved during a send".into(),
                 )));
-            }
+            };
             let coupons: Vec<_> = wanted
                 .iter()
                 .map(|m| {
@@ -213,12 +212,13 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 })
                 .collect();
             super::coupons::insert(&mut *tx, &coupons).await?;
-            let events: Vec<DomainEvent> =
-                coupons.iter().map(|c| issued_event(c, &template)).collect();
+            events.extend(coupons.iter().map(|c| issued_event(c, &template)));
+            events.extend(alert);
             enqueue_for(&mut *tx, merchant, settings, &events, now).await?;
             report.issued = coupons.len() as u64;
         }
         tx.commit().await?;
+        self.publish(&events).await;
         Ok(report)
     }
 }

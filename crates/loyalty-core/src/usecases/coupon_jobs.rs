@@ -222,7 +222,7 @@ pub(crate) async fn give_gifts(
             by_member: false,
         };
         match grant(&mut *tx, merchant, gift, now).await {
-            Ok((_, event)) => events.push(event),
+            Ok((_, told)) => events.extend(told),
             Err(
                 Error::ClaimClosed
                 | Error::StockExhausted

@@ -95,7 +95,7 @@ async fn a_claim_against_exhausted_stock_writes_nothing_and_tells_no_one() {
         .coupons
         .expect_reserve_stock()
         .times(1)
-        .returning(|_, _, _| Ok(false));
+        .returning(|_, _, _| Ok(None));
     write.coupons.expect_insert_coupons().never();
     let committed = write.committed.clone();
     let mut notifier = MockNotifier::new();

@@ -52,13 +52,14 @@ pub(crate) struct Grant<'a> {
 /// Grants one coupon of a template to a member inside `tx`, which must hold the member's
 /// lock already: checks the template is active (and claimable now, for a member's own
 /// claim), the per-member and per-day limits, takes one from the stock, and writes the
-/// coupon. Answers the coupon and its `CouponIssued` event.
+/// coupon. Answers the coupon and its events: `CouponIssued`, and `CouponStockLow` when it
+/// took the stock to the template's alert.
 pub(crate) async fn grant(
     tx: &mut dyn Transaction,
     merchant: &Merchant,
     grant: Grant<'_>,
     now: DateTime<Utc>,
-) -> Result<(Coupon, DomainEvent)> {
+) -> Result<(Coupon, Vec<DomainEvent>)> {
     let template = grant.template;
     let rules = &template.rules;
     if !template.active || (grant.by_member && !(rules.claimable && rules.claim_open(now))) {
@@ -95,16 +96,41 @@ pub(crate) async fn grant(
         // A fixed window that has ended: such a coupon could never be used.
         return Err(Error::ClaimClosed);
     }
-    if !tx
-        .coupons()
-        .reserve_stock(merchant.id, template.id, 1)
-        .await?
-    {
+    let Some(alert) = take_stock(tx, merchant.id, template, 1).await? else {
         return Err(Error::StockExhausted);
-    }
+    };
     insert(tx, std::slice::from_ref(&coupon)).await?;
-    let event = issued_event(&coupon, template);
-    Ok((coupon, event))
+    let mut events = vec![issued_event(&coupon, template)];
+    events.extend(alert);
+    Ok((coupon, events))
+}
+
+/// Takes `count` from the template's stock in `tx`: `None` when it is stopped or the stock
+/// does not hold them, else the `CouponStockLow` event for HQ when this take crossed the
+/// template's low-stock alert.
+pub(crate) async fn take_stock(
+    tx: &mut dyn Transaction,
+    merchant_id: MerchantId,
+    template: &CouponTemplate,
+    count: i64,
+) -> Result<Option<Option<DomainEvent>>> {
+    let Some(issued) = tx
+        .coupons()
+        .reserve_stock(merchant_id, template.id, count)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let alert = template
+        .crossed_low_stock(issued, count)
+        .then(|| DomainEvent::CouponStockLow {
+            merchant_id,
+            template_id: template.id,
+            name: template.rules.name.clone(),
+            remaining: template.rules.stock.map_or(0, |s| s - issued),
+            stock: template.rules.stock.unwrap_or_default(),
+        });
+    Ok(Some(alert))
 }
 
 /// A coupon of `template` for `member`, valid by the template's rule from `now`.
@@ -390,7 +416,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         } else {
             CouponSource::Claim
         };
-        let (coupon, issued) = grant(
+        let (coupon, mut events) = grant(
             &mut *tx,
             &merchant,
             Grant {
@@ -403,7 +429,6 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             now,
         )
         .await?;
-        let mut events = vec![issued];
         if let Some(price) = price {
             let draft = EntryDraft {
                 merchant_id: cmd.merchant_id,

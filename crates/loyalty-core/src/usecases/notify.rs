@@ -6,7 +6,7 @@ use super::{Loyalty, with_retry};
 use super::{member_of, merchant_of};
 use crate::events::DomainEvent;
 use crate::model::Member;
-use crate::notifications::{Channel, NotificationSettings, OutboxMessage, backoff};
+use crate::notifications::{Channel, NotificationSettings, OutboxMessage, Scene, backoff};
 use crate::notifications::{Contact, Subscriptions, plan_messages, scene_of};
 use crate::ports::{
     Clock, DeliveryError, MessageRecord, MessageStatus, Notifier, OutgoingSms, OutgoingWechat,
@@ -128,7 +128,48 @@ pub(crate) async fn enqueue_with(
         .filter(|e| scene_of(e).is_some_and(|s| settings.scene(s).is_some()))
         .collect();
     for event in wanted {
-        enqueue_one(tx, merchant_id, settings, tz, None, event, now).await?;
+        if scene_of(event).is_some_and(Scene::is_for_hq) {
+            enqueue_hq(tx, merchant_id, settings, tz, event, now).await?;
+        } else {
+            enqueue_one(tx, merchant_id, settings, tz, None, event, now).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Plans and writes the messages of an HQ scene: an SMS to each of the merchant's
+/// `hq_phones`, each as its own event (the outbox holds one message per event, and its id is
+/// the provider's dedup key for that message). HQ chose the phones: no consent to check.
+async fn enqueue_hq(
+    tx: &mut dyn Transaction,
+    merchant_id: MerchantId,
+    settings: &NotificationSettings,
+    tz: MerchantTimeZone,
+    event: &DomainEvent,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut messages = Vec::new();
+    for phone in &settings.hq_phones {
+        let contact = Contact {
+            phone: Some(phone.clone()),
+            openid: None,
+            sms_consent: true,
+            wechat_consent: false,
+        };
+        messages.extend(plan_messages(
+            settings,
+            Uuid::now_v7(),
+            event,
+            merchant_id,
+            None,
+            &contact,
+            &mut Granted(Vec::new()),
+            now,
+            tz,
+        ));
+    }
+    if !messages.is_empty() {
+        tx.outbox().enqueue(&messages).await?;
     }
     Ok(())
 }

@@ -179,9 +179,9 @@ impl CouponRepository for SeaTransaction {
         merchant: MerchantId,
         template: CouponTemplateId,
         count: i64,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<i64>, StoreError> {
         use coupon_templates::Column as C;
-        let result = coupon_templates::Entity::update_many()
+        let updated = coupon_templates::Entity::update_many()
             .col_expr(C::Issued, Expr::col(C::Issued).add(count))
             .filter(C::MerchantId.eq(merchant.as_uuid()))
             .filter(C::Id.eq(template.as_uuid()))
@@ -191,10 +191,10 @@ impl CouponRepository for SeaTransaction {
                     .add(C::Stock.is_null())
                     .add(Expr::col(C::Issued).add(count).lte(Expr::col(C::Stock))),
             )
-            .exec(&self.txn)
+            .exec_with_returning(&self.txn)
             .await
             .map_err(store_error)?;
-        Ok(result.rows_affected == 1)
+        Ok(updated.first().map(|t| t.issued))
     }
 
     async fn count_held(
