@@ -94,6 +94,7 @@ async fn measure(
         Scenario::Mix,
         Scenario::Quote,
         Scenario::Checkout,
+        Scenario::Read,
     ] {
         eprintln!("[{engine}] {} for {} s", scenario.name(), args.duration);
         let f = fixture.clone();
@@ -117,6 +118,7 @@ async fn measure(
     .await;
     let loaded_rss_mib = server.rss_mib();
     drop(server);
+    let mut reference_postgres_cores = None;
     let (reference_name, reference_tps) = if engine == "SQLite" {
         eprintln!("[{engine}] raw SQLite reference for {} s", args.duration);
         let members = args.members;
@@ -126,10 +128,9 @@ async fn measure(
         )
     } else {
         eprintln!("[{engine}] pgbench reference for {} s", args.duration);
-        (
-            "pgbench",
-            Some(refs::pgbench(url, args.members, args.clients, duration)?),
-        )
+        let (tps, cores) = refs::pgbench(url, args.members, args.clients, duration)?;
+        reference_postgres_cores = cores;
+        ("pgbench", Some(tps))
     };
     Ok(EngineResult {
         engine,
@@ -137,6 +138,7 @@ async fn measure(
         at_70_percent: Some((rate, at_70)),
         reference_name,
         reference_tps,
+        reference_postgres_cores,
         idle_rss_mib,
         loaded_rss_mib,
     })

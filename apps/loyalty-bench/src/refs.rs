@@ -24,13 +24,15 @@ UPDATE bench_accounts SET balance = balance + 1 WHERE id = :aid;\n\
 INSERT INTO bench_history (account_id, delta, created_at) VALUES (:aid, 1, now());\n\
 END;\n";
 
-/// pgbench with `clients` clients for `duration`; returns transactions per second.
+/// pgbench with `clients` clients for `duration`: transactions per second, and the cores
+/// PostgreSQL used meanwhile (measured inside the run, while pgbench's connections live;
+/// `None` for runs under three seconds).
 pub fn pgbench(
     url: &str,
     accounts: usize,
     clients: usize,
     duration: Duration,
-) -> anyhow::Result<f64> {
+) -> anyhow::Result<(f64, Option<f64>)> {
     psql(
         url,
         &format!(
@@ -42,7 +44,7 @@ pub fn pgbench(
     )?;
     let script = std::env::temp_dir().join(format!("loyalty-pgbench-{}.sql", std::process::id()));
     std::fs::write(&script, PGBENCH_SCRIPT)?;
-    let output = Command::new("pgbench")
+    let child = Command::new("pgbench")
         .args([
             "-n",
             "-M",
@@ -57,8 +59,19 @@ pub fn pgbench(
         .args(["-D", &format!("accounts={accounts}"), "-f"])
         .arg(&script)
         .arg(url)
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .context("pgbench is not installed")?;
+    let seconds = duration.as_secs().max(1);
+    let postgres_cores = (seconds >= 3).then(|| {
+        // A window inside the run: pgbench's backends exist at both ends of it.
+        std::thread::sleep(Duration::from_secs(1));
+        let meter = crate::cpu::CpuMeter::start(std::process::id());
+        std::thread::sleep(Duration::from_secs(seconds - 2));
+        meter.stop().postgres_cores
+    });
+    let output = child.wait_with_output()?;
     let _ = std::fs::remove_file(&script);
     let text = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
@@ -72,6 +85,7 @@ pub fn pgbench(
         .find(|l| l.starts_with("tps = "))
         .and_then(|l| l.trim_start_matches("tps = ").split_whitespace().next())
         .and_then(|tps| tps.parse().ok())
+        .map(|tps| (tps, postgres_cores))
         .context("no tps line in pgbench output")
 }
 

@@ -13,6 +13,8 @@ pub struct EngineResult {
     pub at_70_percent: Option<(f64, Stats)>,
     pub reference_name: &'static str,
     pub reference_tps: Option<f64>,
+    /// PostgreSQL's cores while pgbench ran (PostgreSQL only).
+    pub reference_postgres_cores: Option<f64>,
     pub idle_rss_mib: Option<f64>,
     pub loaded_rss_mib: Option<f64>,
 }
@@ -27,6 +29,19 @@ impl EngineResult {
 
     pub fn earn_ratio(&self) -> Option<f64> {
         Some(self.throughput("earn")? / self.reference_tps?)
+    }
+
+    /// A balance read's rate to the reference's.
+    pub fn read_ratio(&self) -> Option<f64> {
+        Some(self.throughput("read")? / self.reference_tps?)
+    }
+
+    /// Milliseconds of PostgreSQL CPU per earn and per reference transaction.
+    pub fn postgres_ms(&self) -> Option<(f64, f64)> {
+        let (_, earn, cpu) = self.scenarios.iter().find(|(name, ..)| name == "earn")?;
+        let per_earn = cpu.postgres_cores / earn.throughput.max(1e-9) * 1_000.0;
+        let per_ref = self.reference_postgres_cores? / self.reference_tps?.max(1e-9) * 1_000.0;
+        (per_earn > 0.0 && per_ref > 0.0).then_some((per_earn, per_ref))
     }
 }
 
@@ -109,6 +124,13 @@ impl Report {
                     engine.reference_name
                 );
             }
+            if let Some(ratio) = engine.read_ratio() {
+                let _ = writeln!(
+                    out,
+                    "read ratio to {} reference: {ratio:.2} (a balance read over HTTP, which writes nothing)",
+                    engine.reference_name
+                );
+            }
             if let (Some(idle), Some(loaded)) = (engine.idle_rss_mib, engine.loaded_rss_mib) {
                 let _ = writeln!(
                     out,
@@ -154,36 +176,163 @@ impl Report {
             .iter()
             .any(|e| e.earn_ratio().is_some_and(|r| r < 0.5));
         if missed {
+            out.push_str(ANALYSIS_HEAD);
+            for engine in &self.engines {
+                if let Some(ratio) = engine.read_ratio() {
+                    let _ = writeln!(
+                        out,
+                        "- **{}: the request is not the limit.** A balance read over HTTP (the \
+                         bearer token, the revocation check, one row, JSON) ran at {:.0} % of \
+                         the {} reference in this run; what an earn adds is its write \
+                         transaction.",
+                        engine.engine,
+                        ratio * 100.0,
+                        engine.reference_name
+                    );
+                }
+                if let (Some(earn), Some(tps), "SQLite") = (
+                    engine.throughput("earn"),
+                    engine.reference_tps,
+                    engine.engine,
+                ) {
+                    let _ = writeln!(
+                        out,
+                        "- **{}: one writer.** Write transactions run one at a time (the \
+                         server used about one core): {:.2} ms each for an earn against \
+                         {:.2} ms per raw-loop transaction.",
+                        engine.engine,
+                        1_000.0 / earn.max(1e-9),
+                        1_000.0 / tps.max(1e-9)
+                    );
+                }
+                if let Some((per_earn, per_ref)) = engine.postgres_ms() {
+                    let _ = writeln!(
+                        out,
+                        "- **{}: the database's own work.** Its processes used {per_earn:.2} ms \
+                         of CPU per earn and {per_ref:.2} ms per pgbench transaction ({:.1} \
+                         times as much). Half the reference's rate, {:.0} earns/s, would take \
+                         {:.1} cores of PostgreSQL alone, on a machine of two shared with the \
+                         server and the load generator.",
+                        engine.engine,
+                        per_earn / per_ref,
+                        engine.reference_tps.unwrap_or_default() / 2.0,
+                        engine.reference_tps.unwrap_or_default() / 2.0 * per_earn / 1_000.0
+                    );
+                }
+            }
             out.push_str(ANALYSIS);
         }
         out
     }
 }
 
-/// Why the throughput ratios fall short, from profiling this workload (see the README).
-const ANALYSIS: &str = "
+const ANALYSIS_HEAD: &str = "
 ## Why the earn ratios are below 50 %
 
+";
+
+/// Why the throughput ratios fall short, from profiling this workload (see the README).
+const ANALYSIS: &str = "
 - **More work per unit.** An earn is an HTTP request with JSON and a bearer token, then
-  (PostgreSQL) a check that the staff token is not revoked, a lookup of the idempotency key
+  a check that the staff token is not revoked, a lookup of the idempotency key
   (the merchant, its store and its rules come from a one-second per-process cache), and a
   transaction of `UPDATE … RETURNING` plus three `INSERT`s (entry, lot, order) and the
   idempotency record: 9 round trips, writing five tables and their twelve indexes. The references do
   `BEGIN`, one `UPDATE`, one `INSERT` into a table with one index, `END`.
-- **Round trips, not code.** `perf record -e cpu-clock -g` on the server under the earn load
-  puts about half of its samples in the kernel (loopback TCP, task switches) and no function
-  of ours, SeaORM's or sqlx's above 3 %; the cost is the number of round trips.
-- **SQLite runs writes one after another.** The group-commit writer makes one `fsync` serve
-  many requests, but every statement still goes through sqlx's SQLite worker thread; the raw
-  loop calls SQLite in-thread. The server uses about one core: the writer is the bottleneck.
+- **Round trips, not code.** `perf record -F 999 -g -p <server pid>` under the earn load
+  puts about half of the server's samples in the kernel on PostgreSQL (loopback TCP, task
+  switches) and no function of ours, SeaORM's or sqlx's above 3 %; the cost is the number of
+  round trips.
+- **SQLite: thread hand-offs, one after another.** sqlx runs each SQLite connection on a
+  thread of its own, so every statement goes from the request's HTTP worker to that thread
+  and back. Under the earn load 71 % of the server's samples are in the kernel, mostly
+  switching threads (futex and eventfd wake-ups of sqlx's SQLite thread, the HTTP workers and
+  the group-commit writer), and SQLite's own code takes about 9 %. The group-commit writer
+  makes one `fsync` serve many requests, but the write transactions still run one after
+  another, each paying its hand-offs: the server uses about one core. The raw loop calls
+  SQLite in its own thread. A writer on a connection of its own, outside sqlx, is the way
+  past this; it would mean a second implementation of every write repository.
 - **One machine.** Server, load generator and PostgreSQL share two cores (the cores column);
   pgbench's client is a small C program. Runs differ by ±25 % from one to the next.
 - **SQLite's p99 at 70 %.** The group-commit writer is faster the more transactions wait
   together: 32 closed-loop clients fill large batches, so their saturating rate overstates
   what spread-out open-loop arrivals get, and 70 % of it can sit near the open-loop capacity
-  (today's runs: 22 to 110 ms, rising with the rate the closed loop set).
+  (runs so far: 22 to 125 ms, rising with the rate the closed loop set). Each transaction's
+  hand-offs between threads (above) are what the writer waits on, and they take longer when
+  more threads than cores are runnable: one run with one HTTP worker instead of two gave
+  34 ms.
 ";
 
 fn yes(met: bool) -> &'static str {
     if met { "yes" } else { "no" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stats(throughput: f64) -> Stats {
+        Stats {
+            requests: 0,
+            errors: 0,
+            seconds: 10.0,
+            throughput,
+            p50_ms: 1.0,
+            p90_ms: 2.0,
+            p99_ms: 3.0,
+            max_ms: 4.0,
+        }
+    }
+
+    fn scenario(name: &str, throughput: f64, postgres_cores: f64) -> (String, Stats, CpuSplit) {
+        let cpu = CpuSplit {
+            server_cores: 0.6,
+            load_generator_cores: 0.1,
+            postgres_cores,
+        };
+        (name.to_owned(), stats(throughput), cpu)
+    }
+
+    #[test]
+    fn the_analysis_works_from_the_runs_own_figures() {
+        let engine = |name, reference_name, reference_postgres_cores| EngineResult {
+            engine: name,
+            scenarios: vec![
+                scenario("earn", 2_000.0, 1.0),
+                scenario("read", 5_000.0, 0.5),
+            ],
+            at_70_percent: Some((1_400.0, stats(1_400.0))),
+            reference_name,
+            reference_tps: Some(10_000.0),
+            reference_postgres_cores,
+            idle_rss_mib: Some(25.0),
+            loaded_rss_mib: Some(50.0),
+        };
+        let report = Report {
+            date: "today".into(),
+            machine: "2 cores".into(),
+            commit: "abc".into(),
+            duration_seconds: 10,
+            clients: 32,
+            members: 1000,
+            server_workers: 2,
+            engines: vec![
+                engine("SQLite", "raw SQLite", None),
+                engine("PostgreSQL", "pgbench", Some(1.0)),
+            ],
+        };
+        let md = report.markdown();
+        for line in [
+            "earn ratio to pgbench reference: 0.20",
+            "read ratio to raw SQLite reference: 0.50",
+            "| read | 5000 | 1.00 | 2.00 | 3.00 | 4.00 | 0 | 0.60 / 0.10 / 0.50 |",
+            // 1 core / 2000 earns/s = 0.5 ms; 1 core / 10000 tps = 0.1 ms.
+            "used 0.50 ms of CPU per earn and 0.10 ms per pgbench transaction (5.0 times as much)",
+            // Half of 10000 tps at 0.5 ms each: 2.5 cores.
+            "5000 earns/s, would take 2.5 cores of PostgreSQL alone",
+            "0.50 ms each for an earn against 0.10 ms per raw-loop transaction",
+        ] {
+            assert!(md.contains(line), "missing {line:?} in\n{md}");
+        }
+    }
 }

@@ -112,6 +112,9 @@ pub enum Scenario {
     Mix,
     Quote,
     Checkout,
+    /// A balance read alone: one authenticated request and one row, the least any request
+    /// over HTTP costs the server.
+    Read,
 }
 
 impl Scenario {
@@ -122,6 +125,7 @@ impl Scenario {
             Self::Mix => "mix",
             Self::Quote => "quote",
             Self::Checkout => "checkout",
+            Self::Read => "read",
         }
     }
 }
@@ -220,7 +224,7 @@ impl Fixture {
         match (scenario, i % 10) {
             (Scenario::Earn, _) | (Scenario::Mix, 0..=6) => self.earn(run, i).await,
             (Scenario::Spend, _) | (Scenario::Mix, 9) => self.spend(run, i).await,
-            (Scenario::Mix, _) => self.read(i).await,
+            (Scenario::Mix, _) | (Scenario::Read, _) => self.read(i).await,
             (Scenario::Quote, _) => self.quote(i).await,
             (Scenario::Checkout, _) => self.checkout(run, i).await,
         }
