@@ -51,6 +51,20 @@ fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
         .map_or("", |(_, v)| v.as_str())
 }
 
+/// A mock of Aliyun's API answering every `SendSms` with `code`, and the forms it was sent.
+async fn aliyun_answering(
+    code: &'static str,
+) -> (MockServer, mpsc::UnboundedReceiver<Vec<(String, String)>>) {
+    let server = MockServer::start().await;
+    let (tx, seen) = mpsc::unbounded_channel();
+    Mock::given(method("POST"))
+        .and(path("/"))
+        .respond_with(Aliyun { code, seen: tx })
+        .mount(&server)
+        .await;
+    (server, seen)
+}
+
 async fn app_with_aliyun(db: &TestDatabase, server: &MockServer) -> TestApp {
     let uri = server.uri();
     spawn_app_with(db, move |s| {
@@ -118,16 +132,7 @@ async fn listed(app: &TestApp, token: &str, status: &str, n: usize) -> Vec<Value
 }
 
 async fn login_code(db: &TestDatabase) {
-    let server = MockServer::start().await;
-    let (tx, mut seen) = mpsc::unbounded_channel();
-    Mock::given(method("POST"))
-        .and(path("/"))
-        .respond_with(Aliyun {
-            code: "OK",
-            seen: tx,
-        })
-        .mount(&server)
-        .await;
+    let (server, mut seen) = aliyun_answering("OK").await;
     let app = app_with_aliyun(db, &server).await;
     let (token, _) = app.merchant("sms-shop").await;
     put_settings(
@@ -384,16 +389,7 @@ async fn consent_and_subscriptions(db: &TestDatabase) {
 }
 
 async fn stock_low(db: &TestDatabase) {
-    let server = MockServer::start().await;
-    let (tx, mut seen) = mpsc::unbounded_channel();
-    Mock::given(method("POST"))
-        .and(path("/"))
-        .respond_with(Aliyun {
-            code: "OK",
-            seen: tx,
-        })
-        .mount(&server)
-        .await;
+    let (server, mut seen) = aliyun_answering("OK").await;
     let app = app_with_aliyun(db, &server).await;
     let (token, _) = app.merchant("stock-shop").await;
     let mut body = settings(

@@ -136,6 +136,26 @@ fn sms_settings() -> NotificationSettings {
     }
 }
 
+/// A scene told by SMS only, each of `params` passed as the event's value of that name.
+fn sms_scene(scene: Scene, code: &str, text: &str, params: &[&str]) -> SceneSetting {
+    SceneSetting {
+        scene,
+        channels: vec![Channel::Sms],
+        sms: Some(SmsTemplate {
+            template_code: code.into(),
+            text: text.into(),
+            params: params
+                .iter()
+                .map(|p| TemplateParam {
+                    name: (*p).into(),
+                    value: format!("{{{p}}}"),
+                })
+                .collect(),
+        }),
+        wechat: None,
+    }
+}
+
 async fn shop(w: &World, code: &str, settings: NotificationSettings) -> Merchant {
     let (merchant, _) =
         merchant_with(w, code, EarningPolicy::default(), ExpiryPolicy::default()).await;
@@ -550,21 +570,12 @@ async fn birthdays(db: &TestDatabase) {
 async fn coupon_received(db: &TestDatabase) {
     let w = world(db);
     let mut settings = sms_settings();
-    settings.scenes.push(SceneSetting {
-        scene: Scene::CouponReceived,
-        channels: vec![Channel::Sms],
-        sms: Some(SmsTemplate {
-            template_code: "SMS_COUPON".into(),
-            text: "您获得{name}，券码{code}，{valid_until}前有效。".into(),
-            params: ["name", "code", "valid_until"]
-                .map(|p| TemplateParam {
-                    name: p.into(),
-                    value: format!("{{{p}}}"),
-                })
-                .to_vec(),
-        }),
-        wechat: None,
-    });
+    settings.scenes.push(sms_scene(
+        Scene::CouponReceived,
+        "SMS_COUPON",
+        "您获得{name}，券码{code}，{valid_until}前有效。",
+        &["name", "code", "valid_until"],
+    ));
     let merchant = shop(&w, "coupons", settings).await;
     let m = member(&w, &merchant, "13400000001").await;
     let rules = serde_json::from_value(serde_json::json!({
@@ -611,21 +622,12 @@ async fn coupon_received(db: &TestDatabase) {
 async fn coupon_expiring(db: &TestDatabase) {
     let w = world(db);
     let mut settings = sms_settings();
-    settings.scenes.push(SceneSetting {
-        scene: Scene::CouponExpiringSoon,
-        channels: vec![Channel::Sms],
-        sms: Some(SmsTemplate {
-            template_code: "SMS_COUPON_SOON".into(),
-            text: "您的{name}将于{valid_until}到期。".into(),
-            params: ["name", "valid_until"]
-                .map(|p| TemplateParam {
-                    name: p.into(),
-                    value: format!("{{{p}}}"),
-                })
-                .to_vec(),
-        }),
-        wechat: None,
-    });
+    settings.scenes.push(sms_scene(
+        Scene::CouponExpiringSoon,
+        "SMS_COUPON_SOON",
+        "您的{name}将于{valid_until}到期。",
+        &["name", "valid_until"],
+    ));
     let merchant = shop(&w, "soon", settings).await;
     let m = member(&w, &merchant, "13400000001").await;
     let rules = serde_json::from_value(serde_json::json!({
@@ -684,21 +686,12 @@ async fn coupon_expiring(db: &TestDatabase) {
 async fn stock_low(db: &TestDatabase) {
     let w = Arc::new(world(db));
     let mut settings = sms_settings();
-    settings.scenes.push(SceneSetting {
-        scene: Scene::StockLow,
-        channels: vec![Channel::Sms],
-        sms: Some(SmsTemplate {
-            template_code: "SMS_STOCK".into(),
-            text: "{name}仅剩{remaining}张（共{stock}张）。".into(),
-            params: ["name", "remaining", "stock"]
-                .map(|p| TemplateParam {
-                    name: p.into(),
-                    value: format!("{{{p}}}"),
-                })
-                .to_vec(),
-        }),
-        wechat: None,
-    });
+    settings.scenes.push(sms_scene(
+        Scene::StockLow,
+        "SMS_STOCK",
+        "{name}仅剩{remaining}张（共{stock}张）。",
+        &["name", "remaining", "stock"],
+    ));
     settings.hq_phones = vec![
         Phone::parse("13900000001").expect("phone"),
         Phone::parse("13900000002").expect("phone"),
