@@ -48,8 +48,40 @@ impl Notifier for LogNotifier {
             }
             return Ok(());
         }
-        let payload = serde_json::to_string(event).map_err(|e| NotifyError(e.to_string()))?;
+        let payload = log_payload(event)?;
         tracing::info!(target: "loyalty::notify", event = event.name(), %payload, "event");
         Ok(())
+    }
+}
+
+/// What the log shows of an event: its fields, but never a coupon code (it redeems the
+/// coupon).
+fn log_payload(event: &DomainEvent) -> Result<serde_json::Value, NotifyError> {
+    let mut payload = serde_json::to_value(event).map_err(|e| NotifyError(e.to_string()))?;
+    if let Some(fields) = payload.as_object_mut() {
+        fields.remove("code");
+    }
+    Ok(payload)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use loyalty_core::types::{CouponCode, CouponId, MemberId, MerchantId};
+
+    #[test]
+    fn coupon_codes_stay_out_of_the_log() {
+        let code = CouponCode::generate();
+        let event = DomainEvent::CouponIssued {
+            merchant_id: MerchantId::new(),
+            member_id: MemberId::new(),
+            coupon_id: CouponId::new(),
+            code: code.clone(),
+            name: "满100减20".into(),
+            valid_until: chrono::Utc::now(),
+        };
+        let logged = log_payload(&event).expect("payload").to_string();
+        assert!(!logged.contains(&code.to_string()), "{logged}");
+        assert!(logged.contains("满100减20"), "{logged}");
     }
 }

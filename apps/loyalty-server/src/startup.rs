@@ -70,7 +70,11 @@ pub fn gateways(settings: &Settings) -> anyhow::Result<crate::state::Senders> {
         WeChatMode::Dev => Box::new(loyalty_wechat::LogWechatGateway),
         WeChatMode::Api => Box::new(wechat_client(settings)?),
     };
-    Ok(crate::state::Senders { sms, wechat })
+    let lease = std::time::Duration::from_secs(settings.notifications.lease_seconds);
+    Ok(crate::state::Senders {
+        sms: crate::state::Bounded::within_lease(sms, lease),
+        wechat: crate::state::Bounded::within_lease(wechat, lease),
+    })
 }
 
 fn wechat_client(settings: &Settings) -> anyhow::Result<loyalty_wechat::WeChatClient> {

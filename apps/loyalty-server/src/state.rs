@@ -1,18 +1,22 @@
 use crate::auth::Tokens;
 use crate::idempotency::InFlight;
 use crate::notify::LogNotifier;
-use loyalty_core::ports::SystemClock;
+use async_trait::async_trait;
+use loyalty_core::ports::{
+    DeliveryError, OutgoingSms, OutgoingWechat, SmsGateway, SystemClock, WechatGateway,
+};
 use loyalty_core::usecases::Loyalty;
 use loyalty_seaorm::DatabaseConnection;
 use loyalty_seaorm::SeaUnitOfWork;
+use std::time::Duration;
 
 /// The engine as the server wires it.
 pub type Engine = Loyalty<SeaUnitOfWork, SystemClock, LogNotifier>;
 
-/// The notification channels' senders.
+/// The notification channels' senders, each send cut off at `limit`.
 pub struct Senders {
-    pub sms: loyalty_notify::Gateway,
-    pub wechat: Box<dyn loyalty_core::ports::WechatGateway>,
+    pub sms: Bounded<loyalty_notify::Gateway>,
+    pub wechat: Bounded<Box<dyn WechatGateway>>,
 }
 
 impl Senders {
@@ -20,8 +24,54 @@ impl Senders {
     pub fn gateways(&self) -> loyalty_core::usecases::Gateways<'_> {
         loyalty_core::usecases::Gateways {
             sms: &self.sms,
-            wechat: self.wechat.as_ref(),
+            wechat: &self.wechat,
         }
+    }
+}
+
+/// A sender whose every send ends within `limit`; one that takes longer is a retryable
+/// failure. Dispatchers start sends only in the first half of their lease, so with `limit`
+/// below half the lease a send ends (and is settled) while the message is still theirs: the
+/// lease never passes to another dispatcher mid-send, which would send the message again.
+/// A WeChat send may make several requests (the access token, busy retries), so its
+/// per-request timeouts alone do not bound it.
+pub struct Bounded<G> {
+    pub inner: G,
+    pub limit: Duration,
+}
+
+impl<G> Bounded<G> {
+    /// `inner` cut off at 45 % of the dispatchers' lease.
+    pub fn within_lease(inner: G, lease: Duration) -> Self {
+        Self {
+            inner,
+            limit: lease.mul_f64(0.45),
+        }
+    }
+}
+
+fn too_slow(limit: Duration) -> DeliveryError {
+    DeliveryError::Retryable(format!(
+        "timeout: no answer within {} ms",
+        limit.as_millis()
+    ))
+}
+
+#[async_trait]
+impl<G: SmsGateway> SmsGateway for Bounded<G> {
+    async fn send_sms(&self, sms: &OutgoingSms<'_>) -> Result<Option<String>, DeliveryError> {
+        tokio::time::timeout(self.limit, self.inner.send_sms(sms))
+            .await
+            .unwrap_or_else(|_| Err(too_slow(self.limit)))
+    }
+}
+
+#[async_trait]
+impl WechatGateway for Bounded<Box<dyn WechatGateway>> {
+    async fn send_subscribe(&self, msg: &OutgoingWechat<'_>) -> Result<(), DeliveryError> {
+        tokio::time::timeout(self.limit, self.inner.send_subscribe(msg))
+            .await
+            .unwrap_or_else(|_| Err(too_slow(self.limit)))
     }
 }
 
@@ -45,4 +95,65 @@ pub struct AppState {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Member sign-in through WeChat; `None` when `wechat.mode` is `off`.
     pub wechat: Option<std::sync::Arc<dyn loyalty_core::ports::WeChatAuth>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Stuck;
+
+    #[async_trait]
+    impl SmsGateway for Stuck {
+        async fn send_sms(&self, _: &OutgoingSms<'_>) -> Result<Option<String>, DeliveryError> {
+            std::future::pending().await
+        }
+    }
+
+    #[async_trait]
+    impl WechatGateway for Stuck {
+        async fn send_subscribe(&self, _: &OutgoingWechat<'_>) -> Result<(), DeliveryError> {
+            std::future::pending().await
+        }
+    }
+
+    #[test]
+    fn the_limit_is_below_half_the_lease() {
+        let bounded = Bounded::within_lease(Stuck, Duration::from_secs(60));
+        assert_eq!(bounded.limit, Duration::from_secs(27));
+    }
+
+    #[tokio::test]
+    async fn a_send_that_never_answers_ends_as_retryable_at_the_limit() {
+        let limit = Duration::from_millis(50);
+        let sms = Bounded {
+            inner: Stuck,
+            limit,
+        };
+        let params = Vec::new();
+        let outgoing = OutgoingSms {
+            phone: "13800000000",
+            sign_name: "演示茶饮",
+            template_code: "SMS_1",
+            params: &params,
+            dedup_key: uuid::Uuid::nil(),
+        };
+        let sent = sms.send_sms(&outgoing).await;
+        assert!(
+            matches!(sent, Err(DeliveryError::Retryable(ref m)) if m.starts_with("timeout")),
+            "{sent:?}"
+        );
+        let wechat: Bounded<Box<dyn WechatGateway>> = Bounded {
+            inner: Box::new(Stuck),
+            limit,
+        };
+        let msg = OutgoingWechat {
+            openid: "o-1",
+            template_id: "tpl",
+            page: None,
+            data: &params,
+        };
+        let sent = wechat.send_subscribe(&msg).await;
+        assert!(matches!(sent, Err(DeliveryError::Retryable(_))), "{sent:?}");
+    }
 }

@@ -281,7 +281,8 @@ pub struct CouponRules {
     pub stock: Option<i64>,
     /// HQ is told (scene `stock_low`) when the stock left falls to this many or fewer; `0`
     /// tells when it runs out. Needs a `stock`, and must be below it. `None` = not told.
-    #[serde(default)]
+    /// Left out of the JSON when absent, so rules saved without it read as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub low_stock_alert: Option<i64>,
     /// At most this many coupons of the template per member, ever; `None` = no limit.
     #[serde(default)]

@@ -162,8 +162,9 @@ pub struct NotificationSettings {
     pub scenes: Vec<SceneSetting>,
     #[serde(default)]
     pub quiet_hours: Option<QuietHours>,
-    /// HQ's phones, told of HQ's scenes (`stock_low`) by SMS; at most five.
-    #[serde(default)]
+    /// HQ's phones, told of HQ's scenes (`stock_low`) by SMS; at most five. Left out of the
+    /// JSON when empty, so settings saved without it read as before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hq_phones: Vec<Phone>,
 }
 
@@ -204,6 +205,13 @@ impl NotificationSettings {
                 return Err(InvalidValue::new(
                     "scenes.channels",
                     "HQ's scenes go by SMS to hq_phones only",
+                ));
+            }
+            if scene.scene.is_for_hq() && self.hq_phones.is_empty() {
+                // An alert is raised once: with nobody to tell, it would be lost for good.
+                return Err(InvalidValue::new(
+                    "hq_phones",
+                    "HQ's scenes need at least one phone to tell",
                 ));
             }
             if scene.channels.contains(&Channel::Sms) {

@@ -516,7 +516,13 @@ async fn gifts(db: &TestDatabase) {
     let w = world(db);
     let (merchant, _) = merchant(&w, "gifts", None).await;
     let welcome = template(&w, &merchant, json!({"name": "新人券", "claimable": false})).await;
-    let birthday = template(&w, &merchant, json!({"name": "生日券", "claimable": false})).await;
+    // Its low-stock alert fires with the first gift: the job counts coupons, not events.
+    let birthday = template(
+        &w,
+        &merchant,
+        json!({"name": "生日券", "claimable": false, "stock": 2, "low_stock_alert": 1}),
+    )
+    .await;
     let checkout = CheckoutSettings {
         gifts: CouponGifts {
             registration: vec![welcome],

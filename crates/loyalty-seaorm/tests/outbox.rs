@@ -35,6 +35,7 @@ on_both_databases! {
     failures_back_off_give_up_and_can_be_queued_again => crate::retries;
     a_wechat_subscription_is_used_once_then_sms_takes_over => crate::wechat_then_sms;
     quiet_hours_hold_a_message_until_they_end => crate::quiet_hours;
+    a_backlog_met_by_the_quiet_hours_waits_them_out => crate::backlog_in_quiet_hours;
     a_birthday_greeting_is_queued_once_a_year_however_often_the_job_runs => crate::birthdays;
     a_claimed_coupon_is_told_with_its_code_and_validity => crate::coupon_received;
     a_coupon_about_to_expire_is_announced_once => crate::coupon_expiring;
@@ -505,6 +506,40 @@ async fn quiet_hours(db: &TestDatabase) {
     assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 0);
     w.clock.advance(Duration::seconds(1));
     assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 1);
+}
+
+async fn backlog_in_quiet_hours(db: &TestDatabase) {
+    let w = world(db);
+    // The world starts at 10:00 in Shanghai: quiet from 10:30 to 12:00.
+    let settings = NotificationSettings {
+        quiet_hours: Some(QuietHours {
+            start: NaiveTime::from_hms_opt(10, 30, 0).expect("time"),
+            end: NaiveTime::from_hms_opt(12, 0, 0).expect("time"),
+        }),
+        ..sms_settings()
+    };
+    let merchant = shop(&w, "backlog", settings).await;
+    let m = member(&w, &merchant, "13500000001").await;
+    buy(&w, &merchant, &m, "10.00").await;
+    // Due at once, but no dispatcher ran before 10:45.
+    w.clock.advance(Duration::minutes(45));
+    let (sms, wechat) = (FakeSms::default(), FakeWechat::default());
+    let held = dispatch(&w, &sms, &wechat).await;
+    assert_eq!((held.sent, held.deferred), (0, 1));
+    assert!(sms.sent.lock().expect("lock").is_empty());
+    w.clock
+        .advance(Duration::minutes(75) - Duration::seconds(1));
+    assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 0);
+    w.clock.advance(Duration::seconds(1));
+    let sent = dispatch(&w, &sms, &wechat).await;
+    assert_eq!((sent.sent, sent.failed), (1, 0));
+    // Holding it used none of its attempts: the send was its first.
+    let listed = w
+        .loyalty
+        .notification_messages(merchant.id, MessageStatus::Sent, None, 10)
+        .await
+        .expect("messages");
+    assert_eq!(listed[0].attempts, 1, "{listed:?}");
 }
 
 async fn birthdays(db: &TestDatabase) {

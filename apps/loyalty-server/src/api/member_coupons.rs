@@ -115,7 +115,7 @@ pub async fn claimable(
         .claimable_templates(member.merchant_id, member.member_id)
         .await?;
     Ok(HttpResponse::Ok().json(ClaimableList {
-        items: templates.iter().map(TemplateView::from).collect(),
+        items: templates.iter().map(TemplateView::for_members).collect(),
     }))
 }
 

@@ -35,6 +35,15 @@ impl From<&CouponTemplate> for TemplateView {
     }
 }
 
+impl TemplateView {
+    /// What members see of a template: HQ's low-stock alert line is HQ's business.
+    pub fn for_members(t: &CouponTemplate) -> Self {
+        let mut view = Self::from(t);
+        view.rules.low_stock_alert = None;
+        view
+    }
+}
+
 /// A coupon a member holds, with what it gives.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CouponView {

@@ -563,3 +563,16 @@ proptest::proptest! {
         proptest::prop_assert_eq!(crossings, i32::from(reached));
     }
 }
+
+#[test]
+fn rules_without_a_low_stock_alert_are_written_as_before() {
+    // Older binaries read stored rules with `deny_unknown_fields`.
+    let json = serde_json::to_value(rules()).expect("json");
+    assert!(json.get("low_stock_alert").is_none(), "{json}");
+    let mut watched = rules();
+    watched.stock = Some(10);
+    watched.low_stock_alert = Some(2);
+    let back: CouponRules =
+        serde_json::from_value(serde_json::to_value(&watched).expect("json")).expect("rules");
+    assert_eq!(back.low_stock_alert, Some(2));
+}

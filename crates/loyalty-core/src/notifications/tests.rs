@@ -320,9 +320,20 @@ fn hq_scenes_go_by_sms_to_at_most_five_distinct_phones() {
     six.hq_phones
         .push(Phone::parse("13900000006").expect("phone"));
     assert_eq!(six.validate().map_err(|e| e.field), Err("hq_phones"));
-    let mut twice = s;
+    let mut twice = s.clone();
     twice.hq_phones[4] = twice.hq_phones[0].clone();
     assert_eq!(twice.validate().map_err(|e| e.field), Err("hq_phones"));
+    // Nobody to tell: an alert raised once would be lost for good.
+    let mut nobody = s;
+    nobody.hq_phones.clear();
+    assert_eq!(nobody.validate().map_err(|e| e.field), Err("hq_phones"));
+}
+
+#[test]
+fn settings_saved_without_hq_phones_are_written_as_before() {
+    // Older binaries read these settings with `deny_unknown_fields`.
+    let json = serde_json::to_value(settings(vec![Channel::Sms])).expect("json");
+    assert!(json.get("hq_phones").is_none(), "{json}");
 }
 
 #[test]

@@ -46,7 +46,10 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                     let events = with_retry!(
                         self.try_birthday_gift(&merchant, &settings, member.id, &year)
                     )?;
-                    given += events.len() as u64;
+                    given += events
+                        .iter()
+                        .filter(|e| matches!(e, DomainEvent::CouponIssued { .. }))
+                        .count() as u64;
                     self.publish(&events).await;
                 }
                 if !page.more {

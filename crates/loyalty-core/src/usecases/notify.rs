@@ -474,32 +474,35 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                     report.deferred += left.len() as u64;
                     break;
                 }
+                // Queued before the quiet hours began (a backlog, a dispatcher that was
+                // down): held until they end, with no attempt counted.
+                let at = self
+                    .not_in_quiet_hours(&c.message, self.clock.now())
+                    .await?;
+                if at > self.clock.now() {
+                    let mut tx = self.uow.begin(TxMode::Write).await?;
+                    let kept = tx
+                        .outbox()
+                        .mark_retry(c.message.id, c.lease, c.attempts, at, "held by quiet hours")
+                        .await?;
+                    tx.commit().await?;
+                    if kept {
+                        report.deferred += 1;
+                    } else {
+                        report.lost_leases += 1;
+                    }
+                    continue;
+                }
                 let result = send(gateways, &c.message).await;
                 let now = self.clock.now();
                 let attempts = c.attempts + 1;
                 let id = c.message.id;
-                let mut tx = self.uow.begin(TxMode::Write).await?;
-                let kept = match &result {
-                    Ok(provider_id) => {
-                        report.sent += 1;
-                        tx.outbox()
-                            .mark_sent(id, c.lease, provider_id.clone(), now)
-                            .await?
-                    }
-                    Err(DeliveryError::Rejected(error)) => {
-                        report.failed += 1;
-                        tx.outbox()
-                            .mark_failed(id, c.lease, attempts, error)
-                            .await?
-                    }
-                    Err(error) if attempts >= settings.max_attempts => {
-                        report.failed += 1;
-                        tx.outbox()
-                            .mark_failed(id, c.lease, attempts, &error.to_string())
-                            .await?
-                    }
-                    Err(error) => {
-                        report.retried += 1;
+                let give_up = matches!(result, Err(DeliveryError::Rejected(_)))
+                    || (result.is_err() && attempts >= settings.max_attempts);
+                // When a retry is due is read before the write transaction (which, on
+                // SQLite, holds the process's one writer).
+                let retry_at = match &result {
+                    Err(error) if !give_up => {
                         let mut wait = backoff(id, attempts);
                         if let DeliveryError::Throttled {
                             retry_after: Some(after),
@@ -508,14 +511,41 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                         {
                             wait = wait.max(Duration::from_std(*after).unwrap_or(wait));
                         }
-                        let due = self.not_in_quiet_hours(&c.message, now + wait).await?;
+                        Some(self.not_in_quiet_hours(&c.message, now + wait).await?)
+                    }
+                    _ => None,
+                };
+                let mut tx = self.uow.begin(TxMode::Write).await?;
+                let kept = match (&result, retry_at) {
+                    (Ok(provider_id), _) => {
+                        tx.outbox()
+                            .mark_sent(id, c.lease, provider_id.clone(), now)
+                            .await?
+                    }
+                    (Err(error), Some(due)) => {
                         tx.outbox()
                             .mark_retry(id, c.lease, attempts, due, &error.to_string())
                             .await?
                     }
+                    (Err(error), None) => {
+                        let reason = match error {
+                            DeliveryError::Rejected(reason) => reason.clone(),
+                            other => other.to_string(),
+                        };
+                        tx.outbox()
+                            .mark_failed(id, c.lease, attempts, &reason)
+                            .await?
+                    }
                 };
                 tx.commit().await?;
-                if !kept {
+                if kept {
+                    // Counted once settled: a message whose lease ran out is another's.
+                    match (&result, retry_at) {
+                        (Ok(_), _) => report.sent += 1,
+                        (Err(_), Some(_)) => report.retried += 1,
+                        (Err(_), None) => report.failed += 1,
+                    }
+                } else {
                     report.lost_leases += 1;
                     tracing::warn!(message = %id, "a notification's lease ran out before it was settled");
                 }
