@@ -110,6 +110,14 @@ async fn roles(db: &TestDatabase) {
         .assert_problem(403, "forbidden");
     let list = app.get("/api/v1/merchant/staff", admin).await;
     assert_eq!(list.body["items"].as_array().map(Vec::len), Some(4));
+    // What HQ is told and at which phones is HQ's: a cashier does not read it.
+    app.get("/api/v1/merchant/settings/notifications", cashier)
+        .await
+        .assert_problem(403, "forbidden");
+    let told = app
+        .get("/api/v1/merchant/settings/notifications", admin)
+        .await;
+    assert_eq!(told.status, StatusCode::OK, "{}", told.text);
 
     // Store scope: a cashier works in the branch only; members are shared by all stores.
     let member = app.member(owner, "13800001111").await;

@@ -196,13 +196,15 @@ pub async fn put_tiers(
     save(&staff, &state, &req, Setting::Tiers(body.into_inner())).await
 }
 
-/// What members are told, on which channel, with which template.
-#[utoipa::path(tag = "merchant", responses((status = 200, body = SettingView)), security(("bearer" = [])))]
+/// What members and HQ are told, on which channel, with which template, and HQ's phones
+/// (HQ only).
+#[utoipa::path(tag = "merchant", responses((status = 200, body = SettingView), (status = 403, body = Problem)), security(("bearer" = [])))]
 #[get("/settings/notifications")]
 pub async fn get_notifications(
     staff: StaffAuth,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    staff.require_headquarters()?;
     let settings = state.loyalty.settings(staff.merchant_id).await?;
     Ok(answer(view(Some(&settings.notifications))?))
 }
