@@ -36,6 +36,7 @@ on_both_databases! {
     a_wechat_subscription_is_used_once_then_sms_takes_over => crate::wechat_then_sms;
     quiet_hours_hold_a_message_until_they_end => crate::quiet_hours;
     a_backlog_met_by_the_quiet_hours_waits_them_out => crate::backlog_in_quiet_hours;
+    a_login_code_queued_again_in_quiet_hours_goes_at_once => crate::login_code_requeued_in_quiet_hours;
     a_birthday_greeting_is_queued_once_a_year_however_often_the_job_runs => crate::birthdays;
     a_claimed_coupon_is_told_with_its_code_and_validity => crate::coupon_received;
     a_coupon_about_to_expire_is_announced_once => crate::coupon_expiring;
@@ -540,6 +541,48 @@ async fn backlog_in_quiet_hours(db: &TestDatabase) {
         .await
         .expect("messages");
     assert_eq!(listed[0].attempts, 1, "{listed:?}");
+}
+
+async fn login_code_requeued_in_quiet_hours(db: &TestDatabase) {
+    let w = world(db);
+    // The world starts at 10:00 in Shanghai: quiet from 09:00 to 12:00.
+    let mut settings = NotificationSettings {
+        quiet_hours: Some(QuietHours {
+            start: NaiveTime::from_hms_opt(9, 0, 0).expect("time"),
+            end: NaiveTime::from_hms_opt(12, 0, 0).expect("time"),
+        }),
+        ..sms_settings()
+    };
+    settings.scenes.push(sms_scene(
+        Scene::LoginCode,
+        "SMS_CODE",
+        "验证码{code}",
+        &["code"],
+    ));
+    let merchant = shop(&w, "codes", settings).await;
+    let phone = Phone::parse("13600000001").expect("phone");
+    w.loyalty
+        .request_login_code(&merchant.code, &phone)
+        .await
+        .expect("code requested");
+    let sms = FakeSms::default();
+    sms.script.lock().expect("lock").insert(
+        "13600000001".to_owned(),
+        vec![DeliveryError::Rejected("isv.AMOUNT_NOT_ENOUGH".into())],
+    );
+    let wechat = FakeWechat::default();
+    assert_eq!(dispatch(&w, &sms, &wechat).await.failed, 1);
+    let failed = w
+        .loyalty
+        .notification_messages(merchant.id, MessageStatus::Failed, None, 10)
+        .await
+        .expect("failed");
+    w.loyalty
+        .requeue_notification(merchant.id, failed[0].message.id)
+        .await
+        .expect("requeued");
+    // Inside the quiet hours, and it goes: the member is waiting for it.
+    assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 1);
 }
 
 async fn birthdays(db: &TestDatabase) {

@@ -145,6 +145,16 @@ pub trait OutboxRepository: Send {
         limit: u64,
     ) -> Result<Vec<MessageRecord>, StoreError>;
 
+    /// The merchant's message with that id, in whatever status.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn message(
+        &mut self,
+        merchant: MerchantId,
+        id: Uuid,
+    ) -> Result<Option<MessageRecord>, StoreError>;
+
     /// Queues a failed message again, due at `due_at`, with no attempts; `false` when the
     /// merchant has no failed message with that id.
     ///

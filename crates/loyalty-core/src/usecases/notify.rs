@@ -602,23 +602,22 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             .await?)
     }
 
-    /// Queues a failed message again: now, or when the merchant's quiet hours end.
+    /// Queues a failed message again: now, or when the merchant's quiet hours end (login
+    /// codes never wait).
     ///
     /// # Errors
     /// `message_not_found` when the merchant has no failed message with that id.
     pub async fn requeue_notification(&self, merchant_id: MerchantId, id: Uuid) -> Result<()> {
-        let due = {
+        let failed = {
             let mut lookup = self.uow.begin(TxMode::Lookup).await?;
-            let quiet = lookup
-                .settings()
-                .settings(merchant_id)
-                .await?
-                .notifications
-                .value
-                .quiet_hours;
-            let tz = merchant_of(&mut *lookup, merchant_id).await?.time_zone;
-            crate::notifications::after_quiet_hours(quiet, self.clock.now(), tz)
+            lookup.outbox().message(merchant_id, id).await?
         };
+        let Some(failed) = failed.filter(|r| r.status == MessageStatus::Failed) else {
+            return Err(Error::NotFound("message"));
+        };
+        let due = self
+            .not_in_quiet_hours(&failed.message, self.clock.now())
+            .await?;
         let mut tx = self.uow.begin(TxMode::Write).await?;
         if !tx.outbox().requeue(merchant_id, id, due).await? {
             return Err(Error::NotFound("message"));

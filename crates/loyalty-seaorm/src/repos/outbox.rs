@@ -16,6 +16,17 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+fn record_from(m: &outbox_messages::Model) -> Result<MessageRecord, StoreError> {
+    Ok(MessageRecord {
+        message: message_from(m)?,
+        status: MessageStatus::parse(&m.status)
+            .ok_or_else(|| corrupt("message status", &m.status))?,
+        attempts: attempts(m),
+        last_error: m.last_error.clone(),
+        sent_at: m.sent_at,
+    })
+}
+
 fn message_from(m: &outbox_messages::Model) -> Result<OutboxMessage, StoreError> {
     Ok(OutboxMessage {
         id: m.id,
@@ -261,18 +272,22 @@ impl OutboxRepository for SeaTransaction {
             .all(&self.txn)
             .await
             .map_err(store_error)?;
-        rows.iter()
-            .map(|m| {
-                Ok(MessageRecord {
-                    message: message_from(m)?,
-                    status: MessageStatus::parse(&m.status)
-                        .ok_or_else(|| corrupt("message status", &m.status))?,
-                    attempts: attempts(m),
-                    last_error: m.last_error.clone(),
-                    sent_at: m.sent_at,
-                })
-            })
-            .collect()
+        rows.iter().map(record_from).collect()
+    }
+
+    async fn message(
+        &mut self,
+        merchant: MerchantId,
+        id: Uuid,
+    ) -> Result<Option<MessageRecord>, StoreError> {
+        use outbox_messages::Column as C;
+        let row = outbox_messages::Entity::find()
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::Id.eq(id))
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?;
+        row.as_ref().map(record_from).transpose()
     }
 
     async fn requeue(
