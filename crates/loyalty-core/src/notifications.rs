@@ -297,6 +297,18 @@ pub struct OutboxMessage {
     pub created_at: DateTime<Utc>,
     /// Not before (quiet hours, back-off).
     pub due_at: DateTime<Utc>,
+    /// An SMS kept in reserve for the event's WeChat message (its event id is
+    /// [`fallback_event_id`] of that one's): sent only if the WeChat message fails for good
+    /// (WeChat says the member has no subscription left, or its attempts run out), dropped
+    /// when it is sent.
+    pub standby: bool,
+}
+
+/// The event id of the SMS kept in reserve for the WeChat message of `event_id`: derived, so
+/// planning the event again finds it.
+#[must_use]
+pub fn fallback_event_id(event_id: Uuid) -> Uuid {
+    Uuid::new_v5(&event_id, b"sms-fallback")
 }
 
 /// The values an event offers to templates, by name (`{points}`, `{balance}`, `{code}` …).
@@ -433,7 +445,8 @@ pub trait Subscriptions {
 
 /// The message an event makes under `settings` for a member reachable as `contact`: on the
 /// scene's first channel that reaches them (SMS: a phone and consent, or a login code;
-/// WeChat: an openid, consent and a subscription left for the template, which it uses).
+/// WeChat: an openid, consent and a subscription left for the template, which it uses), and
+/// after a WeChat message, the SMS in reserve when SMS comes after WeChat and reaches them.
 #[allow(clippy::too_many_arguments)]
 #[must_use]
 pub fn plan_messages(
@@ -474,6 +487,7 @@ pub fn plan_messages(
             parts,
             created_at: now,
             due_at,
+            standby: false,
         };
     let sms = |setting: &SceneSetting| {
         let template = setting.sms.as_ref()?;
@@ -502,7 +516,7 @@ pub fn plan_messages(
             billable_parts(&text),
         ))
     };
-    for channel in &setting.channels {
+    for (i, channel) in setting.channels.iter().enumerate() {
         let planned = match channel {
             Channel::Sms => sms(setting),
             Channel::Wechat => {
@@ -524,7 +538,18 @@ pub fn plan_messages(
             }
         };
         if let Some(m) = planned {
-            return vec![m];
+            // WeChat first and SMS allowed after it: an SMS waits in reserve, for when WeChat
+            // turns the message down (the member's subscriptions there ran out before ours).
+            let reserve = (m.channel == Channel::Wechat
+                && setting.channels[i + 1..].contains(&Channel::Sms))
+            .then(|| sms(setting))
+            .flatten()
+            .map(|s| OutboxMessage {
+                event_id: fallback_event_id(event_id),
+                standby: true,
+                ..s
+            });
+            return std::iter::once(m).chain(reserve).collect();
         }
     }
     Vec::new()

@@ -34,6 +34,7 @@ on_both_databases! {
     a_slow_provider_never_makes_a_dispatcher_send_past_half_its_lease => crate::slow_provider;
     failures_back_off_give_up_and_can_be_queued_again => crate::retries;
     a_wechat_subscription_is_used_once_then_sms_takes_over => crate::wechat_then_sms;
+    a_wechat_message_turned_down_hands_over_to_its_sms_in_reserve => crate::wechat_refused;
     quiet_hours_hold_a_message_until_they_end => crate::quiet_hours;
     a_backlog_met_by_the_quiet_hours_waits_them_out => crate::backlog_in_quiet_hours;
     a_login_code_queued_again_in_quiet_hours_goes_at_once => crate::login_code_requeued_in_quiet_hours;
@@ -91,11 +92,16 @@ impl SmsGateway for FakeSms {
 #[derive(Default)]
 struct FakeWechat {
     sent: Mutex<Vec<(String, String)>>,
+    /// What WeChat answers every send with, instead of taking it.
+    refuse: Option<DeliveryError>,
 }
 
 #[async_trait]
 impl WechatGateway for FakeWechat {
     async fn send_subscribe(&self, msg: &OutgoingWechat<'_>) -> Result<(), DeliveryError> {
+        if let Some(error) = &self.refuse {
+            return Err(error.clone());
+        }
         self.sent
             .lock()
             .expect("lock")
@@ -485,6 +491,72 @@ async fn wechat_then_sms(db: &TestDatabase) {
     let by_sms = sms.sent.lock().expect("lock").clone();
     assert_eq!(by_sms.len(), 1, "the second order fell back to SMS");
     assert_eq!(by_sms[0].2[0].1, "20");
+    // The first order's SMS in reserve went with its WeChat message.
+    let reserve = w
+        .loyalty
+        .notification_messages(merchant.id, MessageStatus::Standby, None, 10)
+        .await
+        .expect("standby");
+    assert!(reserve.is_empty(), "{reserve:?}");
+}
+
+async fn wechat_refused(db: &TestDatabase) {
+    let w = world(db);
+    let merchant = shop(&w, "refused", sms_settings()).await;
+    let m = member(&w, &merchant, "13600000002").await;
+    let uow = SeaUnitOfWork::new(db.db.clone());
+    let mut tx = uow.begin(TxMode::Write).await.expect("tx");
+    tx.members()
+        .set_openid(merchant.id, m.id, "o-gone", None)
+        .await
+        .expect("openid");
+    tx.commit().await.expect("commit");
+    w.loyalty
+        .add_subscriptions(merchant.id, m.id, &["tpl-earned".to_owned()])
+        .await
+        .expect("subscribed");
+    buy(&w, &merchant, &m, "10.00").await;
+    // Planned for WeChat (a subscription was counted), with an SMS in reserve.
+    let reserve = w
+        .loyalty
+        .notification_messages(merchant.id, MessageStatus::Standby, None, 10)
+        .await
+        .expect("standby");
+    assert_eq!(reserve.len(), 1);
+    assert_eq!(reserve[0].message.channel, Channel::Sms);
+
+    // WeChat says the member has none left (errcode 43101): the SMS goes in the same run.
+    let sms = FakeSms::default();
+    let wechat = FakeWechat {
+        refuse: Some(DeliveryError::Rejected("subscription_refused".into())),
+        ..FakeWechat::default()
+    };
+    let report = dispatch(&w, &sms, &wechat).await;
+    assert_eq!(
+        (report.failed, report.fallbacks, report.sent),
+        (1, 1, 1),
+        "{report:?}"
+    );
+    let by_sms = sms.sent.lock().expect("lock").clone();
+    assert_eq!(by_sms.len(), 1);
+    assert_eq!(by_sms[0].1, "13600000002");
+    assert_eq!(by_sms[0].2[0], ("points".to_owned(), "10".to_owned()));
+    // Once only, whatever runs next.
+    assert_eq!(dispatch(&w, &sms, &wechat).await, Default::default());
+    let failed = w
+        .loyalty
+        .notification_messages(merchant.id, MessageStatus::Failed, None, 10)
+        .await
+        .expect("failed");
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].message.channel, Channel::Wechat);
+    // HQ cannot queue the WeChat message again: the member was told by SMS.
+    let again = w
+        .loyalty
+        .requeue_notification(merchant.id, failed[0].message.id)
+        .await
+        .expect_err("told already");
+    assert_eq!(again.code(), "already_applied");
 }
 
 async fn quiet_hours(db: &TestDatabase) {

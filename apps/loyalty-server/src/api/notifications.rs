@@ -16,7 +16,8 @@ use uuid::Uuid;
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct MessagesQuery {
-    /// `failed` (default), `pending` or `sent`.
+    /// `failed` (default), `pending`, `sent` or `standby` (SMS kept in reserve for a WeChat
+    /// message: sent only if that one fails for good).
     pub status: Option<String>,
     pub limit: Option<u64>,
     pub cursor: Option<String>,
@@ -103,8 +104,9 @@ pub async fn list_messages(
     staff.require_headquarters()?;
     let status = match query.status.as_deref() {
         None => MessageStatus::Failed,
-        Some(s) => MessageStatus::parse(s)
-            .ok_or_else(|| ApiError::invalid("status", "must be failed, pending or sent"))?,
+        Some(s) => MessageStatus::parse(s).ok_or_else(|| {
+            ApiError::invalid("status", "must be failed, pending, sent or standby")
+        })?,
     };
     let limit = query.limit.unwrap_or(20);
     let records = state
@@ -127,7 +129,7 @@ pub async fn list_messages(
 }
 
 /// Queues a failed notification again, to be sent now (HQ only).
-#[utoipa::path(tag = "merchant", params(("id" = Uuid, Path)), responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem, description = "message_not_found")), security(("bearer" = [])))]
+#[utoipa::path(tag = "merchant", params(("id" = Uuid, Path)), responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem, description = "message_not_found"), (status = 409, body = Problem, description = "already_applied: a WeChat message whose SMS in reserve went instead")), security(("bearer" = [])))]
 #[post("/notifications/{id}/retry")]
 pub async fn retry_message(
     staff: StaffAuth,

@@ -139,10 +139,23 @@ fn wechat_uses_a_subscription_and_falls_back_to_sms_without_one() {
     assert_eq!(first[0].channel, Channel::Wechat);
     assert_eq!(first[0].recipient, "o-abc");
     assert_eq!(first[0].extra.as_deref(), Some("pages/points/index"));
+    assert!(!first[0].standby);
+    // With an SMS in reserve, for when WeChat turns it down.
+    assert_eq!(first.len(), 2);
+    assert_eq!((first[1].channel, first[1].standby), (Channel::Sms, true));
+    assert_eq!(first[1].event_id, fallback_event_id(first[0].event_id));
+    assert_ne!(first[1].event_id, first[0].event_id);
     // The one subscription is used up: the next goes by SMS.
     let second = plan(&s, &earned(), &contact(true, true), &mut granted, NOON);
     assert_eq!(second.len(), 1);
-    assert_eq!(second[0].channel, Channel::Sms);
+    assert_eq!(
+        (second[0].channel, second[0].standby),
+        (Channel::Sms, false)
+    );
+    // No SMS consent: no reserve.
+    let mut more = Granted(vec!["tpl-earned".into()]);
+    let alone = plan(&s, &earned(), &contact(false, true), &mut more, NOON);
+    assert_eq!(alone.len(), 1);
     // Without SMS as the second choice, nothing.
     let strict = settings(vec![Channel::Wechat]);
     assert!(plan(&strict, &earned(), &contact(true, true), &mut granted, NOON).is_empty());

@@ -20,6 +20,9 @@ pub enum MessageStatus {
     Pending,
     Sent,
     Failed,
+    /// An SMS in reserve for a WeChat message: pending if that one fails for good, dropped
+    /// when it is sent.
+    Standby,
 }
 
 impl MessageStatus {
@@ -29,12 +32,13 @@ impl MessageStatus {
             Self::Pending => "pending",
             Self::Sent => "sent",
             Self::Failed => "failed",
+            Self::Standby => "standby",
         }
     }
 
     #[must_use]
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Pending, Self::Sent, Self::Failed]
+        [Self::Pending, Self::Sent, Self::Failed, Self::Standby]
             .into_iter()
             .find(|k| k.as_str() == s)
     }
@@ -144,6 +148,20 @@ pub trait OutboxRepository: Send {
         before: Option<Uuid>,
         limit: u64,
     ) -> Result<Vec<MessageRecord>, StoreError>;
+
+    /// Settles the SMS in reserve for an event's WeChat message (`event_id` is the reserve's
+    /// own, [`fallback_event_id`](crate::notifications::fallback_event_id)): due at `due`
+    /// when the WeChat message failed for good, dropped (`None`) when it was sent. `false`
+    /// when there is no such message in reserve.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn settle_standby(
+        &mut self,
+        merchant: MerchantId,
+        event_id: Uuid,
+        due: Option<DateTime<Utc>>,
+    ) -> Result<bool, StoreError>;
 
     /// The merchant's message with that id, in whatever status.
     ///

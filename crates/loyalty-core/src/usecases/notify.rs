@@ -6,7 +6,9 @@ use super::{Loyalty, with_retry};
 use super::{member_of, merchant_of};
 use crate::events::DomainEvent;
 use crate::model::Member;
-use crate::notifications::{Channel, NotificationSettings, OutboxMessage, Scene, backoff};
+use crate::notifications::{
+    Channel, NotificationSettings, OutboxMessage, Scene, backoff, fallback_event_id,
+};
 use crate::notifications::{Contact, Subscriptions, plan_messages, scene_of};
 use crate::ports::{
     Clock, DeliveryError, MessageRecord, MessageStatus, Notifier, OutgoingSms, OutgoingWechat,
@@ -56,8 +58,11 @@ pub struct DispatchReport {
     pub failed: u64,
     /// Messages whose lease ran out before they were settled (another dispatcher took over).
     pub lost_leases: u64,
-    /// Claimed messages handed back unsent because half their lease had passed.
+    /// Claimed messages handed back unsent because half their lease had passed, or held by
+    /// the quiet hours.
     pub deferred: u64,
+    /// SMS in reserve put in line because their WeChat message failed for good.
+    pub fallbacks: u64,
 }
 
 struct Granted(Vec<(String, u32)>);
@@ -448,6 +453,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ) -> Result<DispatchReport> {
         let mut report = DispatchReport::default();
         loop {
+            let fallbacks_before = report.fallbacks;
             let now = self.clock.now();
             let claimed = {
                 let mut tx = self.uow.begin(TxMode::Write).await?;
@@ -515,6 +521,14 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                     }
                     _ => None,
                 };
+                // A WeChat message that failed for good hands over to its SMS in reserve.
+                let wechat = c.message.channel == Channel::Wechat;
+                let reserve_due = match (&result, retry_at) {
+                    (Err(_), None) if wechat => {
+                        Some(self.not_in_quiet_hours(&c.message, now).await?)
+                    }
+                    _ => None,
+                };
                 let mut tx = self.uow.begin(TxMode::Write).await?;
                 let kept = match (&result, retry_at) {
                     (Ok(provider_id), _) => {
@@ -537,6 +551,16 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                             .await?
                     }
                 };
+                if kept && wechat && (result.is_ok() || reserve_due.is_some()) {
+                    let reserve = fallback_event_id(c.message.event_id);
+                    let handed_over = tx
+                        .outbox()
+                        .settle_standby(c.message.merchant_id, reserve, reserve_due)
+                        .await?;
+                    if handed_over && reserve_due.is_some() {
+                        report.fallbacks += 1;
+                    }
+                }
                 tx.commit().await?;
                 if kept {
                     // Counted once settled: a message whose lease ran out is another's.
@@ -553,7 +577,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                     tracing::warn!(message = %id, channel = c.message.channel.as_str(), %error, attempts, "notification not sent");
                 }
             }
-            if !full {
+            // SMS handed over just now go in this run too.
+            if !full && report.fallbacks == fallbacks_before {
                 return Ok(report);
             }
         }
@@ -606,15 +631,24 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// codes never wait).
     ///
     /// # Errors
-    /// `message_not_found` when the merchant has no failed message with that id.
+    /// `message_not_found` when the merchant has no failed message with that id;
+    /// `already_applied` for a WeChat message whose SMS in reserve went in its place.
     pub async fn requeue_notification(&self, merchant_id: MerchantId, id: Uuid) -> Result<()> {
-        let failed = {
-            let mut lookup = self.uow.begin(TxMode::Lookup).await?;
-            lookup.outbox().message(merchant_id, id).await?
-        };
+        let mut lookup = self.uow.begin(TxMode::Lookup).await?;
+        let failed = lookup.outbox().message(merchant_id, id).await?;
         let Some(failed) = failed.filter(|r| r.status == MessageStatus::Failed) else {
             return Err(Error::NotFound("message"));
         };
+        if failed.message.channel == Channel::Wechat
+            && lookup
+                .outbox()
+                .has_event(merchant_id, fallback_event_id(failed.message.event_id))
+                .await?
+        {
+            // Its SMS in reserve was put in line instead: sending both would tell twice.
+            return Err(Error::AlreadyApplied);
+        }
+        drop(lookup);
         let due = self
             .not_in_quiet_hours(&failed.message, self.clock.now())
             .await?;

@@ -11,8 +11,8 @@ use loyalty_core::ports::{
 use loyalty_core::types::{MemberId, MerchantId};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict, Order, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -42,6 +42,7 @@ fn message_from(m: &outbox_messages::Model) -> Result<OutboxMessage, StoreError>
         parts: u32::try_from(m.parts).unwrap_or(0),
         created_at: m.created_at,
         due_at: m.due_at,
+        standby: m.status == MessageStatus::Standby.as_str(),
     })
 }
 
@@ -94,7 +95,13 @@ impl OutboxRepository for SeaTransaction {
                 extra: Set(m.extra.clone()),
                 params: Set(serde_json::to_string(&m.params).map_err(|e| corrupt("params", e))?),
                 parts: Set(count(m.parts)),
-                status: Set(MessageStatus::Pending.as_str().to_owned()),
+                status: Set(if m.standby {
+                    MessageStatus::Standby
+                } else {
+                    MessageStatus::Pending
+                }
+                .as_str()
+                .to_owned()),
                 attempts: Set(0),
                 due_at: Set(m.due_at),
                 leased_until: Set(None),
@@ -273,6 +280,42 @@ impl OutboxRepository for SeaTransaction {
             .await
             .map_err(store_error)?;
         rows.iter().map(record_from).collect()
+    }
+
+    async fn settle_standby(
+        &mut self,
+        merchant: MerchantId,
+        event_id: Uuid,
+        due: Option<DateTime<Utc>>,
+    ) -> Result<bool, StoreError> {
+        use outbox_messages::Column as C;
+        let standby = || {
+            Condition::all()
+                .add(C::MerchantId.eq(merchant.as_uuid()))
+                .add(C::EventId.eq(event_id))
+                .add(C::Status.eq(MessageStatus::Standby.as_str()))
+        };
+        let affected = match due {
+            Some(due) => {
+                outbox_messages::Entity::update_many()
+                    .col_expr(C::Status, Expr::value(MessageStatus::Pending.as_str()))
+                    .col_expr(C::DueAt, Expr::value(due))
+                    .filter(standby())
+                    .exec(&self.txn)
+                    .await
+                    .map_err(store_error)?
+                    .rows_affected
+            }
+            None => {
+                outbox_messages::Entity::delete_many()
+                    .filter(standby())
+                    .exec(&self.txn)
+                    .await
+                    .map_err(store_error)?
+                    .rows_affected
+            }
+        };
+        Ok(affected == 1)
     }
 
     async fn message(
