@@ -301,10 +301,12 @@ impl Settings {
         let invalid = |m: &str| Err(ConfigError::Invalid(m.to_owned()));
         if self.notifications.batch == 0
             || self.notifications.max_attempts == 0
-            || !(1..=3600).contains(&self.notifications.lease_seconds)
+            || !(10..=3600).contains(&self.notifications.lease_seconds)
         {
+            // Under ten seconds, a send cut off at 45 % of the lease leaves too little time to
+            // settle it before the lease passes on.
             return invalid(
-                "notifications: batch and max_attempts must be at least 1, lease_seconds 1 to 3600",
+                "notifications: batch and max_attempts must be at least 1, lease_seconds 10 to 3600",
             );
         }
         loyalty_seaorm::Engine::of(&self.database.url)

@@ -298,9 +298,9 @@ pub struct OutboxMessage {
     /// Not before (quiet hours, back-off).
     pub due_at: DateTime<Utc>,
     /// An SMS kept in reserve for the event's WeChat message (its event id is
-    /// [`fallback_event_id`] of that one's): sent only if the WeChat message fails for good
-    /// (WeChat says the member has no subscription left, or its attempts run out), dropped
-    /// when it is sent.
+    /// [`fallback_event_id`] of that one's): sent only if WeChat turns that message down on
+    /// its first attempt (the member has no subscription left there, errcode 43101),
+    /// dropped when it is sent or fails otherwise.
     pub standby: bool,
 }
 

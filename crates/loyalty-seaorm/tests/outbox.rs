@@ -35,6 +35,8 @@ on_both_databases! {
     failures_back_off_give_up_and_can_be_queued_again => crate::retries;
     a_wechat_subscription_is_used_once_then_sms_takes_over => crate::wechat_then_sms;
     a_wechat_message_turned_down_hands_over_to_its_sms_in_reserve => crate::wechat_refused;
+    a_wechat_message_refused_after_an_unclear_attempt_sends_no_sms_as_well => crate::wechat_unclear_then_refused;
+    a_wechat_message_failed_with_its_reserve_still_waiting_can_be_queued_again => crate::requeue_with_reserve;
     quiet_hours_hold_a_message_until_they_end => crate::quiet_hours;
     a_backlog_met_by_the_quiet_hours_waits_them_out => crate::backlog_in_quiet_hours;
     a_login_code_queued_again_in_quiet_hours_goes_at_once => crate::login_code_requeued_in_quiet_hours;
@@ -92,15 +94,28 @@ impl SmsGateway for FakeSms {
 #[derive(Default)]
 struct FakeWechat {
     sent: Mutex<Vec<(String, String)>>,
-    /// What WeChat answers every send with, instead of taking it.
-    refuse: Option<DeliveryError>,
+    /// What WeChat answers the first sends with, in order; then it takes them.
+    script: Mutex<Vec<DeliveryError>>,
+}
+
+impl FakeWechat {
+    fn answering(errors: Vec<DeliveryError>) -> Self {
+        Self {
+            script: Mutex::new(errors),
+            ..Self::default()
+        }
+    }
 }
 
 #[async_trait]
 impl WechatGateway for FakeWechat {
     async fn send_subscribe(&self, msg: &OutgoingWechat<'_>) -> Result<(), DeliveryError> {
-        if let Some(error) = &self.refuse {
-            return Err(error.clone());
+        let scripted = {
+            let mut script = self.script.lock().expect("lock");
+            (!script.is_empty()).then(|| script.remove(0))
+        };
+        if let Some(error) = scripted {
+            return Err(error);
         }
         self.sent
             .lock()
@@ -192,6 +207,18 @@ fn settings() -> DispatchSettings {
         lease: Duration::seconds(60),
         max_attempts: 3,
     }
+}
+
+/// The merchant's messages in `status`, newest first.
+async fn in_status(
+    w: &World,
+    merchant: &Merchant,
+    status: MessageStatus,
+) -> Vec<loyalty_core::ports::MessageRecord> {
+    w.loyalty
+        .notification_messages(merchant.id, status, None, 10)
+        .await
+        .expect("messages")
 }
 
 async fn dispatch(
@@ -482,6 +509,11 @@ async fn wechat_then_sms(db: &TestDatabase) {
 
     buy(&w, &merchant, &m, "10.00").await;
     buy(&w, &merchant, &m, "20.00").await;
+    assert_eq!(
+        in_status(&w, &merchant, MessageStatus::Standby).await.len(),
+        1,
+        "the WeChat message's SMS in reserve"
+    );
     let (sms, wechat) = (FakeSms::default(), FakeWechat::default());
     assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 2);
     assert_eq!(
@@ -492,12 +524,60 @@ async fn wechat_then_sms(db: &TestDatabase) {
     assert_eq!(by_sms.len(), 1, "the second order fell back to SMS");
     assert_eq!(by_sms[0].2[0].1, "20");
     // The first order's SMS in reserve went with its WeChat message.
+    assert!(
+        in_status(&w, &merchant, MessageStatus::Standby)
+            .await
+            .is_empty()
+    );
+}
+
+async fn wechat_unclear_then_refused(db: &TestDatabase) {
+    let w = world(db);
+    let merchant = shop(&w, "unclear", sms_settings()).await;
+    let m = member(&w, &merchant, "13600000003").await;
+    let uow = SeaUnitOfWork::new(db.db.clone());
+    let mut tx = uow.begin(TxMode::Write).await.expect("tx");
+    tx.members()
+        .set_openid(merchant.id, m.id, "o-slow", None)
+        .await
+        .expect("openid");
+    tx.commit().await.expect("commit");
+    w.loyalty
+        .add_subscriptions(merchant.id, m.id, &["tpl-earned".to_owned()])
+        .await
+        .expect("subscribed");
+    buy(&w, &merchant, &m, "10.00").await;
+    // The first attempt times out (WeChat may have delivered it, using the subscription);
+    // the second is refused for want of one.
+    let sms = FakeSms::default();
+    let wechat = FakeWechat::answering(vec![
+        DeliveryError::Retryable("timeout".into()),
+        DeliveryError::Rejected("subscription_refused".into()),
+    ]);
+    assert_eq!(dispatch(&w, &sms, &wechat).await.retried, 1);
+    w.clock.advance(Duration::seconds(31));
+    let report = dispatch(&w, &sms, &wechat).await;
+    assert_eq!((report.failed, report.fallbacks), (1, 0), "{report:?}");
+    assert!(
+        sms.sent.lock().expect("lock").is_empty(),
+        "the member may have had it by WeChat: no SMS as well"
+    );
     let reserve = w
         .loyalty
         .notification_messages(merchant.id, MessageStatus::Standby, None, 10)
         .await
         .expect("standby");
-    assert!(reserve.is_empty(), "{reserve:?}");
+    assert!(reserve.is_empty(), "the reserve is dropped: {reserve:?}");
+    // HQ may queue the WeChat message again: nothing went in its place.
+    let failed = w
+        .loyalty
+        .notification_messages(merchant.id, MessageStatus::Failed, None, 10)
+        .await
+        .expect("failed");
+    w.loyalty
+        .requeue_notification(merchant.id, failed[0].message.id)
+        .await
+        .expect("requeued");
 }
 
 async fn wechat_refused(db: &TestDatabase) {
@@ -527,10 +607,8 @@ async fn wechat_refused(db: &TestDatabase) {
 
     // WeChat says the member has none left (errcode 43101): the SMS goes in the same run.
     let sms = FakeSms::default();
-    let wechat = FakeWechat {
-        refuse: Some(DeliveryError::Rejected("subscription_refused".into())),
-        ..FakeWechat::default()
-    };
+    let wechat =
+        FakeWechat::answering(vec![DeliveryError::Rejected("subscription_refused".into())]);
     let report = dispatch(&w, &sms, &wechat).await;
     assert_eq!(
         (report.failed, report.fallbacks, report.sent),
@@ -947,4 +1025,54 @@ async fn stock_low(db: &TestDatabase) {
             .all(|(_, _, params)| params[1] == ("remaining".to_owned(), "1".to_owned())),
         "{sent:?}"
     );
+}
+
+async fn requeue_with_reserve(db: &TestDatabase) {
+    let w = world(db);
+    let merchant = shop(&w, "older", sms_settings()).await;
+    let m = member(&w, &merchant, "13600000004").await;
+    let uow = SeaUnitOfWork::new(db.db.clone());
+    let mut tx = uow.begin(TxMode::Write).await.expect("tx");
+    tx.members()
+        .set_openid(merchant.id, m.id, "o-older", None)
+        .await
+        .expect("openid");
+    tx.commit().await.expect("commit");
+    w.loyalty
+        .add_subscriptions(merchant.id, m.id, &["tpl-earned".to_owned()])
+        .await
+        .expect("subscribed");
+    buy(&w, &merchant, &m, "10.00").await;
+    // A dispatcher that knows nothing of reserves (an older binary) fails the WeChat
+    // message and leaves the reserve waiting.
+    let now = w.clock_now();
+    let mut tx = uow.begin(TxMode::Write).await.expect("tx");
+    let claimed = tx
+        .outbox()
+        .claim(now, now + Duration::seconds(60), 10)
+        .await
+        .expect("claimed");
+    assert_eq!(claimed.len(), 1, "the reserve is not claimed");
+    assert!(
+        tx.outbox()
+            .mark_failed(claimed[0].message.id, claimed[0].lease, 1, "gateway down")
+            .await
+            .expect("failed")
+    );
+    tx.commit().await.expect("commit");
+    assert_eq!(
+        in_status(&w, &merchant, MessageStatus::Standby).await.len(),
+        1
+    );
+    // Nobody was told: HQ may queue it again, and the reserve still stands behind it.
+    w.loyalty
+        .requeue_notification(merchant.id, claimed[0].message.id)
+        .await
+        .expect("requeued");
+    let sms = FakeSms::default();
+    let wechat =
+        FakeWechat::answering(vec![DeliveryError::Rejected("subscription_refused".into())]);
+    let report = dispatch(&w, &sms, &wechat).await;
+    assert_eq!((report.fallbacks, report.sent), (1, 1), "{report:?}");
+    assert_eq!(sms.sent.lock().expect("lock").len(), 1);
 }

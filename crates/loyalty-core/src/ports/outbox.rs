@@ -151,7 +151,7 @@ pub trait OutboxRepository: Send {
 
     /// Settles the SMS in reserve for an event's WeChat message (`event_id` is the reserve's
     /// own, [`fallback_event_id`](crate::notifications::fallback_event_id)): due at `due`
-    /// when the WeChat message failed for good, dropped (`None`) when it was sent. `false`
+    /// when it is to go in the WeChat message's place, dropped (`None`) otherwise. `false`
     /// when there is no such message in reserve.
     ///
     /// # Errors
@@ -162,6 +162,16 @@ pub trait OutboxRepository: Send {
         event_id: Uuid,
         due: Option<DateTime<Utc>>,
     ) -> Result<bool, StoreError>;
+
+    /// The merchant's message of that event, in whatever status.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn message_of_event(
+        &mut self,
+        merchant: MerchantId,
+        event_id: Uuid,
+    ) -> Result<Option<MessageRecord>, StoreError>;
 
     /// The merchant's message with that id, in whatever status.
     ///

@@ -521,13 +521,18 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                     }
                     _ => None,
                 };
-                // A WeChat message that failed for good hands over to its SMS in reserve.
+                // A WeChat message turned down on its first attempt hands over to its SMS in
+                // reserve. After an earlier attempt that failed unclearly (a timeout, a lost
+                // answer) WeChat may have delivered it already — a refusal then may only mean
+                // that attempt used the subscription — so the reserve is dropped instead, as
+                // it is when the attempts run out or the message is sent.
                 let wechat = c.message.channel == Channel::Wechat;
-                let reserve_due = match (&result, retry_at) {
-                    (Err(_), None) if wechat => {
-                        Some(self.not_in_quiet_hours(&c.message, now).await?)
-                    }
-                    _ => None,
+                let hand_over =
+                    wechat && c.attempts == 0 && matches!(result, Err(DeliveryError::Rejected(_)));
+                let reserve_due = if hand_over {
+                    Some(self.not_in_quiet_hours(&c.message, now).await?)
+                } else {
+                    None
                 };
                 let mut tx = self.uow.begin(TxMode::Write).await?;
                 let kept = match (&result, retry_at) {
@@ -551,7 +556,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                             .await?
                     }
                 };
-                if kept && wechat && (result.is_ok() || reserve_due.is_some()) {
+                if kept && wechat && (result.is_ok() || retry_at.is_none()) {
                     let reserve = fallback_event_id(c.message.event_id);
                     let handed_over = tx
                         .outbox()
@@ -639,14 +644,16 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         let Some(failed) = failed.filter(|r| r.status == MessageStatus::Failed) else {
             return Err(Error::NotFound("message"));
         };
-        if failed.message.channel == Channel::Wechat
-            && lookup
+        if failed.message.channel == Channel::Wechat {
+            let reserve = lookup
                 .outbox()
-                .has_event(merchant_id, fallback_event_id(failed.message.event_id))
-                .await?
-        {
-            // Its SMS in reserve was put in line instead: sending both would tell twice.
-            return Err(Error::AlreadyApplied);
+                .message_of_event(merchant_id, fallback_event_id(failed.message.event_id))
+                .await?;
+            if reserve.is_some_and(|r| r.status != MessageStatus::Standby) {
+                // Its SMS in reserve went in its place: sending both would tell twice. (One
+                // still in reserve stays there for the new attempts.)
+                return Err(Error::AlreadyApplied);
+            }
         }
         drop(lookup);
         let due = self

@@ -318,6 +318,21 @@ impl OutboxRepository for SeaTransaction {
         Ok(affected == 1)
     }
 
+    async fn message_of_event(
+        &mut self,
+        merchant: MerchantId,
+        event_id: Uuid,
+    ) -> Result<Option<MessageRecord>, StoreError> {
+        use outbox_messages::Column as C;
+        let row = outbox_messages::Entity::find()
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::EventId.eq(event_id))
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?;
+        row.as_ref().map(record_from).transpose()
+    }
+
     async fn message(
         &mut self,
         merchant: MerchantId,
