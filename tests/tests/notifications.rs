@@ -20,6 +20,7 @@ on_both_databases! {
     a_rejected_message_waits_for_hq_and_goes_out_when_queued_again => crate::rejected_then_requeued;
     members_set_consent_and_count_wechat_subscriptions => crate::consent_and_subscriptions;
     hq_is_told_by_sms_when_a_send_takes_a_coupon_stock_to_its_alert => crate::stock_low;
+    sms_parts_are_counted_with_the_providers_signature_when_the_merchant_names_none => crate::provider_signature;
 }
 
 /// Answers like Aliyun's `SendSms` and hands each request's form to the test.
@@ -459,4 +460,53 @@ async fn stock_low(db: &TestDatabase) {
     assert_eq!(params, json!({ "name": "新品券", "left": "1" }));
     let told = listed(&app, &token, "sent", 1).await;
     assert_eq!(told[0]["scene"], "stock_low");
+}
+
+async fn provider_signature(db: &TestDatabase) {
+    let (server, mut seen) = aliyun_answering("OK").await;
+    let uri = server.uri();
+    let app = spawn_app_with(db, move |s| {
+        s.sms = loyalty_notify::SmsSettings::Aliyun(
+            AliyunConfig::new("LTAI-test", Secret::new("test-secret"))
+                .with_base_url(uri)
+                .with_sign_name("茶舍会员连锁店")
+                .with_timeout(Duration::from_secs(5)),
+        );
+        s.notifications.dispatch_interval_ms = 3_600_000;
+    })
+    .await;
+    let (token, _) = app.merchant("signed-shop").await;
+    // A 64-character text: 68 with a two-character signature (one SMS), 73 with the
+    // provider's seven (two parts).
+    let text = format!("验证码{{code}}{}", "请".repeat(55));
+    let mut body = settings(
+        "login_code",
+        "SMS_CODE",
+        &text,
+        json!([{ "name": "code", "value": "{code}" }]),
+    );
+    body.as_object_mut()
+        .expect("object")
+        .remove("sms_sign_name");
+    put_settings(&app, &token, body).await;
+    let saved = app
+        .get("/api/v1/merchant/settings/notifications", &token)
+        .await;
+    assert_eq!(
+        saved.body["policy"]["sms_sign_name"], "茶舍会员连锁店",
+        "{}",
+        saved.text
+    );
+
+    let asked = app
+        .send(
+            app.request(Method::POST, "/api/v1/member/auth/sms-codes", None)
+                .json(&json!({ "merchant_code": "signed-shop", "phone": "13800138001" })),
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::ACCEPTED, "{}", asked.text);
+    let form = next(&mut seen).await;
+    assert_eq!(field(&form, "SignName"), "茶舍会员连锁店");
+    let sent = listed(&app, &token, "sent", 1).await;
+    assert_eq!(sent[0]["parts"], 2, "{sent:?}");
 }

@@ -151,6 +151,7 @@ impl Application {
                 Duration::from_millis(settings.database.cache_ttl_ms),
             ),
             senders: std::sync::Arc::new(gateways(&settings)?),
+            sms_sign_name: settings.sms.default_sign_name().map(str::to_owned),
             doorbell: std::sync::Arc::clone(&doorbell),
             db,
             tokens: Tokens::new(

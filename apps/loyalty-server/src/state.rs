@@ -79,6 +79,9 @@ impl WechatGateway for Bounded<Box<dyn WechatGateway>> {
 pub struct AppState {
     pub loyalty: Engine,
     pub senders: std::sync::Arc<Senders>,
+    /// The SMS provider's configured signature, saved into notification settings that name
+    /// none (so SMS parts are counted with the signature they are sent under).
+    pub sms_sign_name: Option<String>,
     /// Wakes this process's dispatcher (after HQ queues a message again).
     pub doorbell: std::sync::Arc<tokio::sync::Notify>,
     pub db: DatabaseConnection,

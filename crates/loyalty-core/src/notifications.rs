@@ -155,7 +155,8 @@ pub struct QuietHours {
 #[serde(deny_unknown_fields)]
 pub struct NotificationSettings {
     /// The SMS signature (签名) messages are sent under, e.g. `【演示茶饮】` as `演示茶饮`;
-    /// the SMS provider's configured default (`sms.sign_name`) when absent.
+    /// the SMS provider's configured default (`sms.sign_name`) when absent (the server saves
+    /// that default here when HQ names none, so billable parts count the real signature).
     #[serde(default)]
     pub sms_sign_name: Option<String>,
     #[serde(default)]

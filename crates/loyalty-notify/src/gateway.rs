@@ -21,6 +21,20 @@ pub enum SmsSettings {
     Tencent(TencentConfig),
 }
 
+impl SmsSettings {
+    /// The signature messages go under when they name none (`sign_name` of the provider's
+    /// settings); `None` for the log, or when the provider has none configured.
+    #[must_use]
+    pub fn default_sign_name(&self) -> Option<&str> {
+        match self {
+            Self::Log => None,
+            Self::Aliyun(c) => c.sign_name.as_deref(),
+            Self::Tencent(c) => c.sign_name.as_deref(),
+        }
+        .filter(|s| !s.trim().is_empty())
+    }
+}
+
 /// An [`SmsProvider`] as the engine's [`SmsGateway`].
 pub struct Gateway(Box<dyn SmsProvider>);
 

@@ -209,7 +209,8 @@ pub async fn get_notifications(
     Ok(answer(view(Some(&settings.notifications))?))
 }
 
-/// Replaces the notification settings (HQ only).
+/// Replaces the notification settings (HQ only). Without `sms_sign_name`, the SMS provider's
+/// configured signature is saved as the merchant's (the one its SMS are sent under).
 #[utoipa::path(tag = "merchant", request_body(content = Object, description = "Notification settings"), responses((status = 200, body = SettingView), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[put("/settings/notifications")]
 pub async fn put_notifications(
@@ -218,13 +219,11 @@ pub async fn put_notifications(
     req: HttpRequest,
     body: web::Json<NotificationSettings>,
 ) -> Result<HttpResponse, ApiError> {
-    save(
-        &staff,
-        &state,
-        &req,
-        Setting::Notifications(body.into_inner()),
-    )
-    .await
+    let mut settings = body.into_inner();
+    if settings.sms_sign_name.is_none() {
+        settings.sms_sign_name.clone_from(&state.sms_sign_name);
+    }
+    save(&staff, &state, &req, Setting::Notifications(settings)).await
 }
 
 /// Points as cash, the verification undo window, what refunds give back, and the gift
