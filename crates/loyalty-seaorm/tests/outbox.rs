@@ -678,6 +678,12 @@ async fn backlog_in_quiet_hours(db: &TestDatabase) {
     let held = dispatch(&w, &sms, &wechat).await;
     assert_eq!((held.sent, held.deferred), (0, 1));
     assert!(sms.sent.lock().expect("lock").is_empty());
+    // Held as it was: no attempt, no error of its own.
+    let waiting = in_status(&w, &merchant, MessageStatus::Pending).await;
+    assert_eq!(
+        (waiting[0].attempts, waiting[0].last_error.as_deref()),
+        (0, None)
+    );
     w.clock
         .advance(Duration::minutes(75) - Duration::seconds(1));
     assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 0);

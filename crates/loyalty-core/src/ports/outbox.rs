@@ -106,11 +106,17 @@ pub trait OutboxRepository: Send {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
 
-    /// Hands a claimed message back unsent, as it was, for any dispatcher to claim.
+    /// Hands a claimed message back unsent, as it was (attempts and last error), for any
+    /// dispatcher to claim — at `due_at` when given.
     ///
     /// # Errors
     /// [`StoreError::Backend`] on failure.
-    async fn release(&mut self, id: Uuid, lease: Uuid) -> Result<bool, StoreError>;
+    async fn release(
+        &mut self,
+        id: Uuid,
+        lease: Uuid,
+        due_at: Option<DateTime<Utc>>,
+    ) -> Result<bool, StoreError>;
 
     /// Puts a claimed message back, due at `due_at`, with its attempts counted.
     ///

@@ -474,7 +474,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                     let left: Vec<_> = std::iter::once(c).chain(claimed).collect();
                     let mut tx = self.uow.begin(TxMode::Write).await?;
                     for c in &left {
-                        tx.outbox().release(c.message.id, c.lease).await?;
+                        tx.outbox().release(c.message.id, c.lease, None).await?;
                     }
                     tx.commit().await?;
                     report.deferred += left.len() as u64;
@@ -487,10 +487,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                     .await?;
                 if at > self.clock.now() {
                     let mut tx = self.uow.begin(TxMode::Write).await?;
-                    let kept = tx
-                        .outbox()
-                        .mark_retry(c.message.id, c.lease, c.attempts, at, "held by quiet hours")
-                        .await?;
+                    let kept = tx.outbox().release(c.message.id, c.lease, Some(at)).await?;
                     tx.commit().await?;
                     if kept {
                         report.deferred += 1;

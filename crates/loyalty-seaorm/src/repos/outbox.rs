@@ -208,8 +208,14 @@ impl OutboxRepository for SeaTransaction {
         .await
     }
 
-    async fn release(&mut self, id: Uuid, lease: Uuid) -> Result<bool, StoreError> {
-        self.settle(id, lease, Vec::new()).await
+    async fn release(
+        &mut self,
+        id: Uuid,
+        lease: Uuid,
+        due_at: Option<DateTime<Utc>>,
+    ) -> Result<bool, StoreError> {
+        let due = due_at.map(|due| (outbox_messages::Column::DueAt, Expr::value(due)));
+        self.settle(id, lease, due.into_iter().collect()).await
     }
 
     async fn mark_retry(
