@@ -209,6 +209,31 @@ fn settings() -> DispatchSettings {
     }
 }
 
+/// A member reachable by WeChat (openid, consent) with one subscription to `tpl-earned`.
+async fn wechat_member(
+    w: &World,
+    db: &TestDatabase,
+    merchant: &Merchant,
+    phone: &str,
+    openid: &str,
+) -> Member {
+    let m = member(w, merchant, phone).await;
+    let uow = SeaUnitOfWork::new(db.db.clone());
+    let mut tx = uow.begin(TxMode::Write).await.expect("tx");
+    tx.members()
+        .set_openid(merchant.id, m.id, openid, None)
+        .await
+        .expect("openid");
+    tx.commit().await.expect("commit");
+    let left = w
+        .loyalty
+        .add_subscriptions(merchant.id, m.id, &["tpl-earned".to_owned()])
+        .await
+        .expect("subscribed");
+    assert_eq!(left, vec![("tpl-earned".to_owned(), 1)]);
+    m
+}
+
 /// The merchant's messages in `status`, newest first.
 async fn in_status(
     w: &World,
@@ -492,21 +517,7 @@ async fn retries(db: &TestDatabase) {
 async fn wechat_then_sms(db: &TestDatabase) {
     let w = world(db);
     let merchant = shop(&w, "subscribed", sms_settings()).await;
-    let m = member(&w, &merchant, "13600000001").await;
-    let uow = SeaUnitOfWork::new(db.db.clone());
-    let mut tx = uow.begin(TxMode::Write).await.expect("tx");
-    tx.members()
-        .set_openid(merchant.id, m.id, "o-member", None)
-        .await
-        .expect("openid");
-    tx.commit().await.expect("commit");
-    let left = w
-        .loyalty
-        .add_subscriptions(merchant.id, m.id, &["tpl-earned".to_owned()])
-        .await
-        .expect("subscribed");
-    assert_eq!(left, vec![("tpl-earned".to_owned(), 1)]);
-
+    let m = wechat_member(&w, db, &merchant, "13600000001", "o-member").await;
     buy(&w, &merchant, &m, "10.00").await;
     buy(&w, &merchant, &m, "20.00").await;
     assert_eq!(
@@ -534,18 +545,7 @@ async fn wechat_then_sms(db: &TestDatabase) {
 async fn wechat_unclear_then_refused(db: &TestDatabase) {
     let w = world(db);
     let merchant = shop(&w, "unclear", sms_settings()).await;
-    let m = member(&w, &merchant, "13600000003").await;
-    let uow = SeaUnitOfWork::new(db.db.clone());
-    let mut tx = uow.begin(TxMode::Write).await.expect("tx");
-    tx.members()
-        .set_openid(merchant.id, m.id, "o-slow", None)
-        .await
-        .expect("openid");
-    tx.commit().await.expect("commit");
-    w.loyalty
-        .add_subscriptions(merchant.id, m.id, &["tpl-earned".to_owned()])
-        .await
-        .expect("subscribed");
+    let m = wechat_member(&w, db, &merchant, "13600000003", "o-slow").await;
     buy(&w, &merchant, &m, "10.00").await;
     // The first attempt times out (WeChat may have delivered it, using the subscription);
     // the second is refused for want of one.
@@ -583,18 +583,7 @@ async fn wechat_unclear_then_refused(db: &TestDatabase) {
 async fn wechat_refused(db: &TestDatabase) {
     let w = world(db);
     let merchant = shop(&w, "refused", sms_settings()).await;
-    let m = member(&w, &merchant, "13600000002").await;
-    let uow = SeaUnitOfWork::new(db.db.clone());
-    let mut tx = uow.begin(TxMode::Write).await.expect("tx");
-    tx.members()
-        .set_openid(merchant.id, m.id, "o-gone", None)
-        .await
-        .expect("openid");
-    tx.commit().await.expect("commit");
-    w.loyalty
-        .add_subscriptions(merchant.id, m.id, &["tpl-earned".to_owned()])
-        .await
-        .expect("subscribed");
+    let m = wechat_member(&w, db, &merchant, "13600000002", "o-gone").await;
     buy(&w, &merchant, &m, "10.00").await;
     // Planned for WeChat (a subscription was counted), with an SMS in reserve.
     let reserve = w
@@ -1036,22 +1025,12 @@ async fn stock_low(db: &TestDatabase) {
 async fn requeue_with_reserve(db: &TestDatabase) {
     let w = world(db);
     let merchant = shop(&w, "older", sms_settings()).await;
-    let m = member(&w, &merchant, "13600000004").await;
-    let uow = SeaUnitOfWork::new(db.db.clone());
-    let mut tx = uow.begin(TxMode::Write).await.expect("tx");
-    tx.members()
-        .set_openid(merchant.id, m.id, "o-older", None)
-        .await
-        .expect("openid");
-    tx.commit().await.expect("commit");
-    w.loyalty
-        .add_subscriptions(merchant.id, m.id, &["tpl-earned".to_owned()])
-        .await
-        .expect("subscribed");
+    let m = wechat_member(&w, db, &merchant, "13600000004", "o-older").await;
     buy(&w, &merchant, &m, "10.00").await;
     // A dispatcher that knows nothing of reserves (an older binary) fails the WeChat
     // message and leaves the reserve waiting.
     let now = w.clock_now();
+    let uow = SeaUnitOfWork::new(db.db.clone());
     let mut tx = uow.begin(TxMode::Write).await.expect("tx");
     let claimed = tx
         .outbox()

@@ -55,6 +55,22 @@ fn count(n: u32) -> i32 {
 }
 
 impl SeaTransaction {
+    /// The merchant's message whose `key` (its id or its event id) is `value`.
+    async fn one_message(
+        &self,
+        merchant: MerchantId,
+        key: outbox_messages::Column,
+        value: Uuid,
+    ) -> Result<Option<MessageRecord>, StoreError> {
+        let row = outbox_messages::Entity::find()
+            .filter(outbox_messages::Column::MerchantId.eq(merchant.as_uuid()))
+            .filter(key.eq(value))
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?;
+        row.as_ref().map(record_from).transpose()
+    }
+
     /// Settles a claimed message only while the claim is still this one's.
     async fn settle(
         &self,
@@ -329,14 +345,8 @@ impl OutboxRepository for SeaTransaction {
         merchant: MerchantId,
         event_id: Uuid,
     ) -> Result<Option<MessageRecord>, StoreError> {
-        use outbox_messages::Column as C;
-        let row = outbox_messages::Entity::find()
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
-            .filter(C::EventId.eq(event_id))
-            .one(&self.txn)
+        self.one_message(merchant, outbox_messages::Column::EventId, event_id)
             .await
-            .map_err(store_error)?;
-        row.as_ref().map(record_from).transpose()
     }
 
     async fn message(
@@ -344,14 +354,8 @@ impl OutboxRepository for SeaTransaction {
         merchant: MerchantId,
         id: Uuid,
     ) -> Result<Option<MessageRecord>, StoreError> {
-        use outbox_messages::Column as C;
-        let row = outbox_messages::Entity::find()
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
-            .filter(C::Id.eq(id))
-            .one(&self.txn)
+        self.one_message(merchant, outbox_messages::Column::Id, id)
             .await
-            .map_err(store_error)?;
-        row.as_ref().map(record_from).transpose()
     }
 
     async fn requeue(
