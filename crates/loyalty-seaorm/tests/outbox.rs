@@ -159,6 +159,18 @@ fn sms_settings() -> NotificationSettings {
     }
 }
 
+/// [`sms_settings`] with quiet hours from `start` to `end` (hours, minutes; local time).
+fn quiet_from(start: (u32, u32), end: (u32, u32)) -> NotificationSettings {
+    let at = |(h, m): (u32, u32)| NaiveTime::from_hms_opt(h, m, 0).expect("time");
+    NotificationSettings {
+        quiet_hours: Some(QuietHours {
+            start: at(start),
+            end: at(end),
+        }),
+        ..sms_settings()
+    }
+}
+
 /// A scene told by SMS only, each of `params` passed as the event's value of that name.
 fn sms_scene(scene: Scene, code: &str, text: &str, params: &[&str]) -> SceneSetting {
     SceneSetting {
@@ -262,11 +274,7 @@ async fn written_and_sent_once(db: &TestDatabase) {
     let merchant = shop(&w, "told", sms_settings()).await;
     let m = member(&w, &merchant, "13800000001").await;
     buy(&w, &merchant, &m, "128.80").await;
-    let pending = w
-        .loyalty
-        .notification_messages(merchant.id, MessageStatus::Pending, None, 10)
-        .await
-        .expect("pending");
+    let pending = in_status(&w, &merchant, MessageStatus::Pending).await;
     assert_eq!(pending.len(), 1, "written in the order's transaction");
     assert_eq!(pending[0].message.channel, Channel::Sms, "no WeChat: SMS");
 
@@ -482,11 +490,7 @@ async fn retries(db: &TestDatabase) {
     let third = dispatch(&w, &sms, &wechat).await;
     assert_eq!(third.failed, 1, "the third attempt was the last");
 
-    let failed = w
-        .loyalty
-        .notification_messages(merchant.id, MessageStatus::Failed, None, 10)
-        .await
-        .expect("failed");
+    let failed = in_status(&w, &merchant, MessageStatus::Failed).await;
     let mut recipients: Vec<&str> = failed
         .iter()
         .map(|f| f.message.recipient.as_str())
@@ -562,18 +566,10 @@ async fn wechat_unclear_then_refused(db: &TestDatabase) {
         sms.sent.lock().expect("lock").is_empty(),
         "the member may have had it by WeChat: no SMS as well"
     );
-    let reserve = w
-        .loyalty
-        .notification_messages(merchant.id, MessageStatus::Standby, None, 10)
-        .await
-        .expect("standby");
+    let reserve = in_status(&w, &merchant, MessageStatus::Standby).await;
     assert!(reserve.is_empty(), "the reserve is dropped: {reserve:?}");
     // HQ may queue the WeChat message again: nothing went in its place.
-    let failed = w
-        .loyalty
-        .notification_messages(merchant.id, MessageStatus::Failed, None, 10)
-        .await
-        .expect("failed");
+    let failed = in_status(&w, &merchant, MessageStatus::Failed).await;
     w.loyalty
         .requeue_notification(merchant.id, failed[0].message.id)
         .await
@@ -586,11 +582,7 @@ async fn wechat_refused(db: &TestDatabase) {
     let m = wechat_member(&w, db, &merchant, "13600000002", "o-gone").await;
     buy(&w, &merchant, &m, "10.00").await;
     // Planned for WeChat (a subscription was counted), with an SMS in reserve.
-    let reserve = w
-        .loyalty
-        .notification_messages(merchant.id, MessageStatus::Standby, None, 10)
-        .await
-        .expect("standby");
+    let reserve = in_status(&w, &merchant, MessageStatus::Standby).await;
     assert_eq!(reserve.len(), 1);
     assert_eq!(reserve[0].message.channel, Channel::Sms);
 
@@ -610,11 +602,7 @@ async fn wechat_refused(db: &TestDatabase) {
     assert_eq!(by_sms[0].2[0], ("points".to_owned(), "10".to_owned()));
     // Once only, whatever runs next.
     assert_eq!(dispatch(&w, &sms, &wechat).await, Default::default());
-    let failed = w
-        .loyalty
-        .notification_messages(merchant.id, MessageStatus::Failed, None, 10)
-        .await
-        .expect("failed");
+    let failed = in_status(&w, &merchant, MessageStatus::Failed).await;
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].message.channel, Channel::Wechat);
     // HQ cannot queue the WeChat message again: the member was told by SMS.
@@ -629,14 +617,7 @@ async fn wechat_refused(db: &TestDatabase) {
 async fn quiet_hours(db: &TestDatabase) {
     let w = world(db);
     // The world starts at 10:00 in Shanghai: quiet from 09:00 to 12:00.
-    let settings = NotificationSettings {
-        hq_phones: Vec::new(),
-        quiet_hours: Some(QuietHours {
-            start: NaiveTime::from_hms_opt(9, 0, 0).expect("time"),
-            end: NaiveTime::from_hms_opt(12, 0, 0).expect("time"),
-        }),
-        ..sms_settings()
-    };
+    let settings = quiet_from((9, 0), (12, 0));
     let merchant = shop(&w, "quiet", settings).await;
     let m = member(&w, &merchant, "13500000001").await;
     buy(&w, &merchant, &m, "10.00").await;
@@ -651,13 +632,7 @@ async fn quiet_hours(db: &TestDatabase) {
 async fn backlog_in_quiet_hours(db: &TestDatabase) {
     let w = world(db);
     // The world starts at 10:00 in Shanghai: quiet from 10:30 to 12:00.
-    let settings = NotificationSettings {
-        quiet_hours: Some(QuietHours {
-            start: NaiveTime::from_hms_opt(10, 30, 0).expect("time"),
-            end: NaiveTime::from_hms_opt(12, 0, 0).expect("time"),
-        }),
-        ..sms_settings()
-    };
+    let settings = quiet_from((10, 30), (12, 0));
     let merchant = shop(&w, "backlog", settings).await;
     let m = member(&w, &merchant, "13500000001").await;
     buy(&w, &merchant, &m, "10.00").await;
@@ -680,24 +655,14 @@ async fn backlog_in_quiet_hours(db: &TestDatabase) {
     let sent = dispatch(&w, &sms, &wechat).await;
     assert_eq!((sent.sent, sent.failed), (1, 0));
     // Holding it used none of its attempts: the send was its first.
-    let listed = w
-        .loyalty
-        .notification_messages(merchant.id, MessageStatus::Sent, None, 10)
-        .await
-        .expect("messages");
+    let listed = in_status(&w, &merchant, MessageStatus::Sent).await;
     assert_eq!(listed[0].attempts, 1, "{listed:?}");
 }
 
 async fn login_code_requeued_in_quiet_hours(db: &TestDatabase) {
     let w = world(db);
     // The world starts at 10:00 in Shanghai: quiet from 09:00 to 12:00.
-    let mut settings = NotificationSettings {
-        quiet_hours: Some(QuietHours {
-            start: NaiveTime::from_hms_opt(9, 0, 0).expect("time"),
-            end: NaiveTime::from_hms_opt(12, 0, 0).expect("time"),
-        }),
-        ..sms_settings()
-    };
+    let mut settings = quiet_from((9, 0), (12, 0));
     settings.scenes.push(sms_scene(
         Scene::LoginCode,
         "SMS_CODE",
@@ -717,11 +682,7 @@ async fn login_code_requeued_in_quiet_hours(db: &TestDatabase) {
     );
     let wechat = FakeWechat::default();
     assert_eq!(dispatch(&w, &sms, &wechat).await.failed, 1);
-    let failed = w
-        .loyalty
-        .notification_messages(merchant.id, MessageStatus::Failed, None, 10)
-        .await
-        .expect("failed");
+    let failed = in_status(&w, &merchant, MessageStatus::Failed).await;
     w.loyalty
         .requeue_notification(merchant.id, failed[0].message.id)
         .await
