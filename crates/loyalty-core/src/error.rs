@@ -46,6 +46,10 @@ pub enum Error {
     Taken(UniqueKey),
     #[error("this source already moved points")]
     AlreadyApplied,
+    #[error(
+        "the member was told by the SMS kept in reserve for this WeChat message; queue that one instead"
+    )]
+    MessageReplaced,
     #[error("the refund exceeds what is left to refund ({refundable})")]
     RefundExceedsPaid { refundable: String },
     #[error("the idempotency key was used with a different request")]
@@ -120,6 +124,7 @@ impl Error {
             Self::InsufficientPoints { .. } => "insufficient_points",
             Self::Taken(key) => key.code(),
             Self::AlreadyApplied => "already_applied",
+            Self::MessageReplaced => "message_replaced",
             Self::RefundExceedsPaid { .. } => "refund_exceeds_paid",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::IdempotencyInFlight => "idempotency_in_flight",
@@ -159,6 +164,7 @@ impl Error {
             Self::NotFound(_) => ErrorKind::NotFound,
             Self::Taken(_)
             | Self::AlreadyApplied
+            | Self::MessageReplaced
             | Self::IdempotencyInFlight
             | Self::PhoneTaken
             | Self::MemberCodeUsed

@@ -125,7 +125,9 @@ impl WeChatClient {
             country_code: StringOrNumber,
         }
         let body = serde_json::json!({ "code": code });
-        let wire: Wire = self.post_with_token(PHONE_NUMBER, &body).await?;
+        let wire: Wire = self
+            .post_with_token(PHONE_NUMBER, &body, Busy::Retry)
+            .await?;
         Ok(PhoneInfo {
             phone_number: wire.phone_info.phone_number,
             pure_phone_number: wire.phone_info.pure_phone_number,
@@ -135,8 +137,9 @@ impl WeChatClient {
 
     /// Sends a one-time subscribe message (`subscribeMessage.send`). Uses the access token.
     ///
-    /// A busy answer (-1) is retried like any other call, which may in rare cases deliver the
-    /// message twice.
+    /// A busy answer (-1) is not sent again here: the message may have gone out all the same,
+    /// and a resend answered 43101 would look like a refusal. It comes back as
+    /// [`WeChatError::Busy`] for the caller's own retry.
     ///
     /// # Errors
     /// [`WeChatError::SubscriptionRefused`] (43101) when the user has not subscribed or has no
@@ -145,7 +148,9 @@ impl WeChatClient {
     /// [`WeChatClient::access_token`], [`WeChatError::Busy`], [`WeChatError::Transport`] or
     /// [`WeChatError::Decode`].
     pub async fn send_subscribe_message(&self, msg: &SubscribeMessage) -> Result<(), WeChatError> {
-        let IgnoredAny = self.post_with_token(SUBSCRIBE_SEND, &msg.wire()).await?;
+        let IgnoredAny = self
+            .post_with_token(SUBSCRIBE_SEND, &msg.wire(), Busy::Answer)
+            .await?;
         Ok(())
     }
 
@@ -205,16 +210,17 @@ impl WeChatClient {
         &self,
         endpoint: &'static str,
         body: &impl serde::Serialize,
+        busy: Busy,
     ) -> Result<T, WeChatError> {
         // Cannot fail for these bodies (string keys, no custom Serialize).
         let body = serde_json::to_vec(body).map_err(|e| WeChatError::decode(endpoint, &e))?;
         let token = self.access_token().await?;
-        match self.post_once(endpoint, &token, &body).await {
+        match self.post_once(endpoint, &token, &body, busy).await {
             Err(WeChatError::InvalidToken { errcode }) => {
                 tracing::debug!(endpoint, errcode, "access token rejected; refreshing once");
                 self.inner.tokens.invalidate(&token);
                 let fresh = self.access_token().await?;
-                self.post_once(endpoint, &fresh, &body).await
+                self.post_once(endpoint, &fresh, &body, busy).await
             }
             other => other,
         }
@@ -225,10 +231,23 @@ impl WeChatClient {
         endpoint: &'static str,
         token: &str,
         body: &[u8],
+        busy: Busy,
     ) -> Result<T, WeChatError> {
         let url = self.inner.http.url(endpoint, &[("access_token", token)]);
-        self.inner.http.call(endpoint, &url, Some(body)).await
+        match busy {
+            Busy::Retry => self.inner.http.call(endpoint, &url, Some(body)).await,
+            Busy::Answer => self.inner.http.call_once(endpoint, &url, Some(body)).await,
+        }
     }
+}
+
+/// What a call does when WeChat answers -1 ("system busy").
+#[derive(Debug, Clone, Copy)]
+enum Busy {
+    /// Send again, as configured (`BusyRetry`): the request has no effect of its own.
+    Retry,
+    /// Answer [`WeChatError::Busy`] at once: the request may have taken effect.
+    Answer,
 }
 
 /// `countryCode` is documented as a string but WeChat's own example sends a number.

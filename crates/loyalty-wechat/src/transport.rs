@@ -87,6 +87,24 @@ impl Http {
         }
     }
 
+    /// [`Self::call`] without sending again on a busy answer: for a request that may have
+    /// taken effect although WeChat answered -1 (a subscribe message), so the caller decides.
+    ///
+    /// # Errors
+    /// [`WeChatError::Busy`] (one attempt) on a busy answer; otherwise whatever the attempt
+    /// gives.
+    pub(crate) async fn call_once<T: DeserializeOwned>(
+        &self,
+        endpoint: &'static str,
+        url: &Url,
+        body: Option<&[u8]>,
+    ) -> Result<T, WeChatError> {
+        match self.once(endpoint, url, body, 1).await {
+            Err(WeChatError::Busy { .. }) => Err(WeChatError::Busy { attempts: 1 }),
+            other => other,
+        }
+    }
+
     async fn once<T: DeserializeOwned>(
         &self,
         endpoint: &'static str,

@@ -17,7 +17,7 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields)]
 pub struct MessagesQuery {
     /// `failed` (default), `pending`, `sent` or `standby` (SMS kept in reserve for a WeChat
-    /// message: sent only if that one fails for good).
+    /// message: sent only if WeChat refuses that one's first attempt).
     pub status: Option<String>,
     pub limit: Option<u64>,
     pub cursor: Option<String>,
@@ -129,7 +129,7 @@ pub async fn list_messages(
 }
 
 /// Queues a failed notification again, to be sent now (HQ only).
-#[utoipa::path(tag = "merchant", params(("id" = Uuid, Path)), responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem, description = "message_not_found"), (status = 409, body = Problem, description = "already_applied: a WeChat message whose SMS in reserve went instead")), security(("bearer" = [])))]
+#[utoipa::path(tag = "merchant", params(("id" = Uuid, Path)), responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem, description = "message_not_found"), (status = 409, body = Problem, description = "message_replaced: a WeChat message whose SMS in reserve went instead")), security(("bearer" = [])))]
 #[post("/notifications/{id}/retry")]
 pub async fn retry_message(
     staff: StaffAuth,

@@ -20,8 +20,8 @@ pub enum MessageStatus {
     Pending,
     Sent,
     Failed,
-    /// An SMS in reserve for a WeChat message: pending if that one fails for good, dropped
-    /// when it is sent.
+    /// An SMS in reserve for a WeChat message: pending if WeChat refuses that one's first
+    /// attempt, dropped when it is sent or fails otherwise.
     Standby,
 }
 

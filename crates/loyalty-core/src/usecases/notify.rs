@@ -61,7 +61,7 @@ pub struct DispatchReport {
     /// Claimed messages handed back unsent because half their lease had passed, or held by
     /// the quiet hours.
     pub deferred: u64,
-    /// SMS in reserve put in line because their WeChat message failed for good.
+    /// SMS in reserve put in line because WeChat refused their message's first attempt.
     pub fallbacks: u64,
 }
 
@@ -634,7 +634,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ///
     /// # Errors
     /// `message_not_found` when the merchant has no failed message with that id;
-    /// `already_applied` for a WeChat message whose SMS in reserve went in its place.
+    /// `message_replaced` for a WeChat message whose SMS in reserve went in its place.
     pub async fn requeue_notification(&self, merchant_id: MerchantId, id: Uuid) -> Result<()> {
         let mut lookup = self.uow.begin(TxMode::Lookup).await?;
         let failed = lookup.outbox().message(merchant_id, id).await?;
@@ -647,9 +647,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 .message_of_event(merchant_id, fallback_event_id(failed.message.event_id))
                 .await?;
             if reserve.is_some_and(|r| r.status != MessageStatus::Standby) {
-                // Its SMS in reserve went in its place: sending both would tell twice. (One
-                // still in reserve stays there for the new attempts.)
-                return Err(Error::AlreadyApplied);
+                // Its SMS in reserve went in its place: sending both would tell twice.
+                return Err(Error::MessageReplaced);
             }
         }
         drop(lookup);
@@ -659,6 +658,17 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         let mut tx = self.uow.begin(TxMode::Write).await?;
         if !tx.outbox().requeue(merchant_id, id, due).await? {
             return Err(Error::NotFound("message"));
+        }
+        if failed.message.channel == Channel::Wechat {
+            // A reserve still waiting (left by a dispatcher that knew none) goes: the attempts
+            // before cannot be told apart now, and one may have delivered the message.
+            tx.outbox()
+                .settle_standby(
+                    merchant_id,
+                    fallback_event_id(failed.message.event_id),
+                    None,
+                )
+                .await?;
         }
         tx.commit().await?;
         Ok(())

@@ -139,3 +139,17 @@ async fn several_calls_share_one_access_token() {
 
     assert_eq!(token, "token-1");
 }
+
+#[tokio::test]
+async fn a_busy_answer_is_not_sent_again_because_the_message_may_have_gone() {
+    let app = spawn_app().await;
+    mount_token(&app.server, "token-1", 7200, 1).await;
+    // `expect(1)`: a second request fails the test when the server drops.
+    mount_send(&app.server, errcode(-1, "system error")).await;
+    let err = app
+        .client
+        .send_subscribe_message(&points_message())
+        .await
+        .expect_err("busy");
+    assert!(matches!(err, WeChatError::Busy { attempts: 1 }), "{err:?}");
+}
