@@ -580,6 +580,11 @@ async fn wechat_refused(db: &TestDatabase) {
     let w = world(db);
     let merchant = shop(&w, "refused", sms_settings()).await;
     let m = wechat_member(&w, db, &merchant, "13600000002", "o-gone").await;
+    // We count two; WeChat has none left.
+    w.loyalty
+        .add_subscriptions(merchant.id, m.id, &["tpl-earned".to_owned()])
+        .await
+        .expect("subscribed again");
     buy(&w, &merchant, &m, "10.00").await;
     // Planned for WeChat (a subscription was counted), with an SMS in reserve.
     let reserve = in_status(&w, &merchant, MessageStatus::Standby).await;
@@ -588,20 +593,40 @@ async fn wechat_refused(db: &TestDatabase) {
 
     // WeChat says the member has none left (errcode 43101): the SMS goes in the same run.
     let sms = FakeSms::default();
-    let wechat =
-        FakeWechat::answering(vec![DeliveryError::Rejected("subscription_refused".into())]);
+    let wechat = FakeWechat::answering(vec![DeliveryError::NoSubscription(
+        "subscription_refused".into(),
+    )]);
     let report = dispatch(&w, &sms, &wechat).await;
     assert_eq!(
         (report.failed, report.fallbacks, report.sent),
         (1, 1, 1),
         "{report:?}"
     );
+    // Our count follows WeChat's: none left, so the next order goes by SMS straight away.
+    let uow = SeaUnitOfWork::new(db.db.clone());
+    let mut lookup = uow.begin(TxMode::Lookup).await.expect("lookup");
+    let left = lookup
+        .outbox()
+        .subscriptions(merchant.id, m.id)
+        .await
+        .expect("subscriptions");
+    assert!(left.iter().all(|(_, n)| *n == 0), "{left:?}");
+    drop(lookup);
     let by_sms = sms.sent.lock().expect("lock").clone();
     assert_eq!(by_sms.len(), 1);
     assert_eq!(by_sms[0].1, "13600000002");
     assert_eq!(by_sms[0].2[0], ("points".to_owned(), "10".to_owned()));
     // Once only, whatever runs next.
     assert_eq!(dispatch(&w, &sms, &wechat).await, Default::default());
+    buy(&w, &merchant, &m, "20.00").await;
+    assert!(
+        in_status(&w, &merchant, MessageStatus::Standby)
+            .await
+            .is_empty()
+    );
+    assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 1);
+    assert_eq!(sms.sent.lock().expect("lock").len(), 2);
+    assert!(wechat.sent.lock().expect("lock").is_empty());
     let failed = in_status(&w, &merchant, MessageStatus::Failed).await;
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].message.channel, Channel::Wechat);

@@ -18,7 +18,8 @@ fn delivery_error(error: WeChatError) -> DeliveryError {
         | WeChatError::InvalidToken { .. }
         | WeChatError::Transport(_)
         | WeChatError::Decode { .. } => DeliveryError::Retryable(text),
-        // No subscription, bad template data, unknown template or user, bad credentials.
+        WeChatError::SubscriptionRefused => DeliveryError::NoSubscription(text),
+        // Bad template data, unknown template or user, bad credentials.
         _ => DeliveryError::Rejected(text),
     }
 }
@@ -76,7 +77,7 @@ mod tests {
         ));
         assert!(matches!(
             delivery_error(WeChatError::SubscriptionRefused),
-            DeliveryError::Rejected(_)
+            DeliveryError::NoSubscription(_)
         ));
         assert!(matches!(
             delivery_error(WeChatError::Api {

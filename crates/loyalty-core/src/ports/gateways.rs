@@ -34,9 +34,21 @@ pub enum DeliveryError {
         message: String,
         retry_after: Option<Duration>,
     },
-    /// Sending again cannot help (a bad number, an unapproved template, no subscription).
+    /// Sending again cannot help (a bad number, an unapproved template).
     #[error("rejected: {0}")]
     Rejected(String),
+    /// WeChat: the member has no subscription left for the template (errcode 43101), so our
+    /// count was ahead of WeChat's. Final, like [`Self::Rejected`].
+    #[error("no subscription: {0}")]
+    NoSubscription(String),
+}
+
+impl DeliveryError {
+    /// Whether sending again cannot help.
+    #[must_use]
+    pub const fn is_final(&self) -> bool {
+        matches!(self, Self::Rejected(_) | Self::NoSubscription(_))
+    }
 }
 
 /// Sends SMS.

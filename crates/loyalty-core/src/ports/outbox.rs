@@ -169,6 +169,17 @@ pub trait OutboxRepository: Send {
         due: Option<DateTime<Utc>>,
     ) -> Result<bool, StoreError>;
 
+    /// Sets the member's subscriptions to `template_id` to none (WeChat says none are left).
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn clear_subscriptions(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        template_id: &str,
+    ) -> Result<(), StoreError>;
+
     /// The merchant's message of that event, in whatever status.
     ///
     /// # Errors

@@ -500,7 +500,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 let now = self.clock.now();
                 let attempts = c.attempts + 1;
                 let id = c.message.id;
-                let give_up = matches!(result, Err(DeliveryError::Rejected(_)))
+                let give_up = result.as_ref().is_err_and(DeliveryError::is_final)
                     || (result.is_err() && attempts >= settings.max_attempts);
                 // When a retry is due is read before the write transaction (which, on
                 // SQLite, holds the process's one writer).
@@ -524,8 +524,9 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 // that attempt used the subscription — so the reserve is dropped instead, as
                 // it is when the attempts run out or the message is sent.
                 let wechat = c.message.channel == Channel::Wechat;
-                let hand_over =
-                    wechat && c.attempts == 0 && matches!(result, Err(DeliveryError::Rejected(_)));
+                let hand_over = wechat
+                    && c.attempts == 0
+                    && result.as_ref().is_err_and(DeliveryError::is_final);
                 let reserve_due = if hand_over {
                     Some(self.not_in_quiet_hours(&c.message, now).await?)
                 } else {
@@ -545,7 +546,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                     }
                     (Err(error), None) => {
                         let reason = match error {
-                            DeliveryError::Rejected(reason) => reason.clone(),
+                            DeliveryError::Rejected(reason)
+                            | DeliveryError::NoSubscription(reason) => reason.clone(),
                             other => other.to_string(),
                         };
                         tx.outbox()
@@ -553,6 +555,14 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                             .await?
                     }
                 };
+                if let (true, Some(member), Err(DeliveryError::NoSubscription(_))) =
+                    (kept, c.message.member_id, &result)
+                {
+                    // WeChat has none left: the next messages go straight to the next channel.
+                    tx.outbox()
+                        .clear_subscriptions(c.message.merchant_id, member, &c.message.template)
+                        .await?;
+                }
                 if kept && wechat && (result.is_ok() || retry_at.is_none()) {
                     let reserve = fallback_event_id(c.message.event_id);
                     let handed_over = tx

@@ -446,6 +446,24 @@ impl OutboxRepository for SeaTransaction {
         Ok(result.rows_affected == 1)
     }
 
+    async fn clear_subscriptions(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        template_id: &str,
+    ) -> Result<(), StoreError> {
+        use wechat_subscriptions::Column as C;
+        wechat_subscriptions::Entity::update_many()
+            .col_expr(C::Remaining, Expr::value(0))
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::MemberId.eq(member.as_uuid()))
+            .filter(C::TemplateId.eq(template_id))
+            .exec(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
     async fn add_subscriptions(
         &mut self,
         merchant: MerchantId,
