@@ -246,6 +246,19 @@ async fn wechat_member(
     m
 }
 
+/// A coupon template with these rules.
+async fn coupon_template(
+    w: &World,
+    merchant: &Merchant,
+    rules: serde_json::Value,
+) -> loyalty_core::model::CouponTemplate {
+    let rules = serde_json::from_value(rules).expect("rules");
+    w.loyalty
+        .create_coupon_template(merchant.id, rules, None)
+        .await
+        .expect("template")
+}
+
 /// The merchant's messages in `status`, newest first.
 async fn in_status(
     w: &World,
@@ -787,17 +800,16 @@ async fn coupon_received(db: &TestDatabase) {
     ));
     let merchant = shop(&w, "coupons", settings).await;
     let m = member(&w, &merchant, "13400000001").await;
-    let rules = serde_json::from_value(serde_json::json!({
-        "name": "满100减20",
-        "benefit": {"type": "amount_off", "threshold": "100.00", "amount": "20.00"},
-        "validity": {"mode": "after_claim", "days": 7},
-    }))
-    .expect("rules");
-    let template = w
-        .loyalty
-        .create_coupon_template(merchant.id, rules, None)
-        .await
-        .expect("template");
+    let template = coupon_template(
+        &w,
+        &merchant,
+        serde_json::json!({
+            "name": "满100减20",
+            "benefit": {"type": "amount_off", "threshold": "100.00", "amount": "20.00"},
+            "validity": {"mode": "after_claim", "days": 7},
+        }),
+    )
+    .await;
     let claimed = w
         .loyalty
         .claim_coupon(
@@ -839,17 +851,16 @@ async fn coupon_expiring(db: &TestDatabase) {
     ));
     let merchant = shop(&w, "soon", settings).await;
     let m = member(&w, &merchant, "13400000001").await;
-    let rules = serde_json::from_value(serde_json::json!({
-        "name": "无门槛5元",
-        "benefit": {"type": "no_threshold", "amount": "5.00"},
-        "validity": {"mode": "after_claim", "days": 7},
-    }))
-    .expect("rules");
-    let template = w
-        .loyalty
-        .create_coupon_template(merchant.id, rules, None)
-        .await
-        .expect("template");
+    let template = coupon_template(
+        &w,
+        &merchant,
+        serde_json::json!({
+            "name": "无门槛5元",
+            "benefit": {"type": "no_threshold", "amount": "5.00"},
+            "validity": {"mode": "after_claim", "days": 7},
+        }),
+    )
+    .await;
     w.loyalty
         .claim_coupon(
             loyalty_core::usecases::ClaimCoupon {
@@ -906,19 +917,18 @@ async fn stock_low(db: &TestDatabase) {
         Phone::parse("13900000002").expect("phone"),
     ];
     let merchant = shop(&w, "stock", settings).await;
-    let rules = serde_json::from_value(serde_json::json!({
-        "name": "无门槛5元",
-        "benefit": {"type": "no_threshold", "amount": "5.00"},
-        "validity": {"mode": "after_claim", "days": 7},
-        "stock": 10,
-        "low_stock_alert": 3,
-    }))
-    .expect("rules");
-    let template = w
-        .loyalty
-        .create_coupon_template(merchant.id, rules, None)
-        .await
-        .expect("template");
+    let template = coupon_template(
+        &w,
+        &merchant,
+        serde_json::json!({
+            "name": "无门槛5元",
+            "benefit": {"type": "no_threshold", "amount": "5.00"},
+            "validity": {"mode": "after_claim", "days": 7},
+            "stock": 10,
+            "low_stock_alert": 3,
+        }),
+    )
+    .await;
     let mut people = Vec::new();
     for i in 0..15 {
         people.push(member(&w, &merchant, &format!("134{i:08}")).await);
@@ -971,20 +981,19 @@ async fn stock_low(db: &TestDatabase) {
     assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 0);
 
     // An HQ send of four from a stock of five jumps over an alert at two: told once.
-    let rules = serde_json::from_value(serde_json::json!({
-        "name": "满100减20",
-        "benefit": {"type": "amount_off", "threshold": "100.00", "amount": "20.00"},
-        "validity": {"mode": "after_claim", "days": 7},
-        "stock": 5,
-        "low_stock_alert": 2,
-        "claimable": false,
-    }))
-    .expect("rules");
-    let second = w
-        .loyalty
-        .create_coupon_template(merchant.id, rules, None)
-        .await
-        .expect("template");
+    let second = coupon_template(
+        &w,
+        &merchant,
+        serde_json::json!({
+            "name": "满100减20",
+            "benefit": {"type": "amount_off", "threshold": "100.00", "amount": "20.00"},
+            "validity": {"mode": "after_claim", "days": 7},
+            "stock": 5,
+            "low_stock_alert": 2,
+            "claimable": false,
+        }),
+    )
+    .await;
     let report = w
         .loyalty
         .issue_coupons(loyalty_core::usecases::IssueCoupons {
