@@ -12,6 +12,7 @@ mod m20261123_000001_foundation;
 mod m20261123_000002_rules;
 mod m20261123_000003_outbox;
 mod m20261201_000004_checkout;
+mod m20261201_000005_cards_wallet;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_rules::Migration),
             Box::new(m20261123_000003_outbox::Migration),
             Box::new(m20261201_000004_checkout::Migration),
+            Box::new(m20261201_000005_cards_wallet::Migration),
         ]
     }
 }

@@ -96,6 +96,16 @@ pub enum Error {
     CouponStoreNotApplicable,
     #[error("the verification can no longer be undone")]
     UndoWindowClosed,
+    #[error("the card template offers no top-up of this amount")]
+    TopUpNotOffered,
+    #[error("the card would hold more than its template allows ({max})")]
+    CardBalanceLimit { max: String },
+    #[error("cards are no longer opened from this template")]
+    CardTemplateInactive,
+    #[error("the wallet does not hold that much ({available} available)")]
+    InsufficientBalance { available: String },
+    #[error("the withdrawal was reviewed already: it is {0}")]
+    WithdrawalReviewed(&'static str),
     #[error("the database is busy; try again")]
     Busy(#[source] StoreError),
     #[error("storage failed")]
@@ -119,6 +129,9 @@ impl Error {
                 "coupon" => "coupon_not_found",
                 "coupon_template" => "coupon_template_not_found",
                 "verification" => "verification_not_found",
+                "card_template" => "card_template_not_found",
+                "card" => "card_not_found",
+                "withdrawal" => "withdrawal_not_found",
                 _ => "not_found",
             },
             Self::InsufficientPoints { .. } => "insufficient_points",
@@ -152,6 +165,11 @@ impl Error {
             Self::CouponNotYetValid => "coupon_not_yet_valid",
             Self::CouponStoreNotApplicable => "coupon_not_applicable",
             Self::UndoWindowClosed => "undo_window_closed",
+            Self::TopUpNotOffered => "top_up_not_offered",
+            Self::CardBalanceLimit { .. } => "card_balance_limit",
+            Self::CardTemplateInactive => "card_template_inactive",
+            Self::InsufficientBalance { .. } => "insufficient_balance",
+            Self::WithdrawalReviewed(_) => "withdrawal_already_reviewed",
             Self::Busy(_) => "busy",
             Self::Store(_) => "internal",
         }
@@ -169,6 +187,7 @@ impl Error {
             | Self::PhoneTaken
             | Self::MemberCodeUsed
             | Self::VersionConflict
+            | Self::WithdrawalReviewed(_)
             | Self::CouponNotUsable(CouponStatus::Used) => ErrorKind::Conflict,
             Self::Pricing(PricingError::Invalid(_)) => ErrorKind::Invalid,
             Self::Pricing(_)
@@ -180,7 +199,11 @@ impl Error {
             | Self::CouponNotYetValid
             | Self::CouponExpired
             | Self::CouponStoreNotApplicable
-            | Self::UndoWindowClosed => ErrorKind::Rejected,
+            | Self::UndoWindowClosed
+            | Self::TopUpNotOffered
+            | Self::CardBalanceLimit { .. }
+            | Self::CardTemplateInactive
+            | Self::InsufficientBalance { .. } => ErrorKind::Rejected,
             Self::Identity(IdentityError::InvalidCode) => ErrorKind::Invalid,
             Self::Identity(_) => ErrorKind::Unavailable,
             Self::InsufficientPoints { .. }

@@ -1,6 +1,9 @@
 //! What happened, for notifications and (later) the outbox.
 
-use crate::types::{CouponCode, CouponId, CouponTemplateId, MemberId, MerchantId, Phone, Points};
+use crate::types::{
+    CardId, CouponCode, CouponId, CouponTemplateId, MemberId, MerchantId, Money, Phone, Points,
+    WithdrawalId,
+};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -100,6 +103,27 @@ pub enum DomainEvent {
         remaining: i64,
         stock: i64,
     },
+    /// Money went onto a member's stored-value card.
+    CardToppedUp {
+        merchant_id: MerchantId,
+        member_id: MemberId,
+        card_id: CardId,
+        /// The card template's name.
+        name: String,
+        /// What was paid, and the bonus it came with.
+        amount: Money,
+        bonus: Money,
+        balance_after: Money,
+    },
+    /// The platform approved or rejected a withdrawal from the merchant's wallet (told to HQ).
+    WithdrawalReviewed {
+        merchant_id: MerchantId,
+        withdrawal_id: WithdrawalId,
+        amount: Money,
+        approved: bool,
+        /// The platform's reason.
+        note: Option<String>,
+    },
 }
 
 impl DomainEvent {
@@ -107,7 +131,9 @@ impl DomainEvent {
     #[must_use]
     pub const fn member_id(&self) -> Option<MemberId> {
         match self {
-            Self::LoginCodeRequested { .. } | Self::CouponStockLow { .. } => None,
+            Self::LoginCodeRequested { .. }
+            | Self::CouponStockLow { .. }
+            | Self::WithdrawalReviewed { .. } => None,
             Self::MemberRegistered { member_id, .. }
             | Self::PointsEarned { member_id, .. }
             | Self::PointsSpent { member_id, .. }
@@ -119,7 +145,8 @@ impl DomainEvent {
             | Self::TierUpgraded { member_id, .. }
             | Self::TierDowngraded { member_id, .. }
             | Self::CouponIssued { member_id, .. }
-            | Self::CouponExpiringSoon { member_id, .. } => Some(*member_id),
+            | Self::CouponExpiringSoon { member_id, .. }
+            | Self::CardToppedUp { member_id, .. } => Some(*member_id),
         }
     }
 
@@ -140,6 +167,8 @@ impl DomainEvent {
             Self::CouponIssued { .. } => "coupon_issued",
             Self::CouponExpiringSoon { .. } => "coupon_expiring_soon",
             Self::CouponStockLow { .. } => "coupon_stock_low",
+            Self::CardToppedUp { .. } => "card_topped_up",
+            Self::WithdrawalReviewed { .. } => "withdrawal_reviewed",
         }
     }
 }

@@ -5,6 +5,7 @@
 //! use cases), persistence through [`ports::UnitOfWork`].
 
 pub mod account;
+pub mod cards;
 pub mod checkout;
 pub mod coupons;
 pub mod earning;

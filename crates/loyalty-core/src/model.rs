@@ -400,5 +400,9 @@ pub struct TierChange {
     pub created_at: DateTime<Utc>,
 }
 
+mod cards;
 mod coupons;
+mod wallet;
+pub use cards::{CardEntry, CardEntryKind, CardTemplate, MemberCard};
 pub use coupons::{Coupon, CouponSource, CouponStatus, CouponTemplate, Verification};
+pub use wallet::{Wallet, WalletEntry, WalletEntryKind, WalletWithdrawal, WithdrawalStatus};

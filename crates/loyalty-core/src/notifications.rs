@@ -50,6 +50,10 @@ pub enum Scene {
     CouponExpiringSoon,
     /// To HQ: an item's stock left fell to its alert (a coupon template's, for now).
     StockLow,
+    /// Money went onto the member's stored-value card.
+    TopUp,
+    /// To HQ: the platform approved or rejected a withdrawal from the wallet.
+    WithdrawalReviewed,
 }
 
 impl Scene {
@@ -65,6 +69,8 @@ impl Scene {
             Self::CouponReceived => "coupon_received",
             Self::CouponExpiringSoon => "coupon_expiring_soon",
             Self::StockLow => "stock_low",
+            Self::TopUp => "top_up",
+            Self::WithdrawalReviewed => "withdrawal_reviewed",
         }
     }
 
@@ -80,6 +86,8 @@ impl Scene {
             Self::CouponReceived,
             Self::CouponExpiringSoon,
             Self::StockLow,
+            Self::TopUp,
+            Self::WithdrawalReviewed,
         ]
         .into_iter()
         .find(|c| c.as_str() == s)
@@ -94,7 +102,7 @@ impl Scene {
     /// Told to the merchant's HQ (its `hq_phones`, by SMS) rather than to a member.
     #[must_use]
     pub const fn is_for_hq(self) -> bool {
-        matches!(self, Self::StockLow)
+        matches!(self, Self::StockLow | Self::WithdrawalReviewed)
     }
 }
 
@@ -163,7 +171,7 @@ pub struct NotificationSettings {
     pub scenes: Vec<SceneSetting>,
     #[serde(default)]
     pub quiet_hours: Option<QuietHours>,
-    /// HQ's phones, told of HQ's scenes (`stock_low`) by SMS; at most five. Left out of the
+    /// HQ's phones, told of HQ's scenes (`stock_low`, `withdrawal_reviewed`) by SMS; at most five. Left out of the
     /// JSON when empty, so settings saved without it read as before.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hq_phones: Vec<Phone>,
@@ -372,6 +380,31 @@ pub fn event_values(event: &DomainEvent, tz: MerchantTimeZone) -> Vec<(&'static 
             ("remaining", remaining.to_string()),
             ("stock", stock.to_string()),
         ],
+        DomainEvent::CardToppedUp {
+            name,
+            amount,
+            bonus,
+            balance_after,
+            ..
+        } => vec![
+            ("name", name.clone()),
+            ("amount", amount.to_string()),
+            ("bonus", bonus.to_string()),
+            ("balance", balance_after.to_string()),
+        ],
+        DomainEvent::WithdrawalReviewed {
+            amount,
+            approved,
+            note,
+            ..
+        } => vec![
+            ("amount", amount.to_string()),
+            (
+                "result",
+                if *approved { "已通过" } else { "已驳回" }.to_owned(),
+            ),
+            ("note", note.clone().unwrap_or_else(|| "无".to_owned())),
+        ],
         _ => Vec::new(),
     }
 }
@@ -389,6 +422,8 @@ pub const fn scene_of(event: &DomainEvent) -> Option<Scene> {
         DomainEvent::CouponIssued { .. } => Some(Scene::CouponReceived),
         DomainEvent::CouponExpiringSoon { .. } => Some(Scene::CouponExpiringSoon),
         DomainEvent::CouponStockLow { .. } => Some(Scene::StockLow),
+        DomainEvent::CardToppedUp { .. } => Some(Scene::TopUp),
+        DomainEvent::WithdrawalReviewed { .. } => Some(Scene::WithdrawalReviewed),
         _ => None,
     }
 }

@@ -2,13 +2,13 @@
 //! mocks, one per repository, that records whether it was committed.
 
 use crate::ports::{
-    CouponRepository, GrowthRepository, IdempotencyRepository, LoginCodeRepository,
-    MemberRepository, MerchantRepository, MockCouponRepository, MockGrowthRepository,
-    MockIdempotencyRepository, MockLoginCodeRepository, MockMemberRepository,
+    CardRepository, CouponRepository, GrowthRepository, IdempotencyRepository, LoginCodeRepository,
+    MemberRepository, MerchantRepository, MockCardRepository, MockCouponRepository,
+    MockGrowthRepository, MockIdempotencyRepository, MockLoginCodeRepository, MockMemberRepository,
     MockMerchantRepository, MockOrderRepository, MockOutboxRepository, MockPointsRepository,
-    MockSettingsRepository, MockStaffRepository, MockStoreRepository, OrderRepository,
-    OutboxRepository, PointsRepository, SettingsRepository, StaffRepository, StoreError,
-    StoreRepository, Transaction,
+    MockSettingsRepository, MockStaffRepository, MockStoreRepository, MockWalletRepository,
+    OrderRepository, OutboxRepository, PointsRepository, SettingsRepository, StaffRepository,
+    StoreError, StoreRepository, Transaction, WalletRepository,
 };
 use crate::settings::{MerchantSettings, Versioned};
 use async_trait::async_trait;
@@ -31,6 +31,8 @@ pub struct MockTransaction {
     pub growth: MockGrowthRepository,
     pub outbox: MockOutboxRepository,
     pub coupons: MockCouponRepository,
+    pub cards: MockCardRepository,
+    pub wallet: MockWalletRepository,
     pub committed: CommitFlag,
     /// What `commit` answers; `None` commits.
     pub commit_error: Option<fn() -> StoreError>,
@@ -84,6 +86,12 @@ impl Transaction for MockTransaction {
     }
     fn coupons(&mut self) -> &mut dyn CouponRepository {
         &mut self.coupons
+    }
+    fn cards(&mut self) -> &mut dyn CardRepository {
+        &mut self.cards
+    }
+    fn wallet(&mut self) -> &mut dyn WalletRepository {
+        &mut self.wallet
     }
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         if let Some(error) = self.commit_error {

@@ -62,6 +62,21 @@ const KEYS: &[(&str, &str, UniqueKey)] = &[
         UniqueKey::CouponSource,
     ),
     (
+        "member_cards_template_key",
+        "member_cards.merchant_id, member_cards.member_id",
+        UniqueKey::MemberCard,
+    ),
+    (
+        "card_entries_source_key",
+        "card_entries.merchant_id, card_entries.kind",
+        UniqueKey::LedgerSource,
+    ),
+    (
+        "wallet_entries_source_key",
+        "wallet_entries.merchant_id, wallet_entries.kind",
+        UniqueKey::LedgerSource,
+    ),
+    (
         "idempotency_keys_pkey",
         "idempotency_keys.merchant_id",
         UniqueKey::IdempotencyKey,

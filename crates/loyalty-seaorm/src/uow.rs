@@ -4,10 +4,10 @@ use crate::errors::store_error;
 use crate::group_commit::{GroupCommit, SlotEnd};
 use async_trait::async_trait;
 use loyalty_core::ports::{
-    CouponRepository, GrowthRepository, IdempotencyRepository, LoginCodeRepository,
+    CardRepository, CouponRepository, GrowthRepository, IdempotencyRepository, LoginCodeRepository,
     MemberRepository, MerchantRepository, OrderRepository, OutboxRepository, PointsRepository,
     SettingsRepository, StaffRepository, StoreError, StoreRepository, Transaction, TxMode,
-    UnitOfWork,
+    UnitOfWork, WalletRepository,
 };
 use loyalty_core::types::MerchantId;
 use sea_orm::{
@@ -165,6 +165,12 @@ impl Transaction for SeaTransaction {
         self
     }
     fn coupons(&mut self) -> &mut dyn CouponRepository {
+        self
+    }
+    fn cards(&mut self) -> &mut dyn CardRepository {
+        self
+    }
+    fn wallet(&mut self) -> &mut dyn WalletRepository {
         self
     }
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {

@@ -44,6 +44,8 @@ on_both_databases! {
     a_claimed_coupon_is_told_with_its_code_and_validity => crate::coupon_received;
     a_coupon_about_to_expire_is_announced_once => crate::coupon_expiring;
     hq_is_told_once_per_phone_when_concurrent_claims_take_a_stock_to_its_alert => crate::stock_low;
+    a_top_up_tells_the_member_what_was_paid_the_bonus_and_the_balance => crate::top_up_told;
+    hq_is_told_once_of_each_review_of_a_withdrawal => crate::withdrawal_review_told;
 }
 
 /// An SMS as the provider took it: the dedup key, the phone, the template params.
@@ -1060,4 +1062,174 @@ async fn requeue_with_reserve(db: &TestDatabase) {
     assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 1);
     assert_eq!(wechat.sent.lock().expect("lock").len(), 1);
     assert!(sms.sent.lock().expect("lock").is_empty());
+}
+
+async fn top_up_told(db: &TestDatabase) {
+    let w = world(db);
+    let mut settings = sms_settings();
+    settings.scenes.push(sms_scene(
+        Scene::TopUp,
+        "SMS_TOPUP",
+        "{name}充值{amount}元，赠送{bonus}元，余额{balance}元。",
+        &["name", "amount", "bonus", "balance"],
+    ));
+    let merchant = shop(&w, "topup", settings).await;
+    let m = member(&w, &merchant, "13800000001").await;
+    let rules = serde_json::from_value(serde_json::json!({
+        "kind": "stored_value", "name": "储值卡",
+        "plans": [{"pay": "100.00", "bonus": "20.00"}],
+    }))
+    .expect("rules");
+    let template = w
+        .loyalty
+        .create_card_template(merchant.id, rules, None)
+        .await
+        .expect("template");
+    let card = w
+        .loyalty
+        .open_card(loyalty_core::usecases::OpenCard {
+            merchant_id: merchant.id,
+            member_id: m.id,
+            template_id: template.id,
+            store_id: None,
+            operator_id: None,
+        })
+        .await
+        .expect("opened")
+        .card;
+    for _ in 0..2 {
+        w.loyalty
+            .top_up_card(
+                loyalty_core::usecases::TopUpCard {
+                    merchant_id: merchant.id,
+                    member_id: m.id,
+                    card_id: card.id,
+                    amount: money("100.00"),
+                    payment_ref: None,
+                    store_id: None,
+                    operator_id: None,
+                },
+                None,
+            )
+            .await
+            .expect("topped up");
+    }
+    let pending = in_status(&w, &merchant, MessageStatus::Pending).await;
+    assert_eq!(pending.len(), 2, "written in the top-ups' transactions");
+    let (sms, wechat) = (FakeSms::default(), FakeWechat::default());
+    assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 2);
+    let mut balances: Vec<String> = sms
+        .sent
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|(_, phone, params)| {
+            assert_eq!(phone, "13800000001");
+            assert_eq!(
+                params[..3].to_vec(),
+                vec![
+                    ("name".to_owned(), "储值卡".to_owned()),
+                    ("amount".to_owned(), "100.00".to_owned()),
+                    ("bonus".to_owned(), "20.00".to_owned()),
+                ]
+            );
+            params[3].1.clone()
+        })
+        .collect();
+    balances.sort();
+    assert_eq!(balances, vec!["120.00", "240.00"]);
+}
+
+async fn withdrawal_review_told(db: &TestDatabase) {
+    let w = world(db);
+    let mut settings = sms_settings();
+    settings.scenes.push(sms_scene(
+        Scene::WithdrawalReviewed,
+        "SMS_WITHDRAWAL",
+        "提现{amount}元{result}：{note}",
+        &["amount", "result", "note"],
+    ));
+    settings.hq_phones = vec![Phone::parse("13900000001").expect("phone")];
+    let merchant = shop(&w, "payout", settings).await;
+    w.loyalty
+        .record_payment(loyalty_core::usecases::RecordPayment {
+            merchant_id: merchant.id,
+            payment_ref: "wx-1".into(),
+            amount: money("500.00"),
+        })
+        .await
+        .expect("paid in");
+    let mut asked = Vec::new();
+    for amount in ["300.00", "200.00"] {
+        let cmd = loyalty_core::usecases::RequestWithdrawal {
+            merchant_id: merchant.id,
+            amount: money(amount),
+            note: None,
+            requested_by: None,
+        };
+        match w
+            .loyalty
+            .request_withdrawal(cmd, None)
+            .await
+            .expect("asked")
+        {
+            Outcome::Done(w) => asked.push(w.id),
+            Outcome::Replayed(_) => panic!("no key, no replay"),
+        }
+    }
+    let review = |id, approve, note: Option<&str>| loyalty_core::usecases::ReviewWithdrawal {
+        id,
+        approve,
+        note: note.map(str::to_owned),
+    };
+    w.loyalty
+        .review_withdrawal(review(asked[0], true, None))
+        .await
+        .expect("approved");
+    w.loyalty
+        .review_withdrawal(review(asked[1], false, Some("账户有误")))
+        .await
+        .expect("rejected");
+    assert!(
+        w.loyalty
+            .review_withdrawal(review(asked[1], true, None))
+            .await
+            .is_err()
+    );
+    let (sms, wechat) = (FakeSms::default(), FakeWechat::default());
+    assert_eq!(
+        dispatch(&w, &sms, &wechat).await.sent,
+        2,
+        "two reviews, told once each"
+    );
+    let sent: Vec<_> = sms
+        .sent
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|(_, phone, params)| {
+            (
+                phone.clone(),
+                params.iter().map(|p| p.1.clone()).collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    assert!(
+        sent.contains(&(
+            "13900000001".to_owned(),
+            vec!["300.00".to_owned(), "已通过".to_owned(), "无".to_owned()]
+        )),
+        "{sent:?}"
+    );
+    assert!(
+        sent.contains(&(
+            "13900000001".to_owned(),
+            vec![
+                "200.00".to_owned(),
+                "已驳回".to_owned(),
+                "账户有误".to_owned()
+            ]
+        )),
+        "{sent:?}"
+    );
 }

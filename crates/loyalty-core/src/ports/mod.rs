@@ -1,6 +1,7 @@
 //! The ports: what the core needs from the outside world, named by role. Adapters implement
 //! them (`loyalty-seaorm` for storage); the `mocks` feature generates mockall mocks.
 
+mod cards;
 mod coupons;
 mod gateways;
 mod idempotency;
@@ -9,7 +10,11 @@ mod login_codes;
 mod outbox;
 mod repositories;
 mod settings;
+mod wallet;
 
+pub use cards::CardRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use cards::MockCardRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use coupons::MockCouponRepository;
 pub use coupons::{CouponRepository, MemberSegment};
@@ -32,6 +37,9 @@ pub use repositories::{ExpiringPoints, Liability};
 pub use settings::{GrowthRepository, SettingsRepository};
 #[cfg(any(test, feature = "mocks"))]
 pub use settings::{MockGrowthRepository, MockSettingsRepository};
+#[cfg(any(test, feature = "mocks"))]
+pub use wallet::MockWalletRepository;
+pub use wallet::WalletRepository;
 
 #[cfg(any(test, feature = "mocks"))]
 pub use idempotency::MockIdempotencyRepository;
@@ -60,6 +68,7 @@ pub enum UniqueKey {
     LoginCodeMinute,
     CouponCode,
     CouponSource,
+    MemberCard,
     Other,
 }
 
@@ -79,6 +88,7 @@ impl UniqueKey {
             Self::LoginCodeMinute => "too_many_requests",
             Self::CouponCode => "conflict",
             Self::CouponSource => "already_applied",
+            Self::MemberCard => "card_exists",
             Self::Other => "conflict",
         }
     }
@@ -138,6 +148,8 @@ pub trait Transaction: Send {
     fn growth(&mut self) -> &mut dyn GrowthRepository;
     fn outbox(&mut self) -> &mut dyn OutboxRepository;
     fn coupons(&mut self) -> &mut dyn CouponRepository;
+    fn cards(&mut self) -> &mut dyn CardRepository;
+    fn wallet(&mut self) -> &mut dyn WalletRepository;
 
     /// Makes every change of this transaction durable at once.
     ///

@@ -108,3 +108,15 @@ id_type!(
     /// A verification (核销) of a coupon at a store.
     VerificationId
 );
+id_type!(
+    /// A card template (会员卡模板): what a member card holds and how it is topped up.
+    CardTemplateId
+);
+id_type!(
+    /// One member card (a stored-value card, 储值卡), with its balance.
+    CardId
+);
+id_type!(
+    /// A withdrawal (提现) from a merchant's wallet, for the platform to review.
+    WithdrawalId
+);

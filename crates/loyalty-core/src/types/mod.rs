@@ -10,8 +10,8 @@ mod timezone;
 
 pub use coupon_code::CouponCode;
 pub use ids::{
-    CouponId, CouponTemplateId, EntryId, LotId, MemberId, MerchantId, OrderId, RefundId, StaffId,
-    StoreId, VerificationId,
+    CardId, CardTemplateId, CouponId, CouponTemplateId, EntryId, LotId, MemberId, MerchantId,
+    OrderId, RefundId, StaffId, StoreId, VerificationId, WithdrawalId,
 };
 pub use money::Money;
 pub use phone::Phone;

@@ -3,6 +3,7 @@
 //! changed under it) runs again from the start, a bounded number of times.
 
 mod actions;
+mod cards;
 mod checkout;
 mod coupon_issue;
 mod coupon_jobs;
@@ -22,8 +23,10 @@ mod staff;
 mod stores;
 mod tiers;
 mod verification;
+mod wallet;
 
 pub use actions::{ActionAward, MemberAction};
+pub use cards::{HeldCard, OpenCard, TopUpCard};
 pub use coupon_issue::{ISSUE_BATCH, IssueCoupons, IssueReport, IssueTarget};
 pub use coupons::{ClaimCoupon, HeldCoupon};
 pub use idempotency::{Idempotent, Outcome};
@@ -40,6 +43,7 @@ pub use staff::{Actor, CreateStaff, UpdateStaff};
 pub use stores::{CreateStore, UpdateStore};
 pub use tiers::TierReview;
 pub use verification::{VerifiedCoupon, VerifyCoupon};
+pub use wallet::{RecordPayment, RequestWithdrawal, ReviewWithdrawal};
 
 use crate::events::DomainEvent;
 use crate::ports::{Clock, Notifier, UnitOfWork};

@@ -1,11 +1,14 @@
 //! SeaORM entities: the rows as stored. They stay inside this crate; the core sees its own
 //! types only.
 
+pub mod card_entries;
+pub mod card_templates;
 pub mod coupon_templates;
 pub mod coupon_verifications;
 pub mod coupons;
 pub mod idempotency_keys;
 pub mod login_codes;
+pub mod member_cards;
 pub mod members;
 pub mod merchant_settings;
 pub mod merchant_settings_history;
@@ -21,4 +24,7 @@ pub mod staff;
 pub mod staff_stores;
 pub mod stores;
 pub mod tier_changes;
+pub mod wallet_entries;
+pub mod wallet_withdrawals;
+pub mod wallets;
 pub mod wechat_subscriptions;

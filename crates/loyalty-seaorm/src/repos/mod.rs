@@ -1,5 +1,6 @@
 //! The core's repositories, implemented on [`crate::uow::SeaTransaction`].
 
+mod cards;
 mod coupons;
 mod idempotency;
 mod login_codes;
@@ -10,6 +11,7 @@ mod outbox;
 mod points;
 mod settings;
 mod staff;
+mod wallet;
 
 use crate::errors::corrupt;
 use loyalty_core::ports::StoreError;

@@ -1,0 +1,163 @@
+use super::*;
+use proptest::prelude::*;
+
+fn money(s: &str) -> Money {
+    s.parse().expect("valid money")
+}
+
+fn rules() -> CardRules {
+    CardRules {
+        kind: CardKind::StoredValue,
+        name: "储值卡".into(),
+        description: None,
+        theme_colour: Some("#C8A060".into()),
+        background_image: None,
+        plans: vec![
+            TopUpPlan {
+                pay: money("100.00"),
+                bonus: money("20.00"),
+            },
+            TopUpPlan {
+                pay: money("500.00"),
+                bonus: money("150.00"),
+            },
+        ],
+        custom_top_up: Some(AmountRange {
+            min: money("10.00"),
+            max: money("300.00"),
+        }),
+        max_balance: Some(money("5000.00")),
+    }
+}
+
+#[test]
+fn a_plan_amount_gets_its_bonus_and_another_amount_in_range_gets_none() {
+    let r = rules();
+    assert_eq!(
+        r.top_up(money("100.00")),
+        Ok(TopUp {
+            principal: money("100.00"),
+            bonus: money("20.00")
+        })
+    );
+    assert_eq!(
+        r.top_up(money("500.00")),
+        Ok(TopUp {
+            principal: money("500.00"),
+            bonus: money("150.00")
+        })
+    );
+    assert_eq!(
+        r.top_up(money("88.80")),
+        Ok(TopUp {
+            principal: money("88.80"),
+            bonus: Money::ZERO
+        })
+    );
+}
+
+#[test]
+fn amounts_outside_the_plans_and_the_range_are_not_offered() {
+    let r = rules();
+    assert_eq!(r.top_up(money("9.99")), Err(NotOffered));
+    assert_eq!(r.top_up(money("300.01")), Err(NotOffered));
+    let plans_only = CardRules {
+        custom_top_up: None,
+        ..rules()
+    };
+    assert_eq!(plans_only.top_up(money("88.80")), Err(NotOffered));
+    assert!(plans_only.top_up(money("100.00")).is_ok());
+}
+
+#[test]
+fn the_range_ends_are_included() {
+    let r = rules();
+    assert!(r.top_up(money("10.00")).is_ok());
+    assert!(r.top_up(money("300.00")).is_ok());
+}
+
+#[test]
+fn templates_that_cannot_work_are_refused_with_their_field() {
+    type Spoiler = Box<dyn Fn(&mut CardRules)>;
+    let cases: Vec<(&str, Spoiler)> = vec![
+        ("name", Box::new(|r| r.name = "  ".into())),
+        ("name", Box::new(|r| r.name = "卡".repeat(41))),
+        (
+            "theme_colour",
+            Box::new(|r| r.theme_colour = Some("red".into())),
+        ),
+        (
+            "background_image",
+            Box::new(|r| r.background_image = Some("http://x/y.png".into())),
+        ),
+        (
+            "plans.pay",
+            Box::new(|r| {
+                r.plans.push(TopUpPlan {
+                    pay: Money::ZERO,
+                    bonus: Money::ZERO,
+                });
+            }),
+        ),
+        (
+            "plans.pay",
+            Box::new(|r| {
+                let first = r.plans[0];
+                r.plans.push(first);
+            }),
+        ),
+        (
+            "custom_top_up",
+            Box::new(|r| {
+                r.custom_top_up = Some(AmountRange {
+                    min: money("50.00"),
+                    max: money("10.00"),
+                });
+            }),
+        ),
+        (
+            "plans",
+            Box::new(|r| {
+                r.plans.clear();
+                r.custom_top_up = None;
+            }),
+        ),
+        (
+            "max_balance",
+            Box::new(|r| r.max_balance = Some(money("600.00"))),
+        ),
+    ];
+    for (field, spoil) in cases {
+        let mut r = rules();
+        spoil(&mut r);
+        assert_eq!(r.validate().map_err(|e| e.field), Err(field));
+    }
+    assert_eq!(rules().validate(), Ok(()));
+}
+
+#[test]
+fn rules_read_from_json_refuse_unknown_kinds_and_fields() {
+    let ok = r#"{"kind":"stored_value","name":"卡","plans":[{"pay":"100.00","bonus":"20.00"}]}"#;
+    let parsed: CardRules = serde_json::from_str(ok).expect("parses");
+    assert_eq!(parsed.plans[0].bonus, money("20.00"));
+    let kind = r#"{"kind":"count","name":"卡","plans":[]}"#;
+    assert!(serde_json::from_str::<CardRules>(kind).is_err());
+    let field = r#"{"kind":"stored_value","name":"卡","plans":[],"price":"1.00"}"#;
+    assert!(serde_json::from_str::<CardRules>(field).is_err());
+}
+
+proptest! {
+    /// A top-up never puts less than was paid, and only a plan's amount earns a bonus.
+    #[test]
+    fn a_top_up_puts_what_was_paid_and_only_plans_give_bonus(fen in 1_i64..100_000) {
+        let r = rules();
+        let pay = Money::from_fen(fen).expect("money");
+        if let Ok(t) = r.top_up(pay) {
+            prop_assert_eq!(t.principal, pay);
+            let plan = r.plans.iter().find(|p| p.pay == pay);
+            prop_assert_eq!(t.bonus, plan.map_or(Money::ZERO, |p| p.bonus));
+        } else {
+            prop_assert!(r.plans.iter().all(|p| p.pay != pay));
+        }
+    }
+}

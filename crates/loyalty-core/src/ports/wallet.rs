@@ -1,0 +1,108 @@
+use super::StoreError;
+use crate::model::{Wallet, WalletEntry, WalletWithdrawal, WithdrawalStatus};
+use crate::types::{MerchantId, WithdrawalId};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// Merchant wallets, their ledger and their withdrawals.
+///
+/// Amounts and states change only by conditional statements; amounts are fen (> 0).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait WalletRepository: Send {
+    /// The merchant's wallet (empty when nothing has landed yet).
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn wallet(&mut self, merchant: MerchantId) -> Result<Wallet, StoreError>;
+
+    /// Adds `amount` to what is available (making the wallet if it has none); answers the
+    /// wallet after.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn credit_wallet(
+        &mut self,
+        merchant: MerchantId,
+        amount: i64,
+    ) -> Result<Wallet, StoreError>;
+
+    /// Moves `amount` from available to pending, only if that much is available; answers
+    /// the wallet after, or `None` when refused (nothing changes then).
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn hold_in_wallet(
+        &mut self,
+        merchant: MerchantId,
+        amount: i64,
+    ) -> Result<Option<Wallet>, StoreError>;
+
+    /// Takes `amount` out of pending, only if pending holds it: paid out, or back to
+    /// available when `give_back`. Answers the wallet after, or `None` when refused.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn release_from_wallet(
+        &mut self,
+        merchant: MerchantId,
+        amount: i64,
+        give_back: bool,
+    ) -> Result<Option<Wallet>, StoreError>;
+
+    /// # Errors
+    /// [`StoreError::Unique`] with [`super::UniqueKey::LedgerSource`] when the entry's
+    /// source moved the wallet already; [`StoreError::Backend`] otherwise.
+    async fn insert_wallet_entry(&mut self, entry: &WalletEntry) -> Result<(), StoreError>;
+
+    /// The wallet's entries, newest first, before `before`, at most `limit`.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn wallet_entries(
+        &mut self,
+        merchant: MerchantId,
+        before: Option<Uuid>,
+        limit: u64,
+    ) -> Result<Vec<WalletEntry>, StoreError>;
+
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn insert_withdrawal(&mut self, withdrawal: &WalletWithdrawal) -> Result<(), StoreError>;
+
+    /// A withdrawal of any merchant (the platform reviews them all).
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn withdrawal(
+        &mut self,
+        id: WithdrawalId,
+    ) -> Result<Option<WalletWithdrawal>, StoreError>;
+
+    /// Withdrawals, newest first: of `merchant` (or of all), in `status` (or any), before
+    /// `before`, at most `limit`.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn withdrawals(
+        &mut self,
+        merchant: Option<MerchantId>,
+        status: Option<WithdrawalStatus>,
+        before: Option<WithdrawalId>,
+        limit: u64,
+    ) -> Result<Vec<WalletWithdrawal>, StoreError>;
+
+    /// Settles a pending withdrawal as `status` with the platform's note; `false` when it is
+    /// not pending any more (reviewed already), and nothing changes then.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn review_withdrawal(
+        &mut self,
+        id: WithdrawalId,
+        status: WithdrawalStatus,
+        note: Option<String>,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+}

@@ -1,0 +1,265 @@
+use super::money;
+use crate::entities::{card_entries, card_templates, member_cards};
+use crate::errors::{corrupt, store_error};
+use crate::uow::SeaTransaction;
+use async_trait::async_trait;
+use loyalty_core::cards::CardRules;
+use loyalty_core::model::{CardEntry, CardEntryKind, CardTemplate, MemberCard};
+use loyalty_core::ports::{CardRepository, StoreError};
+use loyalty_core::types::{CardId, CardTemplateId, MemberId, MerchantId, StaffId, StoreId};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+fn template_from(t: card_templates::Model) -> Result<CardTemplate, StoreError> {
+    let rules: CardRules =
+        serde_json::from_str(&t.rules).map_err(|e| corrupt("card template rules", e))?;
+    Ok(CardTemplate {
+        id: t.id.into(),
+        merchant_id: t.merchant_id.into(),
+        rules,
+        active: t.active,
+        created_by: t.created_by.map(StaffId::from_uuid),
+        created_at: t.created_at,
+    })
+}
+
+fn card_from(c: member_cards::Model) -> Result<MemberCard, StoreError> {
+    Ok(MemberCard {
+        id: c.id.into(),
+        merchant_id: c.merchant_id.into(),
+        member_id: c.member_id.into(),
+        template_id: c.template_id.into(),
+        principal: money(c.principal_fen, "card principal")?,
+        bonus: money(c.bonus_fen, "card bonus")?,
+        opened_at: c.opened_at,
+        opened_by: c.opened_by.map(StaffId::from_uuid),
+        store_id: c.store_id.map(StoreId::from_uuid),
+    })
+}
+
+fn entry_from(e: card_entries::Model) -> Result<CardEntry, StoreError> {
+    Ok(CardEntry {
+        id: e.id,
+        merchant_id: e.merchant_id.into(),
+        card_id: e.card_id.into(),
+        member_id: e.member_id.into(),
+        kind: CardEntryKind::parse(&e.kind).ok_or_else(|| corrupt("card entry kind", &e.kind))?,
+        principal_delta: e.principal_delta,
+        bonus_delta: e.bonus_delta,
+        principal_after: money(e.principal_after, "card entry principal")?,
+        bonus_after: money(e.bonus_after, "card entry bonus")?,
+        source_ref: e.source_ref,
+        store_id: e.store_id.map(StoreId::from_uuid),
+        operator_id: e.operator_id.map(StaffId::from_uuid),
+        created_at: e.created_at,
+    })
+}
+
+#[async_trait]
+impl CardRepository for SeaTransaction {
+    async fn insert_card_template(&mut self, t: &CardTemplate) -> Result<(), StoreError> {
+        let row = card_templates::ActiveModel {
+            id: Set(t.id.as_uuid()),
+            merchant_id: Set(t.merchant_id.as_uuid()),
+            name: Set(t.rules.name.clone()),
+            kind: Set(t.rules.kind.as_str().to_owned()),
+            rules: Set(serde_json::to_string(&t.rules).map_err(|e| corrupt("card rules", e))?),
+            active: Set(t.active),
+            created_by: Set(t.created_by.map(|s| s.as_uuid())),
+            created_at: Set(t.created_at),
+        };
+        card_templates::Entity::insert(row)
+            .exec_without_returning(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn card_template(
+        &mut self,
+        merchant: MerchantId,
+        id: CardTemplateId,
+    ) -> Result<Option<CardTemplate>, StoreError> {
+        use card_templates::Column as C;
+        card_templates::Entity::find()
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::Id.eq(id.as_uuid()))
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?
+            .map(template_from)
+            .transpose()
+    }
+
+    async fn card_templates(
+        &mut self,
+        merchant: MerchantId,
+        before: Option<CardTemplateId>,
+        limit: u64,
+    ) -> Result<Vec<CardTemplate>, StoreError> {
+        use card_templates::Column as C;
+        let mut query = card_templates::Entity::find().filter(C::MerchantId.eq(merchant.as_uuid()));
+        if let Some(before) = before {
+            query = query.filter(C::Id.lt(before.as_uuid()));
+        }
+        query
+            .order_by_desc(C::Id)
+            .limit(limit)
+            .all(&self.txn)
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .map(template_from)
+            .collect()
+    }
+
+    async fn set_card_template_active(
+        &mut self,
+        merchant: MerchantId,
+        id: CardTemplateId,
+        active: bool,
+    ) -> Result<bool, StoreError> {
+        use card_templates::Column as C;
+        let done = card_templates::Entity::update_many()
+            .col_expr(C::Active, Expr::value(active))
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::Id.eq(id.as_uuid()))
+            .exec(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(done.rows_affected == 1)
+    }
+
+    async fn insert_card(&mut self, c: &MemberCard) -> Result<(), StoreError> {
+        let row = member_cards::ActiveModel {
+            id: Set(c.id.as_uuid()),
+            merchant_id: Set(c.merchant_id.as_uuid()),
+            member_id: Set(c.member_id.as_uuid()),
+            template_id: Set(c.template_id.as_uuid()),
+            principal_fen: Set(c.principal.fen()),
+            bonus_fen: Set(c.bonus.fen()),
+            opened_at: Set(c.opened_at),
+            opened_by: Set(c.opened_by.map(|s| s.as_uuid())),
+            store_id: Set(c.store_id.map(|s| s.as_uuid())),
+        };
+        member_cards::Entity::insert(row)
+            .exec_without_returning(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn card(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        id: CardId,
+    ) -> Result<Option<MemberCard>, StoreError> {
+        use member_cards::Column as C;
+        member_cards::Entity::find()
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::MemberId.eq(member.as_uuid()))
+            .filter(C::Id.eq(id.as_uuid()))
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?
+            .map(card_from)
+            .transpose()
+    }
+
+    async fn member_cards(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+    ) -> Result<Vec<MemberCard>, StoreError> {
+        use member_cards::Column as C;
+        member_cards::Entity::find()
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::MemberId.eq(member.as_uuid()))
+            .order_by_asc(C::Id)
+            .all(&self.txn)
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .map(card_from)
+            .collect()
+    }
+
+    async fn add_to_card(
+        &mut self,
+        merchant: MerchantId,
+        card: CardId,
+        principal: i64,
+        bonus: i64,
+        max_balance: Option<i64>,
+    ) -> Result<Option<(i64, i64)>, StoreError> {
+        use member_cards::Column as C;
+        let mut update = member_cards::Entity::update_many()
+            .col_expr(C::PrincipalFen, Expr::col(C::PrincipalFen).add(principal))
+            .col_expr(C::BonusFen, Expr::col(C::BonusFen).add(bonus))
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::Id.eq(card.as_uuid()));
+        if let Some(max) = max_balance {
+            update = update.filter(
+                Expr::col(C::PrincipalFen)
+                    .add(Expr::col(C::BonusFen))
+                    .add(principal + bonus)
+                    .lte(max),
+            );
+        }
+        let updated = update
+            .exec_with_returning(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(updated.first().map(|c| (c.principal_fen, c.bonus_fen)))
+    }
+
+    async fn insert_card_entry(&mut self, e: &CardEntry) -> Result<(), StoreError> {
+        let row = card_entries::ActiveModel {
+            id: Set(e.id),
+            merchant_id: Set(e.merchant_id.as_uuid()),
+            card_id: Set(e.card_id.as_uuid()),
+            member_id: Set(e.member_id.as_uuid()),
+            kind: Set(e.kind.as_str().to_owned()),
+            principal_delta: Set(e.principal_delta),
+            bonus_delta: Set(e.bonus_delta),
+            principal_after: Set(e.principal_after.fen()),
+            bonus_after: Set(e.bonus_after.fen()),
+            source_ref: Set(e.source_ref.clone()),
+            store_id: Set(e.store_id.map(|s| s.as_uuid())),
+            operator_id: Set(e.operator_id.map(|s| s.as_uuid())),
+            created_at: Set(e.created_at),
+        };
+        card_entries::Entity::insert(row)
+            .exec_without_returning(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn card_entries(
+        &mut self,
+        merchant: MerchantId,
+        card: CardId,
+        before: Option<Uuid>,
+        limit: u64,
+    ) -> Result<Vec<CardEntry>, StoreError> {
+        use card_entries::Column as C;
+        let mut query = card_entries::Entity::find()
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::CardId.eq(card.as_uuid()));
+        if let Some(before) = before {
+            query = query.filter(C::Id.lt(before));
+        }
+        query
+            .order_by_desc(C::Id)
+            .limit(limit)
+            .all(&self.txn)
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .map(entry_from)
+            .collect()
+    }
+}

@@ -1,0 +1,254 @@
+use super::money;
+use crate::entities::{wallet_entries, wallet_withdrawals, wallets};
+use crate::errors::{corrupt, store_error};
+use crate::uow::SeaTransaction;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use loyalty_core::model::{
+    Wallet, WalletEntry, WalletEntryKind, WalletWithdrawal, WithdrawalStatus,
+};
+use loyalty_core::ports::{StoreError, WalletRepository};
+use loyalty_core::types::{MerchantId, StaffId, WithdrawalId};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+fn wallet_from(w: &wallets::Model) -> Result<Wallet, StoreError> {
+    Ok(Wallet {
+        merchant_id: w.merchant_id.into(),
+        available: money(w.available_fen, "wallet available")?,
+        pending: money(w.pending_fen, "wallet pending")?,
+    })
+}
+
+fn entry_from(e: wallet_entries::Model) -> Result<WalletEntry, StoreError> {
+    Ok(WalletEntry {
+        id: e.id,
+        merchant_id: e.merchant_id.into(),
+        kind: WalletEntryKind::parse(&e.kind)
+            .ok_or_else(|| corrupt("wallet entry kind", &e.kind))?,
+        available_delta: e.available_delta,
+        pending_delta: e.pending_delta,
+        available_after: money(e.available_after, "wallet entry available")?,
+        pending_after: money(e.pending_after, "wallet entry pending")?,
+        source_ref: e.source_ref,
+        created_at: e.created_at,
+    })
+}
+
+fn withdrawal_from(w: wallet_withdrawals::Model) -> Result<WalletWithdrawal, StoreError> {
+    Ok(WalletWithdrawal {
+        id: w.id.into(),
+        merchant_id: w.merchant_id.into(),
+        amount: money(w.amount_fen, "withdrawal amount")?,
+        status: WithdrawalStatus::parse(&w.status)
+            .ok_or_else(|| corrupt("withdrawal status", &w.status))?,
+        note: w.note,
+        requested_by: w.requested_by.map(StaffId::from_uuid),
+        requested_at: w.requested_at,
+        reviewed_at: w.reviewed_at,
+        review_note: w.review_note,
+    })
+}
+
+impl SeaTransaction {
+    /// The wallet after a conditional update, or `None` when its condition refused it.
+    async fn update_wallet(
+        &self,
+        update: sea_orm::UpdateMany<wallets::Entity>,
+    ) -> Result<Option<Wallet>, StoreError> {
+        let updated = update
+            .exec_with_returning(&self.txn)
+            .await
+            .map_err(store_error)?;
+        updated.first().map(wallet_from).transpose()
+    }
+}
+
+#[async_trait]
+impl WalletRepository for SeaTransaction {
+    async fn wallet(&mut self, merchant: MerchantId) -> Result<Wallet, StoreError> {
+        wallets::Entity::find_by_id(merchant.as_uuid())
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?
+            .map_or(Ok(Wallet::empty(merchant)), |w| wallet_from(&w))
+    }
+
+    async fn credit_wallet(
+        &mut self,
+        merchant: MerchantId,
+        amount: i64,
+    ) -> Result<Wallet, StoreError> {
+        use wallets::Column as C;
+        let row = wallets::ActiveModel {
+            merchant_id: Set(merchant.as_uuid()),
+            available_fen: Set(amount),
+            pending_fen: Set(0),
+        };
+        let after = wallets::Entity::insert(row)
+            .on_conflict(
+                OnConflict::column(C::MerchantId)
+                    .value(
+                        C::AvailableFen,
+                        Expr::col((wallets::Entity, C::AvailableFen)).add(amount),
+                    )
+                    .to_owned(),
+            )
+            .exec_with_returning(&self.txn)
+            .await
+            .map_err(store_error)?;
+        wallet_from(&after)
+    }
+
+    async fn hold_in_wallet(
+        &mut self,
+        merchant: MerchantId,
+        amount: i64,
+    ) -> Result<Option<Wallet>, StoreError> {
+        use wallets::Column as C;
+        let update = wallets::Entity::update_many()
+            .col_expr(C::AvailableFen, Expr::col(C::AvailableFen).sub(amount))
+            .col_expr(C::PendingFen, Expr::col(C::PendingFen).add(amount))
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::AvailableFen.gte(amount));
+        self.update_wallet(update).await
+    }
+
+    async fn release_from_wallet(
+        &mut self,
+        merchant: MerchantId,
+        amount: i64,
+        give_back: bool,
+    ) -> Result<Option<Wallet>, StoreError> {
+        use wallets::Column as C;
+        let back = if give_back { amount } else { 0 };
+        let update = wallets::Entity::update_many()
+            .col_expr(C::PendingFen, Expr::col(C::PendingFen).sub(amount))
+            .col_expr(C::AvailableFen, Expr::col(C::AvailableFen).add(back))
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::PendingFen.gte(amount));
+        self.update_wallet(update).await
+    }
+
+    async fn insert_wallet_entry(&mut self, e: &WalletEntry) -> Result<(), StoreError> {
+        let row = wallet_entries::ActiveModel {
+            id: Set(e.id),
+            merchant_id: Set(e.merchant_id.as_uuid()),
+            kind: Set(e.kind.as_str().to_owned()),
+            available_delta: Set(e.available_delta),
+            pending_delta: Set(e.pending_delta),
+            available_after: Set(e.available_after.fen()),
+            pending_after: Set(e.pending_after.fen()),
+            source_ref: Set(e.source_ref.clone()),
+            created_at: Set(e.created_at),
+        };
+        wallet_entries::Entity::insert(row)
+            .exec_without_returning(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn wallet_entries(
+        &mut self,
+        merchant: MerchantId,
+        before: Option<Uuid>,
+        limit: u64,
+    ) -> Result<Vec<WalletEntry>, StoreError> {
+        use wallet_entries::Column as C;
+        let mut query = wallet_entries::Entity::find().filter(C::MerchantId.eq(merchant.as_uuid()));
+        if let Some(before) = before {
+            query = query.filter(C::Id.lt(before));
+        }
+        query
+            .order_by_desc(C::Id)
+            .limit(limit)
+            .all(&self.txn)
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .map(entry_from)
+            .collect()
+    }
+
+    async fn insert_withdrawal(&mut self, w: &WalletWithdrawal) -> Result<(), StoreError> {
+        let row = wallet_withdrawals::ActiveModel {
+            id: Set(w.id.as_uuid()),
+            merchant_id: Set(w.merchant_id.as_uuid()),
+            amount_fen: Set(w.amount.fen()),
+            status: Set(w.status.as_str().to_owned()),
+            note: Set(w.note.clone()),
+            requested_by: Set(w.requested_by.map(|s| s.as_uuid())),
+            requested_at: Set(w.requested_at),
+            reviewed_at: Set(w.reviewed_at),
+            review_note: Set(w.review_note.clone()),
+        };
+        wallet_withdrawals::Entity::insert(row)
+            .exec_without_returning(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn withdrawal(
+        &mut self,
+        id: WithdrawalId,
+    ) -> Result<Option<WalletWithdrawal>, StoreError> {
+        wallet_withdrawals::Entity::find_by_id(id.as_uuid())
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?
+            .map(withdrawal_from)
+            .transpose()
+    }
+
+    async fn withdrawals(
+        &mut self,
+        merchant: Option<MerchantId>,
+        status: Option<WithdrawalStatus>,
+        before: Option<WithdrawalId>,
+        limit: u64,
+    ) -> Result<Vec<WalletWithdrawal>, StoreError> {
+        use wallet_withdrawals::Column as C;
+        let mut query = wallet_withdrawals::Entity::find();
+        if let Some(merchant) = merchant {
+            query = query.filter(C::MerchantId.eq(merchant.as_uuid()));
+        }
+        if let Some(status) = status {
+            query = query.filter(C::Status.eq(status.as_str()));
+        }
+        if let Some(before) = before {
+            query = query.filter(C::Id.lt(before.as_uuid()));
+        }
+        query
+            .order_by_desc(C::Id)
+            .limit(limit)
+            .all(&self.txn)
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .map(withdrawal_from)
+            .collect()
+    }
+
+    async fn review_withdrawal(
+        &mut self,
+        id: WithdrawalId,
+        status: WithdrawalStatus,
+        note: Option<String>,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        use wallet_withdrawals::Column as C;
+        let done = wallet_withdrawals::Entity::update_many()
+            .col_expr(C::Status, Expr::value(status.as_str()))
+            .col_expr(C::ReviewedAt, Expr::value(at))
+            .col_expr(C::ReviewNote, Expr::value(note))
+            .filter(C::Id.eq(id.as_uuid()))
+            .filter(C::Status.eq(WithdrawalStatus::Pending.as_str()))
+            .exec(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(done.rows_affected == 1)
+    }
+}

@@ -1,0 +1,409 @@
+//! Stored-value cards and the merchant wallet on real databases: concurrent top-ups add up
+//! exactly under the balance cap, a payment tops up or lands once, withdrawals never take
+//! more than is available, a withdrawal is reviewed once; on SQLite and PostgreSQL.
+
+mod support;
+
+use loyalty_core::Error;
+use loyalty_core::cards::CardRules;
+use loyalty_core::model::{CardEntry, Member, Merchant, WalletWithdrawal, WithdrawalStatus};
+use loyalty_core::types::{CardId, Money};
+use loyalty_core::usecases::{
+    OpenCard, Outcome, RecordPayment, RequestWithdrawal, ReviewWithdrawal, TopUpCard,
+};
+use loyalty_seaorm::on_both_databases;
+use loyalty_seaorm::testing::TestDatabase;
+use serde_json::json;
+use std::sync::Arc;
+use support::*;
+
+on_both_databases! {
+    fifty_concurrent_top_ups_add_up_exactly_with_principal_and_bonus_apart => crate::top_up_race;
+    concurrent_top_ups_stop_at_the_cards_balance_cap => crate::balance_cap_race;
+    a_payment_reference_tops_a_card_up_once => crate::payment_ref_once;
+    a_card_refuses_amounts_it_does_not_offer_and_is_one_per_member_and_template => crate::card_refusals;
+    thirty_concurrent_withdrawals_never_take_more_than_the_wallet_holds => crate::withdrawal_race;
+    an_approval_and_a_rejection_racing_review_a_withdrawal_once => crate::review_race;
+    a_rejected_withdrawal_goes_back_to_the_wallet_and_a_payment_lands_once => crate::rejection_and_payment;
+}
+
+fn card_rules(extra: serde_json::Value) -> CardRules {
+    let mut base = json!({
+        "kind": "stored_value",
+        "name": "金卡储值",
+        "plans": [{"pay": "100.00", "bonus": "20.00"}, {"pay": "500.00", "bonus": "150.00"}],
+    });
+    if let (Some(base), Some(extra)) = (base.as_object_mut(), extra.as_object()) {
+        base.extend(extra.clone());
+    }
+    serde_json::from_value(base).expect("card rules")
+}
+
+async fn card(w: &World, merchant: &Merchant, m: &Member, extra: serde_json::Value) -> CardId {
+    let template = w
+        .loyalty
+        .create_card_template(merchant.id, card_rules(extra), None)
+        .await
+        .expect("template");
+    w.loyalty
+        .open_card(OpenCard {
+            merchant_id: merchant.id,
+            member_id: m.id,
+            template_id: template.id,
+            store_id: None,
+            operator_id: None,
+        })
+        .await
+        .expect("card opened")
+        .card
+        .id
+}
+
+fn top_up(m: &Member, card: CardId, amount: &str, payment_ref: Option<&str>) -> TopUpCard {
+    TopUpCard {
+        merchant_id: m.merchant_id,
+        member_id: m.id,
+        card_id: card,
+        amount: money(amount),
+        payment_ref: payment_ref.map(str::to_owned),
+        store_id: None,
+        operator_id: None,
+    }
+}
+
+async fn topped(w: &World, cmd: TopUpCard) -> Result<CardEntry, Error> {
+    match w.loyalty.top_up_card(cmd, None).await? {
+        Outcome::Done(entry) => Ok(entry),
+        Outcome::Replayed(_) => panic!("no key, no replay"),
+    }
+}
+
+/// The card's balance, checked against the sum of its ledger.
+async fn balance(w: &World, m: &Member, card: CardId) -> (Money, Money) {
+    let (held, entries) = w
+        .loyalty
+        .card_ledger(m.merchant_id, m.id, card, None, 100)
+        .await
+        .expect("ledger");
+    let principal: i64 = entries.iter().map(|e| e.principal_delta).sum();
+    let bonus: i64 = entries.iter().map(|e| e.bonus_delta).sum();
+    assert_eq!(
+        (held.card.principal.fen(), held.card.bonus.fen()),
+        (principal, bonus),
+        "the card's balance is the sum of its ledger"
+    );
+    (held.card.principal, held.card.bonus)
+}
+
+async fn top_up_race(db: &TestDatabase) {
+    let w = Arc::new(world(db));
+    let (merchant, _) = merchant(&w, "cards", None).await;
+    let m = member(&w, &merchant, "13800000001").await;
+    let card = card(&w, &merchant, &m, json!({})).await;
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let (w, m) = (Arc::clone(&w), m.clone());
+            tokio::spawn(async move { topped(&w, top_up(&m, card, "100.00", None)).await })
+        })
+        .collect();
+    let mut afters = Vec::new();
+    for task in tasks {
+        let entry = task.await.expect("task ran").expect("topped up");
+        afters.push(entry.principal_after.fen() + entry.bonus_after.fen());
+    }
+    assert_eq!(
+        balance(&w, &m, card).await,
+        (money("5000.00"), money("1000.00"))
+    );
+    afters.sort_unstable();
+    let expected: Vec<i64> = (1..=50).map(|n| n * 12_000).collect();
+    assert_eq!(afters, expected, "each top-up saw the one before it");
+    let told = w
+        .notifier
+        .events()
+        .iter()
+        .filter(|e| e.name() == "card_topped_up")
+        .count();
+    assert_eq!(told, 50);
+}
+
+async fn balance_cap_race(db: &TestDatabase) {
+    let w = Arc::new(world(db));
+    let (merchant, _) = merchant(&w, "capped", None).await;
+    let m = member(&w, &merchant, "13800000002").await;
+    let card = card(&w, &merchant, &m, json!({"max_balance": "1000.00"})).await;
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let (w, m) = (Arc::clone(&w), m.clone());
+            tokio::spawn(async move { topped(&w, top_up(&m, card, "100.00", None)).await })
+        })
+        .collect();
+    let (mut ok, mut capped) = (0, 0);
+    for task in tasks {
+        match task.await.expect("task ran") {
+            Ok(_) => ok += 1,
+            Err(Error::CardBalanceLimit { max }) => {
+                assert_eq!(max, "1000.00");
+                capped += 1;
+            }
+            Err(other) => panic!("unexpected failure: {other:?}"),
+        }
+    }
+    assert_eq!((ok, capped), (8, 12), "8 × 120.00 fit under 1000.00");
+    assert_eq!(
+        balance(&w, &m, card).await,
+        (money("800.00"), money("160.00"))
+    );
+}
+
+async fn payment_ref_once(db: &TestDatabase) {
+    let w = world(db);
+    let (merchant, _) = merchant(&w, "refs", None).await;
+    let m = member(&w, &merchant, "13800000003").await;
+    let card = card(&w, &merchant, &m, json!({})).await;
+    topped(&w, top_up(&m, card, "500.00", Some("POS-0001")))
+        .await
+        .expect("first");
+    let again = topped(&w, top_up(&m, card, "500.00", Some("POS-0001"))).await;
+    assert!(matches!(again, Err(Error::Taken(_))), "{again:?}");
+    assert_eq!(again.expect_err("refused").code(), "already_applied");
+    assert_eq!(
+        balance(&w, &m, card).await,
+        (money("500.00"), money("150.00"))
+    );
+    let told = w
+        .notifier
+        .events()
+        .iter()
+        .filter(|e| e.name() == "card_topped_up")
+        .count();
+    assert_eq!(told, 1, "told of the one top-up");
+}
+
+async fn card_refusals(db: &TestDatabase) {
+    let w = world(db);
+    let (merchant, _) = merchant(&w, "rules", None).await;
+    let m = member(&w, &merchant, "13800000004").await;
+    let other = member(&w, &merchant, "13800000005").await;
+    let card = card(
+        &w,
+        &merchant,
+        &m,
+        json!({"custom_top_up": {"min": "10.00", "max": "200.00"}}),
+    )
+    .await;
+    let refused = topped(&w, top_up(&m, card, "250.00", None)).await;
+    assert!(
+        matches!(refused, Err(Error::TopUpNotOffered)),
+        "{refused:?}"
+    );
+    let custom = topped(&w, top_up(&m, card, "66.60", None))
+        .await
+        .expect("custom amount");
+    assert_eq!((custom.principal_delta, custom.bonus_delta), (6_660, 0));
+    let not_theirs = topped(&w, top_up(&other, card, "100.00", None)).await;
+    assert!(
+        matches!(not_theirs, Err(Error::NotFound("card"))),
+        "another member's card is not found: {not_theirs:?}"
+    );
+
+    let cards = w
+        .loyalty
+        .member_cards(merchant.id, m.id)
+        .await
+        .expect("cards");
+    assert_eq!(cards.len(), 1);
+    let template = cards[0].template.id;
+    let open = |member: &Member| OpenCard {
+        merchant_id: merchant.id,
+        member_id: member.id,
+        template_id: template,
+        store_id: None,
+        operator_id: None,
+    };
+    let twice = w.loyalty.open_card(open(&m)).await;
+    assert_eq!(twice.expect_err("one per template").code(), "card_exists");
+    w.loyalty
+        .set_card_template_active(merchant.id, template, false)
+        .await
+        .expect("stopped");
+    let stopped = w.loyalty.open_card(open(&other)).await;
+    assert!(matches!(stopped, Err(Error::CardTemplateInactive)));
+    topped(&w, top_up(&m, card, "100.00", None))
+        .await
+        .expect("an opened card still tops up");
+    assert_eq!(
+        balance(&w, &m, card).await,
+        (money("166.60"), money("20.00"))
+    );
+}
+
+async fn paid_in(w: &World, merchant: &Merchant, payment_ref: &str, amount: &str) {
+    w.loyalty
+        .record_payment(RecordPayment {
+            merchant_id: merchant.id,
+            payment_ref: payment_ref.into(),
+            amount: money(amount),
+        })
+        .await
+        .expect("payment recorded");
+}
+
+async fn withdraw(w: &World, merchant: &Merchant, amount: &str) -> Result<WalletWithdrawal, Error> {
+    let cmd = RequestWithdrawal {
+        merchant_id: merchant.id,
+        amount: money(amount),
+        note: None,
+        requested_by: None,
+    };
+    match w.loyalty.request_withdrawal(cmd, None).await? {
+        Outcome::Done(w) => Ok(w),
+        Outcome::Replayed(_) => panic!("no key, no replay"),
+    }
+}
+
+/// The wallet, checked against the sum of its ledger.
+async fn wallet(w: &World, merchant: &Merchant) -> (Money, Money) {
+    let wallet = w.loyalty.wallet(merchant.id).await.expect("wallet");
+    let entries = w
+        .loyalty
+        .wallet_entries(merchant.id, None, 100)
+        .await
+        .expect("entries");
+    let available: i64 = entries.iter().map(|e| e.available_delta).sum();
+    let pending: i64 = entries.iter().map(|e| e.pending_delta).sum();
+    assert_eq!(
+        (wallet.available.fen(), wallet.pending.fen()),
+        (available, pending),
+        "the wallet is the sum of its ledger"
+    );
+    (wallet.available, wallet.pending)
+}
+
+async fn withdrawal_race(db: &TestDatabase) {
+    let w = Arc::new(world(db));
+    let (merchant, _) = merchant(&w, "wallet", None).await;
+    paid_in(&w, &merchant, "wx-4200001", "600.00").await;
+    paid_in(&w, &merchant, "wx-4200002", "400.00").await;
+    let tasks: Vec<_> = (0..30)
+        .map(|_| {
+            let (w, merchant) = (Arc::clone(&w), merchant.clone());
+            tokio::spawn(async move { withdraw(&w, &merchant, "100.00").await })
+        })
+        .collect();
+    let (mut ok, mut short) = (0, 0);
+    for task in tasks {
+        match task.await.expect("task ran") {
+            Ok(_) => ok += 1,
+            Err(Error::InsufficientBalance { .. }) => short += 1,
+            Err(other) => panic!("unexpected failure: {other:?}"),
+        }
+    }
+    assert_eq!((ok, short), (10, 20));
+    assert_eq!(wallet(&w, &merchant).await, (Money::ZERO, money("1000.00")));
+    let pending = w
+        .loyalty
+        .withdrawals(
+            Some(merchant.id),
+            Some(WithdrawalStatus::Pending),
+            None,
+            100,
+        )
+        .await
+        .expect("list");
+    assert_eq!(pending.len(), 10);
+}
+
+async fn review_race(db: &TestDatabase) {
+    let w = Arc::new(world(db));
+    let (merchant, _) = merchant(&w, "review", None).await;
+    paid_in(&w, &merchant, "wx-1", "300.00").await;
+    let asked = withdraw(&w, &merchant, "250.00").await.expect("asked");
+    let review = |approve: bool| {
+        let w = Arc::clone(&w);
+        tokio::spawn(async move {
+            w.loyalty
+                .review_withdrawal(ReviewWithdrawal {
+                    id: asked.id,
+                    approve,
+                    note: Some("核对".into()),
+                })
+                .await
+        })
+    };
+    let (approve, reject) = (review(true), review(false));
+    let results = [approve.await.expect("ran"), reject.await.expect("ran")];
+    let done: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    assert_eq!(done.len(), 1, "reviewed once: {results:?}");
+    let refused = results
+        .iter()
+        .find_map(|r| r.as_ref().err())
+        .expect("one refused");
+    assert_eq!(refused.code(), "withdrawal_already_reviewed");
+    let expected = if done[0].status == WithdrawalStatus::Approved {
+        (money("50.00"), Money::ZERO)
+    } else {
+        (money("300.00"), Money::ZERO)
+    };
+    assert_eq!(wallet(&w, &merchant).await, expected);
+    let told = w
+        .notifier
+        .events()
+        .iter()
+        .filter(|e| e.name() == "withdrawal_reviewed")
+        .count();
+    assert_eq!(told, 1);
+}
+
+async fn rejection_and_payment(db: &TestDatabase) {
+    let w = world(db);
+    let (merchant, _) = merchant(&w, "returned", None).await;
+    paid_in(&w, &merchant, "wx-9", "120.00").await;
+    let again = w
+        .loyalty
+        .record_payment(RecordPayment {
+            merchant_id: merchant.id,
+            payment_ref: "wx-9".into(),
+            amount: money("120.00"),
+        })
+        .await;
+    assert_eq!(again.expect_err("once").code(), "already_applied");
+    let asked = withdraw(&w, &merchant, "120.00").await.expect("asked");
+    assert_eq!(wallet(&w, &merchant).await, (Money::ZERO, money("120.00")));
+    let no_reason = w
+        .loyalty
+        .review_withdrawal(ReviewWithdrawal {
+            id: asked.id,
+            approve: false,
+            note: None,
+        })
+        .await;
+    assert_eq!(
+        no_reason.expect_err("needs a reason").code(),
+        "validation_failed"
+    );
+    let rejected = w
+        .loyalty
+        .review_withdrawal(ReviewWithdrawal {
+            id: asked.id,
+            approve: false,
+            note: Some("账户信息有误".into()),
+        })
+        .await
+        .expect("rejected");
+    assert_eq!(rejected.status, WithdrawalStatus::Rejected);
+    assert_eq!(wallet(&w, &merchant).await, (money("120.00"), Money::ZERO));
+    let later = w
+        .loyalty
+        .review_withdrawal(ReviewWithdrawal {
+            id: asked.id,
+            approve: true,
+            note: None,
+        })
+        .await;
+    assert_eq!(
+        later.expect_err("reviewed").code(),
+        "withdrawal_already_reviewed"
+    );
+    assert_eq!(wallet(&w, &merchant).await, (money("120.00"), Money::ZERO));
+}
