@@ -1,6 +1,8 @@
 //! Helpers for the black-box tests: a server on port 0 over a fresh database, and an HTTP
 //! client that speaks to it as the mini-program, the till and the platform would.
 
+pub mod aliyun;
+
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_server::{Application, Settings};
 use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};

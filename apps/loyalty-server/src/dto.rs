@@ -1,7 +1,9 @@
 //! Request and response bodies. Requests reject unknown fields; they derive `Serialize` so
 //! an idempotent request can be fingerprinted in a canonical form.
 
+mod cards;
 mod coupons;
+pub use cards::{CardEntryView, CardTemplateView, CardView, WalletEntryView, WithdrawalView};
 pub use coupons::{CouponView, IssueReportView, TemplateView, VerificationView};
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -1,8 +1,8 @@
 //! Builds the adapters and the engine, and serves them. `main.rs` only bootstraps.
 
 use crate::api::{
-    coupons, health, member, member_coupons, members, merchant, notifications, orders, platform,
-    settings, staff,
+    cards, coupons, health, member, member_coupons, members, merchant, notifications, orders,
+    platform, settings, staff, wallet,
 };
 use crate::auth::{Tokens, hash_password, random_password};
 use crate::config::Settings;
@@ -324,7 +324,14 @@ fn serve(
             .app_data(web::PayloadConfig::default().limit(body_limit))
             .service(health::healthz)
             .service(health::readyz)
-            .service(scope("/api/v1/platform").service(platform::create_merchant))
+            .service(
+                scope("/api/v1/platform")
+                    .service(platform::create_merchant)
+                    .service(wallet::record_payment)
+                    .service(wallet::platform_withdrawals)
+                    .service(wallet::approve_withdrawal)
+                    .service(wallet::reject_withdrawal),
+            )
             .service(
                 scope("/api/v1/merchant")
                     .service(merchant::login)
@@ -369,6 +376,18 @@ fn serve(
                     .service(coupons::undo)
                     .service(coupons::list_verifications)
                     .service(member_coupons::member_coupons)
+                    .service(cards::create_card_template)
+                    .service(cards::list_card_templates)
+                    .service(cards::get_card_template)
+                    .service(cards::update_card_template)
+                    .service(cards::open_card)
+                    .service(cards::member_cards)
+                    .service(cards::top_up)
+                    .service(cards::card_ledger)
+                    .service(wallet::wallet)
+                    .service(wallet::wallet_ledger)
+                    .service(wallet::request_withdrawal)
+                    .service(wallet::my_withdrawals)
                     .service(notifications::list_messages)
                     .service(notifications::retry_message)
                     .service(notifications::usage),
@@ -390,7 +409,9 @@ fn serve(
                     .service(member_coupons::my_coupons)
                     .service(member_coupons::claimable)
                     .service(member_coupons::claim)
-                    .service(member_coupons::exchange),
+                    .service(member_coupons::exchange)
+                    .service(cards::my_cards)
+                    .service(cards::my_card_ledger),
             )
             .split_for_parts();
         app.service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", api))

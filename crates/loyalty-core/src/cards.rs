@@ -129,13 +129,14 @@ impl CardRules {
                 return Err(InvalidValue::new("plans.pay", "each amount at most once"));
             }
         }
-        if let Some(range) = self.custom_top_up {
-            if range.min == Money::ZERO || range.min > range.max {
-                return Err(InvalidValue::new(
-                    "custom_top_up",
-                    "min must be more than 0 and at most max",
-                ));
-            }
+        if self
+            .custom_top_up
+            .is_some_and(|r| r.min == Money::ZERO || r.min > r.max)
+        {
+            return Err(InvalidValue::new(
+                "custom_top_up",
+                "min must be more than 0 and at most max",
+            ));
         }
         if self.plans.is_empty() && self.custom_top_up.is_none() {
             return Err(InvalidValue::new(

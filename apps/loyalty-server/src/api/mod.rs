@@ -1,6 +1,7 @@
 //! The HTTP handlers: deserialize, convert to domain commands, call the engine, map the
 //! result. No business rule lives here.
 
+pub mod cards;
 pub mod coupons;
 pub mod health;
 pub mod member;
@@ -12,6 +13,7 @@ pub mod orders;
 pub mod platform;
 pub mod settings;
 pub mod staff;
+pub mod wallet;
 
 use crate::error::ApiError;
 use base64::Engine as _;

@@ -365,3 +365,69 @@ fn a_low_stock_alert_offers_the_name_and_what_is_left() {
     );
     assert_eq!(event.member_id(), None);
 }
+
+fn money(s: &str) -> crate::types::Money {
+    s.parse().expect("money")
+}
+
+#[test]
+fn a_top_up_tells_the_member_the_amount_the_bonus_and_the_balance() {
+    let member = MemberId::new();
+    let event = DomainEvent::CardToppedUp {
+        merchant_id: MerchantId::new(),
+        member_id: member,
+        card_id: crate::types::CardId::new(),
+        name: "储值卡".into(),
+        amount: money("100.00"),
+        bonus: money("20.00"),
+        balance_after: money("150.50"),
+    };
+    assert_eq!(scene_of(&event), Some(Scene::TopUp));
+    assert!(!Scene::TopUp.is_for_hq() && !Scene::TopUp.is_transactional());
+    assert_eq!(Scene::parse("top_up"), Some(Scene::TopUp));
+    assert_eq!(event.member_id(), Some(member));
+    assert_eq!(
+        event_values(&event, MerchantTimeZone::default()),
+        vec![
+            ("name", "储值卡".to_owned()),
+            ("amount", "100.00".to_owned()),
+            ("bonus", "20.00".to_owned()),
+            ("balance", "150.50".to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn a_reviewed_withdrawal_tells_hq_the_amount_the_result_and_the_reason() {
+    let review = |approved: bool, note: Option<&str>| DomainEvent::WithdrawalReviewed {
+        merchant_id: MerchantId::new(),
+        withdrawal_id: crate::types::WithdrawalId::new(),
+        amount: money("300.00"),
+        approved,
+        note: note.map(str::to_owned),
+    };
+    let approved = review(true, None);
+    assert_eq!(scene_of(&approved), Some(Scene::WithdrawalReviewed));
+    assert!(Scene::WithdrawalReviewed.is_for_hq());
+    assert_eq!(
+        Scene::parse("withdrawal_reviewed"),
+        Some(Scene::WithdrawalReviewed)
+    );
+    assert_eq!(approved.member_id(), None);
+    let tz = MerchantTimeZone::default();
+    assert_eq!(
+        event_values(&approved, tz),
+        vec![
+            ("amount", "300.00".to_owned()),
+            ("result", "已通过".to_owned()),
+            ("note", "无".to_owned()),
+        ]
+    );
+    assert_eq!(
+        event_values(&review(false, Some("账户有误")), tz)[1..],
+        [
+            ("result", "已驳回".to_owned()),
+            ("note", "账户有误".to_owned()),
+        ]
+    );
+}

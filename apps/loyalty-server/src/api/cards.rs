@@ -1,0 +1,300 @@
+//! Stored-value cards (储值卡): templates (HQ), opening a card for a member and topping it up
+//! at the till, a card's ledger; members see their own cards.
+
+use super::coupons::{TemplatePatch, before_id, id_cursor, page_limit};
+use crate::auth::{MemberAuth, StaffAuth};
+use crate::dto::{CardEntryView, CardTemplateView, CardView};
+use crate::error::{ApiError, Problem};
+use crate::idempotency::{IdempotencyHeader, Prepared, respond, stored};
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use loyalty_core::cards::CardRules;
+use loyalty_core::model::CardEntry;
+use loyalty_core::ports::StoredResponse;
+use loyalty_core::types::{CardId, CardTemplateId, MemberId, MerchantId, StoreId};
+use loyalty_core::usecases::{OpenCard, TopUpCard};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CardTemplateList {
+    pub items: Vec<CardTemplateView>,
+    pub next_cursor: Option<String>,
+}
+
+/// Creates a card template (HQ): a stored-value card with its top-up plans (充 100 送 20),
+/// other amounts allowed, a balance cap, and its look. See the README's "Stored-value cards".
+#[utoipa::path(tag = "merchant", request_body(content = Object, description = "Card rules"), responses((status = 201, body = CardTemplateView), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/card-templates")]
+pub async fn create_card_template(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    body: web::Json<CardRules>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require_headquarters()?;
+    let template = state
+        .loyalty
+        .create_card_template(staff.merchant_id, body.into_inner(), Some(staff.staff_id))
+        .await?;
+    Ok(HttpResponse::Created().json(CardTemplateView::from(&template)))
+}
+
+/// The merchant's card templates, newest first.
+#[utoipa::path(tag = "merchant", params(super::PageQuery), responses((status = 200, body = CardTemplateList)), security(("bearer" = [])))]
+#[get("/card-templates")]
+pub async fn list_card_templates(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    query: web::Query<super::PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = page_limit(query.limit)?;
+    let before =
+        before_id("card_template", query.cursor.as_deref())?.map(CardTemplateId::from_uuid);
+    let templates = state
+        .loyalty
+        .card_templates(staff.merchant_id, before, limit)
+        .await?;
+    let next = (templates.len() as u64 == limit)
+        .then(|| templates.last().map(|t| t.id.as_uuid()))
+        .flatten();
+    Ok(HttpResponse::Ok().json(CardTemplateList {
+        items: templates.iter().map(CardTemplateView::from).collect(),
+        next_cursor: id_cursor("card_template", next),
+    }))
+}
+
+/// One card template.
+#[utoipa::path(tag = "merchant", params(("id" = Uuid, Path)), responses((status = 200, body = CardTemplateView), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/card-templates/{id}")]
+pub async fn get_card_template(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let template = state
+        .loyalty
+        .card_template(
+            staff.merchant_id,
+            CardTemplateId::from_uuid(id.into_inner()),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(CardTemplateView::from(&template)))
+}
+
+/// Stops or restarts opening cards from a template (HQ); opened cards stay usable.
+#[utoipa::path(tag = "merchant", params(("id" = Uuid, Path)), request_body = TemplatePatch, responses((status = 200, body = CardTemplateView), (status = 403, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[patch("/card-templates/{id}")]
+pub async fn update_card_template(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: web::Json<TemplatePatch>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require_headquarters()?;
+    let template = state
+        .loyalty
+        .set_card_template_active(
+            staff.merchant_id,
+            CardTemplateId::from_uuid(id.into_inner()),
+            body.active,
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(CardTemplateView::from(&template)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenCardRequest {
+    pub template_id: Uuid,
+    /// Where it is opened; the staff member's store when they have one.
+    pub store_id: Option<Uuid>,
+}
+
+/// Opens a card of an active template for a member; a member holds one card of a template.
+#[utoipa::path(tag = "merchant", params(("id" = Uuid, Path)), request_body = OpenCardRequest, responses((status = 201, body = CardView), (status = 404, body = Problem), (status = 409, body = Problem, description = "card_exists"), (status = 422, body = Problem, description = "card_template_inactive")), security(("bearer" = [])))]
+#[post("/members/{id}/cards")]
+pub async fn open_card(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: web::Json<OpenCardRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let cmd = OpenCard {
+        merchant_id: staff.merchant_id,
+        member_id: MemberId::from_uuid(id.into_inner()),
+        template_id: CardTemplateId::from_uuid(body.template_id),
+        store_id: staff.store_for(body.store_id.map(StoreId::from_uuid))?,
+        operator_id: Some(staff.staff_id),
+    };
+    let held = state.loyalty.open_card(cmd).await?;
+    Ok(HttpResponse::Created().json(CardView::from(&held)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CardList {
+    pub items: Vec<CardView>,
+}
+
+async fn cards_of(
+    state: &AppState,
+    merchant: MerchantId,
+    member: MemberId,
+) -> Result<HttpResponse, ApiError> {
+    let cards = state.loyalty.member_cards(merchant, member).await?;
+    Ok(HttpResponse::Ok().json(CardList {
+        items: cards.iter().map(CardView::from).collect(),
+    }))
+}
+
+/// A member's cards with their balances.
+#[utoipa::path(tag = "merchant", params(("id" = Uuid, Path)), responses((status = 200, body = CardList)), security(("bearer" = [])))]
+#[get("/members/{id}/cards")]
+pub async fn member_cards(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    cards_of(
+        &state,
+        staff.merchant_id,
+        MemberId::from_uuid(id.into_inner()),
+    )
+    .await
+}
+
+/// The member's cards (储值卡) with their balances.
+#[utoipa::path(tag = "member", responses((status = 200, body = CardList)), security(("bearer" = [])))]
+#[get("/cards")]
+pub async fn my_cards(
+    member: MemberAuth,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    cards_of(&state, member.merchant_id, member.member_id).await
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TopUpRequest {
+    /// What the member paid: a plan's amount (with its bonus) or one in the template's
+    /// custom range.
+    #[schema(example = "100.00")]
+    pub amount: String,
+    /// The payment's reference at the till (POS or terminal transaction number): a payment
+    /// tops up once, however often it is sent (409 `already_applied`).
+    pub payment_ref: Option<String>,
+    /// Where it is paid; the staff member's store when they have one.
+    pub store_id: Option<Uuid>,
+}
+
+fn render_entry(entry: &CardEntry) -> StoredResponse {
+    stored(StatusCode::CREATED, &CardEntryView::from(entry))
+}
+
+/// Tops a member's card up at the till: the amount paid and the plan's bonus go onto the
+/// card, in its ledger, and the member is told (scene `top_up`).
+#[utoipa::path(
+    tag = "merchant",
+    params(("id" = Uuid, Path), ("card_id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Replays return the first response")),
+    request_body = TopUpRequest,
+    responses((status = 201, body = CardEntryView), (status = 404, body = Problem), (status = 409, body = Problem, description = "already_applied"), (status = 422, body = Problem, description = "validation_failed, top_up_not_offered, card_balance_limit, idempotency_key_reused")),
+    security(("bearer" = []))
+)]
+#[post("/members/{id}/cards/{card_id}/top-ups")]
+pub async fn top_up(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    key: IdempotencyHeader,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<TopUpRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let prepared = Prepared::claim(&state, &req, staff.merchant_id, staff.scope(), key, &*body)?;
+    let (member, card) = path.into_inner();
+    let body = body.into_inner();
+    let cmd = TopUpCard {
+        merchant_id: staff.merchant_id,
+        member_id: MemberId::from_uuid(member),
+        card_id: CardId::from_uuid(card),
+        amount: super::money("amount", &body.amount)?,
+        payment_ref: body.payment_ref,
+        store_id: staff.store_for(body.store_id.map(StoreId::from_uuid))?,
+        operator_id: Some(staff.staff_id),
+    };
+    let result = state
+        .loyalty
+        .top_up_card(cmd, prepared.as_ref().map(|p| p.idempotent(&render_entry)))
+        .await;
+    respond(&state, prepared, result, &render_entry).await
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CardLedgerView {
+    pub card: CardView,
+    /// Newest first.
+    pub items: Vec<CardEntryView>,
+    pub next_cursor: Option<String>,
+}
+
+async fn ledger_of(
+    state: &AppState,
+    merchant: MerchantId,
+    member: MemberId,
+    card: Uuid,
+    query: &super::PageQuery,
+) -> Result<HttpResponse, ApiError> {
+    let limit = page_limit(query.limit)?;
+    let before = before_id("card_entry", query.cursor.as_deref())?;
+    let (held, entries) = state
+        .loyalty
+        .card_ledger(merchant, member, CardId::from_uuid(card), before, limit)
+        .await?;
+    let next = (entries.len() as u64 == limit)
+        .then(|| entries.last().map(|e| e.id))
+        .flatten();
+    Ok(HttpResponse::Ok().json(CardLedgerView {
+        card: CardView::from(&held),
+        items: entries.iter().map(CardEntryView::from).collect(),
+        next_cursor: id_cursor("card_entry", next),
+    }))
+}
+
+/// A member's card with its ledger, newest first.
+#[utoipa::path(tag = "merchant", params(("id" = Uuid, Path), ("card_id" = Uuid, Path), super::PageQuery), responses((status = 200, body = CardLedgerView), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/members/{id}/cards/{card_id}/ledger")]
+pub async fn card_ledger(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, Uuid)>,
+    query: web::Query<super::PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (member, card) = path.into_inner();
+    ledger_of(
+        &state,
+        staff.merchant_id,
+        MemberId::from_uuid(member),
+        card,
+        &query,
+    )
+    .await
+}
+
+/// One of the member's cards with its ledger, newest first.
+#[utoipa::path(tag = "member", params(("id" = Uuid, Path), super::PageQuery), responses((status = 200, body = CardLedgerView), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/cards/{id}/ledger")]
+pub async fn my_card_ledger(
+    member: MemberAuth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    query: web::Query<super::PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    ledger_of(
+        &state,
+        member.merchant_id,
+        member.member_id,
+        id.into_inner(),
+        &query,
+    )
+    .await
+}

@@ -1,0 +1,274 @@
+//! The merchant wallet (我的钱包): HQ sees it and its ledger and applies for withdrawals
+//! (提现); the platform records payments by the merchant's payment code and reviews (审核)
+//! withdrawals.
+
+use super::coupons::{before_id, id_cursor, page_limit};
+use crate::auth::{PlatformAuth, StaffAuth};
+use crate::dto::{WalletEntryView, WithdrawalView};
+use crate::error::{ApiError, Problem};
+use crate::idempotency::{IdempotencyHeader, Prepared, respond, stored};
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use loyalty_core::model::{WalletWithdrawal, WithdrawalStatus};
+use loyalty_core::ports::StoredResponse;
+use loyalty_core::types::{MerchantId, WithdrawalId};
+use loyalty_core::usecases::{RecordPayment, RequestWithdrawal, ReviewWithdrawal};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WalletView {
+    /// What HQ may withdraw.
+    #[schema(example = "1000.00")]
+    pub available: String,
+    /// What withdrawals under review hold.
+    #[schema(example = "0.00")]
+    pub pending: String,
+}
+
+/// The merchant's wallet (HQ).
+#[utoipa::path(tag = "merchant", responses((status = 200, body = WalletView), (status = 403, body = Problem)), security(("bearer" = [])))]
+#[get("/wallet")]
+pub async fn wallet(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require_headquarters()?;
+    let wallet = state.loyalty.wallet(staff.merchant_id).await?;
+    Ok(HttpResponse::Ok().json(WalletView {
+        available: wallet.available.to_string(),
+        pending: wallet.pending.to_string(),
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WalletLedgerView {
+    /// Newest first.
+    pub items: Vec<WalletEntryView>,
+    pub next_cursor: Option<String>,
+}
+
+/// Every movement of the wallet, newest first (HQ).
+#[utoipa::path(tag = "merchant", params(super::PageQuery), responses((status = 200, body = WalletLedgerView), (status = 403, body = Problem)), security(("bearer" = [])))]
+#[get("/wallet/ledger")]
+pub async fn wallet_ledger(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    query: web::Query<super::PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require_headquarters()?;
+    let limit = page_limit(query.limit)?;
+    let before = before_id("wallet_entry", query.cursor.as_deref())?;
+    let entries = state
+        .loyalty
+        .wallet_entries(staff.merchant_id, before, limit)
+        .await?;
+    let next = (entries.len() as u64 == limit)
+        .then(|| entries.last().map(|e| e.id))
+        .flatten();
+    Ok(HttpResponse::Ok().json(WalletLedgerView {
+        items: entries.iter().map(WalletEntryView::from).collect(),
+        next_cursor: id_cursor("wallet_entry", next),
+    }))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawalRequest {
+    #[schema(example = "500.00")]
+    pub amount: String,
+    /// For the platform: which account, what for (at most 200 characters).
+    pub note: Option<String>,
+}
+
+fn render_withdrawal(w: &WalletWithdrawal) -> StoredResponse {
+    stored(StatusCode::CREATED, &WithdrawalView::from(w))
+}
+
+/// Applies for a withdrawal (HQ): the amount is held until the platform reviews it.
+#[utoipa::path(
+    tag = "merchant",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays return the first response")),
+    request_body = WithdrawalRequest,
+    responses((status = 201, body = WithdrawalView), (status = 403, body = Problem), (status = 422, body = Problem, description = "validation_failed, insufficient_balance, idempotency_key_reused")),
+    security(("bearer" = []))
+)]
+#[post("/wallet/withdrawals")]
+pub async fn request_withdrawal(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    key: IdempotencyHeader,
+    body: web::Json<WithdrawalRequest>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require_headquarters()?;
+    let prepared = Prepared::claim(&state, &req, staff.merchant_id, staff.scope(), key, &*body)?;
+    let body = body.into_inner();
+    let cmd = RequestWithdrawal {
+        merchant_id: staff.merchant_id,
+        amount: super::money("amount", &body.amount)?,
+        note: body.note,
+        requested_by: Some(staff.staff_id),
+    };
+    let result = state
+        .loyalty
+        .request_withdrawal(
+            cmd,
+            prepared.as_ref().map(|p| p.idempotent(&render_withdrawal)),
+        )
+        .await;
+    respond(&state, prepared, result, &render_withdrawal).await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawalQuery {
+    /// `pending`, `approved` or `rejected`; any when absent.
+    pub status: Option<String>,
+    /// The platform only: one merchant's.
+    pub merchant_id: Option<Uuid>,
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WithdrawalList {
+    pub items: Vec<WithdrawalView>,
+    pub next_cursor: Option<String>,
+}
+
+async fn list(
+    state: &AppState,
+    merchant: Option<MerchantId>,
+    query: &WithdrawalQuery,
+) -> Result<HttpResponse, ApiError> {
+    let status = match query.status.as_deref() {
+        None => None,
+        Some(s) => Some(
+            WithdrawalStatus::parse(s)
+                .ok_or_else(|| ApiError::invalid("status", "one of pending, approved, rejected"))?,
+        ),
+    };
+    let limit = page_limit(query.limit)?;
+    let before = before_id("withdrawal", query.cursor.as_deref())?.map(WithdrawalId::from_uuid);
+    let items = state
+        .loyalty
+        .withdrawals(merchant, status, before, limit)
+        .await?;
+    let next = (items.len() as u64 == limit)
+        .then(|| items.last().map(|w| w.id.as_uuid()))
+        .flatten();
+    Ok(HttpResponse::Ok().json(WithdrawalList {
+        items: items.iter().map(WithdrawalView::from).collect(),
+        next_cursor: id_cursor("withdrawal", next),
+    }))
+}
+
+/// The merchant's withdrawals, newest first (HQ).
+#[utoipa::path(tag = "merchant", params(WithdrawalQuery), responses((status = 200, body = WithdrawalList), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[get("/wallet/withdrawals")]
+pub async fn my_withdrawals(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    query: web::Query<WithdrawalQuery>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require_headquarters()?;
+    if query.merchant_id.is_some() {
+        return Err(ApiError::invalid("merchant_id", "is for the platform only"));
+    }
+    list(&state, Some(staff.merchant_id), &query).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentRequest {
+    /// The payment provider's transaction id: a payment lands once (409 `already_applied`).
+    #[schema(example = "4200001234202612010000000001")]
+    pub payment_ref: String,
+    #[schema(example = "128.80")]
+    pub amount: String,
+}
+
+/// Records a settled payment by the merchant's payment code (收款码) in its wallet (the
+/// platform, or the payment adapter it runs).
+#[utoipa::path(tag = "platform", params(("id" = Uuid, Path)), request_body = PaymentRequest, responses((status = 201, body = WalletEntryView), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem, description = "already_applied"), (status = 422, body = Problem)), security(("platform_key" = [])))]
+#[post("/merchants/{id}/wallet/payments")]
+pub async fn record_payment(
+    _: PlatformAuth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: web::Json<PaymentRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let cmd = RecordPayment {
+        merchant_id: MerchantId::from_uuid(id.into_inner()),
+        payment_ref: body.payment_ref,
+        amount: super::money("amount", &body.amount)?,
+    };
+    let entry = state.loyalty.record_payment(cmd).await?;
+    Ok(HttpResponse::Created().json(WalletEntryView::from(&entry)))
+}
+
+/// Withdrawals of every merchant, newest first (the platform's review queue with
+/// `?status=pending`).
+#[utoipa::path(tag = "platform", params(WithdrawalQuery), responses((status = 200, body = WithdrawalList), (status = 401, body = Problem), (status = 422, body = Problem)), security(("platform_key" = [])))]
+#[get("/withdrawals")]
+pub async fn platform_withdrawals(
+    _: PlatformAuth,
+    state: web::Data<AppState>,
+    query: web::Query<WithdrawalQuery>,
+) -> Result<HttpResponse, ApiError> {
+    list(&state, query.merchant_id.map(MerchantId::from_uuid), &query).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewRequest {
+    /// The platform's reason (required to reject; at most 200 characters), told to HQ.
+    pub note: Option<String>,
+}
+
+async fn review(
+    state: &AppState,
+    id: Uuid,
+    approve: bool,
+    note: Option<String>,
+) -> Result<HttpResponse, ApiError> {
+    let reviewed = state
+        .loyalty
+        .review_withdrawal(ReviewWithdrawal {
+            id: WithdrawalId::from_uuid(id),
+            approve,
+            note,
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(WithdrawalView::from(&reviewed)))
+}
+
+/// Approves a pending withdrawal (body `{}` or with a note): it is paid out and HQ is told
+/// (scene `withdrawal_reviewed`). A withdrawal is reviewed once.
+#[utoipa::path(tag = "platform", params(("id" = Uuid, Path)), request_body = ReviewRequest, responses((status = 200, body = WithdrawalView), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem, description = "withdrawal_already_reviewed")), security(("platform_key" = [])))]
+#[post("/withdrawals/{id}/approve")]
+pub async fn approve_withdrawal(
+    _: PlatformAuth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: web::Json<ReviewRequest>,
+) -> Result<HttpResponse, ApiError> {
+    review(&state, id.into_inner(), true, body.into_inner().note).await
+}
+
+/// Rejects a pending withdrawal with a reason: the amount goes back to what is available
+/// and HQ is told. A withdrawal is reviewed once.
+#[utoipa::path(tag = "platform", params(("id" = Uuid, Path)), request_body = ReviewRequest, responses((status = 200, body = WithdrawalView), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem, description = "withdrawal_already_reviewed"), (status = 422, body = Problem)), security(("platform_key" = [])))]
+#[post("/withdrawals/{id}/reject")]
+pub async fn reject_withdrawal(
+    _: PlatformAuth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: web::Json<ReviewRequest>,
+) -> Result<HttpResponse, ApiError> {
+    review(&state, id.into_inner(), false, body.into_inner().note).await
+}

@@ -1,0 +1,300 @@
+//! Stored-value cards and the merchant wallet over HTTP, with the real Aliyun SMS client
+//! against a mock of Aliyun's API: a cashier tops a card up (a replay changes nothing), the
+//! member sees it and is told; the platform records payments, HQ withdraws, the platform
+//! reviews and HQ is told.
+
+use loyalty_seaorm::on_both_databases;
+use loyalty_seaorm::testing::TestDatabase;
+use loyalty_tests::aliyun::{aliyun_answering, app_with_aliyun, field, next, put_settings};
+use loyalty_tests::{PLATFORM_KEY, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+on_both_databases! {
+    a_top_up_at_the_till_goes_on_the_card_once_and_the_member_sees_it_and_is_told => crate::top_up;
+    hq_withdraws_the_platform_reviews_and_hq_is_told_by_sms => crate::withdrawal;
+}
+
+fn sms_scene(scene: &str, template: &str, text: &str, params: &[&str]) -> Value {
+    json!({
+        "scene": scene,
+        "channels": ["sms"],
+        "sms": {
+            "template_code": template,
+            "text": text,
+            "params": params.iter().map(|p| json!({ "name": p, "value": format!("{{{p}}}") })).collect::<Vec<_>>()
+        }
+    })
+}
+
+fn params(form: &[(String, String)]) -> Value {
+    serde_json::from_str(field(form, "TemplateParam")).expect("JSON")
+}
+
+async fn member_token(app: &TestApp, merchant: &str, phone: &str) -> String {
+    let answer = app
+        .send(
+            app.request(Method::POST, "/api/v1/member/auth/dev", None)
+                .json(&json!({ "merchant_code": merchant, "phone": phone })),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    answer.body["token"].as_str().expect("token").to_owned()
+}
+
+async fn top_up(db: &TestDatabase) {
+    let (server, mut seen) = aliyun_answering("OK").await;
+    let app = app_with_aliyun(db, &server).await;
+    let (token, _) = app.merchant("card-shop").await;
+    put_settings(
+        &app,
+        &token,
+        json!({
+            "sms_sign_name": "演示茶饮",
+            "scenes": [sms_scene("top_up", "SMS_TOPUP", "{name}充值{amount}元，赠送{bonus}元，余额{balance}元。", &["name", "amount", "bonus", "balance"])]
+        }),
+    )
+    .await;
+
+    let rules = json!({
+        "kind": "stored_value", "name": "储值金卡", "theme_colour": "#C8A060",
+        "plans": [{ "pay": "100.00", "bonus": "20.00" }],
+        "custom_top_up": { "min": "10.00", "max": "300.00" },
+        "max_balance": "1000.00"
+    });
+    let mut no_way = rules.clone();
+    no_way["plans"] = json!([]);
+    no_way["custom_top_up"] = Value::Null;
+    app.post("/api/v1/merchant/card-templates", &token, no_way)
+        .await
+        .assert_problem(422, "validation_failed");
+    let created = app
+        .post("/api/v1/merchant/card-templates", &token, rules)
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let template = created.body["id"].as_str().expect("id").to_owned();
+    let listed = app.get("/api/v1/merchant/card-templates", &token).await;
+    assert_eq!(listed.body["items"][0]["id"], template.as_str());
+
+    let member = app.member(&token, "13800138001").await;
+    let other = app.member(&token, "13800138002").await;
+    let cards = format!("/api/v1/merchant/members/{member}/cards");
+    let opened = app
+        .post(&cards, &token, json!({ "template_id": template }))
+        .await;
+    assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.text);
+    assert_eq!(opened.body["balance"], "0.00");
+    let card = opened.body["id"].as_str().expect("id").to_owned();
+    app.post(&cards, &token, json!({ "template_id": template }))
+        .await
+        .assert_problem(409, "card_exists");
+
+    let top_ups = format!("{cards}/{card}/top-ups");
+    let body = json!({ "amount": "100.00", "payment_ref": "POS-0001" });
+    let first = app
+        .post_with_key(&top_ups, &token, "t-1", body.clone())
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    assert_eq!(
+        (
+            &first.body["principal_change"],
+            &first.body["bonus_change"],
+            &first.body["balance_after"]
+        ),
+        (&json!("100.00"), &json!("20.00"), &json!("120.00"))
+    );
+    let replay = app.post_with_key(&top_ups, &token, "t-1", body).await;
+    assert_eq!(replay.status, StatusCode::CREATED);
+    assert_eq!(
+        replay.body, first.body,
+        "a replay answers the first response"
+    );
+    assert_eq!(
+        replay
+            .headers
+            .get("Idempotent-Replayed")
+            .and_then(|v| v.to_str().ok()),
+        Some("true")
+    );
+    app.post_with_key(&top_ups, &token, "t-1", json!({ "amount": "50.00" }))
+        .await
+        .assert_problem(422, "idempotency_key_reused");
+    app.post_with_key(
+        &top_ups,
+        &token,
+        "t-2",
+        json!({ "amount": "100.00", "payment_ref": "POS-0001" }),
+    )
+    .await
+    .assert_problem(409, "already_applied");
+    app.post(&top_ups, &token, json!({ "amount": "5.00" }))
+        .await
+        .assert_problem(422, "top_up_not_offered");
+    app.post(&top_ups, &token, json!({ "amount": "12.345" }))
+        .await
+        .assert_problem(422, "validation_failed");
+    app.post(
+        &format!("/api/v1/merchant/members/{other}/cards/{card}/top-ups"),
+        &token,
+        json!({ "amount": "100.00" }),
+    )
+    .await
+    .assert_problem(404, "card_not_found");
+
+    let form = next(&mut seen).await;
+    assert_eq!(field(&form, "PhoneNumbers"), "13800138001");
+    assert_eq!(field(&form, "TemplateCode"), "SMS_TOPUP");
+    assert_eq!(
+        params(&form),
+        json!({ "name": "储值金卡", "amount": "100.00", "bonus": "20.00", "balance": "120.00" })
+    );
+
+    let mine = member_token(&app, "card-shop", "13800138001").await;
+    let held = app.get("/api/v1/member/cards", &mine).await;
+    assert_eq!(held.status, StatusCode::OK, "{}", held.text);
+    let held = &held.body["items"][0];
+    assert_eq!(
+        (
+            &held["balance"],
+            &held["principal"],
+            &held["bonus"],
+            &held["name"]
+        ),
+        (
+            &json!("120.00"),
+            &json!("100.00"),
+            &json!("20.00"),
+            &json!("储值金卡")
+        )
+    );
+    let ledger = app
+        .get(&format!("/api/v1/member/cards/{card}/ledger"), &mine)
+        .await;
+    assert_eq!(ledger.status, StatusCode::OK, "{}", ledger.text);
+    assert_eq!(ledger.body["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(ledger.body["items"][0]["payment_ref"], "POS-0001");
+    let theirs = member_token(&app, "card-shop", "13800138002").await;
+    app.get(&format!("/api/v1/member/cards/{card}/ledger"), &theirs)
+        .await
+        .assert_problem(404, "card_not_found");
+}
+
+async fn withdrawal(db: &TestDatabase) {
+    let (server, mut seen) = aliyun_answering("OK").await;
+    let app = app_with_aliyun(db, &server).await;
+    let (token, created) = app.merchant("wallet-shop").await;
+    let merchant = created["merchant"]["id"].as_str().expect("id").to_owned();
+    put_settings(
+        &app,
+        &token,
+        json!({
+            "sms_sign_name": "演示茶饮",
+            "hq_phones": ["13900000001"],
+            "scenes": [sms_scene("withdrawal_reviewed", "SMS_PAYOUT", "提现{amount}元{result}，说明：{note}", &["amount", "result", "note"])]
+        }),
+    )
+    .await;
+
+    let payments = format!("/api/v1/platform/merchants/{merchant}/wallet/payments");
+    let paid = json!({ "payment_ref": "4200001234", "amount": "500.00" });
+    let landed = app.post(&payments, PLATFORM_KEY, paid.clone()).await;
+    assert_eq!(landed.status, StatusCode::CREATED, "{}", landed.text);
+    app.post(&payments, PLATFORM_KEY, paid.clone())
+        .await
+        .assert_problem(409, "already_applied");
+    app.post(&payments, &token, paid)
+        .await
+        .assert_problem(401, "unauthenticated");
+    app.post(
+        &format!(
+            "/api/v1/platform/merchants/{}/wallet/payments",
+            uuid::Uuid::now_v7()
+        ),
+        PLATFORM_KEY,
+        json!({ "payment_ref": "4200009999", "amount": "1.00" }),
+    )
+    .await
+    .assert_problem(404, "merchant_not_found");
+
+    let wallet = app.get("/api/v1/merchant/wallet", &token).await;
+    assert_eq!(
+        (&wallet.body["available"], &wallet.body["pending"]),
+        (&json!("500.00"), &json!("0.00"))
+    );
+    let withdrawals = "/api/v1/merchant/wallet/withdrawals";
+    app.post_with_key(withdrawals, &token, "w-0", json!({ "amount": "600.00" }))
+        .await
+        .assert_problem(422, "insufficient_balance");
+    let asked = app
+        .post_with_key(
+            withdrawals,
+            &token,
+            "w-1",
+            json!({ "amount": "300.00", "note": "对公账户" }),
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::CREATED, "{}", asked.text);
+    assert_eq!(asked.body["status"], "pending");
+    let id = asked.body["id"].as_str().expect("id").to_owned();
+    let again = app
+        .post_with_key(
+            withdrawals,
+            &token,
+            "w-1",
+            json!({ "amount": "300.00", "note": "对公账户" }),
+        )
+        .await;
+    assert_eq!(again.body, asked.body, "a replay holds nothing more");
+    let wallet = app.get("/api/v1/merchant/wallet", &token).await;
+    assert_eq!(
+        (&wallet.body["available"], &wallet.body["pending"]),
+        (&json!("200.00"), &json!("300.00"))
+    );
+
+    let queue = app
+        .get("/api/v1/platform/withdrawals?status=pending", PLATFORM_KEY)
+        .await;
+    assert_eq!(queue.status, StatusCode::OK, "{}", queue.text);
+    assert_eq!(queue.body["items"][0]["id"], id.as_str());
+    assert_eq!(queue.body["items"][0]["merchant_id"], merchant.as_str());
+    let reject = format!("/api/v1/platform/withdrawals/{id}/reject");
+    app.post(&reject, PLATFORM_KEY, json!({}))
+        .await
+        .assert_problem(422, "validation_failed");
+    let rejected = app
+        .post(&reject, PLATFORM_KEY, json!({ "note": "开户行信息有误" }))
+        .await;
+    assert_eq!(rejected.status, StatusCode::OK, "{}", rejected.text);
+    assert_eq!(rejected.body["status"], "rejected");
+    app.post(
+        &format!("/api/v1/platform/withdrawals/{id}/approve"),
+        PLATFORM_KEY,
+        json!({}),
+    )
+    .await
+    .assert_problem(409, "withdrawal_already_reviewed");
+
+    let form = next(&mut seen).await;
+    assert_eq!(field(&form, "PhoneNumbers"), "13900000001");
+    assert_eq!(
+        params(&form),
+        json!({ "amount": "300.00", "result": "已驳回", "note": "开户行信息有误" })
+    );
+    let wallet = app.get("/api/v1/merchant/wallet", &token).await;
+    assert_eq!(
+        (&wallet.body["available"], &wallet.body["pending"]),
+        (&json!("500.00"), &json!("0.00"))
+    );
+    let ledger = app.get("/api/v1/merchant/wallet/ledger", &token).await;
+    let kinds: Vec<&str> = ledger.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["withdrawal_returned", "withdrawal_held", "payment"]);
+    let mine = app
+        .get(&format!("{withdrawals}?status=rejected"), &token)
+        .await;
+    assert_eq!(mine.body["items"][0]["review_note"], "开户行信息有误");
+}
