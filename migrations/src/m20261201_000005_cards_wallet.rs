@@ -187,6 +187,14 @@ impl MigrationTrait for Migration {
             false,
         ))
         .await?;
+        // Growth by top-up: what a member paid in over a window.
+        m.create_index(index(
+            "card_entries_member_idx",
+            CardEntries::Table,
+            &["merchant_id", "member_id", "created_at"],
+            false,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()

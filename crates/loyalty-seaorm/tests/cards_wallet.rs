@@ -6,7 +6,12 @@ mod support;
 
 use loyalty_core::Error;
 use loyalty_core::cards::CardRules;
+use loyalty_core::events::DomainEvent;
 use loyalty_core::model::{CardEntry, Member, Merchant, WalletWithdrawal, WithdrawalStatus};
+use loyalty_core::settings::Setting;
+use loyalty_core::tiers::{
+    DowngradeMode, GrowthBasis, GrowthWindow, TierBenefits, TierLevel, TierPolicy,
+};
 use loyalty_core::types::{CardId, Money};
 use loyalty_core::usecases::{
     OpenCard, Outcome, RecordPayment, RequestWithdrawal, ReviewWithdrawal, TopUpCard,
@@ -21,6 +26,7 @@ on_both_databases! {
     fifty_concurrent_top_ups_add_up_exactly_with_principal_and_bonus_apart => crate::top_up_race;
     concurrent_top_ups_stop_at_the_cards_balance_cap => crate::balance_cap_race;
     a_payment_reference_tops_a_card_up_once => crate::payment_ref_once;
+    concurrent_top_ups_crossing_a_top_up_tier_upgrade_the_member_once => crate::top_up_tier;
     a_card_refuses_amounts_it_does_not_offer_and_is_one_per_member_and_template => crate::card_refusals;
     thirty_concurrent_withdrawals_never_take_more_than_the_wallet_holds => crate::withdrawal_race;
     an_approval_and_a_rejection_racing_review_a_withdrawal_once => crate::review_race;
@@ -406,4 +412,58 @@ async fn rejection_and_payment(db: &TestDatabase) {
         "withdrawal_already_reviewed"
     );
     assert_eq!(wallet(&w, &merchant).await, (money("120.00"), Money::ZERO));
+}
+
+async fn top_up_tier(db: &TestDatabase) {
+    let w = Arc::new(world(db));
+    let (merchant, _) = merchant(&w, "vip", None).await;
+    let level = |code: &str, threshold: i64| TierLevel {
+        code: code.into(),
+        name: code.to_uppercase(),
+        threshold,
+        benefits: TierBenefits::default(),
+    };
+    let ladder = TierPolicy {
+        basis: GrowthBasis::TopUp,
+        window: GrowthWindow::Lifetime,
+        // 储值满 1000 元升金卡: principal counts, the bonus does not.
+        levels: vec![level("normal", 0), level("gold", 100_000)],
+        protection_months: 3,
+        downgrade: DowngradeMode::OneStep,
+    };
+    w.loyalty
+        .put_setting(merchant.id, Setting::Tiers(ladder), None)
+        .await
+        .expect("ladder");
+    let m = member(&w, &merchant, "13800000009").await;
+    let card = card(&w, &merchant, &m, json!({})).await;
+    topped(&w, top_up(&m, card, "500.00", None))
+        .await
+        .expect("500 + 150 bonus: 500 of growth");
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let (w, m) = (Arc::clone(&w), m.clone());
+            tokio::spawn(async move { topped(&w, top_up(&m, card, "100.00", None)).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task ran").expect("topped up");
+    }
+    let upgrades: Vec<String> = w
+        .notifier
+        .events()
+        .into_iter()
+        .filter_map(|e| match e {
+            DomainEvent::TierUpgraded { to_tier, .. } => Some(to_tier),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(upgrades, vec!["gold".to_owned()], "upgraded once");
+    let tier = w
+        .loyalty
+        .member(merchant.id, m.id)
+        .await
+        .expect("member")
+        .tier_code;
+    assert_eq!(tier.as_deref(), Some("gold"));
 }

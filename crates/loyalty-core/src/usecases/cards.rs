@@ -8,11 +8,13 @@
 
 use super::idempotency::{Idempotent, Outcome, remember, replay, replay_in_write};
 use super::notify::enqueue_for;
+use super::tiers::upgrade_on_growth;
 use super::{Loyalty, member_of, merchant_of, with_retry};
 use crate::cards::CardRules;
 use crate::events::DomainEvent;
 use crate::model::{CardEntry, CardEntryKind, CardTemplate, MemberCard};
 use crate::ports::{Clock, Notifier, Transaction, TxMode, UnitOfWork};
+use crate::tiers::GrowthBasis;
 use crate::types::{
     CardId, CardTemplateId, InvalidValue, MemberId, MerchantId, Money, StaffId, StoreId,
 };
@@ -204,7 +206,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     }
 
     /// Tops a member's card up: the amount paid and the plan's bonus go onto the card, in
-    /// its ledger, and the member is told (scene `top_up`).
+    /// its ledger, and the member is told (scene `top_up`). Under a tier ladder by top-up,
+    /// the amount paid (not the bonus) is growth, and crossing a threshold upgrades at once.
     ///
     /// # Errors
     /// `validation_failed`, `card_not_found`, `top_up_not_offered`, `card_balance_limit`,
@@ -249,6 +252,22 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 Ok(tx) => tx,
                 Err(stored) => return Ok(Outcome::Replayed(stored)),
             };
+        // Tiers by top-up: the member's row first, so concurrent top-ups sum in turn and
+        // one crossing a threshold upgrades once (the lock order of every growth).
+        let grows = settings
+            .tiers
+            .as_ref()
+            .is_some_and(|t| t.value.basis == GrowthBasis::TopUp);
+        let member = if grows {
+            Some(
+                tx.members()
+                    .lock_member(cmd.merchant_id, cmd.member_id)
+                    .await?
+                    .ok_or(Error::NotFound("member"))?,
+            )
+        } else {
+            None
+        };
         let card = card_of(&mut *tx, cmd.merchant_id, cmd.member_id, cmd.card_id).await?;
         let template = template_of(&mut *tx, cmd.merchant_id, card.template_id).await?;
         let top = template
@@ -288,7 +307,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             created_at: now,
         };
         tx.cards().insert_card_entry(&entry).await?;
-        let events = vec![DomainEvent::CardToppedUp {
+        let mut events = vec![DomainEvent::CardToppedUp {
             merchant_id: cmd.merchant_id,
             member_id: cmd.member_id,
             card_id: card.id,
@@ -297,6 +316,11 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             bonus: top.bonus,
             balance_after: money(principal_after + bonus_after)?,
         }];
+        if let Some(member) = &member {
+            let tiers = settings.tiers.as_ref();
+            events
+                .extend(upgrade_on_growth(&mut *tx, member, tiers, merchant.time_zone, now).await?);
+        }
         enqueue_for(&mut *tx, &merchant, &settings, &events, now).await?;
         remember(&mut *tx, idem, &entry, now).await?;
         tx.commit().await?;

@@ -1,5 +1,5 @@
 use crate::entities::{
-    merchant_settings, merchant_settings_history, orders, points_ledger, tier_changes,
+    card_entries, merchant_settings, merchant_settings_history, orders, points_ledger, tier_changes,
 };
 use crate::errors::{corrupt, store_error};
 use crate::uow::SeaTransaction;
@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use loyalty_core::checkout::CheckoutSettings;
 use loyalty_core::earning::EarningPolicy;
 use loyalty_core::expiry::ExpiryPolicy;
-use loyalty_core::model::{EntryKind, TierChange, TierChangeReason};
+use loyalty_core::model::{CardEntryKind, EntryKind, TierChange, TierChangeReason};
 use loyalty_core::notifications::NotificationSettings;
 use loyalty_core::ports::{GrowthRepository, SettingsRepository, StoreError};
 use loyalty_core::settings::{MerchantSettings, Setting, SettingKind, Versioned};
@@ -305,8 +305,26 @@ impl GrowthRepository for SeaTransaction {
                         .await
                         .map_err(store_error)?
                 }
-                // Stored-value cards are not built yet: nothing is topped up.
-                GrowthBasis::TopUp => Vec::new(),
+                // What members paid onto their cards (the bonus is not growth).
+                GrowthBasis::TopUp => {
+                    use card_entries::Column as C;
+                    let mut query = card_entries::Entity::find()
+                        .select_only()
+                        .column(C::MemberId)
+                        .expr(Expr::cust("CAST(SUM(principal_delta) AS BIGINT)"))
+                        .filter(C::MerchantId.eq(merchant.as_uuid()))
+                        .filter(C::MemberId.is_in(ids))
+                        .filter(C::Kind.eq(CardEntryKind::TopUp.as_str()));
+                    if let Some(since) = since {
+                        query = query.filter(C::CreatedAt.gte(since));
+                    }
+                    query
+                        .group_by(C::MemberId)
+                        .into_tuple()
+                        .all(&self.txn)
+                        .await
+                        .map_err(store_error)?
+                }
             };
             found.extend(
                 rows.into_iter()
