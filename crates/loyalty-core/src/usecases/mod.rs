@@ -127,6 +127,8 @@ macro_rules! with_retry {
 pub(crate) use with_retry;
 
 #[cfg(test)]
+mod card_tests;
+#[cfg(test)]
 mod coupon_tests;
 #[cfg(test)]
 mod tests;
