@@ -101,7 +101,15 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<ExitCod
         }
         Command::VerifyLedger => {
             let db = open_database(&settings).await?;
-            let drifts = engine(&db).verify_ledger().await?;
+            let engine = engine(&db);
+            let drifts = engine.verify_ledger().await?;
+            let money = engine.verify_money().await?;
+            for d in &money {
+                println!(
+                    "drift: merchant {} {}: holds {} / {} fen, its ledger sums to {} / {}",
+                    d.merchant_id, d.account, d.held.0, d.held.1, d.ledger_sum.0, d.ledger_sum.1
+                );
+            }
             for d in &drifts {
                 println!(
                     "drift: merchant {} member {}: balance {} ledger sum {} open lots {} last entry balance {}",
@@ -114,11 +122,11 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<ExitCod
                         .map_or_else(|| "-".to_owned(), |p| p.to_string())
                 );
             }
-            if !drifts.is_empty() {
-                println!("{} account(s) drift", drifts.len());
+            if !drifts.is_empty() || !money.is_empty() {
+                println!("{} account(s) drift", drifts.len() + money.len());
                 return Ok(ExitCode::FAILURE);
             }
-            println!("every balance matches its ledger and lots");
+            println!("every balance matches its ledger and lots, every card and wallet its ledger");
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -13,7 +13,9 @@ use loyalty_core::tiers::{
     DowngradeMode, GrowthBasis, GrowthWindow, TierBenefits, TierLevel, TierPolicy,
 };
 use loyalty_core::types::{Money, Phone, Points};
-use loyalty_core::usecases::{CommitOrder, CreateMerchant, CreateStore, RegisterMember};
+use loyalty_core::usecases::{
+    CommitOrder, CreateMerchant, CreateStore, OpenCard, RegisterMember, TopUpCard,
+};
 use rust_decimal::Decimal;
 
 /// 1 point per yuan; member day on the 8th (×2); 50 points for registering.
@@ -150,12 +152,27 @@ pub async fn seed(loyalty: &Engine) -> Result<DemoLogin, ApiError> {
     loyalty
         .put_setting(merchant.id, Setting::Checkout(checkout), None)
         .await?;
+    // A stored-value card with bonus plans (充100送20, 充500送150).
+    let card = loyalty
+        .create_card_template(
+            merchant.id,
+            serde_json::from_value(serde_json::json!({
+                "kind": "stored_value", "name": "储值卡", "theme_colour": "#C8A060",
+                "plans": [{"pay": "100.00", "bonus": "20.00"}, {"pay": "500.00", "bonus": "150.00"}],
+                "custom_top_up": {"min": "10.00", "max": "2000.00"},
+                "max_balance": "10000.00"
+            }))
+            .map_err(|e| ApiError::invalid("card", e.to_string()))?,
+            None,
+        )
+        .await?;
     loyalty
         .create_store(CreateStore {
             merchant_id: merchant.id,
             name: "人民广场店".into(),
         })
         .await?;
+    let mut first = true;
     for (phone, name, paid) in [
         ("13800138000", "张三", "128.80"),
         ("13900139000", "李四", "56.00"),
@@ -187,6 +204,27 @@ pub async fn seed(loyalty: &Engine) -> Result<DemoLogin, ApiError> {
                 None,
             )
             .await?;
+        if std::mem::take(&mut first) {
+            let held = loyalty
+                .open_card(OpenCard {
+                    merchant_id: merchant.id,
+                    member_id: member.id,
+                    template_id: card.id,
+                    store_id: None,
+                    operator_id: None,
+                })
+                .await?;
+            let top_up = TopUpCard {
+                merchant_id: merchant.id,
+                member_id: member.id,
+                card_id: held.card.id,
+                amount: "100.00".parse()?,
+                payment_ref: None,
+                store_id: None,
+                operator_id: None,
+            };
+            loyalty.top_up_card(top_up, None).await?;
+        }
     }
     Ok(DemoLogin {
         merchant_code: merchant.code.clone(),

@@ -72,6 +72,19 @@ async fn migrate_seed_and_verify(db: &TestDatabase) {
         "{}",
         text(&drifted)
     );
+
+    // And a card gains bonus that no card ledger entry gave (the demo tops one up).
+    let planted = db
+        .execute("UPDATE member_cards SET bonus_fen = bonus_fen + 1")
+        .await;
+    assert_eq!(planted.expect("planted"), 1);
+    let drifted = run(&["verify-ledger"], &env);
+    assert_eq!(drifted.status.code(), Some(1), "{}", text(&drifted));
+    assert!(
+        text(&drifted).contains("card ") && text(&drifted).contains("2 account(s) drift"),
+        "{}",
+        text(&drifted)
+    );
 }
 
 loyalty_seaorm::on_both_databases! {

@@ -98,6 +98,7 @@ async fn balance(w: &World, m: &Member, card: CardId) -> (Money, Money) {
         (principal, bonus),
         "the card's balance is the sum of its ledger"
     );
+    assert_eq!(w.loyalty.verify_money().await.expect("verified"), vec![]);
     (held.card.principal, held.card.bonus)
 }
 
@@ -283,6 +284,7 @@ async fn wallet(w: &World, merchant: &Merchant) -> (Money, Money) {
         (available, pending),
         "the wallet is the sum of its ledger"
     );
+    assert_eq!(w.loyalty.verify_money().await.expect("verified"), vec![]);
     (wallet.available, wallet.pending)
 }
 
@@ -412,6 +414,20 @@ async fn rejection_and_payment(db: &TestDatabase) {
         "withdrawal_already_reviewed"
     );
     assert_eq!(wallet(&w, &merchant).await, (money("120.00"), Money::ZERO));
+
+    // Money no entry moved is found.
+    let planted = db
+        .execute("UPDATE wallets SET pending_fen = pending_fen + 5")
+        .await;
+    assert_eq!(planted.expect("planted"), 1);
+    let drifts = w.loyalty.verify_money().await.expect("verified");
+    assert_eq!(
+        drifts
+            .iter()
+            .map(|d| (d.account.as_str(), d.held, d.ledger_sum))
+            .collect::<Vec<_>>(),
+        vec![("wallet", (12_000, 5), (12_000, 0))]
+    );
 }
 
 async fn top_up_tier(db: &TestDatabase) {

@@ -4,6 +4,17 @@ use crate::types::{CardId, CardTemplateId, MemberId, MerchantId};
 use async_trait::async_trait;
 use uuid::Uuid;
 
+/// A card or wallet whose amounts disagree with the sum of its ledger (fen).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MoneyDrift {
+    pub merchant_id: MerchantId,
+    /// `card <id>` or `wallet`.
+    pub account: String,
+    /// Principal and bonus of a card; available and pending of a wallet.
+    pub held: (i64, i64),
+    pub ledger_sum: (i64, i64),
+}
+
 /// Card templates, member cards and their ledger.
 ///
 /// A card's balance changes only by a conditional statement: there is no way to write a
@@ -90,6 +101,12 @@ pub trait CardRepository: Send {
     /// [`StoreError::Unique`] with [`super::UniqueKey::LedgerSource`] when the entry's
     /// source moved the card already; [`StoreError::Backend`] otherwise.
     async fn insert_card_entry(&mut self, entry: &CardEntry) -> Result<(), StoreError>;
+
+    /// Every card whose principal or bonus is not the sum of its ledger.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn card_drifts(&mut self) -> Result<Vec<MoneyDrift>, StoreError>;
 
     /// The card's entries, newest first, before `before`, at most `limit`.
     ///

@@ -12,9 +12,9 @@ mod repositories;
 mod settings;
 mod wallet;
 
-pub use cards::CardRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use cards::MockCardRepository;
+pub use cards::{CardRepository, MoneyDrift};
 #[cfg(any(test, feature = "mocks"))]
 pub use coupons::MockCouponRepository;
 pub use coupons::{CouponRepository, MemberSegment};

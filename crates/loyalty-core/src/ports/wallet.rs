@@ -1,4 +1,4 @@
-use super::StoreError;
+use super::{MoneyDrift, StoreError};
 use crate::model::{Wallet, WalletEntry, WalletWithdrawal, WithdrawalStatus};
 use crate::types::{MerchantId, WithdrawalId};
 use async_trait::async_trait;
@@ -66,6 +66,12 @@ pub trait WalletRepository: Send {
         before: Option<Uuid>,
         limit: u64,
     ) -> Result<Vec<WalletEntry>, StoreError>;
+
+    /// Every wallet whose available or pending amount is not the sum of its ledger.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn wallet_drifts(&mut self) -> Result<Vec<MoneyDrift>, StoreError>;
 
     /// # Errors
     /// [`StoreError::Backend`] on failure.

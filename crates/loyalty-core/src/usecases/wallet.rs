@@ -11,7 +11,7 @@ use super::notify::enqueue;
 use super::{Loyalty, merchant_of, with_retry};
 use crate::events::DomainEvent;
 use crate::model::{Wallet, WalletEntry, WalletEntryKind, WalletWithdrawal, WithdrawalStatus};
-use crate::ports::{Clock, Notifier, StoreError, Transaction, TxMode, UnitOfWork};
+use crate::ports::{Clock, MoneyDrift, Notifier, StoreError, Transaction, TxMode, UnitOfWork};
 use crate::types::{InvalidValue, MerchantId, Money, StaffId, WithdrawalId};
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};
@@ -125,6 +125,18 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         tx.wallet().insert_wallet_entry(&entry).await?;
         tx.commit().await?;
         Ok(entry)
+    }
+
+    /// Every card and wallet whose amounts disagree with its ledger (empty when all is
+    /// well).
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn verify_money(&self) -> Result<Vec<MoneyDrift>> {
+        let mut tx = self.uow.begin(TxMode::Read).await?;
+        let mut drifts = tx.cards().card_drifts().await?;
+        drifts.extend(tx.wallet().wallet_drifts().await?);
+        Ok(drifts)
     }
 
     /// # Errors

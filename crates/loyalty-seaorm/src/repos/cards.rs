@@ -1,11 +1,11 @@
-use super::money;
+use super::{money, money_drifts};
 use crate::entities::{card_entries, card_templates, member_cards};
 use crate::errors::{corrupt, store_error};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use loyalty_core::cards::CardRules;
 use loyalty_core::model::{CardEntry, CardEntryKind, CardTemplate, MemberCard};
-use loyalty_core::ports::{CardRepository, StoreError};
+use loyalty_core::ports::{CardRepository, MoneyDrift, StoreError};
 use loyalty_core::types::{CardId, CardTemplateId, MemberId, MerchantId, StaffId, StoreId};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -236,6 +236,19 @@ impl CardRepository for SeaTransaction {
             .await
             .map_err(store_error)?;
         Ok(())
+    }
+
+    async fn card_drifts(&mut self) -> Result<Vec<MoneyDrift>, StoreError> {
+        const SQL: &str = "SELECT t.merchant_id, t.id, t.principal_fen, t.bonus_fen, t.principal_sum, t.bonus_sum FROM (\
+            SELECT c.merchant_id, c.id, c.principal_fen, c.bonus_fen, \
+              CAST(COALESCE((SELECT SUM(e.principal_delta) FROM card_entries e WHERE e.merchant_id = c.merchant_id AND e.card_id = c.id), 0) AS BIGINT) AS principal_sum, \
+              CAST(COALESCE((SELECT SUM(e.bonus_delta) FROM card_entries e WHERE e.merchant_id = c.merchant_id AND e.card_id = c.id), 0) AS BIGINT) AS bonus_sum \
+            FROM member_cards c) t \
+            WHERE t.principal_fen <> t.principal_sum OR t.bonus_fen <> t.bonus_sum";
+        money_drifts(self, SQL, |id| {
+            format!("card {}", id.map(|i| i.to_string()).unwrap_or_default())
+        })
+        .await
     }
 
     async fn card_entries(

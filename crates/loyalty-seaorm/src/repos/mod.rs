@@ -24,3 +24,33 @@ pub(crate) fn money(fen: i64, what: &str) -> Result<Money, StoreError> {
 pub(crate) fn points(value: i64) -> Points {
     Points::new(value)
 }
+
+/// The rows of `sql` (merchant, id or NULL, held ×2, ledger sum ×2) as drifts, each named
+/// by `account`.
+pub(crate) async fn money_drifts(
+    tx: &crate::uow::SeaTransaction,
+    sql: &str,
+    account: impl Fn(Option<uuid::Uuid>) -> String,
+) -> Result<Vec<loyalty_core::ports::MoneyDrift>, StoreError> {
+    use crate::errors::store_error;
+    use sea_orm::ConnectionTrait;
+    let backend = tx.txn.get_database_backend();
+    let rows = tx
+        .txn
+        .query_all_raw(sea_orm::Statement::from_string(backend, sql))
+        .await
+        .map_err(store_error)?;
+    rows.iter()
+        .map(|row| {
+            let get = |i| row.try_get_by_index::<i64>(i).map_err(store_error);
+            let merchant: uuid::Uuid = row.try_get_by_index(0).map_err(store_error)?;
+            let id: Option<uuid::Uuid> = row.try_get_by_index(1).map_err(store_error)?;
+            Ok(loyalty_core::ports::MoneyDrift {
+                merchant_id: merchant.into(),
+                account: account(id),
+                held: (get(2)?, get(3)?),
+                ledger_sum: (get(4)?, get(5)?),
+            })
+        })
+        .collect()
+}

@@ -1,4 +1,4 @@
-use super::money;
+use super::{money, money_drifts};
 use crate::entities::{wallet_entries, wallet_withdrawals, wallets};
 use crate::errors::{corrupt, store_error};
 use crate::uow::SeaTransaction;
@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use loyalty_core::model::{
     Wallet, WalletEntry, WalletEntryKind, WalletWithdrawal, WithdrawalStatus,
 };
-use loyalty_core::ports::{StoreError, WalletRepository};
+use loyalty_core::ports::{MoneyDrift, StoreError, WalletRepository};
 use loyalty_core::types::{MerchantId, StaffId, WithdrawalId};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -170,6 +170,16 @@ impl WalletRepository for SeaTransaction {
             .into_iter()
             .map(entry_from)
             .collect()
+    }
+
+    async fn wallet_drifts(&mut self) -> Result<Vec<MoneyDrift>, StoreError> {
+        const SQL: &str = "SELECT t.merchant_id, NULL, t.available_fen, t.pending_fen, t.available_sum, t.pending_sum FROM (\
+            SELECT w.merchant_id, w.available_fen, w.pending_fen, \
+              CAST(COALESCE((SELECT SUM(e.available_delta) FROM wallet_entries e WHERE e.merchant_id = w.merchant_id), 0) AS BIGINT) AS available_sum, \
+              CAST(COALESCE((SELECT SUM(e.pending_delta) FROM wallet_entries e WHERE e.merchant_id = w.merchant_id), 0) AS BIGINT) AS pending_sum \
+            FROM wallets w) t \
+            WHERE t.available_fen <> t.available_sum OR t.pending_fen <> t.pending_sum";
+        money_drifts(self, SQL, |_| "wallet".to_owned()).await
     }
 
     async fn insert_withdrawal(&mut self, w: &WalletWithdrawal) -> Result<(), StoreError> {
