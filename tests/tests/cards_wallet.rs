@@ -127,6 +127,13 @@ async fn top_up(db: &TestDatabase) {
     )
     .await
     .assert_problem(409, "already_applied");
+    app.post(
+        &top_ups,
+        &token,
+        json!({ "amount": "100.00", "store_id": uuid::Uuid::now_v7() }),
+    )
+    .await
+    .assert_problem(404, "store_not_found");
     app.post(&top_ups, &token, json!({ "amount": "5.00" }))
         .await
         .assert_problem(422, "top_up_not_offered");

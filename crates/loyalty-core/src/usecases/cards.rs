@@ -94,6 +94,21 @@ async fn card_of(
         .ok_or(Error::NotFound("card"))
 }
 
+/// `store_not_found` when a store is named that is not the merchant's.
+async fn store_of(
+    tx: &mut dyn Transaction,
+    merchant: MerchantId,
+    store: Option<StoreId>,
+) -> Result<()> {
+    if let Some(store) = store {
+        tx.stores()
+            .store(merchant, store)
+            .await?
+            .ok_or(Error::NotFound("store"))?;
+    }
+    Ok(())
+}
+
 fn money(fen: i64) -> Result<Money> {
     Ok(Money::from_fen(fen)?)
 }
@@ -180,11 +195,12 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// template.
     ///
     /// # Errors
-    /// `member_not_found`, `card_template_not_found`, `card_template_inactive`,
-    /// `card_exists`.
+    /// `member_not_found`, `store_not_found`, `card_template_not_found`,
+    /// `card_template_inactive`, `card_exists`.
     pub async fn open_card(&self, cmd: OpenCard) -> Result<HeldCard> {
         let mut tx = self.uow.begin(TxMode::Write).await?;
         member_of(&mut *tx, cmd.merchant_id, cmd.member_id).await?;
+        store_of(&mut *tx, cmd.merchant_id, cmd.store_id).await?;
         let template = template_of(&mut *tx, cmd.merchant_id, cmd.template_id).await?;
         if !template.active {
             return Err(Error::CardTemplateInactive);
@@ -210,7 +226,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// the amount paid (not the bonus) is growth, and crossing a threshold upgrades at once.
     ///
     /// # Errors
-    /// `validation_failed`, `card_not_found`, `top_up_not_offered`, `card_balance_limit`,
+    /// `validation_failed`, `store_not_found`, `card_not_found`, `top_up_not_offered`,
+    /// `card_balance_limit`,
     /// `already_applied` (the payment reference topped up before),
     /// `idempotency_key_reused`.
     pub async fn top_up_card(
@@ -245,6 +262,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 return Ok(Outcome::Replayed(stored));
             }
             let merchant = merchant_of(&mut *lookup, cmd.merchant_id).await?;
+            store_of(&mut *lookup, cmd.merchant_id, cmd.store_id).await?;
             (merchant, lookup.settings().settings(cmd.merchant_id).await?)
         };
         let mut tx =
