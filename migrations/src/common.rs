@@ -20,3 +20,11 @@ pub(crate) fn index(
     }
     index.to_owned()
 }
+
+/// A `bigint` column defaulting to 0 that can never go below it.
+pub(crate) fn non_negative(col: impl IntoIden + Copy + 'static) -> ColumnDef {
+    sea_orm_migration::schema::big_integer(col)
+        .default(0)
+        .check(Expr::col(col).gte(0))
+        .to_owned()
+}

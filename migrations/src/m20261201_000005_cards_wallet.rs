@@ -3,7 +3,7 @@
 //! platform's review. Balances carry `CHECK` constraints; every ledger entry has a unique
 //! business key.
 
-use crate::common::index;
+use crate::common::{index, non_negative};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{
     big_integer, boolean, string, string_null, text, timestamp_with_time_zone,
@@ -92,13 +92,6 @@ enum WalletWithdrawals {
     RequestedAt,
     ReviewedAt,
     ReviewNote,
-}
-
-fn non_negative(col: impl IntoIden + Copy + 'static) -> ColumnDef {
-    big_integer(col)
-        .default(0)
-        .check(Expr::col(col).gte(0))
-        .to_owned()
 }
 
 #[async_trait::async_trait]

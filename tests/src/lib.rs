@@ -139,6 +139,18 @@ impl TestApp {
         )
     }
 
+    /// Signs a member of `merchant` in by phone (development login); returns the token.
+    pub async fn member_token(&self, merchant: &str, phone: &str) -> String {
+        let answer = self
+            .send(
+                self.request(Method::POST, "/api/v1/member/auth/dev", None)
+                    .json(&json!({ "merchant_code": merchant, "phone": phone })),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+        answer.body["token"].as_str().expect("token").to_owned()
+    }
+
     /// Registers a member at the till; returns its id.
     pub async fn member(&self, token: &str, phone: &str) -> String {
         let answer = self

@@ -5,9 +5,9 @@
 
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
+use loyalty_tests::PLATFORM_KEY;
 use loyalty_tests::aliyun::{aliyun_answering, app_with_aliyun, field, next, put_settings};
-use loyalty_tests::{PLATFORM_KEY, TestApp};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 on_both_databases! {
@@ -29,17 +29,6 @@ fn sms_scene(scene: &str, template: &str, text: &str, params: &[&str]) -> Value 
 
 fn params(form: &[(String, String)]) -> Value {
     serde_json::from_str(field(form, "TemplateParam")).expect("JSON")
-}
-
-async fn member_token(app: &TestApp, merchant: &str, phone: &str) -> String {
-    let answer = app
-        .send(
-            app.request(Method::POST, "/api/v1/member/auth/dev", None)
-                .json(&json!({ "merchant_code": merchant, "phone": phone })),
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
-    answer.body["token"].as_str().expect("token").to_owned()
 }
 
 async fn top_up(db: &TestDatabase) {
@@ -156,7 +145,7 @@ async fn top_up(db: &TestDatabase) {
         json!({ "name": "储值金卡", "amount": "100.00", "bonus": "20.00", "balance": "120.00" })
     );
 
-    let mine = member_token(&app, "card-shop", "13800138001").await;
+    let mine = app.member_token("card-shop", "13800138001").await;
     let held = app.get("/api/v1/member/cards", &mine).await;
     assert_eq!(held.status, StatusCode::OK, "{}", held.text);
     let held = &held.body["items"][0];
@@ -180,7 +169,7 @@ async fn top_up(db: &TestDatabase) {
     assert_eq!(ledger.status, StatusCode::OK, "{}", ledger.text);
     assert_eq!(ledger.body["items"].as_array().map(Vec::len), Some(1));
     assert_eq!(ledger.body["items"][0]["payment_ref"], "POS-0001");
-    let theirs = member_token(&app, "card-shop", "13800138002").await;
+    let theirs = app.member_token("card-shop", "13800138002").await;
     app.get(&format!("/api/v1/member/cards/{card}/ledger"), &theirs)
         .await
         .assert_problem(404, "card_not_found");

@@ -20,17 +20,6 @@ async fn put(app: &TestApp, path: &str, token: &str, body: Value) -> Answer {
         .await
 }
 
-async fn member_token(app: &TestApp, merchant: &str, phone: &str) -> String {
-    let answer = app
-        .send(
-            app.request(Method::POST, "/api/v1/member/auth/dev", None)
-                .json(&json!({ "merchant_code": merchant, "phone": phone })),
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
-    answer.body["token"].as_str().expect("token").to_owned()
-}
-
 async fn template(app: &TestApp, token: &str, body: Value) -> String {
     let created = app
         .post("/api/v1/merchant/coupon-templates", token, body)
@@ -80,7 +69,7 @@ async fn checkout(db: &TestDatabase) {
         json!({ "member_id": member, "amount_paid": "200.00" }),
     )
     .await;
-    let me = member_token(&app, "cafe", "13800000001").await;
+    let me = app.member_token("cafe", "13800000001").await;
     let open = app.get("/api/v1/member/coupon-templates", &me).await;
     assert_eq!(
         open.body["items"][0]["id"],
@@ -228,7 +217,7 @@ async fn verification(db: &TestDatabase) {
     )
     .await;
     app.member(&hq, "13800000002").await;
-    let me = member_token(&app, "bakery", "13800000002").await;
+    let me = app.member_token("bakery", "13800000002").await;
     let claimed = app
         .post(
             &format!("/api/v1/member/coupon-templates/{template}/claim"),
@@ -361,7 +350,7 @@ async fn refusals(db: &TestDatabase) {
     .await
     .assert_problem(404, "coupon_template_not_found");
     app.member(&hq, "13800000003").await;
-    let me = member_token(&app, "strict", "13800000003").await;
+    let me = app.member_token("strict", "13800000003").await;
     let claimed = app
         .post(
             &format!("/api/v1/member/coupon-templates/{template}/claim"),
@@ -479,7 +468,7 @@ async fn cashier_scope(db: &TestDatabase) {
     .assert_problem(403, "forbidden");
 
     app.member(&hq, "13800000005").await;
-    let me = member_token(&app, "scoped", "13800000005").await;
+    let me = app.member_token("scoped", "13800000005").await;
     let claimed = app
         .post(
             &format!("/api/v1/member/coupon-templates/{template}/claim"),

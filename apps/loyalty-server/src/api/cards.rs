@@ -1,7 +1,7 @@
 //! Stored-value cards (储值卡): templates (HQ), opening a card for a member and topping it up
 //! at the till, a card's ledger; members see their own cards.
 
-use super::coupons::{TemplatePatch, before_id, id_cursor, page_limit};
+use super::coupons::{TemplatePatch, before_id, next_cursor, page_limit};
 use crate::auth::{MemberAuth, StaffAuth};
 use crate::dto::{CardEntryView, CardTemplateView, CardView};
 use crate::error::{ApiError, Problem};
@@ -56,12 +56,9 @@ pub async fn list_card_templates(
         .loyalty
         .card_templates(staff.merchant_id, before, limit)
         .await?;
-    let next = (templates.len() as u64 == limit)
-        .then(|| templates.last().map(|t| t.id.as_uuid()))
-        .flatten();
     Ok(HttpResponse::Ok().json(CardTemplateList {
         items: templates.iter().map(CardTemplateView::from).collect(),
-        next_cursor: id_cursor("card_template", next),
+        next_cursor: next_cursor("card_template", &templates, limit, |t| t.id.as_uuid()),
     }))
 }
 
@@ -250,13 +247,10 @@ async fn ledger_of(
         .loyalty
         .card_ledger(merchant, member, CardId::from_uuid(card), before, limit)
         .await?;
-    let next = (entries.len() as u64 == limit)
-        .then(|| entries.last().map(|e| e.id))
-        .flatten();
     Ok(HttpResponse::Ok().json(CardLedgerView {
         card: CardView::from(&held),
         items: entries.iter().map(CardEntryView::from).collect(),
-        next_cursor: id_cursor("card_entry", next),
+        next_cursor: next_cursor("card_entry", &entries, limit, |e| e.id),
     }))
 }
 

@@ -36,6 +36,17 @@ pub fn id_cursor(kind: &str, id: Option<Uuid>) -> Option<String> {
     id.map(|id| URL_SAFE_NO_PAD.encode(format!("{kind}:{id}")))
 }
 
+/// The cursor after `items`, a page of at most `limit`: none after a shorter page (the last).
+pub fn next_cursor<T>(
+    kind: &str,
+    items: &[T],
+    limit: u64,
+    id: impl Fn(&T) -> Uuid,
+) -> Option<String> {
+    let full = items.len() as u64 == limit;
+    id_cursor(kind, items.last().filter(|_| full).map(id))
+}
+
 /// The id a cursor of `kind` stands for.
 pub fn before_id(kind: &str, cursor: Option<&str>) -> Result<Option<Uuid>, ApiError> {
     let Some(cursor) = cursor else {
@@ -99,12 +110,9 @@ pub async fn list_templates(
         .loyalty
         .coupon_templates(staff.merchant_id, before, limit)
         .await?;
-    let next = (templates.len() as u64 == limit)
-        .then(|| templates.last().map(|t| t.id.as_uuid()))
-        .flatten();
     Ok(HttpResponse::Ok().json(TemplateList {
         items: templates.iter().map(TemplateView::from).collect(),
-        next_cursor: id_cursor("template", next),
+        next_cursor: next_cursor("template", &templates, limit, |t| t.id.as_uuid()),
     }))
 }
 
@@ -395,11 +403,8 @@ pub async fn list_verifications(
         .loyalty
         .verifications(staff.merchant_id, store, before, limit)
         .await?;
-    let next = (list.len() as u64 == limit)
-        .then(|| list.last().map(|v| v.id.as_uuid()))
-        .flatten();
     Ok(HttpResponse::Ok().json(VerificationList {
         items: list.iter().map(VerificationView::from_log).collect(),
-        next_cursor: id_cursor("verification", next),
+        next_cursor: next_cursor("verification", &list, limit, |v| v.id.as_uuid()),
     }))
 }

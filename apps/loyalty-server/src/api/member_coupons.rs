@@ -1,7 +1,7 @@
 //! A member's coupons: what they can claim (领券中心), claiming and exchanging for points,
 //! and their coupons; and staff's view of a member's coupons.
 
-use super::coupons::{before_id, id_cursor, page_limit};
+use super::coupons::{before_id, next_cursor, page_limit};
 use crate::auth::{MemberAuth, StaffAuth};
 use crate::dto::{CouponView, TemplateView};
 use crate::error::{ApiError, Problem};
@@ -64,12 +64,9 @@ async fn coupons_of(
         .loyalty
         .member_coupons(merchant, member, &statuses, before, limit)
         .await?;
-    let next = (held.len() as u64 == limit)
-        .then(|| held.last().map(|h| h.coupon.id.as_uuid()))
-        .flatten();
     Ok(CouponList {
         items: held.iter().map(CouponView::from).collect(),
-        next_cursor: id_cursor("coupon", next),
+        next_cursor: next_cursor("coupon", &held, limit, |h| h.coupon.id.as_uuid()),
     })
 }
 

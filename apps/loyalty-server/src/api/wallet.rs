@@ -2,7 +2,7 @@
 //! (提现); the platform records payments by the merchant's payment code and reviews (审核)
 //! withdrawals.
 
-use super::coupons::{before_id, id_cursor, page_limit};
+use super::coupons::{before_id, next_cursor, page_limit};
 use crate::auth::{PlatformAuth, StaffAuth};
 use crate::dto::{WalletEntryView, WithdrawalView};
 use crate::error::{ApiError, Problem};
@@ -65,12 +65,9 @@ pub async fn wallet_ledger(
         .loyalty
         .wallet_entries(staff.merchant_id, before, limit)
         .await?;
-    let next = (entries.len() as u64 == limit)
-        .then(|| entries.last().map(|e| e.id))
-        .flatten();
     Ok(HttpResponse::Ok().json(WalletLedgerView {
         items: entries.iter().map(WalletEntryView::from).collect(),
-        next_cursor: id_cursor("wallet_entry", next),
+        next_cursor: next_cursor("wallet_entry", &entries, limit, |e| e.id),
     }))
 }
 
@@ -157,12 +154,9 @@ async fn list(
         .loyalty
         .withdrawals(merchant, status, before, limit)
         .await?;
-    let next = (items.len() as u64 == limit)
-        .then(|| items.last().map(|w| w.id.as_uuid()))
-        .flatten();
     Ok(HttpResponse::Ok().json(WithdrawalList {
         items: items.iter().map(WithdrawalView::from).collect(),
-        next_cursor: id_cursor("withdrawal", next),
+        next_cursor: next_cursor("withdrawal", &items, limit, |w| w.id.as_uuid()),
     }))
 }
 
