@@ -221,6 +221,14 @@ impl MigrationTrait for Migration {
             true,
         ))
         .await?;
+        // A withdrawal is settled once, paid out or returned, whatever the code above does:
+        // a partial unique index (the same SQL on SQLite and PostgreSQL).
+        m.get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX wallet_entries_settled_key ON wallet_entries (merchant_id, source_ref) \
+                 WHERE kind IN ('withdrawal_paid', 'withdrawal_returned')",
+            )
+            .await?;
         m.create_index(index(
             "wallet_entries_merchant_idx",
             WalletEntries::Table,

@@ -139,6 +139,31 @@ impl TestApp {
         )
     }
 
+    /// Creates a staff account of `role` in `stores` (HQ's `token`) and signs it in; returns
+    /// its token.
+    pub async fn staff(
+        &self,
+        token: &str,
+        merchant: &str,
+        username: &str,
+        role: &str,
+        stores: &[&str],
+    ) -> String {
+        let made = self
+            .post(
+                "/api/v1/merchant/staff",
+                token,
+                json!({ "username": username, "display_name": username, "role": role, "store_ids": stores, "password": "staff password 1" }),
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+        let login = self
+            .send(self.request(Method::POST, "/api/v1/merchant/auth/login", None).json(&json!({ "merchant_code": merchant, "username": username, "password": "staff password 1" })))
+            .await;
+        assert_eq!(login.status, StatusCode::OK, "{}", login.text);
+        login.body["token"].as_str().expect("token").to_owned()
+    }
+
     /// Signs a member of `merchant` in by phone (development login); returns the token.
     pub async fn member_token(&self, merchant: &str, phone: &str) -> String {
         let answer = self

@@ -6,7 +6,7 @@
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_tests::PLATFORM_KEY;
-use loyalty_tests::aliyun::{aliyun_answering, app_with_aliyun, field, next, put_settings};
+use loyalty_tests::aliyun::{aliyun_answering, app_with_aliyun, field, listed, next, put_settings};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -34,7 +34,15 @@ fn params(form: &[(String, String)]) -> Value {
 async fn top_up(db: &TestDatabase) {
     let (server, mut seen) = aliyun_answering("OK").await;
     let app = app_with_aliyun(db, &server).await;
-    let (token, _) = app.merchant("card-shop").await;
+    let (token, created) = app.merchant("card-shop").await;
+    let store = created["default_store"]["id"]
+        .as_str()
+        .expect("store")
+        .to_owned();
+    let cashier = app
+        .staff(&token, "card-shop", "cashier", "cashier", &[&store])
+        .await;
+    let (stranger, _) = app.merchant("other-shop").await;
     put_settings(
         &app,
         &token,
@@ -57,13 +65,16 @@ async fn top_up(db: &TestDatabase) {
     app.post("/api/v1/merchant/card-templates", &token, no_way)
         .await
         .assert_problem(422, "validation_failed");
+    app.post("/api/v1/merchant/card-templates", &cashier, rules.clone())
+        .await
+        .assert_problem(403, "forbidden");
     let created = app
         .post("/api/v1/merchant/card-templates", &token, rules)
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
     let template = created.body["id"].as_str().expect("id").to_owned();
-    let listed = app.get("/api/v1/merchant/card-templates", &token).await;
-    assert_eq!(listed.body["items"][0]["id"], template.as_str());
+    let templates = app.get("/api/v1/merchant/card-templates", &token).await;
+    assert_eq!(templates.body["items"][0]["id"], template.as_str());
 
     let member = app.member(&token, "13800138001").await;
     let other = app.member(&token, "13800138002").await;
@@ -81,7 +92,7 @@ async fn top_up(db: &TestDatabase) {
     let top_ups = format!("{cards}/{card}/top-ups");
     let body = json!({ "amount": "100.00", "payment_ref": "POS-0001" });
     let first = app
-        .post_with_key(&top_ups, &token, "t-1", body.clone())
+        .post_with_key(&top_ups, &cashier, "t-1", body.clone())
         .await;
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
     assert_eq!(
@@ -92,7 +103,12 @@ async fn top_up(db: &TestDatabase) {
         ),
         (&json!("100.00"), &json!("20.00"), &json!("120.00"))
     );
-    let replay = app.post_with_key(&top_ups, &token, "t-1", body).await;
+    assert_eq!(
+        first.body["store_id"],
+        store.as_str(),
+        "the cashier's store"
+    );
+    let replay = app.post_with_key(&top_ups, &cashier, "t-1", body).await;
     assert_eq!(replay.status, StatusCode::CREATED);
     assert_eq!(
         replay.body, first.body,
@@ -105,7 +121,7 @@ async fn top_up(db: &TestDatabase) {
             .and_then(|v| v.to_str().ok()),
         Some("true")
     );
-    app.post_with_key(&top_ups, &token, "t-1", json!({ "amount": "50.00" }))
+    app.post_with_key(&top_ups, &cashier, "t-1", json!({ "amount": "50.00" }))
         .await
         .assert_problem(422, "idempotency_key_reused");
     app.post_with_key(
@@ -137,12 +153,31 @@ async fn top_up(db: &TestDatabase) {
     .await
     .assert_problem(404, "card_not_found");
 
+    // Another merchant reaches neither the member nor the card.
+    app.get(&cards, &stranger)
+        .await
+        .assert_problem(404, "member_not_found");
+    app.post(&top_ups, &stranger, json!({ "amount": "100.00" }))
+        .await
+        .assert_problem(404, "card_not_found");
+    app.get(&format!("{cards}/{card}/ledger"), &stranger)
+        .await
+        .assert_problem(404, "card_not_found");
+
     let form = next(&mut seen).await;
     assert_eq!(field(&form, "PhoneNumbers"), "13800138001");
     assert_eq!(field(&form, "TemplateCode"), "SMS_TOPUP");
     assert_eq!(
         params(&form),
         json!({ "name": "储值金卡", "amount": "100.00", "bonus": "20.00", "balance": "120.00" })
+    );
+    // Told once: the replay and the refusals wrote no message.
+    assert_eq!(listed(&app, &token, "sent", 1).await.len(), 1);
+    assert_eq!(
+        app.get("/api/v1/merchant/notifications?status=pending", &token)
+            .await
+            .body["items"],
+        json!([])
     );
 
     let mine = app.member_token("card-shop", "13800138001").await;
@@ -180,6 +215,29 @@ async fn withdrawal(db: &TestDatabase) {
     let app = app_with_aliyun(db, &server).await;
     let (token, created) = app.merchant("wallet-shop").await;
     let merchant = created["merchant"]["id"].as_str().expect("id").to_owned();
+    let store = created["default_store"]["id"]
+        .as_str()
+        .expect("store")
+        .to_owned();
+    let cashier = app
+        .staff(&token, "wallet-shop", "cashier", "cashier", &[&store])
+        .await;
+    for path in [
+        "/api/v1/merchant/wallet",
+        "/api/v1/merchant/wallet/ledger",
+        "/api/v1/merchant/wallet/withdrawals",
+    ] {
+        app.get(path, &cashier)
+            .await
+            .assert_problem(403, "forbidden");
+    }
+    app.post(
+        "/api/v1/merchant/wallet/withdrawals",
+        &cashier,
+        json!({ "amount": "1.00" }),
+    )
+    .await
+    .assert_problem(403, "forbidden");
     put_settings(
         &app,
         &token,
@@ -193,8 +251,17 @@ async fn withdrawal(db: &TestDatabase) {
 
     let payments = format!("/api/v1/platform/merchants/{merchant}/wallet/payments");
     let paid = json!({ "payment_ref": "4200001234", "amount": "500.00" });
-    let landed = app.post(&payments, PLATFORM_KEY, paid.clone()).await;
+    let landed = app
+        .post_with_key(&payments, PLATFORM_KEY, "pay-1", paid.clone())
+        .await;
     assert_eq!(landed.status, StatusCode::CREATED, "{}", landed.text);
+    let replayed = app
+        .post_with_key(&payments, PLATFORM_KEY, "pay-1", paid.clone())
+        .await;
+    assert_eq!(
+        replayed.body, landed.body,
+        "a replay answers the first response"
+    );
     app.post(&payments, PLATFORM_KEY, paid.clone())
         .await
         .assert_problem(409, "already_applied");
@@ -262,6 +329,14 @@ async fn withdrawal(db: &TestDatabase) {
         .await;
     assert_eq!(rejected.status, StatusCode::OK, "{}", rejected.text);
     assert_eq!(rejected.body["status"], "rejected");
+    let again = app
+        .post(&reject, PLATFORM_KEY, json!({ "note": "开户行信息有误" }))
+        .await;
+    assert_eq!(
+        (again.status, &again.body),
+        (StatusCode::OK, &rejected.body),
+        "the same decision again answers it as decided"
+    );
     app.post(
         &format!("/api/v1/platform/withdrawals/{id}/approve"),
         PLATFORM_KEY,
@@ -280,6 +355,11 @@ async fn withdrawal(db: &TestDatabase) {
     assert_eq!(
         (&wallet.body["available"], &wallet.body["pending"]),
         (&json!("500.00"), &json!("0.00"))
+    );
+    assert_eq!(
+        listed(&app, &token, "sent", 1).await.len(),
+        1,
+        "HQ is told of the review once"
     );
     let ledger = app.get("/api/v1/merchant/wallet/ledger", &token).await;
     let kinds: Vec<&str> = ledger.body["items"]

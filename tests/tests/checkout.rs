@@ -432,18 +432,9 @@ async fn cashier_scope(db: &TestDatabase) {
         .as_str()
         .expect("branch")
         .to_owned();
-    let made = app
-        .post(
-            "/api/v1/merchant/staff",
-            &hq,
-            json!({ "username": "cashier", "display_name": "收银员", "role": "cashier", "store_ids": [branch], "password": "staff password 1" }),
-        )
+    let cashier = app
+        .staff(&hq, "scoped", "cashier", "cashier", &[&branch])
         .await;
-    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
-    let login = app
-        .send(app.request(Method::POST, "/api/v1/merchant/auth/login", None).json(&json!({ "merchant_code": "scoped", "username": "cashier", "password": "staff password 1" })))
-        .await;
-    let cashier = login.body["token"].as_str().expect("token").to_owned();
 
     // HQ-only: templates, sends, revocation, the checkout settings.
     app.post("/api/v1/merchant/coupon-templates", &cashier, full_off())

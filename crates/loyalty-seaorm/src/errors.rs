@@ -72,6 +72,11 @@ const KEYS: &[(&str, &str, UniqueKey)] = &[
         UniqueKey::LedgerSource,
     ),
     (
+        "wallet_entries_settled_key",
+        "wallet_entries.merchant_id, wallet_entries.source_ref",
+        UniqueKey::LedgerSource,
+    ),
+    (
         "wallet_entries_source_key",
         "wallet_entries.merchant_id, wallet_entries.kind",
         UniqueKey::LedgerSource,

@@ -7,7 +7,10 @@ mod support;
 use loyalty_core::Error;
 use loyalty_core::cards::CardRules;
 use loyalty_core::events::DomainEvent;
-use loyalty_core::model::{CardEntry, Member, Merchant, WalletWithdrawal, WithdrawalStatus};
+use loyalty_core::model::{
+    CardEntry, Member, Merchant, WalletEntry, WalletEntryKind, WalletWithdrawal, WithdrawalStatus,
+};
+use loyalty_core::ports::{StoreError, TxMode, UniqueKey, UnitOfWork};
 use loyalty_core::settings::Setting;
 use loyalty_core::tiers::{
     DowngradeMode, GrowthBasis, GrowthWindow, TierBenefits, TierLevel, TierPolicy,
@@ -16,8 +19,8 @@ use loyalty_core::types::{CardId, Money};
 use loyalty_core::usecases::{
     OpenCard, Outcome, RecordPayment, RequestWithdrawal, ReviewWithdrawal, TopUpCard,
 };
-use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
+use loyalty_seaorm::{SeaUnitOfWork, on_both_databases};
 use serde_json::json;
 use std::sync::Arc;
 use support::*;
@@ -247,11 +250,14 @@ async fn card_refusals(db: &TestDatabase) {
 
 async fn paid_in(w: &World, merchant: &Merchant, payment_ref: &str, amount: &str) {
     w.loyalty
-        .record_payment(RecordPayment {
-            merchant_id: merchant.id,
-            payment_ref: payment_ref.into(),
-            amount: money(amount),
-        })
+        .record_payment(
+            RecordPayment {
+                merchant_id: merchant.id,
+                payment_ref: payment_ref.into(),
+                amount: money(amount),
+            },
+            None,
+        )
         .await
         .expect("payment recorded");
 }
@@ -369,11 +375,14 @@ async fn rejection_and_payment(db: &TestDatabase) {
     paid_in(&w, &merchant, "wx-9", "120.00").await;
     let again = w
         .loyalty
-        .record_payment(RecordPayment {
-            merchant_id: merchant.id,
-            payment_ref: "wx-9".into(),
-            amount: money("120.00"),
-        })
+        .record_payment(
+            RecordPayment {
+                merchant_id: merchant.id,
+                payment_ref: "wx-9".into(),
+                amount: money("120.00"),
+            },
+            None,
+        )
         .await;
     assert_eq!(again.expect_err("once").code(), "already_applied");
     let asked = withdraw(&w, &merchant, "120.00").await.expect("asked");
@@ -414,6 +423,36 @@ async fn rejection_and_payment(db: &TestDatabase) {
         "withdrawal_already_reviewed"
     );
     assert_eq!(wallet(&w, &merchant).await, (money("120.00"), Money::ZERO));
+
+    // The status filter and the settled key hold on their own, below the use case.
+    let uow = SeaUnitOfWork::new(db.db.clone());
+    let mut tx = uow.begin(TxMode::Write).await.expect("tx");
+    let again = tx
+        .wallet()
+        .review_withdrawal(asked.id, WithdrawalStatus::Approved, None, w.clock_now())
+        .await
+        .expect("runs");
+    assert!(
+        !again,
+        "a withdrawal no longer pending is not reviewed again"
+    );
+    let paid = WalletEntry {
+        id: uuid::Uuid::now_v7(),
+        merchant_id: merchant.id,
+        kind: WalletEntryKind::WithdrawalPaid,
+        available_delta: 0,
+        pending_delta: -12_000,
+        available_after: money("120.00"),
+        pending_after: Money::ZERO,
+        source_ref: asked.id.to_string(),
+        created_at: w.clock_now(),
+    };
+    let twice = tx.wallet().insert_wallet_entry(&paid).await;
+    assert!(
+        matches!(twice, Err(StoreError::Unique(UniqueKey::LedgerSource))),
+        "returned, then paid: {twice:?}"
+    );
+    drop(tx);
 
     // Money no entry moved is found.
     let planted = db
@@ -475,6 +514,16 @@ async fn top_up_tier(db: &TestDatabase) {
         })
         .collect();
     assert_eq!(upgrades, vec!["gold".to_owned()], "upgraded once");
+    // At 1000.00 paid in (the fifth 100.00), not at 1010.00 with the bonus (the third).
+    let history = w
+        .loyalty
+        .tier_history(merchant.id, m.id)
+        .await
+        .expect("history");
+    assert_eq!(
+        history.iter().map(|c| c.growth).collect::<Vec<_>>(),
+        vec![100_000]
+    );
     let tier = w
         .loyalty
         .member(merchant.id, m.id)

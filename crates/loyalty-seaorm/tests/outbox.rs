@@ -1152,11 +1152,14 @@ async fn withdrawal_review_told(db: &TestDatabase) {
     settings.hq_phones = vec![Phone::parse("13900000001").expect("phone")];
     let merchant = shop(&w, "payout", settings).await;
     w.loyalty
-        .record_payment(loyalty_core::usecases::RecordPayment {
-            merchant_id: merchant.id,
-            payment_ref: "wx-1".into(),
-            amount: money("500.00"),
-        })
+        .record_payment(
+            loyalty_core::usecases::RecordPayment {
+                merchant_id: merchant.id,
+                payment_ref: "wx-1".into(),
+                amount: money("500.00"),
+            },
+            None,
+        )
         .await
         .expect("paid in");
     let mut asked = Vec::new();
@@ -1190,11 +1193,22 @@ async fn withdrawal_review_told(db: &TestDatabase) {
         .review_withdrawal(review(asked[1], false, Some("账户有误")))
         .await
         .expect("rejected");
-    assert!(
-        w.loyalty
-            .review_withdrawal(review(asked[1], true, None))
-            .await
-            .is_err()
+    let other_way = w
+        .loyalty
+        .review_withdrawal(review(asked[1], true, None))
+        .await;
+    assert_eq!(
+        other_way.expect_err("rejected already").code(),
+        "withdrawal_already_reviewed"
+    );
+    let same_way = w
+        .loyalty
+        .review_withdrawal(review(asked[1], false, Some("账户有误")))
+        .await
+        .expect("as decided");
+    assert_eq!(
+        same_way.status,
+        loyalty_core::model::WithdrawalStatus::Rejected
     );
     let (sms, wechat) = (FakeSms::default(), FakeWechat::default());
     assert_eq!(

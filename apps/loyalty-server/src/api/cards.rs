@@ -146,7 +146,7 @@ async fn cards_of(
 }
 
 /// A member's cards with their balances.
-#[utoipa::path(tag = "merchant", params(("id" = Uuid, Path)), responses((status = 200, body = CardList)), security(("bearer" = [])))]
+#[utoipa::path(tag = "merchant", params(("id" = Uuid, Path)), responses((status = 200, body = CardList), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[get("/members/{id}/cards")]
 pub async fn member_cards(
     staff: StaffAuth,

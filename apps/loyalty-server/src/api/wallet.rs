@@ -10,7 +10,7 @@ use crate::idempotency::{IdempotencyHeader, Prepared, respond, stored};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use loyalty_core::model::{WalletWithdrawal, WithdrawalStatus};
+use loyalty_core::model::{WalletEntry, WalletWithdrawal, WithdrawalStatus};
 use loyalty_core::ports::StoredResponse;
 use loyalty_core::types::{MerchantId, WithdrawalId};
 use loyalty_core::usecases::{RecordPayment, RequestWithdrawal, ReviewWithdrawal};
@@ -175,7 +175,7 @@ pub async fn my_withdrawals(
     list(&state, Some(staff.merchant_id), &query).await
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentRequest {
     /// The payment provider's transaction id: a payment lands once (409 `already_applied`).
@@ -185,24 +185,44 @@ pub struct PaymentRequest {
     pub amount: String,
 }
 
+fn render_payment(entry: &WalletEntry) -> StoredResponse {
+    stored(StatusCode::CREATED, &WalletEntryView::from(entry))
+}
+
 /// Records a settled payment by the merchant's payment code (收款码) in its wallet (the
 /// platform, or the payment adapter it runs).
-#[utoipa::path(tag = "platform", params(("id" = Uuid, Path)), request_body = PaymentRequest, responses((status = 201, body = WalletEntryView), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem, description = "already_applied"), (status = 422, body = Problem)), security(("platform_key" = [])))]
+#[utoipa::path(
+    tag = "platform",
+    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Replays return the first response")),
+    request_body = PaymentRequest,
+    responses((status = 201, body = WalletEntryView), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem, description = "already_applied"), (status = 422, body = Problem)),
+    security(("platform_key" = []))
+)]
 #[post("/merchants/{id}/wallet/payments")]
 pub async fn record_payment(
     _: PlatformAuth,
     state: web::Data<AppState>,
+    req: HttpRequest,
+    key: IdempotencyHeader,
     id: web::Path<Uuid>,
     body: web::Json<PaymentRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let merchant_id = MerchantId::from_uuid(id.into_inner());
+    let prepared = Prepared::claim(&state, &req, merchant_id, "platform".into(), key, &*body)?;
     let body = body.into_inner();
     let cmd = RecordPayment {
-        merchant_id: MerchantId::from_uuid(id.into_inner()),
+        merchant_id,
         payment_ref: body.payment_ref,
         amount: super::money("amount", &body.amount)?,
     };
-    let entry = state.loyalty.record_payment(cmd).await?;
-    Ok(HttpResponse::Created().json(WalletEntryView::from(&entry)))
+    let result = state
+        .loyalty
+        .record_payment(
+            cmd,
+            prepared.as_ref().map(|p| p.idempotent(&render_payment)),
+        )
+        .await;
+    respond(&state, prepared, result, &render_payment).await
 }
 
 /// Withdrawals of every merchant, newest first (the platform's review queue with
@@ -242,8 +262,9 @@ async fn review(
 }
 
 /// Approves a pending withdrawal (body `{}` or with a note): it is paid out and HQ is told
-/// (scene `withdrawal_reviewed`). A withdrawal is reviewed once.
-#[utoipa::path(tag = "platform", params(("id" = Uuid, Path)), request_body = ReviewRequest, responses((status = 200, body = WithdrawalView), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem, description = "withdrawal_already_reviewed")), security(("platform_key" = [])))]
+/// (scene `withdrawal_reviewed`). A withdrawal is reviewed once: approving it again answers
+/// it as approved and changes nothing; one rejected answers 409.
+#[utoipa::path(tag = "platform", params(("id" = Uuid, Path)), request_body = ReviewRequest, responses((status = 200, body = WithdrawalView), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem, description = "withdrawal_already_reviewed"), (status = 422, body = Problem)), security(("platform_key" = [])))]
 #[post("/withdrawals/{id}/approve")]
 pub async fn approve_withdrawal(
     _: PlatformAuth,
@@ -255,7 +276,8 @@ pub async fn approve_withdrawal(
 }
 
 /// Rejects a pending withdrawal with a reason: the amount goes back to what is available
-/// and HQ is told. A withdrawal is reviewed once.
+/// and HQ is told. A withdrawal is reviewed once: rejecting it again answers it as rejected
+/// and changes nothing; one approved answers 409.
 #[utoipa::path(tag = "platform", params(("id" = Uuid, Path)), request_body = ReviewRequest, responses((status = 200, body = WithdrawalView), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem, description = "withdrawal_already_reviewed"), (status = 422, body = Problem)), security(("platform_key" = [])))]
 #[post("/withdrawals/{id}/reject")]
 pub async fn reject_withdrawal(

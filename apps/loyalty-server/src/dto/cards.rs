@@ -92,8 +92,8 @@ pub struct CardEntryView {
     pub balance_after: String,
     pub principal_after: String,
     pub bonus_after: String,
-    /// The payment's reference at the till, or the entry's id.
-    pub payment_ref: String,
+    /// The payment's reference at the till, when one was given.
+    pub payment_ref: Option<String>,
     pub store_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
 }
@@ -109,7 +109,8 @@ impl From<&CardEntry> for CardEntryView {
             balance_after: fen(e.principal_after.fen() + e.bonus_after.fen()),
             principal_after: e.principal_after.to_string(),
             bonus_after: e.bonus_after.to_string(),
-            payment_ref: e.source_ref.clone(),
+            // Without a reference the entry's own id is its business key: not a payment's.
+            payment_ref: (e.source_ref != e.id.to_string()).then(|| e.source_ref.clone()),
             store_id: e.store_id.map(|s| s.as_uuid()),
             created_at: e.created_at,
         }

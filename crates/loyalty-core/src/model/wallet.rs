@@ -63,7 +63,7 @@ impl WalletEntryKind {
 }
 
 /// One movement of a wallet. `(merchant, kind, source_ref)` is unique: a payment lands once,
-/// a withdrawal is held, paid or returned once.
+/// a withdrawal is held once; and a withdrawal is settled (paid or returned) once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WalletEntry {
     pub id: Uuid,

@@ -348,13 +348,14 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// The member's cards with their templates, oldest first.
     ///
     /// # Errors
-    /// Storage failures only.
+    /// `member_not_found`.
     pub async fn member_cards(
         &self,
         merchant_id: MerchantId,
         member_id: MemberId,
     ) -> Result<Vec<HeldCard>> {
         let mut tx = self.uow.begin(TxMode::Read).await?;
+        member_of(&mut *tx, merchant_id, member_id).await?;
         let cards = tx.cards().member_cards(merchant_id, member_id).await?;
         let mut held = Vec::with_capacity(cards.len());
         for card in cards {

@@ -79,9 +79,17 @@ fn entry(
     }
 }
 
-/// A withdrawal's review was refused because it is reviewed already.
-fn reviewed(status: WithdrawalStatus) -> Error {
-    Error::WithdrawalReviewed(status.as_str())
+/// The answer to a review of a withdrawal decided already: as decided when the decision is
+/// the same (nothing more moves, nobody is told again), else `withdrawal_already_reviewed`.
+fn decided(
+    withdrawal: WalletWithdrawal,
+    asked: WithdrawalStatus,
+) -> Result<(WalletWithdrawal, Vec<DomainEvent>)> {
+    if withdrawal.status == asked {
+        Ok((withdrawal, Vec::new()))
+    } else {
+        Err(Error::WithdrawalReviewed(withdrawal.status.as_str()))
+    }
 }
 
 async fn withdrawal_of(tx: &mut dyn Transaction, id: WithdrawalId) -> Result<WalletWithdrawal> {
@@ -97,8 +105,12 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ///
     /// # Errors
     /// `validation_failed`, `merchant_not_found`, `already_applied` (the payment landed
-    /// before).
-    pub async fn record_payment(&self, cmd: RecordPayment) -> Result<WalletEntry> {
+    /// before), `idempotency_key_reused`.
+    pub async fn record_payment(
+        &self,
+        cmd: RecordPayment,
+        idem: Option<Idempotent<'_, WalletEntry>>,
+    ) -> Result<Outcome<WalletEntry>> {
         positive(cmd.amount)?;
         let r = cmd.payment_ref.as_str();
         if r.is_empty() || r.len() > 64 || !r.bytes().all(|b| b.is_ascii_graphic()) {
@@ -106,12 +118,27 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 InvalidValue::new("payment_ref", "1 to 64 visible ASCII characters").into(),
             );
         }
-        with_retry!(self.try_record_payment(&cmd))
+        with_retry!(|attempt| self.try_record_payment(&cmd, idem.as_ref(), attempt))
     }
 
-    async fn try_record_payment(&self, cmd: &RecordPayment) -> Result<WalletEntry> {
+    async fn try_record_payment(
+        &self,
+        cmd: &RecordPayment,
+        idem: Option<&Idempotent<'_, WalletEntry>>,
+        attempt: u32,
+    ) -> Result<Outcome<WalletEntry>> {
         let now = self.clock.now();
-        let mut tx = self.uow.begin(TxMode::Write).await?;
+        {
+            let mut lookup = self.uow.begin(TxMode::Lookup).await?;
+            if let Some(stored) = replay(&mut *lookup, idem).await? {
+                return Ok(Outcome::Replayed(stored));
+            }
+        }
+        let mut tx =
+            match replay_in_write(self.uow.begin(TxMode::Write).await?, idem, attempt).await? {
+                Ok(tx) => tx,
+                Err(stored) => return Ok(Outcome::Replayed(stored)),
+            };
         merchant_of(&mut *tx, cmd.merchant_id).await?;
         let fen = cmd.amount.fen();
         let after = tx.wallet().credit_wallet(cmd.merchant_id, fen).await?;
@@ -123,8 +150,9 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             now,
         );
         tx.wallet().insert_wallet_entry(&entry).await?;
+        remember(&mut *tx, idem, &entry, now).await?;
         tx.commit().await?;
-        Ok(entry)
+        Ok(Outcome::Done(entry))
     }
 
     /// Every card and wallet whose amounts disagree with its ledger (empty when all is
@@ -251,11 +279,12 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
 
     /// The platform approves a pending withdrawal (the money is paid out: pending goes down)
     /// or rejects it (the money goes back to available); a withdrawal is reviewed once, and
-    /// HQ is told in the same transaction.
+    /// HQ is told in the same transaction. The same decision again (a retry after a lost
+    /// answer) answers the withdrawal as it was decided, and moves and tells nothing.
     ///
     /// # Errors
     /// `validation_failed` (a rejection without a reason), `withdrawal_not_found`,
-    /// `withdrawal_already_reviewed`.
+    /// `withdrawal_already_reviewed` (it was decided the other way).
     pub async fn review_withdrawal(&self, cmd: ReviewWithdrawal) -> Result<WalletWithdrawal> {
         note_ok("note", cmd.note.as_deref())?;
         if !cmd.approve && cmd.note.is_none() {
@@ -272,15 +301,15 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ) -> Result<(WalletWithdrawal, Vec<DomainEvent>)> {
         let now = self.clock.now();
         let mut tx = self.uow.begin(TxMode::Write).await?;
-        let withdrawal = withdrawal_of(&mut *tx, cmd.id).await?;
-        if withdrawal.status != WithdrawalStatus::Pending {
-            return Err(reviewed(withdrawal.status));
-        }
         let status = if cmd.approve {
             WithdrawalStatus::Approved
         } else {
             WithdrawalStatus::Rejected
         };
+        let withdrawal = withdrawal_of(&mut *tx, cmd.id).await?;
+        if withdrawal.status != WithdrawalStatus::Pending {
+            return decided(withdrawal, status);
+        }
         let note = cmd.note.as_ref().map(|n| n.trim().to_owned());
         if !tx
             .wallet()
@@ -288,7 +317,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             .await?
         {
             // Reviewed by another request since it was read.
-            return Err(reviewed(withdrawal_of(&mut *tx, cmd.id).await?.status));
+            return decided(withdrawal_of(&mut *tx, cmd.id).await?, status);
         }
         let merchant_id = withdrawal.merchant_id;
         let fen = withdrawal.amount.fen();
@@ -317,15 +346,9 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             note: note.clone(),
         }];
         enqueue(&mut *tx, merchant_id, &events, now).await?;
+        // As stored (to the database's precision), so a later answer reads the same.
+        let reviewed = withdrawal_of(&mut *tx, cmd.id).await?;
         tx.commit().await?;
-        Ok((
-            WalletWithdrawal {
-                status,
-                reviewed_at: Some(now),
-                review_note: note,
-                ..withdrawal
-            },
-            events,
-        ))
+        Ok((reviewed, events))
     }
 }
