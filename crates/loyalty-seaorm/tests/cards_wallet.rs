@@ -19,6 +19,7 @@ use loyalty_core::types::{CardId, Money};
 use loyalty_core::usecases::{
     OpenCard, Outcome, RecordPayment, RequestWithdrawal, ReviewWithdrawal, TopUpCard,
 };
+use loyalty_migrations::MigratorTrait;
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_seaorm::{SeaUnitOfWork, on_both_databases};
 use serde_json::json;
@@ -188,6 +189,18 @@ async fn payment_ref_once(db: &TestDatabase) {
         .filter(|e| e.name() == "card_topped_up")
         .count();
     assert_eq!(told, 1, "told of the one top-up");
+
+    // Going back past cards and wallets would lose the member's money: refused.
+    let back = loyalty_migrations::Migrator::down(&db.db, Some(1)).await;
+    let refused = back.expect_err("refused while a card holds money");
+    assert!(
+        refused.to_string().contains("cards holding a balance"),
+        "{refused}"
+    );
+    assert_eq!(
+        balance(&w, &m, card).await,
+        (money("500.00"), money("150.00"))
+    );
 }
 
 async fn card_refusals(db: &TestDatabase) {
