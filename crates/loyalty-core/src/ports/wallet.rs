@@ -53,7 +53,8 @@ pub trait WalletRepository: Send {
 
     /// # Errors
     /// [`StoreError::Unique`] with [`super::UniqueKey::LedgerSource`] when the entry's
-    /// source moved the wallet already; [`StoreError::Backend`] otherwise.
+    /// source moved the wallet this way already, or when it settles (pays out or returns) a
+    /// withdrawal settled already; [`StoreError::Backend`] otherwise.
     async fn insert_wallet_entry(&mut self, entry: &WalletEntry) -> Result<(), StoreError>;
 
     /// The wallet's entries, newest first, before `before`, at most `limit`.
