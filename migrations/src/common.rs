@@ -28,3 +28,28 @@ pub(crate) fn non_negative(col: impl IntoIden + Copy + 'static) -> ColumnDef {
         .check(Expr::col(col).gte(0))
         .to_owned()
 }
+
+/// Refuses to go back while any of `checks` (a description and a `SELECT COUNT(*)`) counts
+/// rows that going back past `migration` would lose.
+pub(crate) async fn refuse_losing(
+    m: &SchemaManager<'_>,
+    migration: &str,
+    checks: &[(&str, &str)],
+) -> Result<(), DbErr> {
+    for (what, sql) in checks {
+        let row = m
+            .get_connection()
+            .query_one_raw(sea_orm::Statement::from_string(
+                m.get_database_backend(),
+                *sql,
+            ))
+            .await?;
+        let count: i64 = row.map_or(Ok(0), |r| r.try_get_by_index(0))?;
+        if count > 0 {
+            return Err(DbErr::Migration(format!(
+                "cannot go back before {migration}: {count} {what} would be lost"
+            )));
+        }
+    }
+    Ok(())
+}

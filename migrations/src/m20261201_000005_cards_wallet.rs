@@ -3,7 +3,7 @@
 //! platform's review. Balances carry `CHECK` constraints; every ledger entry has a unique
 //! business key.
 
-use crate::common::{index, non_negative};
+use crate::common::{index, non_negative, refuse_losing};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{
     big_integer, boolean, string, string_null, text, timestamp_with_time_zone,
@@ -274,30 +274,21 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         // Going back would lose members' and merchants' money: refuse while any is held.
-        for (what, sql) in [
-            (
-                "cards holding a balance",
-                "SELECT COUNT(*) FROM member_cards WHERE principal_fen + bonus_fen > 0",
-            ),
-            (
-                "wallets holding money",
-                "SELECT COUNT(*) FROM wallets WHERE available_fen + pending_fen > 0",
-            ),
-        ] {
-            let row = m
-                .get_connection()
-                .query_one_raw(sea_orm::Statement::from_string(
-                    m.get_database_backend(),
-                    sql,
-                ))
-                .await?;
-            let count: i64 = row.map_or(Ok(0), |r| r.try_get_by_index(0))?;
-            if count > 0 {
-                return Err(DbErr::Migration(format!(
-                    "cannot go back before cards and wallets: {count} {what} would be lost"
-                )));
-            }
-        }
+        refuse_losing(
+            m,
+            "cards and wallets",
+            &[
+                (
+                    "cards holding a balance",
+                    "SELECT COUNT(*) FROM member_cards WHERE principal_fen + bonus_fen > 0",
+                ),
+                (
+                    "wallets holding money",
+                    "SELECT COUNT(*) FROM wallets WHERE available_fen + pending_fen > 0",
+                ),
+            ],
+        )
+        .await?;
         for table in [
             WalletWithdrawals::Table.into_iden(),
             WalletEntries::Table.into_iden(),
