@@ -142,6 +142,13 @@ async fn top_up(db: &TestDatabase) {
     app.post(&top_ups, &token, json!({ "amount": "5.00" }))
         .await
         .assert_problem(422, "top_up_not_offered");
+    app.post(
+        &top_ups,
+        &token,
+        json!({ "amount": "100.00", "payment_ref": "POS 0002" }),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
     app.post(&top_ups, &token, json!({ "amount": "12.345" }))
         .await
         .assert_problem(422, "validation_failed");
@@ -265,6 +272,13 @@ async fn withdrawal(db: &TestDatabase) {
     app.post(&payments, PLATFORM_KEY, paid.clone())
         .await
         .assert_problem(409, "already_applied");
+    app.post(
+        &payments,
+        PLATFORM_KEY,
+        json!({ "payment_ref": "", "amount": "1.00" }),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
     app.post(&payments, &token, paid)
         .await
         .assert_problem(401, "unauthenticated");

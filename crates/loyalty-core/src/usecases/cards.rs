@@ -9,7 +9,7 @@
 use super::idempotency::{Idempotent, Outcome, remember, replay, replay_in_write};
 use super::notify::enqueue_for;
 use super::tiers::upgrade_on_growth;
-use super::{Loyalty, member_of, merchant_of, with_retry};
+use super::{Loyalty, check_reference, member_of, merchant_of, with_retry};
 use crate::cards::CardRules;
 use crate::events::DomainEvent;
 use crate::model::{CardEntry, CardEntryKind, CardTemplate, MemberCard};
@@ -58,14 +58,10 @@ impl TopUpCard {
         if self.amount == Money::ZERO {
             return Err(InvalidValue::new("amount", "must be more than 0").into());
         }
-        if self.payment_ref.as_deref().is_some_and(|r| {
-            r.is_empty() || r.len() > 64 || !r.bytes().all(|b| b.is_ascii_graphic())
-        }) {
-            return Err(
-                InvalidValue::new("payment_ref", "1 to 64 visible ASCII characters").into(),
-            );
+        match &self.payment_ref {
+            Some(r) => check_reference("payment_ref", r),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 

@@ -100,6 +100,17 @@ pub(crate) async fn member_of(
         .ok_or(crate::Error::NotFound("member"))
 }
 
+/// A reference from outside (a till's or payment provider's transaction id), or
+/// `validation_failed` on `field`: 1 to 64 visible ASCII characters.
+pub(crate) fn check_reference(field: &'static str, value: &str) -> crate::Result<()> {
+    if value.is_empty() || value.len() > 64 || !value.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(
+            crate::types::InvalidValue::new(field, "1 to 64 visible ASCII characters").into(),
+        );
+    }
+    Ok(())
+}
+
 /// Runs a use-case attempt until it succeeds, fails for good, or has met contention
 /// [`MAX_ATTEMPTS`] times (then `busy`). `with_retry!(|n| …)` names the attempt number.
 macro_rules! with_retry {

@@ -8,7 +8,7 @@
 
 use super::idempotency::{Idempotent, Outcome, remember, replay, replay_in_write};
 use super::notify::enqueue;
-use super::{Loyalty, merchant_of, with_retry};
+use super::{Loyalty, check_reference, merchant_of, with_retry};
 use crate::events::DomainEvent;
 use crate::model::{Wallet, WalletEntry, WalletEntryKind, WalletWithdrawal, WithdrawalStatus};
 use crate::ports::{Clock, MoneyDrift, Notifier, StoreError, Transaction, TxMode, UnitOfWork};
@@ -112,12 +112,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         idem: Option<Idempotent<'_, WalletEntry>>,
     ) -> Result<Outcome<WalletEntry>> {
         positive(cmd.amount)?;
-        let r = cmd.payment_ref.as_str();
-        if r.is_empty() || r.len() > 64 || !r.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(
-                InvalidValue::new("payment_ref", "1 to 64 visible ASCII characters").into(),
-            );
-        }
+        check_reference("payment_ref", &cmd.payment_ref)?;
         with_retry!(|attempt| self.try_record_payment(&cmd, idem.as_ref(), attempt))
     }
 
