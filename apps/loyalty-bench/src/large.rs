@@ -5,10 +5,11 @@
 use crate::refs::psql;
 use async_trait::async_trait;
 use hdrhistogram::Histogram;
+use loyalty_core::engine::Loyalty;
 use loyalty_core::events::DomainEvent;
-use loyalty_core::ports::{Notifier, NotifyError, SystemClock};
-use loyalty_core::types::{MemberId, MerchantId, Phone};
-use loyalty_core::usecases::Loyalty;
+use loyalty_core::events::{Notifier, NotifyError};
+use loyalty_core::kernel::SystemClock;
+use loyalty_core::kernel::{MemberId, MerchantId, Phone};
 use loyalty_seaorm::{ConnectSettings, SeaUnitOfWork, connect, migrate, with_database};
 use std::fmt::Write as _;
 use std::time::Instant;

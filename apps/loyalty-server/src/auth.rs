@@ -11,8 +11,8 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use chrono::{DateTime, Duration, Utc};
 use futures::future::LocalBoxFuture;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use loyalty_core::model::StaffRole;
-use loyalty_core::types::{MemberId, MerchantId, StaffId, StoreId};
+use loyalty_core::kernel::{MemberId, MerchantId, StaffId, StoreId};
+use loyalty_core::merchants::StaffRole;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::future::{Ready, ready};
@@ -77,7 +77,7 @@ impl Tokens {
     fn issue(&self, claims: &Claims) -> Result<String, ApiError> {
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding).map_err(|e| {
             ApiError::Domain(loyalty_core::Error::Store(
-                loyalty_core::ports::StoreError::Backend(Box::new(e)),
+                loyalty_core::kernel::StoreError::Backend(Box::new(e)),
             ))
         })
     }
@@ -104,7 +104,7 @@ impl Tokens {
 
     pub fn issue_staff(
         &self,
-        staff: &loyalty_core::model::Staff,
+        staff: &loyalty_core::merchants::Staff,
         now: DateTime<Utc>,
     ) -> Result<IssuedToken, ApiError> {
         let subject = Subject {
@@ -188,8 +188,8 @@ impl StaffAuth {
         format!("staff:{}", self.staff_id)
     }
 
-    pub fn actor(&self) -> loyalty_core::usecases::Actor {
-        loyalty_core::usecases::Actor {
+    pub fn actor(&self) -> loyalty_core::merchants::Actor {
+        loyalty_core::merchants::Actor {
             merchant_id: self.merchant_id,
             staff_id: self.staff_id,
             role: self.role,
@@ -345,7 +345,7 @@ pub async fn verify_password(
 
 fn internal(detail: String) -> ApiError {
     ApiError::Domain(loyalty_core::Error::Store(
-        loyalty_core::ports::StoreError::Backend(detail.into()),
+        loyalty_core::kernel::StoreError::Backend(detail.into()),
     ))
 }
 

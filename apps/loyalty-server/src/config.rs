@@ -49,8 +49,8 @@ impl Default for NotificationsSettings {
 
 impl NotificationsSettings {
     #[must_use]
-    pub fn dispatch(&self) -> loyalty_core::usecases::DispatchSettings {
-        loyalty_core::usecases::DispatchSettings {
+    pub fn dispatch(&self) -> loyalty_core::notifications::DispatchSettings {
+        loyalty_core::notifications::DispatchSettings {
             batch: self.batch,
             lease: chrono::Duration::seconds(i64::try_from(self.lease_seconds).unwrap_or(60)),
             max_attempts: self.max_attempts,

@@ -4,17 +4,18 @@
 use crate::auth::{hash_password, random_password};
 use crate::error::ApiError;
 use crate::state::Engine;
+use loyalty_core::cards::{OpenCard, TopUpCard};
 use loyalty_core::checkout::CheckoutSettings;
+use loyalty_core::checkout::CommitOrder;
+use loyalty_core::checkout::PointsAsCash;
 use loyalty_core::coupons::{CouponBenefit, CouponRules, CouponScope, CouponValidity, Stacking};
-use loyalty_core::earning::{ActionRule, ActionRules, EarningPolicy, MemberDay, Multiplier};
-use loyalty_core::pricing::PointsAsCash;
+use loyalty_core::kernel::{Money, Phone, Points};
+use loyalty_core::members::RegisterMember;
+use loyalty_core::merchants::{CreateMerchant, CreateStore};
+use loyalty_core::points::{ActionRule, ActionRules, EarningPolicy, MemberDay, Multiplier};
 use loyalty_core::settings::Setting;
 use loyalty_core::tiers::{
     DowngradeMode, GrowthBasis, GrowthWindow, TierBenefits, TierLevel, TierPolicy,
-};
-use loyalty_core::types::{Money, Phone, Points};
-use loyalty_core::usecases::{
-    CommitOrder, CreateMerchant, CreateStore, OpenCard, RegisterMember, TopUpCard,
 };
 use rust_decimal::Decimal;
 

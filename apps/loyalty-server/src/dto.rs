@@ -7,12 +7,13 @@ pub use cards::{CardEntryView, CardTemplateView, CardView, WalletEntryView, With
 pub use coupons::{CouponView, IssueReportView, TemplateView, VerificationView};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use loyalty_core::account::OpenLot;
-use loyalty_core::earning::EarnExplanation;
-use loyalty_core::model::{
-    LedgerEntry, Member, Merchant, Order, OrderLine, Refund, RefundLine, Staff, Store,
-};
-use loyalty_core::pricing::PricedOrder;
+use loyalty_core::checkout::PricedOrder;
+use loyalty_core::checkout::{Order, OrderLine, Refund, RefundLine};
+use loyalty_core::members::Member;
+use loyalty_core::merchants::{Merchant, Staff, Store};
+use loyalty_core::points::EarnExplanation;
+use loyalty_core::points::LedgerEntry;
+use loyalty_core::points::OpenLot;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -63,7 +64,7 @@ pub struct StaffView {
     pub username: String,
     pub display_name: String,
     #[schema(value_type = String, example = "owner")]
-    pub role: loyalty_core::model::StaffRole,
+    pub role: loyalty_core::merchants::StaffRole,
     /// The stores a store manager or cashier works in (empty: all).
     pub store_ids: Vec<Uuid>,
     pub disabled: bool,
@@ -108,7 +109,7 @@ impl MemberView {
     pub fn for_staff(m: &Member, staff: &crate::auth::StaffAuth) -> Self {
         let mut view = Self::from(m);
         if !staff.sees_full_phones() {
-            view.phone = m.phone.as_ref().map(loyalty_core::types::Phone::masked);
+            view.phone = m.phone.as_ref().map(loyalty_core::kernel::Phone::masked);
         }
         view
     }

@@ -163,8 +163,8 @@ impl From<loyalty_core::Error> for ApiError {
     }
 }
 
-impl From<loyalty_core::types::InvalidValue> for ApiError {
-    fn from(e: loyalty_core::types::InvalidValue) -> Self {
+impl From<loyalty_core::kernel::InvalidValue> for ApiError {
+    fn from(e: loyalty_core::kernel::InvalidValue) -> Self {
         Self::Domain(e.into())
     }
 }

@@ -79,7 +79,7 @@ const MIN_GAP: Duration = Duration::from_millis(100);
 pub async fn dispatch_loop(
     loyalty: &Engine,
     senders: &crate::state::Senders,
-    settings: loyalty_core::usecases::DispatchSettings,
+    settings: loyalty_core::notifications::DispatchSettings,
     every: Duration,
     doorbell: &tokio::sync::Notify,
 ) {

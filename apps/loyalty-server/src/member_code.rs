@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use loyalty_core::model::Member;
+use loyalty_core::members::Member;
 use sha2::Sha256;
 
 const ALPHABET: &[u8; 32] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
@@ -104,7 +104,7 @@ impl MemberCodes {
 mod tests {
     use super::*;
     use chrono::{Duration, TimeZone};
-    use loyalty_core::types::{MemberId, MerchantId, Points};
+    use loyalty_core::kernel::{MemberId, MerchantId, Points};
 
     fn member() -> Member {
         Member {

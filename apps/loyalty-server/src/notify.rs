@@ -5,8 +5,8 @@
 
 use async_trait::async_trait;
 use loyalty_core::events::DomainEvent;
+use loyalty_core::events::{Notifier, NotifyError};
 use loyalty_core::notifications::scene_of;
-use loyalty_core::ports::{Notifier, NotifyError};
 use std::sync::Arc;
 use tokio::sync::Notify;
 
@@ -67,7 +67,8 @@ fn log_payload(event: &DomainEvent) -> Result<serde_json::Value, NotifyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use loyalty_core::types::{CouponCode, CouponId, MemberId, MerchantId};
+    use loyalty_core::coupons::CouponCode;
+    use loyalty_core::kernel::{CouponId, MemberId, MerchantId};
 
     #[test]
     fn coupon_codes_stay_out_of_the_log() {

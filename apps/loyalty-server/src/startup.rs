@@ -18,8 +18,8 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
 use anyhow::Context;
-use loyalty_core::ports::SystemClock;
-use loyalty_core::usecases::Loyalty;
+use loyalty_core::engine::Loyalty;
+use loyalty_core::kernel::SystemClock;
 use loyalty_seaorm::DatabaseConnection;
 use loyalty_seaorm::{ConnectSettings, SeaUnitOfWork, connect, migrate};
 use sha2::{Digest, Sha256};
@@ -65,7 +65,7 @@ pub fn gateways(settings: &Settings) -> anyhow::Result<crate::state::Senders> {
     use crate::config::WeChatMode;
     let sms = loyalty_notify::Gateway::from_settings(&settings.sms)
         .context("invalid SMS configuration")?;
-    let wechat: Box<dyn loyalty_core::ports::WechatGateway> = match settings.wechat.mode {
+    let wechat: Box<dyn loyalty_core::notifications::WechatGateway> = match settings.wechat.mode {
         WeChatMode::Off => Box::new(loyalty_wechat::NoWechatGateway),
         WeChatMode::Dev => Box::new(loyalty_wechat::LogWechatGateway),
         WeChatMode::Api => Box::new(wechat_client(settings)?),
@@ -93,7 +93,7 @@ fn wechat_client(settings: &Settings) -> anyhow::Result<loyalty_wechat::WeChatCl
 /// The WeChat identity adapter the configuration names.
 fn wechat_auth(
     settings: &Settings,
-) -> anyhow::Result<Option<std::sync::Arc<dyn loyalty_core::ports::WeChatAuth>>> {
+) -> anyhow::Result<Option<std::sync::Arc<dyn loyalty_core::members::WeChatAuth>>> {
     use crate::config::WeChatMode;
     let wechat = &settings.wechat;
     Ok(match wechat.mode {
@@ -120,7 +120,7 @@ pub struct Application {
 
 struct Dispatcher {
     every: Duration,
-    settings: loyalty_core::usecases::DispatchSettings,
+    settings: loyalty_core::notifications::DispatchSettings,
     doorbell: std::sync::Arc<tokio::sync::Notify>,
 }
 

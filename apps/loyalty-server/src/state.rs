@@ -2,10 +2,11 @@ use crate::auth::Tokens;
 use crate::idempotency::InFlight;
 use crate::notify::LogNotifier;
 use async_trait::async_trait;
-use loyalty_core::ports::{
-    DeliveryError, OutgoingSms, OutgoingWechat, SmsGateway, SystemClock, WechatGateway,
+use loyalty_core::engine::Loyalty;
+use loyalty_core::kernel::SystemClock;
+use loyalty_core::notifications::{
+    DeliveryError, OutgoingSms, OutgoingWechat, SmsGateway, WechatGateway,
 };
-use loyalty_core::usecases::Loyalty;
 use loyalty_seaorm::DatabaseConnection;
 use loyalty_seaorm::SeaUnitOfWork;
 use std::time::Duration;
@@ -21,8 +22,8 @@ pub struct Senders {
 
 impl Senders {
     #[must_use]
-    pub fn gateways(&self) -> loyalty_core::usecases::Gateways<'_> {
-        loyalty_core::usecases::Gateways {
+    pub fn gateways(&self) -> loyalty_core::notifications::Gateways<'_> {
+        loyalty_core::notifications::Gateways {
             sms: &self.sms,
             wechat: &self.wechat,
         }
@@ -97,7 +98,7 @@ pub struct AppState {
     pub member_codes: crate::member_code::MemberCodes,
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Member sign-in through WeChat; `None` when `wechat.mode` is `off`.
-    pub wechat: Option<std::sync::Arc<dyn loyalty_core::ports::WeChatAuth>>,
+    pub wechat: Option<std::sync::Arc<dyn loyalty_core::members::WeChatAuth>>,
 }
 
 #[cfg(test)]

@@ -2,9 +2,9 @@
 
 use chrono::{Duration, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
+use loyalty_core::checkout::{CouponOffer, PointsAsCash, PricingInput, PricingLine, price_order};
 use loyalty_core::coupons::{CouponBenefit, CouponScope, Stacking};
-use loyalty_core::pricing::{CouponOffer, PointsAsCash, PricingInput, PricingLine, price_order};
-use loyalty_core::types::{CouponId, CouponTemplateId, Money, Points, StoreId};
+use loyalty_core::kernel::{CouponId, CouponTemplateId, Money, Points, StoreId};
 use rust_decimal::Decimal;
 use std::hint::black_box;
 

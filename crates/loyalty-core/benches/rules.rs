@@ -3,13 +3,13 @@
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
-use loyalty_core::account::{OpenLot, ShortfallPolicy, plan_consumption, plan_reversal};
-use loyalty_core::earning::{
+use loyalty_core::kernel::{LotId, MerchantTimeZone, Money, Points, StoreId};
+use loyalty_core::points::{
     BirthdayBonus, BirthdayScope, CodeMultiplier, EarningPolicy, MemberContext, MemberDay,
     Multiplier, Purchase, PurchaseLine, Rounding, StoreMultiplier, ThresholdBonus, TierFactor,
     earn_points,
 };
-use loyalty_core::types::{LotId, MerchantTimeZone, Money, Points, StoreId};
+use loyalty_core::points::{OpenLot, ShortfallPolicy, plan_consumption, plan_reversal};
 use std::hint::black_box;
 
 fn lots(n: i64) -> Vec<OpenLot> {

@@ -1,9 +1,11 @@
 //! What happened, for notifications and (later) the outbox.
 
-use crate::types::{
-    CardId, CouponCode, CouponId, CouponTemplateId, MemberId, MerchantId, Money, Phone, Points,
-    WithdrawalId,
+use crate::kernel::{
+    CardId, CouponId, CouponTemplateId, MemberId, MerchantId, Money, Phone, Points, WithdrawalId,
 };
+
+use crate::coupons::CouponCode;
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -172,3 +174,18 @@ impl DomainEvent {
         }
     }
 }
+
+/// Tells members and merchants what happened.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    /// Called after the change that caused `event` has committed.
+    ///
+    /// # Errors
+    /// A failed delivery. The change stands: callers log the failure and go on.
+    async fn notify(&self, event: &DomainEvent) -> Result<(), NotifyError>;
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("notification failed: {0}")]
+pub struct NotifyError(pub String);

@@ -1,27 +1,26 @@
-//! The loyalty engine's pure core: value types, the points ledger and its lots, the earning
-//! rule, the ports the adapters implement, and the use cases that orchestrate them.
+//! The loyalty engine's pure core, a folder per feature: each owns its rules (pure functions
+//! over values), model, ports (the traits adapters implement), use cases and events.
 //!
-//! Nothing here does I/O. Time comes in as an argument (through the [`ports::Clock`] port in
-//! use cases), persistence through [`ports::UnitOfWork`].
+//! Nothing here does I/O. Time comes in as an argument (through the [`kernel::Clock`] port in
+//! use cases), persistence through [`kernel::UnitOfWork`].
 
-pub mod account;
+pub mod kernel;
+
 pub mod cards;
 pub mod checkout;
 pub mod coupons;
-pub mod earning;
-pub mod error;
-pub mod events;
-pub mod expiry;
-pub mod model;
+pub mod members;
+pub mod merchants;
 pub mod notifications;
-pub mod ports;
-pub mod pricing;
-pub mod settings;
+pub mod points;
 pub mod tiers;
-pub mod types;
-pub mod usecases;
+pub mod wallet;
+
+pub mod engine;
+pub mod events;
+pub mod settings;
 
 #[cfg(any(test, feature = "mocks"))]
 pub mod testing;
 
-pub use error::{Error, ErrorKind, Result};
+pub use kernel::{Error, ErrorKind, Result};

@@ -1,17 +1,36 @@
 //! Test support for the core and for crates that embed it: a transaction made of mockall
 //! mocks, one per repository, that records whether it was committed.
 
-use crate::ports::{
-    CardRepository, CouponRepository, GrowthRepository, IdempotencyRepository, LoginCodeRepository,
-    MemberRepository, MerchantRepository, MockCardRepository, MockCouponRepository,
-    MockGrowthRepository, MockIdempotencyRepository, MockLoginCodeRepository, MockMemberRepository,
-    MockMerchantRepository, MockOrderRepository, MockOutboxRepository, MockPointsRepository,
-    MockSettingsRepository, MockStaffRepository, MockStoreRepository, MockWalletRepository,
-    OrderRepository, OutboxRepository, PointsRepository, SettingsRepository, StaffRepository,
-    StoreError, StoreRepository, Transaction, WalletRepository,
+use crate::cards::{CardRepository, MockCardRepository};
+
+use crate::coupons::{CouponRepository, MockCouponRepository};
+
+use crate::settings::{MockSettingsRepository, SettingsRepository};
+use crate::tiers::{GrowthRepository, MockGrowthRepository};
+
+use crate::kernel::{IdempotencyRepository, MockIdempotencyRepository, StoreError, Transaction};
+
+use crate::members::{
+    LoginCodeRepository, MemberRepository, MockLoginCodeRepository, MockMemberRepository,
 };
+
+use crate::merchants::{
+    MerchantRepository, MockMerchantRepository, MockStaffRepository, MockStoreRepository,
+    StaffRepository, StoreRepository,
+};
+
+use crate::checkout::{MockOrderRepository, OrderRepository};
+
+use crate::notifications::{MockOutboxRepository, OutboxRepository};
+
+use crate::points::{MockPointsRepository, PointsRepository};
+
+use crate::kernel::{MerchantId, MerchantTimeZone, MockClock, MockUnitOfWork};
+use crate::merchants::Merchant;
 use crate::settings::{MerchantSettings, Versioned};
+use crate::wallet::{MockWalletRepository, WalletRepository};
 use async_trait::async_trait;
+use chrono::{DateTime, TimeZone, Utc};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -108,13 +127,13 @@ pub fn default_settings(at: chrono::DateTime<chrono::Utc>) -> MerchantSettings {
     MerchantSettings {
         earning: Versioned {
             version: 1,
-            value: crate::earning::EarningPolicy::default(),
+            value: crate::points::EarningPolicy::default(),
             updated_at: at,
             updated_by: None,
         },
         expiry: Versioned {
             version: 1,
-            value: crate::expiry::ExpiryPolicy::default(),
+            value: crate::points::ExpiryPolicy::default(),
             updated_at: at,
             updated_by: None,
         },
@@ -153,7 +172,7 @@ impl ManualClock {
     }
 }
 
-impl crate::ports::Clock for ManualClock {
+impl crate::kernel::Clock for ManualClock {
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
         *self
             .0
@@ -177,15 +196,56 @@ impl RecordingNotifier {
 }
 
 #[async_trait]
-impl crate::ports::Notifier for RecordingNotifier {
+impl crate::events::Notifier for RecordingNotifier {
     async fn notify(
         &self,
         event: &crate::events::DomainEvent,
-    ) -> Result<(), crate::ports::NotifyError> {
+    ) -> Result<(), crate::events::NotifyError> {
         self.0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push(event.clone());
         Ok(())
+    }
+}
+
+/// A fixed moment the use-case tests run at.
+#[must_use]
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0)
+        .single()
+        .expect("valid")
+}
+
+/// A clock that always answers [`now`].
+#[must_use]
+pub fn clock() -> MockClock {
+    let mut clock = MockClock::new();
+    clock.expect_now().returning(now);
+    clock
+}
+
+/// A unit of work that hands out `txs` in order, and no more.
+#[must_use]
+pub fn uow_with(txs: Vec<MockTransaction>) -> MockUnitOfWork {
+    let mut uow = MockUnitOfWork::new();
+    let count = txs.len();
+    let mut queue = txs.into_iter();
+    uow.expect_begin().times(count).returning(move |_| {
+        let tx: Box<dyn Transaction> = Box::new(queue.next().expect("a transaction"));
+        Ok(tx)
+    });
+    uow
+}
+
+/// A merchant in the default time zone, created at [`now`].
+#[must_use]
+pub fn merchant(id: MerchantId) -> Merchant {
+    Merchant {
+        id,
+        code: "demo".into(),
+        name: "Demo".into(),
+        time_zone: MerchantTimeZone::default(),
+        created_at: now(),
     }
 }

@@ -7,7 +7,7 @@ use crate::log::LogSmsProvider;
 use crate::message::{SmsMessage, SmsProvider};
 use crate::tencent::{TencentConfig, TencentSms};
 use async_trait::async_trait;
-use loyalty_core::ports::{DeliveryError, OutgoingSms, SmsGateway};
+use loyalty_core::notifications::{DeliveryError, OutgoingSms, SmsGateway};
 use serde::Deserialize;
 
 /// Which SMS provider sends, with its settings (`[sms]` in the server's configuration).

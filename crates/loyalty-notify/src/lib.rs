@@ -31,7 +31,7 @@ pub mod tencent;
 pub use error::{ConfigError, SmsError};
 pub use gateway::{Gateway, SmsSettings};
 pub use log::LogSmsProvider;
+pub use loyalty_core::kernel::Secret;
 pub use loyalty_core::notifications::billable_parts;
-pub use loyalty_core::types::Secret;
 pub use message::{SmsMessage, SmsProvider, SmsReceipt};
 pub use phone::mask_phone;

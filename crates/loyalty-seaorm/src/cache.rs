@@ -5,11 +5,11 @@
 //! process shows here after at most the time to live. Entries hold what the database said,
 //! so a stale entry can only delay a change, never invent one.
 //!
-//! [`TxMode::Lookup`]: loyalty_core::ports::TxMode::Lookup
+//! [`TxMode::Lookup`]: loyalty_core::kernel::TxMode::Lookup
 
-use loyalty_core::model::{Merchant, Store};
+use loyalty_core::kernel::{MerchantId, StoreId};
+use loyalty_core::merchants::{Merchant, Store};
 use loyalty_core::settings::MerchantSettings;
-use loyalty_core::types::{MerchantId, StoreId};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -158,7 +158,7 @@ impl LookupCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use loyalty_core::types::MerchantTimeZone;
+    use loyalty_core::kernel::MerchantTimeZone;
 
     fn merchant() -> Merchant {
         Merchant {

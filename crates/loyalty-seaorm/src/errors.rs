@@ -1,7 +1,7 @@
 //! Translation of database errors into the core's [`StoreError`], in one place: which unique
 //! key a write collided with, and which failures are worth running the use case again for.
 
-use loyalty_core::ports::{StoreError, UniqueKey};
+use loyalty_core::kernel::{StoreError, UniqueKey};
 use sea_orm::{DbErr, RuntimeErr};
 
 /// Unique keys by PostgreSQL constraint name and by SQLite's column list.

@@ -10,7 +10,7 @@
 //! others with it. Under light load a batch is one transaction and nothing waits.
 
 use crate::errors::store_error;
-use loyalty_core::ports::StoreError;
+use loyalty_core::kernel::StoreError;
 use sea_orm::{
     DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, TransactionOptions,
     TransactionTrait,

@@ -3,13 +3,18 @@ use crate::connect::Engine;
 use crate::errors::store_error;
 use crate::group_commit::{GroupCommit, SlotEnd};
 use async_trait::async_trait;
-use loyalty_core::ports::{
-    CardRepository, CouponRepository, GrowthRepository, IdempotencyRepository, LoginCodeRepository,
-    MemberRepository, MerchantRepository, OrderRepository, OutboxRepository, PointsRepository,
-    SettingsRepository, StaffRepository, StoreError, StoreRepository, Transaction, TxMode,
-    UnitOfWork, WalletRepository,
-};
-use loyalty_core::types::MerchantId;
+use loyalty_core::cards::CardRepository;
+use loyalty_core::checkout::OrderRepository;
+use loyalty_core::coupons::CouponRepository;
+use loyalty_core::kernel::MerchantId;
+use loyalty_core::kernel::{IdempotencyRepository, StoreError, Transaction, TxMode, UnitOfWork};
+use loyalty_core::members::{LoginCodeRepository, MemberRepository};
+use loyalty_core::merchants::{MerchantRepository, StaffRepository, StoreRepository};
+use loyalty_core::notifications::OutboxRepository;
+use loyalty_core::points::PointsRepository;
+use loyalty_core::settings::SettingsRepository;
+use loyalty_core::tiers::GrowthRepository;
+use loyalty_core::wallet::WalletRepository;
 use sea_orm::{
     AccessMode, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
     ExecResult, QueryResult, Statement, TransactionOptions, TransactionTrait,

@@ -5,20 +5,21 @@
 mod support;
 
 use loyalty_core::Error;
+use loyalty_core::cards::CardEntry;
 use loyalty_core::cards::CardRules;
+use loyalty_core::cards::{OpenCard, TopUpCard};
 use loyalty_core::events::DomainEvent;
-use loyalty_core::model::{
-    CardEntry, Member, Merchant, WalletEntry, WalletEntryKind, WalletWithdrawal, WithdrawalStatus,
-};
-use loyalty_core::ports::{StoreError, TxMode, UniqueKey, UnitOfWork};
+use loyalty_core::kernel::Outcome;
+use loyalty_core::kernel::{CardId, Money};
+use loyalty_core::kernel::{StoreError, TxMode, UniqueKey, UnitOfWork};
+use loyalty_core::members::Member;
+use loyalty_core::merchants::Merchant;
 use loyalty_core::settings::Setting;
 use loyalty_core::tiers::{
     DowngradeMode, GrowthBasis, GrowthWindow, TierBenefits, TierLevel, TierPolicy,
 };
-use loyalty_core::types::{CardId, Money};
-use loyalty_core::usecases::{
-    OpenCard, Outcome, RecordPayment, RequestWithdrawal, ReviewWithdrawal, TopUpCard,
-};
+use loyalty_core::wallet::{RecordPayment, RequestWithdrawal, ReviewWithdrawal};
+use loyalty_core::wallet::{WalletEntry, WalletEntryKind, WalletWithdrawal, WithdrawalStatus};
 use loyalty_migrations::MigratorTrait;
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_seaorm::{SeaUnitOfWork, on_both_databases};

@@ -7,13 +7,18 @@ mod support;
 use chrono::Duration;
 use loyalty_core::Error;
 use loyalty_core::checkout::CheckoutSettings;
-use loyalty_core::model::{CouponStatus, Member, Merchant, OrderStatus};
-use loyalty_core::settings::Setting;
-use loyalty_core::types::{CouponCode, CouponTemplateId, Points};
-use loyalty_core::usecases::{
-    ClaimCoupon, CommitOrder, LineInput, OrderReceipt, Outcome, RefundLineInput, RefundOrder,
-    RefundReceipt,
+use loyalty_core::checkout::OrderStatus;
+use loyalty_core::checkout::{
+    CommitOrder, LineInput, OrderReceipt, RefundLineInput, RefundOrder, RefundReceipt,
 };
+use loyalty_core::coupons::ClaimCoupon;
+use loyalty_core::coupons::CouponCode;
+use loyalty_core::coupons::CouponStatus;
+use loyalty_core::kernel::Outcome;
+use loyalty_core::kernel::{CouponTemplateId, Points};
+use loyalty_core::members::Member;
+use loyalty_core::merchants::Merchant;
+use loyalty_core::settings::Setting;
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use serde_json::json;
@@ -219,7 +224,7 @@ async fn priced_order(db: &TestDatabase) {
     // More points than half the order can take is refused, with the most it can take.
     let greedy = w.loyalty.quote_order(basket(&m, Vec::new(), 5_000)).await;
     assert!(
-        matches!(greedy, Err(Error::Pricing(loyalty_core::pricing::PricingError::PointsExceedLimit { max })) if max == Points::new(285)),
+        matches!(greedy, Err(Error::Pricing(loyalty_core::checkout::PricingError::PointsExceedLimit { max })) if max == Points::new(285)),
         "{greedy:?}"
     );
     assert_ledger_consistent(&w).await;
@@ -256,7 +261,7 @@ async fn whole_refund(db: &TestDatabase) {
         .await
         .expect("summary")
         .lots;
-    let expiries = |lots: &[loyalty_core::account::OpenLot]| -> Vec<_> {
+    let expiries = |lots: &[loyalty_core::points::OpenLot]| -> Vec<_> {
         let mut v: Vec<_> = lots.iter().map(|l| (l.expires_at, l.remaining)).collect();
         v.sort();
         v
@@ -443,7 +448,7 @@ async fn foreign_coupon(db: &TestDatabase) {
 async fn adjust(w: &World, m: &Member, delta: i64) {
     w.loyalty
         .adjust_points(
-            loyalty_core::usecases::AdjustPoints {
+            loyalty_core::points::AdjustPoints {
                 merchant_id: m.merchant_id,
                 member_id: m.id,
                 delta: Points::new(delta),
@@ -495,7 +500,7 @@ async fn points_debt(db: &TestDatabase) {
 
     // Under the claw-back policy the shortfall is recorded and nothing is owed.
     let claw_back = CheckoutSettings {
-        points_shortfall: loyalty_core::account::ShortfallPolicy::ClawBackToZero,
+        points_shortfall: loyalty_core::points::ShortfallPolicy::ClawBackToZero,
         ..CheckoutSettings::default()
     };
     w.loyalty
@@ -513,9 +518,9 @@ async fn points_debt(db: &TestDatabase) {
 async fn line_points(db: &TestDatabase) {
     let w = world(db);
     let (merchant, _) = shop(&w).await;
-    let no_dessert = loyalty_core::earning::EarningPolicy {
+    let no_dessert = loyalty_core::points::EarningPolicy {
         excluded_categories: vec!["dessert".into()],
-        ..loyalty_core::earning::EarningPolicy::default()
+        ..loyalty_core::points::EarningPolicy::default()
     };
     w.loyalty
         .put_setting(merchant.id, Setting::Earning(no_dessert), None)
@@ -639,7 +644,7 @@ async fn due_lots(db: &TestDatabase) {
         .commit_order(basket(&m, Vec::new(), 150), None)
         .await;
     assert!(
-        matches!(too_many, Err(Error::Pricing(loyalty_core::pricing::PricingError::PointsExceedLimit { max })) if max == Points::new(100)),
+        matches!(too_many, Err(Error::Pricing(loyalty_core::checkout::PricingError::PointsExceedLimit { max })) if max == Points::new(100)),
         "{too_many:?}"
     );
     let paid = commit(&w, basket(&m, Vec::new(), 100)).await;

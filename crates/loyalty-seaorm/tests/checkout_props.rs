@@ -6,12 +6,16 @@ mod support;
 
 use chrono::Duration;
 use loyalty_core::checkout::CheckoutSettings;
-use loyalty_core::model::{CouponStatus, Member, Merchant, OrderStatus};
+use loyalty_core::checkout::OrderStatus;
+use loyalty_core::checkout::{CommitOrder, LineInput, RefundLineInput, RefundOrder};
+use loyalty_core::coupons::ClaimCoupon;
+use loyalty_core::coupons::CouponCode;
+use loyalty_core::coupons::CouponStatus;
+use loyalty_core::kernel::Outcome;
+use loyalty_core::kernel::{CouponTemplateId, Points};
+use loyalty_core::members::Member;
+use loyalty_core::merchants::Merchant;
 use loyalty_core::settings::Setting;
-use loyalty_core::types::{CouponCode, CouponTemplateId, Points};
-use loyalty_core::usecases::{
-    ClaimCoupon, CommitOrder, LineInput, Outcome, RefundLineInput, RefundOrder,
-};
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use proptest::prelude::*;
@@ -130,7 +134,7 @@ async fn run(
                 sku: None,
                 category: None,
                 quantity: *quantity,
-                unit_price: loyalty_core::types::Money::from_fen(*fen).expect("money"),
+                unit_price: loyalty_core::kernel::Money::from_fen(*fen).expect("money"),
             })
             .collect(),
         coupon_codes: codes.clone(),

@@ -7,15 +7,17 @@ use chrono::Duration;
 use loyalty_core::Error;
 use loyalty_core::checkout::{CheckoutSettings, CouponGifts};
 use loyalty_core::coupons::CouponRules;
-use loyalty_core::events::DomainEvent;
-use loyalty_core::model::{CouponStatus, Member, Merchant};
-use loyalty_core::ports::MemberSegment;
-use loyalty_core::settings::Setting;
-use loyalty_core::types::{CouponTemplateId, MemberId, Points};
-use loyalty_core::usecases::{
-    ClaimCoupon, HeldCoupon, IssueCoupons, IssueReport, IssueTarget, Outcome, VerifiedCoupon,
-    VerifyCoupon,
+use loyalty_core::coupons::CouponStatus;
+use loyalty_core::coupons::MemberSegment;
+use loyalty_core::coupons::{
+    ClaimCoupon, HeldCoupon, IssueCoupons, IssueReport, IssueTarget, VerifiedCoupon, VerifyCoupon,
 };
+use loyalty_core::events::DomainEvent;
+use loyalty_core::kernel::Outcome;
+use loyalty_core::kernel::{CouponTemplateId, MemberId, Points};
+use loyalty_core::members::Member;
+use loyalty_core::merchants::Merchant;
+use loyalty_core::settings::Setting;
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use serde_json::json;
@@ -183,7 +185,7 @@ async fn verification_race(db: &TestDatabase) {
     let (merchant, main) = merchant(&w, "verify", None).await;
     let branch = w
         .loyalty
-        .create_store(loyalty_core::usecases::CreateStore {
+        .create_store(loyalty_core::merchants::CreateStore {
             merchant_id: merchant.id,
             name: "二店".into(),
         })
@@ -277,7 +279,7 @@ async fn verification_rules(db: &TestDatabase) {
     let (merchant, main) = merchant(&w, "rules", None).await;
     let branch = w
         .loyalty
-        .create_store(loyalty_core::usecases::CreateStore {
+        .create_store(loyalty_core::merchants::CreateStore {
             merchant_id: merchant.id,
             name: "二店".into(),
         })
@@ -325,7 +327,7 @@ async fn verification_rules(db: &TestDatabase) {
     let unknown = verify_now(
         &w,
         VerifyCoupon {
-            code: loyalty_core::types::CouponCode::parse("000000000000").expect("code"),
+            code: loyalty_core::coupons::CouponCode::parse("000000000000").expect("code"),
             ..at(branch.id)
         },
     )
@@ -537,9 +539,9 @@ async fn gifts(db: &TestDatabase) {
     let today = w.clock_now().date_naive();
     let m = w
         .loyalty
-        .register_member(loyalty_core::usecases::RegisterMember {
+        .register_member(loyalty_core::members::RegisterMember {
             merchant_id: merchant.id,
-            phone: loyalty_core::types::Phone::parse("13800000001").expect("phone"),
+            phone: loyalty_core::kernel::Phone::parse("13800000001").expect("phone"),
             name: None,
             birthday: Some(today),
             store_id: None,

@@ -5,9 +5,10 @@
 mod support;
 
 use async_trait::async_trait;
-use loyalty_core::ports::{IdentityError, WeChatAuth, WeChatSession};
-use loyalty_core::types::{Phone, Points};
-use loyalty_core::usecases::{AdjustPoints, PhoneBinding};
+use loyalty_core::kernel::{Phone, Points};
+use loyalty_core::members::PhoneBinding;
+use loyalty_core::members::{IdentityError, WeChatAuth, WeChatSession};
+use loyalty_core::points::AdjustPoints;
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use std::sync::Arc;

@@ -3,8 +3,9 @@
 
 mod support;
 
-use loyalty_core::types::Phone;
-use loyalty_core::usecases::{CreateStore, RegisterMember, UpdateStore};
+use loyalty_core::kernel::Phone;
+use loyalty_core::members::RegisterMember;
+use loyalty_core::merchants::{CreateStore, UpdateStore};
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use support::*;
@@ -53,8 +54,8 @@ async fn unique_keys(db: &TestDatabase) {
     assert_eq!(err.code(), "store_name_taken");
 }
 
-fn support_merchant(code: &str) -> loyalty_core::usecases::CreateMerchant {
-    loyalty_core::usecases::CreateMerchant {
+fn support_merchant(code: &str) -> loyalty_core::merchants::CreateMerchant {
+    loyalty_core::merchants::CreateMerchant {
         code: code.into(),
         name: "Again".into(),
         time_zone: Default::default(),
@@ -140,7 +141,7 @@ async fn stores(db: &TestDatabase) {
     assert_eq!(names, vec!["总店".to_owned(), "二店".to_owned()]);
     // An order at the branch (its lookup is cached now) …
     let m = member(&w, &a, "13800009999").await;
-    let at_branch = || loyalty_core::usecases::CommitOrder {
+    let at_branch = || loyalty_core::checkout::CommitOrder {
         store_id: Some(branch.id),
         ..order(&a, &m, "1.00")
     };

@@ -6,20 +6,23 @@ mod support;
 
 use async_trait::async_trait;
 use chrono::{Duration, NaiveDate, NaiveTime};
-use loyalty_core::earning::EarningPolicy;
-use loyalty_core::expiry::ExpiryPolicy;
-use loyalty_core::model::{Member, Merchant};
+use loyalty_core::kernel::Outcome;
+use loyalty_core::kernel::Phone;
+use loyalty_core::kernel::{TxMode, UnitOfWork};
+use loyalty_core::members::Member;
+use loyalty_core::members::RegisterMember;
+use loyalty_core::merchants::Merchant;
 use loyalty_core::notifications::{
     Channel, NotificationSettings, QuietHours, Scene, SceneSetting, SmsTemplate, TemplateParam,
     WechatTemplate,
 };
-use loyalty_core::ports::{
-    DeliveryError, MessageStatus, OutgoingSms, OutgoingWechat, SmsGateway, TxMode, UnitOfWork,
-    WechatGateway,
+use loyalty_core::notifications::{
+    DeliveryError, MessageStatus, OutgoingSms, OutgoingWechat, SmsGateway, WechatGateway,
 };
+use loyalty_core::notifications::{DispatchSettings, Gateways};
+use loyalty_core::points::EarningPolicy;
+use loyalty_core::points::ExpiryPolicy;
 use loyalty_core::settings::Setting;
-use loyalty_core::types::Phone;
-use loyalty_core::usecases::{DispatchSettings, Gateways, Outcome, RegisterMember};
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_seaorm::{SeaUnitOfWork, on_both_databases};
 use std::collections::HashMap;
@@ -253,7 +256,7 @@ async fn coupon_template(
     w: &World,
     merchant: &Merchant,
     rules: serde_json::Value,
-) -> loyalty_core::model::CouponTemplate {
+) -> loyalty_core::coupons::CouponTemplate {
     let rules = serde_json::from_value(rules).expect("rules");
     w.loyalty
         .create_coupon_template(merchant.id, rules, None)
@@ -266,7 +269,7 @@ async fn in_status(
     w: &World,
     merchant: &Merchant,
     status: MessageStatus,
-) -> Vec<loyalty_core::ports::MessageRecord> {
+) -> Vec<loyalty_core::notifications::MessageRecord> {
     w.loyalty
         .notification_messages(merchant.id, status, None, 10)
         .await
@@ -277,7 +280,7 @@ async fn dispatch(
     w: &World,
     sms: &FakeSms,
     wechat: &FakeWechat,
-) -> loyalty_core::usecases::DispatchReport {
+) -> loyalty_core::notifications::DispatchReport {
     w.loyalty
         .dispatch_notifications(&Gateways { sms, wechat }, settings())
         .await
@@ -330,7 +333,7 @@ async fn written_and_sent_once(db: &TestDatabase) {
         .update_profile(
             merchant.id,
             m.id,
-            loyalty_core::model::ProfileChange {
+            loyalty_core::members::ProfileChange {
                 sms_consent: Some(false),
                 ..Default::default()
             },
@@ -815,7 +818,7 @@ async fn coupon_received(db: &TestDatabase) {
     let claimed = w
         .loyalty
         .claim_coupon(
-            loyalty_core::usecases::ClaimCoupon {
+            loyalty_core::coupons::ClaimCoupon {
                 merchant_id: merchant.id,
                 member_id: m.id,
                 template_id: template.id,
@@ -865,7 +868,7 @@ async fn coupon_expiring(db: &TestDatabase) {
     .await;
     w.loyalty
         .claim_coupon(
-            loyalty_core::usecases::ClaimCoupon {
+            loyalty_core::coupons::ClaimCoupon {
                 merchant_id: merchant.id,
                 member_id: m.id,
                 template_id: template.id,
@@ -942,7 +945,7 @@ async fn stock_low(db: &TestDatabase) {
             tokio::spawn(async move {
                 w.loyalty
                     .claim_coupon(
-                        loyalty_core::usecases::ClaimCoupon {
+                        loyalty_core::coupons::ClaimCoupon {
                             merchant_id,
                             member_id,
                             template_id: template.id,
@@ -998,10 +1001,10 @@ async fn stock_low(db: &TestDatabase) {
     .await;
     let report = w
         .loyalty
-        .issue_coupons(loyalty_core::usecases::IssueCoupons {
+        .issue_coupons(loyalty_core::coupons::IssueCoupons {
             merchant_id: merchant.id,
             template_id: second.id,
-            target: loyalty_core::usecases::IssueTarget::Members(
+            target: loyalty_core::coupons::IssueTarget::Members(
                 people[..4].iter().map(|m| m.id).collect(),
             ),
             batch: "vip".into(),
@@ -1087,7 +1090,7 @@ async fn top_up_told(db: &TestDatabase) {
         .expect("template");
     let card = w
         .loyalty
-        .open_card(loyalty_core::usecases::OpenCard {
+        .open_card(loyalty_core::cards::OpenCard {
             merchant_id: merchant.id,
             member_id: m.id,
             template_id: template.id,
@@ -1100,7 +1103,7 @@ async fn top_up_told(db: &TestDatabase) {
     for _ in 0..2 {
         w.loyalty
             .top_up_card(
-                loyalty_core::usecases::TopUpCard {
+                loyalty_core::cards::TopUpCard {
                     merchant_id: merchant.id,
                     member_id: m.id,
                     card_id: card.id,
@@ -1153,7 +1156,7 @@ async fn withdrawal_review_told(db: &TestDatabase) {
     let merchant = shop(&w, "payout", settings).await;
     w.loyalty
         .record_payment(
-            loyalty_core::usecases::RecordPayment {
+            loyalty_core::wallet::RecordPayment {
                 merchant_id: merchant.id,
                 payment_ref: "wx-1".into(),
                 amount: money("500.00"),
@@ -1164,7 +1167,7 @@ async fn withdrawal_review_told(db: &TestDatabase) {
         .expect("paid in");
     let mut asked = Vec::new();
     for amount in ["300.00", "200.00"] {
-        let cmd = loyalty_core::usecases::RequestWithdrawal {
+        let cmd = loyalty_core::wallet::RequestWithdrawal {
             merchant_id: merchant.id,
             amount: money(amount),
             note: None,
@@ -1180,7 +1183,7 @@ async fn withdrawal_review_told(db: &TestDatabase) {
             Outcome::Replayed(_) => panic!("no key, no replay"),
         }
     }
-    let review = |id, approve, note: Option<&str>| loyalty_core::usecases::ReviewWithdrawal {
+    let review = |id, approve, note: Option<&str>| loyalty_core::wallet::ReviewWithdrawal {
         id,
         approve,
         note: note.map(str::to_owned),
@@ -1208,7 +1211,7 @@ async fn withdrawal_review_told(db: &TestDatabase) {
         .expect("as decided");
     assert_eq!(
         same_way.status,
-        loyalty_core::model::WithdrawalStatus::Rejected
+        loyalty_core::wallet::WithdrawalStatus::Rejected
     );
     let (sms, wechat) = (FakeSms::default(), FakeWechat::default());
     assert_eq!(

@@ -4,13 +4,15 @@
 mod support;
 
 use chrono::Duration;
-use loyalty_core::model::{EntryKind, OrderStatus, Source};
-use loyalty_core::ports::{IdempotencyKey, StoredResponse};
-use loyalty_core::types::{MemberId, MerchantId, Points};
-use loyalty_core::usecases::{
-    AdjustPoints, Idempotent, OrderReceipt, Outcome, RefundOrder, SpendPoints,
-};
-use loyalty_core::{Error, account::OpenLot};
+use loyalty_core::Error;
+use loyalty_core::checkout::OrderStatus;
+use loyalty_core::checkout::{OrderReceipt, RefundOrder};
+use loyalty_core::kernel::{IdempotencyKey, StoredResponse};
+use loyalty_core::kernel::{Idempotent, Outcome};
+use loyalty_core::kernel::{MemberId, MerchantId, Points};
+use loyalty_core::points::OpenLot;
+use loyalty_core::points::{AdjustPoints, SpendPoints};
+use loyalty_core::points::{EntryKind, Source};
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use std::sync::Arc;
@@ -47,7 +49,7 @@ fn redeem(
     }
 }
 
-async fn balance(w: &World, m: &loyalty_core::model::Member) -> Points {
+async fn balance(w: &World, m: &loyalty_core::members::Member) -> Points {
     w.loyalty
         .member(m.merchant_id, m.id)
         .await
@@ -410,7 +412,7 @@ async fn check_constraints(db: &TestDatabase) {
     let refused = db.execute("UPDATE members SET points_balance = -1").await;
     assert!(refused.is_err(), "CHECK (points_balance >= 0) must refuse");
     w.loyalty
-        .create_store(loyalty_core::usecases::CreateStore {
+        .create_store(loyalty_core::merchants::CreateStore {
             merchant_id: merchant.id,
             name: "二店".into(),
         })

@@ -5,22 +5,26 @@
 mod support;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use loyalty_core::earning::{
-    ActionRule, ActionRules, CodeMultiplier, EarningPolicy, Multiplier, Rounding, ThresholdBonus,
-};
+use loyalty_core::checkout::{LineInput, RefundOrder};
 use loyalty_core::events::DomainEvent;
-use loyalty_core::expiry::{ExpiryPolicy, ExpiryRule};
-use loyalty_core::model::{Member, Merchant, TierChangeReason};
+use loyalty_core::kernel::Clock;
+use loyalty_core::kernel::{Money, Points, StoreId};
+use loyalty_core::members::Member;
+use loyalty_core::merchants::CreateStore;
+use loyalty_core::merchants::Merchant;
 use loyalty_core::notifications::{
     Channel, NotificationSettings, Scene, SceneSetting, SmsTemplate,
 };
-use loyalty_core::ports::Clock;
+use loyalty_core::points::MemberAction;
+use loyalty_core::points::{
+    ActionRule, ActionRules, CodeMultiplier, EarningPolicy, Multiplier, Rounding, ThresholdBonus,
+};
+use loyalty_core::points::{ExpiryPolicy, ExpiryRule};
 use loyalty_core::settings::Setting;
+use loyalty_core::tiers::TierChangeReason;
 use loyalty_core::tiers::{
     DowngradeMode, GrowthBasis, GrowthWindow, TierBenefits, TierLevel, TierPolicy,
 };
-use loyalty_core::types::{Money, Points, StoreId};
-use loyalty_core::usecases::{CreateStore, LineInput, MemberAction, RefundOrder};
 use loyalty_migrations::{Migrator, MigratorTrait};
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;

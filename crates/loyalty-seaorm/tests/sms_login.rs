@@ -5,7 +5,7 @@ mod support;
 
 use chrono::Duration;
 use loyalty_core::events::DomainEvent;
-use loyalty_core::types::Phone;
+use loyalty_core::kernel::Phone;
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use support::*;

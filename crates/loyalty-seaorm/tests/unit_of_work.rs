@@ -3,9 +3,9 @@
 
 mod support;
 
-use loyalty_core::model::Member;
-use loyalty_core::ports::{TxMode, UnitOfWork};
-use loyalty_core::types::{MemberId, Phone, Points};
+use loyalty_core::kernel::{MemberId, Phone, Points};
+use loyalty_core::kernel::{TxMode, UnitOfWork};
+use loyalty_core::members::Member;
 use loyalty_seaorm::SeaUnitOfWork;
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
@@ -16,7 +16,7 @@ on_both_databases! {
     concurrent_commits_are_kept_and_dropped_transactions_leave_nothing => crate::commits_and_drops;
 }
 
-fn new_member(merchant: &loyalty_core::model::Merchant, i: usize) -> Member {
+fn new_member(merchant: &loyalty_core::merchants::Merchant, i: usize) -> Member {
     let id = MemberId::new();
     Member {
         id,

@@ -3,8 +3,8 @@
 
 use crate::{WeChatClient, WeChatError};
 use async_trait::async_trait;
-use loyalty_core::ports::{IdentityError, WeChatAuth, WeChatSession};
-use loyalty_core::types::Phone;
+use loyalty_core::kernel::Phone;
+use loyalty_core::members::{IdentityError, WeChatAuth, WeChatSession};
 
 fn identity_error(error: WeChatError) -> IdentityError {
     match error {

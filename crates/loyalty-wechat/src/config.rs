@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-pub use loyalty_core::types::Secret;
+pub use loyalty_core::kernel::Secret;
 
 /// The production API host. Tests point [`WeChatConfig::base_url`] at a mock server instead.
 pub const DEFAULT_BASE_URL: &str = "https://api.weixin.qq.com";

@@ -3,7 +3,7 @@
 
 use crate::{SubscribeMessage, WeChatClient, WeChatError};
 use async_trait::async_trait;
-use loyalty_core::ports::{DeliveryError, OutgoingWechat, WechatGateway};
+use loyalty_core::notifications::{DeliveryError, OutgoingWechat, WechatGateway};
 use std::time::Duration;
 
 fn delivery_error(error: WeChatError) -> DeliveryError {

@@ -4,8 +4,8 @@ use crate::dto::{LedgerPageView, MemberPointsView, MemberView, TokenView};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, patch, post, web};
-use loyalty_core::types::{OrderId, Phone};
-use loyalty_core::usecases::MemberAction;
+use loyalty_core::kernel::{OrderId, Phone};
+use loyalty_core::points::MemberAction;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -46,7 +46,7 @@ pub async fn dev_login(
     }))
 }
 
-fn wechat(state: &AppState) -> Result<&dyn loyalty_core::ports::WeChatAuth, ApiError> {
+fn wechat(state: &AppState) -> Result<&dyn loyalty_core::members::WeChatAuth, ApiError> {
     state
         .wechat
         .as_deref()
@@ -75,7 +75,7 @@ pub struct MemberTokenView {
 
 fn member_token(
     state: &AppState,
-    member: &loyalty_core::model::Member,
+    member: &loyalty_core::members::Member,
     registered: bool,
 ) -> Result<MemberTokenView, ApiError> {
     let issued = state
@@ -287,7 +287,7 @@ pub async fn update_me(
         .update_profile(
             member.merchant_id,
             member.member_id,
-            loyalty_core::model::ProfileChange {
+            loyalty_core::members::ProfileChange {
                 name: body.name,
                 birthday: body.birthday,
                 sms_consent: consent.sms,

@@ -9,10 +9,11 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDate;
-use loyalty_core::model::LedgerEntry;
-use loyalty_core::ports::StoredResponse;
-use loyalty_core::types::{MemberId, Phone, Points, StoreId};
-use loyalty_core::usecases::{AdjustPoints, RegisterMember};
+use loyalty_core::kernel::StoredResponse;
+use loyalty_core::kernel::{MemberId, Phone, Points, StoreId};
+use loyalty_core::members::RegisterMember;
+use loyalty_core::points::AdjustPoints;
+use loyalty_core::points::LedgerEntry;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -159,7 +160,7 @@ pub async fn member_ledger(
 
 pub async fn ledger_page(
     state: &AppState,
-    merchant: loyalty_core::types::MerchantId,
+    merchant: loyalty_core::kernel::MerchantId,
     member: MemberId,
     query: &PageQuery,
 ) -> Result<HttpResponse, ApiError> {

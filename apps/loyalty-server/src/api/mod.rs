@@ -54,10 +54,10 @@ pub fn seq_cursor(seq: Option<i64>) -> Option<String> {
 }
 
 /// A decimal money string from a request.
-pub fn money(field: &str, value: &str) -> Result<loyalty_core::types::Money, ApiError> {
+pub fn money(field: &str, value: &str) -> Result<loyalty_core::kernel::Money, ApiError> {
     value
         .parse()
-        .map_err(|e: loyalty_core::types::InvalidValue| ApiError::invalid(field, e.message))
+        .map_err(|e: loyalty_core::kernel::InvalidValue| ApiError::invalid(field, e.message))
 }
 
 #[cfg(test)]

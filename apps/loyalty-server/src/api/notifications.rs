@@ -8,7 +8,7 @@ use actix_web::{HttpResponse, get, post, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use loyalty_core::ports::{MessageRecord, MessageStatus};
+use loyalty_core::notifications::{MessageRecord, MessageStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -49,7 +49,7 @@ impl From<&MessageRecord> for MessageView {
         let m = &r.message;
         let recipient = match m.channel {
             loyalty_core::notifications::Channel::Sms => {
-                loyalty_core::types::Phone::parse(&m.recipient)
+                loyalty_core::kernel::Phone::parse(&m.recipient)
                     .map_or_else(|_| "***".to_owned(), |p| p.masked())
             }
             loyalty_core::notifications::Channel::Wechat => m.recipient.clone(),

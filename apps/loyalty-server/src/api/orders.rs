@@ -5,11 +5,12 @@ use crate::idempotency::{IdempotencyHeader, Prepared, respond, stored};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use loyalty_core::ports::StoredResponse;
-use loyalty_core::types::{CouponCode, MemberId, OrderId, Points, StoreId};
-use loyalty_core::usecases::{
+use loyalty_core::checkout::{
     CommitOrder, LineInput, OrderReceipt, RefundLineInput, RefundOrder, RefundReceipt,
 };
+use loyalty_core::coupons::CouponCode;
+use loyalty_core::kernel::StoredResponse;
+use loyalty_core::kernel::{MemberId, OrderId, Points, StoreId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -159,7 +160,7 @@ async fn visible_order(
     staff: &StaffAuth,
     state: &AppState,
     id: OrderId,
-) -> Result<loyalty_core::model::Order, ApiError> {
+) -> Result<loyalty_core::checkout::Order, ApiError> {
     let order = state.loyalty.order(staff.merchant_id, id).await?;
     if staff.works_in(order.store_id) {
         Ok(order)

@@ -3,10 +3,10 @@ use crate::dto::{MerchantView, StaffView, StoreView};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 use actix_web::{HttpResponse, post, web};
-use loyalty_core::earning::EarningPolicy;
-use loyalty_core::expiry::ExpiryPolicy;
-use loyalty_core::types::MerchantTimeZone;
-use loyalty_core::usecases::CreateMerchant;
+use loyalty_core::kernel::MerchantTimeZone;
+use loyalty_core::merchants::CreateMerchant;
+use loyalty_core::points::EarningPolicy;
+use loyalty_core::points::ExpiryPolicy;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

@@ -2,8 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use loyalty_core::cards::CardRules;
-use loyalty_core::model::{CardEntry, CardTemplate, WalletEntry, WalletWithdrawal};
-use loyalty_core::usecases::HeldCard;
+use loyalty_core::cards::HeldCard;
+use loyalty_core::cards::{CardEntry, CardTemplate};
+use loyalty_core::wallet::{WalletEntry, WalletWithdrawal};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use loyalty_core::coupons::CouponRules;
-use loyalty_core::model::{CouponTemplate, Verification};
-use loyalty_core::usecases::{HeldCoupon, IssueReport, VerifiedCoupon};
+use loyalty_core::coupons::{CouponTemplate, Verification};
+use loyalty_core::coupons::{HeldCoupon, IssueReport, VerifiedCoupon};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;

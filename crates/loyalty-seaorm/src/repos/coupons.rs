@@ -3,12 +3,13 @@ use crate::errors::{corrupt, store_error};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use loyalty_core::coupons::CouponCode;
 use loyalty_core::coupons::CouponRules;
-use loyalty_core::model::{Coupon, CouponSource, CouponStatus, CouponTemplate, Verification};
-use loyalty_core::ports::{CouponRepository, MemberSegment, StoreError};
-use loyalty_core::types::{
-    CouponCode, CouponId, CouponTemplateId, MemberId, MerchantId, OrderId, StaffId, StoreId,
-    VerificationId,
+use loyalty_core::coupons::{Coupon, CouponSource, CouponStatus, CouponTemplate, Verification};
+use loyalty_core::coupons::{CouponRepository, MemberSegment};
+use loyalty_core::kernel::StoreError;
+use loyalty_core::kernel::{
+    CouponId, CouponTemplateId, MemberId, MerchantId, OrderId, StaffId, StoreId, VerificationId,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{

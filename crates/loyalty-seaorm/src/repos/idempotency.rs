@@ -3,7 +3,7 @@ use crate::errors::store_error;
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use loyalty_core::ports::{
+use loyalty_core::kernel::{
     IdempotencyKey, IdempotencyRecord, IdempotencyRepository, StoreError, StoredResponse,
 };
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};

@@ -4,9 +4,10 @@ use crate::errors::{corrupt, store_error};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use loyalty_core::model::{Member, ProfileChange};
-use loyalty_core::ports::{MemberRepository, StoreError};
-use loyalty_core::types::{MemberId, MerchantId, Phone};
+use loyalty_core::kernel::StoreError;
+use loyalty_core::kernel::{MemberId, MerchantId, Phone};
+use loyalty_core::members::MemberRepository;
+use loyalty_core::members::{Member, ProfileChange};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 

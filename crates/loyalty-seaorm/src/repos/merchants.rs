@@ -2,9 +2,10 @@ use crate::entities::{merchants, stores};
 use crate::errors::{corrupt, store_error};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
-use loyalty_core::model::{Merchant, Store};
-use loyalty_core::ports::{MerchantRepository, StoreError, StoreRepository};
-use loyalty_core::types::{MerchantId, MerchantTimeZone, StoreId};
+use loyalty_core::kernel::StoreError;
+use loyalty_core::kernel::{MerchantId, MerchantTimeZone, StoreId};
+use loyalty_core::merchants::{Merchant, Store};
+use loyalty_core::merchants::{MerchantRepository, StoreRepository};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };

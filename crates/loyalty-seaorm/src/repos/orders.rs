@@ -4,9 +4,10 @@ use crate::errors::{corrupt, store_error};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use loyalty_core::model::{Order, OrderLine, OrderStatus, Refund};
-use loyalty_core::ports::{OrderRepository, RefundTotals, StoreError};
-use loyalty_core::types::{MerchantId, OrderId};
+use loyalty_core::checkout::{Order, OrderLine, OrderStatus, Refund};
+use loyalty_core::checkout::{OrderRepository, RefundTotals};
+use loyalty_core::kernel::StoreError;
+use loyalty_core::kernel::{MerchantId, OrderId};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 

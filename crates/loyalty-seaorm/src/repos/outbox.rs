@@ -4,11 +4,12 @@ use crate::errors::{corrupt, store_error};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use loyalty_core::kernel::StoreError;
+use loyalty_core::kernel::{MemberId, MerchantId};
 use loyalty_core::notifications::{Channel, OutboxMessage, Scene};
-use loyalty_core::ports::{
-    Claimed, MessageRecord, MessageStatus, OutboxRepository, SmsUsage, StoreError,
+use loyalty_core::notifications::{
+    Claimed, MessageRecord, MessageStatus, OutboxRepository, SmsUsage,
 };
-use loyalty_core::types::{MemberId, MerchantId};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict, Order, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,

@@ -5,13 +5,14 @@ use crate::errors::{corrupt, store_error};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use loyalty_core::account::{LotTake, OpenLot, sort_for_consumption};
-use loyalty_core::model::{EntryKind, LedgerEntry, Lot, Source};
-use loyalty_core::ports::{
-    AccountDrift, BalanceChange, ExpiringPoints, LedgerPage, Liability, PointsRepository,
-    StoreError, TakenLot, Withdrawal,
+use loyalty_core::kernel::StoreError;
+use loyalty_core::kernel::{EntryId, MemberId, MerchantId, Points};
+use loyalty_core::points::{
+    AccountDrift, BalanceChange, ExpiringPoints, LedgerPage, Liability, PointsRepository, TakenLot,
+    Withdrawal,
 };
-use loyalty_core::types::{EntryId, MemberId, MerchantId, Points};
+use loyalty_core::points::{EntryKind, LedgerEntry, Lot, Source};
+use loyalty_core::points::{LotTake, OpenLot, sort_for_consumption};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,

@@ -5,15 +5,19 @@ use crate::errors::{corrupt, store_error};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use loyalty_core::cards::CardEntryKind;
 use loyalty_core::checkout::CheckoutSettings;
-use loyalty_core::earning::EarningPolicy;
-use loyalty_core::expiry::ExpiryPolicy;
-use loyalty_core::model::{CardEntryKind, EntryKind, TierChange, TierChangeReason};
+use loyalty_core::kernel::StoreError;
+use loyalty_core::kernel::{MemberId, MerchantId, StaffId};
 use loyalty_core::notifications::NotificationSettings;
-use loyalty_core::ports::{GrowthRepository, SettingsRepository, StoreError};
+use loyalty_core::points::EarningPolicy;
+use loyalty_core::points::EntryKind;
+use loyalty_core::points::ExpiryPolicy;
+use loyalty_core::settings::SettingsRepository;
 use loyalty_core::settings::{MerchantSettings, Setting, SettingKind, Versioned};
+use loyalty_core::tiers::GrowthRepository;
 use loyalty_core::tiers::{GrowthBasis, TierPolicy};
-use loyalty_core::types::{MemberId, MerchantId, StaffId};
+use loyalty_core::tiers::{TierChange, TierChangeReason};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,

@@ -4,11 +4,13 @@ use crate::errors::{corrupt, store_error};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use loyalty_core::model::{
+use loyalty_core::cards::MoneyDrift;
+use loyalty_core::kernel::StoreError;
+use loyalty_core::kernel::{MerchantId, StaffId, WithdrawalId};
+use loyalty_core::wallet::WalletRepository;
+use loyalty_core::wallet::{
     Wallet, WalletEntry, WalletEntryKind, WalletWithdrawal, WithdrawalStatus,
 };
-use loyalty_core::ports::{MoneyDrift, StoreError, WalletRepository};
-use loyalty_core::types::{MerchantId, StaffId, WithdrawalId};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;

@@ -2,14 +2,17 @@
 #![allow(dead_code)]
 
 use chrono::{DateTime, TimeZone, Utc};
-use loyalty_core::earning::EarningPolicy;
-use loyalty_core::expiry::{ExpiryPolicy, ExpiryRule};
-use loyalty_core::model::{Member, Merchant, Store};
+use loyalty_core::checkout::{CommitOrder, OrderReceipt};
+use loyalty_core::engine::Loyalty;
+use loyalty_core::kernel::Outcome;
+use loyalty_core::kernel::{MerchantTimeZone, Money, Phone};
+use loyalty_core::members::Member;
+use loyalty_core::members::RegisterMember;
+use loyalty_core::merchants::CreateMerchant;
+use loyalty_core::merchants::{Merchant, Store};
+use loyalty_core::points::EarningPolicy;
+use loyalty_core::points::{ExpiryPolicy, ExpiryRule};
 use loyalty_core::testing::{ManualClock, RecordingNotifier};
-use loyalty_core::types::{MerchantTimeZone, Money, Phone};
-use loyalty_core::usecases::{
-    CommitOrder, CreateMerchant, Loyalty, OrderReceipt, Outcome, RegisterMember,
-};
 use loyalty_seaorm::SeaUnitOfWork;
 use loyalty_seaorm::testing::TestDatabase;
 
@@ -24,7 +27,7 @@ pub struct World {
 impl World {
     /// The time the engine sees.
     pub fn clock_now(&self) -> DateTime<Utc> {
-        loyalty_core::ports::Clock::now(&self.clock)
+        loyalty_core::kernel::Clock::now(&self.clock)
     }
 }
 
@@ -115,7 +118,7 @@ pub fn order(merchant: &Merchant, member: &Member, amount: &str) -> CommitOrder 
         amount_paid: Some(money(amount)),
         lines: Vec::new(),
         coupon_codes: Vec::new(),
-        points_to_use: loyalty_core::types::Points::ZERO,
+        points_to_use: loyalty_core::kernel::Points::ZERO,
         operator_id: None,
     }
 }

@@ -1,0 +1,84 @@
+//! Member cards: card templates, the cards members hold with their balances, and every
+//! movement of a card's balance in its ledger.
+
+use crate::cards::CardRules;
+use crate::kernel::{CardId, CardTemplateId, MemberId, MerchantId, Money, StaffId, StoreId};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// A card template (会员卡模板).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardTemplate {
+    pub id: CardTemplateId,
+    pub merchant_id: MerchantId,
+    pub rules: CardRules,
+    /// Cards are opened only from an active template (opened cards stay usable).
+    pub active: bool,
+    pub created_by: Option<StaffId>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A member's stored-value card (储值卡): what they paid in and what they were given, kept
+/// apart. A member holds at most one card of a template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberCard {
+    pub id: CardId,
+    pub merchant_id: MerchantId,
+    pub member_id: MemberId,
+    pub template_id: CardTemplateId,
+    pub principal: Money,
+    pub bonus: Money,
+    pub opened_at: DateTime<Utc>,
+    pub opened_by: Option<StaffId>,
+    pub store_id: Option<StoreId>,
+}
+
+impl MemberCard {
+    /// What the card can pay: principal and bonus together.
+    #[must_use]
+    pub fn balance(&self) -> Money {
+        Money::from_fen(self.principal.fen() + self.bonus.fen()).unwrap_or(Money::ZERO)
+    }
+}
+
+/// What moved a card's balance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CardEntryKind {
+    /// Money paid in (at the till, for now), with the plan's bonus.
+    TopUp,
+}
+
+impl CardEntryKind {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::TopUp => "top_up",
+        }
+    }
+
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        (s == "top_up").then_some(Self::TopUp)
+    }
+}
+
+/// One movement of a card's balance. `(merchant, kind, source_ref)` is unique: a payment
+/// tops a card up once, however often it is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardEntry {
+    pub id: Uuid,
+    pub merchant_id: MerchantId,
+    pub card_id: CardId,
+    pub member_id: MemberId,
+    pub kind: CardEntryKind,
+    /// Changes in fen (negative for money taken).
+    pub principal_delta: i64,
+    pub bonus_delta: i64,
+    pub principal_after: Money,
+    pub bonus_after: Money,
+    /// The payment's reference at the till, or the entry's own id when there is none.
+    pub source_ref: String,
+    pub store_id: Option<StoreId>,
+    pub operator_id: Option<StaffId>,
+    pub created_at: DateTime<Utc>,
+}

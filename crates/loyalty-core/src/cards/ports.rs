@@ -1,0 +1,122 @@
+use crate::cards::{CardEntry, CardTemplate, MemberCard};
+use crate::kernel::StoreError;
+use crate::kernel::{CardId, CardTemplateId, MemberId, MerchantId};
+use async_trait::async_trait;
+use uuid::Uuid;
+
+/// A card or wallet whose amounts disagree with the sum of its ledger (fen).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MoneyDrift {
+    pub merchant_id: MerchantId,
+    /// `card <id>` or `wallet`.
+    pub account: String,
+    /// Principal and bonus of a card; available and pending of a wallet.
+    pub held: (i64, i64),
+    pub ledger_sum: (i64, i64),
+}
+
+/// Card templates, member cards and their ledger.
+///
+/// A card's balance changes only by a conditional statement: there is no way to write a
+/// balance that was read.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait CardRepository: Send {
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn insert_card_template(&mut self, template: &CardTemplate) -> Result<(), StoreError>;
+
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn card_template(
+        &mut self,
+        merchant: MerchantId,
+        id: CardTemplateId,
+    ) -> Result<Option<CardTemplate>, StoreError>;
+
+    /// The merchant's templates, newest first, before `before`, at most `limit`.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn card_templates(
+        &mut self,
+        merchant: MerchantId,
+        before: Option<CardTemplateId>,
+        limit: u64,
+    ) -> Result<Vec<CardTemplate>, StoreError>;
+
+    /// Starts or stops opening cards from a template; `false` for no such template.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn set_card_template_active(
+        &mut self,
+        merchant: MerchantId,
+        id: CardTemplateId,
+        active: bool,
+    ) -> Result<bool, StoreError>;
+
+    /// # Errors
+    /// [`StoreError::Unique`] with [`crate::kernel::UniqueKey::MemberCard`] when the member holds a
+    /// card of this template already; [`StoreError::Backend`] otherwise.
+    async fn insert_card(&mut self, card: &MemberCard) -> Result<(), StoreError>;
+
+    /// The member's card `id`; `None` for another member's or another merchant's.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn card(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        id: CardId,
+    ) -> Result<Option<MemberCard>, StoreError>;
+
+    /// The member's cards, oldest first.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn member_cards(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+    ) -> Result<Vec<MemberCard>, StoreError>;
+
+    /// Adds `principal` and `bonus` fen (≥ 0) to the card in one conditional update, only if
+    /// its balance then stays at most `max_balance` fen. Answers the card's principal and
+    /// bonus after it, or `None` when refused (nothing changes then).
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn add_to_card(
+        &mut self,
+        merchant: MerchantId,
+        card: CardId,
+        principal: i64,
+        bonus: i64,
+        max_balance: Option<i64>,
+    ) -> Result<Option<(i64, i64)>, StoreError>;
+
+    /// # Errors
+    /// [`StoreError::Unique`] with [`crate::kernel::UniqueKey::LedgerSource`] when the entry's
+    /// source moved the card already; [`StoreError::Backend`] otherwise.
+    async fn insert_card_entry(&mut self, entry: &CardEntry) -> Result<(), StoreError>;
+
+    /// Every card whose principal or bonus is not the sum of its ledger.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn card_drifts(&mut self) -> Result<Vec<MoneyDrift>, StoreError>;
+
+    /// The card's entries, newest first, before `before`, at most `limit`.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn card_entries(
+        &mut self,
+        merchant: MerchantId,
+        card: CardId,
+        before: Option<Uuid>,
+        limit: u64,
+    ) -> Result<Vec<CardEntry>, StoreError>;
+}

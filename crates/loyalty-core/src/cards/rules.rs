@@ -1,0 +1,188 @@
+//! Member card templates (会员卡模板): what a stored-value card (储值卡) looks like and how
+//! it is topped up, with bonus plans (充 100 送 20). [`CardRules::validate`] checks what the
+//! types alone cannot; [`CardRules::top_up`] decides what a payment puts on a card.
+//!
+//! Principal (what the member paid) and bonus (what the merchant gave) are kept apart on
+//! every card and every ledger entry, for refunds and for the merchant's accounts.
+
+use crate::kernel::{InvalidValue, Money};
+use serde::{Deserialize, Serialize};
+
+/// The most top-up plans a template offers.
+const MAX_PLANS: usize = 20;
+
+/// What a card holds. Only stored value for now; count and period cards come with their
+/// own rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CardKind {
+    /// 储值卡: money paid in advance (with bonus), spent at the merchant's stores.
+    StoredValue,
+}
+
+impl CardKind {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::StoredValue => "stored_value",
+        }
+    }
+}
+
+/// A top-up plan: paying `pay` puts `pay` and `bonus` on the card (充 `pay` 送 `bonus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopUpPlan {
+    pub pay: Money,
+    #[serde(default)]
+    pub bonus: Money,
+}
+
+/// Amounts a member may top up outside the plans, without bonus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmountRange {
+    pub min: Money,
+    pub max: Money,
+}
+
+/// A card template's rules, as HQ posts them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardRules {
+    pub kind: CardKind,
+    /// Shown to members and in messages: 1–40 characters.
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// `#RRGGBB`.
+    #[serde(default)]
+    pub theme_colour: Option<String>,
+    /// An `https://` image URL.
+    #[serde(default)]
+    pub background_image: Option<String>,
+    /// The top-up plans, each with its own paid amount.
+    #[serde(default)]
+    pub plans: Vec<TopUpPlan>,
+    /// Other amounts that may be topped up (without bonus); none when absent.
+    #[serde(default)]
+    pub custom_top_up: Option<AmountRange>,
+    /// The most a card may hold (principal and bonus together); a top-up past it is refused.
+    #[serde(default)]
+    pub max_balance: Option<Money>,
+}
+
+/// What one top-up puts on a card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TopUp {
+    pub principal: Money,
+    pub bonus: Money,
+}
+
+/// Why an amount cannot be topped up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotOffered;
+
+fn colour_ok(s: &str) -> bool {
+    s.len() == 7 && s.starts_with('#') && s[1..].chars().all(|c| c.is_ascii_hexdigit())
+}
+
+impl CardRules {
+    /// # Errors
+    /// The first field that does not hold.
+    pub fn validate(&self) -> Result<(), InvalidValue> {
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 40 {
+            return Err(InvalidValue::new("name", "1 to 40 characters"));
+        }
+        if self
+            .description
+            .as_deref()
+            .is_some_and(|d| d.chars().count() > 500)
+        {
+            return Err(InvalidValue::new("description", "at most 500 characters"));
+        }
+        if self.theme_colour.as_deref().is_some_and(|c| !colour_ok(c)) {
+            return Err(InvalidValue::new(
+                "theme_colour",
+                "a colour such as #C8A060",
+            ));
+        }
+        if self
+            .background_image
+            .as_deref()
+            .is_some_and(|u| !u.starts_with("https://") || u.len() > 500 || u.contains(' '))
+        {
+            return Err(InvalidValue::new(
+                "background_image",
+                "an https:// URL of at most 500 characters",
+            ));
+        }
+        if self.plans.len() > MAX_PLANS {
+            return Err(InvalidValue::new("plans", "at most 20 plans"));
+        }
+        for (i, plan) in self.plans.iter().enumerate() {
+            if plan.pay == Money::ZERO {
+                return Err(InvalidValue::new("plans.pay", "must be more than 0"));
+            }
+            if self.plans[..i].iter().any(|p| p.pay == plan.pay) {
+                return Err(InvalidValue::new("plans.pay", "each amount at most once"));
+            }
+        }
+        if self
+            .custom_top_up
+            .is_some_and(|r| r.min == Money::ZERO || r.min > r.max)
+        {
+            return Err(InvalidValue::new(
+                "custom_top_up",
+                "min must be more than 0 and at most max",
+            ));
+        }
+        if self.plans.is_empty() && self.custom_top_up.is_none() {
+            return Err(InvalidValue::new(
+                "plans",
+                "a stored-value card needs a plan or a custom_top_up range",
+            ));
+        }
+        if let Some(max) = self.max_balance {
+            let largest = self
+                .plans
+                .iter()
+                .map(|p| p.pay.fen() + p.bonus.fen())
+                .chain(self.custom_top_up.map(|r| r.max.fen()))
+                .max()
+                .unwrap_or(0);
+            if largest > max.fen() {
+                return Err(InvalidValue::new(
+                    "max_balance",
+                    "must hold the largest top-up the template offers",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// What paying `pay` puts on a card: the plan for exactly that amount with its bonus, or
+    /// else, within `custom_top_up`, the amount alone.
+    ///
+    /// # Errors
+    /// [`NotOffered`] when no plan is for that amount and it is outside the custom range.
+    pub fn top_up(&self, pay: Money) -> Result<TopUp, NotOffered> {
+        if let Some(plan) = self.plans.iter().find(|p| p.pay == pay) {
+            return Ok(TopUp {
+                principal: plan.pay,
+                bonus: plan.bonus,
+            });
+        }
+        match self.custom_top_up {
+            Some(r) if pay >= r.min && pay <= r.max => Ok(TopUp {
+                principal: pay,
+                bonus: Money::ZERO,
+            }),
+            _ => Err(NotOffered),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

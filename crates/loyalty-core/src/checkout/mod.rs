@@ -1,0 +1,22 @@
+mod model;
+mod orders;
+mod plan;
+mod ports;
+mod pricing;
+mod refunds;
+mod settings;
+
+pub use model::{Order, OrderLine, OrderStatus, Refund, RefundLine};
+pub(crate) use orders::code;
+pub use orders::{CommitOrder, LineInput, OrderQuote, OrderReceipt, price_lines};
+pub(crate) use plan::{Context, Plan, plan};
+#[cfg(any(test, feature = "mocks"))]
+pub use ports::MockOrderRepository;
+pub use ports::{OrderRepository, RefundTotals};
+pub use pricing::{
+    AppliedCoupon, CouponOffer, MAX_COUPONS, MAX_LINE_GROSS_FEN, MAX_LINES, MAX_QUANTITY,
+    PointsAsCash, PricedLine, PricedOrder, PricingError, PricingInput, PricingLine, PricingStep,
+    price_order,
+};
+pub use refunds::{RefundLineInput, RefundOrder, RefundReceipt, points_to_reverse};
+pub use settings::{CheckoutSettings, CouponGifts};

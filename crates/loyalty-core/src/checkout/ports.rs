@@ -1,0 +1,88 @@
+use crate::checkout::{Order, OrderLine, Refund};
+use crate::kernel::StoreError;
+use crate::kernel::{MerchantId, Money, OrderId, Points};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// What one refund adds to its order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefundTotals {
+    pub amount: Money,
+    pub points_reversed: Points,
+    pub points_returned: Points,
+    /// This refund gives back all that was left: the order is wholly refunded after it.
+    pub whole: bool,
+}
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait OrderRepository: Send {
+    /// # Errors
+    /// MUST return [`StoreError::Unique`]`(OrderNo)` when the merchant has an order with
+    /// that number.
+    async fn insert_order(&mut self, order: &Order) -> Result<(), StoreError>;
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn order(
+        &mut self,
+        merchant: MerchantId,
+        id: OrderId,
+    ) -> Result<Option<Order>, StoreError>;
+
+    /// Adds a refund to the order's totals only if the order is not wholly refunded yet, the
+    /// refunded amount stays within what was paid and the returned points within those
+    /// used; the status becomes `refunded` when `totals.whole`, `partially_refunded`
+    /// otherwise. Returns the order as it is after, or `None` when it would exceed.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn add_refund_totals(
+        &mut self,
+        merchant: MerchantId,
+        order: OrderId,
+        totals: RefundTotals,
+    ) -> Result<Option<Order>, StoreError>;
+
+    /// Adds `units` to a line's refunded quantity, only if it stays within the line's
+    /// quantity; `false` otherwise.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn refund_units(
+        &mut self,
+        merchant: MerchantId,
+        order: OrderId,
+        line_no: i32,
+        units: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn insert_refund(&mut self, refund: &Refund) -> Result<(), StoreError>;
+
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn insert_lines(&mut self, lines: &[OrderLine]) -> Result<(), StoreError>;
+
+    /// The lines of these orders, by order and line number.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn lines_of(
+        &mut self,
+        merchant: MerchantId,
+        orders: &[OrderId],
+    ) -> Result<Vec<OrderLine>, StoreError>;
+
+    /// Orders created at or after `since`, oldest first, after `after`, at most `limit`.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn orders_since(
+        &mut self,
+        merchant: MerchantId,
+        since: DateTime<Utc>,
+        after: Option<OrderId>,
+        limit: u64,
+    ) -> Result<Vec<Order>, StoreError>;
+}

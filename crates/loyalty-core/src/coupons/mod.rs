@@ -1,0 +1,26 @@
+mod code;
+mod issue;
+mod jobs;
+mod model;
+mod ports;
+mod rules;
+#[cfg(test)]
+mod usecase_tests;
+mod usecases;
+mod verification;
+
+pub use code::CouponCode;
+pub use issue::{ISSUE_BATCH, IssueCoupons, IssueReport, IssueTarget};
+pub(crate) use jobs::give_gifts;
+pub use model::{Coupon, CouponSource, CouponStatus, CouponTemplate, Verification};
+#[cfg(any(test, feature = "mocks"))]
+pub use ports::MockCouponRepository;
+pub use ports::{CouponRepository, MemberSegment};
+pub use rules::{CouponBenefit, CouponRules, CouponScope, CouponValidity, Stacking};
+pub use usecases::{ClaimCoupon, HeldCoupon};
+pub(crate) use usecases::{
+    Grant, grant, insert, issued_event, member_tier, new_coupon, take_stock, template_of,
+    with_templates,
+};
+pub use verification::{VerifiedCoupon, VerifyCoupon};
+pub(crate) use verification::{coupon_by_code, refusal};

@@ -1,0 +1,254 @@
+//! Verification (核销) of a coupon at a store by its code, its undoing within the merchant's
+//! window, and the log of both.
+
+use crate::coupons::CouponCode;
+use crate::coupons::{Coupon, CouponStatus, Verification};
+use crate::coupons::{HeldCoupon, template_of};
+use crate::engine::Loyalty;
+use crate::events::Notifier;
+use crate::kernel::with_retry;
+use crate::kernel::{Clock, Transaction, TxMode, UnitOfWork};
+use crate::kernel::{Idempotent, Outcome, remember, replay, replay_in_write};
+use crate::kernel::{MerchantId, StaffId, StoreId, VerificationId};
+use crate::{Error, Result};
+use chrono::{DateTime, Duration, Utc};
+
+#[derive(Debug, Clone)]
+pub struct VerifyCoupon {
+    pub merchant_id: MerchantId,
+    pub code: CouponCode,
+    /// Where it is verified: one of the staff member's stores (the edge checks that); the
+    /// merchant's default store when `None`.
+    pub store_id: Option<StoreId>,
+    pub staff_id: Option<StaffId>,
+}
+
+/// A verification with the coupon as it is after.
+#[derive(Debug, Clone)]
+pub struct VerifiedCoupon {
+    pub verification: Verification,
+    pub coupon: HeldCoupon,
+}
+
+/// Why a coupon that could not be used was refused: its state, then its window.
+pub(crate) fn refusal(coupon: &Coupon, now: DateTime<Utc>) -> Error {
+    if !coupon.status.usable() {
+        Error::CouponNotUsable(coupon.status)
+    } else if now < coupon.valid_from {
+        Error::CouponNotYetValid
+    } else {
+        Error::CouponExpired
+    }
+}
+
+/// The merchant's coupon with `code`, or `coupon_not_found`.
+pub(crate) async fn coupon_by_code(
+    tx: &mut dyn Transaction,
+    merchant: MerchantId,
+    code: &CouponCode,
+) -> Result<Coupon> {
+    tx.coupons()
+        .coupon_by_code(merchant, code)
+        .await?
+        .ok_or(Error::NotFound("coupon"))
+}
+
+impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
+    /// Verifies a coupon at a store: it must apply there, be usable and in its window. The
+    /// state moves by compare-and-set, so two stores verifying one code at once give one
+    /// success and one `coupon_used`.
+    ///
+    /// With an idempotency key, a till that retries after a timeout gets the first answer
+    /// instead of `coupon_used`.
+    ///
+    /// # Errors
+    /// `coupon_not_found`, `coupon_not_applicable` (the store), `coupon_used`,
+    /// `coupon_expired`, `coupon_revoked`, `coupon_not_yet_valid`, `idempotency_key_reused`.
+    pub async fn verify_coupon(
+        &self,
+        cmd: VerifyCoupon,
+        idem: Option<Idempotent<'_, VerifiedCoupon>>,
+    ) -> Result<Outcome<VerifiedCoupon>> {
+        with_retry!(|attempt| self.try_verify(&cmd, idem.as_ref(), attempt))
+    }
+
+    async fn try_verify(
+        &self,
+        cmd: &VerifyCoupon,
+        idem: Option<&Idempotent<'_, VerifiedCoupon>>,
+        attempt: u32,
+    ) -> Result<Outcome<VerifiedCoupon>> {
+        let now = self.clock.now();
+        let store = {
+            let mut lookup = self.uow.begin(TxMode::Lookup).await?;
+            if let Some(stored) = replay(&mut *lookup, idem).await? {
+                return Ok(Outcome::Replayed(stored));
+            }
+            Self::resolve_store(&mut *lookup, cmd.merchant_id, cmd.store_id).await?
+        };
+        let mut tx =
+            match replay_in_write(self.uow.begin(TxMode::Write).await?, idem, attempt).await? {
+                Ok(tx) => tx,
+                Err(stored) => return Ok(Outcome::Replayed(stored)),
+            };
+        let mut coupon = coupon_by_code(&mut *tx, cmd.merchant_id, &cmd.code).await?;
+        let template = template_of(&mut *tx, cmd.merchant_id, coupon.template_id).await?;
+        if !template.rules.scope.covers_store(store.id) {
+            return Err(Error::CouponStoreNotApplicable);
+        }
+        if !tx
+            .coupons()
+            .use_coupon(cmd.merchant_id, coupon.id, store.id, None, now)
+            .await?
+        {
+            // The request with this key, running in another process, may be what used it:
+            // its record is visible now that its change is.
+            if let Some(stored) = replay(&mut *tx, idem).await? {
+                tx.commit().await?;
+                return Ok(Outcome::Replayed(stored));
+            }
+            // Read again: another store may have used it a moment ago.
+            let now_is = coupon_by_code(&mut *tx, cmd.merchant_id, &cmd.code).await?;
+            return Err(refusal(&now_is, now));
+        }
+        let verification = Verification {
+            id: VerificationId::new(),
+            merchant_id: cmd.merchant_id,
+            coupon_id: coupon.id,
+            code: coupon.code.clone(),
+            member_id: coupon.member_id,
+            store_id: store.id,
+            staff_id: cmd.staff_id,
+            order_id: None,
+            created_at: now,
+            undone_at: None,
+            undone_by: None,
+        };
+        tx.coupons().insert_verification(&verification).await?;
+        // What the conditional update wrote, without reading it back.
+        coupon.status = CouponStatus::Used;
+        coupon.used_at = Some(now);
+        coupon.used_store_id = Some(store.id);
+        coupon.used_order_id = None;
+        let verified = VerifiedCoupon {
+            verification,
+            coupon: HeldCoupon { coupon, template },
+        };
+        remember(&mut *tx, idem, &verified, now).await?;
+        tx.commit().await?;
+        Ok(Outcome::Done(verified))
+    }
+
+    /// Undoes a verification within the merchant's window: the coupon is available again.
+    /// A coupon used by an order comes back by refunding the order instead.
+    ///
+    /// # Errors
+    /// `verification_not_found`, `undo_window_closed`, `already_applied` (undone before),
+    /// `validation_failed` (an order's verification).
+    pub async fn undo_verification(
+        &self,
+        merchant_id: MerchantId,
+        id: VerificationId,
+        by: Option<StaffId>,
+    ) -> Result<VerifiedCoupon> {
+        with_retry!(self.try_undo(merchant_id, id, by))
+    }
+
+    async fn try_undo(
+        &self,
+        merchant_id: MerchantId,
+        id: VerificationId,
+        by: Option<StaffId>,
+    ) -> Result<VerifiedCoupon> {
+        let now = self.clock.now();
+        let window = {
+            let mut lookup = self.uow.begin(TxMode::Lookup).await?;
+            let settings = lookup.settings().settings(merchant_id).await?;
+            Duration::minutes(i64::from(settings.checkout.value.verification_undo_minutes))
+        };
+        let mut tx = self.uow.begin(TxMode::Write).await?;
+        let mut verification = self.verification_in(&mut *tx, merchant_id, id).await?;
+        if verification.order_id.is_some() {
+            return Err(crate::kernel::InvalidValue::new(
+                "id",
+                "an order's coupon comes back by refunding the order",
+            )
+            .into());
+        }
+        if verification.undone_at.is_some() {
+            return Err(Error::AlreadyApplied);
+        }
+        if now >= verification.created_at + window {
+            return Err(Error::UndoWindowClosed);
+        }
+        if !tx
+            .coupons()
+            .undo_verification(merchant_id, id, by, now)
+            .await?
+        {
+            return Err(Error::AlreadyApplied);
+        }
+        if !tx
+            .coupons()
+            .give_back(
+                merchant_id,
+                verification.coupon_id,
+                None,
+                CouponStatus::Available,
+            )
+            .await?
+        {
+            return Err(Error::AlreadyApplied);
+        }
+        verification.undone_at = Some(now);
+        verification.undone_by = by;
+        let coupon = coupon_by_code(&mut *tx, merchant_id, &verification.code).await?;
+        let template = template_of(&mut *tx, merchant_id, coupon.template_id).await?;
+        tx.commit().await?;
+        Ok(VerifiedCoupon {
+            verification,
+            coupon: HeldCoupon { coupon, template },
+        })
+    }
+
+    async fn verification_in(
+        &self,
+        tx: &mut dyn Transaction,
+        merchant_id: MerchantId,
+        id: VerificationId,
+    ) -> Result<Verification> {
+        tx.coupons()
+            .verification(merchant_id, id)
+            .await?
+            .ok_or(Error::NotFound("verification"))
+    }
+
+    /// # Errors
+    /// `verification_not_found`.
+    pub async fn verification(
+        &self,
+        merchant_id: MerchantId,
+        id: VerificationId,
+    ) -> Result<Verification> {
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
+        self.verification_in(&mut *tx, merchant_id, id).await
+    }
+
+    /// The verification log, newest first, of one store or all.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    pub async fn verifications(
+        &self,
+        merchant_id: MerchantId,
+        store_id: Option<StoreId>,
+        before: Option<VerificationId>,
+        limit: u64,
+    ) -> Result<Vec<Verification>> {
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
+        Ok(tx
+            .coupons()
+            .verifications(merchant_id, store_id, before, limit)
+            .await?)
+    }
+}

@@ -1,0 +1,229 @@
+//! Members signing in from the mini-program: a WeChat login code registers the member on
+//! first use; a WeChat phone code binds the phone, and when the phone already belongs to a
+//! member registered at the till, the fresh WeChat account folds into that member.
+
+use crate::engine::Loyalty;
+use crate::events::DomainEvent;
+use crate::events::Notifier;
+use crate::kernel::{Clock, StoreError, TxMode, UniqueKey, UnitOfWork};
+use crate::kernel::{MemberId, Points};
+use crate::members::Member;
+use crate::members::WeChatAuth;
+use crate::members::invite_code_for;
+use crate::members::member_of;
+use crate::points::welcome_bonus;
+use crate::{Error, Result};
+
+/// A signed-in member and whether this login created it.
+#[derive(Debug, Clone)]
+pub struct WeChatLogin {
+    pub member: Member,
+    pub registered: bool,
+}
+
+/// After binding a phone: the member to continue as (another one when the WeChat account
+/// folded into the member who already had the phone).
+#[derive(Debug, Clone)]
+pub struct PhoneBinding {
+    pub member: Member,
+    pub merged: bool,
+}
+
+impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
+    /// Signs a member in with a `wx.login()` code; registers them on first login (with the
+    /// inviter named by `invite_code`, if it is one of the merchant's members).
+    ///
+    /// # Errors
+    /// `merchant_not_found`, `invalid_code`, `provider_unavailable`.
+    pub async fn login_with_wechat(
+        &self,
+        wechat: &dyn WeChatAuth,
+        merchant_code: &str,
+        login_code: &str,
+        invite_code: Option<&str>,
+    ) -> Result<WeChatLogin> {
+        let merchant = self
+            .merchant_by_code(merchant_code)
+            .await?
+            .ok_or(Error::NotFound("merchant"))?;
+        let session = wechat.session(login_code).await?;
+        for _ in 0..5 {
+            // Inside the write transaction: on SQLite it sees a first login of the same
+            // openid that is in the current group commit and not yet durable.
+            let mut tx = self.uow.begin(TxMode::Write).await?;
+            if let Some(member) = tx
+                .members()
+                .member_by_openid(merchant.id, &session.openid)
+                .await?
+            {
+                tx.commit().await?;
+                return Ok(WeChatLogin {
+                    member,
+                    registered: false,
+                });
+            }
+            let inviter = match invite_code {
+                Some(code) => tx
+                    .members()
+                    .member_by_invite_code(merchant.id, code)
+                    .await?
+                    .map(|m| m.id),
+                None => None,
+            };
+            let id = MemberId::new();
+            let member = Member {
+                id,
+                merchant_id: merchant.id,
+                phone: None,
+                openid: Some(session.openid.clone()),
+                unionid: session.unionid.clone(),
+                invited_by: inviter,
+                name: None,
+                birthday: None,
+                registered_store_id: None,
+                invite_code: invite_code_for(id),
+                points_balance: Points::ZERO,
+                points_debt: Points::ZERO,
+                tier_code: None,
+                tier_protected_until: None,
+                sms_consent: true,
+                wechat_consent: true,
+                created_at: self.clock.now(),
+            };
+            match tx.members().insert_member(&member).await {
+                // A concurrent first login committed first, or the invite code collided.
+                Err(StoreError::Unique(UniqueKey::MemberOpenid | UniqueKey::MemberInviteCode)) => {
+                    continue;
+                }
+                other => other?,
+            }
+            tx.commit().await?;
+            self.publish(&[DomainEvent::MemberRegistered {
+                merchant_id: merchant.id,
+                member_id: id,
+            }])
+            .await;
+            return Ok(WeChatLogin {
+                member,
+                registered: true,
+            });
+        }
+        Err(Error::Busy(StoreError::Contention(
+            "member registration kept colliding".into(),
+        )))
+    }
+
+    /// Binds the phone from a WeChat `getPhoneNumber` code to the signed-in member. When a
+    /// member registered at the till has that phone and this WeChat account has no history
+    /// yet, the WeChat identity moves to that member and the empty account is removed.
+    ///
+    /// # Errors
+    /// `member_not_found`, `invalid_code`, `phone_taken` (the phone belongs to another member
+    /// and this account has history, or the other member has a WeChat identity already).
+    pub async fn bind_wechat_phone(
+        &self,
+        wechat: &dyn WeChatAuth,
+        merchant_id: crate::kernel::MerchantId,
+        member_id: MemberId,
+        phone_code: &str,
+    ) -> Result<PhoneBinding> {
+        let phone = wechat.phone_number(phone_code).await?;
+        let mut tx = self.uow.begin(TxMode::Write).await?;
+        let me = member_of(&mut *tx, merchant_id, member_id).await?;
+        if me.phone.as_ref() == Some(&phone) {
+            return Ok(PhoneBinding {
+                member: me,
+                merged: false,
+            });
+        }
+        let owner = tx.members().member_by_phone(merchant_id, &phone).await?;
+        let Some(owner) = owner else {
+            if !tx
+                .members()
+                .set_phone(merchant_id, member_id, &phone)
+                .await?
+            {
+                return Err(Error::PhoneTaken);
+            }
+            // A WeChat account becomes a member with its first phone: the registration bonus.
+            let mut member = Member {
+                phone: Some(phone),
+                ..me
+            };
+            let bonus = welcome_bonus(&mut *tx, &mut member, self.clock.now()).await?;
+            tx.commit().await?;
+            self.publish(&bonus).await;
+            return Ok(PhoneBinding {
+                member,
+                merged: false,
+            });
+        };
+        let Some(openid) = me.openid.clone().filter(|_| owner.openid.is_none()) else {
+            return Err(Error::PhoneTaken);
+        };
+        // Fold: the empty WeChat account goes, its identity moves to the phone's owner.
+        if !tx
+            .members()
+            .delete_unused_member(merchant_id, member_id)
+            .await?
+        {
+            return Err(Error::PhoneTaken);
+        }
+        if !tx
+            .members()
+            .set_openid(merchant_id, owner.id, &openid, me.unionid.clone())
+            .await?
+        {
+            return Err(Error::PhoneTaken);
+        }
+        tx.commit().await?;
+        let member = Member {
+            openid: Some(openid),
+            unionid: me.unionid,
+            ..owner
+        };
+        Ok(PhoneBinding {
+            member,
+            merged: true,
+        })
+    }
+
+    /// The member a till is about to serve by a member code: the member whose invite code
+    /// the code carries. The edge checks the code's signature.
+    ///
+    /// # Errors
+    /// `member_not_found`.
+    pub async fn member_by_invite_code(
+        &self,
+        merchant_id: crate::kernel::MerchantId,
+        invite_code: &str,
+    ) -> Result<Member> {
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
+        tx.members()
+            .member_by_invite_code(merchant_id, invite_code)
+            .await?
+            .ok_or(Error::NotFound("member"))
+    }
+
+    /// Uses the member code of time step `step` once: a second use of that step, or of an
+    /// earlier one after a later was used, is refused.
+    ///
+    /// # Errors
+    /// `member_code_used`.
+    pub async fn claim_member_code(
+        &self,
+        merchant_id: crate::kernel::MerchantId,
+        member_id: MemberId,
+        step: i64,
+    ) -> Result<()> {
+        let mut tx = self.uow.begin(TxMode::Write).await?;
+        if !tx
+            .members()
+            .claim_code_step(merchant_id, member_id, step)
+            .await?
+        {
+            return Err(Error::MemberCodeUsed);
+        }
+        Ok(tx.commit().await?)
+    }
+}

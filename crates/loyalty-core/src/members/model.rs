@@ -1,0 +1,43 @@
+use crate::kernel::{MemberId, MerchantId, Phone, Points, StoreId};
+use chrono::{DateTime, NaiveDate, Utc};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub id: MemberId,
+    pub merchant_id: MerchantId,
+    /// Absent for a member who signed in with WeChat and has not bound a phone yet.
+    pub phone: Option<Phone>,
+    /// The member's WeChat openid in the merchant's mini-program.
+    pub openid: Option<String>,
+    pub unionid: Option<String>,
+    /// Who invited this member (by invite code at registration).
+    pub invited_by: Option<MemberId>,
+    pub name: Option<String>,
+    pub birthday: Option<NaiveDate>,
+    pub registered_store_id: Option<StoreId>,
+    pub invite_code: String,
+    pub points_balance: Points,
+    /// Points owed: earned points a refund took back after they were spent (the merchant's
+    /// `debt` policy). Credits pay it off first, so it is non-zero only while the balance
+    /// is zero; the balance net of debt is `points_balance − points_debt`.
+    pub points_debt: Points,
+    /// The member's tier code; `None` is the first tier of the ladder.
+    pub tier_code: Option<String>,
+    /// A review does not downgrade the member before this instant (保级).
+    pub tier_protected_until: Option<DateTime<Utc>>,
+    /// The member may be sent SMS other than login codes.
+    pub sms_consent: bool,
+    /// The member may be sent WeChat subscribe messages.
+    pub wechat_consent: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What a member changes of their own profile; what is `None` stays.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileChange {
+    pub name: Option<String>,
+    /// Set once: only while the member has none.
+    pub birthday: Option<NaiveDate>,
+    pub sms_consent: Option<bool>,
+    pub wechat_consent: Option<bool>,
+}

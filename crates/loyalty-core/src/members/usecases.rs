@@ -1,0 +1,211 @@
+use crate::engine::Loyalty;
+use crate::events::DomainEvent;
+use crate::events::Notifier;
+use crate::kernel::{Clock, StoreError, TxMode, UniqueKey, UnitOfWork};
+use crate::kernel::{InvalidValue, MemberId, MerchantId, Phone, Points, StoreId};
+use crate::members::{Member, ProfileChange};
+use crate::points::welcome_bonus;
+use crate::{Error, Result};
+use chrono::NaiveDate;
+
+/// Registration at the till (or, later, from the mini-program) by phone.
+#[derive(Debug, Clone)]
+pub struct RegisterMember {
+    pub merchant_id: MerchantId,
+    pub phone: Phone,
+    pub name: Option<String>,
+    pub birthday: Option<NaiveDate>,
+    /// Where the member registered; the default store when `None`.
+    pub store_id: Option<StoreId>,
+}
+
+const INVITE_ALPHABET: &[u8; 32] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+
+/// An 8-character invite code from the random bits of a member id (no 0/O, 1/I).
+#[must_use]
+pub fn invite_code_for(id: MemberId) -> String {
+    let bits = id.as_uuid().as_u128();
+    (0..8)
+        .map(|i| char::from(INVITE_ALPHABET[((bits >> (i * 5)) & 31) as usize]))
+        .collect()
+}
+
+/// A trimmed name of at most 50 characters; none when blank.
+fn member_name(name: Option<&str>) -> Result<Option<String>> {
+    match name.map(str::trim) {
+        Some("") | None => Ok(None),
+        Some(n) if n.chars().count() > 50 => {
+            Err(InvalidValue::new("name", "is longer than 50 characters").into())
+        }
+        Some(n) => Ok(Some(n.to_owned())),
+    }
+}
+
+fn plausible_birthday(
+    birthday: Option<NaiveDate>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    if birthday.is_some_and(|b| b > now.date_naive() || b.year_ce().1 < 1900) {
+        return Err(InvalidValue::new("birthday", "is not a plausible date of birth").into());
+    }
+    Ok(())
+}
+
+impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
+    /// A member changes their profile (`PATCH /member/me`): name, birthday (once: it earns
+    /// birthday bonuses, so a set one is corrected at the store, not by the member), and
+    /// consent to SMS and WeChat messages.
+    ///
+    /// # Errors
+    /// `validation_failed` (a birthday already set, or implausible); `member_not_found`.
+    pub async fn update_profile(
+        &self,
+        merchant_id: MerchantId,
+        member_id: MemberId,
+        change: ProfileChange,
+    ) -> Result<Member> {
+        let name = member_name(change.name.as_deref())?;
+        plausible_birthday(change.birthday, self.clock.now())?;
+        let change = ProfileChange { name, ..change };
+        let mut tx = self.uow.begin(TxMode::Write).await?;
+        let before = member_of(&mut *tx, merchant_id, member_id).await?;
+        if let (Some(set), Some(asked)) = (before.birthday, change.birthday)
+            && set != asked
+        {
+            return Err(
+                InvalidValue::new("birthday", "is set already; the store can correct it").into(),
+            );
+        }
+        let member = tx
+            .members()
+            .update_profile(merchant_id, member_id, &change)
+            .await?
+            .ok_or(Error::NotFound("member"))?;
+        tx.commit().await?;
+        Ok(member)
+    }
+
+    /// Registers a member; the phone is unique per merchant.
+    ///
+    /// # Errors
+    /// `validation_failed`, `store_not_found`, `member_exists`.
+    pub async fn register_member(&self, cmd: RegisterMember) -> Result<Member> {
+        let name = member_name(cmd.name.as_deref())?;
+        let now = self.clock.now();
+        plausible_birthday(cmd.birthday, now)?;
+        // An invite code can collide; a new id gives a new code.
+        for _ in 0..5 {
+            let id = MemberId::new();
+            let mut tx = self.uow.begin(TxMode::Write).await?;
+            let store = Self::resolve_store(&mut *tx, cmd.merchant_id, cmd.store_id).await?;
+            let mut member = Member {
+                id,
+                merchant_id: cmd.merchant_id,
+                phone: Some(cmd.phone.clone()),
+                openid: None,
+                unionid: None,
+                invited_by: None,
+                name: name.clone(),
+                birthday: cmd.birthday,
+                registered_store_id: Some(store.id),
+                invite_code: invite_code_for(id),
+                points_balance: Points::ZERO,
+                points_debt: Points::ZERO,
+                tier_code: None,
+                tier_protected_until: None,
+                sms_consent: true,
+                wechat_consent: true,
+                created_at: now,
+            };
+            match tx.members().insert_member(&member).await {
+                Err(StoreError::Unique(UniqueKey::MemberInviteCode)) => continue,
+                other => other?,
+            }
+            let bonus = welcome_bonus(&mut *tx, &mut member, now).await?;
+            tx.commit().await?;
+            self.publish(&[DomainEvent::MemberRegistered {
+                merchant_id: member.merchant_id,
+                member_id: member.id,
+            }])
+            .await;
+            self.publish(&bonus).await;
+            return Ok(member);
+        }
+        Err(Error::Taken(UniqueKey::MemberInviteCode))
+    }
+
+    /// # Errors
+    /// `member_not_found`.
+    pub async fn member(&self, merchant_id: MerchantId, id: MemberId) -> Result<Member> {
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
+        tx.members()
+            .member(merchant_id, id)
+            .await?
+            .ok_or(Error::NotFound("member"))
+    }
+
+    /// A page of the merchant's members in registration order, and the last id of the page
+    /// when there may be more.
+    ///
+    /// # Errors
+    /// `validation_failed` for a limit outside 1..=100.
+    pub async fn list_members(
+        &self,
+        merchant_id: MerchantId,
+        after: Option<MemberId>,
+        limit: u64,
+    ) -> Result<(Vec<Member>, Option<MemberId>)> {
+        if !(1..=100).contains(&limit) {
+            return Err(InvalidValue::new("limit", "must be between 1 and 100").into());
+        }
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
+        let mut members = tx
+            .members()
+            .list_members(merchant_id, after, limit + 1)
+            .await?;
+        let more = members.len() as u64 > limit;
+        members.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let next = if more {
+            members.last().map(|m| m.id)
+        } else {
+            None
+        };
+        Ok((members, next))
+    }
+
+    /// # Errors
+    /// `member_not_found`.
+    pub async fn member_by_phone(&self, merchant_id: MerchantId, phone: &Phone) -> Result<Member> {
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
+        tx.members()
+            .member_by_phone(merchant_id, phone)
+            .await?
+            .ok_or(Error::NotFound("member"))
+    }
+}
+
+use chrono::Datelike as _;
+
+/// The merchant's member, or `member_not_found`.
+pub(crate) async fn member_of(
+    tx: &mut dyn crate::kernel::Transaction,
+    merchant: crate::kernel::MerchantId,
+    id: crate::kernel::MemberId,
+) -> crate::Result<crate::members::Member> {
+    tx.members()
+        .member(merchant, id)
+        .await?
+        .ok_or(crate::Error::NotFound("member"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invite_codes_are_eight_unambiguous_characters() {
+        let code = invite_code_for(MemberId::new());
+        assert_eq!(code.len(), 8);
+        assert!(code.bytes().all(|b| INVITE_ALPHABET.contains(&b)), "{code}");
+    }
+}

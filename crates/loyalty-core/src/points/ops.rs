@@ -1,0 +1,369 @@
+//! The moves of a points account inside one transaction. Every one touches the member row
+//! first (the lock order of [`crate::kernel::Transaction`]), then lots and ledger.
+
+use crate::kernel::{EntryId, LotId, MemberId, MerchantId, Points, StaffId, StoreId};
+use crate::kernel::{StoreError, Transaction, UniqueKey};
+use crate::points::Withdrawal;
+use crate::points::{EntryKind, LedgerEntry, Lot, Source};
+use crate::points::{LotTake, OpenLot, ShortfallPolicy, plan_consumption, plan_reversal};
+use crate::{Error, Result};
+use chrono::{DateTime, Utc};
+
+/// What an entry is about, apart from its amounts.
+#[derive(Debug, Clone)]
+pub(crate) struct EntryDraft {
+    pub merchant_id: MerchantId,
+    pub member_id: MemberId,
+    pub kind: EntryKind,
+    pub reason_code: String,
+    pub title: String,
+    pub store_id: Option<StoreId>,
+    pub source: Source,
+    pub operator_id: Option<StaffId>,
+    /// The earning policy version behind an earn entry.
+    pub policy_version: Option<i64>,
+}
+
+impl EntryDraft {
+    fn entry(
+        &self,
+        delta: Points,
+        seq: i64,
+        balance_after: Points,
+        shortfall: Points,
+        now: DateTime<Utc>,
+    ) -> LedgerEntry {
+        LedgerEntry {
+            id: EntryId::new(),
+            merchant_id: self.merchant_id,
+            member_id: self.member_id,
+            seq,
+            kind: self.kind,
+            delta,
+            balance_after,
+            reason_code: self.reason_code.clone(),
+            title: self.title.clone(),
+            store_id: self.store_id,
+            source: self.source.clone(),
+            operator_id: self.operator_id,
+            shortfall,
+            policy_version: self.policy_version,
+            created_at: now,
+        }
+    }
+}
+
+async fn append(tx: &mut dyn Transaction, entry: &LedgerEntry) -> Result<()> {
+    match tx.points().append_entry(entry).await {
+        Err(StoreError::Unique(UniqueKey::LedgerSource)) => Err(Error::AlreadyApplied),
+        other => Ok(other?),
+    }
+}
+
+fn negate(points: Points) -> Points {
+    Points::new(-points.value())
+}
+
+/// A credit, and the balance after it (and after the debt it paid off).
+#[derive(Debug, Clone)]
+pub(crate) struct Credited {
+    pub entry: LedgerEntry,
+    pub balance_after: Points,
+}
+
+/// Credits `amount` (> 0) as a new lot expiring at `expires_at`; a points debt of the member
+/// is paid off from it first.
+pub(crate) async fn credit(
+    tx: &mut dyn Transaction,
+    draft: &EntryDraft,
+    amount: Points,
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<Credited> {
+    let change = tx
+        .points()
+        .deposit(draft.merchant_id, draft.member_id, amount)
+        .await?
+        .ok_or(Error::NotFound("member"))?;
+    let entry = draft.entry(amount, change.seq, change.balance_after, Points::ZERO, now);
+    append(tx, &entry).await?;
+    let lot = Lot {
+        id: LotId::new(),
+        merchant_id: draft.merchant_id,
+        member_id: draft.member_id,
+        entry_id: entry.id,
+        amount,
+        remaining: amount,
+        earned_at: now,
+        expires_at,
+    };
+    tx.points().insert_lot(&lot).await?;
+    let repaid = repay_debt(tx, draft, &entry, lot.id, change.debt, now).await?;
+    Ok(Credited {
+        balance_after: repaid.map_or(entry.balance_after, |r| r.balance_after),
+        entry,
+    })
+}
+
+/// Pays the member's points `debt` (as it was when `credited` went in) from the lot that
+/// entry created, as far as the lot holds: a `reverse` entry `debt_repaid`, one per credit.
+async fn repay_debt(
+    tx: &mut dyn Transaction,
+    draft: &EntryDraft,
+    credited: &LedgerEntry,
+    lot: LotId,
+    debt: Points,
+    now: DateTime<Utc>,
+) -> Result<Option<LedgerEntry>> {
+    let repay = credited.delta.min(debt);
+    if !repay.is_positive() {
+        return Ok(None);
+    }
+    if !tx
+        .points()
+        .change_debt(draft.merchant_id, draft.member_id, negate(repay))
+        .await?
+    {
+        return Err(Error::Store(StoreError::Contention(
+            "the points debt moved under the credit".into(),
+        )));
+    }
+    let repayment = EntryDraft {
+        kind: EntryKind::Reverse,
+        reason_code: "debt_repaid".into(),
+        title: "抵扣欠分".into(),
+        source: Source::new("debt", credited.id),
+        policy_version: None,
+        ..draft.clone()
+    };
+    let take = LotTake {
+        lot_id: lot,
+        amount: repay,
+    };
+    let entry = withdraw_planned(tx, &repayment, repay, &[take], Points::ZERO, now).await?;
+    Ok(Some(entry))
+}
+
+/// Takes `amount` (≥ 0) off the balance and the planned lots; the balance must hold it.
+async fn withdraw_planned(
+    tx: &mut dyn Transaction,
+    draft: &EntryDraft,
+    amount: Points,
+    takes: &[LotTake],
+    shortfall: Points,
+    now: DateTime<Utc>,
+) -> Result<LedgerEntry> {
+    let change = match tx
+        .points()
+        .withdraw(draft.merchant_id, draft.member_id, amount)
+        .await?
+    {
+        Withdrawal::Done(change) => change,
+        Withdrawal::Insufficient { available } => {
+            return Err(Error::InsufficientPoints {
+                requested: amount,
+                available,
+            });
+        }
+        Withdrawal::MemberNotFound => return Err(Error::NotFound("member")),
+    };
+    tx.points().take_from_lots(draft.merchant_id, takes).await?;
+    let entry = draft.entry(
+        negate(amount),
+        change.seq,
+        change.balance_after,
+        shortfall,
+        now,
+    );
+    append(tx, &entry).await?;
+    Ok(entry)
+}
+
+/// Locks the account and expires every lot due at `now` (one expire entry per lot); returns
+/// the lots still open and the expire entries written.
+pub(crate) async fn lock_and_expire(
+    tx: &mut dyn Transaction,
+    merchant_id: MerchantId,
+    member_id: MemberId,
+    now: DateTime<Utc>,
+) -> Result<(Vec<OpenLot>, Vec<LedgerEntry>)> {
+    tx.points()
+        .lock_account(merchant_id, member_id)
+        .await?
+        .ok_or(Error::NotFound("member"))?;
+    let lots = tx.points().open_lots(merchant_id, member_id).await?;
+    let (due, open): (Vec<_>, Vec<_>) = lots.into_iter().partition(|lot| lot.is_due(now));
+    let mut expired = Vec::with_capacity(due.len());
+    for lot in due {
+        let draft = EntryDraft {
+            merchant_id,
+            member_id,
+            kind: EntryKind::Expire,
+            reason_code: "lot_expired".into(),
+            title: "积分过期".into(),
+            store_id: None,
+            source: Source::new("lot", lot.id),
+            operator_id: None,
+            policy_version: None,
+        };
+        let take = LotTake {
+            lot_id: lot.id,
+            amount: lot.remaining,
+        };
+        expired
+            .push(withdraw_planned(tx, &draft, lot.remaining, &[take], Points::ZERO, now).await?);
+    }
+    Ok((open, expired))
+}
+
+/// Spends `amount` (> 0) from the soonest-expiring lots, after expiring the due ones.
+pub(crate) async fn debit(
+    tx: &mut dyn Transaction,
+    draft: &EntryDraft,
+    amount: Points,
+    now: DateTime<Utc>,
+) -> Result<(LedgerEntry, Vec<LedgerEntry>)> {
+    let (lots, expired) = lock_and_expire(tx, draft.merchant_id, draft.member_id, now).await?;
+    let entry = spend_from(tx, draft, amount, &lots, now).await?.0;
+    Ok((entry, expired))
+}
+
+/// Spends `amount` (> 0) from `lots`, soonest-expiring first.
+async fn spend_from(
+    tx: &mut dyn Transaction,
+    draft: &EntryDraft,
+    amount: Points,
+    lots: &[OpenLot],
+    now: DateTime<Utc>,
+) -> Result<(LedgerEntry, Vec<LotTake>)> {
+    let takes = plan_consumption(lots, amount).map_err(|short| Error::InsufficientPoints {
+        requested: short.requested,
+        available: short.available,
+    })?;
+    let entry = withdraw_planned(tx, draft, amount, &takes, Points::ZERO, now).await?;
+    Ok((entry, takes))
+}
+
+/// Spends `amount` (> 0) from `lots` — the member's open lots not yet due, read under the
+/// member's lock that the caller holds — and records which lots the points came from, so
+/// that [`give_back_spent`] can return them with the expiry they had. Lots already due are
+/// left to the expiry job. A lot that changed since it was read makes the use case run
+/// again ([`crate::points::PointsRepository::take_from_lots`]).
+pub(crate) async fn debit_recorded(
+    tx: &mut dyn Transaction,
+    draft: &EntryDraft,
+    amount: Points,
+    lots: &[OpenLot],
+    now: DateTime<Utc>,
+) -> Result<LedgerEntry> {
+    let (entry, takes) = spend_from(tx, draft, amount, lots, now).await?;
+    tx.points()
+        .record_takes(draft.merchant_id, entry.id, &takes)
+        .await?;
+    Ok(entry)
+}
+
+/// Gives back `amount` (> 0) of the points the recorded spend `spent` took, after the
+/// `returned_before` given back by earlier refunds: the last lot taken comes back first,
+/// each part as a `return` entry with a new lot that keeps the expiry of the lot it came
+/// from (a part whose lot has expired meanwhile expires at the next run of the expiry
+/// job). The parts' sources are the draft's with `:1`, `:2` … appended.
+pub(crate) async fn give_back_spent(
+    tx: &mut dyn Transaction,
+    draft: &EntryDraft,
+    spent: EntryId,
+    returned_before: Points,
+    amount: Points,
+    now: DateTime<Utc>,
+) -> Result<Vec<LedgerEntry>> {
+    let taken = tx.points().takes_of(draft.merchant_id, spent).await?;
+    let mut skip = returned_before.value();
+    let mut left = amount.value();
+    let mut entries = Vec::new();
+    for part in taken.iter().rev() {
+        let whole = part.take.amount.value();
+        let skipped = skip.min(whole);
+        skip -= skipped;
+        let back = (whole - skipped).min(left);
+        if back <= 0 {
+            continue;
+        }
+        left -= back;
+        let back = Points::new(back);
+        let change = tx
+            .points()
+            .deposit(draft.merchant_id, draft.member_id, back)
+            .await?
+            .ok_or(Error::NotFound("member"))?;
+        let mut entry = draft.entry(back, change.seq, change.balance_after, Points::ZERO, now);
+        entry.source.source_id = format!("{}:{}", draft.source.source_id, entries.len() + 1);
+        append(tx, &entry).await?;
+        let lot = LotId::new();
+        tx.points()
+            .insert_lot(&Lot {
+                id: lot,
+                merchant_id: draft.merchant_id,
+                member_id: draft.member_id,
+                entry_id: entry.id,
+                amount: back,
+                remaining: back,
+                earned_at: now,
+                expires_at: part.expires_at,
+            })
+            .await?;
+        let repaid = repay_debt(tx, draft, &entry, lot, change.debt, now).await?;
+        entries.push(entry);
+        entries.extend(repaid);
+        if left == 0 {
+            break;
+        }
+    }
+    if left > 0 {
+        // More than the spend took: a defect of the caller, never a silent credit.
+        return Err(Error::Store(StoreError::Backend(
+            format!("points given back exceed the spend by {left}").into(),
+        )));
+    }
+    Ok(entries)
+}
+
+/// Takes back `amount` points that the entry `earned` credited: from its own lot first.
+pub(crate) async fn reverse(
+    tx: &mut dyn Transaction,
+    draft: &EntryDraft,
+    earned: &Source,
+    amount: Points,
+    policy: ShortfallPolicy,
+    now: DateTime<Utc>,
+) -> Result<(LedgerEntry, Vec<LedgerEntry>)> {
+    let (lots, expired) = lock_and_expire(tx, draft.merchant_id, draft.member_id, now).await?;
+    let earn_entry = tx
+        .points()
+        .entry_by_source(draft.merchant_id, EntryKind::Earn, earned)
+        .await?;
+    let earn_lot = match earn_entry {
+        Some(entry) => tx
+            .points()
+            .lot_by_entry(draft.merchant_id, entry.id)
+            .await?
+            .map(|lot| lot.id),
+        None => None,
+    };
+    let plan = plan_reversal(&lots, earn_lot, amount, policy).map_err(|short| {
+        Error::InsufficientPoints {
+            requested: short.requested,
+            available: short.available,
+        }
+    })?;
+    let entry = withdraw_planned(tx, draft, plan.taken, &plan.takes, plan.shortfall, now).await?;
+    if policy == ShortfallPolicy::Debt
+        && plan.shortfall.is_positive()
+        && !tx
+            .points()
+            .change_debt(draft.merchant_id, draft.member_id, plan.shortfall)
+            .await?
+    {
+        return Err(Error::NotFound("member"));
+    }
+    Ok((entry, expired))
+}

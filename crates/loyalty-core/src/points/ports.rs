@@ -1,0 +1,267 @@
+use crate::kernel::StoreError;
+use crate::kernel::{EntryId, MemberId, MerchantId, Points};
+use crate::points::{EntryKind, LedgerEntry, Lot, Source};
+use crate::points::{LotTake, OpenLot};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// Points a spend took from a lot, and when that lot expires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TakenLot {
+    pub take: LotTake,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A balance after a conditional change, with the ledger sequence number it took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BalanceChange {
+    pub balance_after: Points,
+    pub seq: i64,
+    /// The member's points debt as it is (unchanged by the balance move).
+    pub debt: Points,
+}
+
+/// The outcome of a conditional withdrawal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Withdrawal {
+    Done(BalanceChange),
+    Insufficient { available: Points },
+    MemberNotFound,
+}
+
+/// A page of a member's ledger, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerPage {
+    pub entries: Vec<LedgerEntry>,
+    /// Pass back to get the next (older) page.
+    pub next_before_seq: Option<i64>,
+}
+
+/// Points that expire at one instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpiringPoints {
+    pub expires_at: DateTime<Utc>,
+    pub points: Points,
+}
+
+/// What a merchant owes its members in points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Liability {
+    pub outstanding: Points,
+    pub members_with_points: u64,
+    pub expiring: Points,
+}
+
+/// An account whose balance, ledger sum and open lots disagree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountDrift {
+    pub merchant_id: MerchantId,
+    pub member_id: MemberId,
+    pub balance: Points,
+    pub ledger_sum: Points,
+    pub lots_sum: Points,
+    pub last_balance_after: Option<Points>,
+}
+
+/// The points account: balance on the member row, immutable ledger entries, lots.
+///
+/// Balances and lot remainders change only through the conditional methods here; there is
+/// no way to write a balance that was read.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait PointsRepository: Send {
+    /// Locks the member's account until the transaction ends and returns its balance;
+    /// `None` when the merchant has no such member.
+    ///
+    /// # Errors
+    /// [`StoreError::Contention`] when the lock could not be had.
+    async fn lock_account(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+    ) -> Result<Option<Points>, StoreError>;
+
+    /// Adds `amount` (> 0) to the balance and takes the next ledger sequence number; `None`
+    /// when the merchant has no such member.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure (an overflow included).
+    async fn deposit(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        amount: Points,
+    ) -> Result<Option<BalanceChange>, StoreError>;
+
+    /// Takes `amount` (> 0) from the balance only if the balance holds it.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure. A short balance is [`Withdrawal::Insufficient`],
+    /// not an error.
+    async fn withdraw(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        amount: Points,
+    ) -> Result<Withdrawal, StoreError>;
+
+    /// Moves the member's points debt by `delta` (either sign), only if it stays at or above
+    /// zero; `false` otherwise.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn change_debt(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        delta: Points,
+    ) -> Result<bool, StoreError>;
+
+    /// The member's lots with points left, in no particular order.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn open_lots(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+    ) -> Result<Vec<OpenLot>, StoreError>;
+
+    /// Takes each amount from its lot, only where the lot still holds it.
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::Contention`] when a lot holds less than planned (it changed
+    /// since it was read), so the use case runs again.
+    async fn take_from_lots(
+        &mut self,
+        merchant: MerchantId,
+        takes: &[LotTake],
+    ) -> Result<(), StoreError>;
+
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn insert_lot(&mut self, lot: &Lot) -> Result<(), StoreError>;
+
+    /// Records which lots the spend entry `entry` took its points from.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn record_takes(
+        &mut self,
+        merchant: MerchantId,
+        entry: EntryId,
+        takes: &[LotTake],
+    ) -> Result<(), StoreError>;
+
+    /// The lots the spend entry took from, in the order it took them, with their expiry.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn takes_of(
+        &mut self,
+        merchant: MerchantId,
+        entry: EntryId,
+    ) -> Result<Vec<TakenLot>, StoreError>;
+
+    /// The lot an earn or adjust entry created.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn lot_by_entry(
+        &mut self,
+        merchant: MerchantId,
+        entry: EntryId,
+    ) -> Result<Option<Lot>, StoreError>;
+
+    /// # Errors
+    /// MUST return [`StoreError::Unique`]`(LedgerSource)` when an entry of this kind for this
+    /// source exists.
+    async fn append_entry(&mut self, entry: &LedgerEntry) -> Result<(), StoreError>;
+
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn entry_by_source(
+        &mut self,
+        merchant: MerchantId,
+        kind: EntryKind,
+        source: &Source,
+    ) -> Result<Option<LedgerEntry>, StoreError>;
+
+    /// Entries with a sequence number below `before_seq` (all when `None`), newest first.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn ledger_page(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        before_seq: Option<i64>,
+        limit: u64,
+    ) -> Result<LedgerPage, StoreError>;
+
+    /// Members with lots due to expire at `now`, at most `limit` of them.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn members_with_due_lots(
+        &mut self,
+        now: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<(MerchantId, MemberId)>, StoreError>;
+
+    /// The points the member earned with `reason_code` since `since`.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn earned_since(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        reason_code: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Points, StoreError>;
+
+    /// Members of the merchant with points left in lots that expire before `horizon` and
+    /// were not announced yet, at most `limit`.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn members_to_notify(
+        &mut self,
+        merchant: MerchantId,
+        now: DateTime<Utc>,
+        horizon: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<MemberId>, StoreError>;
+
+    /// Marks the member's not yet announced lots expiring before `horizon` as announced,
+    /// each only once whoever runs it, and returns what they hold, soonest first.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn mark_announced(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        now: DateTime<Utc>,
+        horizon: DateTime<Utc>,
+    ) -> Result<Vec<ExpiringPoints>, StoreError>;
+
+    /// Outstanding points of the merchant, and how many of them expire before `until`.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn liability(
+        &mut self,
+        merchant: MerchantId,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Liability, StoreError>;
+
+    /// Every account whose balance differs from its ledger sum or its open lots, or whose
+    /// newest entry's balance does not match the balance.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn drifts(&mut self) -> Result<Vec<AccountDrift>, StoreError>;
+}

@@ -1,0 +1,9 @@
+mod model;
+mod ports;
+mod usecases;
+
+pub use model::{Wallet, WalletEntry, WalletEntryKind, WalletWithdrawal, WithdrawalStatus};
+#[cfg(any(test, feature = "mocks"))]
+pub use ports::MockWalletRepository;
+pub use ports::WalletRepository;
+pub use usecases::{RecordPayment, RequestWithdrawal, ReviewWithdrawal};
