@@ -111,19 +111,24 @@ pub async fn run(args: LargeArgs) -> anyhow::Result<()> {
         let g = (k * 7919 % args.members) + 1;
         let phone = Phone::parse(&(13_000_000_000 + g).to_string())?;
         let t = Instant::now();
-        let member = loyalty.member_by_phone(merchant, &phone).await?;
+        let member = loyalty.members().by_phone(merchant, &phone).await?;
         by_phone.record(t.elapsed().as_micros() as u64)?;
         let t = Instant::now();
         loyalty
+            .members()
             .member(merchant, MemberId::from(member.id.as_uuid()))
             .await?;
         balance.record(t.elapsed().as_micros() as u64)?;
         let t = Instant::now();
-        let page = loyalty.points_ledger(merchant, member.id, None, 5).await?;
+        let page = loyalty
+            .points()
+            .ledger(merchant, member.id, None, 5)
+            .await?;
         first_page.record(t.elapsed().as_micros() as u64)?;
         let t = Instant::now();
         loyalty
-            .points_ledger(merchant, member.id, page.next_before_seq, 5)
+            .points()
+            .ledger(merchant, member.id, page.next_before_seq, 5)
             .await?;
         older_page.record(t.elapsed().as_micros() as u64)?;
     }

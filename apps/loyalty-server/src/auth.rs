@@ -237,6 +237,7 @@ impl FromRequest for StaffAuth {
                 .ok_or_else(|| ApiError::unauthenticated("the token has no version"))?;
             state
                 .loyalty
+                .merchants()
                 .check_staff_token(claims.mid.into(), claims.sub.into(), version)
                 .await
                 .map_err(|e| match e {

@@ -102,8 +102,9 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<ExitCod
         Command::VerifyLedger => {
             let db = open_database(&settings).await?;
             let engine = engine(&db);
-            let drifts = engine.verify_ledger().await?;
-            let money = engine.verify_money().await?;
+            let drifts = engine.points().verify_ledger().await?;
+            let mut money = engine.cards().drifts().await?;
+            money.extend(engine.wallet().drifts().await?);
             for d in &money {
                 println!(
                     "drift: merchant {} {}: holds {} / {} fen, its ledger sums to {} / {}",

@@ -106,14 +106,15 @@ pub async fn seed(loyalty: &Engine) -> Result<DemoLogin, ApiError> {
             owner_display_name: "店主".into(),
             owner_password_hash: hash.clone(),
         };
-        match loyalty.create_merchant(cmd).await {
+        match loyalty.merchants().create_merchant(cmd).await {
             Err(loyalty_core::Error::Taken(_)) if attempt < 20 => attempt += 1,
             other => break other?,
         }
     };
     let merchant = &created.merchant;
     loyalty
-        .put_setting(merchant.id, Setting::Tiers(demo_tiers()), None)
+        .settings()
+        .put(merchant.id, Setting::Tiers(demo_tiers()), None)
         .await?;
     // A coupon to claim in the mini-program, and points as cash at the till.
     let coupon = CouponRules {
@@ -139,7 +140,8 @@ pub async fn seed(loyalty: &Engine) -> Result<DemoLogin, ApiError> {
         points_price: None,
     };
     loyalty
-        .create_coupon_template(merchant.id, coupon, None)
+        .coupons()
+        .create_template(merchant.id, coupon, None)
         .await?;
     let checkout = CheckoutSettings {
         points_as_cash: Some(PointsAsCash {
@@ -151,11 +153,12 @@ pub async fn seed(loyalty: &Engine) -> Result<DemoLogin, ApiError> {
         ..CheckoutSettings::default()
     };
     loyalty
-        .put_setting(merchant.id, Setting::Checkout(checkout), None)
+        .settings()
+        .put(merchant.id, Setting::Checkout(checkout), None)
         .await?;
     // A stored-value card with bonus plans (充100送20, 充500送150).
     let card = loyalty
-        .create_card_template(
+        .cards().create_template(
             merchant.id,
             serde_json::from_value(serde_json::json!({
                 "kind": "stored_value", "name": "储值卡", "theme_colour": "#C8A060",
@@ -168,6 +171,7 @@ pub async fn seed(loyalty: &Engine) -> Result<DemoLogin, ApiError> {
         )
         .await?;
     loyalty
+        .merchants()
         .create_store(CreateStore {
             merchant_id: merchant.id,
             name: "人民广场店".into(),
@@ -180,7 +184,8 @@ pub async fn seed(loyalty: &Engine) -> Result<DemoLogin, ApiError> {
         ("13700137000", "王五", "9.90"),
     ] {
         let member = loyalty
-            .register_member(RegisterMember {
+            .members()
+            .register(RegisterMember {
                 merchant_id: merchant.id,
                 phone: Phone::parse(phone)?,
                 name: Some(name.into()),
@@ -190,7 +195,8 @@ pub async fn seed(loyalty: &Engine) -> Result<DemoLogin, ApiError> {
             .await?;
         let amount: Money = paid.parse()?;
         loyalty
-            .commit_order(
+            .checkout()
+            .commit(
                 CommitOrder {
                     merchant_id: merchant.id,
                     store_id: None,
@@ -207,7 +213,8 @@ pub async fn seed(loyalty: &Engine) -> Result<DemoLogin, ApiError> {
             .await?;
         if std::mem::take(&mut first) {
             let held = loyalty
-                .open_card(OpenCard {
+                .cards()
+                .open(OpenCard {
                     merchant_id: merchant.id,
                     member_id: member.id,
                     template_id: card.id,
@@ -224,7 +231,7 @@ pub async fn seed(loyalty: &Engine) -> Result<DemoLogin, ApiError> {
                 store_id: None,
                 operator_id: None,
             };
-            loyalty.top_up_card(top_up, None).await?;
+            loyalty.cards().top_up(top_up, None).await?;
         }
     }
     Ok(DemoLogin {

@@ -102,13 +102,14 @@ impl ApiError {
                 (e.code(), "an internal error occurred".to_owned(), vec![])
             }
             Self::Domain(e) => {
-                let errors = match e {
-                    loyalty_core::Error::Invalid(v) => vec![FieldError {
-                        field: v.field.to_owned(),
-                        message: v.message.clone(),
-                    }],
-                    _ => vec![],
-                };
+                let errors = e
+                    .invalid_field()
+                    .map(|(field, message)| FieldError {
+                        field: field.to_owned(),
+                        message: message.to_owned(),
+                    })
+                    .into_iter()
+                    .collect();
                 (e.code(), e.to_string(), errors)
             }
             Self::Edge {

@@ -1,16 +1,18 @@
 //! `Idempotency-Key` at the edge: the header, the request fingerprint, the in-flight guard
-//! (a replay while the first request runs answers 409) and the responses. The record itself
-//! is written by the use case, in the transaction of its effect.
+//! (a replay while the first request runs answers 409) and the answers. The record itself
+//! (the result or the refusal, not an HTTP answer) is the core's, written by the use case in
+//! the transaction of its effect.
 
-use crate::error::{ApiError, PROBLEM_JSON};
+use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError};
+use loyalty_core::Error;
+use loyalty_core::kernel::IdempotencyKey;
 use loyalty_core::kernel::MerchantId;
-use loyalty_core::kernel::{IdempotencyKey, StoredResponse};
 use loyalty_core::kernel::{Idempotent, Outcome};
-use loyalty_core::{Error, ErrorKind};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
@@ -65,10 +67,10 @@ impl Drop for InFlightGuard {
     }
 }
 
-/// An idempotent request under way: its key, fingerprint and guard.
+/// An idempotent request under way: its key and fingerprint, and the guard that holds the
+/// key for it while it runs.
 pub struct Prepared {
-    key: IdempotencyKey,
-    fingerprint: String,
+    idempotent: Idempotent,
     _guard: InFlightGuard,
 }
 
@@ -108,21 +110,17 @@ impl Prepared {
         digest.update(b"\n");
         digest.update(serde_json::to_vec(body).unwrap_or_default());
         Ok(Some(Self {
-            key,
-            fingerprint: hex(&digest.finalize()),
+            idempotent: Idempotent {
+                key,
+                fingerprint: hex(&digest.finalize()),
+            },
             _guard: guard,
         }))
     }
 
-    pub fn idempotent<'a, T>(
-        &self,
-        render: &'a (dyn Fn(&T) -> StoredResponse + Send + Sync),
-    ) -> Idempotent<'a, T> {
-        Idempotent {
-            key: self.key.clone(),
-            fingerprint: self.fingerprint.clone(),
-            render,
-        }
+    /// The key as the use case takes it.
+    pub fn idempotent(&self) -> &Idempotent {
+        &self.idempotent
     }
 }
 
@@ -130,72 +128,31 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A JSON body and status as a replayable response.
-pub fn stored<B: Serialize>(status: StatusCode, body: &B) -> StoredResponse {
-    StoredResponse {
-        status: status.as_u16(),
-        body: serde_json::to_string(body).unwrap_or_default(),
-    }
+/// Marks an answer given again for an idempotency key.
+fn replayed(mut response: HttpResponse) -> HttpResponse {
+    response.headers_mut().insert(
+        HeaderName::from_static("idempotent-replayed"),
+        HeaderValue::from_static("true"),
+    );
+    response
 }
 
-pub fn replay_response(stored: &StoredResponse) -> HttpResponse {
-    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
-    let content_type = if status.is_success() {
-        "application/json"
-    } else {
-        PROBLEM_JSON
-    };
-    HttpResponse::build(status)
-        .content_type(content_type)
-        .insert_header(("Idempotent-Replayed", "true"))
-        .body(stored.body.clone())
-}
-
-/// Answers a use case's outcome. A refusal (a 4xx) under a key is kept too, so a replay gets
-/// the same answer even if the state has changed since.
-pub async fn respond<T>(
-    state: &AppState,
-    prepared: Option<Prepared>,
+/// Answers a use case's outcome: its result, fresh or replayed, rendered by `view` with
+/// `status` (one rendering for both); a refusal as problem+json. What a replay answers is
+/// marked `Idempotent-Replayed: true`, a replayed refusal too.
+pub fn respond<T, V: Serialize>(
     result: Result<Outcome<T>, Error>,
-    render: &(dyn Fn(&T) -> StoredResponse + Send + Sync),
+    status: StatusCode,
+    view: impl FnOnce(&T) -> V,
 ) -> Result<HttpResponse, ApiError> {
     match result {
-        Ok(Outcome::Done(value)) => {
-            let response = render(&value);
-            let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::OK);
-            Ok(HttpResponse::build(status)
-                .content_type("application/json")
-                .body(response.body))
+        Ok(outcome) => {
+            let again = outcome.is_replayed();
+            let value = outcome.into_inner();
+            let response = HttpResponse::build(status).json(view(&value));
+            Ok(if again { replayed(response) } else { response })
         }
-        Ok(Outcome::Replayed(stored)) => Ok(replay_response(&stored)),
-        Err(error) => {
-            let keep = matches!(
-                error.kind(),
-                ErrorKind::Invalid
-                    | ErrorKind::NotFound
-                    | ErrorKind::Rejected
-                    | ErrorKind::Conflict
-            ) && !matches!(
-                error,
-                Error::IdempotencyKeyReused | Error::IdempotencyInFlight
-            );
-            let error = ApiError::from(error);
-            if let (true, Some(p)) = (keep, prepared) {
-                let problem = error.problem();
-                let response = stored(
-                    StatusCode::from_u16(problem.status)
-                        .unwrap_or(StatusCode::UNPROCESSABLE_ENTITY),
-                    &problem,
-                );
-                if let Err(e) = state
-                    .loyalty
-                    .remember_refusal(p.key.clone(), p.fingerprint.clone(), response)
-                    .await
-                {
-                    tracing::warn!(error = %e, "could not keep a refusal for its idempotency key");
-                }
-            }
-            Err(error)
-        }
+        Err(error @ Error::Replayed(_)) => Ok(replayed(ApiError::from(error).error_response())),
+        Err(error) => Err(error.into()),
     }
 }

@@ -11,7 +11,7 @@ const BATCH: u64 = 500;
 /// about to expire.
 pub async fn points_jobs(loyalty: &Engine) {
     loop {
-        match loyalty.expire_due_points(BATCH).await {
+        match loyalty.points().expire_due(BATCH).await {
             Ok(expired) if !expired.is_empty() => {
                 tracing::info!(entries = expired.len(), "points expired");
                 if (expired.len() as u64) < BATCH {
@@ -25,17 +25,17 @@ pub async fn points_jobs(loyalty: &Engine) {
             }
         }
     }
-    match loyalty.announce_expiring_points(BATCH).await {
+    match loyalty.points().announce_expiring(BATCH).await {
         Ok(sent) if !sent.is_empty() => tracing::info!(members = sent.len(), "expiry announced"),
         Ok(_) => {}
         Err(error) => tracing::warn!(%error, "expiry notice failed"),
     }
-    match loyalty.expire_coupons().await {
+    match loyalty.coupons().expire_due().await {
         Ok(expired) if expired > 0 => tracing::info!(expired, "coupons expired"),
         Ok(_) => {}
         Err(error) => tracing::warn!(%error, "coupon expiry failed"),
     }
-    match loyalty.announce_expiring_coupons(BATCH).await {
+    match loyalty.coupons().announce_expiring(BATCH).await {
         Ok(told) if told > 0 => tracing::info!(coupons = told, "coupon expiry announced"),
         Ok(_) => {}
         Err(error) => tracing::warn!(%error, "coupon expiry notice failed"),
@@ -48,17 +48,17 @@ pub async fn points_jobs(loyalty: &Engine) {
 /// Re-evaluates every member's tier, and greets the members whose birthday it is and gives
 /// them the birthday gift coupons (once a year each, however often it runs).
 pub async fn member_jobs(loyalty: &Engine) {
-    match loyalty.give_birthday_coupons(BATCH).await {
+    match loyalty.coupons().give_birthday_coupons(BATCH).await {
         Ok(given) if given > 0 => tracing::info!(given, "birthday coupons given"),
         Ok(_) => {}
         Err(error) => tracing::warn!(%error, "birthday coupons failed"),
     }
-    match loyalty.greet_birthdays(BATCH).await {
+    match loyalty.notifications().greet_birthdays(BATCH).await {
         Ok(greeted) if greeted > 0 => tracing::info!(greeted, "birthday greetings queued"),
         Ok(_) => {}
         Err(error) => tracing::warn!(%error, "birthday greetings failed"),
     }
-    match loyalty.review_tiers(BATCH).await {
+    match loyalty.tiers().review(BATCH).await {
         Ok(review) => tracing::info!(
             reviewed = review.members_reviewed,
             upgraded = review.upgraded,
@@ -85,7 +85,8 @@ pub async fn dispatch_loop(
 ) {
     loop {
         match loyalty
-            .dispatch_notifications(&senders.gateways(), settings)
+            .notifications()
+            .dispatch(&senders.gateways(), settings)
             .await
         {
             Ok(report) if report.sent + report.retried + report.failed > 0 => tracing::info!(

@@ -186,7 +186,7 @@ impl Application {
                 )
             })?;
         let port = listener.local_addr()?.port();
-        if settings.demo.seed_on_first_start && state.loyalty.is_empty().await? {
+        if settings.demo.seed_on_first_start && state.loyalty.merchants().is_empty().await? {
             let login = crate::demo::seed(&state.loyalty)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot seed the demo: {e}"))?;

@@ -1,34 +1,29 @@
 //! Test support for the core and for crates that embed it: a transaction made of mockall
 //! mocks, one per repository, that records whether it was committed.
 
-use crate::cards::{CardRepository, MockCardRepository};
+use crate::cards::MockCardRepository;
 
-use crate::coupons::{CouponRepository, MockCouponRepository};
+use crate::coupons::MockCouponRepository;
 
-use crate::settings::{MockSettingsRepository, SettingsRepository};
-use crate::tiers::{GrowthRepository, MockGrowthRepository};
+use crate::settings::MockSettingsRepository;
+use crate::tiers::MockGrowthRepository;
 
-use crate::kernel::{IdempotencyRepository, MockIdempotencyRepository, StoreError, Transaction};
+use crate::kernel::{MockIdempotencyRepository, StoreError, Transaction};
 
-use crate::members::{
-    LoginCodeRepository, MemberRepository, MockLoginCodeRepository, MockMemberRepository,
-};
+use crate::members::{MockLoginCodeRepository, MockMemberRepository};
 
-use crate::merchants::{
-    MerchantRepository, MockMerchantRepository, MockStaffRepository, MockStoreRepository,
-    StaffRepository, StoreRepository,
-};
+use crate::merchants::{MockMerchantRepository, MockStaffRepository, MockStoreRepository};
 
-use crate::checkout::{MockOrderRepository, OrderRepository};
+use crate::checkout::MockOrderRepository;
 
-use crate::notifications::{MockOutboxRepository, OutboxRepository};
+use crate::notifications::MockOutboxRepository;
 
-use crate::points::{MockPointsRepository, PointsRepository};
+use crate::points::MockPointsRepository;
 
 use crate::kernel::{MerchantId, MerchantTimeZone, MockClock, MockUnitOfWork};
 use crate::merchants::Merchant;
 use crate::settings::{MerchantSettings, Versioned};
-use crate::wallet::{MockWalletRepository, WalletRepository};
+use crate::wallet::MockWalletRepository;
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use std::sync::Arc;
@@ -70,55 +65,41 @@ impl CommitFlag {
 
 #[async_trait]
 impl Transaction for MockTransaction {
-    fn merchants(&mut self) -> &mut dyn MerchantRepository {
-        &mut self.merchants
-    }
-    fn stores(&mut self) -> &mut dyn StoreRepository {
-        &mut self.stores
-    }
-    fn staff(&mut self) -> &mut dyn StaffRepository {
-        &mut self.staff
-    }
-    fn members(&mut self) -> &mut dyn MemberRepository {
-        &mut self.members
-    }
-    fn points(&mut self) -> &mut dyn PointsRepository {
-        &mut self.points
-    }
-    fn orders(&mut self) -> &mut dyn OrderRepository {
-        &mut self.orders
-    }
-    fn idempotency(&mut self) -> &mut dyn IdempotencyRepository {
-        &mut self.idempotency
-    }
-    fn login_codes(&mut self) -> &mut dyn LoginCodeRepository {
-        &mut self.login_codes
-    }
-    fn settings(&mut self) -> &mut dyn SettingsRepository {
-        &mut self.settings
-    }
-    fn growth(&mut self) -> &mut dyn GrowthRepository {
-        &mut self.growth
-    }
-    fn outbox(&mut self) -> &mut dyn OutboxRepository {
-        &mut self.outbox
-    }
-    fn coupons(&mut self) -> &mut dyn CouponRepository {
-        &mut self.coupons
-    }
-    fn cards(&mut self) -> &mut dyn CardRepository {
-        &mut self.cards
-    }
-    fn wallet(&mut self) -> &mut dyn WalletRepository {
-        &mut self.wallet
-    }
-    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+    async fn commit(self) -> Result<(), StoreError> {
         if let Some(error) = self.commit_error {
             return Err(error());
         }
         self.committed.0.store(true, Ordering::SeqCst);
         Ok(())
     }
+}
+
+/// Each capability hands out its field's mock.
+macro_rules! capability {
+    ($($cap:path => $accessor:ident: $repo:path;)*) => {$(
+        impl $cap for MockTransaction {
+            fn $accessor(&mut self) -> &mut dyn $repo {
+                &mut self.$accessor
+            }
+        }
+    )*};
+}
+
+capability! {
+    crate::kernel::IdempotencyTx => idempotency: crate::kernel::IdempotencyRepository;
+    crate::merchants::MerchantsTx => merchants: crate::merchants::MerchantRepository;
+    crate::merchants::StoresTx => stores: crate::merchants::StoreRepository;
+    crate::merchants::StaffTx => staff: crate::merchants::StaffRepository;
+    crate::members::MembersTx => members: crate::members::MemberRepository;
+    crate::members::LoginCodesTx => login_codes: crate::members::LoginCodeRepository;
+    crate::points::PointsTx => points: crate::points::PointsRepository;
+    crate::tiers::GrowthTx => growth: crate::tiers::GrowthRepository;
+    crate::coupons::CouponsTx => coupons: crate::coupons::CouponRepository;
+    crate::checkout::OrdersTx => orders: crate::checkout::OrderRepository;
+    crate::cards::CardsTx => cards: crate::cards::CardRepository;
+    crate::wallet::WalletTx => wallet: crate::wallet::WalletRepository;
+    crate::notifications::OutboxTx => outbox: crate::notifications::OutboxRepository;
+    crate::settings::SettingsTx => settings: crate::settings::SettingsRepository;
 }
 
 /// The engine's default settings, saved as version 1 at `at`, without tiers.
@@ -231,10 +212,9 @@ pub fn uow_with(txs: Vec<MockTransaction>) -> MockUnitOfWork {
     let mut uow = MockUnitOfWork::new();
     let count = txs.len();
     let mut queue = txs.into_iter();
-    uow.expect_begin().times(count).returning(move |_| {
-        let tx: Box<dyn Transaction> = Box::new(queue.next().expect("a transaction"));
-        Ok(tx)
-    });
+    uow.expect_begin()
+        .times(count)
+        .returning(move |_| Ok(queue.next().expect("a transaction")));
     uow
 }
 

@@ -9,82 +9,82 @@ const KEYS: &[(&str, &str, UniqueKey)] = &[
     (
         "login_codes_minute_key",
         "login_codes.merchant_id, login_codes.phone",
-        UniqueKey::LoginCodeMinute,
+        loyalty_core::members::LOGIN_CODE_MINUTE_KEY,
     ),
     (
         "merchants_code_key",
         "merchants.code",
-        UniqueKey::MerchantCode,
+        loyalty_core::merchants::MERCHANT_CODE_KEY,
     ),
     (
         "stores_merchant_name_key",
         "stores.merchant_id, stores.name",
-        UniqueKey::StoreName,
+        loyalty_core::merchants::STORE_NAME_KEY,
     ),
     (
         "staff_merchant_username_key",
         "staff.merchant_id, staff.username",
-        UniqueKey::StaffUsername,
+        loyalty_core::merchants::STAFF_USERNAME_KEY,
     ),
     (
         "members_merchant_phone_key",
         "members.merchant_id, members.phone",
-        UniqueKey::MemberPhone,
+        loyalty_core::members::MEMBER_PHONE_KEY,
     ),
     (
         "members_merchant_openid_key",
         "members.merchant_id, members.openid",
-        UniqueKey::MemberOpenid,
+        loyalty_core::members::MEMBER_OPENID_KEY,
     ),
     (
         "members_merchant_invite_code_key",
         "members.merchant_id, members.invite_code",
-        UniqueKey::MemberInviteCode,
+        loyalty_core::members::MEMBER_INVITE_CODE_KEY,
     ),
     (
         "orders_merchant_order_no_key",
         "orders.merchant_id, orders.order_no",
-        UniqueKey::OrderNo,
+        loyalty_core::checkout::ORDER_NO_KEY,
     ),
     (
         "points_ledger_source_key",
         "points_ledger.merchant_id, points_ledger.kind",
-        UniqueKey::LedgerSource,
+        loyalty_core::points::LEDGER_SOURCE_KEY,
     ),
     (
         "coupons_merchant_code_key",
         "coupons.merchant_id, coupons.code",
-        UniqueKey::CouponCode,
+        loyalty_core::coupons::COUPON_CODE_KEY,
     ),
     (
         "coupons_source_key",
         "coupons.merchant_id, coupons.template_id",
-        UniqueKey::CouponSource,
+        loyalty_core::coupons::COUPON_SOURCE_KEY,
     ),
     (
         "member_cards_template_key",
         "member_cards.merchant_id, member_cards.member_id",
-        UniqueKey::MemberCard,
+        loyalty_core::cards::MEMBER_CARD_KEY,
     ),
     (
         "card_entries_source_key",
         "card_entries.merchant_id, card_entries.kind",
-        UniqueKey::LedgerSource,
+        loyalty_core::points::LEDGER_SOURCE_KEY,
     ),
     (
         "wallet_entries_settled_key",
         "wallet_entries.merchant_id, wallet_entries.source_ref",
-        UniqueKey::LedgerSource,
+        loyalty_core::points::LEDGER_SOURCE_KEY,
     ),
     (
         "wallet_entries_source_key",
         "wallet_entries.merchant_id, wallet_entries.kind",
-        UniqueKey::LedgerSource,
+        loyalty_core::points::LEDGER_SOURCE_KEY,
     ),
     (
         "idempotency_keys_pkey",
         "idempotency_keys.merchant_id",
-        UniqueKey::IdempotencyKey,
+        UniqueKey::IDEMPOTENCY,
     ),
 ];
 
@@ -126,7 +126,7 @@ pub(crate) fn store_error(err: DbErr) -> StoreError {
 fn unique_key(constraint: Option<&str>, message: &str) -> UniqueKey {
     KEYS.iter()
         .find(|(pg, sqlite, _)| constraint == Some(*pg) || message.contains(sqlite))
-        .map_or(UniqueKey::Other, |(_, _, key)| *key)
+        .map_or(UniqueKey::OTHER, |(_, _, key)| *key)
 }
 
 /// A row that does not decode into the core's types: corrupt data, never user input.
@@ -142,22 +142,22 @@ mod tests {
     fn names_unique_keys_from_postgres_constraints_and_sqlite_messages() {
         assert_eq!(
             unique_key(Some("members_merchant_phone_key"), ""),
-            UniqueKey::MemberPhone
+            loyalty_core::members::MEMBER_PHONE_KEY
         );
         assert_eq!(
             unique_key(
                 None,
                 "UNIQUE constraint failed: points_ledger.merchant_id, points_ledger.kind, points_ledger.source_type, points_ledger.source_id"
             ),
-            UniqueKey::LedgerSource
+            loyalty_core::points::LEDGER_SOURCE_KEY
         );
         assert_eq!(
             unique_key(
                 None,
                 "UNIQUE constraint failed: idempotency_keys.merchant_id, idempotency_keys.scope, idempotency_keys.key"
             ),
-            UniqueKey::IdempotencyKey
+            UniqueKey::IDEMPOTENCY
         );
-        assert_eq!(unique_key(Some("something_else"), "x"), UniqueKey::Other);
+        assert_eq!(unique_key(Some("something_else"), "x"), UniqueKey::OTHER);
     }
 }

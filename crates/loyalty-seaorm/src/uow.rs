@@ -3,18 +3,7 @@ use crate::connect::Engine;
 use crate::errors::store_error;
 use crate::group_commit::{GroupCommit, SlotEnd};
 use async_trait::async_trait;
-use loyalty_core::cards::CardRepository;
-use loyalty_core::checkout::OrderRepository;
-use loyalty_core::coupons::CouponRepository;
-use loyalty_core::kernel::MerchantId;
-use loyalty_core::kernel::{IdempotencyRepository, StoreError, Transaction, TxMode, UnitOfWork};
-use loyalty_core::members::{LoginCodeRepository, MemberRepository};
-use loyalty_core::merchants::{MerchantRepository, StaffRepository, StoreRepository};
-use loyalty_core::notifications::OutboxRepository;
-use loyalty_core::points::PointsRepository;
-use loyalty_core::settings::SettingsRepository;
-use loyalty_core::tiers::GrowthRepository;
-use loyalty_core::wallet::WalletRepository;
+use loyalty_core::kernel::{MerchantId, StoreError, Transaction, TxMode, UnitOfWork};
 use sea_orm::{
     AccessMode, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
     ExecResult, QueryResult, Statement, TransactionOptions, TransactionTrait,
@@ -71,28 +60,30 @@ impl SeaUnitOfWork {
 
 #[async_trait]
 impl UnitOfWork for SeaUnitOfWork {
-    async fn begin(&self, mode: TxMode) -> Result<Box<dyn Transaction>, StoreError> {
+    type Tx = SeaTransaction;
+
+    async fn begin(&self, mode: TxMode) -> Result<SeaTransaction, StoreError> {
         if let (Some(writer), TxMode::Write) = (&self.writer, mode) {
             let slot = writer.begin().await?;
-            return Ok(Box::new(SeaTransaction {
+            return Ok(SeaTransaction {
                 txn: Executor::Transaction(slot.txn),
                 engine: self.engine,
                 cache: Arc::clone(&self.cache),
                 cached_reads: false,
                 forget: Vec::new(),
                 batch: Some(slot.done),
-            }));
+            });
         }
         if mode == TxMode::Lookup {
             let executor = Executor::Connection(self.db.clone());
-            return Ok(Box::new(SeaTransaction {
+            return Ok(SeaTransaction {
                 txn: executor,
                 engine: self.engine,
                 cached_reads: self.cache.enabled(),
                 cache: Arc::clone(&self.cache),
                 forget: Vec::new(),
                 batch: None,
-            }));
+            });
         }
         let options = match (self.engine, mode) {
             (Engine::Sqlite, _) => TransactionOptions::default(),
@@ -107,14 +98,14 @@ impl UnitOfWork for SeaUnitOfWork {
             .begin_with_options(options)
             .await
             .map_err(store_error)?;
-        Ok(Box::new(SeaTransaction {
+        Ok(SeaTransaction {
             txn: Executor::Transaction(txn),
             engine: self.engine,
             cache: Arc::clone(&self.cache),
             cached_reads: false,
             forget: Vec::new(),
             batch: None,
-        }))
+        })
     }
 }
 
@@ -134,58 +125,44 @@ pub struct SeaTransaction {
     batch: Option<tokio::sync::oneshot::Sender<SlotEnd>>,
 }
 
+/// Every capability hands out the transaction itself: it implements every store.
+macro_rules! capability {
+    ($($cap:path => $accessor:ident: $repo:path;)*) => {$(
+        impl $cap for SeaTransaction {
+            fn $accessor(&mut self) -> &mut dyn $repo {
+                self
+            }
+        }
+    )*};
+}
+
+capability! {
+    loyalty_core::kernel::IdempotencyTx => idempotency: loyalty_core::kernel::IdempotencyRepository;
+    loyalty_core::merchants::MerchantsTx => merchants: loyalty_core::merchants::MerchantRepository;
+    loyalty_core::merchants::StoresTx => stores: loyalty_core::merchants::StoreRepository;
+    loyalty_core::merchants::StaffTx => staff: loyalty_core::merchants::StaffRepository;
+    loyalty_core::members::MembersTx => members: loyalty_core::members::MemberRepository;
+    loyalty_core::members::LoginCodesTx => login_codes: loyalty_core::members::LoginCodeRepository;
+    loyalty_core::points::PointsTx => points: loyalty_core::points::PointsRepository;
+    loyalty_core::tiers::GrowthTx => growth: loyalty_core::tiers::GrowthRepository;
+    loyalty_core::coupons::CouponsTx => coupons: loyalty_core::coupons::CouponRepository;
+    loyalty_core::checkout::OrdersTx => orders: loyalty_core::checkout::OrderRepository;
+    loyalty_core::cards::CardsTx => cards: loyalty_core::cards::CardRepository;
+    loyalty_core::wallet::WalletTx => wallet: loyalty_core::wallet::WalletRepository;
+    loyalty_core::notifications::OutboxTx => outbox: loyalty_core::notifications::OutboxRepository;
+    loyalty_core::settings::SettingsTx => settings: loyalty_core::settings::SettingsRepository;
+}
+
 #[async_trait]
 impl Transaction for SeaTransaction {
-    fn merchants(&mut self) -> &mut dyn MerchantRepository {
-        self
-    }
-    fn stores(&mut self) -> &mut dyn StoreRepository {
-        self
-    }
-    fn staff(&mut self) -> &mut dyn StaffRepository {
-        self
-    }
-    fn members(&mut self) -> &mut dyn MemberRepository {
-        self
-    }
-    fn points(&mut self) -> &mut dyn PointsRepository {
-        self
-    }
-    fn orders(&mut self) -> &mut dyn OrderRepository {
-        self
-    }
-    fn idempotency(&mut self) -> &mut dyn IdempotencyRepository {
-        self
-    }
-    fn login_codes(&mut self) -> &mut dyn LoginCodeRepository {
-        self
-    }
-    fn settings(&mut self) -> &mut dyn SettingsRepository {
-        self
-    }
-    fn growth(&mut self) -> &mut dyn GrowthRepository {
-        self
-    }
-    fn outbox(&mut self) -> &mut dyn OutboxRepository {
-        self
-    }
-    fn coupons(&mut self) -> &mut dyn CouponRepository {
-        self
-    }
-    fn cards(&mut self) -> &mut dyn CardRepository {
-        self
-    }
-    fn wallet(&mut self) -> &mut dyn WalletRepository {
-        self
-    }
-    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+    async fn commit(self) -> Result<(), StoreError> {
         let SeaTransaction {
             txn,
             batch,
             cache,
             forget,
             ..
-        } = *self;
+        } = self;
         let Executor::Transaction(txn) = txn else {
             return Ok(());
         };

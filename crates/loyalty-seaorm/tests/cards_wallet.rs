@@ -11,13 +11,14 @@ use loyalty_core::cards::{OpenCard, TopUpCard};
 use loyalty_core::events::DomainEvent;
 use loyalty_core::kernel::Outcome;
 use loyalty_core::kernel::{CardId, Money};
-use loyalty_core::kernel::{StoreError, TxMode, UniqueKey, UnitOfWork};
+use loyalty_core::kernel::{StoreError, TxMode, UnitOfWork};
 use loyalty_core::members::Member;
 use loyalty_core::merchants::Merchant;
 use loyalty_core::settings::Setting;
 use loyalty_core::tiers::{
     DowngradeMode, GrowthBasis, GrowthWindow, TierBenefits, TierLevel, TierPolicy,
 };
+use loyalty_core::wallet::WalletTx;
 use loyalty_core::wallet::{RecordPayment, RequestWithdrawal, ReviewWithdrawal};
 use loyalty_core::wallet::{WalletEntry, WalletEntryKind, WalletWithdrawal, WithdrawalStatus};
 use loyalty_migrations::MigratorTrait;
@@ -50,14 +51,23 @@ fn card_rules(extra: serde_json::Value) -> CardRules {
     serde_json::from_value(base).expect("card rules")
 }
 
+/// Every card and wallet whose amounts disagree with its ledger.
+async fn money_drifts(w: &World) -> Vec<loyalty_core::kernel::MoneyDrift> {
+    let mut drifts = w.loyalty.cards().drifts().await.expect("verified");
+    drifts.extend(w.loyalty.wallet().drifts().await.expect("verified"));
+    drifts
+}
+
 async fn card(w: &World, merchant: &Merchant, m: &Member, extra: serde_json::Value) -> CardId {
     let template = w
         .loyalty
-        .create_card_template(merchant.id, card_rules(extra), None)
+        .cards()
+        .create_template(merchant.id, card_rules(extra), None)
         .await
         .expect("template");
     w.loyalty
-        .open_card(OpenCard {
+        .cards()
+        .open(OpenCard {
             merchant_id: merchant.id,
             member_id: m.id,
             template_id: template.id,
@@ -83,7 +93,7 @@ fn top_up(m: &Member, card: CardId, amount: &str, payment_ref: Option<&str>) -> 
 }
 
 async fn topped(w: &World, cmd: TopUpCard) -> Result<CardEntry, Error> {
-    match w.loyalty.top_up_card(cmd, None).await? {
+    match w.loyalty.cards().top_up(cmd, None).await? {
         Outcome::Done(entry) => Ok(entry),
         Outcome::Replayed(_) => panic!("no key, no replay"),
     }
@@ -93,7 +103,8 @@ async fn topped(w: &World, cmd: TopUpCard) -> Result<CardEntry, Error> {
 async fn balance(w: &World, m: &Member, card: CardId) -> (Money, Money) {
     let (held, entries) = w
         .loyalty
-        .card_ledger(m.merchant_id, m.id, card, None, 100)
+        .cards()
+        .ledger(m.merchant_id, m.id, card, None, 100)
         .await
         .expect("ledger");
     let principal: i64 = entries.iter().map(|e| e.principal_delta).sum();
@@ -103,7 +114,7 @@ async fn balance(w: &World, m: &Member, card: CardId) -> (Money, Money) {
         (principal, bonus),
         "the card's balance is the sum of its ledger"
     );
-    assert_eq!(w.loyalty.verify_money().await.expect("verified"), vec![]);
+    assert_eq!(money_drifts(w).await, vec![]);
     (held.card.principal, held.card.bonus)
 }
 
@@ -233,6 +244,7 @@ async fn card_refusals(db: &TestDatabase) {
 
     let cards = w
         .loyalty
+        .cards()
         .member_cards(merchant.id, m.id)
         .await
         .expect("cards");
@@ -245,13 +257,14 @@ async fn card_refusals(db: &TestDatabase) {
         store_id: None,
         operator_id: None,
     };
-    let twice = w.loyalty.open_card(open(&m)).await;
+    let twice = w.loyalty.cards().open(open(&m)).await;
     assert_eq!(twice.expect_err("one per template").code(), "card_exists");
     w.loyalty
-        .set_card_template_active(merchant.id, template, false)
+        .cards()
+        .set_template_active(merchant.id, template, false)
         .await
         .expect("stopped");
-    let stopped = w.loyalty.open_card(open(&other)).await;
+    let stopped = w.loyalty.cards().open(open(&other)).await;
     assert!(matches!(stopped, Err(Error::CardTemplateInactive)));
     topped(&w, top_up(&m, card, "100.00", None))
         .await
@@ -264,6 +277,7 @@ async fn card_refusals(db: &TestDatabase) {
 
 async fn paid_in(w: &World, merchant: &Merchant, payment_ref: &str, amount: &str) {
     w.loyalty
+        .wallet()
         .record_payment(
             RecordPayment {
                 merchant_id: merchant.id,
@@ -283,7 +297,7 @@ async fn withdraw(w: &World, merchant: &Merchant, amount: &str) -> Result<Wallet
         note: None,
         requested_by: None,
     };
-    match w.loyalty.request_withdrawal(cmd, None).await? {
+    match w.loyalty.wallet().request_withdrawal(cmd, None).await? {
         Outcome::Done(w) => Ok(w),
         Outcome::Replayed(_) => panic!("no key, no replay"),
     }
@@ -291,10 +305,16 @@ async fn withdraw(w: &World, merchant: &Merchant, amount: &str) -> Result<Wallet
 
 /// The wallet, checked against the sum of its ledger.
 async fn wallet(w: &World, merchant: &Merchant) -> (Money, Money) {
-    let wallet = w.loyalty.wallet(merchant.id).await.expect("wallet");
+    let wallet = w
+        .loyalty
+        .wallet()
+        .current(merchant.id)
+        .await
+        .expect("wallet");
     let entries = w
         .loyalty
-        .wallet_entries(merchant.id, None, 100)
+        .wallet()
+        .entries(merchant.id, None, 100)
         .await
         .expect("entries");
     let available: i64 = entries.iter().map(|e| e.available_delta).sum();
@@ -304,7 +324,7 @@ async fn wallet(w: &World, merchant: &Merchant) -> (Money, Money) {
         (available, pending),
         "the wallet is the sum of its ledger"
     );
-    assert_eq!(w.loyalty.verify_money().await.expect("verified"), vec![]);
+    assert_eq!(money_drifts(w).await, vec![]);
     (wallet.available, wallet.pending)
 }
 
@@ -331,6 +351,7 @@ async fn withdrawal_race(db: &TestDatabase) {
     assert_eq!(wallet(&w, &merchant).await, (Money::ZERO, money("1000.00")));
     let pending = w
         .loyalty
+        .wallet()
         .withdrawals(
             Some(merchant.id),
             Some(WithdrawalStatus::Pending),
@@ -351,6 +372,7 @@ async fn review_race(db: &TestDatabase) {
         let w = Arc::clone(&w);
         tokio::spawn(async move {
             w.loyalty
+                .wallet()
                 .review_withdrawal(ReviewWithdrawal {
                     id: asked.id,
                     approve,
@@ -389,6 +411,7 @@ async fn rejection_and_payment(db: &TestDatabase) {
     paid_in(&w, &merchant, "wx-9", "120.00").await;
     let again = w
         .loyalty
+        .wallet()
         .record_payment(
             RecordPayment {
                 merchant_id: merchant.id,
@@ -403,6 +426,7 @@ async fn rejection_and_payment(db: &TestDatabase) {
     assert_eq!(wallet(&w, &merchant).await, (Money::ZERO, money("120.00")));
     let no_reason = w
         .loyalty
+        .wallet()
         .review_withdrawal(ReviewWithdrawal {
             id: asked.id,
             approve: false,
@@ -415,6 +439,7 @@ async fn rejection_and_payment(db: &TestDatabase) {
     );
     let rejected = w
         .loyalty
+        .wallet()
         .review_withdrawal(ReviewWithdrawal {
             id: asked.id,
             approve: false,
@@ -426,6 +451,7 @@ async fn rejection_and_payment(db: &TestDatabase) {
     assert_eq!(wallet(&w, &merchant).await, (money("120.00"), Money::ZERO));
     let later = w
         .loyalty
+        .wallet()
         .review_withdrawal(ReviewWithdrawal {
             id: asked.id,
             approve: true,
@@ -463,7 +489,10 @@ async fn rejection_and_payment(db: &TestDatabase) {
     };
     let twice = tx.wallet().insert_wallet_entry(&paid).await;
     assert!(
-        matches!(twice, Err(StoreError::Unique(UniqueKey::LedgerSource))),
+        matches!(
+            twice,
+            Err(StoreError::Unique(loyalty_core::points::LEDGER_SOURCE_KEY))
+        ),
         "returned, then paid: {twice:?}"
     );
     drop(tx);
@@ -473,7 +502,7 @@ async fn rejection_and_payment(db: &TestDatabase) {
         .execute("UPDATE wallets SET pending_fen = pending_fen + 5")
         .await;
     assert_eq!(planted.expect("planted"), 1);
-    let drifts = w.loyalty.verify_money().await.expect("verified");
+    let drifts = money_drifts(&w).await;
     assert_eq!(
         drifts
             .iter()
@@ -501,7 +530,8 @@ async fn top_up_tier(db: &TestDatabase) {
         downgrade: DowngradeMode::OneStep,
     };
     w.loyalty
-        .put_setting(merchant.id, Setting::Tiers(ladder), None)
+        .settings()
+        .put(merchant.id, Setting::Tiers(ladder), None)
         .await
         .expect("ladder");
     let m = member(&w, &merchant, "13800000009").await;
@@ -531,7 +561,8 @@ async fn top_up_tier(db: &TestDatabase) {
     // At 1000.00 paid in (the fifth 100.00), not at 1010.00 with the bonus (the third).
     let history = w
         .loyalty
-        .tier_history(merchant.id, m.id)
+        .tiers()
+        .history(merchant.id, m.id)
         .await
         .expect("history");
     assert_eq!(
@@ -540,6 +571,7 @@ async fn top_up_tier(db: &TestDatabase) {
     );
     let tier = w
         .loyalty
+        .members()
         .member(merchant.id, m.id)
         .await
         .expect("member")

@@ -51,7 +51,8 @@ async fn shop(w: &World) -> (Merchant, CouponTemplateId) {
     }))
     .expect("ladder");
     w.loyalty
-        .put_setting(merchant.id, Setting::Tiers(ladder), None)
+        .settings()
+        .put(merchant.id, Setting::Tiers(ladder), None)
         .await
         .expect("tiers");
     let checkout = CheckoutSettings {
@@ -62,7 +63,8 @@ async fn shop(w: &World) -> (Merchant, CouponTemplateId) {
         ..CheckoutSettings::default()
     };
     w.loyalty
-        .put_setting(merchant.id, Setting::Checkout(checkout), None)
+        .settings()
+        .put(merchant.id, Setting::Checkout(checkout), None)
         .await
         .expect("checkout");
     let rules = serde_json::from_value(json!({
@@ -74,7 +76,8 @@ async fn shop(w: &World) -> (Merchant, CouponTemplateId) {
     .expect("rules");
     let template = w
         .loyalty
-        .create_coupon_template(merchant.id, rules, None)
+        .coupons()
+        .create_template(merchant.id, rules, None)
         .await
         .expect("template")
         .id;
@@ -88,7 +91,7 @@ async fn coupon(w: &World, m: &Member, template: CouponTemplateId) -> CouponCode
         template_id: template,
         exchange: false,
     };
-    match w.loyalty.claim_coupon(cmd, None).await.expect("claimed") {
+    match w.loyalty.coupons().claim(cmd, None).await.expect("claimed") {
         Outcome::Done(held) => held.coupon.code,
         Outcome::Replayed(_) => panic!("no key, no replay"),
     }
@@ -120,6 +123,7 @@ fn basket(m: &Member, coupons: Vec<CouponCode>, points: i64) -> CommitOrder {
 
 async fn balance(w: &World, m: &Member) -> Points {
     w.loyalty
+        .members()
         .member(m.merchant_id, m.id)
         .await
         .expect("member")
@@ -127,7 +131,7 @@ async fn balance(w: &World, m: &Member) -> Points {
 }
 
 async fn refund(w: &World, cmd: RefundOrder) -> Result<RefundReceipt, Error> {
-    match w.loyalty.refund_order(cmd, None).await? {
+    match w.loyalty.checkout().refund(cmd, None).await? {
         Outcome::Done(receipt) => Ok(receipt),
         Outcome::Replayed(_) => panic!("no key, no replay"),
     }
@@ -163,7 +167,8 @@ async fn priced_order(db: &TestDatabase) {
 
     let quote = w
         .loyalty
-        .quote_order(basket(&m, vec![code.clone()], 300))
+        .checkout()
+        .quote(basket(&m, vec![code.clone()], 300))
         .await
         .expect("quoted");
     let receipt = commit(&w, basket(&m, vec![code.clone()], 300)).await;
@@ -209,20 +214,26 @@ async fn priced_order(db: &TestDatabase) {
 
     let used = w
         .loyalty
-        .coupon_by_code(merchant.id, &code)
+        .coupons()
+        .by_code(merchant.id, &code)
         .await
         .expect("coupon");
     assert_eq!(used.coupon.status, CouponStatus::Used);
     assert_eq!(used.coupon.used_order_id, Some(o.id));
     let log = w
         .loyalty
+        .coupons()
         .verifications(merchant.id, None, None, 10)
         .await
         .expect("log");
     assert_eq!(log[0].order_id, Some(o.id));
 
     // More points than half the order can take is refused, with the most it can take.
-    let greedy = w.loyalty.quote_order(basket(&m, Vec::new(), 5_000)).await;
+    let greedy = w
+        .loyalty
+        .checkout()
+        .quote(basket(&m, Vec::new(), 5_000))
+        .await;
     assert!(
         matches!(greedy, Err(Error::Pricing(loyalty_core::checkout::PricingError::PointsExceedLimit { max })) if max == Points::new(285)),
         "{greedy:?}"
@@ -236,7 +247,8 @@ async fn whole_refund(db: &TestDatabase) {
     let (m, code) = member_with_points(&w, &merchant, template).await;
     let lots_before = w
         .loyalty
-        .points_summary(merchant.id, m.id)
+        .points()
+        .summary(merchant.id, m.id)
         .await
         .expect("summary")
         .lots;
@@ -257,7 +269,8 @@ async fn whole_refund(db: &TestDatabase) {
     assert_eq!(balance(&w, &m).await, Points::new(500));
     let lots_after = w
         .loyalty
-        .points_summary(merchant.id, m.id)
+        .points()
+        .summary(merchant.id, m.id)
         .await
         .expect("summary")
         .lots;
@@ -275,7 +288,8 @@ async fn whole_refund(db: &TestDatabase) {
     );
     let back = w
         .loyalty
-        .coupon_by_code(merchant.id, &code)
+        .coupons()
+        .by_code(merchant.id, &code)
         .await
         .expect("coupon");
     assert_eq!(back.coupon.status, CouponStatus::Returned);
@@ -338,6 +352,7 @@ async fn line_refunds(db: &TestDatabase) {
     assert_eq!(balance(&w, &m).await, Points::new(500));
     let after = w
         .loyalty
+        .checkout()
         .order_with_lines(merchant.id, receipt.order.id)
         .await
         .expect("order");
@@ -354,7 +369,7 @@ async fn coupon_race(db: &TestDatabase) {
         .map(|_| {
             let w = Arc::clone(&w);
             let cmd = basket(&m, vec![code.clone()], 100);
-            tokio::spawn(async move { w.loyalty.commit_order(cmd, None).await })
+            tokio::spawn(async move { w.loyalty.checkout().commit(cmd, None).await })
         })
         .collect();
     let (mut ok, mut used) = (0, 0);
@@ -383,7 +398,8 @@ async fn free_order_refund(db: &TestDatabase) {
         ..CheckoutSettings::default()
     };
     w.loyalty
-        .put_setting(merchant.id, Setting::Checkout(all_points), None)
+        .settings()
+        .put(merchant.id, Setting::Checkout(all_points), None)
         .await
         .expect("saved");
     let m = member(&w, &merchant, "13800000001").await;
@@ -425,7 +441,8 @@ async fn foreign_coupon(db: &TestDatabase) {
     let other = member(&w, &merchant, "13900000002").await;
     let theirs = w
         .loyalty
-        .commit_order(basket(&other, vec![code.clone()], 0), None)
+        .checkout()
+        .commit(basket(&other, vec![code.clone()], 0), None)
         .await;
     assert!(
         matches!(theirs, Err(Error::NotFound("coupon"))),
@@ -434,7 +451,8 @@ async fn foreign_coupon(db: &TestDatabase) {
     commit(&w, basket(&m, vec![code.clone()], 0)).await;
     let again = w
         .loyalty
-        .commit_order(basket(&m, vec![code], 0), None)
+        .checkout()
+        .commit(basket(&m, vec![code], 0), None)
         .await;
     assert!(
         matches!(again, Err(Error::CouponNotUsable(CouponStatus::Used))),
@@ -447,7 +465,8 @@ async fn foreign_coupon(db: &TestDatabase) {
 
 async fn adjust(w: &World, m: &Member, delta: i64) {
     w.loyalty
-        .adjust_points(
+        .points()
+        .adjust(
             loyalty_core::points::AdjustPoints {
                 merchant_id: m.merchant_id,
                 member_id: m.id,
@@ -463,7 +482,12 @@ async fn adjust(w: &World, m: &Member, delta: i64) {
 }
 
 async fn debt_of(w: &World, m: &Member) -> (Points, Points) {
-    let now = w.loyalty.member(m.merchant_id, m.id).await.expect("member");
+    let now = w
+        .loyalty
+        .members()
+        .member(m.merchant_id, m.id)
+        .await
+        .expect("member");
     (now.points_balance, now.points_debt)
 }
 
@@ -486,7 +510,8 @@ async fn points_debt(db: &TestDatabase) {
     assert_eq!(debt_of(&w, &m).await, (Points::new(30), Points::ZERO));
     let ledger = w
         .loyalty
-        .points_ledger(merchant.id, m.id, None, 20)
+        .points()
+        .ledger(merchant.id, m.id, None, 20)
         .await
         .expect("ledger");
     let repaid: Vec<i64> = ledger
@@ -504,7 +529,8 @@ async fn points_debt(db: &TestDatabase) {
         ..CheckoutSettings::default()
     };
     w.loyalty
-        .put_setting(merchant.id, Setting::Checkout(claw_back), None)
+        .settings()
+        .put(merchant.id, Setting::Checkout(claw_back), None)
         .await
         .expect("saved");
     let other = member(&w, &merchant, "13900000002").await;
@@ -523,7 +549,8 @@ async fn line_points(db: &TestDatabase) {
         ..loyalty_core::points::EarningPolicy::default()
     };
     w.loyalty
-        .put_setting(merchant.id, Setting::Earning(no_dessert), None)
+        .settings()
+        .put(merchant.id, Setting::Earning(no_dessert), None)
         .await
         .expect("earning");
     let m = member(&w, &merchant, "13800000001").await;
@@ -635,13 +662,15 @@ async fn due_lots(db: &TestDatabase) {
     assert_eq!(balance(&w, &m).await, Points::new(600));
     let quote = w
         .loyalty
-        .quote_order(basket(&m, Vec::new(), 0))
+        .checkout()
+        .quote(basket(&m, Vec::new(), 0))
         .await
         .expect("quoted");
     assert_eq!(quote.pricing.points_max_usable, Points::new(100));
     let too_many = w
         .loyalty
-        .commit_order(basket(&m, Vec::new(), 150), None)
+        .checkout()
+        .commit(basket(&m, Vec::new(), 150), None)
         .await;
     assert!(
         matches!(too_many, Err(Error::Pricing(loyalty_core::checkout::PricingError::PointsExceedLimit { max })) if max == Points::new(100)),
@@ -650,7 +679,7 @@ async fn due_lots(db: &TestDatabase) {
     let paid = commit(&w, basket(&m, Vec::new(), 100)).await;
     assert_eq!(paid.order.points_used, Points::new(100));
     // The due lot is the job's: it expires whole, and the ledger adds up.
-    let expired = w.loyalty.expire_due_points(10).await.expect("job");
+    let expired = w.loyalty.points().expire_due(10).await.expect("job");
     assert_eq!(expired.iter().map(|e| e.delta.value()).sum::<i64>(), -500);
     assert_eq!(balance(&w, &m).await, paid.order.points_earned);
     assert_ledger_consistent(&w).await;

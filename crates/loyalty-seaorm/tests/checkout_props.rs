@@ -62,7 +62,8 @@ async fn setup(w: &World) -> (Merchant, [CouponTemplateId; 2]) {
         ..CheckoutSettings::default()
     };
     w.loyalty
-        .put_setting(merchant.id, Setting::Checkout(checkout), None)
+        .settings()
+        .put(merchant.id, Setting::Checkout(checkout), None)
         .await
         .expect("checkout");
     let mut templates = Vec::new();
@@ -77,7 +78,8 @@ async fn setup(w: &World) -> (Merchant, [CouponTemplateId; 2]) {
         .expect("rules");
         templates.push(
             w.loyalty
-                .create_coupon_template(merchant.id, rules, None)
+                .coupons()
+                .create_template(merchant.id, rules, None)
                 .await
                 .expect("template")
                 .id,
@@ -93,7 +95,7 @@ async fn claim(w: &World, m: &Member, template: CouponTemplateId) -> CouponCode 
         template_id: template,
         exchange: false,
     };
-    match w.loyalty.claim_coupon(cmd, None).await.expect("claimed") {
+    match w.loyalty.coupons().claim(cmd, None).await.expect("claimed") {
         Outcome::Done(held) => held.coupon.code,
         Outcome::Replayed(_) => panic!("no key, no replay"),
     }
@@ -141,17 +143,18 @@ async fn run(
         points_to_use: Points::new(case.points),
         operator_id: None,
     };
-    let quote = match w.loyalty.quote_order(cmd.clone()).await {
+    let quote = match w.loyalty.checkout().quote(cmd.clone()).await {
         Ok(quote) => quote,
         // A threshold not met, more points than the share: refused alike by the commit.
         Err(quoted) => {
             let committed = w
                 .loyalty
-                .commit_order(cmd, None)
+                .checkout()
+                .commit(cmd, None)
                 .await
                 .err()
-                .map(|e| e.code());
-            return if committed == Some(quoted.code()) {
+                .map(|e| e.code().to_owned());
+            return if committed.as_deref() == Some(quoted.code()) {
                 Ok(false)
             } else {
                 Err(format!(
@@ -193,7 +196,7 @@ async fn run(
     };
     let mut last = None;
     for refund in refunds {
-        match w.loyalty.refund_order(refund, None).await {
+        match w.loyalty.checkout().refund(refund, None).await {
             Ok(Outcome::Done(r)) => last = Some(r),
             other => return Err(format!("refund failed: {other:?}")),
         }
@@ -211,7 +214,8 @@ async fn run(
     for code in &codes {
         let coupon = w
             .loyalty
-            .coupon_by_code(merchant.id, code)
+            .coupons()
+            .by_code(merchant.id, code)
             .await
             .map_err(|e| e.to_string())?;
         // Every coupon chosen priced the order (else it was refused): all come back.
@@ -219,7 +223,12 @@ async fn run(
             return Err(format!("coupon {code} is {:?}", coupon.coupon.status));
         }
     }
-    let drifts = w.loyalty.verify_ledger().await.map_err(|e| e.to_string())?;
+    let drifts = w
+        .loyalty
+        .points()
+        .verify_ledger()
+        .await
+        .map_err(|e| e.to_string())?;
     if drifts.is_empty() {
         Ok(true)
     } else {
@@ -231,7 +240,8 @@ async fn run(
 async fn lots(w: &World, m: &Member) -> Vec<(Option<chrono::DateTime<chrono::Utc>>, i64)> {
     let summary = w
         .loyalty
-        .points_summary(m.merchant_id, m.id)
+        .points()
+        .summary(m.merchant_id, m.id)
         .await
         .expect("summary");
     let mut by_expiry: Vec<(Option<chrono::DateTime<chrono::Utc>>, i64)> = Vec::new();

@@ -56,7 +56,8 @@ pub(crate) async fn template(
     extra: serde_json::Value,
 ) -> CouponTemplateId {
     w.loyalty
-        .create_coupon_template(merchant.id, rules(extra), None)
+        .coupons()
+        .create_template(merchant.id, rules(extra), None)
         .await
         .expect("template created")
         .id
@@ -73,7 +74,7 @@ pub(crate) async fn claim(
         template_id: template,
         exchange: false,
     };
-    match w.loyalty.claim_coupon(cmd, None).await? {
+    match w.loyalty.coupons().claim(cmd, None).await? {
         Outcome::Done(held) => Ok(held),
         Outcome::Replayed(_) => panic!("no key, no replay"),
     }
@@ -81,7 +82,7 @@ pub(crate) async fn claim(
 
 /// Verifies without an idempotency key (so never a replay).
 async fn verify_now(w: &World, cmd: VerifyCoupon) -> Result<VerifiedCoupon, Error> {
-    match w.loyalty.verify_coupon(cmd, None).await? {
+    match w.loyalty.coupons().verify(cmd, None).await? {
         Outcome::Done(v) => Ok(v),
         Outcome::Replayed(_) => panic!("no key, no replay"),
     }
@@ -97,6 +98,7 @@ async fn members(w: &World, merchant: &Merchant, n: u32) -> Vec<Member> {
 
 async fn held(w: &World, m: &Member) -> Vec<HeldCoupon> {
     w.loyalty
+        .coupons()
         .member_coupons(m.merchant_id, m.id, &[], None, 100)
         .await
         .expect("coupons")
@@ -125,7 +127,8 @@ async fn stock_race(db: &TestDatabase) {
     assert_eq!((issued, exhausted), (100, 200));
     let t = w
         .loyalty
-        .coupon_template(merchant.id, template)
+        .coupons()
+        .template(merchant.id, template)
         .await
         .expect("template");
     assert_eq!((t.issued, t.remaining()), (100, Some(0)));
@@ -185,6 +188,7 @@ async fn verification_race(db: &TestDatabase) {
     let (merchant, main) = merchant(&w, "verify", None).await;
     let branch = w
         .loyalty
+        .merchants()
         .create_store(loyalty_core::merchants::CreateStore {
             merchant_id: merchant.id,
             name: "二店".into(),
@@ -221,6 +225,7 @@ async fn verification_race(db: &TestDatabase) {
     assert_eq!((ok, used), (1, 1));
     let log = w
         .loyalty
+        .coupons()
         .verifications(merchant.id, None, None, 10)
         .await
         .expect("log");
@@ -246,6 +251,7 @@ async fn undo_window(db: &TestDatabase) {
     w.clock.advance(Duration::minutes(29));
     let undone = w
         .loyalty
+        .coupons()
         .undo_verification(merchant.id, v.verification.id, None)
         .await
         .expect("undone within 30 minutes");
@@ -253,6 +259,7 @@ async fn undo_window(db: &TestDatabase) {
     assert!(undone.verification.undone_at.is_some());
     let twice = w
         .loyalty
+        .coupons()
         .undo_verification(merchant.id, v.verification.id, None)
         .await;
     assert!(matches!(twice, Err(Error::AlreadyApplied)), "{twice:?}");
@@ -263,12 +270,14 @@ async fn undo_window(db: &TestDatabase) {
     w.clock.advance(Duration::minutes(30));
     let late = w
         .loyalty
+        .coupons()
         .undo_verification(merchant.id, again.verification.id, None)
         .await;
     assert!(matches!(late, Err(Error::UndoWindowClosed)), "{late:?}");
     let now = w
         .loyalty
-        .coupon_by_code(merchant.id, &first.code)
+        .coupons()
+        .by_code(merchant.id, &first.code)
         .await
         .expect("coupon");
     assert_eq!(now.coupon.status, CouponStatus::Used);
@@ -279,6 +288,7 @@ async fn verification_rules(db: &TestDatabase) {
     let (merchant, main) = merchant(&w, "rules", None).await;
     let branch = w
         .loyalty
+        .merchants()
         .create_store(loyalty_core::merchants::CreateStore {
             merchant_id: merchant.id,
             name: "二店".into(),
@@ -373,18 +383,20 @@ async fn exchange(db: &TestDatabase) {
     };
     let done = w
         .loyalty
-        .claim_coupon(cmd(template), None)
+        .coupons()
+        .claim(cmd(template), None)
         .await
         .expect("exchanged");
     assert!(matches!(done, Outcome::Done(ref h) if h.coupon.source.as_str() == "exchange"));
     let balance = w
         .loyalty
+        .members()
         .member(merchant.id, m.id)
         .await
         .expect("member")
         .points_balance;
     assert_eq!(balance, Points::new(200));
-    let short = w.loyalty.claim_coupon(cmd(template), None).await;
+    let short = w.loyalty.coupons().claim(cmd(template), None).await;
     assert!(
         matches!(short, Err(Error::InsufficientPoints { .. })),
         "{short:?}"
@@ -392,11 +404,12 @@ async fn exchange(db: &TestDatabase) {
     // Refused with nothing taken: neither the stock nor the points moved.
     let t = w
         .loyalty
-        .coupon_template(merchant.id, template)
+        .coupons()
+        .template(merchant.id, template)
         .await
         .expect("template");
     assert_eq!(t.issued, 1);
-    let not_for_points = w.loyalty.claim_coupon(cmd(free_only), None).await;
+    let not_for_points = w.loyalty.coupons().claim(cmd(free_only), None).await;
     assert!(
         matches!(not_for_points, Err(Error::Invalid(_))),
         "{not_for_points:?}"
@@ -412,7 +425,8 @@ async fn send(
     batch: &str,
 ) -> IssueReport {
     w.loyalty
-        .issue_coupons(IssueCoupons {
+        .coupons()
+        .issue(IssueCoupons {
             merchant_id: merchant.id,
             template_id: template,
             target,
@@ -508,7 +522,8 @@ async fn listed_send(db: &TestDatabase) {
     );
     let t = w
         .loyalty
-        .coupon_template(merchant.id, template)
+        .coupons()
+        .template(merchant.id, template)
         .await
         .expect("template");
     assert_eq!(t.issued, 3);
@@ -533,13 +548,15 @@ async fn gifts(db: &TestDatabase) {
         ..CheckoutSettings::default()
     };
     w.loyalty
-        .put_setting(merchant.id, Setting::Checkout(checkout), None)
+        .settings()
+        .put(merchant.id, Setting::Checkout(checkout), None)
         .await
         .expect("saved");
     let today = w.clock_now().date_naive();
     let m = w
         .loyalty
-        .register_member(loyalty_core::members::RegisterMember {
+        .members()
+        .register(loyalty_core::members::RegisterMember {
             merchant_id: merchant.id,
             phone: loyalty_core::kernel::Phone::parse("13800000001").expect("phone"),
             name: None,
@@ -554,9 +571,17 @@ async fn gifts(db: &TestDatabase) {
         n
     };
     assert_eq!(names(held(&w, &m).await), vec!["新人券".to_owned()]);
-    assert_eq!(w.loyalty.give_birthday_coupons(100).await.expect("job"), 1);
     assert_eq!(
         w.loyalty
+            .coupons()
+            .give_birthday_coupons(100)
+            .await
+            .expect("job"),
+        1
+    );
+    assert_eq!(
+        w.loyalty
+            .coupons()
             .give_birthday_coupons(100)
             .await
             .expect("job again"),
@@ -570,6 +595,7 @@ async fn gifts(db: &TestDatabase) {
     w.clock.advance(Duration::days(365));
     assert_eq!(
         w.loyalty
+            .coupons()
             .give_birthday_coupons(100)
             .await
             .expect("next year"),
@@ -589,9 +615,12 @@ async fn expiry(db: &TestDatabase) {
     let m = member(&w, &merchant, "13800000001").await;
     claim(&w, &m, template).await.expect("claimed");
     claim(&w, &m, template).await.expect("claimed");
-    assert_eq!(w.loyalty.expire_coupons().await.expect("job"), 0);
+    assert_eq!(w.loyalty.coupons().expire_due().await.expect("job"), 0);
     w.clock.advance(Duration::days(1));
-    let (a, b) = tokio::join!(w.loyalty.expire_coupons(), w.loyalty.expire_coupons());
+    let (a, b) = tokio::join!(
+        w.loyalty.coupons().expire_due(),
+        w.loyalty.coupons().expire_due()
+    );
     assert_eq!(a.expect("job") + b.expect("job"), 2);
     let statuses: Vec<CouponStatus> = held(&w, &m).await.iter().map(|h| h.coupon.status).collect();
     assert_eq!(statuses, vec![CouponStatus::Expired, CouponStatus::Expired]);

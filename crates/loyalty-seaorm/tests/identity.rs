@@ -46,6 +46,7 @@ async fn first_login(db: &TestDatabase) {
     let inviter = member(&w, &m, "13800000101").await;
     let first = w
         .loyalty
+        .members()
         .login_with_wechat(
             &FakeWeChat,
             "wx-login",
@@ -61,6 +62,7 @@ async fn first_login(db: &TestDatabase) {
     );
     let again = w
         .loyalty
+        .members()
         .login_with_wechat(&FakeWeChat, "wx-login", "o:alice", None)
         .await
         .expect("signs in");
@@ -70,12 +72,14 @@ async fn first_login(db: &TestDatabase) {
     );
     let bound = w
         .loyalty
+        .members()
         .bind_wechat_phone(&FakeWeChat, m.id, first.member.id, "p:13800000102")
         .await
         .expect("binds");
     assert_eq!((bound.member.id, bound.merged), (first.member.id, false));
     assert_eq!(
         w.loyalty
+            .members()
             .member(m.id, first.member.id)
             .await
             .expect("member")
@@ -85,12 +89,14 @@ async fn first_login(db: &TestDatabase) {
     );
     let err = w
         .loyalty
+        .members()
         .login_with_wechat(&FakeWeChat, "wx-login", "bad", None)
         .await
         .expect_err("refused");
     assert_eq!(err.code(), "invalid_code");
     let err = w
         .loyalty
+        .members()
         .login_with_wechat(&FakeWeChat, "nope", "o:alice", None)
         .await
         .expect_err("unknown merchant");
@@ -105,6 +111,7 @@ async fn concurrent_first_logins(db: &TestDatabase) {
             let w = Arc::clone(&w);
             tokio::spawn(async move {
                 w.loyalty
+                    .members()
                     .login_with_wechat(&FakeWeChat, "wx-race", "o:bob", None)
                     .await
             })
@@ -134,17 +141,20 @@ async fn fold_into_till_member(db: &TestDatabase) {
         operator_id: None,
     };
     w.loyalty
-        .adjust_points(adjust, None)
+        .points()
+        .adjust(adjust, None)
         .await
         .expect("credited");
     let login = w
         .loyalty
+        .members()
         .login_with_wechat(&FakeWeChat, "wx-fold", "o:carol", None)
         .await
         .expect("registers");
 
     let PhoneBinding { member, merged } = w
         .loyalty
+        .members()
         .bind_wechat_phone(&FakeWeChat, m.id, login.member.id, "p:13800000201")
         .await
         .expect("folds");
@@ -156,6 +166,7 @@ async fn fold_into_till_member(db: &TestDatabase) {
     );
     assert_eq!(
         w.loyalty
+            .members()
             .member(m.id, login.member.id)
             .await
             .expect_err("gone")
@@ -164,6 +175,7 @@ async fn fold_into_till_member(db: &TestDatabase) {
     );
     let next = w
         .loyalty
+        .members()
         .login_with_wechat(&FakeWeChat, "wx-fold", "o:carol", None)
         .await
         .expect("signs in");
@@ -177,6 +189,7 @@ async fn phone_taken(db: &TestDatabase) {
     member(&w, &m, "13800000301").await;
     let login = w
         .loyalty
+        .members()
         .login_with_wechat(&FakeWeChat, "wx-taken", "o:dave", None)
         .await
         .expect("registers");
@@ -189,12 +202,14 @@ async fn phone_taken(db: &TestDatabase) {
         operator_id: None,
     };
     w.loyalty
-        .adjust_points(adjust, None)
+        .points()
+        .adjust(adjust, None)
         .await
         .expect("history");
 
     let err = w
         .loyalty
+        .members()
         .bind_wechat_phone(&FakeWeChat, m.id, login.member.id, "p:13800000301")
         .await
         .expect_err("taken");
@@ -202,6 +217,7 @@ async fn phone_taken(db: &TestDatabase) {
     assert_eq!(err.code(), "phone_taken");
     assert_eq!(
         w.loyalty
+            .members()
             .member(m.id, login.member.id)
             .await
             .expect("kept")

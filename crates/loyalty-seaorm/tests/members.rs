@@ -29,7 +29,8 @@ async fn unique_keys(db: &TestDatabase) {
     };
     assert_eq!(
         w.loyalty
-            .register_member(again)
+            .members()
+            .register(again)
             .await
             .expect_err("duplicate")
             .code(),
@@ -38,6 +39,7 @@ async fn unique_keys(db: &TestDatabase) {
 
     let err = w
         .loyalty
+        .merchants()
         .create_merchant(support_merchant("alpha"))
         .await
         .expect_err("code taken");
@@ -45,6 +47,7 @@ async fn unique_keys(db: &TestDatabase) {
 
     let err = w
         .loyalty
+        .merchants()
         .create_store(CreateStore {
             merchant_id: a.id,
             name: "总店".into(),
@@ -76,6 +79,7 @@ async fn tenant_isolation(db: &TestDatabase) {
 
     assert_eq!(
         w.loyalty
+            .members()
             .member(b.id, m.id)
             .await
             .expect_err("other tenant")
@@ -84,7 +88,8 @@ async fn tenant_isolation(db: &TestDatabase) {
     );
     assert_eq!(
         w.loyalty
-            .member_by_phone(b.id, m.phone.as_ref().expect("registered by phone"))
+            .members()
+            .by_phone(b.id, m.phone.as_ref().expect("registered by phone"))
             .await
             .expect_err("other tenant")
             .code(),
@@ -92,7 +97,8 @@ async fn tenant_isolation(db: &TestDatabase) {
     );
     assert_eq!(
         w.loyalty
-            .points_ledger(b.id, m.id, None, 10)
+            .points()
+            .ledger(b.id, m.id, None, 10)
             .await
             .expect_err("other tenant")
             .code(),
@@ -110,7 +116,8 @@ async fn tenant_isolation(db: &TestDatabase) {
     };
     assert_eq!(
         w.loyalty
-            .register_member(cross)
+            .members()
+            .register(cross)
             .await
             .expect_err("foreign store")
             .code(),
@@ -123,6 +130,7 @@ async fn stores(db: &TestDatabase) {
     let (a, default) = merchant(&w, "stores", None).await;
     let branch = w
         .loyalty
+        .merchants()
         .create_store(CreateStore {
             merchant_id: a.id,
             name: "  二店 ".into(),
@@ -132,6 +140,7 @@ async fn stores(db: &TestDatabase) {
     assert_eq!(branch.name, "二店");
     let names: Vec<_> = w
         .loyalty
+        .merchants()
         .stores(a.id)
         .await
         .expect("list")
@@ -146,7 +155,8 @@ async fn stores(db: &TestDatabase) {
         ..order(&a, &m, "1.00")
     };
     w.loyalty
-        .commit_order(at_branch(), None)
+        .checkout()
+        .commit(at_branch(), None)
         .await
         .expect("the branch is open");
     let close_default = UpdateStore {
@@ -157,6 +167,7 @@ async fn stores(db: &TestDatabase) {
     };
     assert_eq!(
         w.loyalty
+            .merchants()
             .update_store(close_default)
             .await
             .expect_err("refused")
@@ -165,6 +176,7 @@ async fn stores(db: &TestDatabase) {
     );
     let renamed = w
         .loyalty
+        .merchants()
         .update_store(UpdateStore {
             merchant_id: a.id,
             store_id: branch.id,
@@ -177,7 +189,8 @@ async fn stores(db: &TestDatabase) {
     // … and once it is closed, the next order there is refused at once.
     let refused = w
         .loyalty
-        .commit_order(at_branch(), None)
+        .checkout()
+        .commit(at_branch(), None)
         .await
         .expect_err("closed");
     assert_eq!(refused.field(), Some("store_id"));

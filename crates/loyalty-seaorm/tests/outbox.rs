@@ -8,10 +8,13 @@ use async_trait::async_trait;
 use chrono::{Duration, NaiveDate, NaiveTime};
 use loyalty_core::kernel::Outcome;
 use loyalty_core::kernel::Phone;
+use loyalty_core::kernel::Transaction;
 use loyalty_core::kernel::{TxMode, UnitOfWork};
 use loyalty_core::members::Member;
+use loyalty_core::members::MembersTx;
 use loyalty_core::members::RegisterMember;
 use loyalty_core::merchants::Merchant;
+use loyalty_core::notifications::OutboxTx;
 use loyalty_core::notifications::{
     Channel, NotificationSettings, QuietHours, Scene, SceneSetting, SmsTemplate, TemplateParam,
     WechatTemplate,
@@ -200,7 +203,8 @@ async fn shop(w: &World, code: &str, settings: NotificationSettings) -> Merchant
     let (merchant, _) =
         merchant_with(w, code, EarningPolicy::default(), ExpiryPolicy::default()).await;
     w.loyalty
-        .put_setting(merchant.id, Setting::Notifications(settings), None)
+        .settings()
+        .put(merchant.id, Setting::Notifications(settings), None)
         .await
         .expect("notification settings saved");
     merchant
@@ -209,7 +213,8 @@ async fn shop(w: &World, code: &str, settings: NotificationSettings) -> Merchant
 async fn buy(w: &World, merchant: &Merchant, m: &Member, amount: &str) {
     match w
         .loyalty
-        .commit_order(order(merchant, m, amount), None)
+        .checkout()
+        .commit(order(merchant, m, amount), None)
         .await
         .expect("order")
     {
@@ -244,6 +249,7 @@ async fn wechat_member(
     tx.commit().await.expect("commit");
     let left = w
         .loyalty
+        .notifications()
         .add_subscriptions(merchant.id, m.id, &["tpl-earned".to_owned()])
         .await
         .expect("subscribed");
@@ -259,7 +265,8 @@ async fn coupon_template(
 ) -> loyalty_core::coupons::CouponTemplate {
     let rules = serde_json::from_value(rules).expect("rules");
     w.loyalty
-        .create_coupon_template(merchant.id, rules, None)
+        .coupons()
+        .create_template(merchant.id, rules, None)
         .await
         .expect("template")
 }
@@ -271,7 +278,8 @@ async fn in_status(
     status: MessageStatus,
 ) -> Vec<loyalty_core::notifications::MessageRecord> {
     w.loyalty
-        .notification_messages(merchant.id, status, None, 10)
+        .notifications()
+        .messages(merchant.id, status, None, 10)
         .await
         .expect("messages")
 }
@@ -282,7 +290,8 @@ async fn dispatch(
     wechat: &FakeWechat,
 ) -> loyalty_core::notifications::DispatchReport {
     w.loyalty
-        .dispatch_notifications(&Gateways { sms, wechat }, settings())
+        .notifications()
+        .dispatch(&Gateways { sms, wechat }, settings())
         .await
         .expect("dispatch runs")
 }
@@ -315,12 +324,14 @@ async fn written_and_sent_once(db: &TestDatabase) {
     assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 0, "sent once");
     let usage = w
         .loyalty
+        .notifications()
         .sms_usage(merchant.id, 2026, 11)
         .await
         .expect("usage");
     assert_eq!((usage.messages, usage.parts), (1, 1));
     assert_eq!(
         w.loyalty
+            .notifications()
             .sms_usage(merchant.id, 2026, 12)
             .await
             .expect("usage")
@@ -330,6 +341,7 @@ async fn written_and_sent_once(db: &TestDatabase) {
 
     // A member who says no to SMS is not told.
     w.loyalty
+        .members()
         .update_profile(
             merchant.id,
             m.id,
@@ -408,8 +420,8 @@ async fn two_dispatchers(db: &TestDatabase) {
         wechat: &wechat,
     };
     let (a, b) = tokio::join!(
-        w.loyalty.dispatch_notifications(&gateways, small),
-        w.loyalty.dispatch_notifications(&gateways, small)
+        w.loyalty.notifications().dispatch(&gateways, small),
+        w.loyalty.notifications().dispatch(&gateways, small)
     );
     let (a, b) = (a.expect("a"), b.expect("b"));
     assert_eq!(a.sent + b.sent, 40);
@@ -524,13 +536,15 @@ async fn retries(db: &TestDatabase) {
 
     // HQ queues it again: it goes now.
     w.loyalty
-        .requeue_notification(merchant.id, c_failed.message.id)
+        .notifications()
+        .requeue(merchant.id, c_failed.message.id)
         .await
         .expect("requeued");
     assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 1);
     let err = w
         .loyalty
-        .requeue_notification(merchant.id, c_failed.message.id)
+        .notifications()
+        .requeue(merchant.id, c_failed.message.id)
         .await
         .expect_err("not failed any more");
     assert_eq!(err.code(), "message_not_found");
@@ -589,7 +603,8 @@ async fn wechat_unclear_then_refused(db: &TestDatabase) {
     // HQ may queue the WeChat message again: nothing went in its place.
     let failed = in_status(&w, &merchant, MessageStatus::Failed).await;
     w.loyalty
-        .requeue_notification(merchant.id, failed[0].message.id)
+        .notifications()
+        .requeue(merchant.id, failed[0].message.id)
         .await
         .expect("requeued");
 }
@@ -600,6 +615,7 @@ async fn wechat_refused(db: &TestDatabase) {
     let m = wechat_member(&w, db, &merchant, "13600000002", "o-gone").await;
     // We count two; WeChat has none left.
     w.loyalty
+        .notifications()
         .add_subscriptions(merchant.id, m.id, &["tpl-earned".to_owned()])
         .await
         .expect("subscribed again");
@@ -651,7 +667,8 @@ async fn wechat_refused(db: &TestDatabase) {
     // HQ cannot queue the WeChat message again: the member was told by SMS.
     let again = w
         .loyalty
-        .requeue_notification(merchant.id, failed[0].message.id)
+        .notifications()
+        .requeue(merchant.id, failed[0].message.id)
         .await
         .expect_err("told already");
     assert_eq!(again.code(), "message_replaced");
@@ -715,6 +732,7 @@ async fn login_code_requeued_in_quiet_hours(db: &TestDatabase) {
     let merchant = shop(&w, "codes", settings).await;
     let phone = Phone::parse("13600000001").expect("phone");
     w.loyalty
+        .members()
         .request_login_code(&merchant.code, &phone)
         .await
         .expect("code requested");
@@ -727,7 +745,8 @@ async fn login_code_requeued_in_quiet_hours(db: &TestDatabase) {
     assert_eq!(dispatch(&w, &sms, &wechat).await.failed, 1);
     let failed = in_status(&w, &merchant, MessageStatus::Failed).await;
     w.loyalty
-        .requeue_notification(merchant.id, failed[0].message.id)
+        .notifications()
+        .requeue(merchant.id, failed[0].message.id)
         .await
         .expect("requeued");
     // Inside the quiet hours, and it goes: the member is waiting for it.
@@ -765,7 +784,8 @@ async fn birthdays(db: &TestDatabase) {
         ("13400000003", None),
     ] {
         w.loyalty
-            .register_member(register(phone, birthday))
+            .members()
+            .register(register(phone, birthday))
             .await
             .expect("registered");
     }
@@ -773,15 +793,34 @@ async fn birthdays(db: &TestDatabase) {
     let (a, b) = tokio::join!(
         {
             let w = Arc::clone(&w);
-            async move { w.loyalty.greet_birthdays(2).await.expect("runs") }
+            async move {
+                w.loyalty
+                    .notifications()
+                    .greet_birthdays(2)
+                    .await
+                    .expect("runs")
+            }
         },
         {
             let w = Arc::clone(&w);
-            async move { w.loyalty.greet_birthdays(2).await.expect("runs") }
+            async move {
+                w.loyalty
+                    .notifications()
+                    .greet_birthdays(2)
+                    .await
+                    .expect("runs")
+            }
         }
     );
     assert_eq!(a + b, 1, "one member, greeted once");
-    assert_eq!(w.loyalty.greet_birthdays(10).await.expect("runs"), 0);
+    assert_eq!(
+        w.loyalty
+            .notifications()
+            .greet_birthdays(10)
+            .await
+            .expect("runs"),
+        0
+    );
     let (sms, wechat) = (FakeSms::default(), FakeWechat::default());
     assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 1);
     let sent = sms.sent.lock().expect("lock").clone();
@@ -791,7 +830,14 @@ async fn birthdays(db: &TestDatabase) {
     );
     // The next day, the next member.
     w.clock.advance(Duration::days(1));
-    assert_eq!(w.loyalty.greet_birthdays(10).await.expect("runs"), 1);
+    assert_eq!(
+        w.loyalty
+            .notifications()
+            .greet_birthdays(10)
+            .await
+            .expect("runs"),
+        1
+    );
 }
 
 async fn coupon_received(db: &TestDatabase) {
@@ -817,7 +863,8 @@ async fn coupon_received(db: &TestDatabase) {
     .await;
     let claimed = w
         .loyalty
-        .claim_coupon(
+        .coupons()
+        .claim(
             loyalty_core::coupons::ClaimCoupon {
                 merchant_id: merchant.id,
                 member_id: m.id,
@@ -867,7 +914,8 @@ async fn coupon_expiring(db: &TestDatabase) {
     )
     .await;
     w.loyalty
-        .claim_coupon(
+        .coupons()
+        .claim(
             loyalty_core::coupons::ClaimCoupon {
                 merchant_id: merchant.id,
                 member_id: m.id,
@@ -880,7 +928,11 @@ async fn coupon_expiring(db: &TestDatabase) {
         .expect("claimed");
     // Valid until 30 November 00:00; told 3 days before (the default), once.
     assert_eq!(
-        w.loyalty.announce_expiring_coupons(10).await.expect("runs"),
+        w.loyalty
+            .coupons()
+            .announce_expiring(10)
+            .await
+            .expect("runs"),
         0
     );
     w.clock.advance(Duration::days(4));
@@ -888,11 +940,23 @@ async fn coupon_expiring(db: &TestDatabase) {
     let (a, b) = tokio::join!(
         {
             let w = Arc::clone(&w);
-            async move { w.loyalty.announce_expiring_coupons(10).await.expect("runs") }
+            async move {
+                w.loyalty
+                    .coupons()
+                    .announce_expiring(10)
+                    .await
+                    .expect("runs")
+            }
         },
         {
             let w = Arc::clone(&w);
-            async move { w.loyalty.announce_expiring_coupons(10).await.expect("runs") }
+            async move {
+                w.loyalty
+                    .coupons()
+                    .announce_expiring(10)
+                    .await
+                    .expect("runs")
+            }
         }
     );
     assert_eq!(a + b, 1, "one coupon, told once");
@@ -944,7 +1008,8 @@ async fn stock_low(db: &TestDatabase) {
             let (w, merchant_id, member_id) = (Arc::clone(&w), merchant.id, m.id);
             tokio::spawn(async move {
                 w.loyalty
-                    .claim_coupon(
+                    .coupons()
+                    .claim(
                         loyalty_core::coupons::ClaimCoupon {
                             merchant_id,
                             member_id,
@@ -1001,7 +1066,8 @@ async fn stock_low(db: &TestDatabase) {
     .await;
     let report = w
         .loyalty
-        .issue_coupons(loyalty_core::coupons::IssueCoupons {
+        .coupons()
+        .issue(loyalty_core::coupons::IssueCoupons {
             merchant_id: merchant.id,
             template_id: second.id,
             target: loyalty_core::coupons::IssueTarget::Members(
@@ -1052,7 +1118,8 @@ async fn requeue_with_reserve(db: &TestDatabase) {
     // HQ may queue it again. What its attempts did cannot be told now (one may have
     // delivered it), so the reserve goes: the member is told once at most.
     w.loyalty
-        .requeue_notification(merchant.id, claimed[0].message.id)
+        .notifications()
+        .requeue(merchant.id, claimed[0].message.id)
         .await
         .expect("requeued");
     assert!(
@@ -1085,12 +1152,14 @@ async fn top_up_told(db: &TestDatabase) {
     .expect("rules");
     let template = w
         .loyalty
-        .create_card_template(merchant.id, rules, None)
+        .cards()
+        .create_template(merchant.id, rules, None)
         .await
         .expect("template");
     let card = w
         .loyalty
-        .open_card(loyalty_core::cards::OpenCard {
+        .cards()
+        .open(loyalty_core::cards::OpenCard {
             merchant_id: merchant.id,
             member_id: m.id,
             template_id: template.id,
@@ -1102,7 +1171,8 @@ async fn top_up_told(db: &TestDatabase) {
         .card;
     for _ in 0..2 {
         w.loyalty
-            .top_up_card(
+            .cards()
+            .top_up(
                 loyalty_core::cards::TopUpCard {
                     merchant_id: merchant.id,
                     member_id: m.id,
@@ -1155,6 +1225,7 @@ async fn withdrawal_review_told(db: &TestDatabase) {
     settings.hq_phones = vec![Phone::parse("13900000001").expect("phone")];
     let merchant = shop(&w, "payout", settings).await;
     w.loyalty
+        .wallet()
         .record_payment(
             loyalty_core::wallet::RecordPayment {
                 merchant_id: merchant.id,
@@ -1175,6 +1246,7 @@ async fn withdrawal_review_told(db: &TestDatabase) {
         };
         match w
             .loyalty
+            .wallet()
             .request_withdrawal(cmd, None)
             .await
             .expect("asked")
@@ -1189,15 +1261,18 @@ async fn withdrawal_review_told(db: &TestDatabase) {
         note: note.map(str::to_owned),
     };
     w.loyalty
+        .wallet()
         .review_withdrawal(review(asked[0], true, None))
         .await
         .expect("approved");
     w.loyalty
+        .wallet()
         .review_withdrawal(review(asked[1], false, Some("账户有误")))
         .await
         .expect("rejected");
     let other_way = w
         .loyalty
+        .wallet()
         .review_withdrawal(review(asked[1], true, None))
         .await;
     assert_eq!(
@@ -1206,6 +1281,7 @@ async fn withdrawal_review_told(db: &TestDatabase) {
     );
     let same_way = w
         .loyalty
+        .wallet()
         .review_withdrawal(review(asked[1], false, Some("账户有误")))
         .await
         .expect("as decided");

@@ -6,8 +6,8 @@ mod support;
 use chrono::Duration;
 use loyalty_core::Error;
 use loyalty_core::checkout::OrderStatus;
-use loyalty_core::checkout::{OrderReceipt, RefundOrder};
-use loyalty_core::kernel::{IdempotencyKey, StoredResponse};
+use loyalty_core::checkout::RefundOrder;
+use loyalty_core::kernel::IdempotencyKey;
 use loyalty_core::kernel::{Idempotent, Outcome};
 use loyalty_core::kernel::{MemberId, MerchantId, Points};
 use loyalty_core::points::OpenLot;
@@ -51,6 +51,7 @@ fn redeem(
 
 async fn balance(w: &World, m: &loyalty_core::members::Member) -> Points {
     w.loyalty
+        .members()
         .member(m.merchant_id, m.id)
         .await
         .expect("member")
@@ -79,7 +80,8 @@ async fn order_earns_and_refund_reverses(db: &TestDatabase) {
     };
     let Outcome::Done(first) = w
         .loyalty
-        .refund_order(partial, None)
+        .checkout()
+        .refund(partial, None)
         .await
         .expect("partial refund")
     else {
@@ -97,7 +99,8 @@ async fn order_earns_and_refund_reverses(db: &TestDatabase) {
     };
     let Outcome::Done(second) = w
         .loyalty
-        .refund_order(rest.clone(), None)
+        .checkout()
+        .refund(rest.clone(), None)
         .await
         .expect("rest refunded")
     else {
@@ -110,14 +113,16 @@ async fn order_earns_and_refund_reverses(db: &TestDatabase) {
 
     let err = w
         .loyalty
-        .refund_order(rest, None)
+        .checkout()
+        .refund(rest, None)
         .await
         .expect_err("nothing left");
     assert_eq!(err.code(), "refund_exceeds_paid");
 
     let page = w
         .loyalty
-        .points_ledger(merchant.id, m.id, None, 2)
+        .points()
+        .ledger(merchant.id, m.id, None, 2)
         .await
         .expect("ledger");
     assert_eq!(
@@ -126,7 +131,8 @@ async fn order_earns_and_refund_reverses(db: &TestDatabase) {
     );
     let older = w
         .loyalty
-        .points_ledger(merchant.id, m.id, page.next_before_seq, 2)
+        .points()
+        .ledger(merchant.id, m.id, page.next_before_seq, 2)
         .await
         .expect("older page");
     assert_eq!(
@@ -151,7 +157,8 @@ async fn spend_race(db: &TestDatabase) {
             let (merchant_id, member_id) = (merchant.id, m.id);
             tokio::spawn(async move {
                 w.loyalty
-                    .spend_points(redeem(
+                    .points()
+                    .spend(redeem(
                         merchant_id,
                         member_id,
                         10,
@@ -174,7 +181,8 @@ async fn spend_race(db: &TestDatabase) {
     assert_eq!(balance(&w, &m).await, Points::ZERO);
     let page = w
         .loyalty
-        .points_ledger(merchant.id, m.id, None, 100)
+        .points()
+        .ledger(merchant.id, m.id, None, 100)
         .await
         .expect("ledger");
     let sum: i64 = page.entries.iter().map(|e| e.delta.value()).sum();
@@ -196,12 +204,14 @@ async fn spend_order_and_expiry(db: &TestDatabase) {
     let spend =
         |amount: i64, id: &str| redeem(merchant.id, m.id, amount, Source::new("test_spend", id));
     w.loyalty
-        .spend_points(spend(120, "s1"))
+        .points()
+        .spend(spend(120, "s1"))
         .await
         .expect("spent from A then B");
     let lots = w
         .loyalty
-        .points_summary(merchant.id, m.id)
+        .points()
+        .summary(merchant.id, m.id)
         .await
         .expect("summary")
         .lots;
@@ -216,13 +226,14 @@ async fn spend_order_and_expiry(db: &TestDatabase) {
     w.clock.advance(Duration::days(30) - Duration::seconds(1));
     assert!(
         w.loyalty
-            .expire_due_points(100)
+            .points()
+            .expire_due(100)
             .await
             .expect("job")
             .is_empty()
     );
     w.clock.advance(Duration::seconds(1));
-    let expired = w.loyalty.expire_due_points(100).await.expect("job");
+    let expired = w.loyalty.points().expire_due(100).await.expect("job");
     assert_eq!(
         expired
             .iter()
@@ -232,7 +243,8 @@ async fn spend_order_and_expiry(db: &TestDatabase) {
     );
     assert!(
         w.loyalty
-            .expire_due_points(100)
+            .points()
+            .expire_due(100)
             .await
             .expect("job")
             .is_empty()
@@ -240,7 +252,8 @@ async fn spend_order_and_expiry(db: &TestDatabase) {
 
     let err = w
         .loyalty
-        .spend_points(spend(1, "s2"))
+        .points()
+        .spend(spend(1, "s2"))
         .await
         .expect_err("nothing left");
     assert_eq!(err.code(), "insufficient_points");
@@ -258,23 +271,16 @@ async fn concurrent_expiry(db: &TestDatabase) {
     let (a, b) = tokio::join!(
         {
             let w = Arc::clone(&w);
-            tokio::spawn(async move { w.loyalty.expire_due_points(100).await })
+            tokio::spawn(async move { w.loyalty.points().expire_due(100).await })
         },
         {
             let w = Arc::clone(&w);
-            tokio::spawn(async move { w.loyalty.expire_due_points(100).await })
+            tokio::spawn(async move { w.loyalty.points().expire_due(100).await })
         },
     );
     let total = a.expect("ran").expect("job").len() + b.expect("ran").expect("job").len();
     assert_eq!(total, 10);
     assert_ledger_consistent(&w).await;
-}
-
-fn render(receipt: &OrderReceipt) -> StoredResponse {
-    StoredResponse {
-        status: 201,
-        body: receipt.order.id.to_string(),
-    }
 }
 
 async fn idempotent_orders(db: &TestDatabase) {
@@ -289,12 +295,12 @@ async fn idempotent_orders(db: &TestDatabase) {
     let idem = |fingerprint: &str| Idempotent {
         key: key.clone(),
         fingerprint: fingerprint.into(),
-        render: &render,
     };
 
     let first = w
         .loyalty
-        .commit_order(order(&merchant, &m, "10.00"), Some(idem("a")))
+        .checkout()
+        .commit(order(&merchant, &m, "10.00"), Some(&idem("a")))
         .await
         .expect("first");
     let Outcome::Done(receipt) = first else {
@@ -302,15 +308,18 @@ async fn idempotent_orders(db: &TestDatabase) {
     };
     let replay = w
         .loyalty
-        .commit_order(order(&merchant, &m, "10.00"), Some(idem("a")))
+        .checkout()
+        .commit(order(&merchant, &m, "10.00"), Some(&idem("a")))
         .await
         .expect("replay");
     assert!(
-        matches!(replay, Outcome::Replayed(ref r) if *r == StoredResponse { status: 201, body: receipt.order.id.to_string() })
+        matches!(replay, Outcome::Replayed(ref r) if *r == receipt),
+        "a replay answers the first receipt as it was"
     );
     let err = w
         .loyalty
-        .commit_order(order(&merchant, &m, "99.00"), Some(idem("b")))
+        .checkout()
+        .commit(order(&merchant, &m, "99.00"), Some(&idem("b")))
         .await
         .expect_err("other body");
     assert_eq!(err.code(), "idempotency_key_reused");
@@ -327,10 +336,10 @@ async fn idempotent_orders(db: &TestDatabase) {
                 let idem = Idempotent {
                     key,
                     fingerprint: "c".into(),
-                    render: &render,
                 };
                 w.loyalty
-                    .commit_order(order(&merchant, &m, "10.00"), Some(idem))
+                    .checkout()
+                    .commit(order(&merchant, &m, "10.00"), Some(&idem))
                     .await
             })
         })
@@ -361,7 +370,7 @@ async fn refund_race(db: &TestDatabase) {
                 lines: Vec::new(),
                 operator_id: None,
             };
-            tokio::spawn(async move { w.loyalty.refund_order(cmd, None).await })
+            tokio::spawn(async move { w.loyalty.checkout().refund(cmd, None).await })
         })
         .collect();
     let mut ok = 0;
@@ -374,6 +383,7 @@ async fn refund_race(db: &TestDatabase) {
     assert_eq!(ok, 3);
     let after = w
         .loyalty
+        .checkout()
         .order(merchant.id, receipt.order.id)
         .await
         .expect("order");
@@ -392,12 +402,14 @@ async fn source_is_unique(db: &TestDatabase) {
     commit(&w, order(&merchant, &m, "50.00")).await;
     let spend = redeem(merchant.id, m.id, 5, Source::new("redemption", "r-1"));
     w.loyalty
-        .spend_points(spend.clone())
+        .points()
+        .spend(spend.clone())
         .await
         .expect("first spend");
     let err = w
         .loyalty
-        .spend_points(spend)
+        .points()
+        .spend(spend)
         .await
         .expect_err("replayed source");
     assert_eq!(err.code(), "already_applied");
@@ -412,6 +424,7 @@ async fn check_constraints(db: &TestDatabase) {
     let refused = db.execute("UPDATE members SET points_balance = -1").await;
     assert!(refused.is_err(), "CHECK (points_balance >= 0) must refuse");
     w.loyalty
+        .merchants()
         .create_store(loyalty_core::merchants::CreateStore {
             merchant_id: merchant.id,
             name: "二店".into(),
@@ -437,7 +450,8 @@ async fn refund_shortfall(db: &TestDatabase) {
         operator_id: None,
     };
     w.loyalty
-        .adjust_points(adjust, None)
+        .points()
+        .adjust(adjust, None)
         .await
         .expect("spent by hand");
 
@@ -450,7 +464,8 @@ async fn refund_shortfall(db: &TestDatabase) {
     };
     let Outcome::Done(done) = w
         .loyalty
-        .refund_order(refund, None)
+        .checkout()
+        .refund(refund, None)
         .await
         .expect("refund goes through")
     else {

@@ -52,13 +52,15 @@ fn multiplier(s: &str) -> Multiplier {
 
 async fn put(w: &World, merchant: &Merchant, setting: Setting) -> i64 {
     w.loyalty
-        .put_setting(merchant.id, setting, None)
+        .settings()
+        .put(merchant.id, setting, None)
         .await
         .expect("setting saved")
 }
 
 async fn balance(w: &World, m: &Member) -> Points {
     w.loyalty
+        .members()
         .member(m.merchant_id, m.id)
         .await
         .expect("member")
@@ -112,17 +114,24 @@ async fn versioned_settings(db: &TestDatabase) {
 
     let old = w
         .loyalty
+        .settings()
         .earning_version(merchant.id, 1)
         .await
         .expect("version 1 kept");
     assert_eq!(old.value, EarningPolicy::default());
-    let current = w.loyalty.settings(merchant.id).await.expect("settings");
+    let current = w
+        .loyalty
+        .settings()
+        .current(merchant.id)
+        .await
+        .expect("settings");
     assert_eq!(
         (current.earning.version, current.earning.value),
         (2, doubled)
     );
     assert_eq!(
         w.loyalty
+            .settings()
             .earning_version(merchant.id, 3)
             .await
             .expect_err("no version 3")
@@ -132,7 +141,8 @@ async fn versioned_settings(db: &TestDatabase) {
     // A policy that does not validate is refused and changes nothing.
     let err = w
         .loyalty
-        .put_setting(
+        .settings()
+        .put(
             merchant.id,
             Setting::Earning(EarningPolicy::base(1, Money::ZERO, Rounding::Floor)),
             None,
@@ -142,7 +152,8 @@ async fn versioned_settings(db: &TestDatabase) {
     assert_eq!(err.field(), Some("unit"));
     assert_eq!(
         w.loyalty
-            .settings(merchant.id)
+            .settings()
+            .current(merchant.id)
             .await
             .expect("settings")
             .earning
@@ -152,7 +163,8 @@ async fn versioned_settings(db: &TestDatabase) {
     // An editor saves over the version they read, or is told it changed.
     let stale = w
         .loyalty
-        .put_setting_over(
+        .settings()
+        .put_over(
             merchant.id,
             Setting::Earning(EarningPolicy::default()),
             None,
@@ -164,16 +176,19 @@ async fn versioned_settings(db: &TestDatabase) {
     let tiers = || Setting::Tiers(ladder(DowngradeMode::OneStep));
     assert_eq!(
         w.loyalty
-            .put_setting_over(merchant.id, tiers(), None, Some(0))
+            .settings()
+            .put_over(merchant.id, tiers(), None, Some(0))
             .await
             .expect("none saved yet"),
         1
     );
     let (a, b) = tokio::join!(
         w.loyalty
-            .put_setting_over(merchant.id, tiers(), None, Some(1)),
+            .settings()
+            .put_over(merchant.id, tiers(), None, Some(1)),
         w.loyalty
-            .put_setting_over(merchant.id, tiers(), None, Some(1))
+            .settings()
+            .put_over(merchant.id, tiers(), None, Some(1))
     );
     assert!(
         a.is_ok() != b.is_ok(),
@@ -181,7 +196,8 @@ async fn versioned_settings(db: &TestDatabase) {
     );
     assert_eq!(
         w.loyalty
-            .put_setting_over(merchant.id, tiers(), None, Some(0))
+            .settings()
+            .put_over(merchant.id, tiers(), None, Some(0))
             .await
             .expect_err("saved already")
             .code(),
@@ -194,7 +210,8 @@ async fn versioned_settings(db: &TestDatabase) {
             let (w, id) = (Arc::clone(&engine), merchant.id);
             tokio::spawn(async move {
                 w.loyalty
-                    .put_setting(id, Setting::Earning(EarningPolicy::default()), None)
+                    .settings()
+                    .put(id, Setting::Earning(EarningPolicy::default()), None)
                     .await
                     .expect("saved")
             })
@@ -262,6 +279,7 @@ async fn action_cap_race(db: &TestDatabase) {
             let (w, merchant_id, member_id) = (Arc::clone(&w), merchant.id, m.id);
             tokio::spawn(async move {
                 w.loyalty
+                    .points()
                     .award_action(
                         merchant_id,
                         member_id,
@@ -290,6 +308,7 @@ async fn action_cap_race(db: &TestDatabase) {
     let (i, entry_id) = first.expect("some award");
     let again = w
         .loyalty
+        .points()
         .award_action(
             merchant.id,
             m.id,
@@ -327,12 +346,14 @@ async fn review_of_another(db: &TestDatabase) {
     };
     let award = w
         .loyalty
+        .points()
         .award_action(merchant.id, owner.id, review())
         .await
         .expect("the owner reviews");
     assert_eq!(award.entry.delta, Points::new(50));
     let err = w
         .loyalty
+        .points()
         .award_action(merchant.id, other.id, review())
         .await
         .expect_err("not their order");
@@ -353,6 +374,7 @@ fn tier_events(w: &World) -> Vec<(String, String)> {
 
 async fn tier_of(w: &World, m: &Member) -> Option<String> {
     w.loyalty
+        .members()
         .member(m.merchant_id, m.id)
         .await
         .expect("member")
@@ -383,7 +405,8 @@ async fn tier_lifecycle(db: &TestDatabase) {
     assert_eq!(fourth.tier_upgraded_to.as_deref(), Some("gold"));
     let progress = w
         .loyalty
-        .tier_progress(merchant.id, m.id)
+        .tiers()
+        .progress(merchant.id, m.id)
         .await
         .expect("progress")
         .expect("a ladder");
@@ -395,7 +418,8 @@ async fn tier_lifecycle(db: &TestDatabase) {
 
     // A refund takes its spend out of the growth value; the tier stays until a review.
     w.loyalty
-        .refund_order(
+        .checkout()
+        .refund(
             RefundOrder {
                 merchant_id: merchant.id,
                 order_id: fourth.order.id,
@@ -409,7 +433,8 @@ async fn tier_lifecycle(db: &TestDatabase) {
         .expect("refunded");
     let refunded = w
         .loyalty
-        .tier_progress(merchant.id, m.id)
+        .tiers()
+        .progress(merchant.id, m.id)
         .await
         .expect("progress")
         .expect("a ladder");
@@ -418,20 +443,20 @@ async fn tier_lifecycle(db: &TestDatabase) {
         ("gold", 60_000)
     );
     // Within the protection period a review keeps gold although the growth earns silver.
-    let review = w.loyalty.review_tiers(100).await.expect("review");
+    let review = w.loyalty.tiers().review(100).await.expect("review");
     assert_eq!((review.upgraded, review.downgraded), (0, 0));
     assert_eq!(tier_of(&w, &m).await.as_deref(), Some("gold"));
 
     // 13 months later the rolling window is empty and the protection is over: one step.
     w.clock.advance(Duration::days(396));
-    let review = w.loyalty.review_tiers(100).await.expect("review");
+    let review = w.loyalty.tiers().review(100).await.expect("review");
     assert_eq!(review.downgraded, 1);
     assert_eq!(tier_of(&w, &m).await.as_deref(), Some("silver"));
     // The downgrade starts a new protection period: the next review waits for it.
-    w.loyalty.review_tiers(100).await.expect("review");
+    w.loyalty.tiers().review(100).await.expect("review");
     assert_eq!(tier_of(&w, &m).await.as_deref(), Some("silver"));
     w.clock.advance(Duration::days(93));
-    w.loyalty.review_tiers(100).await.expect("review");
+    w.loyalty.tiers().review(100).await.expect("review");
     assert_eq!(tier_of(&w, &m).await.as_deref(), Some("normal"));
 
     assert_eq!(
@@ -445,7 +470,8 @@ async fn tier_lifecycle(db: &TestDatabase) {
     );
     let history = w
         .loyalty
-        .tier_history(merchant.id, m.id)
+        .tiers()
+        .history(merchant.id, m.id)
         .await
         .expect("history");
     let moves: Vec<_> = history
@@ -489,11 +515,11 @@ async fn tier_review_race(db: &TestDatabase) {
     let (a, b) = tokio::join!(
         {
             let w = Arc::clone(&w);
-            async move { w.loyalty.review_tiers(2).await.expect("review") }
+            async move { w.loyalty.tiers().review(2).await.expect("review") }
         },
         {
             let w = Arc::clone(&w);
-            async move { w.loyalty.review_tiers(2).await.expect("review") }
+            async move { w.loyalty.tiers().review(2).await.expect("review") }
         }
     );
     assert_eq!(a.downgraded + b.downgraded, 6, "each member moved once");
@@ -502,7 +528,8 @@ async fn tier_review_race(db: &TestDatabase) {
         assert_eq!(tier_of(&w, m).await.as_deref(), Some("normal"));
         let history = w
             .loyalty
-            .tier_history(merchant.id, m.id)
+            .tiers()
+            .history(merchant.id, m.id)
             .await
             .expect("history");
         assert_eq!(history.len(), 2, "one upgrade, one downgrade");
@@ -557,7 +584,8 @@ async fn expiry_and_notice(db: &TestDatabase) {
         let receipt = commit(&w, order(&merchant, m, "80.00")).await;
         let summary = w
             .loyalty
-            .points_summary(merchant.id, m.id)
+            .points()
+            .summary(merchant.id, m.id)
             .await
             .expect("summary");
         assert_eq!(summary.lots[0].expires_at, Some(at("2027-01-31T16:00:00Z")));
@@ -570,7 +598,8 @@ async fn expiry_and_notice(db: &TestDatabase) {
         .advance(notice_starts - w.clock.now() - Duration::seconds(1));
     assert!(
         w.loyalty
-            .announce_expiring_points(10)
+            .points()
+            .announce_expiring(10)
             .await
             .expect("runs")
             .is_empty()
@@ -580,7 +609,8 @@ async fn expiry_and_notice(db: &TestDatabase) {
     w.clock.advance(Duration::seconds(1));
     assert!(
         w.loyalty
-            .announce_expiring_points(10)
+            .points()
+            .announce_expiring(10)
             .await
             .expect("runs")
             .is_empty()
@@ -606,11 +636,11 @@ async fn expiry_and_notice(db: &TestDatabase) {
     let (a, b) = tokio::join!(
         {
             let w = Arc::clone(&w);
-            async move { w.loyalty.announce_expiring_points(1).await.expect("runs") }
+            async move { w.loyalty.points().announce_expiring(1).await.expect("runs") }
         },
         {
             let w = Arc::clone(&w);
-            async move { w.loyalty.announce_expiring_points(1).await.expect("runs") }
+            async move { w.loyalty.points().announce_expiring(1).await.expect("runs") }
         }
     );
     assert_eq!(a.len() + b.len(), 2);
@@ -628,7 +658,8 @@ async fn expiry_and_notice(db: &TestDatabase) {
     assert_eq!(soon, vec![(Points::new(80), at("2027-01-31T16:00:00Z")); 2]);
     assert!(
         w.loyalty
-            .announce_expiring_points(10)
+            .points()
+            .announce_expiring(10)
             .await
             .expect("runs")
             .is_empty(),
@@ -636,7 +667,8 @@ async fn expiry_and_notice(db: &TestDatabase) {
     );
     let summary = w
         .loyalty
-        .points_summary(merchant.id, members[0].id)
+        .points()
+        .summary(merchant.id, members[0].id)
         .await
         .expect("summary");
     assert_eq!(summary.expiring_soon, Points::new(80));
@@ -645,20 +677,22 @@ async fn expiry_and_notice(db: &TestDatabase) {
     w.clock.advance(Duration::days(7) - Duration::seconds(1));
     assert!(
         w.loyalty
-            .expire_due_points(10)
+            .points()
+            .expire_due(10)
             .await
             .expect("runs")
             .is_empty()
     );
     w.clock.advance(Duration::seconds(1));
     assert_eq!(
-        w.loyalty.expire_due_points(10).await.expect("runs").len(),
+        w.loyalty.points().expire_due(10).await.expect("runs").len(),
         2
     );
     assert_eq!(balance(&w, &members[0]).await, Points::ZERO);
     let liability = w
         .loyalty
-        .points_liability(merchant.id, 30)
+        .points()
+        .liability(merchant.id, 30)
         .await
         .expect("liability");
     assert_eq!(liability.outstanding, Points::ZERO);
@@ -670,6 +704,7 @@ async fn simulation(db: &TestDatabase) {
     let (merchant, main_store) = merchant(&w, "what-if", Some(365)).await;
     let branch = w
         .loyalty
+        .merchants()
         .create_store(CreateStore {
             merchant_id: merchant.id,
             name: "分店".into(),
@@ -717,6 +752,7 @@ async fn simulation(db: &TestDatabase) {
     }];
     let recent = w
         .loyalty
+        .points()
         .simulate_earning(merchant.id, &proposed, 30)
         .await
         .expect("simulates");
@@ -729,6 +765,7 @@ async fn simulation(db: &TestDatabase) {
     // Main store: issued 55 + 9 + 10 = 74, proposed 116 + 20 + 20 = 156; branch 45 → 126.
     let all = w
         .loyalty
+        .points()
         .simulate_earning(merchant.id, &proposed, 60)
         .await
         .expect("simulates");
@@ -797,11 +834,12 @@ async fn migration_copies_policies(db: &TestDatabase) {
     let w = world(db);
     let a = w
         .loyalty
-        .merchant_by_code("old-a")
+        .merchants()
+        .by_code("old-a")
         .await
         .expect("lookup")
         .expect("old-a");
-    let settings = w.loyalty.settings(a.id).await.expect("settings");
+    let settings = w.loyalty.settings().current(a.id).await.expect("settings");
     assert_eq!(settings.earning.version, 1);
     assert_eq!(
         settings.earning.value,
@@ -813,6 +851,7 @@ async fn migration_copies_policies(db: &TestDatabase) {
     );
     assert_eq!(
         w.loyalty
+            .settings()
             .earning_version(a.id, 1)
             .await
             .expect("history")
@@ -821,11 +860,12 @@ async fn migration_copies_policies(db: &TestDatabase) {
     );
     let b = w
         .loyalty
-        .merchant_by_code("old-b")
+        .merchants()
+        .by_code("old-b")
         .await
         .expect("lookup")
         .expect("old-b");
-    let settings = w.loyalty.settings(b.id).await.expect("settings");
+    let settings = w.loyalty.settings().current(b.id).await.expect("settings");
     assert_eq!(
         settings.earning.value,
         EarningPolicy::base(3, money("1.05"), Rounding::Floor)
@@ -834,7 +874,8 @@ async fn migration_copies_policies(db: &TestDatabase) {
     // And the migrated merchant works: its next version is 2.
     let version = w
         .loyalty
-        .put_setting(b.id, Setting::Earning(EarningPolicy::default()), None)
+        .settings()
+        .put(b.id, Setting::Earning(EarningPolicy::default()), None)
         .await
         .expect("saved");
     assert_eq!(version, 2);

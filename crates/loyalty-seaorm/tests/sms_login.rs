@@ -38,6 +38,7 @@ async fn sign_in_once(db: &TestDatabase) {
     let p = phone("13600000001");
     let expires = w
         .loyalty
+        .members()
         .request_login_code("sms-shop", &p)
         .await
         .expect("sent");
@@ -45,6 +46,7 @@ async fn sign_in_once(db: &TestDatabase) {
     let first = last_code(&w);
     assert_eq!(
         w.loyalty
+            .members()
             .request_login_code("sms-shop", &p)
             .await
             .expect_err("one a minute")
@@ -53,6 +55,7 @@ async fn sign_in_once(db: &TestDatabase) {
     );
     w.clock.advance(Duration::seconds(61));
     w.loyalty
+        .members()
         .request_login_code("sms-shop", &p)
         .await
         .expect("a new minute");
@@ -60,6 +63,7 @@ async fn sign_in_once(db: &TestDatabase) {
     if first != second {
         assert_eq!(
             w.loyalty
+                .members()
                 .login_with_sms("sms-shop", &p, &first)
                 .await
                 .expect_err("only the latest code")
@@ -70,6 +74,7 @@ async fn sign_in_once(db: &TestDatabase) {
 
     let login = w
         .loyalty
+        .members()
         .login_with_sms("sms-shop", &p, &second)
         .await
         .expect("signs in");
@@ -77,6 +82,7 @@ async fn sign_in_once(db: &TestDatabase) {
     assert_eq!(login.member.phone, Some(p.clone()));
     assert_eq!(
         w.loyalty
+            .members()
             .login_with_sms("sms-shop", &p, &second)
             .await
             .expect_err("used")
@@ -85,11 +91,13 @@ async fn sign_in_once(db: &TestDatabase) {
     );
     w.clock.advance(Duration::seconds(61));
     w.loyalty
+        .members()
         .request_login_code("sms-shop", &p)
         .await
         .expect("sent");
     let again = w
         .loyalty
+        .members()
         .login_with_sms("sms-shop", &p, &last_code(&w))
         .await
         .expect("signs in");
@@ -105,6 +113,7 @@ async fn limits_tries_expiry(db: &TestDatabase) {
     let p = phone("13600000002");
 
     w.loyalty
+        .members()
         .request_login_code("sms-limits", &p)
         .await
         .expect("sent");
@@ -113,6 +122,7 @@ async fn limits_tries_expiry(db: &TestDatabase) {
     for _ in 0..5 {
         assert_eq!(
             w.loyalty
+                .members()
                 .login_with_sms("sms-limits", &p, wrong)
                 .await
                 .expect_err("wrong")
@@ -122,6 +132,7 @@ async fn limits_tries_expiry(db: &TestDatabase) {
     }
     assert_eq!(
         w.loyalty
+            .members()
             .login_with_sms("sms-limits", &p, &code)
             .await
             .expect_err("no tries left")
@@ -131,6 +142,7 @@ async fn limits_tries_expiry(db: &TestDatabase) {
 
     w.clock.advance(Duration::seconds(61));
     w.loyalty
+        .members()
         .request_login_code("sms-limits", &p)
         .await
         .expect("sent");
@@ -138,6 +150,7 @@ async fn limits_tries_expiry(db: &TestDatabase) {
     w.clock.advance(Duration::minutes(5));
     assert_eq!(
         w.loyalty
+            .members()
             .login_with_sms("sms-limits", &p, &code)
             .await
             .expect_err("expired")
@@ -149,6 +162,7 @@ async fn limits_tries_expiry(db: &TestDatabase) {
     for _ in 0..3 {
         w.clock.advance(Duration::seconds(61));
         w.loyalty
+            .members()
             .request_login_code("sms-limits", &p)
             .await
             .expect("within the hour");
@@ -156,6 +170,7 @@ async fn limits_tries_expiry(db: &TestDatabase) {
     w.clock.advance(Duration::seconds(61));
     let refused = w
         .loyalty
+        .members()
         .request_login_code("sms-limits", &p)
         .await
         .expect_err("five an hour");

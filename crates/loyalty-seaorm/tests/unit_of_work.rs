@@ -3,9 +3,11 @@
 
 mod support;
 
+use loyalty_core::kernel::Transaction;
 use loyalty_core::kernel::{MemberId, Phone, Points};
 use loyalty_core::kernel::{TxMode, UnitOfWork};
 use loyalty_core::members::Member;
+use loyalty_core::members::MembersTx;
 use loyalty_seaorm::SeaUnitOfWork;
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
@@ -61,7 +63,12 @@ async fn commits_and_drops(db: &TestDatabase) {
         outcomes.push(task.await.expect("ran"));
     }
     for (member, committed) in outcomes {
-        let found = w.loyalty.member(merchant.id, member.id).await.is_ok();
+        let found = w
+            .loyalty
+            .members()
+            .member(merchant.id, member.id)
+            .await
+            .is_ok();
         assert_eq!(
             found, committed,
             "member {:?} committed={committed}",

@@ -5,14 +5,13 @@ use super::coupons::{TemplatePatch, before_id, next_cursor, page_limit};
 use crate::auth::{MemberAuth, StaffAuth};
 use crate::dto::{CardEntryView, CardTemplateView, CardView};
 use crate::error::{ApiError, Problem};
-use crate::idempotency::{IdempotencyHeader, Prepared, respond, stored};
+use crate::idempotency::{IdempotencyHeader, Prepared, respond};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use loyalty_core::cards::CardEntry;
 use loyalty_core::cards::CardRules;
 use loyalty_core::cards::{OpenCard, TopUpCard};
-use loyalty_core::kernel::StoredResponse;
 use loyalty_core::kernel::{CardId, CardTemplateId, MemberId, MerchantId, StoreId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -36,7 +35,8 @@ pub async fn create_card_template(
     staff.require_headquarters()?;
     let template = state
         .loyalty
-        .create_card_template(staff.merchant_id, body.into_inner(), Some(staff.staff_id))
+        .cards()
+        .create_template(staff.merchant_id, body.into_inner(), Some(staff.staff_id))
         .await?;
     Ok(HttpResponse::Created().json(CardTemplateView::from(&template)))
 }
@@ -54,7 +54,8 @@ pub async fn list_card_templates(
         before_id("card_template", query.cursor.as_deref())?.map(CardTemplateId::from_uuid);
     let templates = state
         .loyalty
-        .card_templates(staff.merchant_id, before, limit)
+        .cards()
+        .templates(staff.merchant_id, before, limit)
         .await?;
     Ok(HttpResponse::Ok().json(CardTemplateList {
         items: templates.iter().map(CardTemplateView::from).collect(),
@@ -72,7 +73,8 @@ pub async fn get_card_template(
 ) -> Result<HttpResponse, ApiError> {
     let template = state
         .loyalty
-        .card_template(
+        .cards()
+        .template(
             staff.merchant_id,
             CardTemplateId::from_uuid(id.into_inner()),
         )
@@ -92,7 +94,8 @@ pub async fn update_card_template(
     staff.require_headquarters()?;
     let template = state
         .loyalty
-        .set_card_template_active(
+        .cards()
+        .set_template_active(
             staff.merchant_id,
             CardTemplateId::from_uuid(id.into_inner()),
             body.active,
@@ -125,7 +128,7 @@ pub async fn open_card(
         store_id: staff.store_for(body.store_id.map(StoreId::from_uuid))?,
         operator_id: Some(staff.staff_id),
     };
-    let held = state.loyalty.open_card(cmd).await?;
+    let held = state.loyalty.cards().open(cmd).await?;
     Ok(HttpResponse::Created().json(CardView::from(&held)))
 }
 
@@ -139,7 +142,7 @@ async fn cards_of(
     merchant: MerchantId,
     member: MemberId,
 ) -> Result<HttpResponse, ApiError> {
-    let cards = state.loyalty.member_cards(merchant, member).await?;
+    let cards = state.loyalty.cards().member_cards(merchant, member).await?;
     Ok(HttpResponse::Ok().json(CardList {
         items: cards.iter().map(CardView::from).collect(),
     }))
@@ -185,8 +188,8 @@ pub struct TopUpRequest {
     pub store_id: Option<Uuid>,
 }
 
-fn render_entry(entry: &CardEntry) -> StoredResponse {
-    stored(StatusCode::CREATED, &CardEntryView::from(entry))
+fn render_entry(entry: &CardEntry) -> CardEntryView {
+    CardEntryView::from(entry)
 }
 
 /// Tops a member's card up at the till: the amount paid and the plan's bonus go onto the
@@ -221,9 +224,10 @@ pub async fn top_up(
     };
     let result = state
         .loyalty
-        .top_up_card(cmd, prepared.as_ref().map(|p| p.idempotent(&render_entry)))
+        .cards()
+        .top_up(cmd, prepared.as_ref().map(Prepared::idempotent))
         .await;
-    respond(&state, prepared, result, &render_entry).await
+    respond(result, StatusCode::CREATED, render_entry)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -245,7 +249,8 @@ async fn ledger_of(
     let before = before_id("card_entry", query.cursor.as_deref())?;
     let (held, entries) = state
         .loyalty
-        .card_ledger(merchant, member, CardId::from_uuid(card), before, limit)
+        .cards()
+        .ledger(merchant, member, CardId::from_uuid(card), before, limit)
         .await?;
     Ok(HttpResponse::Ok().json(CardLedgerView {
         card: CardView::from(&held),

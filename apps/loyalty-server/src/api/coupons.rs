@@ -5,7 +5,7 @@
 use crate::auth::StaffAuth;
 use crate::dto::{CouponView, IssueReportView, TemplateView, VerificationView};
 use crate::error::{ApiError, Problem};
-use crate::idempotency::{IdempotencyHeader, Prepared, respond, stored};
+use crate::idempotency::{IdempotencyHeader, Prepared, respond};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
@@ -16,7 +16,6 @@ use loyalty_core::coupons::CouponCode;
 use loyalty_core::coupons::CouponRules;
 use loyalty_core::coupons::MemberSegment;
 use loyalty_core::coupons::{IssueCoupons, IssueTarget, VerifiedCoupon, VerifyCoupon};
-use loyalty_core::kernel::StoredResponse;
 use loyalty_core::kernel::{CouponTemplateId, MemberId, StoreId, VerificationId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -92,7 +91,8 @@ pub async fn create_template(
     staff.require_headquarters()?;
     let template = state
         .loyalty
-        .create_coupon_template(staff.merchant_id, body.into_inner(), Some(staff.staff_id))
+        .coupons()
+        .create_template(staff.merchant_id, body.into_inner(), Some(staff.staff_id))
         .await?;
     Ok(HttpResponse::Created().json(TemplateView::from(&template)))
 }
@@ -109,7 +109,8 @@ pub async fn list_templates(
     let before = before_id("template", query.cursor.as_deref())?.map(CouponTemplateId::from_uuid);
     let templates = state
         .loyalty
-        .coupon_templates(staff.merchant_id, before, limit)
+        .coupons()
+        .templates(staff.merchant_id, before, limit)
         .await?;
     Ok(HttpResponse::Ok().json(TemplateList {
         items: templates.iter().map(TemplateView::from).collect(),
@@ -127,7 +128,8 @@ pub async fn get_template(
 ) -> Result<HttpResponse, ApiError> {
     let template = state
         .loyalty
-        .coupon_template(
+        .coupons()
+        .template(
             staff.merchant_id,
             CouponTemplateId::from_uuid(id.into_inner()),
         )
@@ -154,7 +156,8 @@ pub async fn update_template(
     staff.require_headquarters()?;
     let template = state
         .loyalty
-        .set_coupon_template_active(
+        .coupons()
+        .set_template_active(
             staff.merchant_id,
             CouponTemplateId::from_uuid(id.into_inner()),
             body.active,
@@ -222,7 +225,7 @@ pub async fn issue(
             IssueTarget::Members(ids.into_iter().map(MemberId::from_uuid).collect())
         }
         (None, Some(s)) => {
-            let settings = state.loyalty.settings(staff.merchant_id).await?;
+            let settings = state.loyalty.settings().current(staff.merchant_id).await?;
             IssueTarget::Segment(MemberSegment {
                 tier_codes: s.tier_codes,
                 first_tier: settings
@@ -251,7 +254,8 @@ pub async fn issue(
     };
     let report = state
         .loyalty
-        .issue_coupons(IssueCoupons {
+        .coupons()
+        .issue(IssueCoupons {
             merchant_id: staff.merchant_id,
             template_id: CouponTemplateId::from_uuid(id.into_inner()),
             target,
@@ -275,7 +279,8 @@ pub async fn get_coupon(
 ) -> Result<HttpResponse, ApiError> {
     let held = state
         .loyalty
-        .coupon_by_code(staff.merchant_id, &coupon_code(&code)?)
+        .coupons()
+        .by_code(staff.merchant_id, &coupon_code(&code)?)
         .await?;
     Ok(HttpResponse::Ok().json(CouponView::from(&held)))
 }
@@ -291,7 +296,8 @@ pub async fn revoke_coupon(
     staff.require_headquarters()?;
     let held = state
         .loyalty
-        .revoke_coupon(staff.merchant_id, &coupon_code(&code)?)
+        .coupons()
+        .revoke(staff.merchant_id, &coupon_code(&code)?)
         .await?;
     Ok(HttpResponse::Ok().json(CouponView::from(&held)))
 }
@@ -307,8 +313,8 @@ pub struct VerifyRequest {
     pub store_id: Option<Uuid>,
 }
 
-fn render_verification(verified: &VerifiedCoupon) -> StoredResponse {
-    stored(StatusCode::CREATED, &VerificationView::from(verified))
+fn render_verification(verified: &VerifiedCoupon) -> VerificationView {
+    VerificationView::from(verified)
 }
 
 /// Verifies (核销) a coupon at a store: it must apply there and be usable now. Two stores
@@ -341,14 +347,10 @@ pub async fn verify(
     let prepared = Prepared::claim(&state, &req, staff.merchant_id, staff.scope(), key, &*body)?;
     let result = state
         .loyalty
-        .verify_coupon(
-            cmd,
-            prepared
-                .as_ref()
-                .map(|p| p.idempotent(&render_verification)),
-        )
+        .coupons()
+        .verify(cmd, prepared.as_ref().map(Prepared::idempotent))
         .await;
-    respond(&state, prepared, result, &render_verification).await
+    respond(result, StatusCode::CREATED, render_verification)
 }
 
 /// Undoes a verification within the merchant's window (`checkout.verification_undo_minutes`):
@@ -361,12 +363,17 @@ pub async fn undo(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = VerificationId::from_uuid(id.into_inner());
-    let found = state.loyalty.verification(staff.merchant_id, id).await?;
+    let found = state
+        .loyalty
+        .coupons()
+        .verification(staff.merchant_id, id)
+        .await?;
     if !staff.works_in(found.store_id) {
         return Err(loyalty_core::Error::NotFound("verification").into());
     }
     let undone = state
         .loyalty
+        .coupons()
         .undo_verification(staff.merchant_id, id, Some(staff.staff_id))
         .await?;
     Ok(HttpResponse::Ok().json(VerificationView::from(&undone)))
@@ -402,6 +409,7 @@ pub async fn list_verifications(
     let before = before_id("verification", query.cursor.as_deref())?.map(VerificationId::from_uuid);
     let list = state
         .loyalty
+        .coupons()
         .verifications(staff.merchant_id, store, before, limit)
         .await?;
     Ok(HttpResponse::Ok().json(VerificationList {

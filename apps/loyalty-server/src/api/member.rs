@@ -32,10 +32,15 @@ pub async fn dev_login(
     let not_found = || ApiError::from(loyalty_core::Error::NotFound("member"));
     let merchant = state
         .loyalty
-        .merchant_by_code(&body.merchant_code)
+        .merchants()
+        .by_code(&body.merchant_code)
         .await?
         .ok_or_else(not_found)?;
-    let member = state.loyalty.member_by_phone(merchant.id, &phone).await?;
+    let member = state
+        .loyalty
+        .members()
+        .by_phone(merchant.id, &phone)
+        .await?;
     let issued = state
         .tokens
         .issue_member(merchant.id, member.id, chrono::Utc::now())?;
@@ -101,6 +106,7 @@ pub async fn wechat_login(
 ) -> Result<HttpResponse, ApiError> {
     let login = state
         .loyalty
+        .members()
         .login_with_wechat(
             wechat(&state)?,
             &body.merchant_code,
@@ -144,6 +150,7 @@ pub async fn request_sms_code(
     state.sms_throttle.check(client(&state, &req))?;
     let expires_at = state
         .loyalty
+        .members()
         .request_login_code(&body.merchant_code, &phone)
         .await?;
     Ok(HttpResponse::Accepted().json(SmsCodeSentView {
@@ -174,6 +181,7 @@ pub async fn sms_login(
     state.sms_throttle.check(client(&state, &req))?;
     let login = state
         .loyalty
+        .members()
         .login_with_sms(&body.merchant_code, &phone, &body.code)
         .await?;
     Ok(HttpResponse::Ok().json(member_token(&state, &login.member, login.registered)?))
@@ -198,6 +206,7 @@ pub async fn bind_phone(
 ) -> Result<HttpResponse, ApiError> {
     let binding = state
         .loyalty
+        .members()
         .bind_wechat_phone(
             wechat(&state)?,
             member.merchant_id,
@@ -228,6 +237,7 @@ pub async fn code(
 ) -> Result<HttpResponse, ApiError> {
     let m = state
         .loyalty
+        .members()
         .member(member.merchant_id, member.member_id)
         .await?;
     let issued = state.member_codes.issue(&m, chrono::Utc::now());
@@ -244,6 +254,7 @@ pub async fn code(
 pub async fn me(member: MemberAuth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let m = state
         .loyalty
+        .members()
         .member(member.merchant_id, member.member_id)
         .await?;
     Ok(HttpResponse::Ok().json(MemberView::from(&m)))
@@ -284,6 +295,7 @@ pub async fn update_me(
     });
     let m = state
         .loyalty
+        .members()
         .update_profile(
             member.merchant_id,
             member.member_id,
@@ -307,7 +319,8 @@ pub async fn points(
 ) -> Result<HttpResponse, ApiError> {
     let summary = state
         .loyalty
-        .points_summary(member.merchant_id, member.member_id)
+        .points()
+        .summary(member.merchant_id, member.member_id)
         .await?;
     Ok(HttpResponse::Ok().json(MemberPointsView {
         balance: summary.member.points_balance.value(),
@@ -370,6 +383,7 @@ pub async fn earn_for_action(
     };
     let award = state
         .loyalty
+        .points()
         .award_action(member.merchant_id, member.member_id, action)
         .await?;
     let view = ActionAwardView {

@@ -5,13 +5,12 @@ use super::coupons::{before_id, next_cursor, page_limit};
 use crate::auth::{MemberAuth, StaffAuth};
 use crate::dto::{CouponView, TemplateView};
 use crate::error::{ApiError, Problem};
-use crate::idempotency::{IdempotencyHeader, Prepared, respond, stored};
+use crate::idempotency::{IdempotencyHeader, Prepared, respond};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use loyalty_core::coupons::CouponStatus;
 use loyalty_core::coupons::{ClaimCoupon, HeldCoupon};
-use loyalty_core::kernel::StoredResponse;
 use loyalty_core::kernel::{CouponId, CouponTemplateId, MemberId, MerchantId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -62,6 +61,7 @@ async fn coupons_of(
     let before = before_id("coupon", query.cursor.as_deref())?.map(CouponId::from_uuid);
     let held = state
         .loyalty
+        .coupons()
         .member_coupons(merchant, member, &statuses, before, limit)
         .await?;
     Ok(CouponList {
@@ -93,6 +93,7 @@ pub async fn member_coupons(
 ) -> Result<HttpResponse, ApiError> {
     let member = state
         .loyalty
+        .members()
         .member(staff.merchant_id, MemberId::from_uuid(id.into_inner()))
         .await?;
     let list = coupons_of(&state, staff.merchant_id, member.id, &query).await?;
@@ -109,6 +110,7 @@ pub async fn claimable(
 ) -> Result<HttpResponse, ApiError> {
     let templates = state
         .loyalty
+        .coupons()
         .claimable_templates(member.merchant_id, member.member_id)
         .await?;
     Ok(HttpResponse::Ok().json(ClaimableList {
@@ -116,8 +118,8 @@ pub async fn claimable(
     }))
 }
 
-fn render_claim(held: &HeldCoupon) -> StoredResponse {
-    stored(StatusCode::CREATED, &CouponView::from(held))
+fn render_claim(held: &HeldCoupon) -> CouponView {
+    CouponView::from(held)
 }
 
 async fn claim_or_exchange(
@@ -139,9 +141,10 @@ async fn claim_or_exchange(
     };
     let result = state
         .loyalty
-        .claim_coupon(cmd, prepared.as_ref().map(|p| p.idempotent(&render_claim)))
+        .coupons()
+        .claim(cmd, prepared.as_ref().map(Prepared::idempotent))
         .await;
-    respond(&state, prepared, result, &render_claim).await
+    respond(result, StatusCode::CREATED, render_claim)
 }
 
 /// Claims a coupon (free): the template must be open and claimable, with stock left and

@@ -2,14 +2,13 @@ use super::{PageQuery, seq_cursor};
 use crate::auth::StaffAuth;
 use crate::dto::{LedgerEntryView, LedgerPageView, MemberView};
 use crate::error::{ApiError, Problem};
-use crate::idempotency::{IdempotencyHeader, Prepared, respond, stored};
+use crate::idempotency::{IdempotencyHeader, Prepared, respond};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDate;
-use loyalty_core::kernel::StoredResponse;
 use loyalty_core::kernel::{MemberId, Phone, Points, StoreId};
 use loyalty_core::members::RegisterMember;
 use loyalty_core::points::AdjustPoints;
@@ -46,7 +45,7 @@ pub async fn register_member(
         birthday: body.birthday,
         store_id: staff.store_for(body.store_id.map(StoreId::from_uuid))?,
     };
-    let member = state.loyalty.register_member(cmd).await?;
+    let member = state.loyalty.members().register(cmd).await?;
     tracing::info!(member = %member.id, phone = ?member.phone, "member registered");
     Ok(HttpResponse::Created().json(MemberView::for_staff(&member, &staff)))
 }
@@ -98,7 +97,8 @@ pub async fn find_members(
         let phone = Phone::parse(phone)?;
         let items = match state
             .loyalty
-            .member_by_phone(staff.merchant_id, &phone)
+            .members()
+            .by_phone(staff.merchant_id, &phone)
             .await
         {
             Ok(member) => vec![MemberView::for_staff(&member, &staff)],
@@ -113,7 +113,8 @@ pub async fn find_members(
     let after = after_member(query.cursor.as_deref())?;
     let (members, next) = state
         .loyalty
-        .list_members(staff.merchant_id, after, query.limit.unwrap_or(20))
+        .members()
+        .list(staff.merchant_id, after, query.limit.unwrap_or(20))
         .await?;
     let items = members
         .iter()
@@ -135,6 +136,7 @@ pub async fn get_member(
 ) -> Result<HttpResponse, ApiError> {
     let member = state
         .loyalty
+        .members()
         .member(staff.merchant_id, MemberId::from_uuid(id.into_inner()))
         .await?;
     Ok(HttpResponse::Ok().json(MemberView::for_staff(&member, &staff)))
@@ -166,7 +168,8 @@ pub async fn ledger_page(
 ) -> Result<HttpResponse, ApiError> {
     let page = state
         .loyalty
-        .points_ledger(merchant, member, query.before_seq()?, query.limit())
+        .points()
+        .ledger(merchant, member, query.before_seq()?, query.limit())
         .await?;
     Ok(HttpResponse::Ok().json(LedgerPageView {
         items: page.entries.iter().map(Into::into).collect(),
@@ -184,8 +187,8 @@ pub struct AdjustPointsRequest {
     pub store_id: Option<Uuid>,
 }
 
-fn render_entry(entry: &LedgerEntry) -> StoredResponse {
-    stored(StatusCode::CREATED, &LedgerEntryView::from(entry))
+fn render_entry(entry: &LedgerEntry) -> LedgerEntryView {
+    LedgerEntryView::from(entry)
 }
 
 /// Adds or takes points by hand, with a mandatory reason (owner or admin).
@@ -218,9 +221,10 @@ pub async fn adjust_points(
     };
     let result = state
         .loyalty
-        .adjust_points(cmd, prepared.as_ref().map(|p| p.idempotent(&render_entry)))
+        .points()
+        .adjust(cmd, prepared.as_ref().map(Prepared::idempotent))
         .await;
-    respond(&state, prepared, result, &render_entry).await
+    respond(result, StatusCode::CREATED, render_entry)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -249,7 +253,8 @@ pub async fn resolve_member_code(
     let handle = crate::member_code::MemberCodes::handle(&body.code).ok_or_else(invalid)?;
     let member = match state
         .loyalty
-        .member_by_invite_code(staff.merchant_id, handle)
+        .members()
+        .by_invite_code(staff.merchant_id, handle)
         .await
     {
         Ok(member) => member,
@@ -262,6 +267,7 @@ pub async fn resolve_member_code(
         .ok_or_else(invalid)?;
     state
         .loyalty
+        .members()
         .claim_member_code(staff.merchant_id, member.id, step)
         .await?;
     Ok(HttpResponse::Ok().json(MemberView::for_staff(&member, &staff)))

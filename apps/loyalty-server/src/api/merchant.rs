@@ -40,6 +40,7 @@ pub async fn login(
     state.login_throttle.check(&account, client)?;
     let found = state
         .loyalty
+        .merchants()
         .staff_for_login(body.merchant_code.trim(), body.username.trim())
         .await?;
     let hash = found.as_ref().map(|(_, staff)| staff.password_hash.clone());
@@ -75,7 +76,7 @@ pub async fn list_stores(
     staff: StaffAuth,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let stores = state.loyalty.stores(staff.merchant_id).await?;
+    let stores = state.loyalty.merchants().stores(staff.merchant_id).await?;
     Ok(HttpResponse::Ok().json(StoreListView {
         items: stores.iter().map(Into::into).collect(),
     }))
@@ -98,6 +99,7 @@ pub async fn create_store(
     staff.require_headquarters()?;
     let store = state
         .loyalty
+        .merchants()
         .create_store(CreateStore {
             merchant_id: staff.merchant_id,
             name: body.into_inner().name,
@@ -131,7 +133,7 @@ pub async fn update_store(
         name: body.name,
         active: body.active,
     };
-    let store = state.loyalty.update_store(cmd).await?;
+    let store = state.loyalty.merchants().update_store(cmd).await?;
     Ok(HttpResponse::Ok().json(StoreView::from(&store)))
 }
 
@@ -144,6 +146,7 @@ pub async fn logout(
 ) -> Result<HttpResponse, ApiError> {
     state
         .loyalty
+        .merchants()
         .revoke_staff_tokens(staff.merchant_id, staff.staff_id)
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -111,7 +111,8 @@ pub async fn list_messages(
     let limit = query.limit.unwrap_or(20);
     let records = state
         .loyalty
-        .notification_messages(
+        .notifications()
+        .messages(
             staff.merchant_id,
             status,
             cursor_id(query.cursor.as_ref())?,
@@ -139,7 +140,8 @@ pub async fn retry_message(
     staff.require_headquarters()?;
     state
         .loyalty
-        .requeue_notification(staff.merchant_id, id.into_inner())
+        .notifications()
+        .requeue(staff.merchant_id, id.into_inner())
         .await?;
     state.doorbell.notify_one();
     Ok(HttpResponse::NoContent().finish())
@@ -178,6 +180,7 @@ pub async fn usage(
     );
     let used = state
         .loyalty
+        .notifications()
         .sms_usage(staff.merchant_id, year, month)
         .await?;
     Ok(HttpResponse::Ok().json(UsageView {
@@ -215,6 +218,7 @@ pub async fn subscriptions(
 ) -> Result<HttpResponse, ApiError> {
     let left = state
         .loyalty
+        .notifications()
         .add_subscriptions(member.merchant_id, member.member_id, &body.template_ids)
         .await?;
     Ok(HttpResponse::Ok().json(SubscriptionsView {

@@ -1,7 +1,7 @@
 use crate::auth::StaffAuth;
 use crate::dto::{OrderDetailView, OrderReceiptView, OrderView, QuoteView, RefundReceiptView};
 use crate::error::{ApiError, Problem};
-use crate::idempotency::{IdempotencyHeader, Prepared, respond, stored};
+use crate::idempotency::{IdempotencyHeader, Prepared, respond};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -9,7 +9,6 @@ use loyalty_core::checkout::{
     CommitOrder, LineInput, OrderReceipt, RefundLineInput, RefundOrder, RefundReceipt,
 };
 use loyalty_core::coupons::CouponCode;
-use loyalty_core::kernel::StoredResponse;
 use loyalty_core::kernel::{MemberId, OrderId, Points, StoreId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -89,8 +88,8 @@ pub struct OrderLineRequest {
     pub unit_price: String,
 }
 
-fn render_order(receipt: &OrderReceipt) -> StoredResponse {
-    let view = OrderReceiptView {
+fn render_order(receipt: &OrderReceipt) -> OrderReceiptView {
+    OrderReceiptView {
         order: (&receipt.order).into(),
         lines: receipt.lines.iter().map(Into::into).collect(),
         pricing: receipt.pricing.clone(),
@@ -100,8 +99,7 @@ fn render_order(receipt: &OrderReceipt) -> StoredResponse {
         policy_version: receipt.policy_version,
         earning: receipt.explanation.clone(),
         tier_upgraded_to: receipt.tier_upgraded_to.clone(),
-    };
-    stored(StatusCode::CREATED, &view)
+    }
 }
 
 /// Prices an order as committing it now would (tier discount, coupons, points as cash,
@@ -118,7 +116,11 @@ pub async fn quote_order(
     state: web::Data<AppState>,
     body: web::Json<CommitOrderRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let quote = state.loyalty.quote_order(body.command(&staff)?).await?;
+    let quote = state
+        .loyalty
+        .checkout()
+        .quote(body.command(&staff)?)
+        .await?;
     Ok(HttpResponse::Ok().json(QuoteView {
         pricing: quote.pricing,
         points_to_earn: quote.points_to_earn.value(),
@@ -150,9 +152,10 @@ pub async fn commit_order(
     let cmd = body.command(&staff)?;
     let result = state
         .loyalty
-        .commit_order(cmd, prepared.as_ref().map(|p| p.idempotent(&render_order)))
+        .checkout()
+        .commit(cmd, prepared.as_ref().map(Prepared::idempotent))
         .await;
-    respond(&state, prepared, result, &render_order).await
+    respond(result, StatusCode::CREATED, render_order)
 }
 
 /// The order, if this account works in its store (another store's order is not found).
@@ -161,7 +164,11 @@ async fn visible_order(
     state: &AppState,
     id: OrderId,
 ) -> Result<loyalty_core::checkout::Order, ApiError> {
-    let order = state.loyalty.order(staff.merchant_id, id).await?;
+    let order = state
+        .loyalty
+        .checkout()
+        .order(staff.merchant_id, id)
+        .await?;
     if staff.works_in(order.store_id) {
         Ok(order)
     } else {
@@ -180,6 +187,7 @@ pub async fn get_order(
     let order = visible_order(&staff, &state, OrderId::from_uuid(id.into_inner())).await?;
     let (order, lines) = state
         .loyalty
+        .checkout()
         .order_with_lines(staff.merchant_id, order.id)
         .await?;
     Ok(HttpResponse::Ok().json(OrderDetailView {
@@ -209,13 +217,12 @@ pub struct RefundRequest {
     pub lines: Vec<RefundLineRequest>,
 }
 
-fn render_refund(receipt: &RefundReceipt) -> StoredResponse {
-    let view = RefundReceiptView {
+fn render_refund(receipt: &RefundReceipt) -> RefundReceiptView {
+    RefundReceiptView {
         refund: (&receipt.refund).into(),
         order: (&receipt.order).into(),
         balance_after: receipt.balance_after.map(|b| b.value()),
-    };
-    stored(StatusCode::CREATED, &view)
+    }
 }
 
 /// Refunds the whole order, some units of its lines, or an amount: earned points are taken
@@ -260,7 +267,8 @@ pub async fn refund_order(
     };
     let result = state
         .loyalty
-        .refund_order(cmd, prepared.as_ref().map(|p| p.idempotent(&render_refund)))
+        .checkout()
+        .refund(cmd, prepared.as_ref().map(Prepared::idempotent))
         .await;
-    respond(&state, prepared, result, &render_refund).await
+    respond(result, StatusCode::CREATED, render_refund)
 }

@@ -86,7 +86,7 @@ pub async fn create_merchant(
         owner_display_name: body.owner_display_name.unwrap_or_else(|| "店主".into()),
         owner_password_hash: hash_password(password.clone()).await?,
     };
-    let created = state.loyalty.create_merchant(cmd).await?;
+    let created = state.loyalty.merchants().create_merchant(cmd).await?;
     Ok(HttpResponse::Created().json(CreatedMerchantView {
         merchant: (&created.merchant).into(),
         default_store: (&created.default_store).into(),

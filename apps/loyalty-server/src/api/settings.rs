@@ -100,7 +100,8 @@ async fn save(
     };
     let version = state
         .loyalty
-        .put_setting_over(staff.merchant_id, setting, Some(staff.staff_id), expected)
+        .settings()
+        .put_over(staff.merchant_id, setting, Some(staff.staff_id), expected)
         .await?;
     // What was saved, not a new read: another save right after must not show here.
     Ok(answer(SettingView {
@@ -129,11 +130,12 @@ pub async fn get_earning(
     if let Some(version) = query.version {
         let old = state
             .loyalty
+            .settings()
             .earning_version(staff.merchant_id, version)
             .await?;
         return Ok(answer(view(Some(&old))?));
     }
-    let settings = state.loyalty.settings(staff.merchant_id).await?;
+    let settings = state.loyalty.settings().current(staff.merchant_id).await?;
     Ok(answer(view(Some(&settings.earning))?))
 }
 
@@ -156,7 +158,7 @@ pub async fn get_expiry(
     staff: StaffAuth,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let settings = state.loyalty.settings(staff.merchant_id).await?;
+    let settings = state.loyalty.settings().current(staff.merchant_id).await?;
     Ok(answer(view(Some(&settings.expiry))?))
 }
 
@@ -179,7 +181,7 @@ pub async fn get_tiers(
     staff: StaffAuth,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let settings = state.loyalty.settings(staff.merchant_id).await?;
+    let settings = state.loyalty.settings().current(staff.merchant_id).await?;
     Ok(answer(view(settings.tiers.as_ref())?))
 }
 
@@ -205,7 +207,7 @@ pub async fn get_notifications(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_headquarters()?;
-    let settings = state.loyalty.settings(staff.merchant_id).await?;
+    let settings = state.loyalty.settings().current(staff.merchant_id).await?;
     Ok(answer(view(Some(&settings.notifications))?))
 }
 
@@ -234,7 +236,7 @@ pub async fn get_checkout(
     staff: StaffAuth,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let settings = state.loyalty.settings(staff.merchant_id).await?;
+    let settings = state.loyalty.settings().current(staff.merchant_id).await?;
     Ok(answer(view(Some(&settings.checkout))?))
 }
 
@@ -250,7 +252,12 @@ pub async fn put_checkout(
     staff.require_headquarters()?;
     let gifts = &body.gifts;
     for id in gifts.registration.iter().chain(&gifts.birthday) {
-        match state.loyalty.coupon_template(staff.merchant_id, *id).await {
+        match state
+            .loyalty
+            .coupons()
+            .template(staff.merchant_id, *id)
+            .await
+        {
             Ok(_) => {}
             Err(loyalty_core::Error::NotFound(_)) => {
                 return Err(ApiError::invalid(
@@ -310,6 +317,7 @@ pub async fn simulate_earning(
     let body = body.into_inner();
     let sim = state
         .loyalty
+        .points()
         .simulate_earning(staff.merchant_id, &body.policy, body.days.unwrap_or(30))
         .await?;
     Ok(HttpResponse::Ok().json(SimulationView {
@@ -368,7 +376,8 @@ pub async fn liability(
     staff.require_headquarters()?;
     let l = state
         .loyalty
-        .points_liability(staff.merchant_id, query.expiring_days.unwrap_or(30))
+        .points()
+        .liability(staff.merchant_id, query.expiring_days.unwrap_or(30))
         .await?;
     Ok(HttpResponse::Ok().json(LiabilityView {
         outstanding_points: l.outstanding.value(),
@@ -408,7 +417,8 @@ pub async fn tier_history(
 ) -> Result<HttpResponse, ApiError> {
     let changes = state
         .loyalty
-        .tier_history(staff.merchant_id, MemberId::from_uuid(id.into_inner()))
+        .tiers()
+        .history(staff.merchant_id, MemberId::from_uuid(id.into_inner()))
         .await?;
     Ok(HttpResponse::Ok().json(TierHistoryView {
         items: changes

@@ -58,7 +58,11 @@ pub async fn create_staff(
         store_ids: stores(&body.store_ids),
         password_hash: hash_password(password.clone()).await?,
     };
-    let created = state.loyalty.create_staff(staff.actor(), cmd).await?;
+    let created = state
+        .loyalty
+        .merchants()
+        .create_staff(staff.actor(), cmd)
+        .await?;
     Ok(HttpResponse::Created().json(CreatedStaffView {
         staff: (&created).into(),
         initial_password: password,
@@ -80,6 +84,7 @@ pub async fn list_staff(
     staff.require_headquarters()?;
     let items = state
         .loyalty
+        .merchants()
         .list_staff(staff.merchant_id)
         .await?
         .iter()
@@ -118,6 +123,7 @@ pub async fn update_staff(
     };
     let updated = state
         .loyalty
+        .merchants()
         .update_staff(staff.actor(), StaffId::from_uuid(id.into_inner()), change)
         .await?;
     Ok(HttpResponse::Ok().json(StaffView::from(&updated)))

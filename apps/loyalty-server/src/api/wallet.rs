@@ -6,11 +6,10 @@ use super::coupons::{before_id, next_cursor, page_limit};
 use crate::auth::{PlatformAuth, StaffAuth};
 use crate::dto::{WalletEntryView, WithdrawalView};
 use crate::error::{ApiError, Problem};
-use crate::idempotency::{IdempotencyHeader, Prepared, respond, stored};
+use crate::idempotency::{IdempotencyHeader, Prepared, respond};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use loyalty_core::kernel::StoredResponse;
 use loyalty_core::kernel::{MerchantId, WithdrawalId};
 use loyalty_core::wallet::{RecordPayment, RequestWithdrawal, ReviewWithdrawal};
 use loyalty_core::wallet::{WalletEntry, WalletWithdrawal, WithdrawalStatus};
@@ -36,7 +35,7 @@ pub async fn wallet(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_headquarters()?;
-    let wallet = state.loyalty.wallet(staff.merchant_id).await?;
+    let wallet = state.loyalty.wallet().current(staff.merchant_id).await?;
     Ok(HttpResponse::Ok().json(WalletView {
         available: wallet.available.to_string(),
         pending: wallet.pending.to_string(),
@@ -63,7 +62,8 @@ pub async fn wallet_ledger(
     let before = before_id("wallet_entry", query.cursor.as_deref())?;
     let entries = state
         .loyalty
-        .wallet_entries(staff.merchant_id, before, limit)
+        .wallet()
+        .entries(staff.merchant_id, before, limit)
         .await?;
     Ok(HttpResponse::Ok().json(WalletLedgerView {
         items: entries.iter().map(WalletEntryView::from).collect(),
@@ -80,8 +80,8 @@ pub struct WithdrawalRequest {
     pub note: Option<String>,
 }
 
-fn render_withdrawal(w: &WalletWithdrawal) -> StoredResponse {
-    stored(StatusCode::CREATED, &WithdrawalView::from(w))
+fn render_withdrawal(w: &WalletWithdrawal) -> WithdrawalView {
+    WithdrawalView::from(w)
 }
 
 /// Applies for a withdrawal (HQ): the amount is held until the platform reviews it.
@@ -111,12 +111,10 @@ pub async fn request_withdrawal(
     };
     let result = state
         .loyalty
-        .request_withdrawal(
-            cmd,
-            prepared.as_ref().map(|p| p.idempotent(&render_withdrawal)),
-        )
+        .wallet()
+        .request_withdrawal(cmd, prepared.as_ref().map(Prepared::idempotent))
         .await;
-    respond(&state, prepared, result, &render_withdrawal).await
+    respond(result, StatusCode::CREATED, render_withdrawal)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -152,6 +150,7 @@ async fn list(
     let before = before_id("withdrawal", query.cursor.as_deref())?.map(WithdrawalId::from_uuid);
     let items = state
         .loyalty
+        .wallet()
         .withdrawals(merchant, status, before, limit)
         .await?;
     Ok(HttpResponse::Ok().json(WithdrawalList {
@@ -185,8 +184,8 @@ pub struct PaymentRequest {
     pub amount: String,
 }
 
-fn render_payment(entry: &WalletEntry) -> StoredResponse {
-    stored(StatusCode::CREATED, &WalletEntryView::from(entry))
+fn render_payment(entry: &WalletEntry) -> WalletEntryView {
+    WalletEntryView::from(entry)
 }
 
 /// Records a settled payment by the merchant's payment code (收款码) in its wallet (the
@@ -217,12 +216,10 @@ pub async fn record_payment(
     };
     let result = state
         .loyalty
-        .record_payment(
-            cmd,
-            prepared.as_ref().map(|p| p.idempotent(&render_payment)),
-        )
+        .wallet()
+        .record_payment(cmd, prepared.as_ref().map(Prepared::idempotent))
         .await;
-    respond(&state, prepared, result, &render_payment).await
+    respond(result, StatusCode::CREATED, render_payment)
 }
 
 /// Withdrawals of every merchant, newest first (the platform's review queue with
@@ -252,6 +249,7 @@ async fn review(
 ) -> Result<HttpResponse, ApiError> {
     let reviewed = state
         .loyalty
+        .wallet()
         .review_withdrawal(ReviewWithdrawal {
             id: WithdrawalId::from_uuid(id),
             approve,

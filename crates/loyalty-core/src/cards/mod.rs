@@ -6,8 +6,15 @@ mod usecase_tests;
 mod usecases;
 
 pub use model::{CardEntry, CardEntryKind, CardTemplate, MemberCard};
+pub use ports::CardsTx;
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockCardRepository;
-pub use ports::{CardRepository, MoneyDrift};
+pub use ports::{CardRepository, MEMBER_CARD_KEY};
 pub use rules::{AmountRange, CardKind, CardRules, NotOffered, TopUp, TopUpPlan};
 pub use usecases::{HeldCard, OpenCard, TopUpCard};
+
+crate::engine::service!(
+    CardsService,
+    cards,
+    "Stored-value cards: templates, opening a card, top-ups and their ledgers."
+);

@@ -4,6 +4,7 @@
 use crate::cards::CardRules;
 use crate::kernel::{CardId, CardTemplateId, MemberId, MerchantId, Money, StaffId, StoreId};
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// A card template (会员卡模板).
@@ -42,7 +43,7 @@ impl MemberCard {
 }
 
 /// What moved a card's balance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum CardEntryKind {
     /// Money paid in (at the till, for now), with the plan's bonus.
     TopUp,
@@ -64,7 +65,7 @@ impl CardEntryKind {
 
 /// One movement of a card's balance. `(merchant, kind, source_ref)` is unique: a payment
 /// tops a card up once, however often it is sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CardEntry {
     pub id: Uuid,
     pub merchant_id: MerchantId,

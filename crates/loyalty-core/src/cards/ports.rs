@@ -1,19 +1,12 @@
 use crate::cards::{CardEntry, CardTemplate, MemberCard};
 use crate::kernel::StoreError;
 use crate::kernel::{CardId, CardTemplateId, MemberId, MerchantId};
+use crate::kernel::{MoneyDrift, UniqueKey};
 use async_trait::async_trait;
 use uuid::Uuid;
 
-/// A card or wallet whose amounts disagree with the sum of its ledger (fen).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MoneyDrift {
-    pub merchant_id: MerchantId,
-    /// `card <id>` or `wallet`.
-    pub account: String,
-    /// Principal and bonus of a card; available and pending of a wallet.
-    pub held: (i64, i64),
-    pub ledger_sum: (i64, i64),
-}
+/// The member holds a card of this template already.
+pub const MEMBER_CARD_KEY: UniqueKey = UniqueKey::new("member_card", "card_exists");
 
 /// Card templates, member cards and their ledger.
 ///
@@ -57,7 +50,7 @@ pub trait CardRepository: Send {
     ) -> Result<bool, StoreError>;
 
     /// # Errors
-    /// [`StoreError::Unique`] with [`crate::kernel::UniqueKey::MemberCard`] when the member holds a
+    /// [`StoreError::Unique`] with [`crate::cards::MEMBER_CARD_KEY`] when the member holds a
     /// card of this template already; [`StoreError::Backend`] otherwise.
     async fn insert_card(&mut self, card: &MemberCard) -> Result<(), StoreError>;
 
@@ -98,7 +91,7 @@ pub trait CardRepository: Send {
     ) -> Result<Option<(i64, i64)>, StoreError>;
 
     /// # Errors
-    /// [`StoreError::Unique`] with [`crate::kernel::UniqueKey::LedgerSource`] when the entry's
+    /// [`StoreError::Unique`] with [`crate::points::LEDGER_SOURCE_KEY`] when the entry's
     /// source moved the card already; [`StoreError::Backend`] otherwise.
     async fn insert_card_entry(&mut self, entry: &CardEntry) -> Result<(), StoreError>;
 
@@ -119,4 +112,9 @@ pub trait CardRepository: Send {
         before: Option<Uuid>,
         limit: u64,
     ) -> Result<Vec<CardEntry>, StoreError>;
+}
+
+/// A transaction that reaches card templates, cards and their ledger.
+pub trait CardsTx: crate::kernel::Transaction {
+    fn cards(&mut self) -> &mut dyn CardRepository;
 }

@@ -74,7 +74,8 @@ async fn a_top_up_past_the_balance_cap_writes_no_entry_commits_nothing_and_tells
     let loyalty = Loyalty::new(uow_with(vec![lookup, tx]), clock(), notifier);
 
     let err = loyalty
-        .top_up_card(
+        .cards()
+        .top_up(
             TopUpCard {
                 merchant_id,
                 member_id,
@@ -128,6 +129,7 @@ async fn a_review_that_loses_the_race_moves_no_money_and_tells_nobody() {
     let loyalty = Loyalty::new(uow_with(vec![tx]), clock(), notifier);
 
     let err = loyalty
+        .wallet()
         .review_withdrawal(ReviewWithdrawal {
             id,
             approve: false,

@@ -6,20 +6,24 @@
 //! has a unique business key (the payment's reference), in the same transaction as the
 //! idempotency record and the notification.
 
+use super::CardsService;
 use crate::cards::CardRules;
+use crate::cards::CardsTx;
 use crate::cards::{CardEntry, CardEntryKind, CardTemplate, MemberCard};
-use crate::engine::Loyalty;
+use crate::engine::write_once;
 use crate::events::DomainEvent;
 use crate::events::Notifier;
+use crate::kernel::check_reference;
 use crate::kernel::{
     CardId, CardTemplateId, InvalidValue, MemberId, MerchantId, Money, StaffId, StoreId,
 };
 use crate::kernel::{Clock, Transaction, TxMode, UnitOfWork};
-use crate::kernel::{Idempotent, Outcome, remember, replay, replay_in_write};
-use crate::kernel::{check_reference, with_retry};
+use crate::kernel::{Idempotent, Outcome};
+use crate::members::MembersTx;
 use crate::members::member_of;
 use crate::merchants::merchant_of;
 use crate::notifications::enqueue_for;
+use crate::settings::SettingsTx;
 use crate::tiers::GrowthBasis;
 use crate::tiers::upgrade_on_growth;
 use crate::{Error, Result};
@@ -71,7 +75,7 @@ impl TopUpCard {
 
 /// The merchant's card template, or `card_template_not_found`.
 async fn template_of(
-    tx: &mut dyn Transaction,
+    tx: &mut impl crate::cards::CardsTx,
     merchant: MerchantId,
     id: CardTemplateId,
 ) -> Result<CardTemplate> {
@@ -83,7 +87,7 @@ async fn template_of(
 
 /// The member's card, or `card_not_found`.
 async fn card_of(
-    tx: &mut dyn Transaction,
+    tx: &mut impl crate::cards::CardsTx,
     merchant: MerchantId,
     member: MemberId,
     id: CardId,
@@ -96,7 +100,7 @@ async fn card_of(
 
 /// `store_not_found` when a store is named that is not the merchant's.
 async fn store_of(
-    tx: &mut dyn Transaction,
+    tx: &mut impl crate::merchants::StoresTx,
     merchant: MerchantId,
     store: Option<StoreId>,
 ) -> Result<()> {
@@ -113,13 +117,28 @@ fn money(fen: i64) -> Result<Money> {
     Ok(Money::from_fen(fen)?)
 }
 
-impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
+impl<U, C, N> CardsService<'_, U, C, N>
+where
+    U: UnitOfWork<
+        Tx: crate::cards::CardsTx
+                + crate::coupons::CouponsTx
+                + crate::kernel::IdempotencyTx
+                + crate::members::MembersTx
+                + crate::merchants::MerchantsTx
+                + crate::merchants::StoresTx
+                + crate::notifications::OutboxTx
+                + crate::settings::SettingsTx
+                + crate::tiers::GrowthTx,
+    >,
+    C: Clock,
+    N: Notifier,
+{
     /// Creates a card template (HQ).
     ///
     /// # Errors
     /// `validation_failed`.
-    pub async fn create_card_template(
-        &self,
+    pub async fn create_template(
+        self,
         merchant_id: MerchantId,
         rules: CardRules,
         by: Option<StaffId>,
@@ -143,8 +162,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ///
     /// # Errors
     /// Storage failures only.
-    pub async fn card_templates(
-        &self,
+    pub async fn templates(
+        self,
         merchant_id: MerchantId,
         before: Option<CardTemplateId>,
         limit: u64,
@@ -158,13 +177,13 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
 
     /// # Errors
     /// `card_template_not_found`.
-    pub async fn card_template(
-        &self,
+    pub async fn template(
+        self,
         merchant_id: MerchantId,
         id: CardTemplateId,
     ) -> Result<CardTemplate> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
-        template_of(&mut *tx, merchant_id, id).await
+        template_of(&mut tx, merchant_id, id).await
     }
 
     /// Stops (or restarts) opening cards from a template (HQ); cards opened stay usable and
@@ -172,8 +191,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ///
     /// # Errors
     /// `card_template_not_found`.
-    pub async fn set_card_template_active(
-        &self,
+    pub async fn set_template_active(
+        self,
         merchant_id: MerchantId,
         id: CardTemplateId,
         active: bool,
@@ -186,7 +205,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         {
             return Err(Error::NotFound("card_template"));
         }
-        let template = template_of(&mut *tx, merchant_id, id).await?;
+        let template = template_of(&mut tx, merchant_id, id).await?;
         tx.commit().await?;
         Ok(template)
     }
@@ -197,11 +216,11 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// # Errors
     /// `member_not_found`, `store_not_found`, `card_template_not_found`,
     /// `card_template_inactive`, `card_exists`.
-    pub async fn open_card(&self, cmd: OpenCard) -> Result<HeldCard> {
+    pub async fn open(self, cmd: OpenCard) -> Result<HeldCard> {
         let mut tx = self.uow.begin(TxMode::Write).await?;
-        member_of(&mut *tx, cmd.merchant_id, cmd.member_id).await?;
-        store_of(&mut *tx, cmd.merchant_id, cmd.store_id).await?;
-        let template = template_of(&mut *tx, cmd.merchant_id, cmd.template_id).await?;
+        member_of(&mut tx, cmd.merchant_id, cmd.member_id).await?;
+        store_of(&mut tx, cmd.merchant_id, cmd.store_id).await?;
+        let template = template_of(&mut tx, cmd.merchant_id, cmd.template_id).await?;
         if !template.active {
             return Err(Error::CardTemplateInactive);
         }
@@ -230,119 +249,105 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// `card_balance_limit`,
     /// `already_applied` (the payment reference topped up before),
     /// `idempotency_key_reused`.
-    pub async fn top_up_card(
-        &self,
+    pub async fn top_up(
+        self,
         cmd: TopUpCard,
-        idem: Option<Idempotent<'_, CardEntry>>,
+        idem: Option<&Idempotent>,
     ) -> Result<Outcome<CardEntry>> {
-        cmd.validate()?;
         let entry_id = Uuid::now_v7();
-        let outcome =
-            with_retry!(|attempt| self.try_top_up(&cmd, entry_id, idem.as_ref(), attempt))?;
-        Ok(match outcome {
-            Outcome::Done((entry, events)) => {
-                self.publish(&events).await;
-                Outcome::Done(entry)
+        write_once!(
+            self,
+            idem,
+            check: cmd.validate(),
+            prepare |lookup, _now| {
+                let merchant = merchant_of(lookup, cmd.merchant_id).await?;
+                store_of(lookup, cmd.merchant_id, cmd.store_id).await?;
+                Ok((merchant, lookup.settings().settings(cmd.merchant_id).await?))
+            },
+            effect |tx, (merchant, settings), now| {
+                // Tiers by top-up: the member's row first, so concurrent top-ups sum in turn and
+                // one crossing a threshold upgrades once (the lock order of every growth).
+                let grows = settings
+                    .tiers
+                    .as_ref()
+                    .is_some_and(|t| t.value.basis == GrowthBasis::TopUp);
+                let member = if grows {
+                    Some(
+                        tx.members()
+                            .lock_member(cmd.merchant_id, cmd.member_id)
+                            .await?
+                            .ok_or(Error::NotFound("member"))?,
+                    )
+                } else {
+                    None
+                };
+                let card = card_of(tx, cmd.merchant_id, cmd.member_id, cmd.card_id).await?;
+                let template = template_of(tx, cmd.merchant_id, card.template_id).await?;
+                let top = template
+                    .rules
+                    .top_up(cmd.amount)
+                    .map_err(|_| Error::TopUpNotOffered)?;
+                let max = template.rules.max_balance;
+                let (principal_after, bonus_after) = tx
+                    .cards()
+                    .add_to_card(
+                        cmd.merchant_id,
+                        card.id,
+                        top.principal.fen(),
+                        top.bonus.fen(),
+                        max.map(Money::fen),
+                    )
+                    .await?
+                    .ok_or_else(|| Error::CardBalanceLimit {
+                        max: max.map(|m| m.to_string()).unwrap_or_default(),
+                    })?;
+                let entry = CardEntry {
+                    id: entry_id,
+                    merchant_id: cmd.merchant_id,
+                    card_id: card.id,
+                    member_id: cmd.member_id,
+                    kind: CardEntryKind::TopUp,
+                    principal_delta: top.principal.fen(),
+                    bonus_delta: top.bonus.fen(),
+                    principal_after: money(principal_after)?,
+                    bonus_after: money(bonus_after)?,
+                    source_ref: cmd
+                        .payment_ref
+                        .clone()
+                        .unwrap_or_else(|| entry_id.to_string()),
+                    store_id: cmd.store_id,
+                    operator_id: cmd.operator_id,
+                    created_at: now,
+                };
+                tx.cards().insert_card_entry(&entry).await?;
+                let mut events = vec![DomainEvent::CardToppedUp {
+                    merchant_id: cmd.merchant_id,
+                    member_id: cmd.member_id,
+                    card_id: card.id,
+                    name: template.rules.name.clone(),
+                    amount: top.principal,
+                    bonus: top.bonus,
+                    balance_after: money(principal_after + bonus_after)?,
+                }];
+                if let Some(member) = &member {
+                    let tiers = settings.tiers.as_ref();
+                    events.extend(
+                        upgrade_on_growth(tx, member, tiers, merchant.time_zone, now).await?,
+                    );
+                }
+                enqueue_for(tx, &merchant, &settings, &events, now).await?;
+                Ok((entry, events))
             }
-            Outcome::Replayed(stored) => Outcome::Replayed(stored),
-        })
+        )
     }
 
-    async fn try_top_up(
-        &self,
-        cmd: &TopUpCard,
-        entry_id: Uuid,
-        idem: Option<&Idempotent<'_, CardEntry>>,
-        attempt: u32,
-    ) -> Result<Outcome<(CardEntry, Vec<DomainEvent>)>> {
-        let now = self.clock.now();
-        let (merchant, settings) = {
-            let mut lookup = self.uow.begin(TxMode::Lookup).await?;
-            if let Some(stored) = replay(&mut *lookup, idem).await? {
-                return Ok(Outcome::Replayed(stored));
-            }
-            let merchant = merchant_of(&mut *lookup, cmd.merchant_id).await?;
-            store_of(&mut *lookup, cmd.merchant_id, cmd.store_id).await?;
-            (merchant, lookup.settings().settings(cmd.merchant_id).await?)
-        };
-        let mut tx =
-            match replay_in_write(self.uow.begin(TxMode::Write).await?, idem, attempt).await? {
-                Ok(tx) => tx,
-                Err(stored) => return Ok(Outcome::Replayed(stored)),
-            };
-        // Tiers by top-up: the member's row first, so concurrent top-ups sum in turn and
-        // one crossing a threshold upgrades once (the lock order of every growth).
-        let grows = settings
-            .tiers
-            .as_ref()
-            .is_some_and(|t| t.value.basis == GrowthBasis::TopUp);
-        let member = if grows {
-            Some(
-                tx.members()
-                    .lock_member(cmd.merchant_id, cmd.member_id)
-                    .await?
-                    .ok_or(Error::NotFound("member"))?,
-            )
-        } else {
-            None
-        };
-        let card = card_of(&mut *tx, cmd.merchant_id, cmd.member_id, cmd.card_id).await?;
-        let template = template_of(&mut *tx, cmd.merchant_id, card.template_id).await?;
-        let top = template
-            .rules
-            .top_up(cmd.amount)
-            .map_err(|_| Error::TopUpNotOffered)?;
-        let max = template.rules.max_balance;
-        let (principal_after, bonus_after) = tx
-            .cards()
-            .add_to_card(
-                cmd.merchant_id,
-                card.id,
-                top.principal.fen(),
-                top.bonus.fen(),
-                max.map(Money::fen),
-            )
-            .await?
-            .ok_or_else(|| Error::CardBalanceLimit {
-                max: max.map(|m| m.to_string()).unwrap_or_default(),
-            })?;
-        let entry = CardEntry {
-            id: entry_id,
-            merchant_id: cmd.merchant_id,
-            card_id: card.id,
-            member_id: cmd.member_id,
-            kind: CardEntryKind::TopUp,
-            principal_delta: top.principal.fen(),
-            bonus_delta: top.bonus.fen(),
-            principal_after: money(principal_after)?,
-            bonus_after: money(bonus_after)?,
-            source_ref: cmd
-                .payment_ref
-                .clone()
-                .unwrap_or_else(|| entry_id.to_string()),
-            store_id: cmd.store_id,
-            operator_id: cmd.operator_id,
-            created_at: now,
-        };
-        tx.cards().insert_card_entry(&entry).await?;
-        let mut events = vec![DomainEvent::CardToppedUp {
-            merchant_id: cmd.merchant_id,
-            member_id: cmd.member_id,
-            card_id: card.id,
-            name: template.rules.name.clone(),
-            amount: top.principal,
-            bonus: top.bonus,
-            balance_after: money(principal_after + bonus_after)?,
-        }];
-        if let Some(member) = &member {
-            let tiers = settings.tiers.as_ref();
-            events
-                .extend(upgrade_on_growth(&mut *tx, member, tiers, merchant.time_zone, now).await?);
-        }
-        enqueue_for(&mut *tx, &merchant, &settings, &events, now).await?;
-        remember(&mut *tx, idem, &entry, now).await?;
-        tx.commit().await?;
-        Ok(Outcome::Done((entry, events)))
+    /// Every card whose balances disagree with the sum of its ledger (empty when all is well).
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn drifts(self) -> Result<Vec<crate::kernel::MoneyDrift>> {
+        let mut tx = self.uow.begin(TxMode::Read).await?;
+        Ok(tx.cards().card_drifts().await?)
     }
 
     /// The member's cards with their templates, oldest first.
@@ -350,16 +355,16 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// # Errors
     /// `member_not_found`.
     pub async fn member_cards(
-        &self,
+        self,
         merchant_id: MerchantId,
         member_id: MemberId,
     ) -> Result<Vec<HeldCard>> {
         let mut tx = self.uow.begin(TxMode::Read).await?;
-        member_of(&mut *tx, merchant_id, member_id).await?;
+        member_of(&mut tx, merchant_id, member_id).await?;
         let cards = tx.cards().member_cards(merchant_id, member_id).await?;
         let mut held = Vec::with_capacity(cards.len());
         for card in cards {
-            let template = template_of(&mut *tx, merchant_id, card.template_id).await?;
+            let template = template_of(&mut tx, merchant_id, card.template_id).await?;
             held.push(HeldCard { card, template });
         }
         Ok(held)
@@ -370,8 +375,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ///
     /// # Errors
     /// `card_not_found` (also for another member's card).
-    pub async fn card_ledger(
-        &self,
+    pub async fn ledger(
+        self,
         merchant_id: MerchantId,
         member_id: MemberId,
         card_id: CardId,
@@ -379,8 +384,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         limit: u64,
     ) -> Result<(HeldCard, Vec<CardEntry>)> {
         let mut tx = self.uow.begin(TxMode::Read).await?;
-        let card = card_of(&mut *tx, merchant_id, member_id, card_id).await?;
-        let template = template_of(&mut *tx, merchant_id, card.template_id).await?;
+        let card = card_of(&mut tx, merchant_id, member_id, card_id).await?;
+        let template = template_of(&mut tx, merchant_id, card.template_id).await?;
         let entries = tx
             .cards()
             .card_entries(merchant_id, card_id, before, limit)

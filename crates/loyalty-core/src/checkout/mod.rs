@@ -12,7 +12,8 @@ pub use orders::{CommitOrder, LineInput, OrderQuote, OrderReceipt, price_lines};
 pub(crate) use plan::{Context, Plan, plan};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockOrderRepository;
-pub use ports::{OrderRepository, RefundTotals};
+pub use ports::OrdersTx;
+pub use ports::{ORDER_NO_KEY, OrderRepository, RefundTotals};
 pub use pricing::{
     AppliedCoupon, CouponOffer, MAX_COUPONS, MAX_LINE_GROSS_FEN, MAX_LINES, MAX_QUANTITY,
     PointsAsCash, PricedLine, PricedOrder, PricingError, PricingInput, PricingLine, PricingStep,
@@ -20,3 +21,9 @@ pub use pricing::{
 };
 pub use refunds::{RefundLineInput, RefundOrder, RefundReceipt, points_to_reverse};
 pub use settings::{CheckoutSettings, CouponGifts};
+
+crate::engine::service!(
+    CheckoutService,
+    checkout,
+    "Checkout: quotes, orders with coupons and points as cash, refunds."
+);

@@ -41,7 +41,7 @@ impl OrderStatus {
 }
 
 /// A committed sale: what it cost, its discounts, what was paid and the points it earned.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Order {
     pub id: OrderId,
     pub merchant_id: MerchantId,
@@ -68,7 +68,7 @@ pub struct Order {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refund {
     pub id: RefundId,
     pub merchant_id: MerchantId,
@@ -88,7 +88,7 @@ pub struct Refund {
 }
 
 /// A line of an order: what was bought, and its share of the amount paid.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderLine {
     pub merchant_id: MerchantId,
     pub order_id: OrderId,

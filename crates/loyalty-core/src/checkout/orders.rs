@@ -1,19 +1,21 @@
+use super::CheckoutService;
+use crate::checkout::OrdersTx;
 use crate::checkout::PricedOrder;
 use crate::checkout::{Context, Plan, plan};
 use crate::checkout::{Order, OrderLine, OrderStatus};
 use crate::coupons::CouponCode;
 use crate::coupons::Verification;
 use crate::coupons::refusal;
-use crate::engine::Loyalty;
+use crate::engine::write_once;
 use crate::events::DomainEvent;
 use crate::events::Notifier;
-use crate::kernel::with_retry;
-use crate::kernel::{Clock, Transaction, TxMode, UnitOfWork};
-use crate::kernel::{Idempotent, Outcome, remember, replay, replay_in_write};
+use crate::kernel::{Clock, TxMode, UnitOfWork};
+use crate::kernel::{Idempotent, Outcome};
 use crate::kernel::{
     InvalidValue, MemberId, MerchantId, Money, OrderId, Points, StaffId, StoreId, VerificationId,
 };
 use crate::members::Member;
+use crate::members::MembersTx;
 use crate::members::member_of;
 use crate::merchants::merchant_of;
 use crate::notifications::enqueue_with;
@@ -21,9 +23,11 @@ use crate::points::{EarnExplanation, PurchaseLine, allocate};
 use crate::points::{EntryDraft, credit, debit_recorded};
 use crate::points::{EntryKind, LedgerEntry, Source};
 use crate::settings::MerchantSettings;
+use crate::settings::SettingsTx;
 use crate::tiers::upgrade_on_growth;
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 /// A line the till sends: what was bought, how many, at what unit price.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,7 +58,7 @@ pub struct CommitOrder {
     pub operator_id: Option<StaffId>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderReceipt {
     pub order: Order,
     pub lines: Vec<OrderLine>,
@@ -154,12 +158,28 @@ pub fn price_lines(lines: &[LineInput], amount_paid: Money) -> Result<Vec<Purcha
         .collect()
 }
 
-impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
+impl<U, C, N> CheckoutService<'_, U, C, N>
+where
+    U: UnitOfWork<
+        Tx: crate::checkout::OrdersTx
+                + crate::coupons::CouponsTx
+                + crate::kernel::IdempotencyTx
+                + crate::members::MembersTx
+                + crate::merchants::MerchantsTx
+                + crate::merchants::StoresTx
+                + crate::notifications::OutboxTx
+                + crate::points::PointsTx
+                + crate::settings::SettingsTx
+                + crate::tiers::GrowthTx,
+    >,
+    C: Clock,
+    N: Notifier,
+{
     /// Prices an order as committing it now would, and changes nothing.
     ///
     /// # Errors
     /// As [`Self::commit_order`] for an order the engine prices.
-    pub async fn quote_order(&self, cmd: CommitOrder) -> Result<OrderQuote> {
+    pub async fn quote(self, cmd: CommitOrder) -> Result<OrderQuote> {
         if !cmd.priced_by_engine() {
             return Err(
                 InvalidValue::new("amount_paid", "a quote prices the lines: leave it out").into(),
@@ -168,11 +188,11 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         cmd.validate()?;
         let now = self.clock.now();
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
-        let merchant = merchant_of(&mut *tx, cmd.merchant_id).await?;
-        let store = Self::resolve_store(&mut *tx, cmd.merchant_id, cmd.store_id).await?;
+        let merchant = merchant_of(&mut tx, cmd.merchant_id).await?;
+        let store = crate::merchants::resolve_store(&mut tx, cmd.merchant_id, cmd.store_id).await?;
         let settings = tx.settings().settings(cmd.merchant_id).await?;
-        let member = member_of(&mut *tx, cmd.merchant_id, cmd.member_id).await?;
-        let earned_today = earned_today(&mut *tx, &settings, &merchant, &member, now).await?;
+        let member = member_of(&mut tx, cmd.merchant_id, cmd.member_id).await?;
+        let earned_today = earned_today(&mut tx, &settings, &merchant, &member, now).await?;
         let ctx = Context {
             merchant: &merchant,
             store: &store,
@@ -181,7 +201,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             earned_today,
             now,
         };
-        let plan = plan(&mut *tx, &cmd, &ctx).await?;
+        let plan = plan(&mut tx, &cmd, &ctx).await?;
         let pricing = plan.priced.ok_or(Error::NotFound("order"))?;
         Ok(OrderQuote {
             pricing,
@@ -202,198 +222,178 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// `coupon_used`, `coupon_expired`, `coupon_not_applicable`, `coupons_not_stackable`,
     /// `points_not_accepted`, `points_limit_exceeded`, `insufficient_points`,
     /// `order_no_taken`, `idempotency_key_reused`.
-    pub async fn commit_order(
-        &self,
+    pub async fn commit(
+        self,
         cmd: CommitOrder,
-        idem: Option<Idempotent<'_, OrderReceipt>>,
+        idem: Option<&Idempotent>,
     ) -> Result<Outcome<OrderReceipt>> {
-        cmd.validate()?;
-        let order_no = validate_order_no(cmd.order_no.as_deref())?;
-        if let Some(paid) = cmd.amount_paid {
-            // Refused before any lookup, as it always was.
-            price_lines(&cmd.lines, paid)?;
-        }
-        let outcome = with_retry!(|attempt| self.try_commit_order(
-            &cmd,
-            order_no.as_deref(),
-            idem.as_ref(),
-            attempt
-        ))?;
-        let (outcome, events) = match outcome {
-            Outcome::Done((receipt, events)) => (Outcome::Done(receipt), events),
-            Outcome::Replayed(stored) => (Outcome::Replayed(stored), Vec::new()),
-        };
-        self.publish(&events).await;
-        Ok(outcome)
-    }
-
-    async fn try_commit_order(
-        &self,
-        cmd: &CommitOrder,
-        order_no: Option<&str>,
-        idem: Option<&Idempotent<'_, OrderReceipt>>,
-        attempt: u32,
-    ) -> Result<Outcome<(OrderReceipt, Vec<DomainEvent>)>> {
-        let now = self.clock.now();
-        // What the write needs to know is looked up first, outside the write transaction
-        // (which, on SQLite, queues for the single writer). A request with the same key that
-        // commits in between makes `remember` fail, and the retry replays it.
-        let (merchant, store, settings) = {
-            let mut lookup = self.uow.begin(TxMode::Lookup).await?;
-            if let Some(stored) = replay(&mut *lookup, idem).await? {
-                return Ok(Outcome::Replayed(stored));
+        let cmd = &cmd;
+        write_once!(
+            self,
+            idem,
+            check: (|| {
+                cmd.validate()?;
+                validate_order_no(cmd.order_no.as_deref())?;
+                if let Some(paid) = cmd.amount_paid {
+                    // Refused before any lookup, as it always was.
+                    price_lines(&cmd.lines, paid)?;
+                }
+                Ok(())
+            })(),
+            prepare |lookup, _now| {
+                // What the write needs to know is looked up first, outside the write transaction
+                // (which, on SQLite, queues for the single writer). A request with the same key that
+                // commits in between makes `remember` fail, and the retry replays it.
+                let merchant = merchant_of(lookup, cmd.merchant_id).await?;
+                let store =
+                    crate::merchants::resolve_store(lookup, cmd.merchant_id, cmd.store_id).await?;
+                let settings = lookup.settings().settings(cmd.merchant_id).await?;
+                Ok((merchant, store, settings))
+            },
+            effect |tx, (merchant, store, settings), now| {
+                let order_no = validate_order_no(cmd.order_no.as_deref())?;
+                let order_no = order_no.as_deref();
+                let policy = &settings.earning.value;
+                let tz = merchant.time_zone;
+                // The member's lock, when the rules read the member (the engine's pricing, the daily
+                // cap, a birthday, the tier): what they read then holds until commit (a concurrent
+                // order of the member waits, and sees this one's points and growth). Without such
+                // rules the balance update itself is the lock.
+                let member = if cmd.priced_by_engine()
+                    || policy.cap_per_day.is_some()
+                    || policy.birthday.is_some()
+                    || settings.tiers.is_some()
+                {
+                    Some(
+                        tx.members()
+                            .lock_member(cmd.merchant_id, cmd.member_id)
+                            .await?
+                            .ok_or(Error::NotFound("member"))?,
+                    )
+                } else {
+                    None
+                };
+                let earned_today = match &member {
+                    Some(m) => earned_today(tx, &settings, &merchant, m, now).await?,
+                    None => Points::ZERO,
+                };
+                let ctx = Context {
+                    merchant: &merchant,
+                    store: &store,
+                    settings: &settings,
+                    member: member.as_ref(),
+                    earned_today,
+                    now,
+                };
+                let plan = plan(tx, cmd, &ctx).await?;
+                let order = new_order(cmd, order_no, store.id, &plan, now);
+                let source = Source::new("order", order.id);
+                let mut events = Vec::new();
+                // Coupons first, then points: both under the member's lock taken above.
+                use_coupons(tx, cmd, &order, &plan, now).await?;
+                let spent = if order.points_used.is_positive() {
+                    let draft = EntryDraft {
+                        merchant_id: cmd.merchant_id,
+                        member_id: cmd.member_id,
+                        kind: EntryKind::Spend,
+                        reason_code: "order_points".into(),
+                        title: "积分抵现".into(),
+                        store_id: Some(store.id),
+                        source: source.clone(),
+                        operator_id: cmd.operator_id,
+                        policy_version: None,
+                    };
+                    let entry =
+                        debit_recorded(tx, &draft, order.points_used, &plan.spendable, now).await?;
+                    events.push(crate::points::spent_event(&entry, order.points_used));
+                    Some(entry)
+                } else {
+                    None
+                };
+                let entry = if plan.earned.points.is_positive() {
+                    let draft = EntryDraft {
+                        merchant_id: cmd.merchant_id,
+                        member_id: cmd.member_id,
+                        kind: EntryKind::Earn,
+                        reason_code: "order_earn".into(),
+                        title: "消费得积分".into(),
+                        store_id: Some(store.id),
+                        source: source.clone(),
+                        operator_id: cmd.operator_id,
+                        policy_version: Some(settings.earning.version),
+                    };
+                    let credited = credit(
+                        tx,
+                        &draft,
+                        plan.earned.points,
+                        settings.expiry.value.expires_at(now, tz),
+                        now,
+                    )
+                    .await?;
+                    events.push(DomainEvent::PointsEarned {
+                        merchant_id: cmd.merchant_id,
+                        member_id: cmd.member_id,
+                        points: credited.entry.delta,
+                        balance_after: credited.balance_after,
+                    });
+                    Some(credited)
+                } else {
+                    None
+                };
+                let balance_after = match (&entry, &spent, &member) {
+                    (Some(c), _, _) => c.balance_after,
+                    (None, Some(e), _) => e.balance_after,
+                    (None, None, Some(m)) => m.points_balance,
+                    (None, None, None) => {
+                        member_of(tx, cmd.merchant_id, cmd.member_id)
+                            .await?
+                            .points_balance
+                    }
+                };
+                tx.orders().insert_order(&order).await?;
+                let order_lines = order_lines(cmd, &order, &plan);
+                if !order_lines.is_empty() {
+                    tx.orders().insert_lines(&order_lines).await?;
+                }
+                let upgrade = match &member {
+                    Some(member) => {
+                        upgrade_on_growth(tx, member, settings.tiers.as_ref(), tz, now).await?
+                    }
+                    None => None,
+                };
+                let tier_upgraded_to = match &upgrade {
+                    Some(DomainEvent::TierUpgraded { to_tier, .. }) => Some(to_tier.clone()),
+                    _ => None,
+                };
+                events.extend(upgrade);
+                enqueue_with(
+                    tx,
+                    cmd.merchant_id,
+                    &settings.notifications.value,
+                    tz,
+                    &events,
+                    now,
+                )
+                .await?;
+                let receipt = OrderReceipt {
+                    order,
+                    lines: order_lines,
+                    pricing: plan.priced,
+                    spent,
+                    earned: entry.map(|c| c.entry),
+                    balance_after,
+                    explanation: plan.earned.explanation,
+                    policy_version: settings.earning.version,
+                    tier_upgraded_to,
+                };
+                Ok((receipt, events))
             }
-            let merchant = merchant_of(&mut *lookup, cmd.merchant_id).await?;
-            let store = Self::resolve_store(&mut *lookup, cmd.merchant_id, cmd.store_id).await?;
-            let settings = lookup.settings().settings(cmd.merchant_id).await?;
-            (merchant, store, settings)
-        };
-        let policy = &settings.earning.value;
-        let tz = merchant.time_zone;
-        let mut tx =
-            match replay_in_write(self.uow.begin(TxMode::Write).await?, idem, attempt).await? {
-                Ok(tx) => tx,
-                Err(stored) => return Ok(Outcome::Replayed(stored)),
-            };
-        // The member's lock, when the rules read the member (the engine's pricing, the daily
-        // cap, a birthday, the tier): what they read then holds until commit (a concurrent
-        // order of the member waits, and sees this one's points and growth). Without such
-        // rules the balance update itself is the lock.
-        let member = if cmd.priced_by_engine()
-            || policy.cap_per_day.is_some()
-            || policy.birthday.is_some()
-            || settings.tiers.is_some()
-        {
-            Some(
-                tx.members()
-                    .lock_member(cmd.merchant_id, cmd.member_id)
-                    .await?
-                    .ok_or(Error::NotFound("member"))?,
-            )
-        } else {
-            None
-        };
-        let earned_today = match &member {
-            Some(m) => earned_today(&mut *tx, &settings, &merchant, m, now).await?,
-            None => Points::ZERO,
-        };
-        let ctx = Context {
-            merchant: &merchant,
-            store: &store,
-            settings: &settings,
-            member: member.as_ref(),
-            earned_today,
-            now,
-        };
-        let plan = plan(&mut *tx, cmd, &ctx).await?;
-        let order = new_order(cmd, order_no, store.id, &plan, now);
-        let source = Source::new("order", order.id);
-        let mut events = Vec::new();
-        // Coupons first, then points: both under the member's lock taken above.
-        use_coupons(&mut *tx, cmd, &order, &plan, now).await?;
-        let spent = if order.points_used.is_positive() {
-            let draft = EntryDraft {
-                merchant_id: cmd.merchant_id,
-                member_id: cmd.member_id,
-                kind: EntryKind::Spend,
-                reason_code: "order_points".into(),
-                title: "积分抵现".into(),
-                store_id: Some(store.id),
-                source: source.clone(),
-                operator_id: cmd.operator_id,
-                policy_version: None,
-            };
-            let entry =
-                debit_recorded(&mut *tx, &draft, order.points_used, &plan.spendable, now).await?;
-            events.push(crate::points::spent_event(&entry, order.points_used));
-            Some(entry)
-        } else {
-            None
-        };
-        let entry = if plan.earned.points.is_positive() {
-            let draft = EntryDraft {
-                merchant_id: cmd.merchant_id,
-                member_id: cmd.member_id,
-                kind: EntryKind::Earn,
-                reason_code: "order_earn".into(),
-                title: "消费得积分".into(),
-                store_id: Some(store.id),
-                source: source.clone(),
-                operator_id: cmd.operator_id,
-                policy_version: Some(settings.earning.version),
-            };
-            let credited = credit(
-                &mut *tx,
-                &draft,
-                plan.earned.points,
-                settings.expiry.value.expires_at(now, tz),
-                now,
-            )
-            .await?;
-            events.push(DomainEvent::PointsEarned {
-                merchant_id: cmd.merchant_id,
-                member_id: cmd.member_id,
-                points: credited.entry.delta,
-                balance_after: credited.balance_after,
-            });
-            Some(credited)
-        } else {
-            None
-        };
-        let balance_after = match (&entry, &spent, &member) {
-            (Some(c), _, _) => c.balance_after,
-            (None, Some(e), _) => e.balance_after,
-            (None, None, Some(m)) => m.points_balance,
-            (None, None, None) => {
-                member_of(&mut *tx, cmd.merchant_id, cmd.member_id)
-                    .await?
-                    .points_balance
-            }
-        };
-        tx.orders().insert_order(&order).await?;
-        let order_lines = order_lines(cmd, &order, &plan);
-        if !order_lines.is_empty() {
-            tx.orders().insert_lines(&order_lines).await?;
-        }
-        let upgrade = match &member {
-            Some(member) => {
-                upgrade_on_growth(&mut *tx, member, settings.tiers.as_ref(), tz, now).await?
-            }
-            None => None,
-        };
-        let tier_upgraded_to = match &upgrade {
-            Some(DomainEvent::TierUpgraded { to_tier, .. }) => Some(to_tier.clone()),
-            _ => None,
-        };
-        events.extend(upgrade);
-        enqueue_with(
-            &mut *tx,
-            cmd.merchant_id,
-            &settings.notifications.value,
-            tz,
-            &events,
-            now,
         )
-        .await?;
-        let receipt = OrderReceipt {
-            order,
-            lines: order_lines,
-            pricing: plan.priced,
-            spent,
-            earned: entry.map(|c| c.entry),
-            balance_after,
-            explanation: plan.earned.explanation,
-            policy_version: settings.earning.version,
-            tier_upgraded_to,
-        };
-        remember(&mut *tx, idem, &receipt, now).await?;
-        tx.commit().await?;
-        Ok(Outcome::Done((receipt, events)))
     }
 
     /// # Errors
     /// `order_not_found`.
-    pub async fn order(&self, merchant_id: MerchantId, id: OrderId) -> Result<Order> {
+    pub async fn order(self, merchant_id: MerchantId, id: OrderId) -> Result<Order> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
         tx.orders()
             .order(merchant_id, id)
@@ -406,7 +406,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// # Errors
     /// `order_not_found`.
     pub async fn order_with_lines(
-        &self,
+        self,
         merchant_id: MerchantId,
         id: OrderId,
     ) -> Result<(Order, Vec<OrderLine>)> {
@@ -423,7 +423,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
 
 /// What the member's orders earned today, for the daily cap (nothing to read without one).
 async fn earned_today(
-    tx: &mut dyn Transaction,
+    tx: &mut impl crate::points::PointsTx,
     settings: &MerchantSettings,
     merchant: &crate::merchants::Merchant,
     member: &Member,
@@ -511,7 +511,7 @@ fn order_lines(cmd: &CommitOrder, order: &Order, plan: &Plan) -> Vec<OrderLine> 
 /// Marks the order's coupons used (each by compare-and-set) and logs their verification
 /// at the order's store.
 async fn use_coupons(
-    tx: &mut dyn Transaction,
+    tx: &mut impl crate::coupons::CouponsTx,
     cmd: &CommitOrder,
     order: &Order,
     plan: &Plan,

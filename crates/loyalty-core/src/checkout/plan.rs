@@ -7,7 +7,6 @@ use crate::checkout::{CouponOffer, PricedOrder, PricingInput, PricingLine, price
 use crate::coupons::Coupon;
 use crate::coupons::member_tier;
 use crate::coupons::refusal;
-use crate::kernel::Transaction;
 use crate::kernel::{InvalidValue, Money, Points};
 use crate::members::Member;
 use crate::merchants::{Merchant, Store};
@@ -102,7 +101,7 @@ impl CommitOrder {
 
 /// The member's coupons named by the order, each usable now, with what pricing needs.
 async fn offers(
-    tx: &mut dyn Transaction,
+    tx: &mut impl crate::coupons::CouponsTx,
     cmd: &CommitOrder,
     now: DateTime<Utc>,
 ) -> Result<(Vec<Coupon>, Vec<CouponOffer>)> {
@@ -161,7 +160,7 @@ pub(crate) struct Context<'a> {
 
 /// Prices (or takes the till's price of) the order and decides the points it earns.
 pub(crate) async fn plan(
-    tx: &mut dyn Transaction,
+    tx: &mut (impl crate::coupons::CouponsTx + crate::points::PointsTx),
     cmd: &CommitOrder,
     ctx: &Context<'_>,
 ) -> Result<Plan> {

@@ -1,8 +1,12 @@
 use crate::checkout::{Order, OrderLine, Refund};
 use crate::kernel::StoreError;
+use crate::kernel::UniqueKey;
 use crate::kernel::{MerchantId, Money, OrderId, Points};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+
+/// An order number is taken within its merchant.
+pub const ORDER_NO_KEY: UniqueKey = UniqueKey::new("order_no", "order_no_taken");
 
 /// What one refund adds to its order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,4 +89,9 @@ pub trait OrderRepository: Send {
         after: Option<OrderId>,
         limit: u64,
     ) -> Result<Vec<Order>, StoreError>;
+}
+
+/// A transaction that reaches orders and refunds.
+pub trait OrdersTx: crate::kernel::Transaction {
+    fn orders(&mut self) -> &mut dyn OrderRepository;
 }

@@ -39,6 +39,7 @@ use crate::points::allocate;
 use chrono::{DateTime, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 mod steps;
 
@@ -176,7 +177,7 @@ pub struct PricingInput<'a> {
 }
 
 /// A priced line: `gross = tier_discount + coupon_discount + points_discount + due`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PricedLine {
     /// 1-based, in input order.
     pub line_no: i32,
@@ -190,7 +191,7 @@ pub struct PricedLine {
 }
 
 /// A coupon that priced the order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppliedCoupon {
     pub coupon_id: CouponId,
     pub code: String,
@@ -200,10 +201,10 @@ pub struct AppliedCoupon {
 }
 
 /// One step of the explanation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PricingStep {
     /// `line_prices`, `tier_discount`, `coupon`, `points_as_cash` or `amount_due`.
-    pub step: &'static str,
+    pub step: Cow<'static, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub coupon_code: Option<String>,
     /// The step's discount; the total for `line_prices` and `amount_due`.
@@ -214,7 +215,7 @@ pub struct PricingStep {
 
 /// An order priced: totals, lines, the coupons applied (in the order they applied) and the
 /// explanation. Every total is the sum of its lines.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PricedOrder {
     pub lines: Vec<PricedLine>,
     pub gross: Money,
@@ -327,7 +328,7 @@ pub fn price_order(input: &PricingInput<'_>) -> Result<PricedOrder, PricingError
 
     let gross_total: i64 = gross.iter().sum();
     let mut explained = vec![PricingStep {
-        step: "line_prices",
+        step: "line_prices".into(),
         coupon_code: None,
         amount: yuan(gross_total),
         detail: format!(
@@ -347,7 +348,7 @@ pub fn price_order(input: &PricingInput<'_>) -> Result<PricedOrder, PricingError
     let tier_total: i64 = tier.iter().sum();
     if rate < Decimal::ONE {
         explained.push(PricingStep {
-            step: "tier_discount",
+            step: "tier_discount".into(),
             coupon_code: None,
             amount: yuan(tier_total),
             detail: format!(
@@ -369,7 +370,7 @@ pub fn price_order(input: &PricingInput<'_>) -> Result<PricedOrder, PricingError
             coupon_lines[i] += part;
         }
         explained.push(PricingStep {
-            step: "coupon",
+            step: "coupon".into(),
             coupon_code: Some(offer.code.clone()),
             amount: yuan(discount),
             detail,
@@ -395,7 +396,7 @@ pub fn price_order(input: &PricingInput<'_>) -> Result<PricedOrder, PricingError
     let coupon_total: i64 = coupon_lines.iter().sum();
     let points_fen_total: i64 = points.fen.iter().sum();
     explained.push(PricingStep {
-        step: "amount_due",
+        step: "amount_due".into(),
         coupon_code: None,
         amount: yuan(due_total),
         detail: format!(

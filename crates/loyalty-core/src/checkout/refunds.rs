@@ -5,20 +5,24 @@
 //! are valid; every total moves by conditional updates, so no refund exceeds what was paid
 //! and none applies twice.
 
+use super::CheckoutService;
+use crate::checkout::OrdersTx;
 use crate::checkout::RefundTotals;
 use crate::checkout::{Order, OrderLine, OrderStatus, Refund, RefundLine};
 use crate::coupons::CouponStatus;
-use crate::engine::Loyalty;
+use crate::engine::write_once;
 use crate::events::DomainEvent;
 use crate::events::Notifier;
-use crate::kernel::with_retry;
-use crate::kernel::{Clock, Transaction, TxMode, UnitOfWork};
-use crate::kernel::{Idempotent, Outcome, remember, replay, replay_in_write};
+use crate::kernel::{Clock, UnitOfWork};
+use crate::kernel::{Idempotent, Outcome};
 use crate::kernel::{InvalidValue, MerchantId, Money, OrderId, Points, RefundId, StaffId};
+use crate::points::PointsTx;
 use crate::points::{EntryDraft, give_back_spent, reverse};
 use crate::points::{EntryKind, LedgerEntry, Source};
+use crate::settings::SettingsTx;
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 /// Units of one line to refund.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +42,7 @@ pub struct RefundOrder {
     pub operator_id: Option<StaffId>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RefundReceipt {
     pub refund: Refund,
     pub order: Order,
@@ -199,7 +203,18 @@ fn decide(cmd: &RefundOrder, order: &Order, lines: &[OrderLine]) -> Result<Decid
     }
 }
 
-impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
+impl<U, C, N> CheckoutService<'_, U, C, N>
+where
+    U: UnitOfWork<
+        Tx: crate::checkout::OrdersTx
+                + crate::coupons::CouponsTx
+                + crate::kernel::IdempotencyTx
+                + crate::points::PointsTx
+                + crate::settings::SettingsTx,
+    >,
+    C: Clock,
+    N: Notifier,
+{
     /// Refunds all or part of an order. Earned points are taken back proportionally (those
     /// already spent by the merchant's `points_shortfall` policy: clawed back to zero with
     /// the shortfall recorded, or the refund refused); points spent as cash come back; a
@@ -210,227 +225,217 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// # Errors
     /// `order_not_found`, `validation_failed`, `refund_exceeds_paid`, `insufficient_points`
     /// (reject policy), `idempotency_key_reused`.
-    pub async fn refund_order(
-        &self,
+    pub async fn refund(
+        self,
         cmd: RefundOrder,
-        idem: Option<Idempotent<'_, RefundReceipt>>,
+        idem: Option<&Idempotent>,
     ) -> Result<Outcome<RefundReceipt>> {
-        if cmd.amount.is_some() && !cmd.lines.is_empty() {
-            return Err(
-                InvalidValue::new("amount", "refund by lines or by amount, not both").into(),
-            );
-        }
-        if cmd.amount == Some(Money::ZERO) {
-            return Err(InvalidValue::new("amount", "must be more than 0.00").into());
-        }
-        if cmd.lines.len() > 500 {
-            return Err(InvalidValue::new("lines", "at most 500 lines").into());
-        }
-        let mut seen: Vec<i32> = cmd.lines.iter().map(|l| l.line_no).collect();
-        seen.sort_unstable();
-        seen.dedup();
-        if seen.len() != cmd.lines.len() {
-            return Err(InvalidValue::new("lines.line_no", "names a line twice").into());
-        }
-        let outcome = with_retry!(|attempt| self.try_refund(&cmd, idem.as_ref(), attempt))?;
-        if let Outcome::Done(receipt) = &outcome {
-            let mut events = Vec::new();
-            if let Some(entry) = &receipt.reversed {
-                events.push(DomainEvent::PointsReversed {
-                    merchant_id: entry.merchant_id,
-                    member_id: entry.member_id,
-                    points: Points::new(-entry.delta.value()),
-                    balance_after: entry.balance_after,
-                });
-            }
-            self.publish(&events).await;
-        }
-        Ok(outcome)
-    }
-
-    async fn try_refund(
-        &self,
-        cmd: &RefundOrder,
-        idem: Option<&Idempotent<'_, RefundReceipt>>,
-        attempt: u32,
-    ) -> Result<Outcome<RefundReceipt>> {
-        let now = self.clock.now();
-        let (member_id, settings) = {
-            let mut lookup = self.uow.begin(TxMode::Lookup).await?;
-            if let Some(stored) = replay(&mut *lookup, idem).await? {
-                return Ok(Outcome::Replayed(stored));
-            }
-            let order = lookup
-                .orders()
-                .order(cmd.merchant_id, cmd.order_id)
-                .await?
-                .ok_or(Error::NotFound("order"))?;
-            (
-                order.member_id,
-                lookup.settings().settings(cmd.merchant_id).await?,
-            )
-        };
-        let checkout = &settings.checkout.value;
-        let mut tx =
-            match replay_in_write(self.uow.begin(TxMode::Write).await?, idem, attempt).await? {
-                Ok(tx) => tx,
-                Err(stored) => return Ok(Outcome::Replayed(stored)),
-            };
-        // Refunds of one order queue on the member's account; read the order again under it.
-        tx.points()
-            .lock_account(cmd.merchant_id, member_id)
-            .await?
-            .ok_or(Error::NotFound("member"))?;
-        let order = tx
-            .orders()
-            .order(cmd.merchant_id, cmd.order_id)
-            .await?
-            .ok_or(Error::NotFound("order"))?;
-        let lines = tx.orders().lines_of(cmd.merchant_id, &[order.id]).await?;
-        let decided = decide(cmd, &order, &lines)?;
-        for line in &decided.lines {
-            if !tx
-                .orders()
-                .refund_units(cmd.merchant_id, order.id, line.line_no, line.quantity)
-                .await?
-            {
-                return Err(Error::RefundExceedsPaid {
-                    refundable: "0.00".into(),
-                });
-            }
-        }
-        let refunded_after = fen(order.amount_refunded.fen() + decided.amount.fen())?;
-        let unreversed = Points::new(order.points_earned.value() - order.points_reversed.value());
-        let to_reverse = match (decided.whole, decided.points_reversed) {
-            (true, _) => unreversed,
-            // By lines: what those units earned (an earlier refund by amount may have taken
-            // some already: never more than is left).
-            (false, Some(by_lines)) => by_lines.min(unreversed),
-            // By amount after lines were refunded: the share of what is left, so the money
-            // those lines took back is not counted twice.
-            (false, None) if lines.iter().any(|l| l.refunded_quantity > 0) => share_of_rest(
-                unreversed,
-                decided.amount,
-                Money::from_fen(order.amount_paid.fen() - order.amount_refunded.fen())?,
-            ),
-            (false, None) => points_to_reverse(
-                order.points_earned,
-                order.amount_paid,
-                refunded_after,
-                order.points_reversed,
-            ),
-        };
-        let refund_id = RefundId::new();
-        let draft = |kind, reason: &str, title: &str| EntryDraft {
-            merchant_id: cmd.merchant_id,
-            member_id,
-            kind,
-            reason_code: reason.into(),
-            title: title.into(),
-            store_id: Some(order.store_id),
-            source: Source::new("refund", refund_id),
-            operator_id: cmd.operator_id,
-            policy_version: None,
-        };
-        let returned = if decided.points_returned.is_positive() {
-            let spend = tx
-                .points()
-                .entry_by_source(
-                    cmd.merchant_id,
-                    EntryKind::Spend,
-                    &Source::new("order", order.id),
-                )
-                .await?
-                .ok_or(Error::NotFound("order"))?;
-            give_back_spent(
-                &mut *tx,
-                &draft(EntryKind::Return, "order_refund_return", "退款退回积分"),
-                spend.id,
-                order.points_returned,
-                decided.points_returned,
-                now,
-            )
-            .await?
-        } else {
-            Vec::new()
-        };
-        let reversed = if to_reverse.is_positive() {
-            let earned = Source::new("order", order.id);
-            Some(
-                reverse(
-                    &mut *tx,
-                    &draft(EntryKind::Reverse, "order_refund", "退款扣回积分"),
-                    &earned,
-                    to_reverse,
-                    checkout.points_shortfall,
-                    now,
-                )
-                .await?
-                .0,
-            )
-        } else {
-            None
-        };
-        let taken_back = reversed
-            .as_ref()
-            .map_or(Points::ZERO, |e| Points::new(-e.delta.value()));
-        let order_after = tx
-            .orders()
-            .add_refund_totals(
-                cmd.merchant_id,
-                order.id,
-                RefundTotals {
+        let cmd = &cmd;
+        write_once!(
+            self,
+            idem,
+            check: (|| {
+                if cmd.amount.is_some() && !cmd.lines.is_empty() {
+                    return Err(InvalidValue::new(
+                        "amount",
+                        "refund by lines or by amount, not both",
+                    )
+                    .into());
+                }
+                if cmd.amount == Some(Money::ZERO) {
+                    return Err(InvalidValue::new("amount", "must be more than 0.00").into());
+                }
+                if cmd.lines.len() > 500 {
+                    return Err(InvalidValue::new("lines", "at most 500 lines").into());
+                }
+                let mut seen: Vec<i32> = cmd.lines.iter().map(|l| l.line_no).collect();
+                seen.sort_unstable();
+                seen.dedup();
+                if seen.len() != cmd.lines.len() {
+                    return Err(InvalidValue::new("lines.line_no", "names a line twice").into());
+                }
+                Ok(())
+            })(),
+            prepare |lookup, _now| {
+                let order = lookup
+                    .orders()
+                    .order(cmd.merchant_id, cmd.order_id)
+                    .await?
+                    .ok_or(Error::NotFound("order"))?;
+                Ok((
+                    order.member_id,
+                    lookup.settings().settings(cmd.merchant_id).await?,
+                ))
+            },
+            effect |tx, (member_id, settings), now| {
+                let checkout = &settings.checkout.value;
+                // Refunds of one order queue on the member's account; read the order again under it.
+                tx.points()
+                    .lock_account(cmd.merchant_id, member_id)
+                    .await?
+                    .ok_or(Error::NotFound("member"))?;
+                let order = tx
+                    .orders()
+                    .order(cmd.merchant_id, cmd.order_id)
+                    .await?
+                    .ok_or(Error::NotFound("order"))?;
+                let lines = tx.orders().lines_of(cmd.merchant_id, &[order.id]).await?;
+                let decided = decide(cmd, &order, &lines)?;
+                for line in &decided.lines {
+                    if !tx
+                        .orders()
+                        .refund_units(cmd.merchant_id, order.id, line.line_no, line.quantity)
+                        .await?
+                    {
+                        return Err(Error::RefundExceedsPaid {
+                            refundable: "0.00".into(),
+                        });
+                    }
+                }
+                let refunded_after = fen(order.amount_refunded.fen() + decided.amount.fen())?;
+                let unreversed =
+                    Points::new(order.points_earned.value() - order.points_reversed.value());
+                let to_reverse = match (decided.whole, decided.points_reversed) {
+                    (true, _) => unreversed,
+                    // By lines: what those units earned (an earlier refund by amount may have taken
+                    // some already: never more than is left).
+                    (false, Some(by_lines)) => by_lines.min(unreversed),
+                    // By amount after lines were refunded: the share of what is left, so the money
+                    // those lines took back is not counted twice.
+                    (false, None) if lines.iter().any(|l| l.refunded_quantity > 0) => {
+                        share_of_rest(
+                            unreversed,
+                            decided.amount,
+                            Money::from_fen(order.amount_paid.fen() - order.amount_refunded.fen())?,
+                        )
+                    }
+                    (false, None) => points_to_reverse(
+                        order.points_earned,
+                        order.amount_paid,
+                        refunded_after,
+                        order.points_reversed,
+                    ),
+                };
+                let refund_id = RefundId::new();
+                let draft = |kind, reason: &str, title: &str| EntryDraft {
+                    merchant_id: cmd.merchant_id,
+                    member_id,
+                    kind,
+                    reason_code: reason.into(),
+                    title: title.into(),
+                    store_id: Some(order.store_id),
+                    source: Source::new("refund", refund_id),
+                    operator_id: cmd.operator_id,
+                    policy_version: None,
+                };
+                let returned = if decided.points_returned.is_positive() {
+                    let spend = tx
+                        .points()
+                        .entry_by_source(
+                            cmd.merchant_id,
+                            EntryKind::Spend,
+                            &Source::new("order", order.id),
+                        )
+                        .await?
+                        .ok_or(Error::NotFound("order"))?;
+                    give_back_spent(
+                        tx,
+                        &draft(EntryKind::Return, "order_refund_return", "退款退回积分"),
+                        spend.id,
+                        order.points_returned,
+                        decided.points_returned,
+                        now,
+                    )
+                    .await?
+                } else {
+                    Vec::new()
+                };
+                let reversed = if to_reverse.is_positive() {
+                    let earned = Source::new("order", order.id);
+                    Some(
+                        reverse(
+                            tx,
+                            &draft(EntryKind::Reverse, "order_refund", "退款扣回积分"),
+                            &earned,
+                            to_reverse,
+                            checkout.points_shortfall,
+                            now,
+                        )
+                        .await?
+                        .0,
+                    )
+                } else {
+                    None
+                };
+                let taken_back = reversed
+                    .as_ref()
+                    .map_or(Points::ZERO, |e| Points::new(-e.delta.value()));
+                let order_after = tx
+                    .orders()
+                    .add_refund_totals(
+                        cmd.merchant_id,
+                        order.id,
+                        RefundTotals {
+                            amount: decided.amount,
+                            points_reversed: to_reverse,
+                            points_returned: decided.points_returned,
+                            whole: decided.whole,
+                        },
+                    )
+                    .await?
+                    .ok_or_else(|| Error::RefundExceedsPaid {
+                        refundable: "0.00".into(),
+                    })?;
+                let coupons_returned = if decided.whole && checkout.return_coupons_on_refund {
+                    return_coupons(tx, cmd, now).await?
+                } else {
+                    0
+                };
+                let refund = Refund {
+                    id: refund_id,
+                    merchant_id: cmd.merchant_id,
+                    order_id: order.id,
                     amount: decided.amount,
-                    points_reversed: to_reverse,
+                    points_reversed: taken_back,
+                    points_shortfall: reversed.as_ref().map_or(Points::ZERO, |e| e.shortfall),
                     points_returned: decided.points_returned,
-                    whole: decided.whole,
-                },
-            )
-            .await?
-            .ok_or_else(|| Error::RefundExceedsPaid {
-                refundable: "0.00".into(),
-            })?;
-        let coupons_returned = if decided.whole && checkout.return_coupons_on_refund {
-            return_coupons(&mut *tx, cmd, now).await?
-        } else {
-            0
-        };
-        let refund = Refund {
-            id: refund_id,
-            merchant_id: cmd.merchant_id,
-            order_id: order.id,
-            amount: decided.amount,
-            points_reversed: taken_back,
-            points_shortfall: reversed.as_ref().map_or(Points::ZERO, |e| e.shortfall),
-            points_returned: decided.points_returned,
-            coupons_returned,
-            lines: decided.lines,
-            operator_id: cmd.operator_id,
-            created_at: now,
-        };
-        tx.orders().insert_refund(&refund).await?;
-        // The reverse entry, when there is one, was written after the returns.
-        let balance_after = reversed
-            .as_ref()
-            .or(returned.last())
-            .map(|e| e.balance_after);
-        let receipt = RefundReceipt {
-            refund,
-            order: order_after,
-            reversed,
-            returned,
-            balance_after,
-        };
-        remember(&mut *tx, idem, &receipt, now).await?;
-        tx.commit().await?;
-        Ok(Outcome::Done(receipt))
+                    coupons_returned,
+                    lines: decided.lines,
+                    operator_id: cmd.operator_id,
+                    created_at: now,
+                };
+                tx.orders().insert_refund(&refund).await?;
+                // The reverse entry, when there is one, was written after the returns.
+                let balance_after = reversed
+                    .as_ref()
+                    .or(returned.last())
+                    .map(|e| e.balance_after);
+                let receipt = RefundReceipt {
+                    refund,
+                    order: order_after,
+                    reversed,
+                    returned,
+                    balance_after,
+                };
+                let mut events = Vec::new();
+                if let Some(entry) = &receipt.reversed {
+                    events.push(DomainEvent::PointsReversed {
+                        merchant_id: entry.merchant_id,
+                        member_id: entry.member_id,
+                        points: Points::new(-entry.delta.value()),
+                        balance_after: entry.balance_after,
+                    });
+                }
+                Ok((receipt, events))
+            }
+        )
     }
 }
 
 /// Gives back the order's coupons that are still within their window, and marks their
 /// verifications undone (the log then counts each use once); answers how many.
 async fn return_coupons(
-    tx: &mut dyn Transaction,
+    tx: &mut impl crate::coupons::CouponsTx,
     cmd: &RefundOrder,
     now: DateTime<Utc>,
 ) -> Result<i64> {

@@ -7,19 +7,23 @@
 //! reference (`batch`) is part of each coupon's unique key: a send interrupted half way
 //! and started again with the same reference gives nobody a second coupon.
 
+use super::CouponsService;
 use crate::coupons::CouponSource;
+use crate::coupons::CouponsTx;
 use crate::coupons::MemberSegment;
 use crate::coupons::{issued_event, new_coupon, template_of};
-use crate::engine::Loyalty;
 use crate::events::DomainEvent;
 use crate::events::Notifier;
+use crate::kernel::Transaction;
 use crate::kernel::with_retry;
 use crate::kernel::{Clock, StoreError, TxMode, UnitOfWork};
 use crate::kernel::{CouponTemplateId, InvalidValue, MemberId, MerchantId};
+use crate::members::MembersTx;
 use crate::merchants::Merchant;
 use crate::merchants::merchant_of;
 use crate::notifications::enqueue_for;
 use crate::settings::MerchantSettings;
+use crate::settings::SettingsTx;
 use crate::{Error, Result};
 
 /// Members one transaction of a send covers.
@@ -58,14 +62,25 @@ pub struct IssueReport {
     pub out_of_stock: u64,
 }
 
-impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
+impl<U, C, N> CouponsService<'_, U, C, N>
+where
+    U: UnitOfWork<
+        Tx: crate::coupons::CouponsTx
+                + crate::members::MembersTx
+                + crate::merchants::MerchantsTx
+                + crate::notifications::OutboxTx
+                + crate::settings::SettingsTx,
+    >,
+    C: Clock,
+    N: Notifier,
+{
     /// Sends a template's coupons to members or a segment (HQ). The template's claim window
     /// and `claimable` flag are for members' own claims; stock and per-member limit hold.
     ///
     /// # Errors
     /// `validation_failed`, `coupon_template_not_found`, `claim_closed` (a stopped
     /// template).
-    pub async fn issue_coupons(&self, cmd: IssueCoupons) -> Result<IssueReport> {
+    pub async fn issue(self, cmd: IssueCoupons) -> Result<IssueReport> {
         let batch = cmd.batch.trim();
         if batch.is_empty() || batch.len() > 64 || !batch.chars().all(|c| c.is_ascii_graphic()) {
             return Err(
@@ -74,9 +89,9 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         }
         let (merchant, settings, template) = {
             let mut lookup = self.uow.begin(TxMode::Lookup).await?;
-            let merchant = merchant_of(&mut *lookup, cmd.merchant_id).await?;
+            let merchant = merchant_of(&mut lookup, cmd.merchant_id).await?;
             let settings = lookup.settings().settings(cmd.merchant_id).await?;
-            let template = template_of(&mut *lookup, cmd.merchant_id, cmd.template_id).await?;
+            let template = template_of(&mut lookup, cmd.merchant_id, cmd.template_id).await?;
             (merchant, settings, template)
         };
         let now = self.clock.now();
@@ -135,7 +150,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     }
 
     async fn issue_batch(
-        &self,
+        self,
         merchant: &Merchant,
         settings: &MerchantSettings,
         template_id: CouponTemplateId,
@@ -150,7 +165,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             ..IssueReport::default()
         };
         // Read under the locks: the stock and the holdings are what they are until commit.
-        let template = template_of(&mut *tx, merchant.id, template_id).await?;
+        let template = template_of(&mut tx, merchant.id, template_id).await?;
         if !template.active {
             return Err(Error::ClaimClosed);
         }
@@ -195,7 +210,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         let mut events: Vec<DomainEvent> = Vec::new();
         if !wanted.is_empty() {
             let Some(alert) =
-                crate::coupons::take_stock(&mut *tx, merchant.id, &template, count as i64).await?
+                crate::coupons::take_stock(&mut tx, merchant.id, &template, count as i64).await?
             else {
                 // Members' claims took stock since it was read (it has no lock of its own:
                 // the conditional update decides); read it again.
@@ -216,10 +231,10 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                     )
                 })
                 .collect();
-            crate::coupons::insert(&mut *tx, &coupons).await?;
+            crate::coupons::insert(&mut tx, &coupons).await?;
             events.extend(coupons.iter().map(|c| issued_event(c, &template)));
             events.extend(alert);
-            enqueue_for(&mut *tx, merchant, settings, &events, now).await?;
+            enqueue_for(&mut tx, merchant, settings, &events, now).await?;
             report.issued = coupons.len() as u64;
         }
         tx.commit().await?;

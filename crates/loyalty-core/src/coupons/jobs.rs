@@ -1,21 +1,36 @@
 //! The coupons' scheduled work and gifts: birthday coupons, expiring-soon notices, expiry;
 //! and the gifts a registration or a birthday gives.
 
+use super::CouponsService;
 use crate::coupons::CouponSource;
+use crate::coupons::CouponsTx;
 use crate::coupons::{Grant, grant, with_templates};
-use crate::engine::Loyalty;
 use crate::events::DomainEvent;
 use crate::events::Notifier;
 use crate::kernel::with_retry;
 use crate::kernel::{Clock, Transaction, TxMode, UnitOfWork};
 use crate::kernel::{CouponTemplateId, MemberId};
+use crate::members::MembersTx;
 use crate::merchants::Merchant;
+use crate::merchants::MerchantsTx;
 use crate::notifications::enqueue_for;
+use crate::settings::SettingsTx;
 use crate::settings::{MerchantSettings, SettingKind};
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};
 
-impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
+impl<U, C, N> CouponsService<'_, U, C, N>
+where
+    U: UnitOfWork<
+        Tx: crate::coupons::CouponsTx
+                + crate::members::MembersTx
+                + crate::merchants::MerchantsTx
+                + crate::notifications::OutboxTx
+                + crate::settings::SettingsTx,
+    >,
+    C: Clock,
+    N: Notifier,
+{
     /// Gives the birthday gift coupons of merchants that set them up to the members whose
     /// local birthday it is (a 29 February birthday on 28 February in other years): once a
     /// year per member and template, however often and wherever it runs (the year is the
@@ -23,7 +38,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn give_birthday_coupons(&self, batch: u64) -> Result<u64> {
+    pub async fn give_birthday_coupons(self, batch: u64) -> Result<u64> {
         let merchants = {
             let mut tx = self.uow.begin(TxMode::Lookup).await?;
             tx.settings().merchants_with(SettingKind::Checkout).await?
@@ -43,7 +58,9 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             let today = merchant.time_zone.local_date(self.clock.now());
             let year = chrono::Datelike::year(&today).to_string();
             let mut after = None;
-            while let Some(page) = self.birthdays(merchant_id, today, after, batch).await? {
+            while let Some(page) =
+                crate::members::birthdays(&self.uow, merchant_id, today, after, batch).await?
+            {
                 after = Some(page.last);
                 for member in &page.celebrants {
                     let events = with_retry!(
@@ -64,7 +81,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     }
 
     async fn try_birthday_gift(
-        &self,
+        self,
         merchant: &Merchant,
         settings: &MerchantSettings,
         member_id: MemberId,
@@ -81,7 +98,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             return Ok(Vec::new());
         }
         let events = give_gifts(
-            &mut *tx,
+            &mut tx,
             merchant,
             &settings.checkout.value.gifts.birthday,
             member_id,
@@ -90,7 +107,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             now,
         )
         .await?;
-        enqueue_for(&mut *tx, merchant, settings, &events, now).await?;
+        enqueue_for(&mut tx, merchant, settings, &events, now).await?;
         tx.commit().await?;
         Ok(events)
     }
@@ -102,7 +119,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn announce_expiring_coupons(&self, batch: u64) -> Result<u64> {
+    pub async fn announce_expiring(self, batch: u64) -> Result<u64> {
         let merchants = {
             let mut tx = self.uow.begin(TxMode::Lookup).await?;
             tx.settings()
@@ -141,7 +158,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     }
 
     async fn try_announce_coupons(
-        &self,
+        self,
         merchant: &Merchant,
         settings: &MerchantSettings,
         days: u32,
@@ -154,7 +171,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             .coupons()
             .announce_expiring(merchant.id, now, horizon, batch.max(1))
             .await?;
-        let held = with_templates(&mut *tx, merchant.id, coupons).await?;
+        let held = with_templates(&mut tx, merchant.id, coupons).await?;
         let events: Vec<DomainEvent> = held
             .iter()
             .map(|h| DomainEvent::CouponExpiringSoon {
@@ -166,7 +183,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 valid_until: h.coupon.valid_until,
             })
             .collect();
-        enqueue_for(&mut *tx, merchant, settings, &events, now).await?;
+        enqueue_for(&mut tx, merchant, settings, &events, now).await?;
         tx.commit().await?;
         Ok(events)
     }
@@ -176,7 +193,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ///
     /// # Errors
     /// Storage failures only.
-    pub async fn expire_coupons(&self) -> Result<u64> {
+    pub async fn expire_due(self) -> Result<u64> {
         let now = self.clock.now();
         let mut total = 0;
         loop {
@@ -195,7 +212,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
 /// a second run give nothing more); a template out of stock, stopped or at its limit gives
 /// nothing, and the rest still go. The caller holds the member's lock.
 pub(crate) async fn give_gifts(
-    tx: &mut dyn Transaction,
+    tx: &mut impl crate::coupons::CouponsTx,
     merchant: &Merchant,
     templates: &[CouponTemplateId],
     member_id: MemberId,

@@ -13,9 +13,10 @@ pub use code::CouponCode;
 pub use issue::{ISSUE_BATCH, IssueCoupons, IssueReport, IssueTarget};
 pub(crate) use jobs::give_gifts;
 pub use model::{Coupon, CouponSource, CouponStatus, CouponTemplate, Verification};
+pub use ports::CouponsTx;
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockCouponRepository;
-pub use ports::{CouponRepository, MemberSegment};
+pub use ports::{COUPON_CODE_KEY, COUPON_SOURCE_KEY, CouponRepository, MemberSegment};
 pub use rules::{CouponBenefit, CouponRules, CouponScope, CouponValidity, Stacking};
 pub use usecases::{ClaimCoupon, HeldCoupon};
 pub(crate) use usecases::{
@@ -24,3 +25,9 @@ pub(crate) use usecases::{
 };
 pub use verification::{VerifiedCoupon, VerifyCoupon};
 pub(crate) use verification::{coupon_by_code, refusal};
+
+crate::engine::service!(
+    CouponsService,
+    coupons,
+    "Coupons: templates, claims, exchanges, sends, verification (核销) and their jobs."
+);

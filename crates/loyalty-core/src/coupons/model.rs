@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A coupon template (券模板) and how many coupons it has issued.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CouponTemplate {
     pub id: CouponTemplateId,
     pub merchant_id: MerchantId,
@@ -135,7 +135,7 @@ impl CouponSource {
 }
 
 /// One coupon a member holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Coupon {
     pub id: CouponId,
     pub merchant_id: MerchantId,
@@ -158,7 +158,7 @@ pub struct Coupon {
 }
 
 /// A verification (核销) of a coupon: by whom, where, when; and its undoing.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verification {
     pub id: VerificationId,
     pub merchant_id: MerchantId,

@@ -1,12 +1,19 @@
 use crate::coupons::CouponCode;
 use crate::coupons::{Coupon, CouponSource, CouponStatus, CouponTemplate, Verification};
 use crate::kernel::StoreError;
+use crate::kernel::UniqueKey;
 use crate::kernel::{
     CouponId, CouponTemplateId, MemberId, MerchantId, Money, OrderId, StaffId, StoreId,
     VerificationId,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+
+/// A coupon code is taken.
+pub const COUPON_CODE_KEY: UniqueKey = UniqueKey::new("coupon_code", "conflict");
+
+/// A coupon for this source exists: it was given already.
+pub const COUPON_SOURCE_KEY: UniqueKey = UniqueKey::new("coupon_source", "already_applied");
 
 /// Members HQ sends a coupon to: every condition given must hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -288,4 +295,9 @@ pub trait CouponRepository: Send {
         after: Option<MemberId>,
         limit: u64,
     ) -> Result<Vec<MemberId>, StoreError>;
+}
+
+/// A transaction that reaches coupon templates, coupons and verifications.
+pub trait CouponsTx: crate::kernel::Transaction {
+    fn coupons(&mut self) -> &mut dyn CouponRepository;
 }

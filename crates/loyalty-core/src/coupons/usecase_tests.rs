@@ -106,7 +106,8 @@ async fn a_claim_against_exhausted_stock_writes_nothing_and_tells_no_one() {
     let loyalty = Loyalty::new(uow_with(vec![lookup, write]), clock(), notifier);
 
     let refused = loyalty
-        .claim_coupon(
+        .coupons()
+        .claim(
             ClaimCoupon {
                 merchant_id,
                 member_id,
@@ -166,7 +167,8 @@ async fn a_coupon_used_by_another_till_meanwhile_refuses_the_verification_withou
     let loyalty = Loyalty::new(uow_with(vec![lookup, write]), clock(), MockNotifier::new());
 
     let refused = loyalty
-        .verify_coupon(
+        .coupons()
+        .verify(
             VerifyCoupon {
                 merchant_id,
                 code: CouponCode::parse("123456789012").expect("code"),

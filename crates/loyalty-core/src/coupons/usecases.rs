@@ -6,29 +6,35 @@
 //! (so a member's claims queue and each counts the ones before it), then takes stock with
 //! one conditional `UPDATE` (so no number of members can take more than there is).
 
+use super::CouponsService;
 use crate::coupons::CouponCode;
 use crate::coupons::CouponRules;
+use crate::coupons::CouponsTx;
 use crate::coupons::coupon_by_code;
 use crate::coupons::{Coupon, CouponSource, CouponStatus, CouponTemplate};
-use crate::engine::Loyalty;
+use crate::engine::write_once;
 use crate::events::DomainEvent;
 use crate::events::Notifier;
 use crate::kernel::with_retry;
-use crate::kernel::{Clock, StoreError, Transaction, TxMode, UniqueKey, UnitOfWork};
+use crate::kernel::{Clock, StoreError, Transaction, TxMode, UnitOfWork};
 use crate::kernel::{CouponId, CouponTemplateId, MemberId, MerchantId, StaffId};
-use crate::kernel::{Idempotent, Outcome, remember, replay, replay_in_write};
+use crate::kernel::{Idempotent, Outcome};
 use crate::members::Member;
+use crate::members::MembersTx;
 use crate::merchants::Merchant;
+use crate::merchants::StoresTx;
 use crate::merchants::merchant_of;
 use crate::notifications::enqueue_for;
 use crate::points::{EntryDraft, debit};
 use crate::points::{EntryKind, Source};
 use crate::settings::MerchantSettings;
+use crate::settings::SettingsTx;
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 /// A coupon with the template it came from (its name, benefit and scope).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HeldCoupon {
     pub coupon: Coupon,
     pub template: CouponTemplate,
@@ -60,7 +66,7 @@ pub(crate) struct Grant<'a> {
 /// coupon. Answers the coupon and its events: `CouponIssued`, and `CouponStockLow` when it
 /// took the stock to the template's alert.
 pub(crate) async fn grant(
-    tx: &mut dyn Transaction,
+    tx: &mut impl crate::coupons::CouponsTx,
     merchant: &Merchant,
     grant: Grant<'_>,
     now: DateTime<Utc>,
@@ -114,7 +120,7 @@ pub(crate) async fn grant(
 /// does not hold them, else the `CouponStockLow` event for HQ when this take crossed the
 /// template's low-stock alert.
 pub(crate) async fn take_stock(
-    tx: &mut dyn Transaction,
+    tx: &mut impl crate::coupons::CouponsTx,
     merchant_id: MerchantId,
     template: &CouponTemplate,
     count: i64,
@@ -168,12 +174,15 @@ pub(crate) fn new_coupon(
 
 /// Writes coupons; a code that collides (one in 10¹² per pair) makes the use case run
 /// again with new codes.
-pub(crate) async fn insert(tx: &mut dyn Transaction, coupons: &[Coupon]) -> Result<()> {
+pub(crate) async fn insert(
+    tx: &mut impl crate::coupons::CouponsTx,
+    coupons: &[Coupon],
+) -> Result<()> {
     match tx.coupons().insert_coupons(coupons).await {
-        Err(StoreError::Unique(UniqueKey::CouponCode)) => Err(Error::Store(
+        Err(StoreError::Unique(crate::coupons::COUPON_CODE_KEY)) => Err(Error::Store(
             StoreError::Contention("coupon code collided".into()),
         )),
-        Err(StoreError::Unique(UniqueKey::CouponSource)) => Err(Error::AlreadyApplied),
+        Err(StoreError::Unique(crate::coupons::COUPON_SOURCE_KEY)) => Err(Error::AlreadyApplied),
         other => Ok(other?),
     }
 }
@@ -203,7 +212,7 @@ pub(crate) fn member_tier(settings: &MerchantSettings, member: &Member) -> Optio
 
 /// The template, or `coupon_template_not_found`.
 pub(crate) async fn template_of(
-    tx: &mut dyn Transaction,
+    tx: &mut impl crate::coupons::CouponsTx,
     merchant: MerchantId,
     id: CouponTemplateId,
 ) -> Result<CouponTemplate> {
@@ -215,7 +224,7 @@ pub(crate) async fn template_of(
 
 /// The templates behind these coupons, each with its coupons.
 pub(crate) async fn with_templates(
-    tx: &mut dyn Transaction,
+    tx: &mut impl crate::coupons::CouponsTx,
     merchant: MerchantId,
     coupons: Vec<Coupon>,
 ) -> Result<Vec<HeldCoupon>> {
@@ -235,14 +244,28 @@ pub(crate) async fn with_templates(
     Ok(held)
 }
 
-impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
+impl<U, C, N> CouponsService<'_, U, C, N>
+where
+    U: UnitOfWork<
+        Tx: crate::coupons::CouponsTx
+                + crate::kernel::IdempotencyTx
+                + crate::members::MembersTx
+                + crate::merchants::MerchantsTx
+                + crate::merchants::StoresTx
+                + crate::notifications::OutboxTx
+                + crate::points::PointsTx
+                + crate::settings::SettingsTx,
+    >,
+    C: Clock,
+    N: Notifier,
+{
     /// Creates a coupon template (HQ).
     ///
     /// # Errors
     /// `validation_failed`; a store in the scope that is not the merchant's is
     /// `store_not_found`.
-    pub async fn create_coupon_template(
-        &self,
+    pub async fn create_template(
+        self,
         merchant_id: MerchantId,
         rules: CouponRules,
         by: Option<StaffId>,
@@ -271,21 +294,21 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
 
     /// # Errors
     /// `coupon_template_not_found`.
-    pub async fn coupon_template(
-        &self,
+    pub async fn template(
+        self,
         merchant_id: MerchantId,
         id: CouponTemplateId,
     ) -> Result<CouponTemplate> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
-        template_of(&mut *tx, merchant_id, id).await
+        template_of(&mut tx, merchant_id, id).await
     }
 
     /// The merchant's templates, newest first.
     ///
     /// # Errors
     /// Storage failures only.
-    pub async fn coupon_templates(
-        &self,
+    pub async fn templates(
+        self,
         merchant_id: MerchantId,
         before: Option<CouponTemplateId>,
         limit: u64,
@@ -300,13 +323,13 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// # Errors
     /// `member_not_found`.
     pub async fn claimable_templates(
-        &self,
+        self,
         merchant_id: MerchantId,
         member_id: MemberId,
     ) -> Result<Vec<CouponTemplate>> {
         let now = self.clock.now();
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
-        let member = crate::members::member_of(&mut *tx, merchant_id, member_id).await?;
+        let member = crate::members::member_of(&mut tx, merchant_id, member_id).await?;
         let settings = tx.settings().settings(merchant_id).await?;
         let tier = member_tier(&settings, &member);
         let mut open = Vec::new();
@@ -333,8 +356,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ///
     /// # Errors
     /// `coupon_template_not_found`.
-    pub async fn set_coupon_template_active(
-        &self,
+    pub async fn set_template_active(
+        self,
         merchant_id: MerchantId,
         id: CouponTemplateId,
         active: bool,
@@ -347,7 +370,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         {
             return Err(Error::NotFound("coupon_template"));
         }
-        let template = template_of(&mut *tx, merchant_id, id).await?;
+        let template = template_of(&mut tx, merchant_id, id).await?;
         tx.commit().await?;
         Ok(template)
     }
@@ -360,100 +383,79 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// `coupon_template_not_found`, `claim_closed`, `coupon_limit_reached`,
     /// `coupon_daily_limit_reached`, `stock_exhausted`, `not_exchangeable`
     /// (`validation_failed`), `insufficient_points`, `idempotency_key_reused`.
-    pub async fn claim_coupon(
-        &self,
+    pub async fn claim(
+        self,
         cmd: ClaimCoupon,
-        idem: Option<Idempotent<'_, HeldCoupon>>,
+        idem: Option<&Idempotent>,
     ) -> Result<Outcome<HeldCoupon>> {
-        let outcome = with_retry!(|attempt| self.try_claim(&cmd, idem.as_ref(), attempt))?;
-        Ok(match outcome {
-            Outcome::Done((held, events)) => {
-                self.publish(&events).await;
-                Outcome::Done(held)
-            }
-            Outcome::Replayed(stored) => Outcome::Replayed(stored),
-        })
-    }
-
-    async fn try_claim(
-        &self,
-        cmd: &ClaimCoupon,
-        idem: Option<&Idempotent<'_, HeldCoupon>>,
-        attempt: u32,
-    ) -> Result<Outcome<(HeldCoupon, Vec<DomainEvent>)>> {
-        let now = self.clock.now();
-        let (merchant, settings) = {
-            let mut lookup = self.uow.begin(TxMode::Lookup).await?;
-            if let Some(stored) = replay(&mut *lookup, idem).await? {
-                return Ok(Outcome::Replayed(stored));
-            }
-            let merchant = merchant_of(&mut *lookup, cmd.merchant_id).await?;
-            (merchant, lookup.settings().settings(cmd.merchant_id).await?)
-        };
-        let mut tx =
-            match replay_in_write(self.uow.begin(TxMode::Write).await?, idem, attempt).await? {
-                Ok(tx) => tx,
-                Err(stored) => return Ok(Outcome::Replayed(stored)),
-            };
-        let member = tx
-            .members()
-            .lock_member(cmd.merchant_id, cmd.member_id)
-            .await?
-            .ok_or(Error::NotFound("member"))?;
-        let template = template_of(&mut *tx, cmd.merchant_id, cmd.template_id).await?;
-        let tier = member_tier(&settings, &member);
-        if !template.rules.scope.covers_tier(tier.as_deref()) {
-            return Err(Error::ClaimClosed);
-        }
-        let price = match (cmd.exchange, template.rules.points_price) {
-            (false, _) => None,
-            (true, Some(price)) => Some(price),
-            (true, None) => {
-                return Err(crate::kernel::InvalidValue::new(
-                    "template_id",
-                    "this coupon is not exchanged for points",
-                )
-                .into());
-            }
-        };
-        let source = if price.is_some() {
-            CouponSource::Exchange
-        } else {
-            CouponSource::Claim
-        };
-        let (coupon, mut events) = grant(
-            &mut *tx,
-            &merchant,
-            Grant {
-                template: &template,
-                member_id: member.id,
-                source,
-                source_ref: None,
-                by_member: true,
+        write_once!(
+            self,
+            idem,
+            check: Ok(()),
+            prepare |lookup, _now| {
+                let merchant = merchant_of(lookup, cmd.merchant_id).await?;
+                Ok((merchant, lookup.settings().settings(cmd.merchant_id).await?))
             },
-            now,
+            effect |tx, (merchant, settings), now| {
+                let member = tx
+                    .members()
+                    .lock_member(cmd.merchant_id, cmd.member_id)
+                    .await?
+                    .ok_or(Error::NotFound("member"))?;
+                let template = template_of(tx, cmd.merchant_id, cmd.template_id).await?;
+                let tier = member_tier(&settings, &member);
+                if !template.rules.scope.covers_tier(tier.as_deref()) {
+                    return Err(Error::ClaimClosed);
+                }
+                let price = match (cmd.exchange, template.rules.points_price) {
+                    (false, _) => None,
+                    (true, Some(price)) => Some(price),
+                    (true, None) => {
+                        return Err(crate::kernel::InvalidValue::new(
+                            "template_id",
+                            "this coupon is not exchanged for points",
+                        )
+                        .into());
+                    }
+                };
+                let source = if price.is_some() {
+                    CouponSource::Exchange
+                } else {
+                    CouponSource::Claim
+                };
+                let (coupon, mut events) = grant(
+                    tx,
+                    &merchant,
+                    Grant {
+                        template: &template,
+                        member_id: member.id,
+                        source,
+                        source_ref: None,
+                        by_member: true,
+                    },
+                    now,
+                )
+                .await?;
+                if let Some(price) = price {
+                    let draft = EntryDraft {
+                        merchant_id: cmd.merchant_id,
+                        member_id: member.id,
+                        kind: EntryKind::Spend,
+                        reason_code: "coupon_exchange".into(),
+                        title: format!("积分兑换：{}", template.rules.name),
+                        store_id: None,
+                        source: Source::new("coupon", coupon.id),
+                        operator_id: None,
+                        policy_version: None,
+                    };
+                    let (entry, _expired) = debit(tx, &draft, price, now).await?;
+                    events.push(crate::points::spent_event(&entry, price));
+                }
+                enqueue_for(tx, &merchant, &settings, &events, now).await?;
+                let held = HeldCoupon { coupon, template };
+                Ok((held, events))
+            }
         )
-        .await?;
-        if let Some(price) = price {
-            let draft = EntryDraft {
-                merchant_id: cmd.merchant_id,
-                member_id: member.id,
-                kind: EntryKind::Spend,
-                reason_code: "coupon_exchange".into(),
-                title: format!("积分兑换：{}", template.rules.name),
-                store_id: None,
-                source: Source::new("coupon", coupon.id),
-                operator_id: None,
-                policy_version: None,
-            };
-            let (entry, _expired) = debit(&mut *tx, &draft, price, now).await?;
-            events.push(crate::points::spent_event(&entry, price));
-        }
-        enqueue_for(&mut *tx, &merchant, &settings, &events, now).await?;
-        let held = HeldCoupon { coupon, template };
-        remember(&mut *tx, idem, &held, now).await?;
-        tx.commit().await?;
-        Ok(Outcome::Done((held, events)))
     }
 
     /// Revokes a coupon that is still usable (HQ: issued by mistake, or abused); a used,
@@ -461,28 +463,24 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ///
     /// # Errors
     /// `coupon_not_found`, `coupon_used`, `coupon_expired`, `coupon_revoked`.
-    pub async fn revoke_coupon(
-        &self,
-        merchant_id: MerchantId,
-        code: &CouponCode,
-    ) -> Result<HeldCoupon> {
+    pub async fn revoke(self, merchant_id: MerchantId, code: &CouponCode) -> Result<HeldCoupon> {
         with_retry!(self.try_revoke(merchant_id, code))
     }
 
-    async fn try_revoke(&self, merchant_id: MerchantId, code: &CouponCode) -> Result<HeldCoupon> {
+    async fn try_revoke(self, merchant_id: MerchantId, code: &CouponCode) -> Result<HeldCoupon> {
         let now = self.clock.now();
         let mut tx = self.uow.begin(TxMode::Write).await?;
-        let mut coupon = coupon_by_code(&mut *tx, merchant_id, code).await?;
+        let mut coupon = coupon_by_code(&mut tx, merchant_id, code).await?;
         // Lapsed but not yet expired by the job: refused like an expired one.
         if coupon.status.usable() && coupon.valid_until <= now {
             return Err(Error::CouponExpired);
         }
         if !tx.coupons().revoke(merchant_id, coupon.id).await? {
             // Used or expired a moment ago: say which.
-            let now_is = coupon_by_code(&mut *tx, merchant_id, code).await?;
+            let now_is = coupon_by_code(&mut tx, merchant_id, code).await?;
             return Err(Error::CouponNotUsable(now_is.status));
         }
-        let template = template_of(&mut *tx, merchant_id, coupon.template_id).await?;
+        let template = template_of(&mut tx, merchant_id, coupon.template_id).await?;
         coupon.status = CouponStatus::Revoked;
         tx.commit().await?;
         Ok(HeldCoupon { coupon, template })
@@ -493,7 +491,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// # Errors
     /// Storage failures only.
     pub async fn member_coupons(
-        &self,
+        self,
         merchant_id: MerchantId,
         member_id: MemberId,
         statuses: &[CouponStatus],
@@ -505,25 +503,21 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             .coupons()
             .member_coupons(merchant_id, member_id, statuses, before, limit)
             .await?;
-        with_templates(&mut *tx, merchant_id, coupons).await
+        with_templates(&mut tx, merchant_id, coupons).await
     }
 
     /// A coupon by its code, with its template.
     ///
     /// # Errors
     /// `coupon_not_found`.
-    pub async fn coupon_by_code(
-        &self,
-        merchant_id: MerchantId,
-        code: &CouponCode,
-    ) -> Result<HeldCoupon> {
+    pub async fn by_code(self, merchant_id: MerchantId, code: &CouponCode) -> Result<HeldCoupon> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
         let coupon = tx
             .coupons()
             .coupon_by_code(merchant_id, code)
             .await?
             .ok_or(Error::NotFound("coupon"))?;
-        let template = template_of(&mut *tx, merchant_id, coupon.template_id).await?;
+        let template = template_of(&mut tx, merchant_id, coupon.template_id).await?;
         Ok(HeldCoupon { coupon, template })
     }
 }

@@ -1,17 +1,21 @@
 //! Verification (核销) of a coupon at a store by its code, its undoing within the merchant's
 //! window, and the log of both.
 
+use super::CouponsService;
 use crate::coupons::CouponCode;
+use crate::coupons::CouponsTx;
 use crate::coupons::{Coupon, CouponStatus, Verification};
 use crate::coupons::{HeldCoupon, template_of};
-use crate::engine::Loyalty;
+use crate::engine::write_once;
 use crate::events::Notifier;
 use crate::kernel::with_retry;
 use crate::kernel::{Clock, Transaction, TxMode, UnitOfWork};
-use crate::kernel::{Idempotent, Outcome, remember, replay, replay_in_write};
+use crate::kernel::{IdempotencyTx, Idempotent, Outcome, StoreError};
 use crate::kernel::{MerchantId, StaffId, StoreId, VerificationId};
+use crate::settings::SettingsTx;
 use crate::{Error, Result};
 use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone)]
 pub struct VerifyCoupon {
@@ -24,7 +28,7 @@ pub struct VerifyCoupon {
 }
 
 /// A verification with the coupon as it is after.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VerifiedCoupon {
     pub verification: Verification,
     pub coupon: HeldCoupon,
@@ -43,7 +47,7 @@ pub(crate) fn refusal(coupon: &Coupon, now: DateTime<Utc>) -> Error {
 
 /// The merchant's coupon with `code`, or `coupon_not_found`.
 pub(crate) async fn coupon_by_code(
-    tx: &mut dyn Transaction,
+    tx: &mut impl crate::coupons::CouponsTx,
     merchant: MerchantId,
     code: &CouponCode,
 ) -> Result<Coupon> {
@@ -53,7 +57,17 @@ pub(crate) async fn coupon_by_code(
         .ok_or(Error::NotFound("coupon"))
 }
 
-impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
+impl<U, C, N> CouponsService<'_, U, C, N>
+where
+    U: UnitOfWork<
+        Tx: crate::coupons::CouponsTx
+                + crate::kernel::IdempotencyTx
+                + crate::merchants::StoresTx
+                + crate::settings::SettingsTx,
+    >,
+    C: Clock,
+    N: Notifier,
+{
     /// Verifies a coupon at a store: it must apply there, be usable and in its window. The
     /// state moves by compare-and-set, so two stores verifying one code at once give one
     /// success and one `coupon_used`.
@@ -64,79 +78,73 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// # Errors
     /// `coupon_not_found`, `coupon_not_applicable` (the store), `coupon_used`,
     /// `coupon_expired`, `coupon_revoked`, `coupon_not_yet_valid`, `idempotency_key_reused`.
-    pub async fn verify_coupon(
-        &self,
+    pub async fn verify(
+        self,
         cmd: VerifyCoupon,
-        idem: Option<Idempotent<'_, VerifiedCoupon>>,
+        idem: Option<&Idempotent>,
     ) -> Result<Outcome<VerifiedCoupon>> {
-        with_retry!(|attempt| self.try_verify(&cmd, idem.as_ref(), attempt))
-    }
-
-    async fn try_verify(
-        &self,
-        cmd: &VerifyCoupon,
-        idem: Option<&Idempotent<'_, VerifiedCoupon>>,
-        attempt: u32,
-    ) -> Result<Outcome<VerifiedCoupon>> {
-        let now = self.clock.now();
-        let store = {
-            let mut lookup = self.uow.begin(TxMode::Lookup).await?;
-            if let Some(stored) = replay(&mut *lookup, idem).await? {
-                return Ok(Outcome::Replayed(stored));
+        write_once!(
+            self,
+            idem,
+            check: Ok(()),
+            prepare |lookup, _now| {
+                crate::merchants::resolve_store(lookup, cmd.merchant_id, cmd.store_id).await
+            },
+            effect |tx, store, now| {
+                let mut coupon = coupon_by_code(tx, cmd.merchant_id, &cmd.code).await?;
+                let template = template_of(tx, cmd.merchant_id, coupon.template_id).await?;
+                if !template.rules.scope.covers_store(store.id) {
+                    return Err(Error::CouponStoreNotApplicable);
+                }
+                if !tx
+                    .coupons()
+                    .use_coupon(cmd.merchant_id, coupon.id, store.id, None, now)
+                    .await?
+                {
+                    // The request with this key, running in another process, may be what used it:
+                    // its record is visible now that its change is, and the next attempt answers
+                    // from it.
+                    if let Some(idem) = idem
+                        && tx
+                            .idempotency()
+                            .find_idempotency(&idem.key)
+                            .await?
+                            .is_some()
+                    {
+                        return Err(Error::Store(StoreError::Contention(
+                            "the request with this key used the coupon".into(),
+                        )));
+                    }
+                    // Read again: another store may have used it a moment ago.
+                    let now_is = coupon_by_code(tx, cmd.merchant_id, &cmd.code).await?;
+                    return Err(refusal(&now_is, now));
+                }
+                let verification = Verification {
+                    id: VerificationId::new(),
+                    merchant_id: cmd.merchant_id,
+                    coupon_id: coupon.id,
+                    code: coupon.code.clone(),
+                    member_id: coupon.member_id,
+                    store_id: store.id,
+                    staff_id: cmd.staff_id,
+                    order_id: None,
+                    created_at: now,
+                    undone_at: None,
+                    undone_by: None,
+                };
+                tx.coupons().insert_verification(&verification).await?;
+                // What the conditional update wrote, without reading it back.
+                coupon.status = CouponStatus::Used;
+                coupon.used_at = Some(now);
+                coupon.used_store_id = Some(store.id);
+                coupon.used_order_id = None;
+                let verified = VerifiedCoupon {
+                    verification,
+                    coupon: HeldCoupon { coupon, template },
+                };
+                Ok((verified, Vec::new()))
             }
-            Self::resolve_store(&mut *lookup, cmd.merchant_id, cmd.store_id).await?
-        };
-        let mut tx =
-            match replay_in_write(self.uow.begin(TxMode::Write).await?, idem, attempt).await? {
-                Ok(tx) => tx,
-                Err(stored) => return Ok(Outcome::Replayed(stored)),
-            };
-        let mut coupon = coupon_by_code(&mut *tx, cmd.merchant_id, &cmd.code).await?;
-        let template = template_of(&mut *tx, cmd.merchant_id, coupon.template_id).await?;
-        if !template.rules.scope.covers_store(store.id) {
-            return Err(Error::CouponStoreNotApplicable);
-        }
-        if !tx
-            .coupons()
-            .use_coupon(cmd.merchant_id, coupon.id, store.id, None, now)
-            .await?
-        {
-            // The request with this key, running in another process, may be what used it:
-            // its record is visible now that its change is.
-            if let Some(stored) = replay(&mut *tx, idem).await? {
-                tx.commit().await?;
-                return Ok(Outcome::Replayed(stored));
-            }
-            // Read again: another store may have used it a moment ago.
-            let now_is = coupon_by_code(&mut *tx, cmd.merchant_id, &cmd.code).await?;
-            return Err(refusal(&now_is, now));
-        }
-        let verification = Verification {
-            id: VerificationId::new(),
-            merchant_id: cmd.merchant_id,
-            coupon_id: coupon.id,
-            code: coupon.code.clone(),
-            member_id: coupon.member_id,
-            store_id: store.id,
-            staff_id: cmd.staff_id,
-            order_id: None,
-            created_at: now,
-            undone_at: None,
-            undone_by: None,
-        };
-        tx.coupons().insert_verification(&verification).await?;
-        // What the conditional update wrote, without reading it back.
-        coupon.status = CouponStatus::Used;
-        coupon.used_at = Some(now);
-        coupon.used_store_id = Some(store.id);
-        coupon.used_order_id = None;
-        let verified = VerifiedCoupon {
-            verification,
-            coupon: HeldCoupon { coupon, template },
-        };
-        remember(&mut *tx, idem, &verified, now).await?;
-        tx.commit().await?;
-        Ok(Outcome::Done(verified))
+        )
     }
 
     /// Undoes a verification within the merchant's window: the coupon is available again.
@@ -146,7 +154,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// `verification_not_found`, `undo_window_closed`, `already_applied` (undone before),
     /// `validation_failed` (an order's verification).
     pub async fn undo_verification(
-        &self,
+        self,
         merchant_id: MerchantId,
         id: VerificationId,
         by: Option<StaffId>,
@@ -155,7 +163,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     }
 
     async fn try_undo(
-        &self,
+        self,
         merchant_id: MerchantId,
         id: VerificationId,
         by: Option<StaffId>,
@@ -167,7 +175,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             Duration::minutes(i64::from(settings.checkout.value.verification_undo_minutes))
         };
         let mut tx = self.uow.begin(TxMode::Write).await?;
-        let mut verification = self.verification_in(&mut *tx, merchant_id, id).await?;
+        let mut verification = self.verification_in(&mut tx, merchant_id, id).await?;
         if verification.order_id.is_some() {
             return Err(crate::kernel::InvalidValue::new(
                 "id",
@@ -202,8 +210,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         }
         verification.undone_at = Some(now);
         verification.undone_by = by;
-        let coupon = coupon_by_code(&mut *tx, merchant_id, &verification.code).await?;
-        let template = template_of(&mut *tx, merchant_id, coupon.template_id).await?;
+        let coupon = coupon_by_code(&mut tx, merchant_id, &verification.code).await?;
+        let template = template_of(&mut tx, merchant_id, coupon.template_id).await?;
         tx.commit().await?;
         Ok(VerifiedCoupon {
             verification,
@@ -212,8 +220,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     }
 
     async fn verification_in(
-        &self,
-        tx: &mut dyn Transaction,
+        self,
+        tx: &mut impl crate::coupons::CouponsTx,
         merchant_id: MerchantId,
         id: VerificationId,
     ) -> Result<Verification> {
@@ -226,12 +234,12 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// # Errors
     /// `verification_not_found`.
     pub async fn verification(
-        &self,
+        self,
         merchant_id: MerchantId,
         id: VerificationId,
     ) -> Result<Verification> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
-        self.verification_in(&mut *tx, merchant_id, id).await
+        self.verification_in(&mut tx, merchant_id, id).await
     }
 
     /// The verification log, newest first, of one store or all.
@@ -239,7 +247,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// # Errors
     /// Storage failures only.
     pub async fn verifications(
-        &self,
+        self,
         merchant_id: MerchantId,
         store_id: Option<StoreId>,
         before: Option<VerificationId>,

@@ -3,14 +3,16 @@
 
 use crate::checkout::PricingError;
 use crate::coupons::CouponStatus;
-use crate::kernel::{InvalidValue, Points};
+use crate::kernel::{InvalidValue, Points, Refusal};
 use crate::kernel::{StoreError, UniqueKey};
 use crate::members::IdentityError;
+use serde::{Deserialize, Serialize};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// What sort of failure an error is, for the edge to translate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     /// The request itself is malformed or out of range.
     Invalid,
@@ -57,6 +59,13 @@ pub enum Error {
     IdempotencyKeyReused,
     #[error("a request with this idempotency key is still being processed")]
     IdempotencyInFlight,
+    /// The refusal the first request with this idempotency key got, answered again.
+    #[error("{}", .0.message)]
+    Replayed(Refusal),
+    #[error(
+        "a request with this idempotency key was answered by an earlier version of the engine; its answer cannot be given again"
+    )]
+    ReplayUnavailable,
     #[error("wrong merchant code, username or password")]
     InvalidCredentials,
     #[error("the account is disabled")]
@@ -116,8 +125,10 @@ pub enum Error {
 impl Error {
     /// The stable code clients switch on.
     #[must_use]
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> &str {
         match self {
+            Self::Replayed(refusal) => &refusal.code,
+            Self::ReplayUnavailable => "idempotency_replay_unavailable",
             Self::Invalid(_) => "validation_failed",
             Self::NotFound(what) => match *what {
                 "member" => "member_not_found",
@@ -179,6 +190,8 @@ impl Error {
     #[must_use]
     pub fn kind(&self) -> ErrorKind {
         match self {
+            Self::Replayed(refusal) => refusal.kind,
+            Self::ReplayUnavailable => ErrorKind::Conflict,
             Self::Invalid(_) | Self::IdempotencyKeyReused => ErrorKind::Invalid,
             Self::NotFound(_) => ErrorKind::NotFound,
             Self::Taken(_)
@@ -232,6 +245,46 @@ impl Error {
             Self::RateLimited { retry_after_secs } => Some(*retry_after_secs),
             _ => None,
         }
+    }
+
+    /// The field a request failed validation on, and what is wrong with it: shown to the
+    /// caller beside the message.
+    #[must_use]
+    pub fn invalid_field(&self) -> Option<(&str, &str)> {
+        match self {
+            Self::Invalid(v) => Some((v.field, &v.message)),
+            Self::Replayed(refusal) => refusal
+                .field
+                .as_ref()
+                .map(|(f, m)| (f.as_str(), m.as_str())),
+            _ => None,
+        }
+    }
+
+    /// The refusal to keep under an idempotency key, so that a replay answers the same even
+    /// if the state has changed since: a request that was malformed, named what does not
+    /// exist, clashed or broke a rule. Not for failures that may pass on a retry, and not for
+    /// the key's own refusals.
+    #[must_use]
+    pub fn to_refusal(&self) -> Option<Refusal> {
+        let kept = matches!(
+            self.kind(),
+            ErrorKind::Invalid | ErrorKind::NotFound | ErrorKind::Rejected | ErrorKind::Conflict
+        ) && !matches!(
+            self,
+            Self::IdempotencyKeyReused
+                | Self::IdempotencyInFlight
+                | Self::Replayed(_)
+                | Self::ReplayUnavailable
+        );
+        kept.then(|| Refusal {
+            code: self.code().to_owned(),
+            kind: self.kind(),
+            message: self.to_string(),
+            field: self
+                .invalid_field()
+                .map(|(f, m)| (f.to_owned(), m.to_owned())),
+        })
     }
 
     /// The field an [`Error::Invalid`] is about.

@@ -1,121 +1,93 @@
-use crate::kernel::{IdempotencyKey, IdempotencyRecord, StoredResponse, Transaction};
+//! `Idempotency-Key` in the core: the record of what the first request with a key came to
+//! (its result or its refusal, never an HTTP answer), written in the transaction of its
+//! effect, and read back for a replay. The write skeleton that uses these is
+//! [`crate::engine::Loyalty::write_once`].
+
+use crate::kernel::{IdempotencyKey, IdempotencyRecord, IdempotencyTx, StoreError, StoredOutcome};
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
-/// An `Idempotency-Key` on a use case: the key, a digest of the request, and how to render
-/// the result as the response that a replay must return.
-pub struct Idempotent<'a, T> {
+/// An `Idempotency-Key` on a use case: the key and a digest of the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Idempotent {
     pub key: IdempotencyKey,
+    /// A digest of the request: the same key with another request is refused.
     pub fingerprint: String,
-    pub render: &'a (dyn Fn(&T) -> StoredResponse + Send + Sync),
 }
 
-/// A use case's result: done now, or the stored response of the first request with the key.
+/// A use case's result: done now, or the result of the first request with the key, read
+/// back from its record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome<T> {
     Done(T),
-    Replayed(StoredResponse),
+    Replayed(T),
 }
 
-/// Answers from the record when the key was used before: the stored response for the same
-/// request, `idempotency_key_reused` for another one.
-pub(crate) async fn replay<T>(
-    tx: &mut dyn Transaction,
-    idem: Option<&Idempotent<'_, T>>,
-) -> Result<Option<StoredResponse>> {
-    let Some(idem) = idem else { return Ok(None) };
-    match tx.idempotency().find_idempotency(&idem.key).await? {
-        Some(record) if record.fingerprint == idem.fingerprint => Ok(Some(record.response)),
-        Some(_) => Err(Error::IdempotencyKeyReused),
-        None => Ok(None),
-    }
-}
-
-/// On a retry, checks again inside the write transaction, where a request with the same key
-/// that is not yet durable shows (SQLite group commits share one transaction). A first
-/// attempt needs no second look: a request with the same key that commits meanwhile makes
-/// `remember` fail, and the retry looks here. A record found is answered only once this
-/// (empty) transaction has committed, so nothing is replayed before it is durable.
-pub(crate) async fn replay_in_write<T>(
-    tx: Box<dyn Transaction>,
-    idem: Option<&Idempotent<'_, T>>,
-    attempt: u32,
-) -> Result<std::result::Result<Box<dyn Transaction>, StoredResponse>> {
-    let mut tx = tx;
-    if attempt == 1 {
-        return Ok(Ok(tx));
-    }
-    match replay(&mut *tx, idem).await? {
-        Some(stored) => {
-            tx.commit().await?;
-            Ok(Err(stored))
+impl<T> Outcome<T> {
+    /// The result, done now or replayed.
+    pub fn into_inner(self) -> T {
+        match self {
+            Self::Done(value) | Self::Replayed(value) => value,
         }
-        None => Ok(Ok(tx)),
+    }
+
+    #[must_use]
+    pub const fn is_replayed(&self) -> bool {
+        matches!(self, Self::Replayed(_))
     }
 }
 
-/// Records the response in the same transaction as the effect. A concurrent request that
+/// The outcome of the first request with the key, when it was this request: its result
+/// (`Some`), or its refusal as an error. `idempotency_key_reused` when the key came with
+/// another request.
+pub(crate) async fn replay<T: DeserializeOwned>(
+    tx: &mut impl IdempotencyTx,
+    idem: Option<&Idempotent>,
+) -> Result<Option<T>> {
+    let Some(idem) = idem else { return Ok(None) };
+    let Some(record) = tx.idempotency().find_idempotency(&idem.key).await? else {
+        return Ok(None);
+    };
+    if record.fingerprint != idem.fingerprint {
+        return Err(Error::IdempotencyKeyReused);
+    }
+    match record.outcome {
+        StoredOutcome::Done(json) => serde_json::from_str(&json).map(Some).map_err(|e| {
+            Error::Store(StoreError::Backend(
+                format!("an idempotency record does not read back: {e}").into(),
+            ))
+        }),
+        StoredOutcome::Refused(refusal) => Err(Error::Replayed(refusal)),
+        StoredOutcome::Unreadable => Err(Error::ReplayUnavailable),
+    }
+}
+
+/// Records the result in the same transaction as the effect. A concurrent request that
 /// committed the same key first makes this attempt run again, and it then replays.
-pub(crate) async fn remember<T>(
-    tx: &mut dyn Transaction,
-    idem: Option<&Idempotent<'_, T>>,
+pub(crate) async fn remember<T: Serialize>(
+    tx: &mut impl IdempotencyTx,
+    idem: Option<&Idempotent>,
     result: &T,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let Some(idem) = idem else { return Ok(()) };
+    let json = serde_json::to_string(result).map_err(|e| {
+        Error::Store(StoreError::Backend(
+            format!("a result does not serialize: {e}").into(),
+        ))
+    })?;
     let record = IdempotencyRecord {
         key: idem.key.clone(),
         fingerprint: idem.fingerprint.clone(),
-        response: (idem.render)(result),
+        outcome: StoredOutcome::Done(json),
         created_at: now,
     };
     match tx.idempotency().insert_idempotency(&record).await {
-        Err(crate::kernel::StoreError::Unique(_)) => Err(Error::Store(
-            crate::kernel::StoreError::Contention("idempotency key committed concurrently".into()),
-        )),
+        Err(StoreError::Unique(_)) => Err(Error::Store(StoreError::Contention(
+            "idempotency key committed concurrently".into(),
+        ))),
         other => Ok(other?),
-    }
-}
-
-impl<U: crate::kernel::UnitOfWork, C: crate::kernel::Clock, N: crate::events::Notifier>
-    crate::engine::Loyalty<U, C, N>
-{
-    /// Keeps a refusal (a 4xx answer) for `key`, so a replay answers the same even if the
-    /// state has changed since. A record that exists already wins.
-    ///
-    /// # Errors
-    /// Storage failures.
-    pub async fn remember_refusal(
-        &self,
-        key: IdempotencyKey,
-        fingerprint: String,
-        response: StoredResponse,
-    ) -> Result<()> {
-        let mut tx = self.uow.begin(crate::kernel::TxMode::Write).await?;
-        let record = IdempotencyRecord {
-            key,
-            fingerprint,
-            response,
-            created_at: self.clock.now(),
-        };
-        match tx.idempotency().insert_idempotency(&record).await {
-            Ok(()) => Ok(tx.commit().await?),
-            Err(crate::kernel::StoreError::Unique(_)) => Ok(()),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    /// Forgets idempotency records older than `max_age` (keys are kept at least 24 hours).
-    ///
-    /// # Errors
-    /// Storage failures.
-    pub async fn purge_idempotency(&self, max_age: chrono::Duration) -> Result<u64> {
-        let mut tx = self.uow.begin(crate::kernel::TxMode::Write).await?;
-        let purged = tx
-            .idempotency()
-            .purge_idempotency(self.clock.now() - max_age)
-            .await?;
-        tx.commit().await?;
-        Ok(purged)
     }
 }

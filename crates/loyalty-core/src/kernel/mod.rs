@@ -1,4 +1,11 @@
+//! The kernel: what every feature shares and none owns. Typed ids and value types (`Money`,
+//! `Points`, `Phone`, time zones), the clock, the unit of work and its transactions, the
+//! errors every use case can meet, the bounded retry, and idempotency records.
+//!
+//! Nothing here names a feature: features name the kernel.
+
 mod clock;
+mod drift;
 mod error;
 mod idempotency;
 mod idempotency_port;
@@ -10,13 +17,14 @@ mod types;
 #[cfg(any(test, feature = "mocks"))]
 pub use clock::MockClock;
 pub use clock::{Clock, SystemClock};
+pub use drift::MoneyDrift;
 pub use error::{Error, ErrorKind, Result};
 pub use idempotency::{Idempotent, Outcome};
-pub(crate) use idempotency::{remember, replay, replay_in_write};
+pub(crate) use idempotency::{remember, replay};
 #[cfg(any(test, feature = "mocks"))]
 pub use idempotency_port::MockIdempotencyRepository;
 pub use idempotency_port::{
-    IdempotencyKey, IdempotencyRecord, IdempotencyRepository, StoredResponse,
+    IdempotencyKey, IdempotencyRecord, IdempotencyRepository, IdempotencyTx, Refusal, StoredOutcome,
 };
 pub use reference::check_reference;
 pub use retry::MAX_ATTEMPTS;

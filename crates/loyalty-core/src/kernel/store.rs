@@ -1,55 +1,30 @@
-use crate::cards::CardRepository;
-use crate::checkout::OrderRepository;
-use crate::coupons::CouponRepository;
-use crate::kernel::IdempotencyRepository;
-use crate::members::{LoginCodeRepository, MemberRepository};
-use crate::merchants::{MerchantRepository, StaffRepository, StoreRepository};
-use crate::notifications::OutboxRepository;
-use crate::points::PointsRepository;
-use crate::settings::SettingsRepository;
-use crate::tiers::GrowthRepository;
-use crate::wallet::WalletRepository;
 use async_trait::async_trait;
 
-/// A business key that must be unique; adapters name the one a write collided with.
+/// A business key that must be unique: the feature that owns it declares it (as a constant
+/// beside its store's port), and adapters name the one a write collided with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UniqueKey {
-    MerchantCode,
-    StoreName,
-    StaffUsername,
-    MemberPhone,
-    MemberOpenid,
-    MemberInviteCode,
-    OrderNo,
-    LedgerSource,
-    IdempotencyKey,
-    LoginCodeMinute,
-    CouponCode,
-    CouponSource,
-    MemberCard,
-    Other,
+pub struct UniqueKey {
+    /// What the key is, for adapters and logs (`member_phone`).
+    pub name: &'static str,
+    /// The stable code a collision answers with (`member_exists`).
+    pub code: &'static str,
 }
 
 impl UniqueKey {
     #[must_use]
-    pub const fn code(self) -> &'static str {
-        match self {
-            Self::MerchantCode => "merchant_code_taken",
-            Self::StoreName => "store_name_taken",
-            Self::StaffUsername => "username_taken",
-            Self::MemberPhone => "member_exists",
-            Self::MemberOpenid => "member_exists",
-            Self::MemberInviteCode => "invite_code_taken",
-            Self::OrderNo => "order_no_taken",
-            Self::LedgerSource => "already_applied",
-            Self::IdempotencyKey => "idempotency_in_flight",
-            Self::LoginCodeMinute => "too_many_requests",
-            Self::CouponCode => "conflict",
-            Self::CouponSource => "already_applied",
-            Self::MemberCard => "card_exists",
-            Self::Other => "conflict",
-        }
+    pub const fn new(name: &'static str, code: &'static str) -> Self {
+        Self { name, code }
     }
+
+    #[must_use]
+    pub const fn code(self) -> &'static str {
+        self.code
+    }
+
+    /// An idempotency key recorded twice: another request with it committed first.
+    pub const IDEMPOTENCY: Self = Self::new("idempotency_key", "idempotency_in_flight");
+    /// A unique key the adapter does not know by name.
+    pub const OTHER: Self = Self::new("other", "conflict");
 }
 
 impl std::fmt::Display for UniqueKey {
@@ -85,44 +60,37 @@ pub enum TxMode {
     Write,
 }
 
-/// One transaction: every repository it hands out runs on it.
+/// One transaction. What it reaches is said by the capability traits it implements, one per
+/// store, each in the feature that owns the store (`PointsTx`, `CardsTx`, …): a use case's
+/// bounds name the stores it touches.
 ///
 /// Dropping it without [`Transaction::commit`] rolls everything back.
 ///
 /// Lock order: a use case that changes a member's points touches the member row first
-/// (through [`PointsRepository::lock_account`], `deposit` or `withdraw`) and only then the
+/// (through the points store's `lock_account`, `deposit` or `withdraw`) and only then the
 /// member's lots; so two transactions on one account queue on the member row.
 #[async_trait]
-pub trait Transaction: Send {
-    fn merchants(&mut self) -> &mut dyn MerchantRepository;
-    fn stores(&mut self) -> &mut dyn StoreRepository;
-    fn staff(&mut self) -> &mut dyn StaffRepository;
-    fn members(&mut self) -> &mut dyn MemberRepository;
-    fn points(&mut self) -> &mut dyn PointsRepository;
-    fn orders(&mut self) -> &mut dyn OrderRepository;
-    fn idempotency(&mut self) -> &mut dyn IdempotencyRepository;
-    fn login_codes(&mut self) -> &mut dyn LoginCodeRepository;
-    fn settings(&mut self) -> &mut dyn SettingsRepository;
-    fn growth(&mut self) -> &mut dyn GrowthRepository;
-    fn outbox(&mut self) -> &mut dyn OutboxRepository;
-    fn coupons(&mut self) -> &mut dyn CouponRepository;
-    fn cards(&mut self) -> &mut dyn CardRepository;
-    fn wallet(&mut self) -> &mut dyn WalletRepository;
-
+pub trait Transaction: Send + Sized {
     /// Makes every change of this transaction durable at once.
     ///
     /// # Errors
     /// [`StoreError::Contention`] when the database refused the commit for a conflict (the
     /// use case may run again); [`StoreError::Backend`] otherwise. Nothing is kept then.
-    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+    async fn commit(self) -> Result<(), StoreError>;
 }
 
 /// Begins transactions.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[cfg_attr(
+    any(test, feature = "mocks"),
+    mockall::automock(type Tx = crate::testing::MockTransaction;)
+)]
 #[async_trait]
 pub trait UnitOfWork: Send + Sync {
+    /// The transactions it begins.
+    type Tx: Transaction;
+
     /// # Errors
     /// [`StoreError::Contention`] when the database stayed locked past its busy timeout;
     /// [`StoreError::Backend`] when no connection could be had.
-    async fn begin(&self, mode: TxMode) -> Result<Box<dyn Transaction>, StoreError>;
+    async fn begin(&self, mode: TxMode) -> Result<Self::Tx, StoreError>;
 }

@@ -2,12 +2,14 @@
 //! first use; a WeChat phone code binds the phone, and when the phone already belongs to a
 //! member registered at the till, the fresh WeChat account folds into that member.
 
-use crate::engine::Loyalty;
+use super::MembersService;
 use crate::events::DomainEvent;
 use crate::events::Notifier;
-use crate::kernel::{Clock, StoreError, TxMode, UniqueKey, UnitOfWork};
+use crate::kernel::Transaction;
+use crate::kernel::{Clock, StoreError, TxMode, UnitOfWork};
 use crate::kernel::{MemberId, Points};
 use crate::members::Member;
+use crate::members::MembersTx;
 use crate::members::WeChatAuth;
 use crate::members::invite_code_for;
 use crate::members::member_of;
@@ -29,23 +31,36 @@ pub struct PhoneBinding {
     pub merged: bool,
 }
 
-impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
+impl<U, C, N> MembersService<'_, U, C, N>
+where
+    U: UnitOfWork<
+        Tx: crate::coupons::CouponsTx
+                + crate::members::MembersTx
+                + crate::merchants::MerchantsTx
+                + crate::notifications::OutboxTx
+                + crate::points::PointsTx
+                + crate::settings::SettingsTx
+                + crate::tiers::GrowthTx,
+    >,
+    C: Clock,
+    N: Notifier,
+{
     /// Signs a member in with a `wx.login()` code; registers them on first login (with the
     /// inviter named by `invite_code`, if it is one of the merchant's members).
     ///
     /// # Errors
     /// `merchant_not_found`, `invalid_code`, `provider_unavailable`.
     pub async fn login_with_wechat(
-        &self,
+        self,
         wechat: &dyn WeChatAuth,
         merchant_code: &str,
         login_code: &str,
         invite_code: Option<&str>,
     ) -> Result<WeChatLogin> {
-        let merchant = self
-            .merchant_by_code(merchant_code)
-            .await?
-            .ok_or(Error::NotFound("merchant"))?;
+        let merchant = {
+            let mut lookup = self.uow.begin(TxMode::Lookup).await?;
+            crate::merchants::merchant_by_code(&mut lookup, merchant_code).await?
+        };
         let session = wechat.session(login_code).await?;
         for _ in 0..5 {
             // Inside the write transaction: on SQLite it sees a first login of the same
@@ -92,7 +107,9 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             };
             match tx.members().insert_member(&member).await {
                 // A concurrent first login committed first, or the invite code collided.
-                Err(StoreError::Unique(UniqueKey::MemberOpenid | UniqueKey::MemberInviteCode)) => {
+                Err(StoreError::Unique(
+                    crate::members::MEMBER_OPENID_KEY | crate::members::MEMBER_INVITE_CODE_KEY,
+                )) => {
                     continue;
                 }
                 other => other?,
@@ -121,7 +138,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// `member_not_found`, `invalid_code`, `phone_taken` (the phone belongs to another member
     /// and this account has history, or the other member has a WeChat identity already).
     pub async fn bind_wechat_phone(
-        &self,
+        self,
         wechat: &dyn WeChatAuth,
         merchant_id: crate::kernel::MerchantId,
         member_id: MemberId,
@@ -129,7 +146,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ) -> Result<PhoneBinding> {
         let phone = wechat.phone_number(phone_code).await?;
         let mut tx = self.uow.begin(TxMode::Write).await?;
-        let me = member_of(&mut *tx, merchant_id, member_id).await?;
+        let me = member_of(&mut tx, merchant_id, member_id).await?;
         if me.phone.as_ref() == Some(&phone) {
             return Ok(PhoneBinding {
                 member: me,
@@ -150,7 +167,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 phone: Some(phone),
                 ..me
             };
-            let bonus = welcome_bonus(&mut *tx, &mut member, self.clock.now()).await?;
+            let bonus = welcome_bonus(&mut tx, &mut member, self.clock.now()).await?;
             tx.commit().await?;
             self.publish(&bonus).await;
             return Ok(PhoneBinding {
@@ -193,8 +210,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ///
     /// # Errors
     /// `member_not_found`.
-    pub async fn member_by_invite_code(
-        &self,
+    pub async fn by_invite_code(
+        self,
         merchant_id: crate::kernel::MerchantId,
         invite_code: &str,
     ) -> Result<Member> {
@@ -211,7 +228,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// # Errors
     /// `member_code_used`.
     pub async fn claim_member_code(
-        &self,
+        self,
         merchant_id: crate::kernel::MerchantId,
         member_id: MemberId,
         step: i64,

@@ -71,3 +71,8 @@ pub trait LoginCodeRepository: Send {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
 }
+
+/// A transaction that reaches SMS sign-in codes.
+pub trait LoginCodesTx: crate::kernel::Transaction {
+    fn login_codes(&mut self) -> &mut dyn LoginCodeRepository;
+}

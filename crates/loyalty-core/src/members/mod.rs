@@ -10,13 +10,23 @@ pub use identity::{PhoneBinding, WeChatLogin};
 #[cfg(any(test, feature = "mocks"))]
 pub use identity_port::MockWeChatAuth;
 pub use identity_port::{IdentityError, WeChatAuth, WeChatSession};
+pub use login_codes_port::LoginCodesTx;
 #[cfg(any(test, feature = "mocks"))]
 pub use login_codes_port::MockLoginCodeRepository;
 pub use login_codes_port::{LoginCode, LoginCodeRepository};
 pub use model::{Member, ProfileChange};
-pub use ports::MemberRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockMemberRepository;
+pub use ports::{
+    LOGIN_CODE_MINUTE_KEY, MEMBER_INVITE_CODE_KEY, MEMBER_OPENID_KEY, MEMBER_PHONE_KEY,
+    MemberRepository, MembersTx,
+};
 pub use sms_login::{CODE_LIFE_MINUTES, MAX_WRONG_TRIES, wait_for_next_code};
-pub(crate) use usecases::member_of;
 pub use usecases::{RegisterMember, invite_code_for};
+pub(crate) use usecases::{birthdays, member_of};
+
+crate::engine::service!(
+    MembersService,
+    members,
+    "Members: registration, sign-in by WeChat or SMS code, profile, member codes."
+);

@@ -1,8 +1,23 @@
 use crate::kernel::StoreError;
+use crate::kernel::UniqueKey;
 use crate::kernel::{MemberId, MerchantId, Phone};
 use crate::members::{Member, ProfileChange};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+
+/// A phone number belongs to another member of the merchant.
+pub const MEMBER_PHONE_KEY: UniqueKey = UniqueKey::new("member_phone", "member_exists");
+
+/// A WeChat openid belongs to another member of the merchant.
+pub const MEMBER_OPENID_KEY: UniqueKey = UniqueKey::new("member_openid", "member_exists");
+
+/// An invite code is taken.
+pub const MEMBER_INVITE_CODE_KEY: UniqueKey =
+    UniqueKey::new("member_invite_code", "invite_code_taken");
+
+/// A sign-in code was sent to the phone this minute.
+pub const LOGIN_CODE_MINUTE_KEY: UniqueKey =
+    UniqueKey::new("login_code_minute", "too_many_requests");
 
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
@@ -148,4 +163,9 @@ pub trait MemberRepository: Send {
         merchant: MerchantId,
         member: MemberId,
     ) -> Result<bool, StoreError>;
+}
+
+/// A transaction that reaches members.
+pub trait MembersTx: crate::kernel::Transaction {
+    fn members(&mut self) -> &mut dyn MemberRepository;
 }

@@ -2,12 +2,15 @@
 //! per phone at most 1 code a minute, 5 an hour and 10 a day (counted in the database, so
 //! several server processes share the limits). The code goes out through the notifier.
 
-use crate::engine::Loyalty;
+use super::MembersService;
 use crate::events::DomainEvent;
 use crate::events::Notifier;
-use crate::kernel::{Clock, StoreError, TxMode, UniqueKey, UnitOfWork};
+use crate::kernel::Transaction;
+use crate::kernel::{Clock, StoreError, TxMode, UnitOfWork};
 use crate::kernel::{MemberId, Phone, Points};
+use crate::members::LoginCodesTx;
 use crate::members::Member;
+use crate::members::MembersTx;
 use crate::members::WeChatLogin;
 use crate::members::invite_code_for;
 use crate::members::{IdentityError, LoginCode};
@@ -53,21 +56,36 @@ fn rate_limited(wait: Duration) -> Error {
     }
 }
 
-impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
+impl<U, C, N> MembersService<'_, U, C, N>
+where
+    U: UnitOfWork<
+        Tx: crate::coupons::CouponsTx
+                + crate::members::LoginCodesTx
+                + crate::members::MembersTx
+                + crate::merchants::MerchantsTx
+                + crate::merchants::StoresTx
+                + crate::notifications::OutboxTx
+                + crate::points::PointsTx
+                + crate::settings::SettingsTx
+                + crate::tiers::GrowthTx,
+    >,
+    C: Clock,
+    N: Notifier,
+{
     /// Makes a code for `phone` and sends it; returns when it expires.
     ///
     /// # Errors
     /// `merchant_not_found`; `too_many_requests` (with the wait) past a limit;
     /// `provider_unavailable` when the code could not be sent.
     pub async fn request_login_code(
-        &self,
+        self,
         merchant_code: &str,
         phone: &Phone,
     ) -> Result<DateTime<Utc>> {
-        let merchant = self
-            .merchant_by_code(merchant_code)
-            .await?
-            .ok_or(Error::NotFound("merchant"))?;
+        let merchant = {
+            let mut lookup = self.uow.begin(TxMode::Lookup).await?;
+            crate::merchants::merchant_by_code(&mut lookup, merchant_code).await?
+        };
         let now = self.clock.now();
         let code = LoginCode {
             id: Uuid::now_v7(),
@@ -89,7 +107,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         }
         match tx.login_codes().insert_login_code(&code).await {
             // A concurrent request got this minute's code.
-            Err(StoreError::Unique(UniqueKey::LoginCodeMinute)) => {
+            Err(StoreError::Unique(crate::members::LOGIN_CODE_MINUTE_KEY)) => {
                 return Err(rate_limited(Duration::seconds(
                     60 - now.timestamp().rem_euclid(60),
                 )));
@@ -101,7 +119,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             phone: phone.clone(),
             code: code.code,
         };
-        enqueue(&mut *tx, merchant.id, std::slice::from_ref(&event), now).await?;
+        enqueue(&mut tx, merchant.id, std::slice::from_ref(&event), now).await?;
         tx.commit().await?;
         self.notifier
             .notify(&event)
@@ -116,15 +134,15 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// # Errors
     /// `merchant_not_found`; `invalid_code` for a wrong, used, expired or exhausted code.
     pub async fn login_with_sms(
-        &self,
+        self,
         merchant_code: &str,
         phone: &Phone,
         code: &str,
     ) -> Result<WeChatLogin> {
-        let merchant = self
-            .merchant_by_code(merchant_code)
-            .await?
-            .ok_or(Error::NotFound("merchant"))?;
+        let merchant = {
+            let mut lookup = self.uow.begin(TxMode::Lookup).await?;
+            crate::merchants::merchant_by_code(&mut lookup, merchant_code).await?
+        };
         let now = self.clock.now();
         let invalid = || Error::Identity(IdentityError::InvalidCode);
         let mut tx = self.uow.begin(TxMode::Write).await?;
@@ -157,7 +175,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 registered: false,
             });
         }
-        let store = Self::resolve_store(&mut *tx, merchant.id, None).await?;
+        let store = crate::merchants::resolve_store(&mut tx, merchant.id, None).await?;
         let id = MemberId::new();
         let mut member = Member {
             id,
@@ -179,7 +197,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             created_at: now,
         };
         tx.members().insert_member(&member).await?;
-        let bonus = welcome_bonus(&mut *tx, &mut member, now).await?;
+        let bonus = welcome_bonus(&mut tx, &mut member, now).await?;
         tx.commit().await?;
         self.publish(&[DomainEvent::MemberRegistered {
             merchant_id: merchant.id,

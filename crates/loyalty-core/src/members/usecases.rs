@@ -1,8 +1,10 @@
-use crate::engine::Loyalty;
+use super::MembersService;
 use crate::events::DomainEvent;
 use crate::events::Notifier;
-use crate::kernel::{Clock, StoreError, TxMode, UniqueKey, UnitOfWork};
+use crate::kernel::Transaction;
+use crate::kernel::{Clock, StoreError, TxMode, UnitOfWork};
 use crate::kernel::{InvalidValue, MemberId, MerchantId, Phone, Points, StoreId};
+use crate::members::MembersTx;
 use crate::members::{Member, ProfileChange};
 use crate::points::welcome_bonus;
 use crate::{Error, Result};
@@ -51,7 +53,21 @@ fn plausible_birthday(
     Ok(())
 }
 
-impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
+impl<U, C, N> MembersService<'_, U, C, N>
+where
+    U: UnitOfWork<
+        Tx: crate::coupons::CouponsTx
+                + crate::members::MembersTx
+                + crate::merchants::MerchantsTx
+                + crate::merchants::StoresTx
+                + crate::notifications::OutboxTx
+                + crate::points::PointsTx
+                + crate::settings::SettingsTx
+                + crate::tiers::GrowthTx,
+    >,
+    C: Clock,
+    N: Notifier,
+{
     /// A member changes their profile (`PATCH /member/me`): name, birthday (once: it earns
     /// birthday bonuses, so a set one is corrected at the store, not by the member), and
     /// consent to SMS and WeChat messages.
@@ -59,7 +75,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// # Errors
     /// `validation_failed` (a birthday already set, or implausible); `member_not_found`.
     pub async fn update_profile(
-        &self,
+        self,
         merchant_id: MerchantId,
         member_id: MemberId,
         change: ProfileChange,
@@ -68,7 +84,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         plausible_birthday(change.birthday, self.clock.now())?;
         let change = ProfileChange { name, ..change };
         let mut tx = self.uow.begin(TxMode::Write).await?;
-        let before = member_of(&mut *tx, merchant_id, member_id).await?;
+        let before = member_of(&mut tx, merchant_id, member_id).await?;
         if let (Some(set), Some(asked)) = (before.birthday, change.birthday)
             && set != asked
         {
@@ -89,7 +105,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ///
     /// # Errors
     /// `validation_failed`, `store_not_found`, `member_exists`.
-    pub async fn register_member(&self, cmd: RegisterMember) -> Result<Member> {
+    pub async fn register(self, cmd: RegisterMember) -> Result<Member> {
         let name = member_name(cmd.name.as_deref())?;
         let now = self.clock.now();
         plausible_birthday(cmd.birthday, now)?;
@@ -97,7 +113,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         for _ in 0..5 {
             let id = MemberId::new();
             let mut tx = self.uow.begin(TxMode::Write).await?;
-            let store = Self::resolve_store(&mut *tx, cmd.merchant_id, cmd.store_id).await?;
+            let store =
+                crate::merchants::resolve_store(&mut tx, cmd.merchant_id, cmd.store_id).await?;
             let mut member = Member {
                 id,
                 merchant_id: cmd.merchant_id,
@@ -118,10 +135,10 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 created_at: now,
             };
             match tx.members().insert_member(&member).await {
-                Err(StoreError::Unique(UniqueKey::MemberInviteCode)) => continue,
+                Err(StoreError::Unique(crate::members::MEMBER_INVITE_CODE_KEY)) => continue,
                 other => other?,
             }
-            let bonus = welcome_bonus(&mut *tx, &mut member, now).await?;
+            let bonus = welcome_bonus(&mut tx, &mut member, now).await?;
             tx.commit().await?;
             self.publish(&[DomainEvent::MemberRegistered {
                 merchant_id: member.merchant_id,
@@ -131,12 +148,12 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             self.publish(&bonus).await;
             return Ok(member);
         }
-        Err(Error::Taken(UniqueKey::MemberInviteCode))
+        Err(Error::Taken(crate::members::MEMBER_INVITE_CODE_KEY))
     }
 
     /// # Errors
     /// `member_not_found`.
-    pub async fn member(&self, merchant_id: MerchantId, id: MemberId) -> Result<Member> {
+    pub async fn member(self, merchant_id: MerchantId, id: MemberId) -> Result<Member> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
         tx.members()
             .member(merchant_id, id)
@@ -149,8 +166,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ///
     /// # Errors
     /// `validation_failed` for a limit outside 1..=100.
-    pub async fn list_members(
-        &self,
+    pub async fn list(
+        self,
         merchant_id: MerchantId,
         after: Option<MemberId>,
         limit: u64,
@@ -175,7 +192,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
 
     /// # Errors
     /// `member_not_found`.
-    pub async fn member_by_phone(&self, merchant_id: MerchantId, phone: &Phone) -> Result<Member> {
+    pub async fn by_phone(self, merchant_id: MerchantId, phone: &Phone) -> Result<Member> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
         tx.members()
             .member_by_phone(merchant_id, phone)
@@ -188,7 +205,7 @@ use chrono::Datelike as _;
 
 /// The merchant's member, or `member_not_found`.
 pub(crate) async fn member_of(
-    tx: &mut dyn crate::kernel::Transaction,
+    tx: &mut impl crate::members::MembersTx,
     merchant: crate::kernel::MerchantId,
     id: crate::kernel::MemberId,
 ) -> crate::Result<crate::members::Member> {
@@ -196,6 +213,49 @@ pub(crate) async fn member_of(
         .member(merchant, id)
         .await?
         .ok_or(crate::Error::NotFound("member"))
+}
+
+/// A page of members, and whose birthday it is.
+pub(crate) struct BirthdayPage {
+    pub celebrants: Vec<crate::members::Member>,
+    /// The page's last member, where the next page starts.
+    pub last: MemberId,
+    /// Whether another page may follow.
+    pub more: bool,
+}
+
+/// One page of the merchant's members (in registration order, after `after`, `batch`
+/// at a time) and those of them whose local birthday is `today` (a 29 February birthday
+/// on 28 February in other years); `None` past the last member.
+pub(crate) async fn birthdays<U: UnitOfWork<Tx: MembersTx>>(
+    uow: &U,
+    merchant_id: MerchantId,
+    today: chrono::NaiveDate,
+    after: Option<MemberId>,
+    batch: u64,
+) -> Result<Option<BirthdayPage>> {
+    let members = {
+        let mut tx = uow.begin(TxMode::Lookup).await?;
+        tx.members()
+            .list_members(merchant_id, after, batch.max(1))
+            .await?
+    };
+    let Some(last) = members.last().map(|m| m.id) else {
+        return Ok(None);
+    };
+    let more = members.len() as u64 >= batch.max(1);
+    let celebrants = members
+        .into_iter()
+        .filter(|m| {
+            m.birthday
+                .is_some_and(|b| crate::points::BirthdayScope::Day.includes(b, today))
+        })
+        .collect();
+    Ok(Some(BirthdayPage {
+        celebrants,
+        last,
+        more,
+    }))
 }
 
 #[cfg(test)]

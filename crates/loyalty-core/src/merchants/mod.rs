@@ -1,14 +1,24 @@
-mod usecases;
 mod model;
 mod ports;
 mod staff;
 mod stores;
+mod usecases;
 
-pub(crate) use usecases::merchant_of;
-pub use usecases::{CreateMerchant, CreatedMerchant, validate_code, validate_name};
 pub use model::{Merchant, Staff, StaffRole, Store};
-pub use ports::{MerchantRepository, StaffRepository, StoreRepository};
+pub use ports::{
+    MERCHANT_CODE_KEY, MerchantRepository, MerchantsTx, STAFF_USERNAME_KEY, STORE_NAME_KEY,
+    StaffRepository, StaffTx, StoreRepository, StoresTx,
+};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{MockMerchantRepository, MockStaffRepository, MockStoreRepository};
 pub use staff::{Actor, CreateStaff, UpdateStaff};
+pub(crate) use stores::resolve_store;
 pub use stores::{CreateStore, UpdateStore};
+pub use usecases::{CreateMerchant, CreatedMerchant, validate_code, validate_name};
+pub(crate) use usecases::{merchant_by_code, merchant_of};
+
+crate::engine::service!(
+    MerchantsService,
+    merchants,
+    "Merchants, their stores and staff accounts."
+);

@@ -1,7 +1,17 @@
 use crate::kernel::StoreError;
+use crate::kernel::UniqueKey;
 use crate::kernel::{MerchantId, StaffId, StoreId};
 use crate::merchants::{Merchant, Staff, Store};
 use async_trait::async_trait;
+
+/// A merchant code is taken.
+pub const MERCHANT_CODE_KEY: UniqueKey = UniqueKey::new("merchant_code", "merchant_code_taken");
+
+/// A store name is taken within its merchant.
+pub const STORE_NAME_KEY: UniqueKey = UniqueKey::new("store_name", "store_name_taken");
+
+/// A username is taken within its merchant.
+pub const STAFF_USERNAME_KEY: UniqueKey = UniqueKey::new("staff_username", "username_taken");
 
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
@@ -90,4 +100,19 @@ pub trait StaffRepository: Send {
     /// # Errors
     /// MUST return [`StoreError::Contention`] when the version moved meanwhile.
     async fn update_staff(&mut self, staff: &Staff) -> Result<(), StoreError>;
+}
+
+/// A transaction that reaches merchants.
+pub trait MerchantsTx: crate::kernel::Transaction {
+    fn merchants(&mut self) -> &mut dyn MerchantRepository;
+}
+
+/// A transaction that reaches stores.
+pub trait StoresTx: crate::kernel::Transaction {
+    fn stores(&mut self) -> &mut dyn StoreRepository;
+}
+
+/// A transaction that reaches staff accounts.
+pub trait StaffTx: crate::kernel::Transaction {
+    fn staff(&mut self) -> &mut dyn StaffRepository;
 }

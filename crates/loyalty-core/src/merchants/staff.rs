@@ -2,10 +2,12 @@
 //! the stores they are given. A change of role, stores or status raises the account's token
 //! version, which revokes every token issued before.
 
-use crate::engine::Loyalty;
+use super::MerchantsService;
 use crate::events::Notifier;
+use crate::kernel::Transaction;
 use crate::kernel::{Clock, TxMode, UnitOfWork};
 use crate::kernel::{InvalidValue, MerchantId, StaffId, StoreId};
+use crate::merchants::StaffTx;
 use crate::merchants::{Staff, StaffRole};
 use crate::merchants::{validate_code, validate_name};
 use crate::{Error, Result};
@@ -45,41 +47,16 @@ fn may_manage(actor: StaffRole, role: StaffRole) -> bool {
     }
 }
 
-impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
-    /// Checks that the stores exist for the merchant and suit the role: HQ roles have none
-    /// (they work everywhere), store roles at least one.
-    async fn check_stores(
-        tx: &mut dyn crate::kernel::Transaction,
-        merchant: MerchantId,
-        role: StaffRole,
-        stores: &mut Vec<StoreId>,
-    ) -> Result<()> {
-        stores.sort_unstable();
-        stores.dedup();
-        if role.is_headquarters() {
-            stores.clear();
-            return Ok(());
-        }
-        if stores.is_empty() {
-            return Err(InvalidValue::new(
-                "store_ids",
-                "a store manager or cashier needs at least one store",
-            )
-            .into());
-        }
-        for store in stores.iter() {
-            tx.stores()
-                .store(merchant, *store)
-                .await?
-                .ok_or(Error::NotFound("store"))?;
-        }
-        Ok(())
-    }
-
+impl<U, C, N> MerchantsService<'_, U, C, N>
+where
+    U: UnitOfWork<Tx: crate::merchants::StaffTx + crate::merchants::StoresTx>,
+    C: Clock,
+    N: Notifier,
+{
     /// # Errors
     /// `forbidden` (the actor may not give that role), `validation_failed`, `store_not_found`,
     /// `username_taken`.
-    pub async fn create_staff(&self, actor: Actor, cmd: CreateStaff) -> Result<Staff> {
+    pub async fn create_staff(self, actor: Actor, cmd: CreateStaff) -> Result<Staff> {
         if !may_manage(actor.role, cmd.role) {
             return Err(Error::Forbidden("this role may not create that role"));
         }
@@ -96,13 +73,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             created_at: self.clock.now(),
         };
         let mut tx = self.uow.begin(TxMode::Write).await?;
-        Self::check_stores(
-            &mut *tx,
-            actor.merchant_id,
-            staff.role,
-            &mut staff.store_ids,
-        )
-        .await?;
+        check_stores(&mut tx, actor.merchant_id, staff.role, &mut staff.store_ids).await?;
         tx.staff().insert_staff(&staff).await?;
         tx.commit().await?;
         Ok(staff)
@@ -110,7 +81,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
 
     /// # Errors
     /// Storage failures.
-    pub async fn list_staff(&self, merchant: MerchantId) -> Result<Vec<Staff>> {
+    pub async fn list_staff(self, merchant: MerchantId) -> Result<Vec<Staff>> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
         Ok(tx.staff().list_staff(merchant).await?)
     }
@@ -121,7 +92,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// `not_found` (another merchant's or no such account), `forbidden`, `validation_failed`,
     /// `store_not_found`.
     pub async fn update_staff(
-        &self,
+        self,
         actor: Actor,
         id: StaffId,
         change: UpdateStaff,
@@ -160,13 +131,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         }
         staff.role = new_role;
         staff.disabled = change.disabled.unwrap_or(staff.disabled);
-        Self::check_stores(
-            &mut *tx,
-            actor.merchant_id,
-            staff.role,
-            &mut staff.store_ids,
-        )
-        .await?;
+        check_stores(&mut tx, actor.merchant_id, staff.role, &mut staff.store_ids).await?;
         tx.staff().update_staff(&staff).await?;
         tx.commit().await?;
         staff.token_version += 1;
@@ -177,7 +142,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ///
     /// # Errors
     /// `not_found`.
-    pub async fn revoke_staff_tokens(&self, merchant: MerchantId, id: StaffId) -> Result<()> {
+    pub async fn revoke_staff_tokens(self, merchant: MerchantId, id: StaffId) -> Result<()> {
         let mut tx = self.uow.begin(TxMode::Write).await?;
         let staff = tx
             .staff()
@@ -195,7 +160,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// # Errors
     /// `invalid_credentials` for a revoked token or an unknown account; `account_disabled`.
     pub async fn check_staff_token(
-        &self,
+        self,
         merchant: MerchantId,
         id: StaffId,
         token_version: i64,
@@ -207,6 +172,36 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             _ => Err(Error::InvalidCredentials),
         }
     }
+}
+
+/// Checks that the stores exist for the merchant and suit the role: HQ roles have none
+/// (they work everywhere), store roles at least one.
+async fn check_stores(
+    tx: &mut impl crate::merchants::StoresTx,
+    merchant: MerchantId,
+    role: StaffRole,
+    stores: &mut Vec<StoreId>,
+) -> Result<()> {
+    stores.sort_unstable();
+    stores.dedup();
+    if role.is_headquarters() {
+        stores.clear();
+        return Ok(());
+    }
+    if stores.is_empty() {
+        return Err(InvalidValue::new(
+            "store_ids",
+            "a store manager or cashier needs at least one store",
+        )
+        .into());
+    }
+    for store in stores.iter() {
+        tx.stores()
+            .store(merchant, *store)
+            .await?
+            .ok_or(Error::NotFound("store"))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

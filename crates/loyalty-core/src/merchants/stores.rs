@@ -1,8 +1,10 @@
-use crate::engine::Loyalty;
+use super::MerchantsService;
 use crate::events::Notifier;
+use crate::kernel::Transaction;
 use crate::kernel::{Clock, TxMode, UnitOfWork};
 use crate::kernel::{InvalidValue, MerchantId, StoreId};
 use crate::merchants::Store;
+use crate::merchants::StoresTx;
 use crate::merchants::validate_name;
 use crate::{Error, Result};
 
@@ -21,10 +23,15 @@ pub struct UpdateStore {
     pub active: Option<bool>,
 }
 
-impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
+impl<U, C, N> MerchantsService<'_, U, C, N>
+where
+    U: UnitOfWork<Tx: crate::merchants::StoresTx>,
+    C: Clock,
+    N: Notifier,
+{
     /// # Errors
     /// `validation_failed`, `store_name_taken`.
-    pub async fn create_store(&self, cmd: CreateStore) -> Result<Store> {
+    pub async fn create_store(self, cmd: CreateStore) -> Result<Store> {
         let store = Store {
             id: StoreId::new(),
             merchant_id: cmd.merchant_id,
@@ -42,7 +49,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// # Errors
     /// `store_not_found`, `validation_failed` (the default store cannot be closed),
     /// `store_name_taken`.
-    pub async fn update_store(&self, cmd: UpdateStore) -> Result<Store> {
+    pub async fn update_store(self, cmd: UpdateStore) -> Result<Store> {
         let mut tx = self.uow.begin(TxMode::Write).await?;
         let mut store = tx
             .stores()
@@ -67,25 +74,25 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
 
     /// # Errors
     /// Storage failures.
-    pub async fn stores(&self, merchant_id: MerchantId) -> Result<Vec<Store>> {
+    pub async fn stores(self, merchant_id: MerchantId) -> Result<Vec<Store>> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
         Ok(tx.stores().stores(merchant_id).await?)
     }
+}
 
-    /// The store named, or the merchant's default store when none is named; it must be open.
-    pub(crate) async fn resolve_store(
-        tx: &mut dyn crate::kernel::Transaction,
-        merchant_id: MerchantId,
-        store_id: Option<StoreId>,
-    ) -> Result<Store> {
-        let store = match store_id {
-            Some(id) => tx.stores().store(merchant_id, id).await?,
-            None => tx.stores().default_store(merchant_id).await?,
-        };
-        match store {
-            Some(store) if store.active => Ok(store),
-            Some(_) => Err(InvalidValue::new("store_id", "the store is closed").into()),
-            None => Err(Error::NotFound("store")),
-        }
+/// The store named, or the merchant's default store when none is named; it must be open.
+pub(crate) async fn resolve_store(
+    tx: &mut impl crate::merchants::StoresTx,
+    merchant_id: MerchantId,
+    store_id: Option<StoreId>,
+) -> Result<Store> {
+    let store = match store_id {
+        Some(id) => tx.stores().store(merchant_id, id).await?,
+        None => tx.stores().default_store(merchant_id).await?,
+    };
+    match store {
+        Some(store) if store.active => Ok(store),
+        Some(_) => Err(InvalidValue::new("store_id", "the store is closed").into()),
+        None => Err(Error::NotFound("store")),
     }
 }

@@ -1,11 +1,16 @@
-use crate::engine::Loyalty;
+use super::MerchantsService;
 use crate::events::Notifier;
+use crate::kernel::Transaction;
 use crate::kernel::{Clock, TxMode, UnitOfWork};
 use crate::kernel::{InvalidValue, MerchantId, MerchantTimeZone, StaffId, StoreId};
+use crate::merchants::MerchantsTx;
+use crate::merchants::StaffTx;
+use crate::merchants::StoresTx;
 use crate::merchants::{Merchant, Staff, StaffRole, Store};
 use crate::points::EarningPolicy;
 use crate::points::ExpiryPolicy;
 use crate::settings::Setting;
+use crate::settings::SettingsTx;
 use crate::{Error, Result};
 
 /// A new tenant with its default store and its owner's account.
@@ -65,12 +70,22 @@ pub fn validate_name(field: &'static str, name: &str, max: usize) -> Result<Stri
     Ok(name.to_owned())
 }
 
-impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
+impl<U, C, N> MerchantsService<'_, U, C, N>
+where
+    U: UnitOfWork<
+        Tx: crate::merchants::MerchantsTx
+                + crate::merchants::StaffTx
+                + crate::merchants::StoresTx
+                + crate::settings::SettingsTx,
+    >,
+    C: Clock,
+    N: Notifier,
+{
     /// Creates the merchant, its default store and its owner in one transaction.
     ///
     /// # Errors
     /// `validation_failed`; `merchant_code_taken`.
-    pub async fn create_merchant(&self, cmd: CreateMerchant) -> Result<CreatedMerchant> {
+    pub async fn create_merchant(self, cmd: CreateMerchant) -> Result<CreatedMerchant> {
         let now = self.clock.now();
         let merchant = Merchant {
             id: MerchantId::new(),
@@ -123,7 +138,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
 
     /// # Errors
     /// `merchant_not_found`.
-    pub async fn merchant(&self, id: MerchantId) -> Result<Merchant> {
+    pub async fn merchant(self, id: MerchantId) -> Result<Merchant> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
         tx.merchants()
             .merchant(id)
@@ -133,7 +148,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
 
     /// # Errors
     /// Storage failures.
-    pub async fn merchant_by_code(&self, code: &str) -> Result<Option<Merchant>> {
+    pub async fn by_code(self, code: &str) -> Result<Option<Merchant>> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
         Ok(tx.merchants().merchant_by_code(code).await?)
     }
@@ -142,7 +157,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn is_empty(&self) -> Result<bool> {
+    pub async fn is_empty(self) -> Result<bool> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
         Ok(tx.merchants().count_merchants().await? == 0)
     }
@@ -152,7 +167,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// # Errors
     /// Storage failures.
     pub async fn staff_for_login(
-        &self,
+        self,
         merchant_code: &str,
         username: &str,
     ) -> Result<Option<(Merchant, Staff)>> {
@@ -167,11 +182,22 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
 
 /// The merchant, or `merchant_not_found`.
 pub(crate) async fn merchant_of(
-    tx: &mut dyn crate::kernel::Transaction,
+    tx: &mut impl crate::merchants::MerchantsTx,
     id: crate::kernel::MerchantId,
 ) -> crate::Result<crate::merchants::Merchant> {
     tx.merchants()
         .merchant(id)
+        .await?
+        .ok_or(crate::Error::NotFound("merchant"))
+}
+
+/// The merchant with this code, or `merchant_not_found`.
+pub(crate) async fn merchant_by_code(
+    tx: &mut impl crate::merchants::MerchantsTx,
+    code: &str,
+) -> crate::Result<crate::merchants::Merchant> {
+    tx.merchants()
+        .merchant_by_code(code)
         .await?
         .ok_or(crate::Error::NotFound("merchant"))
 }

@@ -6,6 +6,7 @@ mod usecases;
 pub use gateways::{DeliveryError, OutgoingSms, OutgoingWechat, SmsGateway, WechatGateway};
 #[cfg(any(test, feature = "mocks"))]
 pub use outbox_port::MockOutboxRepository;
+pub use outbox_port::OutboxTx;
 pub use outbox_port::{Claimed, MessageRecord, MessageStatus, OutboxRepository, SmsUsage};
 pub use rules::{
     Channel, Contact, NotificationSettings, OutboxMessage, QuietHours, Scene, SceneSetting,
@@ -14,3 +15,9 @@ pub use rules::{
 };
 pub use usecases::{DispatchReport, DispatchSettings, Gateways, MAX_SUBSCRIPTIONS};
 pub(crate) use usecases::{enqueue, enqueue_for, enqueue_with};
+
+crate::engine::service!(
+    NotificationsService,
+    notifications,
+    "Notifications: the outbox, its dispatch, birthday greetings, SMS usage."
+);

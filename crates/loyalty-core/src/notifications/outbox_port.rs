@@ -255,3 +255,8 @@ pub trait OutboxRepository: Send {
         template_ids: &[String],
     ) -> Result<(), StoreError>;
 }
+
+/// A transaction that reaches the notification outbox.
+pub trait OutboxTx: crate::kernel::Transaction {
+    fn outbox(&mut self) -> &mut dyn OutboxRepository;
+}

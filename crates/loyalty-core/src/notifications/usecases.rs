@@ -2,7 +2,10 @@
 //! the change that causes them, and dispatchers send them, retry them with back-off, or give
 //! them up for HQ to queue again.
 
-use crate::engine::Loyalty;
+use super::NotificationsService;
+use crate::merchants::MerchantsTx;
+use crate::notifications::OutboxTx;
+use crate::settings::SettingsTx;
 
 use crate::events::DomainEvent;
 use crate::events::Notifier;
@@ -99,7 +102,12 @@ fn contact(member: &Member) -> Contact {
 
 /// Plans and writes the messages `events` make, in `tx` (before it commits).
 pub(crate) async fn enqueue(
-    tx: &mut dyn Transaction,
+    tx: &mut (
+             impl crate::members::MembersTx
+             + crate::merchants::MerchantsTx
+             + crate::notifications::OutboxTx
+             + crate::settings::SettingsTx
+         ),
     merchant_id: MerchantId,
     events: &[DomainEvent],
     now: DateTime<Utc>,
@@ -126,7 +134,12 @@ pub(crate) async fn enqueue(
 /// [`enqueue`] with the merchant's notification settings and time zone already at hand.
 /// Nothing is read when the merchant tells members of none of these events.
 pub(crate) async fn enqueue_with(
-    tx: &mut dyn Transaction,
+    tx: &mut (
+             impl crate::members::MembersTx
+             + crate::merchants::MerchantsTx
+             + crate::notifications::OutboxTx
+             + crate::settings::SettingsTx
+         ),
     merchant_id: MerchantId,
     settings: &NotificationSettings,
     tz: MerchantTimeZone,
@@ -151,7 +164,12 @@ pub(crate) async fn enqueue_with(
 /// `hq_phones`, each as its own event (the outbox holds one message per event, and its id is
 /// the provider's dedup key for that message). HQ chose the phones: no consent to check.
 async fn enqueue_hq(
-    tx: &mut dyn Transaction,
+    tx: &mut (
+             impl crate::members::MembersTx
+             + crate::merchants::MerchantsTx
+             + crate::notifications::OutboxTx
+             + crate::settings::SettingsTx
+         ),
     merchant_id: MerchantId,
     settings: &NotificationSettings,
     tz: MerchantTimeZone,
@@ -184,18 +202,14 @@ async fn enqueue_hq(
     Ok(())
 }
 
-/// A page of members, and whose birthday it is.
-pub(crate) struct BirthdayPage {
-    pub celebrants: Vec<crate::members::Member>,
-    /// The page's last member, where the next page starts.
-    pub last: MemberId,
-    /// Whether another page may follow.
-    pub more: bool,
-}
-
 /// [`enqueue_with`] for a merchant and its settings as a use case holds them.
 pub(crate) async fn enqueue_for(
-    tx: &mut dyn Transaction,
+    tx: &mut (
+             impl crate::members::MembersTx
+             + crate::merchants::MerchantsTx
+             + crate::notifications::OutboxTx
+             + crate::settings::SettingsTx
+         ),
     merchant: &crate::merchants::Merchant,
     settings: &crate::settings::MerchantSettings,
     events: &[DomainEvent],
@@ -215,7 +229,12 @@ pub(crate) async fn enqueue_for(
 /// Plans and writes the messages of one event; `false` when it makes none, or when
 /// `known_id` names an event that has its messages already (a greeting planned earlier).
 pub(crate) async fn enqueue_one(
-    tx: &mut dyn Transaction,
+    tx: &mut (
+             impl crate::members::MembersTx
+             + crate::merchants::MerchantsTx
+             + crate::notifications::OutboxTx
+             + crate::settings::SettingsTx
+         ),
     merchant_id: MerchantId,
     settings: &NotificationSettings,
     tz: MerchantTimeZone,
@@ -331,7 +350,17 @@ fn birthday_event_id(member: MemberId, year: i32) -> Uuid {
     Uuid::new_v5(&member.as_uuid(), format!("birthday-{year}").as_bytes())
 }
 
-impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
+impl<U, C, N> NotificationsService<'_, U, C, N>
+where
+    U: UnitOfWork<
+        Tx: crate::members::MembersTx
+                + crate::merchants::MerchantsTx
+                + crate::notifications::OutboxTx
+                + crate::settings::SettingsTx,
+    >,
+    C: Clock,
+    N: Notifier,
+{
     /// Greets the members whose birthday it is today in their merchant's time zone (a
     /// 29 February birthday on 28 February in other years), for merchants that set up the
     /// `birthday` scene; once a year per member, however often and wherever it runs. Returns
@@ -339,7 +368,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn greet_birthdays(&self, batch: u64) -> Result<u64> {
+    pub async fn greet_birthdays(self, batch: u64) -> Result<u64> {
         let merchants = {
             let mut tx = self.uow.begin(TxMode::Lookup).await?;
             tx.settings()
@@ -369,7 +398,9 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             }
             let today = tz.local_date(self.clock.now());
             let mut after = None;
-            while let Some(page) = self.birthdays(merchant_id, today, after, batch).await? {
+            while let Some(page) =
+                crate::members::birthdays(&self.uow, merchant_id, today, after, batch).await?
+            {
                 after = Some(page.last);
                 for member in &page.celebrants {
                     let event = DomainEvent::Birthday {
@@ -391,43 +422,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         }
         Ok(greeted)
     }
-
-    /// One page of the merchant's members (in registration order, after `after`, `batch`
-    /// at a time) and those of them whose local birthday is `today` (a 29 February birthday
-    /// on 28 February in other years); `None` past the last member.
-    pub(crate) async fn birthdays(
-        &self,
-        merchant_id: MerchantId,
-        today: chrono::NaiveDate,
-        after: Option<MemberId>,
-        batch: u64,
-    ) -> Result<Option<BirthdayPage>> {
-        let members = {
-            let mut tx = self.uow.begin(TxMode::Lookup).await?;
-            tx.members()
-                .list_members(merchant_id, after, batch.max(1))
-                .await?
-        };
-        let Some(last) = members.last().map(|m| m.id) else {
-            return Ok(None);
-        };
-        let more = members.len() as u64 >= batch.max(1);
-        let celebrants = members
-            .into_iter()
-            .filter(|m| {
-                m.birthday
-                    .is_some_and(|b| crate::points::BirthdayScope::Day.includes(b, today))
-            })
-            .collect();
-        Ok(Some(BirthdayPage {
-            celebrants,
-            last,
-            more,
-        }))
-    }
-
     async fn try_greet(
-        &self,
+        self,
         settings: &NotificationSettings,
         tz: MerchantTimeZone,
         id: Uuid,
@@ -438,8 +434,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         };
         let now = self.clock.now();
         let mut tx = self.uow.begin(TxMode::Write).await?;
-        let queued =
-            enqueue_one(&mut *tx, *merchant_id, settings, tz, Some(id), event, now).await?;
+        let queued = enqueue_one(&mut tx, *merchant_id, settings, tz, Some(id), event, now).await?;
         tx.commit().await?;
         Ok(queued)
     }
@@ -451,8 +446,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ///
     /// # Errors
     /// Storage failures (the messages stay in the outbox).
-    pub async fn dispatch_notifications(
-        &self,
+    pub async fn dispatch(
+        self,
         gateways: &Gateways<'_>,
         settings: DispatchSettings,
     ) -> Result<DispatchReport> {
@@ -604,7 +599,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// `at`, or the end of the merchant's quiet hours when `at` falls in them (login codes
     /// are never held).
     async fn not_in_quiet_hours(
-        &self,
+        self,
         message: &OutboxMessage,
         at: DateTime<Utc>,
     ) -> Result<DateTime<Utc>> {
@@ -619,7 +614,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             .notifications
             .value
             .quiet_hours;
-        let tz = merchant_of(&mut *tx, message.merchant_id).await?.time_zone;
+        let tz = merchant_of(&mut tx, message.merchant_id).await?.time_zone;
         Ok(crate::notifications::after_quiet_hours(quiet, at, tz))
     }
 
@@ -627,8 +622,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ///
     /// # Errors
     /// `validation_failed` for a limit outside 1..=100.
-    pub async fn notification_messages(
-        &self,
+    pub async fn messages(
+        self,
         merchant_id: MerchantId,
         status: MessageStatus,
         before: Option<Uuid>,
@@ -650,7 +645,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// # Errors
     /// `message_not_found` when the merchant has no failed message with that id;
     /// `message_replaced` for a WeChat message whose SMS in reserve went in its place.
-    pub async fn requeue_notification(&self, merchant_id: MerchantId, id: Uuid) -> Result<()> {
+    pub async fn requeue(self, merchant_id: MerchantId, id: Uuid) -> Result<()> {
         let mut lookup = self.uow.begin(TxMode::Lookup).await?;
         let failed = lookup.outbox().message(merchant_id, id).await?;
         let Some(failed) = failed.filter(|r| r.status == MessageStatus::Failed) else {
@@ -694,13 +689,13 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// # Errors
     /// `validation_failed` for a month that does not exist.
     pub async fn sms_usage(
-        &self,
+        self,
         merchant_id: MerchantId,
         year: i32,
         month: u32,
     ) -> Result<SmsUsage> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
-        let tz = merchant_of(&mut *tx, merchant_id).await?.time_zone;
+        let tz = merchant_of(&mut tx, merchant_id).await?.time_zone;
         let bad = || InvalidValue::new("month", "must be YYYY-MM");
         let from = month_start(year, month, tz).ok_or_else(bad)?;
         let (next_year, next_month) = if month == 12 {
@@ -720,7 +715,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// `validation_failed` for more than 20 ids, an empty or long one, or one that is not a
     /// template of the merchant's; `member_not_found`.
     pub async fn add_subscriptions(
-        &self,
+        self,
         merchant_id: MerchantId,
         member_id: MemberId,
         template_ids: &[String],
@@ -741,7 +736,15 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         let mut ids: Vec<String> = template_ids.to_vec();
         ids.sort_unstable();
         ids.dedup();
-        let settings = self.settings(merchant_id).await?.notifications.value;
+        let settings = {
+            let mut lookup = self.uow.begin(TxMode::Lookup).await?;
+            lookup
+                .settings()
+                .settings(merchant_id)
+                .await?
+                .notifications
+                .value
+        };
         let known = |id: &String| {
             settings
                 .scenes
@@ -757,7 +760,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             .into());
         }
         let mut tx = self.uow.begin(TxMode::Write).await?;
-        member_of(&mut *tx, merchant_id, member_id).await?;
+        member_of(&mut tx, merchant_id, member_id).await?;
         let held = tx.outbox().subscriptions(merchant_id, member_id).await?;
         ids.retain(|id| {
             held.iter()

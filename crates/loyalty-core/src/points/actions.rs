@@ -1,18 +1,22 @@
+use super::PointsService;
+use crate::checkout::OrdersTx;
 use crate::coupons::CouponSource;
-use crate::engine::Loyalty;
 use crate::events::DomainEvent;
 use crate::events::Notifier;
 use crate::kernel::with_retry;
 use crate::kernel::{Clock, Transaction, TxMode, UnitOfWork};
 use crate::kernel::{InvalidValue, MemberId, MerchantId, OrderId, Points};
 use crate::members::Member;
+use crate::members::MembersTx;
 use crate::merchants::Merchant;
 use crate::merchants::merchant_of;
 use crate::notifications::enqueue_for;
 use crate::points::Action;
+use crate::points::PointsTx;
 use crate::points::{EntryDraft, credit};
 use crate::points::{EntryKind, LedgerEntry, Source};
 use crate::settings::MerchantSettings;
+use crate::settings::SettingsTx;
 use crate::tiers::upgrade_on_growth;
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};
@@ -29,7 +33,14 @@ pub struct ActionAward {
 /// they make and the tier upgrade it may bring. Returns the entry and the events.
 #[allow(clippy::too_many_arguments)]
 async fn credit_action(
-    tx: &mut dyn Transaction,
+    tx: &mut (
+             impl crate::members::MembersTx
+             + crate::merchants::MerchantsTx
+             + crate::notifications::OutboxTx
+             + crate::points::PointsTx
+             + crate::settings::SettingsTx
+             + crate::tiers::GrowthTx
+         ),
     merchant: &Merchant,
     settings: &MerchantSettings,
     member: &Member,
@@ -68,7 +79,15 @@ async fn credit_action(
 /// (whose row it holds), if the merchant offers them; the member's balance is updated to
 /// match.
 pub(crate) async fn welcome_bonus(
-    tx: &mut dyn Transaction,
+    tx: &mut (
+             impl crate::coupons::CouponsTx
+             + crate::merchants::MerchantsTx
+             + crate::members::MembersTx
+             + crate::notifications::OutboxTx
+             + crate::points::PointsTx
+             + crate::settings::SettingsTx
+             + crate::tiers::GrowthTx
+         ),
     member: &mut Member,
     now: DateTime<Utc>,
 ) -> Result<Vec<DomainEvent>> {
@@ -136,7 +155,20 @@ impl MemberAction {
     }
 }
 
-impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
+impl<U, C, N> PointsService<'_, U, C, N>
+where
+    U: UnitOfWork<
+        Tx: crate::checkout::OrdersTx
+                + crate::members::MembersTx
+                + crate::merchants::MerchantsTx
+                + crate::notifications::OutboxTx
+                + crate::points::PointsTx
+                + crate::settings::SettingsTx
+                + crate::tiers::GrowthTx,
+    >,
+    C: Clock,
+    N: Notifier,
+{
     /// Awards the points the merchant gives for an action, once per shared thing or reviewed
     /// order (asking again answers the first award), at most the action's daily cap a local
     /// day.
@@ -145,7 +177,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// `validation_failed`, `action_not_offered`, `order_not_found` (not this member's),
     /// `daily_cap_reached`.
     pub async fn award_action(
-        &self,
+        self,
         merchant_id: MerchantId,
         member_id: MemberId,
         action: MemberAction,
@@ -183,7 +215,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     }
 
     async fn try_award(
-        &self,
+        self,
         merchant_id: MerchantId,
         member_id: MemberId,
         action: &MemberAction,
@@ -206,7 +238,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             {
                 return Ok((ActionAward { entry, new: false }, Vec::new()));
             }
-            let merchant = merchant_of(&mut *lookup, merchant_id).await?;
+            let merchant = merchant_of(&mut lookup, merchant_id).await?;
             let settings = lookup.settings().settings(merchant_id).await?;
             (merchant, settings)
         };
@@ -251,7 +283,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             return Err(Error::DailyCapReached);
         }
         let (entry, events) = credit_action(
-            &mut *tx,
+            &mut tx,
             &merchant,
             &settings,
             &member,

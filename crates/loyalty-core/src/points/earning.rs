@@ -25,6 +25,7 @@ use crate::kernel::{InvalidValue, MerchantTimeZone, Money, Points, StoreId};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// A line of a purchase as the earning rule sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,21 +68,21 @@ pub struct MemberContext {
 }
 
 /// One factor applied to a line, and which rule gave it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppliedFactor {
     /// `tier`, `member_day`, `birthday`, `store`, `category`, `item`.
-    pub rule: &'static str,
+    pub rule: Cow<'static, str>,
     pub multiplier: Multiplier,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineExplanation {
     pub sku: Option<String>,
     pub category: Option<String>,
     /// The amount that earned (0.00 for an excluded line).
     pub amount: Money,
     /// `excluded_item` or `excluded_category` when the line earned nothing for that.
-    pub excluded: Option<&'static str>,
+    pub excluded: Option<Cow<'static, str>>,
     pub factors: Vec<AppliedFactor>,
     /// The factor the stacking rule made of them.
     pub multiplier: Decimal,
@@ -90,16 +91,16 @@ pub struct LineExplanation {
 }
 
 /// A cap that cut the points, and what they were before.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CapApplied {
     /// `per_order` or `per_day`.
-    pub cap: &'static str,
+    pub cap: Cow<'static, str>,
     pub limit: Points,
     pub before: Points,
 }
 
 /// How the points of a purchase were computed, step by step (see the module docs).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EarnExplanation {
     pub basis: AmountBasis,
     pub unit: Money,
@@ -210,7 +211,10 @@ pub fn earn_points(
         if excluded.is_none() {
             let mut push = |rule, m: Option<Multiplier>| {
                 if let Some(multiplier) = m {
-                    factors.push(AppliedFactor { rule, multiplier });
+                    factors.push(AppliedFactor {
+                        rule: Cow::Borrowed(rule),
+                        multiplier,
+                    });
                 }
             };
             push("tier", member.tier.as_ref().map(|t| t.multiplier));
@@ -252,7 +256,7 @@ pub fn earn_points(
             sku: line.sku.clone(),
             category: line.category.clone(),
             amount,
-            excluded,
+            excluded: excluded.map(Cow::Borrowed),
             factors,
             multiplier,
             exact: exact.normalize(),
@@ -275,7 +279,7 @@ pub fn earn_points(
         && points > limit.value()
     {
         caps.push(CapApplied {
-            cap: "per_order",
+            cap: "per_order".into(),
             limit,
             before: Points::new(points),
         });
@@ -285,7 +289,7 @@ pub fn earn_points(
         let left = (limit.value() - member.earned_today.value()).max(0);
         if points > left {
             caps.push(CapApplied {
-                cap: "per_day",
+                cap: "per_day".into(),
                 limit,
                 before: Points::new(points),
             });

@@ -5,6 +5,7 @@ mod expiry;
 mod model;
 mod ops;
 mod ports;
+mod reports;
 #[cfg(test)]
 mod usecase_tests;
 mod usecases;
@@ -28,9 +29,17 @@ pub(crate) use ops::{
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockPointsRepository;
+pub use ports::PointsTx;
 pub use ports::{
-    AccountDrift, BalanceChange, ExpiringPoints, LedgerPage, Liability, PointsRepository, TakenLot,
-    Withdrawal,
+    AccountDrift, BalanceChange, ExpiringPoints, LEDGER_SOURCE_KEY, LedgerPage, Liability,
+    PointsRepository, TakenLot, Withdrawal,
 };
+pub use reports::{PointsLiability, Simulation, StoreSimulation};
 pub(crate) use usecases::spent_event;
 pub use usecases::{AdjustPoints, PointsSummary, SpendPoints};
+
+crate::engine::service!(
+    PointsService,
+    points,
+    "Points: adjustments, spending, actions, expiry, the ledger and its checks."
+);

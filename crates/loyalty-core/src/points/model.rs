@@ -45,7 +45,7 @@ impl EntryKind {
 
 /// The business event behind an entry. `(merchant, kind, source_type, source_id)` is unique:
 /// a replayed event cannot move points twice even without an idempotency key.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Source {
     pub source_type: String,
     pub source_id: String,
@@ -62,7 +62,7 @@ impl Source {
 }
 
 /// An immutable line of a member's points history (积分明细).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerEntry {
     pub id: EntryId,
     pub merchant_id: MerchantId,

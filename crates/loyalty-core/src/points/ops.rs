@@ -1,8 +1,8 @@
 //! The moves of a points account inside one transaction. Every one touches the member row
 //! first (the lock order of [`crate::kernel::Transaction`]), then lots and ledger.
 
+use crate::kernel::StoreError;
 use crate::kernel::{EntryId, LotId, MemberId, MerchantId, Points, StaffId, StoreId};
-use crate::kernel::{StoreError, Transaction, UniqueKey};
 use crate::points::Withdrawal;
 use crate::points::{EntryKind, LedgerEntry, Lot, Source};
 use crate::points::{LotTake, OpenLot, ShortfallPolicy, plan_consumption, plan_reversal};
@@ -53,9 +53,9 @@ impl EntryDraft {
     }
 }
 
-async fn append(tx: &mut dyn Transaction, entry: &LedgerEntry) -> Result<()> {
+async fn append(tx: &mut impl crate::points::PointsTx, entry: &LedgerEntry) -> Result<()> {
     match tx.points().append_entry(entry).await {
-        Err(StoreError::Unique(UniqueKey::LedgerSource)) => Err(Error::AlreadyApplied),
+        Err(StoreError::Unique(crate::points::LEDGER_SOURCE_KEY)) => Err(Error::AlreadyApplied),
         other => Ok(other?),
     }
 }
@@ -74,7 +74,7 @@ pub(crate) struct Credited {
 /// Credits `amount` (> 0) as a new lot expiring at `expires_at`; a points debt of the member
 /// is paid off from it first.
 pub(crate) async fn credit(
-    tx: &mut dyn Transaction,
+    tx: &mut impl crate::points::PointsTx,
     draft: &EntryDraft,
     amount: Points,
     expires_at: Option<DateTime<Utc>>,
@@ -108,7 +108,7 @@ pub(crate) async fn credit(
 /// Pays the member's points `debt` (as it was when `credited` went in) from the lot that
 /// entry created, as far as the lot holds: a `reverse` entry `debt_repaid`, one per credit.
 async fn repay_debt(
-    tx: &mut dyn Transaction,
+    tx: &mut impl crate::points::PointsTx,
     draft: &EntryDraft,
     credited: &LedgerEntry,
     lot: LotId,
@@ -146,7 +146,7 @@ async fn repay_debt(
 
 /// Takes `amount` (≥ 0) off the balance and the planned lots; the balance must hold it.
 async fn withdraw_planned(
-    tx: &mut dyn Transaction,
+    tx: &mut impl crate::points::PointsTx,
     draft: &EntryDraft,
     amount: Points,
     takes: &[LotTake],
@@ -182,7 +182,7 @@ async fn withdraw_planned(
 /// Locks the account and expires every lot due at `now` (one expire entry per lot); returns
 /// the lots still open and the expire entries written.
 pub(crate) async fn lock_and_expire(
-    tx: &mut dyn Transaction,
+    tx: &mut impl crate::points::PointsTx,
     merchant_id: MerchantId,
     member_id: MemberId,
     now: DateTime<Utc>,
@@ -218,7 +218,7 @@ pub(crate) async fn lock_and_expire(
 
 /// Spends `amount` (> 0) from the soonest-expiring lots, after expiring the due ones.
 pub(crate) async fn debit(
-    tx: &mut dyn Transaction,
+    tx: &mut impl crate::points::PointsTx,
     draft: &EntryDraft,
     amount: Points,
     now: DateTime<Utc>,
@@ -230,7 +230,7 @@ pub(crate) async fn debit(
 
 /// Spends `amount` (> 0) from `lots`, soonest-expiring first.
 async fn spend_from(
-    tx: &mut dyn Transaction,
+    tx: &mut impl crate::points::PointsTx,
     draft: &EntryDraft,
     amount: Points,
     lots: &[OpenLot],
@@ -250,7 +250,7 @@ async fn spend_from(
 /// left to the expiry job. A lot that changed since it was read makes the use case run
 /// again ([`crate::points::PointsRepository::take_from_lots`]).
 pub(crate) async fn debit_recorded(
-    tx: &mut dyn Transaction,
+    tx: &mut impl crate::points::PointsTx,
     draft: &EntryDraft,
     amount: Points,
     lots: &[OpenLot],
@@ -269,7 +269,7 @@ pub(crate) async fn debit_recorded(
 /// from (a part whose lot has expired meanwhile expires at the next run of the expiry
 /// job). The parts' sources are the draft's with `:1`, `:2` … appended.
 pub(crate) async fn give_back_spent(
-    tx: &mut dyn Transaction,
+    tx: &mut impl crate::points::PointsTx,
     draft: &EntryDraft,
     spent: EntryId,
     returned_before: Points,
@@ -329,7 +329,7 @@ pub(crate) async fn give_back_spent(
 
 /// Takes back `amount` points that the entry `earned` credited: from its own lot first.
 pub(crate) async fn reverse(
-    tx: &mut dyn Transaction,
+    tx: &mut impl crate::points::PointsTx,
     draft: &EntryDraft,
     earned: &Source,
     amount: Points,

@@ -1,9 +1,13 @@
 use crate::kernel::StoreError;
+use crate::kernel::UniqueKey;
 use crate::kernel::{EntryId, MemberId, MerchantId, Points};
 use crate::points::{EntryKind, LedgerEntry, Lot, Source};
 use crate::points::{LotTake, OpenLot};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+
+/// A ledger entry of this kind for this source exists: it moved points already.
+pub const LEDGER_SOURCE_KEY: UniqueKey = UniqueKey::new("points_ledger_source", "already_applied");
 
 /// Points a spend took from a lot, and when that lot expires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -264,4 +268,9 @@ pub trait PointsRepository: Send {
     /// # Errors
     /// [`StoreError::Backend`] on failure.
     async fn drifts(&mut self) -> Result<Vec<AccountDrift>, StoreError>;
+}
+
+/// A transaction that reaches points accounts, lots and the ledger.
+pub trait PointsTx: crate::kernel::Transaction {
+    fn points(&mut self) -> &mut dyn PointsRepository;
 }

@@ -89,7 +89,8 @@ async fn a_manual_credit_writes_entry_and_lot_commits_and_notifies_once() {
     let loyalty = Loyalty::new(uow_with(vec![lookup, tx]), clock(), notifier);
 
     let outcome = loyalty
-        .adjust_points(adjust(merchant_id, member_id, 30), None)
+        .points()
+        .adjust(adjust(merchant_id, member_id, 30), None)
         .await
         .expect("adjusted");
 
@@ -124,7 +125,8 @@ async fn a_debit_larger_than_the_lots_is_refused_before_any_write_and_nothing_co
     );
 
     let err = loyalty
-        .adjust_points(adjust(merchant_id, member_id, -11), None)
+        .points()
+        .adjust(adjust(merchant_id, member_id, -11), None)
         .await
         .expect_err("refused");
 
@@ -157,7 +159,8 @@ async fn a_failing_store_rolls_back_and_tells_nobody() {
     );
 
     let err = loyalty
-        .adjust_points(adjust(merchant_id, member_id, 5), None)
+        .points()
+        .adjust(adjust(merchant_id, member_id, 5), None)
         .await
         .expect_err("fails");
 
@@ -235,7 +238,8 @@ async fn contention_runs_the_use_case_again_from_a_new_transaction() {
     let loyalty = Loyalty::new(uow, clock(), notifier);
 
     let outcome = loyalty
-        .adjust_points(adjust(merchant_id, member_id, -4), None)
+        .points()
+        .adjust(adjust(merchant_id, member_id, -4), None)
         .await
         .expect("second attempt");
 
@@ -251,7 +255,11 @@ async fn an_adjustment_without_a_reason_is_refused_before_touching_storage() {
     let mut cmd = adjust(MerchantId::new(), MemberId::new(), 5);
     cmd.reason = "  ".into();
 
-    let err = loyalty.adjust_points(cmd, None).await.expect_err("refused");
+    let err = loyalty
+        .points()
+        .adjust(cmd, None)
+        .await
+        .expect_err("refused");
 
     assert_eq!(
         (err.code(), err.field()),

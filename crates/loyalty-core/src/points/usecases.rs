@@ -1,18 +1,22 @@
+use super::PointsService;
 use crate::Result;
-use crate::engine::Loyalty;
+use crate::engine::write_once;
 use crate::events::DomainEvent;
 use crate::events::Notifier;
+use crate::kernel::Transaction;
 use crate::kernel::with_retry;
 use crate::kernel::{Clock, TxMode, UnitOfWork};
-use crate::kernel::{Idempotent, Outcome, remember, replay, replay_in_write};
+use crate::kernel::{Idempotent, Outcome};
 use crate::kernel::{InvalidValue, MemberId, MerchantId, Points, StaffId, StoreId};
 use crate::members::Member;
 use crate::members::member_of;
 use crate::merchants::merchant_of;
 use crate::notifications::enqueue_with;
+use crate::points::PointsTx;
 use crate::points::{AccountDrift, LedgerPage};
 use crate::points::{EntryDraft, credit, debit, lock_and_expire};
 use crate::points::{EntryKind, LedgerEntry, Source};
+use crate::settings::SettingsTx;
 use uuid::Uuid;
 
 /// A manual adjustment by HQ: a signed amount and a mandatory reason.
@@ -69,48 +73,31 @@ pub struct SpendPoints {
     pub operator_id: Option<StaffId>,
 }
 
-impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
+impl<U, C, N> PointsService<'_, U, C, N>
+where
+    U: UnitOfWork<
+        Tx: crate::kernel::IdempotencyTx
+                + crate::members::MembersTx
+                + crate::merchants::MerchantsTx
+                + crate::notifications::OutboxTx
+                + crate::points::PointsTx
+                + crate::settings::SettingsTx
+                + crate::tiers::GrowthTx,
+    >,
+    C: Clock,
+    N: Notifier,
+{
     /// Adds or takes points by hand. Added points form a lot that expires by the merchant's
     /// policy; taken points come from the soonest-expiring lots.
     ///
     /// # Errors
     /// `validation_failed`, `member_not_found`, `insufficient_points`, `idempotency_key_reused`.
-    pub async fn adjust_points(
-        &self,
+    pub async fn adjust(
+        self,
         cmd: AdjustPoints,
-        idem: Option<Idempotent<'_, LedgerEntry>>,
+        idem: Option<&Idempotent>,
     ) -> Result<Outcome<LedgerEntry>> {
-        cmd.validate()?;
         let adjustment_id = Uuid::now_v7();
-        let outcome =
-            with_retry!(|attempt| self.try_adjust(&cmd, adjustment_id, idem.as_ref(), attempt))?;
-        if let Some(event) = adjusted_event(&outcome) {
-            self.publish(&[event]).await;
-        }
-        Ok(outcome)
-    }
-
-    async fn try_adjust(
-        &self,
-        cmd: &AdjustPoints,
-        adjustment_id: Uuid,
-        idem: Option<&Idempotent<'_, LedgerEntry>>,
-        attempt: u32,
-    ) -> Result<Outcome<LedgerEntry>> {
-        let now = self.clock.now();
-        let expires_at = {
-            let mut lookup = self.uow.begin(TxMode::Lookup).await?;
-            if let Some(stored) = replay(&mut *lookup, idem).await? {
-                return Ok(Outcome::Replayed(stored));
-            }
-            if cmd.delta.is_positive() {
-                let merchant = merchant_of(&mut *lookup, cmd.merchant_id).await?;
-                let settings = lookup.settings().settings(cmd.merchant_id).await?;
-                settings.expiry.value.expires_at(now, merchant.time_zone)
-            } else {
-                None
-            }
-        };
         let draft = EntryDraft {
             merchant_id: cmd.merchant_id,
             member_id: cmd.member_id,
@@ -122,30 +109,42 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             operator_id: cmd.operator_id,
             policy_version: None,
         };
-        let mut tx =
-            match replay_in_write(self.uow.begin(TxMode::Write).await?, idem, attempt).await? {
-                Ok(tx) => tx,
-                Err(stored) => return Ok(Outcome::Replayed(stored)),
-            };
-        let entry = if cmd.delta.is_positive() {
-            credit(&mut *tx, &draft, cmd.delta, expires_at, now)
-                .await?
-                .entry
-        } else {
-            debit(&mut *tx, &draft, Points::new(-cmd.delta.value()), now)
-                .await?
-                .0
-        };
-        remember(&mut *tx, idem, &entry, now).await?;
-        tx.commit().await?;
-        Ok(Outcome::Done(entry))
+        write_once!(
+            self,
+            idem,
+            check: cmd.validate(),
+            prepare |lookup, now| {
+                if !cmd.delta.is_positive() {
+                    return Ok(None);
+                }
+                let merchant = merchant_of(lookup, cmd.merchant_id).await?;
+                let settings = lookup.settings().settings(cmd.merchant_id).await?;
+                Ok(settings.expiry.value.expires_at(now, merchant.time_zone))
+            },
+            effect |tx, expires_at, now| {
+                let entry = if cmd.delta.is_positive() {
+                    credit(tx, &draft, cmd.delta, expires_at, now).await?.entry
+                } else {
+                    debit(tx, &draft, Points::new(-cmd.delta.value()), now)
+                        .await?
+                        .0
+                };
+                let event = DomainEvent::PointsAdjusted {
+                    merchant_id: entry.merchant_id,
+                    member_id: entry.member_id,
+                    delta: entry.delta,
+                    balance_after: entry.balance_after,
+                };
+                Ok((entry, vec![event]))
+            }
+        )
     }
 
     /// Spends points for `cmd.source`; a source spends once.
     ///
     /// # Errors
     /// `member_not_found`, `insufficient_points`, `already_applied`.
-    pub async fn spend_points(&self, cmd: SpendPoints) -> Result<LedgerEntry> {
+    pub async fn spend(self, cmd: SpendPoints) -> Result<LedgerEntry> {
         if !cmd.amount.is_positive() {
             return Err(InvalidValue::new("amount", "must be more than 0").into());
         }
@@ -154,13 +153,13 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         Ok(entry)
     }
 
-    async fn try_spend(&self, cmd: &SpendPoints) -> Result<LedgerEntry> {
+    async fn try_spend(self, cmd: &SpendPoints) -> Result<LedgerEntry> {
         let now = self.clock.now();
         // What telling the member needs is looked up (through the cache) before the write.
         let (notifications, tz) = {
             let mut lookup = self.uow.begin(TxMode::Lookup).await?;
             let settings = lookup.settings().settings(cmd.merchant_id).await?;
-            let tz = merchant_of(&mut *lookup, cmd.merchant_id).await?.time_zone;
+            let tz = merchant_of(&mut lookup, cmd.merchant_id).await?.time_zone;
             (settings.notifications.value, tz)
         };
         let mut tx = self.uow.begin(TxMode::Write).await?;
@@ -175,9 +174,9 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             operator_id: cmd.operator_id,
             policy_version: None,
         };
-        let (entry, _expired) = debit(&mut *tx, &draft, cmd.amount, now).await?;
+        let (entry, _expired) = debit(&mut tx, &draft, cmd.amount, now).await?;
         enqueue_with(
-            &mut *tx,
+            &mut tx,
             cmd.merchant_id,
             &notifications,
             tz,
@@ -195,7 +194,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn expire_due_points(&self, batch: u64) -> Result<Vec<LedgerEntry>> {
+    pub async fn expire_due(self, batch: u64) -> Result<Vec<LedgerEntry>> {
         let now = self.clock.now();
         let members = {
             let mut tx = self.uow.begin(TxMode::Lookup).await?;
@@ -220,13 +219,13 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     }
 
     async fn try_expire(
-        &self,
+        self,
         merchant_id: MerchantId,
         member_id: MemberId,
     ) -> Result<Vec<LedgerEntry>> {
         let now = self.clock.now();
         let mut tx = self.uow.begin(TxMode::Write).await?;
-        let (_, expired) = lock_and_expire(&mut *tx, merchant_id, member_id, now).await?;
+        let (_, expired) = lock_and_expire(&mut tx, merchant_id, member_id, now).await?;
         tx.commit().await?;
         Ok(expired)
     }
@@ -235,8 +234,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ///
     /// # Errors
     /// `member_not_found`, `validation_failed` for a limit outside 1..=100.
-    pub async fn points_ledger(
-        &self,
+    pub async fn ledger(
+        self,
         merchant_id: MerchantId,
         member_id: MemberId,
         before_seq: Option<i64>,
@@ -246,7 +245,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             return Err(InvalidValue::new("limit", "must be between 1 and 100").into());
         }
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
-        member_of(&mut *tx, merchant_id, member_id).await?;
+        member_of(&mut tx, merchant_id, member_id).await?;
         Ok(tx
             .points()
             .ledger_page(merchant_id, member_id, before_seq, limit)
@@ -258,15 +257,15 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ///
     /// # Errors
     /// `member_not_found`.
-    pub async fn points_summary(
-        &self,
+    pub async fn summary(
+        self,
         merchant_id: MerchantId,
         member_id: MemberId,
     ) -> Result<PointsSummary> {
         let now = self.clock.now();
         let mut tx = self.uow.begin(TxMode::Read).await?;
-        let merchant = merchant_of(&mut *tx, merchant_id).await?;
-        let member = member_of(&mut *tx, merchant_id, member_id).await?;
+        let merchant = merchant_of(&mut tx, merchant_id).await?;
+        let member = member_of(&mut tx, merchant_id, member_id).await?;
         let mut lots = tx.points().open_lots(merchant_id, member_id).await?;
         crate::points::sort_for_consumption(&mut lots);
         lots.retain(|lot| !lot.is_due(now));
@@ -285,7 +284,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
                 .sum(),
         );
         let tier = crate::tiers::progress_of(
-            &mut *tx,
+            &mut tx,
             &member,
             settings.tiers.as_ref(),
             merchant.time_zone,
@@ -305,7 +304,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn verify_ledger(&self) -> Result<Vec<AccountDrift>> {
+    pub async fn verify_ledger(self) -> Result<Vec<AccountDrift>> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
         Ok(tx.points().drifts().await?)
     }
@@ -317,17 +316,5 @@ pub(crate) fn spent_event(entry: &LedgerEntry, amount: Points) -> DomainEvent {
         member_id: entry.member_id,
         points: amount,
         balance_after: entry.balance_after,
-    }
-}
-
-fn adjusted_event(outcome: &Outcome<LedgerEntry>) -> Option<DomainEvent> {
-    match outcome {
-        Outcome::Done(entry) => Some(DomainEvent::PointsAdjusted {
-            merchant_id: entry.merchant_id,
-            member_id: entry.member_id,
-            delta: entry.delta,
-            balance_after: entry.balance_after,
-        }),
-        Outcome::Replayed(_) => None,
     }
 }

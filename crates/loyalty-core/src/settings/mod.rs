@@ -7,7 +7,7 @@ mod usecases;
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockSettingsRepository;
 pub use ports::SettingsRepository;
-pub use usecases::{PointsLiability, Simulation, StoreSimulation};
+pub use ports::SettingsTx;
 
 use crate::checkout::CheckoutSettings;
 use crate::kernel::StaffId;
@@ -111,3 +111,9 @@ impl Setting {
         }
     }
 }
+
+crate::engine::service!(
+    SettingsService,
+    settings,
+    "Merchants' versioned rule settings."
+);

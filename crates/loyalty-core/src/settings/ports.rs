@@ -47,3 +47,8 @@ pub trait SettingsRepository: Send {
     /// [`StoreError::Backend`] on failure.
     async fn merchants_with(&mut self, kind: SettingKind) -> Result<Vec<MerchantId>, StoreError>;
 }
+
+/// A transaction that reaches merchants' rule settings.
+pub trait SettingsTx: crate::kernel::Transaction {
+    fn settings(&mut self) -> &mut dyn SettingsRepository;
+}

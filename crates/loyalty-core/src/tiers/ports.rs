@@ -52,3 +52,8 @@ pub trait GrowthRepository: Send {
         limit: u64,
     ) -> Result<Vec<TierChange>, StoreError>;
 }
+
+/// A transaction that reaches growth values and tier history.
+pub trait GrowthTx: crate::kernel::Transaction {
+    fn growth(&mut self) -> &mut dyn GrowthRepository;
+}

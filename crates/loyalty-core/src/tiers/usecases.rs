@@ -1,14 +1,18 @@
-use crate::engine::Loyalty;
+use super::TiersService;
 use crate::events::DomainEvent;
 use crate::events::Notifier;
 use crate::kernel::with_retry;
 use crate::kernel::{Clock, StoreError, Transaction, TxMode, UnitOfWork};
 use crate::kernel::{MemberId, MerchantId, MerchantTimeZone};
 use crate::members::Member;
+use crate::members::MembersTx;
 use crate::members::member_of;
+use crate::merchants::MerchantsTx;
 use crate::merchants::merchant_of;
 use crate::notifications::enqueue;
+use crate::settings::SettingsTx;
 use crate::settings::{SettingKind, Versioned};
+use crate::tiers::GrowthTx;
 use crate::tiers::{TierChange, TierChangeReason};
 use crate::tiers::{TierMove, TierPolicy, TierProgress};
 use crate::{Error, Result};
@@ -16,7 +20,7 @@ use chrono::{DateTime, Utc};
 
 /// The member's growth value in the ladder's window at `now`.
 async fn growth_now(
-    tx: &mut dyn Transaction,
+    tx: &mut impl crate::tiers::GrowthTx,
     member: &Member,
     policy: &TierPolicy,
     tz: MerchantTimeZone,
@@ -37,7 +41,7 @@ async fn growth_now(
 /// records the change.
 #[allow(clippy::too_many_arguments)]
 async fn change_tier(
-    tx: &mut dyn Transaction,
+    tx: &mut (impl crate::members::MembersTx + crate::tiers::GrowthTx),
     member: &Member,
     policy: &TierPolicy,
     to: usize,
@@ -95,7 +99,7 @@ async fn change_tier(
 /// After growth was recorded in `tx`: upgrades the member at once when the growth value
 /// crossed a threshold.
 pub(crate) async fn upgrade_on_growth(
-    tx: &mut dyn Transaction,
+    tx: &mut (impl crate::members::MembersTx + crate::tiers::GrowthTx),
     member: &Member,
     tiers: Option<&Versioned<TierPolicy>>,
     tz: MerchantTimeZone,
@@ -128,7 +132,7 @@ pub(crate) async fn upgrade_on_growth(
 
 /// The member's tier and the way to the next one under `tiers`, at `now`.
 pub(crate) async fn progress_of(
-    tx: &mut dyn Transaction,
+    tx: &mut impl crate::tiers::GrowthTx,
     member: &Member,
     tiers: Option<&Versioned<TierPolicy>>,
     tz: MerchantTimeZone,
@@ -152,35 +156,46 @@ pub struct TierReview {
     pub downgraded: u64,
 }
 
-impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
+impl<U, C, N> TiersService<'_, U, C, N>
+where
+    U: UnitOfWork<
+        Tx: crate::members::MembersTx
+                + crate::merchants::MerchantsTx
+                + crate::notifications::OutboxTx
+                + crate::settings::SettingsTx
+                + crate::tiers::GrowthTx,
+    >,
+    C: Clock,
+    N: Notifier,
+{
     /// The member's tier and the way to the next one; `None` when the merchant has no tiers.
     ///
     /// # Errors
     /// `member_not_found`.
-    pub async fn tier_progress(
-        &self,
+    pub async fn progress(
+        self,
         merchant_id: MerchantId,
         member_id: MemberId,
     ) -> Result<Option<TierProgress>> {
         let now = self.clock.now();
         let mut tx = self.uow.begin(TxMode::Read).await?;
-        let merchant = merchant_of(&mut *tx, merchant_id).await?;
-        let member = member_of(&mut *tx, merchant_id, member_id).await?;
+        let merchant = merchant_of(&mut tx, merchant_id).await?;
+        let member = member_of(&mut tx, merchant_id, member_id).await?;
         let tiers = tx.settings().settings(merchant_id).await?.tiers;
-        progress_of(&mut *tx, &member, tiers.as_ref(), merchant.time_zone, now).await
+        progress_of(&mut tx, &member, tiers.as_ref(), merchant.time_zone, now).await
     }
 
     /// The member's tier changes, newest first.
     ///
     /// # Errors
     /// `member_not_found`.
-    pub async fn tier_history(
-        &self,
+    pub async fn history(
+        self,
         merchant_id: MerchantId,
         member_id: MemberId,
     ) -> Result<Vec<TierChange>> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
-        member_of(&mut *tx, merchant_id, member_id).await?;
+        member_of(&mut tx, merchant_id, member_id).await?;
         Ok(tx
             .growth()
             .tier_history(merchant_id, member_id, 100)
@@ -195,7 +210,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn review_tiers(&self, batch: u64) -> Result<TierReview> {
+    pub async fn review(self, batch: u64) -> Result<TierReview> {
         let merchants = {
             let mut tx = self.uow.begin(TxMode::Lookup).await?;
             tx.settings().merchants_with(SettingKind::Tiers).await?
@@ -209,7 +224,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     }
 
     async fn review_merchant_tiers(
-        &self,
+        self,
         merchant_id: MerchantId,
         batch: u64,
         review: &mut TierReview,
@@ -267,7 +282,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
 
     /// Reviews one member under its lock, with its growth read again there.
     async fn try_review_member(
-        &self,
+        self,
         merchant_id: MerchantId,
         member_id: MemberId,
         policy: &TierPolicy,
@@ -278,15 +293,15 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         let Some(member) = tx.members().lock_member(merchant_id, member_id).await? else {
             return Ok(None);
         };
-        let growth = growth_now(&mut *tx, &member, policy, tz, now).await?;
+        let growth = growth_now(&mut tx, &member, policy, tz, now).await?;
         let current = policy.rank(member.tier_code.as_deref());
         let (to, reason) = match policy.review(current, growth, member.tier_protected_until, now) {
             TierMove::Stay => return Ok(None),
             TierMove::Upgrade(to) => (to, TierChangeReason::Upgrade),
             TierMove::Downgrade(to) => (to, TierChangeReason::Downgrade),
         };
-        let event = change_tier(&mut *tx, &member, policy, to, reason, growth, tz, now).await?;
-        enqueue(&mut *tx, merchant_id, std::slice::from_ref(&event), now).await?;
+        let event = change_tier(&mut tx, &member, policy, to, reason, growth, tz, now).await?;
+        enqueue(&mut tx, merchant_id, std::slice::from_ref(&event), now).await?;
         tx.commit().await?;
         Ok(Some(event))
     }

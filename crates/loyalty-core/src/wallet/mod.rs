@@ -6,4 +6,11 @@ pub use model::{Wallet, WalletEntry, WalletEntryKind, WalletWithdrawal, Withdraw
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockWalletRepository;
 pub use ports::WalletRepository;
+pub use ports::WalletTx;
 pub use usecases::{RecordPayment, RequestWithdrawal, ReviewWithdrawal};
+
+crate::engine::service!(
+    WalletService,
+    wallet,
+    "The merchant wallet: payments, withdrawals and their review."
+);

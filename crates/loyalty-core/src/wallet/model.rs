@@ -4,6 +4,7 @@
 
 use crate::kernel::{MerchantId, Money, StaffId, WithdrawalId};
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// A merchant's wallet: what it may withdraw, and what withdrawals under review hold.
@@ -26,7 +27,7 @@ impl Wallet {
 }
 
 /// What moved a wallet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum WalletEntryKind {
     /// A payment by the merchant's payment code landed (available goes up).
     Payment,
@@ -64,7 +65,7 @@ impl WalletEntryKind {
 
 /// One movement of a wallet. `(merchant, kind, source_ref)` is unique: a payment lands once,
 /// a withdrawal is held once; and a withdrawal is settled (paid or returned) once.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WalletEntry {
     pub id: Uuid,
     pub merchant_id: MerchantId,
@@ -80,7 +81,7 @@ pub struct WalletEntry {
 }
 
 /// Where a withdrawal is. `pending → approved | rejected`, once, by a compare-and-set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum WithdrawalStatus {
     Pending,
     Approved,
@@ -106,7 +107,7 @@ impl WithdrawalStatus {
 }
 
 /// HQ's application to take money out of the wallet.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WalletWithdrawal {
     pub id: WithdrawalId,
     pub merchant_id: MerchantId,

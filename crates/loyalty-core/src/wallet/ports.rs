@@ -1,4 +1,4 @@
-use crate::cards::MoneyDrift;
+use crate::kernel::MoneyDrift;
 use crate::kernel::StoreError;
 use crate::kernel::{MerchantId, WithdrawalId};
 use crate::wallet::{Wallet, WalletEntry, WalletWithdrawal, WithdrawalStatus};
@@ -53,7 +53,7 @@ pub trait WalletRepository: Send {
     ) -> Result<Option<Wallet>, StoreError>;
 
     /// # Errors
-    /// [`StoreError::Unique`] with [`crate::kernel::UniqueKey::LedgerSource`] when the entry's
+    /// [`StoreError::Unique`] with [`crate::points::LEDGER_SOURCE_KEY`] when the entry's
     /// source moved the wallet this way already, or when it settles (pays out or returns) a
     /// withdrawal settled already; [`StoreError::Backend`] otherwise.
     async fn insert_wallet_entry(&mut self, entry: &WalletEntry) -> Result<(), StoreError>;
@@ -113,4 +113,9 @@ pub trait WalletRepository: Send {
         note: Option<String>,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+}
+
+/// A transaction that reaches the merchant wallet.
+pub trait WalletTx: crate::kernel::Transaction {
+    fn wallet(&mut self) -> &mut dyn WalletRepository;
 }

@@ -6,16 +6,18 @@
 //! below what withdrawals under review hold), a review is a compare-and-set on the
 //! withdrawal's status, and every ledger entry has a unique business key.
 
-use crate::cards::MoneyDrift;
-use crate::engine::Loyalty;
+use super::WalletService;
+use crate::engine::write_once;
 use crate::events::DomainEvent;
 use crate::events::Notifier;
+use crate::kernel::MoneyDrift;
 use crate::kernel::{Clock, StoreError, Transaction, TxMode, UnitOfWork};
-use crate::kernel::{Idempotent, Outcome, remember, replay, replay_in_write};
+use crate::kernel::{Idempotent, Outcome};
 use crate::kernel::{InvalidValue, MerchantId, Money, StaffId, WithdrawalId};
 use crate::kernel::{check_reference, with_retry};
 use crate::merchants::merchant_of;
 use crate::notifications::enqueue;
+use crate::wallet::WalletTx;
 use crate::wallet::{Wallet, WalletEntry, WalletEntryKind, WalletWithdrawal, WithdrawalStatus};
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};
@@ -96,14 +98,29 @@ fn decided(
     }
 }
 
-async fn withdrawal_of(tx: &mut dyn Transaction, id: WithdrawalId) -> Result<WalletWithdrawal> {
+async fn withdrawal_of(
+    tx: &mut impl crate::wallet::WalletTx,
+    id: WithdrawalId,
+) -> Result<WalletWithdrawal> {
     tx.wallet()
         .withdrawal(id)
         .await?
         .ok_or(Error::NotFound("withdrawal"))
 }
 
-impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
+impl<U, C, N> WalletService<'_, U, C, N>
+where
+    U: UnitOfWork<
+        Tx: crate::kernel::IdempotencyTx
+                + crate::members::MembersTx
+                + crate::merchants::MerchantsTx
+                + crate::notifications::OutboxTx
+                + crate::settings::SettingsTx
+                + crate::wallet::WalletTx,
+    >,
+    C: Clock,
+    N: Notifier,
+{
     /// Credits a payment by the merchant's payment code to its wallet (the platform, or its
     /// payment adapter, once the payment has settled).
     ///
@@ -111,64 +128,47 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// `validation_failed`, `merchant_not_found`, `already_applied` (the payment landed
     /// before), `idempotency_key_reused`.
     pub async fn record_payment(
-        &self,
+        self,
         cmd: RecordPayment,
-        idem: Option<Idempotent<'_, WalletEntry>>,
+        idem: Option<&Idempotent>,
     ) -> Result<Outcome<WalletEntry>> {
-        positive(cmd.amount)?;
-        check_reference("payment_ref", &cmd.payment_ref)?;
-        with_retry!(|attempt| self.try_record_payment(&cmd, idem.as_ref(), attempt))
-    }
-
-    async fn try_record_payment(
-        &self,
-        cmd: &RecordPayment,
-        idem: Option<&Idempotent<'_, WalletEntry>>,
-        attempt: u32,
-    ) -> Result<Outcome<WalletEntry>> {
-        let now = self.clock.now();
-        {
-            let mut lookup = self.uow.begin(TxMode::Lookup).await?;
-            if let Some(stored) = replay(&mut *lookup, idem).await? {
-                return Ok(Outcome::Replayed(stored));
+        write_once!(
+            self,
+            idem,
+            check: (|| {
+                positive(cmd.amount)?;
+                check_reference("payment_ref", &cmd.payment_ref)
+            })(),
+            prepare |_lookup, _| { Ok(()) },
+            effect |tx, (), now| {
+                merchant_of(tx, cmd.merchant_id).await?;
+                let fen = cmd.amount.fen();
+                let after = tx.wallet().credit_wallet(cmd.merchant_id, fen).await?;
+                let entry = entry(
+                    WalletEntryKind::Payment,
+                    (fen, 0),
+                    &after,
+                    cmd.payment_ref.clone(),
+                    now,
+                );
+                tx.wallet().insert_wallet_entry(&entry).await?;
+                Ok((entry, Vec::new()))
             }
-        }
-        let mut tx =
-            match replay_in_write(self.uow.begin(TxMode::Write).await?, idem, attempt).await? {
-                Ok(tx) => tx,
-                Err(stored) => return Ok(Outcome::Replayed(stored)),
-            };
-        merchant_of(&mut *tx, cmd.merchant_id).await?;
-        let fen = cmd.amount.fen();
-        let after = tx.wallet().credit_wallet(cmd.merchant_id, fen).await?;
-        let entry = entry(
-            WalletEntryKind::Payment,
-            (fen, 0),
-            &after,
-            cmd.payment_ref.clone(),
-            now,
-        );
-        tx.wallet().insert_wallet_entry(&entry).await?;
-        remember(&mut *tx, idem, &entry, now).await?;
-        tx.commit().await?;
-        Ok(Outcome::Done(entry))
+        )
     }
 
-    /// Every card and wallet whose amounts disagree with its ledger (empty when all is
-    /// well).
+    /// The wallets whose amounts disagree with their ledger (empty when all is well).
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn verify_money(&self) -> Result<Vec<MoneyDrift>> {
+    pub async fn drifts(self) -> Result<Vec<MoneyDrift>> {
         let mut tx = self.uow.begin(TxMode::Read).await?;
-        let mut drifts = tx.cards().card_drifts().await?;
-        drifts.extend(tx.wallet().wallet_drifts().await?);
-        Ok(drifts)
+        Ok(tx.wallet().wallet_drifts().await?)
     }
 
     /// # Errors
     /// Storage failures only.
-    pub async fn wallet(&self, merchant_id: MerchantId) -> Result<Wallet> {
+    pub async fn current(self, merchant_id: MerchantId) -> Result<Wallet> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
         Ok(tx.wallet().wallet(merchant_id).await?)
     }
@@ -177,8 +177,8 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     ///
     /// # Errors
     /// Storage failures only.
-    pub async fn wallet_entries(
-        &self,
+    pub async fn entries(
+        self,
         merchant_id: MerchantId,
         before: Option<Uuid>,
         limit: u64,
@@ -196,65 +196,50 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// # Errors
     /// `validation_failed`, `insufficient_balance`, `idempotency_key_reused`.
     pub async fn request_withdrawal(
-        &self,
+        self,
         cmd: RequestWithdrawal,
-        idem: Option<Idempotent<'_, WalletWithdrawal>>,
+        idem: Option<&Idempotent>,
     ) -> Result<Outcome<WalletWithdrawal>> {
-        positive(cmd.amount)?;
-        note_ok("note", cmd.note.as_deref())?;
         let id = WithdrawalId::new();
-        with_retry!(|attempt| self.try_request_withdrawal(&cmd, id, idem.as_ref(), attempt))
-    }
-
-    async fn try_request_withdrawal(
-        &self,
-        cmd: &RequestWithdrawal,
-        id: WithdrawalId,
-        idem: Option<&Idempotent<'_, WalletWithdrawal>>,
-        attempt: u32,
-    ) -> Result<Outcome<WalletWithdrawal>> {
-        let now = self.clock.now();
-        {
-            let mut lookup = self.uow.begin(TxMode::Lookup).await?;
-            if let Some(stored) = replay(&mut *lookup, idem).await? {
-                return Ok(Outcome::Replayed(stored));
+        write_once!(
+            self,
+            idem,
+            check: (|| {
+                positive(cmd.amount)?;
+                note_ok("note", cmd.note.as_deref())
+            })(),
+            prepare |_lookup, _| { Ok(()) },
+            effect |tx, (), now| {
+                let fen = cmd.amount.fen();
+                let Some(after) = tx.wallet().hold_in_wallet(cmd.merchant_id, fen).await? else {
+                    let wallet = tx.wallet().wallet(cmd.merchant_id).await?;
+                    return Err(Error::InsufficientBalance {
+                        available: wallet.available.to_string(),
+                    });
+                };
+                let withdrawal = WalletWithdrawal {
+                    id,
+                    merchant_id: cmd.merchant_id,
+                    amount: cmd.amount,
+                    status: WithdrawalStatus::Pending,
+                    note: cmd.note.as_ref().map(|n| n.trim().to_owned()),
+                    requested_by: cmd.requested_by,
+                    requested_at: now,
+                    reviewed_at: None,
+                    review_note: None,
+                };
+                tx.wallet().insert_withdrawal(&withdrawal).await?;
+                let held = entry(
+                    WalletEntryKind::WithdrawalHeld,
+                    (-fen, fen),
+                    &after,
+                    id.to_string(),
+                    now,
+                );
+                tx.wallet().insert_wallet_entry(&held).await?;
+                Ok((withdrawal, Vec::new()))
             }
-        }
-        let mut tx =
-            match replay_in_write(self.uow.begin(TxMode::Write).await?, idem, attempt).await? {
-                Ok(tx) => tx,
-                Err(stored) => return Ok(Outcome::Replayed(stored)),
-            };
-        let fen = cmd.amount.fen();
-        let Some(after) = tx.wallet().hold_in_wallet(cmd.merchant_id, fen).await? else {
-            let wallet = tx.wallet().wallet(cmd.merchant_id).await?;
-            return Err(Error::InsufficientBalance {
-                available: wallet.available.to_string(),
-            });
-        };
-        let withdrawal = WalletWithdrawal {
-            id,
-            merchant_id: cmd.merchant_id,
-            amount: cmd.amount,
-            status: WithdrawalStatus::Pending,
-            note: cmd.note.as_ref().map(|n| n.trim().to_owned()),
-            requested_by: cmd.requested_by,
-            requested_at: now,
-            reviewed_at: None,
-            review_note: None,
-        };
-        tx.wallet().insert_withdrawal(&withdrawal).await?;
-        let held = entry(
-            WalletEntryKind::WithdrawalHeld,
-            (-fen, fen),
-            &after,
-            id.to_string(),
-            now,
-        );
-        tx.wallet().insert_wallet_entry(&held).await?;
-        remember(&mut *tx, idem, &withdrawal, now).await?;
-        tx.commit().await?;
-        Ok(Outcome::Done(withdrawal))
+        )
     }
 
     /// Withdrawals, newest first: of one merchant (HQ) or of all (the platform), in one
@@ -263,7 +248,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// # Errors
     /// Storage failures only.
     pub async fn withdrawals(
-        &self,
+        self,
         merchant_id: Option<MerchantId>,
         status: Option<WithdrawalStatus>,
         before: Option<WithdrawalId>,
@@ -284,7 +269,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     /// # Errors
     /// `validation_failed` (a rejection without a reason), `withdrawal_not_found`,
     /// `withdrawal_already_reviewed` (it was decided the other way).
-    pub async fn review_withdrawal(&self, cmd: ReviewWithdrawal) -> Result<WalletWithdrawal> {
+    pub async fn review_withdrawal(self, cmd: ReviewWithdrawal) -> Result<WalletWithdrawal> {
         note_ok("note", cmd.note.as_deref())?;
         if !cmd.approve && cmd.note.is_none() {
             return Err(InvalidValue::new("note", "a rejection needs a reason").into());
@@ -295,7 +280,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
     }
 
     async fn try_review(
-        &self,
+        self,
         cmd: &ReviewWithdrawal,
     ) -> Result<(WalletWithdrawal, Vec<DomainEvent>)> {
         let now = self.clock.now();
@@ -305,7 +290,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
         } else {
             WithdrawalStatus::Rejected
         };
-        let withdrawal = withdrawal_of(&mut *tx, cmd.id).await?;
+        let withdrawal = withdrawal_of(&mut tx, cmd.id).await?;
         if withdrawal.status != WithdrawalStatus::Pending {
             return decided(withdrawal, status);
         }
@@ -316,7 +301,7 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             .await?
         {
             // Reviewed by another request since it was read.
-            return decided(withdrawal_of(&mut *tx, cmd.id).await?, status);
+            return decided(withdrawal_of(&mut tx, cmd.id).await?, status);
         }
         let merchant_id = withdrawal.merchant_id;
         let fen = withdrawal.amount.fen();
@@ -344,9 +329,9 @@ impl<U: UnitOfWork, C: Clock, N: Notifier> Loyalty<U, C, N> {
             approved: cmd.approve,
             note: note.clone(),
         }];
-        enqueue(&mut *tx, merchant_id, &events, now).await?;
+        enqueue(&mut tx, merchant_id, &events, now).await?;
         // As stored (to the database's precision), so a later answer reads the same.
-        let reviewed = withdrawal_of(&mut *tx, cmd.id).await?;
+        let reviewed = withdrawal_of(&mut tx, cmd.id).await?;
         tx.commit().await?;
         Ok((reviewed, events))
     }

@@ -31,7 +31,7 @@ pub(crate) async fn money_drifts(
     tx: &crate::uow::SeaTransaction,
     sql: &str,
     account: impl Fn(Option<uuid::Uuid>) -> String,
-) -> Result<Vec<loyalty_core::cards::MoneyDrift>, StoreError> {
+) -> Result<Vec<loyalty_core::kernel::MoneyDrift>, StoreError> {
     use crate::errors::store_error;
     use sea_orm::ConnectionTrait;
     let backend = tx.txn.get_database_backend();
@@ -45,7 +45,7 @@ pub(crate) async fn money_drifts(
             let get = |i| row.try_get_by_index::<i64>(i).map_err(store_error);
             let merchant: uuid::Uuid = row.try_get_by_index(0).map_err(store_error)?;
             let id: Option<uuid::Uuid> = row.try_get_by_index(1).map_err(store_error)?;
-            Ok(loyalty_core::cards::MoneyDrift {
+            Ok(loyalty_core::kernel::MoneyDrift {
                 merchant_id: merchant.into(),
                 account: account(id),
                 held: (get(2)?, get(3)?),

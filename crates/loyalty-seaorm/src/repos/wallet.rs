@@ -4,7 +4,7 @@ use crate::errors::{corrupt, store_error};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use loyalty_core::cards::MoneyDrift;
+use loyalty_core::kernel::MoneyDrift;
 use loyalty_core::kernel::StoreError;
 use loyalty_core::kernel::{MerchantId, StaffId, WithdrawalId};
 use loyalty_core::wallet::WalletRepository;

@@ -68,6 +68,7 @@ pub async fn merchant_with(
 ) -> (Merchant, Store) {
     let created = w
         .loyalty
+        .merchants()
         .create_merchant(CreateMerchant {
             code: code.into(),
             name: format!("Merchant {code}"),
@@ -87,7 +88,8 @@ pub async fn merchant_with(
 
 pub async fn member(w: &World, merchant: &Merchant, phone: &str) -> Member {
     w.loyalty
-        .register_member(RegisterMember {
+        .members()
+        .register(RegisterMember {
             merchant_id: merchant.id,
             phone: Phone::parse(phone).expect("valid phone"),
             name: Some("张三".into()),
@@ -100,7 +102,12 @@ pub async fn member(w: &World, merchant: &Merchant, phone: &str) -> Member {
 
 /// Asserts that no account on the database drifts.
 pub async fn assert_ledger_consistent(w: &World) {
-    let drifts = w.loyalty.verify_ledger().await.expect("verification runs");
+    let drifts = w
+        .loyalty
+        .points()
+        .verify_ledger()
+        .await
+        .expect("verification runs");
     assert!(drifts.is_empty(), "ledger drift: {drifts:?}");
 }
 
@@ -127,7 +134,8 @@ pub fn order(merchant: &Merchant, member: &Member, amount: &str) -> CommitOrder 
 pub async fn commit(w: &World, cmd: CommitOrder) -> OrderReceipt {
     match w
         .loyalty
-        .commit_order(cmd, None)
+        .checkout()
+        .commit(cmd, None)
         .await
         .expect("order commits")
     {

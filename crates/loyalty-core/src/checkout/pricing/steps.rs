@@ -285,7 +285,7 @@ pub(super) fn points_as_cash(
     plan.fen = split(discount, current, &all);
     plan.points = split(requested, &plan.fen, &all);
     plan.step = Some(PricingStep {
-        step: "points_as_cash",
+        step: "points_as_cash".into(),
         coupon_code: None,
         amount: yuan(discount),
         detail: format!(

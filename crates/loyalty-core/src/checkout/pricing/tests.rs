@@ -116,8 +116,8 @@ fn dues(order: &PricedOrder) -> Vec<String> {
     order.lines.iter().map(|l| l.due.to_string()).collect()
 }
 
-fn step_names(order: &PricedOrder) -> Vec<&'static str> {
-    order.steps.iter().map(|s| s.step).collect()
+fn step_names(order: &PricedOrder) -> Vec<&str> {
+    order.steps.iter().map(|s| s.step.as_ref()).collect()
 }
 
 fn not_applicable(code: &str, reason: &'static str) -> PricingError {
@@ -303,7 +303,13 @@ fn a_full_order_explains_every_step_in_order() {
     let steps: Vec<(&str, Option<&str>, String)> = order
         .steps
         .iter()
-        .map(|s| (s.step, s.coupon_code.as_deref(), s.amount.to_string()))
+        .map(|s| {
+            (
+                s.step.as_ref(),
+                s.coupon_code.as_deref(),
+                s.amount.to_string(),
+            )
+        })
         .collect();
     assert_eq!(
         steps,

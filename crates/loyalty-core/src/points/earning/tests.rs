@@ -178,7 +178,12 @@ fn caps_per_order_then_per_day() {
             Points::new(expected),
             "{amount} after {today}"
         );
-        let applied: Vec<_> = earned.explanation.caps.iter().map(|c| c.cap).collect();
+        let applied: Vec<_> = earned
+            .explanation
+            .caps
+            .iter()
+            .map(|c| c.cap.as_ref())
+            .collect();
         assert_eq!(applied, caps, "{amount} after {today}");
     }
 }
@@ -340,8 +345,8 @@ fn lines_earn_by_category_and_item_and_exclusions_earn_nothing() {
     assert_eq!(earned.points, Points::new(90));
     let e = &earned.explanation;
     assert_eq!(e.eligible_amount, money("36.00"));
-    assert_eq!(e.lines[2].excluded, Some("excluded_category"));
-    assert_eq!(e.lines[3].excluded, Some("excluded_item"));
+    assert_eq!(e.lines[2].excluded.as_deref(), Some("excluded_category"));
+    assert_eq!(e.lines[3].excluded.as_deref(), Some("excluded_item"));
     assert_eq!(e.lines[0].multiplier, Decimal::from(3));
     // Before discounts: gross amounts earn.
     policy.basis = AmountBasis::BeforeDiscounts;
