@@ -11,8 +11,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 on_both_databases! {
-    a_top_up_at_the_till_goes_on_the_card_once_and_the_member_sees_it_and_is_told => crate::top_up;
-    hq_withdraws_the_platform_reviews_and_hq_is_told_by_sms => crate::withdrawal;
+    a_top_up_at_the_till_goes_on_the_card_once_and_the_member_sees_it_and_is_told => super::top_up;
+    hq_withdraws_the_platform_reviews_and_hq_is_told_by_sms => super::withdrawal;
 }
 
 fn sms_scene(scene: &str, template: &str, text: &str, params: &[&str]) -> Value {

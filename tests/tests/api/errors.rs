@@ -8,10 +8,10 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 on_both_databases! {
-    bad_input_is_answered_with_problem_json_and_a_stable_code => crate::bad_input;
-    a_merchant_never_reaches_another_merchants_members_or_orders => crate::isolation;
-    the_openapi_document_lists_every_route_and_docs_are_served => crate::openapi;
-    staff_login_brute_force_gets_429_with_retry_after => crate::brute_force;
+    bad_input_is_answered_with_problem_json_and_a_stable_code => super::bad_input;
+    a_merchant_never_reaches_another_merchants_members_or_orders => super::isolation;
+    the_openapi_document_lists_every_route_and_docs_are_served => super::openapi;
+    staff_login_brute_force_gets_429_with_retry_after => super::brute_force;
 }
 
 async fn login(

@@ -9,10 +9,10 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 on_both_databases! {
-    a_member_claims_a_coupon_and_the_till_prices_commits_and_refunds_an_order_with_it => crate::checkout;
-    a_coupon_is_verified_once_at_a_store_where_it_applies_and_undone => crate::verification;
-    coupon_endpoints_refuse_bad_input_and_other_merchants => crate::refusals;
-    a_cashier_verifies_only_in_their_store_and_cannot_run_hq_coupon_actions => crate::cashier_scope;
+    a_member_claims_a_coupon_and_the_till_prices_commits_and_refunds_an_order_with_it => super::checkout;
+    a_coupon_is_verified_once_at_a_store_where_it_applies_and_undone => super::verification;
+    coupon_endpoints_refuse_bad_input_and_other_merchants => super::refusals;
+    a_cashier_verifies_only_in_their_store_and_cannot_run_hq_coupon_actions => super::cashier_scope;
 }
 
 async fn put(app: &TestApp, path: &str, token: &str, body: Value) -> Answer {

@@ -9,10 +9,10 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 on_both_databases! {
-    a_member_earns_on_an_order_and_a_refund_takes_the_points_back => crate::journey;
-    an_order_replayed_with_its_idempotency_key_has_one_effect => crate::idempotent_replay;
-    concurrent_requests_with_one_key_have_exactly_one_effect => crate::concurrent_keys;
-    a_member_sees_own_points_and_ledger => crate::member_side;
+    a_member_earns_on_an_order_and_a_refund_takes_the_points_back => super::journey;
+    an_order_replayed_with_its_idempotency_key_has_one_effect => super::idempotent_replay;
+    concurrent_requests_with_one_key_have_exactly_one_effect => super::concurrent_keys;
+    a_member_sees_own_points_and_ledger => super::member_side;
 }
 
 fn assert_ledger_adds_up(entries: &[Value], balance: i64) {

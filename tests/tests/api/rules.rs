@@ -12,15 +12,15 @@ use serde_json::{Value, json};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 on_both_databases! {
-    an_editor_saves_over_the_version_they_read_or_is_told_it_changed => crate::if_match;
-    earning_settings_are_versioned_validated_and_for_headquarters_to_change => crate::earning_settings;
-    an_order_with_lines_earns_by_the_policy_and_explains_every_step => crate::earning_with_lines;
-    crossing_a_tier_threshold_upgrades_and_the_tier_multiplies_later_orders => crate::tiers;
-    members_earn_for_actions_once_per_thing_up_to_the_daily_cap => crate::actions;
-    actions_asked_for_at_once_earn_once_and_within_the_cap => crate::actions_at_once;
-    lots_expire_by_the_expiry_policy_in_force_when_they_were_earned => crate::expiry;
-    the_liability_is_the_outstanding_points_at_the_point_value => crate::liability;
-    a_simulation_runs_a_proposed_policy_over_recent_orders_per_store => crate::simulation;
+    an_editor_saves_over_the_version_they_read_or_is_told_it_changed => super::if_match;
+    earning_settings_are_versioned_validated_and_for_headquarters_to_change => super::earning_settings;
+    an_order_with_lines_earns_by_the_policy_and_explains_every_step => super::earning_with_lines;
+    crossing_a_tier_threshold_upgrades_and_the_tier_multiplies_later_orders => super::tiers;
+    members_earn_for_actions_once_per_thing_up_to_the_daily_cap => super::actions;
+    actions_asked_for_at_once_earn_once_and_within_the_cap => super::actions_at_once;
+    lots_expire_by_the_expiry_policy_in_force_when_they_were_earned => super::expiry;
+    the_liability_is_the_outstanding_points_at_the_point_value => super::liability;
+    a_simulation_runs_a_proposed_policy_over_recent_orders_per_store => super::simulation;
 }
 
 const EARNING: &str = "/api/v1/merchant/settings/earning";

@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 on_both_databases! {
-    a_member_code_resolves_once_at_the_merchants_till_only => crate::resolve_once;
+    a_member_code_resolves_once_at_the_merchants_till_only => super::resolve_once;
 }
 
 async fn resolve_once(db: &TestDatabase) {

@@ -9,8 +9,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 on_both_databases! {
-    roles_store_scope_masking_and_revocation => crate::roles;
-    no_role_of_one_merchant_reaches_another_merchants_ids => crate::isolation_matrix;
+    roles_store_scope_masking_and_revocation => super::roles;
+    no_role_of_one_merchant_reaches_another_merchants_ids => super::isolation_matrix;
 }
 
 async fn login(app: &TestApp, merchant: &str, username: &str, password: &str) -> String {

@@ -19,11 +19,11 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer};
 
 on_both_databases! {
-    a_login_code_goes_out_by_sms_at_once_and_signs_the_member_in => crate::login_code;
-    a_rejected_message_waits_for_hq_and_goes_out_when_queued_again => crate::rejected_then_requeued;
-    members_set_consent_and_count_wechat_subscriptions => crate::consent_and_subscriptions;
-    hq_is_told_by_sms_when_a_send_takes_a_coupon_stock_to_its_alert => crate::stock_low;
-    sms_parts_are_counted_with_the_providers_signature_when_the_merchant_names_none => crate::provider_signature;
+    a_login_code_goes_out_by_sms_at_once_and_signs_the_member_in => super::login_code;
+    a_rejected_message_waits_for_hq_and_goes_out_when_queued_again => super::rejected_then_requeued;
+    members_set_consent_and_count_wechat_subscriptions => super::consent_and_subscriptions;
+    hq_is_told_by_sms_when_a_send_takes_a_coupon_stock_to_its_alert => super::stock_low;
+    sms_parts_are_counted_with_the_providers_signature_when_the_merchant_names_none => super::provider_signature;
 }
 
 async fn login_code(db: &TestDatabase) {

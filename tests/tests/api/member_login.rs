@@ -12,9 +12,9 @@ use wiremock::matchers::{body_json, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 on_both_databases! {
-    a_wechat_login_registers_and_binding_the_till_phone_joins_the_till_member => crate::login_and_fold;
-    the_real_wechat_client_signs_members_in_against_wechats_api => crate::real_client;
-    sms_codes_are_limited_per_phone_and_per_client_with_retry_after => crate::sms_limits;
+    a_wechat_login_registers_and_binding_the_till_phone_joins_the_till_member => super::login_and_fold;
+    the_real_wechat_client_signs_members_in_against_wechats_api => super::real_client;
+    sms_codes_are_limited_per_phone_and_per_client_with_retry_after => super::sms_limits;
 }
 
 async fn sms_limits(db: &TestDatabase) {
