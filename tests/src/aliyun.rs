@@ -122,3 +122,22 @@ pub async fn listed(app: &TestApp, token: &str, status: &str, n: usize) -> Vec<V
     }
     panic!("{n} {status} messages never showed");
 }
+
+/// A scene sent by SMS with `template`, whose parameters are the placeholders of the same
+/// names (`{name}`).
+pub fn sms_scene(scene: &str, template: &str, text: &str, params: &[&str]) -> Value {
+    json!({
+        "scene": scene,
+        "channels": ["sms"],
+        "sms": {
+            "template_code": template,
+            "text": text,
+            "params": params.iter().map(|p| json!({ "name": p, "value": format!("{{{p}}}") })).collect::<Vec<_>>()
+        }
+    })
+}
+
+/// The template parameters of a request to `SendSms`.
+pub fn template_params(form: &[(String, String)]) -> Value {
+    serde_json::from_str(field(form, "TemplateParam")).expect("JSON")
+}

@@ -1,13 +1,16 @@
-//! The black-box tests, one binary: each module spawns the server over a fresh database and
-//! drives it over HTTP, as the mini-program, the till, HQ and the platform would. Every
-//! scenario runs on SQLite and, when `LOYALTY_TEST_DATABASE_URL` is set, on PostgreSQL.
+//! The black-box tests, one binary: each scenario spawns the server over a fresh database and
+//! drives it over HTTP, as the mini-program, the till, HQ and the platform would; on SQLite and,
+//! when `LOYALTY_TEST_DATABASE_URL` is set, on PostgreSQL. One module per feature.
 
-mod cards_wallet;
+mod cards;
 mod checkout;
-mod errors;
+mod coupons;
+mod edge;
+mod idempotency;
 mod journey;
-mod member_code;
-mod member_login;
+mod members;
 mod notifications;
-mod rules;
+mod points;
 mod staff;
+mod tiers;
+mod wallet;

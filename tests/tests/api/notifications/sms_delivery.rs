@@ -1,7 +1,6 @@
-//! Notifications over HTTP with the real Aliyun SMS client against a mock of Aliyun's API:
-//! a login code goes out at once through the outbox, a rejected message is listed for HQ and
-//! goes out when queued again, SMS are metered; members set their consent and WeChat
-//! subscriptions.
+//! SMS through the outbox: a login code goes out at once and signs the member in; a message the
+//! provider rejects is listed for HQ and goes out when queued again; billable parts count the
+//! provider's signature when the merchant names none; usage by month.
 
 use loyalty_notify::Secret;
 use loyalty_notify::aliyun::AliyunConfig;
@@ -21,8 +20,6 @@ use wiremock::{Mock, MockServer};
 on_both_databases! {
     a_login_code_goes_out_by_sms_at_once_and_signs_the_member_in => super::login_code;
     a_rejected_message_waits_for_hq_and_goes_out_when_queued_again => super::rejected_then_requeued;
-    members_set_consent_and_count_wechat_subscriptions => super::consent_and_subscriptions;
-    hq_is_told_by_sms_when_a_send_takes_a_coupon_stock_to_its_alert => super::stock_low;
     sms_parts_are_counted_with_the_providers_signature_when_the_merchant_names_none => super::provider_signature;
 }
 
@@ -193,167 +190,6 @@ async fn rejected_then_requeued(db: &TestDatabase) {
     )
     .await
     .assert_problem(404, "message_not_found");
-}
-
-async fn consent_and_subscriptions(db: &TestDatabase) {
-    let server = MockServer::start().await;
-    let app = app_with_aliyun(db, &server).await;
-    let (token, _) = app.merchant("consent").await;
-    app.member(&token, "13700137000").await;
-    let member = app
-        .send(
-            app.request(Method::POST, "/api/v1/member/auth/dev", None)
-                .json(&json!({ "merchant_code": "consent", "phone": "13700137000" })),
-        )
-        .await;
-    assert_eq!(member.status, StatusCode::OK, "{}", member.text);
-    let member_token = member.body["token"].as_str().expect("token").to_owned();
-
-    let changed = app
-        .send(
-            app.request(Method::PATCH, "/api/v1/member/me", Some(&member_token))
-                .json(&json!({ "consent": { "sms": false }, "birthday": "1990-11-23" })),
-        )
-        .await;
-    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
-    assert_eq!(
-        (
-            changed.body["sms_consent"].as_bool(),
-            changed.body["wechat_consent"].as_bool()
-        ),
-        (Some(false), Some(true))
-    );
-    assert_eq!(changed.body["birthday"], "1990-11-23");
-    // The birthday is set once; the store corrects a wrong one.
-    app.send(
-        app.request(Method::PATCH, "/api/v1/member/me", Some(&member_token))
-            .json(&json!({ "birthday": "1991-01-01" })),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
-
-    let wechat = |scene: &str, template: &str| {
-        json!({ "scene": scene, "channels": ["wechat"],
-                "wechat": { "template_id": template, "data": [{ "name": "number1", "value": "{points}" }] } })
-    };
-    put_settings(
-        &app,
-        &token,
-        json!({ "scenes": [wechat("points_earned", "tpl-a"), wechat("points_spent", "tpl-b")] }),
-    )
-    .await;
-    let subscribe = |ids: Value| {
-        app.post(
-            "/api/v1/member/notifications/subscriptions",
-            &member_token,
-            json!({ "template_ids": ids }),
-        )
-    };
-    // One acceptance per template a call.
-    let counted = subscribe(json!(["tpl-a", "tpl-a", "tpl-b"])).await;
-    assert_eq!(counted.status, StatusCode::OK, "{}", counted.text);
-    assert_eq!(
-        counted.body["items"],
-        json!([{ "template_id": "tpl-a", "remaining": 1 }, { "template_id": "tpl-b", "remaining": 1 }])
-    );
-    let again = subscribe(json!(["tpl-a"])).await;
-    assert_eq!(
-        again.body["items"][0],
-        json!({ "template_id": "tpl-a", "remaining": 2 })
-    );
-    subscribe(json!([""]))
-        .await
-        .assert_problem(422, "validation_failed");
-    // Only the merchant's own templates.
-    subscribe(json!(["tpl-somebody-elses"]))
-        .await
-        .assert_problem(422, "validation_failed");
-
-    // A channel without its template is refused.
-    let bad = app
-        .send(
-            app.request(
-                Method::PUT,
-                "/api/v1/merchant/settings/notifications",
-                Some(&token),
-            )
-            .json(&json!({ "scenes": [{ "scene": "points_earned", "channels": ["wechat"] }] })),
-        )
-        .await;
-    bad.assert_problem(422, "validation_failed");
-}
-
-async fn stock_low(db: &TestDatabase) {
-    let (server, mut seen) = aliyun_answering("OK").await;
-    let app = app_with_aliyun(db, &server).await;
-    let (token, _) = app.merchant("stock-shop").await;
-    let mut body = settings(
-        "stock_low",
-        "SMS_STOCK",
-        "{name}仅剩{remaining}张。",
-        json!([{ "name": "name", "value": "{name}" }, { "name": "left", "value": "{remaining}" }]),
-    );
-    body["hq_phones"] = json!(["13900000001"]);
-    put_settings(&app, &token, body.clone()).await;
-    // HQ's scenes go by SMS only, to HQ's phones.
-    let mut by_wechat = body.clone();
-    by_wechat["scenes"][0]["channels"] = json!(["wechat"]);
-    by_wechat["scenes"][0]["wechat"] = json!({ "template_id": "tpl", "data": [] });
-    let refused = app
-        .send(
-            app.request(
-                Method::PUT,
-                "/api/v1/merchant/settings/notifications",
-                Some(&token),
-            )
-            .json(&by_wechat),
-        )
-        .await;
-    refused.assert_problem(422, "validation_failed");
-    assert_eq!(
-        refused.body["errors"][0]["field"], "scenes.channels",
-        "{}",
-        refused.text
-    );
-
-    let template = json!({
-        "name": "新品券", "stock": 3, "low_stock_alert": 1, "claimable": false,
-        "benefit": { "type": "no_threshold", "amount": "5.00" },
-        "validity": { "mode": "after_claim", "days": 7 }
-    });
-    let mut above = template.clone();
-    above["low_stock_alert"] = json!(3);
-    let bad = app
-        .post("/api/v1/merchant/coupon-templates", &token, above)
-        .await;
-    bad.assert_problem(422, "validation_failed");
-    let created = app
-        .post("/api/v1/merchant/coupon-templates", &token, template)
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
-    let id = created.body["id"].as_str().expect("id").to_owned();
-    let mut members = Vec::new();
-    for i in 1..=2 {
-        members.push(app.member(&token, &format!("1380000000{i}")).await);
-    }
-    let sent = app
-        .post_with_key(
-            &format!("/api/v1/merchant/coupon-templates/{id}/issue"),
-            &token,
-            "send-1",
-            json!({ "member_ids": members }),
-        )
-        .await;
-    assert_eq!(sent.status, StatusCode::OK, "{}", sent.text);
-    assert_eq!(sent.body["issued"], 2, "{}", sent.text);
-
-    let form = next(&mut seen).await;
-    assert_eq!(field(&form, "PhoneNumbers"), "13900000001");
-    assert_eq!(field(&form, "TemplateCode"), "SMS_STOCK");
-    let params: Value = serde_json::from_str(field(&form, "TemplateParam")).expect("JSON");
-    assert_eq!(params, json!({ "name": "新品券", "left": "1" }));
-    let told = listed(&app, &token, "sent", 1).await;
-    assert_eq!(told[0]["scene"], "stock_low");
 }
 
 async fn provider_signature(db: &TestDatabase) {

@@ -1,6 +1,6 @@
-//! The mini-program's sign-in over HTTP: a WeChat login code registers the member, a phone
-//! code binds the phone (folding into the member registered at the till), with the dev
-//! adapter and with the real WeChat client against a mock of WeChat's API.
+//! The mini-program's sign-in over HTTP: a WeChat login code registers the member, a phone code
+//! binds the phone (folding into the member registered at the till), with the dev adapter and
+//! with the real WeChat client against a mock of WeChat's API; SMS codes are limited.
 
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;

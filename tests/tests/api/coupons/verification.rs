@@ -1,0 +1,231 @@
+//! Verification of a coupon at a store: once, only where it applies, undone; revoked by HQ;
+//! retried with its key; and a cashier verifies in their own store only and runs none of HQ's
+//! coupon actions.
+
+use super::{full_off, put, template};
+use loyalty_seaorm::on_both_databases;
+use loyalty_seaorm::testing::TestDatabase;
+use loyalty_tests::spawn_app;
+use reqwest::StatusCode;
+use serde_json::json;
+
+on_both_databases! {
+    a_coupon_is_verified_once_at_a_store_where_it_applies_and_undone => super::verification;
+    a_cashier_verifies_only_in_their_store_and_cannot_run_hq_coupon_actions => super::cashier_scope;
+}
+
+async fn verification(db: &TestDatabase) {
+    let app = spawn_app(db).await;
+    let (hq, created) = app.merchant("bakery").await;
+    let main = created["default_store"]["id"]
+        .as_str()
+        .expect("store")
+        .to_owned();
+    let branch = app
+        .post("/api/v1/merchant/stores", &hq, json!({ "name": "二店" }))
+        .await
+        .body["id"]
+        .as_str()
+        .expect("branch")
+        .to_owned();
+    let template = template(
+        &app,
+        &hq,
+        json!({
+            "name": "免费面包", "benefit": { "type": "free_item" },
+            "scope": { "store_ids": [branch] },
+            "validity": { "mode": "after_claim", "days": 30 }
+        }),
+    )
+    .await;
+    app.member(&hq, "13800000002").await;
+    let me = app.member_token("bakery", "13800000002").await;
+    let claimed = app
+        .post(
+            &format!("/api/v1/member/coupon-templates/{template}/claim"),
+            &me,
+            json!({}),
+        )
+        .await;
+    let code = claimed.body["code"].as_str().expect("code").to_owned();
+
+    app.post(
+        "/api/v1/merchant/verifications",
+        &hq,
+        json!({ "code": code, "store_id": main }),
+    )
+    .await
+    .assert_problem(422, "coupon_not_applicable");
+    let done = app
+        .post(
+            "/api/v1/merchant/verifications",
+            &hq,
+            json!({ "code": code, "store_id": branch }),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::CREATED, "{}", done.text);
+    assert_eq!(done.body["coupon"]["status"], "used");
+    assert_eq!(done.body["store_id"], branch.as_str());
+    app.post(
+        "/api/v1/merchant/verifications",
+        &hq,
+        json!({ "code": code, "store_id": branch }),
+    )
+    .await
+    .assert_problem(409, "coupon_used");
+    let log = app
+        .get(
+            &format!("/api/v1/merchant/verifications?store_id={branch}"),
+            &hq,
+        )
+        .await;
+    assert_eq!(
+        log.body["items"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        log.text
+    );
+    let id = done.body["id"].as_str().expect("id");
+    let undone = app
+        .post(
+            &format!("/api/v1/merchant/verifications/{id}/undo"),
+            &hq,
+            json!({}),
+        )
+        .await;
+    assert_eq!(undone.status, StatusCode::OK, "{}", undone.text);
+    assert_eq!(undone.body["coupon"]["status"], "available");
+    assert!(undone.body["undone_at"].is_string());
+    // HQ revokes it; then it cannot be used, nor revoked again.
+    let revoke = format!("/api/v1/merchant/coupons/{code}/revoke");
+    let revoked = app.post(&revoke, &hq, json!({})).await;
+    assert_eq!(revoked.body["status"], "revoked", "{}", revoked.text);
+    app.post(&revoke, &hq, json!({}))
+        .await
+        .assert_problem(422, "coupon_revoked");
+    app.post(
+        "/api/v1/merchant/verifications",
+        &hq,
+        json!({ "code": code, "store_id": branch }),
+    )
+    .await
+    .assert_problem(422, "coupon_revoked");
+    // A verification retried with its key answers the first response.
+    let keyed = app
+        .post(
+            &format!("/api/v1/member/coupon-templates/{template}/claim"),
+            &me,
+            json!({}),
+        )
+        .await;
+    let second = keyed.body["code"].as_str().expect("code").to_owned();
+    let body = json!({ "code": second, "store_id": branch });
+    let first = app
+        .post_with_key(
+            "/api/v1/merchant/verifications",
+            &hq,
+            "till-7",
+            body.clone(),
+        )
+        .await;
+    let retry = app
+        .post_with_key("/api/v1/merchant/verifications", &hq, "till-7", body)
+        .await;
+    assert_eq!(
+        (first.status, retry.status),
+        (StatusCode::CREATED, StatusCode::CREATED)
+    );
+    assert_eq!(retry.body, first.body);
+}
+
+async fn cashier_scope(db: &TestDatabase) {
+    let app = spawn_app(db).await;
+    let (hq, created) = app.merchant("scoped").await;
+    let main = created["default_store"]["id"]
+        .as_str()
+        .expect("store")
+        .to_owned();
+    let branch = app
+        .post("/api/v1/merchant/stores", &hq, json!({ "name": "二店" }))
+        .await
+        .body["id"]
+        .as_str()
+        .expect("branch")
+        .to_owned();
+    let cashier = app
+        .staff(&hq, "scoped", "cashier", "cashier", &[&branch])
+        .await;
+
+    // HQ-only: templates, sends, revocation, the checkout settings.
+    app.post("/api/v1/merchant/coupon-templates", &cashier, full_off())
+        .await
+        .assert_problem(403, "forbidden");
+    put(
+        &app,
+        "/api/v1/merchant/settings/checkout",
+        &cashier,
+        json!({}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    let template = template(&app, &hq, full_off()).await;
+    app.post_with_key(
+        &format!("/api/v1/merchant/coupon-templates/{template}/issue"),
+        &cashier,
+        "send",
+        json!({ "member_ids": [] }),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+
+    app.member(&hq, "13800000005").await;
+    let me = app.member_token("scoped", "13800000005").await;
+    let claimed = app
+        .post(
+            &format!("/api/v1/member/coupon-templates/{template}/claim"),
+            &me,
+            json!({}),
+        )
+        .await;
+    let code = claimed.body["code"].as_str().expect("code").to_owned();
+    app.post(
+        &format!("/api/v1/merchant/coupons/{code}/revoke"),
+        &cashier,
+        json!({}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    // Not in a store of someone else's; in their own (the default when they name none).
+    app.post(
+        "/api/v1/merchant/verifications",
+        &cashier,
+        json!({ "code": code, "store_id": main }),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    let done = app
+        .post(
+            "/api/v1/merchant/verifications",
+            &cashier,
+            json!({ "code": code }),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::CREATED, "{}", done.text);
+    assert_eq!(done.body["store_id"], branch.as_str());
+    // The log: their store's only; HQ sees it too.
+    app.get(
+        &format!("/api/v1/merchant/verifications?store_id={main}"),
+        &cashier,
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    let theirs = app.get("/api/v1/merchant/verifications", &cashier).await;
+    assert_eq!(
+        theirs.body["items"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        theirs.text
+    );
+    let all = app.get("/api/v1/merchant/verifications", &hq).await;
+    assert_eq!(all.body["items"][0]["staff_id"], done.body["staff_id"]);
+}

@@ -1,0 +1,198 @@
+//! Points over HTTP: the versioned earning settings and the points an order earns under them,
+//! points for actions, the expiry of lots, the points liability and the what-if simulation.
+//! The paths, policies and small helpers here are shared by its modules.
+
+use loyalty_tests::{Answer, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+mod actions;
+mod earning;
+mod earning_settings;
+mod expiry;
+mod liability;
+mod simulation;
+
+pub(crate) const EARNING: &str = "/api/v1/merchant/settings/earning";
+
+pub(crate) const EXPIRY: &str = "/api/v1/merchant/settings/points-expiry";
+
+pub(crate) const TIERS: &str = "/api/v1/merchant/settings/tiers";
+
+pub(crate) const SIMULATE: &str = "/api/v1/merchant/settings/earning/simulate";
+
+pub(crate) const LIABILITY: &str = "/api/v1/merchant/points/liability";
+
+pub(crate) const ORDERS: &str = "/api/v1/merchant/orders";
+
+pub(crate) const ACTIONS: &str = "/api/v1/member/points/actions";
+
+pub(crate) async fn put(app: &TestApp, path: &str, token: &str, body: Value) -> Answer {
+    app.send(app.request(Method::PUT, path, Some(token)).json(&body))
+        .await
+}
+
+pub(crate) async fn staff_login(
+    app: &TestApp,
+    merchant: &str,
+    username: &str,
+    password: &str,
+) -> String {
+    let answer = app
+        .send(app.request(Method::POST, "/api/v1/merchant/auth/login", None).json(&json!({ "merchant_code": merchant, "username": username, "password": password })))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    answer.body["token"].as_str().expect("token").to_owned()
+}
+
+/// A cashier of `store`, signed in.
+pub(crate) async fn cashier(app: &TestApp, owner: &str, merchant: &str, store: &str) -> String {
+    let created = app
+        .post(
+            "/api/v1/merchant/staff",
+            owner,
+            json!({ "username": "cashier", "display_name": "收银员", "role": "cashier", "store_ids": [store], "password": "staff password 1" }),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    staff_login(app, merchant, "cashier", "staff password 1").await
+}
+
+/// The mini-program's token of the member with `phone` (dev sign-in).
+pub(crate) async fn member_token(app: &TestApp, merchant: &str, phone: &str) -> String {
+    let login = app
+        .send(
+            app.request(Method::POST, "/api/v1/member/auth/dev", None)
+                .json(&json!({ "merchant_code": merchant, "phone": phone })),
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.text);
+    login.body["token"].as_str().expect("token").to_owned()
+}
+
+pub(crate) fn id(value: &Value) -> String {
+    value.as_str().expect("an id").to_owned()
+}
+
+/// Commits an order that must succeed; returns the receipt.
+pub(crate) async fn order(app: &TestApp, token: &str, body: Value) -> Value {
+    let answer = app.post(ORDERS, token, body).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    answer.body
+}
+
+pub(crate) async fn balance(app: &TestApp, token: &str, member: &str) -> i64 {
+    let answer = app
+        .get(&format!("/api/v1/merchant/members/{member}"), token)
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    answer.body["points_balance"].as_i64().expect("balance")
+}
+
+/// A setting that must be saved; returns the answer's body.
+pub(crate) async fn save(app: &TestApp, path: &str, token: &str, policy: Value) -> Value {
+    let answer = put(app, path, token, policy).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    answer.body
+}
+
+/// The earning policy a new merchant gets, in its full serialised shape.
+pub(crate) fn default_earning() -> Value {
+    json!({
+        "points_per_unit": 1, "unit": "1.00", "rounding": "floor", "basis": "after_discounts",
+        "thresholds": [], "member_day": null, "birthday": null, "store_multipliers": [],
+        "category_multipliers": [], "item_multipliers": [], "stacking": "multiply",
+        "cap_per_order": null, "cap_per_day": null, "excluded_items": [],
+        "excluded_categories": [],
+        "actions": { "registration": null, "share": null, "review": null },
+        "point_value": { "points": 100, "money": "1.00" }
+    })
+}
+
+/// 1 point per 1.00; +10 from 100.00 or +30 from 200.00 of eligible spend; coffee earns
+/// double; tobacco earns nothing; at most 500 points an order.
+pub(crate) fn rich_earning() -> Value {
+    json!({
+        "points_per_unit": 1,
+        "unit": "1.00",
+        "thresholds": [
+            { "min_amount": "100.00", "bonus": 10 },
+            { "min_amount": "200.00", "bonus": 30 }
+        ],
+        "category_multipliers": [{ "code": "coffee", "multiplier": "2" }],
+        "excluded_categories": ["tobacco"],
+        "cap_per_order": 500
+    })
+}
+
+// The calendar, by hand: the tests crate has no date library, and Asia/Shanghai is UTC+8
+// all year (no daylight saving time).
+
+pub(crate) const SHANGHAI_OFFSET: i64 = 8 * 3600;
+
+pub(crate) fn now_unix() -> i64 {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    i64::try_from(secs).expect("in range")
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
+pub(crate) fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date of a day number from [`days_from_civil`].
+pub(crate) fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (
+        if month <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        month,
+        day,
+    )
+}
+
+/// Seconds since the epoch of an RFC 3339 UTC timestamp as the server writes them
+/// (`2026-04-30T16:00:00Z`, maybe with a fraction, which is dropped).
+pub(crate) fn parse_utc(text: &str) -> i64 {
+    assert!(text.ends_with('Z'), "a UTC timestamp: {text}");
+    let field = |range: std::ops::Range<usize>| -> i64 {
+        text.get(range)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("a timestamp: {text}"))
+    };
+    days_from_civil(field(0..4), field(5..7), field(8..10)) * 86_400
+        + field(11..13) * 3600
+        + field(14..16) * 60
+        + field(17..19)
+}
+
+/// When points earned at `earned` (seconds since the epoch) expire under `end_of_month`
+/// with `after_months`: 00:00 Shanghai on the first day of the month after the earning
+/// month + `after_months`, i.e. 16:00Z on the last day of that month.
+pub(crate) fn end_of_month_expiry(earned: i64, after_months: i64) -> String {
+    let (year, month, _) = civil_from_days((earned + SHANGHAI_OFFSET).div_euclid(86_400));
+    let index = year * 12 + (month - 1) + after_months + 1;
+    let first_of_next = days_from_civil(index.div_euclid(12), index.rem_euclid(12) + 1, 1);
+    let (y, m, d) = civil_from_days(first_of_next - 1);
+    format!("{y:04}-{m:02}-{d:02}T16:00:00Z")
+}
