@@ -1,12 +1,16 @@
 //! Helpers for the black-box tests: a server on port 0 over a fresh database, and an HTTP
-//! client that speaks to it as the mini-program, the till and the platform would.
+//! client that speaks to it as the mini-program, the till and the platform would; builders
+//! for the setup the tests share ([`fixtures`]) and a mock of Aliyun's SMS API ([`aliyun`]).
 
 pub mod aliyun;
+pub mod fixtures;
+
+pub use fixtures::{Merchant, STAFF_PASSWORD, staff_account, string};
 
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_server::{Application, Settings};
 use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 pub const PLATFORM_KEY: &str = "platform-key-for-tests-0123456789";
 
@@ -110,8 +114,33 @@ impl TestApp {
             .await
     }
 
+    /// A request with a JSON body, as `token` (or nobody) sends it.
+    pub async fn send_json(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> Answer {
+        self.send(self.request(method, path, token).json(body))
+            .await
+    }
+
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
-        self.send(self.request(Method::POST, path, Some(token)).json(&body))
+        self.send_json(Method::POST, path, Some(token), &body).await
+    }
+
+    /// A request with no token: what anyone may send, like a sign-in.
+    pub async fn post_anonymously(&self, path: &str, body: Value) -> Answer {
+        self.send_json(Method::POST, path, None, &body).await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.send_json(Method::PUT, path, Some(token), &body).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.send_json(Method::PATCH, path, Some(token), &body)
             .await
     }
 
@@ -122,97 +151,5 @@ impl TestApp {
                 .json(&body),
         )
         .await
-    }
-
-    /// Creates a merchant through the platform API and signs its owner in; returns the
-    /// staff token and the creation answer.
-    pub async fn merchant(&self, code: &str) -> (String, Value) {
-        let created = self.post("/api/v1/platform/merchants", PLATFORM_KEY, json!({ "code": code, "name": format!("Shop {code}"), "owner_password": "correct horse battery" })).await;
-        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
-        let login = self
-            .send(self.request(Method::POST, "/api/v1/merchant/auth/login", None).json(&json!({ "merchant_code": code, "username": "owner", "password": "correct horse battery" })))
-            .await;
-        assert_eq!(login.status, StatusCode::OK, "{}", login.text);
-        (
-            login.body["token"].as_str().expect("token").to_owned(),
-            created.body,
-        )
-    }
-
-    /// Creates a staff account of `role` in `stores` (HQ's `token`) and signs it in; returns
-    /// its token.
-    pub async fn staff(
-        &self,
-        token: &str,
-        merchant: &str,
-        username: &str,
-        role: &str,
-        stores: &[&str],
-    ) -> String {
-        let made = self
-            .post(
-                "/api/v1/merchant/staff",
-                token,
-                json!({ "username": username, "display_name": username, "role": role, "store_ids": stores, "password": "staff password 1" }),
-            )
-            .await;
-        assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
-        let login = self
-            .send(self.request(Method::POST, "/api/v1/merchant/auth/login", None).json(&json!({ "merchant_code": merchant, "username": username, "password": "staff password 1" })))
-            .await;
-        assert_eq!(login.status, StatusCode::OK, "{}", login.text);
-        login.body["token"].as_str().expect("token").to_owned()
-    }
-
-    /// Signs a member of `merchant` in by phone (development login); returns the token.
-    pub async fn member_token(&self, merchant: &str, phone: &str) -> String {
-        let answer = self
-            .send(
-                self.request(Method::POST, "/api/v1/member/auth/dev", None)
-                    .json(&json!({ "merchant_code": merchant, "phone": phone })),
-            )
-            .await;
-        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
-        answer.body["token"].as_str().expect("token").to_owned()
-    }
-
-    /// Registers a member at the till; returns its id.
-    pub async fn member(&self, token: &str, phone: &str) -> String {
-        let answer = self
-            .post(
-                "/api/v1/merchant/members",
-                token,
-                json!({ "phone": phone, "name": "张三" }),
-            )
-            .await;
-        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
-        answer.body["id"].as_str().expect("id").to_owned()
-    }
-
-    /// The member's whole ledger through the merchant API, newest first, page by page.
-    pub async fn ledger(&self, token: &str, member: &str) -> Vec<Value> {
-        let mut entries = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let path = match &cursor {
-                Some(c) => {
-                    format!("/api/v1/merchant/members/{member}/points/ledger?limit=2&cursor={c}")
-                }
-                None => format!("/api/v1/merchant/members/{member}/points/ledger?limit=2"),
-            };
-            let page = self.get(&path, token).await;
-            assert_eq!(page.status, StatusCode::OK, "{}", page.text);
-            entries.extend(
-                page.body["items"]
-                    .as_array()
-                    .expect("items")
-                    .iter()
-                    .cloned(),
-            );
-            match page.body["next_cursor"].as_str() {
-                Some(next) => cursor = Some(next.to_owned()),
-                None => return entries,
-            }
-        }
     }
 }

@@ -8,6 +8,7 @@ use loyalty_tests::aliyun::{
     aliyun_answering, app_with_aliyun, field, listed, next, put_settings, sms_scene,
     template_params,
 };
+use loyalty_tests::staff_account;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -18,18 +19,19 @@ on_both_databases! {
 async fn top_up(db: &TestDatabase) {
     let (server, mut seen) = aliyun_answering("OK").await;
     let app = app_with_aliyun(db, &server).await;
-    let (token, created) = app.merchant("card-shop").await;
-    let store = created["default_store"]["id"]
-        .as_str()
-        .expect("store")
-        .to_owned();
+    let shop = app.merchant("card-shop").await;
+    let token = &shop.owner;
+    let store = shop.default_store();
     let cashier = app
-        .staff(&token, "card-shop", "cashier", "cashier", &[&store])
+        .staff(
+            &shop,
+            staff_account("cashier", "cashier", "cashier", &[&store]),
+        )
         .await;
-    let (stranger, _) = app.merchant("other-shop").await;
+    let stranger = app.merchant("other-shop").await.owner;
     put_settings(
         &app,
-        &token,
+        token,
         json!({
             "sms_sign_name": "演示茶饮",
             "scenes": [sms_scene("top_up", "SMS_TOPUP", "{name}充值{amount}元，赠送{bonus}元，余额{balance}元。", &["name", "amount", "bonus", "balance"])]
@@ -46,30 +48,30 @@ async fn top_up(db: &TestDatabase) {
     let mut no_way = rules.clone();
     no_way["plans"] = json!([]);
     no_way["custom_top_up"] = Value::Null;
-    app.post("/api/v1/merchant/card-templates", &token, no_way)
+    app.post("/api/v1/merchant/card-templates", token, no_way)
         .await
         .assert_problem(422, "validation_failed");
     app.post("/api/v1/merchant/card-templates", &cashier, rules.clone())
         .await
         .assert_problem(403, "forbidden");
     let created = app
-        .post("/api/v1/merchant/card-templates", &token, rules)
+        .post("/api/v1/merchant/card-templates", token, rules)
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
     let template = created.body["id"].as_str().expect("id").to_owned();
-    let templates = app.get("/api/v1/merchant/card-templates", &token).await;
+    let templates = app.get("/api/v1/merchant/card-templates", token).await;
     assert_eq!(templates.body["items"][0]["id"], template.as_str());
 
-    let member = app.member(&token, "13800138001").await;
-    let other = app.member(&token, "13800138002").await;
+    let member = app.member(token, "13800138001").await;
+    let other = app.member(token, "13800138002").await;
     let cards = format!("/api/v1/merchant/members/{member}/cards");
     let opened = app
-        .post(&cards, &token, json!({ "template_id": template }))
+        .post(&cards, token, json!({ "template_id": template }))
         .await;
     assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.text);
     assert_eq!(opened.body["balance"], "0.00");
     let card = opened.body["id"].as_str().expect("id").to_owned();
-    app.post(&cards, &token, json!({ "template_id": template }))
+    app.post(&cards, token, json!({ "template_id": template }))
         .await
         .assert_problem(409, "card_exists");
 
@@ -110,7 +112,7 @@ async fn top_up(db: &TestDatabase) {
         .assert_problem(422, "idempotency_key_reused");
     app.post_with_key(
         &top_ups,
-        &token,
+        token,
         "t-2",
         json!({ "amount": "100.00", "payment_ref": "POS-0001" }),
     )
@@ -118,27 +120,27 @@ async fn top_up(db: &TestDatabase) {
     .assert_problem(409, "already_applied");
     app.post(
         &top_ups,
-        &token,
+        token,
         json!({ "amount": "100.00", "store_id": uuid::Uuid::now_v7() }),
     )
     .await
     .assert_problem(404, "store_not_found");
-    app.post(&top_ups, &token, json!({ "amount": "5.00" }))
+    app.post(&top_ups, token, json!({ "amount": "5.00" }))
         .await
         .assert_problem(422, "top_up_not_offered");
     app.post(
         &top_ups,
-        &token,
+        token,
         json!({ "amount": "100.00", "payment_ref": "POS 0002" }),
     )
     .await
     .assert_problem(422, "validation_failed");
-    app.post(&top_ups, &token, json!({ "amount": "12.345" }))
+    app.post(&top_ups, token, json!({ "amount": "12.345" }))
         .await
         .assert_problem(422, "validation_failed");
     app.post(
         &format!("/api/v1/merchant/members/{other}/cards/{card}/top-ups"),
-        &token,
+        token,
         json!({ "amount": "100.00" }),
     )
     .await
@@ -163,15 +165,15 @@ async fn top_up(db: &TestDatabase) {
         json!({ "name": "储值金卡", "amount": "100.00", "bonus": "20.00", "balance": "120.00" })
     );
     // Told once: the replay and the refusals wrote no message.
-    assert_eq!(listed(&app, &token, "sent", 1).await.len(), 1);
+    assert_eq!(listed(&app, token, "sent", 1).await.len(), 1);
     assert_eq!(
-        app.get("/api/v1/merchant/notifications?status=pending", &token)
+        app.get("/api/v1/merchant/notifications?status=pending", token)
             .await
             .body["items"],
         json!([])
     );
 
-    let mine = app.member_token("card-shop", "13800138001").await;
+    let mine = app.member_token(&shop.code, "13800138001").await;
     let held = app.get("/api/v1/member/cards", &mine).await;
     assert_eq!(held.status, StatusCode::OK, "{}", held.text);
     let held = &held.body["items"][0];
@@ -195,7 +197,7 @@ async fn top_up(db: &TestDatabase) {
     assert_eq!(ledger.status, StatusCode::OK, "{}", ledger.text);
     assert_eq!(ledger.body["items"].as_array().map(Vec::len), Some(1));
     assert_eq!(ledger.body["items"][0]["payment_ref"], "POS-0001");
-    let theirs = app.member_token("card-shop", "13800138002").await;
+    let theirs = app.member_token(&shop.code, "13800138002").await;
     app.get(&format!("/api/v1/member/cards/{card}/ledger"), &theirs)
         .await
         .assert_problem(404, "card_not_found");

@@ -2,7 +2,7 @@
 //! an order with the coupon and points as cash, commits it (a replay changes nothing) and refunds
 //! it by lines until every point and the coupon are back.
 
-use crate::coupons::{full_off, put, template};
+use crate::coupons::full_off;
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_tests::spawn_app;
@@ -27,25 +27,18 @@ fn basket(member: &str, coupon: &str, points: i64) -> Value {
 
 async fn checkout(db: &TestDatabase) {
     let app = spawn_app(db).await;
-    let (hq, _) = app.merchant("cafe").await;
-    let saved = put(
-        &app,
+    let hq = app.merchant("cafe").await.owner;
+    app.save_settings(
         "/api/v1/merchant/settings/checkout",
         &hq,
         json!({ "points_as_cash": { "points": 100, "money": "1.00", "max_share": "0.5" } }),
     )
     .await;
-    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
-    let template = template(&app, &hq, full_off()).await;
+    let template = app.coupon_template(&hq, full_off()).await;
 
     // The member earns 200 points, sees the template, claims it once.
     let member = app.member(&hq, "13800000001").await;
-    app.post(
-        "/api/v1/merchant/orders",
-        &hq,
-        json!({ "member_id": member, "amount_paid": "200.00" }),
-    )
-    .await;
+    app.purchase(&hq, &member, "200.00").await;
     let me = app.member_token("cafe", "13800000001").await;
     let open = app.get("/api/v1/member/coupon-templates", &me).await;
     assert_eq!(

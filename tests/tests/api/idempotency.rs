@@ -2,7 +2,6 @@
 //! response (refusals too), a key reused for another request is refused, concurrent requests with
 //! one key have exactly one effect, and keys belong to a credential.
 
-use crate::journey::balance;
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_tests::spawn_app;
@@ -16,7 +15,7 @@ on_both_databases! {
 
 async fn idempotent_replay(db: &TestDatabase) {
     let app = spawn_app(db).await;
-    let (token, _) = app.merchant("replays").await;
+    let token = app.merchant("replays").await.owner;
     let member = app.member(&token, "13900139000").await;
     let body = json!({ "member_id": member, "amount_paid": "56.00" });
 
@@ -39,7 +38,7 @@ async fn idempotent_replay(db: &TestDatabase) {
             .map(|v| v.to_str().ok()),
         Some(Some("true"))
     );
-    assert_eq!(balance(&app, &token, &member).await, 56, "no second effect");
+    assert_eq!(app.balance(&token, &member).await, 56, "no second effect");
 
     let other = app
         .post_with_key(
@@ -83,10 +82,10 @@ async fn idempotent_replay(db: &TestDatabase) {
         .post_with_key(&refund, &token, "k-3", json!({ "amount": "6.00" }))
         .await;
     assert_eq!((r1.status, &r1.text), (r2.status, &r2.text));
-    assert_eq!(balance(&app, &token, &member).await, 50);
+    assert_eq!(app.balance(&token, &member).await, 50);
 
     // Keys belong to a credential: another merchant's staff with the same key starts afresh.
-    let (other_token, _) = app.merchant("replays-2").await;
+    let other_token = app.merchant("replays-2").await.owner;
     let other_member = app.member(&other_token, "13900139000").await;
     let fresh = app
         .post_with_key(
@@ -102,7 +101,7 @@ async fn idempotent_replay(db: &TestDatabase) {
 
 async fn concurrent_keys(db: &TestDatabase) {
     let app = spawn_app(db).await;
-    let (token, _) = app.merchant("same-key").await;
+    let token = app.merchant("same-key").await.owner;
     let member = app.member(&token, "13700137000").await;
     let body = json!({ "member_id": member, "amount_paid": "10.00" });
     let requests =
@@ -126,9 +125,5 @@ async fn concurrent_keys(db: &TestDatabase) {
         first_bodies.windows(2).all(|w| w[0] == w[1]),
         "every 201 is the same order"
     );
-    assert_eq!(
-        balance(&app, &token, &member).await,
-        10,
-        "exactly one effect"
-    );
+    assert_eq!(app.balance(&token, &member).await, 10, "exactly one effect");
 }

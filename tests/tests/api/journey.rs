@@ -4,7 +4,7 @@
 
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
-use loyalty_tests::{TestApp, spawn_app};
+use loyalty_tests::spawn_app;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -36,34 +36,19 @@ fn assert_ledger_adds_up(entries: &[Value], balance: i64) {
     }
 }
 
-pub(crate) async fn balance(app: &TestApp, token: &str, member: &str) -> i64 {
-    let answer = app
-        .get(&format!("/api/v1/merchant/members/{member}"), token)
-        .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
-    answer.body["points_balance"].as_i64().expect("balance")
-}
-
 async fn journey(db: &TestDatabase) {
     let app = spawn_app(db).await;
-    let (token, created) = app.merchant("tea-house").await;
-    assert_eq!(created["default_store"]["is_default"], true);
+    let shop = app.merchant("tea-house").await;
+    let token = &shop.owner;
+    assert_eq!(shop.created["default_store"]["is_default"], true);
 
-    let store = app
-        .post(
-            "/api/v1/merchant/stores",
-            &token,
-            json!({ "name": "人民广场店" }),
-        )
-        .await;
-    assert_eq!(store.status, StatusCode::CREATED, "{}", store.text);
-    let store_id = store.body["id"].as_str().expect("id").to_owned();
-    let stores = app.get("/api/v1/merchant/stores", &token).await;
+    let store_id = app.store(token, "人民广场店").await;
+    let stores = app.get("/api/v1/merchant/stores", token).await;
     assert_eq!(stores.body["items"].as_array().map(Vec::len), Some(2));
 
-    let member = app.member(&token, "+86 138-0013-8000").await;
+    let member = app.member(token, "+86 138-0013-8000").await;
     let found = app
-        .get("/api/v1/merchant/members?phone=13800138000", &token)
+        .get("/api/v1/merchant/members?phone=13800138000", token)
         .await;
     assert_eq!(
         found.body["items"][0]["id"],
@@ -73,7 +58,7 @@ async fn journey(db: &TestDatabase) {
     );
 
     let order = app
-        .post_with_key("/api/v1/merchant/orders", &token, "order-1", json!({ "member_id": member, "store_id": store_id, "order_no": "POS-0001", "amount_paid": "128.80" }))
+        .post_with_key("/api/v1/merchant/orders", token, "order-1", json!({ "member_id": member, "store_id": store_id, "order_no": "POS-0001", "amount_paid": "128.80" }))
         .await;
     assert_eq!(order.status, StatusCode::CREATED, "{}", order.text);
     assert_eq!(order.body["points_earned"], 128);
@@ -85,7 +70,7 @@ async fn journey(db: &TestDatabase) {
     let adjust = app
         .post_with_key(
             &format!("/api/v1/merchant/members/{member}/points/adjustments"),
-            &token,
+            token,
             "adj-1",
             json!({ "delta": 20, "reason": "生日礼" }),
         )
@@ -96,7 +81,7 @@ async fn journey(db: &TestDatabase) {
     let partial = app
         .post(
             &format!("/api/v1/merchant/orders/{order_id}/refunds"),
-            &token,
+            token,
             json!({ "amount": "28.80" }),
         )
         .await;
@@ -106,7 +91,7 @@ async fn journey(db: &TestDatabase) {
     let rest = app
         .post(
             &format!("/api/v1/merchant/orders/{order_id}/refunds"),
-            &token,
+            token,
             json!({}),
         )
         .await;
@@ -115,14 +100,14 @@ async fn journey(db: &TestDatabase) {
     assert_eq!(rest.body["balance_after"], 20);
     app.post(
         &format!("/api/v1/merchant/orders/{order_id}/refunds"),
-        &token,
+        token,
         json!({ "amount": "0.01" }),
     )
     .await
     .assert_problem(422, "refund_exceeds_paid");
 
     let fetched = app
-        .get(&format!("/api/v1/merchant/orders/{order_id}"), &token)
+        .get(&format!("/api/v1/merchant/orders/{order_id}"), token)
         .await;
     assert_eq!(
         (
@@ -132,12 +117,12 @@ async fn journey(db: &TestDatabase) {
         (Some("refunded"), Some(128))
     );
 
-    let entries = app.ledger(&token, &member).await;
+    let entries = app.ledger(token, &member).await;
     let kinds: Vec<&str> = entries
         .iter()
         .map(|e| e["kind"].as_str().expect("kind"))
         .collect();
     assert_eq!(kinds, vec!["reverse", "reverse", "adjust", "earn"]);
-    assert_ledger_adds_up(&entries, balance(&app, &token, &member).await);
-    assert_eq!(balance(&app, &token, &member).await, 20);
+    assert_ledger_adds_up(&entries, app.balance(token, &member).await);
+    assert_eq!(app.balance(token, &member).await, 20);
 }

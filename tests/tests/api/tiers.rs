@@ -2,10 +2,11 @@
 //! tier multiplier on later orders, the tier history, the member's view of their tier and the
 //! next one, and a refund taking its spend back out of the growth.
 
-use crate::points::{TIERS, cashier, id, member_token, order, put, save};
+use crate::points::{TIERS, cashier};
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_tests::spawn_app;
+use loyalty_tests::string;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -30,23 +31,23 @@ fn spend_ladder() -> Value {
 
 async fn tiers(db: &TestDatabase) {
     let app = spawn_app(db).await;
-    let (owner, created) = app.merchant("rules-tiers").await;
-    let store = id(&created["default_store"]["id"]);
-    let cashier = cashier(&app, &owner, "rules-tiers", &store).await;
+    let shop = app.merchant("rules-tiers").await;
+    let owner = &shop.owner;
+    let cashier = cashier(&app, &shop, &shop.default_store()).await;
 
-    let none = app.get(TIERS, &owner).await;
+    let none = app.get(TIERS, owner).await;
     assert_eq!(
         (&none.body["version"], &none.body["policy"]),
         (&json!(0), &Value::Null),
         "no ladder until one is set up: {}",
         none.text
     );
-    put(&app, TIERS, &cashier, spend_ladder())
+    app.put(TIERS, &cashier, spend_ladder())
         .await
         .assert_problem(403, "forbidden");
     let mut broken = spend_ladder();
     broken["levels"][0]["threshold"] = json!(100);
-    let refused = put(&app, TIERS, &owner, broken).await;
+    let refused = app.put(TIERS, owner, broken).await;
     refused.assert_problem(422, "validation_failed");
     assert_eq!(
         refused.body["errors"][0]["field"], "levels",
@@ -55,48 +56,33 @@ async fn tiers(db: &TestDatabase) {
     );
     let mut unordered = spend_ladder();
     unordered["levels"][2]["threshold"] = json!(40000);
-    put(&app, TIERS, &owner, unordered)
+    app.put(TIERS, owner, unordered)
         .await
         .assert_problem(422, "validation_failed");
-    let saved = save(&app, TIERS, &owner, spend_ladder()).await;
+    let saved = app.save_settings(TIERS, owner, spend_ladder()).await;
     assert_eq!(saved["version"], 1, "{saved}");
     assert_eq!(
         saved["policy"]["levels"][1]["benefits"]["earning_multiplier"],
         "1.5"
     );
 
-    let member = app.member(&owner, "13800000002").await;
-    let other = app.member(&owner, "13800000003").await;
+    let member = app.member(owner, "13800000002").await;
+    let other = app.member(owner, "13800000003").await;
     // 300.00: 300 points; growth 30000 fen < 50000.
-    let first = order(
-        &app,
-        &owner,
-        json!({ "member_id": member, "amount_paid": "300.00" }),
-    )
-    .await;
+    let first = app.purchase(owner, &member, "300.00").await;
     assert_eq!(
         (&first["points_earned"], &first["tier_upgraded_to"]),
         (&json!(300), &Value::Null)
     );
     // 250.00: 250 points at the old tier; growth 30000 + 25000 = 55000 ≥ 50000 → silver.
-    let second = order(
-        &app,
-        &owner,
-        json!({ "member_id": member, "amount_paid": "250.00" }),
-    )
-    .await;
+    let second = app.purchase(owner, &member, "250.00").await;
     assert_eq!(
         (&second["points_earned"], &second["tier_upgraded_to"]),
         (&json!(250), &json!("silver")),
         "{second}"
     );
     // 100.10 × 1.5 = 150.15 → floor 150; growth 55000 + 10010 = 65010.
-    let third = order(
-        &app,
-        &owner,
-        json!({ "member_id": member, "amount_paid": "100.10" }),
-    )
-    .await;
+    let third = app.purchase(owner, &member, "100.10").await;
     assert_eq!(
         (&third["points_earned"], &third["tier_upgraded_to"]),
         (&json!(150), &Value::Null),
@@ -108,19 +94,14 @@ async fn tiers(db: &TestDatabase) {
     );
     assert_eq!(third["earning"]["exact"], "150.15");
     // Another member's spend is not this member's growth.
-    let theirs = order(
-        &app,
-        &owner,
-        json!({ "member_id": other, "amount_paid": "100.00" }),
-    )
-    .await;
+    let theirs = app.purchase(owner, &other, "100.00").await;
     assert_eq!(
         (&theirs["points_earned"], &theirs["tier_upgraded_to"]),
         (&json!(100), &Value::Null)
     );
 
     let fetched = app
-        .get(&format!("/api/v1/merchant/members/{member}"), &owner)
+        .get(&format!("/api/v1/merchant/members/{member}"), owner)
         .await;
     assert_eq!(
         (&fetched.body["tier"], &fetched.body["points_balance"]),
@@ -131,7 +112,7 @@ async fn tiers(db: &TestDatabase) {
     let history = app
         .get(
             &format!("/api/v1/merchant/members/{member}/tier-history"),
-            &owner,
+            owner,
         )
         .await;
     assert_eq!(history.status, StatusCode::OK, "{}", history.text);
@@ -154,12 +135,12 @@ async fn tiers(db: &TestDatabase) {
     let quiet = app
         .get(
             &format!("/api/v1/merchant/members/{other}/tier-history"),
-            &owner,
+            owner,
         )
         .await;
     assert_eq!(quiet.body["items"], json!([]), "{}", quiet.text);
 
-    let token = member_token(&app, "rules-tiers", "13800000002").await;
+    let token = app.member_token(&shop.code, "13800000002").await;
     let points = app.get("/api/v1/member/points", &token).await;
     assert_eq!(points.status, StatusCode::OK, "{}", points.text);
     let tier = &points.body["tier"];
@@ -187,9 +168,9 @@ async fn tiers(db: &TestDatabase) {
         .post(
             &format!(
                 "/api/v1/merchant/orders/{}/refunds",
-                id(&third["order"]["id"])
+                string(&third["order"]["id"])
             ),
-            &owner,
+            owner,
             json!({ "amount": "10.10" }),
         )
         .await;

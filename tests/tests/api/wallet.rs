@@ -9,6 +9,7 @@ use loyalty_tests::aliyun::{
     aliyun_answering, app_with_aliyun, field, listed, next, put_settings, sms_scene,
     template_params,
 };
+use loyalty_tests::staff_account;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -19,14 +20,15 @@ on_both_databases! {
 async fn withdrawal(db: &TestDatabase) {
     let (server, mut seen) = aliyun_answering("OK").await;
     let app = app_with_aliyun(db, &server).await;
-    let (token, created) = app.merchant("wallet-shop").await;
-    let merchant = created["merchant"]["id"].as_str().expect("id").to_owned();
-    let store = created["default_store"]["id"]
-        .as_str()
-        .expect("store")
-        .to_owned();
+    let shop = app.merchant("wallet-shop").await;
+    let token = &shop.owner;
+    let merchant = shop.id();
+    let store = shop.default_store();
     let cashier = app
-        .staff(&token, "wallet-shop", "cashier", "cashier", &[&store])
+        .staff(
+            &shop,
+            staff_account("cashier", "cashier", "cashier", &[&store]),
+        )
         .await;
     for path in [
         "/api/v1/merchant/wallet",
@@ -46,7 +48,7 @@ async fn withdrawal(db: &TestDatabase) {
     .assert_problem(403, "forbidden");
     put_settings(
         &app,
-        &token,
+        token,
         json!({
             "sms_sign_name": "演示茶饮",
             "hq_phones": ["13900000001"],
@@ -78,7 +80,7 @@ async fn withdrawal(db: &TestDatabase) {
     )
     .await
     .assert_problem(422, "validation_failed");
-    app.post(&payments, &token, paid)
+    app.post(&payments, token, paid)
         .await
         .assert_problem(401, "unauthenticated");
     app.post(
@@ -92,19 +94,19 @@ async fn withdrawal(db: &TestDatabase) {
     .await
     .assert_problem(404, "merchant_not_found");
 
-    let wallet = app.get("/api/v1/merchant/wallet", &token).await;
+    let wallet = app.get("/api/v1/merchant/wallet", token).await;
     assert_eq!(
         (&wallet.body["available"], &wallet.body["pending"]),
         (&json!("500.00"), &json!("0.00"))
     );
     let withdrawals = "/api/v1/merchant/wallet/withdrawals";
-    app.post_with_key(withdrawals, &token, "w-0", json!({ "amount": "600.00" }))
+    app.post_with_key(withdrawals, token, "w-0", json!({ "amount": "600.00" }))
         .await
         .assert_problem(422, "insufficient_balance");
     let asked = app
         .post_with_key(
             withdrawals,
-            &token,
+            token,
             "w-1",
             json!({ "amount": "300.00", "note": "对公账户" }),
         )
@@ -115,13 +117,13 @@ async fn withdrawal(db: &TestDatabase) {
     let again = app
         .post_with_key(
             withdrawals,
-            &token,
+            token,
             "w-1",
             json!({ "amount": "300.00", "note": "对公账户" }),
         )
         .await;
     assert_eq!(again.body, asked.body, "a replay holds nothing more");
-    let wallet = app.get("/api/v1/merchant/wallet", &token).await;
+    let wallet = app.get("/api/v1/merchant/wallet", token).await;
     assert_eq!(
         (&wallet.body["available"], &wallet.body["pending"]),
         (&json!("200.00"), &json!("300.00"))
@@ -164,17 +166,17 @@ async fn withdrawal(db: &TestDatabase) {
         template_params(&form),
         json!({ "amount": "300.00", "result": "已驳回", "note": "开户行信息有误" })
     );
-    let wallet = app.get("/api/v1/merchant/wallet", &token).await;
+    let wallet = app.get("/api/v1/merchant/wallet", token).await;
     assert_eq!(
         (&wallet.body["available"], &wallet.body["pending"]),
         (&json!("500.00"), &json!("0.00"))
     );
     assert_eq!(
-        listed(&app, &token, "sent", 1).await.len(),
+        listed(&app, token, "sent", 1).await.len(),
         1,
         "HQ is told of the review once"
     );
-    let ledger = app.get("/api/v1/merchant/wallet/ledger", &token).await;
+    let ledger = app.get("/api/v1/merchant/wallet/ledger", token).await;
     let kinds: Vec<&str> = ledger.body["items"]
         .as_array()
         .expect("items")
@@ -183,7 +185,7 @@ async fn withdrawal(db: &TestDatabase) {
         .collect();
     assert_eq!(kinds, ["withdrawal_returned", "withdrawal_held", "payment"]);
     let mine = app
-        .get(&format!("{withdrawals}?status=rejected"), &token)
+        .get(&format!("{withdrawals}?status=rejected"), token)
         .await;
     assert_eq!(mine.body["items"][0]["review_note"], "开户行信息有误");
 }

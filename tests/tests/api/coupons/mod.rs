@@ -1,26 +1,13 @@
 //! Coupons over HTTP: templates HQ makes, coupons members claim, verification at a store and its
 //! undoing, revocation; what a cashier may do with them, and what is refused.
 
-use loyalty_tests::{Answer, TestApp};
-use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 mod refusals;
 mod verification;
 
-pub(crate) async fn put(app: &TestApp, path: &str, token: &str, body: Value) -> Answer {
-    app.send(app.request(Method::PUT, path, Some(token)).json(&body))
-        .await
-}
-
-pub(crate) async fn template(app: &TestApp, token: &str, body: Value) -> String {
-    let created = app
-        .post("/api/v1/merchant/coupon-templates", token, body)
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
-    created.body["id"].as_str().expect("id").to_owned()
-}
-
+/// 满100减20: 20.00 off from 100.00, ten in stock, one a member, for seven days after the
+/// claim.
 pub(crate) fn full_off() -> Value {
     json!({
         "name": "满100减20", "stock": 10, "per_member_limit": 1, "stacking": "stackable",

@@ -2,7 +2,7 @@
 //! coupons on an order the till priced, points as cash before it is set up, gifts of another
 //! merchant's templates and a send without its key.
 
-use super::{full_off, put, template};
+use super::full_off;
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_tests::spawn_app;
@@ -15,8 +15,8 @@ on_both_databases! {
 
 async fn refusals(db: &TestDatabase) {
     let app = spawn_app(db).await;
-    let (hq, _) = app.merchant("strict").await;
-    let (other, _) = app.merchant("other").await;
+    let hq = app.merchant("strict").await.owner;
+    let other = app.merchant("other").await.owner;
     let bad = app
         .post(
             "/api/v1/merchant/coupon-templates",
@@ -38,7 +38,7 @@ async fn refusals(db: &TestDatabase) {
         "{}",
         unknown.text
     );
-    let template = template(&app, &hq, full_off()).await;
+    let template = app.coupon_template(&hq, full_off()).await;
     // Another merchant sees neither the template nor its coupons.
     app.get(
         &format!("/api/v1/merchant/coupon-templates/{template}"),
@@ -48,14 +48,7 @@ async fn refusals(db: &TestDatabase) {
     .assert_problem(404, "coupon_template_not_found");
     app.member(&hq, "13800000003").await;
     let me = app.member_token("strict", "13800000003").await;
-    let claimed = app
-        .post(
-            &format!("/api/v1/member/coupon-templates/{template}/claim"),
-            &me,
-            json!({}),
-        )
-        .await;
-    let code = claimed.body["code"].as_str().expect("code").to_owned();
+    let code = app.claim_coupon(&me, &template).await;
     app.get(&format!("/api/v1/merchant/coupons/{code}"), &other)
         .await
         .assert_problem(404, "coupon_not_found");
@@ -87,8 +80,7 @@ async fn refusals(db: &TestDatabase) {
     .await
     .assert_problem(422, "points_not_accepted");
     // Gift templates must be the merchant's.
-    put(
-        &app,
+    app.put(
         "/api/v1/merchant/settings/checkout",
         &other,
         json!({ "gifts": { "registration": [template] } }),

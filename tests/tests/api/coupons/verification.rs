@@ -2,10 +2,10 @@
 //! retried with its key; and a cashier verifies in their own store only and runs none of HQ's
 //! coupon actions.
 
-use super::{full_off, put, template};
+use super::full_off;
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
-use loyalty_tests::spawn_app;
+use loyalty_tests::{spawn_app, staff_account};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -16,42 +16,27 @@ on_both_databases! {
 
 async fn verification(db: &TestDatabase) {
     let app = spawn_app(db).await;
-    let (hq, created) = app.merchant("bakery").await;
-    let main = created["default_store"]["id"]
-        .as_str()
-        .expect("store")
-        .to_owned();
-    let branch = app
-        .post("/api/v1/merchant/stores", &hq, json!({ "name": "二店" }))
-        .await
-        .body["id"]
-        .as_str()
-        .expect("branch")
-        .to_owned();
-    let template = template(
-        &app,
-        &hq,
-        json!({
-            "name": "免费面包", "benefit": { "type": "free_item" },
-            "scope": { "store_ids": [branch] },
-            "validity": { "mode": "after_claim", "days": 30 }
-        }),
-    )
-    .await;
-    app.member(&hq, "13800000002").await;
-    let me = app.member_token("bakery", "13800000002").await;
-    let claimed = app
-        .post(
-            &format!("/api/v1/member/coupon-templates/{template}/claim"),
-            &me,
-            json!({}),
+    let shop = app.merchant("bakery").await;
+    let hq = &shop.owner;
+    let main = shop.default_store();
+    let branch = app.store(hq, "二店").await;
+    let template = app
+        .coupon_template(
+            hq,
+            json!({
+                "name": "免费面包", "benefit": { "type": "free_item" },
+                "scope": { "store_ids": [branch] },
+                "validity": { "mode": "after_claim", "days": 30 }
+            }),
         )
         .await;
-    let code = claimed.body["code"].as_str().expect("code").to_owned();
+    app.member(hq, "13800000002").await;
+    let me = app.member_token(&shop.code, "13800000002").await;
+    let code = app.claim_coupon(&me, &template).await;
 
     app.post(
         "/api/v1/merchant/verifications",
-        &hq,
+        hq,
         json!({ "code": code, "store_id": main }),
     )
     .await
@@ -59,7 +44,7 @@ async fn verification(db: &TestDatabase) {
     let done = app
         .post(
             "/api/v1/merchant/verifications",
-            &hq,
+            hq,
             json!({ "code": code, "store_id": branch }),
         )
         .await;
@@ -68,7 +53,7 @@ async fn verification(db: &TestDatabase) {
     assert_eq!(done.body["store_id"], branch.as_str());
     app.post(
         "/api/v1/merchant/verifications",
-        &hq,
+        hq,
         json!({ "code": code, "store_id": branch }),
     )
     .await
@@ -76,7 +61,7 @@ async fn verification(db: &TestDatabase) {
     let log = app
         .get(
             &format!("/api/v1/merchant/verifications?store_id={branch}"),
-            &hq,
+            hq,
         )
         .await;
     assert_eq!(
@@ -89,7 +74,7 @@ async fn verification(db: &TestDatabase) {
     let undone = app
         .post(
             &format!("/api/v1/merchant/verifications/{id}/undo"),
-            &hq,
+            hq,
             json!({}),
         )
         .await;
@@ -98,38 +83,26 @@ async fn verification(db: &TestDatabase) {
     assert!(undone.body["undone_at"].is_string());
     // HQ revokes it; then it cannot be used, nor revoked again.
     let revoke = format!("/api/v1/merchant/coupons/{code}/revoke");
-    let revoked = app.post(&revoke, &hq, json!({})).await;
+    let revoked = app.post(&revoke, hq, json!({})).await;
     assert_eq!(revoked.body["status"], "revoked", "{}", revoked.text);
-    app.post(&revoke, &hq, json!({}))
+    app.post(&revoke, hq, json!({}))
         .await
         .assert_problem(422, "coupon_revoked");
     app.post(
         "/api/v1/merchant/verifications",
-        &hq,
+        hq,
         json!({ "code": code, "store_id": branch }),
     )
     .await
     .assert_problem(422, "coupon_revoked");
     // A verification retried with its key answers the first response.
-    let keyed = app
-        .post(
-            &format!("/api/v1/member/coupon-templates/{template}/claim"),
-            &me,
-            json!({}),
-        )
-        .await;
-    let second = keyed.body["code"].as_str().expect("code").to_owned();
+    let second = app.claim_coupon(&me, &template).await;
     let body = json!({ "code": second, "store_id": branch });
     let first = app
-        .post_with_key(
-            "/api/v1/merchant/verifications",
-            &hq,
-            "till-7",
-            body.clone(),
-        )
+        .post_with_key("/api/v1/merchant/verifications", hq, "till-7", body.clone())
         .await;
     let retry = app
-        .post_with_key("/api/v1/merchant/verifications", &hq, "till-7", body)
+        .post_with_key("/api/v1/merchant/verifications", hq, "till-7", body)
         .await;
     assert_eq!(
         (first.status, retry.status),
@@ -140,35 +113,25 @@ async fn verification(db: &TestDatabase) {
 
 async fn cashier_scope(db: &TestDatabase) {
     let app = spawn_app(db).await;
-    let (hq, created) = app.merchant("scoped").await;
-    let main = created["default_store"]["id"]
-        .as_str()
-        .expect("store")
-        .to_owned();
-    let branch = app
-        .post("/api/v1/merchant/stores", &hq, json!({ "name": "二店" }))
-        .await
-        .body["id"]
-        .as_str()
-        .expect("branch")
-        .to_owned();
+    let shop = app.merchant("scoped").await;
+    let hq = &shop.owner;
+    let main = shop.default_store();
+    let branch = app.store(hq, "二店").await;
     let cashier = app
-        .staff(&hq, "scoped", "cashier", "cashier", &[&branch])
+        .staff(
+            &shop,
+            staff_account("cashier", "cashier", "cashier", &[&branch]),
+        )
         .await;
 
     // HQ-only: templates, sends, revocation, the checkout settings.
     app.post("/api/v1/merchant/coupon-templates", &cashier, full_off())
         .await
         .assert_problem(403, "forbidden");
-    put(
-        &app,
-        "/api/v1/merchant/settings/checkout",
-        &cashier,
-        json!({}),
-    )
-    .await
-    .assert_problem(403, "forbidden");
-    let template = template(&app, &hq, full_off()).await;
+    app.put("/api/v1/merchant/settings/checkout", &cashier, json!({}))
+        .await
+        .assert_problem(403, "forbidden");
+    let template = app.coupon_template(hq, full_off()).await;
     app.post_with_key(
         &format!("/api/v1/merchant/coupon-templates/{template}/issue"),
         &cashier,
@@ -178,16 +141,9 @@ async fn cashier_scope(db: &TestDatabase) {
     .await
     .assert_problem(403, "forbidden");
 
-    app.member(&hq, "13800000005").await;
-    let me = app.member_token("scoped", "13800000005").await;
-    let claimed = app
-        .post(
-            &format!("/api/v1/member/coupon-templates/{template}/claim"),
-            &me,
-            json!({}),
-        )
-        .await;
-    let code = claimed.body["code"].as_str().expect("code").to_owned();
+    app.member(hq, "13800000005").await;
+    let me = app.member_token(&shop.code, "13800000005").await;
+    let code = app.claim_coupon(&me, &template).await;
     app.post(
         &format!("/api/v1/merchant/coupons/{code}/revoke"),
         &cashier,
@@ -226,6 +182,6 @@ async fn cashier_scope(db: &TestDatabase) {
         "{}",
         theirs.text
     );
-    let all = app.get("/api/v1/merchant/verifications", &hq).await;
+    let all = app.get("/api/v1/merchant/verifications", hq).await;
     assert_eq!(all.body["items"][0]["staff_id"], done.body["staff_id"]);
 }

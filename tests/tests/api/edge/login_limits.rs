@@ -4,8 +4,6 @@
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_tests::{TestApp, spawn_app_with};
-use reqwest::Method;
-use serde_json::json;
 
 on_both_databases! {
     staff_login_brute_force_gets_429_with_retry_after => super::brute_force;
@@ -17,9 +15,7 @@ async fn login(
     password: &str,
     forwarded_for: Option<&str>,
 ) -> loyalty_tests::Answer {
-    let mut request = app
-        .request(Method::POST, "/api/v1/merchant/auth/login", None)
-        .json(&json!({ "merchant_code": "guarded", "username": username, "password": password }));
+    let mut request = app.staff_login("guarded", username, password);
     if let Some(client) = forwarded_for {
         request = request.header("X-Forwarded-For", client);
     }

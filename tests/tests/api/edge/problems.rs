@@ -13,7 +13,7 @@ on_both_databases! {
 
 async fn bad_input(db: &TestDatabase) {
     let app = spawn_app(db).await;
-    let (token, _) = app.merchant("strict").await;
+    let token = app.merchant("strict").await.owner;
     let member = app.member(&token, "13500135000").await;
 
     let unknown = app
@@ -130,7 +130,9 @@ async fn bad_input(db: &TestDatabase) {
     .await
     .assert_problem(422, "validation_failed");
 
-    let login = app.send(app.request(Method::POST, "/api/v1/merchant/auth/login", None).json(&json!({ "merchant_code": "strict", "username": "owner", "password": "wrong password" }))).await;
+    let login = app
+        .send(app.staff_login("strict", "owner", "wrong password"))
+        .await;
     login.assert_problem(401, "invalid_credentials");
 
     app.get("/api/v1/merchant/members/not-a-uuid", &token)
@@ -167,9 +169,9 @@ async fn bad_input(db: &TestDatabase) {
     bad_key.assert_problem(422, "validation_failed");
 
     let stranger = app
-        .send(
-            app.request(Method::POST, "/api/v1/member/auth/dev", None)
-                .json(&json!({ "merchant_code": "strict", "phone": "13511111111" })),
+        .post_anonymously(
+            "/api/v1/member/auth/dev",
+            json!({ "merchant_code": "strict", "phone": "13511111111" }),
         )
         .await;
     stranger.assert_problem(404, "member_not_found");

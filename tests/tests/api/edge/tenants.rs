@@ -3,8 +3,7 @@
 
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
-use loyalty_tests::spawn_app;
-use reqwest::Method;
+use loyalty_tests::{spawn_app, string};
 use serde_json::json;
 
 on_both_databases! {
@@ -13,44 +12,32 @@ on_both_databases! {
 
 async fn isolation(db: &TestDatabase) {
     let app = spawn_app(db).await;
-    let (a, _) = app.merchant("iso-a").await;
-    let (b, b_created) = app.merchant("iso-b").await;
+    let a = app.merchant("iso-a").await.owner;
+    let shop_b = app.merchant("iso-b").await;
+    let b = &shop_b.owner;
     let member_a = app.member(&a, "13300133000").await;
-    let order_a = app
-        .post(
-            "/api/v1/merchant/orders",
-            &a,
-            json!({ "member_id": member_a, "amount_paid": "10.00" }),
-        )
-        .await;
-    let order_a = order_a.body["order"]["id"]
-        .as_str()
-        .expect("order")
-        .to_owned();
-    let b_store = b_created["default_store"]["id"]
-        .as_str()
-        .expect("store")
-        .to_owned();
+    let order_a = string(&app.purchase(&a, &member_a, "10.00").await["order"]["id"]);
+    let b_store = shop_b.default_store();
 
-    app.get(&format!("/api/v1/merchant/members/{member_a}"), &b)
+    app.get(&format!("/api/v1/merchant/members/{member_a}"), b)
         .await
         .assert_problem(404, "member_not_found");
     app.get(
         &format!("/api/v1/merchant/members/{member_a}/points/ledger"),
-        &b,
+        b,
     )
     .await
     .assert_problem(404, "member_not_found");
     app.post(
         &format!("/api/v1/merchant/members/{member_a}/points/adjustments"),
-        &b,
+        b,
         json!({ "delta": 5, "reason": "x" }),
     )
     .await
     .assert_problem(404, "member_not_found");
     app.post(
         "/api/v1/merchant/orders",
-        &b,
+        b,
         json!({ "member_id": member_a, "amount_paid": "10.00" }),
     )
     .await
@@ -62,29 +49,26 @@ async fn isolation(db: &TestDatabase) {
     )
     .await
     .assert_problem(404, "store_not_found");
-    app.get(&format!("/api/v1/merchant/orders/{order_a}"), &b)
+    app.get(&format!("/api/v1/merchant/orders/{order_a}"), b)
         .await
         .assert_problem(404, "order_not_found");
     app.post(
         &format!("/api/v1/merchant/orders/{order_a}/refunds"),
-        &b,
+        b,
         json!({}),
     )
     .await
     .assert_problem(404, "order_not_found");
     let patch = app
-        .send(
-            app.request(
-                Method::PATCH,
-                &format!("/api/v1/merchant/stores/{b_store}"),
-                Some(&a),
-            )
-            .json(&json!({ "name": "mine" })),
+        .patch(
+            &format!("/api/v1/merchant/stores/{b_store}"),
+            &a,
+            json!({ "name": "mine" }),
         )
         .await;
     patch.assert_problem(404, "store_not_found");
     let found = app
-        .get("/api/v1/merchant/members?phone=13300133000", &b)
+        .get("/api/v1/merchant/members?phone=13300133000", b)
         .await;
     assert_eq!(found.body["items"], json!([]));
     assert_eq!(

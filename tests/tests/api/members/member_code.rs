@@ -4,7 +4,7 @@
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_tests::spawn_app;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 
 on_both_databases! {
@@ -13,16 +13,10 @@ on_both_databases! {
 
 async fn resolve_once(db: &TestDatabase) {
     let app = spawn_app(db).await;
-    let (staff, _) = app.merchant("code-shop").await;
-    let (other_staff, _) = app.merchant("other-shop").await;
+    let staff = app.merchant("code-shop").await.owner;
+    let other_staff = app.merchant("other-shop").await.owner;
     let member = app.member(&staff, "13700001234").await;
-    let login = app
-        .send(
-            app.request(Method::POST, "/api/v1/member/auth/dev", None)
-                .json(&json!({ "merchant_code": "code-shop", "phone": "13700001234" })),
-        )
-        .await;
-    let member_token = login.body["token"].as_str().expect("token").to_owned();
+    let member_token = app.member_token("code-shop", "13700001234").await;
 
     let shown = app.get("/api/v1/member/code", &member_token).await;
     assert_eq!(shown.status, StatusCode::OK, "{}", shown.text);

@@ -4,8 +4,6 @@
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_tests::spawn_app;
-use reqwest::{Method, StatusCode};
-use serde_json::json;
 
 on_both_databases! {
     a_member_sees_own_points_and_ledger => super::member_side;
@@ -13,23 +11,11 @@ on_both_databases! {
 
 async fn member_side(db: &TestDatabase) {
     let app = spawn_app(db).await;
-    let (token, _) = app.merchant("mini").await;
+    let token = app.merchant("mini").await.owner;
     let member = app.member(&token, "13600136000").await;
-    app.post(
-        "/api/v1/merchant/orders",
-        &token,
-        json!({ "member_id": member, "amount_paid": "30.00" }),
-    )
-    .await;
+    app.purchase(&token, &member, "30.00").await;
 
-    let login = app
-        .send(
-            app.request(Method::POST, "/api/v1/member/auth/dev", None)
-                .json(&json!({ "merchant_code": "mini", "phone": "13600136000" })),
-        )
-        .await;
-    assert_eq!(login.status, StatusCode::OK, "{}", login.text);
-    let member_token = login.body["token"].as_str().expect("token").to_owned();
+    let member_token = app.member_token("mini", "13600136000").await;
 
     let points = app.get("/api/v1/member/points", &member_token).await;
     assert_eq!(points.body["balance"], 30, "{}", points.text);

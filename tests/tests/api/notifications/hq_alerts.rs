@@ -6,7 +6,7 @@ use loyalty_seaorm::testing::TestDatabase;
 use loyalty_tests::aliyun::{
     aliyun_answering, app_with_aliyun, field, listed, next, put_settings, settings,
 };
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 on_both_databases! {
@@ -16,7 +16,7 @@ on_both_databases! {
 async fn stock_low(db: &TestDatabase) {
     let (server, mut seen) = aliyun_answering("OK").await;
     let app = app_with_aliyun(db, &server).await;
-    let (token, _) = app.merchant("stock-shop").await;
+    let token = app.merchant("stock-shop").await.owner;
     let mut body = settings(
         "stock_low",
         "SMS_STOCK",
@@ -30,14 +30,7 @@ async fn stock_low(db: &TestDatabase) {
     by_wechat["scenes"][0]["channels"] = json!(["wechat"]);
     by_wechat["scenes"][0]["wechat"] = json!({ "template_id": "tpl", "data": [] });
     let refused = app
-        .send(
-            app.request(
-                Method::PUT,
-                "/api/v1/merchant/settings/notifications",
-                Some(&token),
-            )
-            .json(&by_wechat),
-        )
+        .put("/api/v1/merchant/settings/notifications", &token, by_wechat)
         .await;
     refused.assert_problem(422, "validation_failed");
     assert_eq!(

@@ -4,7 +4,7 @@
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_tests::aliyun::{app_with_aliyun, put_settings};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use wiremock::MockServer;
 
@@ -15,21 +15,15 @@ on_both_databases! {
 async fn consent_and_subscriptions(db: &TestDatabase) {
     let server = MockServer::start().await;
     let app = app_with_aliyun(db, &server).await;
-    let (token, _) = app.merchant("consent").await;
+    let token = app.merchant("consent").await.owner;
     app.member(&token, "13700137000").await;
-    let member = app
-        .send(
-            app.request(Method::POST, "/api/v1/member/auth/dev", None)
-                .json(&json!({ "merchant_code": "consent", "phone": "13700137000" })),
-        )
-        .await;
-    assert_eq!(member.status, StatusCode::OK, "{}", member.text);
-    let member_token = member.body["token"].as_str().expect("token").to_owned();
+    let member_token = app.member_token("consent", "13700137000").await;
 
     let changed = app
-        .send(
-            app.request(Method::PATCH, "/api/v1/member/me", Some(&member_token))
-                .json(&json!({ "consent": { "sms": false }, "birthday": "1990-11-23" })),
+        .patch(
+            "/api/v1/member/me",
+            &member_token,
+            json!({ "consent": { "sms": false }, "birthday": "1990-11-23" }),
         )
         .await;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
@@ -42,9 +36,10 @@ async fn consent_and_subscriptions(db: &TestDatabase) {
     );
     assert_eq!(changed.body["birthday"], "1990-11-23");
     // The birthday is set once; the store corrects a wrong one.
-    app.send(
-        app.request(Method::PATCH, "/api/v1/member/me", Some(&member_token))
-            .json(&json!({ "birthday": "1991-01-01" })),
+    app.patch(
+        "/api/v1/member/me",
+        &member_token,
+        json!({ "birthday": "1991-01-01" }),
     )
     .await
     .assert_problem(422, "validation_failed");
@@ -88,13 +83,10 @@ async fn consent_and_subscriptions(db: &TestDatabase) {
 
     // A channel without its template is refused.
     let bad = app
-        .send(
-            app.request(
-                Method::PUT,
-                "/api/v1/merchant/settings/notifications",
-                Some(&token),
-            )
-            .json(&json!({ "scenes": [{ "scene": "points_earned", "channels": ["wechat"] }] })),
+        .put(
+            "/api/v1/merchant/settings/notifications",
+            &token,
+            json!({ "scenes": [{ "scene": "points_earned", "channels": ["wechat"] }] }),
         )
         .await;
     bad.assert_problem(422, "validation_failed");

@@ -10,7 +10,7 @@ use loyalty_tests::aliyun::{
     Aliyun, aliyun_answering, app_with_aliyun, field, listed, next, put_settings, settings,
 };
 use loyalty_tests::spawn_app_with;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -26,7 +26,7 @@ on_both_databases! {
 async fn login_code(db: &TestDatabase) {
     let (server, mut seen) = aliyun_answering("OK").await;
     let app = app_with_aliyun(db, &server).await;
-    let (token, _) = app.merchant("sms-shop").await;
+    let token = app.merchant("sms-shop").await.owner;
     put_settings(
         &app,
         &token,
@@ -40,9 +40,9 @@ async fn login_code(db: &TestDatabase) {
     .await;
 
     let asked = app
-        .send(
-            app.request(Method::POST, "/api/v1/member/auth/sms-codes", None)
-                .json(&json!({ "merchant_code": "sms-shop", "phone": "13800138000" })),
+        .post_anonymously(
+            "/api/v1/member/auth/sms-codes",
+            json!({ "merchant_code": "sms-shop", "phone": "13800138000" }),
         )
         .await;
     assert_eq!(asked.status, StatusCode::ACCEPTED, "{}", asked.text);
@@ -58,11 +58,9 @@ async fn login_code(db: &TestDatabase) {
 
     // The code the member received signs them in.
     let signed_in = app
-        .send(
-            app.request(Method::POST, "/api/v1/member/auth/sms", None)
-                .json(
-                    &json!({ "merchant_code": "sms-shop", "phone": "13800138000", "code": code }),
-                ),
+        .post_anonymously(
+            "/api/v1/member/auth/sms",
+            json!({ "merchant_code": "sms-shop", "phone": "13800138000", "code": code }),
         )
         .await;
     assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.text);
@@ -131,7 +129,7 @@ async fn rejected_then_requeued(db: &TestDatabase) {
         .mount(&server)
         .await;
     let app = app_with_aliyun(db, &server).await;
-    let (token, _) = app.merchant("points-sms").await;
+    let token = app.merchant("points-sms").await.owner;
     put_settings(
         &app,
         &token,
@@ -205,7 +203,7 @@ async fn provider_signature(db: &TestDatabase) {
         s.notifications.dispatch_interval_ms = 3_600_000;
     })
     .await;
-    let (token, _) = app.merchant("signed-shop").await;
+    let token = app.merchant("signed-shop").await.owner;
     // A 64-character text: 68 with a two-character signature (one SMS), 73 with the
     // provider's seven (two parts).
     let text = format!("验证码{{code}}{}", "请".repeat(55));
@@ -229,9 +227,9 @@ async fn provider_signature(db: &TestDatabase) {
     );
 
     let asked = app
-        .send(
-            app.request(Method::POST, "/api/v1/member/auth/sms-codes", None)
-                .json(&json!({ "merchant_code": "signed-shop", "phone": "13800138001" })),
+        .post_anonymously(
+            "/api/v1/member/auth/sms-codes",
+            json!({ "merchant_code": "signed-shop", "phone": "13800138001" }),
         )
         .await;
     assert_eq!(asked.status, StatusCode::ACCEPTED, "{}", asked.text);

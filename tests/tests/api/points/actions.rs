@@ -1,10 +1,11 @@
 //! Points for actions (share, review, registration): once per thing, up to the daily cap, also
 //! when many are asked for at once; a merchant that offers none refuses them.
 
-use super::{ACTIONS, EARNING, balance, id, member_token, order, save};
+use super::{ACTIONS, EARNING};
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_tests::spawn_app;
+use loyalty_tests::string;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -15,7 +16,8 @@ on_both_databases! {
 
 async fn actions(db: &TestDatabase) {
     let app = spawn_app(db).await;
-    let (owner, _) = app.merchant("rules-actions").await;
+    let shop = app.merchant("rules-actions").await;
+    let owner = &shop.owner;
     let mut policy = json!({
         "points_per_unit": 1,
         "unit": "1.00",
@@ -25,29 +27,19 @@ async fn actions(db: &TestDatabase) {
         }
     });
     assert_eq!(
-        save(&app, EARNING, &owner, policy.clone()).await["version"],
+        app.save_settings(EARNING, owner, policy.clone()).await["version"],
         2
     );
-    let member = app.member(&owner, "13800000004").await;
-    let neighbour = app.member(&owner, "13800000005").await;
+    let member = app.member(owner, "13800000004").await;
+    let neighbour = app.member(owner, "13800000005").await;
     assert_eq!(
-        balance(&app, &owner, &member).await,
+        app.balance(owner, &member).await,
         0,
         "no registration bonus"
     );
-    let mine = order(
-        &app,
-        &owner,
-        json!({ "member_id": member, "amount_paid": "10.00" }),
-    )
-    .await;
-    let not_mine = order(
-        &app,
-        &owner,
-        json!({ "member_id": neighbour, "amount_paid": "10.00" }),
-    )
-    .await;
-    let token = member_token(&app, "rules-actions", "13800000004").await;
+    let mine = app.purchase(owner, &member, "10.00").await;
+    let not_mine = app.purchase(owner, &neighbour, "10.00").await;
+    let token = app.member_token(&shop.code, "13800000004").await;
     let share = |reference: &str| json!({ "action": "share", "reference": reference });
 
     let first = app.post(ACTIONS, &token, share("p1")).await;
@@ -73,7 +65,7 @@ async fn actions(db: &TestDatabase) {
         ),
         (&json!(false), &first.body["entry_id"], &json!(20))
     );
-    assert_eq!(balance(&app, &owner, &member).await, 30);
+    assert_eq!(app.balance(owner, &member).await, 30);
 
     // 20 + 20 = 40 today; the cap of 50 leaves 10; then nothing.
     let p2 = app.post(ACTIONS, &token, share("p2")).await;
@@ -93,7 +85,7 @@ async fn actions(db: &TestDatabase) {
     app.post(ACTIONS, &token, share("p4"))
         .await
         .assert_problem(422, "daily_cap_reached");
-    assert_eq!(balance(&app, &owner, &member).await, 60);
+    assert_eq!(app.balance(owner, &member).await, 60);
 
     // A review of one's own order: 50, once.
     let review = json!({ "action": "review", "order_id": mine["order"]["id"] });
@@ -140,11 +132,11 @@ async fn actions(db: &TestDatabase) {
     app.post(ACTIONS, &token, share("two words"))
         .await
         .assert_problem(422, "validation_failed");
-    app.post(ACTIONS, &owner, share("p6"))
+    app.post(ACTIONS, owner, share("p6"))
         .await
         .assert_problem(401, "unauthenticated");
 
-    let entries = app.ledger(&owner, &member).await;
+    let entries = app.ledger(owner, &member).await;
     let reasons: Vec<(&str, i64)> = entries
         .iter()
         .map(|e| {
@@ -171,11 +163,14 @@ async fn actions(db: &TestDatabase) {
 
     // 注册送积分: a member registered at the till starts with the bonus.
     policy["actions"]["registration"] = json!({ "points": 50 });
-    assert_eq!(save(&app, EARNING, &owner, policy).await["version"], 3);
+    assert_eq!(
+        app.save_settings(EARNING, owner, policy).await["version"],
+        3
+    );
     let registered = app
         .post(
             "/api/v1/merchant/members",
-            &owner,
+            owner,
             json!({ "phone": "13800000006", "name": "李四" }),
         )
         .await;
@@ -186,9 +181,9 @@ async fn actions(db: &TestDatabase) {
         registered.text
     );
     assert_eq!(registered.body["points_balance"], 50, "{}", registered.text);
-    let newcomer = id(&registered.body["id"]);
-    assert_eq!(balance(&app, &owner, &newcomer).await, 50);
-    let entries = app.ledger(&owner, &newcomer).await;
+    let newcomer = string(&registered.body["id"]);
+    assert_eq!(app.balance(owner, &newcomer).await, 50);
+    let entries = app.ledger(owner, &newcomer).await;
     assert_eq!(entries.len(), 1, "{entries:?}");
     assert_eq!(
         (
@@ -204,7 +199,7 @@ async fn actions(db: &TestDatabase) {
             &json!(3)
         )
     );
-    let newcomer_token = member_token(&app, "rules-actions", "13800000006").await;
+    let newcomer_token = app.member_token(&shop.code, "13800000006").await;
     let lots = app.get("/api/v1/member/points", &newcomer_token).await;
     assert_eq!(
         (&lots.body["balance"], &lots.body["lots"][0]["points"]),
@@ -214,9 +209,9 @@ async fn actions(db: &TestDatabase) {
     );
 
     // A merchant that offers no actions refuses them.
-    let (plain, _) = app.merchant("rules-no-actions").await;
-    app.member(&plain, "13800000007").await;
-    let plain_token = member_token(&app, "rules-no-actions", "13800000007").await;
+    let plain = app.merchant("rules-no-actions").await;
+    app.member(&plain.owner, "13800000007").await;
+    let plain_token = app.member_token(&plain.code, "13800000007").await;
     app.post(ACTIONS, &plain_token, share("p1"))
         .await
         .assert_problem(422, "action_not_offered");
@@ -224,7 +219,8 @@ async fn actions(db: &TestDatabase) {
 
 async fn actions_at_once(db: &TestDatabase) {
     let app = spawn_app(db).await;
-    let (owner, _) = app.merchant("rules-actions-at-once").await;
+    let shop = app.merchant("rules-actions-at-once").await;
+    let owner = &shop.owner;
     let policy = json!({
         "points_per_unit": 1,
         "unit": "1.00",
@@ -233,15 +229,10 @@ async fn actions_at_once(db: &TestDatabase) {
             "review": { "points": 50 }
         }
     });
-    save(&app, EARNING, &owner, policy).await;
-    let member = app.member(&owner, "13800000015").await;
-    let bought = order(
-        &app,
-        &owner,
-        json!({ "member_id": member, "amount_paid": "10.00" }),
-    )
-    .await;
-    let token = member_token(&app, "rules-actions-at-once", "13800000015").await;
+    app.save_settings(EARNING, owner, policy).await;
+    let member = app.member(owner, "13800000015").await;
+    let bought = app.purchase(owner, &member, "10.00").await;
+    let token = app.member_token(&shop.code, "13800000015").await;
 
     // Six things shared at once: the cap of 50 (20 + 20 + 10), whichever requests win.
     let answers = futures::future::join_all((1..=6).map(|i| {
@@ -260,7 +251,7 @@ async fn actions_at_once(db: &TestDatabase) {
         }
     }
     assert_eq!(awarded, 50, "{answers:?}");
-    assert_eq!(balance(&app, &owner, &member).await, 60, "10 + 50");
+    assert_eq!(app.balance(owner, &member).await, 60, "10 + 50");
 
     // Four reviews of one order at once: one award, and every answer is that award.
     let review = json!({ "action": "review", "order_id": bought["order"]["id"] });
@@ -277,9 +268,5 @@ async fn actions_at_once(db: &TestDatabase) {
             && a.body["points"] == 50),
         "{answers:?}"
     );
-    assert_eq!(
-        balance(&app, &owner, &member).await,
-        110,
-        "10 + 50 + 50, once"
-    );
+    assert_eq!(app.balance(owner, &member).await, 110, "10 + 50 + 50, once");
 }

@@ -2,7 +2,7 @@
 //! exclusions, the threshold bonus and the cap, each step explained in the receipt, and the
 //! ledger naming the policy version behind every entry.
 
-use super::{EARNING, ORDERS, balance, order, rich_earning, save};
+use super::{EARNING, ORDERS, rich_earning};
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_tests::spawn_app;
@@ -14,22 +14,18 @@ on_both_databases! {
 
 async fn earning_with_lines(db: &TestDatabase) {
     let app = spawn_app(db).await;
-    let (owner, _) = app.merchant("rules-lines").await;
-    let member = app.member(&owner, "13800000001").await;
+    let shop = app.merchant("rules-lines").await;
+    let owner = &shop.owner;
+    let member = app.member(owner, "13800000001").await;
 
     // Under version 1 (1 point per 1.00): 10.00 → 10 points.
-    let before = order(
-        &app,
-        &owner,
-        json!({ "member_id": member, "amount_paid": "10.00" }),
-    )
-    .await;
+    let before = app.purchase(owner, &member, "10.00").await;
     assert_eq!(
         (&before["points_earned"], &before["policy_version"]),
         (&json!(10), &json!(1))
     );
     assert_eq!(
-        save(&app, EARNING, &owner, rich_earning()).await["version"],
+        app.save_settings(EARNING, owner, rich_earning()).await["version"],
         2
     );
 
@@ -37,19 +33,19 @@ async fn earning_with_lines(db: &TestDatabase) {
     // paid (10 % off), spread in proportion: 57.60, 45.00, 27.00.
     // coffee 57.60 × 2 = 115.2; bakery 45; tobacco excluded: 0. Exact 160.2 → floor 160.
     // Eligible 57.60 + 45.00 = 102.60 ≥ 100.00 (not 200.00): +10. 170 < cap 500.
-    let receipt = order(
-        &app,
-        &owner,
-        json!({
-            "member_id": member, "amount_paid": "129.60",
-            "lines": [
-                { "sku": "latte", "category": "coffee", "quantity": 2, "unit_price": "32.00" },
-                { "sku": "bagel", "category": "bakery", "quantity": 1, "unit_price": "50.00" },
-                { "sku": "cigs", "category": "tobacco", "quantity": 1, "unit_price": "30.00" }
-            ]
-        }),
-    )
-    .await;
+    let receipt = app
+        .order(
+            owner,
+            json!({
+                "member_id": member, "amount_paid": "129.60",
+                "lines": [
+                    { "sku": "latte", "category": "coffee", "quantity": 2, "unit_price": "32.00" },
+                    { "sku": "bagel", "category": "bakery", "quantity": 1, "unit_price": "50.00" },
+                    { "sku": "cigs", "category": "tobacco", "quantity": 1, "unit_price": "30.00" }
+                ]
+            }),
+        )
+        .await;
     assert_eq!(receipt["points_earned"], 170, "{receipt}");
     assert_eq!(receipt["balance_after"], 180, "10 + 170: {receipt}");
     assert_eq!(receipt["policy_version"], 2);
@@ -86,15 +82,15 @@ async fn earning_with_lines(db: &TestDatabase) {
     assert_eq!(earning["caps"], json!([]));
 
     // Coffee 10 × 30.00 = 300.00 paid: 600 + 30 (≥ 200.00) = 630, cut to the cap of 500.
-    let capped = order(
-        &app,
-        &owner,
-        json!({
-            "member_id": member, "amount_paid": "300.00",
-            "lines": [{ "category": "coffee", "quantity": 10, "unit_price": "30.00" }]
-        }),
-    )
-    .await;
+    let capped = app
+        .order(
+            owner,
+            json!({
+                "member_id": member, "amount_paid": "300.00",
+                "lines": [{ "category": "coffee", "quantity": 10, "unit_price": "30.00" }]
+            }),
+        )
+        .await;
     assert_eq!(capped["points_earned"], 500, "{capped}");
     assert_eq!(
         capped["earning"]["threshold"],
@@ -106,15 +102,15 @@ async fn earning_with_lines(db: &TestDatabase) {
     );
 
     // Only tobacco: nothing is eligible, so no threshold and no points (the balance stays).
-    let nothing = order(
-        &app,
-        &owner,
-        json!({
-            "member_id": member, "amount_paid": "300.00",
-            "lines": [{ "category": "tobacco", "quantity": 10, "unit_price": "30.00" }]
-        }),
-    )
-    .await;
+    let nothing = app
+        .order(
+            owner,
+            json!({
+                "member_id": member, "amount_paid": "300.00",
+                "lines": [{ "category": "tobacco", "quantity": 10, "unit_price": "30.00" }]
+            }),
+        )
+        .await;
     assert_eq!(
         (
             &nothing["points_earned"],
@@ -129,7 +125,7 @@ async fn earning_with_lines(db: &TestDatabase) {
     let refused = app
         .post(
             ORDERS,
-            &owner,
+            owner,
             json!({
                 "member_id": member, "amount_paid": "150.00",
                 "lines": [
@@ -148,7 +144,7 @@ async fn earning_with_lines(db: &TestDatabase) {
     );
     app.post(
         ORDERS,
-        &owner,
+        owner,
         json!({
             "member_id": member, "amount_paid": "1.00",
             "lines": [{ "category": "coffee", "quantity": 0, "unit_price": "1.00" }]
@@ -158,7 +154,7 @@ async fn earning_with_lines(db: &TestDatabase) {
     .assert_problem(422, "validation_failed");
 
     // The ledger names the version that computed each earn entry: 10 + 170 + 500 = 680.
-    let entries = app.ledger(&owner, &member).await;
+    let entries = app.ledger(owner, &member).await;
     let earned: Vec<(i64, i64)> = entries
         .iter()
         .map(|e| {
@@ -169,5 +165,5 @@ async fn earning_with_lines(db: &TestDatabase) {
         })
         .collect();
     assert_eq!(earned, [(500, 2), (170, 2), (10, 1)]);
-    assert_eq!(balance(&app, &owner, &member).await, 680);
+    assert_eq!(app.balance(owner, &member).await, 680);
 }

@@ -2,7 +2,7 @@
 //! member of staff and changed by headquarters only, with `ETag` / `If-Match` so that two
 //! editors cannot overwrite each other.
 
-use super::{EARNING, cashier, default_earning, id, put, rich_earning, save};
+use super::{EARNING, cashier, default_earning, rich_earning};
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_tests::spawn_app;
@@ -16,24 +16,24 @@ on_both_databases! {
 
 async fn earning_settings(db: &TestDatabase) {
     let app = spawn_app(db).await;
-    let (owner, created) = app.merchant("rules-earning").await;
-    let store = id(&created["default_store"]["id"]);
-    let cashier = cashier(&app, &owner, "rules-earning", &store).await;
+    let shop = app.merchant("rules-earning").await;
+    let owner = &shop.owner;
+    let cashier = cashier(&app, &shop, &shop.default_store()).await;
 
     // A new merchant has version 1, the default policy, saved with the merchant.
-    let first = app.get(EARNING, &owner).await;
+    let first = app.get(EARNING, owner).await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.text);
     assert_eq!(first.body["version"], 1, "{}", first.text);
     assert_eq!(first.body["policy"], default_earning(), "{}", first.text);
     assert!(first.body["updated_at"].is_string(), "{}", first.text);
 
-    let saved = save(&app, EARNING, &owner, rich_earning()).await;
+    let saved = app.save_settings(EARNING, owner, rich_earning()).await;
     assert_eq!(saved["version"], 2, "{saved}");
     assert!(
         saved["updated_by"].is_string(),
         "the owner is recorded: {saved}"
     );
-    let current = app.get(EARNING, &owner).await;
+    let current = app.get(EARNING, owner).await;
     assert_eq!(current.body["version"], 2, "{}", current.text);
     let policy = &current.body["policy"];
     assert_eq!(
@@ -53,16 +53,16 @@ async fn earning_settings(db: &TestDatabase) {
     );
 
     // The old version stays on record, as the ledger entries it produced name it.
-    let old = app.get(&format!("{EARNING}?version=1"), &owner).await;
+    let old = app.get(&format!("{EARNING}?version=1"), owner).await;
     assert_eq!(old.status, StatusCode::OK, "{}", old.text);
     assert_eq!(
         (&old.body["version"], &old.body["policy"]),
         (&json!(1), &default_earning())
     );
-    app.get(&format!("{EARNING}?version=99"), &owner)
+    app.get(&format!("{EARNING}?version=99"), owner)
         .await
         .assert_problem(404, "version_not_found");
-    app.get(&format!("{EARNING}?version=two"), &owner)
+    app.get(&format!("{EARNING}?version=two"), owner)
         .await
         .assert_problem(422, "validation_failed");
 
@@ -74,14 +74,14 @@ async fn earning_settings(db: &TestDatabase) {
         "{}",
         read.text
     );
-    put(&app, EARNING, &cashier, rich_earning())
+    app.put(EARNING, &cashier, rich_earning())
         .await
         .assert_problem(403, "forbidden");
 
     // Refusals name the field; none of them takes a version.
     let mut zero_unit = rich_earning();
     zero_unit["unit"] = json!("0.00");
-    let refused = put(&app, EARNING, &owner, zero_unit).await;
+    let refused = app.put(EARNING, owner, zero_unit).await;
     refused.assert_problem(422, "validation_failed");
     assert_eq!(
         refused.body["errors"][0]["field"], "unit",
@@ -93,7 +93,7 @@ async fn earning_settings(db: &TestDatabase) {
         { "min_amount": "200.00", "bonus": 30 },
         { "min_amount": "100.00", "bonus": 10 }
     ]);
-    let refused = put(&app, EARNING, &owner, disordered).await;
+    let refused = app.put(EARNING, owner, disordered).await;
     refused.assert_problem(422, "validation_failed");
     assert_eq!(
         refused.body["errors"][0]["field"], "thresholds",
@@ -102,7 +102,7 @@ async fn earning_settings(db: &TestDatabase) {
     );
     let mut unknown = rich_earning();
     unknown["points_per_yuan"] = json!(2);
-    let refused = put(&app, EARNING, &owner, unknown).await;
+    let refused = app.put(EARNING, owner, unknown).await;
     refused.assert_problem(422, "validation_failed");
     assert!(
         refused.body["detail"]
@@ -113,12 +113,12 @@ async fn earning_settings(db: &TestDatabase) {
     );
     let mut zero_factor = rich_earning();
     zero_factor["category_multipliers"] = json!([{ "code": "coffee", "multiplier": "0" }]);
-    put(&app, EARNING, &owner, zero_factor)
+    app.put(EARNING, owner, zero_factor)
         .await
         .assert_problem(422, "validation_failed");
     let mut no_cap = rich_earning();
     no_cap["cap_per_order"] = json!(0);
-    let refused = put(&app, EARNING, &owner, no_cap).await;
+    let refused = app.put(EARNING, owner, no_cap).await;
     refused.assert_problem(422, "validation_failed");
     assert_eq!(
         refused.body["errors"][0]["field"], "cap_per_order",
@@ -126,18 +126,18 @@ async fn earning_settings(db: &TestDatabase) {
         refused.text
     );
     assert_eq!(
-        app.get(EARNING, &owner).await.body["version"],
+        app.get(EARNING, owner).await.body["version"],
         2,
         "refused policies are not saved"
     );
-    let again = save(&app, EARNING, &owner, default_earning()).await;
+    let again = app.save_settings(EARNING, owner, default_earning()).await;
     assert_eq!(again["version"], 3, "the next save is the next version");
 }
 
 /// `ETag` / `If-Match` on the rule settings: two HQ editors cannot overwrite each other.
 async fn if_match(db: &TestDatabase) {
     let app = spawn_app(db).await;
-    let (token, _) = app.merchant("editors").await;
+    let token = app.merchant("editors").await.owner;
     let path = "/api/v1/merchant/settings/earning";
     let read = app.get(path, &token).await;
     assert_eq!(

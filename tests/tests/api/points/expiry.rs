@@ -3,8 +3,7 @@
 //! with.
 
 use super::{
-    EXPIRY, cashier, civil_from_days, days_from_civil, end_of_month_expiry, id, member_token,
-    now_unix, order, parse_utc, put, save,
+    EXPIRY, cashier, civil_from_days, days_from_civil, end_of_month_expiry, now_unix, parse_utc,
 };
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
@@ -18,11 +17,11 @@ on_both_databases! {
 
 async fn expiry(db: &TestDatabase) {
     let app = spawn_app(db).await;
-    let (owner, created) = app.merchant("rules-expiry").await;
-    let store = id(&created["default_store"]["id"]);
-    let cashier = cashier(&app, &owner, "rules-expiry", &store).await;
+    let shop = app.merchant("rules-expiry").await;
+    let owner = &shop.owner;
+    let cashier = cashier(&app, &shop, &shop.default_store()).await;
 
-    let first = app.get(EXPIRY, &owner).await;
+    let first = app.get(EXPIRY, owner).await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.text);
     assert_eq!(
         (&first.body["version"], &first.body["policy"]),
@@ -35,51 +34,44 @@ async fn expiry(db: &TestDatabase) {
     );
 
     // Earned under the rolling 365 days: the same instant 365 days on (no DST in Shanghai).
-    let member = app.member(&owner, "13800000008").await;
+    let member = app.member(owner, "13800000008").await;
     let before_rolling = now_unix();
-    order(
-        &app,
-        &owner,
-        json!({ "member_id": member, "amount_paid": "20.00" }),
-    )
-    .await;
+    app.purchase(owner, &member, "20.00").await;
     let after_rolling = now_unix();
 
     let end_of_month =
         json!({ "rule": { "mode": "end_of_month", "after_months": 2 }, "notify_days_before": 10 });
-    put(&app, EXPIRY, &cashier, end_of_month.clone())
+    app.put(EXPIRY, &cashier, end_of_month.clone())
         .await
         .assert_problem(403, "forbidden");
-    let refused = put(
-        &app,
-        EXPIRY,
-        &owner,
-        json!({ "rule": { "mode": "rolling", "days": 0 } }),
-    )
-    .await;
+    let refused = app
+        .put(
+            EXPIRY,
+            owner,
+            json!({ "rule": { "mode": "rolling", "days": 0 } }),
+        )
+        .await;
     refused.assert_problem(422, "validation_failed");
     assert_eq!(
         refused.body["errors"][0]["field"], "rule.days",
         "{}",
         refused.text
     );
-    put(
-        &app,
+    app.put(
         EXPIRY,
-        &owner,
+        owner,
         json!({ "rule": { "mode": "weekly", "days": 7 } }),
     )
     .await
     .assert_problem(422, "validation_failed");
-    put(
-        &app,
+    app.put(
         EXPIRY,
-        &owner,
+        owner,
         json!({ "rule": { "mode": "never" }, "notify": 3 }),
     )
     .await
     .assert_problem(422, "validation_failed");
-    let saved = save(&app, EXPIRY, &owner, end_of_month.clone()).await;
+    let saved = app.save_settings(EXPIRY, owner, end_of_month.clone()).await;
     assert_eq!(
         (&saved["version"], &saved["policy"]),
         (&json!(2), &end_of_month),
@@ -94,19 +86,14 @@ async fn expiry(db: &TestDatabase) {
     // Earned now under end_of_month + 2: 00:00 Shanghai on the 1st of the month three months
     // after this local month, = 16:00Z on the last day of the month two months after it.
     let before = now_unix();
-    order(
-        &app,
-        &owner,
-        json!({ "member_id": member, "amount_paid": "30.00" }),
-    )
-    .await;
+    app.purchase(owner, &member, "30.00").await;
     let after = now_unix();
     let expected = [
         end_of_month_expiry(before, 2),
         end_of_month_expiry(after, 2),
     ];
 
-    let token = member_token(&app, "rules-expiry", "13800000008").await;
+    let token = app.member_token(&shop.code, "13800000008").await;
     let points = app.get("/api/v1/member/points", &token).await;
     assert_eq!(points.status, StatusCode::OK, "{}", points.text);
     let lots = points.body["lots"].as_array().expect("lots");

@@ -1,7 +1,7 @@
 //! The points liability: the outstanding points of a merchant's members at its point value, and
 //! what of it expires within a number of days; for HQ only.
 
-use super::{EARNING, LIABILITY, balance, cashier, default_earning, id, order, save};
+use super::{EARNING, LIABILITY, cashier, default_earning};
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_tests::spawn_app;
@@ -14,38 +14,28 @@ on_both_databases! {
 
 async fn liability(db: &TestDatabase) {
     let app = spawn_app(db).await;
-    let (owner, created) = app.merchant("rules-liability").await;
-    let store = id(&created["default_store"]["id"]);
-    let cashier = cashier(&app, &owner, "rules-liability", &store).await;
-    let first = app.member(&owner, "13800000009").await;
-    let second = app.member(&owner, "13800000010").await;
-    app.member(&owner, "13800000011").await;
+    let shop = app.merchant("rules-liability").await;
+    let owner = &shop.owner;
+    let cashier = cashier(&app, &shop, &shop.default_store()).await;
+    let first = app.member(owner, "13800000009").await;
+    let second = app.member(owner, "13800000010").await;
+    app.member(owner, "13800000011").await;
     // 12345.67 → 12345 points; 678.90 → 678 points, of which 78 are then spent.
-    order(
-        &app,
-        &owner,
-        json!({ "member_id": first, "amount_paid": "12345.67" }),
-    )
-    .await;
-    order(
-        &app,
-        &owner,
-        json!({ "member_id": second, "amount_paid": "678.90" }),
-    )
-    .await;
+    app.purchase(owner, &first, "12345.67").await;
+    app.purchase(owner, &second, "678.90").await;
     let spent = app
         .post(
             &format!("/api/v1/merchant/members/{second}/points/adjustments"),
-            &owner,
+            owner,
             json!({ "delta": -78, "reason": "兑换" }),
         )
         .await;
     assert_eq!(spent.status, StatusCode::CREATED, "{}", spent.text);
     // 12345 + 678 − 78 = 12945 points.
-    let held = balance(&app, &owner, &first).await + balance(&app, &owner, &second).await;
+    let held = app.balance(owner, &first).await + app.balance(owner, &second).await;
     assert_eq!(held, 12945);
 
-    let owed = app.get(LIABILITY, &owner).await;
+    let owed = app.get(LIABILITY, owner).await;
     assert_eq!(owed.status, StatusCode::OK, "{}", owed.text);
     // 12945 points at 100 points = 1.00: 129.45.
     assert_eq!(
@@ -71,7 +61,7 @@ async fn liability(db: &TestDatabase) {
         (&json!(0), &json!(30))
     );
     let year = app
-        .get(&format!("{LIABILITY}?expiring_days=366"), &owner)
+        .get(&format!("{LIABILITY}?expiring_days=366"), owner)
         .await;
     assert_eq!(
         (&year.body["expiring_points"], &year.body["expiring_days"]),
@@ -79,7 +69,7 @@ async fn liability(db: &TestDatabase) {
         "{}",
         year.text
     );
-    app.get(&format!("{LIABILITY}?expiring_days=0"), &owner)
+    app.get(&format!("{LIABILITY}?expiring_days=0"), owner)
         .await
         .assert_problem(422, "validation_failed");
     app.get(LIABILITY, &cashier)
@@ -89,8 +79,8 @@ async fn liability(db: &TestDatabase) {
     // At 30 points = 1.00 the same points are worth 12945 × 100 / 30 fen = 43150 fen.
     let mut dearer = default_earning();
     dearer["point_value"] = json!({ "points": 30, "money": "1.00" });
-    save(&app, EARNING, &owner, dearer).await;
-    let owed = app.get(LIABILITY, &owner).await;
+    app.save_settings(EARNING, owner, dearer).await;
+    let owed = app.get(LIABILITY, owner).await;
     assert_eq!(
         (&owed.body["outstanding_points"], &owed.body["value"]),
         (&json!(12945), &json!("431.50")),
@@ -98,21 +88,14 @@ async fn liability(db: &TestDatabase) {
         owed.text
     );
     // 7 points at 30 = 1.00 are 23.33… fen: rounded down to 0.23.
-    let (other, _) = app.merchant("rules-liability-2").await;
-    save(
-        &app,
-        EARNING,
+    let other = app.merchant("rules-liability-2").await.owner;
+    app.save_settings(EARNING,
         &other,
         json!({ "points_per_unit": 1, "unit": "1.00", "point_value": { "points": 30, "money": "1.00" } }),
     )
     .await;
     let few = app.member(&other, "13800000012").await;
-    order(
-        &app,
-        &other,
-        json!({ "member_id": few, "amount_paid": "7.00" }),
-    )
-    .await;
+    app.purchase(&other, &few, "7.00").await;
     let owed = app.get(LIABILITY, &other).await;
     assert_eq!(
         (&owed.body["outstanding_points"], &owed.body["value"]),

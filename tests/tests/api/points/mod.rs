@@ -2,8 +2,7 @@
 //! points for actions, the expiry of lots, the points liability and the what-if simulation.
 //! The paths, policies and small helpers here are shared by its modules.
 
-use loyalty_tests::{Answer, TestApp};
-use reqwest::{Method, StatusCode};
+use loyalty_tests::{Merchant, TestApp, staff_account};
 use serde_json::{Value, json};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -15,86 +14,20 @@ mod liability;
 mod simulation;
 
 pub(crate) const EARNING: &str = "/api/v1/merchant/settings/earning";
-
 pub(crate) const EXPIRY: &str = "/api/v1/merchant/settings/points-expiry";
-
 pub(crate) const TIERS: &str = "/api/v1/merchant/settings/tiers";
-
 pub(crate) const SIMULATE: &str = "/api/v1/merchant/settings/earning/simulate";
-
 pub(crate) const LIABILITY: &str = "/api/v1/merchant/points/liability";
-
 pub(crate) const ORDERS: &str = "/api/v1/merchant/orders";
-
 pub(crate) const ACTIONS: &str = "/api/v1/member/points/actions";
 
-pub(crate) async fn put(app: &TestApp, path: &str, token: &str, body: Value) -> Answer {
-    app.send(app.request(Method::PUT, path, Some(token)).json(&body))
-        .await
-}
-
-pub(crate) async fn staff_login(
-    app: &TestApp,
-    merchant: &str,
-    username: &str,
-    password: &str,
-) -> String {
-    let answer = app
-        .send(app.request(Method::POST, "/api/v1/merchant/auth/login", None).json(&json!({ "merchant_code": merchant, "username": username, "password": password })))
-        .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
-    answer.body["token"].as_str().expect("token").to_owned()
-}
-
-/// A cashier of `store`, signed in.
-pub(crate) async fn cashier(app: &TestApp, owner: &str, merchant: &str, store: &str) -> String {
-    let created = app
-        .post(
-            "/api/v1/merchant/staff",
-            owner,
-            json!({ "username": "cashier", "display_name": "收银员", "role": "cashier", "store_ids": [store], "password": "staff password 1" }),
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
-    staff_login(app, merchant, "cashier", "staff password 1").await
-}
-
-/// The mini-program's token of the member with `phone` (dev sign-in).
-pub(crate) async fn member_token(app: &TestApp, merchant: &str, phone: &str) -> String {
-    let login = app
-        .send(
-            app.request(Method::POST, "/api/v1/member/auth/dev", None)
-                .json(&json!({ "merchant_code": merchant, "phone": phone })),
-        )
-        .await;
-    assert_eq!(login.status, StatusCode::OK, "{}", login.text);
-    login.body["token"].as_str().expect("token").to_owned()
-}
-
-pub(crate) fn id(value: &Value) -> String {
-    value.as_str().expect("an id").to_owned()
-}
-
-/// Commits an order that must succeed; returns the receipt.
-pub(crate) async fn order(app: &TestApp, token: &str, body: Value) -> Value {
-    let answer = app.post(ORDERS, token, body).await;
-    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
-    answer.body
-}
-
-pub(crate) async fn balance(app: &TestApp, token: &str, member: &str) -> i64 {
-    let answer = app
-        .get(&format!("/api/v1/merchant/members/{member}"), token)
-        .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
-    answer.body["points_balance"].as_i64().expect("balance")
-}
-
-/// A setting that must be saved; returns the answer's body.
-pub(crate) async fn save(app: &TestApp, path: &str, token: &str, policy: Value) -> Value {
-    let answer = put(app, path, token, policy).await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
-    answer.body
+/// A cashier of the merchant's `store` (shown as 收银员), signed in.
+pub(crate) async fn cashier(app: &TestApp, merchant: &Merchant, store: &str) -> String {
+    app.staff(
+        merchant,
+        staff_account("cashier", "收银员", "cashier", &[store]),
+    )
+    .await
 }
 
 /// The earning policy a new merchant gets, in its full serialised shape.

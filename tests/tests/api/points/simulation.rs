@@ -1,7 +1,7 @@
 //! The what-if simulation: a proposed earning policy run over recent orders, store by store,
 //! against the points they were issued; nothing changes.
 
-use super::{EARNING, SIMULATE, balance, cashier, id, order};
+use super::{EARNING, SIMULATE, cashier};
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_tests::spawn_app;
@@ -14,28 +14,19 @@ on_both_databases! {
 
 async fn simulation(db: &TestDatabase) {
     let app = spawn_app(db).await;
-    let (owner, created) = app.merchant("rules-simulate").await;
-    let main_store = id(&created["default_store"]["id"]);
-    let branch = app
-        .post("/api/v1/merchant/stores", &owner, json!({ "name": "分店" }))
-        .await;
-    assert_eq!(branch.status, StatusCode::CREATED, "{}", branch.text);
-    let branch = id(&branch.body["id"]);
-    let cashier = cashier(&app, &owner, "rules-simulate", &main_store).await;
-    let alice = app.member(&owner, "13800000013").await;
-    let bob = app.member(&owner, "13800000014").await;
+    let shop = app.merchant("rules-simulate").await;
+    let owner = &shop.owner;
+    let main_store = shop.default_store();
+    let branch = app.store(owner, "分店").await;
+    let cashier = cashier(&app, &shop, &main_store).await;
+    let alice = app.member(owner, "13800000013").await;
+    let bob = app.member(owner, "13800000014").await;
 
     // Issued under 1 point per 1.00: 100 (main store), 80 and 45 (branch) = 225.
     let issued = [
-        order(
-            &app,
-            &owner,
-            json!({ "member_id": alice, "amount_paid": "100.00" }),
-        )
-        .await,
-        order(
-            &app,
-            &owner,
+        app.purchase(owner, &alice, "100.00").await,
+        app.order(
+            owner,
             json!({
                 "member_id": alice, "store_id": branch, "amount_paid": "80.00",
                 "lines": [
@@ -45,9 +36,8 @@ async fn simulation(db: &TestDatabase) {
             }),
         )
         .await,
-        order(
-            &app,
-            &owner,
+        app.order(
+            owner,
             json!({ "member_id": bob, "store_id": branch, "amount_paid": "45.50" }),
         )
         .await,
@@ -55,14 +45,9 @@ async fn simulation(db: &TestDatabase) {
     let points: Vec<&Value> = issued.iter().map(|o| &o["points_earned"]).collect();
     assert_eq!(points, [&json!(100), &json!(80), &json!(45)]);
     // Another merchant's orders are not this merchant's.
-    let (elsewhere, _) = app.merchant("rules-simulate-2").await;
+    let elsewhere = app.merchant("rules-simulate-2").await.owner;
     let stranger = app.member(&elsewhere, "13800000013").await;
-    order(
-        &app,
-        &elsewhere,
-        json!({ "member_id": stranger, "amount_paid": "999.00" }),
-    )
-    .await;
+    app.purchase(&elsewhere, &stranger, "999.00").await;
 
     // Proposed: 2 points per 1.00, coffee ×1.5.
     // Main store: 100.00 × 2 = 200.
@@ -74,7 +59,7 @@ async fn simulation(db: &TestDatabase) {
         "category_multipliers": [{ "code": "coffee", "multiplier": "1.5" }]
     });
     let sim = app
-        .post(SIMULATE, &owner, json!({ "policy": proposed, "days": 30 }))
+        .post(SIMULATE, owner, json!({ "policy": proposed, "days": 30 }))
         .await;
     assert_eq!(sim.status, StatusCode::OK, "{}", sim.text);
     assert_eq!(
@@ -110,7 +95,7 @@ async fn simulation(db: &TestDatabase) {
     let sim = app
         .post(
             SIMULATE,
-            &owner,
+            owner,
             json!({ "policy": { "points_per_unit": 1, "unit": "10.00" } }),
         )
         .await;
@@ -126,8 +111,8 @@ async fn simulation(db: &TestDatabase) {
     );
 
     // Nothing changes: the policy in force and the balances are as they were.
-    assert_eq!(app.get(EARNING, &owner).await.body["version"], 1);
-    assert_eq!(balance(&app, &owner, &alice).await, 180);
+    assert_eq!(app.get(EARNING, owner).await.body["version"], 1);
+    assert_eq!(app.balance(owner, &alice).await, 180);
 
     app.post(
         SIMULATE,
@@ -136,12 +121,12 @@ async fn simulation(db: &TestDatabase) {
     )
     .await
     .assert_problem(403, "forbidden");
-    app.post(SIMULATE, &owner, json!({ "policy": proposed, "days": 0 }))
+    app.post(SIMULATE, owner, json!({ "policy": proposed, "days": 0 }))
         .await
         .assert_problem(422, "validation_failed");
     app.post(
         SIMULATE,
-        &owner,
+        owner,
         json!({ "policy": { "points_per_unit": 1, "unit": "0.00" }, "days": 30 }),
     )
     .await

@@ -1,10 +1,10 @@
 //! A tenant-isolation matrix: two merchants × every role × every endpoint that takes an id; no
 //! role of one merchant reaches the other's members, orders, stores or staff.
 
-use super::{merchant_with_roles, patch, token};
+use super::{merchant_with_roles, token};
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
-use loyalty_tests::spawn_app;
+use loyalty_tests::{spawn_app, string};
 use serde_json::json;
 
 on_both_databases! {
@@ -21,20 +21,13 @@ async fn isolation_matrix(db: &TestDatabase) {
         app.member(owner_a, "13900000002").await,
     ];
     let order = app
-        .post(
-            "/api/v1/merchant/orders",
+        .order(
             owner_a,
             json!({ "member_id": members[0], "store_id": branch_a, "amount_paid": "10.00" }),
         )
         .await;
-    let order = order.body["order"]["id"]
-        .as_str()
-        .expect("order")
-        .to_owned();
-    let staff_a = app.get("/api/v1/merchant/staff", owner_a).await.body["items"][1]["id"]
-        .as_str()
-        .expect("staff")
-        .to_owned();
+    let order = string(&order["order"]["id"]);
+    let staff_a = string(&app.get("/api/v1/merchant/staff", owner_a).await.body["items"][1]["id"]);
 
     for (role, token) in &tokens_b {
         for member in &members {
@@ -78,20 +71,20 @@ async fn isolation_matrix(db: &TestDatabase) {
         )
         .await
         .assert_problem(404, "order_not_found");
-        let store = patch(
-            &app,
-            &format!("/api/v1/merchant/stores/{branch_a}"),
-            token,
-            json!({ "name": "x" }),
-        )
-        .await;
-        let staff = patch(
-            &app,
-            &format!("/api/v1/merchant/staff/{staff_a}"),
-            token,
-            json!({ "disabled": true }),
-        )
-        .await;
+        let store = app
+            .patch(
+                &format!("/api/v1/merchant/stores/{branch_a}"),
+                token,
+                json!({ "name": "x" }),
+            )
+            .await;
+        let staff = app
+            .patch(
+                &format!("/api/v1/merchant/staff/{staff_a}"),
+                token,
+                json!({ "disabled": true }),
+            )
+            .await;
         if *role == "owner" || *role == "admin" {
             store.assert_problem(404, "store_not_found");
             staff.assert_problem(404, "staff_not_found");

@@ -2,21 +2,14 @@
 //! phones for cashiers, revocation on change and logout, and a tenant-isolation matrix. A
 //! merchant with one account of every role is shared by its modules.
 
-use loyalty_tests::{Answer, TestApp};
-use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use loyalty_tests::{Answer, STAFF_PASSWORD, TestApp, staff_account};
+use reqwest::StatusCode;
 
 mod isolation_matrix;
 mod roles;
 
-pub(super) async fn login(app: &TestApp, merchant: &str, username: &str, password: &str) -> String {
-    let answer = app
-        .send(app.request(Method::POST, "/api/v1/merchant/auth/login", None).json(&json!({ "merchant_code": merchant, "username": username, "password": password })))
-        .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
-    answer.body["token"].as_str().expect("token").to_owned()
-}
-
+/// HQ's `token` opens an account of `role` in `stores`, shown by its username: the server's
+/// answer, whatever it is.
 pub(super) async fn create_staff(
     app: &TestApp,
     token: &str,
@@ -24,11 +17,7 @@ pub(super) async fn create_staff(
     role: &str,
     stores: &[&str],
 ) -> Answer {
-    app.post("/api/v1/merchant/staff", token, json!({ "username": username, "display_name": username, "role": role, "store_ids": stores, "password": "staff password 1" })).await
-}
-
-pub(super) async fn patch(app: &TestApp, path: &str, token: &str, body: Value) -> Answer {
-    app.send(app.request(Method::PATCH, path, Some(token)).json(&body))
+    app.create_staff(token, staff_account(username, username, role, stores))
         .await
 }
 
@@ -38,39 +27,25 @@ pub(super) async fn merchant_with_roles(
     app: &TestApp,
     code: &str,
 ) -> (Vec<(&'static str, String)>, String, String) {
-    let (owner, created) = app.merchant(code).await;
-    let main_store = created["default_store"]["id"]
-        .as_str()
-        .expect("store")
-        .to_owned();
-    let branch = app
-        .post("/api/v1/merchant/stores", &owner, json!({ "name": "分店" }))
-        .await
-        .body["id"]
-        .as_str()
-        .expect("store")
-        .to_owned();
-    assert_eq!(
-        create_staff(app, &owner, "admin", "admin", &[])
-            .await
-            .status,
-        StatusCode::CREATED
-    );
-    assert_eq!(
-        create_staff(app, &owner, "manager", "store_manager", &[&branch])
-            .await
-            .status,
-        StatusCode::CREATED
-    );
-    assert_eq!(
-        create_staff(app, &owner, "cashier", "cashier", &[&branch])
-            .await
-            .status,
-        StatusCode::CREATED
-    );
-    let mut tokens = vec![("owner", owner)];
+    let shop = app.merchant(code).await;
+    let main_store = shop.default_store();
+    let branch = app.store(&shop.owner, "分店").await;
+    let accounts: [(&str, &str, &[&str]); 3] = [
+        ("admin", "admin", &[]),
+        ("manager", "store_manager", &[&branch]),
+        ("cashier", "cashier", &[&branch]),
+    ];
+    for (username, role, stores) in accounts {
+        assert_eq!(
+            create_staff(app, &shop.owner, username, role, stores)
+                .await
+                .status,
+            StatusCode::CREATED
+        );
+    }
+    let mut tokens = vec![("owner", shop.owner)];
     for role in ["admin", "manager", "cashier"] {
-        tokens.push((role, login(app, code, role, "staff password 1").await));
+        tokens.push((role, app.sign_in_staff(code, role, STAFF_PASSWORD).await));
     }
     (tokens, main_store, branch)
 }

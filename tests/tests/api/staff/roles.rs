@@ -1,10 +1,10 @@
 //! Roles: who may manage whom, store scope for managers and cashiers, masked phones for
 //! cashiers, and revocation of tokens on a change, on disabling and on logout.
 
-use super::{create_staff, login, merchant_with_roles, patch, token};
+use super::{create_staff, merchant_with_roles, token};
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
-use loyalty_tests::spawn_app;
+use loyalty_tests::{STAFF_PASSWORD, spawn_app, string};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -73,17 +73,7 @@ async fn roles(db: &TestDatabase) {
     )
     .await
     .assert_problem(403, "forbidden");
-    let hq_order = app
-        .post(
-            "/api/v1/merchant/orders",
-            owner,
-            json!({ "member_id": member, "amount_paid": "20.00" }),
-        )
-        .await;
-    let hq_order = hq_order.body["order"]["id"]
-        .as_str()
-        .expect("order")
-        .to_owned();
+    let hq_order = string(&app.purchase(owner, &member, "20.00").await["order"]["id"]);
     app.get(&format!("/api/v1/merchant/orders/{hq_order}"), cashier)
         .await
         .assert_problem(404, "order_not_found");
@@ -129,18 +119,18 @@ async fn roles(db: &TestDatabase) {
             .expect("staff")
             .to_owned()
     };
-    let moved = patch(
-        &app,
-        &format!("/api/v1/merchant/staff/{}", id_of("cashier")),
-        admin,
-        json!({ "store_ids": [main_store] }),
-    )
-    .await;
+    let moved = app
+        .patch(
+            &format!("/api/v1/merchant/staff/{}", id_of("cashier")),
+            admin,
+            json!({ "store_ids": [main_store] }),
+        )
+        .await;
     assert_eq!(moved.status, StatusCode::OK, "{}", moved.text);
     app.get("/api/v1/merchant/stores", cashier)
         .await
         .assert_problem(401, "unauthenticated");
-    let cashier = login(&app, "roles", "cashier", "staff password 1").await;
+    let cashier = app.sign_in_staff("roles", "cashier", STAFF_PASSWORD).await;
     assert_eq!(
         app.post(
             "/api/v1/merchant/orders",
@@ -151,8 +141,7 @@ async fn roles(db: &TestDatabase) {
         .body["order"]["store_id"],
         main_store.as_str()
     );
-    patch(
-        &app,
+    app.patch(
         &format!("/api/v1/merchant/staff/{}", id_of("cashier")),
         admin,
         json!({ "disabled": true }),
@@ -161,16 +150,14 @@ async fn roles(db: &TestDatabase) {
     app.get("/api/v1/merchant/stores", &cashier)
         .await
         .assert_problem(401, "account_disabled");
-    patch(
-        &app,
+    app.patch(
         &format!("/api/v1/merchant/staff/{}", id_of("owner")),
         admin,
         json!({ "role": "cashier" }),
     )
     .await
     .assert_problem(403, "forbidden");
-    patch(
-        &app,
+    app.patch(
         &format!("/api/v1/merchant/staff/{}", id_of("owner")),
         owner,
         json!({ "disabled": true }),
