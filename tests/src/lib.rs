@@ -1,8 +1,10 @@
 //! Helpers for the black-box tests: a server on port 0 over a fresh database, and an HTTP
 //! client that speaks to it as the mini-program, the till and the platform would; builders
-//! for the setup the tests share ([`fixtures`]) and a mock of Aliyun's SMS API ([`aliyun`]).
+//! for the setup the tests share ([`fixtures`]), a mock of Aliyun's SMS API ([`aliyun`]) and a
+//! calendar by hand ([`calendar`]).
 
 pub mod aliyun;
+pub mod calendar;
 pub mod fixtures;
 
 pub use fixtures::{Merchant, STAFF_PASSWORD, staff_account, string};

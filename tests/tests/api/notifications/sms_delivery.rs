@@ -9,6 +9,7 @@ use loyalty_seaorm::testing::TestDatabase;
 use loyalty_tests::aliyun::{
     Aliyun, aliyun_answering, app_with_aliyun, field, listed, next, put_settings, settings,
 };
+use loyalty_tests::calendar::this_month_in_shanghai;
 use loyalty_tests::spawn_app_with;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -69,7 +70,7 @@ async fn login_code(db: &TestDatabase) {
     assert_eq!(sent[0]["scene"], "login_code");
     assert_eq!(sent[0]["recipient"], "138****8000");
     assert_eq!(sent[0]["parts"], 1);
-    let month = chrono_month();
+    let month = this_month_in_shanghai();
     let usage = app
         .get(
             &format!("/api/v1/merchant/notifications/usage?month={month}"),
@@ -84,26 +85,6 @@ async fn login_code(db: &TestDatabase) {
         ),
         (Some(1), Some(1))
     );
-}
-
-/// This month in Shanghai, `YYYY-MM`.
-fn chrono_month() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs()
-        + 8 * 3600;
-    let days = i64::try_from(now / 86_400).expect("days");
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}")
 }
 
 async fn rejected_then_requeued(db: &TestDatabase) {

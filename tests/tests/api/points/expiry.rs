@@ -2,11 +2,12 @@
 //! days or the end of a month in Shanghai); and the hand-written calendar the test checks dates
 //! with.
 
-use super::{
-    EXPIRY, cashier, civil_from_days, days_from_civil, end_of_month_expiry, now_unix, parse_utc,
-};
+use super::{EXPIRY, cashier};
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
+use loyalty_tests::calendar::{
+    civil_from_days, days_from_civil, end_of_month_expiry, now_unix, parse_utc,
+};
 use loyalty_tests::spawn_app;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -116,7 +117,8 @@ async fn expiry(db: &TestDatabase) {
     );
 }
 
-/// The hand-written calendar above agrees with dates worked out on paper.
+/// The hand-written calendar (`loyalty_tests::calendar`) agrees with dates worked out on
+/// paper.
 #[test]
 fn the_hand_calendar_agrees_with_known_dates() {
     assert_eq!(parse_utc("1970-01-02T00:00:01.5Z"), 86_401);
