@@ -94,6 +94,15 @@ impl TestApp {
             .await
     }
 
+    /// A cashier of the merchant's `store`, named `cashier`, signed in; returns the token.
+    pub async fn cashier(&self, merchant: &Merchant, store: &str) -> String {
+        self.staff(
+            merchant,
+            staff_account("cashier", "cashier", "cashier", &[store]),
+        )
+        .await
+    }
+
     /// Opens a store named `name` (HQ's `token`); returns its id.
     pub async fn store(&self, token: &str, name: &str) -> String {
         let store = self

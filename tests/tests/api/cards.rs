@@ -5,10 +5,9 @@
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_tests::aliyun::{
-    aliyun_answering, app_with_aliyun, field, listed, next, put_settings, sms_scene,
+    aliyun_answering, app_with_aliyun, field, listed, next, placeholders, put_settings, settings,
     template_params,
 };
-use loyalty_tests::staff_account;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -22,20 +21,17 @@ async fn top_up(db: &TestDatabase) {
     let shop = app.merchant("card-shop").await;
     let token = &shop.owner;
     let store = shop.default_store();
-    let cashier = app
-        .staff(
-            &shop,
-            staff_account("cashier", "cashier", "cashier", &[&store]),
-        )
-        .await;
+    let cashier = app.cashier(&shop, &store).await;
     let stranger = app.merchant("other-shop").await.owner;
     put_settings(
         &app,
         token,
-        json!({
-            "sms_sign_name": "演示茶饮",
-            "scenes": [sms_scene("top_up", "SMS_TOPUP", "{name}充值{amount}元，赠送{bonus}元，余额{balance}元。", &["name", "amount", "bonus", "balance"])]
-        }),
+        settings(
+            "top_up",
+            "SMS_TOPUP",
+            "{name}充值{amount}元，赠送{bonus}元，余额{balance}元。",
+            placeholders(&["name", "amount", "bonus", "balance"]),
+        ),
     )
     .await;
 

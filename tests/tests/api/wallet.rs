@@ -6,10 +6,9 @@ use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_tests::PLATFORM_KEY;
 use loyalty_tests::aliyun::{
-    aliyun_answering, app_with_aliyun, field, listed, next, put_settings, sms_scene,
+    aliyun_answering, app_with_aliyun, field, listed, next, placeholders, put_settings, settings,
     template_params,
 };
-use loyalty_tests::staff_account;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -24,12 +23,7 @@ async fn withdrawal(db: &TestDatabase) {
     let token = &shop.owner;
     let merchant = shop.id();
     let store = shop.default_store();
-    let cashier = app
-        .staff(
-            &shop,
-            staff_account("cashier", "cashier", "cashier", &[&store]),
-        )
-        .await;
+    let cashier = app.cashier(&shop, &store).await;
     for path in [
         "/api/v1/merchant/wallet",
         "/api/v1/merchant/wallet/ledger",
@@ -46,16 +40,14 @@ async fn withdrawal(db: &TestDatabase) {
     )
     .await
     .assert_problem(403, "forbidden");
-    put_settings(
-        &app,
-        token,
-        json!({
-            "sms_sign_name": "演示茶饮",
-            "hq_phones": ["13900000001"],
-            "scenes": [sms_scene("withdrawal_reviewed", "SMS_PAYOUT", "提现{amount}元{result}，说明：{note}", &["amount", "result", "note"])]
-        }),
-    )
-    .await;
+    let mut told = settings(
+        "withdrawal_reviewed",
+        "SMS_PAYOUT",
+        "提现{amount}元{result}，说明：{note}",
+        placeholders(&["amount", "result", "note"]),
+    );
+    told["hq_phones"] = json!(["13900000001"]);
+    put_settings(&app, token, told).await;
 
     let payments = format!("/api/v1/platform/merchants/{merchant}/wallet/payments");
     let paid = json!({ "payment_ref": "4200001234", "amount": "500.00" });

@@ -5,7 +5,7 @@
 use super::full_off;
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
-use loyalty_tests::{spawn_app, staff_account};
+use loyalty_tests::spawn_app;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -117,12 +117,7 @@ async fn cashier_scope(db: &TestDatabase) {
     let hq = &shop.owner;
     let main = shop.default_store();
     let branch = app.store(hq, "二店").await;
-    let cashier = app
-        .staff(
-            &shop,
-            staff_account("cashier", "cashier", "cashier", &[&branch]),
-        )
-        .await;
+    let cashier = app.cashier(&shop, &branch).await;
 
     // HQ-only: templates, sends, revocation, the checkout settings.
     app.post("/api/v1/merchant/coupon-templates", &cashier, full_off())

@@ -4,10 +4,10 @@
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_tests::aliyun::{
-    aliyun_answering, app_with_aliyun, field, listed, next, put_settings, settings,
+    aliyun_answering, app_with_aliyun, field, listed, next, put_settings, settings, template_params,
 };
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 on_both_databases! {
     hq_is_told_by_sms_when_a_send_takes_a_coupon_stock_to_its_alert => super::stock_low;
@@ -73,7 +73,7 @@ async fn stock_low(db: &TestDatabase) {
     let form = next(&mut seen).await;
     assert_eq!(field(&form, "PhoneNumbers"), "13900000001");
     assert_eq!(field(&form, "TemplateCode"), "SMS_STOCK");
-    let params: Value = serde_json::from_str(field(&form, "TemplateParam")).expect("JSON");
+    let params = template_params(&form);
     assert_eq!(params, json!({ "name": "新品券", "left": "1" }));
     let told = listed(&app, &token, "sent", 1).await;
     assert_eq!(told[0]["scene"], "stock_low");

@@ -2,18 +2,15 @@
 //! provider rejects is listed for HQ and goes out when queued again; billable parts count the
 //! provider's signature when the merchant names none; usage by month.
 
-use loyalty_notify::Secret;
-use loyalty_notify::aliyun::AliyunConfig;
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_tests::aliyun::{
-    Aliyun, aliyun_answering, app_with_aliyun, field, listed, next, put_settings, settings,
+    Aliyun, aliyun_answering, app_with_aliyun, app_with_aliyun_signing_as, field, listed, next,
+    placeholders, put_settings, settings, template_params,
 };
 use loyalty_tests::calendar::this_month_in_shanghai;
-use loyalty_tests::spawn_app_with;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
-use std::time::Duration;
+use serde_json::json;
 use tokio::sync::mpsc;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer};
@@ -35,7 +32,7 @@ async fn login_code(db: &TestDatabase) {
             "login_code",
             "SMS_CODE",
             "您的验证码{code}，5分钟内有效。",
-            json!([{ "name": "code", "value": "{code}" }]),
+            placeholders(&["code"]),
         ),
     )
     .await;
@@ -52,7 +49,7 @@ async fn login_code(db: &TestDatabase) {
     assert_eq!(field(&form, "PhoneNumbers"), "13800138000");
     assert_eq!(field(&form, "SignName"), "演示茶饮");
     assert_eq!(field(&form, "TemplateCode"), "SMS_CODE");
-    let params: Value = serde_json::from_str(field(&form, "TemplateParam")).expect("JSON");
+    let params = template_params(&form);
     let code = params["code"].as_str().expect("a code").to_owned();
     assert_eq!(code.len(), 6);
     assert!(!field(&form, "OutId").is_empty(), "the event id goes along");
@@ -118,7 +115,7 @@ async fn rejected_then_requeued(db: &TestDatabase) {
             "points_earned",
             "SMS_EARNED",
             "您获得{points}积分，当前积分{balance}。",
-            json!([{ "name": "points", "value": "{points}" }, { "name": "balance", "value": "{balance}" }]),
+            placeholders(&["points", "balance"]),
         ),
     )
     .await;
@@ -133,7 +130,7 @@ async fn rejected_then_requeued(db: &TestDatabase) {
     assert_eq!(order.status, StatusCode::CREATED, "{}", order.text);
 
     let first = next(&mut seen).await;
-    let params: Value = serde_json::from_str(field(&first, "TemplateParam")).expect("JSON");
+    let params = template_params(&first);
     assert_eq!(params, json!({ "points": "88", "balance": "88" }));
     let failed = listed(&app, &token, "failed", 1).await;
     assert_eq!(failed[0]["scene"], "points_earned");
@@ -173,27 +170,12 @@ async fn rejected_then_requeued(db: &TestDatabase) {
 
 async fn provider_signature(db: &TestDatabase) {
     let (server, mut seen) = aliyun_answering("OK").await;
-    let uri = server.uri();
-    let app = spawn_app_with(db, move |s| {
-        s.sms = loyalty_notify::SmsSettings::Aliyun(
-            AliyunConfig::new("LTAI-test", Secret::new("test-secret"))
-                .with_base_url(uri)
-                .with_sign_name("茶舍会员连锁店")
-                .with_timeout(Duration::from_secs(5)),
-        );
-        s.notifications.dispatch_interval_ms = 3_600_000;
-    })
-    .await;
+    let app = app_with_aliyun_signing_as(db, &server, "茶舍会员连锁店").await;
     let token = app.merchant("signed-shop").await.owner;
     // A 64-character text: 68 with a two-character signature (one SMS), 73 with the
     // provider's seven (two parts).
     let text = format!("验证码{{code}}{}", "请".repeat(55));
-    let mut body = settings(
-        "login_code",
-        "SMS_CODE",
-        &text,
-        json!([{ "name": "code", "value": "{code}" }]),
-    );
+    let mut body = settings("login_code", "SMS_CODE", &text, placeholders(&["code"]));
     body.as_object_mut()
         .expect("object")
         .remove("sms_sign_name");
