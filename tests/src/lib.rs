@@ -53,6 +53,7 @@ impl Answer {
     }
 
     /// Asserts a problem+json answer with this status and code.
+    #[track_caller]
     pub fn assert_problem(&self, status: u16, code: &str) {
         assert_eq!(self.status.as_u16(), status, "{}", self.text);
         assert_eq!(
@@ -62,6 +63,13 @@ impl Answer {
         );
         assert_eq!(self.body["code"], code, "{}", self.text);
         assert_eq!(self.body["status"], status, "{}", self.text);
+    }
+
+    /// Asserts a 422 `validation_failed` whose first error names `field`.
+    #[track_caller]
+    pub fn assert_invalid_field(&self, field: &str) {
+        self.assert_problem(422, "validation_failed");
+        assert_eq!(self.body["errors"][0]["field"], field, "{}", self.text);
     }
 }
 
@@ -153,5 +161,19 @@ impl TestApp {
                 .json(&body),
         )
         .await
+    }
+
+    /// Sends a request with an `Idempotency-Key`, then sends it again as a till retries after
+    /// a lost answer; returns the first answer and the retry's.
+    pub async fn post_with_key_twice(
+        &self,
+        path: &str,
+        token: &str,
+        key: &str,
+        body: Value,
+    ) -> (Answer, Answer) {
+        let first = self.post_with_key(path, token, key, body.clone()).await;
+        let again = self.post_with_key(path, token, key, body).await;
+        (first, again)
     }
 }

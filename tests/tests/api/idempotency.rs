@@ -19,11 +19,8 @@ async fn idempotent_replay(db: &TestDatabase) {
     let member = app.member(&token, "13900139000").await;
     let body = json!({ "member_id": member, "amount_paid": "56.00" });
 
-    let first = app
-        .post_with_key("/api/v1/merchant/orders", &token, "k-1", body.clone())
-        .await;
-    let replay = app
-        .post_with_key("/api/v1/merchant/orders", &token, "k-1", body.clone())
+    let (first, replay) = app
+        .post_with_key_twice("/api/v1/merchant/orders", &token, "k-1", body)
         .await;
     assert_eq!(first.status, StatusCode::CREATED);
     assert_eq!(
@@ -52,8 +49,8 @@ async fn idempotent_replay(db: &TestDatabase) {
 
     // A refusal is kept for its key too: the replay answers the same.
     let adjust = format!("/api/v1/merchant/members/{member}/points/adjustments");
-    let refused = app
-        .post_with_key(
+    let (refused, again) = app
+        .post_with_key_twice(
             &adjust,
             &token,
             "k-2",
@@ -61,25 +58,14 @@ async fn idempotent_replay(db: &TestDatabase) {
         )
         .await;
     refused.assert_problem(422, "insufficient_points");
-    let again = app
-        .post_with_key(
-            &adjust,
-            &token,
-            "k-2",
-            json!({ "delta": -1000, "reason": "兑换" }),
-        )
-        .await;
     assert_eq!((again.status, again.text), (refused.status, refused.text));
 
     let refund = format!(
         "/api/v1/merchant/orders/{}/refunds",
         first.body["order"]["id"].as_str().expect("id")
     );
-    let r1 = app
-        .post_with_key(&refund, &token, "k-3", json!({ "amount": "6.00" }))
-        .await;
-    let r2 = app
-        .post_with_key(&refund, &token, "k-3", json!({ "amount": "6.00" }))
+    let (r1, r2) = app
+        .post_with_key_twice(&refund, &token, "k-3", json!({ "amount": "6.00" }))
         .await;
     assert_eq!((r1.status, &r1.text), (r2.status, &r2.text));
     assert_eq!(app.balance(&token, &member).await, 50);

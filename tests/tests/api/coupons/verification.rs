@@ -98,11 +98,8 @@ async fn verification(db: &TestDatabase) {
     // A verification retried with its key answers the first response.
     let second = app.claim_coupon(&me, &template).await;
     let body = json!({ "code": second, "store_id": branch });
-    let first = app
-        .post_with_key("/api/v1/merchant/verifications", hq, "till-7", body.clone())
-        .await;
-    let retry = app
-        .post_with_key("/api/v1/merchant/verifications", hq, "till-7", body)
+    let (first, retry) = app
+        .post_with_key_twice("/api/v1/merchant/verifications", hq, "till-7", body)
         .await;
     assert_eq!(
         (first.status, retry.status),

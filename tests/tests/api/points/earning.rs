@@ -122,26 +122,20 @@ async fn earning_with_lines(db: &TestDatabase) {
     );
 
     // Paying more than the lines add up to is refused: 150.00 > 144.00.
-    let refused = app
-        .post(
-            ORDERS,
-            owner,
-            json!({
-                "member_id": member, "amount_paid": "150.00",
-                "lines": [
-                    { "category": "coffee", "quantity": 2, "unit_price": "32.00" },
-                    { "category": "bakery", "quantity": 1, "unit_price": "50.00" },
-                    { "category": "tobacco", "quantity": 1, "unit_price": "30.00" }
-                ]
-            }),
-        )
-        .await;
-    refused.assert_problem(422, "validation_failed");
-    assert_eq!(
-        refused.body["errors"][0]["field"], "amount_paid",
-        "{}",
-        refused.text
-    );
+    app.post(
+        ORDERS,
+        owner,
+        json!({
+            "member_id": member, "amount_paid": "150.00",
+            "lines": [
+                { "category": "coffee", "quantity": 2, "unit_price": "32.00" },
+                { "category": "bakery", "quantity": 1, "unit_price": "50.00" },
+                { "category": "tobacco", "quantity": 1, "unit_price": "30.00" }
+            ]
+        }),
+    )
+    .await
+    .assert_invalid_field("amount_paid");
     app.post(
         ORDERS,
         owner,

@@ -81,25 +81,17 @@ async fn earning_settings(db: &TestDatabase) {
     // Refusals name the field; none of them takes a version.
     let mut zero_unit = rich_earning();
     zero_unit["unit"] = json!("0.00");
-    let refused = app.put(EARNING, owner, zero_unit).await;
-    refused.assert_problem(422, "validation_failed");
-    assert_eq!(
-        refused.body["errors"][0]["field"], "unit",
-        "{}",
-        refused.text
-    );
+    app.put(EARNING, owner, zero_unit)
+        .await
+        .assert_invalid_field("unit");
     let mut disordered = rich_earning();
     disordered["thresholds"] = json!([
         { "min_amount": "200.00", "bonus": 30 },
         { "min_amount": "100.00", "bonus": 10 }
     ]);
-    let refused = app.put(EARNING, owner, disordered).await;
-    refused.assert_problem(422, "validation_failed");
-    assert_eq!(
-        refused.body["errors"][0]["field"], "thresholds",
-        "{}",
-        refused.text
-    );
+    app.put(EARNING, owner, disordered)
+        .await
+        .assert_invalid_field("thresholds");
     let mut unknown = rich_earning();
     unknown["points_per_yuan"] = json!(2);
     let refused = app.put(EARNING, owner, unknown).await;
@@ -119,12 +111,7 @@ async fn earning_settings(db: &TestDatabase) {
     let mut no_cap = rich_earning();
     no_cap["cap_per_order"] = json!(0);
     let refused = app.put(EARNING, owner, no_cap).await;
-    refused.assert_problem(422, "validation_failed");
-    assert_eq!(
-        refused.body["errors"][0]["field"], "cap_per_order",
-        "{}",
-        refused.text
-    );
+    refused.assert_invalid_field("cap_per_order");
     assert_eq!(
         app.get(EARNING, owner).await.body["version"],
         2,
