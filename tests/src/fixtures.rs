@@ -53,14 +53,20 @@ pub fn staff_account(username: &str, display_name: &str, role: &str, stores: &[&
 }
 
 impl TestApp {
+    /// Posts what must be created (201); returns the answer's body.
+    pub async fn created(&self, path: &str, token: &str, body: Value) -> Value {
+        let answer = self.post(path, token, body).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+        answer.body
+    }
+
     /// Creates a merchant through the platform API and signs its owner in.
     pub async fn merchant(&self, code: &str) -> Merchant {
-        let created = self.post("/api/v1/platform/merchants", PLATFORM_KEY, json!({ "code": code, "name": format!("Shop {code}"), "owner_password": OWNER_PASSWORD })).await;
-        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+        let created = self.created("/api/v1/platform/merchants", PLATFORM_KEY, json!({ "code": code, "name": format!("Shop {code}"), "owner_password": OWNER_PASSWORD })).await;
         Merchant {
             code: code.to_owned(),
             owner: self.sign_in_staff(code, "owner", OWNER_PASSWORD).await,
-            created: created.body,
+            created,
         }
     }
 
@@ -88,8 +94,8 @@ impl TestApp {
     /// returns its token.
     pub async fn staff(&self, merchant: &Merchant, account: Value) -> String {
         let username = string(&account["username"]);
-        let made = self.create_staff(&merchant.owner, account).await;
-        assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+        self.created("/api/v1/merchant/staff", &merchant.owner, account)
+            .await;
         self.sign_in_staff(&merchant.code, &username, STAFF_PASSWORD)
             .await
     }
@@ -106,23 +112,21 @@ impl TestApp {
     /// Opens a store named `name` (HQ's `token`); returns its id.
     pub async fn store(&self, token: &str, name: &str) -> String {
         let store = self
-            .post("/api/v1/merchant/stores", token, json!({ "name": name }))
+            .created("/api/v1/merchant/stores", token, json!({ "name": name }))
             .await;
-        assert_eq!(store.status, StatusCode::CREATED, "{}", store.text);
-        string(&store.body["id"])
+        string(&store["id"])
     }
 
     /// Registers a member at the till; returns its id.
     pub async fn member(&self, token: &str, phone: &str) -> String {
-        let answer = self
-            .post(
+        let member = self
+            .created(
                 "/api/v1/merchant/members",
                 token,
                 json!({ "phone": phone, "name": "张三" }),
             )
             .await;
-        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
-        string(&answer.body["id"])
+        string(&member["id"])
     }
 
     /// Signs a member of `merchant` in by phone (development login); returns the
@@ -140,9 +144,7 @@ impl TestApp {
 
     /// Commits an order that must succeed; returns the receipt.
     pub async fn order(&self, token: &str, body: Value) -> Value {
-        let answer = self.post("/api/v1/merchant/orders", token, body).await;
-        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
-        answer.body
+        self.created("/api/v1/merchant/orders", token, body).await
     }
 
     /// Commits an order the till priced: `member` paid `amount_paid` and earns on it by the
@@ -200,24 +202,22 @@ impl TestApp {
 
     /// Creates a coupon template (HQ's `token`); returns its id.
     pub async fn coupon_template(&self, token: &str, body: Value) -> String {
-        let created = self
-            .post("/api/v1/merchant/coupon-templates", token, body)
+        let template = self
+            .created("/api/v1/merchant/coupon-templates", token, body)
             .await;
-        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
-        string(&created.body["id"])
+        string(&template["id"])
     }
 
     /// The member (the mini-program's `token`) claims a coupon of `template`; returns its
     /// code.
     pub async fn claim_coupon(&self, token: &str, template: &str) -> String {
-        let claimed = self
-            .post(
+        let coupon = self
+            .created(
                 &format!("/api/v1/member/coupon-templates/{template}/claim"),
                 token,
                 json!({}),
             )
             .await;
-        assert_eq!(claimed.status, StatusCode::CREATED, "{}", claimed.text);
-        string(&claimed.body["code"])
+        string(&coupon["code"])
     }
 }

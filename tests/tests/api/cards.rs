@@ -8,6 +8,7 @@ use loyalty_tests::aliyun::{
     aliyun_answering, app_with_aliyun, field, listed, next, placeholders, put_settings, settings,
     template_params,
 };
+use loyalty_tests::string;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -50,11 +51,10 @@ async fn top_up(db: &TestDatabase) {
     app.post("/api/v1/merchant/card-templates", &cashier, rules.clone())
         .await
         .assert_problem(403, "forbidden");
-    let created = app
-        .post("/api/v1/merchant/card-templates", token, rules)
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
-    let template = created.body["id"].as_str().expect("id").to_owned();
+    let template = string(
+        &app.created("/api/v1/merchant/card-templates", token, rules)
+            .await["id"],
+    );
     let templates = app.get("/api/v1/merchant/card-templates", token).await;
     assert_eq!(templates.body["items"][0]["id"], template.as_str());
 
@@ -62,11 +62,10 @@ async fn top_up(db: &TestDatabase) {
     let other = app.member(token, "13800138002").await;
     let cards = format!("/api/v1/merchant/members/{member}/cards");
     let opened = app
-        .post(&cards, token, json!({ "template_id": template }))
+        .created(&cards, token, json!({ "template_id": template }))
         .await;
-    assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.text);
-    assert_eq!(opened.body["balance"], "0.00");
-    let card = opened.body["id"].as_str().expect("id").to_owned();
+    assert_eq!(opened["balance"], "0.00");
+    let card = string(&opened["id"]);
     app.post(&cards, token, json!({ "template_id": template }))
         .await
         .assert_problem(409, "card_exists");
@@ -95,13 +94,7 @@ async fn top_up(db: &TestDatabase) {
         replay.body, first.body,
         "a replay answers the first response"
     );
-    assert_eq!(
-        replay
-            .headers
-            .get("Idempotent-Replayed")
-            .and_then(|v| v.to_str().ok()),
-        Some("true")
-    );
+    assert_eq!(replay.header("Idempotent-Replayed"), Some("true"));
     app.post_with_key(&top_ups, &cashier, "t-1", json!({ "amount": "50.00" }))
         .await
         .assert_problem(422, "idempotency_key_reused");

@@ -32,12 +32,7 @@ async fn brute_force(db: &TestDatabase) {
     }
     let limited = login(&app, "owner", "correct horse battery", None).await;
     limited.assert_problem(429, "too_many_requests");
-    let wait: u64 = limited
-        .headers
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
-        .expect("Retry-After seconds");
+    let wait = limited.retry_after();
     assert!((1..=60).contains(&wait), "{wait}");
     login(&app, "cashier", "wrong", None)
         .await

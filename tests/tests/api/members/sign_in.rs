@@ -31,12 +31,7 @@ async fn sms_limits(db: &TestDatabase) {
     assert_eq!(sent.body["resend_after_seconds"], 60);
     let again = ask("13500000001").await;
     again.assert_problem(429, "too_many_requests");
-    let wait: u64 = again
-        .headers
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
-        .expect("Retry-After");
+    let wait = again.retry_after();
     assert!((1..=60).contains(&wait), "{wait}");
     let wrong = app
         .post_anonymously(

@@ -44,11 +44,7 @@ async fn stock_low(db: &TestDatabase) {
         .post("/api/v1/merchant/coupon-templates", &token, above)
         .await;
     bad.assert_problem(422, "validation_failed");
-    let created = app
-        .post("/api/v1/merchant/coupon-templates", &token, template)
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
-    let id = created.body["id"].as_str().expect("id").to_owned();
+    let id = app.coupon_template(&token, template).await;
     let mut members = Vec::new();
     for i in 1..=2 {
         members.push(app.member(&token, &format!("1380000000{i}")).await);

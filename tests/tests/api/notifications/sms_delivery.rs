@@ -120,14 +120,7 @@ async fn rejected_then_requeued(db: &TestDatabase) {
     )
     .await;
     let member = app.member(&token, "13900139000").await;
-    let order = app
-        .post(
-            "/api/v1/merchant/orders",
-            &token,
-            json!({ "member_id": member, "amount_paid": "88.00" }),
-        )
-        .await;
-    assert_eq!(order.status, StatusCode::CREATED, "{}", order.text);
+    app.purchase(&token, &member, "88.00").await;
 
     let first = next(&mut seen).await;
     let params = template_params(&first);

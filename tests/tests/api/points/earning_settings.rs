@@ -127,10 +127,7 @@ async fn if_match(db: &TestDatabase) {
     let token = app.merchant("editors").await.owner;
     let path = "/api/v1/merchant/settings/earning";
     let read = app.get(path, &token).await;
-    assert_eq!(
-        read.headers.get("etag").and_then(|v| v.to_str().ok()),
-        Some("\"1\"")
-    );
+    assert_eq!(read.header("etag"), Some("\"1\""));
     let policy = json!({ "points_per_unit": 2, "unit": "1.00" });
     let put = |etag: &'static str| {
         app.send(
@@ -142,10 +139,7 @@ async fn if_match(db: &TestDatabase) {
     let saved = put("\"1\"").await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
     assert_eq!(saved.body["version"], 2);
-    assert_eq!(
-        saved.headers.get("etag").and_then(|v| v.to_str().ok()),
-        Some("\"2\"")
-    );
+    assert_eq!(saved.header("etag"), Some("\"2\""));
     put("\"1\"").await.assert_problem(409, "version_conflict");
     put("latest").await.assert_problem(422, "validation_failed");
     assert_eq!(app.get(path, &token).await.body["version"], 2);
