@@ -142,6 +142,13 @@ impl TestApp {
         string(&answer.body["token"])
     }
 
+    /// A member registered at the merchant's till and signed in in the mini-program; returns
+    /// the member's id and the mini-program's token.
+    pub async fn signed_in_member(&self, merchant: &Merchant, phone: &str) -> (String, String) {
+        let member = self.member(&merchant.owner, phone).await;
+        (member, self.member_token(&merchant.code, phone).await)
+    }
+
     /// Commits an order that must succeed; returns the receipt.
     pub async fn order(&self, token: &str, body: Value) -> Value {
         self.created("/api/v1/merchant/orders", token, body).await

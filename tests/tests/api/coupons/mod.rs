@@ -1,6 +1,7 @@
 //! Coupons over HTTP: templates HQ makes, coupons members claim, verification at a store and its
 //! undoing, revocation; what a cashier may do with them, and what is refused.
 
+use loyalty_tests::{Answer, TestApp};
 use serde_json::{Value, json};
 
 mod refusals;
@@ -14,4 +15,15 @@ pub(crate) fn full_off() -> Value {
         "benefit": { "type": "amount_off", "threshold": "100.00", "amount": "20.00" },
         "validity": { "mode": "after_claim", "days": 7 }
     })
+}
+
+/// The till verifies the coupon `code` at `store`, or at the cashier's own store when it
+/// names none.
+pub(crate) async fn verify(app: &TestApp, token: &str, code: &str, store: Option<&str>) -> Answer {
+    let body = match store {
+        Some(store) => json!({ "code": code, "store_id": store }),
+        None => json!({ "code": code }),
+    };
+    app.post("/api/v1/merchant/verifications", token, body)
+        .await
 }

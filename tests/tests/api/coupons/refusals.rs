@@ -2,7 +2,7 @@
 //! coupons on an order the till priced, points as cash before it is set up, gifts of another
 //! merchant's templates and a send without its key.
 
-use super::full_off;
+use super::{full_off, verify};
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_tests::spawn_app;
@@ -15,12 +15,13 @@ on_both_databases! {
 
 async fn refusals(db: &TestDatabase) {
     let app = spawn_app(db).await;
-    let hq = app.merchant("strict").await.owner;
+    let shop = app.merchant("strict").await;
+    let hq = &shop.owner;
     let other = app.merchant("other").await.owner;
     let bad = app
         .post(
             "/api/v1/merchant/coupon-templates",
-            &hq,
+            hq,
             json!({ "name": "x", "benefit": { "type": "percent_off", "rate": "1.5" }, "validity": { "mode": "after_claim", "days": 7 } }),
         )
         .await;
@@ -28,7 +29,7 @@ async fn refusals(db: &TestDatabase) {
     let unknown = app
         .post(
             "/api/v1/merchant/coupon-templates",
-            &hq,
+            hq,
             json!({ "name": "x", "surprise": true, "benefit": { "type": "no_threshold", "amount": "5.00" }, "validity": { "mode": "after_claim", "days": 7 } }),
         )
         .await;
@@ -38,7 +39,7 @@ async fn refusals(db: &TestDatabase) {
         "{}",
         unknown.text
     );
-    let template = app.coupon_template(&hq, full_off()).await;
+    let template = app.coupon_template(hq, full_off()).await;
     // Another merchant sees neither the template nor its coupons.
     app.get(
         &format!("/api/v1/merchant/coupon-templates/{template}"),
@@ -46,27 +47,22 @@ async fn refusals(db: &TestDatabase) {
     )
     .await
     .assert_problem(404, "coupon_template_not_found");
-    app.member(&hq, "13800000003").await;
-    let me = app.member_token("strict", "13800000003").await;
+    let (_, me) = app.signed_in_member(&shop, "13800000003").await;
     let code = app.claim_coupon(&me, &template).await;
     app.get(&format!("/api/v1/merchant/coupons/{code}"), &other)
         .await
         .assert_problem(404, "coupon_not_found");
-    app.post(
-        "/api/v1/merchant/verifications",
-        &other,
-        json!({ "code": code }),
-    )
-    .await
-    .assert_problem(404, "coupon_not_found");
-    app.get("/api/v1/merchant/coupons/12345", &hq)
+    verify(&app, &other, &code, None)
+        .await
+        .assert_problem(404, "coupon_not_found");
+    app.get("/api/v1/merchant/coupons/12345", hq)
         .await
         .assert_problem(422, "validation_failed");
     // An order priced by the till takes no coupons.
-    let member = app.member(&hq, "13800000004").await;
+    let member = app.member(hq, "13800000004").await;
     app.post(
         "/api/v1/merchant/orders",
-        &hq,
+        hq,
         json!({ "member_id": member, "amount_paid": "10.00", "coupon_codes": [code] }),
     )
     .await
@@ -74,7 +70,7 @@ async fn refusals(db: &TestDatabase) {
     // Points as cash is off until the merchant sets it up.
     app.post(
         "/api/v1/merchant/orders/quote",
-        &hq,
+        hq,
         json!({ "member_id": member, "lines": [{ "quantity": 1, "unit_price": "10.00" }], "points": 100 }),
     )
     .await
@@ -90,7 +86,7 @@ async fn refusals(db: &TestDatabase) {
     let issue = app
         .post(
             &format!("/api/v1/merchant/coupon-templates/{template}/issue"),
-            &hq,
+            hq,
             json!({ "member_ids": [member] }),
         )
         .await;
@@ -98,7 +94,7 @@ async fn refusals(db: &TestDatabase) {
     let sent = app
         .post_with_key(
             &format!("/api/v1/merchant/coupon-templates/{template}/issue"),
-            &hq,
+            hq,
             "send-1",
             json!({ "member_ids": [member] }),
         )

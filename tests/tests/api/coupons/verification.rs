@@ -2,7 +2,7 @@
 //! retried with its key; and a cashier verifies in their own store only and runs none of HQ's
 //! coupon actions.
 
-use super::full_off;
+use super::{full_off, verify};
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_tests::spawn_app;
@@ -30,34 +30,19 @@ async fn verification(db: &TestDatabase) {
             }),
         )
         .await;
-    app.member(hq, "13800000002").await;
-    let me = app.member_token(&shop.code, "13800000002").await;
+    let (_, me) = app.signed_in_member(&shop, "13800000002").await;
     let code = app.claim_coupon(&me, &template).await;
 
-    app.post(
-        "/api/v1/merchant/verifications",
-        hq,
-        json!({ "code": code, "store_id": main }),
-    )
-    .await
-    .assert_problem(422, "coupon_not_applicable");
-    let done = app
-        .post(
-            "/api/v1/merchant/verifications",
-            hq,
-            json!({ "code": code, "store_id": branch }),
-        )
-        .await;
+    verify(&app, hq, &code, Some(&main))
+        .await
+        .assert_problem(422, "coupon_not_applicable");
+    let done = verify(&app, hq, &code, Some(&branch)).await;
     assert_eq!(done.status, StatusCode::CREATED, "{}", done.text);
     assert_eq!(done.body["coupon"]["status"], "used");
     assert_eq!(done.body["store_id"], branch.as_str());
-    app.post(
-        "/api/v1/merchant/verifications",
-        hq,
-        json!({ "code": code, "store_id": branch }),
-    )
-    .await
-    .assert_problem(409, "coupon_used");
+    verify(&app, hq, &code, Some(&branch))
+        .await
+        .assert_problem(409, "coupon_used");
     let log = app
         .get(
             &format!("/api/v1/merchant/verifications?store_id={branch}"),
@@ -88,13 +73,9 @@ async fn verification(db: &TestDatabase) {
     app.post(&revoke, hq, json!({}))
         .await
         .assert_problem(422, "coupon_revoked");
-    app.post(
-        "/api/v1/merchant/verifications",
-        hq,
-        json!({ "code": code, "store_id": branch }),
-    )
-    .await
-    .assert_problem(422, "coupon_revoked");
+    verify(&app, hq, &code, Some(&branch))
+        .await
+        .assert_problem(422, "coupon_revoked");
     // A verification retried with its key answers the first response.
     let second = app.claim_coupon(&me, &template).await;
     let body = json!({ "code": second, "store_id": branch });
@@ -133,8 +114,7 @@ async fn cashier_scope(db: &TestDatabase) {
     .await
     .assert_problem(403, "forbidden");
 
-    app.member(hq, "13800000005").await;
-    let me = app.member_token(&shop.code, "13800000005").await;
+    let (_, me) = app.signed_in_member(&shop, "13800000005").await;
     let code = app.claim_coupon(&me, &template).await;
     app.post(
         &format!("/api/v1/merchant/coupons/{code}/revoke"),
@@ -144,20 +124,10 @@ async fn cashier_scope(db: &TestDatabase) {
     .await
     .assert_problem(403, "forbidden");
     // Not in a store of someone else's; in their own (the default when they name none).
-    app.post(
-        "/api/v1/merchant/verifications",
-        &cashier,
-        json!({ "code": code, "store_id": main }),
-    )
-    .await
-    .assert_problem(403, "forbidden");
-    let done = app
-        .post(
-            "/api/v1/merchant/verifications",
-            &cashier,
-            json!({ "code": code }),
-        )
-        .await;
+    verify(&app, &cashier, &code, Some(&main))
+        .await
+        .assert_problem(403, "forbidden");
+    let done = verify(&app, &cashier, &code, None).await;
     assert_eq!(done.status, StatusCode::CREATED, "{}", done.text);
     assert_eq!(done.body["store_id"], branch.as_str());
     // The log: their store's only; HQ sees it too.

@@ -15,9 +15,9 @@ on_both_databases! {
 async fn consent_and_subscriptions(db: &TestDatabase) {
     let server = MockServer::start().await;
     let app = app_with_aliyun(db, &server).await;
-    let token = app.merchant("consent").await.owner;
-    app.member(&token, "13700137000").await;
-    let member_token = app.member_token("consent", "13700137000").await;
+    let shop = app.merchant("consent").await;
+    let token = &shop.owner;
+    let (_, member_token) = app.signed_in_member(&shop, "13700137000").await;
 
     let changed = app
         .patch(
@@ -50,7 +50,7 @@ async fn consent_and_subscriptions(db: &TestDatabase) {
     };
     put_settings(
         &app,
-        &token,
+        token,
         json!({ "scenes": [wechat("points_earned", "tpl-a"), wechat("points_spent", "tpl-b")] }),
     )
     .await;
@@ -85,7 +85,7 @@ async fn consent_and_subscriptions(db: &TestDatabase) {
     let bad = app
         .put(
             "/api/v1/merchant/settings/notifications",
-            &token,
+            token,
             json!({ "scenes": [{ "scene": "points_earned", "channels": ["wechat"] }] }),
         )
         .await;

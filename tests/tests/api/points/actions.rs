@@ -210,8 +210,7 @@ async fn actions(db: &TestDatabase) {
 
     // A merchant that offers no actions refuses them.
     let plain = app.merchant("rules-no-actions").await;
-    app.member(&plain.owner, "13800000007").await;
-    let plain_token = app.member_token(&plain.code, "13800000007").await;
+    let (_, plain_token) = app.signed_in_member(&plain, "13800000007").await;
     app.post(ACTIONS, &plain_token, share("p1"))
         .await
         .assert_problem(422, "action_not_offered");

@@ -81,16 +81,16 @@ async fn earning_with_lines(db: &TestDatabase) {
     );
     assert_eq!(earning["caps"], json!([]));
 
+    // Ten of one category at 30.00, 300.00 paid.
+    let ten_of = |category: &str| {
+        json!({
+            "member_id": member, "amount_paid": "300.00",
+            "lines": [{ "category": category, "quantity": 10, "unit_price": "30.00" }]
+        })
+    };
+
     // Coffee 10 × 30.00 = 300.00 paid: 600 + 30 (≥ 200.00) = 630, cut to the cap of 500.
-    let capped = app
-        .order(
-            owner,
-            json!({
-                "member_id": member, "amount_paid": "300.00",
-                "lines": [{ "category": "coffee", "quantity": 10, "unit_price": "30.00" }]
-            }),
-        )
-        .await;
+    let capped = app.order(owner, ten_of("coffee")).await;
     assert_eq!(capped["points_earned"], 500, "{capped}");
     assert_eq!(
         capped["earning"]["threshold"],
@@ -102,15 +102,7 @@ async fn earning_with_lines(db: &TestDatabase) {
     );
 
     // Only tobacco: nothing is eligible, so no threshold and no points (the balance stays).
-    let nothing = app
-        .order(
-            owner,
-            json!({
-                "member_id": member, "amount_paid": "300.00",
-                "lines": [{ "category": "tobacco", "quantity": 10, "unit_price": "30.00" }]
-            }),
-        )
-        .await;
+    let nothing = app.order(owner, ten_of("tobacco")).await;
     assert_eq!(
         (
             &nothing["points_earned"],
