@@ -4,28 +4,32 @@
 use super::{ACTIONS, EARNING};
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
-use loyalty_tests::spawn_app;
-use loyalty_tests::string;
+use loyalty_tests::{spawn_app, string};
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 
 on_both_databases! {
     members_earn_for_actions_once_per_thing_up_to_the_daily_cap => super::actions;
     actions_asked_for_at_once_earn_once_and_within_the_cap => super::actions_at_once;
 }
 
-async fn actions(db: &TestDatabase) {
-    let app = spawn_app(db).await;
-    let shop = app.merchant("rules-actions").await;
-    let owner = &shop.owner;
-    let mut policy = json!({
+/// 1 point per 1.00; 20 points a share, at most 50 a day; 50 points a review.
+fn shares_and_reviews() -> Value {
+    json!({
         "points_per_unit": 1,
         "unit": "1.00",
         "actions": {
             "share": { "points": 20, "daily_cap": 50 },
             "review": { "points": 50 }
         }
-    });
+    })
+}
+
+async fn actions(db: &TestDatabase) {
+    let app = spawn_app(db).await;
+    let shop = app.merchant("rules-actions").await;
+    let owner = &shop.owner;
+    let mut policy = shares_and_reviews();
     assert_eq!(
         app.save_settings(EARNING, owner, policy.clone()).await["version"],
         2
@@ -220,14 +224,7 @@ async fn actions_at_once(db: &TestDatabase) {
     let app = spawn_app(db).await;
     let shop = app.merchant("rules-actions-at-once").await;
     let owner = &shop.owner;
-    let policy = json!({
-        "points_per_unit": 1,
-        "unit": "1.00",
-        "actions": {
-            "share": { "points": 20, "daily_cap": 50 },
-            "review": { "points": 50 }
-        }
-    });
+    let policy = shares_and_reviews();
     app.save_settings(EARNING, owner, policy).await;
     let member = app.member(owner, "13800000015").await;
     let bought = app.purchase(owner, &member, "10.00").await;
