@@ -50,6 +50,7 @@ pub(super) async fn merchant_with_roles(
     (tokens, main_store, branch)
 }
 
+/// The token of `role` among `tokens`.
 pub(super) fn token<'a>(tokens: &'a [(&'static str, String)], role: &str) -> &'a str {
     &tokens.iter().find(|(r, _)| *r == role).expect("role").1
 }
