@@ -5,7 +5,7 @@ use crate::{TestApp, spawn_app_with};
 use loyalty_notify::Secret;
 use loyalty_notify::aliyun::AliyunConfig;
 use loyalty_seaorm::testing::TestDatabase;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -55,14 +55,33 @@ pub async fn aliyun_answering(
     (server, seen)
 }
 
+/// A server sending SMS through the mock at `server`; messages go out only when the outbox's
+/// doorbell rings.
 pub async fn app_with_aliyun(db: &TestDatabase, server: &MockServer) -> TestApp {
+    app_with_aliyun_config(db, server, |config| config).await
+}
+
+/// Like [`app_with_aliyun`], with a default signature in the provider's configuration.
+pub async fn app_with_aliyun_signing_as(
+    db: &TestDatabase,
+    server: &MockServer,
+    sign_name: &'static str,
+) -> TestApp {
+    app_with_aliyun_config(db, server, move |config| config.with_sign_name(sign_name)).await
+}
+
+async fn app_with_aliyun_config(
+    db: &TestDatabase,
+    server: &MockServer,
+    adjust: impl FnOnce(AliyunConfig) -> AliyunConfig,
+) -> TestApp {
     let uri = server.uri();
     spawn_app_with(db, move |s| {
-        s.sms = loyalty_notify::SmsSettings::Aliyun(
+        s.sms = loyalty_notify::SmsSettings::Aliyun(adjust(
             AliyunConfig::new("LTAI-test", Secret::new("test-secret"))
                 .with_base_url(uri)
                 .with_timeout(Duration::from_secs(5)),
-        );
+        ));
         // Only the doorbell makes messages go out within the test.
         s.notifications.dispatch_interval_ms = 3_600_000;
     })
@@ -78,6 +97,7 @@ pub async fn next(
         .expect("a request")
 }
 
+/// Notification settings signed 演示茶饮 with one scene, sent by SMS with `template`.
 pub fn settings(scene: &str, template: &str, text: &str, params: Value) -> Value {
     json!({
         "sms_sign_name": "演示茶饮",
@@ -89,18 +109,18 @@ pub fn settings(scene: &str, template: &str, text: &str, params: Value) -> Value
     })
 }
 
+/// Template parameters that are the placeholders of the same names (`{name}`).
+pub fn placeholders(names: &[&str]) -> Value {
+    names
+        .iter()
+        .map(|name| json!({ "name": name, "value": format!("{{{name}}}") }))
+        .collect()
+}
+
+/// Saves HQ's notification settings.
 pub async fn put_settings(app: &TestApp, token: &str, body: Value) {
-    let saved = app
-        .send(
-            app.request(
-                Method::PUT,
-                "/api/v1/merchant/settings/notifications",
-                Some(token),
-            )
-            .json(&body),
-        )
+    app.save_settings("/api/v1/merchant/settings/notifications", token, body)
         .await;
-    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
 }
 
 /// Waits until HQ's list of messages in `status` has `n` items.
@@ -121,4 +141,9 @@ pub async fn listed(app: &TestApp, token: &str, status: &str, n: usize) -> Vec<V
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     panic!("{n} {status} messages never showed");
+}
+
+/// The template parameters of a request to `SendSms`.
+pub fn template_params(form: &[(String, String)]) -> Value {
+    serde_json::from_str(field(form, "TemplateParam")).expect("JSON")
 }

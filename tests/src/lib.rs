@@ -1,12 +1,18 @@
 //! Helpers for the black-box tests: a server on port 0 over a fresh database, and an HTTP
-//! client that speaks to it as the mini-program, the till and the platform would.
+//! client that speaks to it as the mini-program, the till and the platform would; builders
+//! for the setup the tests share ([`fixtures`]), a mock of Aliyun's SMS API ([`aliyun`]) and a
+//! calendar by hand ([`calendar`]).
 
 pub mod aliyun;
+pub mod calendar;
+pub mod fixtures;
+
+pub use fixtures::{Merchant, STAFF_PASSWORD, staff_account, string};
 
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_server::{Application, Settings};
 use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 pub const PLATFORM_KEY: &str = "platform-key-for-tests-0123456789";
 
@@ -46,7 +52,23 @@ impl Answer {
         }
     }
 
+    /// A header's value, if it is there and is text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The seconds `Retry-After` says to wait.
+    ///
+    /// # Panics
+    /// When the answer has no such header.
+    pub fn retry_after(&self) -> u64 {
+        self.header("retry-after")
+            .and_then(|v| v.parse().ok())
+            .expect("Retry-After seconds")
+    }
+
     /// Asserts a problem+json answer with this status and code.
+    #[track_caller]
     pub fn assert_problem(&self, status: u16, code: &str) {
         assert_eq!(self.status.as_u16(), status, "{}", self.text);
         assert_eq!(
@@ -56,6 +78,13 @@ impl Answer {
         );
         assert_eq!(self.body["code"], code, "{}", self.text);
         assert_eq!(self.body["status"], status, "{}", self.text);
+    }
+
+    /// Asserts a 422 `validation_failed` whose first error names `field`.
+    #[track_caller]
+    pub fn assert_invalid_field(&self, field: &str) {
+        self.assert_problem(422, "validation_failed");
+        assert_eq!(self.body["errors"][0]["field"], field, "{}", self.text);
     }
 }
 
@@ -110,8 +139,33 @@ impl TestApp {
             .await
     }
 
+    /// A request with a JSON body, as `token` (or nobody) sends it.
+    pub async fn send_json(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> Answer {
+        self.send(self.request(method, path, token).json(body))
+            .await
+    }
+
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
-        self.send(self.request(Method::POST, path, Some(token)).json(&body))
+        self.send_json(Method::POST, path, Some(token), &body).await
+    }
+
+    /// A request with no token: what anyone may send, like a sign-in.
+    pub async fn post_anonymously(&self, path: &str, body: Value) -> Answer {
+        self.send_json(Method::POST, path, None, &body).await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.send_json(Method::PUT, path, Some(token), &body).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.send_json(Method::PATCH, path, Some(token), &body)
             .await
     }
 
@@ -124,95 +178,17 @@ impl TestApp {
         .await
     }
 
-    /// Creates a merchant through the platform API and signs its owner in; returns the
-    /// staff token and the creation answer.
-    pub async fn merchant(&self, code: &str) -> (String, Value) {
-        let created = self.post("/api/v1/platform/merchants", PLATFORM_KEY, json!({ "code": code, "name": format!("Shop {code}"), "owner_password": "correct horse battery" })).await;
-        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
-        let login = self
-            .send(self.request(Method::POST, "/api/v1/merchant/auth/login", None).json(&json!({ "merchant_code": code, "username": "owner", "password": "correct horse battery" })))
-            .await;
-        assert_eq!(login.status, StatusCode::OK, "{}", login.text);
-        (
-            login.body["token"].as_str().expect("token").to_owned(),
-            created.body,
-        )
-    }
-
-    /// Creates a staff account of `role` in `stores` (HQ's `token`) and signs it in; returns
-    /// its token.
-    pub async fn staff(
+    /// Sends a request with an `Idempotency-Key`, then sends it again as a till retries after
+    /// a lost answer; returns the first answer and the retry's.
+    pub async fn post_with_key_twice(
         &self,
+        path: &str,
         token: &str,
-        merchant: &str,
-        username: &str,
-        role: &str,
-        stores: &[&str],
-    ) -> String {
-        let made = self
-            .post(
-                "/api/v1/merchant/staff",
-                token,
-                json!({ "username": username, "display_name": username, "role": role, "store_ids": stores, "password": "staff password 1" }),
-            )
-            .await;
-        assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
-        let login = self
-            .send(self.request(Method::POST, "/api/v1/merchant/auth/login", None).json(&json!({ "merchant_code": merchant, "username": username, "password": "staff password 1" })))
-            .await;
-        assert_eq!(login.status, StatusCode::OK, "{}", login.text);
-        login.body["token"].as_str().expect("token").to_owned()
-    }
-
-    /// Signs a member of `merchant` in by phone (development login); returns the token.
-    pub async fn member_token(&self, merchant: &str, phone: &str) -> String {
-        let answer = self
-            .send(
-                self.request(Method::POST, "/api/v1/member/auth/dev", None)
-                    .json(&json!({ "merchant_code": merchant, "phone": phone })),
-            )
-            .await;
-        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
-        answer.body["token"].as_str().expect("token").to_owned()
-    }
-
-    /// Registers a member at the till; returns its id.
-    pub async fn member(&self, token: &str, phone: &str) -> String {
-        let answer = self
-            .post(
-                "/api/v1/merchant/members",
-                token,
-                json!({ "phone": phone, "name": "张三" }),
-            )
-            .await;
-        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
-        answer.body["id"].as_str().expect("id").to_owned()
-    }
-
-    /// The member's whole ledger through the merchant API, newest first, page by page.
-    pub async fn ledger(&self, token: &str, member: &str) -> Vec<Value> {
-        let mut entries = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let path = match &cursor {
-                Some(c) => {
-                    format!("/api/v1/merchant/members/{member}/points/ledger?limit=2&cursor={c}")
-                }
-                None => format!("/api/v1/merchant/members/{member}/points/ledger?limit=2"),
-            };
-            let page = self.get(&path, token).await;
-            assert_eq!(page.status, StatusCode::OK, "{}", page.text);
-            entries.extend(
-                page.body["items"]
-                    .as_array()
-                    .expect("items")
-                    .iter()
-                    .cloned(),
-            );
-            match page.body["next_cursor"].as_str() {
-                Some(next) => cursor = Some(next.to_owned()),
-                None => return entries,
-            }
-        }
+        key: &str,
+        body: Value,
+    ) -> (Answer, Answer) {
+        let first = self.post_with_key(path, token, key, body.clone()).await;
+        let again = self.post_with_key(path, token, key, body).await;
+        (first, again)
     }
 }

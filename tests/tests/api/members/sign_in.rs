@@ -1,30 +1,28 @@
-//! The mini-program's sign-in over HTTP: a WeChat login code registers the member, a phone
-//! code binds the phone (folding into the member registered at the till), with the dev
-//! adapter and with the real WeChat client against a mock of WeChat's API.
+//! The mini-program's sign-in over HTTP: a WeChat login code registers the member, a phone code
+//! binds the phone (folding into the member registered at the till), with the dev adapter and
+//! with the real WeChat client against a mock of WeChat's API; SMS codes are limited.
 
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_server::config::WeChatMode;
-use loyalty_tests::{TestApp, spawn_app, spawn_app_with};
-use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use loyalty_tests::{spawn_app, spawn_app_with};
+use reqwest::StatusCode;
+use serde_json::json;
 use wiremock::matchers::{body_json, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 on_both_databases! {
-    a_wechat_login_registers_and_binding_the_till_phone_joins_the_till_member => crate::login_and_fold;
-    the_real_wechat_client_signs_members_in_against_wechats_api => crate::real_client;
-    sms_codes_are_limited_per_phone_and_per_client_with_retry_after => crate::sms_limits;
+    a_wechat_login_registers_and_binding_the_till_phone_joins_the_till_member => super::login_and_fold;
+    the_real_wechat_client_signs_members_in_against_wechats_api => super::real_client;
+    sms_codes_are_limited_per_phone_and_per_client_with_retry_after => super::sms_limits;
 }
 
 async fn sms_limits(db: &TestDatabase) {
     let app = spawn_app_with(db, |s| s.auth.sms_requests_per_client_per_hour = 3).await;
     app.merchant("sms-http").await;
     let ask = |phone: &'static str| {
-        member_post(
-            &app,
+        app.post_anonymously(
             "/api/v1/member/auth/sms-codes",
-            None,
             json!({ "merchant_code": "sms-http", "phone": phone }),
         )
     };
@@ -33,63 +31,39 @@ async fn sms_limits(db: &TestDatabase) {
     assert_eq!(sent.body["resend_after_seconds"], 60);
     let again = ask("13500000001").await;
     again.assert_problem(429, "too_many_requests");
-    let wait: u64 = again
-        .headers
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
-        .expect("Retry-After");
+    let wait = again.retry_after();
     assert!((1..=60).contains(&wait), "{wait}");
-    let wrong = member_post(
-        &app,
-        "/api/v1/member/auth/sms",
-        None,
-        json!({ "merchant_code": "sms-http", "phone": "13500000001", "code": "12345x" }),
-    )
-    .await;
+    let wrong = app
+        .post_anonymously(
+            "/api/v1/member/auth/sms",
+            json!({ "merchant_code": "sms-http", "phone": "13500000001", "code": "12345x" }),
+        )
+        .await;
     wrong.assert_problem(422, "invalid_code");
     // The client has used its 3 requests this hour.
     ask("13500000002")
         .await
         .assert_problem(429, "too_many_requests");
-    member_post(
-        &app,
+    app.post_anonymously(
         "/api/v1/member/auth/sms-codes",
-        None,
         json!({ "merchant_code": "sms-http", "phone": "123" }),
     )
     .await
     .assert_problem(422, "validation_failed");
 }
 
-async fn member_post(
-    app: &TestApp,
-    path: &str,
-    token: Option<&str>,
-    body: Value,
-) -> loyalty_tests::Answer {
-    app.send(app.request(Method::POST, path, token).json(&body))
-        .await
-}
-
 async fn login_and_fold(db: &TestDatabase) {
     let app = spawn_app(db).await;
-    let (staff, _) = app.merchant("mini-shop").await;
+    let staff = app.merchant("mini-shop").await.owner;
     let till_member = app.member(&staff, "13800138888").await;
-    app.post(
-        "/api/v1/merchant/orders",
-        &staff,
-        json!({ "member_id": till_member, "amount_paid": "50.00" }),
-    )
-    .await;
+    app.purchase(&staff, &till_member, "50.00").await;
 
-    let first = member_post(
-        &app,
-        "/api/v1/member/auth/wechat",
-        None,
-        json!({ "merchant_code": "mini-shop", "code": "dev-openid-1" }),
-    )
-    .await;
+    let first = app
+        .post_anonymously(
+            "/api/v1/member/auth/wechat",
+            json!({ "merchant_code": "mini-shop", "code": "dev-openid-1" }),
+        )
+        .await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.text);
     assert_eq!(
         (
@@ -98,13 +72,12 @@ async fn login_and_fold(db: &TestDatabase) {
         ),
         (Some(true), true)
     );
-    let again = member_post(
-        &app,
-        "/api/v1/member/auth/wechat",
-        None,
-        json!({ "merchant_code": "mini-shop", "code": "dev-openid-1" }),
-    )
-    .await;
+    let again = app
+        .post_anonymously(
+            "/api/v1/member/auth/wechat",
+            json!({ "merchant_code": "mini-shop", "code": "dev-openid-1" }),
+        )
+        .await;
     assert_eq!(
         (
             again.body["registered"].as_bool(),
@@ -114,13 +87,13 @@ async fn login_and_fold(db: &TestDatabase) {
     );
     let wechat_token = first.body["token"].as_str().expect("token").to_owned();
 
-    let bound = member_post(
-        &app,
-        "/api/v1/member/phone",
-        Some(&wechat_token),
-        json!({ "code": "dev-13800138888" }),
-    )
-    .await;
+    let bound = app
+        .post(
+            "/api/v1/member/phone",
+            &wechat_token,
+            json!({ "code": "dev-13800138888" }),
+        )
+        .await;
     assert_eq!(bound.status, StatusCode::OK, "{}", bound.text);
     assert_eq!(
         bound.body["member"]["id"],
@@ -135,45 +108,33 @@ async fn login_and_fold(db: &TestDatabase) {
     app.get("/api/v1/member/me", &wechat_token)
         .await
         .assert_problem(404, "member_not_found");
-    let next = member_post(
-        &app,
-        "/api/v1/member/auth/wechat",
-        None,
-        json!({ "merchant_code": "mini-shop", "code": "dev-openid-1" }),
-    )
-    .await;
+    let next = app
+        .post_anonymously(
+            "/api/v1/member/auth/wechat",
+            json!({ "merchant_code": "mini-shop", "code": "dev-openid-1" }),
+        )
+        .await;
     assert_eq!(next.body["member"]["id"], till_member.as_str());
 
-    member_post(
-        &app,
+    app.post_anonymously(
         "/api/v1/member/auth/wechat",
-        None,
         json!({ "merchant_code": "mini-shop", "code": "not-a-dev-code" }),
     )
     .await
     .assert_problem(422, "invalid_code");
-    member_post(
-        &app,
+    app.post_anonymously(
         "/api/v1/member/auth/wechat",
-        None,
         json!({ "merchant_code": "no-such-shop", "code": "dev-x" }),
     )
     .await
     .assert_problem(404, "merchant_not_found");
-    member_post(
-        &app,
-        "/api/v1/member/phone",
-        None,
-        json!({ "code": "dev-13800138888" }),
-    )
-    .await
-    .assert_problem(401, "unauthenticated");
+    app.post_anonymously("/api/v1/member/phone", json!({ "code": "dev-13800138888" }))
+        .await
+        .assert_problem(401, "unauthenticated");
 
     let off = spawn_app_with(db, |s| s.wechat.mode = WeChatMode::Off).await;
-    member_post(
-        &off,
+    off.post_anonymously(
         "/api/v1/member/auth/wechat",
-        None,
         json!({ "merchant_code": "mini-shop", "code": "dev-openid-1" }),
     )
     .await
@@ -228,35 +189,32 @@ async fn real_client(db: &TestDatabase) {
     .await;
     app.merchant("real-shop").await;
 
-    let login = member_post(
-        &app,
-        "/api/v1/member/auth/wechat",
-        None,
-        json!({ "merchant_code": "real-shop", "code": "code-from-wx-login" }),
-    )
-    .await;
+    let login = app
+        .post_anonymously(
+            "/api/v1/member/auth/wechat",
+            json!({ "merchant_code": "real-shop", "code": "code-from-wx-login" }),
+        )
+        .await;
     assert_eq!(login.status, StatusCode::OK, "{}", login.text);
     assert!(
         !login.text.contains("SECRET-SESSION-KEY"),
         "the session key never leaves the server"
     );
     let token = login.body["token"].as_str().expect("token");
-    let bound = member_post(
-        &app,
-        "/api/v1/member/phone",
-        Some(token),
-        json!({ "code": "phone-code" }),
-    )
-    .await;
+    let bound = app
+        .post(
+            "/api/v1/member/phone",
+            token,
+            json!({ "code": "phone-code" }),
+        )
+        .await;
     assert_eq!(
         bound.body["member"]["phone"], "13900001111",
         "{}",
         bound.text
     );
-    member_post(
-        &app,
+    app.post_anonymously(
         "/api/v1/member/auth/wechat",
-        None,
         json!({ "merchant_code": "real-shop", "code": "used-code" }),
     )
     .await

@@ -1,0 +1,16 @@
+//! The black-box tests, one binary: each scenario spawns the server over a fresh database and
+//! drives it over HTTP, as the mini-program, the till, HQ and the platform would; on SQLite and,
+//! when `LOYALTY_TEST_DATABASE_URL` is set, on PostgreSQL. One module per feature.
+
+mod cards;
+mod checkout;
+mod coupons;
+mod edge;
+mod idempotency;
+mod journey;
+mod members;
+mod notifications;
+mod points;
+mod staff;
+mod tiers;
+mod wallet;
