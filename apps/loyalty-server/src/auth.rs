@@ -12,6 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use futures::future::LocalBoxFuture;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use loyalty_core::kernel::{MemberId, MerchantId, StaffId, StoreId};
+use loyalty_core::merchants::MerchantsError;
 use loyalty_core::merchants::StaffRole;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -240,11 +241,11 @@ impl FromRequest for StaffAuth {
                 .merchants()
                 .check_staff_token(claims.mid.into(), claims.sub.into(), version)
                 .await
-                .map_err(|e| match e {
-                    loyalty_core::Error::InvalidCredentials => {
+                .map_err(|e| match e.refusal() {
+                    Some(MerchantsError::InvalidCredentials) => {
                         ApiError::unauthenticated("the token was revoked")
                     }
-                    other => other.into(),
+                    _ => e.into(),
                 })?;
             let role = claims
                 .role

@@ -7,6 +7,7 @@ mod support;
 use loyalty_core::Error;
 use loyalty_core::cards::CardEntry;
 use loyalty_core::cards::CardRules;
+use loyalty_core::cards::CardsError;
 use loyalty_core::cards::{OpenCard, TopUpCard};
 use loyalty_core::events::DomainEvent;
 use loyalty_core::kernel::Outcome;
@@ -18,6 +19,7 @@ use loyalty_core::settings::Setting;
 use loyalty_core::tiers::{
     DowngradeMode, GrowthBasis, GrowthWindow, TierBenefits, TierLevel, TierPolicy,
 };
+use loyalty_core::wallet::WalletError;
 use loyalty_core::wallet::WalletTx;
 use loyalty_core::wallet::{RecordPayment, RequestWithdrawal, ReviewWithdrawal};
 use loyalty_core::wallet::{WalletEntry, WalletEntryKind, WalletWithdrawal, WithdrawalStatus};
@@ -26,6 +28,7 @@ use loyalty_seaorm::testing::TestDatabase;
 use loyalty_seaorm::{SeaUnitOfWork, on_both_databases};
 use serde_json::json;
 use std::sync::Arc;
+use support::refusal;
 use support::*;
 
 on_both_databases! {
@@ -165,11 +168,13 @@ async fn balance_cap_race(db: &TestDatabase) {
     for task in tasks {
         match task.await.expect("task ran") {
             Ok(_) => ok += 1,
-            Err(Error::CardBalanceLimit { max }) => {
-                assert_eq!(max, "1000.00");
-                capped += 1;
-            }
-            Err(other) => panic!("unexpected failure: {other:?}"),
+            Err(other) => match other.refusal() {
+                Some(CardsError::CardBalanceLimit { max }) => {
+                    assert_eq!(max, "1000.00");
+                    capped += 1;
+                }
+                _ => panic!("unexpected failure: {other:?}"),
+            },
         }
     }
     assert_eq!((ok, capped), (8, 12), "8 × 120.00 fit under 1000.00");
@@ -229,7 +234,7 @@ async fn card_refusals(db: &TestDatabase) {
     .await;
     let refused = topped(&w, top_up(&m, card, "250.00", None)).await;
     assert!(
-        matches!(refused, Err(Error::TopUpNotOffered)),
+        matches!(refusal(&refused), Some(CardsError::TopUpNotOffered)),
         "{refused:?}"
     );
     let custom = topped(&w, top_up(&m, card, "66.60", None))
@@ -238,7 +243,7 @@ async fn card_refusals(db: &TestDatabase) {
     assert_eq!((custom.principal_delta, custom.bonus_delta), (6_660, 0));
     let not_theirs = topped(&w, top_up(&other, card, "100.00", None)).await;
     assert!(
-        matches!(not_theirs, Err(Error::NotFound("card"))),
+        matches!(not_theirs, Err(Error::NotFound(loyalty_core::cards::CARD))),
         "another member's card is not found: {not_theirs:?}"
     );
 
@@ -265,7 +270,10 @@ async fn card_refusals(db: &TestDatabase) {
         .await
         .expect("stopped");
     let stopped = w.loyalty.cards().open(open(&other)).await;
-    assert!(matches!(stopped, Err(Error::CardTemplateInactive)));
+    assert!(matches!(
+        refusal(&stopped),
+        Some(CardsError::CardTemplateInactive)
+    ));
     topped(&w, top_up(&m, card, "100.00", None))
         .await
         .expect("an opened card still tops up");
@@ -343,7 +351,14 @@ async fn withdrawal_race(db: &TestDatabase) {
     for task in tasks {
         match task.await.expect("task ran") {
             Ok(_) => ok += 1,
-            Err(Error::InsufficientBalance { .. }) => short += 1,
+            Err(other)
+                if matches!(
+                    other.refusal(),
+                    Some(WalletError::InsufficientBalance { .. })
+                ) =>
+            {
+                short += 1
+            }
             Err(other) => panic!("unexpected failure: {other:?}"),
         }
     }

@@ -6,14 +6,17 @@ mod support;
 
 use chrono::Duration;
 use loyalty_core::Error;
+use loyalty_core::checkout::CheckoutError;
 use loyalty_core::checkout::CheckoutSettings;
 use loyalty_core::checkout::OrderStatus;
+use loyalty_core::checkout::PricingError;
 use loyalty_core::checkout::{
     CommitOrder, LineInput, OrderReceipt, RefundLineInput, RefundOrder, RefundReceipt,
 };
 use loyalty_core::coupons::ClaimCoupon;
 use loyalty_core::coupons::CouponCode;
 use loyalty_core::coupons::CouponStatus;
+use loyalty_core::coupons::CouponsError;
 use loyalty_core::kernel::Outcome;
 use loyalty_core::kernel::{CouponTemplateId, Points};
 use loyalty_core::members::Member;
@@ -23,6 +26,7 @@ use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use serde_json::json;
 use std::sync::Arc;
+use support::refusal;
 use support::*;
 
 on_both_databases! {
@@ -235,7 +239,7 @@ async fn priced_order(db: &TestDatabase) {
         .quote(basket(&m, Vec::new(), 5_000))
         .await;
     assert!(
-        matches!(greedy, Err(Error::Pricing(loyalty_core::checkout::PricingError::PointsExceedLimit { max })) if max == Points::new(285)),
+        matches!(refusal(&greedy), Some(PricingError::PointsExceedLimit { max }) if *max == Points::new(285)),
         "{greedy:?}"
     );
     assert_ledger_consistent(&w).await;
@@ -299,7 +303,10 @@ async fn whole_refund(db: &TestDatabase) {
     // And a whole refund applies once.
     let twice = refund(&w, whole(&receipt)).await;
     assert!(
-        matches!(twice, Err(Error::RefundExceedsPaid { .. })),
+        matches!(
+            refusal(&twice),
+            Some(CheckoutError::RefundExceedsPaid { .. })
+        ),
         "{twice:?}"
     );
     assert_ledger_consistent(&w).await;
@@ -334,7 +341,10 @@ async fn line_refunds(db: &TestDatabase) {
     assert_eq!(one.order.status, OrderStatus::PartiallyRefunded);
     let too_many = refund(&w, by_lines(vec![(1, 2)])).await;
     assert!(
-        matches!(too_many, Err(Error::RefundExceedsPaid { .. })),
+        matches!(
+            refusal(&too_many),
+            Some(CheckoutError::RefundExceedsPaid { .. })
+        ),
         "{too_many:?}"
     );
     let no_line = refund(&w, by_lines(vec![(3, 1)])).await;
@@ -376,7 +386,14 @@ async fn coupon_race(db: &TestDatabase) {
     for task in tasks {
         match task.await.expect("task ran") {
             Ok(_) => ok += 1,
-            Err(Error::CouponNotUsable(CouponStatus::Used)) => used += 1,
+            Err(other)
+                if matches!(
+                    other.refusal(),
+                    Some(CouponsError::CouponNotUsable(CouponStatus::Used))
+                ) =>
+            {
+                used += 1
+            }
             Err(other) => panic!("unexpected failure: {other:?}"),
         }
     }
@@ -428,8 +445,8 @@ async fn free_order_refund(db: &TestDatabase) {
     assert_eq!(refunded.order.status, OrderStatus::Refunded);
     assert_eq!(balance(&w, &m).await, Points::new(200));
     assert!(matches!(
-        refund(&w, whole(&receipt)).await,
-        Err(Error::RefundExceedsPaid { .. })
+        refusal(&refund(&w, whole(&receipt)).await),
+        Some(CheckoutError::RefundExceedsPaid { .. })
     ));
     assert_ledger_consistent(&w).await;
 }
@@ -445,7 +462,7 @@ async fn foreign_coupon(db: &TestDatabase) {
         .commit(basket(&other, vec![code.clone()], 0), None)
         .await;
     assert!(
-        matches!(theirs, Err(Error::NotFound("coupon"))),
+        matches!(theirs, Err(Error::NotFound(loyalty_core::coupons::COUPON))),
         "{theirs:?}"
     );
     commit(&w, basket(&m, vec![code.clone()], 0)).await;
@@ -455,7 +472,10 @@ async fn foreign_coupon(db: &TestDatabase) {
         .commit(basket(&m, vec![code], 0), None)
         .await;
     assert!(
-        matches!(again, Err(Error::CouponNotUsable(CouponStatus::Used))),
+        matches!(
+            refusal(&again),
+            Some(CouponsError::CouponNotUsable(CouponStatus::Used))
+        ),
         "{again:?}"
     );
     // The refused orders left no trace.
@@ -673,7 +693,7 @@ async fn due_lots(db: &TestDatabase) {
         .commit(basket(&m, Vec::new(), 150), None)
         .await;
     assert!(
-        matches!(too_many, Err(Error::Pricing(loyalty_core::checkout::PricingError::PointsExceedLimit { max })) if max == Points::new(100)),
+        matches!(refusal(&too_many), Some(PricingError::PointsExceedLimit { max }) if *max == Points::new(100)),
         "{too_many:?}"
     );
     let paid = commit(&w, basket(&m, Vec::new(), 100)).await;

@@ -8,6 +8,7 @@ use loyalty_core::Error;
 use loyalty_core::checkout::{CheckoutSettings, CouponGifts};
 use loyalty_core::coupons::CouponRules;
 use loyalty_core::coupons::CouponStatus;
+use loyalty_core::coupons::CouponsError;
 use loyalty_core::coupons::MemberSegment;
 use loyalty_core::coupons::{
     ClaimCoupon, HeldCoupon, IssueCoupons, IssueReport, IssueTarget, VerifiedCoupon, VerifyCoupon,
@@ -17,11 +18,13 @@ use loyalty_core::kernel::Outcome;
 use loyalty_core::kernel::{CouponTemplateId, MemberId, Points};
 use loyalty_core::members::Member;
 use loyalty_core::merchants::Merchant;
+use loyalty_core::points::PointsError;
 use loyalty_core::settings::Setting;
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use serde_json::json;
 use std::sync::Arc;
+use support::refusal;
 use support::*;
 
 on_both_databases! {
@@ -120,7 +123,9 @@ async fn stock_race(db: &TestDatabase) {
     for task in tasks {
         match task.await.expect("task ran") {
             Ok(_) => issued += 1,
-            Err(Error::StockExhausted) => exhausted += 1,
+            Err(other) if matches!(other.refusal(), Some(CouponsError::StockExhausted)) => {
+                exhausted += 1
+            }
             Err(other) => panic!("unexpected failure: {other:?}"),
         }
     }
@@ -175,7 +180,9 @@ async fn member_limit_race(db: &TestDatabase) {
     for task in tasks {
         match task.await.expect("task ran") {
             Ok(_) => issued += 1,
-            Err(Error::CouponLimitReached) => refused += 1,
+            Err(other) if matches!(other.refusal(), Some(CouponsError::CouponLimitReached)) => {
+                refused += 1
+            }
             Err(other) => panic!("unexpected failure: {other:?}"),
         }
     }
@@ -218,7 +225,14 @@ async fn verification_race(db: &TestDatabase) {
                 assert_eq!(v.coupon.coupon.status, CouponStatus::Used);
                 ok += 1;
             }
-            Err(Error::CouponNotUsable(CouponStatus::Used)) => used += 1,
+            Err(other)
+                if matches!(
+                    other.refusal(),
+                    Some(CouponsError::CouponNotUsable(CouponStatus::Used))
+                ) =>
+            {
+                used += 1
+            }
             Err(other) => panic!("unexpected failure: {other:?}"),
         }
     }
@@ -273,7 +287,10 @@ async fn undo_window(db: &TestDatabase) {
         .coupons()
         .undo_verification(merchant.id, again.verification.id, None)
         .await;
-    assert!(matches!(late, Err(Error::UndoWindowClosed)), "{late:?}");
+    assert!(
+        matches!(refusal(&late), Some(CouponsError::UndoWindowClosed)),
+        "{late:?}"
+    );
     let now = w
         .loyalty
         .coupons()
@@ -311,12 +328,15 @@ async fn verification_rules(db: &TestDatabase) {
     };
     let wrong_store = verify_now(&w, at(main.id)).await;
     assert!(
-        matches!(wrong_store, Err(Error::CouponStoreNotApplicable)),
+        matches!(
+            refusal(&wrong_store),
+            Some(CouponsError::CouponStoreNotApplicable)
+        ),
         "{wrong_store:?}"
     );
     let too_soon = verify_now(&w, at(branch.id)).await;
     assert!(
-        matches!(too_soon, Err(Error::CouponNotYetValid)),
+        matches!(refusal(&too_soon), Some(CouponsError::CouponNotYetValid)),
         "{too_soon:?}"
     );
     w.clock.advance(Duration::days(1));
@@ -333,7 +353,10 @@ async fn verification_rules(db: &TestDatabase) {
         },
     )
     .await;
-    assert!(matches!(lapsed, Err(Error::CouponExpired)), "{lapsed:?}");
+    assert!(
+        matches!(refusal(&lapsed), Some(CouponsError::CouponExpired)),
+        "{lapsed:?}"
+    );
     let unknown = verify_now(
         &w,
         VerifyCoupon {
@@ -343,7 +366,7 @@ async fn verification_rules(db: &TestDatabase) {
     )
     .await;
     assert!(
-        matches!(unknown, Err(Error::NotFound("coupon"))),
+        matches!(unknown, Err(Error::NotFound(loyalty_core::coupons::COUPON))),
         "{unknown:?}"
     );
 }
@@ -358,7 +381,7 @@ async fn daily_limit(db: &TestDatabase) {
     claim(&w, &m, template).await.expect("second");
     let third = claim(&w, &m, template).await;
     assert!(
-        matches!(third, Err(Error::CouponDailyLimitReached)),
+        matches!(refusal(&third), Some(CouponsError::CouponDailyLimitReached)),
         "{third:?}"
     );
     // 23:59 local is still the same day; 00:00 local the next.
@@ -398,7 +421,10 @@ async fn exchange(db: &TestDatabase) {
     assert_eq!(balance, Points::new(200));
     let short = w.loyalty.coupons().claim(cmd(template), None).await;
     assert!(
-        matches!(short, Err(Error::InsufficientPoints { .. })),
+        matches!(
+            refusal(&short),
+            Some(PointsError::InsufficientPoints { .. })
+        ),
         "{short:?}"
     );
     // Refused with nothing taken: neither the stock nor the points moved.
@@ -496,7 +522,10 @@ async fn segment_send(db: &TestDatabase) {
     assert_eq!(held(&w, &people[2]).await.len(), 1);
     // A member's own claim of a template that is not claimable is refused.
     let own = claim(&w, &people[3], template).await;
-    assert!(matches!(own, Err(Error::ClaimClosed)), "{own:?}");
+    assert!(
+        matches!(refusal(&own), Some(CouponsError::ClaimClosed)),
+        "{own:?}"
+    );
 }
 
 async fn listed_send(db: &TestDatabase) {

@@ -4,13 +4,13 @@
 mod support;
 
 use chrono::Duration;
-use loyalty_core::Error;
 use loyalty_core::checkout::OrderStatus;
 use loyalty_core::checkout::RefundOrder;
 use loyalty_core::kernel::IdempotencyKey;
 use loyalty_core::kernel::{Idempotent, Outcome};
 use loyalty_core::kernel::{MemberId, MerchantId, Points};
 use loyalty_core::points::OpenLot;
+use loyalty_core::points::PointsError;
 use loyalty_core::points::{AdjustPoints, SpendPoints};
 use loyalty_core::points::{EntryKind, Source};
 use loyalty_seaorm::on_both_databases;
@@ -173,7 +173,14 @@ async fn spend_race(db: &TestDatabase) {
     for task in tasks {
         match task.await.expect("task ran") {
             Ok(_) => succeeded += 1,
-            Err(Error::InsufficientPoints { .. }) => insufficient += 1,
+            Err(other)
+                if matches!(
+                    other.refusal(),
+                    Some(PointsError::InsufficientPoints { .. })
+                ) =>
+            {
+                insufficient += 1
+            }
             Err(other) => panic!("unexpected failure: {other:?}"),
         }
     }

@@ -369,7 +369,7 @@ pub async fn undo(
         .verification(staff.merchant_id, id)
         .await?;
     if !staff.works_in(found.store_id) {
-        return Err(loyalty_core::Error::NotFound("verification").into());
+        return Err(loyalty_core::Error::NotFound(loyalty_core::coupons::VERIFICATION).into());
     }
     let undone = state
         .loyalty

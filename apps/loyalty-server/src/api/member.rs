@@ -29,7 +29,7 @@ pub async fn dev_login(
         return Err(ApiError::not_found("no such endpoint"));
     }
     let phone = Phone::parse(&body.phone)?;
-    let not_found = || ApiError::from(loyalty_core::Error::NotFound("member"));
+    let not_found = || ApiError::from(loyalty_core::Error::NotFound(loyalty_core::members::MEMBER));
     let merchant = state
         .loyalty
         .merchants()

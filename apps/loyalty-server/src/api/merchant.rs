@@ -4,6 +4,7 @@ use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, patch, post, web};
 use loyalty_core::kernel::StoreId;
+use loyalty_core::merchants::MerchantsError;
 use loyalty_core::merchants::{CreateStore, UpdateStore};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -46,10 +47,10 @@ pub async fn login(
     let hash = found.as_ref().map(|(_, staff)| staff.password_hash.clone());
     let verified = verify_password(body.password, hash, state.decoy_hash.clone()).await?;
     let Some((merchant, staff)) = found.filter(|_| verified) else {
-        return Err(loyalty_core::Error::InvalidCredentials.into());
+        return Err(loyalty_core::Error::from(MerchantsError::InvalidCredentials).into());
     };
     if staff.disabled {
-        return Err(loyalty_core::Error::AccountDisabled.into());
+        return Err(loyalty_core::Error::from(MerchantsError::AccountDisabled).into());
     }
     let issued = state.tokens.issue_staff(&staff, chrono::Utc::now())?;
     tracing::info!(merchant = %merchant.code, staff = %staff.id, "staff signed in");

@@ -172,7 +172,7 @@ async fn visible_order(
     if staff.works_in(order.store_id) {
         Ok(order)
     } else {
-        Err(loyalty_core::Error::NotFound("order").into())
+        Err(loyalty_core::Error::NotFound(loyalty_core::checkout::ORDER).into())
     }
 }
 

@@ -1,3 +1,4 @@
+mod error;
 mod model;
 mod ports;
 mod rules;
@@ -5,6 +6,7 @@ mod rules;
 mod usecase_tests;
 mod usecases;
 
+pub use error::{CARD, CARD_TEMPLATE, CardsError};
 pub use model::{CardEntry, CardEntryKind, CardTemplate, MemberCard};
 pub use ports::CardsTx;
 #[cfg(any(test, feature = "mocks"))]

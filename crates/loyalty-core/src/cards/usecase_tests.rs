@@ -1,7 +1,6 @@
 //! Use-case tests of cards and the wallet with mocked ports: a refusal writes nothing and
 //! tells nobody.
 
-use crate::Error;
 use crate::cards::CardRules;
 use crate::cards::TopUpCard;
 use crate::cards::{CardTemplate, MemberCard};
@@ -139,7 +138,10 @@ async fn a_review_that_loses_the_race_moves_no_money_and_tells_nobody() {
         .expect_err("reviewed by the other request");
 
     assert!(
-        matches!(err, Error::WithdrawalReviewed("approved")),
+        matches!(
+            err.refusal(),
+            Some(crate::wallet::WalletError::WithdrawalReviewed("approved"))
+        ),
         "{err:?}"
     );
     assert!(!committed.is_set());

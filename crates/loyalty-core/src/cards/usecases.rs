@@ -82,7 +82,7 @@ async fn template_of(
     tx.cards()
         .card_template(merchant, id)
         .await?
-        .ok_or(Error::NotFound("card_template"))
+        .ok_or(Error::NotFound(crate::cards::CARD_TEMPLATE))
 }
 
 /// The member's card, or `card_not_found`.
@@ -95,7 +95,7 @@ async fn card_of(
     tx.cards()
         .card(merchant, member, id)
         .await?
-        .ok_or(Error::NotFound("card"))
+        .ok_or(Error::NotFound(crate::cards::CARD))
 }
 
 /// `store_not_found` when a store is named that is not the merchant's.
@@ -108,7 +108,7 @@ async fn store_of(
         tx.stores()
             .store(merchant, store)
             .await?
-            .ok_or(Error::NotFound("store"))?;
+            .ok_or(Error::NotFound(crate::merchants::STORE))?;
     }
     Ok(())
 }
@@ -203,7 +203,7 @@ where
             .set_card_template_active(merchant_id, id, active)
             .await?
         {
-            return Err(Error::NotFound("card_template"));
+            return Err(Error::NotFound(crate::cards::CARD_TEMPLATE));
         }
         let template = template_of(&mut tx, merchant_id, id).await?;
         tx.commit().await?;
@@ -222,7 +222,7 @@ where
         store_of(&mut tx, cmd.merchant_id, cmd.store_id).await?;
         let template = template_of(&mut tx, cmd.merchant_id, cmd.template_id).await?;
         if !template.active {
-            return Err(Error::CardTemplateInactive);
+            return Err(crate::cards::CardsError::CardTemplateInactive.into());
         }
         let card = MemberCard {
             id: CardId::new(),
@@ -276,7 +276,7 @@ where
                         tx.members()
                             .lock_member(cmd.merchant_id, cmd.member_id)
                             .await?
-                            .ok_or(Error::NotFound("member"))?,
+                            .ok_or(Error::NotFound(crate::members::MEMBER))?,
                     )
                 } else {
                     None
@@ -286,7 +286,7 @@ where
                 let top = template
                     .rules
                     .top_up(cmd.amount)
-                    .map_err(|_| Error::TopUpNotOffered)?;
+                    .map_err(|_| crate::cards::CardsError::TopUpNotOffered)?;
                 let max = template.rules.max_balance;
                 let (principal_after, bonus_after) = tx
                     .cards()
@@ -298,7 +298,7 @@ where
                         max.map(Money::fen),
                     )
                     .await?
-                    .ok_or_else(|| Error::CardBalanceLimit {
+                    .ok_or_else(|| crate::cards::CardsError::CardBalanceLimit {
                         max: max.map(|m| m.to_string()).unwrap_or_default(),
                     })?;
                 let entry = CardEntry {

@@ -1,3 +1,4 @@
+mod error;
 mod model;
 mod orders;
 mod plan;
@@ -6,6 +7,7 @@ mod pricing;
 mod refunds;
 mod settings;
 
+pub use error::{CheckoutError, ORDER};
 pub use model::{Order, OrderLine, OrderStatus, Refund, RefundLine};
 pub(crate) use orders::code;
 pub use orders::{CommitOrder, LineInput, OrderQuote, OrderReceipt, price_lines};

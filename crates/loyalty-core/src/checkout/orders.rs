@@ -202,7 +202,7 @@ where
             now,
         };
         let plan = plan(&mut tx, &cmd, &ctx).await?;
-        let pricing = plan.priced.ok_or(Error::NotFound("order"))?;
+        let pricing = plan.priced.ok_or(Error::NotFound(crate::checkout::ORDER))?;
         Ok(OrderQuote {
             pricing,
             points_to_earn: plan.earned.points,
@@ -268,7 +268,7 @@ where
                         tx.members()
                             .lock_member(cmd.merchant_id, cmd.member_id)
                             .await?
-                            .ok_or(Error::NotFound("member"))?,
+                            .ok_or(Error::NotFound(crate::members::MEMBER))?,
                     )
                 } else {
                     None
@@ -398,7 +398,7 @@ where
         tx.orders()
             .order(merchant_id, id)
             .await?
-            .ok_or(Error::NotFound("order"))
+            .ok_or(Error::NotFound(crate::checkout::ORDER))
     }
 
     /// The order with its lines.
@@ -415,7 +415,7 @@ where
             .orders()
             .order(merchant_id, id)
             .await?
-            .ok_or(Error::NotFound("order"))?;
+            .ok_or(Error::NotFound(crate::checkout::ORDER))?;
         let lines = tx.orders().lines_of(merchant_id, &[id]).await?;
         Ok((order, lines))
     }
@@ -534,7 +534,7 @@ async fn use_coupons(
                 .coupons_by_ids(cmd.merchant_id, &[coupon.id])
                 .await?
                 .pop()
-                .ok_or(Error::NotFound("coupon"))?;
+                .ok_or(Error::NotFound(crate::coupons::COUPON))?;
             return Err(refusal(&now_is, now));
         }
         tx.coupons()

@@ -113,7 +113,7 @@ async fn offers(
             .coupon_by_code(cmd.merchant_id, code)
             .await?
             .filter(|c| c.member_id == cmd.member_id)
-            .ok_or(Error::NotFound("coupon"))?;
+            .ok_or(Error::NotFound(crate::coupons::COUPON))?;
         if !coupon.status.usable() {
             return Err(refusal(&coupon, now));
         }
@@ -186,7 +186,7 @@ pub(crate) async fn plan(
             (None, Vec::new(), lines, gross, paid)
         }
         None => {
-            let member = member.ok_or(Error::NotFound("member"))?;
+            let member = member.ok_or(Error::NotFound(crate::members::MEMBER))?;
             let (coupons, offers) = offers(&mut *tx, cmd, now).await?;
             let rate = match (tiers, rank) {
                 (Some(t), Some(rank)) => t

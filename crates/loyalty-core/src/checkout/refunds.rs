@@ -106,10 +106,13 @@ fn fen(value: i64) -> Result<Money> {
 }
 
 fn decide(cmd: &RefundOrder, order: &Order, lines: &[OrderLine]) -> Result<Decided> {
-    let exceeds = || Error::RefundExceedsPaid {
-        refundable: Money::from_fen(order.amount_paid.fen() - order.amount_refunded.fen())
-            .unwrap_or(Money::ZERO)
-            .to_string(),
+    let exceeds = || -> Error {
+        crate::checkout::CheckoutError::RefundExceedsPaid {
+            refundable: Money::from_fen(order.amount_paid.fen() - order.amount_refunded.fen())
+                .unwrap_or(Money::ZERO)
+                .to_string(),
+        }
+        .into()
     };
     if order.status == OrderStatus::Refunded {
         return Err(exceeds());
@@ -261,7 +264,7 @@ where
                     .orders()
                     .order(cmd.merchant_id, cmd.order_id)
                     .await?
-                    .ok_or(Error::NotFound("order"))?;
+                    .ok_or(Error::NotFound(crate::checkout::ORDER))?;
                 Ok((
                     order.member_id,
                     lookup.settings().settings(cmd.merchant_id).await?,
@@ -273,12 +276,12 @@ where
                 tx.points()
                     .lock_account(cmd.merchant_id, member_id)
                     .await?
-                    .ok_or(Error::NotFound("member"))?;
+                    .ok_or(Error::NotFound(crate::members::MEMBER))?;
                 let order = tx
                     .orders()
                     .order(cmd.merchant_id, cmd.order_id)
                     .await?
-                    .ok_or(Error::NotFound("order"))?;
+                    .ok_or(Error::NotFound(crate::checkout::ORDER))?;
                 let lines = tx.orders().lines_of(cmd.merchant_id, &[order.id]).await?;
                 let decided = decide(cmd, &order, &lines)?;
                 for line in &decided.lines {
@@ -287,9 +290,9 @@ where
                         .refund_units(cmd.merchant_id, order.id, line.line_no, line.quantity)
                         .await?
                     {
-                        return Err(Error::RefundExceedsPaid {
+                        return Err(crate::checkout::CheckoutError::RefundExceedsPaid {
                             refundable: "0.00".into(),
-                        });
+                        }.into());
                     }
                 }
                 let refunded_after = fen(order.amount_refunded.fen() + decided.amount.fen())?;
@@ -337,7 +340,7 @@ where
                             &Source::new("order", order.id),
                         )
                         .await?
-                        .ok_or(Error::NotFound("order"))?;
+                        .ok_or(Error::NotFound(crate::checkout::ORDER))?;
                     give_back_spent(
                         tx,
                         &draft(EntryKind::Return, "order_refund_return", "退款退回积分"),
@@ -383,7 +386,7 @@ where
                         },
                     )
                     .await?
-                    .ok_or_else(|| Error::RefundExceedsPaid {
+                    .ok_or_else(|| crate::checkout::CheckoutError::RefundExceedsPaid {
                         refundable: "0.00".into(),
                     })?;
                 let coupons_returned = if decided.whole && checkout.return_coupons_on_refund {

@@ -96,7 +96,7 @@ where
         };
         let now = self.clock.now();
         if !template.active || template.rules.validity.window(now, merchant.time_zone).1 <= now {
-            return Err(Error::ClaimClosed);
+            return Err(crate::coupons::CouponsError::ClaimClosed.into());
         }
         let mut report = IssueReport::default();
         match &cmd.target {
@@ -167,7 +167,7 @@ where
         // Read under the locks: the stock and the holdings are what they are until commit.
         let template = template_of(&mut tx, merchant.id, template_id).await?;
         if !template.active {
-            return Err(Error::ClaimClosed);
+            return Err(crate::coupons::CouponsError::ClaimClosed.into());
         }
         let holders = tx
             .coupons()

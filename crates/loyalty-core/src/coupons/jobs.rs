@@ -2,7 +2,9 @@
 //! and the gifts a registration or a birthday gives.
 
 use super::CouponsService;
+use crate::Result;
 use crate::coupons::CouponSource;
+use crate::coupons::CouponsError;
 use crate::coupons::CouponsTx;
 use crate::coupons::{Grant, grant, with_templates};
 use crate::events::DomainEvent;
@@ -16,7 +18,6 @@ use crate::merchants::MerchantsTx;
 use crate::notifications::enqueue_for;
 use crate::settings::SettingsTx;
 use crate::settings::{MerchantSettings, SettingKind};
-use crate::{Error, Result};
 use chrono::{DateTime, Utc};
 
 impl<U, C, N> CouponsService<'_, U, C, N>
@@ -246,12 +247,17 @@ pub(crate) async fn give_gifts(
         };
         match grant(&mut *tx, merchant, gift, now).await {
             Ok((_, told)) => events.extend(told),
-            Err(
-                Error::ClaimClosed
-                | Error::StockExhausted
-                | Error::CouponLimitReached
-                | Error::CouponDailyLimitReached,
-            ) => {
+            Err(refused)
+                if matches!(
+                    refused.refusal::<CouponsError>(),
+                    Some(
+                        CouponsError::ClaimClosed
+                            | CouponsError::StockExhausted
+                            | CouponsError::CouponLimitReached
+                            | CouponsError::CouponDailyLimitReached
+                    )
+                ) =>
+            {
                 tracing::info!(template = %template.id, "gift coupon not given: template closed, out of stock or at its limit");
             }
             Err(other) => return Err(other),

@@ -1,4 +1,5 @@
 mod code;
+mod error;
 mod issue;
 mod jobs;
 mod model;
@@ -10,6 +11,7 @@ mod usecases;
 mod verification;
 
 pub use code::CouponCode;
+pub use error::{COUPON, COUPON_TEMPLATE, CouponsError, VERIFICATION};
 pub use issue::{ISSUE_BATCH, IssueCoupons, IssueReport, IssueTarget};
 pub(crate) use jobs::give_gifts;
 pub use model::{Coupon, CouponSource, CouponStatus, CouponTemplate, Verification};

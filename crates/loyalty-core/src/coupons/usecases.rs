@@ -74,7 +74,7 @@ pub(crate) async fn grant(
     let template = grant.template;
     let rules = &template.rules;
     if !template.active || (grant.by_member && !(rules.claimable && rules.claim_open(now))) {
-        return Err(Error::ClaimClosed);
+        return Err(crate::coupons::CouponsError::ClaimClosed.into());
     }
     if let Some(limit) = rules.per_member_limit {
         let held = tx
@@ -82,7 +82,7 @@ pub(crate) async fn grant(
             .count_held(merchant.id, template.id, grant.member_id, None)
             .await?;
         if held >= limit {
-            return Err(Error::CouponLimitReached);
+            return Err(crate::coupons::CouponsError::CouponLimitReached.into());
         }
     }
     if let Some(limit) = rules.per_day_limit {
@@ -92,7 +92,7 @@ pub(crate) async fn grant(
             .count_held(merchant.id, template.id, grant.member_id, Some(since))
             .await?;
         if today >= limit {
-            return Err(Error::CouponDailyLimitReached);
+            return Err(crate::coupons::CouponsError::CouponDailyLimitReached.into());
         }
     }
     let coupon = new_coupon(
@@ -105,10 +105,10 @@ pub(crate) async fn grant(
     );
     if coupon.valid_until <= now {
         // A fixed window that has ended: such a coupon could never be used.
-        return Err(Error::ClaimClosed);
+        return Err(crate::coupons::CouponsError::ClaimClosed.into());
     }
     let Some(alert) = take_stock(tx, merchant.id, template, 1).await? else {
-        return Err(Error::StockExhausted);
+        return Err(crate::coupons::CouponsError::StockExhausted.into());
     };
     insert(tx, std::slice::from_ref(&coupon)).await?;
     let mut events = vec![issued_event(&coupon, template)];
@@ -219,7 +219,7 @@ pub(crate) async fn template_of(
     tx.coupons()
         .template(merchant, id)
         .await?
-        .ok_or(Error::NotFound("coupon_template"))
+        .ok_or(Error::NotFound(crate::coupons::COUPON_TEMPLATE))
 }
 
 /// The templates behind these coupons, each with its coupons.
@@ -285,7 +285,7 @@ where
             tx.stores()
                 .store(merchant_id, *store)
                 .await?
-                .ok_or(Error::NotFound("store"))?;
+                .ok_or(Error::NotFound(crate::merchants::STORE))?;
         }
         tx.coupons().insert_template(&template).await?;
         tx.commit().await?;
@@ -368,7 +368,7 @@ where
             .set_template_active(merchant_id, id, active)
             .await?
         {
-            return Err(Error::NotFound("coupon_template"));
+            return Err(Error::NotFound(crate::coupons::COUPON_TEMPLATE));
         }
         let template = template_of(&mut tx, merchant_id, id).await?;
         tx.commit().await?;
@@ -401,11 +401,11 @@ where
                     .members()
                     .lock_member(cmd.merchant_id, cmd.member_id)
                     .await?
-                    .ok_or(Error::NotFound("member"))?;
+                    .ok_or(Error::NotFound(crate::members::MEMBER))?;
                 let template = template_of(tx, cmd.merchant_id, cmd.template_id).await?;
                 let tier = member_tier(&settings, &member);
                 if !template.rules.scope.covers_tier(tier.as_deref()) {
-                    return Err(Error::ClaimClosed);
+                    return Err(crate::coupons::CouponsError::ClaimClosed.into());
                 }
                 let price = match (cmd.exchange, template.rules.points_price) {
                     (false, _) => None,
@@ -473,12 +473,12 @@ where
         let mut coupon = coupon_by_code(&mut tx, merchant_id, code).await?;
         // Lapsed but not yet expired by the job: refused like an expired one.
         if coupon.status.usable() && coupon.valid_until <= now {
-            return Err(Error::CouponExpired);
+            return Err(crate::coupons::CouponsError::CouponExpired.into());
         }
         if !tx.coupons().revoke(merchant_id, coupon.id).await? {
             // Used or expired a moment ago: say which.
             let now_is = coupon_by_code(&mut tx, merchant_id, code).await?;
-            return Err(Error::CouponNotUsable(now_is.status));
+            return Err(crate::coupons::CouponsError::CouponNotUsable(now_is.status).into());
         }
         let template = template_of(&mut tx, merchant_id, coupon.template_id).await?;
         coupon.status = CouponStatus::Revoked;
@@ -516,7 +516,7 @@ where
             .coupons()
             .coupon_by_code(merchant_id, code)
             .await?
-            .ok_or(Error::NotFound("coupon"))?;
+            .ok_or(Error::NotFound(crate::coupons::COUPON))?;
         let template = template_of(&mut tx, merchant_id, coupon.template_id).await?;
         Ok(HeldCoupon { coupon, template })
     }

@@ -36,13 +36,14 @@ pub struct VerifiedCoupon {
 
 /// Why a coupon that could not be used was refused: its state, then its window.
 pub(crate) fn refusal(coupon: &Coupon, now: DateTime<Utc>) -> Error {
-    if !coupon.status.usable() {
-        Error::CouponNotUsable(coupon.status)
+    let refused = if !coupon.status.usable() {
+        crate::coupons::CouponsError::CouponNotUsable(coupon.status)
     } else if now < coupon.valid_from {
-        Error::CouponNotYetValid
+        crate::coupons::CouponsError::CouponNotYetValid
     } else {
-        Error::CouponExpired
-    }
+        crate::coupons::CouponsError::CouponExpired
+    };
+    refused.into()
 }
 
 /// The merchant's coupon with `code`, or `coupon_not_found`.
@@ -54,7 +55,7 @@ pub(crate) async fn coupon_by_code(
     tx.coupons()
         .coupon_by_code(merchant, code)
         .await?
-        .ok_or(Error::NotFound("coupon"))
+        .ok_or(Error::NotFound(crate::coupons::COUPON))
 }
 
 impl<U, C, N> CouponsService<'_, U, C, N>
@@ -94,7 +95,7 @@ where
                 let mut coupon = coupon_by_code(tx, cmd.merchant_id, &cmd.code).await?;
                 let template = template_of(tx, cmd.merchant_id, coupon.template_id).await?;
                 if !template.rules.scope.covers_store(store.id) {
-                    return Err(Error::CouponStoreNotApplicable);
+                    return Err(crate::coupons::CouponsError::CouponStoreNotApplicable.into());
                 }
                 if !tx
                     .coupons()
@@ -187,7 +188,7 @@ where
             return Err(Error::AlreadyApplied);
         }
         if now >= verification.created_at + window {
-            return Err(Error::UndoWindowClosed);
+            return Err(crate::coupons::CouponsError::UndoWindowClosed.into());
         }
         if !tx
             .coupons()
@@ -228,7 +229,7 @@ where
         tx.coupons()
             .verification(merchant_id, id)
             .await?
-            .ok_or(Error::NotFound("verification"))
+            .ok_or(Error::NotFound(crate::coupons::VERIFICATION))
     }
 
     /// # Errors

@@ -1,12 +1,15 @@
 //! Errors of the use cases, each with a stable machine code. The core knows nothing of HTTP:
 //! an [`ErrorKind`] says what sort of failure it is and the edge picks a status for it.
+//!
+//! [`Error`] is what every use case returns: the failures any of them can meet (a malformed
+//! request, something not found, a clash, storage), and a feature's own refusal (not enough
+//! points, a coupon used already …) carried as that feature's error type behind the
+//! [`DomainError`] trait. Each feature declares its error type, its codes and what it does not
+//! find ([`Subject`]); the kernel names none of them.
 
-use crate::checkout::PricingError;
-use crate::coupons::CouponStatus;
-use crate::kernel::{InvalidValue, Points, Refusal};
-use crate::kernel::{StoreError, UniqueKey};
-use crate::members::IdentityError;
+use crate::kernel::{InvalidValue, Refusal, StoreError, UniqueKey};
 use serde::{Deserialize, Serialize};
+use std::any::Any;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -34,27 +37,52 @@ pub enum ErrorKind {
     Internal,
 }
 
+/// What every error of the engine tells the edge: a stable code clients switch on, and the
+/// sort of failure it is. A feature's error type implements it, and converts into [`Error`]
+/// (with [`refusals!`](crate::kernel::refusals)).
+pub trait DomainError: std::error::Error + Send + Sync + 'static {
+    /// The stable code clients switch on (`insufficient_points`).
+    fn code(&self) -> &str;
+
+    fn kind(&self) -> ErrorKind;
+
+    /// The field a refused value came from, when the refusal is about one.
+    fn field(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// The error as [`Any`], so a caller can tell which feature's refusal it is.
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// Something a request named that does not exist for the caller: declared by the feature
+/// that owns it (`members::MEMBER`), with the code its absence answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Subject {
+    /// What it is, as people read it (`member`).
+    pub name: &'static str,
+    /// The code of its absence (`member_not_found`).
+    pub code: &'static str,
+}
+
+impl Subject {
+    #[must_use]
+    pub const fn new(name: &'static str, code: &'static str) -> Self {
+        Self { name, code }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
     Invalid(#[from] InvalidValue),
-    #[error("{0} not found")]
-    NotFound(&'static str),
-    #[error("not enough points: {requested} requested, {available} available")]
-    InsufficientPoints {
-        requested: Points,
-        available: Points,
-    },
+    #[error("{} not found", .0.name)]
+    NotFound(Subject),
     #[error("{0} is already taken")]
     Taken(UniqueKey),
+    /// The source (an order, a payment, an undone verification …) moved value already.
     #[error("this source already moved points")]
     AlreadyApplied,
-    #[error(
-        "the member was told by the SMS kept in reserve for this WeChat message; queue that one instead"
-    )]
-    MessageReplaced,
-    #[error("the refund exceeds what is left to refund ({refundable})")]
-    RefundExceedsPaid { refundable: String },
     #[error("the idempotency key was used with a different request")]
     IdempotencyKeyReused,
     #[error("a request with this idempotency key is still being processed")]
@@ -66,56 +94,15 @@ pub enum Error {
         "a request with this idempotency key was answered by an earlier version of the engine; its answer cannot be given again"
     )]
     ReplayUnavailable,
-    #[error("wrong merchant code, username or password")]
-    InvalidCredentials,
-    #[error("the account is disabled")]
-    AccountDisabled,
-    #[error(transparent)]
-    Identity(#[from] IdentityError),
-    #[error("the phone number belongs to another member")]
-    PhoneTaken,
-    #[error("this member code was used already; ask for a fresh one")]
-    MemberCodeUsed,
     #[error("not allowed: {0}")]
     Forbidden(&'static str),
-    #[error("the merchant does not award points for this action")]
-    ActionNotOffered,
-    #[error("the daily cap of points for this is reached")]
-    DailyCapReached,
     #[error("it changed since it was read; read it again")]
     VersionConflict,
     #[error("too many requests; try again in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
-    #[error(transparent)]
-    Pricing(#[from] PricingError),
-    #[error("the coupon template has no stock left")]
-    StockExhausted,
-    #[error("this member holds as many coupons of this template as it allows")]
-    CouponLimitReached,
-    #[error("this member claimed as many coupons of this template today as it allows")]
-    CouponDailyLimitReached,
-    #[error("the coupon template cannot be claimed now")]
-    ClaimClosed,
-    #[error("the coupon cannot be used: it is {0:?}")]
-    CouponNotUsable(CouponStatus),
-    #[error("the coupon is not valid yet")]
-    CouponNotYetValid,
-    #[error("the coupon has expired")]
-    CouponExpired,
-    #[error("the coupon does not apply at this store")]
-    CouponStoreNotApplicable,
-    #[error("the verification can no longer be undone")]
-    UndoWindowClosed,
-    #[error("the card template offers no top-up of this amount")]
-    TopUpNotOffered,
-    #[error("the card would hold more than its template allows ({max})")]
-    CardBalanceLimit { max: String },
-    #[error("cards are no longer opened from this template")]
-    CardTemplateInactive,
-    #[error("the wallet does not hold that much ({available} available)")]
-    InsufficientBalance { available: String },
-    #[error("the withdrawal was reviewed already: it is {0}")]
-    WithdrawalReviewed(&'static str),
+    /// A feature's own refusal.
+    #[error("{0}")]
+    Refused(Box<dyn DomainError>),
     #[error("the database is busy; try again")]
     Busy(#[source] StoreError),
     #[error("storage failed")]
@@ -127,61 +114,18 @@ impl Error {
     #[must_use]
     pub fn code(&self) -> &str {
         match self {
-            Self::Replayed(refusal) => &refusal.code,
-            Self::ReplayUnavailable => "idempotency_replay_unavailable",
             Self::Invalid(_) => "validation_failed",
-            Self::NotFound(what) => match *what {
-                "member" => "member_not_found",
-                "store" => "store_not_found",
-                "order" => "order_not_found",
-                "merchant" => "merchant_not_found",
-                "staff" => "staff_not_found",
-                "version" => "version_not_found",
-                "message" => "message_not_found",
-                "coupon" => "coupon_not_found",
-                "coupon_template" => "coupon_template_not_found",
-                "verification" => "verification_not_found",
-                "card_template" => "card_template_not_found",
-                "card" => "card_not_found",
-                "withdrawal" => "withdrawal_not_found",
-                _ => "not_found",
-            },
-            Self::InsufficientPoints { .. } => "insufficient_points",
+            Self::NotFound(subject) => subject.code,
             Self::Taken(key) => key.code(),
             Self::AlreadyApplied => "already_applied",
-            Self::MessageReplaced => "message_replaced",
-            Self::RefundExceedsPaid { .. } => "refund_exceeds_paid",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::IdempotencyInFlight => "idempotency_in_flight",
-            Self::InvalidCredentials => "invalid_credentials",
-            Self::AccountDisabled => "account_disabled",
-            Self::Identity(IdentityError::InvalidCode) => "invalid_code",
-            Self::Identity(IdentityError::RateLimited) => "provider_rate_limited",
-            Self::Identity(IdentityError::Unavailable(_)) => "provider_unavailable",
-            Self::PhoneTaken => "phone_taken",
-            Self::MemberCodeUsed => "member_code_used",
-            Self::RateLimited { .. } => "too_many_requests",
+            Self::Replayed(refusal) => &refusal.code,
+            Self::ReplayUnavailable => "idempotency_replay_unavailable",
             Self::Forbidden(_) => "forbidden",
-            Self::ActionNotOffered => "action_not_offered",
-            Self::DailyCapReached => "daily_cap_reached",
             Self::VersionConflict => "version_conflict",
-            Self::Pricing(e) => e.code(),
-            Self::StockExhausted => "stock_exhausted",
-            Self::CouponLimitReached => "coupon_limit_reached",
-            Self::CouponDailyLimitReached => "coupon_daily_limit_reached",
-            Self::ClaimClosed => "claim_closed",
-            Self::CouponNotUsable(CouponStatus::Used) => "coupon_used",
-            Self::CouponNotUsable(CouponStatus::Expired) | Self::CouponExpired => "coupon_expired",
-            Self::CouponNotUsable(CouponStatus::Revoked) => "coupon_revoked",
-            Self::CouponNotUsable(_) => "coupon_not_usable",
-            Self::CouponNotYetValid => "coupon_not_yet_valid",
-            Self::CouponStoreNotApplicable => "coupon_not_applicable",
-            Self::UndoWindowClosed => "undo_window_closed",
-            Self::TopUpNotOffered => "top_up_not_offered",
-            Self::CardBalanceLimit { .. } => "card_balance_limit",
-            Self::CardTemplateInactive => "card_template_inactive",
-            Self::InsufficientBalance { .. } => "insufficient_balance",
-            Self::WithdrawalReviewed(_) => "withdrawal_already_reviewed",
+            Self::RateLimited { .. } => "too_many_requests",
+            Self::Refused(refusal) => refusal.code(),
             Self::Busy(_) => "busy",
             Self::Store(_) => "internal",
         }
@@ -190,45 +134,28 @@ impl Error {
     #[must_use]
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::Replayed(refusal) => refusal.kind,
-            Self::ReplayUnavailable => ErrorKind::Conflict,
             Self::Invalid(_) | Self::IdempotencyKeyReused => ErrorKind::Invalid,
             Self::NotFound(_) => ErrorKind::NotFound,
             Self::Taken(_)
             | Self::AlreadyApplied
-            | Self::MessageReplaced
             | Self::IdempotencyInFlight
-            | Self::PhoneTaken
-            | Self::MemberCodeUsed
-            | Self::VersionConflict
-            | Self::WithdrawalReviewed(_)
-            | Self::CouponNotUsable(CouponStatus::Used) => ErrorKind::Conflict,
-            Self::Pricing(PricingError::Invalid(_)) => ErrorKind::Invalid,
-            Self::Pricing(_)
-            | Self::StockExhausted
-            | Self::CouponLimitReached
-            | Self::CouponDailyLimitReached
-            | Self::ClaimClosed
-            | Self::CouponNotUsable(_)
-            | Self::CouponNotYetValid
-            | Self::CouponExpired
-            | Self::CouponStoreNotApplicable
-            | Self::UndoWindowClosed
-            | Self::TopUpNotOffered
-            | Self::CardBalanceLimit { .. }
-            | Self::CardTemplateInactive
-            | Self::InsufficientBalance { .. } => ErrorKind::Rejected,
-            Self::Identity(IdentityError::InvalidCode) => ErrorKind::Invalid,
-            Self::Identity(_) => ErrorKind::Unavailable,
-            Self::InsufficientPoints { .. }
-            | Self::RefundExceedsPaid { .. }
-            | Self::ActionNotOffered
-            | Self::DailyCapReached => ErrorKind::Rejected,
-            Self::InvalidCredentials | Self::AccountDisabled => ErrorKind::Unauthenticated,
-            Self::Busy(_) => ErrorKind::Unavailable,
-            Self::RateLimited { .. } => ErrorKind::RateLimited,
+            | Self::ReplayUnavailable
+            | Self::VersionConflict => ErrorKind::Conflict,
+            Self::Replayed(refusal) => refusal.kind,
             Self::Forbidden(_) => ErrorKind::Forbidden,
+            Self::RateLimited { .. } => ErrorKind::RateLimited,
+            Self::Refused(refusal) => refusal.kind(),
+            Self::Busy(_) => ErrorKind::Unavailable,
             Self::Store(_) => ErrorKind::Internal,
+        }
+    }
+
+    /// The feature's refusal of type `E` this error carries, if it does.
+    #[must_use]
+    pub fn refusal<E: DomainError>(&self) -> Option<&E> {
+        match self {
+            Self::Refused(refusal) => refusal.as_any().downcast_ref(),
+            _ => None,
         }
     }
 
@@ -243,6 +170,16 @@ impl Error {
     pub fn retry_after_secs(&self) -> Option<u64> {
         match self {
             Self::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        }
+    }
+
+    /// The field a refused value came from.
+    #[must_use]
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::Invalid(v) => Some(v.field),
+            Self::Refused(refusal) => refusal.field(),
             _ => None,
         }
     }
@@ -286,15 +223,6 @@ impl Error {
                 .map(|(f, m)| (f.to_owned(), m.to_owned())),
         })
     }
-
-    /// The field an [`Error::Invalid`] is about.
-    #[must_use]
-    pub fn field(&self) -> Option<&'static str> {
-        match self {
-            Self::Invalid(v) | Self::Pricing(PricingError::Invalid(v)) => Some(v.field),
-            _ => None,
-        }
-    }
 }
 
 impl From<StoreError> for Error {
@@ -305,3 +233,16 @@ impl From<StoreError> for Error {
         }
     }
 }
+
+/// Makes a feature's error type (which implements [`DomainError`]) a refusal the use cases
+/// return: `refusals!(PointsError)` lets `?` and `.into()` turn it into [`Error::Refused`].
+macro_rules! refusals {
+    ($error:ty) => {
+        impl From<$error> for $crate::kernel::Error {
+            fn from(e: $error) -> Self {
+                Self::Refused(Box::new(e))
+            }
+        }
+    };
+}
+pub(crate) use refusals;

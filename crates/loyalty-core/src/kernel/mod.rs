@@ -18,7 +18,8 @@ mod types;
 pub use clock::MockClock;
 pub use clock::{Clock, SystemClock};
 pub use drift::MoneyDrift;
-pub use error::{Error, ErrorKind, Result};
+pub(crate) use error::refusals;
+pub use error::{DomainError, Error, ErrorKind, Result, Subject};
 pub use idempotency::{Idempotent, Outcome};
 pub(crate) use idempotency::{remember, replay};
 #[cfg(any(test, feature = "mocks"))]

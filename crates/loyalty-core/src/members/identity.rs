@@ -160,7 +160,7 @@ where
                 .set_phone(merchant_id, member_id, &phone)
                 .await?
             {
-                return Err(Error::PhoneTaken);
+                return Err(crate::members::MembersError::PhoneTaken.into());
             }
             // A WeChat account becomes a member with its first phone: the registration bonus.
             let mut member = Member {
@@ -176,7 +176,7 @@ where
             });
         };
         let Some(openid) = me.openid.clone().filter(|_| owner.openid.is_none()) else {
-            return Err(Error::PhoneTaken);
+            return Err(crate::members::MembersError::PhoneTaken.into());
         };
         // Fold: the empty WeChat account goes, its identity moves to the phone's owner.
         if !tx
@@ -184,14 +184,14 @@ where
             .delete_unused_member(merchant_id, member_id)
             .await?
         {
-            return Err(Error::PhoneTaken);
+            return Err(crate::members::MembersError::PhoneTaken.into());
         }
         if !tx
             .members()
             .set_openid(merchant_id, owner.id, &openid, me.unionid.clone())
             .await?
         {
-            return Err(Error::PhoneTaken);
+            return Err(crate::members::MembersError::PhoneTaken.into());
         }
         tx.commit().await?;
         let member = Member {
@@ -219,7 +219,7 @@ where
         tx.members()
             .member_by_invite_code(merchant_id, invite_code)
             .await?
-            .ok_or(Error::NotFound("member"))
+            .ok_or(Error::NotFound(crate::members::MEMBER))
     }
 
     /// Uses the member code of time step `step` once: a second use of that step, or of an
@@ -239,7 +239,7 @@ where
             .claim_code_step(merchant_id, member_id, step)
             .await?
         {
-            return Err(Error::MemberCodeUsed);
+            return Err(crate::members::MembersError::MemberCodeUsed.into());
         }
         Ok(tx.commit().await?)
     }

@@ -1,3 +1,4 @@
+mod error;
 mod identity;
 mod identity_port;
 mod login_codes_port;
@@ -6,6 +7,7 @@ mod ports;
 mod sms_login;
 mod usecases;
 
+pub use error::{MEMBER, MembersError};
 pub use identity::{PhoneBinding, WeChatLogin};
 #[cfg(any(test, feature = "mocks"))]
 pub use identity_port::MockWeChatAuth;

@@ -121,10 +121,9 @@ where
         };
         enqueue(&mut tx, merchant.id, std::slice::from_ref(&event), now).await?;
         tx.commit().await?;
-        self.notifier
-            .notify(&event)
-            .await
-            .map_err(|e| Error::Identity(IdentityError::Unavailable(e.to_string())))?;
+        self.notifier.notify(&event).await.map_err(|e| {
+            crate::members::MembersError::Identity(IdentityError::Unavailable(e.to_string()))
+        })?;
         Ok(code.expires_at)
     }
 
@@ -144,7 +143,7 @@ where
             crate::merchants::merchant_by_code(&mut lookup, merchant_code).await?
         };
         let now = self.clock.now();
-        let invalid = || Error::Identity(IdentityError::InvalidCode);
+        let invalid = || Error::from(IdentityError::InvalidCode);
         let mut tx = self.uow.begin(TxMode::Write).await?;
         let Some(latest) = tx
             .login_codes()

@@ -96,7 +96,7 @@ where
             .members()
             .update_profile(merchant_id, member_id, &change)
             .await?
-            .ok_or(Error::NotFound("member"))?;
+            .ok_or(Error::NotFound(crate::members::MEMBER))?;
         tx.commit().await?;
         Ok(member)
     }
@@ -158,7 +158,7 @@ where
         tx.members()
             .member(merchant_id, id)
             .await?
-            .ok_or(Error::NotFound("member"))
+            .ok_or(Error::NotFound(crate::members::MEMBER))
     }
 
     /// A page of the merchant's members in registration order, and the last id of the page
@@ -197,7 +197,7 @@ where
         tx.members()
             .member_by_phone(merchant_id, phone)
             .await?
-            .ok_or(Error::NotFound("member"))
+            .ok_or(Error::NotFound(crate::members::MEMBER))
     }
 }
 
@@ -212,7 +212,7 @@ pub(crate) async fn member_of(
     tx.members()
         .member(merchant, id)
         .await?
-        .ok_or(crate::Error::NotFound("member"))
+        .ok_or(crate::Error::NotFound(crate::members::MEMBER))
 }
 
 /// A page of members, and whose birthday it is.

@@ -1,9 +1,11 @@
+mod error;
 mod model;
 mod ports;
 mod staff;
 mod stores;
 mod usecases;
 
+pub use error::{MERCHANT, MerchantsError, STAFF, STORE};
 pub use model::{Merchant, Staff, StaffRole, Store};
 pub use ports::{
     MERCHANT_CODE_KEY, MerchantRepository, MerchantsTx, STAFF_USERNAME_KEY, STORE_NAME_KEY,

@@ -102,7 +102,7 @@ where
             .staff()
             .staff_member(actor.merchant_id, id)
             .await?
-            .ok_or(Error::NotFound("staff"))?;
+            .ok_or(Error::NotFound(crate::merchants::STAFF))?;
         let new_role = change.role.unwrap_or(staff.role);
         if !may_manage(actor.role, staff.role) || !may_manage(actor.role, new_role) {
             return Err(Error::Forbidden("this role may not manage that account"));
@@ -148,7 +148,7 @@ where
             .staff()
             .staff_member(merchant, id)
             .await?
-            .ok_or(Error::NotFound("staff"))?;
+            .ok_or(Error::NotFound(crate::merchants::STAFF))?;
         tx.staff().update_staff(&staff).await?;
         Ok(tx.commit().await?)
     }
@@ -167,9 +167,9 @@ where
     ) -> Result<()> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
         match tx.staff().staff_status(merchant, id).await? {
-            Some((_, true)) => Err(Error::AccountDisabled),
+            Some((_, true)) => Err(crate::merchants::MerchantsError::AccountDisabled.into()),
             Some((version, false)) if version == token_version => Ok(()),
-            _ => Err(Error::InvalidCredentials),
+            _ => Err(crate::merchants::MerchantsError::InvalidCredentials.into()),
         }
     }
 }
@@ -199,7 +199,7 @@ async fn check_stores(
         tx.stores()
             .store(merchant, *store)
             .await?
-            .ok_or(Error::NotFound("store"))?;
+            .ok_or(Error::NotFound(crate::merchants::STORE))?;
     }
     Ok(())
 }

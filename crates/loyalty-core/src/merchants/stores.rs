@@ -55,7 +55,7 @@ where
             .stores()
             .store(cmd.merchant_id, cmd.store_id)
             .await?
-            .ok_or(Error::NotFound("store"))?;
+            .ok_or(Error::NotFound(crate::merchants::STORE))?;
         if let Some(name) = &cmd.name {
             store.name = validate_name("name", name, 100)?;
         }
@@ -93,6 +93,6 @@ pub(crate) async fn resolve_store(
     match store {
         Some(store) if store.active => Ok(store),
         Some(_) => Err(InvalidValue::new("store_id", "the store is closed").into()),
-        None => Err(Error::NotFound("store")),
+        None => Err(Error::NotFound(crate::merchants::STORE)),
     }
 }

@@ -143,7 +143,7 @@ where
         tx.merchants()
             .merchant(id)
             .await?
-            .ok_or(Error::NotFound("merchant"))
+            .ok_or(Error::NotFound(crate::merchants::MERCHANT))
     }
 
     /// # Errors
@@ -188,7 +188,7 @@ pub(crate) async fn merchant_of(
     tx.merchants()
         .merchant(id)
         .await?
-        .ok_or(crate::Error::NotFound("merchant"))
+        .ok_or(crate::Error::NotFound(crate::merchants::MERCHANT))
 }
 
 /// The merchant with this code, or `merchant_not_found`.
@@ -199,5 +199,5 @@ pub(crate) async fn merchant_by_code(
     tx.merchants()
         .merchant_by_code(code)
         .await?
-        .ok_or(crate::Error::NotFound("merchant"))
+        .ok_or(crate::Error::NotFound(crate::merchants::MERCHANT))
 }

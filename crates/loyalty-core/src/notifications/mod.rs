@@ -1,8 +1,10 @@
+mod error;
 mod gateways;
 mod outbox_port;
 mod rules;
 mod usecases;
 
+pub use error::{MESSAGE, NotificationsError};
 pub use gateways::{DeliveryError, OutgoingSms, OutgoingWechat, SmsGateway, WechatGateway};
 #[cfg(any(test, feature = "mocks"))]
 pub use outbox_port::MockOutboxRepository;

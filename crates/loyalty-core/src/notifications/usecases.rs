@@ -649,7 +649,7 @@ where
         let mut lookup = self.uow.begin(TxMode::Lookup).await?;
         let failed = lookup.outbox().message(merchant_id, id).await?;
         let Some(failed) = failed.filter(|r| r.status == MessageStatus::Failed) else {
-            return Err(Error::NotFound("message"));
+            return Err(Error::NotFound(crate::notifications::MESSAGE));
         };
         if failed.message.channel == Channel::Wechat {
             let reserve = lookup
@@ -658,7 +658,7 @@ where
                 .await?;
             if reserve.is_some_and(|r| r.status != MessageStatus::Standby) {
                 // Its SMS in reserve went in its place: sending both would tell twice.
-                return Err(Error::MessageReplaced);
+                return Err(crate::notifications::NotificationsError::MessageReplaced.into());
             }
         }
         drop(lookup);
@@ -667,7 +667,7 @@ where
             .await?;
         let mut tx = self.uow.begin(TxMode::Write).await?;
         if !tx.outbox().requeue(merchant_id, id, due).await? {
-            return Err(Error::NotFound("message"));
+            return Err(Error::NotFound(crate::notifications::MESSAGE));
         }
         if failed.message.channel == Channel::Wechat {
             // A reserve still waiting (left by a dispatcher that knew none) goes: the attempts

@@ -228,7 +228,7 @@ where
             if let MemberAction::Review { order_id } = action {
                 let order = lookup.orders().order(merchant_id, *order_id).await?;
                 if order.is_none_or(|o| o.member_id != member_id) {
-                    return Err(Error::NotFound("order"));
+                    return Err(Error::NotFound(crate::checkout::ORDER));
                 }
             }
             if let Some(entry) = lookup
@@ -247,13 +247,13 @@ where
             .value
             .actions
             .rule(action.action())
-            .ok_or(Error::ActionNotOffered)?;
+            .ok_or(crate::points::PointsError::ActionNotOffered)?;
         let mut tx = self.uow.begin(TxMode::Write).await?;
         let member = tx
             .members()
             .lock_member(merchant_id, member_id)
             .await?
-            .ok_or(Error::NotFound("member"))?;
+            .ok_or(Error::NotFound(crate::members::MEMBER))?;
         // Under the lock, look again: a request for the same thing may have written its
         // award since the lookup (on SQLite, into the same group commit, not yet visible
         // outside it). Answer it once this transaction is durable.
@@ -280,7 +280,7 @@ where
         };
         let points = rule.points_after_cap(earned_today);
         if !points.is_positive() {
-            return Err(Error::DailyCapReached);
+            return Err(crate::points::PointsError::DailyCapReached.into());
         }
         let (entry, events) = credit_action(
             &mut tx,

@@ -1,6 +1,7 @@
 mod account;
 mod actions;
 mod earning;
+mod error;
 mod expiry;
 mod model;
 mod ops;
@@ -22,6 +23,7 @@ pub use earning::{
     MemberContext, MemberDay, Multiplier, PointValue, Purchase, PurchaseLine, Rounding, Stacking,
     StoreMultiplier, ThresholdBonus, TierFactor, allocate, earn_points,
 };
+pub use error::PointsError;
 pub use expiry::{ExpiryPolicy, ExpiryRule};
 pub use model::{EntryKind, LedgerEntry, Lot, Source};
 pub(crate) use ops::{

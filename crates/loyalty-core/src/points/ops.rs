@@ -84,7 +84,7 @@ pub(crate) async fn credit(
         .points()
         .deposit(draft.merchant_id, draft.member_id, amount)
         .await?
-        .ok_or(Error::NotFound("member"))?;
+        .ok_or(Error::NotFound(crate::members::MEMBER))?;
     let entry = draft.entry(amount, change.seq, change.balance_after, Points::ZERO, now);
     append(tx, &entry).await?;
     let lot = Lot {
@@ -160,12 +160,13 @@ async fn withdraw_planned(
     {
         Withdrawal::Done(change) => change,
         Withdrawal::Insufficient { available } => {
-            return Err(Error::InsufficientPoints {
+            return Err(crate::points::PointsError::InsufficientPoints {
                 requested: amount,
                 available,
-            });
+            }
+            .into());
         }
-        Withdrawal::MemberNotFound => return Err(Error::NotFound("member")),
+        Withdrawal::MemberNotFound => return Err(Error::NotFound(crate::members::MEMBER)),
     };
     tx.points().take_from_lots(draft.merchant_id, takes).await?;
     let entry = draft.entry(
@@ -190,7 +191,7 @@ pub(crate) async fn lock_and_expire(
     tx.points()
         .lock_account(merchant_id, member_id)
         .await?
-        .ok_or(Error::NotFound("member"))?;
+        .ok_or(Error::NotFound(crate::members::MEMBER))?;
     let lots = tx.points().open_lots(merchant_id, member_id).await?;
     let (due, open): (Vec<_>, Vec<_>) = lots.into_iter().partition(|lot| lot.is_due(now));
     let mut expired = Vec::with_capacity(due.len());
@@ -236,9 +237,11 @@ async fn spend_from(
     lots: &[OpenLot],
     now: DateTime<Utc>,
 ) -> Result<(LedgerEntry, Vec<LotTake>)> {
-    let takes = plan_consumption(lots, amount).map_err(|short| Error::InsufficientPoints {
-        requested: short.requested,
-        available: short.available,
+    let takes = plan_consumption(lots, amount).map_err(|short| {
+        crate::points::PointsError::InsufficientPoints {
+            requested: short.requested,
+            available: short.available,
+        }
     })?;
     let entry = withdraw_planned(tx, draft, amount, &takes, Points::ZERO, now).await?;
     Ok((entry, takes))
@@ -294,7 +297,7 @@ pub(crate) async fn give_back_spent(
             .points()
             .deposit(draft.merchant_id, draft.member_id, back)
             .await?
-            .ok_or(Error::NotFound("member"))?;
+            .ok_or(Error::NotFound(crate::members::MEMBER))?;
         let mut entry = draft.entry(back, change.seq, change.balance_after, Points::ZERO, now);
         entry.source.source_id = format!("{}:{}", draft.source.source_id, entries.len() + 1);
         append(tx, &entry).await?;
@@ -350,7 +353,7 @@ pub(crate) async fn reverse(
         None => None,
     };
     let plan = plan_reversal(&lots, earn_lot, amount, policy).map_err(|short| {
-        Error::InsufficientPoints {
+        crate::points::PointsError::InsufficientPoints {
             requested: short.requested,
             available: short.available,
         }
@@ -363,7 +366,7 @@ pub(crate) async fn reverse(
             .change_debt(draft.merchant_id, draft.member_id, plan.shortfall)
             .await?
     {
-        return Err(Error::NotFound("member"));
+        return Err(Error::NotFound(crate::members::MEMBER));
     }
     Ok((entry, expired))
 }

@@ -1,10 +1,12 @@
 //! A merchant's rule settings. Each kind is saved whole and versioned: a change is a new
 //! version, and what it replaced stays on record.
 
+mod error;
 mod ports;
 mod usecases;
 
 #[cfg(any(test, feature = "mocks"))]
+pub use error::VERSION;
 pub use ports::MockSettingsRepository;
 pub use ports::SettingsRepository;
 pub use ports::SettingsTx;

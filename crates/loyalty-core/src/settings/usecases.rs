@@ -79,6 +79,6 @@ where
         tx.settings()
             .earning_version(merchant_id, version)
             .await?
-            .ok_or(Error::NotFound("version"))
+            .ok_or(Error::NotFound(crate::settings::VERSION))
     }
 }

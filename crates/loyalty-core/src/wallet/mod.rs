@@ -1,7 +1,9 @@
+mod error;
 mod model;
 mod ports;
 mod usecases;
 
+pub use error::{WITHDRAWAL, WalletError};
 pub use model::{Wallet, WalletEntry, WalletEntryKind, WalletWithdrawal, WithdrawalStatus};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockWalletRepository;

@@ -94,7 +94,7 @@ fn decided(
     if withdrawal.status == asked {
         Ok((withdrawal, Vec::new()))
     } else {
-        Err(Error::WithdrawalReviewed(withdrawal.status.as_str()))
+        Err(crate::wallet::WalletError::WithdrawalReviewed(withdrawal.status.as_str()).into())
     }
 }
 
@@ -105,7 +105,7 @@ async fn withdrawal_of(
     tx.wallet()
         .withdrawal(id)
         .await?
-        .ok_or(Error::NotFound("withdrawal"))
+        .ok_or(Error::NotFound(crate::wallet::WITHDRAWAL))
 }
 
 impl<U, C, N> WalletService<'_, U, C, N>
@@ -213,9 +213,9 @@ where
                 let fen = cmd.amount.fen();
                 let Some(after) = tx.wallet().hold_in_wallet(cmd.merchant_id, fen).await? else {
                     let wallet = tx.wallet().wallet(cmd.merchant_id).await?;
-                    return Err(Error::InsufficientBalance {
+                    return Err(crate::wallet::WalletError::InsufficientBalance {
                         available: wallet.available.to_string(),
-                    });
+                    }.into());
                 };
                 let withdrawal = WalletWithdrawal {
                     id,

@@ -143,3 +143,10 @@ pub async fn commit(w: &World, cmd: CommitOrder) -> OrderReceipt {
         Outcome::Replayed(_) => panic!("no key, no replay"),
     }
 }
+
+/// The feature's refusal (of type `E`) a use case ended with, if it ended with one.
+pub fn refusal<T, E: loyalty_core::kernel::DomainError>(
+    result: &Result<T, loyalty_core::Error>,
+) -> Option<&E> {
+    result.as_ref().err().and_then(loyalty_core::Error::refusal)
+}

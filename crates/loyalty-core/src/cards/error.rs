@@ -1,0 +1,40 @@
+//! What the cards feature refuses, and what it does not find.
+
+use crate::kernel::{DomainError, ErrorKind, Subject, refusals};
+use std::any::Any;
+
+/// A card this request named does not exist for the caller.
+pub const CARD: Subject = Subject::new("card", "card_not_found");
+/// A card template this request named does not exist for the caller.
+pub const CARD_TEMPLATE: Subject = Subject::new("card_template", "card_template_not_found");
+
+/// The cards feature's refusals.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CardsError {
+    #[error("the card template offers no top-up of this amount")]
+    TopUpNotOffered,
+    #[error("the card would hold more than its template allows ({max})")]
+    CardBalanceLimit { max: String },
+    #[error("cards are no longer opened from this template")]
+    CardTemplateInactive,
+}
+
+impl DomainError for CardsError {
+    fn code(&self) -> &str {
+        match self {
+            Self::TopUpNotOffered => "top_up_not_offered",
+            Self::CardBalanceLimit { .. } => "card_balance_limit",
+            Self::CardTemplateInactive => "card_template_inactive",
+        }
+    }
+
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Rejected
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+refusals!(CardsError);

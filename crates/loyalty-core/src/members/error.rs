@@ -1,0 +1,51 @@
+//! What the members feature refuses, and what it does not find.
+
+use crate::kernel::{DomainError, ErrorKind, Subject, refusals};
+use crate::members::IdentityError;
+use std::any::Any;
+
+/// A member this request named does not exist for the caller.
+pub const MEMBER: Subject = Subject::new("member", "member_not_found");
+
+/// The members feature's refusals.
+#[derive(Debug, thiserror::Error)]
+pub enum MembersError {
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
+    #[error("the phone number belongs to another member")]
+    PhoneTaken,
+    #[error("this member code was used already; ask for a fresh one")]
+    MemberCodeUsed,
+}
+
+impl DomainError for MembersError {
+    fn code(&self) -> &str {
+        match self {
+            Self::Identity(IdentityError::InvalidCode) => "invalid_code",
+            Self::Identity(IdentityError::RateLimited) => "provider_rate_limited",
+            Self::Identity(IdentityError::Unavailable(_)) => "provider_unavailable",
+            Self::PhoneTaken => "phone_taken",
+            Self::MemberCodeUsed => "member_code_used",
+        }
+    }
+
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Identity(IdentityError::InvalidCode) => ErrorKind::Invalid,
+            Self::Identity(_) => ErrorKind::Unavailable,
+            Self::PhoneTaken | Self::MemberCodeUsed => ErrorKind::Conflict,
+        }
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl From<IdentityError> for crate::kernel::Error {
+    fn from(e: IdentityError) -> Self {
+        MembersError::Identity(e).into()
+    }
+}
+
+refusals!(MembersError);
