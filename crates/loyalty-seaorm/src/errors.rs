@@ -4,89 +4,37 @@
 use loyalty_core::kernel::{StoreError, UniqueKey};
 use sea_orm::{DbErr, RuntimeErr};
 
-/// Unique keys by PostgreSQL constraint name and by SQLite's column list.
-const KEYS: &[(&str, &str, UniqueKey)] = &[
-    (
-        "login_codes_minute_key",
-        "login_codes.merchant_id, login_codes.phone",
-        UniqueKey::LoginCodeMinute,
-    ),
-    (
-        "merchants_code_key",
-        "merchants.code",
-        UniqueKey::MerchantCode,
-    ),
-    (
-        "stores_merchant_name_key",
-        "stores.merchant_id, stores.name",
-        UniqueKey::StoreName,
-    ),
-    (
-        "staff_merchant_username_key",
-        "staff.merchant_id, staff.username",
-        UniqueKey::StaffUsername,
-    ),
-    (
-        "members_merchant_phone_key",
-        "members.merchant_id, members.phone",
-        UniqueKey::MemberPhone,
-    ),
-    (
-        "members_merchant_openid_key",
-        "members.merchant_id, members.openid",
-        UniqueKey::MemberOpenid,
-    ),
-    (
-        "members_merchant_invite_code_key",
-        "members.merchant_id, members.invite_code",
-        UniqueKey::MemberInviteCode,
-    ),
-    (
-        "orders_merchant_order_no_key",
-        "orders.merchant_id, orders.order_no",
-        UniqueKey::OrderNo,
-    ),
-    (
-        "points_ledger_source_key",
-        "points_ledger.merchant_id, points_ledger.kind",
-        UniqueKey::LedgerSource,
-    ),
-    (
-        "coupons_merchant_code_key",
-        "coupons.merchant_id, coupons.code",
-        UniqueKey::CouponCode,
-    ),
-    (
-        "coupons_source_key",
-        "coupons.merchant_id, coupons.template_id",
-        UniqueKey::CouponSource,
-    ),
-    (
-        "member_cards_template_key",
-        "member_cards.merchant_id, member_cards.member_id",
-        UniqueKey::MemberCard,
-    ),
-    (
-        "card_entries_source_key",
-        "card_entries.merchant_id, card_entries.kind",
-        UniqueKey::LedgerSource,
-    ),
-    (
-        "wallet_entries_settled_key",
-        "wallet_entries.merchant_id, wallet_entries.source_ref",
-        UniqueKey::LedgerSource,
-    ),
-    (
-        "wallet_entries_source_key",
-        "wallet_entries.merchant_id, wallet_entries.kind",
-        UniqueKey::LedgerSource,
-    ),
-    (
-        "idempotency_keys_pkey",
-        "idempotency_keys.merchant_id",
-        UniqueKey::IdempotencyKey,
-    ),
+/// The features' unique constraints, searched in this order. A feature whose tables have a
+/// unique key a write can collide with adds its part here.
+const UNIQUE_KEYS: &[&[UniqueConstraint]] = &[
+    crate::members::UNIQUE_KEYS,
+    crate::merchants::UNIQUE_KEYS,
+    crate::checkout::UNIQUE_KEYS,
+    crate::points::UNIQUE_KEYS,
+    crate::coupons::UNIQUE_KEYS,
+    crate::cards::UNIQUE_KEYS,
+    crate::wallet::UNIQUE_KEYS,
+    crate::idempotency::UNIQUE_KEYS,
 ];
+
+/// A unique constraint as each database names it when a write collides with it.
+pub(crate) struct UniqueConstraint {
+    /// PostgreSQL's constraint name.
+    postgres: &'static str,
+    /// SQLite's column list in its message, or its start ("table.column, table.column").
+    sqlite: &'static str,
+    key: UniqueKey,
+}
+
+impl UniqueConstraint {
+    pub(crate) const fn new(postgres: &'static str, sqlite: &'static str, key: UniqueKey) -> Self {
+        Self {
+            postgres,
+            sqlite,
+            key,
+        }
+    }
+}
 
 /// SQLSTATEs and SQLite result codes that mean "try again": serialization failure,
 /// deadlock, lock not available; `SQLITE_BUSY` and its extended codes, `SQLITE_LOCKED`.
@@ -123,10 +71,14 @@ pub(crate) fn store_error(err: DbErr) -> StoreError {
     StoreError::Backend(Box::new(err))
 }
 
+/// The key of the first of the features' constraints ([`UNIQUE_KEYS`]) that the
+/// PostgreSQL constraint name or the SQLite message names; [`UniqueKey::Other`] for none.
 fn unique_key(constraint: Option<&str>, message: &str) -> UniqueKey {
-    KEYS.iter()
-        .find(|(pg, sqlite, _)| constraint == Some(*pg) || message.contains(sqlite))
-        .map_or(UniqueKey::Other, |(_, _, key)| *key)
+    UNIQUE_KEYS
+        .iter()
+        .flat_map(|part| part.iter())
+        .find(|c| constraint == Some(c.postgres) || message.contains(c.sqlite))
+        .map_or(UniqueKey::Other, |c| c.key)
 }
 
 /// A row that does not decode into the core's types: corrupt data, never user input.

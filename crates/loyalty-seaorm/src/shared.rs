@@ -1,17 +1,5 @@
-//! The core's repositories, implemented on [`crate::uow::SeaTransaction`].
-
-mod cards;
-mod coupons;
-mod idempotency;
-mod login_codes;
-mod members;
-mod merchants;
-mod orders;
-mod outbox;
-mod points;
-mod settings;
-mod staff;
-mod wallet;
+//! What the features' repositories share: conversions of stored columns into the core's
+//! types, and the drift report of the money accounts.
 
 use crate::errors::corrupt;
 use loyalty_core::kernel::StoreError;

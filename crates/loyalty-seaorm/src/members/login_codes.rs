@@ -1,5 +1,5 @@
-use crate::entities::login_codes;
 use crate::errors::{corrupt, store_error};
+use crate::members::entities::login_codes;
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

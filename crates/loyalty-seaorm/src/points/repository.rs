@@ -1,7 +1,8 @@
-use super::points;
 use crate::connect::Engine;
-use crate::entities::{members, points_ledger, points_lots, points_takes};
 use crate::errors::{corrupt, store_error};
+use crate::members::entities::members;
+use crate::points::entities::{points_ledger, points_lots, points_takes};
+use crate::shared::points;
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

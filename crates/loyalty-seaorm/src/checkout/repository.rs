@@ -1,6 +1,6 @@
-use super::{money, points};
-use crate::entities::{order_lines, orders, refunds};
+use crate::checkout::entities::{order_lines, orders, refunds};
 use crate::errors::{corrupt, store_error};
+use crate::shared::{money, points};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -1,6 +1,6 @@
 use crate::connect::Engine;
-use crate::entities::{outbox_messages, wechat_subscriptions};
 use crate::errors::{corrupt, store_error};
+use crate::notifications::entities::{outbox_messages, wechat_subscriptions};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -1,5 +1,7 @@
-use crate::entities::{coupon_templates, coupon_verifications, coupons, members, orders};
+use crate::checkout::entities::orders;
+use crate::coupons::entities::{coupon_templates, coupon_verifications, coupons};
 use crate::errors::{corrupt, store_error};
+use crate::members::entities::members;
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -1,5 +1,5 @@
-use crate::entities::idempotency_keys;
 use crate::errors::store_error;
+use crate::idempotency::entities::idempotency_keys;
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

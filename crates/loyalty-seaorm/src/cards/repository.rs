@@ -1,6 +1,6 @@
-use super::{money, money_drifts};
-use crate::entities::{card_entries, card_templates, member_cards};
+use crate::cards::entities::{card_entries, card_templates, member_cards};
 use crate::errors::{corrupt, store_error};
+use crate::shared::{money, money_drifts};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use loyalty_core::cards::CardRules;

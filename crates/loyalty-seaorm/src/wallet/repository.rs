@@ -1,7 +1,7 @@
-use super::{money, money_drifts};
-use crate::entities::{wallet_entries, wallet_withdrawals, wallets};
 use crate::errors::{corrupt, store_error};
+use crate::shared::{money, money_drifts};
 use crate::uow::SeaTransaction;
+use crate::wallet::entities::{wallet_entries, wallet_withdrawals, wallets};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use loyalty_core::cards::MoneyDrift;

@@ -1,6 +1,7 @@
+use crate::checkout::entities::orders;
 use crate::connect::Engine;
-use crate::entities::{members, orders};
 use crate::errors::{corrupt, store_error};
+use crate::members::entities::members;
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -28,8 +29,8 @@ fn member_from(m: members::Model) -> Result<Member, StoreError> {
         birthday: m.birthday,
         registered_store_id: m.registered_store_id.map(Into::into),
         invite_code: m.invite_code,
-        points_balance: super::points(m.points_balance),
-        points_debt: super::points(m.points_debt),
+        points_balance: crate::shared::points(m.points_balance),
+        points_debt: crate::shared::points(m.points_debt),
         tier_code: m.tier_code,
         tier_protected_until: m.tier_protected_until,
         sms_consent: m.sms_consent,

@@ -1,5 +1,5 @@
-use crate::entities::{merchants, stores};
 use crate::errors::{corrupt, store_error};
+use crate::merchants::entities::{merchants, stores};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use loyalty_core::kernel::StoreError;

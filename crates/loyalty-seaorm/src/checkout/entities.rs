@@ -1,0 +1,5 @@
+//! The rows as stored. They stay inside this crate; the core sees its own types only.
+
+pub(crate) mod order_lines;
+pub(crate) mod orders;
+pub(crate) mod refunds;

@@ -1,0 +1,14 @@
+//! Orders, their lines and their refunds.
+
+pub(crate) mod entities;
+mod repository;
+
+use crate::errors::UniqueConstraint;
+use loyalty_core::kernel::UniqueKey;
+
+/// The unique keys of this feature's tables.
+pub(crate) const UNIQUE_KEYS: &[UniqueConstraint] = &[UniqueConstraint::new(
+    "orders_merchant_order_no_key",
+    "orders.merchant_id, orders.order_no",
+    UniqueKey::OrderNo,
+)];

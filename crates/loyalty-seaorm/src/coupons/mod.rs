@@ -1,0 +1,21 @@
+//! Coupon templates, the coupons issued from them, and their verifications.
+
+pub(crate) mod entities;
+mod repository;
+
+use crate::errors::UniqueConstraint;
+use loyalty_core::kernel::UniqueKey;
+
+/// The unique keys of this feature's tables.
+pub(crate) const UNIQUE_KEYS: &[UniqueConstraint] = &[
+    UniqueConstraint::new(
+        "coupons_merchant_code_key",
+        "coupons.merchant_id, coupons.code",
+        UniqueKey::CouponCode,
+    ),
+    UniqueConstraint::new(
+        "coupons_source_key",
+        "coupons.merchant_id, coupons.template_id",
+        UniqueKey::CouponSource,
+    ),
+];

@@ -1,0 +1,6 @@
+//! The rows as stored. They stay inside this crate; the core sees its own types only.
+
+pub(crate) mod merchants;
+pub(crate) mod staff;
+pub(crate) mod staff_stores;
+pub(crate) mod stores;

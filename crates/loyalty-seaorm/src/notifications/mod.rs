@@ -1,0 +1,4 @@
+//! The outbox of messages to members, and their WeChat subscriptions.
+
+pub(crate) mod entities;
+mod repository;

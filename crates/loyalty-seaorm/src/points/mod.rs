@@ -1,0 +1,14 @@
+//! The points ledger, the lots points are earned in, and what spending took from them.
+
+pub(crate) mod entities;
+mod repository;
+
+use crate::errors::UniqueConstraint;
+use loyalty_core::kernel::UniqueKey;
+
+/// The unique keys of this feature's tables.
+pub(crate) const UNIQUE_KEYS: &[UniqueConstraint] = &[UniqueConstraint::new(
+    "points_ledger_source_key",
+    "points_ledger.merchant_id, points_ledger.kind",
+    UniqueKey::LedgerSource,
+)];

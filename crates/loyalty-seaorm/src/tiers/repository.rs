@@ -1,0 +1,165 @@
+use crate::cards::entities::card_entries;
+use crate::checkout::entities::orders;
+use crate::errors::{corrupt, store_error};
+use crate::points::entities::points_ledger;
+use crate::tiers::entities::tier_changes;
+use crate::uow::SeaTransaction;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use loyalty_core::cards::CardEntryKind;
+use loyalty_core::kernel::StoreError;
+use loyalty_core::kernel::{MemberId, MerchantId};
+use loyalty_core::points::EntryKind;
+use loyalty_core::tiers::GrowthRepository;
+use loyalty_core::tiers::{GrowthBasis, TierChange, TierChangeReason};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+#[async_trait]
+impl GrowthRepository for SeaTransaction {
+    async fn growth(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        basis: GrowthBasis,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<i64, StoreError> {
+        Ok(self
+            .growth_of(merchant, &[member], basis, since)
+            .await?
+            .first()
+            .map_or(0, |(_, g)| *g))
+    }
+
+    async fn growth_of(
+        &mut self,
+        merchant: MerchantId,
+        members: &[MemberId],
+        basis: GrowthBasis,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<(MemberId, i64)>, StoreError> {
+        let mut found = Vec::with_capacity(members.len());
+        for chunk in members.chunks(500) {
+            let ids = chunk.iter().map(|m| m.as_uuid());
+            let rows: Vec<(Uuid, Option<i64>)> = match basis {
+                GrowthBasis::Spend => {
+                    use orders::Column as C;
+                    let mut query = orders::Entity::find()
+                        .select_only()
+                        .column(C::MemberId)
+                        .expr(Expr::cust(
+                            "CAST(SUM(amount_paid_fen - amount_refunded_fen) AS BIGINT)",
+                        ))
+                        .filter(C::MerchantId.eq(merchant.as_uuid()))
+                        .filter(C::MemberId.is_in(ids));
+                    if let Some(since) = since {
+                        query = query.filter(C::CreatedAt.gte(since));
+                    }
+                    query
+                        .group_by(C::MemberId)
+                        .into_tuple()
+                        .all(&self.txn)
+                        .await
+                        .map_err(store_error)?
+                }
+                GrowthBasis::PointsEarned => {
+                    use points_ledger::Column as C;
+                    let mut query = points_ledger::Entity::find()
+                        .select_only()
+                        .column(C::MemberId)
+                        .expr(Expr::cust("CAST(SUM(delta) AS BIGINT)"))
+                        .filter(C::MerchantId.eq(merchant.as_uuid()))
+                        .filter(C::MemberId.is_in(ids))
+                        .filter(
+                            C::Kind.is_in([EntryKind::Earn.as_str(), EntryKind::Reverse.as_str()]),
+                        );
+                    if let Some(since) = since {
+                        query = query.filter(C::CreatedAt.gte(since));
+                    }
+                    query
+                        .group_by(C::MemberId)
+                        .into_tuple()
+                        .all(&self.txn)
+                        .await
+                        .map_err(store_error)?
+                }
+                // What members paid onto their cards (the bonus is not growth).
+                GrowthBasis::TopUp => {
+                    use card_entries::Column as C;
+                    let mut query = card_entries::Entity::find()
+                        .select_only()
+                        .column(C::MemberId)
+                        .expr(Expr::cust("CAST(SUM(principal_delta) AS BIGINT)"))
+                        .filter(C::MerchantId.eq(merchant.as_uuid()))
+                        .filter(C::MemberId.is_in(ids))
+                        .filter(C::Kind.eq(CardEntryKind::TopUp.as_str()));
+                    if let Some(since) = since {
+                        query = query.filter(C::CreatedAt.gte(since));
+                    }
+                    query
+                        .group_by(C::MemberId)
+                        .into_tuple()
+                        .all(&self.txn)
+                        .await
+                        .map_err(store_error)?
+                }
+            };
+            found.extend(
+                rows.into_iter()
+                    .map(|(id, sum)| (MemberId::from_uuid(id), sum.unwrap_or(0))),
+            );
+        }
+        Ok(found)
+    }
+
+    async fn insert_tier_change(&mut self, change: &TierChange) -> Result<(), StoreError> {
+        tier_changes::Entity::insert(tier_changes::ActiveModel {
+            id: Set(change.id),
+            merchant_id: Set(change.merchant_id.as_uuid()),
+            member_id: Set(change.member_id.as_uuid()),
+            from_tier: Set(change.from_tier.clone()),
+            to_tier: Set(change.to_tier.clone()),
+            reason: Set(change.reason.as_str().to_owned()),
+            growth: Set(change.growth),
+            created_at: Set(change.created_at),
+        })
+        .exec_without_returning(&self.txn)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn tier_history(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        limit: u64,
+    ) -> Result<Vec<TierChange>, StoreError> {
+        use tier_changes::Column as C;
+        let rows = tier_changes::Entity::find()
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::MemberId.eq(member.as_uuid()))
+            .order_by_desc(C::CreatedAt)
+            .order_by_desc(C::Id)
+            .limit(limit)
+            .all(&self.txn)
+            .await
+            .map_err(store_error)?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(TierChange {
+                    id: r.id,
+                    merchant_id: r.merchant_id.into(),
+                    member_id: r.member_id.into(),
+                    from_tier: r.from_tier,
+                    to_tier: r.to_tier,
+                    reason: TierChangeReason::parse(&r.reason)
+                        .ok_or_else(|| corrupt("tier change reason", &r.reason))?,
+                    growth: r.growth,
+                    created_at: r.created_at,
+                })
+            })
+            .collect()
+    }
+}

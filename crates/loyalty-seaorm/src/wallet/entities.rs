@@ -1,0 +1,5 @@
+//! The rows as stored. They stay inside this crate; the core sees its own types only.
+
+pub(crate) mod wallet_entries;
+pub(crate) mod wallet_withdrawals;
+pub(crate) mod wallets;

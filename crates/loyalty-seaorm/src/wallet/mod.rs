@@ -1,0 +1,21 @@
+//! The merchant's wallet, its ledger and its withdrawals.
+
+pub(crate) mod entities;
+mod repository;
+
+use crate::errors::UniqueConstraint;
+use loyalty_core::kernel::UniqueKey;
+
+/// The unique keys of this feature's tables.
+pub(crate) const UNIQUE_KEYS: &[UniqueConstraint] = &[
+    UniqueConstraint::new(
+        "wallet_entries_settled_key",
+        "wallet_entries.merchant_id, wallet_entries.source_ref",
+        UniqueKey::LedgerSource,
+    ),
+    UniqueConstraint::new(
+        "wallet_entries_source_key",
+        "wallet_entries.merchant_id, wallet_entries.kind",
+        UniqueKey::LedgerSource,
+    ),
+];
