@@ -40,6 +40,20 @@ impl UniqueConstraint {
 /// deadlock, lock not available; `SQLITE_BUSY` and its extended codes, `SQLITE_LOCKED`.
 const RETRYABLE: &[&str] = &["40001", "40P01", "55P03", "5", "6", "261", "517", "262"];
 
+/// Database results as the core's: repositories write `.store()?` where they would write
+/// `.map_err(store_error)?`.
+pub(crate) trait StoreResult<T> {
+    fn store(self) -> Result<T, StoreError>;
+}
+
+impl<T> StoreResult<T> for Result<T, DbErr> {
+    fn store(self) -> Result<T, StoreError> {
+        self.map_err(store_error)
+    }
+}
+
+/// The core's view of a database error: a unique key taken, contention worth a retry, or a
+/// backend failure.
 pub(crate) fn store_error(err: DbErr) -> StoreError {
     let database = match &err {
         DbErr::Exec(RuntimeErr::SqlxError(e))

@@ -20,19 +20,19 @@ pub(crate) async fn money_drifts(
     sql: &str,
     account: impl Fn(Option<uuid::Uuid>) -> String,
 ) -> Result<Vec<loyalty_core::cards::MoneyDrift>, StoreError> {
-    use crate::errors::store_error;
+    use crate::errors::StoreResult;
     use sea_orm::ConnectionTrait;
     let backend = tx.txn.get_database_backend();
     let rows = tx
         .txn
         .query_all_raw(sea_orm::Statement::from_string(backend, sql))
         .await
-        .map_err(store_error)?;
+        .store()?;
     rows.iter()
         .map(|row| {
-            let get = |i| row.try_get_by_index::<i64>(i).map_err(store_error);
-            let merchant: uuid::Uuid = row.try_get_by_index(0).map_err(store_error)?;
-            let id: Option<uuid::Uuid> = row.try_get_by_index(1).map_err(store_error)?;
+            let get = |i| row.try_get_by_index::<i64>(i).store();
+            let merchant: uuid::Uuid = row.try_get_by_index(0).store()?;
+            let id: Option<uuid::Uuid> = row.try_get_by_index(1).store()?;
             Ok(loyalty_core::cards::MoneyDrift {
                 merchant_id: merchant.into(),
                 account: account(id),

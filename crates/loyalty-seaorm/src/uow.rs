@@ -1,6 +1,6 @@
 use crate::cache::LookupCache;
 use crate::connect::Engine;
-use crate::errors::store_error;
+use crate::errors::{StoreResult, store_error};
 use crate::group_commit::{GroupCommit, SlotEnd};
 use async_trait::async_trait;
 use loyalty_core::cards::CardRepository;
@@ -102,11 +102,7 @@ impl UnitOfWork for SeaUnitOfWork {
             },
             (Engine::Postgres, _) => TransactionOptions::default(),
         };
-        let txn = self
-            .db
-            .begin_with_options(options)
-            .await
-            .map_err(store_error)?;
+        let txn = self.db.begin_with_options(options).await.store()?;
         Ok(Box::new(SeaTransaction {
             txn: Executor::Transaction(txn),
             engine: self.engine,

@@ -1,5 +1,5 @@
 use crate::cards::entities::{card_entries, card_templates, member_cards};
-use crate::errors::{corrupt, store_error};
+use crate::errors::{StoreResult, corrupt};
 use crate::shared::{money, money_drifts};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
@@ -73,7 +73,7 @@ impl CardRepository for SeaTransaction {
         card_templates::Entity::insert(row)
             .exec_without_returning(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(())
     }
 
@@ -88,7 +88,7 @@ impl CardRepository for SeaTransaction {
             .filter(C::Id.eq(id.as_uuid()))
             .one(&self.txn)
             .await
-            .map_err(store_error)?
+            .store()?
             .map(template_from)
             .transpose()
     }
@@ -109,7 +109,7 @@ impl CardRepository for SeaTransaction {
             .limit(limit)
             .all(&self.txn)
             .await
-            .map_err(store_error)?
+            .store()?
             .into_iter()
             .map(template_from)
             .collect()
@@ -128,7 +128,7 @@ impl CardRepository for SeaTransaction {
             .filter(C::Id.eq(id.as_uuid()))
             .exec(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(done.rows_affected == 1)
     }
 
@@ -147,7 +147,7 @@ impl CardRepository for SeaTransaction {
         member_cards::Entity::insert(row)
             .exec_without_returning(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(())
     }
 
@@ -164,7 +164,7 @@ impl CardRepository for SeaTransaction {
             .filter(C::Id.eq(id.as_uuid()))
             .one(&self.txn)
             .await
-            .map_err(store_error)?
+            .store()?
             .map(card_from)
             .transpose()
     }
@@ -181,7 +181,7 @@ impl CardRepository for SeaTransaction {
             .order_by_asc(C::Id)
             .all(&self.txn)
             .await
-            .map_err(store_error)?
+            .store()?
             .into_iter()
             .map(card_from)
             .collect()
@@ -209,10 +209,7 @@ impl CardRepository for SeaTransaction {
                     .lte(max),
             );
         }
-        let updated = update
-            .exec_with_returning(&self.txn)
-            .await
-            .map_err(store_error)?;
+        let updated = update.exec_with_returning(&self.txn).await.store()?;
         Ok(updated.first().map(|c| (c.principal_fen, c.bonus_fen)))
     }
 
@@ -235,7 +232,7 @@ impl CardRepository for SeaTransaction {
         card_entries::Entity::insert(row)
             .exec_without_returning(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(())
     }
 
@@ -271,7 +268,7 @@ impl CardRepository for SeaTransaction {
             .limit(limit)
             .all(&self.txn)
             .await
-            .map_err(store_error)?
+            .store()?
             .into_iter()
             .map(entry_from)
             .collect()

@@ -1,5 +1,5 @@
 use crate::checkout::entities::{order_lines, orders, refunds};
-use crate::errors::{corrupt, store_error};
+use crate::errors::{StoreResult, corrupt};
 use crate::shared::{money, points};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
@@ -60,7 +60,7 @@ impl OrderRepository for SeaTransaction {
         orders::Entity::insert(row)
             .exec_without_returning(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(())
     }
 
@@ -74,7 +74,7 @@ impl OrderRepository for SeaTransaction {
             .filter(orders::Column::Id.eq(id.as_uuid()))
             .one(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         row.map(order_from).transpose()
     }
 
@@ -119,7 +119,7 @@ impl OrderRepository for SeaTransaction {
             )
             .exec(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         if result.rows_affected != 1 {
             return Ok(None);
         }
@@ -149,7 +149,7 @@ impl OrderRepository for SeaTransaction {
             )
             .exec(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(result.rows_affected == 1)
     }
 
@@ -175,7 +175,7 @@ impl OrderRepository for SeaTransaction {
             order_lines::Entity::insert_many(rows)
                 .exec_without_returning(&self.txn)
                 .await
-                .map_err(store_error)?;
+                .store()?;
         }
         Ok(())
     }
@@ -195,7 +195,7 @@ impl OrderRepository for SeaTransaction {
                 .order_by_asc(C::LineNo)
                 .all(&self.txn)
                 .await
-                .map_err(store_error)?;
+                .store()?;
             for l in rows {
                 lines.push(OrderLine {
                     merchant_id: l.merchant_id.into(),
@@ -237,7 +237,7 @@ impl OrderRepository for SeaTransaction {
             .limit(limit)
             .all(&self.txn)
             .await
-            .map_err(store_error)?
+            .store()?
             .into_iter()
             .map(order_from)
             .collect()
@@ -264,7 +264,7 @@ impl OrderRepository for SeaTransaction {
         refunds::Entity::insert(row)
             .exec_without_returning(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(())
     }
 }

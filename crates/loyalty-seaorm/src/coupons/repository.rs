@@ -1,6 +1,6 @@
 use crate::checkout::entities::orders;
 use crate::coupons::entities::{coupon_templates, coupon_verifications, coupons};
-use crate::errors::{corrupt, store_error};
+use crate::errors::{StoreResult, corrupt};
 use crate::members::entities::members;
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
@@ -96,7 +96,7 @@ impl SeaTransaction {
             .filter(C::UndoneAt.is_null())
             .exec(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(result.rows_affected == 1)
     }
 }
@@ -118,7 +118,7 @@ impl CouponRepository for SeaTransaction {
         coupon_templates::Entity::insert(row)
             .exec_without_returning(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(())
     }
 
@@ -132,7 +132,7 @@ impl CouponRepository for SeaTransaction {
             .filter(coupon_templates::Column::Id.eq(id.as_uuid()))
             .one(&self.txn)
             .await
-            .map_err(store_error)?
+            .store()?
             .map(template_from)
             .transpose()
     }
@@ -154,7 +154,7 @@ impl CouponRepository for SeaTransaction {
             .limit(limit)
             .all(&self.txn)
             .await
-            .map_err(store_error)?
+            .store()?
             .into_iter()
             .map(template_from)
             .collect()
@@ -173,7 +173,7 @@ impl CouponRepository for SeaTransaction {
             .filter(C::Id.eq(id.as_uuid()))
             .exec(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(result.rows_affected == 1)
     }
 
@@ -196,7 +196,7 @@ impl CouponRepository for SeaTransaction {
             )
             .exec_with_returning(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(updated.first().map(|t| t.issued))
     }
 
@@ -221,7 +221,7 @@ impl CouponRepository for SeaTransaction {
             .into_tuple()
             .one(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(count.unwrap_or(0))
     }
 
@@ -247,7 +247,7 @@ impl CouponRepository for SeaTransaction {
                 .into_tuple()
                 .all(&self.txn)
                 .await
-                .map_err(store_error)?;
+                .store()?;
             found.extend(rows.into_iter().map(MemberId::from_uuid));
         }
         Ok(found)
@@ -273,7 +273,7 @@ impl CouponRepository for SeaTransaction {
                 .into_tuple()
                 .all(&self.txn)
                 .await
-                .map_err(store_error)?;
+                .store()?;
             found.extend(rows.into_iter().map(|(m, n)| (MemberId::from_uuid(m), n)));
         }
         Ok(found)
@@ -301,7 +301,7 @@ impl CouponRepository for SeaTransaction {
             coupons::Entity::insert_many(rows)
                 .exec_without_returning(&self.txn)
                 .await
-                .map_err(store_error)?;
+                .store()?;
         }
         Ok(())
     }
@@ -316,7 +316,7 @@ impl CouponRepository for SeaTransaction {
             .filter(coupons::Column::Code.eq(code.as_str()))
             .one(&self.txn)
             .await
-            .map_err(store_error)?
+            .store()?
             .map(coupon_from)
             .transpose()
     }
@@ -331,7 +331,7 @@ impl CouponRepository for SeaTransaction {
             .filter(coupons::Column::Id.is_in(ids.iter().map(|c| c.as_uuid())))
             .all(&self.txn)
             .await
-            .map_err(store_error)?
+            .store()?
             .into_iter()
             .map(coupon_from)
             .collect()
@@ -347,7 +347,7 @@ impl CouponRepository for SeaTransaction {
             .filter(coupons::Column::UsedOrderId.eq(order.as_uuid()))
             .all(&self.txn)
             .await
-            .map_err(store_error)?
+            .store()?
             .into_iter()
             .map(coupon_from)
             .collect()
@@ -376,7 +376,7 @@ impl CouponRepository for SeaTransaction {
             .limit(limit)
             .all(&self.txn)
             .await
-            .map_err(store_error)?
+            .store()?
             .into_iter()
             .map(coupon_from)
             .collect()
@@ -403,7 +403,7 @@ impl CouponRepository for SeaTransaction {
             .filter(C::ValidUntil.gt(now))
             .exec(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(result.rows_affected == 1)
     }
 
@@ -427,7 +427,7 @@ impl CouponRepository for SeaTransaction {
             Some(order) => update.filter(C::UsedOrderId.eq(order.as_uuid())),
             None => update.filter(C::UsedOrderId.is_null()),
         };
-        let result = update.exec(&self.txn).await.map_err(store_error)?;
+        let result = update.exec(&self.txn).await.store()?;
         Ok(result.rows_affected == 1)
     }
 
@@ -440,7 +440,7 @@ impl CouponRepository for SeaTransaction {
             .filter(C::Status.is_in(usable()))
             .exec(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(result.rows_affected == 1)
     }
 
@@ -460,7 +460,7 @@ impl CouponRepository for SeaTransaction {
             .filter(C::Status.is_in(usable()))
             .exec(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(result.rows_affected)
     }
 
@@ -490,14 +490,10 @@ impl CouponRepository for SeaTransaction {
             .and_where(Expr::col(C::Id).in_subquery(due))
             .and_where(Expr::col(C::AnnouncedAt).is_null())
             .returning(Query::returning().column(C::Id));
-        let rows = self.txn.query_all(&update).await.map_err(store_error)?;
+        let rows = self.txn.query_all(&update).await.store()?;
         let ids = rows
             .into_iter()
-            .map(|row| {
-                Ok(CouponId::from_uuid(
-                    row.try_get_by_index(0).map_err(store_error)?,
-                ))
-            })
+            .map(|row| Ok(CouponId::from_uuid(row.try_get_by_index(0).store()?)))
             .collect::<Result<Vec<_>, StoreError>>()?;
         if ids.is_empty() {
             return Ok(Vec::new());
@@ -522,7 +518,7 @@ impl CouponRepository for SeaTransaction {
         coupon_verifications::Entity::insert(row)
             .exec_without_returning(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(())
     }
 
@@ -536,7 +532,7 @@ impl CouponRepository for SeaTransaction {
             .filter(coupon_verifications::Column::Id.eq(id.as_uuid()))
             .one(&self.txn)
             .await
-            .map_err(store_error)?
+            .store()?
             .map(verification_from)
             .transpose()
     }
@@ -588,7 +584,7 @@ impl CouponRepository for SeaTransaction {
             .limit(limit)
             .all(&self.txn)
             .await
-            .map_err(store_error)?
+            .store()?
             .into_iter()
             .map(verification_from)
             .collect()
@@ -654,7 +650,7 @@ impl CouponRepository for SeaTransaction {
             .into_tuple()
             .all(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(rows.into_iter().map(MemberId::from_uuid).collect())
     }
 }

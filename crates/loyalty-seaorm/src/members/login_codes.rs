@@ -1,4 +1,4 @@
-use crate::errors::{corrupt, store_error};
+use crate::errors::{StoreResult, corrupt};
 use crate::members::entities::login_codes;
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
@@ -27,7 +27,7 @@ impl LoginCodeRepository for SeaTransaction {
         login_codes::Entity::insert(row)
             .exec_without_returning(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(())
     }
 
@@ -48,7 +48,7 @@ impl LoginCodeRepository for SeaTransaction {
             .into_tuple()
             .all(&self.txn)
             .await
-            .map_err(store_error)
+            .store()
     }
 
     async fn latest_login_code(
@@ -63,7 +63,7 @@ impl LoginCodeRepository for SeaTransaction {
             .order_by_desc(C::CreatedAt)
             .one(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         row.map(|r| {
             Ok(LoginCode {
                 id: r.id,
@@ -94,7 +94,7 @@ impl LoginCodeRepository for SeaTransaction {
             .filter(C::Attempts.lt(max_tries))
             .exec(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(result.rows_affected == 1)
     }
 
@@ -115,7 +115,7 @@ impl LoginCodeRepository for SeaTransaction {
             .filter(C::ExpiresAt.gt(now))
             .exec(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(result.rows_affected == 1)
     }
 }

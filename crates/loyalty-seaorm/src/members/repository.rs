@@ -1,6 +1,6 @@
 use crate::checkout::entities::orders;
 use crate::connect::Engine;
-use crate::errors::{corrupt, store_error};
+use crate::errors::{StoreResult, corrupt};
 use crate::members::entities::members;
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
@@ -66,7 +66,7 @@ impl MemberRepository for SeaTransaction {
         members::Entity::insert(row)
             .exec_without_returning(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(())
     }
 
@@ -91,7 +91,7 @@ impl MemberRepository for SeaTransaction {
         if self.engine == Engine::Postgres {
             query = query.lock_exclusive();
         }
-        let row = query.one(&self.txn).await.map_err(store_error)?;
+        let row = query.one(&self.txn).await.store()?;
         row.map(member_from).transpose()
     }
 
@@ -114,11 +114,7 @@ impl MemberRepository for SeaTransaction {
             if self.engine == Engine::Postgres {
                 query = query.lock_exclusive();
             }
-            let rows: Vec<uuid::Uuid> = query
-                .into_tuple()
-                .all(&self.txn)
-                .await
-                .map_err(store_error)?;
+            let rows: Vec<uuid::Uuid> = query.into_tuple().all(&self.txn).await.store()?;
             found.extend(rows.into_iter().map(MemberId::from_uuid));
         }
         Ok(found)
@@ -136,7 +132,7 @@ impl MemberRepository for SeaTransaction {
                 .filter(members::Column::Id.is_in(chunk.iter().map(|id| id.as_uuid())))
                 .all(&self.txn)
                 .await
-                .map_err(store_error)?;
+                .store()?;
             for row in rows {
                 found.push(member_from(row)?);
             }
@@ -171,7 +167,7 @@ impl MemberRepository for SeaTransaction {
             any = true;
         }
         if any {
-            update.exec(&self.txn).await.map_err(store_error)?;
+            update.exec(&self.txn).await.store()?;
         }
         if let Some(birthday) = change.birthday {
             this()
@@ -179,7 +175,7 @@ impl MemberRepository for SeaTransaction {
                 .filter(C::Birthday.is_null())
                 .exec(&self.txn)
                 .await
-                .map_err(store_error)?;
+                .store()?;
         }
         self.member(merchant, member).await
     }
@@ -207,7 +203,7 @@ impl MemberRepository for SeaTransaction {
             .filter(still)
             .exec(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(result.rows_affected == 1)
     }
 
@@ -254,7 +250,7 @@ impl MemberRepository for SeaTransaction {
             .limit(limit)
             .all(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         rows.into_iter().map(member_from).collect()
     }
 
@@ -271,7 +267,7 @@ impl MemberRepository for SeaTransaction {
             .filter(members::Column::Phone.is_null())
             .exec(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(result.rows_affected == 1)
     }
 
@@ -290,7 +286,7 @@ impl MemberRepository for SeaTransaction {
             .filter(members::Column::Openid.is_null())
             .exec(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(result.rows_affected == 1)
     }
 
@@ -311,7 +307,7 @@ impl MemberRepository for SeaTransaction {
             )
             .exec(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(result.rows_affected == 1)
     }
 
@@ -333,7 +329,7 @@ impl MemberRepository for SeaTransaction {
             .filter(Expr::exists(orders).not())
             .exec(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(result.rows_affected == 1)
     }
 }
@@ -349,7 +345,7 @@ impl SeaTransaction {
             .filter(condition)
             .one(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         row.map(member_from).transpose()
     }
 }

@@ -1,4 +1,4 @@
-use crate::errors::{corrupt, store_error};
+use crate::errors::{StoreResult, corrupt};
 use crate::merchants::entities::{merchants, stores};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
@@ -60,7 +60,7 @@ impl MerchantRepository for SeaTransaction {
         merchants::Entity::insert(row)
             .exec_without_returning(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(())
     }
 
@@ -74,7 +74,7 @@ impl MerchantRepository for SeaTransaction {
         let row = merchants::Entity::find_by_id(id.as_uuid())
             .one(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         let merchant = row.map(merchant_from).transpose()?;
         if let (true, Some(m)) = (self.cached_reads, &merchant) {
             self.cache.put_merchant(generation, m);
@@ -87,15 +87,12 @@ impl MerchantRepository for SeaTransaction {
             .filter(merchants::Column::Code.eq(code))
             .one(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         row.map(merchant_from).transpose()
     }
 
     async fn count_merchants(&mut self) -> Result<u64, StoreError> {
-        merchants::Entity::find()
-            .count(&self.txn)
-            .await
-            .map_err(store_error)
+        merchants::Entity::find().count(&self.txn).await.store()
     }
 }
 
@@ -106,7 +103,7 @@ impl StoreRepository for SeaTransaction {
         stores::Entity::insert(store_row(store))
             .exec_without_returning(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(())
     }
 
@@ -118,7 +115,7 @@ impl StoreRepository for SeaTransaction {
             .filter(stores::Column::MerchantId.eq(store.merchant_id.as_uuid()))
             .exec(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(())
     }
 
@@ -142,7 +139,7 @@ impl StoreRepository for SeaTransaction {
             .order_by_asc(stores::Column::Id)
             .all(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(rows.into_iter().map(store_from).collect())
     }
 }
@@ -169,7 +166,7 @@ impl SeaTransaction {
             .filter(which)
             .one(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         let store = row.map(store_from);
         if let (true, Some(s)) = (self.cached_reads, &store) {
             self.cache.put_store(generation, merchant, id, s);

@@ -1,4 +1,4 @@
-use crate::errors::{corrupt, store_error};
+use crate::errors::{StoreResult, corrupt};
 use crate::merchants::entities::{staff, staff_stores};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
@@ -39,7 +39,7 @@ impl SeaTransaction {
             .order_by_asc(staff_stores::Column::StoreId)
             .all(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         let mut by_staff: HashMap<Uuid, Vec<StoreId>> = HashMap::new();
         for row in rows {
             by_staff
@@ -71,7 +71,7 @@ impl SeaTransaction {
             .filter(staff_stores::Column::StaffId.eq(s.id.as_uuid()))
             .exec(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         if s.store_ids.is_empty() {
             return Ok(());
         }
@@ -83,7 +83,7 @@ impl SeaTransaction {
         staff_stores::Entity::insert_many(rows)
             .exec_without_returning(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(())
     }
 
@@ -97,7 +97,7 @@ impl SeaTransaction {
             .filter(condition)
             .one(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(self
             .with_stores(merchant, row.into_iter().collect())
             .await?
@@ -122,7 +122,7 @@ impl StaffRepository for SeaTransaction {
         staff::Entity::insert(row)
             .exec_without_returning(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         self.write_stores(s).await
     }
 
@@ -157,7 +157,7 @@ impl StaffRepository for SeaTransaction {
             .into_tuple()
             .one(&self.txn)
             .await
-            .map_err(store_error)
+            .store()
     }
 
     async fn list_staff(&mut self, merchant: MerchantId) -> Result<Vec<Staff>, StoreError> {
@@ -166,7 +166,7 @@ impl StaffRepository for SeaTransaction {
             .order_by_asc(staff::Column::Username)
             .all(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         self.with_stores(merchant, rows).await
     }
 
@@ -182,7 +182,7 @@ impl StaffRepository for SeaTransaction {
             .filter(C::TokenVersion.eq(s.token_version))
             .exec(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         if result.rows_affected != 1 {
             return Err(StoreError::Contention(format!(
                 "staff {} changed meanwhile",

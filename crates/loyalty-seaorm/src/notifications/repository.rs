@@ -1,5 +1,5 @@
 use crate::connect::Engine;
-use crate::errors::{corrupt, store_error};
+use crate::errors::{StoreResult, corrupt};
 use crate::notifications::entities::{outbox_messages, wechat_subscriptions};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
@@ -68,7 +68,7 @@ impl SeaTransaction {
             .filter(key.eq(value))
             .one(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         row.as_ref().map(record_from).transpose()
     }
 
@@ -89,7 +89,7 @@ impl SeaTransaction {
         for (column, value) in values {
             update = update.col_expr(column, value);
         }
-        let result = update.exec(&self.txn).await.map_err(store_error)?;
+        let result = update.exec(&self.txn).await.store()?;
         Ok(result.rows_affected == 1)
     }
 }
@@ -136,7 +136,7 @@ impl OutboxRepository for SeaTransaction {
                 )
                 .exec_without_returning(&self.txn)
                 .await
-                .map_err(store_error)?;
+                .store()?;
         }
         Ok(added)
     }
@@ -154,7 +154,7 @@ impl OutboxRepository for SeaTransaction {
             .into_tuple::<Uuid>()
             .one(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(found.is_some())
     }
 
@@ -190,10 +190,10 @@ impl OutboxRepository for SeaTransaction {
             .value(C::Lease, lease)
             .and_where(Expr::col(C::Id).in_subquery(due))
             .returning_all();
-        let rows = self.txn.query_all(&update).await.map_err(store_error)?;
+        let rows = self.txn.query_all(&update).await.store()?;
         let mut claimed = Vec::with_capacity(rows.len());
         for row in rows {
-            let model = outbox_messages::Model::from_query_result(&row, "").map_err(store_error)?;
+            let model = outbox_messages::Model::from_query_result(&row, "").store()?;
             claimed.push(Claimed {
                 message: message_from(&model)?,
                 attempts: attempts(&model),
@@ -301,7 +301,7 @@ impl OutboxRepository for SeaTransaction {
             .limit(limit)
             .all(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         rows.iter().map(record_from).collect()
     }
 
@@ -326,7 +326,7 @@ impl OutboxRepository for SeaTransaction {
                     .filter(standby())
                     .exec(&self.txn)
                     .await
-                    .map_err(store_error)?
+                    .store()?
                     .rows_affected
             }
             None => {
@@ -334,7 +334,7 @@ impl OutboxRepository for SeaTransaction {
                     .filter(standby())
                     .exec(&self.txn)
                     .await
-                    .map_err(store_error)?
+                    .store()?
                     .rows_affected
             }
         };
@@ -377,7 +377,7 @@ impl OutboxRepository for SeaTransaction {
             .filter(C::Status.eq(MessageStatus::Failed.as_str()))
             .exec(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(result.rows_affected == 1)
     }
 
@@ -400,7 +400,7 @@ impl OutboxRepository for SeaTransaction {
             .into_tuple()
             .one(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         let (messages, parts) = row.unwrap_or((Some(0), Some(0)));
         Ok(SmsUsage {
             messages: u64::try_from(messages.unwrap_or(0)).unwrap_or(0),
@@ -421,7 +421,7 @@ impl OutboxRepository for SeaTransaction {
             .order_by_asc(C::TemplateId)
             .all(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(rows
             .into_iter()
             .map(|r| (r.template_id, u32::try_from(r.remaining).unwrap_or(0)))
@@ -443,7 +443,7 @@ impl OutboxRepository for SeaTransaction {
             .filter(C::Remaining.gt(0))
             .exec(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(result.rows_affected == 1)
     }
 
@@ -461,7 +461,7 @@ impl OutboxRepository for SeaTransaction {
             .filter(C::TemplateId.eq(template_id))
             .exec(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(())
     }
 
@@ -490,7 +490,7 @@ impl OutboxRepository for SeaTransaction {
                 )
                 .exec_without_returning(&self.txn)
                 .await
-                .map_err(store_error)?;
+                .store()?;
         }
         Ok(())
     }

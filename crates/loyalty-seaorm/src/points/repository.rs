@@ -1,5 +1,5 @@
 use crate::connect::Engine;
-use crate::errors::{corrupt, store_error};
+use crate::errors::{StoreResult, corrupt};
 use crate::members::entities::members;
 use crate::points::entities::{points_ledger, points_lots, points_takes};
 use crate::shared::points;
@@ -78,12 +78,12 @@ impl SeaTransaction {
         if delta < 0 {
             update.and_where(Expr::col(C::PointsBalance).gte(-delta));
         }
-        let row = self.txn.query_one(&update).await.map_err(store_error)?;
+        let row = self.txn.query_one(&update).await.store()?;
         row.map(|row| {
             Ok(BalanceChange {
-                balance_after: points(row.try_get_by_index(0).map_err(store_error)?),
-                seq: row.try_get_by_index(1).map_err(store_error)?,
-                debt: points(row.try_get_by_index(2).map_err(store_error)?),
+                balance_after: points(row.try_get_by_index(0).store()?),
+                seq: row.try_get_by_index(1).store()?,
+                debt: points(row.try_get_by_index(2).store()?),
             })
         })
         .transpose()
@@ -104,11 +104,7 @@ impl SeaTransaction {
         if lock && self.engine == Engine::Postgres {
             query = query.lock_exclusive();
         }
-        let balance: Option<i64> = query
-            .into_tuple()
-            .one(&self.txn)
-            .await
-            .map_err(store_error)?;
+        let balance: Option<i64> = query.into_tuple().one(&self.txn).await.store()?;
         Ok(balance.map(points))
     }
 }
@@ -161,7 +157,7 @@ impl PointsRepository for SeaTransaction {
             .filter(points_lots::Column::Remaining.gt(0))
             .all(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(rows
             .into_iter()
             .map(|l| OpenLot {
@@ -190,7 +186,7 @@ impl PointsRepository for SeaTransaction {
                 .filter(C::Remaining.gte(take.amount.value()))
                 .exec(&self.txn)
                 .await
-                .map_err(store_error)?;
+                .store()?;
             if result.rows_affected != 1 {
                 return Err(StoreError::Contention(format!(
                     "lot {} changed since it was read",
@@ -216,7 +212,7 @@ impl PointsRepository for SeaTransaction {
         points_lots::Entity::insert(row)
             .exec_without_returning(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(())
     }
 
@@ -234,7 +230,7 @@ impl PointsRepository for SeaTransaction {
             .filter(Expr::col(C::PointsDebt).add(delta.value()).gte(0))
             .exec(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(result.rows_affected == 1)
     }
 
@@ -256,7 +252,7 @@ impl PointsRepository for SeaTransaction {
         points_takes::Entity::insert_many(rows)
             .exec_without_returning(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(())
     }
 
@@ -270,13 +266,13 @@ impl PointsRepository for SeaTransaction {
             .filter(points_takes::Column::EntryId.eq(entry.as_uuid()))
             .all(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         let lots = points_lots::Entity::find()
             .filter(points_lots::Column::MerchantId.eq(merchant.as_uuid()))
             .filter(points_lots::Column::Id.is_in(takes.iter().map(|t| t.lot_id)))
             .all(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         // The order spending took them in: the consumption order of their lots.
         let mut order: Vec<OpenLot> = lots
             .iter()
@@ -313,7 +309,7 @@ impl PointsRepository for SeaTransaction {
             .filter(points_lots::Column::EntryId.eq(entry.as_uuid()))
             .one(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(row.map(lot_from))
     }
 
@@ -339,7 +335,7 @@ impl PointsRepository for SeaTransaction {
         points_ledger::Entity::insert(row)
             .exec_without_returning(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(())
     }
 
@@ -357,7 +353,7 @@ impl PointsRepository for SeaTransaction {
             .filter(C::SourceId.eq(source.source_id.as_str()))
             .one(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         row.map(entry_from).transpose()
     }
 
@@ -380,7 +376,7 @@ impl PointsRepository for SeaTransaction {
             .limit(limit + 1)
             .all(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         let more = rows.len() as u64 > limit;
         let entries = rows
             .into_iter()
@@ -414,7 +410,7 @@ impl PointsRepository for SeaTransaction {
             .into_tuple()
             .all(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(rows
             .into_iter()
             .map(|(merchant, member)| (merchant.into(), member.into()))
@@ -440,7 +436,7 @@ impl PointsRepository for SeaTransaction {
             .into_tuple()
             .one(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(points(sum.flatten().unwrap_or(0)))
     }
 
@@ -465,7 +461,7 @@ impl PointsRepository for SeaTransaction {
             .into_tuple()
             .all(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
@@ -488,13 +484,13 @@ impl PointsRepository for SeaTransaction {
             .and_where(Expr::col(C::ExpiresAt).lte(horizon))
             .and_where(Expr::col(C::AnnouncedAt).is_null())
             .returning(Query::returning().columns([C::ExpiresAt, C::Remaining]));
-        let rows = self.txn.query_all(&update).await.map_err(store_error)?;
+        let rows = self.txn.query_all(&update).await.store()?;
         let mut lots = rows
             .into_iter()
             .map(|row| {
                 Ok(ExpiringPoints {
-                    expires_at: row.try_get_by_index(0).map_err(store_error)?,
-                    points: points(row.try_get_by_index(1).map_err(store_error)?),
+                    expires_at: row.try_get_by_index(0).store()?,
+                    points: points(row.try_get_by_index(1).store()?),
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -520,7 +516,7 @@ impl PointsRepository for SeaTransaction {
             .into_tuple()
             .one(&self.txn)
             .await
-            .map_err(store_error)?
+            .store()?
             .unwrap_or((Some(0), Some(0)));
         use points_lots::Column as C;
         let expiring: Option<Option<i64>> = points_lots::Entity::find()
@@ -533,7 +529,7 @@ impl PointsRepository for SeaTransaction {
             .into_tuple()
             .one(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(Liability {
             outstanding: points(outstanding.unwrap_or(0)),
             members_with_points: u64::try_from(holders.unwrap_or(0)).unwrap_or(0),
@@ -556,18 +552,18 @@ impl PointsRepository for SeaTransaction {
             .txn
             .query_all_raw(Statement::from_string(backend, SQL))
             .await
-            .map_err(store_error)?;
+            .store()?;
         rows.iter()
             .map(|row| {
-                let merchant: Uuid = row.try_get_by_index(0).map_err(store_error)?;
-                let member: Uuid = row.try_get_by_index(1).map_err(store_error)?;
-                let last: Option<i64> = row.try_get_by_index(5).map_err(store_error)?;
+                let merchant: Uuid = row.try_get_by_index(0).store()?;
+                let member: Uuid = row.try_get_by_index(1).store()?;
+                let last: Option<i64> = row.try_get_by_index(5).store()?;
                 Ok(AccountDrift {
                     merchant_id: merchant.into(),
                     member_id: member.into(),
-                    balance: points(row.try_get_by_index(2).map_err(store_error)?),
-                    ledger_sum: points(row.try_get_by_index(3).map_err(store_error)?),
-                    lots_sum: points(row.try_get_by_index(4).map_err(store_error)?),
+                    balance: points(row.try_get_by_index(2).store()?),
+                    ledger_sum: points(row.try_get_by_index(3).store()?),
+                    lots_sum: points(row.try_get_by_index(4).store()?),
                     last_balance_after: last.map(points),
                 })
             })

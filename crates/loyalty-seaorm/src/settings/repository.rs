@@ -1,4 +1,4 @@
-use crate::errors::{corrupt, store_error};
+use crate::errors::{StoreResult, corrupt};
 use crate::settings::entities::{merchant_settings, merchant_settings_history};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
@@ -52,7 +52,7 @@ impl SeaTransaction {
             .filter(merchant_settings::Column::MerchantId.eq(merchant.as_uuid()))
             .all(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         let epoch = DateTime::<Utc>::UNIX_EPOCH;
         let default = |value| Versioned {
             version: 0,
@@ -138,7 +138,7 @@ impl SettingsRepository for SeaTransaction {
                     .and_where(Expr::col(C::Kind).eq(kind))
                     .and_where(Expr::col(C::Version).eq(seen))
                     .returning(Query::returning().column(C::Version));
-                self.txn.query_one(&update).await.map_err(store_error)?
+                self.txn.query_one(&update).await.store()?
             }
             // One statement takes the next version, so two saves never get the same one; an
             // editor who saw none saved inserts only if none was meanwhile.
@@ -176,13 +176,13 @@ impl SettingsRepository for SeaTransaction {
                             .to_owned()
                     })
                     .returning(Query::returning().column(C::Version));
-                self.txn.query_one(&insert).await.map_err(store_error)?
+                self.txn.query_one(&insert).await.store()?
             }
         };
         let Some(row) = returned else {
             return Ok(None);
         };
-        let version: i64 = row.try_get_by_index(0).map_err(store_error)?;
+        let version: i64 = row.try_get_by_index(0).store()?;
         merchant_settings_history::Entity::insert(merchant_settings_history::ActiveModel {
             merchant_id: Set(merchant.as_uuid()),
             kind: Set(kind.to_owned()),
@@ -193,7 +193,7 @@ impl SettingsRepository for SeaTransaction {
         })
         .exec_without_returning(&self.txn)
         .await
-        .map_err(store_error)?;
+        .store()?;
         Ok(Some(version))
     }
 
@@ -209,7 +209,7 @@ impl SettingsRepository for SeaTransaction {
             .filter(C::Version.eq(version))
             .one(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         row.map(|r| {
             Ok(Versioned {
                 version: r.version,
@@ -230,7 +230,7 @@ impl SettingsRepository for SeaTransaction {
             .into_tuple()
             .all(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(ids.into_iter().map(MerchantId::from_uuid).collect())
     }
 }

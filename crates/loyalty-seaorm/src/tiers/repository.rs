@@ -1,6 +1,6 @@
 use crate::cards::entities::card_entries;
 use crate::checkout::entities::orders;
-use crate::errors::{corrupt, store_error};
+use crate::errors::{StoreResult, corrupt};
 use crate::points::entities::points_ledger;
 use crate::tiers::entities::tier_changes;
 use crate::uow::SeaTransaction;
@@ -61,7 +61,7 @@ impl GrowthRepository for SeaTransaction {
                         .into_tuple()
                         .all(&self.txn)
                         .await
-                        .map_err(store_error)?
+                        .store()?
                 }
                 GrowthBasis::PointsEarned => {
                     use points_ledger::Column as C;
@@ -82,7 +82,7 @@ impl GrowthRepository for SeaTransaction {
                         .into_tuple()
                         .all(&self.txn)
                         .await
-                        .map_err(store_error)?
+                        .store()?
                 }
                 // What members paid onto their cards (the bonus is not growth).
                 GrowthBasis::TopUp => {
@@ -102,7 +102,7 @@ impl GrowthRepository for SeaTransaction {
                         .into_tuple()
                         .all(&self.txn)
                         .await
-                        .map_err(store_error)?
+                        .store()?
                 }
             };
             found.extend(
@@ -126,7 +126,7 @@ impl GrowthRepository for SeaTransaction {
         })
         .exec_without_returning(&self.txn)
         .await
-        .map_err(store_error)?;
+        .store()?;
         Ok(())
     }
 
@@ -145,7 +145,7 @@ impl GrowthRepository for SeaTransaction {
             .limit(limit)
             .all(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         rows.into_iter()
             .map(|r| {
                 Ok(TierChange {

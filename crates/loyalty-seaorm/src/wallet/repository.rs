@@ -1,4 +1,4 @@
-use crate::errors::{corrupt, store_error};
+use crate::errors::{StoreResult, corrupt};
 use crate::shared::{money, money_drifts};
 use crate::uow::SeaTransaction;
 use crate::wallet::entities::{wallet_entries, wallet_withdrawals, wallets};
@@ -59,10 +59,7 @@ impl SeaTransaction {
         &self,
         update: sea_orm::UpdateMany<wallets::Entity>,
     ) -> Result<Option<Wallet>, StoreError> {
-        let updated = update
-            .exec_with_returning(&self.txn)
-            .await
-            .map_err(store_error)?;
+        let updated = update.exec_with_returning(&self.txn).await.store()?;
         updated.first().map(wallet_from).transpose()
     }
 }
@@ -73,7 +70,7 @@ impl WalletRepository for SeaTransaction {
         wallets::Entity::find_by_id(merchant.as_uuid())
             .one(&self.txn)
             .await
-            .map_err(store_error)?
+            .store()?
             .map_or(Ok(Wallet::empty(merchant)), |w| wallet_from(&w))
     }
 
@@ -99,7 +96,7 @@ impl WalletRepository for SeaTransaction {
             )
             .exec_with_returning(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         wallet_from(&after)
     }
 
@@ -148,7 +145,7 @@ impl WalletRepository for SeaTransaction {
         wallet_entries::Entity::insert(row)
             .exec_without_returning(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(())
     }
 
@@ -168,7 +165,7 @@ impl WalletRepository for SeaTransaction {
             .limit(limit)
             .all(&self.txn)
             .await
-            .map_err(store_error)?
+            .store()?
             .into_iter()
             .map(entry_from)
             .collect()
@@ -199,7 +196,7 @@ impl WalletRepository for SeaTransaction {
         wallet_withdrawals::Entity::insert(row)
             .exec_without_returning(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(())
     }
 
@@ -210,7 +207,7 @@ impl WalletRepository for SeaTransaction {
         wallet_withdrawals::Entity::find_by_id(id.as_uuid())
             .one(&self.txn)
             .await
-            .map_err(store_error)?
+            .store()?
             .map(withdrawal_from)
             .transpose()
     }
@@ -238,7 +235,7 @@ impl WalletRepository for SeaTransaction {
             .limit(limit)
             .all(&self.txn)
             .await
-            .map_err(store_error)?
+            .store()?
             .into_iter()
             .map(withdrawal_from)
             .collect()
@@ -260,7 +257,7 @@ impl WalletRepository for SeaTransaction {
             .filter(C::Status.eq(WithdrawalStatus::Pending.as_str()))
             .exec(&self.txn)
             .await
-            .map_err(store_error)?;
+            .store()?;
         Ok(done.rows_affected == 1)
     }
 }
