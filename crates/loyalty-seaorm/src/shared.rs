@@ -1,9 +1,137 @@
-//! What the features' repositories share: conversions of stored columns into the core's
-//! types, and the drift report of the money accounts.
+//! What the features' repositories share: the tenant filter of every merchant's table, the
+//! statements they all run the same way, and conversions of stored columns into the core's
+//! types.
+//!
+//! These helpers only build and run the statements the repositories would write by hand:
+//! the same SQL, one statement per call, nothing read or written besides.
 
-use crate::errors::corrupt;
+use crate::errors::{StoreResult, corrupt};
+use crate::uow::SeaTransaction;
 use loyalty_core::kernel::StoreError;
-use loyalty_core::kernel::{Money, Points};
+use loyalty_core::kernel::{MerchantId, Money, Points};
+use sea_orm::sea_query::SimpleExpr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DeleteMany, EntityTrait, QueryFilter, Select, UpdateMany,
+};
+use uuid::Uuid;
+
+/// A table whose rows each belong to one merchant. Reads and writes of a merchant's rows
+/// start from these, so the tenant filter is written once.
+pub(crate) trait MerchantOwned: EntityTrait {
+    /// Its `merchant_id` column.
+    const MERCHANT: Self::Column;
+
+    /// `merchant_id = merchant`, for a query that is not scoped from its start.
+    fn merchant_is(merchant: MerchantId) -> SimpleExpr {
+        Self::MERCHANT.eq(merchant.as_uuid())
+    }
+
+    /// `SELECT … WHERE merchant_id = merchant`: the merchant's rows, to narrow further.
+    fn find_of(merchant: MerchantId) -> Select<Self> {
+        Self::find().filter(Self::merchant_is(merchant))
+    }
+
+    /// `UPDATE … WHERE merchant_id = merchant`, to narrow further.
+    fn update_of(merchant: MerchantId) -> UpdateMany<Self> {
+        Self::update_many().filter(Self::merchant_is(merchant))
+    }
+
+    /// `DELETE … WHERE merchant_id = merchant`, to narrow further.
+    fn delete_of(merchant: MerchantId) -> DeleteMany<Self> {
+        Self::delete_many().filter(Self::merchant_is(merchant))
+    }
+}
+
+/// A merchant's table whose rows are named by an `id` (unique across merchants; the
+/// merchant filter keeps one merchant from reaching another's rows by id).
+pub(crate) trait MerchantKeyed: MerchantOwned {
+    /// Its `id` column.
+    const ID: Self::Column;
+
+    /// `SELECT … WHERE merchant_id = merchant AND id = id`.
+    fn find_in(merchant: MerchantId, id: Uuid) -> Select<Self> {
+        Self::find_of(merchant).filter(Self::ID.eq(id))
+    }
+
+    /// `UPDATE … WHERE merchant_id = merchant AND id = id`, to make conditional.
+    fn update_in(merchant: MerchantId, id: Uuid) -> UpdateMany<Self> {
+        Self::update_of(merchant).filter(Self::ID.eq(id))
+    }
+}
+
+/// Implements [`MerchantOwned`] for the entities of the named modules (column
+/// `merchant_id`).
+macro_rules! merchant_owned {
+    ($($table:ident),+ $(,)?) => {
+        $(
+            impl $crate::shared::MerchantOwned for $table::Entity {
+                const MERCHANT: $table::Column = $table::Column::MerchantId;
+            }
+        )+
+    };
+}
+
+/// Implements [`MerchantOwned`] and [`MerchantKeyed`] for the entities of the named modules
+/// (columns `merchant_id` and `id`).
+macro_rules! merchant_keyed {
+    ($($table:ident),+ $(,)?) => {
+        $(
+            $crate::shared::merchant_owned!($table);
+            impl $crate::shared::MerchantKeyed for $table::Entity {
+                const ID: $table::Column = $table::Column::Id;
+            }
+        )+
+    };
+}
+
+pub(crate) use {merchant_keyed, merchant_owned};
+
+impl SeaTransaction {
+    /// The merchant's row of `E` with id `id`, if there is one.
+    pub(crate) async fn lookup<E: MerchantKeyed>(
+        &self,
+        merchant: MerchantId,
+        id: Uuid,
+    ) -> Result<Option<E::Model>, StoreError> {
+        E::find_in(merchant, id).one(&self.txn).await.store()
+    }
+
+    /// Every row of `query`, each converted by `from`.
+    pub(crate) async fn all_as<E: EntityTrait, T>(
+        &self,
+        query: Select<E>,
+        from: impl FnMut(E::Model) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        query
+            .all(&self.txn)
+            .await
+            .store()?
+            .into_iter()
+            .map(from)
+            .collect()
+    }
+
+    /// `INSERT` of one row, not read back.
+    pub(crate) async fn insert<A: ActiveModelTrait + Send>(
+        &self,
+        row: A,
+    ) -> Result<(), StoreError> {
+        A::Entity::insert(row)
+            .exec_without_returning(&self.txn)
+            .await
+            .store()?;
+        Ok(())
+    }
+
+    /// Runs a conditional `UPDATE`: whether it changed exactly one row (a row that did not
+    /// meet its condition, or is not there, is left as it was).
+    pub(crate) async fn changed_one<E: EntityTrait>(
+        &self,
+        update: UpdateMany<E>,
+    ) -> Result<bool, StoreError> {
+        Ok(update.exec(&self.txn).await.store()?.rows_affected == 1)
+    }
+}
 
 pub(crate) fn money(fen: i64, what: &str) -> Result<Money, StoreError> {
     Money::from_fen(fen).map_err(|e| corrupt(what, e))
@@ -16,11 +144,10 @@ pub(crate) fn points(value: i64) -> Points {
 /// The rows of `sql` (merchant, id or NULL, held ×2, ledger sum ×2) as drifts, each named
 /// by `account`.
 pub(crate) async fn money_drifts(
-    tx: &crate::uow::SeaTransaction,
+    tx: &SeaTransaction,
     sql: &str,
-    account: impl Fn(Option<uuid::Uuid>) -> String,
+    account: impl Fn(Option<Uuid>) -> String,
 ) -> Result<Vec<loyalty_core::cards::MoneyDrift>, StoreError> {
-    use crate::errors::StoreResult;
     use sea_orm::ConnectionTrait;
     let backend = tx.txn.get_database_backend();
     let rows = tx
@@ -31,8 +158,8 @@ pub(crate) async fn money_drifts(
     rows.iter()
         .map(|row| {
             let get = |i| row.try_get_by_index::<i64>(i).store();
-            let merchant: uuid::Uuid = row.try_get_by_index(0).store()?;
-            let id: Option<uuid::Uuid> = row.try_get_by_index(1).store()?;
+            let merchant: Uuid = row.try_get_by_index(0).store()?;
+            let id: Option<Uuid> = row.try_get_by_index(1).store()?;
             Ok(loyalty_core::cards::MoneyDrift {
                 merchant_id: merchant.into(),
                 account: account(id),

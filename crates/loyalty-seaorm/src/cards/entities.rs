@@ -3,3 +3,5 @@
 pub(crate) mod card_entries;
 pub(crate) mod card_templates;
 pub(crate) mod member_cards;
+
+crate::shared::merchant_keyed!(card_entries, card_templates, member_cards);

@@ -1,5 +1,6 @@
 use crate::cards::entities::{card_entries, card_templates, member_cards};
 use crate::errors::{StoreResult, corrupt};
+use crate::shared::{MerchantKeyed, MerchantOwned};
 use crate::shared::{money, money_drifts};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
@@ -9,7 +10,7 @@ use loyalty_core::cards::{CardRepository, MoneyDrift};
 use loyalty_core::kernel::StoreError;
 use loyalty_core::kernel::{CardId, CardTemplateId, MemberId, MerchantId, StaffId, StoreId};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 fn template_from(t: card_templates::Model) -> Result<CardTemplate, StoreError> {
@@ -70,11 +71,7 @@ impl CardRepository for SeaTransaction {
             created_by: Set(t.created_by.map(|s| s.as_uuid())),
             created_at: Set(t.created_at),
         };
-        card_templates::Entity::insert(row)
-            .exec_without_returning(&self.txn)
-            .await
-            .store()?;
-        Ok(())
+        self.insert(row).await
     }
 
     async fn card_template(
@@ -82,13 +79,8 @@ impl CardRepository for SeaTransaction {
         merchant: MerchantId,
         id: CardTemplateId,
     ) -> Result<Option<CardTemplate>, StoreError> {
-        use card_templates::Column as C;
-        card_templates::Entity::find()
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
-            .filter(C::Id.eq(id.as_uuid()))
-            .one(&self.txn)
-            .await
-            .store()?
+        self.lookup::<card_templates::Entity>(merchant, id.as_uuid())
+            .await?
             .map(template_from)
             .transpose()
     }
@@ -100,19 +92,12 @@ impl CardRepository for SeaTransaction {
         limit: u64,
     ) -> Result<Vec<CardTemplate>, StoreError> {
         use card_templates::Column as C;
-        let mut query = card_templates::Entity::find().filter(C::MerchantId.eq(merchant.as_uuid()));
+        let mut query = card_templates::Entity::find_of(merchant);
         if let Some(before) = before {
             query = query.filter(C::Id.lt(before.as_uuid()));
         }
-        query
-            .order_by_desc(C::Id)
-            .limit(limit)
-            .all(&self.txn)
-            .await
-            .store()?
-            .into_iter()
-            .map(template_from)
-            .collect()
+        let query = query.order_by_desc(C::Id).limit(limit);
+        self.all_as(query, template_from).await
     }
 
     async fn set_card_template_active(
@@ -122,14 +107,9 @@ impl CardRepository for SeaTransaction {
         active: bool,
     ) -> Result<bool, StoreError> {
         use card_templates::Column as C;
-        let done = card_templates::Entity::update_many()
-            .col_expr(C::Active, Expr::value(active))
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
-            .filter(C::Id.eq(id.as_uuid()))
-            .exec(&self.txn)
-            .await
-            .store()?;
-        Ok(done.rows_affected == 1)
+        let update = card_templates::Entity::update_in(merchant, id.as_uuid())
+            .col_expr(C::Active, Expr::value(active));
+        self.changed_one(update).await
     }
 
     async fn insert_card(&mut self, c: &MemberCard) -> Result<(), StoreError> {
@@ -144,11 +124,7 @@ impl CardRepository for SeaTransaction {
             opened_by: Set(c.opened_by.map(|s| s.as_uuid())),
             store_id: Set(c.store_id.map(|s| s.as_uuid())),
         };
-        member_cards::Entity::insert(row)
-            .exec_without_returning(&self.txn)
-            .await
-            .store()?;
-        Ok(())
+        self.insert(row).await
     }
 
     async fn card(
@@ -158,8 +134,7 @@ impl CardRepository for SeaTransaction {
         id: CardId,
     ) -> Result<Option<MemberCard>, StoreError> {
         use member_cards::Column as C;
-        member_cards::Entity::find()
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
+        member_cards::Entity::find_of(merchant)
             .filter(C::MemberId.eq(member.as_uuid()))
             .filter(C::Id.eq(id.as_uuid()))
             .one(&self.txn)
@@ -175,16 +150,10 @@ impl CardRepository for SeaTransaction {
         member: MemberId,
     ) -> Result<Vec<MemberCard>, StoreError> {
         use member_cards::Column as C;
-        member_cards::Entity::find()
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
+        let query = member_cards::Entity::find_of(merchant)
             .filter(C::MemberId.eq(member.as_uuid()))
-            .order_by_asc(C::Id)
-            .all(&self.txn)
-            .await
-            .store()?
-            .into_iter()
-            .map(card_from)
-            .collect()
+            .order_by_asc(C::Id);
+        self.all_as(query, card_from).await
     }
 
     async fn add_to_card(
@@ -196,11 +165,9 @@ impl CardRepository for SeaTransaction {
         max_balance: Option<i64>,
     ) -> Result<Option<(i64, i64)>, StoreError> {
         use member_cards::Column as C;
-        let mut update = member_cards::Entity::update_many()
+        let mut update = member_cards::Entity::update_in(merchant, card.as_uuid())
             .col_expr(C::PrincipalFen, Expr::col(C::PrincipalFen).add(principal))
-            .col_expr(C::BonusFen, Expr::col(C::BonusFen).add(bonus))
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
-            .filter(C::Id.eq(card.as_uuid()));
+            .col_expr(C::BonusFen, Expr::col(C::BonusFen).add(bonus));
         if let Some(max) = max_balance {
             update = update.filter(
                 Expr::col(C::PrincipalFen)
@@ -229,11 +196,7 @@ impl CardRepository for SeaTransaction {
             operator_id: Set(e.operator_id.map(|s| s.as_uuid())),
             created_at: Set(e.created_at),
         };
-        card_entries::Entity::insert(row)
-            .exec_without_returning(&self.txn)
-            .await
-            .store()?;
-        Ok(())
+        self.insert(row).await
     }
 
     async fn card_drifts(&mut self) -> Result<Vec<MoneyDrift>, StoreError> {
@@ -257,20 +220,12 @@ impl CardRepository for SeaTransaction {
         limit: u64,
     ) -> Result<Vec<CardEntry>, StoreError> {
         use card_entries::Column as C;
-        let mut query = card_entries::Entity::find()
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
-            .filter(C::CardId.eq(card.as_uuid()));
+        let mut query =
+            card_entries::Entity::find_of(merchant).filter(C::CardId.eq(card.as_uuid()));
         if let Some(before) = before {
             query = query.filter(C::Id.lt(before));
         }
-        query
-            .order_by_desc(C::Id)
-            .limit(limit)
-            .all(&self.txn)
-            .await
-            .store()?
-            .into_iter()
-            .map(entry_from)
-            .collect()
+        let query = query.order_by_desc(C::Id).limit(limit);
+        self.all_as(query, entry_from).await
     }
 }

@@ -3,3 +3,6 @@
 pub(crate) mod order_lines;
 pub(crate) mod orders;
 pub(crate) mod refunds;
+
+crate::shared::merchant_keyed!(orders, refunds);
+crate::shared::merchant_owned!(order_lines);

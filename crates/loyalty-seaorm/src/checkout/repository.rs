@@ -1,5 +1,6 @@
 use crate::checkout::entities::{order_lines, orders, refunds};
 use crate::errors::{StoreResult, corrupt};
+use crate::shared::{MerchantKeyed, MerchantOwned};
 use crate::shared::{money, points};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
@@ -57,11 +58,7 @@ impl OrderRepository for SeaTransaction {
             points_discount_fen: Set(o.points_discount.fen()),
             points_returned: Set(o.points_returned.value()),
         };
-        orders::Entity::insert(row)
-            .exec_without_returning(&self.txn)
-            .await
-            .store()?;
-        Ok(())
+        self.insert(row).await
     }
 
     async fn order(
@@ -69,12 +66,9 @@ impl OrderRepository for SeaTransaction {
         merchant: MerchantId,
         id: OrderId,
     ) -> Result<Option<Order>, StoreError> {
-        let row = orders::Entity::find()
-            .filter(orders::Column::MerchantId.eq(merchant.as_uuid()))
-            .filter(orders::Column::Id.eq(id.as_uuid()))
-            .one(&self.txn)
-            .await
-            .store()?;
+        let row = self
+            .lookup::<orders::Entity>(merchant, id.as_uuid())
+            .await?;
         row.map(order_from).transpose()
     }
 
@@ -90,7 +84,7 @@ impl OrderRepository for SeaTransaction {
         } else {
             OrderStatus::PartiallyRefunded
         };
-        let result = orders::Entity::update_many()
+        let result = orders::Entity::update_in(merchant, order.as_uuid())
             .col_expr(
                 C::AmountRefundedFen,
                 Expr::col(C::AmountRefundedFen).add(totals.amount.fen()),
@@ -104,8 +98,6 @@ impl OrderRepository for SeaTransaction {
                 Expr::col(C::PointsReturned).add(totals.points_returned.value()),
             )
             .col_expr(C::Status, Expr::value(status.as_str()))
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
-            .filter(C::Id.eq(order.as_uuid()))
             .filter(C::Status.ne(OrderStatus::Refunded.as_str()))
             .filter(
                 Expr::col(C::AmountRefundedFen)
@@ -134,23 +126,19 @@ impl OrderRepository for SeaTransaction {
         units: i64,
     ) -> Result<bool, StoreError> {
         use order_lines::Column as C;
-        let result = order_lines::Entity::update_many()
+        let update = order_lines::Entity::update_of(merchant)
             .col_expr(
                 C::RefundedQuantity,
                 Expr::col(C::RefundedQuantity).add(units),
             )
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
             .filter(C::OrderId.eq(order.as_uuid()))
             .filter(C::LineNo.eq(line_no))
             .filter(
                 Expr::col(C::RefundedQuantity)
                     .add(units)
                     .lte(Expr::col(C::Quantity)),
-            )
-            .exec(&self.txn)
-            .await
-            .store()?;
-        Ok(result.rows_affected == 1)
+            );
+        self.changed_one(update).await
     }
 
     async fn insert_lines(&mut self, lines: &[OrderLine]) -> Result<(), StoreError> {
@@ -188,8 +176,7 @@ impl OrderRepository for SeaTransaction {
         use order_lines::Column as C;
         let mut lines = Vec::new();
         for chunk in orders.chunks(500) {
-            let rows = order_lines::Entity::find()
-                .filter(C::MerchantId.eq(merchant.as_uuid()))
+            let rows = order_lines::Entity::find_of(merchant)
                 .filter(C::OrderId.is_in(chunk.iter().map(|id| id.as_uuid())))
                 .order_by_asc(C::OrderId)
                 .order_by_asc(C::LineNo)
@@ -226,21 +213,13 @@ impl OrderRepository for SeaTransaction {
         after: Option<OrderId>,
         limit: u64,
     ) -> Result<Vec<Order>, StoreError> {
-        let mut query = orders::Entity::find()
-            .filter(orders::Column::MerchantId.eq(merchant.as_uuid()))
-            .filter(orders::Column::CreatedAt.gte(since));
+        let mut query =
+            orders::Entity::find_of(merchant).filter(orders::Column::CreatedAt.gte(since));
         if let Some(after) = after {
             query = query.filter(orders::Column::Id.gt(after.as_uuid()));
         }
-        query
-            .order_by_asc(orders::Column::Id)
-            .limit(limit)
-            .all(&self.txn)
-            .await
-            .store()?
-            .into_iter()
-            .map(order_from)
-            .collect()
+        let query = query.order_by_asc(orders::Column::Id).limit(limit);
+        self.all_as(query, order_from).await
     }
 
     async fn insert_refund(&mut self, r: &Refund) -> Result<(), StoreError> {
@@ -261,10 +240,6 @@ impl OrderRepository for SeaTransaction {
             operator_id: Set(r.operator_id.map(|s| s.as_uuid())),
             created_at: Set(r.created_at),
         };
-        refunds::Entity::insert(row)
-            .exec_without_returning(&self.txn)
-            .await
-            .store()?;
-        Ok(())
+        self.insert(row).await
     }
 }

@@ -3,3 +3,5 @@
 pub(crate) mod coupon_templates;
 pub(crate) mod coupon_verifications;
 pub(crate) mod coupons;
+
+crate::shared::merchant_keyed!(coupon_templates, coupon_verifications, coupons);

@@ -2,6 +2,7 @@ use crate::checkout::entities::orders;
 use crate::coupons::entities::{coupon_templates, coupon_verifications, coupons};
 use crate::errors::{StoreResult, corrupt};
 use crate::members::entities::members;
+use crate::shared::{MerchantKeyed, MerchantOwned};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -88,16 +89,12 @@ impl SeaTransaction {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         use coupon_verifications::Column as C;
-        let result = coupon_verifications::Entity::update_many()
+        let update = coupon_verifications::Entity::update_of(merchant)
             .col_expr(C::UndoneAt, Expr::value(now))
             .col_expr(C::UndoneBy, Expr::value(by.map(|s| s.as_uuid())))
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
             .filter(which)
-            .filter(C::UndoneAt.is_null())
-            .exec(&self.txn)
-            .await
-            .store()?;
-        Ok(result.rows_affected == 1)
+            .filter(C::UndoneAt.is_null());
+        self.changed_one(update).await
     }
 }
 
@@ -115,11 +112,7 @@ impl CouponRepository for SeaTransaction {
             created_by: Set(t.created_by.map(|s| s.as_uuid())),
             created_at: Set(t.created_at),
         };
-        coupon_templates::Entity::insert(row)
-            .exec_without_returning(&self.txn)
-            .await
-            .store()?;
-        Ok(())
+        self.insert(row).await
     }
 
     async fn template(
@@ -127,12 +120,8 @@ impl CouponRepository for SeaTransaction {
         merchant: MerchantId,
         id: CouponTemplateId,
     ) -> Result<Option<CouponTemplate>, StoreError> {
-        coupon_templates::Entity::find()
-            .filter(coupon_templates::Column::MerchantId.eq(merchant.as_uuid()))
-            .filter(coupon_templates::Column::Id.eq(id.as_uuid()))
-            .one(&self.txn)
-            .await
-            .store()?
+        self.lookup::<coupon_templates::Entity>(merchant, id.as_uuid())
+            .await?
             .map(template_from)
             .transpose()
     }
@@ -144,20 +133,12 @@ impl CouponRepository for SeaTransaction {
         limit: u64,
     ) -> Result<Vec<CouponTemplate>, StoreError> {
         use coupon_templates::Column as C;
-        let mut query =
-            coupon_templates::Entity::find().filter(C::MerchantId.eq(merchant.as_uuid()));
+        let mut query = coupon_templates::Entity::find_of(merchant);
         if let Some(before) = before {
             query = query.filter(C::Id.lt(before.as_uuid()));
         }
-        query
-            .order_by_desc(C::Id)
-            .limit(limit)
-            .all(&self.txn)
-            .await
-            .store()?
-            .into_iter()
-            .map(template_from)
-            .collect()
+        let query = query.order_by_desc(C::Id).limit(limit);
+        self.all_as(query, template_from).await
     }
 
     async fn set_template_active(
@@ -167,14 +148,9 @@ impl CouponRepository for SeaTransaction {
         active: bool,
     ) -> Result<bool, StoreError> {
         use coupon_templates::Column as C;
-        let result = coupon_templates::Entity::update_many()
-            .col_expr(C::Active, Expr::value(active))
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
-            .filter(C::Id.eq(id.as_uuid()))
-            .exec(&self.txn)
-            .await
-            .store()?;
-        Ok(result.rows_affected == 1)
+        let update = coupon_templates::Entity::update_in(merchant, id.as_uuid())
+            .col_expr(C::Active, Expr::value(active));
+        self.changed_one(update).await
     }
 
     async fn reserve_stock(
@@ -184,10 +160,8 @@ impl CouponRepository for SeaTransaction {
         count: i64,
     ) -> Result<Option<i64>, StoreError> {
         use coupon_templates::Column as C;
-        let updated = coupon_templates::Entity::update_many()
+        let updated = coupon_templates::Entity::update_in(merchant, template.as_uuid())
             .col_expr(C::Issued, Expr::col(C::Issued).add(count))
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
-            .filter(C::Id.eq(template.as_uuid()))
             .filter(C::Active.eq(true))
             .filter(
                 Condition::any()
@@ -208,8 +182,7 @@ impl CouponRepository for SeaTransaction {
         since: Option<DateTime<Utc>>,
     ) -> Result<i64, StoreError> {
         use coupons::Column as C;
-        let mut query = coupons::Entity::find()
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
+        let mut query = coupons::Entity::find_of(merchant)
             .filter(C::TemplateId.eq(template.as_uuid()))
             .filter(C::MemberId.eq(member.as_uuid()));
         if let Some(since) = since {
@@ -236,10 +209,9 @@ impl CouponRepository for SeaTransaction {
         use coupons::Column as C;
         let mut found = Vec::new();
         for chunk in members.chunks(500) {
-            let rows: Vec<Uuid> = coupons::Entity::find()
+            let rows: Vec<Uuid> = coupons::Entity::find_of(merchant)
                 .select_only()
                 .column(C::MemberId)
-                .filter(C::MerchantId.eq(merchant.as_uuid()))
                 .filter(C::TemplateId.eq(template.as_uuid()))
                 .filter(C::MemberId.is_in(chunk.iter().map(|m| m.as_uuid())))
                 .filter(C::Source.eq(source.as_str()))
@@ -262,11 +234,10 @@ impl CouponRepository for SeaTransaction {
         use coupons::Column as C;
         let mut found = Vec::new();
         for chunk in members.chunks(500) {
-            let rows: Vec<(Uuid, i64)> = coupons::Entity::find()
+            let rows: Vec<(Uuid, i64)> = coupons::Entity::find_of(merchant)
                 .select_only()
                 .column(C::MemberId)
                 .expr(Expr::cust("CAST(COUNT(*) AS BIGINT)"))
-                .filter(C::MerchantId.eq(merchant.as_uuid()))
                 .filter(C::TemplateId.eq(template.as_uuid()))
                 .filter(C::MemberId.is_in(chunk.iter().map(|m| m.as_uuid())))
                 .group_by(C::MemberId)
@@ -311,8 +282,7 @@ impl CouponRepository for SeaTransaction {
         merchant: MerchantId,
         code: &CouponCode,
     ) -> Result<Option<Coupon>, StoreError> {
-        coupons::Entity::find()
-            .filter(coupons::Column::MerchantId.eq(merchant.as_uuid()))
+        coupons::Entity::find_of(merchant)
             .filter(coupons::Column::Code.eq(code.as_str()))
             .one(&self.txn)
             .await
@@ -326,15 +296,9 @@ impl CouponRepository for SeaTransaction {
         merchant: MerchantId,
         ids: &[CouponId],
     ) -> Result<Vec<Coupon>, StoreError> {
-        coupons::Entity::find()
-            .filter(coupons::Column::MerchantId.eq(merchant.as_uuid()))
-            .filter(coupons::Column::Id.is_in(ids.iter().map(|c| c.as_uuid())))
-            .all(&self.txn)
-            .await
-            .store()?
-            .into_iter()
-            .map(coupon_from)
-            .collect()
+        let query = coupons::Entity::find_of(merchant)
+            .filter(coupons::Column::Id.is_in(ids.iter().map(|c| c.as_uuid())));
+        self.all_as(query, coupon_from).await
     }
 
     async fn coupons_used_by(
@@ -342,15 +306,9 @@ impl CouponRepository for SeaTransaction {
         merchant: MerchantId,
         order: OrderId,
     ) -> Result<Vec<Coupon>, StoreError> {
-        coupons::Entity::find()
-            .filter(coupons::Column::MerchantId.eq(merchant.as_uuid()))
-            .filter(coupons::Column::UsedOrderId.eq(order.as_uuid()))
-            .all(&self.txn)
-            .await
-            .store()?
-            .into_iter()
-            .map(coupon_from)
-            .collect()
+        let query = coupons::Entity::find_of(merchant)
+            .filter(coupons::Column::UsedOrderId.eq(order.as_uuid()));
+        self.all_as(query, coupon_from).await
     }
 
     async fn member_coupons(
@@ -362,24 +320,15 @@ impl CouponRepository for SeaTransaction {
         limit: u64,
     ) -> Result<Vec<Coupon>, StoreError> {
         use coupons::Column as C;
-        let mut query = coupons::Entity::find()
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
-            .filter(C::MemberId.eq(member.as_uuid()));
+        let mut query = coupons::Entity::find_of(merchant).filter(C::MemberId.eq(member.as_uuid()));
         if !statuses.is_empty() {
             query = query.filter(C::Status.is_in(statuses.iter().map(|s| s.as_str())));
         }
         if let Some(before) = before {
             query = query.filter(C::Id.lt(before.as_uuid()));
         }
-        query
-            .order_by_desc(C::Id)
-            .limit(limit)
-            .all(&self.txn)
-            .await
-            .store()?
-            .into_iter()
-            .map(coupon_from)
-            .collect()
+        let query = query.order_by_desc(C::Id).limit(limit);
+        self.all_as(query, coupon_from).await
     }
 
     async fn use_coupon(
@@ -391,20 +340,15 @@ impl CouponRepository for SeaTransaction {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         use coupons::Column as C;
-        let result = coupons::Entity::update_many()
+        let update = coupons::Entity::update_in(merchant, coupon.as_uuid())
             .col_expr(C::Status, Expr::value(CouponStatus::Used.as_str()))
             .col_expr(C::UsedAt, Expr::value(now))
             .col_expr(C::UsedStoreId, Expr::value(store.as_uuid()))
             .col_expr(C::UsedOrderId, Expr::value(order.map(|o| o.as_uuid())))
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
-            .filter(C::Id.eq(coupon.as_uuid()))
             .filter(C::Status.is_in(usable()))
             .filter(C::ValidFrom.lte(now))
-            .filter(C::ValidUntil.gt(now))
-            .exec(&self.txn)
-            .await
-            .store()?;
-        Ok(result.rows_affected == 1)
+            .filter(C::ValidUntil.gt(now));
+        self.changed_one(update).await
     }
 
     async fn give_back(
@@ -415,33 +359,26 @@ impl CouponRepository for SeaTransaction {
         to: CouponStatus,
     ) -> Result<bool, StoreError> {
         use coupons::Column as C;
-        let mut update = coupons::Entity::update_many()
+        let mut update = coupons::Entity::update_in(merchant, coupon.as_uuid())
             .col_expr(C::Status, Expr::value(to.as_str()))
             .col_expr(C::UsedAt, Expr::value(Option::<DateTime<Utc>>::None))
             .col_expr(C::UsedStoreId, Expr::value(Option::<Uuid>::None))
             .col_expr(C::UsedOrderId, Expr::value(Option::<Uuid>::None))
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
-            .filter(C::Id.eq(coupon.as_uuid()))
             .filter(C::Status.eq(CouponStatus::Used.as_str()));
         update = match order {
             Some(order) => update.filter(C::UsedOrderId.eq(order.as_uuid())),
             None => update.filter(C::UsedOrderId.is_null()),
         };
-        let result = update.exec(&self.txn).await.store()?;
-        Ok(result.rows_affected == 1)
+        let update = update;
+        self.changed_one(update).await
     }
 
     async fn revoke(&mut self, merchant: MerchantId, coupon: CouponId) -> Result<bool, StoreError> {
         use coupons::Column as C;
-        let result = coupons::Entity::update_many()
+        let update = coupons::Entity::update_in(merchant, coupon.as_uuid())
             .col_expr(C::Status, Expr::value(CouponStatus::Revoked.as_str()))
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
-            .filter(C::Id.eq(coupon.as_uuid()))
-            .filter(C::Status.is_in(usable()))
-            .exec(&self.txn)
-            .await
-            .store()?;
-        Ok(result.rows_affected == 1)
+            .filter(C::Status.is_in(usable()));
+        self.changed_one(update).await
     }
 
     async fn expire_due(&mut self, now: DateTime<Utc>, limit: u64) -> Result<u64, StoreError> {
@@ -515,11 +452,7 @@ impl CouponRepository for SeaTransaction {
             undone_at: Set(v.undone_at),
             undone_by: Set(v.undone_by.map(|s| s.as_uuid())),
         };
-        coupon_verifications::Entity::insert(row)
-            .exec_without_returning(&self.txn)
-            .await
-            .store()?;
-        Ok(())
+        self.insert(row).await
     }
 
     async fn verification(
@@ -527,12 +460,8 @@ impl CouponRepository for SeaTransaction {
         merchant: MerchantId,
         id: VerificationId,
     ) -> Result<Option<Verification>, StoreError> {
-        coupon_verifications::Entity::find()
-            .filter(coupon_verifications::Column::MerchantId.eq(merchant.as_uuid()))
-            .filter(coupon_verifications::Column::Id.eq(id.as_uuid()))
-            .one(&self.txn)
-            .await
-            .store()?
+        self.lookup::<coupon_verifications::Entity>(merchant, id.as_uuid())
+            .await?
             .map(verification_from)
             .transpose()
     }
@@ -571,23 +500,15 @@ impl CouponRepository for SeaTransaction {
         limit: u64,
     ) -> Result<Vec<Verification>, StoreError> {
         use coupon_verifications::Column as C;
-        let mut query =
-            coupon_verifications::Entity::find().filter(C::MerchantId.eq(merchant.as_uuid()));
+        let mut query = coupon_verifications::Entity::find_of(merchant);
         if let Some(store) = store {
             query = query.filter(C::StoreId.eq(store.as_uuid()));
         }
         if let Some(before) = before {
             query = query.filter(C::Id.lt(before.as_uuid()));
         }
-        query
-            .order_by_desc(C::Id)
-            .limit(limit)
-            .all(&self.txn)
-            .await
-            .store()?
-            .into_iter()
-            .map(verification_from)
-            .collect()
+        let query = query.order_by_desc(C::Id).limit(limit);
+        self.all_as(query, verification_from).await
     }
 
     async fn segment_members(
@@ -598,10 +519,9 @@ impl CouponRepository for SeaTransaction {
         limit: u64,
     ) -> Result<Vec<MemberId>, StoreError> {
         use members::Column as M;
-        let mut query = members::Entity::find()
+        let mut query = members::Entity::find_of(merchant)
             .select_only()
-            .column(M::Id)
-            .filter(M::MerchantId.eq(merchant.as_uuid()));
+            .column(M::Id);
         if let Some(after) = after {
             query = query.filter(M::Id.gt(after.as_uuid()));
         }

@@ -2,3 +2,5 @@
 
 pub(crate) mod login_codes;
 pub(crate) mod members;
+
+crate::shared::merchant_keyed!(login_codes, members);

@@ -1,5 +1,6 @@
 use crate::errors::{StoreResult, corrupt};
 use crate::members::entities::login_codes;
+use crate::shared::{MerchantKeyed, MerchantOwned};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -7,7 +8,7 @@ use loyalty_core::kernel::StoreError;
 use loyalty_core::kernel::{MerchantId, Phone};
 use loyalty_core::members::{LoginCode, LoginCodeRepository};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 #[async_trait]
@@ -24,11 +25,7 @@ impl LoginCodeRepository for SeaTransaction {
             created_at: Set(c.created_at),
             expires_at: Set(c.expires_at),
         };
-        login_codes::Entity::insert(row)
-            .exec_without_returning(&self.txn)
-            .await
-            .store()?;
-        Ok(())
+        self.insert(row).await
     }
 
     async fn login_codes_since(
@@ -38,10 +35,9 @@ impl LoginCodeRepository for SeaTransaction {
         since: DateTime<Utc>,
     ) -> Result<Vec<DateTime<Utc>>, StoreError> {
         use login_codes::Column as C;
-        login_codes::Entity::find()
+        login_codes::Entity::find_of(merchant)
             .select_only()
             .column(C::CreatedAt)
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
             .filter(C::Phone.eq(phone.as_str()))
             .filter(C::CreatedAt.gt(since))
             .order_by_asc(C::CreatedAt)
@@ -57,8 +53,7 @@ impl LoginCodeRepository for SeaTransaction {
         phone: &Phone,
     ) -> Result<Option<LoginCode>, StoreError> {
         use login_codes::Column as C;
-        let row = login_codes::Entity::find()
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
+        let row = login_codes::Entity::find_of(merchant)
             .filter(C::Phone.eq(phone.as_str()))
             .order_by_desc(C::CreatedAt)
             .one(&self.txn)
@@ -86,16 +81,11 @@ impl LoginCodeRepository for SeaTransaction {
         max_tries: i32,
     ) -> Result<bool, StoreError> {
         use login_codes::Column as C;
-        let result = login_codes::Entity::update_many()
+        let update = login_codes::Entity::update_in(merchant, id)
             .col_expr(C::Attempts, Expr::col(C::Attempts).add(1))
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
-            .filter(C::Id.eq(id))
             .filter(C::Consumed.eq(false))
-            .filter(C::Attempts.lt(max_tries))
-            .exec(&self.txn)
-            .await
-            .store()?;
-        Ok(result.rows_affected == 1)
+            .filter(C::Attempts.lt(max_tries));
+        self.changed_one(update).await
     }
 
     async fn consume_login_code(
@@ -106,16 +96,11 @@ impl LoginCodeRepository for SeaTransaction {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         use login_codes::Column as C;
-        let result = login_codes::Entity::update_many()
+        let update = login_codes::Entity::update_in(merchant, id)
             .col_expr(C::Consumed, Expr::value(true))
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
-            .filter(C::Id.eq(id))
             .filter(C::Consumed.eq(false))
             .filter(C::Attempts.lt(max_tries))
-            .filter(C::ExpiresAt.gt(now))
-            .exec(&self.txn)
-            .await
-            .store()?;
-        Ok(result.rows_affected == 1)
+            .filter(C::ExpiresAt.gt(now));
+        self.changed_one(update).await
     }
 }

@@ -2,6 +2,7 @@ use crate::checkout::entities::orders;
 use crate::connect::Engine;
 use crate::errors::{StoreResult, corrupt};
 use crate::members::entities::members;
+use crate::shared::{MerchantKeyed, MerchantOwned};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -10,7 +11,7 @@ use loyalty_core::kernel::{MemberId, MerchantId, Phone};
 use loyalty_core::members::MemberRepository;
 use loyalty_core::members::{Member, ProfileChange};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 
 fn member_from(m: members::Model) -> Result<Member, StoreError> {
     Ok(Member {
@@ -63,11 +64,7 @@ impl MemberRepository for SeaTransaction {
             wechat_consent: Set(m.wechat_consent),
             created_at: Set(m.created_at),
         };
-        members::Entity::insert(row)
-            .exec_without_returning(&self.txn)
-            .await
-            .store()?;
-        Ok(())
+        self.insert(row).await
     }
 
     async fn member(
@@ -84,9 +81,7 @@ impl MemberRepository for SeaTransaction {
         merchant: MerchantId,
         id: MemberId,
     ) -> Result<Option<Member>, StoreError> {
-        let mut query = members::Entity::find()
-            .filter(members::Column::MerchantId.eq(merchant.as_uuid()))
-            .filter(members::Column::Id.eq(id.as_uuid()));
+        let mut query = members::Entity::find_in(merchant, id.as_uuid());
         // SQLite has no row locks: its write transactions hold the database lock already.
         if self.engine == Engine::Postgres {
             query = query.lock_exclusive();
@@ -104,10 +99,9 @@ impl MemberRepository for SeaTransaction {
         let mut sorted = ids.to_vec();
         sorted.sort_unstable();
         for chunk in sorted.chunks(500) {
-            let mut query = members::Entity::find()
+            let mut query = members::Entity::find_of(merchant)
                 .select_only()
                 .column(members::Column::Id)
-                .filter(members::Column::MerchantId.eq(merchant.as_uuid()))
                 .filter(members::Column::Id.is_in(chunk.iter().map(|id| id.as_uuid())))
                 .order_by_asc(members::Column::Id);
             // SQLite's write transaction holds the database lock already.
@@ -127,8 +121,7 @@ impl MemberRepository for SeaTransaction {
     ) -> Result<Vec<Member>, StoreError> {
         let mut found = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
-            let rows = members::Entity::find()
-                .filter(members::Column::MerchantId.eq(merchant.as_uuid()))
+            let rows = members::Entity::find_of(merchant)
                 .filter(members::Column::Id.is_in(chunk.iter().map(|id| id.as_uuid())))
                 .all(&self.txn)
                 .await
@@ -147,11 +140,7 @@ impl MemberRepository for SeaTransaction {
         change: &ProfileChange,
     ) -> Result<Option<Member>, StoreError> {
         use members::Column as C;
-        let this = || {
-            members::Entity::update_many()
-                .filter(C::MerchantId.eq(merchant.as_uuid()))
-                .filter(C::Id.eq(member.as_uuid()))
-        };
+        let this = || members::Entity::update_in(merchant, member.as_uuid());
         let mut update = this();
         let mut any = false;
         if let Some(name) = &change.name {
@@ -192,19 +181,14 @@ impl MemberRepository for SeaTransaction {
             Some(code) => members::Column::TierCode.eq(code),
             None => members::Column::TierCode.is_null(),
         };
-        let result = members::Entity::update_many()
+        let update = members::Entity::update_in(merchant, member.as_uuid())
             .col_expr(members::Column::TierCode, Expr::value(to))
             .col_expr(
                 members::Column::TierProtectedUntil,
                 Expr::value(protected_until),
             )
-            .filter(members::Column::MerchantId.eq(merchant.as_uuid()))
-            .filter(members::Column::Id.eq(member.as_uuid()))
-            .filter(still)
-            .exec(&self.txn)
-            .await
-            .store()?;
-        Ok(result.rows_affected == 1)
+            .filter(still);
+        self.changed_one(update).await
     }
 
     async fn member_by_phone(
@@ -240,8 +224,7 @@ impl MemberRepository for SeaTransaction {
         after: Option<MemberId>,
         limit: u64,
     ) -> Result<Vec<Member>, StoreError> {
-        let mut query =
-            members::Entity::find().filter(members::Column::MerchantId.eq(merchant.as_uuid()));
+        let mut query = members::Entity::find_of(merchant);
         if let Some(after) = after {
             query = query.filter(members::Column::Id.gt(after.as_uuid()));
         }
@@ -260,15 +243,10 @@ impl MemberRepository for SeaTransaction {
         member: MemberId,
         phone: &Phone,
     ) -> Result<bool, StoreError> {
-        let result = members::Entity::update_many()
+        let update = members::Entity::update_in(merchant, member.as_uuid())
             .col_expr(members::Column::Phone, Expr::value(phone.as_str()))
-            .filter(members::Column::MerchantId.eq(merchant.as_uuid()))
-            .filter(members::Column::Id.eq(member.as_uuid()))
-            .filter(members::Column::Phone.is_null())
-            .exec(&self.txn)
-            .await
-            .store()?;
-        Ok(result.rows_affected == 1)
+            .filter(members::Column::Phone.is_null());
+        self.changed_one(update).await
     }
 
     async fn set_openid(
@@ -278,16 +256,11 @@ impl MemberRepository for SeaTransaction {
         openid: &str,
         unionid: Option<String>,
     ) -> Result<bool, StoreError> {
-        let result = members::Entity::update_many()
+        let update = members::Entity::update_in(merchant, member.as_uuid())
             .col_expr(members::Column::Openid, Expr::value(openid))
             .col_expr(members::Column::Unionid, Expr::value(unionid))
-            .filter(members::Column::MerchantId.eq(merchant.as_uuid()))
-            .filter(members::Column::Id.eq(member.as_uuid()))
-            .filter(members::Column::Openid.is_null())
-            .exec(&self.txn)
-            .await
-            .store()?;
-        Ok(result.rows_affected == 1)
+            .filter(members::Column::Openid.is_null());
+        self.changed_one(update).await
     }
 
     async fn claim_code_step(
@@ -296,19 +269,14 @@ impl MemberRepository for SeaTransaction {
         member: MemberId,
         step: i64,
     ) -> Result<bool, StoreError> {
-        let result = members::Entity::update_many()
+        let update = members::Entity::update_in(merchant, member.as_uuid())
             .col_expr(members::Column::CodeStep, Expr::value(step))
-            .filter(members::Column::MerchantId.eq(merchant.as_uuid()))
-            .filter(members::Column::Id.eq(member.as_uuid()))
             .filter(
                 members::Column::CodeStep
                     .is_null()
                     .or(members::Column::CodeStep.lt(step)),
-            )
-            .exec(&self.txn)
-            .await
-            .store()?;
-        Ok(result.rows_affected == 1)
+            );
+        self.changed_one(update).await
     }
 
     async fn delete_unused_member(
@@ -322,8 +290,7 @@ impl MemberRepository for SeaTransaction {
             .and_where(Expr::col(orders::Column::MerchantId).eq(merchant.as_uuid()))
             .and_where(Expr::col(orders::Column::MemberId).eq(member.as_uuid()))
             .to_owned();
-        let result = members::Entity::delete_many()
-            .filter(members::Column::MerchantId.eq(merchant.as_uuid()))
+        let result = members::Entity::delete_of(merchant)
             .filter(members::Column::Id.eq(member.as_uuid()))
             .filter(members::Column::PointsSeq.eq(0))
             .filter(Expr::exists(orders).not())
@@ -340,8 +307,7 @@ impl SeaTransaction {
         merchant: MerchantId,
         condition: sea_orm::sea_query::SimpleExpr,
     ) -> Result<Option<Member>, StoreError> {
-        let row = members::Entity::find()
-            .filter(members::Column::MerchantId.eq(merchant.as_uuid()))
+        let row = members::Entity::find_of(merchant)
             .filter(condition)
             .one(&self.txn)
             .await

@@ -4,3 +4,6 @@ pub(crate) mod merchants;
 pub(crate) mod staff;
 pub(crate) mod staff_stores;
 pub(crate) mod stores;
+
+crate::shared::merchant_keyed!(staff, stores);
+crate::shared::merchant_owned!(staff_stores);

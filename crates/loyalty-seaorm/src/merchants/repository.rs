@@ -1,5 +1,6 @@
 use crate::errors::{StoreResult, corrupt};
 use crate::merchants::entities::{merchants, stores};
+use crate::shared::{MerchantKeyed, MerchantOwned};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use loyalty_core::kernel::StoreError;
@@ -57,11 +58,7 @@ impl MerchantRepository for SeaTransaction {
             points_validity_days: Set(None),
             created_at: Set(m.created_at),
         };
-        merchants::Entity::insert(row)
-            .exec_without_returning(&self.txn)
-            .await
-            .store()?;
-        Ok(())
+        self.insert(row).await
     }
 
     async fn merchant(&mut self, id: MerchantId) -> Result<Option<Merchant>, StoreError> {
@@ -100,19 +97,13 @@ impl MerchantRepository for SeaTransaction {
 impl StoreRepository for SeaTransaction {
     async fn insert_store(&mut self, store: &Store) -> Result<(), StoreError> {
         self.forget.push(store.merchant_id);
-        stores::Entity::insert(store_row(store))
-            .exec_without_returning(&self.txn)
-            .await
-            .store()?;
-        Ok(())
+        self.insert(store_row(store)).await
     }
 
     async fn update_store(&mut self, store: &Store) -> Result<(), StoreError> {
         self.forget.push(store.merchant_id);
-        stores::Entity::update_many()
+        stores::Entity::update_in(store.merchant_id, store.id.as_uuid())
             .set(store_row(store))
-            .filter(stores::Column::Id.eq(store.id.as_uuid()))
-            .filter(stores::Column::MerchantId.eq(store.merchant_id.as_uuid()))
             .exec(&self.txn)
             .await
             .store()?;
@@ -132,8 +123,7 @@ impl StoreRepository for SeaTransaction {
     }
 
     async fn stores(&mut self, merchant: MerchantId) -> Result<Vec<Store>, StoreError> {
-        let rows = stores::Entity::find()
-            .filter(stores::Column::MerchantId.eq(merchant.as_uuid()))
+        let rows = stores::Entity::find_of(merchant)
             .order_by_desc(stores::Column::IsDefault)
             .order_by_asc(stores::Column::CreatedAt)
             .order_by_asc(stores::Column::Id)
@@ -161,8 +151,7 @@ impl SeaTransaction {
             Some(id) => stores::Column::Id.eq(id.as_uuid()),
             None => stores::Column::IsDefault.eq(true),
         };
-        let row = stores::Entity::find()
-            .filter(stores::Column::MerchantId.eq(merchant.as_uuid()))
+        let row = stores::Entity::find_of(merchant)
             .filter(which)
             .one(&self.txn)
             .await

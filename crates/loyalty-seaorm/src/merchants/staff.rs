@@ -1,5 +1,6 @@
 use crate::errors::{StoreResult, corrupt};
 use crate::merchants::entities::{staff, staff_stores};
+use crate::shared::{MerchantKeyed, MerchantOwned};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use loyalty_core::kernel::StoreError;
@@ -33,8 +34,7 @@ impl SeaTransaction {
         merchant: MerchantId,
         staff: &[Uuid],
     ) -> Result<HashMap<Uuid, Vec<StoreId>>, StoreError> {
-        let rows = staff_stores::Entity::find()
-            .filter(staff_stores::Column::MerchantId.eq(merchant.as_uuid()))
+        let rows = staff_stores::Entity::find_of(merchant)
             .filter(staff_stores::Column::StaffId.is_in(staff.iter().copied()))
             .order_by_asc(staff_stores::Column::StoreId)
             .all(&self.txn)
@@ -66,8 +66,7 @@ impl SeaTransaction {
     }
 
     async fn write_stores(&self, s: &Staff) -> Result<(), StoreError> {
-        staff_stores::Entity::delete_many()
-            .filter(staff_stores::Column::MerchantId.eq(s.merchant_id.as_uuid()))
+        staff_stores::Entity::delete_of(s.merchant_id)
             .filter(staff_stores::Column::StaffId.eq(s.id.as_uuid()))
             .exec(&self.txn)
             .await
@@ -92,8 +91,7 @@ impl SeaTransaction {
         merchant: MerchantId,
         condition: sea_orm::sea_query::SimpleExpr,
     ) -> Result<Option<Staff>, StoreError> {
-        let row = staff::Entity::find()
-            .filter(staff::Column::MerchantId.eq(merchant.as_uuid()))
+        let row = staff::Entity::find_of(merchant)
             .filter(condition)
             .one(&self.txn)
             .await
@@ -119,10 +117,7 @@ impl StaffRepository for SeaTransaction {
             token_version: Set(s.token_version),
             created_at: Set(s.created_at),
         };
-        staff::Entity::insert(row)
-            .exec_without_returning(&self.txn)
-            .await
-            .store()?;
+        self.insert(row).await?;
         self.write_stores(s).await
     }
 
@@ -149,11 +144,9 @@ impl StaffRepository for SeaTransaction {
         merchant: MerchantId,
         id: StaffId,
     ) -> Result<Option<(i64, bool)>, StoreError> {
-        staff::Entity::find()
+        staff::Entity::find_in(merchant, id.as_uuid())
             .select_only()
             .columns([staff::Column::TokenVersion, staff::Column::Disabled])
-            .filter(staff::Column::MerchantId.eq(merchant.as_uuid()))
-            .filter(staff::Column::Id.eq(id.as_uuid()))
             .into_tuple()
             .one(&self.txn)
             .await
@@ -161,8 +154,7 @@ impl StaffRepository for SeaTransaction {
     }
 
     async fn list_staff(&mut self, merchant: MerchantId) -> Result<Vec<Staff>, StoreError> {
-        let rows = staff::Entity::find()
-            .filter(staff::Column::MerchantId.eq(merchant.as_uuid()))
+        let rows = staff::Entity::find_of(merchant)
             .order_by_asc(staff::Column::Username)
             .all(&self.txn)
             .await
@@ -172,18 +164,13 @@ impl StaffRepository for SeaTransaction {
 
     async fn update_staff(&mut self, s: &Staff) -> Result<(), StoreError> {
         use staff::Column as C;
-        let result = staff::Entity::update_many()
+        let update = staff::Entity::update_in(s.merchant_id, s.id.as_uuid())
             .col_expr(C::Role, Expr::value(s.role.as_str()))
             .col_expr(C::DisplayName, Expr::value(s.display_name.clone()))
             .col_expr(C::Disabled, Expr::value(s.disabled))
             .col_expr(C::TokenVersion, Expr::col(C::TokenVersion).add(1))
-            .filter(C::MerchantId.eq(s.merchant_id.as_uuid()))
-            .filter(C::Id.eq(s.id.as_uuid()))
-            .filter(C::TokenVersion.eq(s.token_version))
-            .exec(&self.txn)
-            .await
-            .store()?;
-        if result.rows_affected != 1 {
+            .filter(C::TokenVersion.eq(s.token_version));
+        if !self.changed_one(update).await? {
             return Err(StoreError::Contention(format!(
                 "staff {} changed meanwhile",
                 s.id

@@ -2,3 +2,6 @@
 
 pub(crate) mod outbox_messages;
 pub(crate) mod wechat_subscriptions;
+
+crate::shared::merchant_keyed!(outbox_messages);
+crate::shared::merchant_owned!(wechat_subscriptions);

@@ -1,6 +1,7 @@
 use crate::connect::Engine;
 use crate::errors::{StoreResult, corrupt};
 use crate::notifications::entities::{outbox_messages, wechat_subscriptions};
+use crate::shared::{MerchantKeyed, MerchantOwned};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -63,8 +64,7 @@ impl SeaTransaction {
         key: outbox_messages::Column,
         value: Uuid,
     ) -> Result<Option<MessageRecord>, StoreError> {
-        let row = outbox_messages::Entity::find()
-            .filter(outbox_messages::Column::MerchantId.eq(merchant.as_uuid()))
+        let row = outbox_messages::Entity::find_of(merchant)
             .filter(key.eq(value))
             .one(&self.txn)
             .await
@@ -89,8 +89,7 @@ impl SeaTransaction {
         for (column, value) in values {
             update = update.col_expr(column, value);
         }
-        let result = update.exec(&self.txn).await.store()?;
-        Ok(result.rows_affected == 1)
+        self.changed_one(update).await
     }
 }
 
@@ -146,10 +145,9 @@ impl OutboxRepository for SeaTransaction {
         merchant: MerchantId,
         event_id: Uuid,
     ) -> Result<bool, StoreError> {
-        let found = outbox_messages::Entity::find()
+        let found = outbox_messages::Entity::find_of(merchant)
             .select_only()
             .column(outbox_messages::Column::Id)
-            .filter(outbox_messages::Column::MerchantId.eq(merchant.as_uuid()))
             .filter(outbox_messages::Column::EventId.eq(event_id))
             .into_tuple::<Uuid>()
             .one(&self.txn)
@@ -290,9 +288,8 @@ impl OutboxRepository for SeaTransaction {
         limit: u64,
     ) -> Result<Vec<MessageRecord>, StoreError> {
         use outbox_messages::Column as C;
-        let mut query = outbox_messages::Entity::find()
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
-            .filter(C::Status.eq(status.as_str()));
+        let mut query =
+            outbox_messages::Entity::find_of(merchant).filter(C::Status.eq(status.as_str()));
         if let Some(before) = before {
             query = query.filter(C::Id.lt(before));
         }
@@ -366,19 +363,14 @@ impl OutboxRepository for SeaTransaction {
         due_at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         use outbox_messages::Column as C;
-        let result = outbox_messages::Entity::update_many()
+        let update = outbox_messages::Entity::update_in(merchant, id)
             .col_expr(C::Status, Expr::value(MessageStatus::Pending.as_str()))
             .col_expr(C::Attempts, Expr::value(0))
             .col_expr(C::DueAt, Expr::value(due_at))
             .col_expr(C::LeasedUntil, Expr::value(Option::<DateTime<Utc>>::None))
             .col_expr(C::Lease, Expr::value(Option::<Uuid>::None))
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
-            .filter(C::Id.eq(id))
-            .filter(C::Status.eq(MessageStatus::Failed.as_str()))
-            .exec(&self.txn)
-            .await
-            .store()?;
-        Ok(result.rows_affected == 1)
+            .filter(C::Status.eq(MessageStatus::Failed.as_str()));
+        self.changed_one(update).await
     }
 
     async fn sms_usage(
@@ -388,11 +380,10 @@ impl OutboxRepository for SeaTransaction {
         to: DateTime<Utc>,
     ) -> Result<SmsUsage, StoreError> {
         use outbox_messages::Column as C;
-        let row: Option<(Option<i64>, Option<i64>)> = outbox_messages::Entity::find()
+        let row: Option<(Option<i64>, Option<i64>)> = outbox_messages::Entity::find_of(merchant)
             .select_only()
             .expr(Expr::cust("CAST(COUNT(*) AS BIGINT)"))
             .expr(Expr::cust("CAST(COALESCE(SUM(parts), 0) AS BIGINT)"))
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
             .filter(C::Channel.eq(Channel::Sms.as_str()))
             .filter(C::Status.eq(MessageStatus::Sent.as_str()))
             .filter(C::SentAt.gte(from))
@@ -414,8 +405,7 @@ impl OutboxRepository for SeaTransaction {
         member: MemberId,
     ) -> Result<Vec<(String, u32)>, StoreError> {
         use wechat_subscriptions::Column as C;
-        let rows = wechat_subscriptions::Entity::find()
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
+        let rows = wechat_subscriptions::Entity::find_of(merchant)
             .filter(C::MemberId.eq(member.as_uuid()))
             .filter(C::Remaining.gt(0))
             .order_by_asc(C::TemplateId)
@@ -435,16 +425,12 @@ impl OutboxRepository for SeaTransaction {
         template_id: &str,
     ) -> Result<bool, StoreError> {
         use wechat_subscriptions::Column as C;
-        let result = wechat_subscriptions::Entity::update_many()
+        let update = wechat_subscriptions::Entity::update_of(merchant)
             .col_expr(C::Remaining, Expr::col(C::Remaining).sub(1))
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
             .filter(C::MemberId.eq(member.as_uuid()))
             .filter(C::TemplateId.eq(template_id))
-            .filter(C::Remaining.gt(0))
-            .exec(&self.txn)
-            .await
-            .store()?;
-        Ok(result.rows_affected == 1)
+            .filter(C::Remaining.gt(0));
+        self.changed_one(update).await
     }
 
     async fn clear_subscriptions(
@@ -454,9 +440,8 @@ impl OutboxRepository for SeaTransaction {
         template_id: &str,
     ) -> Result<(), StoreError> {
         use wechat_subscriptions::Column as C;
-        wechat_subscriptions::Entity::update_many()
+        wechat_subscriptions::Entity::update_of(merchant)
             .col_expr(C::Remaining, Expr::value(0))
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
             .filter(C::MemberId.eq(member.as_uuid()))
             .filter(C::TemplateId.eq(template_id))
             .exec(&self.txn)

@@ -3,3 +3,6 @@
 pub(crate) mod points_ledger;
 pub(crate) mod points_lots;
 pub(crate) mod points_takes;
+
+crate::shared::merchant_keyed!(points_ledger, points_lots);
+crate::shared::merchant_owned!(points_takes);

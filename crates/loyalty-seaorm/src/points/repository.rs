@@ -3,6 +3,7 @@ use crate::errors::{StoreResult, corrupt};
 use crate::members::entities::members;
 use crate::points::entities::{points_ledger, points_lots, points_takes};
 use crate::shared::points;
+use crate::shared::{MerchantKeyed, MerchantOwned};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -95,11 +96,9 @@ impl SeaTransaction {
         member: MemberId,
         lock: bool,
     ) -> Result<Option<Points>, StoreError> {
-        let mut query = members::Entity::find()
+        let mut query = members::Entity::find_in(merchant, member.as_uuid())
             .select_only()
-            .column(members::Column::PointsBalance)
-            .filter(members::Column::MerchantId.eq(merchant.as_uuid()))
-            .filter(members::Column::Id.eq(member.as_uuid()));
+            .column(members::Column::PointsBalance);
         // SQLite has no row locks: its write transactions hold the database lock already.
         if lock && self.engine == Engine::Postgres {
             query = query.lock_exclusive();
@@ -151,8 +150,7 @@ impl PointsRepository for SeaTransaction {
         merchant: MerchantId,
         member: MemberId,
     ) -> Result<Vec<OpenLot>, StoreError> {
-        let rows = points_lots::Entity::find()
-            .filter(points_lots::Column::MerchantId.eq(merchant.as_uuid()))
+        let rows = points_lots::Entity::find_of(merchant)
             .filter(points_lots::Column::MemberId.eq(member.as_uuid()))
             .filter(points_lots::Column::Remaining.gt(0))
             .all(&self.txn)
@@ -176,13 +174,11 @@ impl PointsRepository for SeaTransaction {
     ) -> Result<(), StoreError> {
         use points_lots::Column as C;
         for take in takes {
-            let result = points_lots::Entity::update_many()
+            let result = points_lots::Entity::update_in(merchant, take.lot_id.as_uuid())
                 .col_expr(
                     C::Remaining,
                     Expr::col(C::Remaining).sub(take.amount.value()),
                 )
-                .filter(C::MerchantId.eq(merchant.as_uuid()))
-                .filter(C::Id.eq(take.lot_id.as_uuid()))
                 .filter(C::Remaining.gte(take.amount.value()))
                 .exec(&self.txn)
                 .await
@@ -209,11 +205,7 @@ impl PointsRepository for SeaTransaction {
             expires_at: Set(lot.expires_at),
             announced_at: Set(None),
         };
-        points_lots::Entity::insert(row)
-            .exec_without_returning(&self.txn)
-            .await
-            .store()?;
-        Ok(())
+        self.insert(row).await
     }
 
     async fn change_debt(
@@ -223,15 +215,10 @@ impl PointsRepository for SeaTransaction {
         delta: Points,
     ) -> Result<bool, StoreError> {
         use members::Column as C;
-        let result = members::Entity::update_many()
+        let update = members::Entity::update_in(merchant, member.as_uuid())
             .col_expr(C::PointsDebt, Expr::col(C::PointsDebt).add(delta.value()))
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
-            .filter(C::Id.eq(member.as_uuid()))
-            .filter(Expr::col(C::PointsDebt).add(delta.value()).gte(0))
-            .exec(&self.txn)
-            .await
-            .store()?;
-        Ok(result.rows_affected == 1)
+            .filter(Expr::col(C::PointsDebt).add(delta.value()).gte(0));
+        self.changed_one(update).await
     }
 
     async fn record_takes(
@@ -261,14 +248,12 @@ impl PointsRepository for SeaTransaction {
         merchant: MerchantId,
         entry: EntryId,
     ) -> Result<Vec<TakenLot>, StoreError> {
-        let takes = points_takes::Entity::find()
-            .filter(points_takes::Column::MerchantId.eq(merchant.as_uuid()))
+        let takes = points_takes::Entity::find_of(merchant)
             .filter(points_takes::Column::EntryId.eq(entry.as_uuid()))
             .all(&self.txn)
             .await
             .store()?;
-        let lots = points_lots::Entity::find()
-            .filter(points_lots::Column::MerchantId.eq(merchant.as_uuid()))
+        let lots = points_lots::Entity::find_of(merchant)
             .filter(points_lots::Column::Id.is_in(takes.iter().map(|t| t.lot_id)))
             .all(&self.txn)
             .await
@@ -304,8 +289,7 @@ impl PointsRepository for SeaTransaction {
         merchant: MerchantId,
         entry: EntryId,
     ) -> Result<Option<Lot>, StoreError> {
-        let row = points_lots::Entity::find()
-            .filter(points_lots::Column::MerchantId.eq(merchant.as_uuid()))
+        let row = points_lots::Entity::find_of(merchant)
             .filter(points_lots::Column::EntryId.eq(entry.as_uuid()))
             .one(&self.txn)
             .await
@@ -332,11 +316,7 @@ impl PointsRepository for SeaTransaction {
             created_at: Set(e.created_at),
             policy_version: Set(e.policy_version),
         };
-        points_ledger::Entity::insert(row)
-            .exec_without_returning(&self.txn)
-            .await
-            .store()?;
-        Ok(())
+        self.insert(row).await
     }
 
     async fn entry_by_source(
@@ -346,8 +326,7 @@ impl PointsRepository for SeaTransaction {
         source: &Source,
     ) -> Result<Option<LedgerEntry>, StoreError> {
         use points_ledger::Column as C;
-        let row = points_ledger::Entity::find()
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
+        let row = points_ledger::Entity::find_of(merchant)
             .filter(C::Kind.eq(kind.as_str()))
             .filter(C::SourceType.eq(source.source_type.as_str()))
             .filter(C::SourceId.eq(source.source_id.as_str()))
@@ -365,9 +344,8 @@ impl PointsRepository for SeaTransaction {
         limit: u64,
     ) -> Result<LedgerPage, StoreError> {
         use points_ledger::Column as C;
-        let mut query = points_ledger::Entity::find()
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
-            .filter(C::MemberId.eq(member.as_uuid()));
+        let mut query =
+            points_ledger::Entity::find_of(merchant).filter(C::MemberId.eq(member.as_uuid()));
         if let Some(before) = before_seq {
             query = query.filter(C::Seq.lt(before));
         }
@@ -425,10 +403,9 @@ impl PointsRepository for SeaTransaction {
         since: DateTime<Utc>,
     ) -> Result<Points, StoreError> {
         use points_ledger::Column as C;
-        let sum: Option<Option<i64>> = points_ledger::Entity::find()
+        let sum: Option<Option<i64>> = points_ledger::Entity::find_of(merchant)
             .select_only()
             .expr(Expr::cust("CAST(COALESCE(SUM(delta), 0) AS BIGINT)"))
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
             .filter(C::MemberId.eq(member.as_uuid()))
             .filter(C::Kind.eq(EntryKind::Earn.as_str()))
             .filter(C::ReasonCode.eq(reason_code))
@@ -448,11 +425,10 @@ impl PointsRepository for SeaTransaction {
         limit: u64,
     ) -> Result<Vec<MemberId>, StoreError> {
         use points_lots::Column as C;
-        let rows: Vec<Uuid> = points_lots::Entity::find()
+        let rows: Vec<Uuid> = points_lots::Entity::find_of(merchant)
             .select_only()
             .column(C::MemberId)
             .distinct()
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
             .filter(C::Remaining.gt(0))
             .filter(C::ExpiresAt.gt(now))
             .filter(C::ExpiresAt.lte(horizon))
@@ -504,7 +480,7 @@ impl PointsRepository for SeaTransaction {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Liability, StoreError> {
-        let (outstanding, holders): (Option<i64>, Option<i64>) = members::Entity::find()
+        let (outstanding, holders): (Option<i64>, Option<i64>) = members::Entity::find_of(merchant)
             .select_only()
             .expr(Expr::cust(
                 "CAST(COALESCE(SUM(points_balance), 0) AS BIGINT)",
@@ -512,17 +488,15 @@ impl PointsRepository for SeaTransaction {
             .expr(Expr::cust(
                 "CAST(COALESCE(SUM(CASE WHEN points_balance > 0 THEN 1 ELSE 0 END), 0) AS BIGINT)",
             ))
-            .filter(members::Column::MerchantId.eq(merchant.as_uuid()))
             .into_tuple()
             .one(&self.txn)
             .await
             .store()?
             .unwrap_or((Some(0), Some(0)));
         use points_lots::Column as C;
-        let expiring: Option<Option<i64>> = points_lots::Entity::find()
+        let expiring: Option<Option<i64>> = points_lots::Entity::find_of(merchant)
             .select_only()
             .expr(Expr::cust("CAST(COALESCE(SUM(remaining), 0) AS BIGINT)"))
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
             .filter(C::Remaining.gt(0))
             .filter(C::ExpiresAt.gt(now))
             .filter(C::ExpiresAt.lte(until))

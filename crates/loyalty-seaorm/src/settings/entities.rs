@@ -2,3 +2,5 @@
 
 pub(crate) mod merchant_settings;
 pub(crate) mod merchant_settings_history;
+
+crate::shared::merchant_owned!(merchant_settings, merchant_settings_history);

@@ -1,5 +1,6 @@
 use crate::errors::{StoreResult, corrupt};
 use crate::settings::entities::{merchant_settings, merchant_settings_history};
+use crate::shared::MerchantOwned;
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -48,8 +49,7 @@ fn body(setting: &Setting) -> Result<String, StoreError> {
 
 impl SeaTransaction {
     async fn settings_from_db(&self, merchant: MerchantId) -> Result<MerchantSettings, StoreError> {
-        let rows = merchant_settings::Entity::find()
-            .filter(merchant_settings::Column::MerchantId.eq(merchant.as_uuid()))
+        let rows = merchant_settings::Entity::find_of(merchant)
             .all(&self.txn)
             .await
             .store()?;
@@ -203,8 +203,7 @@ impl SettingsRepository for SeaTransaction {
         version: i64,
     ) -> Result<Option<Versioned<EarningPolicy>>, StoreError> {
         use merchant_settings_history::Column as C;
-        let row = merchant_settings_history::Entity::find()
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
+        let row = merchant_settings_history::Entity::find_of(merchant)
             .filter(C::Kind.eq(SettingKind::Earning.as_str()))
             .filter(C::Version.eq(version))
             .one(&self.txn)

@@ -2,6 +2,7 @@ use crate::cards::entities::card_entries;
 use crate::checkout::entities::orders;
 use crate::errors::{StoreResult, corrupt};
 use crate::points::entities::points_ledger;
+use crate::shared::MerchantOwned;
 use crate::tiers::entities::tier_changes;
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
@@ -45,13 +46,12 @@ impl GrowthRepository for SeaTransaction {
             let rows: Vec<(Uuid, Option<i64>)> = match basis {
                 GrowthBasis::Spend => {
                     use orders::Column as C;
-                    let mut query = orders::Entity::find()
+                    let mut query = orders::Entity::find_of(merchant)
                         .select_only()
                         .column(C::MemberId)
                         .expr(Expr::cust(
                             "CAST(SUM(amount_paid_fen - amount_refunded_fen) AS BIGINT)",
                         ))
-                        .filter(C::MerchantId.eq(merchant.as_uuid()))
                         .filter(C::MemberId.is_in(ids));
                     if let Some(since) = since {
                         query = query.filter(C::CreatedAt.gte(since));
@@ -65,11 +65,10 @@ impl GrowthRepository for SeaTransaction {
                 }
                 GrowthBasis::PointsEarned => {
                     use points_ledger::Column as C;
-                    let mut query = points_ledger::Entity::find()
+                    let mut query = points_ledger::Entity::find_of(merchant)
                         .select_only()
                         .column(C::MemberId)
                         .expr(Expr::cust("CAST(SUM(delta) AS BIGINT)"))
-                        .filter(C::MerchantId.eq(merchant.as_uuid()))
                         .filter(C::MemberId.is_in(ids))
                         .filter(
                             C::Kind.is_in([EntryKind::Earn.as_str(), EntryKind::Reverse.as_str()]),
@@ -87,11 +86,10 @@ impl GrowthRepository for SeaTransaction {
                 // What members paid onto their cards (the bonus is not growth).
                 GrowthBasis::TopUp => {
                     use card_entries::Column as C;
-                    let mut query = card_entries::Entity::find()
+                    let mut query = card_entries::Entity::find_of(merchant)
                         .select_only()
                         .column(C::MemberId)
                         .expr(Expr::cust("CAST(SUM(principal_delta) AS BIGINT)"))
-                        .filter(C::MerchantId.eq(merchant.as_uuid()))
                         .filter(C::MemberId.is_in(ids))
                         .filter(C::Kind.eq(CardEntryKind::TopUp.as_str()));
                     if let Some(since) = since {
@@ -137,8 +135,7 @@ impl GrowthRepository for SeaTransaction {
         limit: u64,
     ) -> Result<Vec<TierChange>, StoreError> {
         use tier_changes::Column as C;
-        let rows = tier_changes::Entity::find()
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
+        let rows = tier_changes::Entity::find_of(merchant)
             .filter(C::MemberId.eq(member.as_uuid()))
             .order_by_desc(C::CreatedAt)
             .order_by_desc(C::Id)

@@ -1,4 +1,5 @@
 use crate::errors::{StoreResult, corrupt};
+use crate::shared::MerchantOwned;
 use crate::shared::{money, money_drifts};
 use crate::uow::SeaTransaction;
 use crate::wallet::entities::{wallet_entries, wallet_withdrawals, wallets};
@@ -106,10 +107,9 @@ impl WalletRepository for SeaTransaction {
         amount: i64,
     ) -> Result<Option<Wallet>, StoreError> {
         use wallets::Column as C;
-        let update = wallets::Entity::update_many()
+        let update = wallets::Entity::update_of(merchant)
             .col_expr(C::AvailableFen, Expr::col(C::AvailableFen).sub(amount))
             .col_expr(C::PendingFen, Expr::col(C::PendingFen).add(amount))
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
             .filter(C::AvailableFen.gte(amount));
         self.update_wallet(update).await
     }
@@ -122,10 +122,9 @@ impl WalletRepository for SeaTransaction {
     ) -> Result<Option<Wallet>, StoreError> {
         use wallets::Column as C;
         let back = if give_back { amount } else { 0 };
-        let update = wallets::Entity::update_many()
+        let update = wallets::Entity::update_of(merchant)
             .col_expr(C::PendingFen, Expr::col(C::PendingFen).sub(amount))
             .col_expr(C::AvailableFen, Expr::col(C::AvailableFen).add(back))
-            .filter(C::MerchantId.eq(merchant.as_uuid()))
             .filter(C::PendingFen.gte(amount));
         self.update_wallet(update).await
     }
@@ -142,11 +141,7 @@ impl WalletRepository for SeaTransaction {
             source_ref: Set(e.source_ref.clone()),
             created_at: Set(e.created_at),
         };
-        wallet_entries::Entity::insert(row)
-            .exec_without_returning(&self.txn)
-            .await
-            .store()?;
-        Ok(())
+        self.insert(row).await
     }
 
     async fn wallet_entries(
@@ -156,19 +151,12 @@ impl WalletRepository for SeaTransaction {
         limit: u64,
     ) -> Result<Vec<WalletEntry>, StoreError> {
         use wallet_entries::Column as C;
-        let mut query = wallet_entries::Entity::find().filter(C::MerchantId.eq(merchant.as_uuid()));
+        let mut query = wallet_entries::Entity::find_of(merchant);
         if let Some(before) = before {
             query = query.filter(C::Id.lt(before));
         }
-        query
-            .order_by_desc(C::Id)
-            .limit(limit)
-            .all(&self.txn)
-            .await
-            .store()?
-            .into_iter()
-            .map(entry_from)
-            .collect()
+        let query = query.order_by_desc(C::Id).limit(limit);
+        self.all_as(query, entry_from).await
     }
 
     async fn wallet_drifts(&mut self) -> Result<Vec<MoneyDrift>, StoreError> {
@@ -193,11 +181,7 @@ impl WalletRepository for SeaTransaction {
             reviewed_at: Set(w.reviewed_at),
             review_note: Set(w.review_note.clone()),
         };
-        wallet_withdrawals::Entity::insert(row)
-            .exec_without_returning(&self.txn)
-            .await
-            .store()?;
-        Ok(())
+        self.insert(row).await
     }
 
     async fn withdrawal(
@@ -222,7 +206,7 @@ impl WalletRepository for SeaTransaction {
         use wallet_withdrawals::Column as C;
         let mut query = wallet_withdrawals::Entity::find();
         if let Some(merchant) = merchant {
-            query = query.filter(C::MerchantId.eq(merchant.as_uuid()));
+            query = query.filter(wallet_withdrawals::Entity::merchant_is(merchant));
         }
         if let Some(status) = status {
             query = query.filter(C::Status.eq(status.as_str()));
@@ -230,15 +214,8 @@ impl WalletRepository for SeaTransaction {
         if let Some(before) = before {
             query = query.filter(C::Id.lt(before.as_uuid()));
         }
-        query
-            .order_by_desc(C::Id)
-            .limit(limit)
-            .all(&self.txn)
-            .await
-            .store()?
-            .into_iter()
-            .map(withdrawal_from)
-            .collect()
+        let query = query.order_by_desc(C::Id).limit(limit);
+        self.all_as(query, withdrawal_from).await
     }
 
     async fn review_withdrawal(
@@ -249,15 +226,12 @@ impl WalletRepository for SeaTransaction {
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         use wallet_withdrawals::Column as C;
-        let done = wallet_withdrawals::Entity::update_many()
+        let update = wallet_withdrawals::Entity::update_many()
             .col_expr(C::Status, Expr::value(status.as_str()))
             .col_expr(C::ReviewedAt, Expr::value(at))
             .col_expr(C::ReviewNote, Expr::value(note))
             .filter(C::Id.eq(id.as_uuid()))
-            .filter(C::Status.eq(WithdrawalStatus::Pending.as_str()))
-            .exec(&self.txn)
-            .await
-            .store()?;
-        Ok(done.rows_affected == 1)
+            .filter(C::Status.eq(WithdrawalStatus::Pending.as_str()));
+        self.changed_one(update).await
     }
 }
