@@ -9,9 +9,10 @@ use crate::errors::{StoreResult, corrupt};
 use crate::uow::SeaTransaction;
 use loyalty_core::kernel::StoreError;
 use loyalty_core::kernel::{MerchantId, Money, Points};
-use sea_orm::sea_query::SimpleExpr;
+use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DeleteMany, EntityTrait, QueryFilter, Select, UpdateMany,
+    ActiveModelTrait, ColumnTrait, DeleteMany, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select, UpdateMany, Value,
 };
 use uuid::Uuid;
 
@@ -24,6 +25,12 @@ pub(crate) trait MerchantOwned: EntityTrait {
     /// `merchant_id = merchant`, for a query that is not scoped from its start.
     fn merchant_is(merchant: MerchantId) -> SimpleExpr {
         Self::MERCHANT.eq(merchant.as_uuid())
+    }
+
+    /// The same condition with the column unqualified, as statements built with `sea_query`
+    /// directly (`UPDATE … RETURNING`, subqueries) write their columns.
+    fn bare_merchant_is(merchant: MerchantId) -> SimpleExpr {
+        Expr::col(Self::MERCHANT).eq(merchant.as_uuid())
     }
 
     /// `SELECT … WHERE merchant_id = merchant`: the merchant's rows, to narrow further.
@@ -85,6 +92,41 @@ macro_rules! merchant_keyed {
 }
 
 pub(crate) use {merchant_keyed, merchant_owned};
+
+/// Keyset pages of a list, on a column that is unique and grows with time (a UUID v7 id or a
+/// sequence number): a page neither skips nor repeats rows added meanwhile, and a deep page
+/// costs what the first does. The cursor is the last key of the page before.
+pub(crate) trait KeysetPage<E: EntityTrait>: Sized {
+    /// The newest first: `[column < before AND] … ORDER BY column DESC LIMIT limit`.
+    fn newest_first<V: Into<Value>>(self, column: E::Column, before: Option<V>, limit: u64)
+    -> Self;
+
+    /// The oldest first: `[column > after AND] … ORDER BY column ASC LIMIT limit`.
+    fn oldest_first<V: Into<Value>>(self, column: E::Column, after: Option<V>, limit: u64) -> Self;
+}
+
+impl<E: EntityTrait> KeysetPage<E> for Select<E> {
+    fn newest_first<V: Into<Value>>(
+        self,
+        column: E::Column,
+        before: Option<V>,
+        limit: u64,
+    ) -> Self {
+        let query = match before {
+            Some(before) => self.filter(column.lt(before)),
+            None => self,
+        };
+        query.order_by_desc(column).limit(limit)
+    }
+
+    fn oldest_first<V: Into<Value>>(self, column: E::Column, after: Option<V>, limit: u64) -> Self {
+        let query = match after {
+            Some(after) => self.filter(column.gt(after)),
+            None => self,
+        };
+        query.order_by_asc(column).limit(limit)
+    }
+}
 
 impl SeaTransaction {
     /// The merchant's row of `E` with id `id`, if there is one.

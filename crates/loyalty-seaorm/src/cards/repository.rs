@@ -1,6 +1,6 @@
 use crate::cards::entities::{card_entries, card_templates, member_cards};
 use crate::errors::{StoreResult, corrupt};
-use crate::shared::{MerchantKeyed, MerchantOwned};
+use crate::shared::{KeysetPage, MerchantKeyed, MerchantOwned};
 use crate::shared::{money, money_drifts};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
@@ -10,7 +10,7 @@ use loyalty_core::cards::{CardRepository, MoneyDrift};
 use loyalty_core::kernel::StoreError;
 use loyalty_core::kernel::{CardId, CardTemplateId, MemberId, MerchantId, StaffId, StoreId};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 fn template_from(t: card_templates::Model) -> Result<CardTemplate, StoreError> {
@@ -92,11 +92,11 @@ impl CardRepository for SeaTransaction {
         limit: u64,
     ) -> Result<Vec<CardTemplate>, StoreError> {
         use card_templates::Column as C;
-        let mut query = card_templates::Entity::find_of(merchant);
-        if let Some(before) = before {
-            query = query.filter(C::Id.lt(before.as_uuid()));
-        }
-        let query = query.order_by_desc(C::Id).limit(limit);
+        let query = card_templates::Entity::find_of(merchant).newest_first(
+            C::Id,
+            before.map(|id| id.as_uuid()),
+            limit,
+        );
         self.all_as(query, template_from).await
     }
 
@@ -220,12 +220,9 @@ impl CardRepository for SeaTransaction {
         limit: u64,
     ) -> Result<Vec<CardEntry>, StoreError> {
         use card_entries::Column as C;
-        let mut query =
-            card_entries::Entity::find_of(merchant).filter(C::CardId.eq(card.as_uuid()));
-        if let Some(before) = before {
-            query = query.filter(C::Id.lt(before));
-        }
-        let query = query.order_by_desc(C::Id).limit(limit);
+        let query = card_entries::Entity::find_of(merchant)
+            .filter(C::CardId.eq(card.as_uuid()))
+            .newest_first(C::Id, before, limit);
         self.all_as(query, entry_from).await
     }
 }

@@ -1,6 +1,6 @@
 use crate::checkout::entities::{order_lines, orders, refunds};
 use crate::errors::{StoreResult, corrupt};
-use crate::shared::{MerchantKeyed, MerchantOwned};
+use crate::shared::{KeysetPage, MerchantKeyed, MerchantOwned};
 use crate::shared::{money, points};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
@@ -10,7 +10,7 @@ use loyalty_core::checkout::{OrderRepository, RefundTotals};
 use loyalty_core::kernel::StoreError;
 use loyalty_core::kernel::{MerchantId, OrderId};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 fn order_from(o: orders::Model) -> Result<Order, StoreError> {
     Ok(Order {
@@ -213,12 +213,9 @@ impl OrderRepository for SeaTransaction {
         after: Option<OrderId>,
         limit: u64,
     ) -> Result<Vec<Order>, StoreError> {
-        let mut query =
-            orders::Entity::find_of(merchant).filter(orders::Column::CreatedAt.gte(since));
-        if let Some(after) = after {
-            query = query.filter(orders::Column::Id.gt(after.as_uuid()));
-        }
-        let query = query.order_by_asc(orders::Column::Id).limit(limit);
+        let query = orders::Entity::find_of(merchant)
+            .filter(orders::Column::CreatedAt.gte(since))
+            .oldest_first(orders::Column::Id, after.map(|id| id.as_uuid()), limit);
         self.all_as(query, order_from).await
     }
 

@@ -2,7 +2,7 @@ use crate::checkout::entities::orders;
 use crate::coupons::entities::{coupon_templates, coupon_verifications, coupons};
 use crate::errors::{StoreResult, corrupt};
 use crate::members::entities::members;
-use crate::shared::{MerchantKeyed, MerchantOwned};
+use crate::shared::{KeysetPage, MerchantKeyed, MerchantOwned};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -17,7 +17,7 @@ use loyalty_core::kernel::{
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QuerySelect,
 };
 use uuid::Uuid;
 
@@ -133,11 +133,11 @@ impl CouponRepository for SeaTransaction {
         limit: u64,
     ) -> Result<Vec<CouponTemplate>, StoreError> {
         use coupon_templates::Column as C;
-        let mut query = coupon_templates::Entity::find_of(merchant);
-        if let Some(before) = before {
-            query = query.filter(C::Id.lt(before.as_uuid()));
-        }
-        let query = query.order_by_desc(C::Id).limit(limit);
+        let query = coupon_templates::Entity::find_of(merchant).newest_first(
+            C::Id,
+            before.map(|id| id.as_uuid()),
+            limit,
+        );
         self.all_as(query, template_from).await
     }
 
@@ -324,10 +324,7 @@ impl CouponRepository for SeaTransaction {
         if !statuses.is_empty() {
             query = query.filter(C::Status.is_in(statuses.iter().map(|s| s.as_str())));
         }
-        if let Some(before) = before {
-            query = query.filter(C::Id.lt(before.as_uuid()));
-        }
-        let query = query.order_by_desc(C::Id).limit(limit);
+        let query = query.newest_first(C::Id, before.map(|id| id.as_uuid()), limit);
         self.all_as(query, coupon_from).await
     }
 
@@ -412,7 +409,7 @@ impl CouponRepository for SeaTransaction {
         let due = Query::select()
             .column(C::Id)
             .from(coupons::Entity)
-            .and_where(Expr::col(C::MerchantId).eq(merchant.as_uuid()))
+            .and_where(coupons::Entity::bare_merchant_is(merchant))
             .and_where(Expr::col(C::Status).is_in(usable()))
             .and_where(Expr::col(C::ValidUntil).gt(now))
             .and_where(Expr::col(C::ValidUntil).lte(horizon))
@@ -423,7 +420,7 @@ impl CouponRepository for SeaTransaction {
         update
             .table(coupons::Entity)
             .value(C::AnnouncedAt, now)
-            .and_where(Expr::col(C::MerchantId).eq(merchant.as_uuid()))
+            .and_where(coupons::Entity::bare_merchant_is(merchant))
             .and_where(Expr::col(C::Id).in_subquery(due))
             .and_where(Expr::col(C::AnnouncedAt).is_null())
             .returning(Query::returning().column(C::Id));
@@ -504,10 +501,7 @@ impl CouponRepository for SeaTransaction {
         if let Some(store) = store {
             query = query.filter(C::StoreId.eq(store.as_uuid()));
         }
-        if let Some(before) = before {
-            query = query.filter(C::Id.lt(before.as_uuid()));
-        }
-        let query = query.order_by_desc(C::Id).limit(limit);
+        let query = query.newest_first(C::Id, before.map(|id| id.as_uuid()), limit);
         self.all_as(query, verification_from).await
     }
 
@@ -522,9 +516,8 @@ impl CouponRepository for SeaTransaction {
         let mut query = members::Entity::find_of(merchant)
             .select_only()
             .column(M::Id);
-        if let Some(after) = after {
-            query = query.filter(M::Id.gt(after.as_uuid()));
-        }
+        // The page's cursor, order and limit; the segment's conditions narrow it below.
+        query = query.oldest_first(M::Id, after.map(|id| id.as_uuid()), limit);
         if !segment.tier_codes.is_empty() {
             let mut tier = Condition::any().add(M::TierCode.is_in(segment.tier_codes.clone()));
             if segment
@@ -542,7 +535,7 @@ impl CouponRepository for SeaTransaction {
             buyers
                 .column(O::MemberId)
                 .from(orders::Entity)
-                .and_where(Expr::col(O::MerchantId).eq(merchant.as_uuid()))
+                .and_where(orders::Entity::bare_merchant_is(merchant))
                 .group_by_col(O::MemberId);
             let last = || Expr::expr(Func::max(Expr::col(O::CreatedAt)));
             let spend = || {
@@ -564,13 +557,7 @@ impl CouponRepository for SeaTransaction {
             }
             query = query.filter(M::Id.in_subquery(buyers.to_owned()));
         }
-        let rows: Vec<Uuid> = query
-            .order_by_asc(M::Id)
-            .limit(limit)
-            .into_tuple()
-            .all(&self.txn)
-            .await
-            .store()?;
+        let rows: Vec<Uuid> = query.into_tuple().all(&self.txn).await.store()?;
         Ok(rows.into_iter().map(MemberId::from_uuid).collect())
     }
 }

@@ -2,7 +2,7 @@ use crate::checkout::entities::orders;
 use crate::connect::Engine;
 use crate::errors::{StoreResult, corrupt};
 use crate::members::entities::members;
-use crate::shared::{MerchantKeyed, MerchantOwned};
+use crate::shared::{KeysetPage, MerchantKeyed, MerchantOwned};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -224,13 +224,8 @@ impl MemberRepository for SeaTransaction {
         after: Option<MemberId>,
         limit: u64,
     ) -> Result<Vec<Member>, StoreError> {
-        let mut query = members::Entity::find_of(merchant);
-        if let Some(after) = after {
-            query = query.filter(members::Column::Id.gt(after.as_uuid()));
-        }
-        let rows = query
-            .order_by_asc(members::Column::Id)
-            .limit(limit)
+        let rows = members::Entity::find_of(merchant)
+            .oldest_first(members::Column::Id, after.map(|id| id.as_uuid()), limit)
             .all(&self.txn)
             .await
             .store()?;
@@ -287,7 +282,7 @@ impl MemberRepository for SeaTransaction {
         let orders = Query::select()
             .expr(Expr::val(1))
             .from(orders::Entity)
-            .and_where(Expr::col(orders::Column::MerchantId).eq(merchant.as_uuid()))
+            .and_where(orders::Entity::bare_merchant_is(merchant))
             .and_where(Expr::col(orders::Column::MemberId).eq(member.as_uuid()))
             .to_owned();
         let result = members::Entity::delete_of(merchant)

@@ -1,7 +1,7 @@
 use crate::connect::Engine;
 use crate::errors::{StoreResult, corrupt};
 use crate::notifications::entities::{outbox_messages, wechat_subscriptions};
-use crate::shared::{MerchantKeyed, MerchantOwned};
+use crate::shared::{KeysetPage, MerchantKeyed, MerchantOwned};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -288,14 +288,9 @@ impl OutboxRepository for SeaTransaction {
         limit: u64,
     ) -> Result<Vec<MessageRecord>, StoreError> {
         use outbox_messages::Column as C;
-        let mut query =
-            outbox_messages::Entity::find_of(merchant).filter(C::Status.eq(status.as_str()));
-        if let Some(before) = before {
-            query = query.filter(C::Id.lt(before));
-        }
-        let rows = query
-            .order_by_desc(C::Id)
-            .limit(limit)
+        let rows = outbox_messages::Entity::find_of(merchant)
+            .filter(C::Status.eq(status.as_str()))
+            .newest_first(C::Id, before, limit)
             .all(&self.txn)
             .await
             .store()?;
@@ -311,7 +306,7 @@ impl OutboxRepository for SeaTransaction {
         use outbox_messages::Column as C;
         let standby = || {
             Condition::all()
-                .add(C::MerchantId.eq(merchant.as_uuid()))
+                .add(outbox_messages::Entity::merchant_is(merchant))
                 .add(C::EventId.eq(event_id))
                 .add(C::Status.eq(MessageStatus::Standby.as_str()))
         };

@@ -3,7 +3,7 @@ use crate::errors::{StoreResult, corrupt};
 use crate::members::entities::members;
 use crate::points::entities::{points_ledger, points_lots, points_takes};
 use crate::shared::points;
-use crate::shared::{MerchantKeyed, MerchantOwned};
+use crate::shared::{KeysetPage, MerchantKeyed, MerchantOwned};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -17,8 +17,8 @@ use loyalty_core::points::{EntryKind, LedgerEntry, Lot, Source};
 use loyalty_core::points::{LotTake, OpenLot, sort_for_consumption};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Statement,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    Statement,
 };
 use uuid::Uuid;
 
@@ -74,7 +74,7 @@ impl SeaTransaction {
             .value(C::PointsBalance, Expr::col(C::PointsBalance).add(delta))
             .value(C::PointsSeq, Expr::col(C::PointsSeq).add(1))
             .and_where(Expr::col(C::Id).eq(member.as_uuid()))
-            .and_where(Expr::col(C::MerchantId).eq(merchant.as_uuid()))
+            .and_where(members::Entity::bare_merchant_is(merchant))
             .returning(Query::returning().columns([C::PointsBalance, C::PointsSeq, C::PointsDebt]));
         if delta < 0 {
             update.and_where(Expr::col(C::PointsBalance).gte(-delta));
@@ -344,14 +344,9 @@ impl PointsRepository for SeaTransaction {
         limit: u64,
     ) -> Result<LedgerPage, StoreError> {
         use points_ledger::Column as C;
-        let mut query =
-            points_ledger::Entity::find_of(merchant).filter(C::MemberId.eq(member.as_uuid()));
-        if let Some(before) = before_seq {
-            query = query.filter(C::Seq.lt(before));
-        }
-        let rows = query
-            .order_by_desc(C::Seq)
-            .limit(limit + 1)
+        let rows = points_ledger::Entity::find_of(merchant)
+            .filter(C::MemberId.eq(member.as_uuid()))
+            .newest_first(C::Seq, before_seq, limit + 1)
             .all(&self.txn)
             .await
             .store()?;
@@ -453,7 +448,7 @@ impl PointsRepository for SeaTransaction {
         update
             .table(points_lots::Entity)
             .value(C::AnnouncedAt, now)
-            .and_where(Expr::col(C::MerchantId).eq(merchant.as_uuid()))
+            .and_where(points_lots::Entity::bare_merchant_is(merchant))
             .and_where(Expr::col(C::MemberId).eq(member.as_uuid()))
             .and_where(Expr::col(C::Remaining).gt(0))
             .and_where(Expr::col(C::ExpiresAt).gt(now))

@@ -134,7 +134,7 @@ impl SettingsRepository for SeaTransaction {
                     .value(C::Body, body.clone())
                     .value(C::UpdatedAt, now)
                     .value(C::UpdatedBy, by.map(|b| b.as_uuid()))
-                    .and_where(Expr::col(C::MerchantId).eq(merchant.as_uuid()))
+                    .and_where(merchant_settings::Entity::bare_merchant_is(merchant))
                     .and_where(Expr::col(C::Kind).eq(kind))
                     .and_where(Expr::col(C::Version).eq(seen))
                     .returning(Query::returning().column(C::Version));

@@ -1,5 +1,5 @@
 use crate::errors::{StoreResult, corrupt};
-use crate::shared::MerchantOwned;
+use crate::shared::{KeysetPage, MerchantOwned};
 use crate::shared::{money, money_drifts};
 use crate::uow::SeaTransaction;
 use crate::wallet::entities::{wallet_entries, wallet_withdrawals, wallets};
@@ -13,7 +13,7 @@ use loyalty_core::wallet::{
     Wallet, WalletEntry, WalletEntryKind, WalletWithdrawal, WithdrawalStatus,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 fn wallet_from(w: &wallets::Model) -> Result<Wallet, StoreError> {
@@ -151,11 +151,7 @@ impl WalletRepository for SeaTransaction {
         limit: u64,
     ) -> Result<Vec<WalletEntry>, StoreError> {
         use wallet_entries::Column as C;
-        let mut query = wallet_entries::Entity::find_of(merchant);
-        if let Some(before) = before {
-            query = query.filter(C::Id.lt(before));
-        }
-        let query = query.order_by_desc(C::Id).limit(limit);
+        let query = wallet_entries::Entity::find_of(merchant).newest_first(C::Id, before, limit);
         self.all_as(query, entry_from).await
     }
 
@@ -211,10 +207,7 @@ impl WalletRepository for SeaTransaction {
         if let Some(status) = status {
             query = query.filter(C::Status.eq(status.as_str()));
         }
-        if let Some(before) = before {
-            query = query.filter(C::Id.lt(before.as_uuid()));
-        }
-        let query = query.order_by_desc(C::Id).limit(limit);
+        let query = query.newest_first(C::Id, before.map(|id| id.as_uuid()), limit);
         self.all_as(query, withdrawal_from).await
     }
 
