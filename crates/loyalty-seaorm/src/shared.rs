@@ -14,6 +14,8 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, DeleteMany, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     Select, UpdateMany, Value,
 };
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 /// A table whose rows each belong to one merchant. Reads and writes of a merchant's rows
@@ -175,12 +177,35 @@ impl SeaTransaction {
     }
 }
 
+/// The most values one `IN (…)` list carries: longer lists go in chunks of this size.
+pub(crate) const IN_LIST_CHUNK: usize = 500;
+
+/// The most rows one multi-row `INSERT` carries (well within both databases' limits on
+/// bound parameters).
+pub(crate) const INSERT_CHUNK: usize = 100;
+
+/// A money column in fen; a value the core refuses is corrupt data.
 pub(crate) fn money(fen: i64, what: &str) -> Result<Money, StoreError> {
     Money::from_fen(fen).map_err(|e| corrupt(what, e))
 }
 
 pub(crate) fn points(value: i64) -> Points {
     Points::new(value)
+}
+
+/// A stored count or sum (`NULL` for none) as the core's `u64`.
+pub(crate) fn count_of(value: Option<i64>) -> u64 {
+    u64::try_from(value.unwrap_or(0)).unwrap_or(0)
+}
+
+/// A JSON column as the core's type; a body that does not decode is corrupt data.
+pub(crate) fn from_json<T: DeserializeOwned>(body: &str, what: &str) -> Result<T, StoreError> {
+    serde_json::from_str(body).map_err(|e| corrupt(what, e))
+}
+
+/// The core's value as a JSON column.
+pub(crate) fn to_json<T: Serialize + ?Sized>(value: &T, what: &str) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| corrupt(what, e))
 }
 
 /// The rows of `sql` (merchant, id or NULL, held ×2, ledger sum ×2) as drifts, each named

@@ -1,7 +1,8 @@
 use crate::cards::entities::{card_entries, card_templates, member_cards};
 use crate::errors::{StoreResult, corrupt};
-use crate::shared::{KeysetPage, MerchantKeyed, MerchantOwned};
-use crate::shared::{money, money_drifts};
+use crate::shared::{
+    KeysetPage, MerchantKeyed, MerchantOwned, from_json, money, money_drifts, to_json,
+};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use loyalty_core::cards::CardRules;
@@ -14,8 +15,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 fn template_from(t: card_templates::Model) -> Result<CardTemplate, StoreError> {
-    let rules: CardRules =
-        serde_json::from_str(&t.rules).map_err(|e| corrupt("card template rules", e))?;
+    let rules: CardRules = from_json(&t.rules, "card template rules")?;
     Ok(CardTemplate {
         id: t.id.into(),
         merchant_id: t.merchant_id.into(),
@@ -66,7 +66,7 @@ impl CardRepository for SeaTransaction {
             merchant_id: Set(t.merchant_id.as_uuid()),
             name: Set(t.rules.name.clone()),
             kind: Set(t.rules.kind.as_str().to_owned()),
-            rules: Set(serde_json::to_string(&t.rules).map_err(|e| corrupt("card rules", e))?),
+            rules: Set(to_json(&t.rules, "card rules")?),
             active: Set(t.active),
             created_by: Set(t.created_by.map(|s| s.as_uuid())),
             created_at: Set(t.created_at),

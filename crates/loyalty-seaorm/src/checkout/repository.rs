@@ -1,7 +1,8 @@
 use crate::checkout::entities::{order_lines, orders, refunds};
 use crate::errors::{StoreResult, corrupt};
-use crate::shared::{KeysetPage, MerchantKeyed, MerchantOwned};
-use crate::shared::{money, points};
+use crate::shared::{
+    IN_LIST_CHUNK, INSERT_CHUNK, KeysetPage, MerchantKeyed, MerchantOwned, money, points, to_json,
+};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -142,7 +143,7 @@ impl OrderRepository for SeaTransaction {
     }
 
     async fn insert_lines(&mut self, lines: &[OrderLine]) -> Result<(), StoreError> {
-        for chunk in lines.chunks(100) {
+        for chunk in lines.chunks(INSERT_CHUNK) {
             let rows = chunk.iter().map(|l| order_lines::ActiveModel {
                 merchant_id: Set(l.merchant_id.as_uuid()),
                 order_id: Set(l.order_id.as_uuid()),
@@ -175,7 +176,7 @@ impl OrderRepository for SeaTransaction {
     ) -> Result<Vec<OrderLine>, StoreError> {
         use order_lines::Column as C;
         let mut lines = Vec::new();
-        for chunk in orders.chunks(500) {
+        for chunk in orders.chunks(IN_LIST_CHUNK) {
             let rows = order_lines::Entity::find_of(merchant)
                 .filter(C::OrderId.is_in(chunk.iter().map(|id| id.as_uuid())))
                 .order_by_asc(C::OrderId)
@@ -232,7 +233,7 @@ impl OrderRepository for SeaTransaction {
             lines: Set(if r.lines.is_empty() {
                 None
             } else {
-                Some(serde_json::to_string(&r.lines).map_err(|e| corrupt("refund lines", e))?)
+                Some(to_json(&r.lines, "refund lines")?)
             }),
             operator_id: Set(r.operator_id.map(|s| s.as_uuid())),
             created_at: Set(r.created_at),

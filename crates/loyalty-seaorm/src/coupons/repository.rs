@@ -2,7 +2,9 @@ use crate::checkout::entities::orders;
 use crate::coupons::entities::{coupon_templates, coupon_verifications, coupons};
 use crate::errors::{StoreResult, corrupt};
 use crate::members::entities::members;
-use crate::shared::{KeysetPage, MerchantKeyed, MerchantOwned};
+use crate::shared::{
+    IN_LIST_CHUNK, INSERT_CHUNK, KeysetPage, MerchantKeyed, MerchantOwned, from_json, to_json,
+};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -22,8 +24,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 fn template_from(t: coupon_templates::Model) -> Result<CouponTemplate, StoreError> {
-    let rules: CouponRules =
-        serde_json::from_str(&t.rules).map_err(|e| corrupt("coupon template rules", e))?;
+    let rules: CouponRules = from_json(&t.rules, "coupon template rules")?;
     Ok(CouponTemplate {
         id: t.id.into(),
         merchant_id: t.merchant_id.into(),
@@ -105,7 +106,7 @@ impl CouponRepository for SeaTransaction {
             id: Set(t.id.as_uuid()),
             merchant_id: Set(t.merchant_id.as_uuid()),
             name: Set(t.rules.name.clone()),
-            rules: Set(serde_json::to_string(&t.rules).map_err(|e| corrupt("coupon rules", e))?),
+            rules: Set(to_json(&t.rules, "coupon rules")?),
             stock: Set(t.rules.stock),
             issued: Set(t.issued),
             active: Set(t.active),
@@ -208,7 +209,7 @@ impl CouponRepository for SeaTransaction {
     ) -> Result<Vec<MemberId>, StoreError> {
         use coupons::Column as C;
         let mut found = Vec::new();
-        for chunk in members.chunks(500) {
+        for chunk in members.chunks(IN_LIST_CHUNK) {
             let rows: Vec<Uuid> = coupons::Entity::find_of(merchant)
                 .select_only()
                 .column(C::MemberId)
@@ -233,7 +234,7 @@ impl CouponRepository for SeaTransaction {
     ) -> Result<Vec<(MemberId, i64)>, StoreError> {
         use coupons::Column as C;
         let mut found = Vec::new();
-        for chunk in members.chunks(500) {
+        for chunk in members.chunks(IN_LIST_CHUNK) {
             let rows: Vec<(Uuid, i64)> = coupons::Entity::find_of(merchant)
                 .select_only()
                 .column(C::MemberId)
@@ -251,7 +252,7 @@ impl CouponRepository for SeaTransaction {
     }
 
     async fn insert_coupons(&mut self, list: &[Coupon]) -> Result<(), StoreError> {
-        for chunk in list.chunks(100) {
+        for chunk in list.chunks(INSERT_CHUNK) {
             let rows = chunk.iter().map(|c| coupons::ActiveModel {
                 id: Set(c.id.as_uuid()),
                 merchant_id: Set(c.merchant_id.as_uuid()),

@@ -2,7 +2,7 @@ use crate::checkout::entities::orders;
 use crate::connect::Engine;
 use crate::errors::{StoreResult, corrupt};
 use crate::members::entities::members;
-use crate::shared::{KeysetPage, MerchantKeyed, MerchantOwned};
+use crate::shared::{IN_LIST_CHUNK, KeysetPage, MerchantKeyed, MerchantOwned};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -98,7 +98,7 @@ impl MemberRepository for SeaTransaction {
         let mut found = Vec::with_capacity(ids.len());
         let mut sorted = ids.to_vec();
         sorted.sort_unstable();
-        for chunk in sorted.chunks(500) {
+        for chunk in sorted.chunks(IN_LIST_CHUNK) {
             let mut query = members::Entity::find_of(merchant)
                 .select_only()
                 .column(members::Column::Id)
@@ -120,7 +120,7 @@ impl MemberRepository for SeaTransaction {
         ids: &[MemberId],
     ) -> Result<Vec<Member>, StoreError> {
         let mut found = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(500) {
+        for chunk in ids.chunks(IN_LIST_CHUNK) {
             let rows = members::Entity::find_of(merchant)
                 .filter(members::Column::Id.is_in(chunk.iter().map(|id| id.as_uuid())))
                 .all(&self.txn)

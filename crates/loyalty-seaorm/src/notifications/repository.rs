@@ -1,7 +1,7 @@
 use crate::connect::Engine;
 use crate::errors::{StoreResult, corrupt};
 use crate::notifications::entities::{outbox_messages, wechat_subscriptions};
-use crate::shared::{KeysetPage, MerchantKeyed, MerchantOwned};
+use crate::shared::{KeysetPage, MerchantKeyed, MerchantOwned, count_of, from_json, to_json};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -11,7 +11,9 @@ use loyalty_core::notifications::{Channel, OutboxMessage, Scene};
 use loyalty_core::notifications::{
     Claimed, MessageRecord, MessageStatus, OutboxRepository, SmsUsage,
 };
-use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict, Order, Query};
+use sea_orm::sea_query::{
+    Expr, ExprTrait, LockBehavior, LockType, OnConflict, Order, Query, SimpleExpr,
+};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
     QueryFilter, QueryOrder, QuerySelect,
@@ -40,7 +42,7 @@ fn message_from(m: &outbox_messages::Model) -> Result<OutboxMessage, StoreError>
         recipient: m.recipient.clone(),
         template: m.template.clone(),
         extra: m.extra.clone(),
-        params: serde_json::from_str(&m.params).map_err(|e| corrupt("params", e))?,
+        params: from_json(&m.params, "params")?,
         parts: u32::try_from(m.parts).unwrap_or(0),
         created_at: m.created_at,
         due_at: m.due_at,
@@ -50,6 +52,12 @@ fn message_from(m: &outbox_messages::Model) -> Result<OutboxMessage, StoreError>
 
 fn attempts(m: &outbox_messages::Model) -> u32 {
     u32::try_from(m.attempts).unwrap_or(0)
+}
+
+/// The error kept with a message: its first 500 characters.
+fn last_error(error: &str) -> (outbox_messages::Column, SimpleExpr) {
+    let kept: String = error.chars().take(500).collect();
+    (outbox_messages::Column::LastError, Expr::value(kept))
 }
 
 fn count(n: u32) -> i32 {
@@ -77,7 +85,7 @@ impl SeaTransaction {
         &self,
         id: Uuid,
         lease: Uuid,
-        values: Vec<(outbox_messages::Column, sea_orm::sea_query::SimpleExpr)>,
+        values: Vec<(outbox_messages::Column, SimpleExpr)>,
     ) -> Result<bool, StoreError> {
         use outbox_messages::Column as C;
         let mut update = outbox_messages::Entity::update_many()
@@ -109,7 +117,7 @@ impl OutboxRepository for SeaTransaction {
                 recipient: Set(m.recipient.clone()),
                 template: Set(m.template.clone()),
                 extra: Set(m.extra.clone()),
-                params: Set(serde_json::to_string(&m.params).map_err(|e| corrupt("params", e))?),
+                params: Set(to_json(&m.params, "params")?),
                 parts: Set(count(m.parts)),
                 status: Set(if m.standby {
                     MessageStatus::Standby
@@ -248,10 +256,7 @@ impl OutboxRepository for SeaTransaction {
             vec![
                 (C::Attempts, Expr::value(count(attempts))),
                 (C::DueAt, Expr::value(due_at)),
-                (
-                    C::LastError,
-                    Expr::value(error.chars().take(500).collect::<String>()),
-                ),
+                last_error(error),
             ],
         )
         .await
@@ -271,10 +276,7 @@ impl OutboxRepository for SeaTransaction {
             vec![
                 (C::Status, Expr::value(MessageStatus::Failed.as_str())),
                 (C::Attempts, Expr::value(count(attempts))),
-                (
-                    C::LastError,
-                    Expr::value(error.chars().take(500).collect::<String>()),
-                ),
+                last_error(error),
             ],
         )
         .await
@@ -389,8 +391,8 @@ impl OutboxRepository for SeaTransaction {
             .store()?;
         let (messages, parts) = row.unwrap_or((Some(0), Some(0)));
         Ok(SmsUsage {
-            messages: u64::try_from(messages.unwrap_or(0)).unwrap_or(0),
-            parts: u64::try_from(parts.unwrap_or(0)).unwrap_or(0),
+            messages: count_of(messages),
+            parts: count_of(parts),
         })
     }
 

@@ -2,8 +2,7 @@ use crate::connect::Engine;
 use crate::errors::{StoreResult, corrupt};
 use crate::members::entities::members;
 use crate::points::entities::{points_ledger, points_lots, points_takes};
-use crate::shared::points;
-use crate::shared::{KeysetPage, MerchantKeyed, MerchantOwned};
+use crate::shared::{KeysetPage, MerchantKeyed, MerchantOwned, count_of, points};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -43,6 +42,16 @@ fn entry_from(e: points_ledger::Model) -> Result<LedgerEntry, StoreError> {
         policy_version: e.policy_version,
         created_at: e.created_at,
     })
+}
+
+/// What spending needs of a lot: what is left of it, and when it was earned and expires.
+fn open_lot(l: &points_lots::Model) -> OpenLot {
+    OpenLot {
+        id: l.id.into(),
+        remaining: points(l.remaining),
+        earned_at: l.earned_at,
+        expires_at: l.expires_at,
+    }
 }
 
 fn lot_from(l: points_lots::Model) -> Lot {
@@ -150,21 +159,10 @@ impl PointsRepository for SeaTransaction {
         merchant: MerchantId,
         member: MemberId,
     ) -> Result<Vec<OpenLot>, StoreError> {
-        let rows = points_lots::Entity::find_of(merchant)
+        let query = points_lots::Entity::find_of(merchant)
             .filter(points_lots::Column::MemberId.eq(member.as_uuid()))
-            .filter(points_lots::Column::Remaining.gt(0))
-            .all(&self.txn)
-            .await
-            .store()?;
-        Ok(rows
-            .into_iter()
-            .map(|l| OpenLot {
-                id: l.id.into(),
-                remaining: points(l.remaining),
-                earned_at: l.earned_at,
-                expires_at: l.expires_at,
-            })
-            .collect())
+            .filter(points_lots::Column::Remaining.gt(0));
+        self.all_as(query, |l| Ok(open_lot(&l))).await
     }
 
     async fn take_from_lots(
@@ -259,15 +257,7 @@ impl PointsRepository for SeaTransaction {
             .await
             .store()?;
         // The order spending took them in: the consumption order of their lots.
-        let mut order: Vec<OpenLot> = lots
-            .iter()
-            .map(|l| OpenLot {
-                id: l.id.into(),
-                remaining: points(l.remaining),
-                earned_at: l.earned_at,
-                expires_at: l.expires_at,
-            })
-            .collect();
+        let mut order: Vec<OpenLot> = lots.iter().map(open_lot).collect();
         sort_for_consumption(&mut order);
         Ok(order
             .into_iter()
@@ -501,7 +491,7 @@ impl PointsRepository for SeaTransaction {
             .store()?;
         Ok(Liability {
             outstanding: points(outstanding.unwrap_or(0)),
-            members_with_points: u64::try_from(holders.unwrap_or(0)).unwrap_or(0),
+            members_with_points: count_of(holders),
             expiring: points(expiring.flatten().unwrap_or(0)),
         })
     }

@@ -1,6 +1,6 @@
 use crate::errors::{StoreResult, corrupt};
 use crate::settings::entities::{merchant_settings, merchant_settings_history};
-use crate::shared::MerchantOwned;
+use crate::shared::{MerchantOwned, from_json};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -21,19 +21,25 @@ use sea_orm::{
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-fn parse<T: DeserializeOwned>(kind: &str, body: &str) -> Result<T, StoreError> {
-    serde_json::from_str(body).map_err(|e| corrupt(kind, e))
-}
-
 fn versioned<T: DeserializeOwned>(
     row: &merchant_settings::Model,
 ) -> Result<Versioned<T>, StoreError> {
     Ok(Versioned {
         version: row.version,
-        value: parse(&row.kind, &row.body)?,
+        value: from_json(&row.body, &row.kind)?,
         updated_at: row.updated_at,
         updated_by: row.updated_by.map(StaffId::from_uuid),
     })
+}
+
+/// A setting the merchant never saved: its default, as version 0.
+fn unsaved<T>(value: T) -> Versioned<T> {
+    Versioned {
+        version: 0,
+        value,
+        updated_at: DateTime::<Utc>::UNIX_EPOCH,
+        updated_by: None,
+    }
 }
 
 fn body(setting: &Setting) -> Result<String, StoreError> {
@@ -53,34 +59,12 @@ impl SeaTransaction {
             .all(&self.txn)
             .await
             .store()?;
-        let epoch = DateTime::<Utc>::UNIX_EPOCH;
-        let default = |value| Versioned {
-            version: 0,
-            value,
-            updated_at: epoch,
-            updated_by: None,
-        };
         let mut settings = MerchantSettings {
-            earning: default(EarningPolicy::default()),
-            expiry: Versioned {
-                version: 0,
-                value: ExpiryPolicy::default(),
-                updated_at: epoch,
-                updated_by: None,
-            },
+            earning: unsaved(EarningPolicy::default()),
+            expiry: unsaved(ExpiryPolicy::default()),
             tiers: None,
-            notifications: Versioned {
-                version: 0,
-                value: NotificationSettings::default(),
-                updated_at: epoch,
-                updated_by: None,
-            },
-            checkout: Versioned {
-                version: 0,
-                value: CheckoutSettings::default(),
-                updated_at: epoch,
-                updated_by: None,
-            },
+            notifications: unsaved(NotificationSettings::default()),
+            checkout: unsaved(CheckoutSettings::default()),
         };
         for row in &rows {
             match SettingKind::parse(&row.kind) {
@@ -212,7 +196,7 @@ impl SettingsRepository for SeaTransaction {
         row.map(|r| {
             Ok(Versioned {
                 version: r.version,
-                value: parse(&r.kind, &r.body)?,
+                value: from_json(&r.body, &r.kind)?,
                 updated_at: r.created_at,
                 updated_by: r.created_by.map(StaffId::from_uuid),
             })

@@ -2,7 +2,7 @@ use crate::cards::entities::card_entries;
 use crate::checkout::entities::orders;
 use crate::errors::{StoreResult, corrupt};
 use crate::points::entities::points_ledger;
-use crate::shared::MerchantOwned;
+use crate::shared::{IN_LIST_CHUNK, MerchantOwned};
 use crate::tiers::entities::tier_changes;
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
@@ -13,9 +13,47 @@ use loyalty_core::kernel::{MemberId, MerchantId};
 use loyalty_core::points::EntryKind;
 use loyalty_core::tiers::GrowthRepository;
 use loyalty_core::tiers::{GrowthBasis, TierChange, TierChangeReason};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
+
+/// One basis of growth: `sum` per member over the merchant's rows of `E` that `only` keeps.
+struct SumPerMember<E: EntityTrait> {
+    member: E::Column,
+    created_at: E::Column,
+    sum: &'static str,
+    only: Option<SimpleExpr>,
+}
+
+impl<E: MerchantOwned> SumPerMember<E> {
+    /// `SELECT member_id, sum … WHERE merchant_id = ? AND member_id IN (members) [AND only]
+    /// [AND created_at >= since] GROUP BY member_id`.
+    async fn run(
+        self,
+        tx: &SeaTransaction,
+        merchant: MerchantId,
+        members: &[MemberId],
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<(Uuid, Option<i64>)>, StoreError> {
+        let mut query = E::find_of(merchant)
+            .select_only()
+            .column(self.member)
+            .expr(Expr::cust(self.sum))
+            .filter(self.member.is_in(members.iter().map(|m| m.as_uuid())));
+        if let Some(only) = self.only {
+            query = query.filter(only);
+        }
+        if let Some(since) = since {
+            query = query.filter(self.created_at.gte(since));
+        }
+        query
+            .group_by(self.member)
+            .into_tuple()
+            .all(&tx.txn)
+            .await
+            .store()
+    }
+}
 
 #[async_trait]
 impl GrowthRepository for SeaTransaction {
@@ -41,66 +79,41 @@ impl GrowthRepository for SeaTransaction {
         since: Option<DateTime<Utc>>,
     ) -> Result<Vec<(MemberId, i64)>, StoreError> {
         let mut found = Vec::with_capacity(members.len());
-        for chunk in members.chunks(500) {
-            let ids = chunk.iter().map(|m| m.as_uuid());
-            let rows: Vec<(Uuid, Option<i64>)> = match basis {
+        for chunk in members.chunks(IN_LIST_CHUNK) {
+            let rows = match basis {
                 GrowthBasis::Spend => {
-                    use orders::Column as C;
-                    let mut query = orders::Entity::find_of(merchant)
-                        .select_only()
-                        .column(C::MemberId)
-                        .expr(Expr::cust(
-                            "CAST(SUM(amount_paid_fen - amount_refunded_fen) AS BIGINT)",
-                        ))
-                        .filter(C::MemberId.is_in(ids));
-                    if let Some(since) = since {
-                        query = query.filter(C::CreatedAt.gte(since));
+                    SumPerMember::<orders::Entity> {
+                        member: orders::Column::MemberId,
+                        created_at: orders::Column::CreatedAt,
+                        sum: "CAST(SUM(amount_paid_fen - amount_refunded_fen) AS BIGINT)",
+                        only: None,
                     }
-                    query
-                        .group_by(C::MemberId)
-                        .into_tuple()
-                        .all(&self.txn)
-                        .await
-                        .store()?
+                    .run(self, merchant, chunk, since)
+                    .await?
                 }
                 GrowthBasis::PointsEarned => {
-                    use points_ledger::Column as C;
-                    let mut query = points_ledger::Entity::find_of(merchant)
-                        .select_only()
-                        .column(C::MemberId)
-                        .expr(Expr::cust("CAST(SUM(delta) AS BIGINT)"))
-                        .filter(C::MemberId.is_in(ids))
-                        .filter(
-                            C::Kind.is_in([EntryKind::Earn.as_str(), EntryKind::Reverse.as_str()]),
-                        );
-                    if let Some(since) = since {
-                        query = query.filter(C::CreatedAt.gte(since));
+                    SumPerMember::<points_ledger::Entity> {
+                        member: points_ledger::Column::MemberId,
+                        created_at: points_ledger::Column::CreatedAt,
+                        sum: "CAST(SUM(delta) AS BIGINT)",
+                        only: Some(
+                            points_ledger::Column::Kind
+                                .is_in([EntryKind::Earn.as_str(), EntryKind::Reverse.as_str()]),
+                        ),
                     }
-                    query
-                        .group_by(C::MemberId)
-                        .into_tuple()
-                        .all(&self.txn)
-                        .await
-                        .store()?
+                    .run(self, merchant, chunk, since)
+                    .await?
                 }
                 // What members paid onto their cards (the bonus is not growth).
                 GrowthBasis::TopUp => {
-                    use card_entries::Column as C;
-                    let mut query = card_entries::Entity::find_of(merchant)
-                        .select_only()
-                        .column(C::MemberId)
-                        .expr(Expr::cust("CAST(SUM(principal_delta) AS BIGINT)"))
-                        .filter(C::MemberId.is_in(ids))
-                        .filter(C::Kind.eq(CardEntryKind::TopUp.as_str()));
-                    if let Some(since) = since {
-                        query = query.filter(C::CreatedAt.gte(since));
+                    SumPerMember::<card_entries::Entity> {
+                        member: card_entries::Column::MemberId,
+                        created_at: card_entries::Column::CreatedAt,
+                        sum: "CAST(SUM(principal_delta) AS BIGINT)",
+                        only: Some(card_entries::Column::Kind.eq(CardEntryKind::TopUp.as_str())),
                     }
-                    query
-                        .group_by(C::MemberId)
-                        .into_tuple()
-                        .all(&self.txn)
-                        .await
-                        .store()?
+                    .run(self, merchant, chunk, since)
+                    .await?
                 }
             };
             found.extend(

@@ -1,6 +1,5 @@
 use crate::errors::{StoreResult, corrupt};
-use crate::shared::{KeysetPage, MerchantOwned};
-use crate::shared::{money, money_drifts};
+use crate::shared::{KeysetPage, MerchantOwned, money, money_drifts};
 use crate::uow::SeaTransaction;
 use crate::wallet::entities::{wallet_entries, wallet_withdrawals, wallets};
 use async_trait::async_trait;
