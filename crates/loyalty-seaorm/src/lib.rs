@@ -7,6 +7,11 @@
 //! Cut like the core: a folder per feature holds its entities, its repositories (on
 //! `SeaTransaction`) and its unique keys; what they share is the infrastructure beside
 //! them (unit of work, cache, connection, errors, shared query helpers).
+//!
+//! Every repository method, and beginning a unit of work, runs in a `debug` span named after
+//! it that carries the merchant and the ids it acts on, never phone numbers, codes, names or
+//! secrets. A failure is recorded in the span at `debug` too: a taken unique key or contention
+//! is an outcome the use cases handle (and retry), not an error to log.
 
 mod cache;
 mod connect;

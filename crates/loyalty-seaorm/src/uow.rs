@@ -20,6 +20,7 @@ use sea_orm::{
     ExecResult, QueryResult, Statement, TransactionOptions, TransactionTrait,
 };
 use std::sync::Arc;
+use tracing::instrument;
 
 /// Begins SeaORM transactions. On SQLite, write transactions go through the group-commit
 /// writer ([`crate::group_commit`]): savepoints of a shared `BEGIN IMMEDIATE` transaction,
@@ -71,6 +72,8 @@ impl SeaUnitOfWork {
 
 #[async_trait]
 impl UnitOfWork for SeaUnitOfWork {
+    /// On SQLite a write transaction waits here for its turn with the writer.
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(mode = ?mode))]
     async fn begin(&self, mode: TxMode) -> Result<Box<dyn Transaction>, StoreError> {
         if let (Some(writer), TxMode::Write) = (&self.writer, mode) {
             let slot = writer.begin().await?;

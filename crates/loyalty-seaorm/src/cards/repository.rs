@@ -12,6 +12,7 @@ use loyalty_core::kernel::StoreError;
 use loyalty_core::kernel::{CardId, CardTemplateId, MemberId, MerchantId, StaffId, StoreId};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter, QueryOrder};
+use tracing::instrument;
 use uuid::Uuid;
 
 fn template_from(t: card_templates::Model) -> Result<CardTemplate, StoreError> {
@@ -60,6 +61,8 @@ fn entry_from(e: card_entries::Model) -> Result<CardEntry, StoreError> {
 
 #[async_trait]
 impl CardRepository for SeaTransaction {
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %t.merchant_id, id = %t.id))]
     async fn insert_card_template(&mut self, t: &CardTemplate) -> Result<(), StoreError> {
         let row = card_templates::ActiveModel {
             id: Set(t.id.as_uuid()),
@@ -74,6 +77,8 @@ impl CardRepository for SeaTransaction {
         self.insert(row).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, id = %id))]
     async fn card_template(
         &mut self,
         merchant: MerchantId,
@@ -85,6 +90,7 @@ impl CardRepository for SeaTransaction {
             .transpose()
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn card_templates(
         &mut self,
         merchant: MerchantId,
@@ -100,6 +106,8 @@ impl CardRepository for SeaTransaction {
         self.all_as(query, template_from).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, id = %id))]
     async fn set_card_template_active(
         &mut self,
         merchant: MerchantId,
@@ -112,6 +120,8 @@ impl CardRepository for SeaTransaction {
         self.changed_one(update).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %c.merchant_id, member = %c.member_id, id = %c.id))]
     async fn insert_card(&mut self, c: &MemberCard) -> Result<(), StoreError> {
         let row = member_cards::ActiveModel {
             id: Set(c.id.as_uuid()),
@@ -127,6 +137,8 @@ impl CardRepository for SeaTransaction {
         self.insert(row).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, member = %member, id = %id))]
     async fn card(
         &mut self,
         merchant: MerchantId,
@@ -144,6 +156,8 @@ impl CardRepository for SeaTransaction {
             .transpose()
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, member = %member))]
     async fn member_cards(
         &mut self,
         merchant: MerchantId,
@@ -156,6 +170,8 @@ impl CardRepository for SeaTransaction {
         self.all_as(query, card_from).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, card = %card))]
     async fn add_to_card(
         &mut self,
         merchant: MerchantId,
@@ -180,6 +196,8 @@ impl CardRepository for SeaTransaction {
         Ok(updated.first().map(|c| (c.principal_fen, c.bonus_fen)))
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %e.merchant_id, card = %e.card_id, id = %e.id))]
     async fn insert_card_entry(&mut self, e: &CardEntry) -> Result<(), StoreError> {
         let row = card_entries::ActiveModel {
             id: Set(e.id),
@@ -199,6 +217,7 @@ impl CardRepository for SeaTransaction {
         self.insert(row).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn card_drifts(&mut self) -> Result<Vec<MoneyDrift>, StoreError> {
         const SQL: &str = "SELECT t.merchant_id, t.id, t.principal_fen, t.bonus_fen, t.principal_sum, t.bonus_sum FROM (\
             SELECT c.merchant_id, c.id, c.principal_fen, c.bonus_fen, \
@@ -212,6 +231,8 @@ impl CardRepository for SeaTransaction {
         .await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, card = %card))]
     async fn card_entries(
         &mut self,
         merchant: MerchantId,

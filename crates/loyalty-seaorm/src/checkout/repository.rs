@@ -12,6 +12,7 @@ use loyalty_core::kernel::StoreError;
 use loyalty_core::kernel::{MerchantId, OrderId};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use tracing::instrument;
 
 fn order_from(o: orders::Model) -> Result<Order, StoreError> {
     Ok(Order {
@@ -38,6 +39,8 @@ fn order_from(o: orders::Model) -> Result<Order, StoreError> {
 
 #[async_trait]
 impl OrderRepository for SeaTransaction {
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %o.merchant_id, member = %o.member_id, id = %o.id))]
     async fn insert_order(&mut self, o: &Order) -> Result<(), StoreError> {
         let row = orders::ActiveModel {
             id: Set(o.id.as_uuid()),
@@ -62,6 +65,8 @@ impl OrderRepository for SeaTransaction {
         self.insert(row).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, id = %id))]
     async fn order(
         &mut self,
         merchant: MerchantId,
@@ -73,6 +78,8 @@ impl OrderRepository for SeaTransaction {
         row.map(order_from).transpose()
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, order = %order))]
     async fn add_refund_totals(
         &mut self,
         merchant: MerchantId,
@@ -119,6 +126,8 @@ impl OrderRepository for SeaTransaction {
         self.order(merchant, order).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, order = %order))]
     async fn refund_units(
         &mut self,
         merchant: MerchantId,
@@ -142,6 +151,7 @@ impl OrderRepository for SeaTransaction {
         self.changed_one(update).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_lines(&mut self, lines: &[OrderLine]) -> Result<(), StoreError> {
         for chunk in lines.chunks(INSERT_CHUNK) {
             let rows = chunk.iter().map(|l| order_lines::ActiveModel {
@@ -169,6 +179,7 @@ impl OrderRepository for SeaTransaction {
         Ok(())
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn lines_of(
         &mut self,
         merchant: MerchantId,
@@ -207,6 +218,7 @@ impl OrderRepository for SeaTransaction {
         Ok(lines)
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn orders_since(
         &mut self,
         merchant: MerchantId,
@@ -220,6 +232,8 @@ impl OrderRepository for SeaTransaction {
         self.all_as(query, order_from).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %r.merchant_id, order = %r.order_id, id = %r.id))]
     async fn insert_refund(&mut self, r: &Refund) -> Result<(), StoreError> {
         let row = refunds::ActiveModel {
             id: Set(r.id.as_uuid()),

@@ -21,6 +21,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QuerySelect,
 };
+use tracing::instrument;
 use uuid::Uuid;
 
 fn template_from(t: coupon_templates::Model) -> Result<CouponTemplate, StoreError> {
@@ -101,6 +102,8 @@ impl SeaTransaction {
 
 #[async_trait]
 impl CouponRepository for SeaTransaction {
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %t.merchant_id, id = %t.id))]
     async fn insert_template(&mut self, t: &CouponTemplate) -> Result<(), StoreError> {
         let row = coupon_templates::ActiveModel {
             id: Set(t.id.as_uuid()),
@@ -116,6 +119,8 @@ impl CouponRepository for SeaTransaction {
         self.insert(row).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, id = %id))]
     async fn template(
         &mut self,
         merchant: MerchantId,
@@ -127,6 +132,7 @@ impl CouponRepository for SeaTransaction {
             .transpose()
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn templates(
         &mut self,
         merchant: MerchantId,
@@ -142,6 +148,8 @@ impl CouponRepository for SeaTransaction {
         self.all_as(query, template_from).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, id = %id))]
     async fn set_template_active(
         &mut self,
         merchant: MerchantId,
@@ -154,6 +162,8 @@ impl CouponRepository for SeaTransaction {
         self.changed_one(update).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, template = %template))]
     async fn reserve_stock(
         &mut self,
         merchant: MerchantId,
@@ -175,6 +185,8 @@ impl CouponRepository for SeaTransaction {
         Ok(updated.first().map(|t| t.issued))
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, template = %template, member = %member))]
     async fn count_held(
         &mut self,
         merchant: MerchantId,
@@ -199,6 +211,8 @@ impl CouponRepository for SeaTransaction {
         Ok(count.unwrap_or(0))
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, template = %template))]
     async fn holders_of(
         &mut self,
         merchant: MerchantId,
@@ -226,6 +240,8 @@ impl CouponRepository for SeaTransaction {
         Ok(found)
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, template = %template))]
     async fn counts_held(
         &mut self,
         merchant: MerchantId,
@@ -251,6 +267,7 @@ impl CouponRepository for SeaTransaction {
         Ok(found)
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_coupons(&mut self, list: &[Coupon]) -> Result<(), StoreError> {
         for chunk in list.chunks(INSERT_CHUNK) {
             let rows = chunk.iter().map(|c| coupons::ActiveModel {
@@ -278,6 +295,7 @@ impl CouponRepository for SeaTransaction {
         Ok(())
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn coupon_by_code(
         &mut self,
         merchant: MerchantId,
@@ -292,6 +310,7 @@ impl CouponRepository for SeaTransaction {
             .transpose()
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn coupons_by_ids(
         &mut self,
         merchant: MerchantId,
@@ -302,6 +321,8 @@ impl CouponRepository for SeaTransaction {
         self.all_as(query, coupon_from).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, order = %order))]
     async fn coupons_used_by(
         &mut self,
         merchant: MerchantId,
@@ -312,6 +333,8 @@ impl CouponRepository for SeaTransaction {
         self.all_as(query, coupon_from).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, member = %member))]
     async fn member_coupons(
         &mut self,
         merchant: MerchantId,
@@ -329,6 +352,8 @@ impl CouponRepository for SeaTransaction {
         self.all_as(query, coupon_from).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, coupon = %coupon, store = %store))]
     async fn use_coupon(
         &mut self,
         merchant: MerchantId,
@@ -349,6 +374,8 @@ impl CouponRepository for SeaTransaction {
         self.changed_one(update).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, coupon = %coupon))]
     async fn give_back(
         &mut self,
         merchant: MerchantId,
@@ -371,6 +398,8 @@ impl CouponRepository for SeaTransaction {
         self.changed_one(update).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, coupon = %coupon))]
     async fn revoke(&mut self, merchant: MerchantId, coupon: CouponId) -> Result<bool, StoreError> {
         use coupons::Column as C;
         let update = coupons::Entity::update_in(merchant, coupon.as_uuid())
@@ -379,6 +408,7 @@ impl CouponRepository for SeaTransaction {
         self.changed_one(update).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn expire_due(&mut self, now: DateTime<Utc>, limit: u64) -> Result<u64, StoreError> {
         use coupons::Column as C;
         let due = Query::select()
@@ -399,6 +429,7 @@ impl CouponRepository for SeaTransaction {
         Ok(result.rows_affected)
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn announce_expiring(
         &mut self,
         merchant: MerchantId,
@@ -436,6 +467,8 @@ impl CouponRepository for SeaTransaction {
         self.coupons_by_ids(merchant, &ids).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %v.merchant_id, coupon = %v.coupon_id, id = %v.id))]
     async fn insert_verification(&mut self, v: &Verification) -> Result<(), StoreError> {
         let row = coupon_verifications::ActiveModel {
             id: Set(v.id.as_uuid()),
@@ -453,6 +486,8 @@ impl CouponRepository for SeaTransaction {
         self.insert(row).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, id = %id))]
     async fn verification(
         &mut self,
         merchant: MerchantId,
@@ -464,6 +499,8 @@ impl CouponRepository for SeaTransaction {
             .transpose()
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, id = %id))]
     async fn undo_verification(
         &mut self,
         merchant: MerchantId,
@@ -475,6 +512,8 @@ impl CouponRepository for SeaTransaction {
         self.mark_undone(merchant, which, by, now).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, order = %order, coupon = %coupon))]
     async fn undo_order_verification(
         &mut self,
         merchant: MerchantId,
@@ -490,6 +529,7 @@ impl CouponRepository for SeaTransaction {
         self.mark_undone(merchant, which, by, now).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn verifications(
         &mut self,
         merchant: MerchantId,
@@ -506,6 +546,7 @@ impl CouponRepository for SeaTransaction {
         self.all_as(query, verification_from).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn segment_members(
         &mut self,
         merchant: MerchantId,

@@ -9,10 +9,13 @@ use loyalty_core::kernel::{MerchantId, Phone};
 use loyalty_core::members::{LoginCode, LoginCodeRepository};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+use tracing::instrument;
 use uuid::Uuid;
 
 #[async_trait]
 impl LoginCodeRepository for SeaTransaction {
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %c.merchant_id, id = %c.id))]
     async fn insert_login_code(&mut self, c: &LoginCode) -> Result<(), StoreError> {
         let row = login_codes::ActiveModel {
             id: Set(c.id),
@@ -28,6 +31,7 @@ impl LoginCodeRepository for SeaTransaction {
         self.insert(row).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn login_codes_since(
         &mut self,
         merchant: MerchantId,
@@ -47,6 +51,7 @@ impl LoginCodeRepository for SeaTransaction {
             .store()
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn latest_login_code(
         &mut self,
         merchant: MerchantId,
@@ -74,6 +79,8 @@ impl LoginCodeRepository for SeaTransaction {
         .transpose()
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, id = %id))]
     async fn count_wrong_try(
         &mut self,
         merchant: MerchantId,
@@ -88,6 +95,8 @@ impl LoginCodeRepository for SeaTransaction {
         self.changed_one(update).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, id = %id))]
     async fn consume_login_code(
         &mut self,
         merchant: MerchantId,

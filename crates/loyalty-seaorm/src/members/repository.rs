@@ -12,6 +12,7 @@ use loyalty_core::members::MemberRepository;
 use loyalty_core::members::{Member, ProfileChange};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+use tracing::instrument;
 
 fn member_from(m: members::Model) -> Result<Member, StoreError> {
     Ok(Member {
@@ -42,6 +43,8 @@ fn member_from(m: members::Model) -> Result<Member, StoreError> {
 
 #[async_trait]
 impl MemberRepository for SeaTransaction {
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %m.merchant_id, member = %m.id))]
     async fn insert_member(&mut self, m: &Member) -> Result<(), StoreError> {
         let row = members::ActiveModel {
             id: Set(m.id.as_uuid()),
@@ -67,6 +70,8 @@ impl MemberRepository for SeaTransaction {
         self.insert(row).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, id = %id))]
     async fn member(
         &mut self,
         merchant: MerchantId,
@@ -76,6 +81,8 @@ impl MemberRepository for SeaTransaction {
             .await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, id = %id))]
     async fn lock_member(
         &mut self,
         merchant: MerchantId,
@@ -90,6 +97,7 @@ impl MemberRepository for SeaTransaction {
         row.map(member_from).transpose()
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn lock_members(
         &mut self,
         merchant: MerchantId,
@@ -114,6 +122,7 @@ impl MemberRepository for SeaTransaction {
         Ok(found)
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn members_by_ids(
         &mut self,
         merchant: MerchantId,
@@ -133,6 +142,8 @@ impl MemberRepository for SeaTransaction {
         Ok(found)
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, member = %member))]
     async fn update_profile(
         &mut self,
         merchant: MerchantId,
@@ -169,6 +180,8 @@ impl MemberRepository for SeaTransaction {
         self.member(merchant, member).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, member = %member))]
     async fn set_tier(
         &mut self,
         merchant: MerchantId,
@@ -191,6 +204,7 @@ impl MemberRepository for SeaTransaction {
         self.changed_one(update).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn member_by_phone(
         &mut self,
         merchant: MerchantId,
@@ -200,6 +214,7 @@ impl MemberRepository for SeaTransaction {
             .await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn member_by_openid(
         &mut self,
         merchant: MerchantId,
@@ -209,6 +224,7 @@ impl MemberRepository for SeaTransaction {
             .await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn member_by_invite_code(
         &mut self,
         merchant: MerchantId,
@@ -218,6 +234,7 @@ impl MemberRepository for SeaTransaction {
             .await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn list_members(
         &mut self,
         merchant: MerchantId,
@@ -232,6 +249,8 @@ impl MemberRepository for SeaTransaction {
         rows.into_iter().map(member_from).collect()
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, member = %member))]
     async fn set_phone(
         &mut self,
         merchant: MerchantId,
@@ -244,6 +263,8 @@ impl MemberRepository for SeaTransaction {
         self.changed_one(update).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, member = %member))]
     async fn set_openid(
         &mut self,
         merchant: MerchantId,
@@ -258,6 +279,8 @@ impl MemberRepository for SeaTransaction {
         self.changed_one(update).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, member = %member))]
     async fn claim_code_step(
         &mut self,
         merchant: MerchantId,
@@ -274,6 +297,8 @@ impl MemberRepository for SeaTransaction {
         self.changed_one(update).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, member = %member))]
     async fn delete_unused_member(
         &mut self,
         merchant: MerchantId,

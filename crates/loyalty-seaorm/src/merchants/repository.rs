@@ -10,6 +10,7 @@ use loyalty_core::merchants::{MerchantRepository, StoreRepository};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
+use tracing::instrument;
 
 fn merchant_from(m: merchants::Model) -> Result<Merchant, StoreError> {
     Ok(Merchant {
@@ -45,6 +46,7 @@ fn store_row(s: &Store) -> stores::ActiveModel {
 
 #[async_trait]
 impl MerchantRepository for SeaTransaction {
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %m.id))]
     async fn insert_merchant(&mut self, m: &Merchant) -> Result<(), StoreError> {
         let row = merchants::ActiveModel {
             id: Set(m.id.as_uuid()),
@@ -61,6 +63,7 @@ impl MerchantRepository for SeaTransaction {
         self.insert(row).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %id))]
     async fn merchant(&mut self, id: MerchantId) -> Result<Option<Merchant>, StoreError> {
         if self.cached_reads
             && let Some(merchant) = self.cache.merchant(id)
@@ -79,6 +82,7 @@ impl MerchantRepository for SeaTransaction {
         Ok(merchant)
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn merchant_by_code(&mut self, code: &str) -> Result<Option<Merchant>, StoreError> {
         let row = merchants::Entity::find()
             .filter(merchants::Column::Code.eq(code))
@@ -88,6 +92,7 @@ impl MerchantRepository for SeaTransaction {
         row.map(merchant_from).transpose()
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn count_merchants(&mut self) -> Result<u64, StoreError> {
         merchants::Entity::find().count(&self.txn).await.store()
     }
@@ -95,11 +100,15 @@ impl MerchantRepository for SeaTransaction {
 
 #[async_trait]
 impl StoreRepository for SeaTransaction {
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %store.merchant_id, store = %store.id))]
     async fn insert_store(&mut self, store: &Store) -> Result<(), StoreError> {
         self.forget.push(store.merchant_id);
         self.insert(store_row(store)).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %store.merchant_id, store = %store.id))]
     async fn update_store(&mut self, store: &Store) -> Result<(), StoreError> {
         self.forget.push(store.merchant_id);
         stores::Entity::update_in(store.merchant_id, store.id.as_uuid())
@@ -110,6 +119,8 @@ impl StoreRepository for SeaTransaction {
         Ok(())
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, id = %id))]
     async fn store(
         &mut self,
         merchant: MerchantId,
@@ -118,10 +129,12 @@ impl StoreRepository for SeaTransaction {
         self.store_where(merchant, Some(id)).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn default_store(&mut self, merchant: MerchantId) -> Result<Option<Store>, StoreError> {
         self.store_where(merchant, None).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn stores(&mut self, merchant: MerchantId) -> Result<Vec<Store>, StoreError> {
         let rows = stores::Entity::find_of(merchant)
             .order_by_desc(stores::Column::IsDefault)

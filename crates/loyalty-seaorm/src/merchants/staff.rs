@@ -10,6 +10,7 @@ use loyalty_core::merchants::{Staff, StaffRole};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
+use tracing::instrument;
 use uuid::Uuid;
 
 fn staff_from(s: staff::Model, store_ids: Vec<StoreId>) -> Result<Staff, StoreError> {
@@ -105,6 +106,8 @@ impl SeaTransaction {
 
 #[async_trait]
 impl StaffRepository for SeaTransaction {
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %s.merchant_id, staff = %s.id))]
     async fn insert_staff(&mut self, s: &Staff) -> Result<(), StoreError> {
         let row = staff::ActiveModel {
             id: Set(s.id.as_uuid()),
@@ -121,6 +124,7 @@ impl StaffRepository for SeaTransaction {
         self.write_stores(s).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn staff_by_username(
         &mut self,
         merchant: MerchantId,
@@ -130,6 +134,8 @@ impl StaffRepository for SeaTransaction {
             .await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, id = %id))]
     async fn staff_member(
         &mut self,
         merchant: MerchantId,
@@ -139,6 +145,8 @@ impl StaffRepository for SeaTransaction {
             .await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, id = %id))]
     async fn staff_status(
         &mut self,
         merchant: MerchantId,
@@ -153,6 +161,7 @@ impl StaffRepository for SeaTransaction {
             .store()
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn list_staff(&mut self, merchant: MerchantId) -> Result<Vec<Staff>, StoreError> {
         let rows = staff::Entity::find_of(merchant)
             .order_by_asc(staff::Column::Username)
@@ -162,6 +171,8 @@ impl StaffRepository for SeaTransaction {
         self.with_stores(merchant, rows).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %s.merchant_id, staff = %s.id))]
     async fn update_staff(&mut self, s: &Staff) -> Result<(), StoreError> {
         use staff::Column as C;
         let update = staff::Entity::update_in(s.merchant_id, s.id.as_uuid())

@@ -18,6 +18,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
     QueryFilter, QueryOrder, QuerySelect,
 };
+use tracing::instrument;
 use uuid::Uuid;
 
 fn record_from(m: &outbox_messages::Model) -> Result<MessageRecord, StoreError> {
@@ -103,6 +104,7 @@ impl SeaTransaction {
 
 #[async_trait]
 impl OutboxRepository for SeaTransaction {
+    #[instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn enqueue(&mut self, messages: &[OutboxMessage]) -> Result<u64, StoreError> {
         use outbox_messages::Column as C;
         let mut added = 0;
@@ -148,6 +150,8 @@ impl OutboxRepository for SeaTransaction {
         Ok(added)
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, event_id = %event_id))]
     async fn has_event(
         &mut self,
         merchant: MerchantId,
@@ -164,6 +168,7 @@ impl OutboxRepository for SeaTransaction {
         Ok(found.is_some())
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn claim(
         &mut self,
         now: DateTime<Utc>,
@@ -210,6 +215,7 @@ impl OutboxRepository for SeaTransaction {
         Ok(claimed)
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(id = %id))]
     async fn mark_sent(
         &mut self,
         id: Uuid,
@@ -231,6 +237,7 @@ impl OutboxRepository for SeaTransaction {
         .await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(id = %id))]
     async fn release(
         &mut self,
         id: Uuid,
@@ -241,6 +248,7 @@ impl OutboxRepository for SeaTransaction {
         self.settle(id, lease, due.into_iter().collect()).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(id = %id))]
     async fn mark_retry(
         &mut self,
         id: Uuid,
@@ -262,6 +270,7 @@ impl OutboxRepository for SeaTransaction {
         .await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(id = %id))]
     async fn mark_failed(
         &mut self,
         id: Uuid,
@@ -282,6 +291,7 @@ impl OutboxRepository for SeaTransaction {
         .await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn messages(
         &mut self,
         merchant: MerchantId,
@@ -299,6 +309,8 @@ impl OutboxRepository for SeaTransaction {
         rows.iter().map(record_from).collect()
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, event_id = %event_id))]
     async fn settle_standby(
         &mut self,
         merchant: MerchantId,
@@ -335,6 +347,8 @@ impl OutboxRepository for SeaTransaction {
         Ok(affected == 1)
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, event_id = %event_id))]
     async fn message_of_event(
         &mut self,
         merchant: MerchantId,
@@ -344,6 +358,8 @@ impl OutboxRepository for SeaTransaction {
             .await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, id = %id))]
     async fn message(
         &mut self,
         merchant: MerchantId,
@@ -353,6 +369,8 @@ impl OutboxRepository for SeaTransaction {
             .await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, id = %id))]
     async fn requeue(
         &mut self,
         merchant: MerchantId,
@@ -370,6 +388,7 @@ impl OutboxRepository for SeaTransaction {
         self.changed_one(update).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn sms_usage(
         &mut self,
         merchant: MerchantId,
@@ -396,6 +415,8 @@ impl OutboxRepository for SeaTransaction {
         })
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, member = %member))]
     async fn subscriptions(
         &mut self,
         merchant: MerchantId,
@@ -415,6 +436,8 @@ impl OutboxRepository for SeaTransaction {
             .collect())
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, member = %member))]
     async fn take_subscription(
         &mut self,
         merchant: MerchantId,
@@ -430,6 +453,8 @@ impl OutboxRepository for SeaTransaction {
         self.changed_one(update).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, member = %member))]
     async fn clear_subscriptions(
         &mut self,
         merchant: MerchantId,
@@ -447,6 +472,8 @@ impl OutboxRepository for SeaTransaction {
         Ok(())
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, member = %member))]
     async fn add_subscriptions(
         &mut self,
         merchant: MerchantId,

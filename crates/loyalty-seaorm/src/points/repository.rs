@@ -19,6 +19,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
     Statement,
 };
+use tracing::instrument;
 use uuid::Uuid;
 
 fn entry_from(e: points_ledger::Model) -> Result<LedgerEntry, StoreError> {
@@ -119,6 +120,8 @@ impl SeaTransaction {
 
 #[async_trait]
 impl PointsRepository for SeaTransaction {
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, member = %member))]
     async fn lock_account(
         &mut self,
         merchant: MerchantId,
@@ -127,6 +130,8 @@ impl PointsRepository for SeaTransaction {
         self.balance(merchant, member, true).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, member = %member))]
     async fn deposit(
         &mut self,
         merchant: MerchantId,
@@ -136,6 +141,8 @@ impl PointsRepository for SeaTransaction {
         self.move_balance(merchant, member, amount.value()).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, member = %member))]
     async fn withdraw(
         &mut self,
         merchant: MerchantId,
@@ -154,6 +161,8 @@ impl PointsRepository for SeaTransaction {
         })
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, member = %member))]
     async fn open_lots(
         &mut self,
         merchant: MerchantId,
@@ -165,6 +174,7 @@ impl PointsRepository for SeaTransaction {
         self.all_as(query, |l| Ok(open_lot(&l))).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn take_from_lots(
         &mut self,
         merchant: MerchantId,
@@ -191,6 +201,8 @@ impl PointsRepository for SeaTransaction {
         Ok(())
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %lot.merchant_id, member = %lot.member_id, id = %lot.id))]
     async fn insert_lot(&mut self, lot: &Lot) -> Result<(), StoreError> {
         let row = points_lots::ActiveModel {
             id: Set(lot.id.as_uuid()),
@@ -206,6 +218,8 @@ impl PointsRepository for SeaTransaction {
         self.insert(row).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, member = %member))]
     async fn change_debt(
         &mut self,
         merchant: MerchantId,
@@ -219,6 +233,8 @@ impl PointsRepository for SeaTransaction {
         self.changed_one(update).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, entry = %entry))]
     async fn record_takes(
         &mut self,
         merchant: MerchantId,
@@ -241,6 +257,8 @@ impl PointsRepository for SeaTransaction {
         Ok(())
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, entry = %entry))]
     async fn takes_of(
         &mut self,
         merchant: MerchantId,
@@ -274,6 +292,8 @@ impl PointsRepository for SeaTransaction {
             .collect())
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, entry = %entry))]
     async fn lot_by_entry(
         &mut self,
         merchant: MerchantId,
@@ -287,6 +307,8 @@ impl PointsRepository for SeaTransaction {
         Ok(row.map(lot_from))
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %e.merchant_id, member = %e.member_id, id = %e.id))]
     async fn append_entry(&mut self, e: &LedgerEntry) -> Result<(), StoreError> {
         let row = points_ledger::ActiveModel {
             id: Set(e.id.as_uuid()),
@@ -309,6 +331,7 @@ impl PointsRepository for SeaTransaction {
         self.insert(row).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn entry_by_source(
         &mut self,
         merchant: MerchantId,
@@ -326,6 +349,8 @@ impl PointsRepository for SeaTransaction {
         row.map(entry_from).transpose()
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, member = %member))]
     async fn ledger_page(
         &mut self,
         merchant: MerchantId,
@@ -357,6 +382,7 @@ impl PointsRepository for SeaTransaction {
         })
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn members_with_due_lots(
         &mut self,
         now: DateTime<Utc>,
@@ -380,6 +406,8 @@ impl PointsRepository for SeaTransaction {
             .collect())
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, member = %member))]
     async fn earned_since(
         &mut self,
         merchant: MerchantId,
@@ -402,6 +430,7 @@ impl PointsRepository for SeaTransaction {
         Ok(points(sum.flatten().unwrap_or(0)))
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn members_to_notify(
         &mut self,
         merchant: MerchantId,
@@ -426,6 +455,8 @@ impl PointsRepository for SeaTransaction {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, member = %member))]
     async fn mark_announced(
         &mut self,
         merchant: MerchantId,
@@ -459,6 +490,7 @@ impl PointsRepository for SeaTransaction {
         Ok(lots)
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn liability(
         &mut self,
         merchant: MerchantId,
@@ -496,6 +528,7 @@ impl PointsRepository for SeaTransaction {
         })
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn drifts(&mut self) -> Result<Vec<AccountDrift>, StoreError> {
         const SQL: &str = "SELECT t.merchant_id, t.id, t.points_balance, t.ledger_sum, t.lots_sum, t.last_after FROM (\
             SELECT m.merchant_id, m.id, m.points_balance, \

@@ -19,6 +19,7 @@ use sea_orm::{
     QuerySelect,
 };
 use serde::de::DeserializeOwned;
+use tracing::instrument;
 use uuid::Uuid;
 
 fn versioned<T: DeserializeOwned>(
@@ -82,6 +83,7 @@ impl SeaTransaction {
 
 #[async_trait]
 impl SettingsRepository for SeaTransaction {
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn settings(&mut self, merchant: MerchantId) -> Result<MerchantSettings, StoreError> {
         if self.cached_reads
             && let Some(settings) = self.cache.settings(merchant)
@@ -96,6 +98,7 @@ impl SettingsRepository for SeaTransaction {
         Ok(settings)
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn put_setting(
         &mut self,
         merchant: MerchantId,
@@ -181,6 +184,7 @@ impl SettingsRepository for SeaTransaction {
         Ok(Some(version))
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn earning_version(
         &mut self,
         merchant: MerchantId,
@@ -204,6 +208,7 @@ impl SettingsRepository for SeaTransaction {
         .transpose()
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn merchants_with(&mut self, kind: SettingKind) -> Result<Vec<MerchantId>, StoreError> {
         let ids: Vec<Uuid> = merchant_settings::Entity::find()
             .select_only()

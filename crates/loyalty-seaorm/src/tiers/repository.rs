@@ -15,6 +15,7 @@ use loyalty_core::tiers::GrowthRepository;
 use loyalty_core::tiers::{GrowthBasis, TierChange, TierChangeReason};
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use tracing::instrument;
 use uuid::Uuid;
 
 /// One basis of growth: `sum` per member over the merchant's rows of `E` that `only` keeps.
@@ -57,6 +58,8 @@ impl<E: MerchantOwned> SumPerMember<E> {
 
 #[async_trait]
 impl GrowthRepository for SeaTransaction {
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, member = %member))]
     async fn growth(
         &mut self,
         merchant: MerchantId,
@@ -71,6 +74,7 @@ impl GrowthRepository for SeaTransaction {
             .map_or(0, |(_, g)| *g))
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn growth_of(
         &mut self,
         merchant: MerchantId,
@@ -124,6 +128,8 @@ impl GrowthRepository for SeaTransaction {
         Ok(found)
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %change.merchant_id, member = %change.member_id, id = %change.id))]
     async fn insert_tier_change(&mut self, change: &TierChange) -> Result<(), StoreError> {
         tier_changes::Entity::insert(tier_changes::ActiveModel {
             id: Set(change.id),
@@ -141,6 +147,8 @@ impl GrowthRepository for SeaTransaction {
         Ok(())
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, member = %member))]
     async fn tier_history(
         &mut self,
         merchant: MerchantId,

@@ -13,6 +13,7 @@ use loyalty_core::wallet::{
 };
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use tracing::instrument;
 use uuid::Uuid;
 
 fn wallet_from(w: &wallets::Model) -> Result<Wallet, StoreError> {
@@ -66,6 +67,7 @@ impl SeaTransaction {
 
 #[async_trait]
 impl WalletRepository for SeaTransaction {
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn wallet(&mut self, merchant: MerchantId) -> Result<Wallet, StoreError> {
         wallets::Entity::find_by_id(merchant.as_uuid())
             .one(&self.txn)
@@ -74,6 +76,7 @@ impl WalletRepository for SeaTransaction {
             .map_or(Ok(Wallet::empty(merchant)), |w| wallet_from(&w))
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn credit_wallet(
         &mut self,
         merchant: MerchantId,
@@ -100,6 +103,7 @@ impl WalletRepository for SeaTransaction {
         wallet_from(&after)
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn hold_in_wallet(
         &mut self,
         merchant: MerchantId,
@@ -113,6 +117,7 @@ impl WalletRepository for SeaTransaction {
         self.update_wallet(update).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn release_from_wallet(
         &mut self,
         merchant: MerchantId,
@@ -128,6 +133,8 @@ impl WalletRepository for SeaTransaction {
         self.update_wallet(update).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %e.merchant_id, id = %e.id))]
     async fn insert_wallet_entry(&mut self, e: &WalletEntry) -> Result<(), StoreError> {
         let row = wallet_entries::ActiveModel {
             id: Set(e.id),
@@ -143,6 +150,7 @@ impl WalletRepository for SeaTransaction {
         self.insert(row).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn wallet_entries(
         &mut self,
         merchant: MerchantId,
@@ -154,6 +162,7 @@ impl WalletRepository for SeaTransaction {
         self.all_as(query, entry_from).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn wallet_drifts(&mut self) -> Result<Vec<MoneyDrift>, StoreError> {
         const SQL: &str = "SELECT t.merchant_id, NULL, t.available_fen, t.pending_fen, t.available_sum, t.pending_sum FROM (\
             SELECT w.merchant_id, w.available_fen, w.pending_fen, \
@@ -164,6 +173,8 @@ impl WalletRepository for SeaTransaction {
         money_drifts(self, SQL, |_| "wallet".to_owned()).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %w.merchant_id, id = %w.id))]
     async fn insert_withdrawal(&mut self, w: &WalletWithdrawal) -> Result<(), StoreError> {
         let row = wallet_withdrawals::ActiveModel {
             id: Set(w.id.as_uuid()),
@@ -179,6 +190,7 @@ impl WalletRepository for SeaTransaction {
         self.insert(row).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(id = %id))]
     async fn withdrawal(
         &mut self,
         id: WithdrawalId,
@@ -191,6 +203,8 @@ impl WalletRepository for SeaTransaction {
             .transpose()
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = merchant.map(tracing::field::display)))]
     async fn withdrawals(
         &mut self,
         merchant: Option<MerchantId>,
@@ -210,6 +224,7 @@ impl WalletRepository for SeaTransaction {
         self.all_as(query, withdrawal_from).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(id = %id))]
     async fn review_withdrawal(
         &mut self,
         id: WithdrawalId,
