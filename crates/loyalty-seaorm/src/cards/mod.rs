@@ -2,6 +2,7 @@
 
 pub(crate) mod entities;
 mod repository;
+mod rows;
 
 use crate::errors::UniqueConstraint;
 use loyalty_core::kernel::UniqueKey;

@@ -2,6 +2,8 @@
 
 pub(crate) mod entities;
 mod repository;
+mod rows;
+mod statements;
 
 use crate::errors::UniqueConstraint;
 use loyalty_core::kernel::UniqueKey;

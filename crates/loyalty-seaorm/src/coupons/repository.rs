@@ -1,85 +1,25 @@
-use crate::checkout::entities::orders;
-use crate::coupons::entities::{coupon_templates, coupon_verifications, coupons};
-use crate::errors::{StoreResult, corrupt};
-use crate::members::entities::members;
-use crate::shared::{
-    IN_LIST_CHUNK, INSERT_CHUNK, KeysetPage, MerchantKeyed, MerchantOwned, from_json, to_json,
+use super::rows::{
+    coupon_from, coupon_row, template_from, template_row, usable, verification_from,
+    verification_row,
 };
+use super::statements::{announce_update, expire_due_update, segment_query};
+use crate::coupons::entities::{coupon_templates, coupon_verifications, coupons};
+use crate::errors::StoreResult;
+use crate::shared::{IN_LIST_CHUNK, INSERT_CHUNK, KeysetPage, MerchantKeyed, MerchantOwned};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use loyalty_core::coupons::CouponCode;
-use loyalty_core::coupons::CouponRules;
 use loyalty_core::coupons::{Coupon, CouponSource, CouponStatus, CouponTemplate, Verification};
 use loyalty_core::coupons::{CouponRepository, MemberSegment};
 use loyalty_core::kernel::StoreError;
 use loyalty_core::kernel::{
     CouponId, CouponTemplateId, MemberId, MerchantId, OrderId, StaffId, StoreId, VerificationId,
 };
-use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QuerySelect,
-};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use tracing::instrument;
 use uuid::Uuid;
-
-fn template_from(t: coupon_templates::Model) -> Result<CouponTemplate, StoreError> {
-    let rules: CouponRules = from_json(&t.rules, "coupon template rules")?;
-    Ok(CouponTemplate {
-        id: t.id.into(),
-        merchant_id: t.merchant_id.into(),
-        rules,
-        issued: t.issued,
-        active: t.active,
-        created_by: t.created_by.map(StaffId::from_uuid),
-        created_at: t.created_at,
-    })
-}
-
-fn coupon_from(c: coupons::Model) -> Result<Coupon, StoreError> {
-    Ok(Coupon {
-        id: c.id.into(),
-        merchant_id: c.merchant_id.into(),
-        template_id: c.template_id.into(),
-        member_id: c.member_id.into(),
-        code: CouponCode::parse(&c.code).map_err(|e| corrupt("coupon code", e))?,
-        status: CouponStatus::parse(&c.status)
-            .ok_or_else(|| corrupt("coupon status", &c.status))?,
-        source: CouponSource::parse(&c.source)
-            .ok_or_else(|| corrupt("coupon source", &c.source))?,
-        source_ref: c.source_ref,
-        valid_from: c.valid_from,
-        valid_until: c.valid_until,
-        claimed_at: c.claimed_at,
-        used_at: c.used_at,
-        used_order_id: c.used_order_id.map(Into::into),
-        used_store_id: c.used_store_id.map(Into::into),
-    })
-}
-
-fn verification_from(v: coupon_verifications::Model) -> Result<Verification, StoreError> {
-    Ok(Verification {
-        id: v.id.into(),
-        merchant_id: v.merchant_id.into(),
-        coupon_id: v.coupon_id.into(),
-        code: CouponCode::parse(&v.code).map_err(|e| corrupt("coupon code", e))?,
-        member_id: v.member_id.into(),
-        store_id: v.store_id.into(),
-        staff_id: v.staff_id.map(Into::into),
-        order_id: v.order_id.map(Into::into),
-        created_at: v.created_at,
-        undone_at: v.undone_at,
-        undone_by: v.undone_by.map(Into::into),
-    })
-}
-
-fn usable() -> [&'static str; 2] {
-    [
-        CouponStatus::Available.as_str(),
-        CouponStatus::Returned.as_str(),
-    ]
-}
 
 impl SeaTransaction {
     /// Marks the verification `which` picks undone, only while it is not: one row or none.
@@ -105,18 +45,7 @@ impl CouponRepository for SeaTransaction {
     #[instrument(level = "debug", skip_all, err(level = "debug"),
         fields(merchant = %t.merchant_id, id = %t.id))]
     async fn insert_template(&mut self, t: &CouponTemplate) -> Result<(), StoreError> {
-        let row = coupon_templates::ActiveModel {
-            id: Set(t.id.as_uuid()),
-            merchant_id: Set(t.merchant_id.as_uuid()),
-            name: Set(t.rules.name.clone()),
-            rules: Set(to_json(&t.rules, "coupon rules")?),
-            stock: Set(t.rules.stock),
-            issued: Set(t.issued),
-            active: Set(t.active),
-            created_by: Set(t.created_by.map(|s| s.as_uuid())),
-            created_at: Set(t.created_at),
-        };
-        self.insert(row).await
+        self.insert(template_row(t)?).await
     }
 
     #[instrument(level = "debug", skip_all, err(level = "debug"),
@@ -270,23 +199,7 @@ impl CouponRepository for SeaTransaction {
     #[instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_coupons(&mut self, list: &[Coupon]) -> Result<(), StoreError> {
         for chunk in list.chunks(INSERT_CHUNK) {
-            let rows = chunk.iter().map(|c| coupons::ActiveModel {
-                id: Set(c.id.as_uuid()),
-                merchant_id: Set(c.merchant_id.as_uuid()),
-                template_id: Set(c.template_id.as_uuid()),
-                member_id: Set(c.member_id.as_uuid()),
-                code: Set(c.code.as_str().to_owned()),
-                status: Set(c.status.as_str().to_owned()),
-                source: Set(c.source.as_str().to_owned()),
-                source_ref: Set(c.source_ref.clone()),
-                valid_from: Set(c.valid_from),
-                valid_until: Set(c.valid_until),
-                claimed_at: Set(c.claimed_at),
-                used_at: Set(c.used_at),
-                used_order_id: Set(c.used_order_id.map(|o| o.as_uuid())),
-                used_store_id: Set(c.used_store_id.map(|s| s.as_uuid())),
-                announced_at: Set(None),
-            });
+            let rows = chunk.iter().map(coupon_row);
             coupons::Entity::insert_many(rows)
                 .exec_without_returning(&self.txn)
                 .await
@@ -410,19 +323,7 @@ impl CouponRepository for SeaTransaction {
 
     #[instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn expire_due(&mut self, now: DateTime<Utc>, limit: u64) -> Result<u64, StoreError> {
-        use coupons::Column as C;
-        let due = Query::select()
-            .column(C::Id)
-            .from(coupons::Entity)
-            .and_where(Expr::col(C::Status).is_in(usable()))
-            .and_where(Expr::col(C::ValidUntil).lte(now))
-            .order_by(C::Id, sea_orm::Order::Asc)
-            .limit(limit)
-            .to_owned();
-        let result = coupons::Entity::update_many()
-            .col_expr(C::Status, Expr::value(CouponStatus::Expired.as_str()))
-            .filter(C::Id.in_subquery(due))
-            .filter(C::Status.is_in(usable()))
+        let result = expire_due_update(now, limit)
             .exec(&self.txn)
             .await
             .store()?;
@@ -437,25 +338,7 @@ impl CouponRepository for SeaTransaction {
         horizon: DateTime<Utc>,
         limit: u64,
     ) -> Result<Vec<Coupon>, StoreError> {
-        use coupons::Column as C;
-        let due = Query::select()
-            .column(C::Id)
-            .from(coupons::Entity)
-            .and_where(coupons::Entity::bare_merchant_is(merchant))
-            .and_where(Expr::col(C::Status).is_in(usable()))
-            .and_where(Expr::col(C::ValidUntil).gt(now))
-            .and_where(Expr::col(C::ValidUntil).lte(horizon))
-            .and_where(Expr::col(C::AnnouncedAt).is_null())
-            .limit(limit)
-            .to_owned();
-        let mut update = Query::update();
-        update
-            .table(coupons::Entity)
-            .value(C::AnnouncedAt, now)
-            .and_where(coupons::Entity::bare_merchant_is(merchant))
-            .and_where(Expr::col(C::Id).in_subquery(due))
-            .and_where(Expr::col(C::AnnouncedAt).is_null())
-            .returning(Query::returning().column(C::Id));
+        let update = announce_update(merchant, now, horizon, limit);
         let rows = self.txn.query_all(&update).await.store()?;
         let ids = rows
             .into_iter()
@@ -470,20 +353,7 @@ impl CouponRepository for SeaTransaction {
     #[instrument(level = "debug", skip_all, err(level = "debug"),
         fields(merchant = %v.merchant_id, coupon = %v.coupon_id, id = %v.id))]
     async fn insert_verification(&mut self, v: &Verification) -> Result<(), StoreError> {
-        let row = coupon_verifications::ActiveModel {
-            id: Set(v.id.as_uuid()),
-            merchant_id: Set(v.merchant_id.as_uuid()),
-            coupon_id: Set(v.coupon_id.as_uuid()),
-            code: Set(v.code.as_str().to_owned()),
-            member_id: Set(v.member_id.as_uuid()),
-            store_id: Set(v.store_id.as_uuid()),
-            staff_id: Set(v.staff_id.map(|s| s.as_uuid())),
-            order_id: Set(v.order_id.map(|o| o.as_uuid())),
-            created_at: Set(v.created_at),
-            undone_at: Set(v.undone_at),
-            undone_by: Set(v.undone_by.map(|s| s.as_uuid())),
-        };
-        self.insert(row).await
+        self.insert(verification_row(v)).await
     }
 
     #[instrument(level = "debug", skip_all, err(level = "debug"),
@@ -554,51 +424,7 @@ impl CouponRepository for SeaTransaction {
         after: Option<MemberId>,
         limit: u64,
     ) -> Result<Vec<MemberId>, StoreError> {
-        use members::Column as M;
-        let mut query = members::Entity::find_of(merchant)
-            .select_only()
-            .column(M::Id);
-        // The page's cursor, order and limit; the segment's conditions narrow it below.
-        query = query.oldest_first(M::Id, after.map(|id| id.as_uuid()), limit);
-        if !segment.tier_codes.is_empty() {
-            let mut tier = Condition::any().add(M::TierCode.is_in(segment.tier_codes.clone()));
-            if segment
-                .first_tier
-                .as_ref()
-                .is_some_and(|first| segment.tier_codes.contains(first))
-            {
-                tier = tier.add(M::TierCode.is_null());
-            }
-            query = query.filter(tier);
-        }
-        if segment.needs_orders() {
-            use orders::Column as O;
-            let mut buyers = Query::select();
-            buyers
-                .column(O::MemberId)
-                .from(orders::Entity)
-                .and_where(orders::Entity::bare_merchant_is(merchant))
-                .group_by_col(O::MemberId);
-            let last = || Expr::expr(Func::max(Expr::col(O::CreatedAt)));
-            let spend = || {
-                Expr::expr(Func::sum(
-                    Expr::col(O::AmountPaidFen).sub(Expr::col(O::AmountRefundedFen)),
-                ))
-            };
-            if let Some(before) = segment.last_order_before {
-                buyers.and_having(last().lt(before));
-            }
-            if let Some(since) = segment.last_order_since {
-                buyers.and_having(last().gte(since));
-            }
-            if let Some(min) = segment.spend_min {
-                buyers.and_having(spend().gte(min.fen()));
-            }
-            if let Some(max) = segment.spend_max {
-                buyers.and_having(spend().lte(max.fen()));
-            }
-            query = query.filter(M::Id.in_subquery(buyers.to_owned()));
-        }
+        let query = segment_query(merchant, segment, after, limit);
         let rows: Vec<Uuid> = query.into_tuple().all(&self.txn).await.store()?;
         Ok(rows.into_iter().map(MemberId::from_uuid).collect())
     }

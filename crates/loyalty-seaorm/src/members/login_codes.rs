@@ -1,4 +1,5 @@
-use crate::errors::{StoreResult, corrupt};
+use super::rows::{login_code_from, login_code_row};
+use crate::errors::StoreResult;
 use crate::members::entities::login_codes;
 use crate::shared::{MerchantKeyed, MerchantOwned};
 use crate::uow::SeaTransaction;
@@ -8,7 +9,7 @@ use loyalty_core::kernel::StoreError;
 use loyalty_core::kernel::{MerchantId, Phone};
 use loyalty_core::members::{LoginCode, LoginCodeRepository};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 use tracing::instrument;
 use uuid::Uuid;
 
@@ -17,18 +18,7 @@ impl LoginCodeRepository for SeaTransaction {
     #[instrument(level = "debug", skip_all, err(level = "debug"),
         fields(merchant = %c.merchant_id, id = %c.id))]
     async fn insert_login_code(&mut self, c: &LoginCode) -> Result<(), StoreError> {
-        let row = login_codes::ActiveModel {
-            id: Set(c.id),
-            merchant_id: Set(c.merchant_id.as_uuid()),
-            phone: Set(c.phone.as_str().to_owned()),
-            code: Set(c.code.clone()),
-            minute_bucket: Set(c.created_at.timestamp().div_euclid(60)),
-            attempts: Set(c.attempts),
-            consumed: Set(c.consumed),
-            created_at: Set(c.created_at),
-            expires_at: Set(c.expires_at),
-        };
-        self.insert(row).await
+        self.insert(login_code_row(c)).await
     }
 
     #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
@@ -64,19 +54,7 @@ impl LoginCodeRepository for SeaTransaction {
             .one(&self.txn)
             .await
             .store()?;
-        row.map(|r| {
-            Ok(LoginCode {
-                id: r.id,
-                merchant_id: r.merchant_id.into(),
-                phone: Phone::parse(&r.phone).map_err(|e| corrupt("phone", e))?,
-                code: r.code,
-                attempts: r.attempts,
-                consumed: r.consumed,
-                created_at: r.created_at,
-                expires_at: r.expires_at,
-            })
-        })
-        .transpose()
+        row.map(login_code_from).transpose()
     }
 
     #[instrument(level = "debug", skip_all, err(level = "debug"),

@@ -3,6 +3,7 @@
 pub(crate) mod entities;
 mod login_codes;
 mod repository;
+mod rows;
 
 use crate::errors::UniqueConstraint;
 use loyalty_core::kernel::UniqueKey;

@@ -1,6 +1,7 @@
+use super::rows::{member_from, member_row};
 use crate::checkout::entities::orders;
 use crate::connect::Engine;
-use crate::errors::{StoreResult, corrupt};
+use crate::errors::StoreResult;
 use crate::members::entities::members;
 use crate::shared::{IN_LIST_CHUNK, KeysetPage, MerchantKeyed, MerchantOwned};
 use crate::uow::SeaTransaction;
@@ -11,63 +12,15 @@ use loyalty_core::kernel::{MemberId, MerchantId, Phone};
 use loyalty_core::members::MemberRepository;
 use loyalty_core::members::{Member, ProfileChange};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 use tracing::instrument;
-
-fn member_from(m: members::Model) -> Result<Member, StoreError> {
-    Ok(Member {
-        id: m.id.into(),
-        merchant_id: m.merchant_id.into(),
-        phone: m
-            .phone
-            .as_deref()
-            .map(Phone::parse)
-            .transpose()
-            .map_err(|e| corrupt("phone", e))?,
-        openid: m.openid,
-        unionid: m.unionid,
-        invited_by: m.invited_by.map(Into::into),
-        name: m.name,
-        birthday: m.birthday,
-        registered_store_id: m.registered_store_id.map(Into::into),
-        invite_code: m.invite_code,
-        points_balance: crate::shared::points(m.points_balance),
-        points_debt: crate::shared::points(m.points_debt),
-        tier_code: m.tier_code,
-        tier_protected_until: m.tier_protected_until,
-        sms_consent: m.sms_consent,
-        wechat_consent: m.wechat_consent,
-        created_at: m.created_at,
-    })
-}
 
 #[async_trait]
 impl MemberRepository for SeaTransaction {
     #[instrument(level = "debug", skip_all, err(level = "debug"),
         fields(merchant = %m.merchant_id, member = %m.id))]
     async fn insert_member(&mut self, m: &Member) -> Result<(), StoreError> {
-        let row = members::ActiveModel {
-            id: Set(m.id.as_uuid()),
-            merchant_id: Set(m.merchant_id.as_uuid()),
-            phone: Set(m.phone.as_ref().map(|p| p.as_str().to_owned())),
-            openid: Set(m.openid.clone()),
-            unionid: Set(m.unionid.clone()),
-            invited_by: Set(m.invited_by.map(|i| i.as_uuid())),
-            name: Set(m.name.clone()),
-            birthday: Set(m.birthday),
-            registered_store_id: Set(m.registered_store_id.map(|s| s.as_uuid())),
-            invite_code: Set(m.invite_code.clone()),
-            points_balance: Set(0),
-            points_seq: Set(0),
-            points_debt: Set(0),
-            code_step: Set(None),
-            tier_code: Set(m.tier_code.clone()),
-            tier_protected_until: Set(m.tier_protected_until),
-            sms_consent: Set(m.sms_consent),
-            wechat_consent: Set(m.wechat_consent),
-            created_at: Set(m.created_at),
-        };
-        self.insert(row).await
+        self.insert(member_row(m)).await
     }
 
     #[instrument(level = "debug", skip_all, err(level = "debug"),

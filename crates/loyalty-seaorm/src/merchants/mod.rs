@@ -2,6 +2,7 @@
 
 pub(crate) mod entities;
 mod repository;
+mod rows;
 mod staff;
 
 use crate::errors::UniqueConstraint;

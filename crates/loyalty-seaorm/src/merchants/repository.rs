@@ -1,66 +1,21 @@
-use crate::errors::{StoreResult, corrupt};
+use super::rows::{merchant_from, merchant_row, store_from, store_row};
+use crate::errors::StoreResult;
 use crate::merchants::entities::{merchants, stores};
 use crate::shared::{MerchantKeyed, MerchantOwned};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use loyalty_core::kernel::StoreError;
-use loyalty_core::kernel::{MerchantId, MerchantTimeZone, StoreId};
+use loyalty_core::kernel::{MerchantId, StoreId};
 use loyalty_core::merchants::{Merchant, Store};
 use loyalty_core::merchants::{MerchantRepository, StoreRepository};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use tracing::instrument;
-
-fn merchant_from(m: merchants::Model) -> Result<Merchant, StoreError> {
-    Ok(Merchant {
-        id: MerchantId::from_uuid(m.id),
-        code: m.code,
-        name: m.name,
-        time_zone: MerchantTimeZone::parse(&m.time_zone).map_err(|e| corrupt("time zone", e))?,
-        created_at: m.created_at,
-    })
-}
-
-fn store_from(s: stores::Model) -> Store {
-    Store {
-        id: StoreId::from_uuid(s.id),
-        merchant_id: MerchantId::from_uuid(s.merchant_id),
-        name: s.name,
-        is_default: s.is_default,
-        active: s.active,
-        created_at: s.created_at,
-    }
-}
-
-fn store_row(s: &Store) -> stores::ActiveModel {
-    stores::ActiveModel {
-        id: Set(s.id.as_uuid()),
-        merchant_id: Set(s.merchant_id.as_uuid()),
-        name: Set(s.name.clone()),
-        is_default: Set(s.is_default),
-        active: Set(s.active),
-        created_at: Set(s.created_at),
-    }
-}
 
 #[async_trait]
 impl MerchantRepository for SeaTransaction {
     #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %m.id))]
     async fn insert_merchant(&mut self, m: &Merchant) -> Result<(), StoreError> {
-        let row = merchants::ActiveModel {
-            id: Set(m.id.as_uuid()),
-            code: Set(m.code.clone()),
-            name: Set(m.name.clone()),
-            time_zone: Set(m.time_zone.name().to_owned()),
-            // Superseded by `merchant_settings` (see migration 2); kept neutral.
-            earn_points_per_unit: Set(1),
-            earn_unit_fen: Set(100),
-            earn_rounding: Set("floor".to_owned()),
-            points_validity_days: Set(None),
-            created_at: Set(m.created_at),
-        };
-        self.insert(row).await
+        self.insert(merchant_row(m)).await
     }
 
     #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %id))]

@@ -1,32 +1,18 @@
-use crate::errors::{StoreResult, corrupt};
+use super::rows::{staff_from, staff_row};
+use crate::errors::StoreResult;
 use crate::merchants::entities::{staff, staff_stores};
 use crate::shared::{MerchantKeyed, MerchantOwned};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use loyalty_core::kernel::StoreError;
 use loyalty_core::kernel::{MerchantId, StaffId, StoreId};
+use loyalty_core::merchants::Staff;
 use loyalty_core::merchants::StaffRepository;
-use loyalty_core::merchants::{Staff, StaffRole};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 use tracing::instrument;
 use uuid::Uuid;
-
-fn staff_from(s: staff::Model, store_ids: Vec<StoreId>) -> Result<Staff, StoreError> {
-    Ok(Staff {
-        id: s.id.into(),
-        merchant_id: s.merchant_id.into(),
-        role: StaffRole::parse(&s.role).ok_or_else(|| corrupt("staff role", &s.role))?,
-        username: s.username,
-        display_name: s.display_name,
-        password_hash: s.password_hash,
-        disabled: s.disabled,
-        store_ids,
-        token_version: s.token_version,
-        created_at: s.created_at,
-    })
-}
 
 impl SeaTransaction {
     /// The stores of each of `staff` (one query).
@@ -109,18 +95,7 @@ impl StaffRepository for SeaTransaction {
     #[instrument(level = "debug", skip_all, err(level = "debug"),
         fields(merchant = %s.merchant_id, staff = %s.id))]
     async fn insert_staff(&mut self, s: &Staff) -> Result<(), StoreError> {
-        let row = staff::ActiveModel {
-            id: Set(s.id.as_uuid()),
-            merchant_id: Set(s.merchant_id.as_uuid()),
-            username: Set(s.username.clone()),
-            display_name: Set(s.display_name.clone()),
-            role: Set(s.role.as_str().to_owned()),
-            password_hash: Set(s.password_hash.clone()),
-            disabled: Set(s.disabled),
-            token_version: Set(s.token_version),
-            created_at: Set(s.created_at),
-        };
-        self.insert(row).await?;
+        self.insert(staff_row(s)).await?;
         self.write_stores(s).await
     }
 

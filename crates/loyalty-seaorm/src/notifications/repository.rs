@@ -1,69 +1,24 @@
-use crate::connect::Engine;
-use crate::errors::{StoreResult, corrupt};
+use super::leases::claim_update;
+use super::rows::{attempts, count, last_error, message_from, message_row, record_from};
+use crate::errors::StoreResult;
 use crate::notifications::entities::{outbox_messages, wechat_subscriptions};
-use crate::shared::{KeysetPage, MerchantKeyed, MerchantOwned, count_of, from_json, to_json};
+use crate::shared::{KeysetPage, MerchantKeyed, MerchantOwned, count_of};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use loyalty_core::kernel::StoreError;
 use loyalty_core::kernel::{MemberId, MerchantId};
-use loyalty_core::notifications::{Channel, OutboxMessage, Scene};
+use loyalty_core::notifications::{Channel, OutboxMessage};
 use loyalty_core::notifications::{
     Claimed, MessageRecord, MessageStatus, OutboxRepository, SmsUsage,
 };
-use sea_orm::sea_query::{
-    Expr, ExprTrait, LockBehavior, LockType, OnConflict, Order, Query, SimpleExpr,
-};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
     QueryFilter, QueryOrder, QuerySelect,
 };
 use tracing::instrument;
 use uuid::Uuid;
-
-fn record_from(m: &outbox_messages::Model) -> Result<MessageRecord, StoreError> {
-    Ok(MessageRecord {
-        message: message_from(m)?,
-        status: MessageStatus::parse(&m.status)
-            .ok_or_else(|| corrupt("message status", &m.status))?,
-        attempts: attempts(m),
-        last_error: m.last_error.clone(),
-        sent_at: m.sent_at,
-    })
-}
-
-fn message_from(m: &outbox_messages::Model) -> Result<OutboxMessage, StoreError> {
-    Ok(OutboxMessage {
-        id: m.id,
-        merchant_id: m.merchant_id.into(),
-        member_id: m.member_id.map(Into::into),
-        event_id: m.event_id,
-        scene: Scene::parse(&m.scene).ok_or_else(|| corrupt("scene", &m.scene))?,
-        channel: Channel::parse(&m.channel).ok_or_else(|| corrupt("channel", &m.channel))?,
-        recipient: m.recipient.clone(),
-        template: m.template.clone(),
-        extra: m.extra.clone(),
-        params: from_json(&m.params, "params")?,
-        parts: u32::try_from(m.parts).unwrap_or(0),
-        created_at: m.created_at,
-        due_at: m.due_at,
-        standby: m.status == MessageStatus::Standby.as_str(),
-    })
-}
-
-fn attempts(m: &outbox_messages::Model) -> u32 {
-    u32::try_from(m.attempts).unwrap_or(0)
-}
-
-/// The error kept with a message: its first 500 characters.
-fn last_error(error: &str) -> (outbox_messages::Column, SimpleExpr) {
-    let kept: String = error.chars().take(500).collect();
-    (outbox_messages::Column::LastError, Expr::value(kept))
-}
-
-fn count(n: u32) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
-}
 
 impl SeaTransaction {
     /// The merchant's message whose `key` (its id or its event id) is `value`.
@@ -80,26 +35,6 @@ impl SeaTransaction {
             .store()?;
         row.as_ref().map(record_from).transpose()
     }
-
-    /// Settles a claimed message only while the claim is still this one's.
-    async fn settle(
-        &self,
-        id: Uuid,
-        lease: Uuid,
-        values: Vec<(outbox_messages::Column, SimpleExpr)>,
-    ) -> Result<bool, StoreError> {
-        use outbox_messages::Column as C;
-        let mut update = outbox_messages::Entity::update_many()
-            .col_expr(C::LeasedUntil, Expr::value(Option::<DateTime<Utc>>::None))
-            .col_expr(C::Lease, Expr::value(Option::<Uuid>::None))
-            .filter(C::Id.eq(id))
-            .filter(C::Lease.eq(lease))
-            .filter(C::Status.eq(MessageStatus::Pending.as_str()));
-        for (column, value) in values {
-            update = update.col_expr(column, value);
-        }
-        self.changed_one(update).await
-    }
 }
 
 #[async_trait]
@@ -109,34 +44,7 @@ impl OutboxRepository for SeaTransaction {
         use outbox_messages::Column as C;
         let mut added = 0;
         for m in messages {
-            let row = outbox_messages::ActiveModel {
-                id: Set(m.id),
-                merchant_id: Set(m.merchant_id.as_uuid()),
-                member_id: Set(m.member_id.map(|id| id.as_uuid())),
-                event_id: Set(m.event_id),
-                scene: Set(m.scene.as_str().to_owned()),
-                channel: Set(m.channel.as_str().to_owned()),
-                recipient: Set(m.recipient.clone()),
-                template: Set(m.template.clone()),
-                extra: Set(m.extra.clone()),
-                params: Set(to_json(&m.params, "params")?),
-                parts: Set(count(m.parts)),
-                status: Set(if m.standby {
-                    MessageStatus::Standby
-                } else {
-                    MessageStatus::Pending
-                }
-                .as_str()
-                .to_owned()),
-                attempts: Set(0),
-                due_at: Set(m.due_at),
-                leased_until: Set(None),
-                lease: Set(None),
-                last_error: Set(None),
-                provider_id: Set(None),
-                created_at: Set(m.created_at),
-                sent_at: Set(None),
-            };
+            let row = message_row(m)?;
             added += outbox_messages::Entity::insert(row)
                 .on_conflict(
                     OnConflict::columns([C::MerchantId, C::EventId])
@@ -175,32 +83,8 @@ impl OutboxRepository for SeaTransaction {
         leased_until: DateTime<Utc>,
         limit: u64,
     ) -> Result<Vec<Claimed>, StoreError> {
-        use outbox_messages::Column as C;
         let lease = Uuid::now_v7();
-        let mut due = Query::select();
-        due.column(C::Id)
-            .from(outbox_messages::Entity)
-            .and_where(Expr::col(C::Status).eq(MessageStatus::Pending.as_str()))
-            .and_where(Expr::col(C::DueAt).lte(now))
-            .and_where(
-                Expr::col(C::LeasedUntil)
-                    .is_null()
-                    .or(Expr::col(C::LeasedUntil).lte(now)),
-            )
-            .order_by(C::DueAt, Order::Asc)
-            .limit(limit);
-        // PostgreSQL: concurrent dispatchers skip each other's rows instead of queueing on
-        // them. SQLite: the write transaction holds the database.
-        if self.engine == Engine::Postgres {
-            due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
-        }
-        let mut update = Query::update();
-        update
-            .table(outbox_messages::Entity)
-            .value(C::LeasedUntil, leased_until)
-            .value(C::Lease, lease)
-            .and_where(Expr::col(C::Id).in_subquery(due))
-            .returning_all();
+        let update = claim_update(self.engine, now, leased_until, lease, limit);
         let rows = self.txn.query_all(&update).await.store()?;
         let mut claimed = Vec::with_capacity(rows.len());
         for row in rows {

@@ -1,7 +1,10 @@
 //! The points ledger, the lots points are earned in, and what spending took from them.
 
+mod balance;
 pub(crate) mod entities;
+mod reports;
 mod repository;
+mod rows;
 
 use crate::errors::UniqueConstraint;
 use loyalty_core::kernel::UniqueKey;

@@ -1,8 +1,8 @@
-use crate::connect::Engine;
+use super::rows::{entry_from, entry_row, lot_from, lot_row, open_lot};
 use crate::errors::{StoreResult, corrupt};
 use crate::members::entities::members;
 use crate::points::entities::{points_ledger, points_lots, points_takes};
-use crate::shared::{KeysetPage, MerchantKeyed, MerchantOwned, count_of, points};
+use crate::shared::{KeysetPage, MerchantKeyed, MerchantOwned, points};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -17,106 +17,9 @@ use loyalty_core::points::{LotTake, OpenLot, sort_for_consumption};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
-    Statement,
 };
 use tracing::instrument;
 use uuid::Uuid;
-
-fn entry_from(e: points_ledger::Model) -> Result<LedgerEntry, StoreError> {
-    Ok(LedgerEntry {
-        id: e.id.into(),
-        merchant_id: e.merchant_id.into(),
-        member_id: e.member_id.into(),
-        seq: e.seq,
-        kind: EntryKind::parse(&e.kind).ok_or_else(|| corrupt("entry kind", &e.kind))?,
-        delta: points(e.delta),
-        balance_after: points(e.balance_after),
-        reason_code: e.reason_code,
-        title: e.title,
-        store_id: e.store_id.map(Into::into),
-        source: Source {
-            source_type: e.source_type,
-            source_id: e.source_id,
-        },
-        operator_id: e.operator_id.map(Into::into),
-        shortfall: points(e.shortfall),
-        policy_version: e.policy_version,
-        created_at: e.created_at,
-    })
-}
-
-/// What spending needs of a lot: what is left of it, and when it was earned and expires.
-fn open_lot(l: &points_lots::Model) -> OpenLot {
-    OpenLot {
-        id: l.id.into(),
-        remaining: points(l.remaining),
-        earned_at: l.earned_at,
-        expires_at: l.expires_at,
-    }
-}
-
-fn lot_from(l: points_lots::Model) -> Lot {
-    Lot {
-        id: l.id.into(),
-        merchant_id: l.merchant_id.into(),
-        member_id: l.member_id.into(),
-        entry_id: l.entry_id.into(),
-        amount: points(l.amount),
-        remaining: points(l.remaining),
-        earned_at: l.earned_at,
-        expires_at: l.expires_at,
-    }
-}
-
-impl SeaTransaction {
-    /// `UPDATE members SET points_balance = points_balance + delta, points_seq = points_seq + 1
-    /// WHERE … [AND points_balance >= -delta] RETURNING points_balance, points_seq`.
-    async fn move_balance(
-        &self,
-        merchant: MerchantId,
-        member: MemberId,
-        delta: i64,
-    ) -> Result<Option<BalanceChange>, StoreError> {
-        use members::Column as C;
-        let mut update = Query::update();
-        update
-            .table(members::Entity)
-            .value(C::PointsBalance, Expr::col(C::PointsBalance).add(delta))
-            .value(C::PointsSeq, Expr::col(C::PointsSeq).add(1))
-            .and_where(Expr::col(C::Id).eq(member.as_uuid()))
-            .and_where(members::Entity::bare_merchant_is(merchant))
-            .returning(Query::returning().columns([C::PointsBalance, C::PointsSeq, C::PointsDebt]));
-        if delta < 0 {
-            update.and_where(Expr::col(C::PointsBalance).gte(-delta));
-        }
-        let row = self.txn.query_one(&update).await.store()?;
-        row.map(|row| {
-            Ok(BalanceChange {
-                balance_after: points(row.try_get_by_index(0).store()?),
-                seq: row.try_get_by_index(1).store()?,
-                debt: points(row.try_get_by_index(2).store()?),
-            })
-        })
-        .transpose()
-    }
-
-    async fn balance(
-        &self,
-        merchant: MerchantId,
-        member: MemberId,
-        lock: bool,
-    ) -> Result<Option<Points>, StoreError> {
-        let mut query = members::Entity::find_in(merchant, member.as_uuid())
-            .select_only()
-            .column(members::Column::PointsBalance);
-        // SQLite has no row locks: its write transactions hold the database lock already.
-        if lock && self.engine == Engine::Postgres {
-            query = query.lock_exclusive();
-        }
-        let balance: Option<i64> = query.into_tuple().one(&self.txn).await.store()?;
-        Ok(balance.map(points))
-    }
-}
 
 #[async_trait]
 impl PointsRepository for SeaTransaction {
@@ -204,18 +107,7 @@ impl PointsRepository for SeaTransaction {
     #[instrument(level = "debug", skip_all, err(level = "debug"),
         fields(merchant = %lot.merchant_id, member = %lot.member_id, id = %lot.id))]
     async fn insert_lot(&mut self, lot: &Lot) -> Result<(), StoreError> {
-        let row = points_lots::ActiveModel {
-            id: Set(lot.id.as_uuid()),
-            merchant_id: Set(lot.merchant_id.as_uuid()),
-            member_id: Set(lot.member_id.as_uuid()),
-            entry_id: Set(lot.entry_id.as_uuid()),
-            amount: Set(lot.amount.value()),
-            remaining: Set(lot.remaining.value()),
-            earned_at: Set(lot.earned_at),
-            expires_at: Set(lot.expires_at),
-            announced_at: Set(None),
-        };
-        self.insert(row).await
+        self.insert(lot_row(lot)).await
     }
 
     #[instrument(level = "debug", skip_all, err(level = "debug"),
@@ -310,25 +202,7 @@ impl PointsRepository for SeaTransaction {
     #[instrument(level = "debug", skip_all, err(level = "debug"),
         fields(merchant = %e.merchant_id, member = %e.member_id, id = %e.id))]
     async fn append_entry(&mut self, e: &LedgerEntry) -> Result<(), StoreError> {
-        let row = points_ledger::ActiveModel {
-            id: Set(e.id.as_uuid()),
-            merchant_id: Set(e.merchant_id.as_uuid()),
-            member_id: Set(e.member_id.as_uuid()),
-            seq: Set(e.seq),
-            kind: Set(e.kind.as_str().to_owned()),
-            delta: Set(e.delta.value()),
-            balance_after: Set(e.balance_after.value()),
-            shortfall: Set(e.shortfall.value()),
-            reason_code: Set(e.reason_code.clone()),
-            title: Set(e.title.clone()),
-            store_id: Set(e.store_id.map(|s| s.as_uuid())),
-            source_type: Set(e.source.source_type.clone()),
-            source_id: Set(e.source.source_id.clone()),
-            operator_id: Set(e.operator_id.map(|s| s.as_uuid())),
-            created_at: Set(e.created_at),
-            policy_version: Set(e.policy_version),
-        };
-        self.insert(row).await
+        self.insert(entry_row(e)).await
     }
 
     #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
@@ -497,68 +371,11 @@ impl PointsRepository for SeaTransaction {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Liability, StoreError> {
-        let (outstanding, holders): (Option<i64>, Option<i64>) = members::Entity::find_of(merchant)
-            .select_only()
-            .expr(Expr::cust(
-                "CAST(COALESCE(SUM(points_balance), 0) AS BIGINT)",
-            ))
-            .expr(Expr::cust(
-                "CAST(COALESCE(SUM(CASE WHEN points_balance > 0 THEN 1 ELSE 0 END), 0) AS BIGINT)",
-            ))
-            .into_tuple()
-            .one(&self.txn)
-            .await
-            .store()?
-            .unwrap_or((Some(0), Some(0)));
-        use points_lots::Column as C;
-        let expiring: Option<Option<i64>> = points_lots::Entity::find_of(merchant)
-            .select_only()
-            .expr(Expr::cust("CAST(COALESCE(SUM(remaining), 0) AS BIGINT)"))
-            .filter(C::Remaining.gt(0))
-            .filter(C::ExpiresAt.gt(now))
-            .filter(C::ExpiresAt.lte(until))
-            .into_tuple()
-            .one(&self.txn)
-            .await
-            .store()?;
-        Ok(Liability {
-            outstanding: points(outstanding.unwrap_or(0)),
-            members_with_points: count_of(holders),
-            expiring: points(expiring.flatten().unwrap_or(0)),
-        })
+        self.liability_of(merchant, now, until).await
     }
 
     #[instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn drifts(&mut self) -> Result<Vec<AccountDrift>, StoreError> {
-        const SQL: &str = "SELECT t.merchant_id, t.id, t.points_balance, t.ledger_sum, t.lots_sum, t.last_after FROM (\
-            SELECT m.merchant_id, m.id, m.points_balance, \
-              CAST(COALESCE((SELECT SUM(l.delta) FROM points_ledger l WHERE l.merchant_id = m.merchant_id AND l.member_id = m.id), 0) AS BIGINT) AS ledger_sum, \
-              CAST(COALESCE((SELECT SUM(o.remaining) FROM points_lots o WHERE o.merchant_id = m.merchant_id AND o.member_id = m.id), 0) AS BIGINT) AS lots_sum, \
-              (SELECT l.balance_after FROM points_ledger l WHERE l.merchant_id = m.merchant_id AND l.member_id = m.id ORDER BY l.seq DESC LIMIT 1) AS last_after \
-            FROM members m) t \
-            WHERE t.points_balance <> t.ledger_sum OR t.points_balance <> t.lots_sum \
-               OR (t.last_after IS NOT NULL AND t.last_after <> t.points_balance) \
-               OR (t.last_after IS NULL AND t.points_balance <> 0)";
-        let backend = self.txn.get_database_backend();
-        let rows = self
-            .txn
-            .query_all_raw(Statement::from_string(backend, SQL))
-            .await
-            .store()?;
-        rows.iter()
-            .map(|row| {
-                let merchant: Uuid = row.try_get_by_index(0).store()?;
-                let member: Uuid = row.try_get_by_index(1).store()?;
-                let last: Option<i64> = row.try_get_by_index(5).store()?;
-                Ok(AccountDrift {
-                    merchant_id: merchant.into(),
-                    member_id: member.into(),
-                    balance: points(row.try_get_by_index(2).store()?),
-                    ledger_sum: points(row.try_get_by_index(3).store()?),
-                    lots_sum: points(row.try_get_by_index(4).store()?),
-                    last_balance_after: last.map(points),
-                })
-            })
-            .collect()
+        self.account_drifts().await
     }
 }

@@ -2,3 +2,4 @@
 
 pub(crate) mod entities;
 mod repository;
+mod rows;

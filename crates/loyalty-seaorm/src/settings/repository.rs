@@ -1,4 +1,5 @@
-use crate::errors::{StoreResult, corrupt};
+use super::rows::{body, unsaved, versioned};
+use crate::errors::StoreResult;
 use crate::settings::entities::{merchant_settings, merchant_settings_history};
 use crate::shared::{MerchantOwned, from_json};
 use crate::uow::SeaTransaction;
@@ -18,41 +19,8 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
-use serde::de::DeserializeOwned;
 use tracing::instrument;
 use uuid::Uuid;
-
-fn versioned<T: DeserializeOwned>(
-    row: &merchant_settings::Model,
-) -> Result<Versioned<T>, StoreError> {
-    Ok(Versioned {
-        version: row.version,
-        value: from_json(&row.body, &row.kind)?,
-        updated_at: row.updated_at,
-        updated_by: row.updated_by.map(StaffId::from_uuid),
-    })
-}
-
-/// A setting the merchant never saved: its default, as version 0.
-fn unsaved<T>(value: T) -> Versioned<T> {
-    Versioned {
-        version: 0,
-        value,
-        updated_at: DateTime::<Utc>::UNIX_EPOCH,
-        updated_by: None,
-    }
-}
-
-fn body(setting: &Setting) -> Result<String, StoreError> {
-    match setting {
-        Setting::Earning(p) => serde_json::to_string(p),
-        Setting::Expiry(p) => serde_json::to_string(p),
-        Setting::Tiers(p) => serde_json::to_string(p),
-        Setting::Notifications(p) => serde_json::to_string(p),
-        Setting::Checkout(p) => serde_json::to_string(p),
-    }
-    .map_err(|e| corrupt("setting", e))
-}
 
 impl SeaTransaction {
     async fn settings_from_db(&self, merchant: MerchantId) -> Result<MerchantSettings, StoreError> {
