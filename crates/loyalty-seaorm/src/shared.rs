@@ -95,9 +95,9 @@ macro_rules! merchant_keyed {
 
 pub(crate) use {merchant_keyed, merchant_owned};
 
-/// Keyset pages of a list, on a column that is unique and grows with time (a UUID v7 id or a
-/// sequence number): a page neither skips nor repeats rows added meanwhile, and a deep page
-/// costs what the first does. The cursor is the last key of the page before.
+/// Keyset pages of a list, on a column unique among the listed rows that grows with time (a
+/// UUID v7 id, a sequence number): a page neither skips nor repeats rows added meanwhile, and
+/// a deep page costs what the first does. The cursor is the last key of the page before.
 pub(crate) trait KeysetPage<E: EntityTrait>: Sized {
     /// The newest first: `[column < before AND] … ORDER BY column DESC LIMIT limit`.
     fn newest_first<V: Into<Value>>(self, column: E::Column, before: Option<V>, limit: u64)
