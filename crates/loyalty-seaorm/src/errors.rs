@@ -4,94 +4,56 @@
 use loyalty_core::kernel::{StoreError, UniqueKey};
 use sea_orm::{DbErr, RuntimeErr};
 
-/// Unique keys by PostgreSQL constraint name and by SQLite's column list.
-const KEYS: &[(&str, &str, UniqueKey)] = &[
-    (
-        "login_codes_minute_key",
-        "login_codes.merchant_id, login_codes.phone",
-        loyalty_core::members::LOGIN_CODE_MINUTE_KEY,
-    ),
-    (
-        "merchants_code_key",
-        "merchants.code",
-        loyalty_core::merchants::MERCHANT_CODE_KEY,
-    ),
-    (
-        "stores_merchant_name_key",
-        "stores.merchant_id, stores.name",
-        loyalty_core::merchants::STORE_NAME_KEY,
-    ),
-    (
-        "staff_merchant_username_key",
-        "staff.merchant_id, staff.username",
-        loyalty_core::merchants::STAFF_USERNAME_KEY,
-    ),
-    (
-        "members_merchant_phone_key",
-        "members.merchant_id, members.phone",
-        loyalty_core::members::MEMBER_PHONE_KEY,
-    ),
-    (
-        "members_merchant_openid_key",
-        "members.merchant_id, members.openid",
-        loyalty_core::members::MEMBER_OPENID_KEY,
-    ),
-    (
-        "members_merchant_invite_code_key",
-        "members.merchant_id, members.invite_code",
-        loyalty_core::members::MEMBER_INVITE_CODE_KEY,
-    ),
-    (
-        "orders_merchant_order_no_key",
-        "orders.merchant_id, orders.order_no",
-        loyalty_core::checkout::ORDER_NO_KEY,
-    ),
-    (
-        "points_ledger_source_key",
-        "points_ledger.merchant_id, points_ledger.kind",
-        loyalty_core::points::LEDGER_SOURCE_KEY,
-    ),
-    (
-        "coupons_merchant_code_key",
-        "coupons.merchant_id, coupons.code",
-        loyalty_core::coupons::COUPON_CODE_KEY,
-    ),
-    (
-        "coupons_source_key",
-        "coupons.merchant_id, coupons.template_id",
-        loyalty_core::coupons::COUPON_SOURCE_KEY,
-    ),
-    (
-        "member_cards_template_key",
-        "member_cards.merchant_id, member_cards.member_id",
-        loyalty_core::cards::MEMBER_CARD_KEY,
-    ),
-    (
-        "card_entries_source_key",
-        "card_entries.merchant_id, card_entries.kind",
-        loyalty_core::points::LEDGER_SOURCE_KEY,
-    ),
-    (
-        "wallet_entries_settled_key",
-        "wallet_entries.merchant_id, wallet_entries.source_ref",
-        loyalty_core::points::LEDGER_SOURCE_KEY,
-    ),
-    (
-        "wallet_entries_source_key",
-        "wallet_entries.merchant_id, wallet_entries.kind",
-        loyalty_core::points::LEDGER_SOURCE_KEY,
-    ),
-    (
-        "idempotency_keys_pkey",
-        "idempotency_keys.merchant_id",
-        UniqueKey::IDEMPOTENCY,
-    ),
+/// The features' unique constraints, searched in this order. A feature whose tables have a
+/// unique key a write can collide with adds its part here.
+const UNIQUE_KEYS: &[&[UniqueConstraint]] = &[
+    crate::members::UNIQUE_KEYS,
+    crate::merchants::UNIQUE_KEYS,
+    crate::checkout::UNIQUE_KEYS,
+    crate::points::UNIQUE_KEYS,
+    crate::coupons::UNIQUE_KEYS,
+    crate::cards::UNIQUE_KEYS,
+    crate::wallet::UNIQUE_KEYS,
+    crate::idempotency::UNIQUE_KEYS,
 ];
+
+/// A unique constraint as each database names it when a write collides with it.
+pub(crate) struct UniqueConstraint {
+    /// PostgreSQL's constraint name.
+    postgres: &'static str,
+    /// SQLite's column list in its message, or its start ("table.column, table.column").
+    sqlite: &'static str,
+    key: UniqueKey,
+}
+
+impl UniqueConstraint {
+    pub(crate) const fn new(postgres: &'static str, sqlite: &'static str, key: UniqueKey) -> Self {
+        Self {
+            postgres,
+            sqlite,
+            key,
+        }
+    }
+}
 
 /// SQLSTATEs and SQLite result codes that mean "try again": serialization failure,
 /// deadlock, lock not available; `SQLITE_BUSY` and its extended codes, `SQLITE_LOCKED`.
 const RETRYABLE: &[&str] = &["40001", "40P01", "55P03", "5", "6", "261", "517", "262"];
 
+/// Database results as the core's: repositories write `.store()?` where they would write
+/// `.map_err(store_error)?`.
+pub(crate) trait StoreResult<T> {
+    fn store(self) -> Result<T, StoreError>;
+}
+
+impl<T> StoreResult<T> for Result<T, DbErr> {
+    fn store(self) -> Result<T, StoreError> {
+        self.map_err(store_error)
+    }
+}
+
+/// The core's view of a database error: a unique key taken, contention worth a retry, or a
+/// backend failure.
 pub(crate) fn store_error(err: DbErr) -> StoreError {
     let database = match &err {
         DbErr::Exec(RuntimeErr::SqlxError(e))
@@ -123,10 +85,14 @@ pub(crate) fn store_error(err: DbErr) -> StoreError {
     StoreError::Backend(Box::new(err))
 }
 
+/// The key of the first of the features' constraints ([`UNIQUE_KEYS`]) that the
+/// PostgreSQL constraint name or the SQLite message names; [`UniqueKey::OTHER`] for none.
 fn unique_key(constraint: Option<&str>, message: &str) -> UniqueKey {
-    KEYS.iter()
-        .find(|(pg, sqlite, _)| constraint == Some(*pg) || message.contains(sqlite))
-        .map_or(UniqueKey::OTHER, |(_, _, key)| *key)
+    UNIQUE_KEYS
+        .iter()
+        .flat_map(|part| part.iter())
+        .find(|c| constraint == Some(c.postgres) || message.contains(c.sqlite))
+        .map_or(UniqueKey::OTHER, |c| c.key)
 }
 
 /// A row that does not decode into the core's types: corrupt data, never user input.

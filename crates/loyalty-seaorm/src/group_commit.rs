@@ -16,6 +16,7 @@ use sea_orm::{
     TransactionTrait,
 };
 use tokio::sync::{mpsc, oneshot};
+use tracing::Instrument;
 
 /// How a transaction of a batch ended.
 pub(crate) enum SlotEnd {
@@ -96,7 +97,11 @@ async fn writer(
                 next = queue.try_recv().ok();
             }
         }
-        let outcome = batch.commit().await.map_err(|e| e.to_string());
+        let outcome = batch
+            .commit()
+            .instrument(tracing::debug_span!("group_commit", transactions = served))
+            .await
+            .map_err(|e| e.to_string());
         for waiter in waiters {
             let _ = waiter.send(outcome.clone());
         }

@@ -1,6 +1,6 @@
 use crate::cache::LookupCache;
 use crate::connect::Engine;
-use crate::errors::store_error;
+use crate::errors::{StoreResult, store_error};
 use crate::group_commit::{GroupCommit, SlotEnd};
 use async_trait::async_trait;
 use loyalty_core::kernel::{MerchantId, StoreError, Transaction, TxMode, UnitOfWork};
@@ -9,6 +9,7 @@ use sea_orm::{
     ExecResult, QueryResult, Statement, TransactionOptions, TransactionTrait,
 };
 use std::sync::Arc;
+use tracing::instrument;
 
 /// Begins SeaORM transactions. On SQLite, write transactions go through the group-commit
 /// writer ([`crate::group_commit`]): savepoints of a shared `BEGIN IMMEDIATE` transaction,
@@ -62,6 +63,8 @@ impl SeaUnitOfWork {
 impl UnitOfWork for SeaUnitOfWork {
     type Tx = SeaTransaction;
 
+    /// On SQLite a write transaction waits here for its turn with the writer.
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(mode = ?mode))]
     async fn begin(&self, mode: TxMode) -> Result<SeaTransaction, StoreError> {
         if let (Some(writer), TxMode::Write) = (&self.writer, mode) {
             let slot = writer.begin().await?;
@@ -93,11 +96,7 @@ impl UnitOfWork for SeaUnitOfWork {
             },
             (Engine::Postgres, _) => TransactionOptions::default(),
         };
-        let txn = self
-            .db
-            .begin_with_options(options)
-            .await
-            .map_err(store_error)?;
+        let txn = self.db.begin_with_options(options).await.store()?;
         Ok(SeaTransaction {
             txn: Executor::Transaction(txn),
             engine: self.engine,
@@ -155,6 +154,7 @@ capability! {
 
 #[async_trait]
 impl Transaction for SeaTransaction {
+    #[instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn commit(self) -> Result<(), StoreError> {
         let SeaTransaction {
             txn,

@@ -506,7 +506,9 @@ async fn rejection_and_payment(db: &TestDatabase) {
     assert!(
         matches!(
             twice,
-            Err(StoreError::Unique(loyalty_core::points::LEDGER_SOURCE_KEY))
+            Err(StoreError::Unique(
+                loyalty_core::wallet::WALLET_ENTRY_SOURCE_KEY
+            ))
         ),
         "returned, then paid: {twice:?}"
     );

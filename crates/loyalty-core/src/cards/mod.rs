@@ -11,7 +11,7 @@ pub use model::{CardEntry, CardEntryKind, CardTemplate, MemberCard};
 pub use ports::CardsTx;
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockCardRepository;
-pub use ports::{CardRepository, MEMBER_CARD_KEY};
+pub use ports::{CARD_ENTRY_SOURCE_KEY, CardRepository, MEMBER_CARD_KEY};
 pub use rules::{AmountRange, CardKind, CardRules, NotOffered, TopUp, TopUpPlan};
 pub use usecases::{HeldCard, OpenCard, TopUpCard};
 

@@ -7,6 +7,8 @@ use uuid::Uuid;
 
 /// The member holds a card of this template already.
 pub const MEMBER_CARD_KEY: UniqueKey = UniqueKey::new("member_card", "card_exists");
+/// A card ledger entry of this kind for this source exists: it moved the card already.
+pub const CARD_ENTRY_SOURCE_KEY: UniqueKey = UniqueKey::new("card_entry_source", "already_applied");
 
 /// Card templates, member cards and their ledger.
 ///
@@ -91,7 +93,7 @@ pub trait CardRepository: Send {
     ) -> Result<Option<(i64, i64)>, StoreError>;
 
     /// # Errors
-    /// [`StoreError::Unique`] with [`crate::points::LEDGER_SOURCE_KEY`] when the entry's
+    /// [`StoreError::Unique`] with [`CARD_ENTRY_SOURCE_KEY`] when the entry's
     /// source moved the card already; [`StoreError::Backend`] otherwise.
     async fn insert_card_entry(&mut self, entry: &CardEntry) -> Result<(), StoreError>;
 

@@ -7,8 +7,8 @@ pub use error::{WITHDRAWAL, WalletError};
 pub use model::{Wallet, WalletEntry, WalletEntryKind, WalletWithdrawal, WithdrawalStatus};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockWalletRepository;
-pub use ports::WalletRepository;
 pub use ports::WalletTx;
+pub use ports::{WALLET_ENTRY_SOURCE_KEY, WalletRepository};
 pub use usecases::{RecordPayment, RequestWithdrawal, ReviewWithdrawal};
 
 crate::engine::service!(

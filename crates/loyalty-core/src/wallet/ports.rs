@@ -1,4 +1,8 @@
-use crate::kernel::MoneyDrift;
+use crate::kernel::{MoneyDrift, UniqueKey};
+
+/// A wallet ledger entry settling this source exists: it moved the wallet already.
+pub const WALLET_ENTRY_SOURCE_KEY: UniqueKey =
+    UniqueKey::new("wallet_entry_source", "already_applied");
 use crate::kernel::StoreError;
 use crate::kernel::{MerchantId, WithdrawalId};
 use crate::wallet::{Wallet, WalletEntry, WalletWithdrawal, WithdrawalStatus};
@@ -53,7 +57,7 @@ pub trait WalletRepository: Send {
     ) -> Result<Option<Wallet>, StoreError>;
 
     /// # Errors
-    /// [`StoreError::Unique`] with [`crate::points::LEDGER_SOURCE_KEY`] when the entry's
+    /// [`StoreError::Unique`] with [`WALLET_ENTRY_SOURCE_KEY`] when the entry's
     /// source moved the wallet this way already, or when it settles (pays out or returns) a
     /// withdrawal settled already; [`StoreError::Backend`] otherwise.
     async fn insert_wallet_entry(&mut self, entry: &WalletEntry) -> Result<(), StoreError>;
