@@ -4,7 +4,6 @@
 //! the transaction of its effect.
 
 use crate::error::ApiError;
-use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -77,7 +76,7 @@ pub struct Prepared {
 impl Prepared {
     /// Claims the key for this request, or answers 409 when a request with it is running.
     pub fn claim<B: Serialize>(
-        state: &AppState,
+        in_flight: &InFlight,
         req: &HttpRequest,
         merchant_id: MerchantId,
         scope: String,
@@ -90,8 +89,7 @@ impl Prepared {
             scope,
             key,
         };
-        if !state
-            .in_flight
+        if !in_flight
             .0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -100,7 +98,7 @@ impl Prepared {
             return Err(Error::IdempotencyInFlight.into());
         }
         let guard = InFlightGuard {
-            set: state.in_flight.clone(),
+            set: in_flight.clone(),
             key: key.clone(),
         };
         let mut digest = Sha256::new();

@@ -17,6 +17,7 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod throttle;
+pub mod tokens;
 
 pub use config::Settings;
 pub use startup::Application;

@@ -4,7 +4,7 @@ use crate::api::{
     cards, coupons, health, member, member_coupons, members, merchant, notifications, orders,
     platform, settings, staff, wallet,
 };
-use crate::auth::{Tokens, hash_password, random_password};
+use crate::auth::{hash_password, random_password};
 use crate::config::Settings;
 use crate::error::{ApiError, problem_response};
 use crate::idempotency::InFlight;
@@ -12,6 +12,7 @@ use crate::notify::LogNotifier;
 use crate::openapi::ApiDoc;
 use crate::state::{AppState, Engine};
 use crate::telemetry::RequestSpan;
+use crate::tokens::Tokens;
 use actix_web::dev::{Server, Service as _};
 use actix_web::error::{JsonPayloadError, QueryPayloadError};
 use actix_web::http::StatusCode;

@@ -1,6 +1,6 @@
-use crate::auth::Tokens;
 use crate::idempotency::InFlight;
 use crate::notify::LogNotifier;
+use crate::tokens::Tokens;
 use async_trait::async_trait;
 use loyalty_core::engine::Loyalty;
 use loyalty_core::kernel::SystemClock;

@@ -210,7 +210,14 @@ pub async fn top_up(
     path: web::Path<(Uuid, Uuid)>,
     body: web::Json<TopUpRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let prepared = Prepared::claim(&state, &req, staff.merchant_id, staff.scope(), key, &*body)?;
+    let prepared = Prepared::claim(
+        &state.in_flight,
+        &req,
+        staff.merchant_id,
+        staff.scope(),
+        key,
+        &*body,
+    )?;
     let (member, card) = path.into_inner();
     let body = body.into_inner();
     let cmd = TopUpCard {

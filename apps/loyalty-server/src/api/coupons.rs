@@ -344,7 +344,14 @@ pub async fn verify(
         store_id,
         staff_id: Some(staff.staff_id),
     };
-    let prepared = Prepared::claim(&state, &req, staff.merchant_id, staff.scope(), key, &*body)?;
+    let prepared = Prepared::claim(
+        &state.in_flight,
+        &req,
+        staff.merchant_id,
+        staff.scope(),
+        key,
+        &*body,
+    )?;
     let result = state
         .loyalty
         .coupons()

@@ -132,7 +132,14 @@ async fn claim_or_exchange(
 ) -> Result<HttpResponse, ApiError> {
     let scope = format!("member:{}", member.member_id);
     let fingerprint = (id, for_points);
-    let prepared = Prepared::claim(&state, &req, member.merchant_id, scope, key, &fingerprint)?;
+    let prepared = Prepared::claim(
+        &state.in_flight,
+        &req,
+        member.merchant_id,
+        scope,
+        key,
+        &fingerprint,
+    )?;
     let cmd = ClaimCoupon {
         merchant_id: member.merchant_id,
         member_id: member.member_id,

@@ -209,7 +209,14 @@ pub async fn adjust_points(
     body: web::Json<AdjustPointsRequest>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_headquarters()?;
-    let prepared = Prepared::claim(&state, &req, staff.merchant_id, staff.scope(), key, &*body)?;
+    let prepared = Prepared::claim(
+        &state.in_flight,
+        &req,
+        staff.merchant_id,
+        staff.scope(),
+        key,
+        &*body,
+    )?;
     let body = body.into_inner();
     let cmd = AdjustPoints {
         merchant_id: staff.merchant_id,

@@ -148,7 +148,14 @@ pub async fn commit_order(
     key: IdempotencyHeader,
     body: web::Json<CommitOrderRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let prepared = Prepared::claim(&state, &req, staff.merchant_id, staff.scope(), key, &*body)?;
+    let prepared = Prepared::claim(
+        &state.in_flight,
+        &req,
+        staff.merchant_id,
+        staff.scope(),
+        key,
+        &*body,
+    )?;
     let cmd = body.command(&staff)?;
     let result = state
         .loyalty
@@ -245,7 +252,14 @@ pub async fn refund_order(
 ) -> Result<HttpResponse, ApiError> {
     let order_id = OrderId::from_uuid(id.into_inner());
     visible_order(&staff, &state, order_id).await?;
-    let prepared = Prepared::claim(&state, &req, staff.merchant_id, staff.scope(), key, &*body)?;
+    let prepared = Prepared::claim(
+        &state.in_flight,
+        &req,
+        staff.merchant_id,
+        staff.scope(),
+        key,
+        &*body,
+    )?;
     let amount = body
         .amount
         .as_deref()

@@ -101,7 +101,14 @@ pub async fn request_withdrawal(
     body: web::Json<WithdrawalRequest>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_headquarters()?;
-    let prepared = Prepared::claim(&state, &req, staff.merchant_id, staff.scope(), key, &*body)?;
+    let prepared = Prepared::claim(
+        &state.in_flight,
+        &req,
+        staff.merchant_id,
+        staff.scope(),
+        key,
+        &*body,
+    )?;
     let body = body.into_inner();
     let cmd = RequestWithdrawal {
         merchant_id: staff.merchant_id,
@@ -207,7 +214,14 @@ pub async fn record_payment(
     body: web::Json<PaymentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let merchant_id = MerchantId::from_uuid(id.into_inner());
-    let prepared = Prepared::claim(&state, &req, merchant_id, "platform".into(), key, &*body)?;
+    let prepared = Prepared::claim(
+        &state.in_flight,
+        &req,
+        merchant_id,
+        "platform".into(),
+        key,
+        &*body,
+    )?;
     let body = body.into_inner();
     let cmd = RecordPayment {
         merchant_id,
