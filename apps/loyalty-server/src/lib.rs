@@ -8,7 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod dto;
 pub mod error;
-pub mod idempotency;
+pub mod http;
 pub mod jobs;
 pub mod member_code;
 pub mod notify;

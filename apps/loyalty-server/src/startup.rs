@@ -6,18 +6,16 @@ use crate::api::{
 };
 use crate::auth::{hash_password, random_password};
 use crate::config::Settings;
-use crate::error::{ApiError, problem_response};
-use crate::idempotency::InFlight;
+use crate::http::extract;
+use crate::http::idempotency::InFlight;
 use crate::notify::LogNotifier;
 use crate::openapi::ApiDoc;
 use crate::state::{AppState, Engine};
 use crate::telemetry::RequestSpan;
 use crate::tokens::Tokens;
 use actix_web::dev::{Server, Service as _};
-use actix_web::error::{JsonPayloadError, QueryPayloadError};
-use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use loyalty_core::engine::Loyalty;
 use loyalty_core::kernel::SystemClock;
@@ -256,47 +254,6 @@ fn redact(url: &str) -> String {
     }
 }
 
-fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
-    let error = match &err {
-        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "the request body is too large",
-            )
-        }
-        JsonPayloadError::ContentType => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send application/json",
-        ),
-        JsonPayloadError::Deserialize(e) => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            e.to_string(),
-        ),
-        other => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", other.to_string()),
-    };
-    error.into()
-}
-
-fn query_error(err: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
-    ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
-        err.to_string(),
-    )
-    .into()
-}
-
-fn path_error(_: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
-    ApiError::not_found("no such resource").into()
-}
-
-async fn not_found() -> HttpResponse {
-    problem_response(&ApiError::not_found("no such endpoint").problem())
-}
-
 fn serve(
     listener: TcpListener,
     state: web::Data<AppState>,
@@ -315,14 +272,10 @@ fn serve(
             .into_utoipa_app()
             .openapi(ApiDoc::openapi())
             .app_data(state.clone())
-            .app_data(
-                web::JsonConfig::default()
-                    .limit(body_limit)
-                    .error_handler(json_error),
-            )
-            .app_data(web::QueryConfig::default().error_handler(query_error))
-            .app_data(web::PathConfig::default().error_handler(path_error))
-            .app_data(web::PayloadConfig::default().limit(body_limit))
+            .app_data(extract::json_config(body_limit))
+            .app_data(extract::query_config())
+            .app_data(extract::path_config())
+            .app_data(extract::payload_config(body_limit))
             .service(health::healthz)
             .service(health::readyz)
             .service(
@@ -424,7 +377,7 @@ fn serve(
                         .finish()
                 }),
             )
-            .default_service(web::to(not_found))
+            .default_service(web::to(extract::not_found))
             .wrap_fn(|req, srv| {
                 let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
                 let call = srv.call(req);

@@ -1,4 +1,4 @@
-use crate::idempotency::InFlight;
+use crate::http::idempotency::InFlight;
 use crate::notify::LogNotifier;
 use crate::tokens::Tokens;
 use async_trait::async_trait;

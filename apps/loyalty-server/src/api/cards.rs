@@ -1,11 +1,13 @@
 //! Stored-value cards (储值卡): templates (HQ), opening a card for a member and topping it up
 //! at the till, a card's ledger; members see their own cards.
 
-use super::coupons::{TemplatePatch, before_id, next_cursor, page_limit};
+use super::coupons::TemplatePatch;
 use crate::auth::{MemberAuth, StaffAuth};
 use crate::dto::{CardEntryView, CardTemplateView, CardView};
 use crate::error::{ApiError, Problem};
-use crate::idempotency::{IdempotencyHeader, Prepared, respond};
+use crate::http::idempotency::{IdempotencyHeader, Prepared, respond};
+use crate::http::input::money;
+use crate::http::pagination::{Page, PageQuery};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
@@ -42,24 +44,23 @@ pub async fn create_card_template(
 }
 
 /// The merchant's card templates, newest first.
-#[utoipa::path(tag = "merchant", params(super::PageQuery), responses((status = 200, body = CardTemplateList)), security(("bearer" = [])))]
+#[utoipa::path(tag = "merchant", params(PageQuery), responses((status = 200, body = CardTemplateList)), security(("bearer" = [])))]
 #[get("/card-templates")]
 pub async fn list_card_templates(
     staff: StaffAuth,
     state: web::Data<AppState>,
-    query: web::Query<super::PageQuery>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = page_limit(query.limit)?;
-    let before =
-        before_id("card_template", query.cursor.as_deref())?.map(CardTemplateId::from_uuid);
+    let page =
+        Page::<CardTemplateId>::checked("card_template", query.limit, query.cursor.as_deref())?;
     let templates = state
         .loyalty
         .cards()
-        .templates(staff.merchant_id, before, limit)
+        .templates(staff.merchant_id, page.before, page.limit)
         .await?;
     Ok(HttpResponse::Ok().json(CardTemplateList {
         items: templates.iter().map(CardTemplateView::from).collect(),
-        next_cursor: next_cursor("card_template", &templates, limit, |t| t.id.as_uuid()),
+        next_cursor: page.next(&templates, |t| t.id),
     }))
 }
 
@@ -224,7 +225,7 @@ pub async fn top_up(
         merchant_id: staff.merchant_id,
         member_id: MemberId::from_uuid(member),
         card_id: CardId::from_uuid(card),
-        amount: super::money("amount", &body.amount)?,
+        amount: money("amount", &body.amount)?,
         payment_ref: body.payment_ref,
         store_id: staff.store_for(body.store_id.map(StoreId::from_uuid))?,
         operator_id: Some(staff.staff_id),
@@ -250,30 +251,35 @@ async fn ledger_of(
     merchant: MerchantId,
     member: MemberId,
     card: Uuid,
-    query: &super::PageQuery,
+    query: &PageQuery,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = page_limit(query.limit)?;
-    let before = before_id("card_entry", query.cursor.as_deref())?;
+    let page = Page::checked("card_entry", query.limit, query.cursor.as_deref())?;
     let (held, entries) = state
         .loyalty
         .cards()
-        .ledger(merchant, member, CardId::from_uuid(card), before, limit)
+        .ledger(
+            merchant,
+            member,
+            CardId::from_uuid(card),
+            page.before,
+            page.limit,
+        )
         .await?;
     Ok(HttpResponse::Ok().json(CardLedgerView {
         card: CardView::from(&held),
         items: entries.iter().map(CardEntryView::from).collect(),
-        next_cursor: next_cursor("card_entry", &entries, limit, |e| e.id),
+        next_cursor: page.next(&entries, |e| e.id),
     }))
 }
 
 /// A member's card with its ledger, newest first.
-#[utoipa::path(tag = "merchant", params(("id" = Uuid, Path), ("card_id" = Uuid, Path), super::PageQuery), responses((status = 200, body = CardLedgerView), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "merchant", params(("id" = Uuid, Path), ("card_id" = Uuid, Path), PageQuery), responses((status = 200, body = CardLedgerView), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[get("/members/{id}/cards/{card_id}/ledger")]
 pub async fn card_ledger(
     staff: StaffAuth,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
-    query: web::Query<super::PageQuery>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (member, card) = path.into_inner();
     ledger_of(
@@ -287,13 +293,13 @@ pub async fn card_ledger(
 }
 
 /// One of the member's cards with its ledger, newest first.
-#[utoipa::path(tag = "member", params(("id" = Uuid, Path), super::PageQuery), responses((status = 200, body = CardLedgerView), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "member", params(("id" = Uuid, Path), PageQuery), responses((status = 200, body = CardLedgerView), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[get("/cards/{id}/ledger")]
 pub async fn my_card_ledger(
     member: MemberAuth,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    query: web::Query<super::PageQuery>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     ledger_of(
         &state,

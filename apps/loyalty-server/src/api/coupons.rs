@@ -5,14 +5,13 @@
 use crate::auth::StaffAuth;
 use crate::dto::{CouponView, IssueReportView, TemplateView, VerificationView};
 use crate::error::{ApiError, Problem};
-use crate::idempotency::{IdempotencyHeader, Prepared, respond};
+use crate::http::idempotency::{IdempotencyHeader, Prepared, respond};
+use crate::http::input::{coupon_code, money};
+use crate::http::pagination::{Page, page_limit};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use loyalty_core::coupons::CouponCode;
 use loyalty_core::coupons::CouponRules;
 use loyalty_core::coupons::MemberSegment;
 use loyalty_core::coupons::{IssueCoupons, IssueTarget, VerifiedCoupon, VerifyCoupon};
@@ -29,48 +28,6 @@ pub struct ListQuery {
     pub cursor: Option<String>,
     /// Verifications of this store only.
     pub store_id: Option<Uuid>,
-}
-
-/// A cursor naming the last id of a page (ids are time-ordered).
-pub fn id_cursor(kind: &str, id: Option<Uuid>) -> Option<String> {
-    id.map(|id| URL_SAFE_NO_PAD.encode(format!("{kind}:{id}")))
-}
-
-/// The cursor after `items`, a page of at most `limit`: none after a shorter page (the last).
-pub fn next_cursor<T>(
-    kind: &str,
-    items: &[T],
-    limit: u64,
-    id: impl Fn(&T) -> Uuid,
-) -> Option<String> {
-    let full = items.len() as u64 == limit;
-    id_cursor(kind, items.last().filter(|_| full).map(id))
-}
-
-/// The id a cursor of `kind` stands for.
-pub fn before_id(kind: &str, cursor: Option<&str>) -> Result<Option<Uuid>, ApiError> {
-    let Some(cursor) = cursor else {
-        return Ok(None);
-    };
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|raw| String::from_utf8(raw).ok())
-        .and_then(|text| {
-            text.strip_prefix(kind)
-                .and_then(|rest| rest.strip_prefix(':'))
-                .and_then(|id| id.parse().ok())
-        })
-        .map(Some)
-        .ok_or_else(|| ApiError::invalid("cursor", "is not a cursor this server gave out"))
-}
-
-/// 1–100, default 20.
-pub fn page_limit(limit: Option<u64>) -> Result<u64, ApiError> {
-    match limit.unwrap_or(20) {
-        n @ 1..=100 => Ok(n),
-        _ => Err(ApiError::invalid("limit", "must be between 1 and 100")),
-    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -105,16 +62,15 @@ pub async fn list_templates(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = page_limit(query.limit)?;
-    let before = before_id("template", query.cursor.as_deref())?.map(CouponTemplateId::from_uuid);
+    let page = Page::<CouponTemplateId>::checked("template", query.limit, query.cursor.as_deref())?;
     let templates = state
         .loyalty
         .coupons()
-        .templates(staff.merchant_id, before, limit)
+        .templates(staff.merchant_id, page.before, page.limit)
         .await?;
     Ok(HttpResponse::Ok().json(TemplateList {
         items: templates.iter().map(TemplateView::from).collect(),
-        next_cursor: next_cursor("template", &templates, limit, |t| t.id.as_uuid()),
+        next_cursor: page.next(&templates, |t| t.id),
     }))
 }
 
@@ -236,12 +192,12 @@ pub async fn issue(
                 spend_min: s
                     .spend_min
                     .as_deref()
-                    .map(|m| super::money("segment.spend_min", m))
+                    .map(|m| money("segment.spend_min", m))
                     .transpose()?,
                 spend_max: s
                     .spend_max
                     .as_deref()
-                    .map(|m| super::money("segment.spend_max", m))
+                    .map(|m| money("segment.spend_max", m))
                     .transpose()?,
             })
         }
@@ -265,10 +221,6 @@ pub async fn issue(
     Ok(HttpResponse::Ok().json(IssueReportView::from(report)))
 }
 
-fn coupon_code(code: &str) -> Result<CouponCode, ApiError> {
-    CouponCode::parse(code).map_err(|e| ApiError::invalid("code", e.message))
-}
-
 /// A coupon by its code (the cashier checks it before verifying).
 #[utoipa::path(tag = "merchant", params(("code" = String, Path)), responses((status = 200, body = CouponView), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[get("/coupons/{code}")]
@@ -280,7 +232,7 @@ pub async fn get_coupon(
     let held = state
         .loyalty
         .coupons()
-        .by_code(staff.merchant_id, &coupon_code(&code)?)
+        .by_code(staff.merchant_id, &coupon_code("code", &code)?)
         .await?;
     Ok(HttpResponse::Ok().json(CouponView::from(&held)))
 }
@@ -297,7 +249,7 @@ pub async fn revoke_coupon(
     let held = state
         .loyalty
         .coupons()
-        .revoke(staff.merchant_id, &coupon_code(&code)?)
+        .revoke(staff.merchant_id, &coupon_code("code", &code)?)
         .await?;
     Ok(HttpResponse::Ok().json(CouponView::from(&held)))
 }
@@ -340,7 +292,7 @@ pub async fn verify(
     }
     let cmd = VerifyCoupon {
         merchant_id: staff.merchant_id,
-        code: coupon_code(&body.code)?,
+        code: coupon_code("code", &body.code)?,
         store_id,
         staff_id: Some(staff.staff_id),
     };
@@ -413,14 +365,14 @@ pub async fn list_verifications(
                 .ok_or_else(|| ApiError::forbidden("this account works in no store"))?,
         ),
     };
-    let before = before_id("verification", query.cursor.as_deref())?.map(VerificationId::from_uuid);
+    let page = Page::<VerificationId>::with_limit("verification", limit, query.cursor.as_deref())?;
     let list = state
         .loyalty
         .coupons()
-        .verifications(staff.merchant_id, store, before, limit)
+        .verifications(staff.merchant_id, store, page.before, page.limit)
         .await?;
     Ok(HttpResponse::Ok().json(VerificationList {
         items: list.iter().map(VerificationView::from_log).collect(),
-        next_cursor: next_cursor("verification", &list, limit, |v| v.id.as_uuid()),
+        next_cursor: page.next(&list, |v| v.id),
     }))
 }

@@ -1,7 +1,7 @@
-use super::PageQuery;
 use crate::auth::MemberAuth;
 use crate::dto::{LedgerPageView, MemberPointsView, MemberView, TokenView};
 use crate::error::{ApiError, Problem};
+use crate::http::pagination::PageQuery;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, patch, post, web};
 use loyalty_core::kernel::{OrderId, Phone};

@@ -1,11 +1,11 @@
 //! A member's coupons: what they can claim (领券中心), claiming and exchanging for points,
 //! and their coupons; and staff's view of a member's coupons.
 
-use super::coupons::{before_id, next_cursor, page_limit};
 use crate::auth::{MemberAuth, StaffAuth};
 use crate::dto::{CouponView, TemplateView};
 use crate::error::{ApiError, Problem};
-use crate::idempotency::{IdempotencyHeader, Prepared, respond};
+use crate::http::idempotency::{IdempotencyHeader, Prepared, respond};
+use crate::http::pagination::{Page, page_limit};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -58,15 +58,15 @@ async fn coupons_of(
     } else {
         statuses
     };
-    let before = before_id("coupon", query.cursor.as_deref())?.map(CouponId::from_uuid);
+    let page = Page::<CouponId>::with_limit("coupon", limit, query.cursor.as_deref())?;
     let held = state
         .loyalty
         .coupons()
-        .member_coupons(merchant, member, &statuses, before, limit)
+        .member_coupons(merchant, member, &statuses, page.before, page.limit)
         .await?;
     Ok(CouponList {
         items: held.iter().map(CouponView::from).collect(),
-        next_cursor: next_cursor("coupon", &held, limit, |h| h.coupon.id.as_uuid()),
+        next_cursor: page.next(&held, |h| h.coupon.id),
     })
 }
 

@@ -1,13 +1,11 @@
-use super::{PageQuery, seq_cursor};
 use crate::auth::StaffAuth;
 use crate::dto::{LedgerEntryView, LedgerPageView, MemberView};
 use crate::error::{ApiError, Problem};
-use crate::idempotency::{IdempotencyHeader, Prepared, respond};
+use crate::http::idempotency::{IdempotencyHeader, Prepared, respond};
+use crate::http::pagination::{PageQuery, cursor, position};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDate;
 use loyalty_core::kernel::{MemberId, Phone, Points, StoreId};
 use loyalty_core::members::RegisterMember;
@@ -67,23 +65,6 @@ pub struct MemberListView {
     pub next_cursor: Option<String>,
 }
 
-fn member_cursor(id: MemberId) -> String {
-    URL_SAFE_NO_PAD.encode(format!("member:{id}"))
-}
-
-fn after_member(cursor: Option<&str>) -> Result<Option<MemberId>, ApiError> {
-    let Some(cursor) = cursor else {
-        return Ok(None);
-    };
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|raw| String::from_utf8(raw).ok())
-        .and_then(|text| text.strip_prefix("member:").and_then(|id| id.parse().ok()))
-        .map(Some)
-        .ok_or_else(|| ApiError::invalid("cursor", "is not a cursor this server gave out"))
-}
-
 /// The merchant's members in registration order, page by page; or the member with `phone`
 /// (an empty list when none matches).
 #[utoipa::path(tag = "merchant", params(MemberListQuery), responses((status = 200, body = MemberListView), (status = 422, body = Problem)), security(("bearer" = [])))]
@@ -110,7 +91,7 @@ pub async fn find_members(
             next_cursor: None,
         }));
     }
-    let after = after_member(query.cursor.as_deref())?;
+    let after = position::<MemberId>("member", query.cursor.as_deref())?;
     let (members, next) = state
         .loyalty
         .members()
@@ -122,7 +103,7 @@ pub async fn find_members(
         .collect();
     Ok(HttpResponse::Ok().json(MemberListView {
         items,
-        next_cursor: next.map(member_cursor),
+        next_cursor: next.map(|id| cursor("member", id)),
     }))
 }
 
@@ -169,11 +150,16 @@ pub async fn ledger_page(
     let page = state
         .loyalty
         .points()
-        .ledger(merchant, member, query.before_seq()?, query.limit())
+        .ledger(
+            merchant,
+            member,
+            position("seq", query.cursor.as_deref())?,
+            query.limit(),
+        )
         .await?;
     Ok(HttpResponse::Ok().json(LedgerPageView {
         items: page.entries.iter().map(Into::into).collect(),
-        next_cursor: seq_cursor(page.next_before_seq),
+        next_cursor: page.next_before_seq.map(|seq| cursor("seq", seq)),
     }))
 }
 

@@ -3,10 +3,9 @@
 
 use crate::auth::{MemberAuth, StaffAuth};
 use crate::error::{ApiError, Problem};
+use crate::http::pagination::Page;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use loyalty_core::notifications::{MessageRecord, MessageStatus};
 use serde::{Deserialize, Serialize};
@@ -79,19 +78,6 @@ pub struct MessagePageView {
     pub next_cursor: Option<String>,
 }
 
-fn cursor_id(cursor: Option<&String>) -> Result<Option<Uuid>, ApiError> {
-    cursor
-        .map(|c| {
-            URL_SAFE_NO_PAD
-                .decode(c)
-                .ok()
-                .and_then(|raw| String::from_utf8(raw).ok())
-                .and_then(|t| t.strip_prefix("msg:").and_then(|id| id.parse().ok()))
-                .ok_or_else(|| ApiError::invalid("cursor", "is not a cursor this server gave out"))
-        })
-        .transpose()
-}
-
 /// The merchant's notifications by status, newest first: HQ watches the failed ones here
 /// (HQ only).
 #[utoipa::path(tag = "merchant", params(MessagesQuery), responses((status = 200, body = MessagePageView), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
@@ -108,24 +94,15 @@ pub async fn list_messages(
             ApiError::invalid("status", "must be failed, pending, sent or standby")
         })?,
     };
-    let limit = query.limit.unwrap_or(20);
+    let page = Page::<Uuid>::with_limit("msg", query.limit.unwrap_or(20), query.cursor.as_deref())?;
     let records = state
         .loyalty
         .notifications()
-        .messages(
-            staff.merchant_id,
-            status,
-            cursor_id(query.cursor.as_ref())?,
-            limit,
-        )
+        .messages(staff.merchant_id, status, page.before, page.limit)
         .await?;
-    let next_cursor = (records.len() as u64 == limit)
-        .then(|| records.last())
-        .flatten()
-        .map(|r| URL_SAFE_NO_PAD.encode(format!("msg:{}", r.message.id)));
     Ok(HttpResponse::Ok().json(MessagePageView {
         items: records.iter().map(Into::into).collect(),
-        next_cursor,
+        next_cursor: page.next(&records, |r| r.message.id),
     }))
 }
 

@@ -1,14 +1,14 @@
 use crate::auth::StaffAuth;
 use crate::dto::{OrderDetailView, OrderReceiptView, OrderView, QuoteView, RefundReceiptView};
 use crate::error::{ApiError, Problem};
-use crate::idempotency::{IdempotencyHeader, Prepared, respond};
+use crate::http::idempotency::{IdempotencyHeader, Prepared, respond};
+use crate::http::input::{coupon_code, money};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use loyalty_core::checkout::{
     CommitOrder, LineInput, OrderReceipt, RefundLineInput, RefundOrder, RefundReceipt,
 };
-use loyalty_core::coupons::CouponCode;
 use loyalty_core::kernel::{MemberId, OrderId, Points, StoreId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -51,7 +51,7 @@ impl CommitOrderRequest {
             amount_paid: self
                 .amount_paid
                 .as_deref()
-                .map(|a| super::money("amount_paid", a))
+                .map(|a| money("amount_paid", a))
                 .transpose()?,
             lines: self
                 .lines
@@ -61,16 +61,14 @@ impl CommitOrderRequest {
                         sku: l.sku.clone(),
                         category: l.category.clone(),
                         quantity: l.quantity,
-                        unit_price: super::money("lines.unit_price", &l.unit_price)?,
+                        unit_price: money("lines.unit_price", &l.unit_price)?,
                     })
                 })
                 .collect::<Result<_, ApiError>>()?,
             coupon_codes: self
                 .coupon_codes
                 .iter()
-                .map(|c| {
-                    CouponCode::parse(c).map_err(|e| ApiError::invalid("coupon_codes", e.message))
-                })
+                .map(|c| coupon_code("coupon_codes", c))
                 .collect::<Result<_, ApiError>>()?,
             points_to_use: Points::new(self.points.unwrap_or(0)),
             operator_id: Some(staff.staff_id),
@@ -263,7 +261,7 @@ pub async fn refund_order(
     let amount = body
         .amount
         .as_deref()
-        .map(|a| super::money("amount", a))
+        .map(|a| money("amount", a))
         .transpose()?;
     let cmd = RefundOrder {
         merchant_id: staff.merchant_id,

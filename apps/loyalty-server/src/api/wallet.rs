@@ -2,11 +2,12 @@
 //! (提现); the platform records payments by the merchant's payment code and reviews (审核)
 //! withdrawals.
 
-use super::coupons::{before_id, next_cursor, page_limit};
 use crate::auth::{PlatformAuth, StaffAuth};
 use crate::dto::{WalletEntryView, WithdrawalView};
 use crate::error::{ApiError, Problem};
-use crate::idempotency::{IdempotencyHeader, Prepared, respond};
+use crate::http::idempotency::{IdempotencyHeader, Prepared, respond};
+use crate::http::input::money;
+use crate::http::pagination::{Page, PageQuery};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -50,24 +51,23 @@ pub struct WalletLedgerView {
 }
 
 /// Every movement of the wallet, newest first (HQ).
-#[utoipa::path(tag = "merchant", params(super::PageQuery), responses((status = 200, body = WalletLedgerView), (status = 403, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "merchant", params(PageQuery), responses((status = 200, body = WalletLedgerView), (status = 403, body = Problem)), security(("bearer" = [])))]
 #[get("/wallet/ledger")]
 pub async fn wallet_ledger(
     staff: StaffAuth,
     state: web::Data<AppState>,
-    query: web::Query<super::PageQuery>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_headquarters()?;
-    let limit = page_limit(query.limit)?;
-    let before = before_id("wallet_entry", query.cursor.as_deref())?;
+    let page = Page::checked("wallet_entry", query.limit, query.cursor.as_deref())?;
     let entries = state
         .loyalty
         .wallet()
-        .entries(staff.merchant_id, before, limit)
+        .entries(staff.merchant_id, page.before, page.limit)
         .await?;
     Ok(HttpResponse::Ok().json(WalletLedgerView {
         items: entries.iter().map(WalletEntryView::from).collect(),
-        next_cursor: next_cursor("wallet_entry", &entries, limit, |e| e.id),
+        next_cursor: page.next(&entries, |e| e.id),
     }))
 }
 
@@ -112,7 +112,7 @@ pub async fn request_withdrawal(
     let body = body.into_inner();
     let cmd = RequestWithdrawal {
         merchant_id: staff.merchant_id,
-        amount: super::money("amount", &body.amount)?,
+        amount: money("amount", &body.amount)?,
         note: body.note,
         requested_by: Some(staff.staff_id),
     };
@@ -153,16 +153,15 @@ async fn list(
                 .ok_or_else(|| ApiError::invalid("status", "one of pending, approved, rejected"))?,
         ),
     };
-    let limit = page_limit(query.limit)?;
-    let before = before_id("withdrawal", query.cursor.as_deref())?.map(WithdrawalId::from_uuid);
+    let page = Page::<WithdrawalId>::checked("withdrawal", query.limit, query.cursor.as_deref())?;
     let items = state
         .loyalty
         .wallet()
-        .withdrawals(merchant, status, before, limit)
+        .withdrawals(merchant, status, page.before, page.limit)
         .await?;
     Ok(HttpResponse::Ok().json(WithdrawalList {
         items: items.iter().map(WithdrawalView::from).collect(),
-        next_cursor: next_cursor("withdrawal", &items, limit, |w| w.id.as_uuid()),
+        next_cursor: page.next(&items, |w| w.id),
     }))
 }
 
@@ -226,7 +225,7 @@ pub async fn record_payment(
     let cmd = RecordPayment {
         merchant_id,
         payment_ref: body.payment_ref,
-        amount: super::money("amount", &body.amount)?,
+        amount: money("amount", &body.amount)?,
     };
     let result = state
         .loyalty
