@@ -1,21 +1,18 @@
 //! Builds the adapters and the engine, and serves them. `main.rs` only bootstraps.
 
-use crate::api::{
-    cards, coupons, health, member, member_coupons, members, merchant, notifications, orders,
-    platform, settings, staff, wallet,
-};
 use crate::auth::{hash_password, random_password};
 use crate::config::Settings;
 use crate::http::extract;
 use crate::http::idempotency::InFlight;
 use crate::notify::LogNotifier;
-use crate::openapi::ApiDoc;
+use crate::ops::ApiDoc;
 use crate::state::{AppState, Engine};
 use crate::telemetry::RequestSpan;
 use crate::tokens::Tokens;
+use crate::{member, merchant, ops, platform};
 use actix_web::dev::{Server, Service as _};
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpMessage, HttpServer, web};
 use anyhow::Context;
 use loyalty_core::engine::Loyalty;
 use loyalty_core::kernel::SystemClock;
@@ -26,8 +23,7 @@ use std::net::TcpListener;
 use std::time::Duration;
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa::OpenApi;
-use utoipa_actix_web::{AppExt, scope};
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_actix_web::AppExt;
 
 /// Opens the configured database and brings its schema up to date.
 pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
@@ -260,13 +256,7 @@ fn serve(
     settings: &Settings,
 ) -> anyhow::Result<Server> {
     let body_limit = settings.server.body_limit_bytes;
-    // Prometheus metrics at /metrics: requests and latency by route pattern (never by raw
-    // path, so ids and unknown paths do not multiply the series).
-    let metrics = actix_web_prom::PrometheusMetricsBuilder::new("loyalty")
-        .endpoint("/metrics")
-        .mask_unmatched_patterns("UNKNOWN")
-        .build()
-        .map_err(|e| anyhow::anyhow!("cannot set up metrics: {e}"))?;
+    let metrics = ops::metrics()?;
     let mut server = HttpServer::new(move || {
         let (app, api) = App::new()
             .into_utoipa_app()
@@ -276,107 +266,12 @@ fn serve(
             .app_data(extract::query_config())
             .app_data(extract::path_config())
             .app_data(extract::payload_config(body_limit))
-            .service(health::healthz)
-            .service(health::readyz)
-            .service(
-                scope("/api/v1/platform")
-                    .service(platform::create_merchant)
-                    .service(wallet::record_payment)
-                    .service(wallet::platform_withdrawals)
-                    .service(wallet::approve_withdrawal)
-                    .service(wallet::reject_withdrawal),
-            )
-            .service(
-                scope("/api/v1/merchant")
-                    .service(merchant::login)
-                    .service(merchant::logout)
-                    .service(staff::create_staff)
-                    .service(staff::list_staff)
-                    .service(staff::update_staff)
-                    .service(merchant::list_stores)
-                    .service(merchant::create_store)
-                    .service(merchant::update_store)
-                    .service(members::register_member)
-                    .service(members::find_members)
-                    .service(members::get_member)
-                    .service(members::member_ledger)
-                    .service(members::adjust_points)
-                    .service(members::resolve_member_code)
-                    .service(orders::quote_order)
-                    .service(orders::commit_order)
-                    .service(orders::get_order)
-                    .service(orders::refund_order)
-                    .service(settings::get_earning)
-                    .service(settings::put_earning)
-                    .service(settings::simulate_earning)
-                    .service(settings::get_expiry)
-                    .service(settings::put_expiry)
-                    .service(settings::get_tiers)
-                    .service(settings::put_tiers)
-                    .service(settings::liability)
-                    .service(settings::tier_history)
-                    .service(settings::get_notifications)
-                    .service(settings::put_notifications)
-                    .service(settings::get_checkout)
-                    .service(settings::put_checkout)
-                    .service(coupons::create_template)
-                    .service(coupons::list_templates)
-                    .service(coupons::get_template)
-                    .service(coupons::update_template)
-                    .service(coupons::issue)
-                    .service(coupons::get_coupon)
-                    .service(coupons::revoke_coupon)
-                    .service(coupons::verify)
-                    .service(coupons::undo)
-                    .service(coupons::list_verifications)
-                    .service(member_coupons::member_coupons)
-                    .service(cards::create_card_template)
-                    .service(cards::list_card_templates)
-                    .service(cards::get_card_template)
-                    .service(cards::update_card_template)
-                    .service(cards::open_card)
-                    .service(cards::member_cards)
-                    .service(cards::top_up)
-                    .service(cards::card_ledger)
-                    .service(wallet::wallet)
-                    .service(wallet::wallet_ledger)
-                    .service(wallet::request_withdrawal)
-                    .service(wallet::my_withdrawals)
-                    .service(notifications::list_messages)
-                    .service(notifications::retry_message)
-                    .service(notifications::usage),
-            )
-            .service(
-                scope("/api/v1/member")
-                    .service(member::dev_login)
-                    .service(member::wechat_login)
-                    .service(member::request_sms_code)
-                    .service(member::sms_login)
-                    .service(member::bind_phone)
-                    .service(member::me)
-                    .service(member::update_me)
-                    .service(member::code)
-                    .service(member::points)
-                    .service(member::ledger)
-                    .service(member::earn_for_action)
-                    .service(notifications::subscriptions)
-                    .service(member_coupons::my_coupons)
-                    .service(member_coupons::claimable)
-                    .service(member_coupons::claim)
-                    .service(member_coupons::exchange)
-                    .service(cards::my_cards)
-                    .service(cards::my_card_ledger),
-            )
+            .configure(ops::routes)
+            .configure(platform::routes)
+            .configure(merchant::routes)
+            .configure(member::routes)
             .split_for_parts();
-        app.service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", api))
-            .route(
-                "/docs",
-                web::get().to(|| async {
-                    HttpResponse::PermanentRedirect()
-                        .insert_header(("location", "/docs/"))
-                        .finish()
-                }),
-            )
+        app.configure(|cfg| ops::docs(cfg, api))
             .default_service(web::to(extract::not_found))
             .wrap_fn(|req, srv| {
                 let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);

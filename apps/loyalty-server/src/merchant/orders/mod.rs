@@ -1,5 +1,10 @@
+//! Orders at the till: pricing one, committing it (coupons, points as cash, points earned),
+//! looking it up, refunding it. Store staff see their stores' orders only.
+
+mod dto;
+use dto::{OrderDetailView, OrderReceiptView, OrderView, QuoteView, RefundReceiptView};
+
 use crate::auth::StaffAuth;
-use crate::dto::{OrderDetailView, OrderReceiptView, OrderView, QuoteView, RefundReceiptView};
 use crate::error::{ApiError, Problem};
 use crate::http::idempotency::{IdempotencyHeader, Prepared, respond};
 use crate::http::input::{coupon_code, money};
@@ -12,7 +17,16 @@ use loyalty_core::checkout::{
 use loyalty_core::kernel::{MemberId, OrderId, Points, StoreId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
+
+/// Registers this module's endpoints in its audience's scope.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(quote_order)
+        .service(commit_order)
+        .service(get_order)
+        .service(refund_order);
+}
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -1,7 +1,7 @@
-//! The notification outbox as HQ sees it (failed messages, queueing them again, SMS usage),
-//! and the member's WeChat subscriptions.
+//! The notification outbox as HQ sees it: messages by status, queueing a failed one again,
+//! and SMS usage.
 
-use crate::auth::{MemberAuth, StaffAuth};
+use crate::auth::StaffAuth;
 use crate::error::{ApiError, Problem};
 use crate::http::pagination::Page;
 use crate::state::AppState;
@@ -10,7 +10,15 @@ use chrono::{DateTime, Utc};
 use loyalty_core::notifications::{MessageRecord, MessageStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
+
+/// Registers this module's endpoints in its audience's scope.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_messages)
+        .service(retry_message)
+        .service(usage);
+}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -164,47 +172,5 @@ pub async fn usage(
         month: query.month.clone(),
         messages: used.messages,
         billable_parts: used.parts,
-    }))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SubscriptionsRequest {
-    /// The template ids the member accepted in `wx.requestSubscribeMessage` (one send each).
-    pub template_ids: Vec<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SubscriptionView {
-    pub template_id: String,
-    pub remaining: u32,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SubscriptionsView {
-    pub items: Vec<SubscriptionView>,
-}
-
-/// Counts the one-time subscriptions the member just accepted; each WeChat message uses one.
-#[utoipa::path(tag = "member", request_body = SubscriptionsRequest, responses((status = 200, body = SubscriptionsView), (status = 401, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
-#[post("/notifications/subscriptions")]
-pub async fn subscriptions(
-    member: MemberAuth,
-    state: web::Data<AppState>,
-    body: web::Json<SubscriptionsRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let left = state
-        .loyalty
-        .notifications()
-        .add_subscriptions(member.merchant_id, member.member_id, &body.template_ids)
-        .await?;
-    Ok(HttpResponse::Ok().json(SubscriptionsView {
-        items: left
-            .into_iter()
-            .map(|(template_id, remaining)| SubscriptionView {
-                template_id,
-                remaining,
-            })
-            .collect(),
     }))
 }

@@ -1,23 +1,37 @@
-//! Stored-value cards (储值卡): templates (HQ), opening a card for a member and topping it up
-//! at the till, a card's ledger; members see their own cards.
+//! Stored-value cards (储值卡) as staff handle them: templates (HQ), opening a card for a
+//! member and topping it up at the till, a member's cards and a card's ledger.
 
 use super::coupons::TemplatePatch;
-use crate::auth::{MemberAuth, StaffAuth};
-use crate::dto::{CardEntryView, CardTemplateView, CardView};
+use crate::auth::StaffAuth;
 use crate::error::{ApiError, Problem};
 use crate::http::idempotency::{IdempotencyHeader, Prepared, respond};
 use crate::http::input::money;
 use crate::http::pagination::{Page, PageQuery};
+use crate::shared::cards::{
+    CardEntryView, CardLedgerView, CardList, CardView, cards_of, ledger_of,
+};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use loyalty_core::cards::CardEntry;
-use loyalty_core::cards::CardRules;
-use loyalty_core::cards::{OpenCard, TopUpCard};
-use loyalty_core::kernel::{CardId, CardTemplateId, MemberId, MerchantId, StoreId};
+use chrono::{DateTime, Utc};
+use loyalty_core::cards::{CardEntry, CardRules, CardTemplate, OpenCard, TopUpCard};
+use loyalty_core::kernel::{CardId, CardTemplateId, MemberId, StoreId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
+
+/// Registers this module's endpoints in its audience's scope.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(create_card_template)
+        .service(list_card_templates)
+        .service(get_card_template)
+        .service(update_card_template)
+        .service(open_card)
+        .service(member_cards)
+        .service(top_up)
+        .service(card_ledger);
+}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CardTemplateList {
@@ -105,6 +119,28 @@ pub async fn update_card_template(
     Ok(HttpResponse::Ok().json(CardTemplateView::from(&template)))
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CardTemplateView {
+    pub id: Uuid,
+    /// The rules as created (kind, name, look, plans, custom range, balance cap); see the
+    /// README's "Stored-value cards".
+    #[schema(value_type = Object)]
+    pub rules: CardRules,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&CardTemplate> for CardTemplateView {
+    fn from(t: &CardTemplate) -> Self {
+        Self {
+            id: t.id.as_uuid(),
+            rules: t.rules.clone(),
+            active: t.active,
+            created_at: t.created_at,
+        }
+    }
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpenCardRequest {
@@ -133,22 +169,6 @@ pub async fn open_card(
     Ok(HttpResponse::Created().json(CardView::from(&held)))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CardList {
-    pub items: Vec<CardView>,
-}
-
-async fn cards_of(
-    state: &AppState,
-    merchant: MerchantId,
-    member: MemberId,
-) -> Result<HttpResponse, ApiError> {
-    let cards = state.loyalty.cards().member_cards(merchant, member).await?;
-    Ok(HttpResponse::Ok().json(CardList {
-        items: cards.iter().map(CardView::from).collect(),
-    }))
-}
-
 /// A member's cards with their balances.
 #[utoipa::path(tag = "merchant", params(("id" = Uuid, Path)), responses((status = 200, body = CardList), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[get("/members/{id}/cards")]
@@ -163,16 +183,6 @@ pub async fn member_cards(
         MemberId::from_uuid(id.into_inner()),
     )
     .await
-}
-
-/// The member's cards (储值卡) with their balances.
-#[utoipa::path(tag = "member", responses((status = 200, body = CardList)), security(("bearer" = [])))]
-#[get("/cards")]
-pub async fn my_cards(
-    member: MemberAuth,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    cards_of(&state, member.merchant_id, member.member_id).await
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -238,40 +248,6 @@ pub async fn top_up(
     respond(result, StatusCode::CREATED, render_entry)
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CardLedgerView {
-    pub card: CardView,
-    /// Newest first.
-    pub items: Vec<CardEntryView>,
-    pub next_cursor: Option<String>,
-}
-
-async fn ledger_of(
-    state: &AppState,
-    merchant: MerchantId,
-    member: MemberId,
-    card: Uuid,
-    query: &PageQuery,
-) -> Result<HttpResponse, ApiError> {
-    let page = Page::checked("card_entry", query.limit, query.cursor.as_deref())?;
-    let (held, entries) = state
-        .loyalty
-        .cards()
-        .ledger(
-            merchant,
-            member,
-            CardId::from_uuid(card),
-            page.before,
-            page.limit,
-        )
-        .await?;
-    Ok(HttpResponse::Ok().json(CardLedgerView {
-        card: CardView::from(&held),
-        items: entries.iter().map(CardEntryView::from).collect(),
-        next_cursor: page.next(&entries, |e| e.id),
-    }))
-}
-
 /// A member's card with its ledger, newest first.
 #[utoipa::path(tag = "merchant", params(("id" = Uuid, Path), ("card_id" = Uuid, Path), PageQuery), responses((status = 200, body = CardLedgerView), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[get("/members/{id}/cards/{card_id}/ledger")]
@@ -287,25 +263,6 @@ pub async fn card_ledger(
         staff.merchant_id,
         MemberId::from_uuid(member),
         card,
-        &query,
-    )
-    .await
-}
-
-/// One of the member's cards with its ledger, newest first.
-#[utoipa::path(tag = "member", params(("id" = Uuid, Path), PageQuery), responses((status = 200, body = CardLedgerView), (status = 404, body = Problem)), security(("bearer" = [])))]
-#[get("/cards/{id}/ledger")]
-pub async fn my_card_ledger(
-    member: MemberAuth,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-    query: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
-    ledger_of(
-        &state,
-        member.merchant_id,
-        member.member_id,
-        id.into_inner(),
         &query,
     )
     .await

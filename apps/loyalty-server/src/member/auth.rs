@@ -1,14 +1,24 @@
+//! Signing a member in: by WeChat, by SMS code, or (development only) by phone; binding the
+//! phone of a member who signed in with WeChat.
+
 use crate::auth::MemberAuth;
-use crate::dto::{LedgerPageView, MemberPointsView, MemberView, TokenView};
 use crate::error::{ApiError, Problem};
-use crate::http::pagination::PageQuery;
+use crate::shared::members::{MemberView, TokenView};
 use crate::state::AppState;
-use actix_web::{HttpResponse, get, patch, post, web};
-use loyalty_core::kernel::{OrderId, Phone};
-use loyalty_core::points::MemberAction;
+use actix_web::{HttpResponse, post, web};
+use loyalty_core::kernel::Phone;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers this module's endpoints in its audience's scope.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(dev_login)
+        .service(wechat_login)
+        .service(request_sms_code)
+        .service(sms_login)
+        .service(bind_phone);
+}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -216,196 +226,4 @@ pub async fn bind_phone(
         .await?;
     tracing::info!(member = %binding.member.id, merged = binding.merged, phone = ?binding.member.phone, "phone bound");
     Ok(HttpResponse::Ok().json(member_token(&state, &binding.member, false)?))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MemberCodeView {
-    /// 16 characters to show as text or QR code at the till.
-    pub code: String,
-    /// When a till stops taking it as current (it is accepted for one more step after).
-    pub expires_at: chrono::DateTime<chrono::Utc>,
-    /// Fetch a new code this often.
-    pub refresh_seconds: i64,
-}
-
-/// A short-lived code for the till to identify the member (refresh it every 30 seconds).
-#[utoipa::path(tag = "member", responses((status = 200, body = MemberCodeView), (status = 401, body = Problem)), security(("bearer" = [])))]
-#[get("/code")]
-pub async fn code(
-    member: MemberAuth,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let m = state
-        .loyalty
-        .members()
-        .member(member.merchant_id, member.member_id)
-        .await?;
-    let issued = state.member_codes.issue(&m, chrono::Utc::now());
-    Ok(HttpResponse::Ok().json(MemberCodeView {
-        code: issued.code,
-        expires_at: issued.expires_at,
-        refresh_seconds: crate::member_code::STEP_SECONDS,
-    }))
-}
-
-/// The signed-in member.
-#[utoipa::path(tag = "member", responses((status = 200, body = MemberView), (status = 401, body = Problem)), security(("bearer" = [])))]
-#[get("/me")]
-pub async fn me(member: MemberAuth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let m = state
-        .loyalty
-        .members()
-        .member(member.merchant_id, member.member_id)
-        .await?;
-    Ok(HttpResponse::Ok().json(MemberView::from(&m)))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ConsentChange {
-    /// SMS other than login codes.
-    pub sms: Option<bool>,
-    /// WeChat subscribe messages.
-    pub wechat: Option<bool>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ProfileRequest {
-    pub name: Option<String>,
-    /// Set once; a store corrects a wrong one.
-    pub birthday: Option<chrono::NaiveDate>,
-    /// Which channels the member may be told on.
-    pub consent: Option<ConsentChange>,
-}
-
-/// The member changes their name, sets their birthday (once), or says which channels they
-/// may be told on.
-#[utoipa::path(tag = "member", request_body = ProfileRequest, responses((status = 200, body = MemberView), (status = 401, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
-#[patch("/me")]
-pub async fn update_me(
-    member: MemberAuth,
-    state: web::Data<AppState>,
-    body: web::Json<ProfileRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    let consent = body.consent.unwrap_or(ConsentChange {
-        sms: None,
-        wechat: None,
-    });
-    let m = state
-        .loyalty
-        .members()
-        .update_profile(
-            member.merchant_id,
-            member.member_id,
-            loyalty_core::members::ProfileChange {
-                name: body.name,
-                birthday: body.birthday,
-                sms_consent: consent.sms,
-                wechat_consent: consent.wechat,
-            },
-        )
-        .await?;
-    Ok(HttpResponse::Ok().json(MemberView::from(&m)))
-}
-
-/// The member's balance and open lots with their expiry, soonest first.
-#[utoipa::path(tag = "member", responses((status = 200, body = MemberPointsView), (status = 401, body = Problem)), security(("bearer" = [])))]
-#[get("/points")]
-pub async fn points(
-    member: MemberAuth,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let summary = state
-        .loyalty
-        .points()
-        .summary(member.merchant_id, member.member_id)
-        .await?;
-    Ok(HttpResponse::Ok().json(MemberPointsView {
-        balance: summary.member.points_balance.value(),
-        debt: summary.member.points_debt.value(),
-        lots: summary.lots.iter().map(Into::into).collect(),
-        expiring_soon: summary.expiring_soon.value(),
-        expiring_before: summary.notice_until,
-        tier: summary.tier.as_ref().map(Into::into),
-    }))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ActionRequest {
-    /// `share` or `review`.
-    pub action: String,
-    /// For `share`: what was shared (a page or product id), once per member and thing.
-    pub reference: Option<String>,
-    /// For `review`: the reviewed order (one of the member's own), once per order.
-    pub order_id: Option<Uuid>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ActionAwardView {
-    pub points: i64,
-    pub balance_after: i64,
-    pub entry_id: Uuid,
-    /// `false` when this action for this thing had earned its points before.
-    pub new: bool,
-}
-
-/// Earns the points the merchant gives for sharing or for reviewing an order, once per
-/// thing, up to the action's daily cap.
-#[utoipa::path(tag = "member", request_body = ActionRequest, responses((status = 201, body = ActionAwardView), (status = 200, body = ActionAwardView, description = "earned before"), (status = 404, body = Problem, description = "order_not_found"), (status = 422, body = Problem, description = "action_not_offered, daily_cap_reached")), security(("bearer" = [])))]
-#[post("/points/actions")]
-pub async fn earn_for_action(
-    member: MemberAuth,
-    state: web::Data<AppState>,
-    body: web::Json<ActionRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    let action = match (body.action.as_str(), body.reference, body.order_id) {
-        ("share", Some(reference), None) => MemberAction::Share { reference },
-        ("review", None, Some(order_id)) => MemberAction::Review {
-            order_id: OrderId::from_uuid(order_id),
-        },
-        ("share", _, _) => {
-            return Err(ApiError::invalid(
-                "reference",
-                "share takes a reference and no order_id",
-            ));
-        }
-        ("review", _, _) => {
-            return Err(ApiError::invalid(
-                "order_id",
-                "review takes an order_id and no reference",
-            ));
-        }
-        _ => return Err(ApiError::invalid("action", "must be share or review")),
-    };
-    let award = state
-        .loyalty
-        .points()
-        .award_action(member.merchant_id, member.member_id, action)
-        .await?;
-    let view = ActionAwardView {
-        points: award.entry.delta.value(),
-        balance_after: award.entry.balance_after.value(),
-        entry_id: award.entry.id.as_uuid(),
-        new: award.new,
-    };
-    Ok(if award.new {
-        HttpResponse::Created().json(view)
-    } else {
-        HttpResponse::Ok().json(view)
-    })
-}
-
-/// The member's points history, newest first.
-#[utoipa::path(tag = "member", params(PageQuery), responses((status = 200, body = LedgerPageView), (status = 401, body = Problem)), security(("bearer" = [])))]
-#[get("/points/ledger")]
-pub async fn ledger(
-    member: MemberAuth,
-    state: web::Data<AppState>,
-    query: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
-    super::members::ledger_page(&state, member.merchant_id, member.member_id, &query).await
 }

@@ -1,19 +1,28 @@
+//! Members at the till: registering them by phone, finding them, and identifying one by the
+//! code from their mini-program.
+
 use crate::auth::StaffAuth;
-use crate::dto::{LedgerEntryView, LedgerPageView, MemberView};
 use crate::error::{ApiError, Problem};
-use crate::http::idempotency::{IdempotencyHeader, Prepared, respond};
-use crate::http::pagination::{PageQuery, cursor, position};
+use crate::http::pagination::{cursor, position};
+use crate::shared::members::MemberView;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDate;
-use loyalty_core::kernel::{MemberId, Phone, Points, StoreId};
+use loyalty_core::kernel::{MemberId, Phone, StoreId};
 use loyalty_core::members::RegisterMember;
-use loyalty_core::points::AdjustPoints;
-use loyalty_core::points::LedgerEntry;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
+
+/// Registers this module's endpoints in its audience's scope.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(register_member)
+        .service(find_members)
+        .service(get_member)
+        .service(resolve_member_code);
+}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -121,103 +130,6 @@ pub async fn get_member(
         .member(staff.merchant_id, MemberId::from_uuid(id.into_inner()))
         .await?;
     Ok(HttpResponse::Ok().json(MemberView::for_staff(&member, &staff)))
-}
-
-/// The member's points history, newest first.
-#[utoipa::path(tag = "merchant", params(("id" = Uuid, Path), PageQuery), responses((status = 200, body = LedgerPageView), (status = 404, body = Problem)), security(("bearer" = [])))]
-#[get("/members/{id}/points/ledger")]
-pub async fn member_ledger(
-    staff: StaffAuth,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-    query: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
-    ledger_page(
-        &state,
-        staff.merchant_id,
-        MemberId::from_uuid(id.into_inner()),
-        &query,
-    )
-    .await
-}
-
-pub async fn ledger_page(
-    state: &AppState,
-    merchant: loyalty_core::kernel::MerchantId,
-    member: MemberId,
-    query: &PageQuery,
-) -> Result<HttpResponse, ApiError> {
-    let page = state
-        .loyalty
-        .points()
-        .ledger(
-            merchant,
-            member,
-            position("seq", query.cursor.as_deref())?,
-            query.limit(),
-        )
-        .await?;
-    Ok(HttpResponse::Ok().json(LedgerPageView {
-        items: page.entries.iter().map(Into::into).collect(),
-        next_cursor: page.next_before_seq.map(|seq| cursor("seq", seq)),
-    }))
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AdjustPointsRequest {
-    /// Points to add (positive) or take (negative).
-    pub delta: i64,
-    /// Why: required, shown to the member and kept in the audit trail.
-    pub reason: String,
-    pub store_id: Option<Uuid>,
-}
-
-fn render_entry(entry: &LedgerEntry) -> LedgerEntryView {
-    LedgerEntryView::from(entry)
-}
-
-/// Adds or takes points by hand, with a mandatory reason (owner or admin).
-#[utoipa::path(
-    tag = "merchant",
-    request_body = AdjustPointsRequest,
-    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Replays return the first response")),
-    responses((status = 201, body = LedgerEntryView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem, description = "validation_failed, insufficient_points, idempotency_key_reused")),
-    security(("bearer" = []))
-)]
-#[post("/members/{id}/points/adjustments")]
-pub async fn adjust_points(
-    staff: StaffAuth,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    key: IdempotencyHeader,
-    id: web::Path<Uuid>,
-    body: web::Json<AdjustPointsRequest>,
-) -> Result<HttpResponse, ApiError> {
-    staff.require_headquarters()?;
-    let prepared = Prepared::claim(
-        &state.in_flight,
-        &req,
-        staff.merchant_id,
-        staff.scope(),
-        key,
-        &*body,
-    )?;
-    let body = body.into_inner();
-    let cmd = AdjustPoints {
-        merchant_id: staff.merchant_id,
-        member_id: MemberId::from_uuid(id.into_inner()),
-        delta: Points::new(body.delta),
-        reason: body.reason,
-        store_id: body.store_id.map(StoreId::from_uuid),
-        operator_id: Some(staff.staff_id),
-    };
-    let result = state
-        .loyalty
-        .points()
-        .adjust(cmd, prepared.as_ref().map(Prepared::idempotent))
-        .await;
-    respond(result, StatusCode::CREATED, render_entry)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
