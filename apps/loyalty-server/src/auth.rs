@@ -2,6 +2,7 @@
 //! merchant it names. A handler never takes a merchant id from a path or a body.
 
 use crate::error::ApiError;
+use crate::http::idempotency::KeyScope;
 use crate::state::AppState;
 use crate::tokens::{MEMBER, STAFF};
 use actix_web::dev::Payload;
@@ -51,9 +52,12 @@ impl StaffAuth {
         }
     }
 
-    /// The idempotency scope of this credential.
-    pub fn scope(&self) -> String {
-        format!("staff:{}", self.staff_id)
+    /// The idempotency keys of this credential.
+    pub fn key_scope(&self) -> KeyScope {
+        KeyScope {
+            merchant_id: self.merchant_id,
+            scope: format!("staff:{}", self.staff_id),
+        }
     }
 
     pub fn actor(&self) -> loyalty_core::merchants::Actor {
@@ -80,6 +84,16 @@ impl StaffAuth {
             None if self.role.is_headquarters() => Ok(None),
             None => Ok(self.store_ids.first().copied()),
         }
+    }
+
+    /// The store a till action happens in, as [`Self::store_for`] finds it; store staff who
+    /// work in no store are refused.
+    pub fn till_store(&self, asked: Option<StoreId>) -> Result<Option<StoreId>, ApiError> {
+        let store = self.store_for(asked)?;
+        if store.is_none() && !self.role.is_headquarters() {
+            return Err(ApiError::forbidden("this account works in no store"));
+        }
+        Ok(store)
     }
 
     /// Cashiers see phone numbers masked.
@@ -132,6 +146,16 @@ impl FromRequest for StaffAuth {
 pub struct MemberAuth {
     pub merchant_id: MerchantId,
     pub member_id: MemberId,
+}
+
+impl MemberAuth {
+    /// The idempotency keys of this credential.
+    pub fn key_scope(&self) -> KeyScope {
+        KeyScope {
+            merchant_id: self.merchant_id,
+            scope: format!("member:{}", self.member_id),
+        }
+    }
 }
 
 impl FromRequest for MemberAuth {

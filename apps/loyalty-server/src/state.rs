@@ -101,6 +101,15 @@ pub struct AppState {
     pub wechat: Option<std::sync::Arc<dyn loyalty_core::members::WeChatAuth>>,
 }
 
+impl AppState {
+    /// The client's address for throttling: the peer, or the nearest untrusted address a
+    /// trusted proxy forwarded (0.0.0.0 when neither is known).
+    pub fn client_ip(&self, req: &actix_web::HttpRequest) -> std::net::IpAddr {
+        crate::throttle::client_ip(req, &self.trusted_proxies)
+            .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

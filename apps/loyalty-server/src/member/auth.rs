@@ -54,11 +54,7 @@ pub async fn dev_login(
     let issued = state
         .tokens
         .issue_member(merchant.id, member.id, chrono::Utc::now())?;
-    Ok(HttpResponse::Ok().json(TokenView {
-        token: issued.token,
-        token_type: "Bearer".into(),
-        expires_at: issued.expires_at,
-    }))
+    Ok(HttpResponse::Ok().json(TokenView::from(issued)))
 }
 
 fn wechat(state: &AppState) -> Result<&dyn loyalty_core::members::WeChatAuth, ApiError> {
@@ -97,11 +93,7 @@ fn member_token(
         .tokens
         .issue_member(member.merchant_id, member.id, chrono::Utc::now())?;
     Ok(MemberTokenView {
-        token: TokenView {
-            token: issued.token,
-            token_type: "Bearer".into(),
-            expires_at: issued.expires_at,
-        },
+        token: issued.into(),
         member: member.into(),
         registered,
     })
@@ -142,11 +134,6 @@ pub struct SmsCodeSentView {
     pub resend_after_seconds: i64,
 }
 
-fn client(state: &AppState, req: &actix_web::HttpRequest) -> std::net::IpAddr {
-    crate::throttle::client_ip(req, &state.trusted_proxies)
-        .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]))
-}
-
 /// Sends a 6-digit sign-in code by SMS (valid 5 minutes). Per phone: 1 a minute, 5 an hour,
 /// 10 a day; per client address as configured; past a limit 429 with `Retry-After`.
 #[utoipa::path(tag = "member", request_body = SmsCodeRequest, responses((status = 202, body = SmsCodeSentView), (status = 404, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
@@ -157,7 +144,7 @@ pub async fn request_sms_code(
     body: web::Json<SmsCodeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let phone = Phone::parse(&body.phone)?;
-    state.sms_throttle.check(client(&state, &req))?;
+    state.sms_throttle.check(state.client_ip(&req))?;
     let expires_at = state
         .loyalty
         .members()
@@ -188,7 +175,7 @@ pub async fn sms_login(
     body: web::Json<SmsLoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let phone = Phone::parse(&body.phone)?;
-    state.sms_throttle.check(client(&state, &req))?;
+    state.sms_throttle.check(state.client_ip(&req))?;
     let login = state
         .loyalty
         .members()

@@ -70,14 +70,12 @@ async fn claim_or_exchange(
     id: Uuid,
     for_points: bool,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = format!("member:{}", member.member_id);
     let fingerprint = (id, for_points);
     let prepared = Prepared::claim(
         &state.in_flight,
         &req,
-        member.merchant_id,
-        scope,
         key,
+        member.key_scope(),
         &fingerprint,
     )?;
     let cmd = ClaimCoupon {
@@ -89,7 +87,7 @@ async fn claim_or_exchange(
     let result = state
         .loyalty
         .coupons()
-        .claim(cmd, prepared.as_ref().map(Prepared::idempotent))
+        .claim(cmd, prepared.idempotent())
         .await;
     respond(result, StatusCode::CREATED, render_claim)
 }

@@ -41,8 +41,7 @@ pub async fn login(
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let client = crate::throttle::client_ip(&req, &state.trusted_proxies)
-        .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+    let client = state.client_ip(&req);
     let account = format!("{}/{}", body.merchant_code.trim(), body.username.trim());
     state.login_throttle.check(&account, client)?;
     let found = state
@@ -61,11 +60,7 @@ pub async fn login(
     let issued = state.tokens.issue_staff(&staff, chrono::Utc::now())?;
     tracing::info!(merchant = %merchant.code, staff = %staff.id, "staff signed in");
     Ok(HttpResponse::Ok().json(LoginView {
-        token: TokenView {
-            token: issued.token,
-            token_type: "Bearer".into(),
-            expires_at: issued.expires_at,
-        },
+        token: issued.into(),
         staff: (&staff).into(),
         merchant: (&merchant).into(),
     }))

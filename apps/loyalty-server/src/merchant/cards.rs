@@ -221,14 +221,7 @@ pub async fn top_up(
     path: web::Path<(Uuid, Uuid)>,
     body: web::Json<TopUpRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let prepared = Prepared::claim(
-        &state.in_flight,
-        &req,
-        staff.merchant_id,
-        staff.scope(),
-        key,
-        &*body,
-    )?;
+    let prepared = Prepared::claim(&state.in_flight, &req, key, staff.key_scope(), &*body)?;
     let (member, card) = path.into_inner();
     let body = body.into_inner();
     let cmd = TopUpCard {
@@ -243,7 +236,7 @@ pub async fn top_up(
     let result = state
         .loyalty
         .cards()
-        .top_up(cmd, prepared.as_ref().map(Prepared::idempotent))
+        .top_up(cmd, prepared.idempotent())
         .await;
     respond(result, StatusCode::CREATED, render_entry)
 }

@@ -75,14 +75,7 @@ pub async fn adjust_points(
     body: web::Json<AdjustPointsRequest>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_headquarters()?;
-    let prepared = Prepared::claim(
-        &state.in_flight,
-        &req,
-        staff.merchant_id,
-        staff.scope(),
-        key,
-        &*body,
-    )?;
+    let prepared = Prepared::claim(&state.in_flight, &req, key, staff.key_scope(), &*body)?;
     let body = body.into_inner();
     let cmd = AdjustPoints {
         merchant_id: staff.merchant_id,
@@ -95,7 +88,7 @@ pub async fn adjust_points(
     let result = state
         .loyalty
         .points()
-        .adjust(cmd, prepared.as_ref().map(Prepared::idempotent))
+        .adjust(cmd, prepared.idempotent())
         .await;
     respond(result, StatusCode::CREATED, render_entry)
 }

@@ -12,7 +12,7 @@ use loyalty_core::checkout::CheckoutSettings;
 use loyalty_core::notifications::NotificationSettings;
 use loyalty_core::points::EarningPolicy;
 use loyalty_core::points::ExpiryPolicy;
-use loyalty_core::settings::{Setting, Versioned};
+use loyalty_core::settings::{MerchantSettings, Setting, Versioned};
 use loyalty_core::tiers::TierPolicy;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -98,6 +98,16 @@ fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
         })
 }
 
+/// One of the merchant's settings as it is now, answered as [`answer`] does.
+async fn current<T: Serialize>(
+    staff: &StaffAuth,
+    state: &AppState,
+    pick: impl FnOnce(&MerchantSettings) -> Option<&Versioned<T>>,
+) -> Result<HttpResponse, ApiError> {
+    let settings = state.loyalty.settings().current(staff.merchant_id).await?;
+    Ok(answer(view(pick(&settings))?))
+}
+
 async fn save(
     staff: &StaffAuth,
     state: &AppState,
@@ -150,8 +160,7 @@ pub async fn get_earning(
             .await?;
         return Ok(answer(view(Some(&old))?));
     }
-    let settings = state.loyalty.settings().current(staff.merchant_id).await?;
-    Ok(answer(view(Some(&settings.earning))?))
+    current(&staff, &state, |s| Some(&s.earning)).await
 }
 
 /// Replaces the earning policy; the result is its next version (HQ only).
@@ -173,8 +182,7 @@ pub async fn get_expiry(
     staff: StaffAuth,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let settings = state.loyalty.settings().current(staff.merchant_id).await?;
-    Ok(answer(view(Some(&settings.expiry))?))
+    current(&staff, &state, |s| Some(&s.expiry)).await
 }
 
 /// Replaces the points expiry policy for points earned from now on (HQ only).
@@ -196,8 +204,7 @@ pub async fn get_tiers(
     staff: StaffAuth,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let settings = state.loyalty.settings().current(staff.merchant_id).await?;
-    Ok(answer(view(settings.tiers.as_ref())?))
+    current(&staff, &state, |s| s.tiers.as_ref()).await
 }
 
 /// Replaces the tier ladder (HQ only). Members move up at their next growth and are
@@ -222,8 +229,7 @@ pub async fn get_notifications(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_headquarters()?;
-    let settings = state.loyalty.settings().current(staff.merchant_id).await?;
-    Ok(answer(view(Some(&settings.notifications))?))
+    current(&staff, &state, |s| Some(&s.notifications)).await
 }
 
 /// Replaces the notification settings (HQ only). Without `sms_sign_name`, the SMS provider's
@@ -251,8 +257,7 @@ pub async fn get_checkout(
     staff: StaffAuth,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let settings = state.loyalty.settings().current(staff.merchant_id).await?;
-    Ok(answer(view(Some(&settings.checkout))?))
+    current(&staff, &state, |s| Some(&s.checkout)).await
 }
 
 /// Replaces the checkout settings (HQ only). Gift templates must be the merchant's.

@@ -69,28 +69,18 @@ pub async fn verify(
     key: IdempotencyHeader,
     body: web::Json<VerifyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let store_id = staff.store_for(body.store_id.map(StoreId::from_uuid))?;
-    if store_id.is_none() && !staff.role.is_headquarters() {
-        return Err(ApiError::forbidden("this account works in no store"));
-    }
+    let store_id = staff.till_store(body.store_id.map(StoreId::from_uuid))?;
     let cmd = VerifyCoupon {
         merchant_id: staff.merchant_id,
         code: coupon_code("code", &body.code)?,
         store_id,
         staff_id: Some(staff.staff_id),
     };
-    let prepared = Prepared::claim(
-        &state.in_flight,
-        &req,
-        staff.merchant_id,
-        staff.scope(),
-        key,
-        &*body,
-    )?;
+    let prepared = Prepared::claim(&state.in_flight, &req, key, staff.key_scope(), &*body)?;
     let result = state
         .loyalty
         .coupons()
-        .verify(cmd, prepared.as_ref().map(Prepared::idempotent))
+        .verify(cmd, prepared.idempotent())
         .await;
     respond(result, StatusCode::CREATED, render_verification)
 }
@@ -137,17 +127,7 @@ pub async fn list_verifications(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = page_limit(query.limit)?;
-    let store = match (
-        query.store_id.map(StoreId::from_uuid),
-        staff.role.is_headquarters(),
-    ) {
-        (asked, true) => asked,
-        (asked, false) => Some(
-            staff
-                .store_for(asked)?
-                .ok_or_else(|| ApiError::forbidden("this account works in no store"))?,
-        ),
-    };
+    let store = staff.till_store(query.store_id.map(StoreId::from_uuid))?;
     let page = Page::<VerificationId>::with_limit("verification", limit, query.cursor.as_deref())?;
     let list = state
         .loyalty

@@ -108,14 +108,7 @@ pub async fn request_withdrawal(
     body: web::Json<WithdrawalRequest>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_headquarters()?;
-    let prepared = Prepared::claim(
-        &state.in_flight,
-        &req,
-        staff.merchant_id,
-        staff.scope(),
-        key,
-        &*body,
-    )?;
+    let prepared = Prepared::claim(&state.in_flight, &req, key, staff.key_scope(), &*body)?;
     let body = body.into_inner();
     let cmd = RequestWithdrawal {
         merchant_id: staff.merchant_id,
@@ -126,7 +119,7 @@ pub async fn request_withdrawal(
     let result = state
         .loyalty
         .wallet()
-        .request_withdrawal(cmd, prepared.as_ref().map(Prepared::idempotent))
+        .request_withdrawal(cmd, prepared.idempotent())
         .await;
     respond(result, StatusCode::CREATED, render_withdrawal)
 }

@@ -2,7 +2,7 @@
 
 use crate::auth::PlatformAuth;
 use crate::error::{ApiError, Problem};
-use crate::http::idempotency::{IdempotencyHeader, Prepared, respond};
+use crate::http::idempotency::{IdempotencyHeader, KeyScope, Prepared, respond};
 use crate::http::input::money;
 use crate::shared::wallet::WalletEntryView;
 use crate::state::AppState;
@@ -53,14 +53,11 @@ pub async fn record_payment(
     body: web::Json<PaymentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let merchant_id = MerchantId::from_uuid(id.into_inner());
-    let prepared = Prepared::claim(
-        &state.in_flight,
-        &req,
+    let platform = KeyScope {
         merchant_id,
-        "platform".into(),
-        key,
-        &*body,
-    )?;
+        scope: "platform".into(),
+    };
+    let prepared = Prepared::claim(&state.in_flight, &req, key, platform, &*body)?;
     let body = body.into_inner();
     let cmd = RecordPayment {
         merchant_id,
@@ -70,7 +67,7 @@ pub async fn record_payment(
     let result = state
         .loyalty
         .wallet()
-        .record_payment(cmd, prepared.as_ref().map(Prepared::idempotent))
+        .record_payment(cmd, prepared.idempotent())
         .await;
     respond(result, StatusCode::CREATED, render_payment)
 }

@@ -98,6 +98,7 @@ pub struct CardList {
     pub items: Vec<CardView>,
 }
 
+/// A member's cards with their balances (the member's own, or for staff).
 pub async fn cards_of(
     state: &AppState,
     merchant: MerchantId,
@@ -117,6 +118,7 @@ pub struct CardLedgerView {
     pub next_cursor: Option<String>,
 }
 
+/// A member's card with a page of its ledger, newest first.
 pub async fn ledger_of(
     state: &AppState,
     merchant: MerchantId,

@@ -120,6 +120,7 @@ pub struct CouponList {
     pub next_cursor: Option<String>,
 }
 
+/// A page of a member's coupons, newest first, in the states `query` asks for.
 pub async fn coupons_of(
     state: &AppState,
     merchant: MerchantId,

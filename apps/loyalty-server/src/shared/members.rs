@@ -1,5 +1,6 @@
 //! A member as members and staff see it, and the token a sign-in answers with.
 
+use crate::tokens::IssuedToken;
 use chrono::{DateTime, NaiveDate, Utc};
 use loyalty_core::members::Member;
 use serde::Serialize;
@@ -63,4 +64,14 @@ pub struct TokenView {
     /// Always `Bearer`.
     pub token_type: String,
     pub expires_at: DateTime<Utc>,
+}
+
+impl From<IssuedToken> for TokenView {
+    fn from(issued: IssuedToken) -> Self {
+        Self {
+            token: issued.token,
+            token_type: "Bearer".into(),
+            expires_at: issued.expires_at,
+        }
+    }
 }

@@ -61,6 +61,7 @@ pub struct LedgerPageView {
     pub next_cursor: Option<String>,
 }
 
+/// A page of a member's points ledger, newest first.
 pub async fn ledger_page(
     state: &AppState,
     merchant: loyalty_core::kernel::MerchantId,

@@ -96,6 +96,8 @@ pub struct WithdrawalList {
     pub next_cursor: Option<String>,
 }
 
+/// A page of withdrawals, newest first: one merchant's, or (for the platform, `None`)
+/// every merchant's.
 pub async fn withdrawals(
     state: &AppState,
     merchant: Option<MerchantId>,

@@ -160,19 +160,12 @@ pub async fn commit_order(
     key: IdempotencyHeader,
     body: web::Json<CommitOrderRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let prepared = Prepared::claim(
-        &state.in_flight,
-        &req,
-        staff.merchant_id,
-        staff.scope(),
-        key,
-        &*body,
-    )?;
+    let prepared = Prepared::claim(&state.in_flight, &req, key, staff.key_scope(), &*body)?;
     let cmd = body.command(&staff)?;
     let result = state
         .loyalty
         .checkout()
-        .commit(cmd, prepared.as_ref().map(Prepared::idempotent))
+        .commit(cmd, prepared.idempotent())
         .await;
     respond(result, StatusCode::CREATED, render_order)
 }
@@ -264,14 +257,7 @@ pub async fn refund_order(
 ) -> Result<HttpResponse, ApiError> {
     let order_id = OrderId::from_uuid(id.into_inner());
     visible_order(&staff, &state, order_id).await?;
-    let prepared = Prepared::claim(
-        &state.in_flight,
-        &req,
-        staff.merchant_id,
-        staff.scope(),
-        key,
-        &*body,
-    )?;
+    let prepared = Prepared::claim(&state.in_flight, &req, key, staff.key_scope(), &*body)?;
     let amount = body
         .amount
         .as_deref()
@@ -294,7 +280,7 @@ pub async fn refund_order(
     let result = state
         .loyalty
         .checkout()
-        .refund(cmd, prepared.as_ref().map(Prepared::idempotent))
+        .refund(cmd, prepared.idempotent())
         .await;
     respond(result, StatusCode::CREATED, render_refund)
 }
