@@ -1,5 +1,6 @@
 //! Credentials, in one place per audience: extractors verify the token and hand handlers the
-//! merchant it names. A handler never takes a merchant id from a path or a body.
+//! merchant it names. A handler never takes a merchant id from a path or a body. Also the
+//! password hashing of staff accounts. Above [`crate::state`] and [`crate::tokens`].
 
 use crate::error::ApiError;
 use crate::http::idempotency::KeyScope;

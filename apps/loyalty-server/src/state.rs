@@ -1,3 +1,7 @@
+//! What every handler can reach: the engine as the server wires it, the notification senders,
+//! token signing, throttles, the idempotency keys in flight. The bottom of the server's
+//! modules: it uses no extractor, handler or audience module, so those can all use it.
+
 use crate::http::idempotency::InFlight;
 use crate::notify::LogNotifier;
 use crate::tokens::Tokens;

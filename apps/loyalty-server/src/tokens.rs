@@ -1,6 +1,6 @@
 //! Bearer tokens (HS256): what a staff or member token says and how it is signed and
-//! checked. Who may call what is decided by the extractors in [`crate::auth`], which read the
-//! claims checked here.
+//! checked. Who may call what is decided above this, by the extractors that read the claims
+//! checked here; this module knows nothing of requests or of the application state.
 
 use crate::error::ApiError;
 use chrono::{DateTime, Duration, Utc};

@@ -1,5 +1,6 @@
 //! The merchant wallet (我的钱包) as HQ sees it: its balance and ledger, applying for
-//! withdrawals (提现) and following them. The platform's side is [`crate::platform`].
+//! withdrawals (提现) and following them. The platform's side (payments, reviews) is the platform
+//! audience's.
 
 use crate::auth::StaffAuth;
 use crate::error::{ApiError, Problem};
