@@ -1,152 +1,22 @@
 //! Credentials, in one place per audience: extractors verify the token and hand handlers the
-//! merchant it names. A handler never takes a merchant id from a path or a body.
+//! merchant it names. A handler never takes a merchant id from a path or a body. Also the
+//! password hashing of staff accounts. Above [`crate::state`] and [`crate::tokens`].
 
 use crate::error::ApiError;
+use crate::http::idempotency::KeyScope;
 use crate::state::AppState;
+use crate::tokens::{MEMBER, STAFF};
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use chrono::{DateTime, Duration, Utc};
 use futures::future::LocalBoxFuture;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use loyalty_core::kernel::{MemberId, MerchantId, StaffId, StoreId};
 use loyalty_core::merchants::MerchantsError;
 use loyalty_core::merchants::StaffRole;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::future::{Ready, ready};
-use uuid::Uuid;
-
-const STAFF: &str = "staff";
-const MEMBER: &str = "member";
-
-#[derive(Debug, Serialize, Deserialize)]
-struct Claims {
-    sub: Uuid,
-    mid: Uuid,
-    aud: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    role: Option<StaffRole>,
-    /// The staff account's token version when issued; raising it revokes the token.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    ver: Option<i64>,
-    /// The stores of a store manager or cashier (current while `ver` is).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    stores: Vec<Uuid>,
-    iat: i64,
-    exp: i64,
-    jti: Uuid,
-}
-
-/// Signs and checks bearer tokens (HS256).
-pub struct Tokens {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
-    staff_ttl: Duration,
-    member_ttl: Duration,
-}
-
-/// Whom a token speaks for.
-struct Subject {
-    audience: &'static str,
-    merchant: MerchantId,
-    id: Uuid,
-    role: Option<StaffRole>,
-    version: Option<i64>,
-    stores: Vec<Uuid>,
-    ttl: Duration,
-}
-
-/// A signed token and when it stops working.
-pub struct IssuedToken {
-    pub token: String,
-    pub expires_at: DateTime<Utc>,
-}
-
-impl Tokens {
-    pub fn new(secret: &[u8], staff_ttl: Duration, member_ttl: Duration) -> Self {
-        Self {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-            staff_ttl,
-            member_ttl,
-        }
-    }
-
-    fn issue(&self, claims: &Claims) -> Result<String, ApiError> {
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding).map_err(|e| {
-            ApiError::Domain(loyalty_core::Error::Store(
-                loyalty_core::kernel::StoreError::Backend(Box::new(e)),
-            ))
-        })
-    }
-
-    /// Signs a token for `subject`, valid for its `ttl` from `now`.
-    fn sign(&self, subject: Subject, now: DateTime<Utc>) -> Result<IssuedToken, ApiError> {
-        let expires_at = now + subject.ttl;
-        let claims = Claims {
-            sub: subject.id,
-            mid: subject.merchant.as_uuid(),
-            aud: subject.audience.into(),
-            role: subject.role,
-            ver: subject.version,
-            stores: subject.stores,
-            iat: now.timestamp(),
-            exp: expires_at.timestamp(),
-            jti: Uuid::now_v7(),
-        };
-        Ok(IssuedToken {
-            token: self.issue(&claims)?,
-            expires_at,
-        })
-    }
-
-    pub fn issue_staff(
-        &self,
-        staff: &loyalty_core::merchants::Staff,
-        now: DateTime<Utc>,
-    ) -> Result<IssuedToken, ApiError> {
-        let subject = Subject {
-            audience: STAFF,
-            merchant: staff.merchant_id,
-            id: staff.id.as_uuid(),
-            role: Some(staff.role),
-            version: Some(staff.token_version),
-            stores: staff.store_ids.iter().map(|s| s.as_uuid()).collect(),
-            ttl: self.staff_ttl,
-        };
-        self.sign(subject, now)
-    }
-
-    pub fn issue_member(
-        &self,
-        merchant: MerchantId,
-        member: MemberId,
-        now: DateTime<Utc>,
-    ) -> Result<IssuedToken, ApiError> {
-        let subject = Subject {
-            audience: MEMBER,
-            merchant,
-            id: member.as_uuid(),
-            role: None,
-            version: None,
-            stores: Vec::new(),
-            ttl: self.member_ttl,
-        };
-        self.sign(subject, now)
-    }
-
-    fn verify(&self, token: &str, audience: &str) -> Result<Claims, ApiError> {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_audience(&[audience]);
-        validation.leeway = 5;
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
-            .map(|data| data.claims)
-            .map_err(|_| ApiError::unauthenticated("the token is missing, invalid or expired"))
-    }
-}
 
 fn bearer(req: &HttpRequest) -> Result<&str, ApiError> {
     req.headers()
@@ -184,9 +54,12 @@ impl StaffAuth {
         }
     }
 
-    /// The idempotency scope of this credential.
-    pub fn scope(&self) -> String {
-        format!("staff:{}", self.staff_id)
+    /// The idempotency keys of this credential.
+    pub fn key_scope(&self) -> KeyScope {
+        KeyScope {
+            merchant_id: self.merchant_id,
+            scope: format!("staff:{}", self.staff_id),
+        }
     }
 
     pub fn actor(&self) -> loyalty_core::merchants::Actor {
@@ -213,6 +86,16 @@ impl StaffAuth {
             None if self.role.is_headquarters() => Ok(None),
             None => Ok(self.store_ids.first().copied()),
         }
+    }
+
+    /// The store a till action happens in, as [`Self::store_for`] finds it; store staff who
+    /// work in no store are refused.
+    pub fn till_store(&self, asked: Option<StoreId>) -> Result<Option<StoreId>, ApiError> {
+        let store = self.store_for(asked)?;
+        if store.is_none() && !self.role.is_headquarters() {
+            return Err(ApiError::forbidden("this account works in no store"));
+        }
+        Ok(store)
     }
 
     /// Cashiers see phone numbers masked.
@@ -265,6 +148,16 @@ impl FromRequest for StaffAuth {
 pub struct MemberAuth {
     pub merchant_id: MerchantId,
     pub member_id: MemberId,
+}
+
+impl MemberAuth {
+    /// The idempotency keys of this credential.
+    pub fn key_scope(&self) -> KeyScope {
+        KeyScope {
+            merchant_id: self.merchant_id,
+            scope: format!("member:{}", self.member_id),
+        }
+    }
 }
 
 impl FromRequest for MemberAuth {

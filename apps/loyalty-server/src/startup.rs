@@ -1,22 +1,18 @@
 //! Builds the adapters and the engine, and serves them. `main.rs` only bootstraps.
 
-use crate::api::{
-    cards, coupons, health, member, member_coupons, members, merchant, notifications, orders,
-    platform, settings, staff, wallet,
-};
-use crate::auth::{Tokens, hash_password, random_password};
+use crate::auth::{hash_password, random_password};
 use crate::config::Settings;
-use crate::error::{ApiError, problem_response};
-use crate::idempotency::InFlight;
+use crate::http::extract;
+use crate::http::idempotency::InFlight;
 use crate::notify::LogNotifier;
-use crate::openapi::ApiDoc;
+use crate::ops::ApiDoc;
 use crate::state::{AppState, Engine};
 use crate::telemetry::RequestSpan;
+use crate::tokens::Tokens;
+use crate::{member, merchant, ops, platform};
 use actix_web::dev::{Server, Service as _};
-use actix_web::error::{JsonPayloadError, QueryPayloadError};
-use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpMessage, HttpServer, web};
 use anyhow::Context;
 use loyalty_core::engine::Loyalty;
 use loyalty_core::kernel::SystemClock;
@@ -27,8 +23,7 @@ use std::net::TcpListener;
 use std::time::Duration;
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa::OpenApi;
-use utoipa_actix_web::{AppExt, scope};
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_actix_web::AppExt;
 
 /// Opens the configured database and brings its schema up to date.
 pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
@@ -255,175 +250,29 @@ fn redact(url: &str) -> String {
     }
 }
 
-fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
-    let error = match &err {
-        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "the request body is too large",
-            )
-        }
-        JsonPayloadError::ContentType => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send application/json",
-        ),
-        JsonPayloadError::Deserialize(e) => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            e.to_string(),
-        ),
-        other => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", other.to_string()),
-    };
-    error.into()
-}
-
-fn query_error(err: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
-    ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
-        err.to_string(),
-    )
-    .into()
-}
-
-fn path_error(_: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
-    ApiError::not_found("no such resource").into()
-}
-
-async fn not_found() -> HttpResponse {
-    problem_response(&ApiError::not_found("no such endpoint").problem())
-}
-
 fn serve(
     listener: TcpListener,
     state: web::Data<AppState>,
     settings: &Settings,
 ) -> anyhow::Result<Server> {
     let body_limit = settings.server.body_limit_bytes;
-    // Prometheus metrics at /metrics: requests and latency by route pattern (never by raw
-    // path, so ids and unknown paths do not multiply the series).
-    let metrics = actix_web_prom::PrometheusMetricsBuilder::new("loyalty")
-        .endpoint("/metrics")
-        .mask_unmatched_patterns("UNKNOWN")
-        .build()
-        .map_err(|e| anyhow::anyhow!("cannot set up metrics: {e}"))?;
+    let metrics = ops::metrics()?;
     let mut server = HttpServer::new(move || {
         let (app, api) = App::new()
             .into_utoipa_app()
             .openapi(ApiDoc::openapi())
             .app_data(state.clone())
-            .app_data(
-                web::JsonConfig::default()
-                    .limit(body_limit)
-                    .error_handler(json_error),
-            )
-            .app_data(web::QueryConfig::default().error_handler(query_error))
-            .app_data(web::PathConfig::default().error_handler(path_error))
-            .app_data(web::PayloadConfig::default().limit(body_limit))
-            .service(health::healthz)
-            .service(health::readyz)
-            .service(
-                scope("/api/v1/platform")
-                    .service(platform::create_merchant)
-                    .service(wallet::record_payment)
-                    .service(wallet::platform_withdrawals)
-                    .service(wallet::approve_withdrawal)
-                    .service(wallet::reject_withdrawal),
-            )
-            .service(
-                scope("/api/v1/merchant")
-                    .service(merchant::login)
-                    .service(merchant::logout)
-                    .service(staff::create_staff)
-                    .service(staff::list_staff)
-                    .service(staff::update_staff)
-                    .service(merchant::list_stores)
-                    .service(merchant::create_store)
-                    .service(merchant::update_store)
-                    .service(members::register_member)
-                    .service(members::find_members)
-                    .service(members::get_member)
-                    .service(members::member_ledger)
-                    .service(members::adjust_points)
-                    .service(members::resolve_member_code)
-                    .service(orders::quote_order)
-                    .service(orders::commit_order)
-                    .service(orders::get_order)
-                    .service(orders::refund_order)
-                    .service(settings::get_earning)
-                    .service(settings::put_earning)
-                    .service(settings::simulate_earning)
-                    .service(settings::get_expiry)
-                    .service(settings::put_expiry)
-                    .service(settings::get_tiers)
-                    .service(settings::put_tiers)
-                    .service(settings::liability)
-                    .service(settings::tier_history)
-                    .service(settings::get_notifications)
-                    .service(settings::put_notifications)
-                    .service(settings::get_checkout)
-                    .service(settings::put_checkout)
-                    .service(coupons::create_template)
-                    .service(coupons::list_templates)
-                    .service(coupons::get_template)
-                    .service(coupons::update_template)
-                    .service(coupons::issue)
-                    .service(coupons::get_coupon)
-                    .service(coupons::revoke_coupon)
-                    .service(coupons::verify)
-                    .service(coupons::undo)
-                    .service(coupons::list_verifications)
-                    .service(member_coupons::member_coupons)
-                    .service(cards::create_card_template)
-                    .service(cards::list_card_templates)
-                    .service(cards::get_card_template)
-                    .service(cards::update_card_template)
-                    .service(cards::open_card)
-                    .service(cards::member_cards)
-                    .service(cards::top_up)
-                    .service(cards::card_ledger)
-                    .service(wallet::wallet)
-                    .service(wallet::wallet_ledger)
-                    .service(wallet::request_withdrawal)
-                    .service(wallet::my_withdrawals)
-                    .service(notifications::list_messages)
-                    .service(notifications::retry_message)
-                    .service(notifications::usage),
-            )
-            .service(
-                scope("/api/v1/member")
-                    .service(member::dev_login)
-                    .service(member::wechat_login)
-                    .service(member::request_sms_code)
-                    .service(member::sms_login)
-                    .service(member::bind_phone)
-                    .service(member::me)
-                    .service(member::update_me)
-                    .service(member::code)
-                    .service(member::points)
-                    .service(member::ledger)
-                    .service(member::earn_for_action)
-                    .service(notifications::subscriptions)
-                    .service(member_coupons::my_coupons)
-                    .service(member_coupons::claimable)
-                    .service(member_coupons::claim)
-                    .service(member_coupons::exchange)
-                    .service(cards::my_cards)
-                    .service(cards::my_card_ledger),
-            )
+            .app_data(extract::json_config(body_limit))
+            .app_data(extract::query_config())
+            .app_data(extract::path_config())
+            .app_data(extract::payload_config(body_limit))
+            .configure(ops::routes)
+            .configure(platform::routes)
+            .configure(merchant::routes)
+            .configure(member::routes)
             .split_for_parts();
-        app.service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", api))
-            .route(
-                "/docs",
-                web::get().to(|| async {
-                    HttpResponse::PermanentRedirect()
-                        .insert_header(("location", "/docs/"))
-                        .finish()
-                }),
-            )
-            .default_service(web::to(not_found))
+        app.configure(|cfg| ops::docs(cfg, api))
+            .default_service(web::to(extract::not_found))
             .wrap_fn(|req, srv| {
                 let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
                 let call = srv.call(req);

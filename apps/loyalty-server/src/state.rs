@@ -1,6 +1,10 @@
-use crate::auth::Tokens;
-use crate::idempotency::InFlight;
+//! What every handler can reach: the engine as the server wires it, the notification senders,
+//! token signing, throttles, the idempotency keys in flight. The bottom of the server's
+//! modules: it uses no extractor, handler or audience module, so those can all use it.
+
+use crate::http::idempotency::InFlight;
 use crate::notify::LogNotifier;
+use crate::tokens::Tokens;
 use async_trait::async_trait;
 use loyalty_core::engine::Loyalty;
 use loyalty_core::kernel::SystemClock;
@@ -99,6 +103,15 @@ pub struct AppState {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Member sign-in through WeChat; `None` when `wechat.mode` is `off`.
     pub wechat: Option<std::sync::Arc<dyn loyalty_core::members::WeChatAuth>>,
+}
+
+impl AppState {
+    /// The client's address for throttling: the peer, or the nearest untrusted address a
+    /// trusted proxy forwarded (0.0.0.0 when neither is known).
+    pub fn client_ip(&self, req: &actix_web::HttpRequest) -> std::net::IpAddr {
+        crate::throttle::client_ip(req, &self.trusted_proxies)
+            .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]))
+    }
 }
 
 #[cfg(test)]

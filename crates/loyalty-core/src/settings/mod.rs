@@ -5,8 +5,8 @@ mod error;
 mod ports;
 mod usecases;
 
-#[cfg(any(test, feature = "mocks"))]
 pub use error::VERSION;
+#[cfg(any(test, feature = "mocks"))]
 pub use ports::MockSettingsRepository;
 pub use ports::SettingsRepository;
 pub use ports::SettingsTx;

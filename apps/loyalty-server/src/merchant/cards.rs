@@ -1,21 +1,37 @@
-//! Stored-value cards (储值卡): templates (HQ), opening a card for a member and topping it up
-//! at the till, a card's ledger; members see their own cards.
+//! Stored-value cards (储值卡) as staff handle them: templates (HQ), opening a card for a
+//! member and topping it up at the till, a member's cards and a card's ledger.
 
-use super::coupons::{TemplatePatch, before_id, next_cursor, page_limit};
-use crate::auth::{MemberAuth, StaffAuth};
-use crate::dto::{CardEntryView, CardTemplateView, CardView};
+use super::coupons::TemplatePatch;
+use crate::auth::StaffAuth;
 use crate::error::{ApiError, Problem};
-use crate::idempotency::{IdempotencyHeader, Prepared, respond};
+use crate::http::idempotency::{IdempotencyHeader, Prepared, respond};
+use crate::http::input::money;
+use crate::http::pagination::{Page, PageQuery};
+use crate::shared::cards::{
+    CardEntryView, CardLedgerView, CardList, CardView, cards_of, ledger_of,
+};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use loyalty_core::cards::CardEntry;
-use loyalty_core::cards::CardRules;
-use loyalty_core::cards::{OpenCard, TopUpCard};
-use loyalty_core::kernel::{CardId, CardTemplateId, MemberId, MerchantId, StoreId};
+use chrono::{DateTime, Utc};
+use loyalty_core::cards::{CardEntry, CardRules, CardTemplate, OpenCard, TopUpCard};
+use loyalty_core::kernel::{CardId, CardTemplateId, MemberId, StoreId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
+
+/// Registers this module's endpoints in its audience's scope.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(create_card_template)
+        .service(list_card_templates)
+        .service(get_card_template)
+        .service(update_card_template)
+        .service(open_card)
+        .service(member_cards)
+        .service(top_up)
+        .service(card_ledger);
+}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CardTemplateList {
@@ -42,24 +58,23 @@ pub async fn create_card_template(
 }
 
 /// The merchant's card templates, newest first.
-#[utoipa::path(tag = "merchant", params(super::PageQuery), responses((status = 200, body = CardTemplateList)), security(("bearer" = [])))]
+#[utoipa::path(tag = "merchant", params(PageQuery), responses((status = 200, body = CardTemplateList)), security(("bearer" = [])))]
 #[get("/card-templates")]
 pub async fn list_card_templates(
     staff: StaffAuth,
     state: web::Data<AppState>,
-    query: web::Query<super::PageQuery>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = page_limit(query.limit)?;
-    let before =
-        before_id("card_template", query.cursor.as_deref())?.map(CardTemplateId::from_uuid);
+    let page =
+        Page::<CardTemplateId>::checked("card_template", query.limit, query.cursor.as_deref())?;
     let templates = state
         .loyalty
         .cards()
-        .templates(staff.merchant_id, before, limit)
+        .templates(staff.merchant_id, page.before, page.limit)
         .await?;
     Ok(HttpResponse::Ok().json(CardTemplateList {
         items: templates.iter().map(CardTemplateView::from).collect(),
-        next_cursor: next_cursor("card_template", &templates, limit, |t| t.id.as_uuid()),
+        next_cursor: page.next(&templates, |t| t.id),
     }))
 }
 
@@ -104,6 +119,28 @@ pub async fn update_card_template(
     Ok(HttpResponse::Ok().json(CardTemplateView::from(&template)))
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CardTemplateView {
+    pub id: Uuid,
+    /// The rules as created (kind, name, look, plans, custom range, balance cap); see the
+    /// README's "Stored-value cards".
+    #[schema(value_type = Object)]
+    pub rules: CardRules,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&CardTemplate> for CardTemplateView {
+    fn from(t: &CardTemplate) -> Self {
+        Self {
+            id: t.id.as_uuid(),
+            rules: t.rules.clone(),
+            active: t.active,
+            created_at: t.created_at,
+        }
+    }
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpenCardRequest {
@@ -132,22 +169,6 @@ pub async fn open_card(
     Ok(HttpResponse::Created().json(CardView::from(&held)))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CardList {
-    pub items: Vec<CardView>,
-}
-
-async fn cards_of(
-    state: &AppState,
-    merchant: MerchantId,
-    member: MemberId,
-) -> Result<HttpResponse, ApiError> {
-    let cards = state.loyalty.cards().member_cards(merchant, member).await?;
-    Ok(HttpResponse::Ok().json(CardList {
-        items: cards.iter().map(CardView::from).collect(),
-    }))
-}
-
 /// A member's cards with their balances.
 #[utoipa::path(tag = "merchant", params(("id" = Uuid, Path)), responses((status = 200, body = CardList), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[get("/members/{id}/cards")]
@@ -162,16 +183,6 @@ pub async fn member_cards(
         MemberId::from_uuid(id.into_inner()),
     )
     .await
-}
-
-/// The member's cards (储值卡) with their balances.
-#[utoipa::path(tag = "member", responses((status = 200, body = CardList)), security(("bearer" = [])))]
-#[get("/cards")]
-pub async fn my_cards(
-    member: MemberAuth,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    cards_of(&state, member.merchant_id, member.member_id).await
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -210,14 +221,14 @@ pub async fn top_up(
     path: web::Path<(Uuid, Uuid)>,
     body: web::Json<TopUpRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let prepared = Prepared::claim(&state, &req, staff.merchant_id, staff.scope(), key, &*body)?;
+    let prepared = Prepared::claim(&state.in_flight, &req, key, staff.key_scope(), &*body)?;
     let (member, card) = path.into_inner();
     let body = body.into_inner();
     let cmd = TopUpCard {
         merchant_id: staff.merchant_id,
         member_id: MemberId::from_uuid(member),
         card_id: CardId::from_uuid(card),
-        amount: super::money("amount", &body.amount)?,
+        amount: money("amount", &body.amount)?,
         payment_ref: body.payment_ref,
         store_id: staff.store_for(body.store_id.map(StoreId::from_uuid))?,
         operator_id: Some(staff.staff_id),
@@ -225,48 +236,19 @@ pub async fn top_up(
     let result = state
         .loyalty
         .cards()
-        .top_up(cmd, prepared.as_ref().map(Prepared::idempotent))
+        .top_up(cmd, prepared.idempotent())
         .await;
     respond(result, StatusCode::CREATED, render_entry)
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CardLedgerView {
-    pub card: CardView,
-    /// Newest first.
-    pub items: Vec<CardEntryView>,
-    pub next_cursor: Option<String>,
-}
-
-async fn ledger_of(
-    state: &AppState,
-    merchant: MerchantId,
-    member: MemberId,
-    card: Uuid,
-    query: &super::PageQuery,
-) -> Result<HttpResponse, ApiError> {
-    let limit = page_limit(query.limit)?;
-    let before = before_id("card_entry", query.cursor.as_deref())?;
-    let (held, entries) = state
-        .loyalty
-        .cards()
-        .ledger(merchant, member, CardId::from_uuid(card), before, limit)
-        .await?;
-    Ok(HttpResponse::Ok().json(CardLedgerView {
-        card: CardView::from(&held),
-        items: entries.iter().map(CardEntryView::from).collect(),
-        next_cursor: next_cursor("card_entry", &entries, limit, |e| e.id),
-    }))
-}
-
 /// A member's card with its ledger, newest first.
-#[utoipa::path(tag = "merchant", params(("id" = Uuid, Path), ("card_id" = Uuid, Path), super::PageQuery), responses((status = 200, body = CardLedgerView), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "merchant", params(("id" = Uuid, Path), ("card_id" = Uuid, Path), PageQuery), responses((status = 200, body = CardLedgerView), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[get("/members/{id}/cards/{card_id}/ledger")]
 pub async fn card_ledger(
     staff: StaffAuth,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
-    query: web::Query<super::PageQuery>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (member, card) = path.into_inner();
     ledger_of(
@@ -274,25 +256,6 @@ pub async fn card_ledger(
         staff.merchant_id,
         MemberId::from_uuid(member),
         card,
-        &query,
-    )
-    .await
-}
-
-/// One of the member's cards with its ledger, newest first.
-#[utoipa::path(tag = "member", params(("id" = Uuid, Path), super::PageQuery), responses((status = 200, body = CardLedgerView), (status = 404, body = Problem)), security(("bearer" = [])))]
-#[get("/cards/{id}/ledger")]
-pub async fn my_card_ledger(
-    member: MemberAuth,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-    query: web::Query<super::PageQuery>,
-) -> Result<HttpResponse, ApiError> {
-    ledger_of(
-        &state,
-        member.merchant_id,
-        member.member_id,
-        id.into_inner(),
         &query,
     )
     .await

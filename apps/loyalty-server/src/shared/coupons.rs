@@ -1,11 +1,14 @@
-//! What the coupon endpoints answer.
+//! Coupon templates and the coupons members hold, as members and staff see them; a
+//! member's coupons, page by page.
 
+use crate::error::ApiError;
+use crate::http::pagination::{Page, page_limit};
+use crate::state::AppState;
 use chrono::{DateTime, Utc};
-use loyalty_core::coupons::CouponRules;
-use loyalty_core::coupons::{CouponTemplate, Verification};
-use loyalty_core::coupons::{HeldCoupon, IssueReport, VerifiedCoupon};
-use serde::Serialize;
-use utoipa::ToSchema;
+use loyalty_core::coupons::{CouponRules, CouponStatus, CouponTemplate, HeldCoupon};
+use loyalty_core::kernel::{CouponId, MemberId, MerchantId};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -102,74 +105,52 @@ impl From<&HeldCoupon> for CouponView {
     }
 }
 
-/// A verification (核销): who, where, when; its undoing; the coupon as it is after.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CouponQuery {
+    /// `available`, `used`, `returned`, `expired` or `revoked`; every state when absent.
+    pub status: Option<String>,
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
-pub struct VerificationView {
-    pub id: Uuid,
-    pub coupon_id: Uuid,
-    pub code: String,
-    pub member_id: Uuid,
-    pub store_id: Uuid,
-    pub staff_id: Option<Uuid>,
-    /// Set when an order's checkout used the coupon.
-    pub order_id: Option<Uuid>,
-    pub created_at: DateTime<Utc>,
-    pub undone_at: Option<DateTime<Utc>>,
-    pub undone_by: Option<Uuid>,
-    /// The coupon after (absent in the log).
-    pub coupon: Option<CouponView>,
+pub struct CouponList {
+    pub items: Vec<CouponView>,
+    pub next_cursor: Option<String>,
 }
 
-impl VerificationView {
-    pub fn from_log(v: &Verification) -> Self {
-        Self {
-            id: v.id.as_uuid(),
-            coupon_id: v.coupon_id.as_uuid(),
-            code: v.code.to_string(),
-            member_id: v.member_id.as_uuid(),
-            store_id: v.store_id.as_uuid(),
-            staff_id: v.staff_id.map(|s| s.as_uuid()),
-            order_id: v.order_id.map(|o| o.as_uuid()),
-            created_at: v.created_at,
-            undone_at: v.undone_at,
-            undone_by: v.undone_by.map(|s| s.as_uuid()),
-            coupon: None,
-        }
-    }
-}
-
-impl From<&VerifiedCoupon> for VerificationView {
-    fn from(v: &VerifiedCoupon) -> Self {
-        Self {
-            coupon: Some(CouponView::from(&v.coupon)),
-            ..Self::from_log(&v.verification)
-        }
-    }
-}
-
-/// What a send did.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct IssueReportView {
-    /// Members who got a coupon now.
-    pub issued: u64,
-    /// Members who had one of this send already (a repeated send).
-    pub already_issued: u64,
-    /// Members at the template's per-member limit.
-    pub at_limit: u64,
-    /// Listed ids that are not the merchant's members.
-    pub unknown: u64,
-    /// Members left without one because the stock ran out.
-    pub out_of_stock: u64,
-}
-
-impl From<IssueReport> for IssueReportView {
-    fn from(r: IssueReport) -> Self {
-        Self {
-            issued: r.issued,
-            already_issued: r.already_issued,
-            at_limit: r.at_limit,
-            unknown: r.unknown,
-            out_of_stock: r.out_of_stock,
-        }
-    }
+/// A page of a member's coupons, newest first, in the states `query` asks for.
+pub async fn coupons_of(
+    state: &AppState,
+    merchant: MerchantId,
+    member: MemberId,
+    query: &CouponQuery,
+) -> Result<CouponList, ApiError> {
+    let limit = page_limit(query.limit)?;
+    let statuses = match &query.status {
+        None => Vec::new(),
+        Some(s) => vec![CouponStatus::parse(s).ok_or_else(|| {
+            ApiError::invalid(
+                "status",
+                "must be available, used, returned, expired or revoked",
+            )
+        })?],
+    };
+    // "available" on the member's list means usable: returned coupons are usable too.
+    let statuses = if statuses == [CouponStatus::Available] {
+        vec![CouponStatus::Available, CouponStatus::Returned]
+    } else {
+        statuses
+    };
+    let page = Page::<CouponId>::with_limit("coupon", limit, query.cursor.as_deref())?;
+    let held = state
+        .loyalty
+        .coupons()
+        .member_coupons(merchant, member, &statuses, page.before, page.limit)
+        .await?;
+    Ok(CouponList {
+        items: held.iter().map(CouponView::from).collect(),
+        next_cursor: page.next(&held, |h| h.coupon.id),
+    })
 }

@@ -1,3 +1,5 @@
+//! Liveness and readiness for the orchestrator.
+
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
 use serde_json::json;
@@ -20,4 +22,9 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
             HttpResponse::ServiceUnavailable().json(json!({ "status": "database unreachable" }))
         }
     }
+}
+
+/// The health endpoints, at the root.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(healthz).service(readyz);
 }

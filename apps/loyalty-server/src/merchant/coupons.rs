@@ -1,76 +1,34 @@
-//! Coupons: templates (HQ), sending to members and segments (HQ), looking a coupon up and
-//! verifying it (核销) at a store, the verification log; members claim, exchange and list
-//! theirs in [`super::member_coupons`].
+//! Coupons as staff handle them: templates (HQ), sending them to members and segments (HQ),
+//! looking a coupon up, revoking it (HQ), and a member's coupons. Verifying (核销) is
+//! [`super::verifications`].
 
+use super::verifications::ListQuery;
 use crate::auth::StaffAuth;
-use crate::dto::{CouponView, IssueReportView, TemplateView, VerificationView};
 use crate::error::{ApiError, Problem};
-use crate::idempotency::{IdempotencyHeader, Prepared, respond};
+use crate::http::idempotency::IdempotencyHeader;
+use crate::http::input::{coupon_code, money};
+use crate::http::pagination::Page;
+use crate::shared::coupons::{CouponList, CouponQuery, CouponView, TemplateView, coupons_of};
 use crate::state::AppState;
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
-use loyalty_core::coupons::CouponCode;
-use loyalty_core::coupons::CouponRules;
-use loyalty_core::coupons::MemberSegment;
-use loyalty_core::coupons::{IssueCoupons, IssueTarget, VerifiedCoupon, VerifyCoupon};
-use loyalty_core::kernel::{CouponTemplateId, MemberId, StoreId, VerificationId};
+use loyalty_core::coupons::{CouponRules, IssueCoupons, IssueReport, IssueTarget, MemberSegment};
+use loyalty_core::kernel::{CouponTemplateId, MemberId};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-/// `limit` (1–100, default 20) and an opaque `cursor` from a previous page.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct ListQuery {
-    pub limit: Option<u64>,
-    pub cursor: Option<String>,
-    /// Verifications of this store only.
-    pub store_id: Option<Uuid>,
-}
-
-/// A cursor naming the last id of a page (ids are time-ordered).
-pub fn id_cursor(kind: &str, id: Option<Uuid>) -> Option<String> {
-    id.map(|id| URL_SAFE_NO_PAD.encode(format!("{kind}:{id}")))
-}
-
-/// The cursor after `items`, a page of at most `limit`: none after a shorter page (the last).
-pub fn next_cursor<T>(
-    kind: &str,
-    items: &[T],
-    limit: u64,
-    id: impl Fn(&T) -> Uuid,
-) -> Option<String> {
-    let full = items.len() as u64 == limit;
-    id_cursor(kind, items.last().filter(|_| full).map(id))
-}
-
-/// The id a cursor of `kind` stands for.
-pub fn before_id(kind: &str, cursor: Option<&str>) -> Result<Option<Uuid>, ApiError> {
-    let Some(cursor) = cursor else {
-        return Ok(None);
-    };
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|raw| String::from_utf8(raw).ok())
-        .and_then(|text| {
-            text.strip_prefix(kind)
-                .and_then(|rest| rest.strip_prefix(':'))
-                .and_then(|id| id.parse().ok())
-        })
-        .map(Some)
-        .ok_or_else(|| ApiError::invalid("cursor", "is not a cursor this server gave out"))
-}
-
-/// 1–100, default 20.
-pub fn page_limit(limit: Option<u64>) -> Result<u64, ApiError> {
-    match limit.unwrap_or(20) {
-        n @ 1..=100 => Ok(n),
-        _ => Err(ApiError::invalid("limit", "must be between 1 and 100")),
-    }
+/// Registers this module's endpoints in its audience's scope.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(create_template)
+        .service(list_templates)
+        .service(get_template)
+        .service(update_template)
+        .service(issue)
+        .service(get_coupon)
+        .service(revoke_coupon)
+        .service(member_coupons);
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -105,16 +63,15 @@ pub async fn list_templates(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = page_limit(query.limit)?;
-    let before = before_id("template", query.cursor.as_deref())?.map(CouponTemplateId::from_uuid);
+    let page = Page::<CouponTemplateId>::checked("template", query.limit, query.cursor.as_deref())?;
     let templates = state
         .loyalty
         .coupons()
-        .templates(staff.merchant_id, before, limit)
+        .templates(staff.merchant_id, page.before, page.limit)
         .await?;
     Ok(HttpResponse::Ok().json(TemplateList {
         items: templates.iter().map(TemplateView::from).collect(),
-        next_cursor: next_cursor("template", &templates, limit, |t| t.id.as_uuid()),
+        next_cursor: page.next(&templates, |t| t.id),
     }))
 }
 
@@ -236,12 +193,12 @@ pub async fn issue(
                 spend_min: s
                     .spend_min
                     .as_deref()
-                    .map(|m| super::money("segment.spend_min", m))
+                    .map(|m| money("segment.spend_min", m))
                     .transpose()?,
                 spend_max: s
                     .spend_max
                     .as_deref()
-                    .map(|m| super::money("segment.spend_max", m))
+                    .map(|m| money("segment.spend_max", m))
                     .transpose()?,
             })
         }
@@ -265,8 +222,31 @@ pub async fn issue(
     Ok(HttpResponse::Ok().json(IssueReportView::from(report)))
 }
 
-fn coupon_code(code: &str) -> Result<CouponCode, ApiError> {
-    CouponCode::parse(code).map_err(|e| ApiError::invalid("code", e.message))
+/// What a send did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IssueReportView {
+    /// Members who got a coupon now.
+    pub issued: u64,
+    /// Members who had one of this send already (a repeated send).
+    pub already_issued: u64,
+    /// Members at the template's per-member limit.
+    pub at_limit: u64,
+    /// Listed ids that are not the merchant's members.
+    pub unknown: u64,
+    /// Members left without one because the stock ran out.
+    pub out_of_stock: u64,
+}
+
+impl From<IssueReport> for IssueReportView {
+    fn from(r: IssueReport) -> Self {
+        Self {
+            issued: r.issued,
+            already_issued: r.already_issued,
+            at_limit: r.at_limit,
+            unknown: r.unknown,
+            out_of_stock: r.out_of_stock,
+        }
+    }
 }
 
 /// A coupon by its code (the cashier checks it before verifying).
@@ -280,7 +260,7 @@ pub async fn get_coupon(
     let held = state
         .loyalty
         .coupons()
-        .by_code(staff.merchant_id, &coupon_code(&code)?)
+        .by_code(staff.merchant_id, &coupon_code("code", &code)?)
         .await?;
     Ok(HttpResponse::Ok().json(CouponView::from(&held)))
 }
@@ -297,123 +277,25 @@ pub async fn revoke_coupon(
     let held = state
         .loyalty
         .coupons()
-        .revoke(staff.merchant_id, &coupon_code(&code)?)
+        .revoke(staff.merchant_id, &coupon_code("code", &code)?)
         .await?;
     Ok(HttpResponse::Ok().json(CouponView::from(&held)))
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct VerifyRequest {
-    /// The coupon's 12-digit code.
-    #[schema(example = "123456789012")]
-    pub code: String,
-    /// The store it is used in (one of this account's; for HQ the default store when
-    /// absent).
-    pub store_id: Option<Uuid>,
-}
-
-fn render_verification(verified: &VerifiedCoupon) -> VerificationView {
-    VerificationView::from(verified)
-}
-
-/// Verifies (核销) a coupon at a store: it must apply there and be usable now. Two stores
-/// verifying one code at once: one succeeds, the other answers 409 `coupon_used`.
-#[utoipa::path(
-    tag = "merchant",
-    request_body = VerifyRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays return the first response")),
-    responses((status = 201, body = VerificationView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem, description = "coupon_used"), (status = 422, body = Problem)),
-    security(("bearer" = []))
-)]
-#[post("/verifications")]
-pub async fn verify(
-    staff: StaffAuth,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    key: IdempotencyHeader,
-    body: web::Json<VerifyRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let store_id = staff.store_for(body.store_id.map(StoreId::from_uuid))?;
-    if store_id.is_none() && !staff.role.is_headquarters() {
-        return Err(ApiError::forbidden("this account works in no store"));
-    }
-    let cmd = VerifyCoupon {
-        merchant_id: staff.merchant_id,
-        code: coupon_code(&body.code)?,
-        store_id,
-        staff_id: Some(staff.staff_id),
-    };
-    let prepared = Prepared::claim(&state, &req, staff.merchant_id, staff.scope(), key, &*body)?;
-    let result = state
-        .loyalty
-        .coupons()
-        .verify(cmd, prepared.as_ref().map(Prepared::idempotent))
-        .await;
-    respond(result, StatusCode::CREATED, render_verification)
-}
-
-/// Undoes a verification within the merchant's window (`checkout.verification_undo_minutes`):
-/// the coupon is available again. Store staff undo only their stores' verifications.
-#[utoipa::path(tag = "merchant", params(("id" = Uuid, Path)), responses((status = 200, body = VerificationView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem, description = "undo_window_closed")), security(("bearer" = [])))]
-#[post("/verifications/{id}/undo")]
-pub async fn undo(
+/// A member's coupons, for staff.
+#[utoipa::path(tag = "merchant", params(("id" = Uuid, Path), CouponQuery), responses((status = 200, body = CouponList), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/members/{id}/coupons")]
+pub async fn member_coupons(
     staff: StaffAuth,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
+    query: web::Query<CouponQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = VerificationId::from_uuid(id.into_inner());
-    let found = state
+    let member = state
         .loyalty
-        .coupons()
-        .verification(staff.merchant_id, id)
+        .members()
+        .member(staff.merchant_id, MemberId::from_uuid(id.into_inner()))
         .await?;
-    if !staff.works_in(found.store_id) {
-        return Err(loyalty_core::Error::NotFound(loyalty_core::coupons::VERIFICATION).into());
-    }
-    let undone = state
-        .loyalty
-        .coupons()
-        .undo_verification(staff.merchant_id, id, Some(staff.staff_id))
-        .await?;
-    Ok(HttpResponse::Ok().json(VerificationView::from(&undone)))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct VerificationList {
-    pub items: Vec<VerificationView>,
-    pub next_cursor: Option<String>,
-}
-
-/// The verification log: operator, store and time of each, newest first (store staff see
-/// their stores').
-#[utoipa::path(tag = "merchant", params(ListQuery), responses((status = 200, body = VerificationList), (status = 403, body = Problem)), security(("bearer" = [])))]
-#[get("/verifications")]
-pub async fn list_verifications(
-    staff: StaffAuth,
-    state: web::Data<AppState>,
-    query: web::Query<ListQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let limit = page_limit(query.limit)?;
-    let store = match (
-        query.store_id.map(StoreId::from_uuid),
-        staff.role.is_headquarters(),
-    ) {
-        (asked, true) => asked,
-        (asked, false) => Some(
-            staff
-                .store_for(asked)?
-                .ok_or_else(|| ApiError::forbidden("this account works in no store"))?,
-        ),
-    };
-    let before = before_id("verification", query.cursor.as_deref())?.map(VerificationId::from_uuid);
-    let list = state
-        .loyalty
-        .coupons()
-        .verifications(staff.merchant_id, store, before, limit)
-        .await?;
-    Ok(HttpResponse::Ok().json(VerificationList {
-        items: list.iter().map(VerificationView::from_log).collect(),
-        next_cursor: next_cursor("verification", &list, limit, |v| v.id.as_uuid()),
-    }))
+    let list = coupons_of(&state, staff.merchant_id, member.id, &query).await?;
+    Ok(HttpResponse::Ok().json(list))
 }

@@ -4,7 +4,6 @@
 //! the transaction of its effect.
 
 use crate::error::ApiError;
-use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -67,9 +66,19 @@ impl Drop for InFlightGuard {
     }
 }
 
-/// An idempotent request under way: its key and fingerprint, and the guard that holds the
-/// key for it while it runs.
-pub struct Prepared {
+/// Whose keys a request's key is one of: a merchant and one credential in it (`staff:<id>`,
+/// `member:<id>`, `platform`).
+#[derive(Debug, Clone)]
+pub struct KeyScope {
+    pub merchant_id: MerchantId,
+    pub scope: String,
+}
+
+/// A request under way: with a key, its key and fingerprint and the guard that holds the key
+/// for it while it runs; without one, nothing.
+pub struct Prepared(Option<Claimed>);
+
+struct Claimed {
     idempotent: Idempotent,
     _guard: InFlightGuard,
 }
@@ -77,21 +86,21 @@ pub struct Prepared {
 impl Prepared {
     /// Claims the key for this request, or answers 409 when a request with it is running.
     pub fn claim<B: Serialize>(
-        state: &AppState,
+        in_flight: &InFlight,
         req: &HttpRequest,
-        merchant_id: MerchantId,
-        scope: String,
         header: IdempotencyHeader,
+        owner: KeyScope,
         body: &B,
-    ) -> Result<Option<Self>, ApiError> {
-        let Some(key) = header.0 else { return Ok(None) };
+    ) -> Result<Self, ApiError> {
+        let Some(key) = header.0 else {
+            return Ok(Self(None));
+        };
         let key = IdempotencyKey {
-            merchant_id,
-            scope,
+            merchant_id: owner.merchant_id,
+            scope: owner.scope,
             key,
         };
-        if !state
-            .in_flight
+        if !in_flight
             .0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -100,7 +109,7 @@ impl Prepared {
             return Err(Error::IdempotencyInFlight.into());
         }
         let guard = InFlightGuard {
-            set: state.in_flight.clone(),
+            set: in_flight.clone(),
             key: key.clone(),
         };
         let mut digest = Sha256::new();
@@ -109,18 +118,18 @@ impl Prepared {
         digest.update(req.path());
         digest.update(b"\n");
         digest.update(serde_json::to_vec(body).unwrap_or_default());
-        Ok(Some(Self {
+        Ok(Self(Some(Claimed {
             idempotent: Idempotent {
                 key,
                 fingerprint: hex(&digest.finalize()),
             },
             _guard: guard,
-        }))
+        })))
     }
 
-    /// The key as the use case takes it.
-    pub fn idempotent(&self) -> &Idempotent {
-        &self.idempotent
+    /// The key as the use case takes it; none for a request without one.
+    pub fn idempotent(&self) -> Option<&Idempotent> {
+        self.0.as_ref().map(|claimed| &claimed.idempotent)
     }
 }
 

@@ -1,18 +1,32 @@
+//! Orders at the till: pricing one, committing it (coupons, points as cash, points earned),
+//! looking it up, refunding it. Store staff see their stores' orders only.
+
+mod dto;
+use dto::{OrderDetailView, OrderReceiptView, OrderView, QuoteView, RefundReceiptView};
+
 use crate::auth::StaffAuth;
-use crate::dto::{OrderDetailView, OrderReceiptView, OrderView, QuoteView, RefundReceiptView};
 use crate::error::{ApiError, Problem};
-use crate::idempotency::{IdempotencyHeader, Prepared, respond};
+use crate::http::idempotency::{IdempotencyHeader, Prepared, respond};
+use crate::http::input::{coupon_code, money};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use loyalty_core::checkout::{
     CommitOrder, LineInput, OrderReceipt, RefundLineInput, RefundOrder, RefundReceipt,
 };
-use loyalty_core::coupons::CouponCode;
 use loyalty_core::kernel::{MemberId, OrderId, Points, StoreId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
+
+/// Registers this module's endpoints in its audience's scope.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(quote_order)
+        .service(commit_order)
+        .service(get_order)
+        .service(refund_order);
+}
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -51,7 +65,7 @@ impl CommitOrderRequest {
             amount_paid: self
                 .amount_paid
                 .as_deref()
-                .map(|a| super::money("amount_paid", a))
+                .map(|a| money("amount_paid", a))
                 .transpose()?,
             lines: self
                 .lines
@@ -61,16 +75,14 @@ impl CommitOrderRequest {
                         sku: l.sku.clone(),
                         category: l.category.clone(),
                         quantity: l.quantity,
-                        unit_price: super::money("lines.unit_price", &l.unit_price)?,
+                        unit_price: money("lines.unit_price", &l.unit_price)?,
                     })
                 })
                 .collect::<Result<_, ApiError>>()?,
             coupon_codes: self
                 .coupon_codes
                 .iter()
-                .map(|c| {
-                    CouponCode::parse(c).map_err(|e| ApiError::invalid("coupon_codes", e.message))
-                })
+                .map(|c| coupon_code("coupon_codes", c))
                 .collect::<Result<_, ApiError>>()?,
             points_to_use: Points::new(self.points.unwrap_or(0)),
             operator_id: Some(staff.staff_id),
@@ -148,12 +160,12 @@ pub async fn commit_order(
     key: IdempotencyHeader,
     body: web::Json<CommitOrderRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let prepared = Prepared::claim(&state, &req, staff.merchant_id, staff.scope(), key, &*body)?;
+    let prepared = Prepared::claim(&state.in_flight, &req, key, staff.key_scope(), &*body)?;
     let cmd = body.command(&staff)?;
     let result = state
         .loyalty
         .checkout()
-        .commit(cmd, prepared.as_ref().map(Prepared::idempotent))
+        .commit(cmd, prepared.idempotent())
         .await;
     respond(result, StatusCode::CREATED, render_order)
 }
@@ -245,11 +257,11 @@ pub async fn refund_order(
 ) -> Result<HttpResponse, ApiError> {
     let order_id = OrderId::from_uuid(id.into_inner());
     visible_order(&staff, &state, order_id).await?;
-    let prepared = Prepared::claim(&state, &req, staff.merchant_id, staff.scope(), key, &*body)?;
+    let prepared = Prepared::claim(&state.in_flight, &req, key, staff.key_scope(), &*body)?;
     let amount = body
         .amount
         .as_deref()
-        .map(|a| super::money("amount", a))
+        .map(|a| money("amount", a))
         .transpose()?;
     let cmd = RefundOrder {
         merchant_id: staff.merchant_id,
@@ -268,7 +280,7 @@ pub async fn refund_order(
     let result = state
         .loyalty
         .checkout()
-        .refund(cmd, prepared.as_ref().map(Prepared::idempotent))
+        .refund(cmd, prepared.idempotent())
         .await;
     respond(result, StatusCode::CREATED, render_refund)
 }

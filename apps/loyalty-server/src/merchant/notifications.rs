@@ -1,17 +1,24 @@
-//! The notification outbox as HQ sees it (failed messages, queueing them again, SMS usage),
-//! and the member's WeChat subscriptions.
+//! The notification outbox as HQ sees it: messages by status, queueing a failed one again,
+//! and SMS usage.
 
-use crate::auth::{MemberAuth, StaffAuth};
+use crate::auth::StaffAuth;
 use crate::error::{ApiError, Problem};
+use crate::http::pagination::Page;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use loyalty_core::notifications::{MessageRecord, MessageStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
+
+/// Registers this module's endpoints in its audience's scope.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_messages)
+        .service(retry_message)
+        .service(usage);
+}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -79,19 +86,6 @@ pub struct MessagePageView {
     pub next_cursor: Option<String>,
 }
 
-fn cursor_id(cursor: Option<&String>) -> Result<Option<Uuid>, ApiError> {
-    cursor
-        .map(|c| {
-            URL_SAFE_NO_PAD
-                .decode(c)
-                .ok()
-                .and_then(|raw| String::from_utf8(raw).ok())
-                .and_then(|t| t.strip_prefix("msg:").and_then(|id| id.parse().ok()))
-                .ok_or_else(|| ApiError::invalid("cursor", "is not a cursor this server gave out"))
-        })
-        .transpose()
-}
-
 /// The merchant's notifications by status, newest first: HQ watches the failed ones here
 /// (HQ only).
 #[utoipa::path(tag = "merchant", params(MessagesQuery), responses((status = 200, body = MessagePageView), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
@@ -108,24 +102,15 @@ pub async fn list_messages(
             ApiError::invalid("status", "must be failed, pending, sent or standby")
         })?,
     };
-    let limit = query.limit.unwrap_or(20);
+    let page = Page::<Uuid>::with_limit("msg", query.limit.unwrap_or(20), query.cursor.as_deref())?;
     let records = state
         .loyalty
         .notifications()
-        .messages(
-            staff.merchant_id,
-            status,
-            cursor_id(query.cursor.as_ref())?,
-            limit,
-        )
+        .messages(staff.merchant_id, status, page.before, page.limit)
         .await?;
-    let next_cursor = (records.len() as u64 == limit)
-        .then(|| records.last())
-        .flatten()
-        .map(|r| URL_SAFE_NO_PAD.encode(format!("msg:{}", r.message.id)));
     Ok(HttpResponse::Ok().json(MessagePageView {
         items: records.iter().map(Into::into).collect(),
-        next_cursor,
+        next_cursor: page.next(&records, |r| r.message.id),
     }))
 }
 
@@ -187,47 +172,5 @@ pub async fn usage(
         month: query.month.clone(),
         messages: used.messages,
         billable_parts: used.parts,
-    }))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SubscriptionsRequest {
-    /// The template ids the member accepted in `wx.requestSubscribeMessage` (one send each).
-    pub template_ids: Vec<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SubscriptionView {
-    pub template_id: String,
-    pub remaining: u32,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SubscriptionsView {
-    pub items: Vec<SubscriptionView>,
-}
-
-/// Counts the one-time subscriptions the member just accepted; each WeChat message uses one.
-#[utoipa::path(tag = "member", request_body = SubscriptionsRequest, responses((status = 200, body = SubscriptionsView), (status = 401, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
-#[post("/notifications/subscriptions")]
-pub async fn subscriptions(
-    member: MemberAuth,
-    state: web::Data<AppState>,
-    body: web::Json<SubscriptionsRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let left = state
-        .loyalty
-        .notifications()
-        .add_subscriptions(member.merchant_id, member.member_id, &body.template_ids)
-        .await?;
-    Ok(HttpResponse::Ok().json(SubscriptionsView {
-        items: left
-            .into_iter()
-            .map(|(template_id, remaining)| SubscriptionView {
-                template_id,
-                remaining,
-            })
-            .collect(),
     }))
 }

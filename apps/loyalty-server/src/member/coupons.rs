@@ -1,73 +1,31 @@
-//! A member's coupons: what they can claim (领券中心), claiming and exchanging for points,
-//! and their coupons; and staff's view of a member's coupons.
+//! The member's coupons: what they can claim (领券中心), claiming and exchanging for points,
+//! and their coupons.
 
-use super::coupons::{before_id, next_cursor, page_limit};
-use crate::auth::{MemberAuth, StaffAuth};
-use crate::dto::{CouponView, TemplateView};
+use crate::auth::MemberAuth;
 use crate::error::{ApiError, Problem};
-use crate::idempotency::{IdempotencyHeader, Prepared, respond};
+use crate::http::idempotency::{IdempotencyHeader, Prepared, respond};
+use crate::shared::coupons::{CouponList, CouponQuery, CouponView, TemplateView, coupons_of};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use loyalty_core::coupons::CouponStatus;
 use loyalty_core::coupons::{ClaimCoupon, HeldCoupon};
-use loyalty_core::kernel::{CouponId, CouponTemplateId, MemberId, MerchantId};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use loyalty_core::kernel::CouponTemplateId;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct CouponQuery {
-    /// `available`, `used`, `returned`, `expired` or `revoked`; every state when absent.
-    pub status: Option<String>,
-    pub limit: Option<u64>,
-    pub cursor: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CouponList {
-    pub items: Vec<CouponView>,
-    pub next_cursor: Option<String>,
+/// Registers this module's endpoints in its audience's scope.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(my_coupons)
+        .service(claimable)
+        .service(claim)
+        .service(exchange);
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ClaimableList {
     pub items: Vec<TemplateView>,
-}
-
-async fn coupons_of(
-    state: &AppState,
-    merchant: MerchantId,
-    member: MemberId,
-    query: &CouponQuery,
-) -> Result<CouponList, ApiError> {
-    let limit = page_limit(query.limit)?;
-    let statuses = match &query.status {
-        None => Vec::new(),
-        Some(s) => vec![CouponStatus::parse(s).ok_or_else(|| {
-            ApiError::invalid(
-                "status",
-                "must be available, used, returned, expired or revoked",
-            )
-        })?],
-    };
-    // "available" on the member's list means usable: returned coupons are usable too.
-    let statuses = if statuses == [CouponStatus::Available] {
-        vec![CouponStatus::Available, CouponStatus::Returned]
-    } else {
-        statuses
-    };
-    let before = before_id("coupon", query.cursor.as_deref())?.map(CouponId::from_uuid);
-    let held = state
-        .loyalty
-        .coupons()
-        .member_coupons(merchant, member, &statuses, before, limit)
-        .await?;
-    Ok(CouponList {
-        items: held.iter().map(CouponView::from).collect(),
-        next_cursor: next_cursor("coupon", &held, limit, |h| h.coupon.id.as_uuid()),
-    })
 }
 
 /// The member's coupons, newest first (`?status=available` lists what can be used).
@@ -79,24 +37,6 @@ pub async fn my_coupons(
     query: web::Query<CouponQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let list = coupons_of(&state, member.merchant_id, member.member_id, &query).await?;
-    Ok(HttpResponse::Ok().json(list))
-}
-
-/// A member's coupons, for staff.
-#[utoipa::path(tag = "merchant", params(("id" = Uuid, Path), CouponQuery), responses((status = 200, body = CouponList), (status = 404, body = Problem)), security(("bearer" = [])))]
-#[get("/members/{id}/coupons")]
-pub async fn member_coupons(
-    staff: StaffAuth,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-    query: web::Query<CouponQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let member = state
-        .loyalty
-        .members()
-        .member(staff.merchant_id, MemberId::from_uuid(id.into_inner()))
-        .await?;
-    let list = coupons_of(&state, staff.merchant_id, member.id, &query).await?;
     Ok(HttpResponse::Ok().json(list))
 }
 
@@ -130,9 +70,14 @@ async fn claim_or_exchange(
     id: Uuid,
     for_points: bool,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = format!("member:{}", member.member_id);
     let fingerprint = (id, for_points);
-    let prepared = Prepared::claim(&state, &req, member.merchant_id, scope, key, &fingerprint)?;
+    let prepared = Prepared::claim(
+        &state.in_flight,
+        &req,
+        key,
+        member.key_scope(),
+        &fingerprint,
+    )?;
     let cmd = ClaimCoupon {
         merchant_id: member.merchant_id,
         member_id: member.member_id,
@@ -142,7 +87,7 @@ async fn claim_or_exchange(
     let result = state
         .loyalty
         .coupons()
-        .claim(cmd, prepared.as_ref().map(Prepared::idempotent))
+        .claim(cmd, prepared.idempotent())
         .await;
     respond(result, StatusCode::CREATED, render_claim)
 }

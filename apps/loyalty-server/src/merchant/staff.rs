@@ -1,6 +1,9 @@
-use crate::auth::{StaffAuth, hash_password, random_password};
-use crate::dto::StaffView;
+//! Staff accounts (HQ): creating them, listing them, changing role, stores or status.
+
+use crate::auth::StaffAuth;
+use crate::auth::{hash_password, random_password};
 use crate::error::{ApiError, Problem};
+use crate::shared::merchants::StaffView;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, patch, post, web};
 use loyalty_core::kernel::{StaffId, StoreId};
@@ -8,7 +11,15 @@ use loyalty_core::merchants::StaffRole;
 use loyalty_core::merchants::{CreateStaff, UpdateStaff};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
+
+/// Registers this module's endpoints in its audience's scope.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(create_staff)
+        .service(list_staff)
+        .service(update_staff);
+}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -1,6 +1,9 @@
-use crate::auth::{PlatformAuth, hash_password, random_password};
-use crate::dto::{MerchantView, StaffView, StoreView};
+//! Creating a merchant (tenant) with its default store and owner account.
+
+use crate::auth::PlatformAuth;
+use crate::auth::{hash_password, random_password};
 use crate::error::{ApiError, Problem};
+use crate::shared::merchants::{MerchantView, StaffView, StoreView};
 use crate::state::AppState;
 use actix_web::{HttpResponse, post, web};
 use loyalty_core::kernel::MerchantTimeZone;
@@ -9,6 +12,12 @@ use loyalty_core::points::EarningPolicy;
 use loyalty_core::points::ExpiryPolicy;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers this module's endpoints in its audience's scope.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(create_merchant);
+}
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

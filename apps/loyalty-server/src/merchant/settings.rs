@@ -1,22 +1,37 @@
-//! The merchant's rule settings (earning, points expiry, tiers), the what-if simulation, the
-//! points liability and tier history. Reading is for all staff; changing is for HQ.
+//! The merchant's settings (earning, points expiry, tiers, notifications, checkout), each
+//! versioned, with its version as the `ETag` a change sends back in `If-Match`. Reading is
+//! for all staff (notifications: HQ); changing is for HQ.
 
 use crate::auth::StaffAuth;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, get, put, web};
 use chrono::{DateTime, Utc};
 use loyalty_core::checkout::CheckoutSettings;
-use loyalty_core::kernel::MemberId;
 use loyalty_core::notifications::NotificationSettings;
 use loyalty_core::points::EarningPolicy;
 use loyalty_core::points::ExpiryPolicy;
-use loyalty_core::settings::{Setting, Versioned};
+use loyalty_core::settings::{MerchantSettings, Setting, Versioned};
 use loyalty_core::tiers::TierPolicy;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
+
+/// Registers this module's endpoints in its audience's scope.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(get_earning)
+        .service(put_earning)
+        .service(get_expiry)
+        .service(put_expiry)
+        .service(get_tiers)
+        .service(put_tiers)
+        .service(get_notifications)
+        .service(put_notifications)
+        .service(get_checkout)
+        .service(put_checkout);
+}
 
 /// A setting with its version (1, 2, 3 …; 0 for tiers a merchant has not set up).
 #[derive(Debug, Serialize, ToSchema)]
@@ -83,6 +98,16 @@ fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
         })
 }
 
+/// One of the merchant's settings as it is now, answered as [`answer`] does.
+async fn current<T: Serialize>(
+    staff: &StaffAuth,
+    state: &AppState,
+    pick: impl FnOnce(&MerchantSettings) -> Option<&Versioned<T>>,
+) -> Result<HttpResponse, ApiError> {
+    let settings = state.loyalty.settings().current(staff.merchant_id).await?;
+    Ok(answer(view(pick(&settings))?))
+}
+
 async fn save(
     staff: &StaffAuth,
     state: &AppState,
@@ -135,8 +160,7 @@ pub async fn get_earning(
             .await?;
         return Ok(answer(view(Some(&old))?));
     }
-    let settings = state.loyalty.settings().current(staff.merchant_id).await?;
-    Ok(answer(view(Some(&settings.earning))?))
+    current(&staff, &state, |s| Some(&s.earning)).await
 }
 
 /// Replaces the earning policy; the result is its next version (HQ only).
@@ -158,8 +182,7 @@ pub async fn get_expiry(
     staff: StaffAuth,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let settings = state.loyalty.settings().current(staff.merchant_id).await?;
-    Ok(answer(view(Some(&settings.expiry))?))
+    current(&staff, &state, |s| Some(&s.expiry)).await
 }
 
 /// Replaces the points expiry policy for points earned from now on (HQ only).
@@ -181,8 +204,7 @@ pub async fn get_tiers(
     staff: StaffAuth,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let settings = state.loyalty.settings().current(staff.merchant_id).await?;
-    Ok(answer(view(settings.tiers.as_ref())?))
+    current(&staff, &state, |s| s.tiers.as_ref()).await
 }
 
 /// Replaces the tier ladder (HQ only). Members move up at their next growth and are
@@ -207,8 +229,7 @@ pub async fn get_notifications(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_headquarters()?;
-    let settings = state.loyalty.settings().current(staff.merchant_id).await?;
-    Ok(answer(view(Some(&settings.notifications))?))
+    current(&staff, &state, |s| Some(&s.notifications)).await
 }
 
 /// Replaces the notification settings (HQ only). Without `sms_sign_name`, the SMS provider's
@@ -236,8 +257,7 @@ pub async fn get_checkout(
     staff: StaffAuth,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let settings = state.loyalty.settings().current(staff.merchant_id).await?;
-    Ok(answer(view(Some(&settings.checkout))?))
+    current(&staff, &state, |s| Some(&s.checkout)).await
 }
 
 /// Replaces the checkout settings (HQ only). Gift templates must be the merchant's.
@@ -269,167 +289,4 @@ pub async fn put_checkout(
         }
     }
     save(&staff, &state, &req, Setting::Checkout(body.into_inner())).await
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SimulateRequest {
-    /// The proposed earning policy.
-    #[schema(value_type = Object)]
-    pub policy: EarningPolicy,
-    /// How many days of orders to run it over (1–366, default 30).
-    pub days: Option<u32>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct StoreSimulationView {
-    pub store_id: Uuid,
-    pub orders: u64,
-    pub issued: i64,
-    pub proposed: i64,
-    pub difference: i64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SimulationView {
-    pub days: u32,
-    pub from: DateTime<Utc>,
-    pub to: DateTime<Utc>,
-    pub orders: u64,
-    /// Points the orders earned when they were committed.
-    pub issued: i64,
-    /// Points the proposed policy would have issued.
-    pub proposed: i64,
-    pub difference: i64,
-    pub stores: Vec<StoreSimulationView>,
-}
-
-/// What-if: the points a proposed earning policy would have issued over the last N days
-/// of orders, against what was issued, in total and per store (HQ only; nothing changes).
-#[utoipa::path(tag = "merchant", request_body = SimulateRequest, responses((status = 200, body = SimulationView), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
-#[post("/settings/earning/simulate")]
-pub async fn simulate_earning(
-    staff: StaffAuth,
-    state: web::Data<AppState>,
-    body: web::Json<SimulateRequest>,
-) -> Result<HttpResponse, ApiError> {
-    staff.require_headquarters()?;
-    let body = body.into_inner();
-    let sim = state
-        .loyalty
-        .points()
-        .simulate_earning(staff.merchant_id, &body.policy, body.days.unwrap_or(30))
-        .await?;
-    Ok(HttpResponse::Ok().json(SimulationView {
-        days: sim.days,
-        from: sim.from,
-        to: sim.to,
-        orders: sim.orders,
-        issued: sim.issued.value(),
-        proposed: sim.proposed.value(),
-        difference: sim.proposed.value() - sim.issued.value(),
-        stores: sim
-            .stores
-            .iter()
-            .map(|s| StoreSimulationView {
-                store_id: s.store_id.as_uuid(),
-                orders: s.orders,
-                issued: s.issued.value(),
-                proposed: s.proposed.value(),
-                difference: s.proposed.value() - s.issued.value(),
-            })
-            .collect(),
-    }))
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct LiabilityQuery {
-    /// Also count the points that expire within this many days (1–366, default 30).
-    pub expiring_days: Option<u32>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LiabilityView {
-    /// Points the members hold.
-    pub outstanding_points: i64,
-    /// Their value at the merchant's point value, rounded down to the fen.
-    #[schema(example = "1234.56")]
-    pub value: String,
-    pub members_with_points: u64,
-    pub expiring_points: i64,
-    pub expiring_days: u32,
-    /// `points` points are worth `money`.
-    pub point_value_points: i64,
-    pub point_value_money: String,
-    pub at: DateTime<Utc>,
-}
-
-/// The points liability: what the merchant owes its members in points and money (HQ only).
-#[utoipa::path(tag = "merchant", params(LiabilityQuery), responses((status = 200, body = LiabilityView), (status = 403, body = Problem)), security(("bearer" = [])))]
-#[get("/points/liability")]
-pub async fn liability(
-    staff: StaffAuth,
-    state: web::Data<AppState>,
-    query: web::Query<LiabilityQuery>,
-) -> Result<HttpResponse, ApiError> {
-    staff.require_headquarters()?;
-    let l = state
-        .loyalty
-        .points()
-        .liability(staff.merchant_id, query.expiring_days.unwrap_or(30))
-        .await?;
-    Ok(HttpResponse::Ok().json(LiabilityView {
-        outstanding_points: l.outstanding.value(),
-        value: l.value.to_string(),
-        members_with_points: l.members_with_points,
-        expiring_points: l.expiring.value(),
-        expiring_days: l.expiring_days,
-        point_value_points: l.point_value.points.value(),
-        point_value_money: l.point_value.money.to_string(),
-        at: l.at,
-    }))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TierChangeView {
-    pub from_tier: Option<String>,
-    pub to_tier: String,
-    /// `upgrade` or `downgrade`.
-    pub reason: String,
-    /// The growth value that decided it.
-    pub growth: i64,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TierHistoryView {
-    pub items: Vec<TierChangeView>,
-}
-
-/// A member's tier changes, newest first.
-#[utoipa::path(tag = "merchant", params(("id" = Uuid, Path)), responses((status = 200, body = TierHistoryView), (status = 404, body = Problem)), security(("bearer" = [])))]
-#[get("/members/{id}/tier-history")]
-pub async fn tier_history(
-    staff: StaffAuth,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    let changes = state
-        .loyalty
-        .tiers()
-        .history(staff.merchant_id, MemberId::from_uuid(id.into_inner()))
-        .await?;
-    Ok(HttpResponse::Ok().json(TierHistoryView {
-        items: changes
-            .iter()
-            .map(|c| TierChangeView {
-                from_tier: c.from_tier.clone(),
-                to_tier: c.to_tier.clone(),
-                reason: c.reason.as_str().to_owned(),
-                growth: c.growth,
-                created_at: c.created_at,
-            })
-            .collect(),
-    }))
 }

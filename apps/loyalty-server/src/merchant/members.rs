@@ -1,21 +1,28 @@
-use super::{PageQuery, seq_cursor};
+//! Members at the till: registering them by phone, finding them, and identifying one by the
+//! code from their mini-program.
+
 use crate::auth::StaffAuth;
-use crate::dto::{LedgerEntryView, LedgerPageView, MemberView};
 use crate::error::{ApiError, Problem};
-use crate::idempotency::{IdempotencyHeader, Prepared, respond};
+use crate::http::pagination::{cursor, position};
+use crate::shared::members::MemberView;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDate;
-use loyalty_core::kernel::{MemberId, Phone, Points, StoreId};
+use loyalty_core::kernel::{MemberId, Phone, StoreId};
 use loyalty_core::members::RegisterMember;
-use loyalty_core::points::AdjustPoints;
-use loyalty_core::points::LedgerEntry;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
+
+/// Registers this module's endpoints in its audience's scope.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(register_member)
+        .service(find_members)
+        .service(get_member)
+        .service(resolve_member_code);
+}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -67,23 +74,6 @@ pub struct MemberListView {
     pub next_cursor: Option<String>,
 }
 
-fn member_cursor(id: MemberId) -> String {
-    URL_SAFE_NO_PAD.encode(format!("member:{id}"))
-}
-
-fn after_member(cursor: Option<&str>) -> Result<Option<MemberId>, ApiError> {
-    let Some(cursor) = cursor else {
-        return Ok(None);
-    };
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|raw| String::from_utf8(raw).ok())
-        .and_then(|text| text.strip_prefix("member:").and_then(|id| id.parse().ok()))
-        .map(Some)
-        .ok_or_else(|| ApiError::invalid("cursor", "is not a cursor this server gave out"))
-}
-
 /// The merchant's members in registration order, page by page; or the member with `phone`
 /// (an empty list when none matches).
 #[utoipa::path(tag = "merchant", params(MemberListQuery), responses((status = 200, body = MemberListView), (status = 422, body = Problem)), security(("bearer" = [])))]
@@ -110,7 +100,7 @@ pub async fn find_members(
             next_cursor: None,
         }));
     }
-    let after = after_member(query.cursor.as_deref())?;
+    let after = position::<MemberId>("member", query.cursor.as_deref())?;
     let (members, next) = state
         .loyalty
         .members()
@@ -122,7 +112,7 @@ pub async fn find_members(
         .collect();
     Ok(HttpResponse::Ok().json(MemberListView {
         items,
-        next_cursor: next.map(member_cursor),
+        next_cursor: next.map(|id| cursor("member", id)),
     }))
 }
 
@@ -140,91 +130,6 @@ pub async fn get_member(
         .member(staff.merchant_id, MemberId::from_uuid(id.into_inner()))
         .await?;
     Ok(HttpResponse::Ok().json(MemberView::for_staff(&member, &staff)))
-}
-
-/// The member's points history, newest first.
-#[utoipa::path(tag = "merchant", params(("id" = Uuid, Path), PageQuery), responses((status = 200, body = LedgerPageView), (status = 404, body = Problem)), security(("bearer" = [])))]
-#[get("/members/{id}/points/ledger")]
-pub async fn member_ledger(
-    staff: StaffAuth,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-    query: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
-    ledger_page(
-        &state,
-        staff.merchant_id,
-        MemberId::from_uuid(id.into_inner()),
-        &query,
-    )
-    .await
-}
-
-pub async fn ledger_page(
-    state: &AppState,
-    merchant: loyalty_core::kernel::MerchantId,
-    member: MemberId,
-    query: &PageQuery,
-) -> Result<HttpResponse, ApiError> {
-    let page = state
-        .loyalty
-        .points()
-        .ledger(merchant, member, query.before_seq()?, query.limit())
-        .await?;
-    Ok(HttpResponse::Ok().json(LedgerPageView {
-        items: page.entries.iter().map(Into::into).collect(),
-        next_cursor: seq_cursor(page.next_before_seq),
-    }))
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AdjustPointsRequest {
-    /// Points to add (positive) or take (negative).
-    pub delta: i64,
-    /// Why: required, shown to the member and kept in the audit trail.
-    pub reason: String,
-    pub store_id: Option<Uuid>,
-}
-
-fn render_entry(entry: &LedgerEntry) -> LedgerEntryView {
-    LedgerEntryView::from(entry)
-}
-
-/// Adds or takes points by hand, with a mandatory reason (owner or admin).
-#[utoipa::path(
-    tag = "merchant",
-    request_body = AdjustPointsRequest,
-    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Replays return the first response")),
-    responses((status = 201, body = LedgerEntryView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem, description = "validation_failed, insufficient_points, idempotency_key_reused")),
-    security(("bearer" = []))
-)]
-#[post("/members/{id}/points/adjustments")]
-pub async fn adjust_points(
-    staff: StaffAuth,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    key: IdempotencyHeader,
-    id: web::Path<Uuid>,
-    body: web::Json<AdjustPointsRequest>,
-) -> Result<HttpResponse, ApiError> {
-    staff.require_headquarters()?;
-    let prepared = Prepared::claim(&state, &req, staff.merchant_id, staff.scope(), key, &*body)?;
-    let body = body.into_inner();
-    let cmd = AdjustPoints {
-        merchant_id: staff.merchant_id,
-        member_id: MemberId::from_uuid(id.into_inner()),
-        delta: Points::new(body.delta),
-        reason: body.reason,
-        store_id: body.store_id.map(StoreId::from_uuid),
-        operator_id: Some(staff.staff_id),
-    };
-    let result = state
-        .loyalty
-        .points()
-        .adjust(cmd, prepared.as_ref().map(Prepared::idempotent))
-        .await;
-    respond(result, StatusCode::CREATED, render_entry)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

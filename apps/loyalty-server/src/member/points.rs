@@ -1,0 +1,193 @@
+//! The member's points: balance, lots and their expiry, tier progress, the ledger, and
+//! points earned for sharing or reviewing.
+
+use crate::auth::MemberAuth;
+use crate::error::{ApiError, Problem};
+use crate::http::pagination::PageQuery;
+use crate::shared::points::{LedgerPageView, ledger_page};
+use crate::state::AppState;
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use loyalty_core::kernel::OrderId;
+use loyalty_core::points::{MemberAction, OpenLot};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+/// Registers this module's endpoints in its audience's scope.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(points).service(ledger).service(earn_for_action);
+}
+
+/// The member's balance and open lots with their expiry, soonest first.
+#[utoipa::path(tag = "member", responses((status = 200, body = MemberPointsView), (status = 401, body = Problem)), security(("bearer" = [])))]
+#[get("/points")]
+pub async fn points(
+    member: MemberAuth,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let summary = state
+        .loyalty
+        .points()
+        .summary(member.merchant_id, member.member_id)
+        .await?;
+    Ok(HttpResponse::Ok().json(MemberPointsView {
+        balance: summary.member.points_balance.value(),
+        debt: summary.member.points_debt.value(),
+        lots: summary.lots.iter().map(Into::into).collect(),
+        expiring_soon: summary.expiring_soon.value(),
+        expiring_before: summary.notice_until,
+        tier: summary.tier.as_ref().map(Into::into),
+    }))
+}
+
+/// The member's points history, newest first.
+#[utoipa::path(tag = "member", params(PageQuery), responses((status = 200, body = LedgerPageView), (status = 401, body = Problem)), security(("bearer" = [])))]
+#[get("/points/ledger")]
+pub async fn ledger(
+    member: MemberAuth,
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    ledger_page(&state, member.merchant_id, member.member_id, &query).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionRequest {
+    /// `share` or `review`.
+    pub action: String,
+    /// For `share`: what was shared (a page or product id), once per member and thing.
+    pub reference: Option<String>,
+    /// For `review`: the reviewed order (one of the member's own), once per order.
+    pub order_id: Option<Uuid>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActionAwardView {
+    pub points: i64,
+    pub balance_after: i64,
+    pub entry_id: Uuid,
+    /// `false` when this action for this thing had earned its points before.
+    pub new: bool,
+}
+
+/// Earns the points the merchant gives for sharing or for reviewing an order, once per
+/// thing, up to the action's daily cap.
+#[utoipa::path(tag = "member", request_body = ActionRequest, responses((status = 201, body = ActionAwardView), (status = 200, body = ActionAwardView, description = "earned before"), (status = 404, body = Problem, description = "order_not_found"), (status = 422, body = Problem, description = "action_not_offered, daily_cap_reached")), security(("bearer" = [])))]
+#[post("/points/actions")]
+pub async fn earn_for_action(
+    member: MemberAuth,
+    state: web::Data<AppState>,
+    body: web::Json<ActionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let action = match (body.action.as_str(), body.reference, body.order_id) {
+        ("share", Some(reference), None) => MemberAction::Share { reference },
+        ("review", None, Some(order_id)) => MemberAction::Review {
+            order_id: OrderId::from_uuid(order_id),
+        },
+        ("share", _, _) => {
+            return Err(ApiError::invalid(
+                "reference",
+                "share takes a reference and no order_id",
+            ));
+        }
+        ("review", _, _) => {
+            return Err(ApiError::invalid(
+                "order_id",
+                "review takes an order_id and no reference",
+            ));
+        }
+        _ => return Err(ApiError::invalid("action", "must be share or review")),
+    };
+    let award = state
+        .loyalty
+        .points()
+        .award_action(member.merchant_id, member.member_id, action)
+        .await?;
+    let view = ActionAwardView {
+        points: award.entry.delta.value(),
+        balance_after: award.entry.balance_after.value(),
+        entry_id: award.entry.id.as_uuid(),
+        new: award.new,
+    };
+    Ok(if award.new {
+        HttpResponse::Created().json(view)
+    } else {
+        HttpResponse::Ok().json(view)
+    })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberPointsView {
+    pub balance: i64,
+    /// Points owed (see `points_debt` of a member); the balance net of it is
+    /// `balance − debt`.
+    pub debt: i64,
+    /// Open lots, soonest-expiring first: what expires when.
+    pub lots: Vec<ExpiringLotView>,
+    /// Points that expire within the merchant's notice period.
+    pub expiring_soon: i64,
+    /// The end of that period (absent: the merchant does not announce expiry).
+    pub expiring_before: Option<DateTime<Utc>>,
+    /// The tier and the way to the next one; absent when the merchant has no tiers.
+    pub tier: Option<TierProgressView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExpiringLotView {
+    pub points: i64,
+    /// Absent: these points never expire.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl From<&OpenLot> for ExpiringLotView {
+    fn from(l: &OpenLot) -> Self {
+        Self {
+            points: l.remaining.value(),
+            expires_at: l.expires_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TierProgressView {
+    pub code: String,
+    pub name: String,
+    /// The growth value in the window the ladder counts.
+    pub growth: i64,
+    /// `fen` (spend, top-up) or `points` (points earned).
+    pub unit: String,
+    #[schema(value_type = Object)]
+    pub benefits: loyalty_core::tiers::TierBenefits,
+    pub next: Option<NextTierView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NextTierView {
+    pub code: String,
+    pub name: String,
+    pub threshold: i64,
+    /// Growth value still needed.
+    pub remaining: i64,
+}
+
+impl From<&loyalty_core::tiers::TierProgress> for TierProgressView {
+    fn from(p: &loyalty_core::tiers::TierProgress) -> Self {
+        Self {
+            code: p.tier.code.clone(),
+            name: p.tier.name.clone(),
+            growth: p.growth,
+            unit: p.unit.to_owned(),
+            benefits: p.tier.benefits.clone(),
+            next: p.next.as_ref().map(|n| NextTierView {
+                code: n.code.clone(),
+                name: n.name.clone(),
+                threshold: n.threshold,
+                remaining: n.remaining,
+            }),
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! A member's stored-value cards and a card's ledger, as the member and staff see them.
+
+use super::fen;
+use crate::error::ApiError;
+use crate::http::pagination::{Page, PageQuery};
+use crate::state::AppState;
+use actix_web::HttpResponse;
+use chrono::{DateTime, Utc};
+use loyalty_core::cards::{CardEntry, HeldCard};
+use loyalty_core::kernel::{CardId, MemberId, MerchantId};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// A member's card with its balance, principal and bonus apart.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CardView {
+    pub id: Uuid,
+    pub member_id: Uuid,
+    pub template_id: Uuid,
+    /// `stored_value`.
+    pub kind: String,
+    pub name: String,
+    pub theme_colour: Option<String>,
+    pub background_image: Option<String>,
+    /// Principal and bonus together: what the card can pay.
+    #[schema(example = "120.00")]
+    pub balance: String,
+    #[schema(example = "100.00")]
+    pub principal: String,
+    #[schema(example = "20.00")]
+    pub bonus: String,
+    pub opened_at: DateTime<Utc>,
+}
+
+impl From<&HeldCard> for CardView {
+    fn from(h: &HeldCard) -> Self {
+        let rules = &h.template.rules;
+        Self {
+            id: h.card.id.as_uuid(),
+            member_id: h.card.member_id.as_uuid(),
+            template_id: h.template.id.as_uuid(),
+            kind: rules.kind.as_str().to_owned(),
+            name: rules.name.clone(),
+            theme_colour: rules.theme_colour.clone(),
+            background_image: rules.background_image.clone(),
+            balance: h.card.balance().to_string(),
+            principal: h.card.principal.to_string(),
+            bonus: h.card.bonus.to_string(),
+            opened_at: h.card.opened_at,
+        }
+    }
+}
+
+/// One movement of a card's balance.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CardEntryView {
+    pub id: Uuid,
+    pub card_id: Uuid,
+    /// `top_up`.
+    pub kind: String,
+    /// Signed changes (`"-12.00"` for money taken).
+    #[schema(example = "100.00")]
+    pub principal_change: String,
+    #[schema(example = "20.00")]
+    pub bonus_change: String,
+    #[schema(example = "120.00")]
+    pub balance_after: String,
+    pub principal_after: String,
+    pub bonus_after: String,
+    /// The payment's reference at the till, when one was given.
+    pub payment_ref: Option<String>,
+    pub store_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&CardEntry> for CardEntryView {
+    fn from(e: &CardEntry) -> Self {
+        Self {
+            id: e.id,
+            card_id: e.card_id.as_uuid(),
+            kind: e.kind.as_str().to_owned(),
+            principal_change: fen(e.principal_delta),
+            bonus_change: fen(e.bonus_delta),
+            balance_after: fen(e.principal_after.fen() + e.bonus_after.fen()),
+            principal_after: e.principal_after.to_string(),
+            bonus_after: e.bonus_after.to_string(),
+            // Without a reference the entry's own id is its business key: not a payment's.
+            payment_ref: (e.source_ref != e.id.to_string()).then(|| e.source_ref.clone()),
+            store_id: e.store_id.map(|s| s.as_uuid()),
+            created_at: e.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CardList {
+    pub items: Vec<CardView>,
+}
+
+/// A member's cards with their balances (the member's own, or for staff).
+pub async fn cards_of(
+    state: &AppState,
+    merchant: MerchantId,
+    member: MemberId,
+) -> Result<HttpResponse, ApiError> {
+    let cards = state.loyalty.cards().member_cards(merchant, member).await?;
+    Ok(HttpResponse::Ok().json(CardList {
+        items: cards.iter().map(CardView::from).collect(),
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CardLedgerView {
+    pub card: CardView,
+    /// Newest first.
+    pub items: Vec<CardEntryView>,
+    pub next_cursor: Option<String>,
+}
+
+/// A member's card with a page of its ledger, newest first.
+pub async fn ledger_of(
+    state: &AppState,
+    merchant: MerchantId,
+    member: MemberId,
+    card: Uuid,
+    query: &PageQuery,
+) -> Result<HttpResponse, ApiError> {
+    let page = Page::checked("card_entry", query.limit, query.cursor.as_deref())?;
+    let (held, entries) = state
+        .loyalty
+        .cards()
+        .ledger(
+            merchant,
+            member,
+            CardId::from_uuid(card),
+            page.before,
+            page.limit,
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(CardLedgerView {
+        card: CardView::from(&held),
+        items: entries.iter().map(CardEntryView::from).collect(),
+        next_cursor: page.next(&entries, |e| e.id),
+    }))
+}
