@@ -9,7 +9,6 @@ pub mod error;
 pub mod http;
 pub mod jobs;
 pub mod member;
-pub mod member_code;
 pub mod merchant;
 pub mod notify;
 pub mod ops;

@@ -163,7 +163,7 @@ impl Application {
             dev_member_login: auth.dev_member_login,
             decoy_hash: hash_password(random_password()).await?,
             wechat: wechat_auth(&settings)?,
-            member_codes: crate::member_code::MemberCodes::new(&secret),
+            member_codes: loyalty_core::members::MemberCodes::new(&secret),
             sms_throttle: crate::throttle::ClientThrottle::per_hour(
                 auth.sms_requests_per_client_per_hour,
             ),

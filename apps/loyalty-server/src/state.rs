@@ -99,7 +99,7 @@ pub struct AppState {
     pub decoy_hash: String,
     pub login_throttle: crate::throttle::LoginThrottle,
     pub sms_throttle: crate::throttle::ClientThrottle,
-    pub member_codes: crate::member_code::MemberCodes,
+    pub member_codes: loyalty_core::members::MemberCodes,
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Member sign-in through WeChat; `None` when `wechat.mode` is `off`.
     pub wechat: Option<std::sync::Arc<dyn loyalty_core::members::WeChatAuth>>,

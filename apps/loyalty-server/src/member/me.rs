@@ -6,6 +6,7 @@ use crate::error::{ApiError, Problem};
 use crate::shared::members::MemberView;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, patch, web};
+use loyalty_core::members::STEP_SECONDS;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -94,15 +95,14 @@ pub async fn code(
     member: MemberAuth,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let m = state
+    let issued = state
         .loyalty
         .members()
-        .member(member.merchant_id, member.member_id)
+        .member_code(&state.member_codes, member.merchant_id, member.member_id)
         .await?;
-    let issued = state.member_codes.issue(&m, chrono::Utc::now());
     Ok(HttpResponse::Ok().json(MemberCodeView {
         code: issued.code,
         expires_at: issued.expires_at,
-        refresh_seconds: crate::member_code::STEP_SECONDS,
+        refresh_seconds: STEP_SECONDS,
     }))
 }

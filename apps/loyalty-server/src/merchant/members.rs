@@ -6,7 +6,6 @@ use crate::error::{ApiError, Problem};
 use crate::http::pagination::{cursor, position};
 use crate::shared::members::MemberView;
 use crate::state::AppState;
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDate;
 use loyalty_core::kernel::{MemberId, Phone, StoreId};
@@ -148,32 +147,10 @@ pub async fn resolve_member_code(
     state: web::Data<AppState>,
     body: web::Json<ResolveCodeRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let invalid = || {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_member_code",
-            "not a current member code of this merchant",
-        )
-    };
-    let handle = crate::member_code::MemberCodes::handle(&body.code).ok_or_else(invalid)?;
-    let member = match state
+    let member = state
         .loyalty
         .members()
-        .by_invite_code(staff.merchant_id, handle)
-        .await
-    {
-        Ok(member) => member,
-        Err(loyalty_core::Error::NotFound(_)) => return Err(invalid()),
-        Err(e) => return Err(e.into()),
-    };
-    let step = state
-        .member_codes
-        .verify(&body.code, &member, chrono::Utc::now())
-        .ok_or_else(invalid)?;
-    state
-        .loyalty
-        .members()
-        .claim_member_code(staff.merchant_id, member.id, step)
+        .resolve_member_code(&state.member_codes, staff.merchant_id, &body.code)
         .await?;
     Ok(HttpResponse::Ok().json(MemberView::for_staff(&member, &staff)))
 }

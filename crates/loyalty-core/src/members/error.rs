@@ -16,6 +16,8 @@ pub enum MembersError {
     PhoneTaken,
     #[error("this member code was used already; ask for a fresh one")]
     MemberCodeUsed,
+    #[error("not a current member code of this merchant")]
+    InvalidMemberCode,
 }
 
 impl DomainError for MembersError {
@@ -26,12 +28,15 @@ impl DomainError for MembersError {
             Self::Identity(IdentityError::Unavailable(_)) => "provider_unavailable",
             Self::PhoneTaken => "phone_taken",
             Self::MemberCodeUsed => "member_code_used",
+            Self::InvalidMemberCode => "invalid_member_code",
         }
     }
 
     fn kind(&self) -> ErrorKind {
         match self {
-            Self::Identity(IdentityError::InvalidCode) => ErrorKind::Invalid,
+            Self::Identity(IdentityError::InvalidCode) | Self::InvalidMemberCode => {
+                ErrorKind::Invalid
+            }
             Self::Identity(_) => ErrorKind::Unavailable,
             Self::PhoneTaken | Self::MemberCodeUsed => ErrorKind::Conflict,
         }

@@ -13,6 +13,7 @@ use crate::members::MembersTx;
 use crate::members::WeChatAuth;
 use crate::members::invite_code_for;
 use crate::members::member_of;
+use crate::members::{IssuedCode, MemberCodes};
 use crate::points::welcome_bonus;
 use crate::{Error, Result};
 
@@ -205,8 +206,7 @@ where
         })
     }
 
-    /// The member a till is about to serve by a member code: the member whose invite code
-    /// the code carries. The edge checks the code's signature.
+    /// The member whose invite code this is.
     ///
     /// # Errors
     /// `member_not_found`.
@@ -242,5 +242,48 @@ where
             return Err(crate::members::MembersError::MemberCodeUsed.into());
         }
         Ok(tx.commit().await?)
+    }
+
+    /// The member's code for the till, made now: the member shows it, a till resolves it
+    /// within its step or the next.
+    ///
+    /// # Errors
+    /// `member_not_found`.
+    pub async fn member_code(
+        self,
+        codes: &MemberCodes,
+        merchant_id: crate::kernel::MerchantId,
+        member_id: MemberId,
+    ) -> Result<IssuedCode> {
+        let member = {
+            let mut lookup = self.uow.begin(TxMode::Lookup).await?;
+            crate::members::member_of(&mut lookup, merchant_id, member_id).await?
+        };
+        Ok(codes.issue(&member, self.clock.now()))
+    }
+
+    /// The member a till is serving, by the code from the member's mini-program: the code
+    /// must be the member's of this step or the previous one, and each step resolves once.
+    ///
+    /// # Errors
+    /// `invalid_member_code` (malformed, forged, another merchant's member, or too old),
+    /// `member_code_used`.
+    pub async fn resolve_member_code(
+        self,
+        codes: &MemberCodes,
+        merchant_id: crate::kernel::MerchantId,
+        code: &str,
+    ) -> Result<Member> {
+        let invalid = || Error::from(crate::members::MembersError::InvalidMemberCode);
+        let handle = MemberCodes::handle(code).ok_or_else(invalid)?;
+        let member = match self.by_invite_code(merchant_id, handle).await {
+            Err(Error::NotFound(_)) => return Err(invalid()),
+            other => other?,
+        };
+        let step = codes
+            .verify(code, &member, self.clock.now())
+            .ok_or_else(invalid)?;
+        self.claim_member_code(merchant_id, member.id, step).await?;
+        Ok(member)
     }
 }

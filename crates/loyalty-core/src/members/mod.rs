@@ -2,6 +2,7 @@ mod error;
 mod identity;
 mod identity_port;
 mod login_codes_port;
+mod member_code;
 mod model;
 mod ports;
 mod sms_login;
@@ -16,6 +17,7 @@ pub use login_codes_port::LoginCodesTx;
 #[cfg(any(test, feature = "mocks"))]
 pub use login_codes_port::MockLoginCodeRepository;
 pub use login_codes_port::{LoginCode, LoginCodeRepository};
+pub use member_code::{IssuedCode, MemberCodes, STEP_SECONDS};
 pub use model::{Member, ProfileChange};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockMemberRepository;

@@ -3,9 +3,9 @@
 //! step is the 30-second window it was made in. 16 characters of an alphabet without 0/O and
 //! 1/I. A till accepts the current and the previous step; each step resolves once.
 
+use crate::members::Member;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use loyalty_core::members::Member;
 use sha2::Sha256;
 
 const ALPHABET: &[u8; 32] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
@@ -16,11 +16,13 @@ const TAG_LEN: usize = 8;
 type HmacSha256 = Hmac<Sha256>;
 
 /// Makes and checks member codes with a key derived from the server secret.
+#[derive(Clone)]
 pub struct MemberCodes {
     key: Vec<u8>,
 }
 
 /// A code as shown to the member.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssuedCode {
     pub code: String,
     pub expires_at: DateTime<Utc>,
@@ -51,6 +53,7 @@ fn decode(text: &str) -> Option<[u8; 5]> {
 }
 
 impl MemberCodes {
+    #[must_use]
     pub fn new(server_secret: &[u8]) -> Self {
         let mut derive = HmacSha256::new_from_slice(server_secret)
             .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
@@ -69,6 +72,7 @@ impl MemberCodes {
         mac
     }
 
+    #[must_use]
     pub fn issue(&self, member: &Member, now: DateTime<Utc>) -> IssuedCode {
         let step = step_of(now);
         let digest = self.mac(member, step).finalize().into_bytes();
@@ -81,6 +85,7 @@ impl MemberCodes {
     }
 
     /// The member handle (invite code) a well-formed code carries.
+    #[must_use]
     pub fn handle(code: &str) -> Option<&str> {
         let code = code.trim();
         let well_formed =
@@ -90,6 +95,7 @@ impl MemberCodes {
 
     /// The step the code was made in, if it is `member`'s code of the current or the
     /// previous step (compared in constant time).
+    #[must_use]
     pub fn verify(&self, code: &str, member: &Member, now: DateTime<Utc>) -> Option<i64> {
         let code = code.trim();
         let tag = decode(code.get(HANDLE_LEN..)?)?;
@@ -103,8 +109,8 @@ impl MemberCodes {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::{MemberId, MerchantId, Points};
     use chrono::{Duration, TimeZone};
-    use loyalty_core::kernel::{MemberId, MerchantId, Points};
 
     fn member() -> Member {
         Member {
