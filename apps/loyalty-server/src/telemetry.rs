@@ -7,13 +7,18 @@ use actix_web::{Error, HttpMessage};
 use tracing::Span;
 use tracing_actix_web::{RequestId, RootSpanBuilder};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::format::FmtSpan;
 
-/// Installs the global subscriber once; `RUST_LOG` wins over `filter`.
+/// Installs the global subscriber once; `RUST_LOG` wins over `filter`. Every span the filter
+/// lets through logs a line when it closes, with the time it took: at `info` the request; at
+/// `debug` for `loyalty_core` and `loyalty_seaorm` also each use case and each store call in
+/// it, so a slow request can be read in the log.
 pub fn init(filter: &str) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(filter));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        .with_span_events(FmtSpan::CLOSE)
         .try_init();
 }
 

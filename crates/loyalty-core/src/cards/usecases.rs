@@ -123,12 +123,8 @@ where
         Tx: crate::cards::CardsTx
                 + crate::coupons::CouponsTx
                 + crate::kernel::IdempotencyTx
-                + crate::members::MembersTx
-                + crate::merchants::MerchantsTx
                 + crate::merchants::StoresTx
-                + crate::notifications::OutboxTx
-                + crate::settings::SettingsTx
-                + crate::tiers::GrowthTx,
+                + crate::tiers::GrowTx,
     >,
     C: Clock,
     N: Notifier,
@@ -137,6 +133,7 @@ where
     ///
     /// # Errors
     /// `validation_failed`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id))]
     pub async fn create_template(
         self,
         merchant_id: MerchantId,
@@ -162,6 +159,7 @@ where
     ///
     /// # Errors
     /// Storage failures only.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id))]
     pub async fn templates(
         self,
         merchant_id: MerchantId,
@@ -177,6 +175,7 @@ where
 
     /// # Errors
     /// `card_template_not_found`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id, id = %id))]
     pub async fn template(
         self,
         merchant_id: MerchantId,
@@ -191,6 +190,7 @@ where
     ///
     /// # Errors
     /// `card_template_not_found`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id, id = %id))]
     pub async fn set_template_active(
         self,
         merchant_id: MerchantId,
@@ -216,6 +216,7 @@ where
     /// # Errors
     /// `member_not_found`, `store_not_found`, `card_template_not_found`,
     /// `card_template_inactive`, `card_exists`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %cmd.merchant_id, member = %cmd.member_id))]
     pub async fn open(self, cmd: OpenCard) -> Result<HeldCard> {
         let mut tx = self.uow.begin(TxMode::Write).await?;
         member_of(&mut tx, cmd.merchant_id, cmd.member_id).await?;
@@ -249,6 +250,7 @@ where
     /// `card_balance_limit`,
     /// `already_applied` (the payment reference topped up before),
     /// `idempotency_key_reused`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %cmd.merchant_id, member = %cmd.member_id))]
     pub async fn top_up(
         self,
         cmd: TopUpCard,
@@ -345,6 +347,7 @@ where
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn drifts(self) -> Result<Vec<crate::kernel::MoneyDrift>> {
         let mut tx = self.uow.begin(TxMode::Read).await?;
         Ok(tx.cards().card_drifts().await?)
@@ -354,6 +357,7 @@ where
     ///
     /// # Errors
     /// `member_not_found`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id, member = %member_id))]
     pub async fn member_cards(
         self,
         merchant_id: MerchantId,
@@ -375,6 +379,7 @@ where
     ///
     /// # Errors
     /// `card_not_found` (also for another member's card).
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id, member = %member_id))]
     pub async fn ledger(
         self,
         merchant_id: MerchantId,

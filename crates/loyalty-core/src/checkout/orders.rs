@@ -162,15 +162,9 @@ impl<U, C, N> CheckoutService<'_, U, C, N>
 where
     U: UnitOfWork<
         Tx: crate::checkout::OrdersTx
-                + crate::coupons::CouponsTx
                 + crate::kernel::IdempotencyTx
-                + crate::members::MembersTx
-                + crate::merchants::MerchantsTx
                 + crate::merchants::StoresTx
-                + crate::notifications::OutboxTx
-                + crate::points::PointsTx
-                + crate::settings::SettingsTx
-                + crate::tiers::GrowthTx,
+                + crate::points::EarnTx,
     >,
     C: Clock,
     N: Notifier,
@@ -179,6 +173,7 @@ where
     ///
     /// # Errors
     /// As [`Self::commit_order`] for an order the engine prices.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %cmd.merchant_id, member = %cmd.member_id))]
     pub async fn quote(self, cmd: CommitOrder) -> Result<OrderQuote> {
         if !cmd.priced_by_engine() {
             return Err(
@@ -222,6 +217,7 @@ where
     /// `coupon_used`, `coupon_expired`, `coupon_not_applicable`, `coupons_not_stackable`,
     /// `points_not_accepted`, `points_limit_exceeded`, `insufficient_points`,
     /// `order_no_taken`, `idempotency_key_reused`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %cmd.merchant_id, member = %cmd.member_id))]
     pub async fn commit(
         self,
         cmd: CommitOrder,
@@ -393,6 +389,7 @@ where
 
     /// # Errors
     /// `order_not_found`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id, id = %id))]
     pub async fn order(self, merchant_id: MerchantId, id: OrderId) -> Result<Order> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
         tx.orders()
@@ -405,6 +402,7 @@ where
     ///
     /// # Errors
     /// `order_not_found`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id, id = %id))]
     pub async fn order_with_lines(
         self,
         merchant_id: MerchantId,

@@ -228,6 +228,7 @@ where
     /// # Errors
     /// `order_not_found`, `validation_failed`, `refund_exceeds_paid`, `insufficient_points`
     /// (reject policy), `idempotency_key_reused`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %cmd.merchant_id))]
     pub async fn refund(
         self,
         cmd: RefundOrder,

@@ -64,13 +64,7 @@ pub struct IssueReport {
 
 impl<U, C, N> CouponsService<'_, U, C, N>
 where
-    U: UnitOfWork<
-        Tx: crate::coupons::CouponsTx
-                + crate::members::MembersTx
-                + crate::merchants::MerchantsTx
-                + crate::notifications::OutboxTx
-                + crate::settings::SettingsTx,
-    >,
+    U: UnitOfWork<Tx: crate::coupons::CouponsTx + crate::notifications::NotifyTx>,
     C: Clock,
     N: Notifier,
 {
@@ -80,6 +74,7 @@ where
     /// # Errors
     /// `validation_failed`, `coupon_template_not_found`, `claim_closed` (a stopped
     /// template).
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %cmd.merchant_id))]
     pub async fn issue(self, cmd: IssueCoupons) -> Result<IssueReport> {
         let batch = cmd.batch.trim();
         if batch.is_empty() || batch.len() > 64 || !batch.chars().all(|c| c.is_ascii_graphic()) {

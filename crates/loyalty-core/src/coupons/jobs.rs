@@ -22,13 +22,7 @@ use chrono::{DateTime, Utc};
 
 impl<U, C, N> CouponsService<'_, U, C, N>
 where
-    U: UnitOfWork<
-        Tx: crate::coupons::CouponsTx
-                + crate::members::MembersTx
-                + crate::merchants::MerchantsTx
-                + crate::notifications::OutboxTx
-                + crate::settings::SettingsTx,
-    >,
+    U: UnitOfWork<Tx: crate::coupons::CouponsTx + crate::notifications::NotifyTx>,
     C: Clock,
     N: Notifier,
 {
@@ -39,6 +33,7 @@ where
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn give_birthday_coupons(self, batch: u64) -> Result<u64> {
         let merchants = {
             let mut tx = self.uow.begin(TxMode::Lookup).await?;
@@ -120,6 +115,7 @@ where
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn announce_expiring(self, batch: u64) -> Result<u64> {
         let merchants = {
             let mut tx = self.uow.begin(TxMode::Lookup).await?;
@@ -194,6 +190,7 @@ where
     ///
     /// # Errors
     /// Storage failures only.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn expire_due(self) -> Result<u64> {
         let now = self.clock.now();
         let mut total = 0;

@@ -249,12 +249,9 @@ where
     U: UnitOfWork<
         Tx: crate::coupons::CouponsTx
                 + crate::kernel::IdempotencyTx
-                + crate::members::MembersTx
-                + crate::merchants::MerchantsTx
                 + crate::merchants::StoresTx
-                + crate::notifications::OutboxTx
-                + crate::points::PointsTx
-                + crate::settings::SettingsTx,
+                + crate::notifications::NotifyTx
+                + crate::points::PointsTx,
     >,
     C: Clock,
     N: Notifier,
@@ -264,6 +261,7 @@ where
     /// # Errors
     /// `validation_failed`; a store in the scope that is not the merchant's is
     /// `store_not_found`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id))]
     pub async fn create_template(
         self,
         merchant_id: MerchantId,
@@ -294,6 +292,7 @@ where
 
     /// # Errors
     /// `coupon_template_not_found`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id, id = %id))]
     pub async fn template(
         self,
         merchant_id: MerchantId,
@@ -307,6 +306,7 @@ where
     ///
     /// # Errors
     /// Storage failures only.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id))]
     pub async fn templates(
         self,
         merchant_id: MerchantId,
@@ -322,6 +322,7 @@ where
     ///
     /// # Errors
     /// `member_not_found`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id, member = %member_id))]
     pub async fn claimable_templates(
         self,
         merchant_id: MerchantId,
@@ -356,6 +357,7 @@ where
     ///
     /// # Errors
     /// `coupon_template_not_found`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id, id = %id))]
     pub async fn set_template_active(
         self,
         merchant_id: MerchantId,
@@ -383,6 +385,7 @@ where
     /// `coupon_template_not_found`, `claim_closed`, `coupon_limit_reached`,
     /// `coupon_daily_limit_reached`, `stock_exhausted`, `not_exchangeable`
     /// (`validation_failed`), `insufficient_points`, `idempotency_key_reused`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %cmd.merchant_id, member = %cmd.member_id))]
     pub async fn claim(
         self,
         cmd: ClaimCoupon,
@@ -463,6 +466,7 @@ where
     ///
     /// # Errors
     /// `coupon_not_found`, `coupon_used`, `coupon_expired`, `coupon_revoked`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id))]
     pub async fn revoke(self, merchant_id: MerchantId, code: &CouponCode) -> Result<HeldCoupon> {
         with_retry!(self.try_revoke(merchant_id, code))
     }
@@ -490,6 +494,7 @@ where
     ///
     /// # Errors
     /// Storage failures only.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id, member = %member_id))]
     pub async fn member_coupons(
         self,
         merchant_id: MerchantId,
@@ -510,6 +515,7 @@ where
     ///
     /// # Errors
     /// `coupon_not_found`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id))]
     pub async fn by_code(self, merchant_id: MerchantId, code: &CouponCode) -> Result<HeldCoupon> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
         let coupon = tx

@@ -79,6 +79,7 @@ where
     /// # Errors
     /// `coupon_not_found`, `coupon_not_applicable` (the store), `coupon_used`,
     /// `coupon_expired`, `coupon_revoked`, `coupon_not_yet_valid`, `idempotency_key_reused`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %cmd.merchant_id))]
     pub async fn verify(
         self,
         cmd: VerifyCoupon,
@@ -154,6 +155,7 @@ where
     /// # Errors
     /// `verification_not_found`, `undo_window_closed`, `already_applied` (undone before),
     /// `validation_failed` (an order's verification).
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id, id = %id))]
     pub async fn undo_verification(
         self,
         merchant_id: MerchantId,
@@ -234,6 +236,7 @@ where
 
     /// # Errors
     /// `verification_not_found`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id, id = %id))]
     pub async fn verification(
         self,
         merchant_id: MerchantId,
@@ -247,6 +250,7 @@ where
     ///
     /// # Errors
     /// Storage failures only.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id))]
     pub async fn verifications(
         self,
         merchant_id: MerchantId,

@@ -34,15 +34,7 @@ pub struct PhoneBinding {
 
 impl<U, C, N> MembersService<'_, U, C, N>
 where
-    U: UnitOfWork<
-        Tx: crate::coupons::CouponsTx
-                + crate::members::MembersTx
-                + crate::merchants::MerchantsTx
-                + crate::notifications::OutboxTx
-                + crate::points::PointsTx
-                + crate::settings::SettingsTx
-                + crate::tiers::GrowthTx,
-    >,
+    U: UnitOfWork<Tx: crate::points::EarnTx>,
     C: Clock,
     N: Notifier,
 {
@@ -51,6 +43,7 @@ where
     ///
     /// # Errors
     /// `merchant_not_found`, `invalid_code`, `provider_unavailable`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn login_with_wechat(
         self,
         wechat: &dyn WeChatAuth,
@@ -138,6 +131,7 @@ where
     /// # Errors
     /// `member_not_found`, `invalid_code`, `phone_taken` (the phone belongs to another member
     /// and this account has history, or the other member has a WeChat identity already).
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id, member = %member_id))]
     pub async fn bind_wechat_phone(
         self,
         wechat: &dyn WeChatAuth,
@@ -210,6 +204,7 @@ where
     ///
     /// # Errors
     /// `member_not_found`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id))]
     pub async fn by_invite_code(
         self,
         merchant_id: crate::kernel::MerchantId,
@@ -227,6 +222,7 @@ where
     ///
     /// # Errors
     /// `member_code_used`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id, member = %member_id))]
     pub async fn claim_member_code(
         self,
         merchant_id: crate::kernel::MerchantId,
@@ -249,6 +245,7 @@ where
     ///
     /// # Errors
     /// `member_not_found`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id, member = %member_id))]
     pub async fn member_code(
         self,
         codes: &MemberCodes,
@@ -268,6 +265,7 @@ where
     /// # Errors
     /// `invalid_member_code` (malformed, forged, another merchant's member, or too old),
     /// `member_code_used`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id))]
     pub async fn resolve_member_code(
         self,
         codes: &MemberCodes,

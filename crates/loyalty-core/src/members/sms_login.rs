@@ -59,15 +59,7 @@ fn rate_limited(wait: Duration) -> Error {
 impl<U, C, N> MembersService<'_, U, C, N>
 where
     U: UnitOfWork<
-        Tx: crate::coupons::CouponsTx
-                + crate::members::LoginCodesTx
-                + crate::members::MembersTx
-                + crate::merchants::MerchantsTx
-                + crate::merchants::StoresTx
-                + crate::notifications::OutboxTx
-                + crate::points::PointsTx
-                + crate::settings::SettingsTx
-                + crate::tiers::GrowthTx,
+        Tx: crate::members::LoginCodesTx + crate::merchants::StoresTx + crate::points::EarnTx,
     >,
     C: Clock,
     N: Notifier,
@@ -77,6 +69,7 @@ where
     /// # Errors
     /// `merchant_not_found`; `too_many_requests` (with the wait) past a limit;
     /// `provider_unavailable` when the code could not be sent.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn request_login_code(
         self,
         merchant_code: &str,
@@ -132,6 +125,7 @@ where
     ///
     /// # Errors
     /// `merchant_not_found`; `invalid_code` for a wrong, used, expired or exhausted code.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn login_with_sms(
         self,
         merchant_code: &str,

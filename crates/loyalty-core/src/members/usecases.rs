@@ -55,16 +55,7 @@ fn plausible_birthday(
 
 impl<U, C, N> MembersService<'_, U, C, N>
 where
-    U: UnitOfWork<
-        Tx: crate::coupons::CouponsTx
-                + crate::members::MembersTx
-                + crate::merchants::MerchantsTx
-                + crate::merchants::StoresTx
-                + crate::notifications::OutboxTx
-                + crate::points::PointsTx
-                + crate::settings::SettingsTx
-                + crate::tiers::GrowthTx,
-    >,
+    U: UnitOfWork<Tx: crate::merchants::StoresTx + crate::points::EarnTx>,
     C: Clock,
     N: Notifier,
 {
@@ -74,6 +65,7 @@ where
     ///
     /// # Errors
     /// `validation_failed` (a birthday already set, or implausible); `member_not_found`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id, member = %member_id))]
     pub async fn update_profile(
         self,
         merchant_id: MerchantId,
@@ -105,6 +97,7 @@ where
     ///
     /// # Errors
     /// `validation_failed`, `store_not_found`, `member_exists`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %cmd.merchant_id))]
     pub async fn register(self, cmd: RegisterMember) -> Result<Member> {
         let name = member_name(cmd.name.as_deref())?;
         let now = self.clock.now();
@@ -153,6 +146,7 @@ where
 
     /// # Errors
     /// `member_not_found`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id, id = %id))]
     pub async fn member(self, merchant_id: MerchantId, id: MemberId) -> Result<Member> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
         tx.members()
@@ -166,6 +160,7 @@ where
     ///
     /// # Errors
     /// `validation_failed` for a limit outside 1..=100.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id))]
     pub async fn list(
         self,
         merchant_id: MerchantId,
@@ -192,6 +187,7 @@ where
 
     /// # Errors
     /// `member_not_found`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id))]
     pub async fn by_phone(self, merchant_id: MerchantId, phone: &Phone) -> Result<Member> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
         tx.members()

@@ -56,6 +56,7 @@ where
     /// # Errors
     /// `forbidden` (the actor may not give that role), `validation_failed`, `store_not_found`,
     /// `username_taken`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_staff(self, actor: Actor, cmd: CreateStaff) -> Result<Staff> {
         if !may_manage(actor.role, cmd.role) {
             return Err(Error::Forbidden("this role may not create that role"));
@@ -81,6 +82,7 @@ where
 
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant))]
     pub async fn list_staff(self, merchant: MerchantId) -> Result<Vec<Staff>> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
         Ok(tx.staff().list_staff(merchant).await?)
@@ -91,6 +93,7 @@ where
     /// # Errors
     /// `not_found` (another merchant's or no such account), `forbidden`, `validation_failed`,
     /// `store_not_found`.
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     pub async fn update_staff(
         self,
         actor: Actor,
@@ -142,6 +145,7 @@ where
     ///
     /// # Errors
     /// `not_found`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant, id = %id))]
     pub async fn revoke_staff_tokens(self, merchant: MerchantId, id: StaffId) -> Result<()> {
         let mut tx = self.uow.begin(TxMode::Write).await?;
         let staff = tx
@@ -159,6 +163,7 @@ where
     ///
     /// # Errors
     /// `invalid_credentials` for a revoked token or an unknown account; `account_disabled`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant, id = %id))]
     pub async fn check_staff_token(
         self,
         merchant: MerchantId,

@@ -31,6 +31,7 @@ where
 {
     /// # Errors
     /// `validation_failed`, `store_name_taken`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %cmd.merchant_id))]
     pub async fn create_store(self, cmd: CreateStore) -> Result<Store> {
         let store = Store {
             id: StoreId::new(),
@@ -49,6 +50,7 @@ where
     /// # Errors
     /// `store_not_found`, `validation_failed` (the default store cannot be closed),
     /// `store_name_taken`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %cmd.merchant_id))]
     pub async fn update_store(self, cmd: UpdateStore) -> Result<Store> {
         let mut tx = self.uow.begin(TxMode::Write).await?;
         let mut store = tx
@@ -74,6 +76,7 @@ where
 
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id))]
     pub async fn stores(self, merchant_id: MerchantId) -> Result<Vec<Store>> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
         Ok(tx.stores().stores(merchant_id).await?)

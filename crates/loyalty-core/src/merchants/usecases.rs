@@ -85,6 +85,7 @@ where
     ///
     /// # Errors
     /// `validation_failed`; `merchant_code_taken`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_merchant(self, cmd: CreateMerchant) -> Result<CreatedMerchant> {
         let now = self.clock.now();
         let merchant = Merchant {
@@ -138,6 +139,7 @@ where
 
     /// # Errors
     /// `merchant_not_found`.
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     pub async fn merchant(self, id: MerchantId) -> Result<Merchant> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
         tx.merchants()
@@ -148,6 +150,7 @@ where
 
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn by_code(self, code: &str) -> Result<Option<Merchant>> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
         Ok(tx.merchants().merchant_by_code(code).await?)
@@ -157,6 +160,7 @@ where
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn is_empty(self) -> Result<bool> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
         Ok(tx.merchants().count_merchants().await? == 0)
@@ -166,6 +170,7 @@ where
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn staff_for_login(
         self,
         merchant_code: &str,

@@ -8,8 +8,8 @@ pub use error::{MESSAGE, NotificationsError};
 pub use gateways::{DeliveryError, OutgoingSms, OutgoingWechat, SmsGateway, WechatGateway};
 #[cfg(any(test, feature = "mocks"))]
 pub use outbox_port::MockOutboxRepository;
-pub use outbox_port::OutboxTx;
 pub use outbox_port::{Claimed, MessageRecord, MessageStatus, OutboxRepository, SmsUsage};
+pub use outbox_port::{NotifyTx, OutboxTx};
 pub use rules::{
     Channel, Contact, NotificationSettings, OutboxMessage, QuietHours, Scene, SceneSetting,
     SmsTemplate, Subscriptions, TemplateParam, WechatTemplate, after_quiet_hours, backoff,

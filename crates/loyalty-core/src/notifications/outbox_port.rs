@@ -260,3 +260,18 @@ pub trait OutboxRepository: Send {
 pub trait OutboxTx: crate::kernel::Transaction {
     fn outbox(&mut self) -> &mut dyn OutboxRepository;
 }
+
+/// What writing a notification reaches: the member told, the merchant and its settings, and
+/// the outbox.
+pub trait NotifyTx:
+    crate::members::MembersTx + crate::merchants::MerchantsTx + OutboxTx + crate::settings::SettingsTx
+{
+}
+
+impl<T> NotifyTx for T where
+    T: crate::members::MembersTx
+        + crate::merchants::MerchantsTx
+        + OutboxTx
+        + crate::settings::SettingsTx
+{
+}

@@ -102,12 +102,7 @@ fn contact(member: &Member) -> Contact {
 
 /// Plans and writes the messages `events` make, in `tx` (before it commits).
 pub(crate) async fn enqueue(
-    tx: &mut (
-             impl crate::members::MembersTx
-             + crate::merchants::MerchantsTx
-             + crate::notifications::OutboxTx
-             + crate::settings::SettingsTx
-         ),
+    tx: &mut impl crate::notifications::NotifyTx,
     merchant_id: MerchantId,
     events: &[DomainEvent],
     now: DateTime<Utc>,
@@ -134,12 +129,7 @@ pub(crate) async fn enqueue(
 /// [`enqueue`] with the merchant's notification settings and time zone already at hand.
 /// Nothing is read when the merchant tells members of none of these events.
 pub(crate) async fn enqueue_with(
-    tx: &mut (
-             impl crate::members::MembersTx
-             + crate::merchants::MerchantsTx
-             + crate::notifications::OutboxTx
-             + crate::settings::SettingsTx
-         ),
+    tx: &mut impl crate::notifications::NotifyTx,
     merchant_id: MerchantId,
     settings: &NotificationSettings,
     tz: MerchantTimeZone,
@@ -164,12 +154,7 @@ pub(crate) async fn enqueue_with(
 /// `hq_phones`, each as its own event (the outbox holds one message per event, and its id is
 /// the provider's dedup key for that message). HQ chose the phones: no consent to check.
 async fn enqueue_hq(
-    tx: &mut (
-             impl crate::members::MembersTx
-             + crate::merchants::MerchantsTx
-             + crate::notifications::OutboxTx
-             + crate::settings::SettingsTx
-         ),
+    tx: &mut impl crate::notifications::NotifyTx,
     merchant_id: MerchantId,
     settings: &NotificationSettings,
     tz: MerchantTimeZone,
@@ -204,12 +189,7 @@ async fn enqueue_hq(
 
 /// [`enqueue_with`] for a merchant and its settings as a use case holds them.
 pub(crate) async fn enqueue_for(
-    tx: &mut (
-             impl crate::members::MembersTx
-             + crate::merchants::MerchantsTx
-             + crate::notifications::OutboxTx
-             + crate::settings::SettingsTx
-         ),
+    tx: &mut impl crate::notifications::NotifyTx,
     merchant: &crate::merchants::Merchant,
     settings: &crate::settings::MerchantSettings,
     events: &[DomainEvent],
@@ -229,12 +209,7 @@ pub(crate) async fn enqueue_for(
 /// Plans and writes the messages of one event; `false` when it makes none, or when
 /// `known_id` names an event that has its messages already (a greeting planned earlier).
 pub(crate) async fn enqueue_one(
-    tx: &mut (
-             impl crate::members::MembersTx
-             + crate::merchants::MerchantsTx
-             + crate::notifications::OutboxTx
-             + crate::settings::SettingsTx
-         ),
+    tx: &mut impl crate::notifications::NotifyTx,
     merchant_id: MerchantId,
     settings: &NotificationSettings,
     tz: MerchantTimeZone,
@@ -352,12 +327,7 @@ fn birthday_event_id(member: MemberId, year: i32) -> Uuid {
 
 impl<U, C, N> NotificationsService<'_, U, C, N>
 where
-    U: UnitOfWork<
-        Tx: crate::members::MembersTx
-                + crate::merchants::MerchantsTx
-                + crate::notifications::OutboxTx
-                + crate::settings::SettingsTx,
-    >,
+    U: UnitOfWork<Tx: crate::notifications::NotifyTx>,
     C: Clock,
     N: Notifier,
 {
@@ -368,6 +338,7 @@ where
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn greet_birthdays(self, batch: u64) -> Result<u64> {
         let merchants = {
             let mut tx = self.uow.begin(TxMode::Lookup).await?;
@@ -446,6 +417,7 @@ where
     ///
     /// # Errors
     /// Storage failures (the messages stay in the outbox).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn dispatch(
         self,
         gateways: &Gateways<'_>,
@@ -622,6 +594,7 @@ where
     ///
     /// # Errors
     /// `validation_failed` for a limit outside 1..=100.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id))]
     pub async fn messages(
         self,
         merchant_id: MerchantId,
@@ -645,6 +618,7 @@ where
     /// # Errors
     /// `message_not_found` when the merchant has no failed message with that id;
     /// `message_replaced` for a WeChat message whose SMS in reserve went in its place.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id))]
     pub async fn requeue(self, merchant_id: MerchantId, id: Uuid) -> Result<()> {
         let mut lookup = self.uow.begin(TxMode::Lookup).await?;
         let failed = lookup.outbox().message(merchant_id, id).await?;
@@ -688,6 +662,7 @@ where
     ///
     /// # Errors
     /// `validation_failed` for a month that does not exist.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id))]
     pub async fn sms_usage(
         self,
         merchant_id: MerchantId,
@@ -714,6 +689,7 @@ where
     /// # Errors
     /// `validation_failed` for more than 20 ids, an empty or long one, or one that is not a
     /// template of the merchant's; `member_not_found`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id, member = %member_id))]
     pub async fn add_subscriptions(
         self,
         merchant_id: MerchantId,

@@ -33,14 +33,7 @@ pub struct ActionAward {
 /// they make and the tier upgrade it may bring. Returns the entry and the events.
 #[allow(clippy::too_many_arguments)]
 async fn credit_action(
-    tx: &mut (
-             impl crate::members::MembersTx
-             + crate::merchants::MerchantsTx
-             + crate::notifications::OutboxTx
-             + crate::points::PointsTx
-             + crate::settings::SettingsTx
-             + crate::tiers::GrowthTx
-         ),
+    tx: &mut (impl crate::points::PointsTx + crate::tiers::GrowTx),
     merchant: &Merchant,
     settings: &MerchantSettings,
     member: &Member,
@@ -79,15 +72,7 @@ async fn credit_action(
 /// (whose row it holds), if the merchant offers them; the member's balance is updated to
 /// match.
 pub(crate) async fn welcome_bonus(
-    tx: &mut (
-             impl crate::coupons::CouponsTx
-             + crate::merchants::MerchantsTx
-             + crate::members::MembersTx
-             + crate::notifications::OutboxTx
-             + crate::points::PointsTx
-             + crate::settings::SettingsTx
-             + crate::tiers::GrowthTx
-         ),
+    tx: &mut impl crate::points::EarnTx,
     member: &mut Member,
     now: DateTime<Utc>,
 ) -> Result<Vec<DomainEvent>> {
@@ -157,15 +142,7 @@ impl MemberAction {
 
 impl<U, C, N> PointsService<'_, U, C, N>
 where
-    U: UnitOfWork<
-        Tx: crate::checkout::OrdersTx
-                + crate::members::MembersTx
-                + crate::merchants::MerchantsTx
-                + crate::notifications::OutboxTx
-                + crate::points::PointsTx
-                + crate::settings::SettingsTx
-                + crate::tiers::GrowthTx,
-    >,
+    U: UnitOfWork<Tx: crate::checkout::OrdersTx + crate::points::PointsTx + crate::tiers::GrowTx>,
     C: Clock,
     N: Notifier,
 {
@@ -176,6 +153,7 @@ where
     /// # Errors
     /// `validation_failed`, `action_not_offered`, `order_not_found` (not this member's),
     /// `daily_cap_reached`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id, member = %member_id))]
     pub async fn award_action(
         self,
         merchant_id: MerchantId,

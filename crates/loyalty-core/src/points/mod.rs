@@ -31,11 +31,11 @@ pub(crate) use ops::{
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockPointsRepository;
-pub use ports::PointsTx;
 pub use ports::{
     AccountDrift, BalanceChange, ExpiringPoints, LEDGER_SOURCE_KEY, LedgerPage, Liability,
     PointsRepository, TakenLot, Withdrawal,
 };
+pub use ports::{EarnTx, PointsTx};
 pub use reports::{PointsLiability, Simulation, StoreSimulation};
 pub(crate) use usecases::spent_event;
 pub use usecases::{AdjustPoints, PointsSummary, SpendPoints};

@@ -274,3 +274,9 @@ pub trait PointsRepository: Send {
 pub trait PointsTx: crate::kernel::Transaction {
     fn points(&mut self) -> &mut dyn PointsRepository;
 }
+
+/// What earning reaches: the points account, growth and its upgrades, the coupons a bonus
+/// gives, and telling the member.
+pub trait EarnTx: PointsTx + crate::tiers::GrowTx + crate::coupons::CouponsTx {}
+
+impl<T: PointsTx + crate::tiers::GrowTx + crate::coupons::CouponsTx> EarnTx for T {}

@@ -62,12 +62,7 @@ pub struct PointsLiability {
 impl<U, C, N> PointsService<'_, U, C, N>
 where
     U: UnitOfWork<
-        Tx: crate::checkout::OrdersTx
-                + crate::members::MembersTx
-                + crate::merchants::MerchantsTx
-                + crate::notifications::OutboxTx
-                + crate::points::PointsTx
-                + crate::settings::SettingsTx,
+        Tx: crate::checkout::OrdersTx + crate::notifications::NotifyTx + crate::points::PointsTx,
     >,
     C: Clock,
     N: Notifier,
@@ -79,6 +74,7 @@ where
     ///
     /// # Errors
     /// `validation_failed` for a policy that does not validate or days outside 1..=366.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id))]
     pub async fn simulate_earning(
         self,
         merchant_id: MerchantId,
@@ -186,6 +182,7 @@ where
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id))]
     pub async fn liability(
         self,
         merchant_id: MerchantId,
@@ -217,6 +214,7 @@ where
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn announce_expiring(self, batch: u64) -> Result<Vec<DomainEvent>> {
         // Only merchants that tell members of expiring points: a lot is marked announced
         // only when a message about it can be planned, so setting the scene up later still

@@ -76,13 +76,7 @@ pub struct SpendPoints {
 impl<U, C, N> PointsService<'_, U, C, N>
 where
     U: UnitOfWork<
-        Tx: crate::kernel::IdempotencyTx
-                + crate::members::MembersTx
-                + crate::merchants::MerchantsTx
-                + crate::notifications::OutboxTx
-                + crate::points::PointsTx
-                + crate::settings::SettingsTx
-                + crate::tiers::GrowthTx,
+        Tx: crate::kernel::IdempotencyTx + crate::points::PointsTx + crate::tiers::GrowTx,
     >,
     C: Clock,
     N: Notifier,
@@ -92,6 +86,7 @@ where
     ///
     /// # Errors
     /// `validation_failed`, `member_not_found`, `insufficient_points`, `idempotency_key_reused`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %cmd.merchant_id, member = %cmd.member_id))]
     pub async fn adjust(
         self,
         cmd: AdjustPoints,
@@ -144,6 +139,7 @@ where
     ///
     /// # Errors
     /// `member_not_found`, `insufficient_points`, `already_applied`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %cmd.merchant_id, member = %cmd.member_id))]
     pub async fn spend(self, cmd: SpendPoints) -> Result<LedgerEntry> {
         if !cmd.amount.is_positive() {
             return Err(InvalidValue::new("amount", "must be more than 0").into());
@@ -194,6 +190,7 @@ where
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn expire_due(self, batch: u64) -> Result<Vec<LedgerEntry>> {
         let now = self.clock.now();
         let members = {
@@ -234,6 +231,7 @@ where
     ///
     /// # Errors
     /// `member_not_found`, `validation_failed` for a limit outside 1..=100.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id, member = %member_id))]
     pub async fn ledger(
         self,
         merchant_id: MerchantId,
@@ -257,6 +255,7 @@ where
     ///
     /// # Errors
     /// `member_not_found`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id, member = %member_id))]
     pub async fn summary(
         self,
         merchant_id: MerchantId,
@@ -304,6 +303,7 @@ where
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn verify_ledger(self) -> Result<Vec<AccountDrift>> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
         Ok(tx.points().drifts().await?)

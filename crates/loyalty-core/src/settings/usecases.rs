@@ -11,18 +11,14 @@ use crate::{Error, Result};
 impl<U, C, N> SettingsService<'_, U, C, N>
 where
     U: UnitOfWork<
-        Tx: crate::checkout::OrdersTx
-                + crate::members::MembersTx
-                + crate::merchants::MerchantsTx
-                + crate::notifications::OutboxTx
-                + crate::points::PointsTx
-                + crate::settings::SettingsTx,
+        Tx: crate::checkout::OrdersTx + crate::notifications::NotifyTx + crate::points::PointsTx,
     >,
     C: Clock,
     N: Notifier,
 {
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id))]
     pub async fn current(self, merchant_id: MerchantId) -> Result<MerchantSettings> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
         Ok(tx.settings().settings(merchant_id).await?)
@@ -32,6 +28,7 @@ where
     ///
     /// # Errors
     /// `validation_failed` with the field at fault.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id))]
     pub async fn put(
         self,
         merchant_id: MerchantId,
@@ -47,6 +44,7 @@ where
     /// # Errors
     /// `validation_failed` with the field at fault; `version_conflict` when the setting
     /// changed since the editor read it.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id))]
     pub async fn put_over(
         self,
         merchant_id: MerchantId,
@@ -70,6 +68,7 @@ where
     ///
     /// # Errors
     /// `version_not_found`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id))]
     pub async fn earning_version(
         self,
         merchant_id: MerchantId,

@@ -11,9 +11,9 @@ pub use usecases::TierReview;
 pub(crate) use usecases::{progress_of, upgrade_on_growth};
 mod ports;
 pub use ports::GrowthRepository;
-pub use ports::GrowthTx;
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockGrowthRepository;
+pub use ports::{GrowTx, GrowthTx};
 
 crate::engine::service!(
     TiersService,

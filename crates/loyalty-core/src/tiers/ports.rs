@@ -57,3 +57,9 @@ pub trait GrowthRepository: Send {
 pub trait GrowthTx: crate::kernel::Transaction {
     fn growth(&mut self) -> &mut dyn GrowthRepository;
 }
+
+/// What growth reaches: the member's growth and tier history, and telling the member of an
+/// upgrade.
+pub trait GrowTx: GrowthTx + crate::notifications::NotifyTx {}
+
+impl<T: GrowthTx + crate::notifications::NotifyTx> GrowTx for T {}

@@ -158,13 +158,7 @@ pub struct TierReview {
 
 impl<U, C, N> TiersService<'_, U, C, N>
 where
-    U: UnitOfWork<
-        Tx: crate::members::MembersTx
-                + crate::merchants::MerchantsTx
-                + crate::notifications::OutboxTx
-                + crate::settings::SettingsTx
-                + crate::tiers::GrowthTx,
-    >,
+    U: UnitOfWork<Tx: crate::tiers::GrowTx>,
     C: Clock,
     N: Notifier,
 {
@@ -172,6 +166,7 @@ where
     ///
     /// # Errors
     /// `member_not_found`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id, member = %member_id))]
     pub async fn progress(
         self,
         merchant_id: MerchantId,
@@ -189,6 +184,7 @@ where
     ///
     /// # Errors
     /// `member_not_found`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id, member = %member_id))]
     pub async fn history(
         self,
         merchant_id: MerchantId,
@@ -210,6 +206,7 @@ where
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn review(self, batch: u64) -> Result<TierReview> {
         let merchants = {
             let mut tx = self.uow.begin(TxMode::Lookup).await?;

@@ -111,12 +111,7 @@ async fn withdrawal_of(
 impl<U, C, N> WalletService<'_, U, C, N>
 where
     U: UnitOfWork<
-        Tx: crate::kernel::IdempotencyTx
-                + crate::members::MembersTx
-                + crate::merchants::MerchantsTx
-                + crate::notifications::OutboxTx
-                + crate::settings::SettingsTx
-                + crate::wallet::WalletTx,
+        Tx: crate::kernel::IdempotencyTx + crate::notifications::NotifyTx + crate::wallet::WalletTx,
     >,
     C: Clock,
     N: Notifier,
@@ -127,6 +122,7 @@ where
     /// # Errors
     /// `validation_failed`, `merchant_not_found`, `already_applied` (the payment landed
     /// before), `idempotency_key_reused`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %cmd.merchant_id))]
     pub async fn record_payment(
         self,
         cmd: RecordPayment,
@@ -161,6 +157,7 @@ where
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn drifts(self) -> Result<Vec<MoneyDrift>> {
         let mut tx = self.uow.begin(TxMode::Read).await?;
         Ok(tx.wallet().wallet_drifts().await?)
@@ -168,6 +165,7 @@ where
 
     /// # Errors
     /// Storage failures only.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id))]
     pub async fn current(self, merchant_id: MerchantId) -> Result<Wallet> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
         Ok(tx.wallet().wallet(merchant_id).await?)
@@ -177,6 +175,7 @@ where
     ///
     /// # Errors
     /// Storage failures only.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id))]
     pub async fn entries(
         self,
         merchant_id: MerchantId,
@@ -195,6 +194,7 @@ where
     ///
     /// # Errors
     /// `validation_failed`, `insufficient_balance`, `idempotency_key_reused`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %cmd.merchant_id))]
     pub async fn request_withdrawal(
         self,
         cmd: RequestWithdrawal,
@@ -247,6 +247,7 @@ where
     ///
     /// # Errors
     /// Storage failures only.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = ?merchant_id))]
     pub async fn withdrawals(
         self,
         merchant_id: Option<MerchantId>,
@@ -269,6 +270,7 @@ where
     /// # Errors
     /// `validation_failed` (a rejection without a reason), `withdrawal_not_found`,
     /// `withdrawal_already_reviewed` (it was decided the other way).
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %cmd.id))]
     pub async fn review_withdrawal(self, cmd: ReviewWithdrawal) -> Result<WalletWithdrawal> {
         note_ok("note", cmd.note.as_deref())?;
         if !cmd.approve && cmd.note.is_none() {
