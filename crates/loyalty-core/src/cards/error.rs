@@ -1,7 +1,6 @@
 //! What the cards feature refuses, and what it does not find.
 
 use crate::kernel::{DomainError, ErrorKind, Subject, refusals};
-use std::any::Any;
 
 /// A card this request named does not exist for the caller.
 pub const CARD: Subject = Subject::new("card", "card_not_found");
@@ -30,10 +29,6 @@ impl DomainError for CardsError {
 
     fn kind(&self) -> ErrorKind {
         ErrorKind::Rejected
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 

@@ -10,9 +10,11 @@ use super::CardsService;
 use crate::cards::CardRules;
 use crate::cards::CardsTx;
 use crate::cards::{CardEntry, CardEntryKind, CardTemplate, MemberCard};
+use crate::coupons::CouponsTx;
 use crate::engine::write_once;
 use crate::events::DomainEvent;
 use crate::events::Notifier;
+use crate::kernel::IdempotencyTx;
 use crate::kernel::check_reference;
 use crate::kernel::{
     CardId, CardTemplateId, InvalidValue, MemberId, MerchantId, Money, StaffId, StoreId,
@@ -21,9 +23,11 @@ use crate::kernel::{Clock, Transaction, TxMode, UnitOfWork};
 use crate::kernel::{Idempotent, Outcome};
 use crate::members::MembersTx;
 use crate::members::member_of;
+use crate::merchants::StoresTx;
 use crate::merchants::merchant_of;
 use crate::notifications::enqueue_for;
 use crate::settings::SettingsTx;
+use crate::tiers::GrowTx;
 use crate::tiers::GrowthBasis;
 use crate::tiers::upgrade_on_growth;
 use crate::{Error, Result};
@@ -119,13 +123,7 @@ fn money(fen: i64) -> Result<Money> {
 
 impl<U, C, N> CardsService<'_, U, C, N>
 where
-    U: UnitOfWork<
-        Tx: crate::cards::CardsTx
-                + crate::coupons::CouponsTx
-                + crate::kernel::IdempotencyTx
-                + crate::merchants::StoresTx
-                + crate::tiers::GrowTx,
-    >,
+    U: UnitOfWork<Tx: CardsTx + CouponsTx + GrowTx + IdempotencyTx + StoresTx>,
     C: Clock,
     N: Notifier,
 {

@@ -2,7 +2,6 @@
 
 use crate::checkout::PricingError;
 use crate::kernel::{DomainError, ErrorKind, Subject, refusals};
-use std::any::Any;
 
 /// A order this request named does not exist for the caller.
 pub const ORDER: Subject = Subject::new("order", "order_not_found");
@@ -24,10 +23,6 @@ impl DomainError for CheckoutError {
     fn kind(&self) -> ErrorKind {
         ErrorKind::Rejected
     }
-
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
 impl DomainError for PricingError {
@@ -47,10 +42,6 @@ impl DomainError for PricingError {
             Self::Invalid(v) => Some(v.field),
             _ => None,
         }
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 

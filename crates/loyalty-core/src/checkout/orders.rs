@@ -9,6 +9,7 @@ use crate::coupons::refusal;
 use crate::engine::write_once;
 use crate::events::DomainEvent;
 use crate::events::Notifier;
+use crate::kernel::IdempotencyTx;
 use crate::kernel::{Clock, TxMode, UnitOfWork};
 use crate::kernel::{Idempotent, Outcome};
 use crate::kernel::{
@@ -17,8 +18,10 @@ use crate::kernel::{
 use crate::members::Member;
 use crate::members::MembersTx;
 use crate::members::member_of;
+use crate::merchants::StoresTx;
 use crate::merchants::merchant_of;
 use crate::notifications::enqueue_with;
+use crate::points::EarnTx;
 use crate::points::{EarnExplanation, PurchaseLine, allocate};
 use crate::points::{EntryDraft, credit, debit_recorded};
 use crate::points::{EntryKind, LedgerEntry, Source};
@@ -160,12 +163,7 @@ pub fn price_lines(lines: &[LineInput], amount_paid: Money) -> Result<Vec<Purcha
 
 impl<U, C, N> CheckoutService<'_, U, C, N>
 where
-    U: UnitOfWork<
-        Tx: crate::checkout::OrdersTx
-                + crate::kernel::IdempotencyTx
-                + crate::merchants::StoresTx
-                + crate::points::EarnTx,
-    >,
+    U: UnitOfWork<Tx: EarnTx + IdempotencyTx + OrdersTx + StoresTx>,
     C: Clock,
     N: Notifier,
 {

@@ -10,9 +10,11 @@ use crate::checkout::OrdersTx;
 use crate::checkout::RefundTotals;
 use crate::checkout::{Order, OrderLine, OrderStatus, Refund, RefundLine};
 use crate::coupons::CouponStatus;
+use crate::coupons::CouponsTx;
 use crate::engine::write_once;
 use crate::events::DomainEvent;
 use crate::events::Notifier;
+use crate::kernel::IdempotencyTx;
 use crate::kernel::{Clock, UnitOfWork};
 use crate::kernel::{Idempotent, Outcome};
 use crate::kernel::{InvalidValue, MerchantId, Money, OrderId, Points, RefundId, StaffId};
@@ -208,13 +210,7 @@ fn decide(cmd: &RefundOrder, order: &Order, lines: &[OrderLine]) -> Result<Decid
 
 impl<U, C, N> CheckoutService<'_, U, C, N>
 where
-    U: UnitOfWork<
-        Tx: crate::checkout::OrdersTx
-                + crate::coupons::CouponsTx
-                + crate::kernel::IdempotencyTx
-                + crate::points::PointsTx
-                + crate::settings::SettingsTx,
-    >,
+    U: UnitOfWork<Tx: CouponsTx + IdempotencyTx + OrdersTx + PointsTx + SettingsTx>,
     C: Clock,
     N: Notifier,
 {

@@ -2,7 +2,6 @@
 
 use crate::coupons::CouponStatus;
 use crate::kernel::{DomainError, ErrorKind, Subject, refusals};
-use std::any::Any;
 
 /// A coupon this request named does not exist for the caller.
 pub const COUPON: Subject = Subject::new("coupon", "coupon_not_found");
@@ -56,10 +55,6 @@ impl DomainError for CouponsError {
             Self::CouponNotUsable(CouponStatus::Used) => ErrorKind::Conflict,
             _ => ErrorKind::Rejected,
         }
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 

@@ -21,6 +21,7 @@ use crate::kernel::{CouponTemplateId, InvalidValue, MemberId, MerchantId};
 use crate::members::MembersTx;
 use crate::merchants::Merchant;
 use crate::merchants::merchant_of;
+use crate::notifications::NotifyTx;
 use crate::notifications::enqueue_for;
 use crate::settings::MerchantSettings;
 use crate::settings::SettingsTx;
@@ -64,7 +65,7 @@ pub struct IssueReport {
 
 impl<U, C, N> CouponsService<'_, U, C, N>
 where
-    U: UnitOfWork<Tx: crate::coupons::CouponsTx + crate::notifications::NotifyTx>,
+    U: UnitOfWork<Tx: CouponsTx + NotifyTx>,
     C: Clock,
     N: Notifier,
 {

@@ -15,6 +15,7 @@ use crate::kernel::{CouponTemplateId, MemberId};
 use crate::members::MembersTx;
 use crate::merchants::Merchant;
 use crate::merchants::MerchantsTx;
+use crate::notifications::NotifyTx;
 use crate::notifications::enqueue_for;
 use crate::settings::SettingsTx;
 use crate::settings::{MerchantSettings, SettingKind};
@@ -22,7 +23,7 @@ use chrono::{DateTime, Utc};
 
 impl<U, C, N> CouponsService<'_, U, C, N>
 where
-    U: UnitOfWork<Tx: crate::coupons::CouponsTx + crate::notifications::NotifyTx>,
+    U: UnitOfWork<Tx: CouponsTx + NotifyTx>,
     C: Clock,
     N: Notifier,
 {

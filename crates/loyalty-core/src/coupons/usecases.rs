@@ -15,6 +15,7 @@ use crate::coupons::{Coupon, CouponSource, CouponStatus, CouponTemplate};
 use crate::engine::write_once;
 use crate::events::DomainEvent;
 use crate::events::Notifier;
+use crate::kernel::IdempotencyTx;
 use crate::kernel::with_retry;
 use crate::kernel::{Clock, StoreError, Transaction, TxMode, UnitOfWork};
 use crate::kernel::{CouponId, CouponTemplateId, MemberId, MerchantId, StaffId};
@@ -24,7 +25,9 @@ use crate::members::MembersTx;
 use crate::merchants::Merchant;
 use crate::merchants::StoresTx;
 use crate::merchants::merchant_of;
+use crate::notifications::NotifyTx;
 use crate::notifications::enqueue_for;
+use crate::points::PointsTx;
 use crate::points::{EntryDraft, debit};
 use crate::points::{EntryKind, Source};
 use crate::settings::MerchantSettings;
@@ -246,13 +249,7 @@ pub(crate) async fn with_templates(
 
 impl<U, C, N> CouponsService<'_, U, C, N>
 where
-    U: UnitOfWork<
-        Tx: crate::coupons::CouponsTx
-                + crate::kernel::IdempotencyTx
-                + crate::merchants::StoresTx
-                + crate::notifications::NotifyTx
-                + crate::points::PointsTx,
-    >,
+    U: UnitOfWork<Tx: CouponsTx + IdempotencyTx + NotifyTx + PointsTx + StoresTx>,
     C: Clock,
     N: Notifier,
 {

@@ -12,6 +12,7 @@ use crate::kernel::with_retry;
 use crate::kernel::{Clock, Transaction, TxMode, UnitOfWork};
 use crate::kernel::{IdempotencyTx, Idempotent, Outcome, StoreError};
 use crate::kernel::{MerchantId, StaffId, StoreId, VerificationId};
+use crate::merchants::StoresTx;
 use crate::settings::SettingsTx;
 use crate::{Error, Result};
 use chrono::{DateTime, Duration, Utc};
@@ -60,12 +61,7 @@ pub(crate) async fn coupon_by_code(
 
 impl<U, C, N> CouponsService<'_, U, C, N>
 where
-    U: UnitOfWork<
-        Tx: crate::coupons::CouponsTx
-                + crate::kernel::IdempotencyTx
-                + crate::merchants::StoresTx
-                + crate::settings::SettingsTx,
-    >,
+    U: UnitOfWork<Tx: CouponsTx + IdempotencyTx + SettingsTx + StoresTx>,
     C: Clock,
     N: Notifier,
 {

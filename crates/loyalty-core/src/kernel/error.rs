@@ -40,7 +40,7 @@ pub enum ErrorKind {
 /// What every error of the engine tells the edge: a stable code clients switch on, and the
 /// sort of failure it is. A feature's error type implements it, and converts into [`Error`]
 /// (with [`refusals!`](crate::kernel::refusals)).
-pub trait DomainError: std::error::Error + Send + Sync + 'static {
+pub trait DomainError: std::error::Error + Send + Sync + AsAny + 'static {
     /// The stable code clients switch on (`insufficient_points`).
     fn code(&self) -> &str;
 
@@ -50,9 +50,17 @@ pub trait DomainError: std::error::Error + Send + Sync + 'static {
     fn field(&self) -> Option<&'static str> {
         None
     }
+}
 
-    /// The error as [`Any`], so a caller can tell which feature's refusal it is.
+/// A value as [`Any`], so a caller can tell which feature's refusal an error carries.
+pub trait AsAny {
     fn as_any(&self) -> &dyn Any;
+}
+
+impl<T: Any> AsAny for T {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
 }
 
 /// Something a request named that does not exist for the caller: declared by the feature
@@ -154,7 +162,8 @@ impl Error {
     #[must_use]
     pub fn refusal<E: DomainError>(&self) -> Option<&E> {
         match self {
-            Self::Refused(refusal) => refusal.as_any().downcast_ref(),
+            // The refusal itself, not its box: a `Box` is `Any` too.
+            Self::Refused(refusal) => (**refusal).as_any().downcast_ref(),
             _ => None,
         }
     }

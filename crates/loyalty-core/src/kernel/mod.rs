@@ -19,7 +19,7 @@ pub use clock::MockClock;
 pub use clock::{Clock, SystemClock};
 pub use drift::MoneyDrift;
 pub(crate) use error::refusals;
-pub use error::{DomainError, Error, ErrorKind, Result, Subject};
+pub use error::{AsAny, DomainError, Error, ErrorKind, Result, Subject};
 pub use idempotency::{Idempotent, Outcome};
 pub(crate) use idempotency::{remember, replay};
 #[cfg(any(test, feature = "mocks"))]

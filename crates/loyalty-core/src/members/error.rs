@@ -2,7 +2,6 @@
 
 use crate::kernel::{DomainError, ErrorKind, Subject, refusals};
 use crate::members::IdentityError;
-use std::any::Any;
 
 /// A member this request named does not exist for the caller.
 pub const MEMBER: Subject = Subject::new("member", "member_not_found");
@@ -40,10 +39,6 @@ impl DomainError for MembersError {
             Self::Identity(_) => ErrorKind::Unavailable,
             Self::PhoneTaken | Self::MemberCodeUsed => ErrorKind::Conflict,
         }
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 

@@ -14,6 +14,7 @@ use crate::members::WeChatAuth;
 use crate::members::invite_code_for;
 use crate::members::member_of;
 use crate::members::{IssuedCode, MemberCodes};
+use crate::points::EarnTx;
 use crate::points::welcome_bonus;
 use crate::{Error, Result};
 
@@ -34,7 +35,7 @@ pub struct PhoneBinding {
 
 impl<U, C, N> MembersService<'_, U, C, N>
 where
-    U: UnitOfWork<Tx: crate::points::EarnTx>,
+    U: UnitOfWork<Tx: EarnTx>,
     C: Clock,
     N: Notifier,
 {

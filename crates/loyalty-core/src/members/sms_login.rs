@@ -14,7 +14,9 @@ use crate::members::MembersTx;
 use crate::members::WeChatLogin;
 use crate::members::invite_code_for;
 use crate::members::{IdentityError, LoginCode};
+use crate::merchants::StoresTx;
 use crate::notifications::enqueue;
+use crate::points::EarnTx;
 use crate::points::welcome_bonus;
 use crate::{Error, Result};
 use chrono::{DateTime, Duration, Utc};
@@ -58,9 +60,7 @@ fn rate_limited(wait: Duration) -> Error {
 
 impl<U, C, N> MembersService<'_, U, C, N>
 where
-    U: UnitOfWork<
-        Tx: crate::members::LoginCodesTx + crate::merchants::StoresTx + crate::points::EarnTx,
-    >,
+    U: UnitOfWork<Tx: EarnTx + LoginCodesTx + StoresTx>,
     C: Clock,
     N: Notifier,
 {

@@ -6,6 +6,8 @@ use crate::kernel::{Clock, StoreError, TxMode, UnitOfWork};
 use crate::kernel::{InvalidValue, MemberId, MerchantId, Phone, Points, StoreId};
 use crate::members::MembersTx;
 use crate::members::{Member, ProfileChange};
+use crate::merchants::StoresTx;
+use crate::points::EarnTx;
 use crate::points::welcome_bonus;
 use crate::{Error, Result};
 use chrono::NaiveDate;
@@ -55,7 +57,7 @@ fn plausible_birthday(
 
 impl<U, C, N> MembersService<'_, U, C, N>
 where
-    U: UnitOfWork<Tx: crate::merchants::StoresTx + crate::points::EarnTx>,
+    U: UnitOfWork<Tx: EarnTx + StoresTx>,
     C: Clock,
     N: Notifier,
 {

@@ -1,7 +1,6 @@
 //! What the merchants feature refuses, and what it does not find.
 
 use crate::kernel::{DomainError, ErrorKind, Subject, refusals};
-use std::any::Any;
 
 /// A merchant this request named does not exist for the caller.
 pub const MERCHANT: Subject = Subject::new("merchant", "merchant_not_found");
@@ -29,10 +28,6 @@ impl DomainError for MerchantsError {
 
     fn kind(&self) -> ErrorKind {
         ErrorKind::Unauthenticated
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 

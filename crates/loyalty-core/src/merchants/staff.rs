@@ -8,6 +8,7 @@ use crate::kernel::Transaction;
 use crate::kernel::{Clock, TxMode, UnitOfWork};
 use crate::kernel::{InvalidValue, MerchantId, StaffId, StoreId};
 use crate::merchants::StaffTx;
+use crate::merchants::StoresTx;
 use crate::merchants::{Staff, StaffRole};
 use crate::merchants::{validate_code, validate_name};
 use crate::{Error, Result};
@@ -49,7 +50,7 @@ fn may_manage(actor: StaffRole, role: StaffRole) -> bool {
 
 impl<U, C, N> MerchantsService<'_, U, C, N>
 where
-    U: UnitOfWork<Tx: crate::merchants::StaffTx + crate::merchants::StoresTx>,
+    U: UnitOfWork<Tx: StaffTx + StoresTx>,
     C: Clock,
     N: Notifier,
 {

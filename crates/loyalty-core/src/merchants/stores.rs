@@ -25,7 +25,7 @@ pub struct UpdateStore {
 
 impl<U, C, N> MerchantsService<'_, U, C, N>
 where
-    U: UnitOfWork<Tx: crate::merchants::StoresTx>,
+    U: UnitOfWork<Tx: StoresTx>,
     C: Clock,
     N: Notifier,
 {

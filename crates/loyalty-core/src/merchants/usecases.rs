@@ -72,12 +72,7 @@ pub fn validate_name(field: &'static str, name: &str, max: usize) -> Result<Stri
 
 impl<U, C, N> MerchantsService<'_, U, C, N>
 where
-    U: UnitOfWork<
-        Tx: crate::merchants::MerchantsTx
-                + crate::merchants::StaffTx
-                + crate::merchants::StoresTx
-                + crate::settings::SettingsTx,
-    >,
+    U: UnitOfWork<Tx: MerchantsTx + SettingsTx + StaffTx + StoresTx>,
     C: Clock,
     N: Notifier,
 {

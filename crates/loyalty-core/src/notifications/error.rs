@@ -1,7 +1,6 @@
 //! What the notifications feature refuses, and what it does not find.
 
 use crate::kernel::{DomainError, ErrorKind, Subject, refusals};
-use std::any::Any;
 
 /// A message this request named does not exist for the caller.
 pub const MESSAGE: Subject = Subject::new("message", "message_not_found");
@@ -24,10 +23,6 @@ impl DomainError for NotificationsError {
 
     fn kind(&self) -> ErrorKind {
         ErrorKind::Conflict
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 

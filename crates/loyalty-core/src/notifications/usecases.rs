@@ -4,6 +4,7 @@
 
 use super::NotificationsService;
 use crate::merchants::MerchantsTx;
+use crate::notifications::NotifyTx;
 use crate::notifications::OutboxTx;
 use crate::settings::SettingsTx;
 
@@ -327,7 +328,7 @@ fn birthday_event_id(member: MemberId, year: i32) -> Uuid {
 
 impl<U, C, N> NotificationsService<'_, U, C, N>
 where
-    U: UnitOfWork<Tx: crate::notifications::NotifyTx>,
+    U: UnitOfWork<Tx: NotifyTx>,
     C: Clock,
     N: Notifier,
 {

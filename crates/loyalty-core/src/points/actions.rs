@@ -17,6 +17,7 @@ use crate::points::{EntryDraft, credit};
 use crate::points::{EntryKind, LedgerEntry, Source};
 use crate::settings::MerchantSettings;
 use crate::settings::SettingsTx;
+use crate::tiers::GrowTx;
 use crate::tiers::upgrade_on_growth;
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};
@@ -142,7 +143,7 @@ impl MemberAction {
 
 impl<U, C, N> PointsService<'_, U, C, N>
 where
-    U: UnitOfWork<Tx: crate::checkout::OrdersTx + crate::points::PointsTx + crate::tiers::GrowTx>,
+    U: UnitOfWork<Tx: GrowTx + OrdersTx + PointsTx>,
     C: Clock,
     N: Notifier,
 {

@@ -1,7 +1,6 @@
 //! What the points feature refuses, and what it does not find.
 
 use crate::kernel::{DomainError, ErrorKind, Points, refusals};
-use std::any::Any;
 
 /// The points feature's refusals.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -28,10 +27,6 @@ impl DomainError for PointsError {
 
     fn kind(&self) -> ErrorKind {
         ErrorKind::Rejected
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 

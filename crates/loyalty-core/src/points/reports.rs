@@ -13,6 +13,7 @@ use crate::kernel::{InvalidValue, MemberId, MerchantId, Money, Points, StoreId};
 use crate::members::Member;
 use crate::members::MembersTx;
 use crate::merchants::merchant_of;
+use crate::notifications::NotifyTx;
 use crate::notifications::enqueue;
 use crate::points::ExpiryPolicy;
 use crate::points::PointsTx;
@@ -61,9 +62,7 @@ pub struct PointsLiability {
 
 impl<U, C, N> PointsService<'_, U, C, N>
 where
-    U: UnitOfWork<
-        Tx: crate::checkout::OrdersTx + crate::notifications::NotifyTx + crate::points::PointsTx,
-    >,
+    U: UnitOfWork<Tx: NotifyTx + OrdersTx + PointsTx>,
     C: Clock,
     N: Notifier,
 {

@@ -3,6 +3,7 @@ use crate::Result;
 use crate::engine::write_once;
 use crate::events::DomainEvent;
 use crate::events::Notifier;
+use crate::kernel::IdempotencyTx;
 use crate::kernel::Transaction;
 use crate::kernel::with_retry;
 use crate::kernel::{Clock, TxMode, UnitOfWork};
@@ -17,6 +18,7 @@ use crate::points::{AccountDrift, LedgerPage};
 use crate::points::{EntryDraft, credit, debit, lock_and_expire};
 use crate::points::{EntryKind, LedgerEntry, Source};
 use crate::settings::SettingsTx;
+use crate::tiers::GrowTx;
 use uuid::Uuid;
 
 /// A manual adjustment by HQ: a signed amount and a mandatory reason.
@@ -75,9 +77,7 @@ pub struct SpendPoints {
 
 impl<U, C, N> PointsService<'_, U, C, N>
 where
-    U: UnitOfWork<
-        Tx: crate::kernel::IdempotencyTx + crate::points::PointsTx + crate::tiers::GrowTx,
-    >,
+    U: UnitOfWork<Tx: GrowTx + IdempotencyTx + PointsTx>,
     C: Clock,
     N: Notifier,
 {

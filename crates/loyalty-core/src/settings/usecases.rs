@@ -1,18 +1,19 @@
 use super::SettingsService;
+use crate::checkout::OrdersTx;
 use crate::events::Notifier;
 use crate::kernel::Transaction;
 use crate::kernel::{Clock, TxMode, UnitOfWork};
 use crate::kernel::{MerchantId, StaffId};
+use crate::notifications::NotifyTx;
 use crate::points::EarningPolicy;
+use crate::points::PointsTx;
 use crate::settings::SettingsTx;
 use crate::settings::{MerchantSettings, Setting, Versioned};
 use crate::{Error, Result};
 
 impl<U, C, N> SettingsService<'_, U, C, N>
 where
-    U: UnitOfWork<
-        Tx: crate::checkout::OrdersTx + crate::notifications::NotifyTx + crate::points::PointsTx,
-    >,
+    U: UnitOfWork<Tx: NotifyTx + OrdersTx + PointsTx>,
     C: Clock,
     N: Notifier,
 {

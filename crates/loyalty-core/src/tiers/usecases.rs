@@ -12,6 +12,7 @@ use crate::merchants::merchant_of;
 use crate::notifications::enqueue;
 use crate::settings::SettingsTx;
 use crate::settings::{SettingKind, Versioned};
+use crate::tiers::GrowTx;
 use crate::tiers::GrowthTx;
 use crate::tiers::{TierChange, TierChangeReason};
 use crate::tiers::{TierMove, TierPolicy, TierProgress};
@@ -158,7 +159,7 @@ pub struct TierReview {
 
 impl<U, C, N> TiersService<'_, U, C, N>
 where
-    U: UnitOfWork<Tx: crate::tiers::GrowTx>,
+    U: UnitOfWork<Tx: GrowTx>,
     C: Clock,
     N: Notifier,
 {

@@ -1,7 +1,6 @@
 //! What the wallet feature refuses, and what it does not find.
 
 use crate::kernel::{DomainError, ErrorKind, Subject, refusals};
-use std::any::Any;
 
 /// A withdrawal this request named does not exist for the caller.
 pub const WITHDRAWAL: Subject = Subject::new("withdrawal", "withdrawal_not_found");
@@ -28,10 +27,6 @@ impl DomainError for WalletError {
             Self::InsufficientBalance { .. } => ErrorKind::Rejected,
             Self::WithdrawalReviewed(_) => ErrorKind::Conflict,
         }
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 

@@ -10,12 +10,14 @@ use super::WalletService;
 use crate::engine::write_once;
 use crate::events::DomainEvent;
 use crate::events::Notifier;
+use crate::kernel::IdempotencyTx;
 use crate::kernel::MoneyDrift;
 use crate::kernel::{Clock, StoreError, Transaction, TxMode, UnitOfWork};
 use crate::kernel::{Idempotent, Outcome};
 use crate::kernel::{InvalidValue, MerchantId, Money, StaffId, WithdrawalId};
 use crate::kernel::{check_reference, with_retry};
 use crate::merchants::merchant_of;
+use crate::notifications::NotifyTx;
 use crate::notifications::enqueue;
 use crate::wallet::WalletTx;
 use crate::wallet::{Wallet, WalletEntry, WalletEntryKind, WalletWithdrawal, WithdrawalStatus};
@@ -110,9 +112,7 @@ async fn withdrawal_of(
 
 impl<U, C, N> WalletService<'_, U, C, N>
 where
-    U: UnitOfWork<
-        Tx: crate::kernel::IdempotencyTx + crate::notifications::NotifyTx + crate::wallet::WalletTx,
-    >,
+    U: UnitOfWork<Tx: IdempotencyTx + NotifyTx + WalletTx>,
     C: Clock,
     N: Notifier,
 {
