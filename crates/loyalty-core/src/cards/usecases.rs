@@ -10,7 +10,6 @@ use super::CardsService;
 use crate::cards::CardRules;
 use crate::cards::CardsTx;
 use crate::cards::{CardEntry, CardEntryKind, CardTemplate, MemberCard};
-use crate::coupons::CouponsTx;
 use crate::engine::write_once;
 use crate::events::DomainEvent;
 use crate::events::Notifier;
@@ -123,7 +122,7 @@ fn money(fen: i64) -> Result<Money> {
 
 impl<U, C, N> CardsService<'_, U, C, N>
 where
-    U: UnitOfWork<Tx: CardsTx + CouponsTx + GrowTx + IdempotencyTx + StoresTx>,
+    U: UnitOfWork<Tx: CardsTx + GrowTx + IdempotencyTx + StoresTx>,
     C: Clock,
     N: Notifier,
 {

@@ -1,10 +1,8 @@
 use super::SettingsService;
-use crate::checkout::OrdersTx;
 use crate::events::Notifier;
 use crate::kernel::Transaction;
 use crate::kernel::{Clock, TxMode, UnitOfWork};
 use crate::kernel::{MerchantId, StaffId};
-use crate::notifications::NotifyTx;
 use crate::points::EarningPolicy;
 use crate::points::PointsTx;
 use crate::settings::SettingsTx;
@@ -13,7 +11,7 @@ use crate::{Error, Result};
 
 impl<U, C, N> SettingsService<'_, U, C, N>
 where
-    U: UnitOfWork<Tx: NotifyTx + OrdersTx + PointsTx>,
+    U: UnitOfWork<Tx: SettingsTx>,
     C: Clock,
     N: Notifier,
 {
