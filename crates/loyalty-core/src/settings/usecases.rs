@@ -4,7 +4,6 @@ use crate::kernel::Transaction;
 use crate::kernel::{Clock, TxMode, UnitOfWork};
 use crate::kernel::{MerchantId, StaffId};
 use crate::points::EarningPolicy;
-use crate::points::PointsTx;
 use crate::settings::SettingsTx;
 use crate::settings::{MerchantSettings, Setting, Versioned};
 use crate::{Error, Result};
