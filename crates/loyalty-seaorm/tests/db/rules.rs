@@ -2,8 +2,7 @@
 //! upgrades and reviews, expiry in the merchant's time zone with its advance notice, the
 //! what-if simulation, and the migration of the foundation's policy columns.
 
-mod support;
-
+use crate::support::*;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use loyalty_core::checkout::{LineInput, RefundOrder};
 use loyalty_core::events::DomainEvent;
@@ -31,19 +30,18 @@ use loyalty_seaorm::testing::TestDatabase;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Query};
 use std::sync::Arc;
-use support::*;
 
 on_both_databases! {
-    settings_are_versioned_and_entries_record_the_version => crate::versioned_settings;
-    twenty_concurrent_orders_never_pass_the_daily_cap => crate::daily_cap_race;
-    concurrent_shares_never_pass_the_action_daily_cap => crate::action_cap_race;
-    another_members_reviewed_order_is_not_found => crate::review_of_another;
-    a_threshold_crossed_upgrades_at_once_and_reviews_downgrade_after_protection => crate::tier_lifecycle;
-    a_review_to_the_earned_tier_and_two_reviews_at_once_change_a_tier_once => crate::tier_review_race;
-    concurrent_orders_crossing_a_threshold_upgrade_exactly_once => crate::upgrade_race;
-    lots_expire_at_local_month_end_and_are_announced_once_by_concurrent_jobs => crate::expiry_and_notice;
-    the_what_if_answers_a_hand_computed_case => crate::simulation;
-    the_rules_migration_copies_each_merchant_policy_into_version_one => crate::migration_copies_policies;
+    settings_are_versioned_and_entries_record_the_version => super::versioned_settings;
+    twenty_concurrent_orders_never_pass_the_daily_cap => super::daily_cap_race;
+    concurrent_shares_never_pass_the_action_daily_cap => super::action_cap_race;
+    another_members_reviewed_order_is_not_found => super::review_of_another;
+    a_threshold_crossed_upgrades_at_once_and_reviews_downgrade_after_protection => super::tier_lifecycle;
+    a_review_to_the_earned_tier_and_two_reviews_at_once_change_a_tier_once => super::tier_review_race;
+    concurrent_orders_crossing_a_threshold_upgrade_exactly_once => super::upgrade_race;
+    lots_expire_at_local_month_end_and_are_announced_once_by_concurrent_jobs => super::expiry_and_notice;
+    the_what_if_answers_a_hand_computed_case => super::simulation;
+    the_rules_migration_copies_each_merchant_policy_into_version_one => super::migration_copies_policies;
 }
 
 fn multiplier(s: &str) -> Multiplier {

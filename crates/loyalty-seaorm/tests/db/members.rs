@@ -1,19 +1,17 @@
 //! Merchants, stores, staff and members on real databases: unique business keys and tenant
 //! isolation.
 
-mod support;
-
+use crate::support::*;
 use loyalty_core::kernel::Phone;
 use loyalty_core::members::RegisterMember;
 use loyalty_core::merchants::{CreateStore, UpdateStore};
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
-use support::*;
 
 on_both_databases! {
-    unique_business_keys_answer_with_stable_codes => crate::unique_keys;
-    a_member_of_one_merchant_is_unknown_to_another => crate::tenant_isolation;
-    stores_list_the_default_first_and_it_cannot_be_closed => crate::stores;
+    unique_business_keys_answer_with_stable_codes => super::unique_keys;
+    a_member_of_one_merchant_is_unknown_to_another => super::tenant_isolation;
+    stores_list_the_default_first_and_it_cannot_be_closed => super::stores;
 }
 
 async fn unique_keys(db: &TestDatabase) {

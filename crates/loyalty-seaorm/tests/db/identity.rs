@@ -2,8 +2,7 @@
 //! per openid under concurrent first logins, phone binding and folding into the member who
 //! registered the phone at the till.
 
-mod support;
-
+use crate::support::*;
 use async_trait::async_trait;
 use loyalty_core::kernel::{Phone, Points};
 use loyalty_core::members::PhoneBinding;
@@ -12,7 +11,6 @@ use loyalty_core::points::AdjustPoints;
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use std::sync::Arc;
-use support::*;
 
 /// `o:<openid>` and `p:<phone>` codes.
 struct FakeWeChat;
@@ -34,10 +32,10 @@ impl WeChatAuth for FakeWeChat {
 }
 
 on_both_databases! {
-    the_first_wechat_login_registers_and_later_ones_sign_in => crate::first_login;
-    concurrent_first_logins_of_one_openid_make_one_member => crate::concurrent_first_logins;
-    binding_a_till_registered_phone_folds_the_empty_wechat_account_into_it => crate::fold_into_till_member;
-    a_phone_of_another_member_cannot_be_bound_to_an_account_with_history => crate::phone_taken;
+    the_first_wechat_login_registers_and_later_ones_sign_in => super::first_login;
+    concurrent_first_logins_of_one_openid_make_one_member => super::concurrent_first_logins;
+    binding_a_till_registered_phone_folds_the_empty_wechat_account_into_it => super::fold_into_till_member;
+    a_phone_of_another_member_cannot_be_bound_to_an_account_with_history => super::phone_taken;
 }
 
 async fn first_login(db: &TestDatabase) {

@@ -2,8 +2,8 @@
 //! as cash committed at once, quotes that equal commits, refunds by lines and in whole that
 //! give every balance back, and races for one coupon; on SQLite and PostgreSQL.
 
-mod support;
-
+use crate::support::refusal;
+use crate::support::*;
 use chrono::Duration;
 use loyalty_core::Error;
 use loyalty_core::checkout::CheckoutError;
@@ -26,20 +26,18 @@ use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use serde_json::json;
 use std::sync::Arc;
-use support::refusal;
-use support::*;
 
 on_both_databases! {
-    an_order_with_a_tier_discount_a_coupon_and_points_commits_all_at_once => crate::priced_order;
-    a_whole_refund_gives_back_every_point_and_the_coupon => crate::whole_refund;
-    refunds_by_lines_give_back_their_shares_and_never_more => crate::line_refunds;
-    two_orders_racing_for_one_coupon_commit_once => crate::coupon_race;
-    an_order_paid_with_points_and_coupons_only_refunds_them => crate::free_order_refund;
-    a_coupon_of_another_member_or_used_already_refuses_the_order => crate::foreign_coupon;
-    a_refund_of_spent_points_leaves_a_debt_the_next_points_pay_off => crate::points_debt;
-    refunding_a_line_takes_back_what_that_line_earned => crate::line_points;
-    lines_of_orders_from_before_checkout_refund_points_in_proportion => crate::old_lines;
-    points_past_their_expiry_are_not_spent_as_cash_even_before_the_job_runs => crate::due_lots;
+    an_order_with_a_tier_discount_a_coupon_and_points_commits_all_at_once => super::priced_order;
+    a_whole_refund_gives_back_every_point_and_the_coupon => super::whole_refund;
+    refunds_by_lines_give_back_their_shares_and_never_more => super::line_refunds;
+    two_orders_racing_for_one_coupon_commit_once => super::coupon_race;
+    an_order_paid_with_points_and_coupons_only_refunds_them => super::free_order_refund;
+    a_coupon_of_another_member_or_used_already_refuses_the_order => super::foreign_coupon;
+    a_refund_of_spent_points_leaves_a_debt_the_next_points_pay_off => super::points_debt;
+    refunding_a_line_takes_back_what_that_line_earned => super::line_points;
+    lines_of_orders_from_before_checkout_refund_points_in_proportion => super::old_lines;
+    points_past_their_expiry_are_not_spent_as_cash_even_before_the_job_runs => super::due_lots;
 }
 
 /// A merchant with 9.5 折 for its first tier, points as cash at 100 = 1.00 up to half the

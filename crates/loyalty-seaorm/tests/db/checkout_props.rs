@@ -2,8 +2,7 @@
 //! commit, and a whole refund — at once or line by line — restores the member's points, their
 //! lots' expiry and the coupons; the ledger adds up after every step. SQLite and PostgreSQL.
 
-mod support;
-
+use crate::support::*;
 use chrono::Duration;
 use loyalty_core::checkout::CheckoutSettings;
 use loyalty_core::checkout::OrderStatus;
@@ -21,10 +20,9 @@ use loyalty_seaorm::testing::TestDatabase;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::json;
-use support::*;
 
 on_both_databases! {
-    random_orders_quote_as_they_commit_and_whole_refunds_restore_every_balance => crate::refunds_restore;
+    random_orders_quote_as_they_commit_and_whole_refunds_restore_every_balance => super::refunds_restore;
 }
 
 /// A random order: lines (quantity, price in fen), whether to use each of two coupons,

@@ -2,8 +2,8 @@
 //! exactly under the balance cap, a payment tops up or lands once, withdrawals never take
 //! more than is available, a withdrawal is reviewed once; on SQLite and PostgreSQL.
 
-mod support;
-
+use crate::support::refusal;
+use crate::support::*;
 use loyalty_core::Error;
 use loyalty_core::cards::CardEntry;
 use loyalty_core::cards::CardRules;
@@ -28,18 +28,16 @@ use loyalty_seaorm::testing::TestDatabase;
 use loyalty_seaorm::{SeaUnitOfWork, on_both_databases};
 use serde_json::json;
 use std::sync::Arc;
-use support::refusal;
-use support::*;
 
 on_both_databases! {
-    fifty_concurrent_top_ups_add_up_exactly_with_principal_and_bonus_apart => crate::top_up_race;
-    concurrent_top_ups_stop_at_the_cards_balance_cap => crate::balance_cap_race;
-    a_payment_reference_tops_a_card_up_once => crate::payment_ref_once;
-    concurrent_top_ups_crossing_a_top_up_tier_upgrade_the_member_once => crate::top_up_tier;
-    a_card_refuses_amounts_it_does_not_offer_and_is_one_per_member_and_template => crate::card_refusals;
-    thirty_concurrent_withdrawals_never_take_more_than_the_wallet_holds => crate::withdrawal_race;
-    an_approval_and_a_rejection_racing_review_a_withdrawal_once => crate::review_race;
-    a_rejected_withdrawal_goes_back_to_the_wallet_and_a_payment_lands_once => crate::rejection_and_payment;
+    fifty_concurrent_top_ups_add_up_exactly_with_principal_and_bonus_apart => super::top_up_race;
+    concurrent_top_ups_stop_at_the_cards_balance_cap => super::balance_cap_race;
+    a_payment_reference_tops_a_card_up_once => super::payment_ref_once;
+    concurrent_top_ups_crossing_a_top_up_tier_upgrade_the_member_once => super::top_up_tier;
+    a_card_refuses_amounts_it_does_not_offer_and_is_one_per_member_and_template => super::card_refusals;
+    thirty_concurrent_withdrawals_never_take_more_than_the_wallet_holds => super::withdrawal_race;
+    an_approval_and_a_rejection_racing_review_a_withdrawal_once => super::review_race;
+    a_rejected_withdrawal_goes_back_to_the_wallet_and_a_payment_lands_once => super::rejection_and_payment;
 }
 
 fn card_rules(extra: serde_json::Value) -> CardRules {

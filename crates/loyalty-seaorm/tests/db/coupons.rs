@@ -1,8 +1,8 @@
 //! Coupons on real databases: claims against stock and limits under concurrency, sends to
 //! segments, gifts, verification races and undo, expiry; on SQLite and PostgreSQL.
 
-mod support;
-
+use crate::support::refusal;
+use crate::support::*;
 use chrono::Duration;
 use loyalty_core::Error;
 use loyalty_core::checkout::{CheckoutSettings, CouponGifts};
@@ -24,21 +24,19 @@ use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use serde_json::json;
 use std::sync::Arc;
-use support::refusal;
-use support::*;
 
 on_both_databases! {
-    three_hundred_concurrent_claims_against_a_stock_of_one_hundred_issue_exactly_one_hundred => crate::stock_race;
-    twenty_concurrent_claims_by_one_member_under_a_limit_of_one_issue_one => crate::member_limit_race;
-    two_stores_verifying_one_code_at_once_succeed_once => crate::verification_race;
-    a_verification_is_undone_within_the_window_and_not_after => crate::undo_window;
-    a_coupon_applies_only_in_its_stores_and_within_its_window => crate::verification_rules;
-    the_daily_claim_limit_counts_the_merchants_local_day => crate::daily_limit;
-    exchanging_points_for_a_coupon_spends_them_in_the_same_transaction => crate::exchange;
-    a_send_to_a_segment_reaches_its_members_once_even_when_repeated => crate::segment_send;
-    a_send_to_listed_members_stops_at_the_stock_and_the_limit => crate::listed_send;
-    registration_and_birthday_gifts_are_given_once => crate::gifts;
-    the_expiry_job_expires_lapsed_coupons_once => crate::expiry;
+    three_hundred_concurrent_claims_against_a_stock_of_one_hundred_issue_exactly_one_hundred => super::stock_race;
+    twenty_concurrent_claims_by_one_member_under_a_limit_of_one_issue_one => super::member_limit_race;
+    two_stores_verifying_one_code_at_once_succeed_once => super::verification_race;
+    a_verification_is_undone_within_the_window_and_not_after => super::undo_window;
+    a_coupon_applies_only_in_its_stores_and_within_its_window => super::verification_rules;
+    the_daily_claim_limit_counts_the_merchants_local_day => super::daily_limit;
+    exchanging_points_for_a_coupon_spends_them_in_the_same_transaction => super::exchange;
+    a_send_to_a_segment_reaches_its_members_once_even_when_repeated => super::segment_send;
+    a_send_to_listed_members_stops_at_the_stock_and_the_limit => super::listed_send;
+    registration_and_birthday_gifts_are_given_once => super::gifts;
+    the_expiry_job_expires_lapsed_coupons_once => super::expiry;
 }
 
 pub(crate) fn rules(extra: serde_json::Value) -> CouponRules {

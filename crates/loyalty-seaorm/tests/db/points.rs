@@ -1,8 +1,7 @@
 //! The points account on real databases: earning, spending by expiry order, expiry, refunds,
 //! idempotency and the races, on SQLite and PostgreSQL.
 
-mod support;
-
+use crate::support::*;
 use chrono::Duration;
 use loyalty_core::checkout::OrderStatus;
 use loyalty_core::checkout::RefundOrder;
@@ -16,18 +15,17 @@ use loyalty_core::points::{EntryKind, Source};
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use std::sync::Arc;
-use support::*;
 
 on_both_databases! {
-    an_order_earns_and_its_refund_reverses_exactly => crate::order_earns_and_refund_reverses;
-    two_hundred_concurrent_spends_of_ten_against_five_hundred_leave_exactly_zero => crate::spend_race;
-    spending_takes_the_soonest_expiring_lots_and_expiry_writes_entries => crate::spend_order_and_expiry;
-    the_expiry_job_run_twice_at_once_expires_each_lot_once => crate::concurrent_expiry;
-    an_idempotency_key_replays_and_refuses_another_body => crate::idempotent_orders;
-    concurrent_refunds_never_exceed_what_was_paid => crate::refund_race;
-    a_replayed_source_cannot_move_points_twice => crate::source_is_unique;
-    the_schema_refuses_a_negative_balance_even_from_raw_sql => crate::check_constraints;
-    a_refund_after_the_points_were_spent_claws_back_to_zero => crate::refund_shortfall;
+    an_order_earns_and_its_refund_reverses_exactly => super::order_earns_and_refund_reverses;
+    two_hundred_concurrent_spends_of_ten_against_five_hundred_leave_exactly_zero => super::spend_race;
+    spending_takes_the_soonest_expiring_lots_and_expiry_writes_entries => super::spend_order_and_expiry;
+    the_expiry_job_run_twice_at_once_expires_each_lot_once => super::concurrent_expiry;
+    an_idempotency_key_replays_and_refuses_another_body => super::idempotent_orders;
+    concurrent_refunds_never_exceed_what_was_paid => super::refund_race;
+    a_replayed_source_cannot_move_points_twice => super::source_is_unique;
+    the_schema_refuses_a_negative_balance_even_from_raw_sql => super::check_constraints;
+    a_refund_after_the_points_were_spent_claws_back_to_zero => super::refund_shortfall;
 }
 
 /// A redemption of `amount` points for `source`.

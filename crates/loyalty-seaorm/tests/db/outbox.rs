@@ -2,8 +2,7 @@
 //! retried with back-off, given up and queued again, never lost or doubled when a dispatcher
 //! stops mid-batch, WeChat subscriptions used once with an SMS fallback, SMS metered.
 
-mod support;
-
+use crate::support::*;
 use async_trait::async_trait;
 use chrono::{Duration, NaiveDate, NaiveTime};
 use loyalty_core::kernel::Outcome;
@@ -30,28 +29,27 @@ use loyalty_seaorm::testing::TestDatabase;
 use loyalty_seaorm::{SeaUnitOfWork, on_both_databases};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use support::*;
 use uuid::Uuid;
 
 on_both_databases! {
-    a_message_is_written_with_its_order_and_sent_once => crate::written_and_sent_once;
-    a_dispatcher_stopped_mid_batch_and_restarted_loses_and_doubles_nothing => crate::stop_and_restart;
-    two_dispatchers_at_once_send_each_message_once => crate::two_dispatchers;
-    a_slow_provider_never_makes_a_dispatcher_send_past_half_its_lease => crate::slow_provider;
-    failures_back_off_give_up_and_can_be_queued_again => crate::retries;
-    a_wechat_subscription_is_used_once_then_sms_takes_over => crate::wechat_then_sms;
-    a_wechat_message_turned_down_hands_over_to_its_sms_in_reserve => crate::wechat_refused;
-    a_wechat_message_refused_after_an_unclear_attempt_sends_no_sms_as_well => crate::wechat_unclear_then_refused;
-    a_wechat_message_failed_with_its_reserve_still_waiting_is_queued_again_alone => crate::requeue_with_reserve;
-    quiet_hours_hold_a_message_until_they_end => crate::quiet_hours;
-    a_backlog_met_by_the_quiet_hours_waits_them_out => crate::backlog_in_quiet_hours;
-    a_login_code_queued_again_in_quiet_hours_goes_at_once => crate::login_code_requeued_in_quiet_hours;
-    a_birthday_greeting_is_queued_once_a_year_however_often_the_job_runs => crate::birthdays;
-    a_claimed_coupon_is_told_with_its_code_and_validity => crate::coupon_received;
-    a_coupon_about_to_expire_is_announced_once => crate::coupon_expiring;
-    hq_is_told_once_per_phone_when_concurrent_claims_take_a_stock_to_its_alert => crate::stock_low;
-    a_top_up_tells_the_member_what_was_paid_the_bonus_and_the_balance => crate::top_up_told;
-    hq_is_told_once_of_each_review_of_a_withdrawal => crate::withdrawal_review_told;
+    a_message_is_written_with_its_order_and_sent_once => super::written_and_sent_once;
+    a_dispatcher_stopped_mid_batch_and_restarted_loses_and_doubles_nothing => super::stop_and_restart;
+    two_dispatchers_at_once_send_each_message_once => super::two_dispatchers;
+    a_slow_provider_never_makes_a_dispatcher_send_past_half_its_lease => super::slow_provider;
+    failures_back_off_give_up_and_can_be_queued_again => super::retries;
+    a_wechat_subscription_is_used_once_then_sms_takes_over => super::wechat_then_sms;
+    a_wechat_message_turned_down_hands_over_to_its_sms_in_reserve => super::wechat_refused;
+    a_wechat_message_refused_after_an_unclear_attempt_sends_no_sms_as_well => super::wechat_unclear_then_refused;
+    a_wechat_message_failed_with_its_reserve_still_waiting_is_queued_again_alone => super::requeue_with_reserve;
+    quiet_hours_hold_a_message_until_they_end => super::quiet_hours;
+    a_backlog_met_by_the_quiet_hours_waits_them_out => super::backlog_in_quiet_hours;
+    a_login_code_queued_again_in_quiet_hours_goes_at_once => super::login_code_requeued_in_quiet_hours;
+    a_birthday_greeting_is_queued_once_a_year_however_often_the_job_runs => super::birthdays;
+    a_claimed_coupon_is_told_with_its_code_and_validity => super::coupon_received;
+    a_coupon_about_to_expire_is_announced_once => super::coupon_expiring;
+    hq_is_told_once_per_phone_when_concurrent_claims_take_a_stock_to_its_alert => super::stock_low;
+    a_top_up_tells_the_member_what_was_paid_the_bonus_and_the_balance => super::top_up_told;
+    hq_is_told_once_of_each_review_of_a_withdrawal => super::withdrawal_review_told;
 }
 
 /// An SMS as the provider took it: the dedup key, the phone, the template params.

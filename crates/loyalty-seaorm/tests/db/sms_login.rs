@@ -1,18 +1,16 @@
 //! SMS sign-in codes on real databases: limits per phone, single use, 5 wrong tries, a
 //! 5-minute life, registration on first sign-in.
 
-mod support;
-
+use crate::support::*;
 use chrono::Duration;
 use loyalty_core::events::DomainEvent;
 use loyalty_core::kernel::Phone;
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
-use support::*;
 
 on_both_databases! {
-    an_sms_code_signs_in_once_and_registers_a_new_member => crate::sign_in_once;
-    sms_codes_are_limited_per_phone_die_after_five_wrong_tries_and_expire => crate::limits_tries_expiry;
+    an_sms_code_signs_in_once_and_registers_a_new_member => super::sign_in_once;
+    sms_codes_are_limited_per_phone_die_after_five_wrong_tries_and_expire => super::limits_tries_expiry;
 }
 
 fn phone(s: &str) -> Phone {
