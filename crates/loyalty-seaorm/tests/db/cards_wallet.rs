@@ -5,24 +5,18 @@
 use crate::support::refusal;
 use crate::support::*;
 use loyalty_core::Error;
-use loyalty_core::cards::CardEntry;
-use loyalty_core::cards::CardRules;
 use loyalty_core::cards::CardsError;
-use loyalty_core::cards::{OpenCard, TopUpCard};
 use loyalty_core::events::DomainEvent;
-use loyalty_core::kernel::Outcome;
 use loyalty_core::kernel::{CardId, Money};
 use loyalty_core::kernel::{StoreError, TxMode, UnitOfWork};
 use loyalty_core::members::Member;
 use loyalty_core::merchants::Merchant;
-use loyalty_core::settings::Setting;
 use loyalty_core::tiers::{
     DowngradeMode, GrowthBasis, GrowthWindow, TierBenefits, TierLevel, TierPolicy,
 };
 use loyalty_core::wallet::WalletError;
 use loyalty_core::wallet::WalletTx;
-use loyalty_core::wallet::{RecordPayment, RequestWithdrawal, ReviewWithdrawal};
-use loyalty_core::wallet::{WalletEntry, WalletEntryKind, WalletWithdrawal, WithdrawalStatus};
+use loyalty_core::wallet::{WalletEntry, WalletEntryKind, WithdrawalStatus};
 use loyalty_migrations::MigratorTrait;
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_seaorm::{SeaUnitOfWork, on_both_databases};
@@ -38,66 +32,6 @@ on_both_databases! {
     thirty_concurrent_withdrawals_never_take_more_than_the_wallet_holds => super::withdrawal_race;
     an_approval_and_a_rejection_racing_review_a_withdrawal_once => super::review_race;
     a_rejected_withdrawal_goes_back_to_the_wallet_and_a_payment_lands_once => super::rejection_and_payment;
-}
-
-fn card_rules(extra: serde_json::Value) -> CardRules {
-    let mut base = json!({
-        "kind": "stored_value",
-        "name": "金卡储值",
-        "plans": [{"pay": "100.00", "bonus": "20.00"}, {"pay": "500.00", "bonus": "150.00"}],
-    });
-    if let (Some(base), Some(extra)) = (base.as_object_mut(), extra.as_object()) {
-        base.extend(extra.clone());
-    }
-    serde_json::from_value(base).expect("card rules")
-}
-
-/// Every card and wallet whose amounts disagree with its ledger.
-async fn money_drifts(w: &World) -> Vec<loyalty_core::kernel::MoneyDrift> {
-    let mut drifts = w.loyalty.cards().drifts().await.expect("verified");
-    drifts.extend(w.loyalty.wallet().drifts().await.expect("verified"));
-    drifts
-}
-
-async fn card(w: &World, merchant: &Merchant, m: &Member, extra: serde_json::Value) -> CardId {
-    let template = w
-        .loyalty
-        .cards()
-        .create_template(merchant.id, card_rules(extra), None)
-        .await
-        .expect("template");
-    w.loyalty
-        .cards()
-        .open(OpenCard {
-            merchant_id: merchant.id,
-            member_id: m.id,
-            template_id: template.id,
-            store_id: None,
-            operator_id: None,
-        })
-        .await
-        .expect("card opened")
-        .card
-        .id
-}
-
-fn top_up(m: &Member, card: CardId, amount: &str, payment_ref: Option<&str>) -> TopUpCard {
-    TopUpCard {
-        merchant_id: m.merchant_id,
-        member_id: m.id,
-        card_id: card,
-        amount: money(amount),
-        payment_ref: payment_ref.map(str::to_owned),
-        store_id: None,
-        operator_id: None,
-    }
-}
-
-async fn topped(w: &World, cmd: TopUpCard) -> Result<CardEntry, Error> {
-    match w.loyalty.cards().top_up(cmd, None).await? {
-        Outcome::Done(entry) => Ok(entry),
-        Outcome::Replayed(_) => panic!("no key, no replay"),
-    }
 }
 
 /// The card's balance, checked against the sum of its ledger.
@@ -121,7 +55,7 @@ async fn balance(w: &World, m: &Member, card: CardId) -> (Money, Money) {
 
 async fn top_up_race(db: &TestDatabase) {
     let w = Arc::new(world(db));
-    let (merchant, _) = merchant(&w, "cards", None).await;
+    let (merchant, _) = merchant(&w, "cards").await;
     let m = member(&w, &merchant, "13800000001").await;
     let card = card(&w, &merchant, &m, json!({})).await;
     let tasks: Vec<_> = (0..50)
@@ -142,18 +76,13 @@ async fn top_up_race(db: &TestDatabase) {
     afters.sort_unstable();
     let expected: Vec<i64> = (1..=50).map(|n| n * 12_000).collect();
     assert_eq!(afters, expected, "each top-up saw the one before it");
-    let told = w
-        .notifier
-        .events()
-        .iter()
-        .filter(|e| e.name() == "card_topped_up")
-        .count();
+    let told = w.events_named("card_topped_up");
     assert_eq!(told, 50);
 }
 
 async fn balance_cap_race(db: &TestDatabase) {
     let w = Arc::new(world(db));
-    let (merchant, _) = merchant(&w, "capped", None).await;
+    let (merchant, _) = merchant(&w, "capped").await;
     let m = member(&w, &merchant, "13800000002").await;
     let card = card(&w, &merchant, &m, json!({"max_balance": "1000.00"})).await;
     let tasks: Vec<_> = (0..20)
@@ -184,7 +113,7 @@ async fn balance_cap_race(db: &TestDatabase) {
 
 async fn payment_ref_once(db: &TestDatabase) {
     let w = world(db);
-    let (merchant, _) = merchant(&w, "refs", None).await;
+    let (merchant, _) = merchant(&w, "refs").await;
     let m = member(&w, &merchant, "13800000003").await;
     let card = card(&w, &merchant, &m, json!({})).await;
     topped(&w, top_up(&m, card, "500.00", Some("POS-0001")))
@@ -197,12 +126,7 @@ async fn payment_ref_once(db: &TestDatabase) {
         balance(&w, &m, card).await,
         (money("500.00"), money("150.00"))
     );
-    let told = w
-        .notifier
-        .events()
-        .iter()
-        .filter(|e| e.name() == "card_topped_up")
-        .count();
+    let told = w.events_named("card_topped_up");
     assert_eq!(told, 1, "told of the one top-up");
 
     // Going back past cards and wallets would lose the member's money: refused.
@@ -220,7 +144,7 @@ async fn payment_ref_once(db: &TestDatabase) {
 
 async fn card_refusals(db: &TestDatabase) {
     let w = world(db);
-    let (merchant, _) = merchant(&w, "rules", None).await;
+    let (merchant, _) = merchant(&w, "rules").await;
     let m = member(&w, &merchant, "13800000004").await;
     let other = member(&w, &merchant, "13800000005").await;
     let card = card(
@@ -253,13 +177,7 @@ async fn card_refusals(db: &TestDatabase) {
         .expect("cards");
     assert_eq!(cards.len(), 1);
     let template = cards[0].template.id;
-    let open = |member: &Member| OpenCard {
-        merchant_id: merchant.id,
-        member_id: member.id,
-        template_id: template,
-        store_id: None,
-        operator_id: None,
-    };
+    let open = |member: &Member| open_card(&merchant, member, template);
     let twice = w.loyalty.cards().open(open(&m)).await;
     assert_eq!(twice.expect_err("one per template").code(), "card_exists");
     w.loyalty
@@ -279,34 +197,6 @@ async fn card_refusals(db: &TestDatabase) {
         balance(&w, &m, card).await,
         (money("166.60"), money("20.00"))
     );
-}
-
-async fn paid_in(w: &World, merchant: &Merchant, payment_ref: &str, amount: &str) {
-    w.loyalty
-        .wallet()
-        .record_payment(
-            RecordPayment {
-                merchant_id: merchant.id,
-                payment_ref: payment_ref.into(),
-                amount: money(amount),
-            },
-            None,
-        )
-        .await
-        .expect("payment recorded");
-}
-
-async fn withdraw(w: &World, merchant: &Merchant, amount: &str) -> Result<WalletWithdrawal, Error> {
-    let cmd = RequestWithdrawal {
-        merchant_id: merchant.id,
-        amount: money(amount),
-        note: None,
-        requested_by: None,
-    };
-    match w.loyalty.wallet().request_withdrawal(cmd, None).await? {
-        Outcome::Done(w) => Ok(w),
-        Outcome::Replayed(_) => panic!("no key, no replay"),
-    }
 }
 
 /// The wallet, checked against the sum of its ledger.
@@ -336,7 +226,7 @@ async fn wallet(w: &World, merchant: &Merchant) -> (Money, Money) {
 
 async fn withdrawal_race(db: &TestDatabase) {
     let w = Arc::new(world(db));
-    let (merchant, _) = merchant(&w, "wallet", None).await;
+    let (merchant, _) = merchant(&w, "wallet").await;
     paid_in(&w, &merchant, "wx-4200001", "600.00").await;
     paid_in(&w, &merchant, "wx-4200002", "400.00").await;
     let tasks: Vec<_> = (0..30)
@@ -378,23 +268,19 @@ async fn withdrawal_race(db: &TestDatabase) {
 
 async fn review_race(db: &TestDatabase) {
     let w = Arc::new(world(db));
-    let (merchant, _) = merchant(&w, "review", None).await;
+    let (merchant, _) = merchant(&w, "review").await;
     paid_in(&w, &merchant, "wx-1", "300.00").await;
     let asked = withdraw(&w, &merchant, "250.00").await.expect("asked");
-    let review = |approve: bool| {
+    let reviewing = |approve: bool| {
         let w = Arc::clone(&w);
         tokio::spawn(async move {
             w.loyalty
                 .wallet()
-                .review_withdrawal(ReviewWithdrawal {
-                    id: asked.id,
-                    approve,
-                    note: Some("核对".into()),
-                })
+                .review_withdrawal(review(asked.id, approve, Some("核对")))
                 .await
         })
     };
-    let (approve, reject) = (review(true), review(false));
+    let (approve, reject) = (reviewing(true), reviewing(false));
     let results = [approve.await.expect("ran"), reject.await.expect("ran")];
     let done: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
     assert_eq!(done.len(), 1, "reviewed once: {results:?}");
@@ -409,30 +295,18 @@ async fn review_race(db: &TestDatabase) {
         (money("300.00"), Money::ZERO)
     };
     assert_eq!(wallet(&w, &merchant).await, expected);
-    let told = w
-        .notifier
-        .events()
-        .iter()
-        .filter(|e| e.name() == "withdrawal_reviewed")
-        .count();
+    let told = w.events_named("withdrawal_reviewed");
     assert_eq!(told, 1);
 }
 
 async fn rejection_and_payment(db: &TestDatabase) {
     let w = world(db);
-    let (merchant, _) = merchant(&w, "returned", None).await;
+    let (merchant, _) = merchant(&w, "returned").await;
     paid_in(&w, &merchant, "wx-9", "120.00").await;
     let again = w
         .loyalty
         .wallet()
-        .record_payment(
-            RecordPayment {
-                merchant_id: merchant.id,
-                payment_ref: "wx-9".into(),
-                amount: money("120.00"),
-            },
-            None,
-        )
+        .record_payment(payment(&merchant, "wx-9", "120.00"), None)
         .await;
     assert_eq!(again.expect_err("once").code(), "already_applied");
     let asked = withdraw(&w, &merchant, "120.00").await.expect("asked");
@@ -440,11 +314,7 @@ async fn rejection_and_payment(db: &TestDatabase) {
     let no_reason = w
         .loyalty
         .wallet()
-        .review_withdrawal(ReviewWithdrawal {
-            id: asked.id,
-            approve: false,
-            note: None,
-        })
+        .review_withdrawal(review(asked.id, false, None))
         .await;
     assert_eq!(
         no_reason.expect_err("needs a reason").code(),
@@ -453,11 +323,7 @@ async fn rejection_and_payment(db: &TestDatabase) {
     let rejected = w
         .loyalty
         .wallet()
-        .review_withdrawal(ReviewWithdrawal {
-            id: asked.id,
-            approve: false,
-            note: Some("账户信息有误".into()),
-        })
+        .review_withdrawal(review(asked.id, false, Some("账户信息有误")))
         .await
         .expect("rejected");
     assert_eq!(rejected.status, WithdrawalStatus::Rejected);
@@ -465,11 +331,7 @@ async fn rejection_and_payment(db: &TestDatabase) {
     let later = w
         .loyalty
         .wallet()
-        .review_withdrawal(ReviewWithdrawal {
-            id: asked.id,
-            approve: true,
-            note: None,
-        })
+        .review_withdrawal(review(asked.id, true, None))
         .await;
     assert_eq!(
         later.expect_err("reviewed").code(),
@@ -529,7 +391,6 @@ async fn rejection_and_payment(db: &TestDatabase) {
 
 async fn top_up_tier(db: &TestDatabase) {
     let w = Arc::new(world(db));
-    let (merchant, _) = merchant(&w, "vip", None).await;
     let level = |code: &str, threshold: i64| TierLevel {
         code: code.into(),
         name: code.to_uppercase(),
@@ -544,11 +405,7 @@ async fn top_up_tier(db: &TestDatabase) {
         protection_months: 3,
         downgrade: DowngradeMode::OneStep,
     };
-    w.loyalty
-        .settings()
-        .put(merchant.id, Setting::Tiers(ladder), None)
-        .await
-        .expect("ladder");
+    let (merchant, _) = merchant(&w, "vip").tiers(ladder).await;
     let m = member(&w, &merchant, "13800000009").await;
     let card = card(&w, &merchant, &m, json!({})).await;
     topped(&w, top_up(&m, card, "500.00", None))

@@ -10,14 +10,10 @@ use loyalty_core::checkout::CheckoutError;
 use loyalty_core::checkout::CheckoutSettings;
 use loyalty_core::checkout::OrderStatus;
 use loyalty_core::checkout::PricingError;
-use loyalty_core::checkout::{
-    CommitOrder, LineInput, OrderReceipt, RefundLineInput, RefundOrder, RefundReceipt,
-};
-use loyalty_core::coupons::ClaimCoupon;
+use loyalty_core::checkout::{CommitOrder, LineInput, RefundOrder};
 use loyalty_core::coupons::CouponCode;
 use loyalty_core::coupons::CouponStatus;
 use loyalty_core::coupons::CouponsError;
-use loyalty_core::kernel::Outcome;
 use loyalty_core::kernel::{CouponTemplateId, Points};
 use loyalty_core::members::Member;
 use loyalty_core::merchants::Merchant;
@@ -43,7 +39,6 @@ on_both_databases! {
 /// A merchant with 9.5 折 for its first tier, points as cash at 100 = 1.00 up to half the
 /// order, points that expire after a year, and a 满100减20 coupon template.
 async fn shop(w: &World) -> (Merchant, CouponTemplateId) {
-    let (merchant, _) = merchant(w, "shop", Some(365)).await;
     let ladder = serde_json::from_value(json!({
         "basis": "spend", "window": {"mode": "lifetime"},
         "levels": [
@@ -52,51 +47,17 @@ async fn shop(w: &World) -> (Merchant, CouponTemplateId) {
         ]
     }))
     .expect("ladder");
-    w.loyalty
-        .settings()
-        .put(merchant.id, Setting::Tiers(ladder), None)
-        .await
-        .expect("tiers");
-    let checkout = CheckoutSettings {
-        points_as_cash: Some(
-            serde_json::from_value(json!({"points": 100, "money": "1.00", "max_share": "0.5"}))
-                .expect("rule"),
-        ),
-        ..CheckoutSettings::default()
-    };
-    w.loyalty
-        .settings()
-        .put(merchant.id, Setting::Checkout(checkout), None)
-        .await
-        .expect("checkout");
-    let rules = serde_json::from_value(json!({
-        "name": "满100减20",
-        "benefit": {"type": "amount_off", "threshold": "100.00", "amount": "20.00"},
-        "stacking": "stackable",
-        "validity": {"mode": "after_claim", "days": 7},
-    }))
-    .expect("rules");
-    let template = w
-        .loyalty
-        .coupons()
-        .create_template(merchant.id, rules, None)
-        .await
-        .expect("template")
-        .id;
-    (merchant, template)
+    let (merchant, _) = merchant(w, "shop")
+        .points_valid_for_days(365)
+        .tiers(ladder)
+        .checkout(points_as_cash("0.5"))
+        .await;
+    let template = coupon_template(w, &merchant, json!({"stacking": "stackable"})).await;
+    (merchant, template.id)
 }
 
 async fn coupon(w: &World, m: &Member, template: CouponTemplateId) -> CouponCode {
-    let cmd = ClaimCoupon {
-        merchant_id: m.merchant_id,
-        member_id: m.id,
-        template_id: template,
-        exchange: false,
-    };
-    match w.loyalty.coupons().claim(cmd, None).await.expect("claimed") {
-        Outcome::Done(held) => held.coupon.code,
-        Outcome::Replayed(_) => panic!("no key, no replay"),
-    }
+    claim(w, m, template).await.expect("claimed").coupon.code
 }
 
 /// Two lattes at 32.00 and a cake at 50.00, with the coupons and points given.
@@ -123,40 +84,15 @@ fn basket(m: &Member, coupons: Vec<CouponCode>, points: i64) -> CommitOrder {
     }
 }
 
-async fn balance(w: &World, m: &Member) -> Points {
-    w.loyalty
-        .members()
-        .member(m.merchant_id, m.id)
-        .await
-        .expect("member")
-        .points_balance
-}
-
-async fn refund(w: &World, cmd: RefundOrder) -> Result<RefundReceipt, Error> {
-    match w.loyalty.checkout().refund(cmd, None).await? {
-        Outcome::Done(receipt) => Ok(receipt),
-        Outcome::Replayed(_) => panic!("no key, no replay"),
-    }
-}
-
-fn whole(receipt: &OrderReceipt) -> RefundOrder {
-    RefundOrder {
-        merchant_id: receipt.order.merchant_id,
-        order_id: receipt.order.id,
-        amount: None,
-        lines: Vec::new(),
-        operator_id: None,
-    }
-}
-
 /// The member with 500 points from an earlier order, and a coupon.
 async fn member_with_points(
     w: &World,
     merchant: &Merchant,
     template: CouponTemplateId,
 ) -> (Member, CouponCode) {
-    let m = member(w, merchant, "13800000001").await;
-    commit(w, order(merchant, &m, "500.00")).await;
+    let m = member(w, merchant, "13800000001")
+        .having_bought("500.00")
+        .await;
     let code = coupon(w, &m, template).await;
     (m, code)
 }
@@ -165,7 +101,7 @@ async fn priced_order(db: &TestDatabase) {
     let w = world(db);
     let (merchant, template) = shop(&w).await;
     let (m, code) = member_with_points(&w, &merchant, template).await;
-    assert_eq!(balance(&w, &m).await, Points::new(500));
+    assert_eq!(points_balance(&w, &m).await, Points::new(500));
 
     let quote = w
         .loyalty
@@ -212,7 +148,7 @@ async fn priced_order(db: &TestDatabase) {
     assert_eq!(points, [168, 132]);
     assert_eq!(pricing.points_max_usable, Points::new(500));
     assert_eq!(receipt.balance_after, Points::new(500 - 300 + 85));
-    assert_eq!(balance(&w, &m).await, Points::new(285));
+    assert_eq!(points_balance(&w, &m).await, Points::new(285));
 
     let used = w
         .loyalty
@@ -268,7 +204,7 @@ async fn whole_refund(db: &TestDatabase) {
     assert_eq!(refunded.refund.coupons_returned, 1);
     assert_eq!(refunded.order.status, OrderStatus::Refunded);
     // Every balance as before the order: the points, their expiry, the coupon.
-    assert_eq!(balance(&w, &m).await, Points::new(500));
+    assert_eq!(points_balance(&w, &m).await, Points::new(500));
     let lots_after = w
         .loyalty
         .points()
@@ -315,13 +251,6 @@ async fn line_refunds(db: &TestDatabase) {
     let (merchant, template) = shop(&w).await;
     let (m, code) = member_with_points(&w, &merchant, template).await;
     let receipt = commit(&w, basket(&m, vec![code.clone()], 300)).await;
-    let by_lines = |lines: Vec<(i32, i64)>| RefundOrder {
-        lines: lines
-            .into_iter()
-            .map(|(line_no, quantity)| RefundLineInput { line_no, quantity })
-            .collect(),
-        ..whole(&receipt)
-    };
     // The 85 points earned are the lines' 47.89 and 37.41 exact points, to the point: 48
     // and 37.
     let earned: Vec<i64> = receipt
@@ -332,12 +261,14 @@ async fn line_refunds(db: &TestDatabase) {
     assert_eq!(earned, [48, 37]);
     // One of the two lattes: half of 47.89 rounded down, half of its 168 points used, half
     // of the 48 it earned.
-    let one = refund(&w, by_lines(vec![(1, 1)])).await.expect("one latte");
+    let one = refund(&w, by_lines(&receipt, &[(1, 1)]))
+        .await
+        .expect("one latte");
     assert_eq!(one.refund.amount, money("23.94"));
     assert_eq!(one.refund.points_returned, Points::new(84));
     assert_eq!(one.refund.points_reversed, Points::new(24));
     assert_eq!(one.order.status, OrderStatus::PartiallyRefunded);
-    let too_many = refund(&w, by_lines(vec![(1, 2)])).await;
+    let too_many = refund(&w, by_lines(&receipt, &[(1, 2)])).await;
     assert!(
         matches!(
             refusal(&too_many),
@@ -345,10 +276,10 @@ async fn line_refunds(db: &TestDatabase) {
         ),
         "{too_many:?}"
     );
-    let no_line = refund(&w, by_lines(vec![(3, 1)])).await;
+    let no_line = refund(&w, by_lines(&receipt, &[(3, 1)])).await;
     assert!(matches!(no_line, Err(Error::Invalid(_))), "{no_line:?}");
     // The rest: the other latte and the cake add up to exactly what is left.
-    let rest = refund(&w, by_lines(vec![(1, 1), (2, 1)]))
+    let rest = refund(&w, by_lines(&receipt, &[(1, 1), (2, 1)]))
         .await
         .expect("the rest");
     assert_eq!(rest.refund.amount, money("61.36"));
@@ -357,7 +288,7 @@ async fn line_refunds(db: &TestDatabase) {
     assert_eq!(rest.order.status, OrderStatus::Refunded);
     assert_eq!(rest.order.amount_refunded, receipt.order.amount_paid);
     assert_eq!(rest.refund.coupons_returned, 1);
-    assert_eq!(balance(&w, &m).await, Points::new(500));
+    assert_eq!(points_balance(&w, &m).await, Points::new(500));
     let after = w
         .loyalty
         .checkout()
@@ -398,27 +329,17 @@ async fn coupon_race(db: &TestDatabase) {
     assert_eq!((ok, used), (1, 1));
     // The loser spent nothing: 500 − 100 + what the winner earned.
     let earned = 500 - 100;
-    assert!(balance(&w, &m).await > Points::new(earned));
+    assert!(points_balance(&w, &m).await > Points::new(earned));
     assert_ledger_consistent(&w).await;
 }
 
 async fn free_order_refund(db: &TestDatabase) {
     let w = world(db);
     let (merchant, _) = shop(&w).await;
-    let all_points = CheckoutSettings {
-        points_as_cash: Some(
-            serde_json::from_value(json!({"points": 100, "money": "1.00", "max_share": "1"}))
-                .expect("rule"),
-        ),
-        ..CheckoutSettings::default()
-    };
-    w.loyalty
-        .settings()
-        .put(merchant.id, Setting::Checkout(all_points), None)
-        .await
-        .expect("saved");
-    let m = member(&w, &merchant, "13800000001").await;
-    commit(&w, order(&merchant, &m, "200.00")).await;
+    put_setting(&w, &merchant, Setting::Checkout(points_as_cash("1"))).await;
+    let m = member(&w, &merchant, "13800000001")
+        .having_bought("200.00")
+        .await;
     let small = CommitOrder {
         lines: vec![LineInput {
             sku: None,
@@ -434,14 +355,14 @@ async fn free_order_refund(db: &TestDatabase) {
         (receipt.order.amount_paid, receipt.order.points_earned),
         (money("0.00"), Points::ZERO)
     );
-    assert_eq!(balance(&w, &m).await, Points::new(105));
+    assert_eq!(points_balance(&w, &m).await, Points::new(105));
     let refunded = refund(&w, whole(&receipt)).await.expect("refunded");
     assert_eq!(
         (refunded.refund.amount, refunded.refund.points_returned),
         (money("0.00"), Points::new(95))
     );
     assert_eq!(refunded.order.status, OrderStatus::Refunded);
-    assert_eq!(balance(&w, &m).await, Points::new(200));
+    assert_eq!(points_balance(&w, &m).await, Points::new(200));
     assert!(matches!(
         refusal(&refund(&w, whole(&receipt)).await),
         Some(CheckoutError::RefundExceedsPaid { .. })
@@ -477,26 +398,8 @@ async fn foreign_coupon(db: &TestDatabase) {
         "{again:?}"
     );
     // The refused orders left no trace.
-    assert_eq!(balance(&w, &other).await, Points::ZERO);
+    assert_eq!(points_balance(&w, &other).await, Points::ZERO);
     assert_ledger_consistent(&w).await;
-}
-
-async fn adjust(w: &World, m: &Member, delta: i64) {
-    w.loyalty
-        .points()
-        .adjust(
-            loyalty_core::points::AdjustPoints {
-                merchant_id: m.merchant_id,
-                member_id: m.id,
-                delta: Points::new(delta),
-                reason: "test".into(),
-                store_id: None,
-                operator_id: None,
-            },
-            None,
-        )
-        .await
-        .expect("adjusted");
 }
 
 async fn debt_of(w: &World, m: &Member) -> (Points, Points) {
@@ -514,7 +417,7 @@ async fn points_debt(db: &TestDatabase) {
     let (merchant, _) = shop(&w).await;
     let m = member(&w, &merchant, "13800000001").await;
     let bought = commit(&w, order(&merchant, &m, "100.00")).await;
-    adjust(&w, &m, -100).await;
+    adjust_points(&w, &m, -100, "test").await;
     // The refund takes back 100 earned points that are gone: the member owes them.
     let refunded = refund(&w, whole(&bought)).await.expect("refunded");
     assert_eq!(refunded.refund.points_shortfall, Points::new(100));
@@ -524,7 +427,7 @@ async fn points_debt(db: &TestDatabase) {
     assert_eq!(next.balance_after, Points::ZERO);
     assert_eq!(debt_of(&w, &m).await, (Points::ZERO, Points::new(70)));
     // A manual credit of 100 repays the other 70 and leaves 30.
-    adjust(&w, &m, 100).await;
+    adjust_points(&w, &m, 100, "test").await;
     assert_eq!(debt_of(&w, &m).await, (Points::new(30), Points::ZERO));
     let ledger = w
         .loyalty
@@ -546,14 +449,10 @@ async fn points_debt(db: &TestDatabase) {
         points_shortfall: loyalty_core::points::ShortfallPolicy::ClawBackToZero,
         ..CheckoutSettings::default()
     };
-    w.loyalty
-        .settings()
-        .put(merchant.id, Setting::Checkout(claw_back), None)
-        .await
-        .expect("saved");
+    put_setting(&w, &merchant, Setting::Checkout(claw_back)).await;
     let other = member(&w, &merchant, "13900000002").await;
     let bought = commit(&w, order(&merchant, &other, "50.00")).await;
-    adjust(&w, &other, -50).await;
+    adjust_points(&w, &other, -50, "test").await;
     let refunded = refund(&w, whole(&bought)).await.expect("refunded");
     assert_eq!(refunded.refund.points_shortfall, Points::new(50));
     assert_eq!(debt_of(&w, &other).await, (Points::ZERO, Points::ZERO));
@@ -566,11 +465,7 @@ async fn line_points(db: &TestDatabase) {
         excluded_categories: vec!["dessert".into()],
         ..loyalty_core::points::EarningPolicy::default()
     };
-    w.loyalty
-        .settings()
-        .put(merchant.id, Setting::Earning(no_dessert), None)
-        .await
-        .expect("earning");
+    put_setting(&w, &merchant, Setting::Earning(no_dessert)).await;
     let m = member(&w, &merchant, "13800000001").await;
     // Lattes 64.00 → 60.80 earn 60; the cake (47.50) earns nothing.
     let receipt = commit(&w, basket(&m, Vec::new(), 0)).await;
@@ -580,29 +475,27 @@ async fn line_points(db: &TestDatabase) {
         .map(|l| l.points_earned.value())
         .collect();
     assert_eq!(earned, [60, 0]);
-    let by_line = |line_no, quantity| RefundOrder {
-        lines: vec![RefundLineInput { line_no, quantity }],
-        ..whole(&receipt)
-    };
-    let cake = refund(&w, by_line(2, 1)).await.expect("the cake");
+    let cake = refund(&w, by_lines(&receipt, &[(2, 1)]))
+        .await
+        .expect("the cake");
     assert_eq!(
         (cake.refund.amount, cake.refund.points_reversed),
         (money("47.50"), Points::ZERO)
     );
-    assert_eq!(balance(&w, &m).await, Points::new(60));
-    let lattes = refund(&w, by_line(1, 2)).await.expect("the lattes");
+    assert_eq!(points_balance(&w, &m).await, Points::new(60));
+    let lattes = refund(&w, by_lines(&receipt, &[(1, 2)]))
+        .await
+        .expect("the lattes");
     assert_eq!(lattes.refund.points_reversed, Points::new(60));
     assert_eq!(lattes.order.status, OrderStatus::Refunded);
-    assert_eq!(balance(&w, &m).await, Points::ZERO);
+    assert_eq!(points_balance(&w, &m).await, Points::ZERO);
 
     // The cake by its line, then half of what is left by amount: half of the lattes' 60,
     // not a share of the whole order's money counted again.
     let again = commit(&w, basket(&m, Vec::new(), 0)).await;
-    let by_line = |line_no, quantity| RefundOrder {
-        lines: vec![RefundLineInput { line_no, quantity }],
-        ..whole(&again)
-    };
-    refund(&w, by_line(2, 1)).await.expect("the cake");
+    refund(&w, by_lines(&again, &[(2, 1)]))
+        .await
+        .expect("the cake");
     let half = refund(
         &w,
         RefundOrder {
@@ -623,7 +516,7 @@ async fn line_points(db: &TestDatabase) {
 
 async fn old_lines(db: &TestDatabase) {
     let w = world(db);
-    let (merchant, _) = merchant(&w, "old", None).await;
+    let (merchant, _) = merchant(&w, "old").await;
     let m = member(&w, &merchant, "13800000001").await;
     let till_priced = CommitOrder {
         amount_paid: Some(money("100.00")),
@@ -651,18 +544,9 @@ async fn old_lines(db: &TestDatabase) {
     )
     .await
     .expect("cleared");
-    let first = refund(
-        &w,
-        RefundOrder {
-            lines: vec![RefundLineInput {
-                line_no: 1,
-                quantity: 1,
-            }],
-            ..whole(&receipt)
-        },
-    )
-    .await
-    .expect("refunded");
+    let first = refund(&w, by_lines(&receipt, &[(1, 1)]))
+        .await
+        .expect("refunded");
     // 60.00 of 100.00 paid: 60 of the 100 points, by the proportional rule.
     assert_eq!(first.refund.points_reversed, Points::new(60));
     assert_ledger_consistent(&w).await;
@@ -671,13 +555,14 @@ async fn old_lines(db: &TestDatabase) {
 async fn due_lots(db: &TestDatabase) {
     let w = world(db);
     let (merchant, _) = shop(&w).await;
-    let m = member(&w, &merchant, "13800000001").await;
-    commit(&w, order(&merchant, &m, "500.00")).await;
+    let m = member(&w, &merchant, "13800000001")
+        .having_bought("500.00")
+        .await;
     w.clock.advance(Duration::days(200));
     commit(&w, order(&merchant, &m, "100.00")).await;
     // The first 500 points expired 365 days after they were earned; no job has run.
     w.clock.advance(Duration::days(170));
-    assert_eq!(balance(&w, &m).await, Points::new(600));
+    assert_eq!(points_balance(&w, &m).await, Points::new(600));
     let quote = w
         .loyalty
         .checkout()
@@ -699,6 +584,6 @@ async fn due_lots(db: &TestDatabase) {
     // The due lot is the job's: it expires whole, and the ledger adds up.
     let expired = w.loyalty.points().expire_due(10).await.expect("job");
     assert_eq!(expired.iter().map(|e| e.delta.value()).sum::<i64>(), -500);
-    assert_eq!(balance(&w, &m).await, paid.order.points_earned);
+    assert_eq!(points_balance(&w, &m).await, paid.order.points_earned);
     assert_ledger_consistent(&w).await;
 }

@@ -6,7 +6,6 @@ use crate::support::*;
 use chrono::Duration;
 use loyalty_core::Error;
 use loyalty_core::checkout::{CheckoutSettings, CouponGifts};
-use loyalty_core::coupons::CouponRules;
 use loyalty_core::coupons::CouponStatus;
 use loyalty_core::coupons::CouponsError;
 use loyalty_core::coupons::MemberSegment;
@@ -39,62 +38,14 @@ on_both_databases! {
     the_expiry_job_expires_lapsed_coupons_once => super::expiry;
 }
 
-pub(crate) fn rules(extra: serde_json::Value) -> CouponRules {
-    let mut base = json!({
-        "name": "满100减20",
-        "benefit": {"type": "amount_off", "threshold": "100.00", "amount": "20.00"},
-        "validity": {"mode": "after_claim", "days": 7},
-    });
-    if let (Some(base), Some(extra)) = (base.as_object_mut(), extra.as_object()) {
-        base.extend(extra.clone());
-    }
-    serde_json::from_value(base).expect("coupon rules")
-}
-
-pub(crate) async fn template(
-    w: &World,
-    merchant: &Merchant,
-    extra: serde_json::Value,
-) -> CouponTemplateId {
-    w.loyalty
-        .coupons()
-        .create_template(merchant.id, rules(extra), None)
-        .await
-        .expect("template created")
-        .id
-}
-
-pub(crate) async fn claim(
-    w: &World,
-    m: &Member,
-    template: CouponTemplateId,
-) -> Result<HeldCoupon, Error> {
-    let cmd = ClaimCoupon {
-        merchant_id: m.merchant_id,
-        member_id: m.id,
-        template_id: template,
-        exchange: false,
-    };
-    match w.loyalty.coupons().claim(cmd, None).await? {
-        Outcome::Done(held) => Ok(held),
-        Outcome::Replayed(_) => panic!("no key, no replay"),
-    }
+/// The template's id: the tests here claim and send by it.
+async fn template(w: &World, merchant: &Merchant, extra: serde_json::Value) -> CouponTemplateId {
+    coupon_template(w, merchant, extra).await.id
 }
 
 /// Verifies without an idempotency key (so never a replay).
 async fn verify_now(w: &World, cmd: VerifyCoupon) -> Result<VerifiedCoupon, Error> {
-    match w.loyalty.coupons().verify(cmd, None).await? {
-        Outcome::Done(v) => Ok(v),
-        Outcome::Replayed(_) => panic!("no key, no replay"),
-    }
-}
-
-async fn members(w: &World, merchant: &Merchant, n: u32) -> Vec<Member> {
-    let mut list = Vec::new();
-    for i in 0..n {
-        list.push(member(w, merchant, &format!("138{i:08}")).await);
-    }
-    list
+    w.loyalty.coupons().verify(cmd, None).await.map(done)
 }
 
 async fn held(w: &World, m: &Member) -> Vec<HeldCoupon> {
@@ -107,9 +58,9 @@ async fn held(w: &World, m: &Member) -> Vec<HeldCoupon> {
 
 async fn stock_race(db: &TestDatabase) {
     let w = Arc::new(world(db));
-    let (merchant, _) = merchant(&w, "stock", None).await;
+    let (merchant, _) = merchant(&w, "stock").await;
     let template = template(&w, &merchant, json!({"stock": 100, "low_stock_alert": 10})).await;
-    let people = members(&w, &merchant, 300).await;
+    let people = members(&w, &merchant, "138", 300).await;
     let tasks: Vec<_> = people
         .into_iter()
         .map(|m| {
@@ -135,13 +86,7 @@ async fn stock_race(db: &TestDatabase) {
         .await
         .expect("template");
     assert_eq!((t.issued, t.remaining()), (100, Some(0)));
-    let issued_events = w
-        .notifier
-        .events()
-        .iter()
-        .filter(|e| e.name() == "coupon_issued")
-        .count();
-    assert_eq!(issued_events, 100);
+    assert_eq!(w.events_named("coupon_issued"), 100);
     // Of the hundred takes, the one that left ten crossed the alert line: HQ is told once.
     let alerts: Vec<_> = w
         .notifier
@@ -165,7 +110,7 @@ async fn stock_race(db: &TestDatabase) {
 
 async fn member_limit_race(db: &TestDatabase) {
     let w = Arc::new(world(db));
-    let (merchant, _) = merchant(&w, "limit", None).await;
+    let (merchant, _) = merchant(&w, "limit").await;
     let template = template(&w, &merchant, json!({"per_member_limit": 1})).await;
     let m = member(&w, &merchant, "13800000001").await;
     let tasks: Vec<_> = (0..20)
@@ -190,16 +135,8 @@ async fn member_limit_race(db: &TestDatabase) {
 
 async fn verification_race(db: &TestDatabase) {
     let w = Arc::new(world(db));
-    let (merchant, main) = merchant(&w, "verify", None).await;
-    let branch = w
-        .loyalty
-        .merchants()
-        .create_store(loyalty_core::merchants::CreateStore {
-            merchant_id: merchant.id,
-            name: "二店".into(),
-        })
-        .await
-        .expect("branch");
+    let (merchant, main) = merchant(&w, "verify").await;
+    let branch = branch(&w, &merchant, "二店").await;
     let template = template(&w, &merchant, json!({})).await;
     let m = member(&w, &merchant, "13800000001").await;
     let coupon = claim(&w, &m, template).await.expect("claimed").coupon;
@@ -247,7 +184,7 @@ async fn verification_race(db: &TestDatabase) {
 
 async fn undo_window(db: &TestDatabase) {
     let w = world(db);
-    let (merchant, store) = merchant(&w, "undo", None).await;
+    let (merchant, store) = merchant(&w, "undo").await;
     let template = template(&w, &merchant, json!({})).await;
     let m = member(&w, &merchant, "13800000001").await;
     let verify = |code| VerifyCoupon {
@@ -300,16 +237,8 @@ async fn undo_window(db: &TestDatabase) {
 
 async fn verification_rules(db: &TestDatabase) {
     let w = world(db);
-    let (merchant, main) = merchant(&w, "rules", None).await;
-    let branch = w
-        .loyalty
-        .merchants()
-        .create_store(loyalty_core::merchants::CreateStore {
-            merchant_id: merchant.id,
-            name: "二店".into(),
-        })
-        .await
-        .expect("branch");
+    let (merchant, main) = merchant(&w, "rules").await;
+    let branch = branch(&w, &merchant, "二店").await;
     let only_branch = template(
         &w,
         &merchant,
@@ -371,7 +300,7 @@ async fn verification_rules(db: &TestDatabase) {
 
 async fn daily_limit(db: &TestDatabase) {
     let w = world(db);
-    let (merchant, _) = merchant(&w, "daily", None).await;
+    let (merchant, _) = merchant(&w, "daily").await;
     let template = template(&w, &merchant, json!({"per_day_limit": 2})).await;
     let m = member(&w, &merchant, "13800000001").await;
     // 10:00 in Shanghai (02:00 UTC): two today, the third is refused.
@@ -391,11 +320,12 @@ async fn daily_limit(db: &TestDatabase) {
 
 async fn exchange(db: &TestDatabase) {
     let w = world(db);
-    let (merchant, _) = merchant(&w, "exchange", None).await;
+    let (merchant, _) = merchant(&w, "exchange").await;
     let template = template(&w, &merchant, json!({"points_price": 300, "stock": 5})).await;
     let free_only = self::template(&w, &merchant, json!({})).await;
-    let m = member(&w, &merchant, "13800000001").await;
-    commit(&w, order(&merchant, &m, "500.00")).await;
+    let m = member(&w, &merchant, "13800000001")
+        .having_bought("500.00")
+        .await;
     let cmd = |template_id| ClaimCoupon {
         merchant_id: merchant.id,
         member_id: m.id,
@@ -462,9 +392,9 @@ async fn send(
 
 async fn segment_send(db: &TestDatabase) {
     let w = world(db);
-    let (merchant, _) = merchant(&w, "segment", None).await;
+    let (merchant, _) = merchant(&w, "segment").await;
     let template = template(&w, &merchant, json!({"claimable": false})).await;
-    let people = members(&w, &merchant, 5).await;
+    let people = members(&w, &merchant, "138", 5).await;
     // Two big spenders long ago, one small spender recently, two who never bought.
     commit(&w, order(&merchant, &people[0], "300.00")).await;
     commit(&w, order(&merchant, &people[1], "250.00")).await;
@@ -528,9 +458,9 @@ async fn segment_send(db: &TestDatabase) {
 
 async fn listed_send(db: &TestDatabase) {
     let w = world(db);
-    let (merchant, _) = merchant(&w, "listed", None).await;
+    let (merchant, _) = merchant(&w, "listed").await;
     let template = template(&w, &merchant, json!({"stock": 3, "per_member_limit": 1})).await;
-    let people = members(&w, &merchant, 5).await;
+    let people = members(&w, &merchant, "138", 5).await;
     claim(&w, &people[0], template)
         .await
         .expect("claimed before the send");
@@ -558,7 +488,7 @@ async fn listed_send(db: &TestDatabase) {
 
 async fn gifts(db: &TestDatabase) {
     let w = world(db);
-    let (merchant, _) = merchant(&w, "gifts", None).await;
+    let (merchant, _) = merchant(&w, "gifts").await;
     let welcome = template(&w, &merchant, json!({"name": "新人券", "claimable": false})).await;
     // Its low-stock alert fires with the first gift: the job counts coupons, not events.
     let birthday = template(
@@ -574,24 +504,12 @@ async fn gifts(db: &TestDatabase) {
         },
         ..CheckoutSettings::default()
     };
-    w.loyalty
-        .settings()
-        .put(merchant.id, Setting::Checkout(checkout), None)
-        .await
-        .expect("saved");
+    put_setting(&w, &merchant, Setting::Checkout(checkout)).await;
     let today = w.clock_now().date_naive();
-    let m = w
-        .loyalty
-        .members()
-        .register(loyalty_core::members::RegisterMember {
-            merchant_id: merchant.id,
-            phone: loyalty_core::kernel::Phone::parse("13800000001").expect("phone"),
-            name: None,
-            birthday: Some(today),
-            store_id: None,
-        })
-        .await
-        .expect("registered");
+    let m = member(&w, &merchant, "13800000001")
+        .unnamed()
+        .born_on(Some(today))
+        .await;
     let names = |list: Vec<HeldCoupon>| -> Vec<String> {
         let mut n: Vec<String> = list.into_iter().map(|h| h.template.rules.name).collect();
         n.sort();
@@ -632,7 +550,7 @@ async fn gifts(db: &TestDatabase) {
 
 async fn expiry(db: &TestDatabase) {
     let w = world(db);
-    let (merchant, _) = merchant(&w, "expiry", None).await;
+    let (merchant, _) = merchant(&w, "expiry").await;
     let template = template(
         &w,
         &merchant,

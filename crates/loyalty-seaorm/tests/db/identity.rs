@@ -7,7 +7,6 @@ use async_trait::async_trait;
 use loyalty_core::kernel::{Phone, Points};
 use loyalty_core::members::PhoneBinding;
 use loyalty_core::members::{IdentityError, WeChatAuth, WeChatSession};
-use loyalty_core::points::AdjustPoints;
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use std::sync::Arc;
@@ -40,7 +39,7 @@ on_both_databases! {
 
 async fn first_login(db: &TestDatabase) {
     let w = world(db);
-    let (m, _) = merchant(&w, "wx-login", None).await;
+    let (m, _) = merchant(&w, "wx-login").await;
     let inviter = member(&w, &m, "13800000101").await;
     let first = w
         .loyalty
@@ -103,7 +102,7 @@ async fn first_login(db: &TestDatabase) {
 
 async fn concurrent_first_logins(db: &TestDatabase) {
     let w = Arc::new(world(db));
-    merchant(&w, "wx-race", None).await;
+    merchant(&w, "wx-race").await;
     let tasks: Vec<_> = (0..12)
         .map(|_| {
             let w = Arc::clone(&w);
@@ -128,21 +127,9 @@ async fn concurrent_first_logins(db: &TestDatabase) {
 
 async fn fold_into_till_member(db: &TestDatabase) {
     let w = world(db);
-    let (m, _) = merchant(&w, "wx-fold", None).await;
+    let (m, _) = merchant(&w, "wx-fold").await;
     let till = member(&w, &m, "13800000201").await;
-    let adjust = AdjustPoints {
-        merchant_id: m.id,
-        member_id: till.id,
-        delta: Points::new(88),
-        reason: "开卡礼".into(),
-        store_id: None,
-        operator_id: None,
-    };
-    w.loyalty
-        .points()
-        .adjust(adjust, None)
-        .await
-        .expect("credited");
+    adjust_points(&w, &till, 88, "开卡礼").await;
     let login = w
         .loyalty
         .members()
@@ -183,7 +170,7 @@ async fn fold_into_till_member(db: &TestDatabase) {
 
 async fn phone_taken(db: &TestDatabase) {
     let w = world(db);
-    let (m, _) = merchant(&w, "wx-taken", None).await;
+    let (m, _) = merchant(&w, "wx-taken").await;
     member(&w, &m, "13800000301").await;
     let login = w
         .loyalty
@@ -191,19 +178,7 @@ async fn phone_taken(db: &TestDatabase) {
         .login_with_wechat(&FakeWeChat, "wx-taken", "o:dave", None)
         .await
         .expect("registers");
-    let adjust = AdjustPoints {
-        merchant_id: m.id,
-        member_id: login.member.id,
-        delta: Points::new(5),
-        reason: "签到".into(),
-        store_id: None,
-        operator_id: None,
-    };
-    w.loyalty
-        .points()
-        .adjust(adjust, None)
-        .await
-        .expect("history");
+    adjust_points(&w, &login.member, 5, "签到").await;
 
     let err = w
         .loyalty

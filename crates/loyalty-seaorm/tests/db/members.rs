@@ -2,9 +2,7 @@
 //! isolation.
 
 use crate::support::*;
-use loyalty_core::kernel::Phone;
-use loyalty_core::members::RegisterMember;
-use loyalty_core::merchants::{CreateStore, UpdateStore};
+use loyalty_core::merchants::{CreateMerchant, CreateStore, UpdateStore};
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 
@@ -16,15 +14,9 @@ on_both_databases! {
 
 async fn unique_keys(db: &TestDatabase) {
     let w = world(db);
-    let (a, _) = merchant(&w, "alpha", None).await;
+    let (a, _) = merchant(&w, "alpha").await;
     member(&w, &a, "13811112222").await;
-    let again = RegisterMember {
-        merchant_id: a.id,
-        phone: Phone::parse("+86 138-1111-2222").expect("phone"),
-        name: None,
-        birthday: None,
-        store_id: None,
-    };
+    let again = member(&w, &a, "+86 138-1111-2222").unnamed().command();
     assert_eq!(
         w.loyalty
             .members()
@@ -55,8 +47,8 @@ async fn unique_keys(db: &TestDatabase) {
     assert_eq!(err.code(), "store_name_taken");
 }
 
-fn support_merchant(code: &str) -> loyalty_core::merchants::CreateMerchant {
-    loyalty_core::merchants::CreateMerchant {
+fn support_merchant(code: &str) -> CreateMerchant {
+    CreateMerchant {
         code: code.into(),
         name: "Again".into(),
         time_zone: Default::default(),
@@ -71,8 +63,8 @@ fn support_merchant(code: &str) -> loyalty_core::merchants::CreateMerchant {
 
 async fn tenant_isolation(db: &TestDatabase) {
     let w = world(db);
-    let (a, _) = merchant(&w, "tenant-a", None).await;
-    let (b, b_store) = merchant(&w, "tenant-b", None).await;
+    let (a, _) = merchant(&w, "tenant-a").await;
+    let (b, b_store) = merchant(&w, "tenant-b").await;
     let m = member(&w, &a, "13822223333").await;
 
     assert_eq!(
@@ -105,13 +97,10 @@ async fn tenant_isolation(db: &TestDatabase) {
     // The same phone may belong to a member of another merchant.
     member(&w, &b, "13822223333").await;
     // A store of merchant B cannot take a registration for merchant A.
-    let cross = RegisterMember {
-        merchant_id: a.id,
-        phone: Phone::parse("13822224444").expect("phone"),
-        name: None,
-        birthday: None,
-        store_id: Some(b_store.id),
-    };
+    let cross = member(&w, &a, "13822224444")
+        .unnamed()
+        .at_store(b_store.id)
+        .command();
     assert_eq!(
         w.loyalty
             .members()
@@ -125,16 +114,8 @@ async fn tenant_isolation(db: &TestDatabase) {
 
 async fn stores(db: &TestDatabase) {
     let w = world(db);
-    let (a, default) = merchant(&w, "stores", None).await;
-    let branch = w
-        .loyalty
-        .merchants()
-        .create_store(CreateStore {
-            merchant_id: a.id,
-            name: "  二店 ".into(),
-        })
-        .await
-        .expect("created");
+    let (a, default) = merchant(&w, "stores").await;
+    let branch = branch(&w, &a, "  二店 ").await;
     assert_eq!(branch.name, "二店");
     let names: Vec<_> = w
         .loyalty

@@ -5,13 +5,11 @@
 use crate::support::*;
 use async_trait::async_trait;
 use chrono::{Duration, NaiveDate, NaiveTime};
-use loyalty_core::kernel::Outcome;
 use loyalty_core::kernel::Phone;
 use loyalty_core::kernel::Transaction;
 use loyalty_core::kernel::{TxMode, UnitOfWork};
 use loyalty_core::members::Member;
 use loyalty_core::members::MembersTx;
-use loyalty_core::members::RegisterMember;
 use loyalty_core::merchants::Merchant;
 use loyalty_core::notifications::OutboxTx;
 use loyalty_core::notifications::{
@@ -22,9 +20,7 @@ use loyalty_core::notifications::{
     DeliveryError, MessageStatus, OutgoingSms, OutgoingWechat, SmsGateway, WechatGateway,
 };
 use loyalty_core::notifications::{DispatchSettings, Gateways};
-use loyalty_core::points::EarningPolicy;
 use loyalty_core::points::ExpiryPolicy;
-use loyalty_core::settings::Setting;
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_seaorm::{SeaUnitOfWork, on_both_databases};
 use std::collections::HashMap;
@@ -197,28 +193,18 @@ fn sms_scene(scene: Scene, code: &str, text: &str, params: &[&str]) -> SceneSett
     }
 }
 
+/// A merchant with the default earning and expiry policies and these notification settings.
 async fn shop(w: &World, code: &str, settings: NotificationSettings) -> Merchant {
-    let (merchant, _) =
-        merchant_with(w, code, EarningPolicy::default(), ExpiryPolicy::default()).await;
-    w.loyalty
-        .settings()
-        .put(merchant.id, Setting::Notifications(settings), None)
-        .await
-        .expect("notification settings saved");
+    let (merchant, _) = merchant(w, code)
+        .expiry(ExpiryPolicy::default())
+        .notifications(settings)
+        .await;
     merchant
 }
 
+/// Commits an order of `amount` by the member.
 async fn buy(w: &World, merchant: &Merchant, m: &Member, amount: &str) {
-    match w
-        .loyalty
-        .checkout()
-        .commit(order(merchant, m, amount), None)
-        .await
-        .expect("order")
-    {
-        Outcome::Done(_) => {}
-        Outcome::Replayed(_) => panic!("no key, no replay"),
-    }
+    commit(w, order(merchant, m, amount)).await;
 }
 
 fn settings() -> DispatchSettings {
@@ -253,20 +239,6 @@ async fn wechat_member(
         .expect("subscribed");
     assert_eq!(left, vec![("tpl-earned".to_owned(), 1)]);
     m
-}
-
-/// A coupon template with these rules.
-async fn coupon_template(
-    w: &World,
-    merchant: &Merchant,
-    rules: serde_json::Value,
-) -> loyalty_core::coupons::CouponTemplate {
-    let rules = serde_json::from_value(rules).expect("rules");
-    w.loyalty
-        .coupons()
-        .create_template(merchant.id, rules, None)
-        .await
-        .expect("template")
 }
 
 /// The merchant's messages in `status`, newest first.
@@ -358,8 +330,9 @@ async fn stop_and_restart(db: &TestDatabase) {
     let w = world(db);
     let merchant = shop(&w, "restart", sms_settings()).await;
     for i in 0..30 {
-        let m = member(&w, &merchant, &format!("1380000{i:04}")).await;
-        buy(&w, &merchant, &m, "10.00").await;
+        member(&w, &merchant, &format!("1380000{i:04}"))
+            .having_bought("10.00")
+            .await;
     }
     let w = Arc::new(w);
     let stalling = Arc::new(FakeSms {
@@ -404,8 +377,9 @@ async fn two_dispatchers(db: &TestDatabase) {
     let w = world(db);
     let merchant = shop(&w, "pair", sms_settings()).await;
     for i in 0..40 {
-        let m = member(&w, &merchant, &format!("1390000{i:04}")).await;
-        buy(&w, &merchant, &m, "10.00").await;
+        member(&w, &merchant, &format!("1390000{i:04}"))
+            .having_bought("10.00")
+            .await;
     }
     let sms = FakeSms::default();
     let wechat = FakeWechat::default();
@@ -439,8 +413,9 @@ async fn slow_provider(db: &TestDatabase) {
     let w = world(db);
     let merchant = shop(&w, "slow", sms_settings()).await;
     for i in 0..10 {
-        let m = member(&w, &merchant, &format!("1360000{i:04}")).await;
-        buy(&w, &merchant, &m, "10.00").await;
+        member(&w, &merchant, &format!("1360000{i:04}"))
+            .having_bought("10.00")
+            .await;
     }
     // Every send takes 10 s; a claim holds 60 s, so a dispatcher sends for 30 s and hands the
     // rest back at once, before any other dispatcher could have claimed them.
@@ -769,23 +744,15 @@ async fn birthdays(db: &TestDatabase) {
     });
     let merchant = shop(&w, "birthdays", settings).await;
     // The world's day is 23 November in Shanghai.
-    let register = |phone: &str, birthday: Option<(i32, u32, u32)>| RegisterMember {
-        merchant_id: merchant.id,
-        phone: Phone::parse(phone).expect("phone"),
-        name: Some("王五".into()),
-        birthday: birthday.and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d)),
-        store_id: None,
-    };
     for (phone, birthday) in [
         ("13400000001", Some((1990, 11, 23))),
         ("13400000002", Some((1990, 11, 24))),
         ("13400000003", None),
     ] {
-        w.loyalty
-            .members()
-            .register(register(phone, birthday))
-            .await
-            .expect("registered");
+        member(&w, &merchant, phone)
+            .named("王五")
+            .born_on(birthday.and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d)))
+            .await;
     }
     let w = Arc::new(w);
     let (a, b) = tokio::join!(
@@ -849,33 +816,9 @@ async fn coupon_received(db: &TestDatabase) {
     ));
     let merchant = shop(&w, "coupons", settings).await;
     let m = member(&w, &merchant, "13400000001").await;
-    let template = coupon_template(
-        &w,
-        &merchant,
-        serde_json::json!({
-            "name": "满100减20",
-            "benefit": {"type": "amount_off", "threshold": "100.00", "amount": "20.00"},
-            "validity": {"mode": "after_claim", "days": 7},
-        }),
-    )
-    .await;
-    let claimed = w
-        .loyalty
-        .coupons()
-        .claim(
-            loyalty_core::coupons::ClaimCoupon {
-                merchant_id: merchant.id,
-                member_id: m.id,
-                template_id: template.id,
-                exchange: false,
-            },
-            None,
-        )
-        .await
-        .expect("claimed");
-    let Outcome::Done(held) = claimed else {
-        panic!("no key, no replay")
-    };
+    // 满100减20, valid for 7 days after the claim.
+    let template = coupon_template(&w, &merchant, serde_json::json!({})).await;
+    let held = claim(&w, &m, template.id).await.expect("claimed");
     let (sms, wechat) = (FakeSms::default(), FakeWechat::default());
     assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 1);
     let sent = sms.sent.lock().expect("lock").clone();
@@ -907,23 +850,10 @@ async fn coupon_expiring(db: &TestDatabase) {
         serde_json::json!({
             "name": "无门槛5元",
             "benefit": {"type": "no_threshold", "amount": "5.00"},
-            "validity": {"mode": "after_claim", "days": 7},
         }),
     )
     .await;
-    w.loyalty
-        .coupons()
-        .claim(
-            loyalty_core::coupons::ClaimCoupon {
-                merchant_id: merchant.id,
-                member_id: m.id,
-                template_id: template.id,
-                exchange: false,
-            },
-            None,
-        )
-        .await
-        .expect("claimed");
+    claim(&w, &m, template.id).await.expect("claimed");
     // Valid until 30 November 00:00; told 3 days before (the default), once.
     assert_eq!(
         w.loyalty
@@ -990,16 +920,12 @@ async fn stock_low(db: &TestDatabase) {
         serde_json::json!({
             "name": "无门槛5元",
             "benefit": {"type": "no_threshold", "amount": "5.00"},
-            "validity": {"mode": "after_claim", "days": 7},
             "stock": 10,
             "low_stock_alert": 3,
         }),
     )
     .await;
-    let mut people = Vec::new();
-    for i in 0..15 {
-        people.push(member(&w, &merchant, &format!("134{i:08}")).await);
-    }
+    let people = members(&w, &merchant, "134", 15).await;
     let claims: Vec<_> = people
         .iter()
         .map(|m| {
@@ -1052,14 +978,7 @@ async fn stock_low(db: &TestDatabase) {
     let second = coupon_template(
         &w,
         &merchant,
-        serde_json::json!({
-            "name": "满100减20",
-            "benefit": {"type": "amount_off", "threshold": "100.00", "amount": "20.00"},
-            "validity": {"mode": "after_claim", "days": 7},
-            "stock": 5,
-            "low_stock_alert": 2,
-            "claimable": false,
-        }),
+        serde_json::json!({"stock": 5, "low_stock_alert": 2, "claimable": false}),
     )
     .await;
     let report = w
@@ -1143,45 +1062,15 @@ async fn top_up_told(db: &TestDatabase) {
     ));
     let merchant = shop(&w, "topup", settings).await;
     let m = member(&w, &merchant, "13800000001").await;
-    let rules = serde_json::from_value(serde_json::json!({
-        "kind": "stored_value", "name": "储值卡",
-        "plans": [{"pay": "100.00", "bonus": "20.00"}],
-    }))
-    .expect("rules");
-    let template = w
-        .loyalty
-        .cards()
-        .create_template(merchant.id, rules, None)
-        .await
-        .expect("template");
-    let card = w
-        .loyalty
-        .cards()
-        .open(loyalty_core::cards::OpenCard {
-            merchant_id: merchant.id,
-            member_id: m.id,
-            template_id: template.id,
-            store_id: None,
-            operator_id: None,
-        })
-        .await
-        .expect("opened")
-        .card;
+    let card = card(
+        &w,
+        &merchant,
+        &m,
+        serde_json::json!({"name": "储值卡", "plans": [{"pay": "100.00", "bonus": "20.00"}]}),
+    )
+    .await;
     for _ in 0..2 {
-        w.loyalty
-            .cards()
-            .top_up(
-                loyalty_core::cards::TopUpCard {
-                    merchant_id: merchant.id,
-                    member_id: m.id,
-                    card_id: card.id,
-                    amount: money("100.00"),
-                    payment_ref: None,
-                    store_id: None,
-                    operator_id: None,
-                },
-                None,
-            )
+        topped(&w, top_up(&m, card, "100.00", None))
             .await
             .expect("topped up");
     }
@@ -1222,42 +1111,11 @@ async fn withdrawal_review_told(db: &TestDatabase) {
     ));
     settings.hq_phones = vec![Phone::parse("13900000001").expect("phone")];
     let merchant = shop(&w, "payout", settings).await;
-    w.loyalty
-        .wallet()
-        .record_payment(
-            loyalty_core::wallet::RecordPayment {
-                merchant_id: merchant.id,
-                payment_ref: "wx-1".into(),
-                amount: money("500.00"),
-            },
-            None,
-        )
-        .await
-        .expect("paid in");
+    paid_in(&w, &merchant, "wx-1", "500.00").await;
     let mut asked = Vec::new();
     for amount in ["300.00", "200.00"] {
-        let cmd = loyalty_core::wallet::RequestWithdrawal {
-            merchant_id: merchant.id,
-            amount: money(amount),
-            note: None,
-            requested_by: None,
-        };
-        match w
-            .loyalty
-            .wallet()
-            .request_withdrawal(cmd, None)
-            .await
-            .expect("asked")
-        {
-            Outcome::Done(w) => asked.push(w.id),
-            Outcome::Replayed(_) => panic!("no key, no replay"),
-        }
+        asked.push(withdraw(&w, &merchant, amount).await.expect("asked").id);
     }
-    let review = |id, approve, note: Option<&str>| loyalty_core::wallet::ReviewWithdrawal {
-        id,
-        approve,
-        note: note.map(str::to_owned),
-    };
     w.loyalty
         .wallet()
         .review_withdrawal(review(asked[0], true, None))

@@ -10,7 +10,7 @@ use loyalty_core::kernel::{Idempotent, Outcome};
 use loyalty_core::kernel::{MemberId, MerchantId, Points};
 use loyalty_core::points::OpenLot;
 use loyalty_core::points::PointsError;
-use loyalty_core::points::{AdjustPoints, SpendPoints};
+use loyalty_core::points::SpendPoints;
 use loyalty_core::points::{EntryKind, Source};
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
@@ -47,22 +47,13 @@ fn redeem(
     }
 }
 
-async fn balance(w: &World, m: &loyalty_core::members::Member) -> Points {
-    w.loyalty
-        .members()
-        .member(m.merchant_id, m.id)
-        .await
-        .expect("member")
-        .points_balance
-}
-
 async fn order_earns_and_refund_reverses(db: &TestDatabase) {
     let w = world(db);
-    let (merchant, store) = merchant(&w, "tea", Some(365)).await;
+    let (merchant, store) = merchant(&w, "tea").points_valid_for_days(365).await;
     let m = member(&w, &merchant, "13800000001").await;
 
     let receipt = commit(&w, order(&merchant, &m, "128.80")).await;
-    let earned = receipt.earned.expect("earned");
+    let earned = receipt.earned.as_ref().expect("earned");
     assert_eq!(
         (earned.delta, earned.balance_after, earned.seq),
         (Points::new(128), Points::new(128), 1)
@@ -70,51 +61,21 @@ async fn order_earns_and_refund_reverses(db: &TestDatabase) {
     assert_eq!(receipt.order.store_id, store.id);
 
     let partial = RefundOrder {
-        merchant_id: merchant.id,
-        order_id: receipt.order.id,
         amount: Some(money("28.80")),
-        lines: Vec::new(),
-        operator_id: None,
+        ..whole(&receipt)
     };
-    let Outcome::Done(first) = w
-        .loyalty
-        .checkout()
-        .refund(partial, None)
-        .await
-        .expect("partial refund")
-    else {
-        panic!()
-    };
+    let first = refund(&w, partial).await.expect("partial refund");
     assert_eq!(first.refund.points_reversed, Points::new(28));
     assert_eq!(first.order.status, OrderStatus::PartiallyRefunded);
 
-    let rest = RefundOrder {
-        merchant_id: merchant.id,
-        order_id: receipt.order.id,
-        amount: None,
-        lines: Vec::new(),
-        operator_id: None,
-    };
-    let Outcome::Done(second) = w
-        .loyalty
-        .checkout()
-        .refund(rest.clone(), None)
-        .await
-        .expect("rest refunded")
-    else {
-        panic!()
-    };
+    let rest = whole(&receipt);
+    let second = refund(&w, rest.clone()).await.expect("rest refunded");
     assert_eq!(second.refund.amount, money("100.00"));
     assert_eq!(second.refund.points_reversed, Points::new(100));
     assert_eq!(second.order.status, OrderStatus::Refunded);
-    assert_eq!(balance(&w, &m).await, Points::ZERO);
+    assert_eq!(points_balance(&w, &m).await, Points::ZERO);
 
-    let err = w
-        .loyalty
-        .checkout()
-        .refund(rest, None)
-        .await
-        .expect_err("nothing left");
+    let err = refund(&w, rest).await.expect_err("nothing left");
     assert_eq!(err.code(), "refund_exceeds_paid");
 
     let page = w
@@ -143,11 +104,12 @@ async fn order_earns_and_refund_reverses(db: &TestDatabase) {
 
 async fn spend_race(db: &TestDatabase) {
     let w = Arc::new(world(db));
-    let (merchant, _) = merchant(&w, "race", None).await;
-    let m = member(&w, &merchant, "13800000002").await;
-    commit(&w, order(&merchant, &m, "300.00")).await;
-    commit(&w, order(&merchant, &m, "200.00")).await;
-    assert_eq!(balance(&w, &m).await, Points::new(500));
+    let (merchant, _) = merchant(&w, "race").await;
+    let m = member(&w, &merchant, "13800000002")
+        .having_bought("300.00")
+        .having_bought("200.00")
+        .await;
+    assert_eq!(points_balance(&w, &m).await, Points::new(500));
 
     let tasks: Vec<_> = (0..200)
         .map(|i| {
@@ -183,7 +145,7 @@ async fn spend_race(db: &TestDatabase) {
         }
     }
     assert_eq!((succeeded, insufficient), (50, 150));
-    assert_eq!(balance(&w, &m).await, Points::ZERO);
+    assert_eq!(points_balance(&w, &m).await, Points::ZERO);
     let page = w
         .loyalty
         .points()
@@ -200,7 +162,7 @@ async fn spend_race(db: &TestDatabase) {
 
 async fn spend_order_and_expiry(db: &TestDatabase) {
     let w = world(db);
-    let (merchant, _) = merchant(&w, "expiry", Some(30)).await;
+    let (merchant, _) = merchant(&w, "expiry").points_valid_for_days(30).await;
     let m = member(&w, &merchant, "13800000003").await;
     commit(&w, order(&merchant, &m, "100.00")).await; // lot A, expires day 30
     w.clock.advance(Duration::days(10));
@@ -267,10 +229,11 @@ async fn spend_order_and_expiry(db: &TestDatabase) {
 
 async fn concurrent_expiry(db: &TestDatabase) {
     let w = Arc::new(world(db));
-    let (merchant, _) = merchant(&w, "jobs", Some(1)).await;
+    let (merchant, _) = merchant(&w, "jobs").points_valid_for_days(1).await;
     for i in 0..10 {
-        let m = member(&w, &merchant, &format!("1390000{i:04}")).await;
-        commit(&w, order(&merchant, &m, "10.00")).await;
+        member(&w, &merchant, &format!("1390000{i:04}"))
+            .having_bought("10.00")
+            .await;
     }
     w.clock.advance(Duration::days(2));
     let (a, b) = tokio::join!(
@@ -290,7 +253,7 @@ async fn concurrent_expiry(db: &TestDatabase) {
 
 async fn idempotent_orders(db: &TestDatabase) {
     let w = Arc::new(world(db));
-    let (merchant, _) = merchant(&w, "idem", None).await;
+    let (merchant, _) = merchant(&w, "idem").await;
     let m = member(&w, &merchant, "13800000004").await;
     let key = IdempotencyKey {
         merchant_id: merchant.id,
@@ -356,24 +319,21 @@ async fn idempotent_orders(db: &TestDatabase) {
         }
     }
     assert_eq!(done, 1);
-    assert_eq!(balance(&w, &m).await, Points::new(20));
+    assert_eq!(points_balance(&w, &m).await, Points::new(20));
     assert_ledger_consistent(&w).await;
 }
 
 async fn refund_race(db: &TestDatabase) {
     let w = Arc::new(world(db));
-    let (merchant, _) = merchant(&w, "refunds", None).await;
+    let (merchant, _) = merchant(&w, "refunds").await;
     let m = member(&w, &merchant, "13800000005").await;
     let receipt = commit(&w, order(&merchant, &m, "100.00")).await;
     let tasks: Vec<_> = (0..12)
         .map(|_| {
             let w = Arc::clone(&w);
             let cmd = RefundOrder {
-                merchant_id: merchant.id,
-                order_id: receipt.order.id,
                 amount: Some(money("30.00")),
-                lines: Vec::new(),
-                operator_id: None,
+                ..whole(&receipt)
             };
             tokio::spawn(async move { w.loyalty.checkout().refund(cmd, None).await })
         })
@@ -396,15 +356,16 @@ async fn refund_race(db: &TestDatabase) {
         (after.amount_refunded, after.points_reversed),
         (money("90.00"), Points::new(90))
     );
-    assert_eq!(balance(&w, &m).await, Points::new(10));
+    assert_eq!(points_balance(&w, &m).await, Points::new(10));
     assert_ledger_consistent(&w).await;
 }
 
 async fn source_is_unique(db: &TestDatabase) {
     let w = world(db);
-    let (merchant, _) = merchant(&w, "source", None).await;
-    let m = member(&w, &merchant, "13800000006").await;
-    commit(&w, order(&merchant, &m, "50.00")).await;
+    let (merchant, _) = merchant(&w, "source").await;
+    let m = member(&w, &merchant, "13800000006")
+        .having_bought("50.00")
+        .await;
     let spend = redeem(merchant.id, m.id, 5, Source::new("redemption", "r-1"));
     w.loyalty
         .points()
@@ -418,68 +379,36 @@ async fn source_is_unique(db: &TestDatabase) {
         .await
         .expect_err("replayed source");
     assert_eq!(err.code(), "already_applied");
-    assert_eq!(balance(&w, &m).await, Points::new(45));
+    assert_eq!(points_balance(&w, &m).await, Points::new(45));
     assert_ledger_consistent(&w).await;
 }
 
 async fn check_constraints(db: &TestDatabase) {
     let w = world(db);
-    let (merchant, _) = merchant(&w, "checks", None).await;
+    let (merchant, _) = merchant(&w, "checks").await;
     let m = member(&w, &merchant, "13800000007").await;
     let refused = db.execute("UPDATE members SET points_balance = -1").await;
     assert!(refused.is_err(), "CHECK (points_balance >= 0) must refuse");
-    w.loyalty
-        .merchants()
-        .create_store(loyalty_core::merchants::CreateStore {
-            merchant_id: merchant.id,
-            name: "二店".into(),
-        })
-        .await
-        .expect("second store");
+    branch(&w, &merchant, "二店").await;
     let two_defaults = db.execute("UPDATE stores SET is_default = true").await;
     assert!(two_defaults.is_err(), "one default store per merchant");
-    assert_eq!(balance(&w, &m).await, Points::ZERO);
+    assert_eq!(points_balance(&w, &m).await, Points::ZERO);
 }
 
 async fn refund_shortfall(db: &TestDatabase) {
     let w = world(db);
-    let (merchant, _) = merchant(&w, "shortfall", None).await;
+    let (merchant, _) = merchant(&w, "shortfall").await;
     let m = member(&w, &merchant, "13800000008").await;
     let receipt = commit(&w, order(&merchant, &m, "80.00")).await;
-    let adjust = AdjustPoints {
-        merchant_id: merchant.id,
-        member_id: m.id,
-        delta: Points::new(-50),
-        reason: "兑换礼品".into(),
-        store_id: None,
-        operator_id: None,
-    };
-    w.loyalty
-        .points()
-        .adjust(adjust, None)
-        .await
-        .expect("spent by hand");
+    adjust_points(&w, &m, -50, "兑换礼品").await;
 
-    let refund = RefundOrder {
-        merchant_id: merchant.id,
-        order_id: receipt.order.id,
-        amount: None,
-        lines: Vec::new(),
-        operator_id: None,
-    };
-    let Outcome::Done(done) = w
-        .loyalty
-        .checkout()
-        .refund(refund, None)
+    let done = refund(&w, whole(&receipt))
         .await
-        .expect("refund goes through")
-    else {
-        panic!()
-    };
+        .expect("refund goes through");
     assert_eq!(
         (done.refund.points_reversed, done.refund.points_shortfall),
         (Points::new(30), Points::new(50))
     );
-    assert_eq!(balance(&w, &m).await, Points::ZERO);
+    assert_eq!(points_balance(&w, &m).await, Points::ZERO);
     assert_ledger_consistent(&w).await;
 }

@@ -4,26 +4,22 @@
 
 use crate::support::*;
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use loyalty_core::checkout::{LineInput, RefundOrder};
+use loyalty_core::checkout::LineInput;
 use loyalty_core::events::DomainEvent;
 use loyalty_core::kernel::Clock;
 use loyalty_core::kernel::{Money, Points, StoreId};
 use loyalty_core::members::Member;
-use loyalty_core::merchants::CreateStore;
-use loyalty_core::merchants::Merchant;
 use loyalty_core::notifications::{
     Channel, NotificationSettings, Scene, SceneSetting, SmsTemplate,
 };
 use loyalty_core::points::MemberAction;
 use loyalty_core::points::{
-    ActionRule, ActionRules, CodeMultiplier, EarningPolicy, Multiplier, Rounding, ThresholdBonus,
+    ActionRule, ActionRules, CodeMultiplier, EarningPolicy, Rounding, ThresholdBonus,
 };
 use loyalty_core::points::{ExpiryPolicy, ExpiryRule};
 use loyalty_core::settings::Setting;
+use loyalty_core::tiers::DowngradeMode;
 use loyalty_core::tiers::TierChangeReason;
-use loyalty_core::tiers::{
-    DowngradeMode, GrowthBasis, GrowthWindow, TierBenefits, TierLevel, TierPolicy,
-};
 use loyalty_migrations::{Migrator, MigratorTrait};
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
@@ -44,53 +40,9 @@ on_both_databases! {
     the_rules_migration_copies_each_merchant_policy_into_version_one => super::migration_copies_policies;
 }
 
-fn multiplier(s: &str) -> Multiplier {
-    Multiplier::new(s.parse().expect("decimal")).expect("multiplier")
-}
-
-async fn put(w: &World, merchant: &Merchant, setting: Setting) -> i64 {
-    w.loyalty
-        .settings()
-        .put(merchant.id, setting, None)
-        .await
-        .expect("setting saved")
-}
-
-async fn balance(w: &World, m: &Member) -> Points {
-    w.loyalty
-        .members()
-        .member(m.merchant_id, m.id)
-        .await
-        .expect("member")
-        .points_balance
-}
-
-fn ladder(downgrade: DowngradeMode) -> TierPolicy {
-    let level = |code: &str, threshold: i64, m: &str| TierLevel {
-        code: code.into(),
-        name: code.to_uppercase(),
-        threshold,
-        benefits: TierBenefits {
-            earning_multiplier: multiplier(m),
-            ..TierBenefits::default()
-        },
-    };
-    TierPolicy {
-        basis: GrowthBasis::Spend,
-        window: GrowthWindow::RollingMonths { months: 12 },
-        levels: vec![
-            level("normal", 0, "1"),
-            level("silver", 50_000, "1.2"),
-            level("gold", 200_000, "1.5"),
-        ],
-        protection_months: 3,
-        downgrade,
-    }
-}
-
 async fn versioned_settings(db: &TestDatabase) {
     let w = world(db);
-    let (merchant, _) = merchant(&w, "versions", Some(365)).await;
+    let (merchant, _) = merchant(&w, "versions").points_valid_for_days(365).await;
     let m = member(&w, &merchant, "13800000001").await;
     let first = commit(&w, order(&merchant, &m, "10.00")).await;
     assert_eq!(first.policy_version, 1);
@@ -101,7 +53,7 @@ async fn versioned_settings(db: &TestDatabase) {
         bonus: Points::new(10),
     }];
     assert_eq!(
-        put(&w, &merchant, Setting::Earning(doubled.clone())).await,
+        put_setting(&w, &merchant, Setting::Earning(doubled.clone())).await,
         2
     );
     let second = commit(&w, order(&merchant, &m, "100.00")).await;
@@ -229,7 +181,10 @@ async fn daily_cap_race(db: &TestDatabase) {
         cap_per_day: Some(Points::new(100)),
         ..EarningPolicy::default()
     };
-    let (merchant, _) = merchant_with(&w, "capped", policy, ExpiryPolicy::default()).await;
+    let (merchant, _) = merchant(&w, "capped")
+        .earning(policy)
+        .expiry(ExpiryPolicy::default())
+        .await;
     let m = member(&w, &merchant, "13800000002").await;
     let w = Arc::new(w);
     let tasks: Vec<_> = (0..20)
@@ -244,7 +199,7 @@ async fn daily_cap_race(db: &TestDatabase) {
     }
     // 30 each until 90, then the last 10, then nothing: exactly the cap.
     assert_eq!(earned, 100);
-    assert_eq!(balance(&w, &m).await, Points::new(100));
+    assert_eq!(points_balance(&w, &m).await, Points::new(100));
     // The next local day starts a new cap (the world starts at 10:00 in Shanghai).
     w.clock.advance(Duration::hours(14));
     assert_eq!(
@@ -269,7 +224,10 @@ async fn action_cap_race(db: &TestDatabase) {
         },
         ..EarningPolicy::default()
     };
-    let (merchant, _) = merchant_with(&w, "sharing", policy, ExpiryPolicy::default()).await;
+    let (merchant, _) = merchant(&w, "sharing")
+        .earning(policy)
+        .expiry(ExpiryPolicy::default())
+        .await;
     let m = member(&w, &merchant, "13800000003").await;
     let w = Arc::new(w);
     let tasks: Vec<_> = (0..10)
@@ -317,7 +275,7 @@ async fn action_cap_race(db: &TestDatabase) {
         .await
         .expect("answered");
     assert_eq!((again.new, again.entry.id), (false, entry_id));
-    assert_eq!(balance(&w, &m).await, Points::new(50));
+    assert_eq!(points_balance(&w, &m).await, Points::new(50));
     assert_ledger_consistent(&w).await;
 }
 
@@ -333,7 +291,10 @@ async fn review_of_another(db: &TestDatabase) {
         },
         ..EarningPolicy::default()
     };
-    let (merchant, _) = merchant_with(&w, "reviews", policy, ExpiryPolicy::default()).await;
+    let (merchant, _) = merchant(&w, "reviews")
+        .earning(policy)
+        .expiry(ExpiryPolicy::default())
+        .await;
     let (owner, other) = (
         member(&w, &merchant, "13300000001").await,
         member(&w, &merchant, "13300000002").await,
@@ -381,13 +342,9 @@ async fn tier_of(w: &World, m: &Member) -> Option<String> {
 
 async fn tier_lifecycle(db: &TestDatabase) {
     let w = world(db);
-    let (merchant, _) = merchant(&w, "ladder", None).await;
-    put(
-        &w,
-        &merchant,
-        Setting::Tiers(ladder(DowngradeMode::OneStep)),
-    )
-    .await;
+    let (merchant, _) = merchant(&w, "ladder")
+        .tiers(ladder(DowngradeMode::OneStep))
+        .await;
     let m = member(&w, &merchant, "13800000004").await;
 
     let first = commit(&w, order(&merchant, &m, "499.99")).await;
@@ -415,20 +372,7 @@ async fn tier_lifecycle(db: &TestDatabase) {
     assert_eq!(progress.next, None);
 
     // A refund takes its spend out of the growth value; the tier stays until a review.
-    w.loyalty
-        .checkout()
-        .refund(
-            RefundOrder {
-                merchant_id: merchant.id,
-                order_id: fourth.order.id,
-                amount: None,
-                lines: Vec::new(),
-                operator_id: None,
-            },
-            None,
-        )
-        .await
-        .expect("refunded");
+    refund(&w, whole(&fourth)).await.expect("refunded");
     let refunded = w
         .loyalty
         .tiers()
@@ -489,13 +433,9 @@ async fn tier_lifecycle(db: &TestDatabase) {
 
 async fn tier_review_race(db: &TestDatabase) {
     let w = world(db);
-    let (merchant, _) = merchant(&w, "racing-ladder", None).await;
-    put(
-        &w,
-        &merchant,
-        Setting::Tiers(ladder(DowngradeMode::ToEarned)),
-    )
-    .await;
+    let (merchant, _) = merchant(&w, "racing-ladder")
+        .tiers(ladder(DowngradeMode::ToEarned))
+        .await;
     let members: Vec<Member> = {
         let mut v = Vec::new();
         for i in 0..6 {
@@ -536,13 +476,9 @@ async fn tier_review_race(db: &TestDatabase) {
 
 async fn upgrade_race(db: &TestDatabase) {
     let w = world(db);
-    let (merchant, _) = merchant(&w, "rush", None).await;
-    put(
-        &w,
-        &merchant,
-        Setting::Tiers(ladder(DowngradeMode::OneStep)),
-    )
-    .await;
+    let (merchant, _) = merchant(&w, "rush")
+        .tiers(ladder(DowngradeMode::OneStep))
+        .await;
     let m = member(&w, &merchant, "13500000001").await;
     let w = Arc::new(w);
     // Ten orders of 60.00 at once: the ninth crosses 500.00, whichever order it is.
@@ -573,7 +509,7 @@ async fn expiry_and_notice(db: &TestDatabase) {
         rule: ExpiryRule::EndOfMonth { after_months: 2 },
         notify_days_before: 7,
     };
-    let (merchant, _) = merchant_with(&w, "month-end", EarningPolicy::default(), expiry).await;
+    let (merchant, _) = merchant(&w, "month-end").expiry(expiry).await;
     let members = [
         member(&w, &merchant, "13700000001").await,
         member(&w, &merchant, "13700000002").await,
@@ -628,7 +564,7 @@ async fn expiry_and_notice(db: &TestDatabase) {
         hq_phones: Vec::new(),
         quiet_hours: None,
     };
-    put(&w, &merchant, Setting::Notifications(told)).await;
+    put_setting(&w, &merchant, Setting::Notifications(told)).await;
     // Two jobs at once announce each member once.
     let w = Arc::new(w);
     let (a, b) = tokio::join!(
@@ -686,7 +622,7 @@ async fn expiry_and_notice(db: &TestDatabase) {
         w.loyalty.points().expire_due(10).await.expect("runs").len(),
         2
     );
-    assert_eq!(balance(&w, &members[0]).await, Points::ZERO);
+    assert_eq!(points_balance(&w, &members[0]).await, Points::ZERO);
     let liability = w
         .loyalty
         .points()
@@ -699,16 +635,8 @@ async fn expiry_and_notice(db: &TestDatabase) {
 
 async fn simulation(db: &TestDatabase) {
     let w = world(db);
-    let (merchant, main_store) = merchant(&w, "what-if", Some(365)).await;
-    let branch = w
-        .loyalty
-        .merchants()
-        .create_store(CreateStore {
-            merchant_id: merchant.id,
-            name: "分店".into(),
-        })
-        .await
-        .expect("store");
+    let (merchant, main_store) = merchant(&w, "what-if").points_valid_for_days(365).await;
+    let branch = branch(&w, &merchant, "分店").await;
     let (a, b) = (
         member(&w, &merchant, "13600000001").await,
         member(&w, &merchant, "13600000002").await,

@@ -32,7 +32,7 @@ fn last_code(w: &World) -> String {
 
 async fn sign_in_once(db: &TestDatabase) {
     let w = world(db);
-    merchant(&w, "sms-shop", None).await;
+    merchant(&w, "sms-shop").await;
     let p = phone("13600000001");
     let expires = w
         .loyalty
@@ -107,7 +107,7 @@ async fn sign_in_once(db: &TestDatabase) {
 
 async fn limits_tries_expiry(db: &TestDatabase) {
     let w = world(db);
-    merchant(&w, "sms-limits", None).await;
+    merchant(&w, "sms-limits").await;
     let p = phone("13600000002");
 
     w.loyalty

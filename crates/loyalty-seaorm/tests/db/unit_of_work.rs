@@ -41,7 +41,7 @@ fn new_member(merchant: &loyalty_core::merchants::Merchant, i: usize) -> Member 
 
 async fn commits_and_drops(db: &TestDatabase) {
     let w = world(db);
-    let (merchant, _) = merchant(&w, "uow", None).await;
+    let (merchant, _) = merchant(&w, "uow").await;
     let uow = Arc::new(SeaUnitOfWork::new(db.db.clone()));
     let tasks: Vec<_> = (0..60)
         .map(|i| {
