@@ -1,16 +1,16 @@
-//! The adapter's use cases on real databases, SQLite and PostgreSQL: one test binary, a
-//! module per feature of the engine.
+//! The adapter's use cases on real databases, SQLite and PostgreSQL: one test binary, a module
+//! per feature of the engine; `support` builds what the tests set up.
 
 mod support;
 
-mod cards_wallet;
+mod cards;
 mod checkout;
-mod checkout_props;
 mod coupons;
-mod identity;
 mod members;
-mod outbox;
+mod merchants;
+mod notifications;
 mod points;
-mod rules;
-mod sms_login;
+mod settings;
+mod tiers;
 mod unit_of_work;
+mod wallet;

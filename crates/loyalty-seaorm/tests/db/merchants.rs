@@ -1,5 +1,6 @@
-//! Merchants, stores, staff and members on real databases: unique business keys and tenant
-//! isolation.
+//! Merchants and their stores on real databases: the business keys of merchants, stores and
+//! members answer with stable codes; stores list the default first, and a closed store takes no
+//! orders.
 
 use crate::support::*;
 use loyalty_core::merchants::{CreateMerchant, CreateStore, UpdateStore};
@@ -8,7 +9,6 @@ use loyalty_seaorm::testing::TestDatabase;
 
 on_both_databases! {
     unique_business_keys_answer_with_stable_codes => super::unique_keys;
-    a_member_of_one_merchant_is_unknown_to_another => super::tenant_isolation;
     stores_list_the_default_first_and_it_cannot_be_closed => super::stores;
 }
 
@@ -59,57 +59,6 @@ fn support_merchant(code: &str) -> CreateMerchant {
         owner_display_name: "Owner".into(),
         owner_password_hash: "x".into(),
     }
-}
-
-async fn tenant_isolation(db: &TestDatabase) {
-    let w = world(db);
-    let (a, _) = merchant(&w, "tenant-a").await;
-    let (b, b_store) = merchant(&w, "tenant-b").await;
-    let m = member(&w, &a, "13822223333").await;
-
-    assert_eq!(
-        w.loyalty
-            .members()
-            .member(b.id, m.id)
-            .await
-            .expect_err("other tenant")
-            .code(),
-        "member_not_found"
-    );
-    assert_eq!(
-        w.loyalty
-            .members()
-            .by_phone(b.id, m.phone.as_ref().expect("registered by phone"))
-            .await
-            .expect_err("other tenant")
-            .code(),
-        "member_not_found"
-    );
-    assert_eq!(
-        w.loyalty
-            .points()
-            .ledger(b.id, m.id, None, 10)
-            .await
-            .expect_err("other tenant")
-            .code(),
-        "member_not_found"
-    );
-    // The same phone may belong to a member of another merchant.
-    member(&w, &b, "13822223333").await;
-    // A store of merchant B cannot take a registration for merchant A.
-    let cross = member(&w, &a, "13822224444")
-        .unnamed()
-        .at_store(b_store.id)
-        .command();
-    assert_eq!(
-        w.loyalty
-            .members()
-            .register(cross)
-            .await
-            .expect_err("foreign store")
-            .code(),
-        "store_not_found"
-    );
 }
 
 async fn stores(db: &TestDatabase) {
