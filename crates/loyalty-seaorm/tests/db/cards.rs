@@ -78,20 +78,12 @@ async fn balance_cap_race(db: &TestDatabase) {
             tokio::spawn(async move { topped(&w, top_up(&m, card, "100.00", None)).await })
         })
         .collect();
-    let (mut ok, mut capped) = (0, 0);
-    for task in tasks {
-        match task.await.expect("task ran") {
-            Ok(_) => ok += 1,
-            Err(other) => match other.refusal() {
-                Some(CardsError::CardBalanceLimit { max }) => {
-                    assert_eq!(max, "1000.00");
-                    capped += 1;
-                }
-                _ => panic!("unexpected failure: {other:?}"),
-            },
-        }
-    }
-    assert_eq!((ok, capped), (8, 12), "8 × 120.00 fit under 1000.00");
+    let (ok, capped) = settle(
+        tasks,
+        |e| matches!(e.refusal(), Some(CardsError::CardBalanceLimit { max }) if max == "1000.00"),
+    )
+    .await;
+    assert_eq!((ok.len(), capped), (8, 12), "8 × 120.00 fit under 1000.00");
     assert_eq!(
         balance(&w, &m, card).await,
         (money("800.00"), money("160.00"))

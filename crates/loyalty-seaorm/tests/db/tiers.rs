@@ -9,7 +9,9 @@ use loyalty_core::kernel::Points;
 use loyalty_core::members::Member;
 use loyalty_core::tiers::DowngradeMode;
 use loyalty_core::tiers::TierChangeReason;
-use loyalty_core::tiers::{GrowthBasis, GrowthWindow, TierBenefits, TierLevel, TierPolicy};
+use loyalty_core::tiers::{
+    GrowthBasis, GrowthWindow, TierBenefits, TierLevel, TierPolicy, TierProgress,
+};
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use serde_json::json;
@@ -35,12 +37,17 @@ fn tier_events(w: &World) -> Vec<(String, String)> {
 }
 
 async fn tier_of(w: &World, m: &Member) -> Option<String> {
+    member_now(w, m).await.tier_code
+}
+
+/// Where the member stands on the ladder.
+async fn progress_of(w: &World, m: &Member) -> TierProgress {
     w.loyalty
-        .members()
-        .member(m.merchant_id, m.id)
+        .tiers()
+        .progress(m.merchant_id, m.id)
         .await
-        .expect("member")
-        .tier_code
+        .expect("progress")
+        .expect("a ladder")
 }
 
 async fn tier_lifecycle(db: &TestDatabase) {
@@ -61,13 +68,7 @@ async fn tier_lifecycle(db: &TestDatabase) {
     // 1,500.00 more crosses gold (2,000.00).
     let fourth = commit(&w, order(&merchant, &m, "1500.00")).await;
     assert_eq!(fourth.tier_upgraded_to.as_deref(), Some("gold"));
-    let progress = w
-        .loyalty
-        .tiers()
-        .progress(merchant.id, m.id)
-        .await
-        .expect("progress")
-        .expect("a ladder");
+    let progress = progress_of(&w, &m).await;
     assert_eq!(
         (progress.tier.code.as_str(), progress.growth),
         ("gold", 210_000)
@@ -76,13 +77,7 @@ async fn tier_lifecycle(db: &TestDatabase) {
 
     // A refund takes its spend out of the growth value; the tier stays until a review.
     refund(&w, whole(&fourth)).await.expect("refunded");
-    let refunded = w
-        .loyalty
-        .tiers()
-        .progress(merchant.id, m.id)
-        .await
-        .expect("progress")
-        .expect("a ladder");
+    let refunded = progress_of(&w, &m).await;
     assert_eq!(
         (refunded.tier.code.as_str(), refunded.growth),
         ("gold", 60_000)
@@ -152,17 +147,8 @@ async fn tier_review_race(db: &TestDatabase) {
     w.clock.advance(Duration::days(300));
     commit(&w, order(&merchant, &members[0], "600.00")).await;
     w.clock.advance(Duration::days(100));
-    let w = Arc::new(w);
-    let (a, b) = tokio::join!(
-        {
-            let w = Arc::clone(&w);
-            async move { w.loyalty.tiers().review(2).await.expect("review") }
-        },
-        {
-            let w = Arc::clone(&w);
-            async move { w.loyalty.tiers().review(2).await.expect("review") }
-        }
-    );
+    let (a, b) = twice_at_once(|| w.loyalty.tiers().review(2)).await;
+    let (a, b) = (a.expect("review"), b.expect("review"));
     assert_eq!(a.downgraded + b.downgraded, 6, "each member moved once");
     assert_eq!(tier_of(&w, &members[0]).await.as_deref(), Some("silver"));
     for m in &members[1..] {
@@ -252,12 +238,6 @@ async fn top_up_tier(db: &TestDatabase) {
         history.iter().map(|c| c.growth).collect::<Vec<_>>(),
         vec![100_000]
     );
-    let tier = w
-        .loyalty
-        .members()
-        .member(merchant.id, m.id)
-        .await
-        .expect("member")
-        .tier_code;
+    let tier = member_now(&w, &m).await.tier_code;
     assert_eq!(tier.as_deref(), Some("gold"));
 }

@@ -54,22 +54,11 @@ async fn withdrawal_race(db: &TestDatabase) {
             tokio::spawn(async move { withdraw(&w, &merchant, "100.00").await })
         })
         .collect();
-    let (mut ok, mut short) = (0, 0);
-    for task in tasks {
-        match task.await.expect("task ran") {
-            Ok(_) => ok += 1,
-            Err(other)
-                if matches!(
-                    other.refusal(),
-                    Some(WalletError::InsufficientBalance { .. })
-                ) =>
-            {
-                short += 1
-            }
-            Err(other) => panic!("unexpected failure: {other:?}"),
-        }
-    }
-    assert_eq!((ok, short), (10, 20));
+    let (ok, short) = settle(tasks, |e| {
+        matches!(e.refusal(), Some(WalletError::InsufficientBalance { .. }))
+    })
+    .await;
+    assert_eq!((ok.len(), short), (10, 20));
     assert_eq!(wallet(&w, &merchant).await, (Money::ZERO, money("1000.00")));
     let pending = w
         .loyalty

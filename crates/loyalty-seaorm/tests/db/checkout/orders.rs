@@ -78,12 +78,7 @@ async fn priced_order(db: &TestDatabase) {
     assert_eq!(receipt.balance_after, Points::new(500 - 300 + 85));
     assert_eq!(points_balance(&w, &m).await, Points::new(285));
 
-    let used = w
-        .loyalty
-        .coupons()
-        .by_code(merchant.id, &code)
-        .await
-        .expect("coupon");
+    let used = coupon_by_code(&w, &merchant, &code).await;
     assert_eq!(used.coupon.status, CouponStatus::Used);
     assert_eq!(used.coupon.used_order_id, Some(o.id));
     let log = w
@@ -118,22 +113,14 @@ async fn coupon_race(db: &TestDatabase) {
             tokio::spawn(async move { w.loyalty.checkout().commit(cmd, None).await })
         })
         .collect();
-    let (mut ok, mut used) = (0, 0);
-    for task in tasks {
-        match task.await.expect("task ran") {
-            Ok(_) => ok += 1,
-            Err(other)
-                if matches!(
-                    other.refusal(),
-                    Some(CouponsError::CouponNotUsable(CouponStatus::Used))
-                ) =>
-            {
-                used += 1
-            }
-            Err(other) => panic!("unexpected failure: {other:?}"),
-        }
-    }
-    assert_eq!((ok, used), (1, 1));
+    let (committed, used) = settle(tasks, |e| {
+        matches!(
+            e.refusal(),
+            Some(CouponsError::CouponNotUsable(CouponStatus::Used))
+        )
+    })
+    .await;
+    assert_eq!((committed.len(), used), (1, 1));
     // The loser spent nothing: 500 − 100 + what the winner earned.
     let earned = 500 - 100;
     assert!(points_balance(&w, &m).await > Points::new(earned));

@@ -190,12 +190,7 @@ async fn run(
 
 /// The member's open points by expiry, merged (a refund may give one lot back as several).
 async fn lots(w: &World, m: &Member) -> Vec<(Option<chrono::DateTime<chrono::Utc>>, i64)> {
-    let summary = w
-        .loyalty
-        .points()
-        .summary(m.merchant_id, m.id)
-        .await
-        .expect("summary");
+    let summary = points_summary(w, m).await;
     let mut by_expiry: Vec<(Option<chrono::DateTime<chrono::Utc>>, i64)> = Vec::new();
     for lot in summary.lots {
         match by_expiry.iter_mut().find(|(at, _)| *at == lot.expires_at) {

@@ -20,12 +20,7 @@ on_both_databases! {
 }
 
 async fn debt_of(w: &World, m: &Member) -> (Points, Points) {
-    let now = w
-        .loyalty
-        .members()
-        .member(m.merchant_id, m.id)
-        .await
-        .expect("member");
+    let now = member_now(w, m).await;
     (now.points_balance, now.points_debt)
 }
 

@@ -28,13 +28,7 @@ async fn whole_refund(db: &TestDatabase) {
     let w = world(db);
     let (merchant, template) = shop(&w).await;
     let (m, code) = member_with_points(&w, &merchant, template).await;
-    let lots_before = w
-        .loyalty
-        .points()
-        .summary(merchant.id, m.id)
-        .await
-        .expect("summary")
-        .lots;
+    let lots_before = points_summary(&w, &m).await.lots;
     let receipt = commit(&w, basket(&m, vec![code.clone()], 300)).await;
     w.clock.advance(Duration::hours(1));
     let refunded = refund(&w, whole(&receipt)).await.expect("refunded");
@@ -50,13 +44,7 @@ async fn whole_refund(db: &TestDatabase) {
     assert_eq!(refunded.order.status, OrderStatus::Refunded);
     // Every balance as before the order: the points, their expiry, the coupon.
     assert_eq!(points_balance(&w, &m).await, Points::new(500));
-    let lots_after = w
-        .loyalty
-        .points()
-        .summary(merchant.id, m.id)
-        .await
-        .expect("summary")
-        .lots;
+    let lots_after = points_summary(&w, &m).await.lots;
     let expiries = |lots: &[loyalty_core::points::OpenLot]| -> Vec<_> {
         let mut v: Vec<_> = lots.iter().map(|l| (l.expires_at, l.remaining)).collect();
         v.sort();
@@ -69,12 +57,7 @@ async fn whole_refund(db: &TestDatabase) {
             (lots_before[0].expires_at, Points::new(300)),
         ]
     );
-    let back = w
-        .loyalty
-        .coupons()
-        .by_code(merchant.id, &code)
-        .await
-        .expect("coupon");
+    let back = coupon_by_code(&w, &merchant, &code).await;
     assert_eq!(back.coupon.status, CouponStatus::Returned);
     // Returned is usable: the next order takes it again.
     let again = commit(&w, basket(&m, vec![code], 0)).await;
@@ -197,14 +180,8 @@ async fn refund_race(db: &TestDatabase) {
             tokio::spawn(async move { w.loyalty.checkout().refund(cmd, None).await })
         })
         .collect();
-    let mut ok = 0;
-    for task in tasks {
-        match task.await.expect("ran") {
-            Ok(_) => ok += 1,
-            Err(e) => assert_eq!(e.code(), "refund_exceeds_paid"),
-        }
-    }
-    assert_eq!(ok, 3);
+    let (refunded, _) = settle(tasks, |e| e.code() == "refund_exceeds_paid").await;
+    assert_eq!(refunded.len(), 3);
     let after = w
         .loyalty
         .checkout()

@@ -2,7 +2,7 @@
 //! the low stock), at the member's limit and at the daily limit of the merchant's local day;
 //! exchanging points for a coupon spends them in the same transaction.
 
-use super::{held, template};
+use super::{held, template, template_now};
 use crate::support::refusal;
 use crate::support::*;
 use chrono::Duration;
@@ -37,23 +37,12 @@ async fn stock_race(db: &TestDatabase) {
             tokio::spawn(async move { claim(&w, &m, template).await })
         })
         .collect();
-    let (mut issued, mut exhausted) = (0, 0);
-    for task in tasks {
-        match task.await.expect("task ran") {
-            Ok(_) => issued += 1,
-            Err(other) if matches!(other.refusal(), Some(CouponsError::StockExhausted)) => {
-                exhausted += 1
-            }
-            Err(other) => panic!("unexpected failure: {other:?}"),
-        }
-    }
-    assert_eq!((issued, exhausted), (100, 200));
-    let t = w
-        .loyalty
-        .coupons()
-        .template(merchant.id, template)
-        .await
-        .expect("template");
+    let (issued, exhausted) = settle(tasks, |e| {
+        matches!(e.refusal(), Some(CouponsError::StockExhausted))
+    })
+    .await;
+    assert_eq!((issued.len(), exhausted), (100, 200));
+    let t = template_now(&w, &merchant, template).await;
     assert_eq!((t.issued, t.remaining()), (100, Some(0)));
     assert_eq!(w.events_named("coupon_issued"), 100);
     // Of the hundred takes, the one that left ten crossed the alert line: HQ is told once.
@@ -88,17 +77,11 @@ async fn member_limit_race(db: &TestDatabase) {
             tokio::spawn(async move { claim(&w, &m, template).await })
         })
         .collect();
-    let (mut issued, mut refused) = (0, 0);
-    for task in tasks {
-        match task.await.expect("task ran") {
-            Ok(_) => issued += 1,
-            Err(other) if matches!(other.refusal(), Some(CouponsError::CouponLimitReached)) => {
-                refused += 1
-            }
-            Err(other) => panic!("unexpected failure: {other:?}"),
-        }
-    }
-    assert_eq!((issued, refused), (1, 19));
+    let (issued, refused) = settle(tasks, |e| {
+        matches!(e.refusal(), Some(CouponsError::CouponLimitReached))
+    })
+    .await;
+    assert_eq!((issued.len(), refused), (1, 19));
     assert_eq!(held(&w, &m).await.len(), 1);
 }
 
@@ -143,13 +126,7 @@ async fn exchange(db: &TestDatabase) {
         .await
         .expect("exchanged");
     assert!(matches!(done, Outcome::Done(ref h) if h.coupon.source.as_str() == "exchange"));
-    let balance = w
-        .loyalty
-        .members()
-        .member(merchant.id, m.id)
-        .await
-        .expect("member")
-        .points_balance;
+    let balance = points_balance(&w, &m).await;
     assert_eq!(balance, Points::new(200));
     let short = w.loyalty.coupons().claim(cmd(template), None).await;
     assert!(
@@ -160,12 +137,7 @@ async fn exchange(db: &TestDatabase) {
         "{short:?}"
     );
     // Refused with nothing taken: neither the stock nor the points moved.
-    let t = w
-        .loyalty
-        .coupons()
-        .template(merchant.id, template)
-        .await
-        .expect("template");
+    let t = template_now(&w, &merchant, template).await;
     assert_eq!(t.issued, 1);
     let not_for_points = w.loyalty.coupons().claim(cmd(free_only), None).await;
     assert!(

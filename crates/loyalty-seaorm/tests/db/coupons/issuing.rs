@@ -2,7 +2,7 @@
 //! even when repeated, sends to listed members stop at the stock and the limit, registration and
 //! birthday gifts are given once.
 
-use super::{held, template};
+use super::{held, template, template_now};
 use crate::support::refusal;
 use crate::support::*;
 use chrono::Duration;
@@ -129,12 +129,7 @@ async fn listed_send(db: &TestDatabase) {
             out_of_stock: 2,
         }
     );
-    let t = w
-        .loyalty
-        .coupons()
-        .template(merchant.id, template)
-        .await
-        .expect("template");
+    let t = template_now(&w, &merchant, template).await;
     assert_eq!(t.issued, 3);
 }
 

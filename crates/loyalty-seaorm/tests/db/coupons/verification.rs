@@ -47,25 +47,17 @@ async fn verification_race(db: &TestDatabase) {
             tokio::spawn(async move { verify_now(&w, cmd).await })
         })
         .collect();
-    let (mut ok, mut used) = (0, 0);
-    for task in tasks {
-        match task.await.expect("task ran") {
-            Ok(v) => {
-                assert_eq!(v.coupon.coupon.status, CouponStatus::Used);
-                ok += 1;
-            }
-            Err(other)
-                if matches!(
-                    other.refusal(),
-                    Some(CouponsError::CouponNotUsable(CouponStatus::Used))
-                ) =>
-            {
-                used += 1
-            }
-            Err(other) => panic!("unexpected failure: {other:?}"),
-        }
+    let (verified, used) = settle(tasks, |e| {
+        matches!(
+            e.refusal(),
+            Some(CouponsError::CouponNotUsable(CouponStatus::Used))
+        )
+    })
+    .await;
+    for v in &verified {
+        assert_eq!(v.coupon.coupon.status, CouponStatus::Used);
     }
-    assert_eq!((ok, used), (1, 1));
+    assert_eq!((verified.len(), used), (1, 1));
     let log = w
         .loyalty
         .coupons()
@@ -120,12 +112,7 @@ async fn undo_window(db: &TestDatabase) {
         matches!(refusal(&late), Some(CouponsError::UndoWindowClosed)),
         "{late:?}"
     );
-    let now = w
-        .loyalty
-        .coupons()
-        .by_code(merchant.id, &first.code)
-        .await
-        .expect("coupon");
+    let now = coupon_by_code(&w, &merchant, &first.code).await;
     assert_eq!(now.coupon.status, CouponStatus::Used);
 }
 

@@ -3,7 +3,7 @@
 //! its lease, failures back off, give up and can be queued again.
 
 use super::fakes::{FakeSms, FakeWechat};
-use super::{buy, dispatch, in_status, settings, shop, sms_settings};
+use super::{buy, dispatch, in_status, requeue, settings, shop, sms_settings};
 use crate::support::*;
 use chrono::Duration;
 use loyalty_core::notifications::{DeliveryError, MessageStatus};
@@ -44,7 +44,7 @@ async fn stop_and_restart(db: &TestDatabase) {
     stalling.stalled.notified().await;
     first.abort();
     assert!(first.await.is_err(), "stopped");
-    assert_eq!(stalling.sent.lock().expect("lock").len(), 10);
+    assert_eq!(stalling.taken().len(), 10);
 
     // Its claims hold until the lease runs out; then a new dispatcher takes over.
     let fresh = FakeSms::default();
@@ -53,14 +53,8 @@ async fn stop_and_restart(db: &TestDatabase) {
     w.clock.advance(Duration::seconds(61));
     assert_eq!(dispatch(&w, &fresh, &wechat).await.sent, 20);
 
-    let mut all: Vec<Uuid> = stalling
-        .sent
-        .lock()
-        .expect("lock")
-        .iter()
-        .chain(fresh.sent.lock().expect("lock").iter())
-        .map(|(event, _, _)| *event)
-        .collect();
+    let mut all: Vec<Uuid> = stalling.events();
+    all.extend(fresh.events());
     all.sort();
     let total = all.len();
     all.dedup();
@@ -91,13 +85,7 @@ async fn two_dispatchers(db: &TestDatabase) {
     );
     let (a, b) = (a.expect("a"), b.expect("b"));
     assert_eq!(a.sent + b.sent, 40);
-    let mut events: Vec<Uuid> = sms
-        .sent
-        .lock()
-        .expect("lock")
-        .iter()
-        .map(|(e, _, _)| *e)
-        .collect();
+    let mut events = sms.events();
     events.sort();
     events.dedup();
     assert_eq!(events.len(), 40);
@@ -121,19 +109,13 @@ async fn slow_provider(db: &TestDatabase) {
     let first = dispatch(&w, &sms, &wechat).await;
     assert_eq!((first.sent, first.deferred, first.lost_leases), (3, 7, 0));
     let mut runs = 1;
-    while sms.sent.lock().expect("lock").len() < 10 {
+    while sms.taken().len() < 10 {
         let report = dispatch(&w, &sms, &wechat).await;
         assert_eq!(report.lost_leases, 0);
         runs += 1;
         assert!(runs < 10, "every run sends some");
     }
-    let mut events: Vec<Uuid> = sms
-        .sent
-        .lock()
-        .expect("lock")
-        .iter()
-        .map(|(e, _, _)| *e)
-        .collect();
+    let mut events = sms.events();
     events.sort();
     events.dedup();
     assert_eq!(events.len(), 10, "each once");
@@ -202,16 +184,11 @@ async fn retries(db: &TestDatabase) {
     assert_eq!(c_failed.last_error.as_deref(), Some("retryable: timeout"));
 
     // HQ queues it again: it goes now.
-    w.loyalty
-        .notifications()
-        .requeue(merchant.id, c_failed.message.id)
+    requeue(&w, &merchant, c_failed.message.id)
         .await
         .expect("requeued");
     assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 1);
-    let err = w
-        .loyalty
-        .notifications()
-        .requeue(merchant.id, c_failed.message.id)
+    let err = requeue(&w, &merchant, c_failed.message.id)
         .await
         .expect_err("not failed any more");
     assert_eq!(err.code(), "message_not_found");

@@ -24,6 +24,21 @@ pub struct FakeSms {
     pub slow: Option<(loyalty_core::testing::ManualClock, Duration)>,
 }
 
+impl FakeSms {
+    /// The messages taken so far.
+    pub fn taken(&self) -> Vec<Taken> {
+        self.sent.lock().expect("lock").clone()
+    }
+
+    /// The dedup keys (event ids) of the messages taken so far.
+    pub fn events(&self) -> Vec<Uuid> {
+        self.taken()
+            .into_iter()
+            .map(|(event, _, _)| event)
+            .collect()
+    }
+}
+
 #[async_trait]
 impl SmsGateway for FakeSms {
     async fn send_sms(&self, sms: &OutgoingSms<'_>) -> Result<Option<String>, DeliveryError> {
@@ -62,6 +77,11 @@ pub struct FakeWechat {
 }
 
 impl FakeWechat {
+    /// The messages taken so far: (openid, template id).
+    pub fn taken(&self) -> Vec<(String, String)> {
+        self.sent.lock().expect("lock").clone()
+    }
+
     pub fn answering(errors: Vec<DeliveryError>) -> Self {
         Self {
             script: Mutex::new(errors),

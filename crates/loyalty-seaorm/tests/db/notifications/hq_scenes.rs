@@ -2,7 +2,7 @@
 //! phone under concurrent claims and sends, and each review of a withdrawal once.
 
 use super::fakes::{FakeSms, FakeWechat};
-use super::{dispatch, shop, sms_scene, sms_settings};
+use super::{dispatch, shop, with_sms_scene};
 use crate::support::*;
 use loyalty_core::kernel::Phone;
 use loyalty_core::notifications::Scene;
@@ -17,13 +17,12 @@ on_both_databases! {
 
 async fn stock_low(db: &TestDatabase) {
     let w = Arc::new(world(db));
-    let mut settings = sms_settings();
-    settings.scenes.push(sms_scene(
+    let mut settings = with_sms_scene(
         Scene::StockLow,
         "SMS_STOCK",
         "{name}仅剩{remaining}张（共{stock}张）。",
         &["name", "remaining", "stock"],
-    ));
+    );
     settings.hq_phones = vec![
         Phone::parse("13900000001").expect("phone"),
         Phone::parse("13900000002").expect("phone"),
@@ -69,7 +68,7 @@ async fn stock_low(db: &TestDatabase) {
     assert_eq!(claimed, 10);
     let (sms, wechat) = (FakeSms::default(), FakeWechat::default());
     assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 2);
-    let mut sent = sms.sent.lock().expect("lock").clone();
+    let mut sent = sms.taken();
     sent.sort_by(|a, b| a.1.cmp(&b.1));
     let told = vec![
         ("name".to_owned(), "无门槛5元".to_owned()),
@@ -111,7 +110,7 @@ async fn stock_low(db: &TestDatabase) {
         .expect("sent");
     assert_eq!(report.issued, 4);
     assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 2);
-    let sent = sms.sent.lock().expect("lock").clone();
+    let sent = sms.taken();
     assert!(
         sent[2..]
             .iter()
@@ -122,13 +121,12 @@ async fn stock_low(db: &TestDatabase) {
 
 async fn withdrawal_review_told(db: &TestDatabase) {
     let w = world(db);
-    let mut settings = sms_settings();
-    settings.scenes.push(sms_scene(
+    let mut settings = with_sms_scene(
         Scene::WithdrawalReviewed,
         "SMS_WITHDRAWAL",
         "提现{amount}元{result}：{note}",
         &["amount", "result", "note"],
-    ));
+    );
     settings.hq_phones = vec![Phone::parse("13900000001").expect("phone")];
     let merchant = shop(&w, "payout", settings).await;
     paid_in(&w, &merchant, "wx-1", "500.00").await;
@@ -172,9 +170,7 @@ async fn withdrawal_review_told(db: &TestDatabase) {
         "two reviews, told once each"
     );
     let sent: Vec<_> = sms
-        .sent
-        .lock()
-        .expect("lock")
+        .taken()
         .iter()
         .map(|(_, phone, params)| {
             (

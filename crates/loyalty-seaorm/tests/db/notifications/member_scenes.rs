@@ -3,14 +3,13 @@
 //! paid, the bonus and the balance.
 
 use super::fakes::{FakeSms, FakeWechat};
-use super::{dispatch, in_status, shop, sms_scene, sms_settings};
+use super::{dispatch, in_status, shop, with_sms_scene};
 use crate::support::*;
 use chrono::{Duration, NaiveDate};
 use loyalty_core::notifications::MessageStatus;
-use loyalty_core::notifications::{Channel, Scene, SceneSetting, SmsTemplate, TemplateParam};
+use loyalty_core::notifications::Scene;
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
-use std::sync::Arc;
 
 on_both_databases! {
     a_birthday_greeting_is_queued_once_a_year_however_often_the_job_runs => super::birthdays;
@@ -21,20 +20,12 @@ on_both_databases! {
 
 async fn birthdays(db: &TestDatabase) {
     let w = world(db);
-    let mut settings = sms_settings();
-    settings.scenes.push(SceneSetting {
-        scene: Scene::Birthday,
-        channels: vec![Channel::Sms],
-        sms: Some(SmsTemplate {
-            template_code: "SMS_BIRTHDAY".into(),
-            text: "{name}，生日快乐！".into(),
-            params: vec![TemplateParam {
-                name: "name".into(),
-                value: "{name}".into(),
-            }],
-        }),
-        wechat: None,
-    });
+    let settings = with_sms_scene(
+        Scene::Birthday,
+        "SMS_BIRTHDAY",
+        "{name}，生日快乐！",
+        &["name"],
+    );
     let merchant = shop(&w, "birthdays", settings).await;
     // The world's day is 23 November in Shanghai.
     for (phone, birthday) in [
@@ -47,30 +38,12 @@ async fn birthdays(db: &TestDatabase) {
             .born_on(birthday.and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d)))
             .await;
     }
-    let w = Arc::new(w);
-    let (a, b) = tokio::join!(
-        {
-            let w = Arc::clone(&w);
-            async move {
-                w.loyalty
-                    .notifications()
-                    .greet_birthdays(2)
-                    .await
-                    .expect("runs")
-            }
-        },
-        {
-            let w = Arc::clone(&w);
-            async move {
-                w.loyalty
-                    .notifications()
-                    .greet_birthdays(2)
-                    .await
-                    .expect("runs")
-            }
-        }
+    let (a, b) = twice_at_once(|| w.loyalty.notifications().greet_birthdays(2)).await;
+    assert_eq!(
+        a.expect("runs") + b.expect("runs"),
+        1,
+        "one member, greeted once"
     );
-    assert_eq!(a + b, 1, "one member, greeted once");
     assert_eq!(
         w.loyalty
             .notifications()
@@ -81,7 +54,7 @@ async fn birthdays(db: &TestDatabase) {
     );
     let (sms, wechat) = (FakeSms::default(), FakeWechat::default());
     assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 1);
-    let sent = sms.sent.lock().expect("lock").clone();
+    let sent = sms.taken();
     assert_eq!(
         (sent[0].1.as_str(), sent[0].2.clone()),
         ("13400000001", vec![("name".to_owned(), "王五".to_owned())])
@@ -100,13 +73,12 @@ async fn birthdays(db: &TestDatabase) {
 
 async fn coupon_received(db: &TestDatabase) {
     let w = world(db);
-    let mut settings = sms_settings();
-    settings.scenes.push(sms_scene(
+    let settings = with_sms_scene(
         Scene::CouponReceived,
         "SMS_COUPON",
         "您获得{name}，券码{code}，{valid_until}前有效。",
         &["name", "code", "valid_until"],
-    ));
+    );
     let merchant = shop(&w, "coupons", settings).await;
     let m = member(&w, &merchant, "13400000001").await;
     // 满100减20, valid for 7 days after the claim.
@@ -114,7 +86,7 @@ async fn coupon_received(db: &TestDatabase) {
     let held = claim(&w, &m, template.id).await.expect("claimed");
     let (sms, wechat) = (FakeSms::default(), FakeWechat::default());
     assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 1);
-    let sent = sms.sent.lock().expect("lock").clone();
+    let sent = sms.taken();
     // Claimed 10:00 on 23 November in Shanghai: valid through 29 November.
     assert_eq!(
         sent[0].2,
@@ -128,13 +100,12 @@ async fn coupon_received(db: &TestDatabase) {
 
 async fn coupon_expiring(db: &TestDatabase) {
     let w = world(db);
-    let mut settings = sms_settings();
-    settings.scenes.push(sms_scene(
+    let settings = with_sms_scene(
         Scene::CouponExpiringSoon,
         "SMS_COUPON_SOON",
         "您的{name}将于{valid_until}到期。",
         &["name", "valid_until"],
-    ));
+    );
     let merchant = shop(&w, "soon", settings).await;
     let m = member(&w, &merchant, "13400000001").await;
     let template = coupon_template(
@@ -157,33 +128,15 @@ async fn coupon_expiring(db: &TestDatabase) {
         0
     );
     w.clock.advance(Duration::days(4));
-    let w = Arc::new(w);
-    let (a, b) = tokio::join!(
-        {
-            let w = Arc::clone(&w);
-            async move {
-                w.loyalty
-                    .coupons()
-                    .announce_expiring(10)
-                    .await
-                    .expect("runs")
-            }
-        },
-        {
-            let w = Arc::clone(&w);
-            async move {
-                w.loyalty
-                    .coupons()
-                    .announce_expiring(10)
-                    .await
-                    .expect("runs")
-            }
-        }
+    let (a, b) = twice_at_once(|| w.loyalty.coupons().announce_expiring(10)).await;
+    assert_eq!(
+        a.expect("runs") + b.expect("runs"),
+        1,
+        "one coupon, told once"
     );
-    assert_eq!(a + b, 1, "one coupon, told once");
     let (sms, wechat) = (FakeSms::default(), FakeWechat::default());
     assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 1);
-    let sent = sms.sent.lock().expect("lock").clone();
+    let sent = sms.taken();
     assert_eq!(
         sent[0].2,
         vec![
@@ -195,13 +148,12 @@ async fn coupon_expiring(db: &TestDatabase) {
 
 async fn top_up_told(db: &TestDatabase) {
     let w = world(db);
-    let mut settings = sms_settings();
-    settings.scenes.push(sms_scene(
+    let settings = with_sms_scene(
         Scene::TopUp,
         "SMS_TOPUP",
         "{name}充值{amount}元，赠送{bonus}元，余额{balance}元。",
         &["name", "amount", "bonus", "balance"],
-    ));
+    );
     let merchant = shop(&w, "topup", settings).await;
     let m = member(&w, &merchant, "13800000001").await;
     let card = card(
@@ -221,9 +173,7 @@ async fn top_up_told(db: &TestDatabase) {
     let (sms, wechat) = (FakeSms::default(), FakeWechat::default());
     assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 2);
     let mut balances: Vec<String> = sms
-        .sent
-        .lock()
-        .expect("lock")
+        .taken()
         .iter()
         .map(|(_, phone, params)| {
             assert_eq!(phone, "13800000001");

@@ -13,6 +13,7 @@ mod reserves;
 use crate::support::*;
 use chrono::Duration;
 use fakes::{FakeSms, FakeWechat};
+use loyalty_core::Error;
 use loyalty_core::kernel::Transaction;
 use loyalty_core::kernel::{TxMode, UnitOfWork};
 use loyalty_core::members::Member;
@@ -26,6 +27,7 @@ use loyalty_core::notifications::{DispatchSettings, Gateways};
 use loyalty_core::points::ExpiryPolicy;
 use loyalty_seaorm::SeaUnitOfWork;
 use loyalty_seaorm::testing::TestDatabase;
+use uuid::Uuid;
 
 fn sms_settings() -> NotificationSettings {
     NotificationSettings {
@@ -82,6 +84,13 @@ fn sms_scene(scene: Scene, code: &str, text: &str, params: &[&str]) -> SceneSett
 }
 
 /// A merchant with the default earning and expiry policies and these notification settings.
+/// [`sms_settings`] with one more scene, told by SMS as [`sms_scene`] makes it.
+fn with_sms_scene(scene: Scene, code: &str, text: &str, params: &[&str]) -> NotificationSettings {
+    let mut settings = sms_settings();
+    settings.scenes.push(sms_scene(scene, code, text, params));
+    settings
+}
+
 async fn shop(w: &World, code: &str, settings: NotificationSettings) -> Merchant {
     let (merchant, _) = merchant(w, code)
         .expiry(ExpiryPolicy::default())
@@ -127,6 +136,14 @@ async fn wechat_member(
         .expect("subscribed");
     assert_eq!(left, vec![("tpl-earned".to_owned(), 1)]);
     m
+}
+
+/// HQ queues the failed message again.
+async fn requeue(w: &World, merchant: &Merchant, message: Uuid) -> Result<(), Error> {
+    w.loyalty
+        .notifications()
+        .requeue(merchant.id, message)
+        .await
 }
 
 /// The merchant's messages in `status`, newest first.

@@ -27,7 +27,7 @@ async fn written_and_sent_once(db: &TestDatabase) {
     let (sms, wechat) = (FakeSms::default(), FakeWechat::default());
     let report = dispatch(&w, &sms, &wechat).await;
     assert_eq!((report.sent, report.retried, report.failed), (1, 0, 0));
-    let sent = sms.sent.lock().expect("lock").clone();
+    let sent = sms.taken();
     assert_eq!(sent.len(), 1);
     assert_eq!(
         sent[0].0, pending[0].message.event_id,
@@ -89,10 +89,10 @@ async fn wechat_then_sms(db: &TestDatabase) {
     let (sms, wechat) = (FakeSms::default(), FakeWechat::default());
     assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 2);
     assert_eq!(
-        wechat.sent.lock().expect("lock").clone(),
+        wechat.taken(),
         vec![("o-member".to_owned(), "tpl-earned".to_owned())]
     );
-    let by_sms = sms.sent.lock().expect("lock").clone();
+    let by_sms = sms.taken();
     assert_eq!(by_sms.len(), 1, "the second order fell back to SMS");
     assert_eq!(by_sms[0].2[0].1, "20");
     // The first order's SMS in reserve went with its WeChat message.

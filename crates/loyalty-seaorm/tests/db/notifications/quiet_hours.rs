@@ -2,7 +2,7 @@
 //! them out without using its attempts, and a login code goes at once.
 
 use super::fakes::{FakeSms, FakeWechat};
-use super::{buy, dispatch, in_status, shop, sms_scene, sms_settings};
+use super::{buy, dispatch, in_status, requeue, shop, sms_scene, sms_settings};
 use crate::support::*;
 use chrono::{Duration, NaiveTime};
 use loyalty_core::kernel::Phone;
@@ -56,7 +56,7 @@ async fn backlog_in_quiet_hours(db: &TestDatabase) {
     let (sms, wechat) = (FakeSms::default(), FakeWechat::default());
     let held = dispatch(&w, &sms, &wechat).await;
     assert_eq!((held.sent, held.deferred), (0, 1));
-    assert!(sms.sent.lock().expect("lock").is_empty());
+    assert!(sms.taken().is_empty());
     // Held as it was: no attempt, no error of its own.
     let waiting = in_status(&w, &merchant, MessageStatus::Pending).await;
     assert_eq!(
@@ -99,9 +99,7 @@ async fn login_code_requeued_in_quiet_hours(db: &TestDatabase) {
     let wechat = FakeWechat::default();
     assert_eq!(dispatch(&w, &sms, &wechat).await.failed, 1);
     let failed = in_status(&w, &merchant, MessageStatus::Failed).await;
-    w.loyalty
-        .notifications()
-        .requeue(merchant.id, failed[0].message.id)
+    requeue(&w, &merchant, failed[0].message.id)
         .await
         .expect("requeued");
     // Inside the quiet hours, and it goes: the member is waiting for it.

@@ -3,7 +3,7 @@
 //! waiting, queued again alone.
 
 use super::fakes::{FakeSms, FakeWechat};
-use super::{buy, dispatch, in_status, shop, sms_settings, wechat_member};
+use super::{buy, dispatch, in_status, requeue, shop, sms_settings, wechat_member};
 use crate::support::*;
 use chrono::Duration;
 use loyalty_core::kernel::Transaction;
@@ -57,7 +57,7 @@ async fn wechat_refused(db: &TestDatabase) {
         .expect("subscriptions");
     assert!(left.iter().all(|(_, n)| *n == 0), "{left:?}");
     drop(lookup);
-    let by_sms = sms.sent.lock().expect("lock").clone();
+    let by_sms = sms.taken();
     assert_eq!(by_sms.len(), 1);
     assert_eq!(by_sms[0].1, "13600000002");
     assert_eq!(by_sms[0].2[0], ("points".to_owned(), "10".to_owned()));
@@ -70,16 +70,13 @@ async fn wechat_refused(db: &TestDatabase) {
             .is_empty()
     );
     assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 1);
-    assert_eq!(sms.sent.lock().expect("lock").len(), 2);
-    assert!(wechat.sent.lock().expect("lock").is_empty());
+    assert_eq!(sms.taken().len(), 2);
+    assert!(wechat.taken().is_empty());
     let failed = in_status(&w, &merchant, MessageStatus::Failed).await;
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].message.channel, Channel::Wechat);
     // HQ cannot queue the WeChat message again: the member was told by SMS.
-    let again = w
-        .loyalty
-        .notifications()
-        .requeue(merchant.id, failed[0].message.id)
+    let again = requeue(&w, &merchant, failed[0].message.id)
         .await
         .expect_err("told already");
     assert_eq!(again.code(), "message_replaced");
@@ -102,16 +99,14 @@ async fn wechat_unclear_then_refused(db: &TestDatabase) {
     let report = dispatch(&w, &sms, &wechat).await;
     assert_eq!((report.failed, report.fallbacks), (1, 0), "{report:?}");
     assert!(
-        sms.sent.lock().expect("lock").is_empty(),
+        sms.taken().is_empty(),
         "the member may have had it by WeChat: no SMS as well"
     );
     let reserve = in_status(&w, &merchant, MessageStatus::Standby).await;
     assert!(reserve.is_empty(), "the reserve is dropped: {reserve:?}");
     // HQ may queue the WeChat message again: nothing went in its place.
     let failed = in_status(&w, &merchant, MessageStatus::Failed).await;
-    w.loyalty
-        .notifications()
-        .requeue(merchant.id, failed[0].message.id)
+    requeue(&w, &merchant, failed[0].message.id)
         .await
         .expect("requeued");
 }
@@ -145,9 +140,7 @@ async fn requeue_with_reserve(db: &TestDatabase) {
     );
     // HQ may queue it again. What its attempts did cannot be told now (one may have
     // delivered it), so the reserve goes: the member is told once at most.
-    w.loyalty
-        .notifications()
-        .requeue(merchant.id, claimed[0].message.id)
+    requeue(&w, &merchant, claimed[0].message.id)
         .await
         .expect("requeued");
     assert!(
@@ -158,6 +151,6 @@ async fn requeue_with_reserve(db: &TestDatabase) {
     let sms = FakeSms::default();
     let wechat = FakeWechat::default();
     assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 1);
-    assert_eq!(wechat.sent.lock().expect("lock").len(), 1);
-    assert!(sms.sent.lock().expect("lock").is_empty());
+    assert_eq!(wechat.taken().len(), 1);
+    assert!(sms.taken().is_empty());
 }

@@ -12,9 +12,9 @@ use loyalty_core::kernel::Points;
 use loyalty_core::notifications::{
     Channel, NotificationSettings, Scene, SceneSetting, SmsTemplate,
 };
-use loyalty_core::points::OpenLot;
 use loyalty_core::points::{EntryKind, Source};
 use loyalty_core::points::{ExpiryPolicy, ExpiryRule};
+use loyalty_core::points::{LedgerEntry, OpenLot};
 use loyalty_core::settings::Setting;
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
@@ -41,13 +41,7 @@ async fn spend_order_and_expiry(db: &TestDatabase) {
         .spend(spend(120, "s1"))
         .await
         .expect("spent from A then B");
-    let lots = w
-        .loyalty
-        .points()
-        .summary(merchant.id, m.id)
-        .await
-        .expect("summary")
-        .lots;
+    let lots = points_summary(&w, &m).await.lots;
     assert_eq!(
         lots.iter()
             .map(|l: &OpenLot| l.remaining)
@@ -57,16 +51,9 @@ async fn spend_order_and_expiry(db: &TestDatabase) {
 
     // Lot B expires at day 40; the job expires it at that instant and not before.
     w.clock.advance(Duration::days(30) - Duration::seconds(1));
-    assert!(
-        w.loyalty
-            .points()
-            .expire_due(100)
-            .await
-            .expect("job")
-            .is_empty()
-    );
+    assert!(expire_due(&w, 100).await.is_empty());
     w.clock.advance(Duration::seconds(1));
-    let expired = w.loyalty.points().expire_due(100).await.expect("job");
+    let expired = expire_due(&w, 100).await;
     assert_eq!(
         expired
             .iter()
@@ -74,14 +61,7 @@ async fn spend_order_and_expiry(db: &TestDatabase) {
             .collect::<Vec<_>>(),
         vec![(EntryKind::Expire, Points::new(-30), Points::ZERO)]
     );
-    assert!(
-        w.loyalty
-            .points()
-            .expire_due(100)
-            .await
-            .expect("job")
-            .is_empty()
-    );
+    assert!(expire_due(&w, 100).await.is_empty());
 
     let err = w
         .loyalty
@@ -117,6 +97,20 @@ async fn concurrent_expiry(db: &TestDatabase) {
     assert_ledger_consistent(&w).await;
 }
 
+/// What the expiry job expires now, `batch` lots at a time.
+async fn expire_due(w: &World, batch: u64) -> Vec<LedgerEntry> {
+    w.loyalty.points().expire_due(batch).await.expect("job")
+}
+
+/// What the notice job announces now, `batch` lots at a time.
+async fn announce_expiring(w: &World, batch: u64) -> Vec<DomainEvent> {
+    w.loyalty
+        .points()
+        .announce_expiring(batch)
+        .await
+        .expect("runs")
+}
+
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).expect("time").to_utc()
 }
@@ -136,12 +130,7 @@ async fn expiry_and_notice(db: &TestDatabase) {
     ];
     for m in &members {
         let receipt = commit(&w, order(&merchant, m, "80.00")).await;
-        let summary = w
-            .loyalty
-            .points()
-            .summary(merchant.id, m.id)
-            .await
-            .expect("summary");
+        let summary = points_summary(&w, m).await;
         assert_eq!(summary.lots[0].expires_at, Some(at("2027-01-31T16:00:00Z")));
         assert_eq!(receipt.order.points_earned, Points::new(80));
     }
@@ -150,25 +139,11 @@ async fn expiry_and_notice(db: &TestDatabase) {
     let notice_starts = at("2027-01-24T16:00:00Z");
     w.clock
         .advance(notice_starts - w.clock.now() - Duration::seconds(1));
-    assert!(
-        w.loyalty
-            .points()
-            .announce_expiring(10)
-            .await
-            .expect("runs")
-            .is_empty()
-    );
+    assert!(announce_expiring(&w, 10).await.is_empty());
     // At its start, nothing is announced while the merchant tells no one of expiring points,
     // and nothing is marked either: setting the scene up announces them then.
     w.clock.advance(Duration::seconds(1));
-    assert!(
-        w.loyalty
-            .points()
-            .announce_expiring(10)
-            .await
-            .expect("runs")
-            .is_empty()
-    );
+    assert!(announce_expiring(&w, 10).await.is_empty());
     let told = NotificationSettings {
         sms_sign_name: None,
         scenes: vec![SceneSetting {
@@ -186,18 +161,8 @@ async fn expiry_and_notice(db: &TestDatabase) {
     };
     put_setting(&w, &merchant, Setting::Notifications(told)).await;
     // Two jobs at once announce each member once.
-    let w = Arc::new(w);
-    let (a, b) = tokio::join!(
-        {
-            let w = Arc::clone(&w);
-            async move { w.loyalty.points().announce_expiring(1).await.expect("runs") }
-        },
-        {
-            let w = Arc::clone(&w);
-            async move { w.loyalty.points().announce_expiring(1).await.expect("runs") }
-        }
-    );
-    assert_eq!(a.len() + b.len(), 2);
+    let (a, b) = twice_at_once(|| w.loyalty.points().announce_expiring(1)).await;
+    assert_eq!(a.expect("runs").len() + b.expect("runs").len(), 2);
     let soon: Vec<_> = w
         .notifier
         .events()
@@ -210,38 +175,15 @@ async fn expiry_and_notice(db: &TestDatabase) {
         })
         .collect();
     assert_eq!(soon, vec![(Points::new(80), at("2027-01-31T16:00:00Z")); 2]);
-    assert!(
-        w.loyalty
-            .points()
-            .announce_expiring(10)
-            .await
-            .expect("runs")
-            .is_empty(),
-        "announced once"
-    );
-    let summary = w
-        .loyalty
-        .points()
-        .summary(merchant.id, members[0].id)
-        .await
-        .expect("summary");
+    assert!(announce_expiring(&w, 10).await.is_empty(), "announced once");
+    let summary = points_summary(&w, &members[0]).await;
     assert_eq!(summary.expiring_soon, Points::new(80));
 
     // The lots expire at the local month end, not a second before.
     w.clock.advance(Duration::days(7) - Duration::seconds(1));
-    assert!(
-        w.loyalty
-            .points()
-            .expire_due(10)
-            .await
-            .expect("runs")
-            .is_empty()
-    );
+    assert!(expire_due(&w, 10).await.is_empty());
     w.clock.advance(Duration::seconds(1));
-    assert_eq!(
-        w.loyalty.points().expire_due(10).await.expect("runs").len(),
-        2
-    );
+    assert_eq!(expire_due(&w, 10).await.len(), 2);
     assert_eq!(points_balance(&w, &members[0]).await, Points::ZERO);
     let liability = w
         .loyalty

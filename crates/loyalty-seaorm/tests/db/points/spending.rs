@@ -41,23 +41,11 @@ async fn spend_race(db: &TestDatabase) {
             })
         })
         .collect();
-    let mut succeeded = 0;
-    let mut insufficient = 0;
-    for task in tasks {
-        match task.await.expect("task ran") {
-            Ok(_) => succeeded += 1,
-            Err(other)
-                if matches!(
-                    other.refusal(),
-                    Some(PointsError::InsufficientPoints { .. })
-                ) =>
-            {
-                insufficient += 1
-            }
-            Err(other) => panic!("unexpected failure: {other:?}"),
-        }
-    }
-    assert_eq!((succeeded, insufficient), (50, 150));
+    let (succeeded, insufficient) = settle(tasks, |e| {
+        matches!(e.refusal(), Some(PointsError::InsufficientPoints { .. }))
+    })
+    .await;
+    assert_eq!((succeeded.len(), insufficient), (50, 150));
     assert_eq!(points_balance(&w, &m).await, Points::ZERO);
     let page = w
         .loyalty

@@ -2,7 +2,7 @@
 
 use super::{World, done};
 use loyalty_core::Error;
-use loyalty_core::coupons::{ClaimCoupon, CouponRules, CouponTemplate, HeldCoupon};
+use loyalty_core::coupons::{ClaimCoupon, CouponCode, CouponRules, CouponTemplate, HeldCoupon};
 use loyalty_core::kernel::CouponTemplateId;
 use loyalty_core::members::Member;
 use loyalty_core::merchants::Merchant;
@@ -44,4 +44,13 @@ pub async fn claim(w: &World, m: &Member, template: CouponTemplateId) -> Result<
         exchange: false,
     };
     w.loyalty.coupons().claim(cmd, None).await.map(done)
+}
+
+/// The coupon of this code as stored now.
+pub async fn coupon_by_code(w: &World, merchant: &Merchant, code: &CouponCode) -> HeldCoupon {
+    w.loyalty
+        .coupons()
+        .by_code(merchant.id, code)
+        .await
+        .expect("coupon")
 }

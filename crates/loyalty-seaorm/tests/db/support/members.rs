@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use loyalty_core::kernel::{Phone, Points, StoreId};
 use loyalty_core::members::{Member, RegisterMember};
 use loyalty_core::merchants::Merchant;
-use loyalty_core::points::AdjustPoints;
+use loyalty_core::points::{AdjustPoints, PointsSummary};
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 
@@ -125,12 +125,25 @@ pub async fn adjust_points(w: &World, m: &Member, delta: i64, reason: &str) {
         .expect("points adjusted");
 }
 
-/// The member's points balance as stored now.
-pub async fn points_balance(w: &World, m: &Member) -> Points {
+/// The member as stored now.
+pub async fn member_now(w: &World, m: &Member) -> Member {
     w.loyalty
         .members()
         .member(m.merchant_id, m.id)
         .await
         .expect("member")
-        .points_balance
+}
+
+/// The member's points balance as stored now.
+pub async fn points_balance(w: &World, m: &Member) -> Points {
+    member_now(w, m).await.points_balance
+}
+
+/// The member's points now: balance, open lots, what expires soon.
+pub async fn points_summary(w: &World, m: &Member) -> PointsSummary {
+    w.loyalty
+        .points()
+        .summary(m.merchant_id, m.id)
+        .await
+        .expect("summary")
 }

@@ -20,9 +20,12 @@ pub use tiers::*;
 pub use wallet::*;
 pub use world::*;
 
+use loyalty_core::Error;
 use loyalty_core::kernel::{Money, Outcome};
 use loyalty_core::merchants::Merchant;
 use loyalty_core::settings::Setting;
+use std::future::Future;
+use tokio::task::JoinHandle;
 
 /// What a use case called without an idempotency key did (it cannot be a replay).
 pub fn done<T>(outcome: Outcome<T>) -> T {
@@ -61,4 +64,26 @@ pub fn refusal<T, E: loyalty_core::kernel::DomainError>(
     result: &Result<T, loyalty_core::Error>,
 ) -> Option<&E> {
     result.as_ref().err().and_then(loyalty_core::Error::refusal)
+}
+
+/// Runs `job` twice at once, as two runs of a job started together, and answers both results.
+pub async fn twice_at_once<F: Future>(job: impl Fn() -> F) -> (F::Output, F::Output) {
+    tokio::join!(job(), job())
+}
+
+/// Awaits the tasks of a race, in order: the answers of those that went through, and how many
+/// were refused as `refused` expects. Any other failure fails the test.
+pub async fn settle<T>(
+    tasks: Vec<JoinHandle<Result<T, Error>>>,
+    refused: impl Fn(&Error) -> bool,
+) -> (Vec<T>, usize) {
+    let (mut done, mut refusals) = (Vec::new(), 0);
+    for task in tasks {
+        match task.await.expect("task ran") {
+            Ok(value) => done.push(value),
+            Err(other) if refused(&other) => refusals += 1,
+            Err(other) => panic!("unexpected failure: {other:?}"),
+        }
+    }
+    (done, refusals)
 }
