@@ -8,10 +8,10 @@ use loyalty_core::events::DomainEvent;
 use loyalty_core::kernel::Points;
 use loyalty_core::members::Member;
 use loyalty_core::tiers::DowngradeMode;
-use loyalty_core::tiers::TierChangeReason;
 use loyalty_core::tiers::{
     GrowthBasis, GrowthWindow, TierBenefits, TierLevel, TierPolicy, TierProgress,
 };
+use loyalty_core::tiers::{TierChange, TierChangeReason};
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use serde_json::json;
@@ -48,6 +48,15 @@ async fn progress_of(w: &World, m: &Member) -> TierProgress {
         .await
         .expect("progress")
         .expect("a ladder")
+}
+
+/// The member's tier changes, newest first.
+async fn history_of(w: &World, m: &Member) -> Vec<TierChange> {
+    w.loyalty
+        .tiers()
+        .history(m.merchant_id, m.id)
+        .await
+        .expect("history")
 }
 
 async fn tier_lifecycle(db: &TestDatabase) {
@@ -108,12 +117,7 @@ async fn tier_lifecycle(db: &TestDatabase) {
             ("down".into(), "normal".into()),
         ]
     );
-    let history = w
-        .loyalty
-        .tiers()
-        .history(merchant.id, m.id)
-        .await
-        .expect("history");
+    let history = history_of(&w, &m).await;
     let moves: Vec<_> = history
         .iter()
         .map(|c| (c.reason, c.to_tier.as_str(), c.growth))
@@ -153,12 +157,7 @@ async fn tier_review_race(db: &TestDatabase) {
     assert_eq!(tier_of(&w, &members[0]).await.as_deref(), Some("silver"));
     for m in &members[1..] {
         assert_eq!(tier_of(&w, m).await.as_deref(), Some("normal"));
-        let history = w
-            .loyalty
-            .tiers()
-            .history(merchant.id, m.id)
-            .await
-            .expect("history");
+        let history = history_of(&w, m).await;
         assert_eq!(history.len(), 2, "one upgrade, one downgrade");
     }
 }
@@ -228,12 +227,7 @@ async fn top_up_tier(db: &TestDatabase) {
         .collect();
     assert_eq!(upgrades, vec!["gold".to_owned()], "upgraded once");
     // At 1000.00 paid in (the fifth 100.00), not at 1010.00 with the bonus (the third).
-    let history = w
-        .loyalty
-        .tiers()
-        .history(merchant.id, m.id)
-        .await
-        .expect("history");
+    let history = history_of(&w, &m).await;
     assert_eq!(
         history.iter().map(|c| c.growth).collect::<Vec<_>>(),
         vec![100_000]

@@ -26,6 +26,7 @@ pub fn member<'a>(w: &'a World, merchant: &'a Merchant, phone: &str) -> MemberBu
     }
 }
 
+/// A registration to make, and the orders the member then commits; see [`member`].
 pub struct MemberBuilder<'a> {
     w: &'a World,
     merchant: &'a Merchant,

@@ -26,6 +26,7 @@ pub fn merchant<'w>(w: &'w World, code: &str) -> MerchantBuilder<'w> {
     }
 }
 
+/// A merchant to create, with its policies and settings; see [`merchant`].
 pub struct MerchantBuilder<'w> {
     w: &'w World,
     code: String,

@@ -35,6 +35,7 @@ pub fn done<T>(outcome: Outcome<T>) -> T {
     }
 }
 
+/// An amount written as in a till, e.g. `"128.80"`.
 pub fn money(s: &str) -> Money {
     s.parse().expect("valid money")
 }

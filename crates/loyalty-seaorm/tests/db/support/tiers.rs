@@ -5,6 +5,7 @@ use loyalty_core::tiers::{
     DowngradeMode, GrowthBasis, GrowthWindow, TierBenefits, TierLevel, TierPolicy,
 };
 
+/// An earning multiplier written as a decimal, e.g. `"1.5"`.
 pub fn multiplier(s: &str) -> Multiplier {
     Multiplier::new(s.parse().expect("decimal")).expect("multiplier")
 }

@@ -7,8 +7,10 @@ use loyalty_core::testing::{ManualClock, RecordingNotifier};
 use loyalty_seaorm::SeaUnitOfWork;
 use loyalty_seaorm::testing::TestDatabase;
 
+/// The engine on a real database, with the test clock and notifier.
 pub type Engine = Loyalty<SeaUnitOfWork, ManualClock, RecordingNotifier>;
 
+/// The engine a test drives, with its clock to move and its notifier to read.
 pub struct World {
     pub loyalty: Engine,
     pub clock: ManualClock,
