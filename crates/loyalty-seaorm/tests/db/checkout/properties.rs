@@ -2,29 +2,23 @@
 //! commit, and a whole refund — at once or line by line — restores the member's points, their
 //! lots' expiry and the coupons; the ledger adds up after every step. SQLite and PostgreSQL.
 
-mod support;
-
+use crate::support::*;
 use chrono::Duration;
-use loyalty_core::checkout::CheckoutSettings;
 use loyalty_core::checkout::OrderStatus;
-use loyalty_core::checkout::{CommitOrder, LineInput, RefundLineInput, RefundOrder};
-use loyalty_core::coupons::ClaimCoupon;
-use loyalty_core::coupons::CouponCode;
+use loyalty_core::checkout::{CommitOrder, LineInput};
 use loyalty_core::coupons::CouponStatus;
 use loyalty_core::kernel::Outcome;
 use loyalty_core::kernel::{CouponTemplateId, Points};
 use loyalty_core::members::Member;
 use loyalty_core::merchants::Merchant;
-use loyalty_core::settings::Setting;
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::json;
-use support::*;
 
 on_both_databases! {
-    random_orders_quote_as_they_commit_and_whole_refunds_restore_every_balance => crate::refunds_restore;
+    random_orders_quote_as_they_commit_and_whole_refunds_restore_every_balance => super::refunds_restore;
 }
 
 /// A random order: lines (quantity, price in fen), whether to use each of two coupons,
@@ -53,52 +47,22 @@ fn cases() -> impl Strategy<Value = Case> {
 }
 
 async fn setup(w: &World) -> (Merchant, [CouponTemplateId; 2]) {
-    let (merchant, _) = merchant(w, "props", Some(365)).await;
-    let checkout = CheckoutSettings {
-        points_as_cash: Some(
-            serde_json::from_value(json!({"points": 100, "money": "1.00", "max_share": "0.5"}))
-                .expect("rule"),
-        ),
-        ..CheckoutSettings::default()
-    };
-    w.loyalty
-        .settings()
-        .put(merchant.id, Setting::Checkout(checkout), None)
-        .await
-        .expect("checkout");
+    let (merchant, _) = merchant(w, "props")
+        .points_valid_for_days(365)
+        .checkout(points_as_cash("0.5"))
+        .await;
     let mut templates = Vec::new();
     for benefit in [
         json!({"type": "amount_off", "threshold": "50.00", "amount": "8.00"}),
         json!({"type": "percent_off", "rate": "0.9", "cap": "30.00"}),
     ] {
-        let rules = serde_json::from_value(json!({
+        let rules = json!({
             "name": "券", "benefit": benefit, "stacking": "stackable",
             "validity": {"mode": "after_claim", "days": 30},
-        }))
-        .expect("rules");
-        templates.push(
-            w.loyalty
-                .coupons()
-                .create_template(merchant.id, rules, None)
-                .await
-                .expect("template")
-                .id,
-        );
+        });
+        templates.push(coupon_template(w, &merchant, rules).await.id);
     }
     (merchant, [templates[0], templates[1]])
-}
-
-async fn claim(w: &World, m: &Member, template: CouponTemplateId) -> CouponCode {
-    let cmd = ClaimCoupon {
-        merchant_id: m.merchant_id,
-        member_id: m.id,
-        template_id: template,
-        exchange: false,
-    };
-    match w.loyalty.coupons().claim(cmd, None).await.expect("claimed") {
-        Outcome::Done(held) => held.coupon.code,
-        Outcome::Replayed(_) => panic!("no key, no replay"),
-    }
 }
 
 /// One case on a fresh member: whether it committed (an order refused is checked to be
@@ -110,8 +74,9 @@ async fn run(
     n: usize,
     case: &Case,
 ) -> Result<bool, String> {
-    let m = member(w, merchant, &format!("139{n:08}")).await;
-    commit(w, order(merchant, &m, "300.00")).await;
+    let m = member(w, merchant, &format!("139{n:08}"))
+        .having_bought("300.00")
+        .await;
     w.clock.advance(Duration::minutes(1));
     let mut codes = Vec::new();
     for (wanted, template) in [
@@ -119,7 +84,7 @@ async fn run(
         (case.coupons.1, templates[1]),
     ] {
         if wanted {
-            codes.push(claim(w, &m, template).await);
+            codes.push(claim(w, &m, template).await.expect("claimed").coupon.code);
         }
     }
     let lots_before = lots(w, &m).await;
@@ -172,27 +137,14 @@ async fn run(
         ));
     }
     w.clock.advance(Duration::minutes(1));
-    let whole = RefundOrder {
-        merchant_id: merchant.id,
-        order_id: receipt.order.id,
-        amount: None,
-        lines: Vec::new(),
-        operator_id: None,
-    };
     let refunds = if case.by_lines {
         receipt
             .lines
             .iter()
-            .map(|l| RefundOrder {
-                lines: vec![RefundLineInput {
-                    line_no: l.line_no,
-                    quantity: l.quantity,
-                }],
-                ..whole.clone()
-            })
+            .map(|l| by_lines(&receipt, &[(l.line_no, l.quantity)]))
             .collect()
     } else {
-        vec![whole]
+        vec![whole(&receipt)]
     };
     let mut last = None;
     for refund in refunds {
@@ -238,12 +190,7 @@ async fn run(
 
 /// The member's open points by expiry, merged (a refund may give one lot back as several).
 async fn lots(w: &World, m: &Member) -> Vec<(Option<chrono::DateTime<chrono::Utc>>, i64)> {
-    let summary = w
-        .loyalty
-        .points()
-        .summary(m.merchant_id, m.id)
-        .await
-        .expect("summary");
+    let summary = points_summary(w, m).await;
     let mut by_expiry: Vec<(Option<chrono::DateTime<chrono::Utc>>, i64)> = Vec::new();
     for lot in summary.lots {
         match by_expiry.iter_mut().find(|(at, _)| *at == lot.expires_at) {

@@ -1,8 +1,7 @@
 //! The unit of work itself: a transaction dropped without commit keeps nothing, and on
 //! SQLite (where write transactions share group commits) takes nothing of the others with it.
 
-mod support;
-
+use crate::support::*;
 use loyalty_core::kernel::Transaction;
 use loyalty_core::kernel::{MemberId, Phone, Points};
 use loyalty_core::kernel::{TxMode, UnitOfWork};
@@ -12,10 +11,9 @@ use loyalty_seaorm::SeaUnitOfWork;
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use std::sync::Arc;
-use support::*;
 
 on_both_databases! {
-    concurrent_commits_are_kept_and_dropped_transactions_leave_nothing => crate::commits_and_drops;
+    concurrent_commits_are_kept_and_dropped_transactions_leave_nothing => super::commits_and_drops;
 }
 
 fn new_member(merchant: &loyalty_core::merchants::Merchant, i: usize) -> Member {
@@ -43,7 +41,7 @@ fn new_member(merchant: &loyalty_core::merchants::Merchant, i: usize) -> Member 
 
 async fn commits_and_drops(db: &TestDatabase) {
     let w = world(db);
-    let (merchant, _) = merchant(&w, "uow", None).await;
+    let (merchant, _) = merchant(&w, "uow").await;
     let uow = Arc::new(SeaUnitOfWork::new(db.db.clone()));
     let tasks: Vec<_> = (0..60)
         .map(|i| {

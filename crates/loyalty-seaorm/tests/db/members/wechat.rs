@@ -2,17 +2,16 @@
 //! per openid under concurrent first logins, phone binding and folding into the member who
 //! registered the phone at the till.
 
-mod support;
-
+use crate::support::*;
 use async_trait::async_trait;
-use loyalty_core::kernel::{Phone, Points};
-use loyalty_core::members::PhoneBinding;
+use loyalty_core::Error;
+use loyalty_core::kernel::{MemberId, Phone, Points};
 use loyalty_core::members::{IdentityError, WeChatAuth, WeChatSession};
-use loyalty_core::points::AdjustPoints;
+use loyalty_core::members::{PhoneBinding, WeChatLogin};
+use loyalty_core::merchants::Merchant;
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use std::sync::Arc;
-use support::*;
 
 /// `o:<openid>` and `p:<phone>` codes.
 struct FakeWeChat;
@@ -34,15 +33,36 @@ impl WeChatAuth for FakeWeChat {
 }
 
 on_both_databases! {
-    the_first_wechat_login_registers_and_later_ones_sign_in => crate::first_login;
-    concurrent_first_logins_of_one_openid_make_one_member => crate::concurrent_first_logins;
-    binding_a_till_registered_phone_folds_the_empty_wechat_account_into_it => crate::fold_into_till_member;
-    a_phone_of_another_member_cannot_be_bound_to_an_account_with_history => crate::phone_taken;
+    the_first_wechat_login_registers_and_later_ones_sign_in => super::first_login;
+    concurrent_first_logins_of_one_openid_make_one_member => super::concurrent_first_logins;
+    binding_a_till_registered_phone_folds_the_empty_wechat_account_into_it => super::fold_into_till_member;
+    a_phone_of_another_member_cannot_be_bound_to_an_account_with_history => super::phone_taken;
+}
+
+/// Signs in at the shop with this WeChat code, invited by no one.
+async fn wechat_login(w: &World, shop: &str, code: &str) -> Result<WeChatLogin, Error> {
+    w.loyalty
+        .members()
+        .login_with_wechat(&FakeWeChat, shop, code, None)
+        .await
+}
+
+/// Binds the phone that this WeChat code answers to the member.
+async fn bind_phone(
+    w: &World,
+    merchant: &Merchant,
+    member: MemberId,
+    code: &str,
+) -> Result<PhoneBinding, Error> {
+    w.loyalty
+        .members()
+        .bind_wechat_phone(&FakeWeChat, merchant.id, member, code)
+        .await
 }
 
 async fn first_login(db: &TestDatabase) {
     let w = world(db);
-    let (m, _) = merchant(&w, "wx-login", None).await;
+    let (m, _) = merchant(&w, "wx-login").await;
     let inviter = member(&w, &m, "13800000101").await;
     let first = w
         .loyalty
@@ -60,44 +80,29 @@ async fn first_login(db: &TestDatabase) {
         (first.member.phone.clone(), first.member.invited_by),
         (None, Some(inviter.id))
     );
-    let again = w
-        .loyalty
-        .members()
-        .login_with_wechat(&FakeWeChat, "wx-login", "o:alice", None)
+    let again = wechat_login(&w, "wx-login", "o:alice")
         .await
         .expect("signs in");
     assert_eq!(
         (again.registered, again.member.id),
         (false, first.member.id)
     );
-    let bound = w
-        .loyalty
-        .members()
-        .bind_wechat_phone(&FakeWeChat, m.id, first.member.id, "p:13800000102")
+    let bound = bind_phone(&w, &m, first.member.id, "p:13800000102")
         .await
         .expect("binds");
     assert_eq!((bound.member.id, bound.merged), (first.member.id, false));
     assert_eq!(
-        w.loyalty
-            .members()
-            .member(m.id, first.member.id)
+        member_now(&w, &first.member)
             .await
-            .expect("member")
             .phone
             .map(|p| p.as_str().to_owned()),
         Some("13800000102".into())
     );
-    let err = w
-        .loyalty
-        .members()
-        .login_with_wechat(&FakeWeChat, "wx-login", "bad", None)
+    let err = wechat_login(&w, "wx-login", "bad")
         .await
         .expect_err("refused");
     assert_eq!(err.code(), "invalid_code");
-    let err = w
-        .loyalty
-        .members()
-        .login_with_wechat(&FakeWeChat, "nope", "o:alice", None)
+    let err = wechat_login(&w, "nope", "o:alice")
         .await
         .expect_err("unknown merchant");
     assert_eq!(err.code(), "merchant_not_found");
@@ -105,16 +110,11 @@ async fn first_login(db: &TestDatabase) {
 
 async fn concurrent_first_logins(db: &TestDatabase) {
     let w = Arc::new(world(db));
-    merchant(&w, "wx-race", None).await;
+    merchant(&w, "wx-race").await;
     let tasks: Vec<_> = (0..12)
         .map(|_| {
             let w = Arc::clone(&w);
-            tokio::spawn(async move {
-                w.loyalty
-                    .members()
-                    .login_with_wechat(&FakeWeChat, "wx-race", "o:bob", None)
-                    .await
-            })
+            tokio::spawn(async move { wechat_login(&w, "wx-race", "o:bob").await })
         })
         .collect();
     let mut ids = Vec::new();
@@ -130,32 +130,14 @@ async fn concurrent_first_logins(db: &TestDatabase) {
 
 async fn fold_into_till_member(db: &TestDatabase) {
     let w = world(db);
-    let (m, _) = merchant(&w, "wx-fold", None).await;
+    let (m, _) = merchant(&w, "wx-fold").await;
     let till = member(&w, &m, "13800000201").await;
-    let adjust = AdjustPoints {
-        merchant_id: m.id,
-        member_id: till.id,
-        delta: Points::new(88),
-        reason: "开卡礼".into(),
-        store_id: None,
-        operator_id: None,
-    };
-    w.loyalty
-        .points()
-        .adjust(adjust, None)
-        .await
-        .expect("credited");
-    let login = w
-        .loyalty
-        .members()
-        .login_with_wechat(&FakeWeChat, "wx-fold", "o:carol", None)
+    adjust_points(&w, &till, 88, "开卡礼").await;
+    let login = wechat_login(&w, "wx-fold", "o:carol")
         .await
         .expect("registers");
 
-    let PhoneBinding { member, merged } = w
-        .loyalty
-        .members()
-        .bind_wechat_phone(&FakeWeChat, m.id, login.member.id, "p:13800000201")
+    let PhoneBinding { member, merged } = bind_phone(&w, &m, login.member.id, "p:13800000201")
         .await
         .expect("folds");
 
@@ -173,10 +155,7 @@ async fn fold_into_till_member(db: &TestDatabase) {
             .code(),
         "member_not_found"
     );
-    let next = w
-        .loyalty
-        .members()
-        .login_with_wechat(&FakeWeChat, "wx-fold", "o:carol", None)
+    let next = wechat_login(&w, "wx-fold", "o:carol")
         .await
         .expect("signs in");
     assert_eq!((next.member.id, next.registered), (till.id, false));
@@ -185,43 +164,17 @@ async fn fold_into_till_member(db: &TestDatabase) {
 
 async fn phone_taken(db: &TestDatabase) {
     let w = world(db);
-    let (m, _) = merchant(&w, "wx-taken", None).await;
+    let (m, _) = merchant(&w, "wx-taken").await;
     member(&w, &m, "13800000301").await;
-    let login = w
-        .loyalty
-        .members()
-        .login_with_wechat(&FakeWeChat, "wx-taken", "o:dave", None)
+    let login = wechat_login(&w, "wx-taken", "o:dave")
         .await
         .expect("registers");
-    let adjust = AdjustPoints {
-        merchant_id: m.id,
-        member_id: login.member.id,
-        delta: Points::new(5),
-        reason: "签到".into(),
-        store_id: None,
-        operator_id: None,
-    };
-    w.loyalty
-        .points()
-        .adjust(adjust, None)
-        .await
-        .expect("history");
+    adjust_points(&w, &login.member, 5, "签到").await;
 
-    let err = w
-        .loyalty
-        .members()
-        .bind_wechat_phone(&FakeWeChat, m.id, login.member.id, "p:13800000301")
+    let err = bind_phone(&w, &m, login.member.id, "p:13800000301")
         .await
         .expect_err("taken");
 
     assert_eq!(err.code(), "phone_taken");
-    assert_eq!(
-        w.loyalty
-            .members()
-            .member(m.id, login.member.id)
-            .await
-            .expect("kept")
-            .points_balance,
-        Points::new(5)
-    );
+    assert_eq!(points_balance(&w, &login.member).await, Points::new(5));
 }

@@ -1,22 +1,32 @@
 //! SMS sign-in codes on real databases: limits per phone, single use, 5 wrong tries, a
 //! 5-minute life, registration on first sign-in.
 
-mod support;
-
-use chrono::Duration;
+use crate::support::*;
+use chrono::{DateTime, Duration, Utc};
+use loyalty_core::Error;
 use loyalty_core::events::DomainEvent;
 use loyalty_core::kernel::Phone;
+use loyalty_core::members::WeChatLogin;
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
-use support::*;
 
 on_both_databases! {
-    an_sms_code_signs_in_once_and_registers_a_new_member => crate::sign_in_once;
-    sms_codes_are_limited_per_phone_die_after_five_wrong_tries_and_expire => crate::limits_tries_expiry;
+    an_sms_code_signs_in_once_and_registers_a_new_member => super::sign_in_once;
+    sms_codes_are_limited_per_phone_die_after_five_wrong_tries_and_expire => super::limits_tries_expiry;
 }
 
 fn phone(s: &str) -> Phone {
     Phone::parse(s).expect("phone")
+}
+
+/// Asks the shop for a sign-in code sent to the phone; answers when it expires.
+async fn request_code(w: &World, shop: &str, p: &Phone) -> Result<DateTime<Utc>, Error> {
+    w.loyalty.members().request_login_code(shop, p).await
+}
+
+/// Signs in at the shop with the phone and this code.
+async fn sign_in(w: &World, shop: &str, p: &Phone, code: &str) -> Result<WeChatLogin, Error> {
+    w.loyalty.members().login_with_sms(shop, p, code).await
 }
 
 /// The code the notifier was last asked to send.
@@ -34,37 +44,26 @@ fn last_code(w: &World) -> String {
 
 async fn sign_in_once(db: &TestDatabase) {
     let w = world(db);
-    merchant(&w, "sms-shop", None).await;
+    merchant(&w, "sms-shop").await;
     let p = phone("13600000001");
-    let expires = w
-        .loyalty
-        .members()
-        .request_login_code("sms-shop", &p)
-        .await
-        .expect("sent");
+    let expires = request_code(&w, "sms-shop", &p).await.expect("sent");
     assert_eq!(expires, start() + Duration::minutes(5));
     let first = last_code(&w);
     assert_eq!(
-        w.loyalty
-            .members()
-            .request_login_code("sms-shop", &p)
+        request_code(&w, "sms-shop", &p)
             .await
             .expect_err("one a minute")
             .code(),
         "too_many_requests"
     );
     w.clock.advance(Duration::seconds(61));
-    w.loyalty
-        .members()
-        .request_login_code("sms-shop", &p)
+    request_code(&w, "sms-shop", &p)
         .await
         .expect("a new minute");
     let second = last_code(&w);
     if first != second {
         assert_eq!(
-            w.loyalty
-                .members()
-                .login_with_sms("sms-shop", &p, &first)
+            sign_in(&w, "sms-shop", &p, &first)
                 .await
                 .expect_err("only the latest code")
                 .code(),
@@ -72,33 +71,21 @@ async fn sign_in_once(db: &TestDatabase) {
         );
     }
 
-    let login = w
-        .loyalty
-        .members()
-        .login_with_sms("sms-shop", &p, &second)
+    let login = sign_in(&w, "sms-shop", &p, &second)
         .await
         .expect("signs in");
     assert!(login.registered);
     assert_eq!(login.member.phone, Some(p.clone()));
     assert_eq!(
-        w.loyalty
-            .members()
-            .login_with_sms("sms-shop", &p, &second)
+        sign_in(&w, "sms-shop", &p, &second)
             .await
             .expect_err("used")
             .code(),
         "invalid_code"
     );
     w.clock.advance(Duration::seconds(61));
-    w.loyalty
-        .members()
-        .request_login_code("sms-shop", &p)
-        .await
-        .expect("sent");
-    let again = w
-        .loyalty
-        .members()
-        .login_with_sms("sms-shop", &p, &last_code(&w))
+    request_code(&w, "sms-shop", &p).await.expect("sent");
+    let again = sign_in(&w, "sms-shop", &p, &last_code(&w))
         .await
         .expect("signs in");
     assert_eq!(
@@ -109,21 +96,15 @@ async fn sign_in_once(db: &TestDatabase) {
 
 async fn limits_tries_expiry(db: &TestDatabase) {
     let w = world(db);
-    merchant(&w, "sms-limits", None).await;
+    merchant(&w, "sms-limits").await;
     let p = phone("13600000002");
 
-    w.loyalty
-        .members()
-        .request_login_code("sms-limits", &p)
-        .await
-        .expect("sent");
+    request_code(&w, "sms-limits", &p).await.expect("sent");
     let code = last_code(&w);
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for _ in 0..5 {
         assert_eq!(
-            w.loyalty
-                .members()
-                .login_with_sms("sms-limits", &p, wrong)
+            sign_in(&w, "sms-limits", &p, wrong)
                 .await
                 .expect_err("wrong")
                 .code(),
@@ -131,9 +112,7 @@ async fn limits_tries_expiry(db: &TestDatabase) {
         );
     }
     assert_eq!(
-        w.loyalty
-            .members()
-            .login_with_sms("sms-limits", &p, &code)
+        sign_in(&w, "sms-limits", &p, &code)
             .await
             .expect_err("no tries left")
             .code(),
@@ -141,17 +120,11 @@ async fn limits_tries_expiry(db: &TestDatabase) {
     );
 
     w.clock.advance(Duration::seconds(61));
-    w.loyalty
-        .members()
-        .request_login_code("sms-limits", &p)
-        .await
-        .expect("sent");
+    request_code(&w, "sms-limits", &p).await.expect("sent");
     let code = last_code(&w);
     w.clock.advance(Duration::minutes(5));
     assert_eq!(
-        w.loyalty
-            .members()
-            .login_with_sms("sms-limits", &p, &code)
+        sign_in(&w, "sms-limits", &p, &code)
             .await
             .expect_err("expired")
             .code(),
@@ -161,17 +134,12 @@ async fn limits_tries_expiry(db: &TestDatabase) {
     // Five codes an hour: three sent above and below, the sixth in the hour is refused.
     for _ in 0..3 {
         w.clock.advance(Duration::seconds(61));
-        w.loyalty
-            .members()
-            .request_login_code("sms-limits", &p)
+        request_code(&w, "sms-limits", &p)
             .await
             .expect("within the hour");
     }
     w.clock.advance(Duration::seconds(61));
-    let refused = w
-        .loyalty
-        .members()
-        .request_login_code("sms-limits", &p)
+    let refused = request_code(&w, "sms-limits", &p)
         .await
         .expect_err("five an hour");
     assert_eq!(refused.code(), "too_many_requests");

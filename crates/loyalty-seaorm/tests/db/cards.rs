@@ -1,0 +1,179 @@
+//! Stored-value cards on real databases: concurrent top-ups add up exactly, principal and bonus
+//! apart, and stop at the balance cap; a payment reference tops up once; a card refuses amounts
+//! it does not offer and is one per member and template.
+
+use crate::support::refusal;
+use crate::support::*;
+use loyalty_core::Error;
+use loyalty_core::cards::CardsError;
+use loyalty_core::kernel::{CardId, Money};
+use loyalty_core::members::Member;
+use loyalty_migrations::MigratorTrait;
+use loyalty_seaorm::on_both_databases;
+use loyalty_seaorm::testing::TestDatabase;
+use serde_json::json;
+use std::sync::Arc;
+
+on_both_databases! {
+    fifty_concurrent_top_ups_add_up_exactly_with_principal_and_bonus_apart => super::top_up_race;
+    concurrent_top_ups_stop_at_the_cards_balance_cap => super::balance_cap_race;
+    a_payment_reference_tops_a_card_up_once => super::payment_ref_once;
+    a_card_refuses_amounts_it_does_not_offer_and_is_one_per_member_and_template => super::card_refusals;
+}
+
+/// The card's balance, checked against the sum of its ledger.
+async fn balance(w: &World, m: &Member, card: CardId) -> (Money, Money) {
+    let (held, entries) = w
+        .loyalty
+        .cards()
+        .ledger(m.merchant_id, m.id, card, None, 100)
+        .await
+        .expect("ledger");
+    let principal: i64 = entries.iter().map(|e| e.principal_delta).sum();
+    let bonus: i64 = entries.iter().map(|e| e.bonus_delta).sum();
+    assert_eq!(
+        (held.card.principal.fen(), held.card.bonus.fen()),
+        (principal, bonus),
+        "the card's balance is the sum of its ledger"
+    );
+    assert_eq!(money_drifts(w).await, vec![]);
+    (held.card.principal, held.card.bonus)
+}
+
+async fn top_up_race(db: &TestDatabase) {
+    let w = Arc::new(world(db));
+    let (merchant, _) = merchant(&w, "cards").await;
+    let m = member(&w, &merchant, "13800000001").await;
+    let card = card(&w, &merchant, &m, json!({})).await;
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let (w, m) = (Arc::clone(&w), m.clone());
+            tokio::spawn(async move { topped(&w, top_up(&m, card, "100.00", None)).await })
+        })
+        .collect();
+    let mut afters = Vec::new();
+    for task in tasks {
+        let entry = task.await.expect("task ran").expect("topped up");
+        afters.push(entry.principal_after.fen() + entry.bonus_after.fen());
+    }
+    assert_eq!(
+        balance(&w, &m, card).await,
+        (money("5000.00"), money("1000.00"))
+    );
+    afters.sort_unstable();
+    let expected: Vec<i64> = (1..=50).map(|n| n * 12_000).collect();
+    assert_eq!(afters, expected, "each top-up saw the one before it");
+    let told = w.events_named("card_topped_up");
+    assert_eq!(told, 50);
+}
+
+async fn balance_cap_race(db: &TestDatabase) {
+    let w = Arc::new(world(db));
+    let (merchant, _) = merchant(&w, "capped").await;
+    let m = member(&w, &merchant, "13800000002").await;
+    let card = card(&w, &merchant, &m, json!({"max_balance": "1000.00"})).await;
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let (w, m) = (Arc::clone(&w), m.clone());
+            tokio::spawn(async move { topped(&w, top_up(&m, card, "100.00", None)).await })
+        })
+        .collect();
+    let (ok, capped) = settle(
+        tasks,
+        |e| matches!(e.refusal(), Some(CardsError::CardBalanceLimit { max }) if max == "1000.00"),
+    )
+    .await;
+    assert_eq!((ok.len(), capped), (8, 12), "8 × 120.00 fit under 1000.00");
+    assert_eq!(
+        balance(&w, &m, card).await,
+        (money("800.00"), money("160.00"))
+    );
+}
+
+async fn payment_ref_once(db: &TestDatabase) {
+    let w = world(db);
+    let (merchant, _) = merchant(&w, "refs").await;
+    let m = member(&w, &merchant, "13800000003").await;
+    let card = card(&w, &merchant, &m, json!({})).await;
+    topped(&w, top_up(&m, card, "500.00", Some("POS-0001")))
+        .await
+        .expect("first");
+    let again = topped(&w, top_up(&m, card, "500.00", Some("POS-0001"))).await;
+    assert!(matches!(again, Err(Error::Taken(_))), "{again:?}");
+    assert_eq!(again.expect_err("refused").code(), "already_applied");
+    assert_eq!(
+        balance(&w, &m, card).await,
+        (money("500.00"), money("150.00"))
+    );
+    let told = w.events_named("card_topped_up");
+    assert_eq!(told, 1, "told of the one top-up");
+
+    // Going back past cards and wallets would lose the member's money: refused.
+    let back = loyalty_migrations::Migrator::down(&db.db, Some(1)).await;
+    let refused = back.expect_err("refused while a card holds money");
+    assert!(
+        refused.to_string().contains("cards holding a balance"),
+        "{refused}"
+    );
+    assert_eq!(
+        balance(&w, &m, card).await,
+        (money("500.00"), money("150.00"))
+    );
+}
+
+async fn card_refusals(db: &TestDatabase) {
+    let w = world(db);
+    let (merchant, _) = merchant(&w, "rules").await;
+    let m = member(&w, &merchant, "13800000004").await;
+    let other = member(&w, &merchant, "13800000005").await;
+    let card = card(
+        &w,
+        &merchant,
+        &m,
+        json!({"custom_top_up": {"min": "10.00", "max": "200.00"}}),
+    )
+    .await;
+    let refused = topped(&w, top_up(&m, card, "250.00", None)).await;
+    assert!(
+        matches!(refusal(&refused), Some(CardsError::TopUpNotOffered)),
+        "{refused:?}"
+    );
+    let custom = topped(&w, top_up(&m, card, "66.60", None))
+        .await
+        .expect("custom amount");
+    assert_eq!((custom.principal_delta, custom.bonus_delta), (6_660, 0));
+    let not_theirs = topped(&w, top_up(&other, card, "100.00", None)).await;
+    assert!(
+        matches!(not_theirs, Err(Error::NotFound(loyalty_core::cards::CARD))),
+        "another member's card is not found: {not_theirs:?}"
+    );
+
+    let cards = w
+        .loyalty
+        .cards()
+        .member_cards(merchant.id, m.id)
+        .await
+        .expect("cards");
+    assert_eq!(cards.len(), 1);
+    let template = cards[0].template.id;
+    let open = |member: &Member| open_card(&merchant, member, template);
+    let twice = w.loyalty.cards().open(open(&m)).await;
+    assert_eq!(twice.expect_err("one per template").code(), "card_exists");
+    w.loyalty
+        .cards()
+        .set_template_active(merchant.id, template, false)
+        .await
+        .expect("stopped");
+    let stopped = w.loyalty.cards().open(open(&other)).await;
+    assert!(matches!(
+        refusal(&stopped),
+        Some(CardsError::CardTemplateInactive)
+    ));
+    topped(&w, top_up(&m, card, "100.00", None))
+        .await
+        .expect("an opened card still tops up");
+    assert_eq!(
+        balance(&w, &m, card).await,
+        (money("166.60"), money("20.00"))
+    );
+}
