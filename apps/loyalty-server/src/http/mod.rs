@@ -5,4 +5,6 @@
 pub mod extract;
 pub mod idempotency;
 pub mod input;
+pub mod json;
 pub mod pagination;
+pub mod strict;

@@ -3,6 +3,7 @@
 
 use crate::auth::MemberAuth;
 use crate::error::{ApiError, Problem};
+use crate::http::json::Json;
 use crate::shared::members::{MemberView, TokenView};
 use crate::state::AppState;
 use actix_web::{HttpResponse, post, web};
@@ -33,7 +34,7 @@ pub struct DevLoginRequest {
 #[post("/auth/dev")]
 pub async fn dev_login(
     state: web::Data<AppState>,
-    body: web::Json<DevLoginRequest>,
+    body: Json<DevLoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     if !state.dev_member_login {
         return Err(ApiError::not_found("no such endpoint"));
@@ -104,7 +105,7 @@ fn member_token(
 #[post("/auth/wechat")]
 pub async fn wechat_login(
     state: web::Data<AppState>,
-    body: web::Json<WeChatLoginRequest>,
+    body: Json<WeChatLoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let login = state
         .loyalty
@@ -141,7 +142,7 @@ pub struct SmsCodeSentView {
 pub async fn request_sms_code(
     state: web::Data<AppState>,
     req: actix_web::HttpRequest,
-    body: web::Json<SmsCodeRequest>,
+    body: Json<SmsCodeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let phone = Phone::parse(&body.phone)?;
     state.sms_throttle.check(state.client_ip(&req))?;
@@ -172,7 +173,7 @@ pub struct SmsLoginRequest {
 pub async fn sms_login(
     state: web::Data<AppState>,
     req: actix_web::HttpRequest,
-    body: web::Json<SmsLoginRequest>,
+    body: Json<SmsLoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let phone = Phone::parse(&body.phone)?;
     state.sms_throttle.check(state.client_ip(&req))?;
@@ -199,7 +200,7 @@ pub struct BindPhoneRequest {
 pub async fn bind_phone(
     member: MemberAuth,
     state: web::Data<AppState>,
-    body: web::Json<BindPhoneRequest>,
+    body: Json<BindPhoneRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let binding = state
         .loyalty

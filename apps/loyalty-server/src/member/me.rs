@@ -3,6 +3,7 @@
 
 use crate::auth::MemberAuth;
 use crate::error::{ApiError, Problem};
+use crate::http::json::Json;
 use crate::shared::members::MemberView;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, patch, web};
@@ -54,7 +55,7 @@ pub struct ProfileRequest {
 pub async fn update_me(
     member: MemberAuth,
     state: web::Data<AppState>,
-    body: web::Json<ProfileRequest>,
+    body: Json<ProfileRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let consent = body.consent.unwrap_or(ConsentChange {

@@ -3,6 +3,7 @@
 
 use crate::auth::MemberAuth;
 use crate::error::{ApiError, Problem};
+use crate::http::json::Json;
 use crate::http::pagination::PageQuery;
 use crate::shared::points::{LedgerPageView, ledger_page};
 use crate::state::AppState;
@@ -80,7 +81,7 @@ pub struct ActionAwardView {
 pub async fn earn_for_action(
     member: MemberAuth,
     state: web::Data<AppState>,
-    body: web::Json<ActionRequest>,
+    body: Json<ActionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let action = match (body.action.as_str(), body.reference, body.order_id) {

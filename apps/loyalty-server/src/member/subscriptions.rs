@@ -2,6 +2,7 @@
 
 use crate::auth::MemberAuth;
 use crate::error::{ApiError, Problem};
+use crate::http::json::Json;
 use crate::state::AppState;
 use actix_web::{HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
@@ -37,7 +38,7 @@ pub struct SubscriptionsView {
 pub async fn subscriptions(
     member: MemberAuth,
     state: web::Data<AppState>,
-    body: web::Json<SubscriptionsRequest>,
+    body: Json<SubscriptionsRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let left = state
         .loyalty

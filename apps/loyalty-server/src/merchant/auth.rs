@@ -3,6 +3,7 @@
 use crate::auth::StaffAuth;
 use crate::auth::verify_password;
 use crate::error::{ApiError, Problem};
+use crate::http::json::Json;
 use crate::shared::members::TokenView;
 use crate::shared::merchants::{MerchantView, StaffView};
 use crate::state::AppState;
@@ -38,7 +39,7 @@ pub struct LoginView {
 pub async fn login(
     state: web::Data<AppState>,
     req: actix_web::HttpRequest,
-    body: web::Json<LoginRequest>,
+    body: Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let client = state.client_ip(&req);

@@ -6,6 +6,7 @@ use crate::auth::StaffAuth;
 use crate::error::{ApiError, Problem};
 use crate::http::idempotency::{IdempotencyHeader, Prepared, respond};
 use crate::http::input::money;
+use crate::http::json::Json;
 use crate::http::pagination::{Page, PageQuery};
 use crate::shared::cards::{
     CardEntryView, CardLedgerView, CardList, CardView, cards_of, ledger_of,
@@ -46,7 +47,7 @@ pub struct CardTemplateList {
 pub async fn create_card_template(
     staff: StaffAuth,
     state: web::Data<AppState>,
-    body: web::Json<CardRules>,
+    body: Json<CardRules>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_headquarters()?;
     let template = state
@@ -104,7 +105,7 @@ pub async fn update_card_template(
     staff: StaffAuth,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    body: web::Json<TemplatePatch>,
+    body: Json<TemplatePatch>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_headquarters()?;
     let template = state
@@ -156,7 +157,7 @@ pub async fn open_card(
     staff: StaffAuth,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    body: web::Json<OpenCardRequest>,
+    body: Json<OpenCardRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let cmd = OpenCard {
         merchant_id: staff.merchant_id,
@@ -219,7 +220,7 @@ pub async fn top_up(
     req: HttpRequest,
     key: IdempotencyHeader,
     path: web::Path<(Uuid, Uuid)>,
-    body: web::Json<TopUpRequest>,
+    body: Json<TopUpRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let prepared = Prepared::claim(&state.in_flight, &req, key, staff.key_scope(), &*body)?;
     let (member, card) = path.into_inner();

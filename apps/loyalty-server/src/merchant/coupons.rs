@@ -7,6 +7,7 @@ use crate::auth::StaffAuth;
 use crate::error::{ApiError, Problem};
 use crate::http::idempotency::IdempotencyHeader;
 use crate::http::input::{coupon_code, money};
+use crate::http::json::Json;
 use crate::http::pagination::Page;
 use crate::shared::coupons::{CouponList, CouponQuery, CouponView, TemplateView, coupons_of};
 use crate::state::AppState;
@@ -44,7 +45,7 @@ pub struct TemplateList {
 pub async fn create_template(
     staff: StaffAuth,
     state: web::Data<AppState>,
-    body: web::Json<CouponRules>,
+    body: Json<CouponRules>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_headquarters()?;
     let template = state
@@ -108,7 +109,7 @@ pub async fn update_template(
     staff: StaffAuth,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    body: web::Json<TemplatePatch>,
+    body: Json<TemplatePatch>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_headquarters()?;
     let template = state
@@ -167,7 +168,7 @@ pub async fn issue(
     state: web::Data<AppState>,
     key: IdempotencyHeader,
     id: web::Path<Uuid>,
-    body: web::Json<IssueRequest>,
+    body: Json<IssueRequest>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_headquarters()?;
     let body = body.into_inner();

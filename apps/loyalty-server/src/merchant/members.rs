@@ -3,6 +3,7 @@
 
 use crate::auth::StaffAuth;
 use crate::error::{ApiError, Problem};
+use crate::http::json::Json;
 use crate::http::pagination::{cursor, position};
 use crate::shared::members::MemberView;
 use crate::state::AppState;
@@ -41,7 +42,7 @@ pub struct RegisterMemberRequest {
 pub async fn register_member(
     staff: StaffAuth,
     state: web::Data<AppState>,
-    body: web::Json<RegisterMemberRequest>,
+    body: Json<RegisterMemberRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let cmd = RegisterMember {
@@ -145,7 +146,7 @@ pub struct ResolveCodeRequest {
 pub async fn resolve_member_code(
     staff: StaffAuth,
     state: web::Data<AppState>,
-    body: web::Json<ResolveCodeRequest>,
+    body: Json<ResolveCodeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let member = state
         .loyalty

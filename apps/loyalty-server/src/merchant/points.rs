@@ -4,6 +4,7 @@
 use crate::auth::StaffAuth;
 use crate::error::{ApiError, Problem};
 use crate::http::idempotency::{IdempotencyHeader, Prepared, respond};
+use crate::http::json::Json;
 use crate::http::pagination::PageQuery;
 use crate::shared::points::{LedgerEntryView, LedgerPageView, ledger_page};
 use crate::state::AppState;
@@ -72,7 +73,7 @@ pub async fn adjust_points(
     req: HttpRequest,
     key: IdempotencyHeader,
     id: web::Path<Uuid>,
-    body: web::Json<AdjustPointsRequest>,
+    body: Json<AdjustPointsRequest>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_headquarters()?;
     let prepared = Prepared::claim(&state.in_flight, &req, key, staff.key_scope(), &*body)?;
@@ -133,7 +134,7 @@ pub struct SimulationView {
 pub async fn simulate_earning(
     staff: StaffAuth,
     state: web::Data<AppState>,
-    body: web::Json<SimulateRequest>,
+    body: Json<SimulateRequest>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_headquarters()?;
     let body = body.into_inner();

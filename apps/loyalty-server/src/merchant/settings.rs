@@ -4,6 +4,7 @@
 
 use crate::auth::StaffAuth;
 use crate::error::{ApiError, Problem};
+use crate::http::json::Json;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, put, web};
@@ -170,7 +171,7 @@ pub async fn put_earning(
     staff: StaffAuth,
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<EarningPolicy>,
+    body: Json<EarningPolicy>,
 ) -> Result<HttpResponse, ApiError> {
     save(&staff, &state, &req, Setting::Earning(body.into_inner())).await
 }
@@ -192,7 +193,7 @@ pub async fn put_expiry(
     staff: StaffAuth,
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<ExpiryPolicy>,
+    body: Json<ExpiryPolicy>,
 ) -> Result<HttpResponse, ApiError> {
     save(&staff, &state, &req, Setting::Expiry(body.into_inner())).await
 }
@@ -215,7 +216,7 @@ pub async fn put_tiers(
     staff: StaffAuth,
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<TierPolicy>,
+    body: Json<TierPolicy>,
 ) -> Result<HttpResponse, ApiError> {
     save(&staff, &state, &req, Setting::Tiers(body.into_inner())).await
 }
@@ -240,7 +241,7 @@ pub async fn put_notifications(
     staff: StaffAuth,
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<NotificationSettings>,
+    body: Json<NotificationSettings>,
 ) -> Result<HttpResponse, ApiError> {
     let mut settings = body.into_inner();
     if settings.sms_sign_name.is_none() {
@@ -267,7 +268,7 @@ pub async fn put_checkout(
     staff: StaffAuth,
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<CheckoutSettings>,
+    body: Json<CheckoutSettings>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_headquarters()?;
     let gifts = &body.gifts;

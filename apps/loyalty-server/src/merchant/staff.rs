@@ -3,6 +3,7 @@
 use crate::auth::StaffAuth;
 use crate::auth::{hash_password, random_password};
 use crate::error::{ApiError, Problem};
+use crate::http::json::Json;
 use crate::shared::merchants::StaffView;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, patch, post, web};
@@ -54,7 +55,7 @@ fn stores(ids: &[Uuid]) -> Vec<StoreId> {
 pub async fn create_staff(
     staff: StaffAuth,
     state: web::Data<AppState>,
-    body: web::Json<CreateStaffRequest>,
+    body: Json<CreateStaffRequest>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_headquarters()?;
     let body = body.into_inner();
@@ -122,7 +123,7 @@ pub async fn update_staff(
     staff: StaffAuth,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    body: web::Json<UpdateStaffRequest>,
+    body: Json<UpdateStaffRequest>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_headquarters()?;
     let body = body.into_inner();

@@ -3,6 +3,7 @@
 
 use crate::auth::StaffAuth;
 use crate::error::{ApiError, Problem};
+use crate::http::json::Json;
 use crate::shared::merchants::StoreView;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, patch, post, web};
@@ -50,7 +51,7 @@ pub struct CreateStoreRequest {
 pub async fn create_store(
     staff: StaffAuth,
     state: web::Data<AppState>,
-    body: web::Json<CreateStoreRequest>,
+    body: Json<CreateStoreRequest>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_headquarters()?;
     let store = state
@@ -79,7 +80,7 @@ pub async fn update_store(
     staff: StaffAuth,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    body: web::Json<UpdateStoreRequest>,
+    body: Json<UpdateStoreRequest>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_headquarters()?;
     let body = body.into_inner();

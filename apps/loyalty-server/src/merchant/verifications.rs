@@ -5,6 +5,7 @@ use crate::auth::StaffAuth;
 use crate::error::{ApiError, Problem};
 use crate::http::idempotency::{IdempotencyHeader, Prepared, respond};
 use crate::http::input::coupon_code;
+use crate::http::json::Json;
 use crate::http::pagination::{Page, page_limit};
 use crate::shared::coupons::CouponView;
 use crate::state::AppState;
@@ -67,7 +68,7 @@ pub async fn verify(
     state: web::Data<AppState>,
     req: HttpRequest,
     key: IdempotencyHeader,
-    body: web::Json<VerifyRequest>,
+    body: Json<VerifyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let store_id = staff.till_store(body.store_id.map(StoreId::from_uuid))?;
     let cmd = VerifyCoupon {

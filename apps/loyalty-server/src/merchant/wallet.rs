@@ -6,6 +6,7 @@ use crate::auth::StaffAuth;
 use crate::error::{ApiError, Problem};
 use crate::http::idempotency::{IdempotencyHeader, Prepared, respond};
 use crate::http::input::money;
+use crate::http::json::Json;
 use crate::http::pagination::{Page, PageQuery};
 use crate::shared::wallet::{
     WalletEntryView, WithdrawalList, WithdrawalQuery, WithdrawalView, withdrawals,
@@ -106,7 +107,7 @@ pub async fn request_withdrawal(
     state: web::Data<AppState>,
     req: HttpRequest,
     key: IdempotencyHeader,
-    body: web::Json<WithdrawalRequest>,
+    body: Json<WithdrawalRequest>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_headquarters()?;
     let prepared = Prepared::claim(&state.in_flight, &req, key, staff.key_scope(), &*body)?;

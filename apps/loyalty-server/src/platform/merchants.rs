@@ -3,6 +3,7 @@
 use crate::auth::PlatformAuth;
 use crate::auth::{hash_password, random_password};
 use crate::error::{ApiError, Problem};
+use crate::http::json::Json;
 use crate::shared::merchants::{MerchantView, StaffView, StoreView};
 use crate::state::AppState;
 use actix_web::{HttpResponse, post, web};
@@ -70,7 +71,7 @@ pub struct CreatedMerchantView {
 pub async fn create_merchant(
     _: PlatformAuth,
     state: web::Data<AppState>,
-    body: web::Json<CreateMerchantRequest>,
+    body: Json<CreateMerchantRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let password = body.owner_password.clone().unwrap_or_else(random_password);

@@ -4,6 +4,7 @@ use crate::auth::PlatformAuth;
 use crate::error::{ApiError, Problem};
 use crate::http::idempotency::{IdempotencyHeader, KeyScope, Prepared, respond};
 use crate::http::input::money;
+use crate::http::json::Json;
 use crate::shared::wallet::WalletEntryView;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -50,7 +51,7 @@ pub async fn record_payment(
     req: HttpRequest,
     key: IdempotencyHeader,
     id: web::Path<Uuid>,
-    body: web::Json<PaymentRequest>,
+    body: Json<PaymentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let merchant_id = MerchantId::from_uuid(id.into_inner());
     let platform = KeyScope {

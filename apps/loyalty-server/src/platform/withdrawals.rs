@@ -2,6 +2,7 @@
 
 use crate::auth::PlatformAuth;
 use crate::error::{ApiError, Problem};
+use crate::http::json::Json;
 use crate::shared::wallet::{WithdrawalList, WithdrawalQuery, WithdrawalView, withdrawals};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
@@ -65,7 +66,7 @@ pub async fn approve_withdrawal(
     _: PlatformAuth,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    body: web::Json<ReviewRequest>,
+    body: Json<ReviewRequest>,
 ) -> Result<HttpResponse, ApiError> {
     review(&state, id.into_inner(), true, body.into_inner().note).await
 }
@@ -79,7 +80,7 @@ pub async fn reject_withdrawal(
     _: PlatformAuth,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    body: web::Json<ReviewRequest>,
+    body: Json<ReviewRequest>,
 ) -> Result<HttpResponse, ApiError> {
     review(&state, id.into_inner(), false, body.into_inner().note).await
 }

@@ -2,6 +2,7 @@
 //! panic), body limits, nobody reaches another merchant's data, sign-in attempts are limited, and
 //! the OpenAPI document matches the routes.
 
+mod bodies;
 mod login_limits;
 mod openapi;
 mod problems;

@@ -2,6 +2,7 @@
 //! looking it up, refunding it. Store staff see their stores' orders only.
 
 mod dto;
+use crate::http::json::Json;
 use dto::{OrderDetailView, OrderReceiptView, OrderView, QuoteView, RefundReceiptView};
 
 use crate::auth::StaffAuth;
@@ -126,7 +127,7 @@ fn render_order(receipt: &OrderReceipt) -> OrderReceiptView {
 pub async fn quote_order(
     staff: StaffAuth,
     state: web::Data<AppState>,
-    body: web::Json<CommitOrderRequest>,
+    body: Json<CommitOrderRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let quote = state
         .loyalty
@@ -158,7 +159,7 @@ pub async fn commit_order(
     state: web::Data<AppState>,
     req: HttpRequest,
     key: IdempotencyHeader,
-    body: web::Json<CommitOrderRequest>,
+    body: Json<CommitOrderRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let prepared = Prepared::claim(&state.in_flight, &req, key, staff.key_scope(), &*body)?;
     let cmd = body.command(&staff)?;
@@ -253,7 +254,7 @@ pub async fn refund_order(
     req: HttpRequest,
     key: IdempotencyHeader,
     id: web::Path<Uuid>,
-    body: web::Json<RefundRequest>,
+    body: Json<RefundRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let order_id = OrderId::from_uuid(id.into_inner());
     visible_order(&staff, &state, order_id).await?;
