@@ -2,6 +2,7 @@
 
 use crate::auth::{hash_password, random_password};
 use crate::config::Settings;
+use crate::error::ApiError;
 use crate::http::extract;
 use crate::http::idempotency::InFlight;
 use crate::notify::LogNotifier;
@@ -11,7 +12,8 @@ use crate::telemetry::RequestSpan;
 use crate::tokens::Tokens;
 use crate::{member, merchant, ops, platform};
 use actix_web::dev::{Server, Service as _};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
 use actix_web::{App, HttpMessage, HttpServer, web};
 use anyhow::Context;
 use loyalty_core::engine::Loyalty;
@@ -278,15 +280,37 @@ fn serve(
                 let call = srv.call(req);
                 async move {
                     let mut response = call.await?;
+                    let headers = response.headers_mut();
                     if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
-                        response
-                            .headers_mut()
-                            .insert(HeaderName::from_static("x-request-id"), id);
+                        headers.insert(HeaderName::from_static("x-request-id"), id);
                     }
+                    // Answers are personal (balances, tokens, phone numbers): never cached,
+                    // never sniffed into another type.
+                    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                    headers.insert(
+                        header::X_CONTENT_TYPE_OPTIONS,
+                        HeaderValue::from_static("nosniff"),
+                    );
                     Ok(response)
                 }
             })
             .wrap(metrics.clone())
+            // Outside the metrics: a method the server does not know never becomes a label.
+            .wrap_fn(|req, srv| {
+                let known = KNOWN_METHODS.contains(req.method());
+                let call = known.then(|| srv.call(req));
+                async move {
+                    match call {
+                        Some(call) => call.await,
+                        None => Err(ApiError::new(
+                            StatusCode::NOT_IMPLEMENTED,
+                            "method_not_implemented",
+                            "this server does not implement that method",
+                        )
+                        .into()),
+                    }
+                }
+            })
             .wrap(TracingLogger::<RequestSpan>::new())
     })
     .listen(listener)?
@@ -296,6 +320,17 @@ fn serve(
     }
     Ok(server.run())
 }
+
+/// The methods the server answers; any other answers 501 before it is counted.
+const KNOWN_METHODS: [Method; 7] = [
+    Method::GET,
+    Method::HEAD,
+    Method::POST,
+    Method::PUT,
+    Method::PATCH,
+    Method::DELETE,
+    Method::OPTIONS,
+];
 
 #[cfg(test)]
 mod tests {

@@ -70,19 +70,41 @@ fn sqlite_path(url: &str) -> Option<&str> {
     (!path.is_empty() && path != ":memory:").then_some(path)
 }
 
+/// Creates a missing SQLite file readable by its owner only (SQLite gives its WAL and
+/// shared-memory files the same permissions), in a folder made for it likewise; a file or
+/// folder that exists is left as it is.
+fn create_private(file: &std::path::Path) -> std::io::Result<()> {
+    let mut folder = std::fs::DirBuilder::new();
+    folder.recursive(true);
+    let mut open = std::fs::OpenOptions::new();
+    open.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        folder.mode(0o700);
+        open.mode(0o600);
+    }
+    if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+        folder.create(parent)?;
+    }
+    match open.open(file) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        other => other.map(drop),
+    }
+}
+
 /// Opens a pool. On SQLite every pooled connection gets WAL, `synchronous=FULL`, a busy
 /// timeout and foreign keys (a PRAGMA sent once would reach one connection only); the file
-/// and its folder are created when missing. On PostgreSQL a stuck statement or an idle
+/// and its folder are created when missing, readable by their owner only. On PostgreSQL a stuck statement or an idle
 /// transaction is ended by the server.
 ///
 /// # Errors
 /// When the URL is not usable or the database cannot be reached.
 pub async fn connect(settings: &ConnectSettings) -> Result<DatabaseConnection, DbErr> {
     let engine = Engine::of(&settings.url).map_err(DbErr::Custom)?;
-    let parent = sqlite_path(&settings.url).and_then(|p| std::path::Path::new(p).parent());
-    if let Some(parent) = parent.filter(|p| engine == Engine::Sqlite && !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", parent.display())))?;
+    if let Some(file) = sqlite_path(&settings.url).filter(|_| engine == Engine::Sqlite) {
+        create_private(std::path::Path::new(file))
+            .map_err(|e| DbErr::Custom(format!("cannot create {file}: {e}")))?;
     }
     let mut options = ConnectOptions::new(settings.url.clone());
     options
@@ -147,5 +169,22 @@ mod tests {
         assert_eq!(Engine::of("sqlite://a.db"), Ok(Engine::Sqlite));
         assert_eq!(Engine::of("postgres://u@h/db"), Ok(Engine::Postgres));
         assert!(Engine::of("mysql://u@h/db").is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_database_file_and_its_folder_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("data").join("loyalty.db");
+        create_private(&file).expect("created");
+        let mode = |p: &std::path::Path| {
+            std::fs::metadata(p).expect("exists").permissions().mode() & 0o777
+        };
+        assert_eq!(mode(&file), 0o600);
+        assert_eq!(mode(file.parent().expect("folder")), 0o700);
+        std::fs::write(&file, b"kept").expect("write");
+        create_private(&file).expect("exists already");
+        assert_eq!(std::fs::read(&file).expect("read"), b"kept");
     }
 }

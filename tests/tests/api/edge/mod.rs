@@ -3,6 +3,7 @@
 //! the OpenAPI document matches the routes.
 
 mod bodies;
+mod headers;
 mod login_limits;
 mod openapi;
 mod problems;
