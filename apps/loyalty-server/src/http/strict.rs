@@ -3,7 +3,8 @@
 //! and every struct nested in it, is taken only from a JSON object.
 //!
 //! [`Strict`] wraps any deserializer and refuses a sequence wherever a struct is asked for,
-//! at any depth; everything else passes through unchanged.
+//! at any depth, and text with a control character other than a tab or a line break (a NUL
+//! in a name reached the database); everything else passes through unchanged.
 
 use serde::de::{
     self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
@@ -122,6 +123,17 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<D> {
     }
 }
 
+/// `text`, when it holds no control character but tabs and line breaks.
+fn printable<E: de::Error>(text: &str) -> Result<&str, E> {
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        return Err(E::custom("text must not contain control characters"));
+    }
+    Ok(text)
+}
+
 /// A visitor whose nested values are read strictly.
 struct Wrap<V>(V);
 
@@ -156,6 +168,19 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<V> {
         self.0.expecting(f)
     }
 
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<V::Value, E> {
+        self.0.visit_str(printable(v)?)
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<V::Value, E> {
+        printable::<E>(&v)?;
+        self.0.visit_string(v)
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<V::Value, E> {
+        self.0.visit_borrowed_str(printable(v)?)
+    }
+
     visit!(
         visit_bool(bool),
         visit_i8(i8),
@@ -171,15 +196,9 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<V> {
         visit_f32(f32),
         visit_f64(f64),
         visit_char(char),
-        visit_str(&str),
-        visit_string(String),
         visit_bytes(&[u8]),
         visit_byte_buf(Vec<u8>)
     );
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<V::Value, E> {
-        self.0.visit_borrowed_str(v)
-    }
 
     fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<V::Value, E> {
         self.0.visit_borrowed_bytes(v)
@@ -328,6 +347,16 @@ mod tests {
         assert!(top.to_string().contains("a JSON object"), "{top}");
         assert!(strict(r#"{"inner": [1]}"#).is_err());
         assert!(strict(r#"{"list": [{"a": 1}, [2]]}"#).is_err());
+    }
+
+    #[test]
+    fn text_with_a_control_character_is_refused_and_line_breaks_pass() {
+        let nul = strict(r#"{"name": "a\u0000b"}"#).expect_err("a NUL");
+        assert!(nul.to_string().contains("control characters"), "{nul}");
+        assert!(strict(r#"{"name": "bell\u0007"}"#).is_err());
+        assert!(strict(r#"{"list": [{"a": 1}], "name": "\u001b[31m"}"#).is_err());
+        let kept = strict(r#"{"name": "line\nbreak\ttab"}"#).expect("printable");
+        assert_eq!(kept.name.as_deref(), Some("line\nbreak\ttab"));
     }
 
     #[test]

@@ -8,3 +8,4 @@ mod login_limits;
 mod openapi;
 mod problems;
 mod tenants;
+mod text;

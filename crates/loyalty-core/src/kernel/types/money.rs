@@ -63,7 +63,7 @@ impl FromStr for Money {
     type Err = InvalidValue;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let amount = Decimal::from_str_exact(s.trim()).map_err(|_| {
+        let amount = Decimal::from_str_exact(s).map_err(|_| {
             InvalidValue::new("amount", "is not a decimal amount such as \"12.50\"")
         })?;
         if amount > Decimal::from(10_000_000_000_i64) {
@@ -117,6 +117,9 @@ mod tests {
         assert!("1.001".parse::<Money>().is_err());
         assert!("1e3".parse::<Money>().is_err());
         assert!("abc".parse::<Money>().is_err());
+        assert!(" 1.00".parse::<Money>().is_err(), "no blank before");
+        assert!("1.00 ".parse::<Money>().is_err(), "no blank after");
+        assert!("1.00\n".parse::<Money>().is_err());
         assert!("99999999999".parse::<Money>().is_err());
         assert!(Money::from_fen(-1).is_err());
     }
