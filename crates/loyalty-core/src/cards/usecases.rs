@@ -101,21 +101,6 @@ async fn card_of(
         .ok_or(Error::NotFound(crate::cards::CARD))
 }
 
-/// `store_not_found` when a store is named that is not the merchant's.
-async fn store_of(
-    tx: &mut impl crate::merchants::StoresTx,
-    merchant: MerchantId,
-    store: Option<StoreId>,
-) -> Result<()> {
-    if let Some(store) = store {
-        tx.stores()
-            .store(merchant, store)
-            .await?
-            .ok_or(Error::NotFound(crate::merchants::STORE))?;
-    }
-    Ok(())
-}
-
 fn money(fen: i64) -> Result<Money> {
     Ok(Money::from_fen(fen)?)
 }
@@ -217,7 +202,7 @@ where
     pub async fn open(self, cmd: OpenCard) -> Result<HeldCard> {
         let mut tx = self.uow.begin(TxMode::Write).await?;
         member_of(&mut tx, cmd.merchant_id, cmd.member_id).await?;
-        store_of(&mut tx, cmd.merchant_id, cmd.store_id).await?;
+        crate::merchants::stores_exist(&mut tx, cmd.merchant_id, cmd.store_id).await?;
         let template = template_of(&mut tx, cmd.merchant_id, cmd.template_id).await?;
         if !template.active {
             return Err(crate::cards::CardsError::CardTemplateInactive.into());
@@ -260,7 +245,7 @@ where
             check: cmd.validate(),
             prepare |lookup, _now| {
                 let merchant = merchant_of(lookup, cmd.merchant_id).await?;
-                store_of(lookup, cmd.merchant_id, cmd.store_id).await?;
+                crate::merchants::stores_exist(lookup, cmd.merchant_id, cmd.store_id).await?;
                 Ok((merchant, lookup.settings().settings(cmd.merchant_id).await?))
             },
             effect |tx, (merchant, settings), now| {

@@ -276,12 +276,12 @@ where
             created_at: self.clock.now(),
         };
         let mut tx = self.uow.begin(TxMode::Write).await?;
-        for store in &template.rules.scope.store_ids {
-            tx.stores()
-                .store(merchant_id, *store)
-                .await?
-                .ok_or(Error::NotFound(crate::merchants::STORE))?;
-        }
+        crate::merchants::stores_exist(
+            &mut tx,
+            merchant_id,
+            template.rules.scope.store_ids.iter().copied(),
+        )
+        .await?;
         tx.coupons().insert_template(&template).await?;
         tx.commit().await?;
         Ok(template)

@@ -14,8 +14,8 @@ pub use ports::{
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{MockMerchantRepository, MockStaffRepository, MockStoreRepository};
 pub use staff::{Actor, CreateStaff, UpdateStaff};
-pub(crate) use stores::resolve_store;
 pub use stores::{CreateStore, UpdateStore};
+pub(crate) use stores::{resolve_store, stores_exist};
 pub use usecases::{CreateMerchant, CreatedMerchant, validate_code, validate_name};
 pub(crate) use usecases::{merchant_by_code, merchant_of};
 

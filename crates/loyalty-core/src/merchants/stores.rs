@@ -99,3 +99,19 @@ pub(crate) async fn resolve_store(
         None => Err(Error::NotFound(crate::merchants::STORE)),
     }
 }
+
+/// `store_not_found` unless every store named is the merchant's (open or closed): the one
+/// check of store references in requests.
+pub(crate) async fn stores_exist(
+    tx: &mut impl StoresTx,
+    merchant_id: MerchantId,
+    ids: impl IntoIterator<Item = StoreId>,
+) -> Result<()> {
+    for id in ids {
+        tx.stores()
+            .store(merchant_id, id)
+            .await?
+            .ok_or(Error::NotFound(crate::merchants::STORE))?;
+    }
+    Ok(())
+}

@@ -11,6 +11,7 @@ use crate::kernel::{Idempotent, Outcome};
 use crate::kernel::{InvalidValue, MemberId, MerchantId, Points, StaffId, StoreId};
 use crate::members::Member;
 use crate::members::member_of;
+use crate::merchants::StoresTx;
 use crate::merchants::merchant_of;
 use crate::notifications::enqueue_with;
 use crate::points::PointsTx;
@@ -77,7 +78,7 @@ pub struct SpendPoints {
 
 impl<U, C, N> PointsService<'_, U, C, N>
 where
-    U: UnitOfWork<Tx: GrowTx + IdempotencyTx + PointsTx>,
+    U: UnitOfWork<Tx: GrowTx + IdempotencyTx + PointsTx + StoresTx>,
     C: Clock,
     N: Notifier,
 {
@@ -109,6 +110,7 @@ where
             idem,
             check: cmd.validate(),
             prepare |lookup, now| {
+                crate::merchants::stores_exist(lookup, cmd.merchant_id, cmd.store_id).await?;
                 if !cmd.delta.is_positive() {
                     return Ok(None);
                 }

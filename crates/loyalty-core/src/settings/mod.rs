@@ -12,7 +12,7 @@ pub use ports::SettingsRepository;
 pub use ports::SettingsTx;
 
 use crate::checkout::CheckoutSettings;
-use crate::kernel::StaffId;
+use crate::kernel::{CouponTemplateId, StaffId, StoreId};
 use crate::notifications::NotificationSettings;
 use crate::points::EarningPolicy;
 use crate::points::ExpiryPolicy;
@@ -98,6 +98,27 @@ impl Setting {
             Self::Tiers(_) => SettingKind::Tiers,
             Self::Notifications(_) => SettingKind::Notifications,
             Self::Checkout(_) => SettingKind::Checkout,
+        }
+    }
+
+    /// The stores and coupon templates the setting names: each must be the merchant's.
+    #[must_use]
+    pub fn references(&self) -> (Vec<StoreId>, Vec<CouponTemplateId>) {
+        match self {
+            Self::Earning(p) => (
+                p.store_multipliers.iter().map(|m| m.store_id).collect(),
+                vec![],
+            ),
+            Self::Checkout(c) => (
+                vec![],
+                c.gifts
+                    .registration
+                    .iter()
+                    .chain(&c.gifts.birthday)
+                    .copied()
+                    .collect(),
+            ),
+            Self::Expiry(_) | Self::Tiers(_) | Self::Notifications(_) => (vec![], vec![]),
         }
     }
 

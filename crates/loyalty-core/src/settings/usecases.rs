@@ -1,8 +1,10 @@
 use super::SettingsService;
+use crate::coupons::CouponsTx;
 use crate::events::Notifier;
 use crate::kernel::Transaction;
 use crate::kernel::{Clock, TxMode, UnitOfWork};
 use crate::kernel::{MerchantId, StaffId};
+use crate::merchants::StoresTx;
 use crate::points::EarningPolicy;
 use crate::settings::SettingsTx;
 use crate::settings::{MerchantSettings, Setting, Versioned};
@@ -10,7 +12,7 @@ use crate::{Error, Result};
 
 impl<U, C, N> SettingsService<'_, U, C, N>
 where
-    U: UnitOfWork<Tx: SettingsTx>,
+    U: UnitOfWork<Tx: CouponsTx + SettingsTx + StoresTx>,
     C: Clock,
     N: Notifier,
 {
@@ -53,6 +55,11 @@ where
         setting.validate()?;
         let now = self.clock.now();
         let mut tx = self.uow.begin(TxMode::Write).await?;
+        let (stores, templates) = setting.references();
+        crate::merchants::stores_exist(&mut tx, merchant_id, stores).await?;
+        for template in templates {
+            crate::coupons::template_of(&mut tx, merchant_id, template).await?;
+        }
         let version = tx
             .settings()
             .put_setting(merchant_id, &setting, by, expected, now)

@@ -82,7 +82,7 @@ async fn refusals(db: &TestDatabase) {
         json!({ "gifts": { "registration": [template] } }),
     )
     .await
-    .assert_problem(422, "validation_failed");
+    .assert_problem(404, "coupon_template_not_found");
     let issue = app
         .post(
             &format!("/api/v1/merchant/coupon-templates/{template}/issue"),

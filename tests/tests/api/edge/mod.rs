@@ -7,5 +7,6 @@ mod headers;
 mod login_limits;
 mod openapi;
 mod problems;
+mod references;
 mod tenants;
 mod text;
