@@ -104,7 +104,7 @@ pub async fn spawn_app_with(db: &TestDatabase, adjust: impl FnOnce(&mut Settings
     settings.platform.api_key = Some(PLATFORM_KEY.into());
     settings.auth.token_secret = Some("a-test-secret-of-at-least-32-bytes!!".into());
     settings.auth.dev_member_login = true;
-    settings.demo.seed_on_first_start = false;
+    settings.demo.seed_on_first_start = Some(false);
     settings.wechat.mode = loyalty_server::config::WeChatMode::Dev;
     adjust(&mut settings);
     if std::env::var("TEST_LOG").is_ok() {

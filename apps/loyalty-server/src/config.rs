@@ -225,26 +225,29 @@ impl fmt::Debug for AuthSettings {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DemoSettings {
-    /// Seed a demo merchant when the database has no merchant at start.
-    pub seed_on_first_start: bool,
+    /// Seed a demo merchant when the database has no merchant at start; unset, only on the
+    /// embedded SQLite default, never on a PostgreSQL database unless asked.
+    pub seed_on_first_start: Option<bool>,
 }
 
-impl Default for DemoSettings {
-    fn default() -> Self {
-        Self {
-            seed_on_first_start: true,
-        }
-    }
-}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LogSettings {
     /// A `tracing` filter such as `info` or `loyalty_server=debug,info`; `RUST_LOG` wins.
     pub filter: String,
+}
+
+impl DemoSettings {
+    /// Whether to seed a database at `url` that has no merchant.
+    #[must_use]
+    pub fn seeds(&self, url: &str) -> bool {
+        self.seed_on_first_start
+            .unwrap_or_else(|| url.starts_with("sqlite:"))
+    }
 }
 
 impl Default for LogSettings {
@@ -359,6 +362,21 @@ mod tests {
         s.validate().expect("defaults are valid");
         assert_eq!(s.server.port, 8080);
         assert!(s.database.url.starts_with("sqlite:"));
+    }
+
+    #[test]
+    fn the_demo_is_seeded_on_the_embedded_default_and_on_postgresql_only_when_asked() {
+        let unset = DemoSettings::default();
+        assert!(unset.seeds("sqlite://data/loyalty.db?mode=rwc"));
+        assert!(!unset.seeds("postgres://u@db:5432/loyalty"));
+        let asked = DemoSettings {
+            seed_on_first_start: Some(true),
+        };
+        assert!(asked.seeds("postgres://u@db:5432/loyalty"));
+        let refused = DemoSettings {
+            seed_on_first_start: Some(false),
+        };
+        assert!(!refused.seeds("sqlite://data/loyalty.db"));
     }
 
     #[test]

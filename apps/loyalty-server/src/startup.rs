@@ -183,7 +183,9 @@ impl Application {
                 )
             })?;
         let port = listener.local_addr()?.port();
-        if settings.demo.seed_on_first_start && state.loyalty.merchants().is_empty().await? {
+        if settings.demo.seeds(&settings.database.url)
+            && state.loyalty.merchants().is_empty().await?
+        {
             let login = crate::demo::seed(&state.loyalty)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot seed the demo: {e}"))?;
