@@ -233,7 +233,6 @@ pub struct DemoSettings {
     pub seed_on_first_start: Option<bool>,
 }
 
-
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LogSettings {

@@ -22,6 +22,18 @@ pub fn init(filter: &str) {
         .try_init();
 }
 
+/// The path as logged: a coupon's code (the bearer's claim to the coupon) is masked.
+fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    const CODED: &str = "/api/v1/merchant/coupons/";
+    match path.strip_prefix(CODED) {
+        Some(rest) => {
+            let tail = rest.find('/').map_or("", |i| &rest[i..]);
+            format!("{CODED}***{tail}").into()
+        }
+        None => path.into(),
+    }
+}
+
 pub struct RequestSpan;
 
 impl RootSpanBuilder for RequestSpan {
@@ -31,7 +43,8 @@ impl RootSpanBuilder for RequestSpan {
             .get::<RequestId>()
             .map(ToString::to_string)
             .unwrap_or_default();
-        tracing::info_span!("request", method = %request.method(), path = %request.path(), %request_id)
+        let path = loggable_path(request.path());
+        tracing::info_span!("request", method = %request.method(), %path, %request_id)
     }
 
     fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
@@ -40,5 +53,26 @@ impl RootSpanBuilder for RequestSpan {
             Err(error) => error.as_response_error().status_code(),
         };
         tracing::info!(parent: &span, status = status.as_u16(), "served");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_path;
+
+    #[test]
+    fn coupon_codes_are_masked_in_logged_paths() {
+        assert_eq!(
+            loggable_path("/api/v1/merchant/coupons/ABCD1234EFGH/revoke"),
+            "/api/v1/merchant/coupons/***/revoke"
+        );
+        assert_eq!(
+            loggable_path("/api/v1/merchant/coupons/ABCD1234EFGH"),
+            "/api/v1/merchant/coupons/***"
+        );
+        assert_eq!(
+            loggable_path("/api/v1/merchant/orders/1"),
+            "/api/v1/merchant/orders/1"
+        );
     }
 }
