@@ -100,6 +100,12 @@ pub trait StaffRepository: Send {
     /// # Errors
     /// MUST return [`StoreError::Contention`] when the version moved meanwhile.
     async fn update_staff(&mut self, staff: &Staff) -> Result<(), StoreError>;
+    /// Writes the display name only if the token version is still `staff.token_version`,
+    /// leaving the version (and so the account's tokens) as it is.
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::Contention`] when the version moved meanwhile.
+    async fn rename_staff(&mut self, staff: &Staff) -> Result<(), StoreError>;
 }
 
 /// A transaction that reaches merchants.

@@ -130,15 +130,27 @@ where
         if let Some(name) = &change.display_name {
             staff.display_name = validate_name("display_name", name, 50)?;
         }
+        let before = (staff.role, staff.disabled, staff.store_ids.clone());
         if let Some(stores) = change.store_ids {
             staff.store_ids = stores;
         }
         staff.role = new_role;
         staff.disabled = change.disabled.unwrap_or(staff.disabled);
         check_stores(&mut tx, actor.merchant_id, staff.role, &mut staff.store_ids).await?;
-        tx.staff().update_staff(&staff).await?;
+        let mut stores_before = before.2;
+        stores_before.sort_unstable();
+        stores_before.dedup();
+        // What a token carries (role, stores) or allows (an active account) changed: its
+        // tokens go. A new display name, or nothing, leaves them.
+        let revokes = (before.0, before.1, stores_before)
+            != (staff.role, staff.disabled, staff.store_ids.clone());
+        if revokes {
+            tx.staff().update_staff(&staff).await?;
+            staff.token_version += 1;
+        } else {
+            tx.staff().rename_staff(&staff).await?;
+        }
         tx.commit().await?;
-        staff.token_version += 1;
         Ok(staff)
     }
 

@@ -164,4 +164,19 @@ impl StaffRepository for SeaTransaction {
         }
         self.write_stores(s).await
     }
+
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %s.merchant_id, staff = %s.id))]
+    async fn rename_staff(&mut self, s: &Staff) -> Result<(), StoreError> {
+        use staff::Column as C;
+        let update = staff::Entity::update_in(s.merchant_id, s.id.as_uuid())
+            .col_expr(C::DisplayName, Expr::value(s.display_name.clone()))
+            .filter(C::TokenVersion.eq(s.token_version));
+        if !self.changed_one(update).await? {
+            return Err(StoreError::Contention(format!(
+                "staff {} changed meanwhile",
+                s.id
+            )));
+        }
+        Ok(())
+    }
 }

@@ -7,6 +7,7 @@ use reqwest::StatusCode;
 
 mod isolation_matrix;
 mod roles;
+mod sessions;
 
 /// HQ's `token` opens an account of `role` in `stores`, shown by its username: the server's
 /// answer, whatever it is.
