@@ -1,5 +1,7 @@
-//! Login throttling: attempts per account and per client address, answered with 429 and
-//! `Retry-After` past the limit. The client address is the peer's, or — only when the peer
+//! Login throttling: attempts per account from one client address, per account from all of
+//! them (ten times as many, so failing on purpose from one address cannot lock an account
+//! out, and guessing from many is still bounded), and per client address; answered with 429
+//! and `Retry-After` past the limit. The client address is the peer's, or — only when the peer
 //! is a configured proxy — the nearest untrusted address in `X-Forwarded-For`.
 
 use crate::error::ApiError;
@@ -10,7 +12,8 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 
 pub struct LoginThrottle {
-    by_account: DefaultKeyedRateLimiter<String>,
+    by_account: DefaultKeyedRateLimiter<(String, IpAddr)>,
+    by_account_everywhere: DefaultKeyedRateLimiter<String>,
     by_client: DefaultKeyedRateLimiter<IpAddr>,
     clock: DefaultClock,
 }
@@ -23,6 +26,9 @@ impl LoginThrottle {
     pub fn new(per_account_per_minute: u32, per_client_per_minute: u32) -> Self {
         Self {
             by_account: RateLimiter::keyed(per_minute(per_account_per_minute)),
+            by_account_everywhere: RateLimiter::keyed(per_minute(
+                per_account_per_minute.saturating_mul(10),
+            )),
             by_client: RateLimiter::keyed(per_minute(per_client_per_minute)),
             clock: DefaultClock::default(),
         }
@@ -39,6 +45,9 @@ impl LoginThrottle {
         };
         self.by_client.check_key(&client).map_err(wait)?;
         self.by_account
+            .check_key(&(account.to_owned(), client))
+            .map_err(wait)?;
+        self.by_account_everywhere
             .check_key(&account.to_owned())
             .map_err(wait)?;
         Ok(())
@@ -47,6 +56,7 @@ impl LoginThrottle {
     /// Forgets keys whose limits have fully recovered (called from the background jobs).
     pub fn forget_stale(&self) {
         self.by_account.retain_recent();
+        self.by_account_everywhere.retain_recent();
         self.by_client.retain_recent();
     }
 }

@@ -1,5 +1,6 @@
-//! Staff sign-in attempts are limited per account and per client address (X-Forwarded-For counts
-//! only behind a trusted proxy); the limit answers 429 with `Retry-After`.
+//! Staff sign-in attempts are limited per account and client address, per account (ten times
+//! that) and per client address (X-Forwarded-For counts only behind a trusted proxy); the limit
+//! answers 429 with `Retry-After`, and failing on purpose from one address locks nobody out.
 
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
@@ -67,4 +68,25 @@ async fn brute_force(db: &TestDatabase) {
     login(&proxied, "user9", "wrong", Some("198.51.100.2"))
         .await
         .assert_problem(401, "invalid_credentials");
+
+    // Failing on purpose from one address does not lock the account out elsewhere.
+    let shared = spawn_app_with(db, |s| {
+        s.auth.login_attempts_per_account_per_minute = 3;
+        s.server.trusted_proxies = vec!["127.0.0.1".parse().expect("address")];
+    })
+    .await;
+    for _ in 0..3 {
+        login(&shared, "owner", "wrong", Some("203.0.113.66")).await;
+    }
+    login(&shared, "owner", "wrong", Some("203.0.113.66"))
+        .await
+        .assert_problem(429, "too_many_requests");
+    let owner = login(
+        &shared,
+        "owner",
+        loyalty_tests::fixtures::OWNER_PASSWORD,
+        Some("198.51.100.7"),
+    )
+    .await;
+    assert_eq!(owner.status.as_u16(), 200, "{}", owner.text);
 }
