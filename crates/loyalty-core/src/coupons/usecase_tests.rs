@@ -7,7 +7,7 @@ use crate::coupons::{ClaimCoupon, VerifyCoupon};
 use crate::coupons::{Coupon, CouponSource, CouponStatus, CouponTemplate};
 use crate::engine::Loyalty;
 use crate::events::MockNotifier;
-use crate::kernel::{CouponId, CouponTemplateId, MemberId, MerchantId, Points, StoreId};
+use crate::kernel::{CouponId, CouponTemplateId, MemberId, MerchantId, StoreId};
 use crate::members::Member;
 use crate::testing::MockTransaction;
 use crate::testing::{clock, merchant, now, uow_with};
@@ -15,23 +15,8 @@ use chrono::Duration;
 
 fn member(merchant_id: MerchantId, id: MemberId) -> Member {
     Member {
-        id,
-        merchant_id,
-        phone: None,
-        openid: None,
-        unionid: None,
-        invited_by: None,
-        name: None,
-        birthday: None,
-        registered_store_id: None,
         invite_code: "ABCDEFGH".into(),
-        points_balance: Points::ZERO,
-        points_debt: Points::ZERO,
-        tier_code: None,
-        tier_protected_until: None,
-        sms_consent: true,
-        wechat_consent: true,
-        created_at: now(),
+        ..Member::new(id, merchant_id, now())
     }
 }
 

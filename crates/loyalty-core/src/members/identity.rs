@@ -5,13 +5,12 @@
 use super::MembersService;
 use crate::events::DomainEvent;
 use crate::events::Notifier;
+use crate::kernel::MemberId;
 use crate::kernel::Transaction;
 use crate::kernel::{Clock, StoreError, TxMode, UnitOfWork};
-use crate::kernel::{MemberId, Points};
 use crate::members::Member;
 use crate::members::MembersTx;
 use crate::members::WeChatAuth;
-use crate::members::invite_code_for;
 use crate::members::member_of;
 use crate::members::{IssuedCode, MemberCodes};
 use crate::points::EarnTx;
@@ -82,23 +81,10 @@ where
             };
             let id = MemberId::new();
             let member = Member {
-                id,
-                merchant_id: merchant.id,
-                phone: None,
                 openid: Some(session.openid.clone()),
                 unionid: session.unionid.clone(),
                 invited_by: inviter,
-                name: None,
-                birthday: None,
-                registered_store_id: None,
-                invite_code: invite_code_for(id),
-                points_balance: Points::ZERO,
-                points_debt: Points::ZERO,
-                tier_code: None,
-                tier_protected_until: None,
-                sms_consent: true,
-                wechat_consent: true,
-                created_at: self.clock.now(),
+                ..Member::new(id, merchant.id, self.clock.now())
             };
             match tx.members().insert_member(&member).await {
                 // A concurrent first login committed first, or the invite code collided.

@@ -109,28 +109,13 @@ impl MemberCodes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::{MemberId, MerchantId, Points};
+    use crate::kernel::{MemberId, MerchantId};
     use chrono::{Duration, TimeZone};
 
     fn member() -> Member {
         Member {
-            id: MemberId::new(),
-            merchant_id: MerchantId::new(),
-            phone: None,
-            openid: None,
-            unionid: None,
-            invited_by: None,
-            name: None,
-            birthday: None,
-            registered_store_id: None,
             invite_code: "ABCD2345".into(),
-            points_balance: Points::ZERO,
-            points_debt: Points::ZERO,
-            tier_code: None,
-            tier_protected_until: None,
-            sms_consent: true,
-            wechat_consent: true,
-            created_at: Utc::now(),
+            ..Member::new(MemberId::new(), MerchantId::new(), Utc::now())
         }
     }
 

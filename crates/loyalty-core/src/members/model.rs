@@ -32,6 +32,34 @@ pub struct Member {
     pub created_at: DateTime<Utc>,
 }
 
+impl Member {
+    /// A member as registration makes one: no identity yet, no points, no tier, both
+    /// consents given, and the invite code derived from the id. Callers set what they know
+    /// with struct-update syntax (`Member { phone, ..Member::new(..) }`).
+    #[must_use]
+    pub fn new(id: MemberId, merchant_id: MerchantId, created_at: DateTime<Utc>) -> Self {
+        Self {
+            id,
+            merchant_id,
+            phone: None,
+            openid: None,
+            unionid: None,
+            invited_by: None,
+            name: None,
+            birthday: None,
+            registered_store_id: None,
+            invite_code: crate::members::invite_code_for(id),
+            points_balance: Points::ZERO,
+            points_debt: Points::ZERO,
+            tier_code: None,
+            tier_protected_until: None,
+            sms_consent: true,
+            wechat_consent: true,
+            created_at,
+        }
+    }
+}
+
 /// What a member changes of their own profile; what is `None` stays.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProfileChange {

@@ -7,12 +7,11 @@ use crate::events::DomainEvent;
 use crate::events::Notifier;
 use crate::kernel::Transaction;
 use crate::kernel::{Clock, StoreError, TxMode, UnitOfWork};
-use crate::kernel::{MemberId, Phone, Points};
+use crate::kernel::{MemberId, Phone};
 use crate::members::LoginCodesTx;
 use crate::members::Member;
 use crate::members::MembersTx;
 use crate::members::WeChatLogin;
-use crate::members::invite_code_for;
 use crate::members::{IdentityError, LoginCode};
 use crate::merchants::StoresTx;
 use crate::notifications::enqueue;
@@ -171,23 +170,9 @@ where
         let store = crate::merchants::resolve_store(&mut tx, merchant.id, None).await?;
         let id = MemberId::new();
         let mut member = Member {
-            id,
-            merchant_id: merchant.id,
             phone: Some(phone.clone()),
-            openid: None,
-            unionid: None,
-            invited_by: None,
-            name: None,
-            birthday: None,
             registered_store_id: Some(store.id),
-            invite_code: invite_code_for(id),
-            points_balance: Points::ZERO,
-            points_debt: Points::ZERO,
-            tier_code: None,
-            tier_protected_until: None,
-            sms_consent: true,
-            wechat_consent: true,
-            created_at: now,
+            ..Member::new(id, merchant.id, now)
         };
         tx.members().insert_member(&member).await?;
         let bonus = welcome_bonus(&mut tx, &mut member, now).await?;

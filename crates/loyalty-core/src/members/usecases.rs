@@ -3,7 +3,7 @@ use crate::events::DomainEvent;
 use crate::events::Notifier;
 use crate::kernel::Transaction;
 use crate::kernel::{Clock, StoreError, TxMode, UnitOfWork};
-use crate::kernel::{InvalidValue, MemberId, MerchantId, Phone, Points, StoreId};
+use crate::kernel::{InvalidValue, MemberId, MerchantId, Phone, StoreId};
 use crate::members::MembersTx;
 use crate::members::{Member, ProfileChange};
 use crate::merchants::StoresTx;
@@ -111,23 +111,11 @@ where
             let store =
                 crate::merchants::resolve_store(&mut tx, cmd.merchant_id, cmd.store_id).await?;
             let mut member = Member {
-                id,
-                merchant_id: cmd.merchant_id,
                 phone: Some(cmd.phone.clone()),
-                openid: None,
-                unionid: None,
-                invited_by: None,
                 name: name.clone(),
                 birthday: cmd.birthday,
                 registered_store_id: Some(store.id),
-                invite_code: invite_code_for(id),
-                points_balance: Points::ZERO,
-                points_debt: Points::ZERO,
-                tier_code: None,
-                tier_protected_until: None,
-                sms_consent: true,
-                wechat_consent: true,
-                created_at: now,
+                ..Member::new(id, cmd.merchant_id, now)
             };
             match tx.members().insert_member(&member).await {
                 Err(StoreError::Unique(crate::members::MEMBER_INVITE_CODE_KEY)) => continue,

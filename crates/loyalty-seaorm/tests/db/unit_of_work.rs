@@ -3,7 +3,7 @@
 
 use crate::support::*;
 use loyalty_core::kernel::Transaction;
-use loyalty_core::kernel::{MemberId, Phone, Points};
+use loyalty_core::kernel::{MemberId, Phone};
 use loyalty_core::kernel::{TxMode, UnitOfWork};
 use loyalty_core::members::Member;
 use loyalty_core::members::MembersTx;
@@ -19,23 +19,9 @@ on_both_databases! {
 fn new_member(merchant: &loyalty_core::merchants::Merchant, i: usize) -> Member {
     let id = MemberId::new();
     Member {
-        id,
-        merchant_id: merchant.id,
         phone: Some(Phone::parse(&format!("137{i:08}")).expect("phone")),
-        openid: None,
-        unionid: None,
-        invited_by: None,
-        name: None,
-        birthday: None,
-        registered_store_id: None,
         invite_code: format!("U{i:07}"),
-        points_balance: Points::ZERO,
-        points_debt: Points::ZERO,
-        tier_code: None,
-        tier_protected_until: None,
-        sms_consent: true,
-        wechat_consent: true,
-        created_at: start(),
+        ..Member::new(id, merchant.id, start())
     }
 }
 
