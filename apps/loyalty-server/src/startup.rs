@@ -14,7 +14,7 @@ use crate::{member, merchant, ops, platform};
 use actix_web::dev::{Server, Service as _};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
-use actix_web::{App, HttpMessage, HttpServer, web};
+use actix_web::{App, HttpMessage, HttpRequest, HttpServer, web};
 use anyhow::Context;
 use loyalty_core::engine::Loyalty;
 use loyalty_core::kernel::SystemClock;
@@ -275,8 +275,12 @@ fn serve(
             .configure(merchant::routes)
             .configure(member::routes)
             .split_for_parts();
+        let known = extract::KnownPaths::of(&api);
         app.configure(|cfg| ops::docs(cfg, api))
-            .default_service(web::to(extract::not_found))
+            .default_service(web::to(move |req: HttpRequest| {
+                let known = known.clone();
+                async move { known.answer(&req) }
+            }))
             .wrap_fn(|req, srv| {
                 let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
                 let call = srv.call(req);

@@ -1,10 +1,15 @@
 //! How the extractors answer what they cannot read: a body too large, not JSON or not the
-//! expected shape, a bad query or path, an unknown endpoint, each as problem+json.
+//! expected shape, a bad query or path, an unknown endpoint or a method a known path does not
+//! take, each as problem+json.
 
 use crate::error::{ApiError, problem_response};
+use actix_web::dev::ResourceDef;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
+use std::sync::Arc;
+use utoipa::openapi::OpenApi;
 
 /// JSON bodies up to `limit` bytes.
 pub fn json_config(limit: usize) -> web::JsonConfig {
@@ -63,7 +68,56 @@ fn path_error(_: PathError, _: &HttpRequest) -> actix_web::Error {
     ApiError::not_found("no such resource").into()
 }
 
-/// What an unknown endpoint answers.
-pub async fn not_found() -> HttpResponse {
-    problem_response(&ApiError::not_found("no such endpoint").problem())
+/// The documented paths with the methods each answers, for telling a wrong method on a known
+/// path (405 with `Allow`) from an unknown path (404).
+#[derive(Clone, Default)]
+pub struct KnownPaths(Arc<Vec<(ResourceDef, HeaderValue)>>);
+
+impl KnownPaths {
+    pub fn of(api: &OpenApi) -> Self {
+        let paths = api
+            .paths
+            .paths
+            .iter()
+            .filter_map(|(path, item)| {
+                let methods: Vec<&str> = [
+                    ("GET", item.get.is_some()),
+                    ("HEAD", item.head.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                    ("OPTIONS", item.options.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(method, present)| present.then_some(method))
+                .collect();
+                let allow = HeaderValue::from_str(&methods.join(", ")).ok()?;
+                (!methods.is_empty()).then(|| (ResourceDef::new(path.as_str()), allow))
+            })
+            .collect();
+        Self(Arc::new(paths))
+    }
+
+    /// What an unmatched request answers: 405 with the methods the path takes, or 404.
+    pub fn answer(&self, req: &HttpRequest) -> HttpResponse {
+        let path = req.path();
+        match self.0.iter().find(|(def, _)| def.is_match(path)) {
+            Some((_, allow)) => {
+                let error = ApiError::new(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "method_not_allowed",
+                    format!(
+                        "{} is not allowed here; allowed: {}",
+                        req.method(),
+                        allow.to_str().unwrap_or_default()
+                    ),
+                );
+                let mut response = problem_response(&error.problem());
+                response.headers_mut().insert(header::ALLOW, allow.clone());
+                response
+            }
+            None => problem_response(&ApiError::not_found("no such endpoint").problem()),
+        }
+    }
 }

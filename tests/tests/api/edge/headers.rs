@@ -1,6 +1,6 @@
 //! What every answer carries, and what nobody can make the server count: answers are never
-//! cached or sniffed, and a method the server does not know answers 501 without adding a
-//! series to `/metrics`.
+//! cached or sniffed, a method the server does not know answers 501 without adding a series to
+//! `/metrics`, and a known path asked with a method it does not take answers 405 with `Allow`.
 
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
@@ -9,6 +9,46 @@ use reqwest::{Method, StatusCode};
 
 on_both_databases! {
     answers_are_not_cached_or_sniffed_and_unknown_methods_add_no_metrics => super::headers;
+    a_wrong_method_on_a_known_path_answers_405_with_allow => super::wrong_method;
+}
+
+async fn wrong_method(db: &TestDatabase) {
+    let app = spawn_app(db).await;
+    let shop = app.merchant("methods").await;
+    let cases = [
+        (
+            Method::DELETE,
+            "/api/v1/merchant/stores".to_owned(),
+            "GET, POST",
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/merchant/coupon-templates/{}", uuid::Uuid::new_v4()),
+            "GET, PATCH",
+        ),
+        (
+            Method::GET,
+            "/api/v1/merchant/auth/login".to_owned(),
+            "POST",
+        ),
+        (Method::POST, "/api/v1/member/me".to_owned(), "GET, PATCH"),
+    ];
+    for (method, path, allow) in cases {
+        let answer = app
+            .send(app.request(method.clone(), &path, Some(&shop.owner)))
+            .await;
+        answer.assert_problem(405, "method_not_allowed");
+        assert_eq!(answer.header("allow"), Some(allow), "{method} {path}");
+    }
+    // Nothing was done: the merchant's stores are as they were.
+    let stores = app.get("/api/v1/merchant/stores", &shop.owner).await;
+    assert_eq!(stores.status, StatusCode::OK, "{}", stores.text);
+    // An unknown path is still 404, whatever the method.
+    for method in [Method::GET, Method::DELETE] {
+        app.send(app.request(method, "/api/v1/merchant/nowhere", Some(&shop.owner)))
+            .await
+            .assert_problem(404, "not_found");
+    }
 }
 
 async fn headers(db: &TestDatabase) {
