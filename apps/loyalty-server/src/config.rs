@@ -120,6 +120,9 @@ pub struct ServerSettings {
     pub tier_review_interval_seconds: u64,
     /// Proxies whose `X-Forwarded-For` is believed (comma-separated in the environment).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Web origins (`https://console.example.com`) whose pages may call the API from a
+    /// browser (CORS); none by default, so browsers allow only the server's own origin.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for ServerSettings {
@@ -132,6 +135,7 @@ impl Default for ServerSettings {
             expiry_interval_seconds: 60,
             tier_review_interval_seconds: 3600,
             trusted_proxies: Vec::new(),
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -289,6 +293,7 @@ impl Settings {
                     .separator("__")
                     .list_separator(",")
                     .with_list_parse_key("server.trusted_proxies")
+                    .with_list_parse_key("server.cors_origins")
                     .try_parsing(true),
             )
             .build()?
@@ -318,6 +323,11 @@ impl Settings {
         }
         if self.server.host.trim().is_empty() {
             return invalid("server.host must not be empty");
+        }
+        if let Some(bad) = self.server.cors_origins.iter().find(|o| !is_origin(o)) {
+            return Err(ConfigError::Invalid(format!(
+                "server.cors_origins: {bad:?} is not an origin (scheme://host[:port], no path)"
+            )));
         }
         if self.server.workers == Some(0) {
             return invalid("server.workers must be at least 1");
@@ -349,6 +359,25 @@ impl Settings {
         }
         Ok(())
     }
+}
+
+/// `http(s)://host[:port]` with nothing after it: what a browser sends as `Origin`.
+fn is_origin(origin: &str) -> bool {
+    let Some(rest) = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (rest, None),
+    };
+    !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        && port.is_none_or(|p| p.parse::<u16>().is_ok())
 }
 
 #[cfg(test)]
@@ -391,6 +420,33 @@ mod tests {
                 .to_string()
                 .contains("database.url")
         );
+    }
+
+    #[test]
+    fn cors_origins_are_origins() {
+        for good in [
+            "https://console.example.com",
+            "http://localhost:5173",
+            "https://a-b.cn",
+        ] {
+            let mut s = Settings::default();
+            s.server.cors_origins = vec![good.into()];
+            assert!(s.validate().is_ok(), "{good}");
+        }
+        for bad in [
+            "*",
+            "console.example.com",
+            "https://console.example.com/",
+            "https://example.com/path",
+            "ftp://example.com",
+            "https://example.com:99999",
+            "https://",
+        ] {
+            let mut s = Settings::default();
+            s.server.cors_origins = vec![bad.into()];
+            let refused = s.validate().expect_err(bad).to_string();
+            assert!(refused.contains("server.cors_origins"), "{refused}");
+        }
     }
 
     #[test]

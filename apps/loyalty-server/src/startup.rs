@@ -11,9 +11,11 @@ use crate::state::{AppState, Engine};
 use crate::telemetry::RequestSpan;
 use crate::tokens::Tokens;
 use crate::{member, merchant, ops, platform};
+use actix_cors::Cors;
 use actix_web::dev::{Server, Service as _};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Condition;
 use actix_web::{App, HttpMessage, HttpRequest, HttpServer, web};
 use anyhow::Context;
 use loyalty_core::engine::Loyalty;
@@ -261,6 +263,7 @@ fn serve(
 ) -> anyhow::Result<Server> {
     let body_limit = settings.server.body_limit_bytes;
     let metrics = ops::metrics()?;
+    let cors_origins = settings.server.cors_origins.clone();
     let mut server = HttpServer::new(move || {
         let (app, api) = App::new()
             .into_utoipa_app()
@@ -300,6 +303,10 @@ fn serve(
                     Ok(response)
                 }
             })
+            .wrap(Condition::new(
+                !cors_origins.is_empty(),
+                cors(&cors_origins),
+            ))
             .wrap(metrics.clone())
             // Outside the metrics: a method the server does not know never becomes a label.
             .wrap_fn(|req, srv| {
@@ -325,6 +332,33 @@ fn serve(
         server = server.workers(workers);
     }
     Ok(server.run())
+}
+
+/// Browsers on these origins may call the API: bearer tokens (no cookies), the headers the
+/// API reads, and the ones a client needs to see (`Retry-After`, `X-Request-Id`, `Location`).
+fn cors(origins: &[String]) -> Cors {
+    origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([
+            header::RETRY_AFTER,
+            header::LOCATION,
+            HeaderName::from_static("x-request-id"),
+        ])
+        .max_age(600)
 }
 
 /// The methods the server answers; any other answers 501 before it is counted.

@@ -1,6 +1,7 @@
 //! What every answer carries, and what nobody can make the server count: answers are never
 //! cached or sniffed, a method the server does not know answers 501 without adding a series to
-//! `/metrics`, and a known path asked with a method it does not take answers 405 with `Allow`.
+//! `/metrics`, a known path asked with a method it does not take answers 405 with `Allow`, and
+//! browsers may call the API only from the origins `server.cors_origins` names.
 
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
@@ -10,6 +11,63 @@ use reqwest::{Method, StatusCode};
 on_both_databases! {
     answers_are_not_cached_or_sniffed_and_unknown_methods_add_no_metrics => super::headers;
     a_wrong_method_on_a_known_path_answers_405_with_allow => super::wrong_method;
+    browsers_call_from_configured_origins_only => super::cors;
+}
+
+const CONSOLE: &str = "https://console.example.com";
+
+async fn cors(db: &TestDatabase) {
+    // Off by default: no page of another origin may read an answer.
+    let closed = spawn_app(db).await;
+    let shop = closed.merchant("cors").await;
+    let answer = closed
+        .send(
+            closed
+                .request(Method::GET, "/api/v1/merchant/stores", Some(&shop.owner))
+                .header("origin", CONSOLE),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.header("access-control-allow-origin"), None);
+
+    let open =
+        loyalty_tests::spawn_app_with(db, |s| s.server.cors_origins = vec![CONSOLE.into()]).await;
+    let preflight = |origin: &'static str| {
+        open.request(Method::OPTIONS, "/api/v1/merchant/stores", None)
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type, idempotency-key",
+            )
+    };
+    let allowed = open.send(preflight(CONSOLE)).await;
+    assert_eq!(allowed.status, StatusCode::OK, "{}", allowed.text);
+    assert_eq!(allowed.header("access-control-allow-origin"), Some(CONSOLE));
+    let headers = allowed
+        .header("access-control-allow-headers")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    assert!(headers.contains("idempotency-key"), "{headers}");
+    let refused = open.send(preflight("https://elsewhere.example.com")).await;
+    assert_eq!(refused.header("access-control-allow-origin"), None);
+
+    let stores = open
+        .send(
+            open.request(Method::GET, "/api/v1/merchant/stores", Some(&shop.owner))
+                .header("origin", CONSOLE),
+        )
+        .await;
+    assert_eq!(stores.status, StatusCode::OK, "{}", stores.text);
+    assert_eq!(stores.header("access-control-allow-origin"), Some(CONSOLE));
+    let exposed = stores
+        .header("access-control-expose-headers")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    assert!(
+        exposed.contains("retry-after") && exposed.contains("x-request-id"),
+        "{exposed}"
+    );
 }
 
 async fn wrong_method(db: &TestDatabase) {
