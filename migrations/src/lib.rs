@@ -13,6 +13,7 @@ mod m20261123_000002_rules;
 mod m20261123_000003_outbox;
 mod m20261201_000004_checkout;
 mod m20261201_000005_cards_wallet;
+mod m20261205_000006_member_privacy;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_outbox::Migration),
             Box::new(m20261201_000004_checkout::Migration),
             Box::new(m20261201_000005_cards_wallet::Migration),
+            Box::new(m20261205_000006_member_privacy::Migration),
         ]
     }
 }

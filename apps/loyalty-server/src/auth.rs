@@ -13,6 +13,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use futures::future::LocalBoxFuture;
 use loyalty_core::kernel::{MemberId, MerchantId, StaffId, StoreId};
+use loyalty_core::members::MembersError;
 use loyalty_core::merchants::MerchantsError;
 use loyalty_core::merchants::StaffRole;
 use sha2::{Digest, Sha256};
@@ -162,16 +163,37 @@ impl MemberAuth {
 
 impl FromRequest for MemberAuth {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready((|| {
-            let claims = state(req)?.tokens.verify(bearer(req)?, MEMBER)?;
-            Ok(Self {
+        let checked = (|| {
+            let state = state(req)?.clone();
+            let claims = state.tokens.verify(bearer(req)?, MEMBER)?;
+            Ok::<_, ApiError>((state, claims))
+        })();
+        Box::pin(async move {
+            let (state, claims) = checked?;
+            let member = Self {
                 merchant_id: claims.mid.into(),
                 member_id: claims.sub.into(),
-            })
-        })())
+            };
+            state
+                .loyalty
+                .members()
+                .check_token(
+                    member.merchant_id,
+                    member.member_id,
+                    claims.ver.unwrap_or(0),
+                )
+                .await
+                .map_err(|e| match e.refusal() {
+                    Some(MembersError::TokenRevoked) => {
+                        ApiError::unauthenticated("the token was revoked")
+                    }
+                    _ => e.into(),
+                })?;
+            Ok(member)
+        })
     }
 }
 

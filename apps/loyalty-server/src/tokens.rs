@@ -5,7 +5,7 @@
 use crate::error::ApiError;
 use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use loyalty_core::kernel::{MemberId, MerchantId};
+use loyalty_core::kernel::MerchantId;
 use loyalty_core::merchants::StaffRole;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -23,7 +23,8 @@ pub struct Claims {
     aud: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<StaffRole>,
-    /// The staff account's token version when issued; raising it revokes the token.
+    /// The account's token version when issued (staff or member); raising it revokes the
+    /// token. A member token from before member versions has none and counts as version 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ver: Option<i64>,
     /// The stores of a store manager or cashier (current while `ver` is).
@@ -114,18 +115,18 @@ impl Tokens {
         self.sign(subject, now)
     }
 
+    /// A member token under the member's current token version.
     pub fn issue_member(
         &self,
-        merchant: MerchantId,
-        member: MemberId,
+        member: &loyalty_core::members::Member,
         now: DateTime<Utc>,
     ) -> Result<IssuedToken, ApiError> {
         let subject = Subject {
             audience: MEMBER,
-            merchant,
-            id: member.as_uuid(),
+            merchant: member.merchant_id,
+            id: member.id.as_uuid(),
             role: None,
-            version: None,
+            version: Some(member.token_version),
             stores: Vec::new(),
             ttl: self.member_ttl,
         };

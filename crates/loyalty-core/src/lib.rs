@@ -13,6 +13,7 @@ pub mod members;
 pub mod merchants;
 pub mod notifications;
 pub mod points;
+pub mod privacy;
 pub mod tiers;
 pub mod wallet;
 

@@ -18,7 +18,23 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(wechat_login)
         .service(request_sms_code)
         .service(sms_login)
-        .service(bind_phone);
+        .service(bind_phone)
+        .service(logout);
+}
+
+/// Signs the member out everywhere: every token of this member stops working.
+#[utoipa::path(tag = "member", responses((status = 204, description = "signed out"), (status = 401, body = Problem)), security(("bearer" = [])))]
+#[post("/auth/logout")]
+pub async fn logout(
+    member: MemberAuth,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .loyalty
+        .members()
+        .sign_out(member.merchant_id, member.member_id)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -52,9 +68,7 @@ pub async fn dev_login(
         .members()
         .by_phone(merchant.id, &phone)
         .await?;
-    let issued = state
-        .tokens
-        .issue_member(merchant.id, member.id, chrono::Utc::now())?;
+    let issued = state.tokens.issue_member(&member, chrono::Utc::now())?;
     Ok(HttpResponse::Ok().json(TokenView::from(issued)))
 }
 
@@ -90,9 +104,7 @@ fn member_token(
     member: &loyalty_core::members::Member,
     registered: bool,
 ) -> Result<MemberTokenView, ApiError> {
-    let issued = state
-        .tokens
-        .issue_member(member.merchant_id, member.id, chrono::Utc::now())?;
+    let issued = state.tokens.issue_member(member, chrono::Utc::now())?;
     Ok(MemberTokenView {
         token: issued.into(),
         member: member.into(),

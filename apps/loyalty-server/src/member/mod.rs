@@ -6,6 +6,7 @@ mod cards;
 mod coupons;
 mod me;
 mod points;
+mod privacy;
 mod subscriptions;
 
 use utoipa_actix_web::scope;
@@ -19,6 +20,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(points::routes)
             .configure(subscriptions::routes)
             .configure(coupons::routes)
-            .configure(cards::routes);
+            .configure(cards::routes)
+            .configure(privacy::routes);
     }));
 }

@@ -8,6 +8,7 @@ mod members;
 mod notifications;
 mod orders;
 mod points;
+mod privacy;
 mod settings;
 mod staff;
 mod stores;
@@ -33,6 +34,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(verifications::routes)
             .configure(cards::routes)
             .configure(wallet::routes)
-            .configure(notifications::routes);
+            .configure(notifications::routes)
+            .configure(privacy::routes);
     }));
 }

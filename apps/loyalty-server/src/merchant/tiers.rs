@@ -2,9 +2,9 @@
 
 use crate::auth::StaffAuth;
 use crate::error::{ApiError, Problem};
+use crate::shared::members::TierChangeView;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
-use chrono::{DateTime, Utc};
 use loyalty_core::kernel::MemberId;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -14,17 +14,6 @@ use uuid::Uuid;
 /// Registers this module's endpoints in its audience's scope.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(tier_history);
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TierChangeView {
-    pub from_tier: Option<String>,
-    pub to_tier: String,
-    /// `upgrade` or `downgrade`.
-    pub reason: String,
-    /// The growth value that decided it.
-    pub growth: i64,
-    pub created_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -46,15 +35,6 @@ pub async fn tier_history(
         .history(staff.merchant_id, MemberId::from_uuid(id.into_inner()))
         .await?;
     Ok(HttpResponse::Ok().json(TierHistoryView {
-        items: changes
-            .iter()
-            .map(|c| TierChangeView {
-                from_tier: c.from_tier.clone(),
-                to_tier: c.to_tier.clone(),
-                reason: c.reason.as_str().to_owned(),
-                growth: c.growth,
-                created_at: c.created_at,
-            })
-            .collect(),
+        items: changes.iter().map(TierChangeView::from).collect(),
     }))
 }

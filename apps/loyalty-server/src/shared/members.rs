@@ -1,8 +1,10 @@
-//! A member as members and staff see it, and the token a sign-in answers with.
+//! A member as members and staff see it, the token a sign-in answers with, and a member's
+//! tier changes.
 
 use crate::tokens::IssuedToken;
 use chrono::{DateTime, NaiveDate, Utc};
 use loyalty_core::members::Member;
+use loyalty_core::tiers::TierChange;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -72,6 +74,29 @@ impl From<IssuedToken> for TokenView {
             token: issued.token,
             token_type: "Bearer".into(),
             expires_at: issued.expires_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TierChangeView {
+    pub from_tier: Option<String>,
+    pub to_tier: String,
+    /// `upgrade` or `downgrade`.
+    pub reason: String,
+    /// The growth value that decided it.
+    pub growth: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&TierChange> for TierChangeView {
+    fn from(c: &TierChange) -> Self {
+        Self {
+            from_tier: c.from_tier.clone(),
+            to_tier: c.to_tier.clone(),
+            reason: c.reason.as_str().to_owned(),
+            growth: c.growth,
+            created_at: c.created_at,
         }
     }
 }

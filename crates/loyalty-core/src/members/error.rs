@@ -17,6 +17,8 @@ pub enum MembersError {
     MemberCodeUsed,
     #[error("not a current member code of this merchant")]
     InvalidMemberCode,
+    #[error("the token was revoked: sign in again")]
+    TokenRevoked,
 }
 
 impl DomainError for MembersError {
@@ -28,6 +30,7 @@ impl DomainError for MembersError {
             Self::PhoneTaken => "phone_taken",
             Self::MemberCodeUsed => "member_code_used",
             Self::InvalidMemberCode => "invalid_member_code",
+            Self::TokenRevoked => "token_revoked",
         }
     }
 
@@ -38,6 +41,7 @@ impl DomainError for MembersError {
             }
             Self::Identity(_) => ErrorKind::Unavailable,
             Self::PhoneTaken | Self::MemberCodeUsed => ErrorKind::Conflict,
+            Self::TokenRevoked => ErrorKind::Unauthenticated,
         }
     }
 }

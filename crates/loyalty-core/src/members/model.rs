@@ -30,6 +30,12 @@ pub struct Member {
     /// The member may be sent WeChat subscribe messages.
     pub wechat_consent: bool,
     pub created_at: DateTime<Utc>,
+    /// Raised to sign the member out everywhere: tokens carry the version they were issued
+    /// under and stop working when it moves on.
+    pub token_version: i64,
+    /// When the member's personal data was erased (phone, WeChat identity, name, birthday,
+    /// consents); the amounts stay so balances and figures remain exact.
+    pub erased_at: Option<DateTime<Utc>>,
 }
 
 impl Member {
@@ -56,6 +62,8 @@ impl Member {
             sms_consent: true,
             wechat_consent: true,
             created_at,
+            token_version: 0,
+            erased_at: None,
         }
     }
 }

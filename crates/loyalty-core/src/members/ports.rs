@@ -163,6 +163,31 @@ pub trait MemberRepository: Send {
         merchant: MerchantId,
         member: MemberId,
     ) -> Result<bool, StoreError>;
+
+    /// Raises the member's token version by one (in the statement, never read and written
+    /// back), so every token issued before stops working; `false` for no such member.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn raise_token_version(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+    ) -> Result<bool, StoreError>;
+
+    /// Erases the personal data of a member not erased yet: phone, WeChat identity, name and
+    /// birthday go, both consents end, the token version rises and `erased_at` is set. The
+    /// amounts (points, debt, tier) and the invite code stay. `false` when there is no such
+    /// member or it was erased already.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn erase_member(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
 }
 
 /// A transaction that reaches members.

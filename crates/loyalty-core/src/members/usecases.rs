@@ -145,6 +145,39 @@ where
             .ok_or(Error::NotFound(crate::members::MEMBER))
     }
 
+    /// Signs the member out everywhere (`POST /member/auth/logout`, or HQ for a lost phone):
+    /// every token issued before stops working.
+    ///
+    /// # Errors
+    /// `member_not_found`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id, member = %id))]
+    pub async fn sign_out(self, merchant_id: MerchantId, id: MemberId) -> Result<()> {
+        let mut tx = self.uow.begin(TxMode::Write).await?;
+        if !tx.members().raise_token_version(merchant_id, id).await? {
+            return Err(Error::NotFound(crate::members::MEMBER));
+        }
+        Ok(tx.commit().await?)
+    }
+
+    /// Whether a member token issued under `token_version` still works: the member exists,
+    /// is not erased and has not signed out since. One lookup by primary key.
+    ///
+    /// # Errors
+    /// `token_revoked` otherwise.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id, member = %id))]
+    pub async fn check_token(
+        self,
+        merchant_id: MerchantId,
+        id: MemberId,
+        token_version: i64,
+    ) -> Result<()> {
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
+        match tx.members().member(merchant_id, id).await? {
+            Some(m) if m.token_version == token_version && m.erased_at.is_none() => Ok(()),
+            _ => Err(crate::members::MembersError::TokenRevoked.into()),
+        }
+    }
+
     /// A page of the merchant's members in registration order, and the last id of the page
     /// when there may be more.
     ///

@@ -212,6 +212,19 @@ pub trait OutboxRepository: Send {
         due_at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
 
+    /// Forgets an erased member: the member's messages not sent yet fail ("member erased"),
+    /// every message of the member loses its recipient and parameters (an emptied recipient
+    /// is never queued again), and the member's WeChat subscriptions go. Answers how many
+    /// messages were emptied.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn forget_member(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+    ) -> Result<u64, StoreError>;
+
     /// SMS the merchant sent in `[from, to)`.
     ///
     /// # Errors

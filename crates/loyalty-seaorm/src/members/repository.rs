@@ -272,6 +272,43 @@ impl MemberRepository for SeaTransaction {
             .store()?;
         Ok(result.rows_affected == 1)
     }
+
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, member = %member))]
+    async fn raise_token_version(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+    ) -> Result<bool, StoreError> {
+        use members::Column as C;
+        let update = members::Entity::update_in(merchant, member.as_uuid())
+            .col_expr(C::TokenVersion, Expr::col(C::TokenVersion).add(1));
+        self.changed_one(update).await
+    }
+
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, member = %member))]
+    async fn erase_member(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        use members::Column as C;
+        let none = || Expr::value(Option::<String>::None);
+        let update = members::Entity::update_in(merchant, member.as_uuid())
+            .col_expr(C::Phone, none())
+            .col_expr(C::Openid, none())
+            .col_expr(C::Unionid, none())
+            .col_expr(C::Name, none())
+            .col_expr(C::Birthday, Expr::value(Option::<chrono::NaiveDate>::None))
+            .col_expr(C::SmsConsent, Expr::value(false))
+            .col_expr(C::WechatConsent, Expr::value(false))
+            .col_expr(C::TokenVersion, Expr::col(C::TokenVersion).add(1))
+            .col_expr(C::ErasedAt, Expr::value(at))
+            .filter(C::ErasedAt.is_null());
+        self.changed_one(update).await
+    }
 }
 
 impl SeaTransaction {

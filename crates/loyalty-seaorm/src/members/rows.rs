@@ -30,6 +30,8 @@ pub(super) fn member_from(m: members::Model) -> Result<Member, StoreError> {
         sms_consent: m.sms_consent,
         wechat_consent: m.wechat_consent,
         created_at: m.created_at,
+        token_version: m.token_version,
+        erased_at: m.erased_at,
     })
 }
 
@@ -54,6 +56,8 @@ pub(super) fn member_row(m: &Member) -> members::ActiveModel {
         sms_consent: Set(m.sms_consent),
         wechat_consent: Set(m.wechat_consent),
         created_at: Set(m.created_at),
+        token_version: Set(m.token_version),
+        erased_at: Set(m.erased_at),
     }
 }
 

@@ -268,8 +268,44 @@ impl OutboxRepository for SeaTransaction {
             .col_expr(C::DueAt, Expr::value(due_at))
             .col_expr(C::LeasedUntil, Expr::value(Option::<DateTime<Utc>>::None))
             .col_expr(C::Lease, Expr::value(Option::<Uuid>::None))
-            .filter(C::Status.eq(MessageStatus::Failed.as_str()));
+            .filter(C::Status.eq(MessageStatus::Failed.as_str()))
+            .filter(C::Recipient.ne(""));
         self.changed_one(update).await
+    }
+
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, member = %member))]
+    async fn forget_member(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+    ) -> Result<u64, StoreError> {
+        use outbox_messages::Column as C;
+        let unsent = [MessageStatus::Pending, MessageStatus::Standby].map(MessageStatus::as_str);
+        outbox_messages::Entity::update_of(merchant)
+            .col_expr(C::Status, Expr::value(MessageStatus::Failed.as_str()))
+            .col_expr(C::LastError, Expr::value("member erased"))
+            .col_expr(C::LeasedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(C::Lease, Expr::value(Option::<Uuid>::None))
+            .filter(C::MemberId.eq(member.as_uuid()))
+            .filter(C::Status.is_in(unsent))
+            .exec(&self.txn)
+            .await
+            .store()?;
+        let emptied = outbox_messages::Entity::update_of(merchant)
+            .col_expr(C::Recipient, Expr::value(""))
+            .col_expr(C::Params, Expr::value("[]"))
+            .col_expr(C::Extra, Expr::value(Option::<String>::None))
+            .filter(C::MemberId.eq(member.as_uuid()))
+            .exec(&self.txn)
+            .await
+            .store()?;
+        wechat_subscriptions::Entity::delete_of(merchant)
+            .filter(wechat_subscriptions::Column::MemberId.eq(member.as_uuid()))
+            .exec(&self.txn)
+            .await
+            .store()?;
+        Ok(emptied.rows_affected)
     }
 
     #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]

@@ -89,7 +89,11 @@ async fn wrong_method(db: &TestDatabase) {
             "/api/v1/merchant/auth/login".to_owned(),
             "POST",
         ),
-        (Method::POST, "/api/v1/member/me".to_owned(), "GET, PATCH"),
+        (
+            Method::POST,
+            "/api/v1/member/me".to_owned(),
+            "GET, PATCH, DELETE",
+        ),
     ];
     for (method, path, allow) in cases {
         let answer = app

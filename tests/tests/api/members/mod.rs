@@ -3,4 +3,5 @@
 
 mod member_code;
 mod own_points;
+mod privacy;
 mod sign_in;

@@ -23,6 +23,8 @@ pub struct Model {
     pub sms_consent: bool,
     pub wechat_consent: bool,
     pub created_at: DateTimeUtc,
+    pub token_version: i64,
+    pub erased_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

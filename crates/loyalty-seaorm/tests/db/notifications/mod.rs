@@ -3,6 +3,7 @@
 //! reserve, and the scenes members and HQ are told of.
 
 mod dispatch;
+mod erasure;
 mod fakes;
 mod hq_scenes;
 mod member_scenes;
