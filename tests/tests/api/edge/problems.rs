@@ -33,6 +33,34 @@ async fn bad_input(db: &TestDatabase) {
         unknown.text
     );
 
+    // A wrong type deep in a body names the field and speaks JSON, not the server's types.
+    let deep = app
+        .post(
+            "/api/v1/merchant/orders/quote",
+            &token,
+            json!({ "member_id": member, "lines": [{ "sku": "A", "unit_price": "1.00", "quantity": "two" }] }),
+        )
+        .await;
+    deep.assert_problem(422, "validation_failed");
+    assert_eq!(
+        deep.body["errors"][0]["field"], "lines[0].quantity",
+        "{}",
+        deep.text
+    );
+    let wrong_line = app
+        .post(
+            "/api/v1/merchant/orders/quote",
+            &token,
+            json!({ "member_id": member, "lines": ["A"] }),
+        )
+        .await;
+    wrong_line.assert_problem(422, "validation_failed");
+    let detail = wrong_line.body["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("JSON object") && !detail.contains("Request") && !detail.contains("Input"),
+        "{detail}"
+    );
+
     let phone = app
         .post(
             "/api/v1/merchant/members",
