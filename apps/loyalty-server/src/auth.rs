@@ -266,6 +266,16 @@ fn internal(detail: String) -> ApiError {
     ))
 }
 
+/// The password asked for in `field`, or a random one when none is given; 8 to 128
+/// characters.
+pub fn chosen_password(field: &str, given: Option<String>) -> Result<String, ApiError> {
+    let password = given.unwrap_or_else(random_password);
+    if !(8..=128).contains(&password.chars().count()) {
+        return Err(ApiError::invalid(field, "must be 8 to 128 characters"));
+    }
+    Ok(password)
+}
+
 /// A readable random password for new accounts (no 0/O, 1/l).
 pub fn random_password() -> String {
     const ALPHABET: &[u8] = b"23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";

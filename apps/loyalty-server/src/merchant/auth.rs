@@ -1,7 +1,8 @@
-//! Staff sign in with the merchant number, username and password, and sign out everywhere.
+//! Staff sign in with the merchant number, username and password, change their own password,
+//! and sign out everywhere.
 
 use crate::auth::StaffAuth;
-use crate::auth::verify_password;
+use crate::auth::{chosen_password, hash_password, verify_password};
 use crate::error::{ApiError, Problem};
 use crate::http::json::Json;
 use crate::shared::members::TokenView;
@@ -14,7 +15,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers this module's endpoints in its audience's scope.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(login).service(logout);
+    cfg.service(login).service(logout).service(change_password);
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -85,5 +86,51 @@ pub async fn logout(
         .merchants()
         .revoke_staff_tokens(staff.merchant_id, staff.staff_id)
         .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    /// 8 to 128 characters.
+    pub new_password: String,
+}
+
+/// Changes the signed-in account's own password; every token of the account, this one
+/// included, stops working: sign in again with the new password. Attempts count against the
+/// login limits.
+#[utoipa::path(tag = "merchant", request_body = ChangePasswordRequest, responses((status = 204, description = "changed; signed out everywhere"), (status = 401, body = Problem), (status = 422, body = Problem, description = "validation_failed: current_password is wrong, or new_password too short or long"), (status = 429, body = Problem)), security(("bearer" = [])))]
+#[post("/auth/password")]
+pub async fn change_password(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    body: Json<ChangePasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    state.login_throttle.check(
+        &format!("password/{}", staff.staff_id),
+        state.client_ip(&req),
+    )?;
+    let new_password = chosen_password("new_password", Some(body.new_password))?;
+    let account = state
+        .loyalty
+        .merchants()
+        .staff_account(staff.merchant_id, staff.staff_id)
+        .await?;
+    let hash = Some(account.password_hash.clone());
+    if !verify_password(body.current_password, hash, state.decoy_hash.clone()).await? {
+        return Err(ApiError::invalid(
+            "current_password",
+            "is not this account's password",
+        ));
+    }
+    state
+        .loyalty
+        .merchants()
+        .change_own_password(&account, hash_password(new_password).await?)
+        .await?;
+    tracing::info!(staff = %staff.staff_id, "staff password changed");
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,7 +1,7 @@
 //! Staff accounts (HQ): creating them, listing them, changing role, stores or status.
 
 use crate::auth::StaffAuth;
-use crate::auth::{hash_password, random_password};
+use crate::auth::{chosen_password, hash_password};
 use crate::error::{ApiError, Problem};
 use crate::http::json::Json;
 use crate::shared::merchants::StaffView;
@@ -19,7 +19,42 @@ use uuid::Uuid;
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(create_staff)
         .service(list_staff)
-        .service(update_staff);
+        .service(update_staff)
+        .service(reset_password);
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetPasswordRequest {
+    /// A random password is made (and returned once) when absent.
+    pub password: Option<String>,
+}
+
+/// Sets a new password for an account whose holder forgot theirs (owners for everyone,
+/// admins for store managers and cashiers) and signs it out everywhere.
+#[utoipa::path(tag = "merchant", params(("id" = Uuid, Path)), request_body = ResetPasswordRequest, responses((status = 200, body = CreatedStaffView), (status = 403, body = Problem), (status = 404, body = Problem, description = "staff_not_found"), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/staff/{id}/password")]
+pub async fn reset_password(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: Json<ResetPasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require_headquarters()?;
+    let password = chosen_password("password", body.into_inner().password)?;
+    let reset = state
+        .loyalty
+        .merchants()
+        .reset_staff_password(
+            staff.actor(),
+            StaffId::from_uuid(id.into_inner()),
+            hash_password(password.clone()).await?,
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(CreatedStaffView {
+        staff: (&reset).into(),
+        initial_password: password,
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -59,10 +94,7 @@ pub async fn create_staff(
 ) -> Result<HttpResponse, ApiError> {
     staff.require_headquarters()?;
     let body = body.into_inner();
-    let password = body.password.unwrap_or_else(random_password);
-    if !(8..=128).contains(&password.chars().count()) {
-        return Err(ApiError::invalid("password", "must be 8 to 128 characters"));
-    }
+    let password = chosen_password("password", body.password)?;
     let cmd = CreateStaff {
         username: body.username,
         display_name: body.display_name,

@@ -1,23 +1,65 @@
 //! Creating a merchant (tenant) with its default store and owner account.
 
 use crate::auth::PlatformAuth;
-use crate::auth::{hash_password, random_password};
+use crate::auth::{chosen_password, hash_password};
 use crate::error::{ApiError, Problem};
 use crate::http::json::Json;
 use crate::shared::merchants::{MerchantView, StaffView, StoreView};
 use crate::state::AppState;
 use actix_web::{HttpResponse, post, web};
-use loyalty_core::kernel::MerchantTimeZone;
+use loyalty_core::kernel::{MerchantId, MerchantTimeZone};
 use loyalty_core::merchants::CreateMerchant;
 use loyalty_core::points::EarningPolicy;
 use loyalty_core::points::ExpiryPolicy;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
 
 /// Registers this module's endpoints in its audience's scope.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(create_merchant);
+    cfg.service(create_merchant).service(reset_owner_password);
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OwnerPasswordRequest {
+    /// A random password is made (and returned once) when absent.
+    pub password: Option<String>,
+}
+
+/// Sets a new password for the merchant's first active owner (an owner who lost theirs and
+/// has no other owner to ask) and signs that account out everywhere.
+#[utoipa::path(
+    tag = "platform",
+    params(("id" = Uuid, Path)),
+    request_body = OwnerPasswordRequest,
+    responses((status = 200, body = OwnerView), (status = 401, body = Problem), (status = 404, body = Problem, description = "merchant_not_found"), (status = 422, body = Problem)),
+    security(("platform_key" = []))
+)]
+#[post("/merchants/{id}/owner/password")]
+pub async fn reset_owner_password(
+    _: PlatformAuth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: Json<OwnerPasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let password = chosen_password("password", body.into_inner().password)?;
+    let merchant = state
+        .loyalty
+        .merchants()
+        .merchant(MerchantId::from_uuid(id.into_inner()))
+        .await?;
+    let owner = state
+        .loyalty
+        .merchants()
+        .reset_owner_password(merchant.id, hash_password(password.clone()).await?)
+        .await?;
+    tracing::info!(merchant = %merchant.code, staff = %owner.id, "owner password reset by the platform");
+    Ok(HttpResponse::Ok().json(OwnerView {
+        staff: (&owner).into(),
+        initial_password: password,
+    }))
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -74,13 +116,7 @@ pub async fn create_merchant(
     body: Json<CreateMerchantRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let password = body.owner_password.clone().unwrap_or_else(random_password);
-    if !(8..=128).contains(&password.chars().count()) {
-        return Err(ApiError::invalid(
-            "owner_password",
-            "must be 8 to 128 characters",
-        ));
-    }
+    let password = chosen_password("owner_password", body.owner_password.clone())?;
     let time_zone = match &body.time_zone {
         Some(tz) => MerchantTimeZone::parse(tz)?,
         None => MerchantTimeZone::default(),

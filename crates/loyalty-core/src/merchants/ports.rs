@@ -106,6 +106,12 @@ pub trait StaffRepository: Send {
     /// # Errors
     /// MUST return [`StoreError::Contention`] when the version moved meanwhile.
     async fn rename_staff(&mut self, staff: &Staff) -> Result<(), StoreError>;
+    /// Writes the password hash and raises the token version by one, only if the version is
+    /// still `staff.token_version`: a new password signs the account out everywhere.
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::Contention`] when the version moved meanwhile.
+    async fn set_staff_password(&mut self, staff: &Staff) -> Result<(), StoreError>;
 }
 
 /// A transaction that reaches merchants.

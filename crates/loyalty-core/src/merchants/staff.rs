@@ -154,6 +154,97 @@ where
         Ok(staff)
     }
 
+    /// The account (with its password hash, for the edge to check a password against).
+    ///
+    /// # Errors
+    /// `not_found`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant, id = %id))]
+    pub async fn staff_account(self, merchant: MerchantId, id: StaffId) -> Result<Staff> {
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
+        tx.staff()
+            .staff_member(merchant, id)
+            .await?
+            .ok_or(Error::NotFound(crate::merchants::STAFF))
+    }
+
+    /// Gives the account `staff` (as read, at its token version) a new password hash and signs
+    /// it out everywhere; refused when the account changed since it was read (its own old
+    /// password was checked against that reading).
+    ///
+    /// # Errors
+    /// `not_found`; contention when the account changed meanwhile.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %staff.merchant_id, id = %staff.id))]
+    pub async fn change_own_password(self, staff: &Staff, password_hash: String) -> Result<()> {
+        let mut tx = self.uow.begin(TxMode::Write).await?;
+        let changed = Staff {
+            password_hash,
+            ..staff.clone()
+        };
+        tx.staff().set_staff_password(&changed).await?;
+        Ok(tx.commit().await?)
+    }
+
+    /// HQ sets another account's password (a forgotten one): owners for everyone, admins for
+    /// store managers and cashiers. The account is signed out everywhere.
+    ///
+    /// # Errors
+    /// `not_found`, `forbidden`.
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
+    pub async fn reset_staff_password(
+        self,
+        actor: Actor,
+        id: StaffId,
+        password_hash: String,
+    ) -> Result<Staff> {
+        let mut tx = self.uow.begin(TxMode::Write).await?;
+        let staff = tx
+            .staff()
+            .staff_member(actor.merchant_id, id)
+            .await?
+            .ok_or(Error::NotFound(crate::merchants::STAFF))?;
+        if !may_manage(actor.role, staff.role) {
+            return Err(Error::Forbidden("this role may not manage that account"));
+        }
+        let mut changed = Staff {
+            password_hash,
+            ..staff
+        };
+        tx.staff().set_staff_password(&changed).await?;
+        tx.commit().await?;
+        changed.token_version += 1;
+        Ok(changed)
+    }
+
+    /// The platform resets the password of the merchant's first active owner (an owner who
+    /// lost theirs and has no other owner to ask). The account is signed out everywhere.
+    ///
+    /// # Errors
+    /// `merchant_not_found`; `not_found` when the merchant has no active owner.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant))]
+    pub async fn reset_owner_password(
+        self,
+        merchant: MerchantId,
+        password_hash: String,
+    ) -> Result<Staff> {
+        let mut tx = self.uow.begin(TxMode::Write).await?;
+        let owner = tx
+            .staff()
+            .list_staff(merchant)
+            .await?
+            .into_iter()
+            .filter(|s| s.role == StaffRole::Owner && !s.disabled)
+            .min_by_key(|s| (s.created_at, s.id))
+            .ok_or(Error::NotFound(crate::merchants::STAFF))?;
+        let mut changed = Staff {
+            password_hash,
+            ..owner
+        };
+        tx.staff().set_staff_password(&changed).await?;
+        tx.commit().await?;
+        changed.token_version += 1;
+        Ok(changed)
+    }
+
     /// Revokes every token of the account (sign out everywhere).
     ///
     /// # Errors

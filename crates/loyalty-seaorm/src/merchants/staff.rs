@@ -179,4 +179,20 @@ impl StaffRepository for SeaTransaction {
         }
         Ok(())
     }
+
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %s.merchant_id, staff = %s.id))]
+    async fn set_staff_password(&mut self, s: &Staff) -> Result<(), StoreError> {
+        use staff::Column as C;
+        let update = staff::Entity::update_in(s.merchant_id, s.id.as_uuid())
+            .col_expr(C::PasswordHash, Expr::value(s.password_hash.clone()))
+            .col_expr(C::TokenVersion, Expr::col(C::TokenVersion).add(1))
+            .filter(C::TokenVersion.eq(s.token_version));
+        if !self.changed_one(update).await? {
+            return Err(StoreError::Contention(format!(
+                "staff {} changed meanwhile",
+                s.id
+            )));
+        }
+        Ok(())
+    }
 }
