@@ -194,6 +194,8 @@ pub struct AuthSettings {
     pub login_attempts_per_client_per_minute: u32,
     /// SMS code requests and SMS sign-ins allowed per client address per hour.
     pub sms_requests_per_client_per_hour: u32,
+    /// Member lookups by phone allowed per store manager or cashier account per minute.
+    pub member_lookups_per_staff_per_minute: u32,
 }
 
 impl Default for AuthSettings {
@@ -206,6 +208,7 @@ impl Default for AuthSettings {
             login_attempts_per_account_per_minute: 10,
             login_attempts_per_client_per_minute: 60,
             sms_requests_per_client_per_hour: 30,
+            member_lookups_per_staff_per_minute: 30,
         }
     }
 }
@@ -224,6 +227,14 @@ impl fmt::Debug for AuthSettings {
             .field(
                 "login_attempts_per_client_per_minute",
                 &self.login_attempts_per_client_per_minute,
+            )
+            .field(
+                "sms_requests_per_client_per_hour",
+                &self.sms_requests_per_client_per_hour,
+            )
+            .field(
+                "member_lookups_per_staff_per_minute",
+                &self.member_lookups_per_staff_per_minute,
             )
             .finish()
     }

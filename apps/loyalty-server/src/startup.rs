@@ -171,6 +171,9 @@ impl Application {
             sms_throttle: crate::throttle::ClientThrottle::per_hour(
                 auth.sms_requests_per_client_per_hour,
             ),
+            member_lookups: crate::throttle::Throttle::per_minute(
+                auth.member_lookups_per_staff_per_minute,
+            ),
             login_throttle: crate::throttle::LoginThrottle::new(
                 auth.login_attempts_per_account_per_minute,
                 auth.login_attempts_per_client_per_minute,
@@ -237,6 +240,15 @@ impl Application {
                 .await;
             });
         }
+        let state = self.state.clone();
+        crate::jobs::every(Duration::from_secs(60), move || {
+            let state = state.clone();
+            async move {
+                state.login_throttle.forget_stale();
+                state.sms_throttle.forget_stale();
+                state.member_lookups.forget_stale();
+            }
+        });
         let state = self.state.clone();
         crate::jobs::every(self.tier_review_interval, move || {
             let state = state.clone();

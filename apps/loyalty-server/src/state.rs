@@ -99,6 +99,8 @@ pub struct AppState {
     pub decoy_hash: String,
     pub login_throttle: crate::throttle::LoginThrottle,
     pub sms_throttle: crate::throttle::ClientThrottle,
+    /// Member lookups by phone per store account (a cashier cannot test every number).
+    pub member_lookups: crate::throttle::Throttle<loyalty_core::kernel::StaffId>,
     pub member_codes: loyalty_core::members::MemberCodes,
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Member sign-in through WeChat; `None` when `wechat.mode` is `off`.

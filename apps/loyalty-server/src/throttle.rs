@@ -8,6 +8,7 @@ use crate::error::ApiError;
 use actix_web::HttpRequest;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 
@@ -61,32 +62,46 @@ impl LoginThrottle {
     }
 }
 
-/// Requests per client address (SMS codes and SMS sign-in).
-pub struct ClientThrottle {
-    by_client: DefaultKeyedRateLimiter<IpAddr>,
+/// Requests per key (a client address for SMS codes and SMS sign-in, a staff account for
+/// member lookups by phone), answered with 429 and `Retry-After` past the limit.
+pub struct Throttle<K: Hash + Eq + Clone> {
+    limiter: DefaultKeyedRateLimiter<K>,
     clock: DefaultClock,
 }
 
-impl ClientThrottle {
+/// Requests per client address.
+pub type ClientThrottle = Throttle<IpAddr>;
+
+impl<K: Hash + Eq + Clone> Throttle<K> {
     pub fn per_hour(n: u32) -> Self {
-        let quota = Quota::per_hour(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN));
+        Self::with(Quota::per_hour(
+            NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN),
+        ))
+    }
+
+    pub fn per_minute(n: u32) -> Self {
+        Self::with(per_minute(n))
+    }
+
+    fn with(quota: Quota) -> Self {
         Self {
-            by_client: RateLimiter::keyed(quota),
+            limiter: RateLimiter::keyed(quota),
             clock: DefaultClock::default(),
         }
     }
 
     /// # Errors
     /// 429 `too_many_requests` with the seconds to wait.
-    pub fn check(&self, client: IpAddr) -> Result<(), ApiError> {
+    pub fn check(&self, key: &K) -> Result<(), ApiError> {
         let now = self.clock.now();
-        self.by_client
-            .check_key(&client)
+        self.limiter
+            .check_key(key)
             .map_err(|n| ApiError::too_many_requests(n.wait_time_from(now).as_secs() + 1))
     }
 
+    /// Forgets keys whose limits have fully recovered (called from the background jobs).
     pub fn forget_stale(&self) {
-        self.by_client.retain_recent();
+        self.limiter.retain_recent();
     }
 }
 

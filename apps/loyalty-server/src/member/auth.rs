@@ -157,7 +157,7 @@ pub async fn request_sms_code(
     body: Json<SmsCodeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let phone = Phone::parse(&body.phone)?;
-    state.sms_throttle.check(state.client_ip(&req))?;
+    state.sms_throttle.check(&state.client_ip(&req))?;
     let expires_at = state
         .loyalty
         .members()
@@ -188,7 +188,7 @@ pub async fn sms_login(
     body: Json<SmsLoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let phone = Phone::parse(&body.phone)?;
-    state.sms_throttle.check(state.client_ip(&req))?;
+    state.sms_throttle.check(&state.client_ip(&req))?;
     let login = state
         .loyalty
         .members()

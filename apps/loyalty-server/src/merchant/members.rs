@@ -74,9 +74,10 @@ pub struct MemberListView {
     pub next_cursor: Option<String>,
 }
 
-/// The merchant's members in registration order, page by page; or the member with `phone`
-/// (an empty list when none matches).
-#[utoipa::path(tag = "merchant", params(MemberListQuery), responses((status = 200, body = MemberListView), (status = 422, body = Problem)), security(("bearer" = [])))]
+/// The merchant's members in registration order, page by page (not for cashiers); or the
+/// member with `phone` (an empty list when none matches; store staff are limited to
+/// `auth.member_lookups_per_staff_per_minute`).
+#[utoipa::path(tag = "merchant", params(MemberListQuery), responses((status = 200, body = MemberListView), (status = 403, body = Problem, description = "a cashier paging"), (status = 422, body = Problem), (status = 429, body = Problem, description = "too many lookups; see Retry-After")), security(("bearer" = [])))]
 #[get("/members")]
 pub async fn find_members(
     staff: StaffAuth,
@@ -85,6 +86,10 @@ pub async fn find_members(
 ) -> Result<HttpResponse, ApiError> {
     if let Some(phone) = &query.phone {
         let phone = Phone::parse(phone)?;
+        // Store staff look members up one at a time, not by trying every number.
+        if !staff.role.is_headquarters() {
+            state.member_lookups.check(&staff.staff_id)?;
+        }
         let items = match state
             .loyalty
             .members()
@@ -99,6 +104,11 @@ pub async fn find_members(
             items,
             next_cursor: None,
         }));
+    }
+    if !staff.sees_full_phones() {
+        return Err(ApiError::forbidden(
+            "cashiers find members by phone or member code, not by paging through them",
+        ));
     }
     let after = position::<MemberId>("member", query.cursor.as_deref())?;
     let (members, next) = state

@@ -105,9 +105,10 @@ async fn login_and_fold(db: &TestDatabase) {
         app.get("/api/v1/member/points", token).await.body["balance"],
         50
     );
+    // The folded WeChat account is gone: its token no longer signs anyone in.
     app.get("/api/v1/member/me", &wechat_token)
         .await
-        .assert_problem(404, "member_not_found");
+        .assert_problem(401, "unauthenticated");
     let next = app
         .post_anonymously(
             "/api/v1/member/auth/wechat",

@@ -6,6 +6,7 @@ use loyalty_tests::{Answer, STAFF_PASSWORD, TestApp, staff_account};
 use reqwest::StatusCode;
 
 mod isolation_matrix;
+mod lookups;
 mod passwords;
 mod roles;
 mod sessions;
