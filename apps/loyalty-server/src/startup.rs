@@ -290,6 +290,8 @@ fn serve(
             .configure(merchant::routes)
             .configure(member::routes)
             .split_for_parts();
+        let mut api = api;
+        ops::complete(&mut api);
         let known = extract::KnownPaths::of(&api);
         app.configure(|cfg| ops::docs(cfg, api))
             .default_service(web::to(move |req: HttpRequest| {

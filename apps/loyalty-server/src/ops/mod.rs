@@ -6,7 +6,7 @@ mod health;
 mod openapi;
 
 pub use health::routes;
-pub use openapi::ApiDoc;
+pub use openapi::{ApiDoc, complete};
 
 use actix_web::{HttpResponse, web};
 use utoipa_swagger_ui::SwaggerUi;

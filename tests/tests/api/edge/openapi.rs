@@ -120,22 +120,58 @@ async fn openapi(db: &TestDatabase) {
     ];
     expected.sort_unstable();
     assert_eq!(documented, expected);
-    // Every documented route is served: none answers the router's "no such endpoint".
-    for route in &expected {
-        let (method, path) = route.split_once(' ').expect("method and path");
-        let path = path.replace("{id}", &uuid::Uuid::now_v7().to_string());
-        let answer = app
-            .send(
-                app.request(
-                    Method::from_bytes(method.as_bytes()).expect("method"),
-                    &path,
-                    None,
+    // Every documented route is served (none answers the router's "no such endpoint"), and
+    // what it answers without a credential and with a staff token is documented for it, a
+    // problem as application/problem+json.
+    let owner = app.merchant("documented").await.owner;
+    for token in [None, Some(owner.as_str())] {
+        for route in &expected {
+            if token.is_some() && route.ends_with("/auth/logout") {
+                continue;
+            }
+            let (method, template) = route.split_once(' ').expect("method and path");
+            let path = template.replace("{id}", &uuid::Uuid::now_v7().to_string());
+            let answer = app
+                .send(
+                    app.request(
+                        Method::from_bytes(method.as_bytes()).expect("method"),
+                        &path,
+                        token,
+                    )
+                    .json(&json!({})),
                 )
-                .json(&json!({})),
-            )
-            .await;
-        assert_ne!(answer.body["detail"], "no such endpoint", "{route}");
+                .await;
+            assert_ne!(answer.body["detail"], "no such endpoint", "{route}");
+            let responses = &doc.body["paths"][template][method.to_lowercase()]["responses"];
+            let documented = &responses[answer.status.as_str()];
+            assert!(
+                documented.is_object(),
+                "{route} answered {} undocumented: {}",
+                answer.status,
+                answer.text
+            );
+            if answer.status.is_client_error() || answer.status.is_server_error() {
+                assert_eq!(answer.content_type, "application/problem+json", "{route}");
+                assert!(
+                    documented["content"]["application/problem+json"].is_object(),
+                    "{route} {}: {documented}",
+                    answer.status
+                );
+            }
+        }
     }
+    // Staff and member tokens are separate schemes.
+    let schemes = &doc.body["components"]["securitySchemes"];
+    assert!(schemes["staff_token"].is_object() && schemes["member_token"].is_object());
+    assert!(schemes["bearer"].is_null(), "no scheme shared by both");
+    assert_eq!(
+        doc.body["paths"]["/api/v1/member/me"]["get"]["security"],
+        json!([{ "member_token": [] }])
+    );
+    assert_eq!(
+        doc.body["paths"]["/api/v1/merchant/stores"]["get"]["security"],
+        json!([{ "staff_token": [] }])
+    );
     let docs = app.send(app.request(Method::GET, "/docs/", None)).await;
     assert_eq!(docs.status, StatusCode::OK);
     assert!(
