@@ -175,13 +175,9 @@ where
     /// `not_found`; contention when the account changed meanwhile.
     #[tracing::instrument(level = "debug", skip_all, fields(merchant = %staff.merchant_id, id = %staff.id))]
     pub async fn change_own_password(self, staff: &Staff, password_hash: String) -> Result<()> {
-        let mut tx = self.uow.begin(TxMode::Write).await?;
-        let changed = Staff {
-            password_hash,
-            ..staff.clone()
-        };
-        tx.staff().set_staff_password(&changed).await?;
-        Ok(tx.commit().await?)
+        let tx = self.uow.begin(TxMode::Write).await?;
+        new_password(tx, staff.clone(), password_hash).await?;
+        Ok(())
     }
 
     /// HQ sets another account's password (a forgotten one): owners for everyone, admins for
@@ -205,14 +201,7 @@ where
         if !may_manage(actor.role, staff.role) {
             return Err(Error::Forbidden("this role may not manage that account"));
         }
-        let mut changed = Staff {
-            password_hash,
-            ..staff
-        };
-        tx.staff().set_staff_password(&changed).await?;
-        tx.commit().await?;
-        changed.token_version += 1;
-        Ok(changed)
+        new_password(tx, staff, password_hash).await
     }
 
     /// The platform resets the password of the merchant's first active owner (an owner who
@@ -235,14 +224,7 @@ where
             .filter(|s| s.role == StaffRole::Owner && !s.disabled)
             .min_by_key(|s| (s.created_at, s.id))
             .ok_or(Error::NotFound(crate::merchants::STAFF))?;
-        let mut changed = Staff {
-            password_hash,
-            ..owner
-        };
-        tx.staff().set_staff_password(&changed).await?;
-        tx.commit().await?;
-        changed.token_version += 1;
-        Ok(changed)
+        new_password(tx, owner, password_hash).await
     }
 
     /// Revokes every token of the account (sign out everywhere).
@@ -281,6 +263,19 @@ where
             _ => Err(crate::merchants::MerchantsError::InvalidCredentials.into()),
         }
     }
+}
+
+/// Gives `staff` (as read) a new password hash, revoking its tokens, and commits; answers the
+/// account as it is after.
+async fn new_password<T: StaffTx>(mut tx: T, staff: Staff, password_hash: String) -> Result<Staff> {
+    let mut changed = Staff {
+        password_hash,
+        ..staff
+    };
+    tx.staff().set_staff_password(&changed).await?;
+    tx.commit().await?;
+    changed.token_version += 1;
+    Ok(changed)
 }
 
 /// Checks that the stores exist for the merchant and suit the role: HQ roles have none

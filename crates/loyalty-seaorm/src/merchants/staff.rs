@@ -52,6 +52,22 @@ impl SeaTransaction {
             .collect()
     }
 
+    /// Runs a compare-and-set on the account's token version; contention when it moved.
+    async fn staff_changed(
+        &self,
+        update: sea_orm::UpdateMany<staff::Entity>,
+        s: &Staff,
+    ) -> Result<(), StoreError> {
+        if self.changed_one(update).await? {
+            Ok(())
+        } else {
+            Err(StoreError::Contention(format!(
+                "staff {} changed meanwhile",
+                s.id
+            )))
+        }
+    }
+
     async fn write_stores(&self, s: &Staff) -> Result<(), StoreError> {
         staff_stores::Entity::delete_of(s.merchant_id)
             .filter(staff_stores::Column::StaffId.eq(s.id.as_uuid()))
@@ -156,12 +172,7 @@ impl StaffRepository for SeaTransaction {
             .col_expr(C::Disabled, Expr::value(s.disabled))
             .col_expr(C::TokenVersion, Expr::col(C::TokenVersion).add(1))
             .filter(C::TokenVersion.eq(s.token_version));
-        if !self.changed_one(update).await? {
-            return Err(StoreError::Contention(format!(
-                "staff {} changed meanwhile",
-                s.id
-            )));
-        }
+        self.staff_changed(update, s).await?;
         self.write_stores(s).await
     }
 
@@ -171,13 +182,7 @@ impl StaffRepository for SeaTransaction {
         let update = staff::Entity::update_in(s.merchant_id, s.id.as_uuid())
             .col_expr(C::DisplayName, Expr::value(s.display_name.clone()))
             .filter(C::TokenVersion.eq(s.token_version));
-        if !self.changed_one(update).await? {
-            return Err(StoreError::Contention(format!(
-                "staff {} changed meanwhile",
-                s.id
-            )));
-        }
-        Ok(())
+        self.staff_changed(update, s).await
     }
 
     #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %s.merchant_id, staff = %s.id))]
@@ -187,12 +192,6 @@ impl StaffRepository for SeaTransaction {
             .col_expr(C::PasswordHash, Expr::value(s.password_hash.clone()))
             .col_expr(C::TokenVersion, Expr::col(C::TokenVersion).add(1))
             .filter(C::TokenVersion.eq(s.token_version));
-        if !self.changed_one(update).await? {
-            return Err(StoreError::Contention(format!(
-                "staff {} changed meanwhile",
-                s.id
-            )));
-        }
-        Ok(())
+        self.staff_changed(update, s).await
     }
 }
