@@ -2,7 +2,6 @@
 
 use crate::auth::{hash_password, random_password};
 use crate::config::Settings;
-use crate::error::ApiError;
 use crate::http::extract;
 use crate::http::idempotency::InFlight;
 use crate::notify::LogNotifier;
@@ -13,8 +12,8 @@ use crate::tokens::Tokens;
 use crate::{member, merchant, ops, platform};
 use actix_cors::Cors;
 use actix_web::dev::{Server, Service as _};
+use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Condition;
 use actix_web::{App, HttpMessage, HttpRequest, HttpServer, web};
 use anyhow::Context;
@@ -292,10 +291,11 @@ fn serve(
             .split_for_parts();
         let mut api = api;
         ops::complete(&mut api);
-        let known = extract::KnownPaths::of(&api);
+        let paths = extract::KnownPaths::of(&api);
+        let fallback = paths.clone();
         app.configure(|cfg| ops::docs(cfg, api))
             .default_service(web::to(move |req: HttpRequest| {
-                let known = known.clone();
+                let known = fallback.clone();
                 async move { known.answer(&req) }
             }))
             .wrap_fn(|req, srv| {
@@ -323,20 +323,13 @@ fn serve(
             ))
             .wrap(metrics.clone())
             // Outside the metrics: a method the server does not know never becomes a label.
-            .wrap_fn(|req, srv| {
-                let known = KNOWN_METHODS.contains(req.method());
-                let call = known.then(|| srv.call(req));
-                async move {
-                    match call {
-                        Some(call) => call.await,
-                        None => Err(ApiError::new(
-                            StatusCode::NOT_IMPLEMENTED,
-                            "method_not_implemented",
-                            "this server does not implement that method",
-                        )
-                        .into()),
-                    }
-                }
+            .wrap_fn(move |req, srv| {
+                let call = if KNOWN_METHODS.contains(req.method()) {
+                    Ok(srv.call(req))
+                } else {
+                    Err(paths.unknown_method(req.method(), req.path()))
+                };
+                async move { call?.await }
             })
             .wrap(TracingLogger::<RequestSpan>::new())
     })

@@ -4,7 +4,9 @@
 
 use crate::error::{ApiError, problem_response};
 use actix_web::dev::ResourceDef;
+use actix_web::error::InternalError;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::Method;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -101,23 +103,36 @@ impl KnownPaths {
 
     /// What an unmatched request answers: 405 with the methods the path takes, or 404.
     pub fn answer(&self, req: &HttpRequest) -> HttpResponse {
-        let path = req.path();
-        match self.0.iter().find(|(def, _)| def.is_match(path)) {
-            Some((_, allow)) => {
-                let error = ApiError::new(
-                    StatusCode::METHOD_NOT_ALLOWED,
-                    "method_not_allowed",
-                    format!(
-                        "{} is not allowed here; allowed: {}",
-                        req.method(),
-                        allow.to_str().unwrap_or_default()
-                    ),
-                );
-                let mut response = problem_response(&error.problem());
-                response.headers_mut().insert(header::ALLOW, allow.clone());
-                response
-            }
-            None => problem_response(&ApiError::not_found("no such endpoint").problem()),
+        self.not_allowed(req.method(), req.path())
+            .unwrap_or_else(|| problem_response(&ApiError::not_found("no such endpoint").problem()))
+    }
+
+    /// What a method the server does not implement answers: 405 with `Allow` on a known path,
+    /// 501 elsewhere.
+    pub fn unknown_method(&self, method: &Method, path: &str) -> actix_web::Error {
+        match self.not_allowed(method, path) {
+            Some(response) => InternalError::from_response("method not allowed", response).into(),
+            None => ApiError::new(
+                StatusCode::NOT_IMPLEMENTED,
+                "method_not_implemented",
+                "this server does not implement that method",
+            )
+            .into(),
         }
+    }
+
+    fn not_allowed(&self, method: &Method, path: &str) -> Option<HttpResponse> {
+        let (_, allow) = self.0.iter().find(|(def, _)| def.is_match(path))?;
+        let error = ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!(
+                "{method} is not allowed here; allowed: {}",
+                allow.to_str().unwrap_or_default()
+            ),
+        );
+        let mut response = problem_response(&error.problem());
+        response.headers_mut().insert(header::ALLOW, allow.clone());
+        Some(response)
     }
 }

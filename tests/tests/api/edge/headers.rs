@@ -1,5 +1,6 @@
 //! What every answer carries, and what nobody can make the server count: answers are never
-//! cached or sniffed, a method the server does not know answers 501 without adding a series to
+//! cached or sniffed, a method the server does not know answers 501 (405 on a known path)
+//! without adding a series to
 //! `/metrics`, a known path asked with a method it does not take answers 405 with `Allow`, and
 //! browsers may call the API only from the origins `server.cors_origins` names.
 
@@ -126,9 +127,25 @@ async fn headers(db: &TestDatabase) {
     for i in 0..5 {
         let method = Method::from_bytes(format!("PROBE{i}").as_bytes()).expect("a method");
         let answer = app
-            .send(app.request(method, "/api/v1/merchant/stores", Some(&shop.owner)))
+            .send(app.request(
+                method.clone(),
+                "/api/v1/merchant/nowhere",
+                Some(&shop.owner),
+            ))
             .await;
         answer.assert_problem(501, "method_not_implemented");
+        // On a known path it is a method the path does not take.
+        let answer = app
+            .send(app.request(method, "/api/v1/merchant/stores", Some(&shop.owner)))
+            .await;
+        answer.assert_problem(405, "method_not_allowed");
+        assert_eq!(answer.header("allow"), Some("GET, POST"));
+    }
+    for method in [Method::TRACE] {
+        let answer = app
+            .send(app.request(method, "/api/v1/merchant/stores", Some(&shop.owner)))
+            .await;
+        assert_eq!(answer.status.as_u16(), 405, "{}", answer.text);
     }
     let metrics = app.send(app.request(Method::GET, "/metrics", None)).await;
     assert_eq!(metrics.status, StatusCode::OK);
