@@ -294,6 +294,7 @@ fn serve(
         let paths = extract::KnownPaths::of(&api);
         let fallback = paths.clone();
         app.configure(|cfg| ops::docs(cfg, api))
+            .app_data(paths.clone())
             .default_service(web::to(move |req: HttpRequest| {
                 let known = fallback.clone();
                 async move { known.answer(&req) }

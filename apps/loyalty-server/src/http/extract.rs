@@ -66,7 +66,14 @@ fn query_error(err: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
     .into()
 }
 
-fn path_error(_: PathError, _: &HttpRequest) -> actix_web::Error {
+fn path_error(_: PathError, req: &HttpRequest) -> actix_web::Error {
+    // `GET /orders/quote` reaches `GET /orders/{id}`, but the path is `POST /orders/quote`'s.
+    if let Some(response) = req
+        .app_data::<KnownPaths>()
+        .and_then(|known| known.not_allowed_exactly(req.method(), req.path()))
+    {
+        return InternalError::from_response("method not allowed", response).into();
+    }
     ApiError::not_found("no such resource").into()
 }
 
@@ -121,18 +128,31 @@ impl KnownPaths {
         }
     }
 
+    /// 405 when `path` is a documented path without parameters that does not take `method`.
+    pub fn not_allowed_exactly(&self, method: &Method, path: &str) -> Option<HttpResponse> {
+        let (_, allow) = self.0.iter().find(|(def, _)| def.pattern() == Some(path))?;
+        let allowed = allow.to_str().unwrap_or_default();
+        let takes = allowed.split(", ").any(|m| m == method.as_str());
+        (!takes).then(|| refusal(method, allow))
+    }
+
     fn not_allowed(&self, method: &Method, path: &str) -> Option<HttpResponse> {
         let (_, allow) = self.0.iter().find(|(def, _)| def.is_match(path))?;
-        let error = ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            format!(
-                "{method} is not allowed here; allowed: {}",
-                allow.to_str().unwrap_or_default()
-            ),
-        );
-        let mut response = problem_response(&error.problem());
-        response.headers_mut().insert(header::ALLOW, allow.clone());
-        Some(response)
+        Some(refusal(method, allow))
     }
+}
+
+/// 405 `method_not_allowed` with `Allow`.
+fn refusal(method: &Method, allow: &HeaderValue) -> HttpResponse {
+    let error = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!(
+            "{method} is not allowed here; allowed: {}",
+            allow.to_str().unwrap_or_default()
+        ),
+    );
+    let mut response = problem_response(&error.problem());
+    response.headers_mut().insert(header::ALLOW, allow.clone());
+    response
 }

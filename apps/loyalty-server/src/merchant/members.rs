@@ -63,6 +63,7 @@ pub struct MemberListQuery {
     /// Find the member with this phone number (then no paging).
     pub phone: Option<String>,
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
     /// From a previous page's `next_cursor`.
     pub cursor: Option<String>,

@@ -26,6 +26,7 @@ pub struct MessagesQuery {
     /// `failed` (default), `pending`, `sent` or `standby` (SMS kept in reserve for a WeChat
     /// message: sent only if WeChat refuses that one's first attempt).
     pub status: Option<String>,
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
     pub cursor: Option<String>,
 }

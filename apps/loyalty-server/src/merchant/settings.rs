@@ -42,7 +42,7 @@ pub struct SettingView {
     pub updated_by: Option<Uuid>,
     /// The policy, in the shape `PUT` takes (see the README's "Rules" and "Notifications"); `null` for
     /// tiers a merchant has not set up.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub policy: serde_json::Value,
 }
 

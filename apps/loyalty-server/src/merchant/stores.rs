@@ -74,7 +74,7 @@ pub struct UpdateStoreRequest {
 }
 
 /// Renames, closes or reopens a store (owner or admin).
-#[utoipa::path(tag = "merchant", request_body = UpdateStoreRequest, params(("id" = Uuid, Path)), responses((status = 200, body = StoreView), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "merchant", request_body = UpdateStoreRequest, params(("id" = Uuid, Path)), responses((status = 200, body = StoreView), (status = 404, body = Problem), (status = 409, body = Problem, description = "store_name_taken")), security(("bearer" = [])))]
 #[patch("/stores/{id}")]
 pub async fn update_store(
     staff: StaffAuth,

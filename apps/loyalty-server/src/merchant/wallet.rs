@@ -9,7 +9,8 @@ use crate::http::input::money;
 use crate::http::json::Json;
 use crate::http::pagination::{Page, PageQuery};
 use crate::shared::wallet::{
-    WalletEntryView, WithdrawalList, WithdrawalQuery, WithdrawalView, withdrawals,
+    OwnWithdrawalQuery, WalletEntryView, WithdrawalList, WithdrawalQuery, WithdrawalView,
+    withdrawals,
 };
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -127,16 +128,14 @@ pub async fn request_withdrawal(
 }
 
 /// The merchant's withdrawals, newest first (HQ).
-#[utoipa::path(tag = "merchant", params(WithdrawalQuery), responses((status = 200, body = WithdrawalList), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "merchant", params(OwnWithdrawalQuery), responses((status = 200, body = WithdrawalList), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[get("/wallet/withdrawals")]
 pub async fn my_withdrawals(
     staff: StaffAuth,
     state: web::Data<AppState>,
-    query: web::Query<WithdrawalQuery>,
+    query: web::Query<OwnWithdrawalQuery>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_headquarters()?;
-    if query.merchant_id.is_some() {
-        return Err(ApiError::invalid("merchant_id", "is for the platform only"));
-    }
+    let query = WithdrawalQuery::from(query.into_inner());
     withdrawals(&state, Some(staff.merchant_id), &query).await
 }

@@ -67,7 +67,8 @@ const PROBLEM: &str = "application/problem+json";
 /// Completes the collected document: the handlers' `bearer` becomes the staff or the member
 /// token by audience, every problem is `application/problem+json`, and the answers every
 /// handler of a kind can give are listed where they are missing — 401 where a credential is
-/// needed, 403 for staff roles, 404 for an id in the path, 413/415/422 for a body, 422 for a
+/// needed, 403 for staff roles, 404 for an id in the path or a reference in a body,
+/// 413/415/422 for a body, 422 for a
 /// query, 409/422 for an `Idempotency-Key`, 503 when the database stays busy.
 pub fn complete(api: &mut utoipa::openapi::OpenApi) {
     for (path, item) in &mut api.paths.paths {
@@ -140,6 +141,10 @@ fn complete_operation(path: &str, token: Option<&str>, operation: &mut Operation
         );
     }
     if operation.request_body.is_some() {
+        add(
+            "404",
+            "a reference in the body names nothing of the caller's merchant",
+        );
         add("413", "payload_too_large");
         add("415", "unsupported_media_type: send application/json");
         add("422", "validation_failed");

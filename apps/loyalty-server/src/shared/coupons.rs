@@ -110,6 +110,7 @@ impl From<&HeldCoupon> for CouponView {
 pub struct CouponQuery {
     /// `available`, `used`, `returned`, `expired` or `revoked`; every state when absent.
     pub status: Option<String>,
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
     pub cursor: Option<String>,
 }

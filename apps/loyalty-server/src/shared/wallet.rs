@@ -84,10 +84,33 @@ impl From<&WalletWithdrawal> for WithdrawalView {
 pub struct WithdrawalQuery {
     /// `pending`, `approved` or `rejected`; any when absent.
     pub status: Option<String>,
-    /// The platform only: one merchant's.
+    /// One merchant's only.
     pub merchant_id: Option<Uuid>,
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
     pub cursor: Option<String>,
+}
+
+/// The merchant's own withdrawals: [`WithdrawalQuery`] without another merchant to name.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct OwnWithdrawalQuery {
+    /// `pending`, `approved` or `rejected`; any when absent.
+    pub status: Option<String>,
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+impl From<OwnWithdrawalQuery> for WithdrawalQuery {
+    fn from(q: OwnWithdrawalQuery) -> Self {
+        Self {
+            status: q.status,
+            merchant_id: None,
+            limit: q.limit,
+            cursor: q.cursor,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

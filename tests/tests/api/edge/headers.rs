@@ -90,6 +90,12 @@ async fn wrong_method(db: &TestDatabase) {
             "/api/v1/merchant/auth/login".to_owned(),
             "POST",
         ),
+        // Not an order with the id "quote": the quote's path, which takes POST.
+        (
+            Method::GET,
+            "/api/v1/merchant/orders/quote".to_owned(),
+            "POST",
+        ),
         (
             Method::POST,
             "/api/v1/member/me".to_owned(),
