@@ -47,7 +47,8 @@ pub fn read<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
     let value = serde_path_to_error::deserialize(strict::Strict(&mut reader)).map_err(|e| {
         let path = e.path().to_string();
         let message = client_terms(&e.inner().to_string());
-        if path == "." {
+        // "." is the body itself; "?" an object key that was not a field.
+        if path == "." || path.split('.').any(|segment| segment.starts_with('?')) {
             ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "validation_failed",

@@ -41,6 +41,9 @@ pub async fn logout(
 #[serde(deny_unknown_fields)]
 pub struct DevLoginRequest {
     pub merchant_code: String,
+    #[schema(
+        pattern = "^[ -]*(\\+[ -]*8[ -]*6[ -]*|8[ -]*6[ -]*)?1[ -]*[3-9]([ -]*[0-9]){9}[ -]*$"
+    )]
     pub phone: String,
 }
 
@@ -136,7 +139,10 @@ pub async fn wechat_login(
 #[serde(deny_unknown_fields)]
 pub struct SmsCodeRequest {
     pub merchant_code: String,
-    #[schema(example = "13800138000")]
+    #[schema(
+        example = "13800138000",
+        pattern = "^[ -]*(\\+[ -]*8[ -]*6[ -]*|8[ -]*6[ -]*)?1[ -]*[3-9]([ -]*[0-9]){9}[ -]*$"
+    )]
     pub phone: String,
 }
 
@@ -173,6 +179,9 @@ pub async fn request_sms_code(
 #[serde(deny_unknown_fields)]
 pub struct SmsLoginRequest {
     pub merchant_code: String,
+    #[schema(
+        pattern = "^[ -]*(\\+[ -]*8[ -]*6[ -]*|8[ -]*6[ -]*)?1[ -]*[3-9]([ -]*[0-9]){9}[ -]*$"
+    )]
     pub phone: String,
     /// The 6 digits received by SMS.
     pub code: String,

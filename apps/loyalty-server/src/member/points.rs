@@ -58,6 +58,7 @@ pub async fn ledger(
 #[serde(deny_unknown_fields)]
 pub struct ActionRequest {
     /// `share` or `review`.
+    #[schema(pattern = "^(share|review)$")]
     pub action: String,
     /// For `share`: what was shared (a page or product id), once per member and thing.
     pub reference: Option<String>,

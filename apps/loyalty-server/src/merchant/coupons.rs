@@ -251,7 +251,7 @@ impl From<IssueReport> for IssueReportView {
 }
 
 /// A coupon by its code (the cashier checks it before verifying).
-#[utoipa::path(tag = "merchant", params(("code" = String, Path)), responses((status = 200, body = CouponView), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "merchant", params(("code" = String, Path, pattern = "^[ -]*([0-9][ -]*){12}$")), responses((status = 200, body = CouponView), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[get("/coupons/{code}")]
 pub async fn get_coupon(
     staff: StaffAuth,
@@ -267,7 +267,7 @@ pub async fn get_coupon(
 }
 
 /// Revokes a coupon that is still usable (HQ).
-#[utoipa::path(tag = "merchant", params(("code" = String, Path)), responses((status = 200, body = CouponView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem, description = "coupon_used"), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "merchant", params(("code" = String, Path, pattern = "^[ -]*([0-9][ -]*){12}$")), responses((status = 200, body = CouponView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem, description = "coupon_used"), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[post("/coupons/{code}/revoke")]
 pub async fn revoke_coupon(
     staff: StaffAuth,

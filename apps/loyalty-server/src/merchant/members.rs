@@ -28,7 +28,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[serde(deny_unknown_fields)]
 pub struct RegisterMemberRequest {
     /// A mainland mobile number; `+86`, spaces and dashes are accepted.
-    #[schema(example = "13800138000")]
+    #[schema(
+        example = "13800138000",
+        pattern = "^[ -]*(\\+[ -]*8[ -]*6[ -]*|8[ -]*6[ -]*)?1[ -]*[3-9]([ -]*[0-9]){9}[ -]*$"
+    )]
     pub phone: String,
     pub name: Option<String>,
     pub birthday: Option<NaiveDate>,
@@ -61,6 +64,9 @@ pub async fn register_member(
 #[serde(deny_unknown_fields)]
 pub struct MemberListQuery {
     /// Find the member with this phone number (then no paging).
+    #[param(
+        pattern = "^[ -]*(\\+[ -]*8[ -]*6[ -]*|8[ -]*6[ -]*)?1[ -]*[3-9]([ -]*[0-9]){9}[ -]*$"
+    )]
     pub phone: Option<String>,
     /// 1–100, default 20.
     #[param(minimum = 1, maximum = 100)]

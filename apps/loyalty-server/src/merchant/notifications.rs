@@ -25,6 +25,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 pub struct MessagesQuery {
     /// `failed` (default), `pending`, `sent` or `standby` (SMS kept in reserve for a WeChat
     /// message: sent only if WeChat refuses that one's first attempt).
+    #[param(pattern = "^(failed|pending|sent|standby)$")]
     pub status: Option<String>,
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,

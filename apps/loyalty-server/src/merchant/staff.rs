@@ -27,6 +27,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[serde(deny_unknown_fields)]
 pub struct ResetPasswordRequest {
     /// A random password is made (and returned once) when absent.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: Option<String>,
 }
 
@@ -63,12 +64,13 @@ pub struct CreateStaffRequest {
     /// 3–32 of a-z, 0-9 and -, unique in the merchant.
     pub username: String,
     pub display_name: String,
-    #[schema(value_type = String, example = "cashier")]
+    #[schema(value_type = String, example = "cashier", pattern = "^(owner|admin|store_manager|cashier)$")]
     pub role: StaffRole,
     /// Required for store managers and cashiers; ignored for owners and admins.
     #[serde(default)]
     pub store_ids: Vec<Uuid>,
     /// A random password is made (and returned once) when absent.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: Option<String>,
 }
 

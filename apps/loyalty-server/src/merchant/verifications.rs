@@ -43,7 +43,7 @@ pub struct ListQuery {
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
     /// The coupon's 12-digit code.
-    #[schema(example = "123456789012")]
+    #[schema(example = "123456789012", pattern = "^[ -]*([0-9][ -]*){12}$")]
     pub code: String,
     /// The store it is used in (one of this account's; for HQ the default store when
     /// absent).

@@ -25,6 +25,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[serde(deny_unknown_fields)]
 pub struct OwnerPasswordRequest {
     /// A random password is made (and returned once) when absent.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: Option<String>,
 }
 
@@ -84,6 +85,7 @@ pub struct CreateMerchantRequest {
     pub owner_username: Option<String>,
     pub owner_display_name: Option<String>,
     /// A random password is made (and returned once) when absent.
+    #[schema(min_length = 8, max_length = 128)]
     pub owner_password: Option<String>,
 }
 

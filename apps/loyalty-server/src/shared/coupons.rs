@@ -109,6 +109,7 @@ impl From<&HeldCoupon> for CouponView {
 #[serde(deny_unknown_fields)]
 pub struct CouponQuery {
     /// `available`, `used`, `returned`, `expired` or `revoked`; every state when absent.
+    #[param(pattern = "^(available|used|returned|expired|revoked)$")]
     pub status: Option<String>,
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,

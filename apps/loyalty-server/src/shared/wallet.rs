@@ -83,6 +83,7 @@ impl From<&WalletWithdrawal> for WithdrawalView {
 #[serde(deny_unknown_fields)]
 pub struct WithdrawalQuery {
     /// `pending`, `approved` or `rejected`; any when absent.
+    #[param(pattern = "^(pending|approved|rejected)$")]
     pub status: Option<String>,
     /// One merchant's only.
     pub merchant_id: Option<Uuid>,
@@ -96,6 +97,7 @@ pub struct WithdrawalQuery {
 #[serde(deny_unknown_fields)]
 pub struct OwnWithdrawalQuery {
     /// `pending`, `approved` or `rejected`; any when absent.
+    #[param(pattern = "^(pending|approved|rejected)$")]
     pub status: Option<String>,
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
