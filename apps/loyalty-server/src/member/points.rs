@@ -162,7 +162,6 @@ pub struct TierProgressView {
     pub growth: i64,
     /// `fen` (spend, top-up) or `points` (points earned).
     pub unit: String,
-    #[schema(value_type = Object)]
     pub benefits: loyalty_core::tiers::TierBenefits,
     pub next: Option<NextTierView>,
 }

@@ -42,7 +42,7 @@ pub struct CardTemplateList {
 
 /// Creates a card template (HQ): a stored-value card with its top-up plans (充 100 送 20),
 /// other amounts allowed, a balance cap, and its look. See the README's "Stored-value cards".
-#[utoipa::path(tag = "merchant", request_body(content = Object, description = "Card rules"), responses((status = 201, body = CardTemplateView), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "merchant", request_body(content = CardRules, description = "Card rules"), responses((status = 201, body = CardTemplateView), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[post("/card-templates")]
 pub async fn create_card_template(
     staff: StaffAuth,
@@ -125,7 +125,6 @@ pub struct CardTemplateView {
     pub id: Uuid,
     /// The rules as created (kind, name, look, plans, custom range, balance cap); see the
     /// README's "Stored-value cards".
-    #[schema(value_type = Object)]
     pub rules: CardRules,
     pub active: bool,
     pub created_at: DateTime<Utc>,

@@ -40,7 +40,7 @@ pub struct TemplateList {
 
 /// Creates a coupon template (HQ): benefit, scope, stacking, validity, claim window, stock,
 /// limits, points price. See the README's "Coupons" for the shape.
-#[utoipa::path(tag = "merchant", request_body(content = Object, description = "Coupon rules"), responses((status = 201, body = TemplateView), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "merchant", request_body(content = CouponRules, description = "Coupon rules"), responses((status = 201, body = TemplateView), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[post("/coupon-templates")]
 pub async fn create_template(
     staff: StaffAuth,

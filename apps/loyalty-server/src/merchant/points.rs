@@ -98,7 +98,6 @@ pub async fn adjust_points(
 #[serde(deny_unknown_fields)]
 pub struct SimulateRequest {
     /// The proposed earning policy.
-    #[schema(value_type = Object)]
     pub policy: EarningPolicy,
     /// How many days of orders to run it over (1–366, default 30).
     pub days: Option<u32>,

@@ -165,7 +165,7 @@ pub async fn get_earning(
 }
 
 /// Replaces the earning policy; the result is its next version (HQ only).
-#[utoipa::path(tag = "merchant", request_body(content = Object, description = "An earning policy"), responses((status = 200, body = SettingView), (status = 403, body = Problem), (status = 404, body = Problem, description = "store_not_found"), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "merchant", request_body(content = EarningPolicy, description = "An earning policy"), responses((status = 200, body = SettingView), (status = 403, body = Problem), (status = 404, body = Problem, description = "store_not_found"), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[put("/settings/earning")]
 pub async fn put_earning(
     staff: StaffAuth,
@@ -187,7 +187,7 @@ pub async fn get_expiry(
 }
 
 /// Replaces the points expiry policy for points earned from now on (HQ only).
-#[utoipa::path(tag = "merchant", request_body(content = Object, description = "An expiry policy"), responses((status = 200, body = SettingView), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "merchant", request_body(content = ExpiryPolicy, description = "An expiry policy"), responses((status = 200, body = SettingView), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[put("/settings/points-expiry")]
 pub async fn put_expiry(
     staff: StaffAuth,
@@ -210,7 +210,7 @@ pub async fn get_tiers(
 
 /// Replaces the tier ladder (HQ only). Members move up at their next growth and are
 /// reviewed by the scheduled re-evaluation.
-#[utoipa::path(tag = "merchant", request_body(content = Object, description = "A tier policy"), responses((status = 200, body = SettingView), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "merchant", request_body(content = TierPolicy, description = "A tier policy"), responses((status = 200, body = SettingView), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[put("/settings/tiers")]
 pub async fn put_tiers(
     staff: StaffAuth,
@@ -235,7 +235,7 @@ pub async fn get_notifications(
 
 /// Replaces the notification settings (HQ only). Without `sms_sign_name`, the SMS provider's
 /// configured signature is saved as the merchant's (the one its SMS are sent under).
-#[utoipa::path(tag = "merchant", request_body(content = Object, description = "Notification settings"), responses((status = 200, body = SettingView), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "merchant", request_body(content = NotificationSettings, description = "Notification settings"), responses((status = 200, body = SettingView), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[put("/settings/notifications")]
 pub async fn put_notifications(
     staff: StaffAuth,
@@ -262,7 +262,7 @@ pub async fn get_checkout(
 }
 
 /// Replaces the checkout settings (HQ only). Gift templates must be the merchant's (404).
-#[utoipa::path(tag = "merchant", request_body(content = Object, description = "Checkout settings"), responses((status = 200, body = SettingView), (status = 403, body = Problem), (status = 404, body = Problem, description = "coupon_template_not_found"), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "merchant", request_body(content = CheckoutSettings, description = "Checkout settings"), responses((status = 200, body = SettingView), (status = 403, body = Problem), (status = 404, body = Problem, description = "coupon_template_not_found"), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[put("/settings/checkout")]
 pub async fn put_checkout(
     staff: StaffAuth,

@@ -73,11 +73,9 @@ pub struct CreateMerchantRequest {
     pub time_zone: Option<String>,
     /// The earning policy (version 1); 1 point per 1.00, rounded down, when absent. The
     /// shape of `PUT /merchant/settings/earning`.
-    #[schema(value_type = Option<Object>)]
     pub earning: Option<EarningPolicy>,
     /// The expiry policy (version 1); rolling 365 days, told 7 days before, when absent.
     /// The shape of `PUT /merchant/settings/points-expiry`.
-    #[schema(value_type = Option<Object>)]
     pub points_expiry: Option<ExpiryPolicy>,
     /// `总店` when absent.
     pub default_store_name: Option<String>,

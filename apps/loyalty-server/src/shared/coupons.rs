@@ -16,7 +16,6 @@ pub struct TemplateView {
     pub id: Uuid,
     /// The rules as created (name, benefit, scope, stacking, validity, claim window, stock,
     /// limits, points price); see the README's "Coupons".
-    #[schema(value_type = Object)]
     pub rules: CouponRules,
     pub issued: i64,
     /// Stock left to issue; absent for unlimited.
@@ -62,13 +61,10 @@ pub struct CouponView {
     pub name: String,
     pub description: String,
     /// What it gives: `{"type": "amount_off" | "percent_off" | "no_threshold" | "free_item", …}`.
-    #[schema(value_type = Object)]
     pub benefit: loyalty_core::coupons::CouponBenefit,
     /// Where and on what it applies.
-    #[schema(value_type = Object)]
     pub scope: loyalty_core::coupons::CouponScope,
     /// `exclusive` or `stackable`.
-    #[schema(value_type = String)]
     pub stacking: loyalty_core::coupons::Stacking,
     /// `claim`, `issue`, `registration`, `birthday` or `exchange`.
     pub source: String,

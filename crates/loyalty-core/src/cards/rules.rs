@@ -14,6 +14,7 @@ const MAX_PLANS: usize = 20;
 /// What a card holds. Only stored value for now; count and period cards come with their
 /// own rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CardKind {
     /// 储值卡: money paid in advance (with bonus), spent at the merchant's stores.
@@ -31,6 +32,7 @@ impl CardKind {
 
 /// A top-up plan: paying `pay` puts `pay` and `bonus` on the card (充 `pay` 送 `bonus`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TopUpPlan {
     pub pay: Money,
@@ -40,6 +42,7 @@ pub struct TopUpPlan {
 
 /// Amounts a member may top up outside the plans, without bonus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AmountRange {
     pub min: Money,
@@ -48,6 +51,7 @@ pub struct AmountRange {
 
 /// A card template's rules, as HQ posts them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CardRules {
     pub kind: CardKind,

@@ -85,9 +85,11 @@ pub struct CouponOffer {
 /// and an order that uses points uses at least `min_points` (0 = no minimum).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PointsAsCash {
     pub points: Points,
     pub money: Money,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub max_share: Decimal,
     #[serde(default)]
     pub min_points: Points,

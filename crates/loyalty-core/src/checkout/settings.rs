@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// The coupon templates a member is given on an occasion.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct CouponGifts {
     /// Given once when a member first has a phone (registered at the till, by SMS, or a
@@ -19,6 +20,7 @@ pub struct CouponGifts {
 
 /// `/merchant/settings/checkout`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct CheckoutSettings {
     /// Points as cash (积分抵现); `None`: orders take no points.

@@ -28,6 +28,7 @@ const fn yes() -> bool {
 /// What a coupon gives. Amounts apply to the coupon's eligible lines (see [`CouponScope`]) at
 /// what they cost when the coupon is applied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CouponBenefit {
     /// 满减: `amount` off when the eligible amount reaches `threshold` (> 0). The amount may
@@ -37,6 +38,7 @@ pub enum CouponBenefit {
     /// decimal places; "0.85" = 8.5折), only from `threshold` (0 = always), the discount at
     /// most `cap` when set.
     PercentOff {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         rate: Decimal,
         #[serde(default)]
         threshold: Money,
@@ -109,6 +111,7 @@ impl CouponBenefit {
 
 /// Which stores, lines and tiers a coupon applies to. An empty list does not restrict.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct CouponScope {
     pub store_ids: Vec<StoreId>,
@@ -179,6 +182,7 @@ impl CouponScope {
 
 /// Whether a coupon combines with other coupons on one order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = CouponStacking))]
 #[serde(rename_all = "snake_case")]
 pub enum Stacking {
     /// The only coupon of its order.
@@ -190,6 +194,7 @@ pub enum Stacking {
 
 /// How long a claimed coupon is valid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CouponValidity {
     /// The same window for every coupon, `[from, until)`.
@@ -257,6 +262,7 @@ impl CouponValidity {
 
 /// A coupon template's rules: the JSON a merchant saves for a template.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CouponRules {
     /// 1 to 60 characters.

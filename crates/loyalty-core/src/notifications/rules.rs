@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 /// Where a message goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Sms,
@@ -38,6 +39,7 @@ impl Channel {
 
 /// What a message is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Scene {
     LoginCode,
@@ -109,6 +111,7 @@ impl Scene {
 /// A template parameter: its name at the provider, and the text it gets, with `{field}`
 /// placeholders for the event's values (see [`event_values`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TemplateParam {
     pub name: String,
@@ -116,6 +119,7 @@ pub struct TemplateParam {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SmsTemplate {
     /// The provider's template code (`SMS_123456789`, or Tencent's template id).
@@ -126,6 +130,7 @@ pub struct SmsTemplate {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WechatTemplate {
     pub template_id: String,
@@ -138,6 +143,7 @@ pub struct WechatTemplate {
 
 /// How one scene is told.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SceneSetting {
     pub scene: Scene,
@@ -152,6 +158,7 @@ pub struct SceneSetting {
 
 /// Local hours in which only transactional messages go out (e.g. 22:00–08:00).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct QuietHours {
     pub start: NaiveTime,
@@ -160,6 +167,7 @@ pub struct QuietHours {
 
 /// A merchant's notification settings.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NotificationSettings {
     /// The SMS signature (签名) messages are sent under, e.g. `【演示茶饮】` as `演示茶饮`;

@@ -43,6 +43,7 @@ pub struct Shortfall {
 /// spent some of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ShortfallPolicy {
     /// Refuse the reversal with `insufficient_points`.
     Reject,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// How long a lot of earned points lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ExpiryRule {
     /// Points never expire.
@@ -22,6 +23,7 @@ pub enum ExpiryRule {
 
 /// A merchant's expiry policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ExpiryPolicy {
     pub rule: ExpiryRule,

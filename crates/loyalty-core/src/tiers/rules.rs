@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// What growth value counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum GrowthBasis {
     /// Money paid for orders, in fen (less refunds).
@@ -48,6 +49,7 @@ impl GrowthBasis {
 
 /// Over which time growth value adds up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
 pub enum GrowthWindow {
     Lifetime,
@@ -59,6 +61,7 @@ pub enum GrowthWindow {
 
 /// Where a review takes a member whose growth no longer holds the tier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DowngradeMode {
     /// One step down per review.
@@ -70,15 +73,18 @@ pub enum DowngradeMode {
 
 /// What a tier gives its members.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TierBenefits {
     #[serde(default = "one")]
     pub earning_multiplier: Multiplier,
     /// The share of the price a member pays at checkout (0.95 = 9.5 折; 1 = no discount).
     #[serde(default = "full_price")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub discount_rate: Decimal,
     /// The fee taken on points-mall redemptions (0.05 = 5 %).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub redemption_fee_rate: Decimal,
     /// Replaces the earning policy's birthday multiplier on the member's birthday.
     #[serde(default)]
@@ -109,6 +115,7 @@ impl Default for TierBenefits {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TierLevel {
     /// A stable code (`silver`), 1 to 32 of a-z, 0-9, `_` and `-`.
@@ -123,6 +130,7 @@ pub struct TierLevel {
 
 /// A merchant's tier ladder, lowest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TierPolicy {
     pub basis: GrowthBasis,

@@ -160,6 +160,40 @@ async fn openapi(db: &TestDatabase) {
             }
         }
     }
+    // Rule and settings bodies are typed, not bare objects.
+    for (path, method, schema) in [
+        ("/api/v1/merchant/settings/earning", "put", "EarningPolicy"),
+        (
+            "/api/v1/merchant/settings/points-expiry",
+            "put",
+            "ExpiryPolicy",
+        ),
+        ("/api/v1/merchant/settings/tiers", "put", "TierPolicy"),
+        (
+            "/api/v1/merchant/settings/checkout",
+            "put",
+            "CheckoutSettings",
+        ),
+        (
+            "/api/v1/merchant/settings/notifications",
+            "put",
+            "NotificationSettings",
+        ),
+        ("/api/v1/merchant/coupon-templates", "post", "CouponRules"),
+        ("/api/v1/merchant/card-templates", "post", "CardRules"),
+    ] {
+        let body = &doc.body["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"];
+        assert_eq!(
+            body["$ref"],
+            format!("#/components/schemas/{schema}"),
+            "{method} {path}"
+        );
+        let properties = &doc.body["components"]["schemas"][schema]["properties"];
+        assert!(
+            properties.as_object().is_some_and(|p| !p.is_empty()),
+            "{schema} has its fields"
+        );
+    }
     // Staff and member tokens are separate schemes.
     let schemes = &doc.body["components"]["securitySchemes"];
     assert!(schemes["staff_token"].is_object() && schemes["member_token"].is_object());

@@ -11,6 +11,11 @@ use std::str::FromStr;
 /// ([`Money::fen`]) because SQLite keeps decimals as floats.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(value_type = String, example = "12.50")
+)]
 pub struct Money(Decimal);
 
 impl Money {

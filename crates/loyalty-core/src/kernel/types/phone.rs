@@ -9,6 +9,11 @@ use std::fmt;
 /// [`Phone::as_str`] gives the full number where it must be shown.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(example = "13800138000")
+)]
 pub struct Phone(String);
 
 impl Phone {

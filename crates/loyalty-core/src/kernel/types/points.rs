@@ -5,6 +5,7 @@ use std::fmt;
 /// overflow is an error, never a wrap.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Points(i64);
 
 impl Points {

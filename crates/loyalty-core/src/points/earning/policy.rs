@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// How a fractional number of points becomes whole points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Rounding {
     /// Down to the whole point below (the merchant-friendly default).
@@ -51,6 +52,11 @@ impl Rounding {
 /// A factor points are multiplied by: more than 0, at most 100, at most 4 decimal places.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "Decimal", into = "Decimal")]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(value_type = String, example = "1.5")
+)]
 pub struct Multiplier(Decimal);
 
 impl Multiplier {
@@ -90,6 +96,7 @@ impl From<Multiplier> for Decimal {
 
 /// Which amount of a line earns points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AmountBasis {
     /// What the member paid for the line, after discounts, coupons and points as cash.
@@ -101,6 +108,7 @@ pub enum AmountBasis {
 
 /// How several multipliers that apply to one line combine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = EarningStacking))]
 #[serde(rename_all = "snake_case")]
 pub enum Stacking {
     /// The product of all factors (tier ×1.2 on member day ×2 → ×2.4).
@@ -112,6 +120,7 @@ pub enum Stacking {
 
 /// Spend at least `min_amount` in one order → `bonus` points more.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ThresholdBonus {
     pub min_amount: Money,
@@ -121,6 +130,7 @@ pub struct ThresholdBonus {
 /// 会员日: days of the month (1–31) and/or days of the week (1 = Monday … 7 = Sunday), in the
 /// merchant's time zone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MemberDay {
     #[serde(default)]
@@ -143,6 +153,7 @@ impl MemberDay {
 
 /// Whether a birthday bonus applies on the day itself or all through the month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BirthdayScope {
     #[default]
@@ -171,6 +182,7 @@ impl BirthdayScope {
 
 /// 生日双倍积分.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BirthdayBonus {
     #[serde(default)]
@@ -179,6 +191,7 @@ pub struct BirthdayBonus {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StoreMultiplier {
     pub store_id: StoreId,
@@ -187,6 +200,7 @@ pub struct StoreMultiplier {
 
 /// A multiplier for a category or an item (sku), by its code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CodeMultiplier {
     pub code: String,
@@ -195,6 +209,7 @@ pub struct CodeMultiplier {
 
 /// Points for something a member does, at most `daily_cap` a local day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ActionRule {
     pub points: Points,
@@ -204,6 +219,7 @@ pub struct ActionRule {
 
 /// The actions that earn points; an absent one earns nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ActionRules {
     /// 注册送积分: once, when the member registers.
@@ -219,6 +235,7 @@ pub struct ActionRules {
 
 /// An action a member can earn points for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     Registration,
@@ -286,6 +303,7 @@ impl ActionRule {
 /// What `points` points are worth in money: the rate of points as cash and of the points
 /// liability (100 points = 1.00 by default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PointValue {
     pub points: Points,
@@ -314,6 +332,7 @@ impl PointValue {
 /// A merchant's earning policy. Every saved change is a new version; ledger entries record
 /// the version that produced them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EarningPolicy {
     /// `points_per_unit` points for every `unit` of money (1 per 1.00, or 1 per 10.00).
