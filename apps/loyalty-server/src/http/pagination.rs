@@ -1,7 +1,7 @@
 //! Paging through lists, one way for all of them: `limit` and an opaque `cursor` from a
 //! previous page's `next_cursor`. A cursor is `<kind>:<position>` in URL-safe base64 (the
 //! last id of a page, a ledger's sequence number …); one of another kind, or garbage, is
-//! refused as `validation_failed` on `cursor`.
+//! refused as `invalid_cursor` (start again from the first page).
 
 use crate::error::ApiError;
 use base64::Engine as _;
@@ -47,7 +47,12 @@ pub fn position<P: FromStr>(kind: &str, cursor: Option<&str>) -> Result<Option<P
                 .and_then(|p| p.parse().ok())
         })
         .map(Some)
-        .ok_or_else(|| ApiError::invalid("cursor", "is not a cursor this server gave out"))
+        .ok_or_else(|| ApiError::Edge {
+            status: actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            code: "invalid_cursor",
+            detail: "is not a cursor of this list that this server gave out".to_owned(),
+            field: Some("cursor".to_owned()),
+        })
 }
 
 /// 1–100, default 20.

@@ -4,7 +4,8 @@
 //!
 //! [`Strict`] wraps any deserializer and refuses a sequence wherever a struct is asked for,
 //! at any depth, and text with a control character other than a tab or a line break (a NUL
-//! in a name reached the database); everything else passes through unchanged.
+//! in a name reached the database). A number with a zero fraction (`2.0`) is read as the
+//! integer it is, as JSON Schema counts integers; everything else passes through unchanged.
 
 use serde::de::{
     self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
@@ -194,11 +195,24 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<V> {
         visit_u64(u64),
         visit_u128(u128),
         visit_f32(f32),
-        visit_f64(f64),
         visit_char(char),
         visit_bytes(&[u8]),
         visit_byte_buf(Vec<u8>)
     );
+
+    /// A number with a fraction of zero is an integer, as JSON Schema counts (`1.0` is `1`),
+    /// where it is exact (up to 2^53).
+    #[allow(clippy::cast_possible_truncation, clippy::float_cmp)]
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<V::Value, E> {
+        const EXACT: f64 = 9_007_199_254_740_992.0;
+        if v.fract() == 0.0 && v.abs() <= EXACT {
+            if v < 0.0 {
+                return self.0.visit_i64(v as i64);
+            }
+            return self.0.visit_u64(v as u64);
+        }
+        self.0.visit_f64(v)
+    }
 
     fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<V::Value, E> {
         self.0.visit_borrowed_bytes(v)
@@ -375,6 +389,18 @@ mod tests {
                 list: None,
                 pair: None
             }
+        );
+    }
+
+    #[test]
+    fn an_integer_written_with_a_zero_fraction_is_that_integer() {
+        let whole = strict(r#"{"inner": {"a": 2.0}, "list": [{"a": -3.0}]}"#).expect("integers");
+        assert_eq!(whole.inner, Some(Inner { a: Some(2) }));
+        assert_eq!(whole.list, Some(vec![Inner { a: Some(-3) }]));
+        assert!(strict(r#"{"inner": {"a": 2.5}}"#).is_err(), "a fraction");
+        assert!(
+            strict(r#"{"inner": {"a": 1e300}}"#).is_err(),
+            "out of range"
         );
     }
 }

@@ -41,6 +41,8 @@ pub struct ConsentChange {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileRequest {
+    /// At most 50 characters; blank clears it.
+    #[schema(max_length = 50)]
     pub name: Option<String>,
     /// Set once; a store corrects a wrong one.
     pub birthday: Option<chrono::NaiveDate>,

@@ -54,16 +54,18 @@ pub async fn ledger(
     ledger_page(&state, member.merchant_id, member.member_id, &query).await
 }
 
+/// An action that earns points, by its `action`.
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ActionRequest {
-    /// `share` or `review`.
-    #[schema(pattern = "^(share|review)$")]
-    pub action: String,
-    /// For `share`: what was shared (a page or product id), once per member and thing.
-    pub reference: Option<String>,
-    /// For `review`: the reviewed order (one of the member's own), once per order.
-    pub order_id: Option<Uuid>,
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ActionRequest {
+    /// Sharing a page or a product: once per member and `reference`.
+    Share {
+        /// What was shared (a page or product id).
+        #[schema(pattern = "^[!-~]{1,64}$")]
+        reference: String,
+    },
+    /// Reviewing an order of the member's own: once per order.
+    Review { order_id: Uuid },
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -84,25 +86,11 @@ pub async fn earn_for_action(
     state: web::Data<AppState>,
     body: Json<ActionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    let action = match (body.action.as_str(), body.reference, body.order_id) {
-        ("share", Some(reference), None) => MemberAction::Share { reference },
-        ("review", None, Some(order_id)) => MemberAction::Review {
+    let action = match body.into_inner() {
+        ActionRequest::Share { reference } => MemberAction::Share { reference },
+        ActionRequest::Review { order_id } => MemberAction::Review {
             order_id: OrderId::from_uuid(order_id),
         },
-        ("share", _, _) => {
-            return Err(ApiError::invalid(
-                "reference",
-                "share takes a reference and no order_id",
-            ));
-        }
-        ("review", _, _) => {
-            return Err(ApiError::invalid(
-                "order_id",
-                "review takes an order_id and no reference",
-            ));
-        }
-        _ => return Err(ApiError::invalid("action", "must be share or review")),
     };
     let award = state
         .loyalty

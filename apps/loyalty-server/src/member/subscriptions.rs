@@ -5,6 +5,7 @@ use crate::error::{ApiError, Problem};
 use crate::http::json::Json;
 use crate::state::AppState;
 use actix_web::{HttpResponse, post, web};
+use loyalty_core::kernel::schema::WechatTemplateId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -18,6 +19,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[serde(deny_unknown_fields)]
 pub struct SubscriptionsRequest {
     /// The template ids the member accepted in `wx.requestSubscribeMessage` (one send each).
+    #[schema(value_type = Vec<WechatTemplateId>, max_items = 20)]
     pub template_ids: Vec<String>,
 }
 

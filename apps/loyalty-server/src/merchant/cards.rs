@@ -16,6 +16,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use loyalty_core::cards::{CardEntry, CardRules, CardTemplate, OpenCard, TopUpCard};
+use loyalty_core::kernel::schema::{PositiveMoney, Reference};
 use loyalty_core::kernel::{CardId, CardTemplateId, MemberId, StoreId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -190,10 +191,11 @@ pub async fn member_cards(
 pub struct TopUpRequest {
     /// What the member paid: a plan's amount (with its bonus) or one in the template's
     /// custom range.
-    #[schema(example = "100.00")]
+    #[schema(value_type = PositiveMoney, example = "100.00")]
     pub amount: String,
     /// The payment's reference at the till (POS or terminal transaction number): a payment
     /// tops up once, however often it is sent (409 `already_applied`).
+    #[schema(value_type = Option<Reference>)]
     pub payment_ref: Option<String>,
     /// Where it is paid; the staff member's store when they have one.
     pub store_id: Option<Uuid>,

@@ -14,6 +14,8 @@ use crate::state::AppState;
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use loyalty_core::coupons::{CouponRules, IssueCoupons, IssueReport, IssueTarget, MemberSegment};
+use loyalty_core::kernel::Money;
+use loyalty_core::kernel::schema::{Reference, TierCode};
 use loyalty_core::kernel::{CouponTemplateId, MemberId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -130,13 +132,16 @@ pub async fn update_template(
 pub struct SegmentRequest {
     /// Members of these tiers (members without a tier count as the ladder's first).
     #[serde(default)]
+    #[schema(value_type = Vec<TierCode>, max_items = 20)]
     pub tier_codes: Vec<String>,
     /// Whose last order was before this instant (lapsed customers) …
     pub last_order_before: Option<DateTime<Utc>>,
     /// … or at or after it (recent customers).
     pub last_order_since: Option<DateTime<Utc>>,
     /// Lifetime spend (paid less refunded) from / up to, as decimal strings.
+    #[schema(value_type = Option<Money>)]
     pub spend_min: Option<String>,
+    #[schema(value_type = Option<Money>)]
     pub spend_max: Option<String>,
 }
 
@@ -144,11 +149,13 @@ pub struct SegmentRequest {
 #[serde(deny_unknown_fields)]
 pub struct IssueRequest {
     /// These members (at most 10,000) …
+    #[schema(max_items = 10_000)]
     pub member_ids: Option<Vec<Uuid>>,
     /// … or a segment.
     pub segment: Option<SegmentRequest>,
     /// The send's reference: sending again with it gives nobody a second coupon. The
     /// `Idempotency-Key` header serves when absent; one of them is required.
+    #[schema(value_type = Option<Reference>)]
     pub batch: Option<String>,
 }
 

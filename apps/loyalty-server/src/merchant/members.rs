@@ -33,6 +33,8 @@ pub struct RegisterMemberRequest {
         pattern = "^[ -]*(\\+[ -]*8[ -]*6[ -]*|8[ -]*6[ -]*)?1[ -]*[3-9]([ -]*[0-9]){9}[ -]*$"
     )]
     pub phone: String,
+    /// At most 50 characters.
+    #[schema(max_length = 50)]
     pub name: Option<String>,
     pub birthday: Option<NaiveDate>,
     /// Where the member registers; the default store when absent.

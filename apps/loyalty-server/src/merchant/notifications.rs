@@ -138,6 +138,7 @@ pub async fn retry_message(
 #[serde(deny_unknown_fields)]
 pub struct UsageQuery {
     /// `YYYY-MM`, a month in the merchant's time zone.
+    #[param(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$", example = "2026-12")]
     pub month: String,
 }
 

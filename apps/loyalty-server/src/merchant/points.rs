@@ -11,6 +11,7 @@ use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
+use loyalty_core::kernel::schema::PointsDelta;
 use loyalty_core::kernel::{MemberId, Points, StoreId};
 use loyalty_core::points::{AdjustPoints, EarningPolicy, LedgerEntry};
 use serde::{Deserialize, Serialize};
@@ -48,8 +49,11 @@ pub async fn member_ledger(
 #[serde(deny_unknown_fields)]
 pub struct AdjustPointsRequest {
     /// Points to add (positive) or take (negative).
+    #[schema(value_type = PointsDelta)]
     pub delta: i64,
-    /// Why: required, shown to the member and kept in the audit trail.
+    /// Why: required, shown to the member and kept in the audit trail (at most 200
+    /// characters).
+    #[schema(pattern = r"\S", max_length = 200)]
     pub reason: String,
     pub store_id: Option<Uuid>,
 }
@@ -100,6 +104,7 @@ pub struct SimulateRequest {
     /// The proposed earning policy.
     pub policy: EarningPolicy,
     /// How many days of orders to run it over (1–366, default 30).
+    #[schema(minimum = 1, maximum = 366)]
     pub days: Option<u32>,
 }
 
@@ -168,6 +173,7 @@ pub async fn simulate_earning(
 #[serde(deny_unknown_fields)]
 pub struct LiabilityQuery {
     /// Also count the points that expire within this many days (1–366, default 30).
+    #[param(minimum = 1, maximum = 366)]
     pub expiring_days: Option<u32>,
 }
 

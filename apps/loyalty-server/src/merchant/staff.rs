@@ -62,7 +62,9 @@ pub async fn reset_password(
 #[serde(deny_unknown_fields)]
 pub struct CreateStaffRequest {
     /// 3–32 of a-z, 0-9 and -, unique in the merchant.
+    #[schema(pattern = "^[a-z0-9-]{3,32}$")]
     pub username: String,
+    #[schema(pattern = r"\S", max_length = 50)]
     pub display_name: String,
     #[schema(value_type = String, example = "cashier", pattern = "^(owner|admin|store_manager|cashier)$")]
     pub role: StaffRole,
@@ -142,8 +144,9 @@ pub async fn list_staff(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateStaffRequest {
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^(owner|admin|store_manager|cashier)$")]
     pub role: Option<StaffRole>,
+    #[schema(pattern = r"\S", max_length = 50)]
     pub display_name: Option<String>,
     pub store_ids: Option<Vec<Uuid>>,
     /// `true` disables the account (its tokens stop working at once).

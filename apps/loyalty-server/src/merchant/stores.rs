@@ -42,6 +42,7 @@ pub async fn list_stores(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateStoreRequest {
+    #[schema(pattern = r"\S", max_length = 100)]
     pub name: String,
 }
 
@@ -68,6 +69,7 @@ pub async fn create_store(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateStoreRequest {
+    #[schema(pattern = r"\S", max_length = 100)]
     pub name: Option<String>,
     /// `false` closes the store (not the default store).
     pub active: Option<bool>,

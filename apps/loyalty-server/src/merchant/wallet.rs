@@ -15,6 +15,7 @@ use crate::shared::wallet::{
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use loyalty_core::kernel::schema::PositiveMoney;
 use loyalty_core::wallet::{RequestWithdrawal, WalletWithdrawal};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -84,9 +85,10 @@ pub async fn wallet_ledger(
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WithdrawalRequest {
-    #[schema(example = "500.00")]
+    #[schema(value_type = PositiveMoney, example = "500.00")]
     pub amount: String,
     /// For the platform: which account, what for (at most 200 characters).
+    #[schema(pattern = r"\S", max_length = 200)]
     pub note: Option<String>,
 }
 

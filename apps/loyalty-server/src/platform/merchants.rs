@@ -67,7 +67,9 @@ pub async fn reset_owner_password(
 #[serde(deny_unknown_fields)]
 pub struct CreateMerchantRequest {
     /// The merchant number staff type at login: 3–32 of a-z, 0-9 and -.
+    #[schema(pattern = "^[a-z0-9-]{3,32}$")]
     pub code: String,
+    #[schema(pattern = r"\S", max_length = 100)]
     pub name: String,
     /// IANA name; `Asia/Shanghai` when absent.
     pub time_zone: Option<String>,
@@ -78,9 +80,12 @@ pub struct CreateMerchantRequest {
     /// The shape of `PUT /merchant/settings/points-expiry`.
     pub points_expiry: Option<ExpiryPolicy>,
     /// `总店` when absent.
+    #[schema(pattern = r"\S", max_length = 100)]
     pub default_store_name: Option<String>,
     /// `owner` when absent.
+    #[schema(pattern = "^[a-z0-9-]{3,32}$")]
     pub owner_username: Option<String>,
+    #[schema(pattern = r"\S", max_length = 50)]
     pub owner_display_name: Option<String>,
     /// A random password is made (and returned once) when absent.
     #[schema(min_length = 8, max_length = 128)]

@@ -10,6 +10,7 @@ use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use loyalty_core::kernel::MerchantId;
+use loyalty_core::kernel::schema::{PositiveMoney, Reference};
 use loyalty_core::wallet::{RecordPayment, WalletEntry};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -25,9 +26,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[serde(deny_unknown_fields)]
 pub struct PaymentRequest {
     /// The payment provider's transaction id: a payment lands once (409 `already_applied`).
-    #[schema(example = "4200001234202612010000000001")]
+    #[schema(value_type = Reference, example = "4200001234202612010000000001")]
     pub payment_ref: String,
-    #[schema(example = "128.80")]
+    #[schema(value_type = PositiveMoney, example = "128.80")]
     pub amount: String,
 }
 

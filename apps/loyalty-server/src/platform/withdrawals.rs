@@ -35,8 +35,18 @@ pub async fn platform_withdrawals(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewRequest {
-    /// The platform's reason (required to reject; at most 200 characters), told to HQ.
+    /// The platform's note (at most 200 characters), told to HQ.
+    #[schema(pattern = r"\S", max_length = 200)]
     pub note: Option<String>,
+}
+
+/// A rejection and its reason, told to HQ.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RejectRequest {
+    /// Why (at most 200 characters).
+    #[schema(pattern = r"\S", max_length = 200)]
+    pub note: String,
 }
 
 async fn review(
@@ -74,13 +84,13 @@ pub async fn approve_withdrawal(
 /// Rejects a pending withdrawal with a reason: the amount goes back to what is available
 /// and HQ is told. A withdrawal is reviewed once: rejecting it again answers it as rejected
 /// and changes nothing; one approved answers 409.
-#[utoipa::path(tag = "platform", params(("id" = Uuid, Path)), request_body = ReviewRequest, responses((status = 200, body = WithdrawalView), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem, description = "withdrawal_already_reviewed"), (status = 422, body = Problem)), security(("platform_key" = [])))]
+#[utoipa::path(tag = "platform", params(("id" = Uuid, Path)), request_body = RejectRequest, responses((status = 200, body = WithdrawalView), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem, description = "withdrawal_already_reviewed"), (status = 422, body = Problem)), security(("platform_key" = [])))]
 #[post("/withdrawals/{id}/reject")]
 pub async fn reject_withdrawal(
     _: PlatformAuth,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    body: Json<ReviewRequest>,
+    body: Json<RejectRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    review(&state, id.into_inner(), false, body.into_inner().note).await
+    review(&state, id.into_inner(), false, Some(body.into_inner().note)).await
 }

@@ -5,6 +5,8 @@
 //! Principal (what the member paid) and bonus (what the merchant gave) are kept apart on
 //! every card and every ledger entry, for refunds and for the merchant's accounts.
 
+#[cfg(feature = "openapi")]
+use crate::kernel::schema::PositiveMoney;
 use crate::kernel::{InvalidValue, Money};
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +37,7 @@ impl CardKind {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TopUpPlan {
+    #[cfg_attr(feature = "openapi", schema(value_type = PositiveMoney))]
     pub pay: Money,
     #[serde(default)]
     pub bonus: Money,
@@ -45,6 +48,7 @@ pub struct TopUpPlan {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AmountRange {
+    #[cfg_attr(feature = "openapi", schema(value_type = PositiveMoney))]
     pub min: Money,
     pub max: Money,
 }
@@ -56,17 +60,25 @@ pub struct AmountRange {
 pub struct CardRules {
     pub kind: CardKind,
     /// Shown to members and in messages: 1–40 characters.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"\S", max_length = 40))]
     pub name: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub description: Option<String>,
     /// `#RRGGBB`.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^#[0-9A-Fa-f]{6}$", example = "#C8A060")
+    )]
     pub theme_colour: Option<String>,
-    /// An `https://` image URL.
+    /// An `https://` image URL (visible ASCII, at most 500 characters).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^https://[!-~]{0,492}$"))]
     pub background_image: Option<String>,
     /// The top-up plans, each with its own paid amount.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
     pub plans: Vec<TopUpPlan>,
     /// Other amounts that may be topped up (without bonus); none when absent.
     #[serde(default)]
@@ -112,11 +124,9 @@ impl CardRules {
                 "a colour such as #C8A060",
             ));
         }
-        if self
-            .background_image
-            .as_deref()
-            .is_some_and(|u| !u.starts_with("https://") || u.len() > 500 || u.contains(' '))
-        {
+        if self.background_image.as_deref().is_some_and(|u| {
+            !u.starts_with("https://") || u.len() > 500 || !u.bytes().all(|b| b.is_ascii_graphic())
+        }) {
             return Err(InvalidValue::new(
                 "background_image",
                 "an https:// URL of at most 500 characters",
@@ -130,7 +140,7 @@ impl CardRules {
                 return Err(InvalidValue::new("plans.pay", "must be more than 0"));
             }
             if self.plans[..i].iter().any(|p| p.pay == plan.pay) {
-                return Err(InvalidValue::new("plans.pay", "each amount at most once"));
+                return Err(InvalidValue::new("plans", "each amount at most once"));
             }
         }
         if self

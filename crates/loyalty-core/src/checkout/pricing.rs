@@ -34,7 +34,11 @@
 //! points as cash) rounds down.
 
 use crate::coupons::{CouponBenefit, CouponScope, Stacking};
-use crate::kernel::{CouponId, CouponTemplateId, InvalidValue, Money, Points, StoreId};
+#[cfg(feature = "openapi")]
+use crate::kernel::schema::PositiveMoney;
+use crate::kernel::{
+    CouponId, CouponTemplateId, InvalidValue, Money, Points, StoreId, decimal_text,
+};
 use crate::points::allocate;
 use chrono::{DateTime, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -87,11 +91,22 @@ pub struct CouponOffer {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PointsAsCash {
+    #[cfg_attr(feature = "openapi", schema(value_type = i64, minimum = 1, maximum = 1_000_000_000))]
     pub points: Points,
+    #[cfg_attr(feature = "openapi", schema(value_type = PositiveMoney))]
     pub money: Money,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(deserialize_with = "decimal_text::deserialize")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            value_type = String,
+            example = "0.5",
+            pattern = r"^(0\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9])0*|1(\.0+)?)$"
+        )
+    )]
     pub max_share: Decimal,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = i64, minimum = 0, maximum = 1_000_000_000))]
     pub min_points: Points,
 }
 
@@ -116,10 +131,11 @@ impl PointsAsCash {
         if self.money == Money::ZERO {
             return Err(InvalidValue::new("money", "must be more than 0.00"));
         }
-        if self.max_share <= Decimal::ZERO || self.max_share > Decimal::ONE {
+        let share = self.max_share;
+        if share <= Decimal::ZERO || share > Decimal::ONE || decimal_text::places(share) > 4 {
             return Err(InvalidValue::new(
                 "max_share",
-                "must be more than 0 and at most 1",
+                "must be more than 0 and at most 1, at most 4 decimal places",
             ));
         }
         if !(0..=1_000_000_000).contains(&self.min_points.value()) {

@@ -13,8 +13,10 @@ use serde::{Deserialize, Serialize};
 pub struct CouponGifts {
     /// Given once when a member first has a phone (registered at the till, by SMS, or a
     /// WeChat account binding its phone).
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
     pub registration: Vec<CouponTemplateId>,
     /// Given once a year on the member's local birthday, by the member job.
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
     pub birthday: Vec<CouponTemplateId>,
 }
 
@@ -26,9 +28,11 @@ pub struct CheckoutSettings {
     /// Points as cash (积分抵现); `None`: orders take no points.
     pub points_as_cash: Option<PointsAsCash>,
     /// How long after a verification staff may undo it.
+    #[cfg_attr(feature = "openapi", schema(maximum = 10_080))]
     pub verification_undo_minutes: u32,
     /// Members are told this many days before a coupon's window ends (the
     /// `coupon_expiring_soon` scene; 0: not at all).
+    #[cfg_attr(feature = "openapi", schema(maximum = 365))]
     pub coupon_notice_days: u32,
     /// A full refund gives the order's coupons back when they are still valid.
     pub return_coupons_on_refund: bool,

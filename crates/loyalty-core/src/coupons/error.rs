@@ -31,6 +31,8 @@ pub enum CouponsError {
     CouponStoreNotApplicable,
     #[error("the verification can no longer be undone")]
     UndoWindowClosed,
+    #[error("this coupon is not exchanged for points")]
+    NotExchangeable,
 }
 
 impl DomainError for CouponsError {
@@ -47,6 +49,7 @@ impl DomainError for CouponsError {
             Self::CouponNotYetValid => "coupon_not_yet_valid",
             Self::CouponStoreNotApplicable => "coupon_not_applicable",
             Self::UndoWindowClosed => "undo_window_closed",
+            Self::NotExchangeable => "not_exchangeable",
         }
     }
 

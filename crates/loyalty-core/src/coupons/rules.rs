@@ -5,7 +5,9 @@
 //! checks what the types alone cannot. Pricing an order with coupons is
 //! [`crate::checkout::price_order`].
 
-use crate::kernel::{InvalidValue, MerchantTimeZone, Money, Points, StoreId};
+#[cfg(feature = "openapi")]
+use crate::kernel::schema::{Code, PositiveMoney};
+use crate::kernel::{InvalidValue, MerchantTimeZone, Money, Points, StoreId, decimal_text};
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -33,24 +35,42 @@ const fn yes() -> bool {
 pub enum CouponBenefit {
     /// 满减: `amount` off when the eligible amount reaches `threshold` (> 0). The amount may
     /// equal the threshold.
-    AmountOff { threshold: Money, amount: Money },
+    AmountOff {
+        #[cfg_attr(feature = "openapi", schema(value_type = PositiveMoney))]
+        threshold: Money,
+        #[cfg_attr(feature = "openapi", schema(value_type = PositiveMoney))]
+        amount: Money,
+    },
     /// 折扣: pay `rate` of the eligible amount (`rate` strictly between 0 and 1, at most 4
     /// decimal places; "0.85" = 8.5折), only from `threshold` (0 = always), the discount at
     /// most `cap` when set.
     PercentOff {
-        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        #[serde(deserialize_with = "decimal_text::deserialize")]
+        #[cfg_attr(
+            feature = "openapi",
+            schema(
+                value_type = String,
+                example = "0.85",
+                pattern = r"^0\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9])0*$"
+            )
+        )]
         rate: Decimal,
         #[serde(default)]
         threshold: Money,
         #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<PositiveMoney>))]
         cap: Option<Money>,
     },
     /// 无门槛: `amount` off, at most the eligible amount.
-    NoThreshold { amount: Money },
+    NoThreshold {
+        #[cfg_attr(feature = "openapi", schema(value_type = PositiveMoney))]
+        amount: Money,
+    },
     /// 兑换/免费商品: `quantity` (1 to 100, default 1) units of the cheapest eligible items
     /// become free.
     FreeItem {
         #[serde(default = "one")]
+        #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
         quantity: i64,
     },
 }
@@ -114,11 +134,17 @@ impl CouponBenefit {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct CouponScope {
+    #[cfg_attr(feature = "openapi", schema(max_items = 200))]
     pub store_ids: Vec<StoreId>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Code>, max_items = 200))]
     pub include_skus: Vec<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Code>, max_items = 200))]
     pub include_categories: Vec<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Code>, max_items = 200))]
     pub exclude_skus: Vec<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Code>, max_items = 200))]
     pub exclude_categories: Vec<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Code>, max_items = 200))]
     pub tier_codes: Vec<String>,
 }
 
@@ -204,6 +230,7 @@ pub enum CouponValidity {
     },
     /// `days` whole local days from the claim day (or from the next local day).
     AfterClaim {
+        #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3650))]
         days: u32,
         #[serde(default)]
         from_next_day: bool,
@@ -266,9 +293,11 @@ impl CouponValidity {
 #[serde(deny_unknown_fields)]
 pub struct CouponRules {
     /// 1 to 60 characters.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"\S", max_length = 60))]
     pub name: String,
     /// At most 500 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub description: String,
     pub benefit: CouponBenefit,
     #[serde(default)]
@@ -284,6 +313,7 @@ pub struct CouponRules {
     pub claim_until: Option<DateTime<Utc>>,
     /// Total coupons that may ever be issued; `None` = unlimited.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100_000_000))]
     pub stock: Option<i64>,
     /// HQ is told (scene `stock_low`) when the stock left falls to this many or fewer; `0`
     /// tells when it runs out. Needs a `stock`, and must be below it. `None` = not told.
@@ -292,15 +322,18 @@ pub struct CouponRules {
     pub low_stock_alert: Option<i64>,
     /// At most this many coupons of the template per member, ever; `None` = no limit.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub per_member_limit: Option<i64>,
     /// At most this many claims of the template per member per local day; `None` = no limit.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub per_day_limit: Option<i64>,
     /// Members may claim it themselves (领券中心); otherwise only HQ issues or gifts it.
     #[serde(default = "yes")]
     pub claimable: bool,
     /// Price in points for exchange (积分兑换券); `None` = not exchangeable.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>, minimum = 1, maximum = 1_000_000_000))]
     pub points_price: Option<Points>,
 }
 

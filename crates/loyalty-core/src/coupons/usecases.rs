@@ -411,11 +411,7 @@ where
                     (false, _) => None,
                     (true, Some(price)) => Some(price),
                     (true, None) => {
-                        return Err(crate::kernel::InvalidValue::new(
-                            "template_id",
-                            "this coupon is not exchanged for points",
-                        )
-                        .into());
+                        return Err(crate::coupons::CouponsError::NotExchangeable.into());
                     }
                 };
                 let source = if price.is_some() {

@@ -33,6 +33,9 @@ pub(crate) use retry::with_retry;
 #[cfg(any(test, feature = "mocks"))]
 pub use store::MockUnitOfWork;
 pub use store::{StoreError, Transaction, TxMode, UniqueKey, UnitOfWork};
+pub use types::decimal_text;
+#[cfg(feature = "openapi")]
+pub mod schema;
 pub use types::{
     CardId, CardTemplateId, CouponId, CouponTemplateId, EntryId, InvalidValue, LotId, MemberId,
     MerchantId, MerchantTimeZone, Money, OrderId, Phone, Points, RefundId, Secret, StaffId,

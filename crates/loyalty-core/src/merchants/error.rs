@@ -9,13 +9,15 @@ pub const STORE: Subject = Subject::new("store", "store_not_found");
 /// A staff this request named does not exist for the caller.
 pub const STAFF: Subject = Subject::new("staff", "staff_not_found");
 
-/// The merchants feature's refusals: staff sign-in.
+/// The merchants feature's refusals: staff sign-in, and stores.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MerchantsError {
     #[error("wrong merchant code, username or password")]
     InvalidCredentials,
     #[error("the account is disabled")]
     AccountDisabled,
+    #[error("the default store cannot be closed")]
+    DefaultStoreStaysOpen,
 }
 
 impl DomainError for MerchantsError {
@@ -23,11 +25,15 @@ impl DomainError for MerchantsError {
         match self {
             Self::InvalidCredentials => "invalid_credentials",
             Self::AccountDisabled => "account_disabled",
+            Self::DefaultStoreStaysOpen => "default_store_stays_open",
         }
     }
 
     fn kind(&self) -> ErrorKind {
-        ErrorKind::Unauthenticated
+        match self {
+            Self::InvalidCredentials | Self::AccountDisabled => ErrorKind::Unauthenticated,
+            Self::DefaultStoreStaysOpen => ErrorKind::Rejected,
+        }
     }
 }
 

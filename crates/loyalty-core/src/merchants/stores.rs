@@ -48,7 +48,7 @@ where
     }
 
     /// # Errors
-    /// `store_not_found`, `validation_failed` (the default store cannot be closed),
+    /// `store_not_found`, `default_store_stays_open`,
     /// `store_name_taken`.
     #[tracing::instrument(level = "debug", skip_all, fields(merchant = %cmd.merchant_id))]
     pub async fn update_store(self, cmd: UpdateStore) -> Result<Store> {
@@ -63,9 +63,7 @@ where
         }
         if let Some(active) = cmd.active {
             if store.is_default && !active {
-                return Err(
-                    InvalidValue::new("active", "the default store cannot be closed").into(),
-                );
+                return Err(crate::merchants::MerchantsError::DefaultStoreStaysOpen.into());
             }
             store.active = active;
         }

@@ -12,17 +12,27 @@ pub enum NotificationsError {
         "the member was told by the SMS kept in reserve for this WeChat message; queue that one instead"
     )]
     MessageReplaced,
+    #[error("{0} is not a WeChat template of the merchant's notifications")]
+    TemplateNotOffered(String),
 }
 
 impl DomainError for NotificationsError {
     fn code(&self) -> &str {
         match self {
             Self::MessageReplaced => "message_replaced",
+            Self::TemplateNotOffered(_) => "template_not_offered",
         }
     }
 
     fn kind(&self) -> ErrorKind {
-        ErrorKind::Conflict
+        match self {
+            Self::MessageReplaced => ErrorKind::Conflict,
+            Self::TemplateNotOffered(_) => ErrorKind::Rejected,
+        }
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        matches!(self, Self::TemplateNotOffered(_)).then_some("template_ids")
     }
 }
 

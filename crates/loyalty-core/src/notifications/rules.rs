@@ -114,7 +114,9 @@ impl Scene {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TemplateParam {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"\S", max_length = 32))]
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub value: String,
 }
 
@@ -123,8 +125,10 @@ pub struct TemplateParam {
 #[serde(deny_unknown_fields)]
 pub struct SmsTemplate {
     /// The provider's template code (`SMS_123456789`, or Tencent's template id).
+    #[cfg_attr(feature = "openapi", schema(pattern = r"\S", max_length = 64))]
     pub template_code: String,
     /// The approved template text with the same placeholders, for counting billable parts.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"\S", max_length = 500))]
     pub text: String,
     pub params: Vec<TemplateParam>,
 }
@@ -133,6 +137,7 @@ pub struct SmsTemplate {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WechatTemplate {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"\S", max_length = 128))]
     pub template_id: String,
     /// The mini-program page a tap opens.
     #[serde(default)]
@@ -149,6 +154,7 @@ pub struct SceneSetting {
     pub scene: Scene,
     /// The channels in order of preference: the member is told on the first that reaches
     /// them (`["wechat", "sms"]`: by WeChat while they have a subscription, else by SMS).
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 2))]
     pub channels: Vec<Channel>,
     #[serde(default)]
     pub sms: Option<SmsTemplate>,
@@ -161,7 +167,9 @@ pub struct SceneSetting {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct QuietHours {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$", example = "22:00:00"))]
     pub start: NaiveTime,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$", example = "08:00:00"))]
     pub end: NaiveTime,
 }
 
@@ -174,6 +182,7 @@ pub struct NotificationSettings {
     /// the SMS provider's configured default (`sms.sign_name`) when absent (the server saves
     /// that default here when HQ names none, so billable parts count the real signature).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = r"\S", max_length = 20))]
     pub sms_sign_name: Option<String>,
     #[serde(default)]
     pub scenes: Vec<SceneSetting>,
@@ -182,6 +191,7 @@ pub struct NotificationSettings {
     /// HQ's phones, told of HQ's scenes (`stock_low`, `withdrawal_reviewed`) by SMS; at most five. Left out of the
     /// JSON when empty, so settings saved without it read as before.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 5))]
     pub hq_phones: Vec<Phone>,
 }
 
@@ -238,10 +248,16 @@ impl NotificationSettings {
                         "an SMS channel needs an SMS template",
                     ));
                 };
-                if !text_ok(&sms.template_code, 64) || !text_ok(&sms.text, 500) {
+                if !text_ok(&sms.template_code, 64) {
                     return Err(InvalidValue::new(
-                        "scenes.sms",
-                        "template_code (1–64) and text (1–500 characters) are required",
+                        "scenes.sms.template_code",
+                        "is required (1–64 characters)",
+                    ));
+                }
+                if !text_ok(&sms.text, 500) {
+                    return Err(InvalidValue::new(
+                        "scenes.sms.text",
+                        "is required (1–500 characters)",
                     ));
                 }
             }
@@ -265,10 +281,13 @@ impl NotificationSettings {
                 .flat_map(|t| &t.params)
                 .chain(scene.wechat.iter().flat_map(|t| &t.data));
             for p in params {
-                if !text_ok(&p.name, 32) || p.value.chars().count() > 200 {
+                if !text_ok(&p.name, 32) {
+                    return Err(InvalidValue::new("scenes.params.name", "1–32 characters"));
+                }
+                if p.value.chars().count() > 200 {
                     return Err(InvalidValue::new(
-                        "scenes.params",
-                        "names are 1–32 characters, values at most 200",
+                        "scenes.params.value",
+                        "at most 200 characters",
                     ));
                 }
             }

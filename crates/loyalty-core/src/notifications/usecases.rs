@@ -4,6 +4,7 @@
 
 use super::NotificationsService;
 use crate::merchants::MerchantsTx;
+use crate::notifications::NotificationsError;
 use crate::notifications::NotifyTx;
 use crate::notifications::OutboxTx;
 use crate::settings::SettingsTx;
@@ -730,11 +731,7 @@ where
                 .any(|t| &t.template_id == id)
         };
         if let Some(unknown) = ids.iter().find(|id| !known(id)) {
-            return Err(InvalidValue::new(
-                "template_ids",
-                format!("{unknown} is not a WeChat template of the merchant's notifications"),
-            )
-            .into());
+            return Err(NotificationsError::TemplateNotOffered(unknown.clone()).into());
         }
         let mut tx = self.uow.begin(TxMode::Write).await?;
         member_of(&mut tx, merchant_id, member_id).await?;

@@ -10,15 +10,24 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ExpiryRule {
     /// Points never expire.
-    Never,
+    Never {},
     /// `days` days after earning, at the same local time of day.
-    Rolling { days: u32 },
+    Rolling {
+        #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 36_500))]
+        days: u32,
+    },
     /// At the end of the month that is `after_months` months after the month of earning
     /// (0: the end of this month), i.e. at 00:00:00 local on the next month's first day.
-    EndOfMonth { after_months: u32 },
+    EndOfMonth {
+        #[cfg_attr(feature = "openapi", schema(maximum = 1_200))]
+        after_months: u32,
+    },
     /// At the end of the year in which `after_months` months after earning falls (12: 次年年底,
     /// the end of next year), i.e. at 00:00:00 local on 1 January.
-    EndOfYear { after_months: u32 },
+    EndOfYear {
+        #[cfg_attr(feature = "openapi", schema(maximum = 1_200))]
+        after_months: u32,
+    },
 }
 
 /// A merchant's expiry policy.
@@ -29,6 +38,7 @@ pub struct ExpiryPolicy {
     pub rule: ExpiryRule,
     /// Members are told this many days before points expire (0: not told).
     #[serde(default = "default_notice_days")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 366))]
     pub notify_days_before: u32,
 }
 
@@ -88,7 +98,7 @@ impl ExpiryPolicy {
     ) -> Option<DateTime<Utc>> {
         let local = earned_at.with_timezone(&tz.tz()).naive_local();
         match self.rule {
-            ExpiryRule::Never => None,
+            ExpiryRule::Never {} => None,
             ExpiryRule::Rolling { days } => {
                 tz.instant_of(local.checked_add_days(Days::new(u64::from(days)))?)
             }
@@ -132,12 +142,28 @@ mod tests {
     }
 
     #[test]
+    fn a_rule_takes_no_field_it_does_not_name() {
+        let never: ExpiryPolicy =
+            serde_json::from_str(r#"{"rule": {"mode": "never"}}"#).expect("never");
+        assert_eq!(never.rule, ExpiryRule::Never {});
+        for extra in [
+            r#"{"rule": {"mode": "never", "days": 30}}"#,
+            r#"{"rule": {"mode": "rolling", "days": 30, "x": 1}}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<ExpiryPolicy>(extra).is_err(),
+                "{extra}"
+            );
+        }
+    }
+
+    #[test]
     fn expiry_instants_in_the_merchant_time_zone() {
         let sh = MerchantTimeZone::default();
         let ny = MerchantTimeZone::parse("America/New_York").expect("zone");
         let cases = [
             // (rule, zone, earned at, expires at)
-            (ExpiryRule::Never, sh, "2026-03-15T06:00:00Z", None),
+            (ExpiryRule::Never {}, sh, "2026-03-15T06:00:00Z", None),
             (
                 ExpiryRule::Rolling { days: 30 },
                 sh,
@@ -213,7 +239,7 @@ mod tests {
 
     #[test]
     fn notice_starts_n_days_before() {
-        let p = policy(ExpiryRule::Never);
+        let p = policy(ExpiryRule::Never {});
         assert_eq!(
             p.notice_from(at("2026-04-30T16:00:00Z")),
             Some(at("2026-04-23T16:00:00Z"))

@@ -1,7 +1,9 @@
 //! Member tiers (会员等级): a ladder by growth value, upgrades at once, downgrades on review
 //! after a protection period (保级).
 
-use crate::kernel::{InvalidValue, MerchantTimeZone};
+#[cfg(feature = "openapi")]
+use crate::kernel::schema::TierCode;
+use crate::kernel::{InvalidValue, MerchantTimeZone, decimal_text};
 use crate::points::{Multiplier, TierFactor};
 use chrono::{DateTime, Months, Utc};
 use rust_decimal::Decimal;
@@ -52,9 +54,10 @@ impl GrowthBasis {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
 pub enum GrowthWindow {
-    Lifetime,
+    Lifetime {},
     /// The last `months` months, in the merchant's time zone.
     RollingMonths {
+        #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 120))]
         months: u32,
     },
 }
@@ -79,18 +82,29 @@ pub struct TierBenefits {
     #[serde(default = "one")]
     pub earning_multiplier: Multiplier,
     /// The share of the price a member pays at checkout (0.95 = 9.5 折; 1 = no discount).
-    #[serde(default = "full_price")]
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(default = "full_price", deserialize_with = "decimal_text::deserialize")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            value_type = String,
+            example = "0.95",
+            pattern = r"^(0\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9])0*|1(\.0+)?)$"
+        )
+    )]
     pub discount_rate: Decimal,
     /// The fee taken on points-mall redemptions (0.05 = 5 %).
-    #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(default, deserialize_with = "decimal_text::deserialize")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = String, example = "0.05", pattern = r"^0(\.[0-9]{1,4}0*)?$")
+    )]
     pub redemption_fee_rate: Decimal,
     /// Replaces the earning policy's birthday multiplier on the member's birthday.
     #[serde(default)]
     pub birthday_multiplier: Option<Multiplier>,
     /// Names of gated rewards and coupons this tier opens.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<TierCode>, max_items = 50))]
     pub flags: Vec<String>,
 }
 
@@ -119,10 +133,13 @@ impl Default for TierBenefits {
 #[serde(deny_unknown_fields)]
 pub struct TierLevel {
     /// A stable code (`silver`), 1 to 32 of a-z, 0-9, `_` and `-`.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z0-9_-]{1,32}$"))]
     pub code: String,
     /// What members read (`银卡`).
+    #[cfg_attr(feature = "openapi", schema(pattern = r"\S", max_length = 32))]
     pub name: String,
     /// The growth value from which a member holds this tier (the first tier's is 0).
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub threshold: i64,
     #[serde(default)]
     pub benefits: TierBenefits,
@@ -135,9 +152,11 @@ pub struct TierLevel {
 pub struct TierPolicy {
     pub basis: GrowthBasis,
     pub window: GrowthWindow,
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 20))]
     pub levels: Vec<TierLevel>,
     /// After an upgrade or a downgrade, a member keeps the tier at least this long.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(maximum = 120))]
     pub protection_months: u32,
     #[serde(default)]
     pub downgrade: DowngradeMode,
@@ -212,16 +231,18 @@ impl TierPolicy {
                 ));
             }
             let b = &level.benefits;
-            if b.discount_rate <= Decimal::ZERO || b.discount_rate > Decimal::ONE {
+            let rate = b.discount_rate;
+            if rate <= Decimal::ZERO || rate > Decimal::ONE || decimal_text::places(rate) > 4 {
                 return Err(InvalidValue::new(
                     "levels.benefits.discount_rate",
-                    "must be more than 0 and at most 1 (0.95 = 9.5 折)",
+                    "must be more than 0 and at most 1, at most 4 decimal places (0.95 = 9.5 折)",
                 ));
             }
-            if b.redemption_fee_rate < Decimal::ZERO || b.redemption_fee_rate >= Decimal::ONE {
+            let fee = b.redemption_fee_rate;
+            if fee < Decimal::ZERO || fee >= Decimal::ONE || decimal_text::places(fee) > 4 {
                 return Err(InvalidValue::new(
                     "levels.benefits.redemption_fee_rate",
-                    "must be at least 0 and less than 1",
+                    "must be at least 0 and less than 1, at most 4 decimal places",
                 ));
             }
             if b.flags.len() > 50 || b.flags.iter().any(|f| !code_ok(f)) {
@@ -269,7 +290,7 @@ impl TierPolicy {
     #[must_use]
     pub fn window_start(&self, now: DateTime<Utc>, tz: MerchantTimeZone) -> Option<DateTime<Utc>> {
         match self.window {
-            GrowthWindow::Lifetime => None,
+            GrowthWindow::Lifetime {} => None,
             GrowthWindow::RollingMonths { months } => {
                 let local = now.with_timezone(&tz.tz()).naive_local();
                 Some(
@@ -498,7 +519,7 @@ mod tests {
             Some(at("2025-02-28T16:30:00Z"))
         );
         let lifetime = TierPolicy {
-            window: GrowthWindow::Lifetime,
+            window: GrowthWindow::Lifetime {},
             ..p
         };
         assert_eq!(lifetime.window_start(at("2026-02-28T16:30:00Z"), tz), None);

@@ -3,7 +3,7 @@
 //! orders.
 
 use crate::support::*;
-use loyalty_core::merchants::{CreateMerchant, CreateStore, UpdateStore};
+use loyalty_core::merchants::{CreateMerchant, CreateStore, MerchantsError, UpdateStore};
 use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 
@@ -99,8 +99,8 @@ async fn stores(db: &TestDatabase) {
             .update_store(close_default)
             .await
             .expect_err("refused")
-            .field(),
-        Some("active")
+            .refusal::<MerchantsError>(),
+        Some(&MerchantsError::DefaultStoreStaysOpen)
     );
     let renamed = w
         .loyalty

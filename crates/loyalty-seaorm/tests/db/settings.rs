@@ -243,7 +243,7 @@ async fn migration_copies_policies(db: &TestDatabase) {
         settings.earning.value,
         EarningPolicy::base(3, money("1.05"), Rounding::Floor)
     );
-    assert_eq!(settings.expiry.value.rule, ExpiryRule::Never);
+    assert_eq!(settings.expiry.value.rule, ExpiryRule::Never {});
     // And the migrated merchant works: its next version is 2.
     let version = w
         .loyalty

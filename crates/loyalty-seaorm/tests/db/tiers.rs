@@ -195,7 +195,7 @@ async fn top_up_tier(db: &TestDatabase) {
     };
     let ladder = TierPolicy {
         basis: GrowthBasis::TopUp,
-        window: GrowthWindow::Lifetime,
+        window: GrowthWindow::Lifetime {},
         // 储值满 1000 元升金卡: principal counts, the bonus does not.
         levels: vec![level("normal", 0), level("gold", 100_000)],
         protection_months: 3,

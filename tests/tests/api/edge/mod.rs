@@ -8,5 +8,6 @@ mod login_limits;
 mod openapi;
 mod problems;
 mod references;
+mod shapes;
 mod tenants;
 mod text;

@@ -5,7 +5,7 @@ use loyalty_seaorm::on_both_databases;
 use loyalty_seaorm::testing::TestDatabase;
 use loyalty_tests::spawn_app;
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 
 on_both_databases! {
     the_openapi_document_lists_every_route_and_docs_are_served => super::openapi;
@@ -194,6 +194,36 @@ async fn openapi(db: &TestDatabase) {
             "{schema} has its fields"
         );
     }
+    // What a request carries is limited as the server limits it: every string has a pattern,
+    // a format or a set of values, every object names all it takes, and the limits the
+    // server checks are there.
+    let schemas = &doc.body["components"]["schemas"];
+    let mut pending: Vec<String> = Vec::new();
+    for item in doc.body["paths"].as_object().expect("paths").values() {
+        for operation in item.as_object().expect("item").values() {
+            refs(&operation["requestBody"], &mut pending);
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(name) = pending.pop() {
+        if seen.insert(name.clone()) {
+            refs(&schemas[&name], &mut pending);
+            limited(&name, &schemas[&name]);
+        }
+    }
+    assert!(seen.contains("QuoteRequest") && seen.contains("PositiveMoney"));
+    let line = &schemas["OrderLineRequest"]["properties"]["quantity"];
+    assert_eq!(
+        (line["minimum"].as_i64(), line["maximum"].as_i64()),
+        (Some(1), Some(100_000))
+    );
+    assert!(schemas["Money"]["pattern"].is_string());
+    assert_eq!(
+        schemas["CreateStoreRequest"]["properties"]["name"]["maxLength"],
+        100
+    );
+    let month = &doc.body["paths"]["/api/v1/merchant/notifications/usage"]["get"]["parameters"][0];
+    assert!(month["schema"]["pattern"].is_string(), "{month}");
     // Staff and member tokens are separate schemes.
     let schemes = &doc.body["components"]["securitySchemes"];
     assert!(schemes["staff_token"].is_object() && schemes["member_token"].is_object());
@@ -224,4 +254,60 @@ async fn openapi(db: &TestDatabase) {
     let health = app.send(app.request(Method::GET, "/readyz", None)).await;
     assert_eq!(health.body["status"], "ready");
     assert!(health.headers.get("x-request-id").is_some());
+}
+
+/// The component names `value` refers to.
+fn refs(value: &Value, into: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(name) = map
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            {
+                into.push(name.to_owned());
+            }
+            map.values().for_each(|v| refs(v, into));
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs(v, into)),
+        _ => {}
+    }
+}
+
+/// Every string in `schema` is constrained and every object closed.
+fn limited(name: &str, schema: &Value) {
+    let Value::Object(map) = schema else {
+        if let Value::Array(items) = schema {
+            items.iter().for_each(|v| limited(name, v));
+        }
+        return;
+    };
+    let is = |t: &str| match map.get("type") {
+        Some(Value::String(s)) => s == t,
+        Some(Value::Array(types)) => types.iter().any(|s| s == t),
+        _ => false,
+    };
+    if is("string") {
+        assert!(
+            ["pattern", "format", "enum", "const"]
+                .iter()
+                .any(|k| map.contains_key(*k)),
+            "{name}: an unlimited string {schema}"
+        );
+    }
+    if is("object") && map.contains_key("properties") {
+        assert_eq!(
+            map.get("additionalProperties"),
+            Some(&Value::Bool(false)),
+            "{name}: an open object"
+        );
+    }
+    for (key, value) in map {
+        if key != "properties" {
+            limited(name, value);
+        }
+    }
+    if let Some(Value::Object(properties)) = map.get("properties") {
+        properties.values().for_each(|v| limited(name, v));
+    }
 }

@@ -181,7 +181,7 @@ async fn bad_input(db: &TestDatabase) {
         &token,
     )
     .await
-    .assert_problem(422, "validation_failed");
+    .assert_problem(422, "invalid_cursor");
     let bad_key = app
         .send(
             app.request(Method::POST, "/api/v1/merchant/orders", Some(&token))

@@ -79,7 +79,7 @@ async fn consent_and_subscriptions(db: &TestDatabase) {
     // Only the merchant's own templates.
     subscribe(json!(["tpl-somebody-elses"]))
         .await
-        .assert_problem(422, "validation_failed");
+        .assert_problem(422, "template_not_offered");
 
     // A channel without its template is refused.
     let bad = app

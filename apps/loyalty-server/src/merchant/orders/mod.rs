@@ -15,7 +15,8 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use loyalty_core::checkout::{
     CommitOrder, LineInput, OrderReceipt, RefundLineInput, RefundOrder, RefundReceipt,
 };
-use loyalty_core::kernel::{MemberId, OrderId, Points, StoreId};
+use loyalty_core::kernel::schema::{CouponCodeText, PositiveMoney, Reference};
+use loyalty_core::kernel::{MemberId, Money, OrderId, Points, StoreId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -38,21 +39,25 @@ pub struct CommitOrderRequest {
     /// The default store when absent.
     pub store_id: Option<Uuid>,
     /// The till's own order number; unique per merchant when given.
+    #[schema(value_type = Option<Reference>)]
     pub order_no: Option<String>,
     /// Only for an order the till priced itself: what the member paid (the lines, optional
     /// then, share it in proportion; no coupons or points). Leave it out to have the engine
     /// price the lines: tier discount → coupons → points as cash → amount due.
-    #[schema(example = "128.80")]
+    #[schema(value_type = Option<Money>, example = "128.80")]
     pub amount_paid: Option<String>,
     /// What was bought: required when the engine prices the order; category and item rules
     /// of earning and coupons need it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 500)]
     pub lines: Vec<OrderLineRequest>,
-    /// Codes of the member's coupons to use.
+    /// Codes of the member's coupons to use, each once.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<CouponCodeText>, max_items = 10)]
     pub coupon_codes: Vec<String>,
     /// Points to use as cash (the merchant's `checkout.points_as_cash` rule).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0)]
     pub points: Option<i64>,
 }
 
@@ -91,13 +96,53 @@ impl CommitOrderRequest {
     }
 }
 
+/// An order to price: what `POST /merchant/orders` takes, without what only a committed
+/// order has (the till's order number, an amount the till priced itself).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuoteRequest {
+    pub member_id: Uuid,
+    /// The default store when absent.
+    pub store_id: Option<Uuid>,
+    /// What would be bought.
+    #[schema(min_items = 1, max_items = 500)]
+    pub lines: Vec<OrderLineRequest>,
+    /// Codes of the member's coupons to use, each once.
+    #[serde(default)]
+    #[schema(value_type = Vec<CouponCodeText>, max_items = 10)]
+    pub coupon_codes: Vec<String>,
+    /// Points to use as cash.
+    #[serde(default)]
+    #[schema(minimum = 0)]
+    pub points: Option<i64>,
+}
+
+impl From<QuoteRequest> for CommitOrderRequest {
+    fn from(quote: QuoteRequest) -> Self {
+        Self {
+            member_id: quote.member_id,
+            store_id: quote.store_id,
+            order_no: None,
+            amount_paid: None,
+            lines: quote.lines,
+            coupon_codes: quote.coupon_codes,
+            points: quote.points,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderLineRequest {
+    /// The item's code (blank: none).
+    #[schema(pattern = r"^[\t\n\r ]*([!-~]{1,64})?[\t\n\r ]*$")]
     pub sku: Option<String>,
+    /// The item's category (blank: none).
+    #[schema(pattern = r"^[\t\n\r ]*([!-~]{1,64})?[\t\n\r ]*$")]
     pub category: Option<String>,
+    #[schema(minimum = 1, maximum = 100_000)]
     pub quantity: i64,
-    #[schema(example = "32.00")]
+    #[schema(value_type = Money, example = "32.00")]
     pub unit_price: String,
 }
 
@@ -119,7 +164,7 @@ fn render_order(receipt: &OrderReceipt) -> OrderReceiptView {
 /// points to earn), changing nothing.
 #[utoipa::path(
     tag = "merchant",
-    request_body = CommitOrderRequest,
+    request_body = QuoteRequest,
     responses((status = 200, body = QuoteView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = []))
 )]
@@ -127,12 +172,13 @@ fn render_order(receipt: &OrderReceipt) -> OrderReceiptView {
 pub async fn quote_order(
     staff: StaffAuth,
     state: web::Data<AppState>,
-    body: Json<CommitOrderRequest>,
+    body: Json<QuoteRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let order = CommitOrderRequest::from(body.into_inner());
     let quote = state
         .loyalty
         .checkout()
-        .quote(body.command(&staff)?)
+        .quote(order.command(&staff)?)
         .await?;
     Ok(HttpResponse::Ok().json(QuoteView {
         pricing: quote.pricing,
@@ -213,7 +259,9 @@ pub async fn get_order(
 #[serde(deny_unknown_fields)]
 pub struct RefundLineRequest {
     /// The line's number (1, 2, 3 … as the order's lines were sent).
+    #[schema(minimum = 1)]
     pub line_no: i32,
+    #[schema(minimum = 1, maximum = 100_000)]
     pub quantity: i64,
 }
 
@@ -222,11 +270,12 @@ pub struct RefundLineRequest {
 pub struct RefundRequest {
     /// An amount to refund (for an order without lines, or a goodwill refund). With neither
     /// `amount` nor `lines`, all that is left is refunded.
-    #[schema(example = "28.80")]
+    #[schema(value_type = Option<PositiveMoney>, example = "28.80")]
     pub amount: Option<String>,
     /// Units of lines to refund: each gives back its share of the amount paid and of the
     /// points used, to the fen.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 500)]
     pub lines: Vec<RefundLineRequest>,
 }
 

@@ -100,7 +100,7 @@ fn templates_that_cannot_work_are_refused_with_their_field() {
             }),
         ),
         (
-            "plans.pay",
+            "plans",
             Box::new(|r| {
                 let first = r.plans[0];
                 r.plans.push(first);

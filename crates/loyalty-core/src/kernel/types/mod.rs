@@ -1,5 +1,6 @@
 //! Value types that parse, not validate: once built, a value is valid.
 
+pub mod decimal_text;
 mod ids;
 mod money;
 mod phone;

@@ -6,15 +6,16 @@ use std::str::FromStr;
 
 /// An amount of money in yuan with exactly two decimal places (fen), never negative.
 ///
-/// It parses from and serialises to a decimal string (`"12.50"`); more than two decimal
-/// places or a negative amount are refused rather than rounded. Storage uses whole fen
-/// ([`Money::fen`]) because SQLite keeps decimals as floats.
+/// It parses from and serialises to a decimal string (`"12.50"`): up to ten digits without
+/// a leading zero, then up to two decimal places (zeros beyond them are taken); anything
+/// else (a sign, an exponent, a blank, a third decimal place) is refused rather than
+/// rounded. Storage uses whole fen ([`Money::fen`]) because SQLite keeps decimals as floats.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 #[cfg_attr(
     feature = "openapi",
     derive(utoipa::ToSchema),
-    schema(value_type = String, example = "12.50")
+    schema(value_type = String, example = "12.50", pattern = r"^(0|[1-9][0-9]{0,9})(\.[0-9]{1,2}0*)?$")
 )]
 pub struct Money(Decimal);
 
@@ -68,13 +69,31 @@ impl FromStr for Money {
     type Err = InvalidValue;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let amount = Decimal::from_str_exact(s).map_err(|_| {
-            InvalidValue::new("amount", "is not a decimal amount such as \"12.50\"")
-        })?;
-        if amount > Decimal::from(10_000_000_000_i64) {
+        let not_money = || InvalidValue::new("amount", "is not a decimal amount such as \"12.50\"");
+        let (whole, fraction) = s.split_once('.').map_or((s, None), |(w, f)| (w, Some(f)));
+        let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+        if !digits(whole) || fraction.is_some_and(|f| !digits(f)) {
+            return Err(not_money());
+        }
+        if whole.len() > 1 && whole.starts_with('0') {
+            return Err(not_money());
+        }
+        if whole.len() > 10 {
             return Err(InvalidValue::new("amount", "is too large"));
         }
-        Self::new(amount)
+        let places = fraction.map_or("", |f| f.trim_end_matches('0'));
+        if places.len() > 2 {
+            return Err(InvalidValue::new(
+                "amount",
+                "has more than two decimal places",
+            ));
+        }
+        let exact = if places.is_empty() {
+            whole.to_owned()
+        } else {
+            format!("{whole}.{places}")
+        };
+        Self::new(Decimal::from_str_exact(&exact).map_err(|_| not_money())?)
     }
 }
 
@@ -126,12 +145,21 @@ mod tests {
         assert!("1.00 ".parse::<Money>().is_err(), "no blank after");
         assert!("1.00\n".parse::<Money>().is_err());
         assert!("99999999999".parse::<Money>().is_err());
+        assert_eq!(
+            "9999999999.99".parse::<Money>().expect("ten digits").fen(),
+            999_999_999_999
+        );
+        for text in ["+1", "01.00", "1.", ".5", "1_0", "1,00", "١"] {
+            assert!(text.parse::<Money>().is_err(), "{text}");
+        }
         assert!(Money::from_fen(-1).is_err());
     }
 
     #[test]
     fn trailing_zeros_beyond_two_places_are_accepted() {
         assert_eq!("3.1000".parse::<Money>().expect("valid").fen(), 310);
+        let long = format!("3.1{}", "0".repeat(40));
+        assert_eq!(long.parse::<Money>().expect("valid").fen(), 310);
     }
 
     #[test]

@@ -12,7 +12,10 @@ use std::fmt;
 #[cfg_attr(
     feature = "openapi",
     derive(utoipa::ToSchema),
-    schema(example = "13800138000")
+    schema(
+        example = "13800138000",
+        pattern = r"^[ -]*(\+[ -]*8[ -]*6[ -]*|8[ -]*6[ -]*)?1[ -]*[3-9]([ -]*[0-9]){9}[ -]*$"
+    )
 )]
 pub struct Phone(String);
 

@@ -1,7 +1,9 @@
 //! The earning policy a merchant configures (`PUT /merchant/settings/earning`): its value
 //! types, defaults and validation.
 
-use crate::kernel::{InvalidValue, Money, Points, StoreId};
+#[cfg(feature = "openapi")]
+use crate::kernel::schema::{Code, DayOfMonth, DayOfWeek, PositiveMoney};
+use crate::kernel::{InvalidValue, Money, Points, StoreId, decimal_text};
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
@@ -49,13 +51,18 @@ impl Rounding {
     }
 }
 
-/// A factor points are multiplied by: more than 0, at most 100, at most 4 decimal places.
+/// A factor points are multiplied by: more than 0, at most 100, at most 4 decimal places,
+/// written as a plain decimal string ([`decimal_text`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "Decimal", into = "Decimal")]
+#[serde(try_from = "String", into = "Decimal")]
 #[cfg_attr(
     feature = "openapi",
     derive(utoipa::ToSchema),
-    schema(value_type = String, example = "1.5")
+    schema(
+        value_type = String,
+        example = "1.5",
+        pattern = r"^([1-9][0-9]?(\.[0-9]{1,4}0*)?|100(\.0+)?|0\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9])0*)$"
+    )
 )]
 pub struct Multiplier(Decimal);
 
@@ -65,7 +72,8 @@ impl Multiplier {
     /// # Errors
     /// Refuses 0, a negative factor, more than 100 or more than 4 decimal places.
     pub fn new(value: Decimal) -> Result<Self, InvalidValue> {
-        if value <= Decimal::ZERO || value > Decimal::ONE_HUNDRED || value.normalize().scale() > 4 {
+        if value <= Decimal::ZERO || value > Decimal::ONE_HUNDRED || decimal_text::places(value) > 4
+        {
             return Err(InvalidValue::new(
                 "multiplier",
                 "must be more than 0 and at most 100, with at most 4 decimal places",
@@ -77,6 +85,16 @@ impl Multiplier {
     #[must_use]
     pub const fn value(self) -> Decimal {
         self.0
+    }
+}
+
+impl TryFrom<String> for Multiplier {
+    type Error = InvalidValue;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        decimal_text::parse(&text)
+            .ok_or_else(|| InvalidValue::new("multiplier", "is not a decimal such as \"1.5\""))
+            .and_then(Self::new)
     }
 }
 
@@ -124,6 +142,7 @@ pub enum Stacking {
 #[serde(deny_unknown_fields)]
 pub struct ThresholdBonus {
     pub min_amount: Money,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64, minimum = 1, maximum = 1_000_000_000))]
     pub bonus: Points,
 }
 
@@ -134,8 +153,10 @@ pub struct ThresholdBonus {
 #[serde(deny_unknown_fields)]
 pub struct MemberDay {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<DayOfMonth>))]
     pub days_of_month: Vec<u32>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<DayOfWeek>))]
     pub days_of_week: Vec<u32>,
     pub multiplier: Multiplier,
 }
@@ -203,6 +224,7 @@ pub struct StoreMultiplier {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CodeMultiplier {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[!-~]{1,64}$"))]
     pub code: String,
     pub multiplier: Multiplier,
 }
@@ -212,8 +234,10 @@ pub struct CodeMultiplier {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ActionRule {
+    #[cfg_attr(feature = "openapi", schema(value_type = i64, minimum = 1, maximum = 1_000_000_000))]
     pub points: Points,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>, minimum = 1, maximum = 1_000_000_000))]
     pub daily_cap: Option<Points>,
 }
 
@@ -306,7 +330,9 @@ impl ActionRule {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PointValue {
+    #[cfg_attr(feature = "openapi", schema(value_type = i64, minimum = 1, maximum = 1_000_000_000))]
     pub points: Points,
+    #[cfg_attr(feature = "openapi", schema(value_type = PositiveMoney))]
     pub money: Money,
 }
 
@@ -336,33 +362,43 @@ impl PointValue {
 #[serde(deny_unknown_fields)]
 pub struct EarningPolicy {
     /// `points_per_unit` points for every `unit` of money (1 per 1.00, or 1 per 10.00).
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1_000_000))]
     pub points_per_unit: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = PositiveMoney))]
     pub unit: Money,
     #[serde(default)]
     pub rounding: Rounding,
     #[serde(default)]
     pub basis: AmountBasis,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 200))]
     pub thresholds: Vec<ThresholdBonus>,
     #[serde(default)]
     pub member_day: Option<MemberDay>,
     #[serde(default)]
     pub birthday: Option<BirthdayBonus>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 200))]
     pub store_multipliers: Vec<StoreMultiplier>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 200))]
     pub category_multipliers: Vec<CodeMultiplier>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 200))]
     pub item_multipliers: Vec<CodeMultiplier>,
     #[serde(default)]
     pub stacking: Stacking,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>, minimum = 1, maximum = 1_000_000_000))]
     pub cap_per_order: Option<Points>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>, minimum = 1, maximum = 1_000_000_000))]
     pub cap_per_day: Option<Points>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Code>, max_items = 200))]
     pub excluded_items: Vec<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Code>, max_items = 200))]
     pub excluded_categories: Vec<String>,
     #[serde(default)]
     pub actions: ActionRules,

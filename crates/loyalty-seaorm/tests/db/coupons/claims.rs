@@ -6,7 +6,6 @@ use super::{held, template, template_now};
 use crate::support::refusal;
 use crate::support::*;
 use chrono::Duration;
-use loyalty_core::Error;
 use loyalty_core::coupons::ClaimCoupon;
 use loyalty_core::coupons::CouponsError;
 use loyalty_core::events::DomainEvent;
@@ -140,8 +139,9 @@ async fn exchange(db: &TestDatabase) {
     let t = template_now(&w, &merchant, template).await;
     assert_eq!(t.issued, 1);
     let not_for_points = w.loyalty.coupons().claim(cmd(free_only), None).await;
-    assert!(
-        matches!(not_for_points, Err(Error::Invalid(_))),
+    assert_eq!(
+        refusal::<_, CouponsError>(&not_for_points),
+        Some(&CouponsError::NotExchangeable),
         "{not_for_points:?}"
     );
     assert_ledger_consistent(&w).await;

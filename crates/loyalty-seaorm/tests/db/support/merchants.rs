@@ -19,7 +19,7 @@ pub fn merchant<'w>(w: &'w World, code: &str) -> MerchantBuilder<'w> {
         code: code.to_owned(),
         earning: EarningPolicy::default(),
         expiry: ExpiryPolicy {
-            rule: ExpiryRule::Never,
+            rule: ExpiryRule::Never {},
             ..ExpiryPolicy::default()
         },
         settings: Vec::new(),
