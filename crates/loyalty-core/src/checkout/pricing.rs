@@ -35,7 +35,7 @@
 
 use crate::coupons::{CouponBenefit, CouponScope, Stacking};
 #[cfg(feature = "openapi")]
-use crate::kernel::schema::PositiveMoney;
+use crate::kernel::schema::{PositiveMoney, ShareOfOne};
 use crate::kernel::{
     CouponId, CouponTemplateId, InvalidValue, Money, Points, StoreId, decimal_text,
 };
@@ -96,14 +96,7 @@ pub struct PointsAsCash {
     #[cfg_attr(feature = "openapi", schema(value_type = PositiveMoney))]
     pub money: Money,
     #[serde(deserialize_with = "decimal_text::deserialize")]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            value_type = String,
-            example = "0.5",
-            pattern = r"^(0\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9])0*|1(\.0+)?)$"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = ShareOfOne))]
     pub max_share: Decimal,
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = i64, minimum = 0, maximum = 1_000_000_000))]

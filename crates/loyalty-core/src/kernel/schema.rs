@@ -77,3 +77,13 @@ impl ToSchema for PointsDelta {}
 #[derive(ToSchema)]
 #[schema(pattern = "^[!-~]{1,128}$")]
 pub struct WechatTemplateId(pub String);
+
+/// A share of a whole, more than 0 and at most 1, at most four decimal places, as a plain
+/// decimal string (a tier's price share: `"0.95"` = 9.5 折; the most of an order points pay).
+#[derive(ToSchema)]
+#[schema(
+    value_type = String,
+    example = "0.95",
+    pattern = r"^(0\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9])0*|1(\.0+)?)$"
+)]
+pub struct ShareOfOne(pub String);

@@ -2,7 +2,7 @@
 //! after a protection period (保级).
 
 #[cfg(feature = "openapi")]
-use crate::kernel::schema::TierCode;
+use crate::kernel::schema::{ShareOfOne, TierCode};
 use crate::kernel::{InvalidValue, MerchantTimeZone, decimal_text};
 use crate::points::{Multiplier, TierFactor};
 use chrono::{DateTime, Months, Utc};
@@ -83,14 +83,7 @@ pub struct TierBenefits {
     pub earning_multiplier: Multiplier,
     /// The share of the price a member pays at checkout (0.95 = 9.5 折; 1 = no discount).
     #[serde(default = "full_price", deserialize_with = "decimal_text::deserialize")]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            value_type = String,
-            example = "0.95",
-            pattern = r"^(0\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9])0*|1(\.0+)?)$"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = ShareOfOne))]
     pub discount_rate: Decimal,
     /// The fee taken on points-mall redemptions (0.05 = 5 %).
     #[serde(default, deserialize_with = "decimal_text::deserialize")]
