@@ -115,13 +115,16 @@ where
 }
 
 /// The skeleton of every write that honours an `Idempotency-Key`, under the bounded retry:
-/// `check` the request (an expression giving `Result<()>`); then, in a lookup, answer from
-/// the key's record if it has one, else run `prepare` (reads that need no lock; a block giving
+/// `check` the request (an expression giving `Result<()>`); then, in a lookup, run `prepare`
+/// (reads that need no lock; a block giving
 /// `Result<P>`, with the lookup and the attempt's time bound to the names given); then, in one
 /// write transaction, run `effect` (a block giving `Result<(T, Vec<DomainEvent>)>`, with the
 /// transaction, what `prepare` gave and the time bound to the names given) and record `T`
 /// beside it; commit; then publish the events. A refusal is recorded under the key too.
-/// `prepare` and `effect` run again from the start on contention.
+/// `prepare` and `effect` run again from the start on contention. The key's record (the
+/// first request's result or refusal) is looked up only where a replay shows: on a retry
+/// (`remember` found the key taken) and after a refusal of the first attempt (the first
+/// request changed the state), so a request that is not a replay pays no read for it.
 ///
 /// Evaluates to `Result<Outcome<T>>`.
 macro_rules! write_once {
@@ -136,40 +139,65 @@ macro_rules! write_once {
         let done = match $check {
             Ok(()) => $crate::kernel::with_retry!(|attempt| $crate::engine::attempt(async {
                 let now = engine.clock.now();
-                let prepared = {
-                    let mut lookup = engine.uow.begin($crate::kernel::TxMode::Lookup).await?;
-                    if let Some(value) = $crate::kernel::replay(&mut lookup, idem).await? {
+                let tried: $crate::Result<$crate::kernel::Outcome<_>> = async {
+                    let prepared = {
+                        let mut lookup = engine.uow.begin($crate::kernel::TxMode::Lookup).await?;
+                        // A first attempt does not look for the key's record: a replay is
+                        // rare, and it shows anyway, when `remember` finds the key taken
+                        // (the retry looks here) or when the state refuses what the first
+                        // request did (looked up below).
+                        if attempt > 1
+                            && let Some(value) = $crate::kernel::replay(&mut lookup, idem).await?
+                        {
+                            return Ok($crate::kernel::Outcome::Replayed((value, Vec::new())));
+                        }
+                        let $lookup = &mut lookup;
+                        let $prepare_now = now;
+                        let prepared: $crate::Result<_> = async { $prepare }.await;
+                        prepared?
+                    };
+                    let mut tx = engine.uow.begin($crate::kernel::TxMode::Write).await?;
+                    // On a retry, look again inside the write transaction, where a request
+                    // with the same key that is not yet durable shows (SQLite group commits
+                    // share one transaction). A record found is answered only once this
+                    // (empty) transaction has committed, so nothing is replayed before it is
+                    // durable.
+                    if attempt > 1
+                        && let Some(value) = $crate::kernel::replay(&mut tx, idem).await?
+                    {
+                        $crate::kernel::Transaction::commit(tx).await?;
                         return Ok($crate::kernel::Outcome::Replayed((value, Vec::new())));
                     }
-                    let $lookup = &mut lookup;
-                    let $prepare_now = now;
-                    let prepared: $crate::Result<_> = async { $prepare }.await;
-                    prepared?
-                };
-                let mut tx = engine.uow.begin($crate::kernel::TxMode::Write).await?;
-                // On a retry, look again inside the write transaction, where a request with
-                // the same key that is not yet durable shows (SQLite group commits share one
-                // transaction). A first attempt needs no second look: a request with the same
-                // key that commits meanwhile makes `remember` fail, and the retry looks here.
-                // A record found is answered only once this (empty) transaction has
-                // committed, so nothing is replayed before it is durable.
-                if attempt > 1
-                    && let Some(value) = $crate::kernel::replay(&mut tx, idem).await?
-                {
+                    let (value, events) = {
+                        let $tx = &mut tx;
+                        let $prepared = prepared;
+                        let $now = now;
+                        let done: $crate::Result<(_, Vec<$crate::events::DomainEvent>)> =
+                            async { $effect }.await;
+                        done?
+                    };
+                    $crate::kernel::remember(&mut tx, idem, &value, now).await?;
                     $crate::kernel::Transaction::commit(tx).await?;
-                    return Ok($crate::kernel::Outcome::Replayed((value, Vec::new())));
+                    Ok($crate::kernel::Outcome::Done((value, events)))
                 }
-                let (value, events) = {
-                    let $tx = &mut tx;
-                    let $prepared = prepared;
-                    let $now = now;
-                    let done: $crate::Result<(_, Vec<$crate::events::DomainEvent>)> =
-                        async { $effect }.await;
-                    done?
-                };
-                $crate::kernel::remember(&mut tx, idem, &value, now).await?;
-                $crate::kernel::Transaction::commit(tx).await?;
-                Ok($crate::kernel::Outcome::Done((value, events)))
+                .await;
+                match tried {
+                    // Refused on a first attempt: the request may be a replay whose first
+                    // run changed the state (the order is there, the points are spent).
+                    // The key's record, when there is one, is the answer.
+                    Err(error)
+                        if attempt == 1 && idem.is_some() && error.to_refusal().is_some() =>
+                    {
+                        let mut lookup = engine.uow.begin($crate::kernel::TxMode::Lookup).await?;
+                        match $crate::kernel::replay(&mut lookup, idem).await? {
+                            Some(value) => {
+                                Ok($crate::kernel::Outcome::Replayed((value, Vec::new())))
+                            }
+                            None => Err(error),
+                        }
+                    }
+                    other => other,
+                }
             })),
             Err(refused) => Err(refused),
         };

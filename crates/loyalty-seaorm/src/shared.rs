@@ -167,6 +167,33 @@ impl SeaTransaction {
         Ok(())
     }
 
+    /// Runs statements built apart as one round trip: on PostgreSQL they must be one
+    /// statement already (data-modifying CTEs); on SQLite they are sent together, separated
+    /// by `;`, each seeing what the ones before it did. Answers the rows they return.
+    pub(crate) async fn together(
+        &self,
+        statements: &[&dyn sea_orm::StatementBuilder],
+    ) -> Result<Vec<sea_orm::QueryResult>, StoreError> {
+        use sea_orm::ConnectionTrait;
+        let backend = self.txn.get_database_backend();
+        if backend == sea_orm::DbBackend::Postgres && statements.len() != 1 {
+            return Err(StoreError::Backend(
+                "PostgreSQL takes one statement per round trip here".into(),
+            ));
+        }
+        let built: Vec<_> = statements.iter().map(|s| s.build(&backend)).collect();
+        let sql = built
+            .iter()
+            .map(|s| s.sql.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let values = built
+            .into_iter()
+            .flat_map(|s| s.values.map(|v| v.0).unwrap_or_default());
+        let statement = sea_orm::Statement::from_sql_and_values(backend, sql, values);
+        self.txn.query_all_raw(statement).await.store()
+    }
+
     /// Runs a conditional `UPDATE`: whether it changed exactly one row (a row that did not
     /// meet its condition, or is not there, is left as it was).
     pub(crate) async fn changed_one<E: EntityTrait>(
@@ -235,4 +262,34 @@ pub(crate) async fn money_drifts(
             })
         })
         .collect()
+}
+
+/// `INSERT INTO <row's table> (<its set columns>) SELECT <its values> <from source>`: the row
+/// goes in once for each row `source` yields (none, one), with the `computed` columns taking
+/// an expression over the source instead of the row's value.
+pub(crate) fn insert_select<A: ActiveModelTrait>(
+    row: &A,
+    computed: &[(<A::Entity as EntityTrait>::Column, SimpleExpr)],
+    mut source: sea_orm::sea_query::SelectStatement,
+) -> Result<sea_orm::sea_query::InsertStatement, StoreError> {
+    use sea_orm::{ActiveValue, IdenStatic, Iterable};
+    let mut columns = Vec::new();
+    for column in <A::Entity as EntityTrait>::Column::iter() {
+        let expr = match computed.iter().find(|(c, _)| c.as_str() == column.as_str()) {
+            Some((_, expr)) => expr.clone(),
+            None => match row.get(column) {
+                ActiveValue::Set(v) | ActiveValue::Unchanged(v) => Expr::val(v),
+                ActiveValue::NotSet => continue,
+            },
+        };
+        columns.push(column);
+        source.expr(expr);
+    }
+    let mut insert = sea_orm::sea_query::Query::insert();
+    insert
+        .into_table(A::Entity::default())
+        .columns(columns)
+        .select_from(source)
+        .map_err(|e| StoreError::Backend(e.to_string().into()))?;
+    Ok(insert)
 }

@@ -52,7 +52,7 @@ async fn idempotent_replay(db: &TestDatabase) {
         )
         .await;
     refused.assert_problem(422, "insufficient_points");
-    assert_eq!((again.status, again.text), (refused.status, refused.text));
+    assert_eq!((again.status, &again.text), (refused.status, &refused.text));
 
     let refund = format!(
         "/api/v1/merchant/orders/{}/refunds",
@@ -63,6 +63,45 @@ async fn idempotent_replay(db: &TestDatabase) {
         .await;
     assert_eq!((r1.status, &r1.text), (r2.status, &r2.text));
     assert_eq!(app.balance(&token, &member).await, 50);
+
+    // A replay answers the first result where the state would now refuse it: the first
+    // spend took every point, and the replay, finding none left, still answers the spend.
+    let (spent, replayed) = app
+        .post_with_key_twice(
+            &adjust,
+            &token,
+            "k-4",
+            json!({ "delta": -50, "reason": "兑换" }),
+        )
+        .await;
+    assert!(spent.status.is_success(), "{}", spent.text);
+    assert_eq!(
+        (replayed.status, &replayed.text),
+        (spent.status, &spent.text)
+    );
+    assert_eq!(replayed.header("idempotent-replayed"), Some("true"));
+    assert_eq!(app.balance(&token, &member).await, 0);
+
+    // And a refusal stays the answer where the state would now allow the request.
+    let credit = app
+        .post_with_key(
+            &adjust,
+            &token,
+            "k-5",
+            json!({ "delta": 2000, "reason": "补发" }),
+        )
+        .await;
+    assert!(credit.status.is_success(), "{}", credit.text);
+    let still = app
+        .post_with_key(
+            &adjust,
+            &token,
+            "k-2",
+            json!({ "delta": -1000, "reason": "兑换" }),
+        )
+        .await;
+    assert_eq!((still.status, still.text), (refused.status, refused.text));
+    assert_eq!(app.balance(&token, &member).await, 2000, "nothing spent");
 
     // Keys belong to a credential: another merchant's staff with the same key starts afresh.
     let other_token = app.merchant("replays-2").await.owner;

@@ -81,6 +81,8 @@ pub trait StaffRepository: Send {
         id: StaffId,
     ) -> Result<Option<Staff>, StoreError>;
     /// The token version and whether the account is disabled: what checking a token needs.
+    /// Read in a [`crate::kernel::TxMode::Lookup`], an adapter may answer from a short-lived
+    /// cache, as long as a change committed through it drops the entry at once.
     ///
     /// # Errors
     /// [`StoreError::Backend`] on failure.

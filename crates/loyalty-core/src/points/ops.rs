@@ -60,6 +60,35 @@ async fn append(tx: &mut impl crate::points::PointsTx, entry: &LedgerEntry) -> R
     }
 }
 
+/// Deposits `entry.delta`, appends `entry` with the sequence number and balance that gave,
+/// and opens a lot of it expiring at `expires_at`: answers the entry as written, its lot and
+/// the member's debt as it was.
+async fn deposit_as_lot(
+    tx: &mut impl crate::points::PointsTx,
+    mut entry: LedgerEntry,
+    expires_at: Option<DateTime<Utc>>,
+) -> Result<(LedgerEntry, LotId, Points)> {
+    let lot = Lot {
+        id: LotId::new(),
+        merchant_id: entry.merchant_id,
+        member_id: entry.member_id,
+        entry_id: entry.id,
+        amount: entry.delta,
+        remaining: entry.delta,
+        earned_at: entry.created_at,
+        expires_at,
+    };
+    let change = match tx.points().credit_with_lot(&entry, &lot).await {
+        Err(StoreError::Unique(crate::points::LEDGER_SOURCE_KEY)) => {
+            return Err(Error::AlreadyApplied);
+        }
+        other => other?.ok_or(Error::NotFound(crate::members::MEMBER))?,
+    };
+    entry.seq = change.seq;
+    entry.balance_after = change.balance_after;
+    Ok((entry, lot.id, change.debt))
+}
+
 fn negate(points: Points) -> Points {
     Points::new(-points.value())
 }
@@ -80,25 +109,9 @@ pub(crate) async fn credit(
     expires_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<Credited> {
-    let change = tx
-        .points()
-        .deposit(draft.merchant_id, draft.member_id, amount)
-        .await?
-        .ok_or(Error::NotFound(crate::members::MEMBER))?;
-    let entry = draft.entry(amount, change.seq, change.balance_after, Points::ZERO, now);
-    append(tx, &entry).await?;
-    let lot = Lot {
-        id: LotId::new(),
-        merchant_id: draft.merchant_id,
-        member_id: draft.member_id,
-        entry_id: entry.id,
-        amount,
-        remaining: amount,
-        earned_at: now,
-        expires_at,
-    };
-    tx.points().insert_lot(&lot).await?;
-    let repaid = repay_debt(tx, draft, &entry, lot.id, change.debt, now).await?;
+    let entry = draft.entry(amount, 0, Points::ZERO, Points::ZERO, now);
+    let (entry, lot, debt) = deposit_as_lot(tx, entry, expires_at).await?;
+    let repaid = repay_debt(tx, draft, &entry, lot, debt, now).await?;
     Ok(Credited {
         balance_after: repaid.map_or(entry.balance_after, |r| r.balance_after),
         entry,
@@ -293,28 +306,10 @@ pub(crate) async fn give_back_spent(
         }
         left -= back;
         let back = Points::new(back);
-        let change = tx
-            .points()
-            .deposit(draft.merchant_id, draft.member_id, back)
-            .await?
-            .ok_or(Error::NotFound(crate::members::MEMBER))?;
-        let mut entry = draft.entry(back, change.seq, change.balance_after, Points::ZERO, now);
+        let mut entry = draft.entry(back, 0, Points::ZERO, Points::ZERO, now);
         entry.source.source_id = format!("{}:{}", draft.source.source_id, entries.len() + 1);
-        append(tx, &entry).await?;
-        let lot = LotId::new();
-        tx.points()
-            .insert_lot(&Lot {
-                id: lot,
-                merchant_id: draft.merchant_id,
-                member_id: draft.member_id,
-                entry_id: entry.id,
-                amount: back,
-                remaining: back,
-                earned_at: now,
-                expires_at: part.expires_at,
-            })
-            .await?;
-        let repaid = repay_debt(tx, draft, &entry, lot, change.debt, now).await?;
+        let (entry, lot, debt) = deposit_as_lot(tx, entry, part.expires_at).await?;
+        let repaid = repay_debt(tx, draft, &entry, lot, debt, now).await?;
         entries.push(entry);
         entries.extend(repaid);
         if left == 0 {

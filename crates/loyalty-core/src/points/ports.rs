@@ -146,6 +146,37 @@ pub trait PointsRepository: Send {
     /// [`StoreError::Backend`] on failure.
     async fn insert_lot(&mut self, lot: &Lot) -> Result<(), StoreError>;
 
+    /// A credit as one step: [`Self::deposit`] of `entry.delta` (> 0), then
+    /// [`Self::append_entry`] of `entry` with the sequence number and balance the deposit
+    /// gave (its own `seq` and `balance_after` are not read), then [`Self::insert_lot`] of
+    /// `lot` (opened by that entry). `None`, with nothing written, when the merchant has no
+    /// such member. The default runs the three in turn; an adapter may send them in one
+    /// round trip.
+    ///
+    /// # Errors
+    /// As the three: [`StoreError::Unique`]`(LEDGER_SOURCE_KEY)` when an entry of this kind
+    /// for this source exists.
+    async fn credit_with_lot(
+        &mut self,
+        entry: &LedgerEntry,
+        lot: &Lot,
+    ) -> Result<Option<BalanceChange>, StoreError> {
+        let Some(change) = self
+            .deposit(entry.merchant_id, entry.member_id, entry.delta)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let entry = LedgerEntry {
+            seq: change.seq,
+            balance_after: change.balance_after,
+            ..entry.clone()
+        };
+        self.append_entry(&entry).await?;
+        self.insert_lot(lot).await?;
+        Ok(Some(change))
+    }
+
     /// Records which lots the spend entry `entry` took its points from.
     ///
     /// # Errors

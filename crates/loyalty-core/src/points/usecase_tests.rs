@@ -55,34 +55,25 @@ async fn a_manual_credit_writes_entry_and_lot_commits_and_notifies_once() {
         .returning(|_| Ok(crate::testing::default_settings(now())));
     let mut tx = MockTransaction::default();
     tx.points
-        .expect_deposit()
-        .with(eq(merchant_id), eq(member_id), eq(Points::new(30)))
+        .expect_credit_with_lot()
+        .withf(move |e, lot| {
+            e.kind == EntryKind::Adjust
+                && e.merchant_id == merchant_id
+                && e.member_id == member_id
+                && e.delta == Points::new(30)
+                && lot.entry_id == e.id
+                && lot.amount == Points::new(30)
+                && lot.remaining == Points::new(30)
+                && lot.expires_at == Some(now() + chrono::Duration::days(365))
+        })
         .times(1)
-        .returning(|_, _, _| {
+        .returning(|_, _| {
             Ok(Some(BalanceChange {
                 balance_after: Points::new(130),
                 seq: 4,
                 debt: Points::ZERO,
             }))
         });
-    tx.points
-        .expect_append_entry()
-        .withf(|e| {
-            e.kind == EntryKind::Adjust
-                && e.delta == Points::new(30)
-                && e.seq == 4
-                && e.balance_after == Points::new(130)
-        })
-        .times(1)
-        .returning(|_| Ok(()));
-    tx.points
-        .expect_insert_lot()
-        .withf(|lot| {
-            lot.remaining == Points::new(30)
-                && lot.expires_at == Some(now() + chrono::Duration::days(365))
-        })
-        .times(1)
-        .returning(|_| Ok(()));
     let committed = tx.committed.clone();
     let mut notifier = MockNotifier::new();
     notifier.expect_notify().times(1).returning(|_| Ok(()));
@@ -94,7 +85,10 @@ async fn a_manual_credit_writes_entry_and_lot_commits_and_notifies_once() {
         .await
         .expect("adjusted");
 
-    assert!(matches!(outcome, Outcome::Done(ref e) if e.balance_after == Points::new(130)));
+    // The entry answered carries the sequence number and balance the store gave.
+    assert!(
+        matches!(outcome, Outcome::Done(ref e) if e.balance_after == Points::new(130) && e.seq == 4)
+    );
     assert!(committed.is_set());
 }
 
@@ -138,17 +132,9 @@ async fn a_debit_larger_than_the_lots_is_refused_before_any_write_and_nothing_co
 async fn a_failing_store_rolls_back_and_tells_nobody() {
     let (merchant_id, member_id) = (MerchantId::new(), MemberId::new());
     let mut tx = MockTransaction::default();
-    tx.points.expect_deposit().returning(|_, _, _| {
-        Ok(Some(BalanceChange {
-            balance_after: Points::new(5),
-            seq: 1,
-            debt: Points::ZERO,
-        }))
-    });
-    tx.points.expect_append_entry().returning(|_| Ok(()));
     tx.points
-        .expect_insert_lot()
-        .returning(|_| Err(StoreError::Backend("disk full".into())));
+        .expect_credit_with_lot()
+        .returning(|_, _| Err(StoreError::Backend("disk full".into())));
     let committed = tx.committed.clone();
     let mut notifier = MockNotifier::new();
     notifier.expect_notify().never();

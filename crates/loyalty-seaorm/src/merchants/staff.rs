@@ -54,11 +54,13 @@ impl SeaTransaction {
 
     /// Runs a compare-and-set on the account's token version; contention when it moved.
     async fn staff_changed(
-        &self,
+        &mut self,
         update: sea_orm::UpdateMany<staff::Entity>,
         s: &Staff,
     ) -> Result<(), StoreError> {
         if self.changed_one(update).await? {
+            // Its tokens' check reads through the lookup cache: drop it once this commits.
+            self.forget.push(s.merchant_id);
             Ok(())
         } else {
             Err(StoreError::Contention(format!(
@@ -143,13 +145,23 @@ impl StaffRepository for SeaTransaction {
         merchant: MerchantId,
         id: StaffId,
     ) -> Result<Option<(i64, bool)>, StoreError> {
-        staff::Entity::find_in(merchant, id.as_uuid())
+        if self.cached_reads
+            && let Some(status) = self.cache.staff(merchant, id)
+        {
+            return Ok(Some(status));
+        }
+        let generation = self.cache.generation(merchant);
+        let status = staff::Entity::find_in(merchant, id.as_uuid())
             .select_only()
             .columns([staff::Column::TokenVersion, staff::Column::Disabled])
             .into_tuple()
             .one(&self.txn)
             .await
-            .store()
+            .store()?;
+        if let (true, Some(s)) = (self.cached_reads, status) {
+            self.cache.put_staff(generation, merchant, id, s);
+        }
+        Ok(status)
     }
 
     #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]

@@ -45,6 +45,16 @@ impl PointsRepository for SeaTransaction {
     }
 
     #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %entry.merchant_id, member = %entry.member_id, entry = %entry.id))]
+    async fn credit_with_lot(
+        &mut self,
+        entry: &LedgerEntry,
+        lot: &Lot,
+    ) -> Result<Option<BalanceChange>, StoreError> {
+        SeaTransaction::credit_with_lot(self, entry, lot).await
+    }
+
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
         fields(merchant = %merchant, member = %member))]
     async fn withdraw(
         &mut self,

@@ -14,6 +14,7 @@ on_both_databases! {
     an_order_earns_and_its_refund_reverses_exactly => super::order_earns_and_refund_reverses;
     the_schema_refuses_a_negative_balance_even_from_raw_sql => super::check_constraints;
     a_refund_after_the_points_were_spent_claws_back_to_zero => super::refund_shortfall;
+    a_credit_sent_in_one_round_trip_keeps_the_contract => super::one_round_trip_credit;
 }
 
 async fn order_earns_and_refund_reverses(db: &TestDatabase) {
@@ -98,5 +99,109 @@ async fn refund_shortfall(db: &TestDatabase) {
         (Points::new(30), Points::new(50))
     );
     assert_eq!(points_balance(&w, &m).await, Points::ZERO);
+    assert_ledger_consistent(&w).await;
+}
+
+/// The adapter's credit in one round trip keeps the store's contract: the entry takes the
+/// sequence number and balance the deposit gave, the lot opens beside it, a replayed source
+/// is refused with nothing moved, and a member of another merchant gets nothing.
+async fn one_round_trip_credit(db: &TestDatabase) {
+    use loyalty_core::kernel::{EntryId, LotId, Transaction, TxMode, UnitOfWork};
+    use loyalty_core::points::{LEDGER_SOURCE_KEY, LedgerEntry, Lot, PointsTx, Source};
+    use loyalty_seaorm::SeaUnitOfWork;
+
+    let w = world(db);
+    let (other, _) = merchant(&w, "credit-other").await;
+    let (merchant, _) = merchant(&w, "credit").await;
+    let m = member(&w, &merchant, "13800000007")
+        .having_bought("20.00")
+        .await;
+    let now = w.clock_now();
+    let entry = |source: &str, merchant_id| LedgerEntry {
+        id: EntryId::new(),
+        merchant_id,
+        member_id: m.id,
+        seq: 0,
+        kind: EntryKind::Adjust,
+        delta: Points::new(7),
+        balance_after: Points::ZERO,
+        reason_code: "gift".into(),
+        title: "赠送".into(),
+        store_id: None,
+        source: Source::new("gift", source),
+        operator_id: None,
+        shortfall: Points::ZERO,
+        policy_version: None,
+        created_at: now,
+    };
+    let lot_of = |e: &LedgerEntry| Lot {
+        id: LotId::new(),
+        merchant_id: e.merchant_id,
+        member_id: e.member_id,
+        entry_id: e.id,
+        amount: e.delta,
+        remaining: e.delta,
+        earned_at: now,
+        expires_at: Some(now + chrono::Duration::days(30)),
+    };
+    let uow = SeaUnitOfWork::new(db.db.clone());
+
+    let first = entry("g-1", merchant.id);
+    let mut tx = uow.begin(TxMode::Write).await.expect("tx");
+    let change = tx
+        .points()
+        .credit_with_lot(&first, &lot_of(&first))
+        .await
+        .expect("credits")
+        .expect("member found");
+    assert_eq!((change.balance_after, change.seq), (Points::new(27), 2));
+    let written = tx
+        .points()
+        .entry_by_source(merchant.id, EntryKind::Adjust, &first.source)
+        .await
+        .expect("reads")
+        .expect("entry written");
+    assert_eq!((written.seq, written.balance_after), (2, Points::new(27)));
+    let lot = tx
+        .points()
+        .lot_by_entry(merchant.id, first.id)
+        .await
+        .expect("reads")
+        .expect("lot written");
+    assert_eq!(
+        (lot.remaining, lot.expires_at),
+        (Points::new(7), Some(now + chrono::Duration::days(30)))
+    );
+    tx.commit().await.expect("commits");
+
+    // The same source again: refused, and the transaction is left to roll back.
+    let again = entry("g-1", merchant.id);
+    let mut tx = uow.begin(TxMode::Write).await.expect("tx");
+    let refused = tx.points().credit_with_lot(&again, &lot_of(&again)).await;
+    assert!(
+        matches!(refused, Err(loyalty_core::kernel::StoreError::Unique(k)) if k == LEDGER_SOURCE_KEY),
+        "{refused:?}"
+    );
+    drop(tx);
+
+    // Another merchant's credit does not reach this member: nothing is written.
+    let foreign = entry("g-2", other.id);
+    let mut tx = uow.begin(TxMode::Write).await.expect("tx");
+    let none = tx
+        .points()
+        .credit_with_lot(&foreign, &lot_of(&foreign))
+        .await
+        .expect("runs");
+    assert_eq!(none, None);
+    assert_eq!(
+        tx.points()
+            .lot_by_entry(other.id, foreign.id)
+            .await
+            .expect("reads"),
+        None
+    );
+    tx.commit().await.expect("commits");
+
+    assert_eq!(points_balance(&w, &m).await, Points::new(27));
     assert_ledger_consistent(&w).await;
 }
