@@ -37,7 +37,8 @@ pub struct LargeArgs {
     pub out: std::path::PathBuf,
 }
 
-struct Quiet;
+/// A notifier that tells nobody: the benchmark measures the writes.
+pub(crate) struct Quiet;
 
 #[async_trait]
 impl Notifier for Quiet {

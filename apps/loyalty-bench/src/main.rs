@@ -3,6 +3,7 @@
 //! pgbench); `large` builds 1M members and 10M ledger entries and times the API's queries.
 
 mod cpu;
+mod floor;
 mod large;
 mod load;
 mod refs;
@@ -10,6 +11,7 @@ mod report;
 mod scenarios;
 mod server;
 
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use report::{EngineResult, Report};
 use scenarios::Scenario;
@@ -117,7 +119,18 @@ async fn measure(
     })
     .await;
     let loaded_rss_mib = server.rss_mib();
+    let sample = fixture.sample_ids().await;
     drop(server);
+    let floor = match sample {
+        Ok(ids) => engine_floor(engine, url, ids, &fixture.members, args)
+            .await
+            .map_err(|e| eprintln!("[{engine}] no floor reference: {e:#}"))
+            .ok(),
+        Err(e) => {
+            eprintln!("[{engine}] no floor reference: {e:#}");
+            None
+        }
+    };
     let mut reference_postgres_cores = None;
     let (reference_name, reference_tps) = if engine == "SQLite" {
         eprintln!("[{engine}] raw SQLite reference for {} s", args.duration);
@@ -141,6 +154,49 @@ async fn measure(
         reference_postgres_cores,
         idle_rss_mib,
         loaded_rss_mib,
+        floor,
+    })
+}
+
+/// Records one earn's statements from the engine on the benchmark's database and replays
+/// them as fast as the database takes them ([`floor`]).
+async fn engine_floor(
+    engine: &'static str,
+    url: &str,
+    ids: floor::Ids,
+    members: &[String],
+    args: &CompareArgs,
+) -> anyhow::Result<report::Floor> {
+    let capture = floor::capture(url, ids).await?;
+    let duration = Duration::from_secs(args.duration);
+    eprintln!(
+        "[{engine}] engine floor ({} statements of an earn) for {} s",
+        capture.round_trips(),
+        args.duration
+    );
+    let statements = capture.round_trips();
+    let (tps, postgres_cores) = if engine == "SQLite" {
+        let file = url
+            .strip_prefix("sqlite://")
+            .and_then(|rest| rest.split('?').next())
+            .context("not a SQLite file URL")?
+            .to_owned();
+        let members = members
+            .iter()
+            .map(|m| m.parse())
+            .collect::<Result<Vec<uuid::Uuid>, _>>()?;
+        let tps = tokio::task::spawn_blocking(move || {
+            floor::sqlite_loop(std::path::Path::new(&file), &capture, &members, duration)
+        })
+        .await??;
+        (tps, None)
+    } else {
+        floor::pgbench(url, &capture, ids, args.clients, duration)?
+    };
+    Ok(report::Floor {
+        statements,
+        tps,
+        postgres_cores,
     })
 }
 

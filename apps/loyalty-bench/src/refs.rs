@@ -24,15 +24,30 @@ UPDATE bench_accounts SET balance = balance + 1 WHERE id = :aid;\n\
 INSERT INTO bench_history (account_id, delta, created_at) VALUES (:aid, 1, now());\n\
 END;\n";
 
-/// pgbench with `clients` clients for `duration`: transactions per second, and the cores
-/// PostgreSQL used meanwhile (measured inside the run, while pgbench's connections live;
-/// `None` for runs under three seconds).
+/// Runs SQL through `psql` on `url` and answers its one value.
+pub fn psql_value(url: &str, sql: &str) -> anyhow::Result<String> {
+    let output = Command::new("psql")
+        .args([url, "-v", "ON_ERROR_STOP=1", "-Atqc", sql])
+        .output()
+        .context("psql is not installed")?;
+    if !output.status.success() {
+        bail!("psql failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+}
+
+/// What a pgbench run measured: transactions per second, and the cores PostgreSQL used
+/// meanwhile (measured inside the run, while pgbench's connections live; `None` for runs
+/// under three seconds).
+pub type PgbenchRun = (f64, Option<f64>);
+
+/// pgbench with `clients` clients for `duration` over the reference's minimal writes.
 pub fn pgbench(
     url: &str,
     accounts: usize,
     clients: usize,
     duration: Duration,
-) -> anyhow::Result<(f64, Option<f64>)> {
+) -> anyhow::Result<PgbenchRun> {
     psql(
         url,
         &format!(
@@ -42,22 +57,49 @@ pub fn pgbench(
              INSERT INTO bench_accounts SELECT g, 0 FROM generate_series(1, {accounts}) g; ANALYZE bench_accounts;"
         ),
     )?;
-    let script = std::env::temp_dir().join(format!("loyalty-pgbench-{}.sql", std::process::id()));
-    std::fs::write(&script, PGBENCH_SCRIPT)?;
-    let child = Command::new("pgbench")
-        .args([
-            "-n",
-            "-M",
-            "prepared",
-            "-c",
-            &clients.to_string(),
-            "-j",
-            "2",
-            "-T",
-            &duration.as_secs().max(1).to_string(),
-        ])
-        .args(["-D", &format!("accounts={accounts}"), "-f"])
-        .arg(&script)
+    let accounts = accounts.to_string();
+    run_pgbench(
+        url,
+        PGBENCH_SCRIPT,
+        &[("accounts", accounts.as_str())],
+        clients,
+        duration,
+    )
+}
+
+/// pgbench over `script` (prepared statements, `defines` as `-D name=value`) with `clients`
+/// clients for `duration`.
+pub fn run_pgbench(
+    url: &str,
+    script: &str,
+    defines: &[(&str, &str)],
+    clients: usize,
+    duration: Duration,
+) -> anyhow::Result<PgbenchRun> {
+    let path = std::env::temp_dir().join(format!(
+        "loyalty-pgbench-{}-{}.sql",
+        std::process::id(),
+        uuid::Uuid::now_v7()
+    ));
+    std::fs::write(&path, script)?;
+    let mut command = Command::new("pgbench");
+    command.args([
+        "-n",
+        "-M",
+        "prepared",
+        "-c",
+        &clients.to_string(),
+        "-j",
+        "2",
+        "-T",
+        &duration.as_secs().max(1).to_string(),
+    ]);
+    for (name, value) in defines {
+        command.args(["-D", &format!("{name}={value}")]);
+    }
+    let child = command
+        .arg("-f")
+        .arg(&path)
         .arg(url)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -72,14 +114,11 @@ pub fn pgbench(
         meter.stop().postgres_cores
     });
     let output = child.wait_with_output()?;
-    let _ = std::fs::remove_file(&script);
+    let _ = std::fs::remove_file(&path);
     let text = String::from_utf8_lossy(&output.stdout);
-    if !output.status.success() {
-        bail!(
-            "pgbench failed: {}{}",
-            text,
-            String::from_utf8_lossy(&output.stderr)
-        );
+    let errors = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() || errors.contains("aborted") {
+        bail!("pgbench failed: {text}{errors}");
     }
     text.lines()
         .find(|l| l.starts_with("tps = "))

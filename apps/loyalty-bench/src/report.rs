@@ -17,6 +17,19 @@ pub struct EngineResult {
     pub reference_postgres_cores: Option<f64>,
     pub idle_rss_mib: Option<f64>,
     pub loaded_rss_mib: Option<f64>,
+    /// The engine's own statements for one earn, replayed without the server.
+    pub floor: Option<Floor>,
+}
+
+/// The engine's floor: one earn's statements, recorded from the engine and replayed as
+/// fast as the database takes them (pgbench, or a raw SQLite loop).
+#[derive(Debug, Serialize)]
+pub struct Floor {
+    /// Statements one earn sends (lookups and the transaction's).
+    pub statements: usize,
+    pub tps: f64,
+    /// PostgreSQL's cores during the replay.
+    pub postgres_cores: Option<f64>,
 }
 
 impl EngineResult {
@@ -34,6 +47,16 @@ impl EngineResult {
     /// A balance read's rate to the reference's.
     pub fn read_ratio(&self) -> Option<f64> {
         Some(self.throughput("read")? / self.reference_tps?)
+    }
+
+    /// The floor's rate to the reference's: what the schema allows at best.
+    pub fn floor_ratio(&self) -> Option<f64> {
+        Some(self.floor.as_ref()?.tps / self.reference_tps?)
+    }
+
+    /// Earn over HTTP against the floor: what the server keeps of what the schema allows.
+    pub fn earn_to_floor(&self) -> Option<f64> {
+        Some(self.throughput("earn")? / self.floor.as_ref()?.tps)
     }
 
     /// Milliseconds of PostgreSQL CPU per earn and per reference transaction.
@@ -131,6 +154,21 @@ impl Report {
                     engine.reference_name
                 );
             }
+            if let (Some(floor), Some(ratio), Some(kept)) =
+                (&engine.floor, engine.floor_ratio(), engine.earn_to_floor())
+            {
+                let _ = writeln!(
+                    out,
+                    "engine floor: {:.0} transactions/s, one earn's {} statements recorded from the engine and replayed {} ({ratio:.2} of the reference: what the schema allows); earn over HTTP reaches {kept:.2} of it",
+                    floor.tps,
+                    floor.statements,
+                    if engine.engine == "SQLite" {
+                        "in a raw SQLite loop"
+                    } else {
+                        "through pgbench"
+                    }
+                );
+            }
             if let (Some(idle), Some(loaded)) = (engine.idle_rss_mib, engine.loaded_rss_mib) {
                 let _ = writeln!(
                     out,
@@ -203,6 +241,19 @@ impl Report {
                         engine.engine,
                         1_000.0 / earn.max(1e-9),
                         1_000.0 / tps.max(1e-9)
+                    );
+                }
+                if let (Some(floor), Some(kept)) = (engine.floor_ratio(), engine.earn_to_floor()) {
+                    let _ = writeln!(
+                        out,
+                        "- **{}: the schema's share.** The engine's own statements for an earn, \
+                         replayed without the server, ran at {:.0} % of the {} reference: no \
+                         server could reach more with these writes. The server reached {:.0} % \
+                         of that floor.",
+                        engine.engine,
+                        floor * 100.0,
+                        engine.reference_name,
+                        kept * 100.0
                     );
                 }
                 if let Some((per_earn, per_ref)) = engine.postgres_ms() {
@@ -307,6 +358,11 @@ mod tests {
             reference_postgres_cores,
             idle_rss_mib: Some(25.0),
             loaded_rss_mib: Some(50.0),
+            floor: Some(Floor {
+                statements: 5,
+                tps: 4_000.0,
+                postgres_cores: None,
+            }),
         };
         let report = Report {
             date: "today".into(),
@@ -331,6 +387,10 @@ mod tests {
             // Half of 10000 tps at 0.5 ms each: 2.5 cores.
             "5000 earns/s, would take 2.5 cores of PostgreSQL alone",
             "0.50 ms each for an earn against 0.10 ms per raw-loop transaction",
+            // 4000 of 10000; 2000 earns of 4000.
+            "engine floor: 4000 transactions/s, one earn's 5 statements recorded from the engine and replayed through pgbench (0.40 of the reference: what the schema allows); earn over HTTP reaches 0.50 of it",
+            "replayed without the server, ran at 40 % of the raw SQLite reference",
+            "The server reached 50 % of that floor.",
         ] {
             assert!(md.contains(line), "missing {line:?} in\n{md}");
         }

@@ -14,6 +14,9 @@ pub struct Fixture {
     pub client: Client,
     pub base: String,
     pub token: String,
+    /// The login's merchant and staff account.
+    pub merchant_id: String,
+    pub staff_id: String,
     pub members: Vec<String>,
 }
 
@@ -57,6 +60,14 @@ pub async fn setup(
         .json::<Value>()
         .await?;
     let token = login["token"].as_str().context("no token")?.to_owned();
+    let merchant_id = login["merchant"]["id"]
+        .as_str()
+        .context("no merchant")?
+        .to_owned();
+    let staff_id = login["staff"]["id"]
+        .as_str()
+        .context("no staff")?
+        .to_owned();
     let saved = client
         .put(format!("{base}/api/v1/merchant/settings/checkout"))
         .bearer_auth(&token)
@@ -101,6 +112,8 @@ pub async fn setup(
         client,
         base: base.to_owned(),
         token,
+        merchant_id,
+        staff_id,
         members,
     }))
 }
@@ -142,6 +155,31 @@ async fn send(request: reqwest::RequestBuilder) -> Result<(), String> {
 }
 
 impl Fixture {
+    /// Who an earn is for and by (an earn over HTTP says which store it lands in): the
+    /// floor reference records the same earn from the engine.
+    pub async fn sample_ids(&self) -> anyhow::Result<crate::floor::Ids> {
+        let body = json!({ "member_id": self.member(0), "amount_paid": "88.00" });
+        let answer = post(
+            &self.client,
+            format!("{}/api/v1/merchant/orders", self.base),
+            &self.token,
+            body,
+        )
+        .await?;
+        let id = |field: &str| -> anyhow::Result<uuid::Uuid> {
+            Ok(answer["order"][field]
+                .as_str()
+                .with_context(|| format!("no order.{field}"))?
+                .parse()?)
+        };
+        Ok(crate::floor::Ids {
+            merchant: self.merchant_id.parse()?,
+            store: id("store_id")?,
+            operator: self.staff_id.parse()?,
+            member: id("member_id")?,
+        })
+    }
+
     fn member(&self, i: u64) -> &str {
         &self.members[(i as usize) % self.members.len()]
     }

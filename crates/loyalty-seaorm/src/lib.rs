@@ -39,4 +39,5 @@ mod wallet;
 pub use cache::LookupCache;
 pub use connect::{ConnectSettings, Engine, connect, migrate, with_database};
 pub use sea_orm::DatabaseConnection;
-pub use uow::{DEFAULT_CACHE_TTL, SeaUnitOfWork};
+pub use sea_orm::{DbBackend, Statement, Value};
+pub use uow::{DEFAULT_CACHE_TTL, Recorded, SeaUnitOfWork, StatementLog};

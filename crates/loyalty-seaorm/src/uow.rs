@@ -8,8 +8,37 @@ use sea_orm::{
     AccessMode, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
     ExecResult, QueryResult, Statement, TransactionOptions, TransactionTrait,
 };
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use tracing::instrument;
+
+/// The statements a unit of work sent, with their parameters, while recording
+/// ([`SeaUnitOfWork::recording`]): what the benchmark replays as the engine's own floor.
+#[derive(Clone, Default)]
+pub struct StatementLog(Arc<Mutex<Vec<Recorded>>>);
+
+/// One statement sent, and whether it ran inside a transaction (or on its own, in a lookup).
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub statement: Statement,
+    pub in_transaction: bool,
+}
+
+impl StatementLog {
+    /// What was recorded since the last take.
+    pub fn take(&self) -> Vec<Recorded> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    fn push(&self, statement: &Statement, in_transaction: bool) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Recorded {
+                statement: statement.clone(),
+                in_transaction,
+            });
+    }
+}
 
 /// Begins SeaORM transactions. On SQLite, write transactions go through the group-commit
 /// writer ([`crate::group_commit`]): savepoints of a shared `BEGIN IMMEDIATE` transaction,
@@ -20,6 +49,7 @@ pub struct SeaUnitOfWork {
     engine: Engine,
     writer: Option<GroupCommit>,
     cache: Arc<LookupCache>,
+    log: Option<StatementLog>,
 }
 
 /// How long lookups of merchants, stores and settings are cached by default.
@@ -50,6 +80,17 @@ impl SeaUnitOfWork {
             engine,
             writer,
             cache: Arc::new(LookupCache::new(cache_ttl)),
+            log: None,
+        }
+    }
+
+    /// Records every statement its transactions send into `log` (for measuring, not for
+    /// production: parameters are kept as sent).
+    #[must_use]
+    pub fn recording(self, log: StatementLog) -> Self {
+        Self {
+            log: Some(log),
+            ..self
         }
     }
 
@@ -69,7 +110,7 @@ impl UnitOfWork for SeaUnitOfWork {
         if let (Some(writer), TxMode::Write) = (&self.writer, mode) {
             let slot = writer.begin().await?;
             return Ok(SeaTransaction {
-                txn: Executor::Transaction(slot.txn),
+                txn: Executor::new(Target::Transaction(slot.txn), self.log.clone()),
                 engine: self.engine,
                 cache: Arc::clone(&self.cache),
                 cached_reads: false,
@@ -78,7 +119,7 @@ impl UnitOfWork for SeaUnitOfWork {
             });
         }
         if mode == TxMode::Lookup {
-            let executor = Executor::Connection(self.db.clone());
+            let executor = Executor::new(Target::Connection(self.db.clone()), self.log.clone());
             return Ok(SeaTransaction {
                 txn: executor,
                 engine: self.engine,
@@ -98,7 +139,7 @@ impl UnitOfWork for SeaUnitOfWork {
         };
         let txn = self.db.begin_with_options(options).await.store()?;
         Ok(SeaTransaction {
-            txn: Executor::Transaction(txn),
+            txn: Executor::new(Target::Transaction(txn), self.log.clone()),
             engine: self.engine,
             cache: Arc::clone(&self.cache),
             cached_reads: false,
@@ -163,7 +204,7 @@ impl Transaction for SeaTransaction {
             forget,
             ..
         } = self;
-        let Executor::Transaction(txn) = txn else {
+        let Target::Transaction(txn) = txn.target else {
             return Ok(());
         };
         txn.commit().await.map_err(store_error)?;
@@ -192,46 +233,69 @@ impl Transaction for SeaTransaction {
 }
 
 /// What a [`SeaTransaction`] runs its statements on: a transaction, or (for lookups) the
-/// pool itself, each statement on its own.
-pub enum Executor {
+/// pool itself, each statement on its own; and the log that records them, if any.
+pub struct Executor {
+    target: Target,
+    log: Option<StatementLog>,
+}
+
+enum Target {
     Connection(DatabaseConnection),
     Transaction(DatabaseTransaction),
+}
+
+impl Executor {
+    fn new(target: Target, log: Option<StatementLog>) -> Self {
+        Self { target, log }
+    }
+
+    fn record(&self, statement: &Statement) {
+        if let Some(log) = &self.log {
+            log.push(statement, matches!(self.target, Target::Transaction(_)));
+        }
+    }
 }
 
 #[async_trait]
 impl ConnectionTrait for Executor {
     fn get_database_backend(&self) -> DbBackend {
-        match self {
-            Self::Connection(c) => c.get_database_backend(),
-            Self::Transaction(t) => t.get_database_backend(),
+        match &self.target {
+            Target::Connection(c) => c.get_database_backend(),
+            Target::Transaction(t) => t.get_database_backend(),
         }
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        match self {
-            Self::Connection(c) => c.execute_raw(stmt).await,
-            Self::Transaction(t) => t.execute_raw(stmt).await,
+        self.record(&stmt);
+        match &self.target {
+            Target::Connection(c) => c.execute_raw(stmt).await,
+            Target::Transaction(t) => t.execute_raw(stmt).await,
         }
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        match self {
-            Self::Connection(c) => c.execute_unprepared(sql).await,
-            Self::Transaction(t) => t.execute_unprepared(sql).await,
+        if self.log.is_some() {
+            self.record(&Statement::from_string(self.get_database_backend(), sql));
+        }
+        match &self.target {
+            Target::Connection(c) => c.execute_unprepared(sql).await,
+            Target::Transaction(t) => t.execute_unprepared(sql).await,
         }
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        match self {
-            Self::Connection(c) => c.query_one_raw(stmt).await,
-            Self::Transaction(t) => t.query_one_raw(stmt).await,
+        self.record(&stmt);
+        match &self.target {
+            Target::Connection(c) => c.query_one_raw(stmt).await,
+            Target::Transaction(t) => t.query_one_raw(stmt).await,
         }
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        match self {
-            Self::Connection(c) => c.query_all_raw(stmt).await,
-            Self::Transaction(t) => t.query_all_raw(stmt).await,
+        self.record(&stmt);
+        match &self.target {
+            Target::Connection(c) => c.query_all_raw(stmt).await,
+            Target::Transaction(t) => t.query_all_raw(stmt).await,
         }
     }
 }
