@@ -14,6 +14,7 @@ mod m20261123_000003_outbox;
 mod m20261201_000004_checkout;
 mod m20261201_000005_cards_wallet;
 mod m20261205_000006_member_privacy;
+mod m20261206_000007_write_indexes;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_checkout::Migration),
             Box::new(m20261201_000005_cards_wallet::Migration),
             Box::new(m20261205_000006_member_privacy::Migration),
+            Box::new(m20261206_000007_write_indexes::Migration),
         ]
     }
 }

@@ -8,14 +8,7 @@ use std::time::{Duration, Instant};
 
 /// Runs SQL through `psql` on `url`.
 pub fn psql(url: &str, sql: &str) -> anyhow::Result<()> {
-    let output = Command::new("psql")
-        .args([url, "-v", "ON_ERROR_STOP=1", "-qc", sql])
-        .output()
-        .context("psql is not installed")?;
-    if !output.status.success() {
-        bail!("psql failed: {}", String::from_utf8_lossy(&output.stderr));
-    }
-    Ok(())
+    psql_value(url, sql).map(drop)
 }
 
 const PGBENCH_SCRIPT: &str = "\\set aid random(1, :accounts)\n\
@@ -24,7 +17,7 @@ UPDATE bench_accounts SET balance = balance + 1 WHERE id = :aid;\n\
 INSERT INTO bench_history (account_id, delta, created_at) VALUES (:aid, 1, now());\n\
 END;\n";
 
-/// Runs SQL through `psql` on `url` and answers its one value.
+/// Runs SQL through `psql` on `url` and answers what it printed (one value, unaligned).
 pub fn psql_value(url: &str, sql: &str) -> anyhow::Result<String> {
     let output = Command::new("psql")
         .args([url, "-v", "ON_ERROR_STOP=1", "-Atqc", sql])

@@ -244,11 +244,17 @@ impl Report {
                     );
                 }
                 if let (Some(floor), Some(kept)) = (engine.floor_ratio(), engine.earn_to_floor()) {
+                    let cpu = engine
+                        .floor
+                        .as_ref()
+                        .and_then(|f| Some(f.postgres_cores? / f.tps.max(1e-9) * 1_000.0))
+                        .map(|ms| format!(" (PostgreSQL's CPU: {ms:.2} ms per replayed earn)"))
+                        .unwrap_or_default();
                     let _ = writeln!(
                         out,
                         "- **{}: the schema's share.** The engine's own statements for an earn, \
-                         replayed without the server, ran at {:.0} % of the {} reference: no \
-                         server could reach more with these writes. The server reached {:.0} % \
+                         replayed without the server, ran at {:.0} % of the {} reference{cpu}: \
+                         no server could reach more with these writes. The server reached {:.0} % \
                          of that floor.",
                         engine.engine,
                         floor * 100.0,
@@ -284,34 +290,36 @@ const ANALYSIS_HEAD: &str = "
 
 /// Why the throughput ratios fall short, from profiling this workload (see the README).
 const ANALYSIS: &str = "
-- **More work per unit.** An earn is an HTTP request with JSON and a bearer token, then
-  a check that the staff token is not revoked, a lookup of the idempotency key
-  (the merchant, its store and its rules come from a one-second per-process cache), and a
-  transaction of `UPDATE … RETURNING` plus three `INSERT`s (entry, lot, order) and the
-  idempotency record: 9 round trips, writing five tables and their twelve indexes. The references do
-  `BEGIN`, one `UPDATE`, one `INSERT` into a table with one index, `END`.
-- **Round trips, not code.** `perf record -F 999 -g -p <server pid>` under the earn load
-  puts about half of the server's samples in the kernel on PostgreSQL (loopback TCP, task
-  switches) and no function of ours, SeaORM's or sqlx's above 3 %; the cost is the number of
-  round trips.
+- **More work per unit.** An earn is an HTTP request with JSON and a bearer token (the
+  account's revocation status, the merchant, its store and its rules come from a one-second
+  per-process cache), then a transaction of three statements: the credit (the balance
+  update's `RETURNING` feeding the entry's and the lot's inserts, one statement on
+  PostgreSQL, one call on SQLite), the order, and the idempotency record with the answer
+  (about 1.7 kB of JSON) — five round trips with `BEGIN` and `COMMIT`, writing five tables
+  and fifteen index entries. The references do `BEGIN`, one `UPDATE`, one `INSERT` into a
+  table with one index, `END`. The engine floor above replays exactly the engine's
+  statements: the gap between it and the reference is the schema's, the gap between the
+  earn and the floor the server's.
+- **Where the server's time goes.** `perf record -F 999 -g -p <server pid>` under the earn
+  load: on PostgreSQL 42 % of the server's samples in the kernel (loopback TCP, task
+  switches), 18 % in libc (allocation and copies, about 12 %), and no function of ours,
+  SeaORM's or sqlx's above 1 %; on SQLite 60 % in the kernel, a quarter of all samples
+  switching threads (futex wake-ups between the HTTP workers and sqlx's SQLite thread,
+  which takes half of the samples), and SQLite's own code about 6 %.
 - **SQLite: thread hand-offs, one after another.** sqlx runs each SQLite connection on a
   thread of its own, so every statement goes from the request's HTTP worker to that thread
-  and back. Under the earn load 71 % of the server's samples are in the kernel, mostly
-  switching threads (futex and eventfd wake-ups of sqlx's SQLite thread, the HTTP workers and
-  the group-commit writer), and SQLite's own code takes about 9 %. The group-commit writer
-  makes one `fsync` serve many requests, but the write transactions still run one after
-  another, each paying its hand-offs: the server uses about one core. The raw loop calls
-  SQLite in its own thread. A writer on a connection of its own, outside sqlx, is the way
-  past this; it would mean a second implementation of every write repository.
+  and back. The group-commit writer makes one `fsync` serve many requests, which is why the
+  server keeps most of the floor (whose loop syncs every transaction), but the write
+  transactions still run one after another, each paying its hand-offs: the server uses
+  about one core. A writer on a connection of its own, outside sqlx, is the way past this.
 - **One machine.** Server, load generator and PostgreSQL share two cores (the cores column);
   pgbench's client is a small C program. Runs differ by ±25 % from one to the next.
 - **SQLite's p99 at 70 %.** The group-commit writer is faster the more transactions wait
   together: 32 closed-loop clients fill large batches, so their saturating rate overstates
   what spread-out open-loop arrivals get, and 70 % of it can sit near the open-loop capacity
-  (runs so far: 22 to 125 ms, rising with the rate the closed loop set). Each transaction's
+  (runs so far: 15 to 209 ms, rising with the rate the closed loop set). Each transaction's
   hand-offs between threads (above) are what the writer waits on, and they take longer when
-  more threads than cores are runnable: one run with one HTTP worker instead of two gave
-  34 ms.
+  more threads than cores are runnable.
 ";
 
 fn yes(met: bool) -> &'static str {
