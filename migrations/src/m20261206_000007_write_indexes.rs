@@ -20,23 +20,17 @@ enum IdempotencyKeys {
     Table,
 }
 
+fn drop(name: &str, table: impl IntoIden) -> IndexDropStatement {
+    Index::drop().name(name).table(table).to_owned()
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_index(
-            Index::drop()
-                .name("orders_member_idx")
-                .table(Orders::Table)
-                .to_owned(),
-        )
-        .await?;
-        m.drop_index(
-            Index::drop()
-                .name("idempotency_keys_created_idx")
-                .table(IdempotencyKeys::Table)
-                .to_owned(),
-        )
-        .await?;
+        m.drop_index(drop("orders_member_idx", Orders::Table))
+            .await?;
+        m.drop_index(drop("idempotency_keys_created_idx", IdempotencyKeys::Table))
+            .await?;
         m.create_index(index(
             "idempotency_keys_age_idx",
             IdempotencyKeys::Table,
@@ -47,26 +41,22 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_index(
-            Index::drop()
-                .name("idempotency_keys_age_idx")
-                .table(IdempotencyKeys::Table)
-                .to_owned(),
-        )
-        .await?;
-        m.create_index(index(
-            "idempotency_keys_created_idx",
-            IdempotencyKeys::Table,
-            &["merchant_id", "created_at"],
-            false,
-        ))
-        .await?;
-        m.create_index(index(
-            "orders_member_idx",
-            Orders::Table,
-            &["merchant_id", "member_id"],
-            false,
-        ))
-        .await
+        m.drop_index(drop("idempotency_keys_age_idx", IdempotencyKeys::Table))
+            .await?;
+        for (name, table, cols) in [
+            (
+                "idempotency_keys_created_idx",
+                IdempotencyKeys::Table.into_iden(),
+                &["merchant_id", "created_at"],
+            ),
+            (
+                "orders_member_idx",
+                Orders::Table.into_iden(),
+                &["merchant_id", "member_id"],
+            ),
+        ] {
+            m.create_index(index(name, table, cols, false)).await?;
+        }
+        Ok(())
     }
 }

@@ -296,7 +296,7 @@ const ANALYSIS: &str = "
   update's `RETURNING` feeding the entry's and the lot's inserts, one statement on
   PostgreSQL, one call on SQLite), the order, and the idempotency record with the answer
   (about 1.7 kB of JSON) — five round trips with `BEGIN` and `COMMIT`, writing five tables
-  and fifteen index entries. The references do `BEGIN`, one `UPDATE`, one `INSERT` into a
+  and fourteen index entries. The references do `BEGIN`, one `UPDATE`, one `INSERT` into a
   table with one index, `END`. The engine floor above replays exactly the engine's
   statements: the gap between it and the reference is the schema's, the gap between the
   earn and the floor the server's.
