@@ -53,11 +53,17 @@ impl EntryDraft {
     }
 }
 
-async fn append(tx: &mut impl crate::points::PointsTx, entry: &LedgerEntry) -> Result<()> {
-    match tx.points().append_entry(entry).await {
+/// A write that appends a ledger entry: `already_applied` when its source moved points
+/// already.
+fn applied_once<T>(written: std::result::Result<T, StoreError>) -> Result<T> {
+    match written {
         Err(StoreError::Unique(crate::points::LEDGER_SOURCE_KEY)) => Err(Error::AlreadyApplied),
         other => Ok(other?),
     }
+}
+
+async fn append(tx: &mut impl crate::points::PointsTx, entry: &LedgerEntry) -> Result<()> {
+    applied_once(tx.points().append_entry(entry).await)
 }
 
 /// Deposits `entry.delta`, appends `entry` with the sequence number and balance that gave,
@@ -78,12 +84,8 @@ async fn deposit_as_lot(
         earned_at: entry.created_at,
         expires_at,
     };
-    let change = match tx.points().credit_with_lot(&entry, &lot).await {
-        Err(StoreError::Unique(crate::points::LEDGER_SOURCE_KEY)) => {
-            return Err(Error::AlreadyApplied);
-        }
-        other => other?.ok_or(Error::NotFound(crate::members::MEMBER))?,
-    };
+    let change = applied_once(tx.points().credit_with_lot(&entry, &lot).await)?
+        .ok_or(Error::NotFound(crate::members::MEMBER))?;
     entry.seq = change.seq;
     entry.balance_after = change.balance_after;
     Ok((entry, lot.id, change.debt))
