@@ -62,10 +62,6 @@ fn applied_once<T>(written: std::result::Result<T, StoreError>) -> Result<T> {
     }
 }
 
-async fn append(tx: &mut impl crate::points::PointsTx, entry: &LedgerEntry) -> Result<()> {
-    applied_once(tx.points().append_entry(entry).await)
-}
-
 /// Deposits `entry.delta`, appends `entry` with the sequence number and balance that gave,
 /// and opens a lot of it expiring at `expires_at`: answers the entry as written, its lot and
 /// the member's debt as it was.
@@ -168,11 +164,8 @@ async fn withdraw_planned(
     shortfall: Points,
     now: DateTime<Utc>,
 ) -> Result<LedgerEntry> {
-    let change = match tx
-        .points()
-        .withdraw(draft.merchant_id, draft.member_id, amount)
-        .await?
-    {
+    let mut entry = draft.entry(negate(amount), 0, Points::ZERO, shortfall, now);
+    let change = match applied_once(tx.points().debit_planned(&entry, takes).await)? {
         Withdrawal::Done(change) => change,
         Withdrawal::Insufficient { available } => {
             return Err(crate::points::PointsError::InsufficientPoints {
@@ -183,15 +176,8 @@ async fn withdraw_planned(
         }
         Withdrawal::MemberNotFound => return Err(Error::NotFound(crate::members::MEMBER)),
     };
-    tx.points().take_from_lots(draft.merchant_id, takes).await?;
-    let entry = draft.entry(
-        negate(amount),
-        change.seq,
-        change.balance_after,
-        shortfall,
-        now,
-    );
-    append(tx, &entry).await?;
+    entry.seq = change.seq;
+    entry.balance_after = change.balance_after;
     Ok(entry)
 }
 

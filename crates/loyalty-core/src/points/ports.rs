@@ -146,6 +146,39 @@ pub trait PointsRepository: Send {
     /// [`StoreError::Backend`] on failure.
     async fn insert_lot(&mut self, lot: &Lot) -> Result<(), StoreError>;
 
+    /// A planned debit as one step: [`Self::withdraw`] of the entry's amount (`-entry.delta`,
+    /// ≥ 0), then [`Self::take_from_lots`] of `takes`, then [`Self::append_entry`] of `entry`
+    /// with the sequence number and balance the withdrawal gave (its own `seq` and
+    /// `balance_after` are not read). Anything but [`Withdrawal::Done`] writes nothing. The
+    /// default runs the three in turn; an adapter may send them in one round trip.
+    ///
+    /// # Errors
+    /// As the three: [`StoreError::Contention`] when a lot holds less than planned,
+    /// [`StoreError::Unique`]`(LEDGER_SOURCE_KEY)` when an entry of this kind for this source
+    /// exists.
+    async fn debit_planned(
+        &mut self,
+        entry: &LedgerEntry,
+        takes: &[LotTake],
+    ) -> Result<Withdrawal, StoreError> {
+        let amount = Points::new(-entry.delta.value());
+        let change = match self
+            .withdraw(entry.merchant_id, entry.member_id, amount)
+            .await?
+        {
+            Withdrawal::Done(change) => change,
+            refused => return Ok(refused),
+        };
+        self.take_from_lots(entry.merchant_id, takes).await?;
+        let entry = LedgerEntry {
+            seq: change.seq,
+            balance_after: change.balance_after,
+            ..entry.clone()
+        };
+        self.append_entry(&entry).await?;
+        Ok(Withdrawal::Done(change))
+    }
+
     /// A credit as one step: [`Self::deposit`] of `entry.delta` (> 0), then
     /// [`Self::append_entry`] of `entry` with the sequence number and balance the deposit
     /// gave (its own `seq` and `balance_after` are not read), then [`Self::insert_lot`] of

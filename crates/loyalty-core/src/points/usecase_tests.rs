@@ -108,6 +108,7 @@ async fn a_debit_larger_than_the_lots_is_refused_before_any_write_and_nothing_co
         }])
     });
     tx.points.expect_withdraw().never();
+    tx.points.expect_debit_planned().never();
     tx.points.expect_append_entry().never();
     let committed = tx.committed.clone();
     let mut notifier = MockNotifier::new();
@@ -171,16 +172,9 @@ async fn contention_runs_the_use_case_again_from_a_new_transaction() {
             expires_at: None,
         }])
     });
-    first.points.expect_withdraw().returning(|_, _, _| {
-        Ok(Withdrawal::Done(BalanceChange {
-            balance_after: Points::new(6),
-            seq: 2,
-            debt: Points::ZERO,
-        }))
-    });
     first
         .points
-        .expect_take_from_lots()
+        .expect_debit_planned()
         .returning(|_, _| Err(StoreError::Contention("lot changed".into())));
     let mut second = MockTransaction::default();
     second
@@ -195,23 +189,23 @@ async fn contention_runs_the_use_case_again_from_a_new_transaction() {
             expires_at: None,
         }])
     });
-    second.points.expect_withdraw().returning(|_, _, _| {
-        Ok(Withdrawal::Done(BalanceChange {
-            balance_after: Points::new(6),
-            seq: 2,
-            debt: Points::ZERO,
-        }))
-    });
     second
         .points
-        .expect_take_from_lots()
+        .expect_debit_planned()
+        .withf(move |e, takes| {
+            e.delta == Points::new(-4)
+                && takes.len() == 1
+                && takes[0].lot_id == lot_id
+                && takes[0].amount == Points::new(4)
+        })
         .times(1)
-        .returning(|_, _| Ok(()));
-    second
-        .points
-        .expect_append_entry()
-        .times(1)
-        .returning(|_| Ok(()));
+        .returning(|_, _| {
+            Ok(Withdrawal::Done(BalanceChange {
+                balance_after: Points::new(6),
+                seq: 2,
+                debt: Points::ZERO,
+            }))
+        });
     let committed = second.committed.clone();
     let uow = uow_with(vec![
         MockTransaction::default(),
@@ -229,7 +223,9 @@ async fn contention_runs_the_use_case_again_from_a_new_transaction() {
         .await
         .expect("second attempt");
 
-    assert!(matches!(outcome, Outcome::Done(ref e) if e.balance_after == Points::new(6)));
+    assert!(
+        matches!(outcome, Outcome::Done(ref e) if e.balance_after == Points::new(6) && e.seq == 2)
+    );
     assert!(committed.is_set());
 }
 

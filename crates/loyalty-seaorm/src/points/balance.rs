@@ -5,16 +5,16 @@
 use crate::connect::Engine;
 use crate::errors::StoreResult;
 use crate::members::entities::members;
-use crate::points::entities::points_ledger;
+use crate::points::entities::{points_ledger, points_lots};
 use crate::points::rows::{entry_row, lot_row};
 use crate::shared::insert_select;
 use crate::shared::{MerchantKeyed, MerchantOwned, points};
 use crate::uow::SeaTransaction;
 use loyalty_core::kernel::{MemberId, MerchantId, Points, StoreError};
-use loyalty_core::points::{BalanceChange, LedgerEntry, Lot};
+use loyalty_core::points::{BalanceChange, LedgerEntry, Lot, LotTake, Withdrawal};
 use sea_orm::sea_query::{
-    Alias, CommonTableExpression, Expr, ExprTrait, Query, SubQueryStatement, UpdateStatement,
-    WithClause,
+    Alias, CommonTableExpression, Expr, ExprTrait, Query, SimpleExpr, SubQueryStatement,
+    UpdateStatement, WithClause,
 };
 use sea_orm::{ConnectionTrait, QueryResult, QuerySelect};
 
@@ -44,6 +44,29 @@ fn change_from(row: &QueryResult) -> Result<BalanceChange, StoreError> {
     })
 }
 
+/// `UPDATE points_lots SET remaining = remaining - amount WHERE … AND remaining >= amount
+/// [AND condition] RETURNING id`: one planned take, only where the lot still holds it.
+fn take_update(
+    merchant: MerchantId,
+    take: &LotTake,
+    condition: Option<SimpleExpr>,
+) -> UpdateStatement {
+    use points_lots::Column as L;
+    let amount = take.amount.value();
+    let mut update = Query::update();
+    update
+        .table(points_lots::Entity)
+        .value(L::Remaining, Expr::col(L::Remaining).sub(amount))
+        .and_where(points_lots::Entity::bare_merchant_is(merchant))
+        .and_where(Expr::col(L::Id).eq(take.lot_id.as_uuid()))
+        .and_where(Expr::col(L::Remaining).gte(amount))
+        .returning(Query::returning().column(L::Id));
+    if let Some(condition) = condition {
+        update.and_where(condition);
+    }
+    update
+}
+
 impl SeaTransaction {
     /// Moves the balance by `delta` ([`balance_update`]); `None` when it did not apply.
     pub(super) async fn move_balance(
@@ -55,6 +78,115 @@ impl SeaTransaction {
         let update = balance_update(merchant, member, delta);
         let row = self.txn.query_one(&update).await.store()?;
         row.map(|row| change_from(&row)).transpose()
+    }
+
+    /// A planned debit in one round trip ([`loyalty_core::points::PointsRepository::debit_planned`]):
+    /// on PostgreSQL one statement, the conditional balance update feeding each lot's take
+    /// (only if the update happened) and the entry's insert as data-modifying CTEs; on SQLite
+    /// the statements sent together, each going on only if the one before changed its row
+    /// (`changes() = 1`). Counts the takes done: fewer than planned is contention, and a
+    /// balance that did not move reads why.
+    pub(super) async fn debit_planned(
+        &self,
+        entry: &LedgerEntry,
+        takes: &[LotTake],
+    ) -> Result<Withdrawal, StoreError> {
+        use members::Column as C;
+        use points_ledger::Column as L;
+        let (merchant, member) = (entry.merchant_id, entry.member_id);
+        let update = balance_update(merchant, member, entry.delta.value());
+        let (change, taken) = match self.engine {
+            Engine::Postgres => {
+                let account = Alias::new("debited_account");
+                let moved = Expr::exists(
+                    Query::select()
+                        .expr(Expr::val(1))
+                        .from(account.clone())
+                        .to_owned(),
+                );
+                let computed = [
+                    (L::Seq, Expr::col((account.clone(), C::PointsSeq))),
+                    (
+                        L::BalanceAfter,
+                        Expr::col((account.clone(), C::PointsBalance)),
+                    ),
+                ];
+                let source = Query::select().from(account.clone()).to_owned();
+                let entry = insert_select(&entry_row(entry), &computed, source)?;
+                let cte = |name: String, query: SubQueryStatement| {
+                    CommonTableExpression::new()
+                        .query(query)
+                        .table_name(Alias::new(name))
+                        .to_owned()
+                };
+                let mut with = WithClause::new();
+                with.cte(cte("debited_account".into(), update.into()));
+                let mut counted = vec!["0::int8".to_owned()];
+                for (i, take) in takes.iter().enumerate() {
+                    let name = format!("debited_lot_{i}");
+                    counted.push(format!("(SELECT count(*) FROM \"{name}\")"));
+                    with.cte(cte(
+                        name,
+                        take_update(merchant, take, Some(moved.clone())).into(),
+                    ));
+                }
+                with.cte(cte("debited_entry".into(), entry.into()));
+                let select = Query::select()
+                    .columns([C::PointsBalance, C::PointsSeq, C::PointsDebt])
+                    .expr(Expr::cust(counted.join(" + ")))
+                    .from(account)
+                    .to_owned()
+                    .with(with);
+                let rows = self.together(&[&select]).await?;
+                match rows.first() {
+                    Some(row) => {
+                        let taken: i64 = row.try_get_by_index(3).store()?;
+                        (Some(change_from(row)?), usize::try_from(taken).unwrap_or(0))
+                    }
+                    None => (None, 0),
+                }
+            }
+            Engine::Sqlite => {
+                let went_on = || Some(Expr::cust("changes() = 1"));
+                let updates: Vec<UpdateStatement> = takes
+                    .iter()
+                    .map(|take| take_update(merchant, take, went_on()))
+                    .collect();
+                let mut source = Query::select()
+                    .from(members::Entity)
+                    .and_where(Expr::col(C::Id).eq(member.as_uuid()))
+                    .and_where(members::Entity::bare_merchant_is(merchant))
+                    .to_owned();
+                source.and_where(Expr::cust("changes() = 1"));
+                let computed = [
+                    (L::Seq, Expr::col(C::PointsSeq)),
+                    (L::BalanceAfter, Expr::col(C::PointsBalance)),
+                ];
+                let entry = insert_select(&entry_row(entry), &computed, source)?;
+                let mut statements: Vec<&dyn sea_orm::StatementBuilder> = vec![&update];
+                statements.extend(updates.iter().map(|u| u as &dyn sea_orm::StatementBuilder));
+                statements.push(&entry);
+                let rows = self.together(&statements).await?;
+                match rows.first() {
+                    Some(row) => (Some(change_from(row)?), rows.len() - 1),
+                    None => (None, 0),
+                }
+            }
+        };
+        let Some(change) = change else {
+            return Ok(match self.balance(merchant, member, false).await? {
+                Some(available) => Withdrawal::Insufficient { available },
+                None => Withdrawal::MemberNotFound,
+            });
+        };
+        if taken != takes.len() {
+            return Err(StoreError::Contention(format!(
+                "{} of {} lots changed since they were read",
+                takes.len() - taken,
+                takes.len()
+            )));
+        }
+        Ok(Withdrawal::Done(change))
     }
 
     /// A credit in one round trip ([`loyalty_core::points::PointsRepository::credit_with_lot`]):

@@ -55,6 +55,16 @@ impl PointsRepository for SeaTransaction {
     }
 
     #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %entry.merchant_id, member = %entry.member_id, entry = %entry.id))]
+    async fn debit_planned(
+        &mut self,
+        entry: &LedgerEntry,
+        takes: &[LotTake],
+    ) -> Result<Withdrawal, StoreError> {
+        SeaTransaction::debit_planned(self, entry, takes).await
+    }
+
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
         fields(merchant = %merchant, member = %member))]
     async fn withdraw(
         &mut self,

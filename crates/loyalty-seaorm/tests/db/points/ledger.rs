@@ -15,6 +15,7 @@ on_both_databases! {
     the_schema_refuses_a_negative_balance_even_from_raw_sql => super::check_constraints;
     a_refund_after_the_points_were_spent_claws_back_to_zero => super::refund_shortfall;
     a_credit_sent_in_one_round_trip_keeps_the_contract => super::one_round_trip_credit;
+    a_planned_debit_sent_in_one_round_trip_keeps_the_contract => super::one_round_trip_debit;
 }
 
 async fn order_earns_and_refund_reverses(db: &TestDatabase) {
@@ -203,5 +204,119 @@ async fn one_round_trip_credit(db: &TestDatabase) {
     tx.commit().await.expect("commits");
 
     assert_eq!(points_balance(&w, &m).await, Points::new(27));
+    assert_ledger_consistent(&w).await;
+}
+
+/// The adapter's planned debit in one round trip keeps the store's contract: the entry takes
+/// the sequence number and balance the withdrawal gave and the lots give what was planned; a
+/// balance that does not hold the amount writes nothing and says what it holds; a lot that
+/// holds less than planned is contention.
+async fn one_round_trip_debit(db: &TestDatabase) {
+    use loyalty_core::kernel::{EntryId, StoreError, Transaction, TxMode, UnitOfWork};
+    use loyalty_core::points::{LedgerEntry, LotTake, PointsTx, Source, Withdrawal};
+    use loyalty_seaorm::SeaUnitOfWork;
+
+    let w = world(db);
+    let (merchant, _) = merchant(&w, "debit").await;
+    let m = member(&w, &merchant, "13800000008")
+        .having_bought("20.00")
+        .await;
+    let uow = SeaUnitOfWork::new(db.db.clone());
+    let mut tx = uow.begin(TxMode::Write).await.expect("tx");
+    let lot = tx
+        .points()
+        .open_lots(merchant.id, m.id)
+        .await
+        .expect("reads")
+        .pop()
+        .expect("the purchase's lot");
+    let now = w.clock_now();
+    let entry = |source: &str, delta: i64| LedgerEntry {
+        id: EntryId::new(),
+        merchant_id: merchant.id,
+        member_id: m.id,
+        seq: 0,
+        kind: EntryKind::Adjust,
+        delta: Points::new(delta),
+        balance_after: Points::ZERO,
+        reason_code: "redeem".into(),
+        title: "兑换".into(),
+        store_id: None,
+        source: Source::new("redeem", source),
+        operator_id: None,
+        shortfall: Points::ZERO,
+        policy_version: None,
+        created_at: now,
+    };
+    let take = |amount| {
+        [LotTake {
+            lot_id: lot.id,
+            amount: Points::new(amount),
+        }]
+    };
+
+    let spent = entry("r-1", -8);
+    let done = tx
+        .points()
+        .debit_planned(&spent, &take(8))
+        .await
+        .expect("debits");
+    let Withdrawal::Done(change) = done else {
+        panic!("done: {done:?}")
+    };
+    assert_eq!((change.balance_after, change.seq), (Points::new(12), 2));
+    let written = tx
+        .points()
+        .entry_by_source(merchant.id, EntryKind::Adjust, &spent.source)
+        .await
+        .expect("reads")
+        .expect("entry written");
+    assert_eq!(
+        (written.delta, written.seq, written.balance_after),
+        (Points::new(-8), 2, Points::new(12))
+    );
+    tx.commit().await.expect("commits");
+
+    // More than the balance holds: refused with what it holds, nothing taken or written
+    // (not even a take the lot could give).
+    let mut tx = uow.begin(TxMode::Write).await.expect("tx");
+    let too_much = entry("r-2", -13);
+    let refused = tx
+        .points()
+        .debit_planned(&too_much, &take(5))
+        .await
+        .expect("runs");
+    assert_eq!(
+        refused,
+        Withdrawal::Insufficient {
+            available: Points::new(12)
+        }
+    );
+    let lots = tx
+        .points()
+        .open_lots(merchant.id, m.id)
+        .await
+        .expect("reads");
+    assert_eq!(lots.first().map(|l| l.remaining), Some(Points::new(12)));
+    assert_eq!(
+        tx.points()
+            .entry_by_source(merchant.id, EntryKind::Adjust, &too_much.source)
+            .await
+            .expect("reads"),
+        None
+    );
+    drop(tx);
+
+    // A plan taking more from the lot than it holds (it changed since read): contention.
+    let mut tx = uow.begin(TxMode::Write).await.expect("tx");
+    let stale = entry("r-3", -5);
+    let contended = tx.points().debit_planned(&stale, &take(20)).await;
+    assert!(
+        matches!(contended, Err(StoreError::Contention(_))),
+        "{contended:?}"
+    );
+    drop(tx);
+
+    assert_eq!(points_balance(&w, &m).await, Points::new(12));
     assert_ledger_consistent(&w).await;
 }
