@@ -317,7 +317,7 @@ const ANALYSIS: &str = "
 - **SQLite's p99 at 70 %.** The group-commit writer is faster the more transactions wait
   together: 32 closed-loop clients fill large batches, so their saturating rate overstates
   what spread-out open-loop arrivals get, and 70 % of it can sit near the open-loop capacity
-  (runs so far: 15 to 209 ms, rising with the rate the closed loop set). Each transaction's
+  (runs so far: 15 to 249 ms, rising with the rate the closed loop set). Each transaction's
   hand-offs between threads (above) are what the writer waits on, and they take longer when
   more threads than cores are runnable.
 ";
