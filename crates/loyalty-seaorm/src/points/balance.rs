@@ -36,6 +36,14 @@ fn balance_update(merchant: MerchantId, member: MemberId, delta: i64) -> UpdateS
     update
 }
 
+/// `name AS (query)`, for one statement of several sent as one (PostgreSQL).
+fn cte(name: &str, query: impl Into<SubQueryStatement>) -> CommonTableExpression {
+    CommonTableExpression::new()
+        .query(query)
+        .table_name(Alias::new(name))
+        .to_owned()
+}
+
 fn change_from(row: &QueryResult) -> Result<BalanceChange, StoreError> {
     Ok(BalanceChange {
         balance_after: points(row.try_get_by_index(0).store()?),
@@ -113,24 +121,15 @@ impl SeaTransaction {
                 ];
                 let source = Query::select().from(account.clone()).to_owned();
                 let entry = insert_select(&entry_row(entry), &computed, source)?;
-                let cte = |name: String, query: SubQueryStatement| {
-                    CommonTableExpression::new()
-                        .query(query)
-                        .table_name(Alias::new(name))
-                        .to_owned()
-                };
                 let mut with = WithClause::new();
-                with.cte(cte("debited_account".into(), update.into()));
+                with.cte(cte("debited_account", update));
                 let mut counted = vec!["0::int8".to_owned()];
                 for (i, take) in takes.iter().enumerate() {
                     let name = format!("debited_lot_{i}");
                     counted.push(format!("(SELECT count(*) FROM \"{name}\")"));
-                    with.cte(cte(
-                        name,
-                        take_update(merchant, take, Some(moved.clone())).into(),
-                    ));
+                    with.cte(cte(&name, take_update(merchant, take, Some(moved.clone()))));
                 }
-                with.cte(cte("debited_entry".into(), entry.into()));
+                with.cte(cte("debited_entry", entry));
                 let select = Query::select()
                     .columns([C::PointsBalance, C::PointsSeq, C::PointsDebt])
                     .expr(Expr::cust(counted.join(" + ")))
@@ -216,16 +215,10 @@ impl SeaTransaction {
                 ];
                 let entry = insert_select(&entry_row(entry), &computed, source.clone())?;
                 let lot = insert_select(&lot_row(lot), &[], source)?;
-                let cte = |name: &str, query: SubQueryStatement| {
-                    CommonTableExpression::new()
-                        .query(query)
-                        .table_name(Alias::new(name))
-                        .to_owned()
-                };
                 let with = WithClause::new()
-                    .cte(cte("credited_account", update.into()))
-                    .cte(cte("credited_entry", entry.into()))
-                    .cte(cte("credited_lot", lot.into()))
+                    .cte(cte("credited_account", update))
+                    .cte(cte("credited_entry", entry))
+                    .cte(cte("credited_lot", lot))
                     .to_owned();
                 let select = Query::select()
                     .columns([C::PointsBalance, C::PointsSeq, C::PointsDebt])
