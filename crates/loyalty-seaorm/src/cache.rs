@@ -1,6 +1,6 @@
 //! A short-lived per-process cache of what nearly every request looks up and rarely changes:
-//! a merchant, its stores, its rule settings and the status of its staff accounts (what
-//! checking a staff token reads). Only lookups ([`TxMode::Lookup`]) read
+//! a merchant, its stores, its rule settings and the token status of its staff and members
+//! (what checking a bearer token reads). Only lookups ([`TxMode::Lookup`]) read
 //! through it; reads inside transactions always go to the database. A change made through
 //! this process drops the merchant's entries once it has committed; a change made by another
 //! process shows here after at most the time to live. Entries hold what the database said,
@@ -8,7 +8,7 @@
 //!
 //! [`TxMode::Lookup`]: loyalty_core::kernel::TxMode::Lookup
 
-use loyalty_core::kernel::{MerchantId, StaffId, StoreId};
+use loyalty_core::kernel::{MerchantId, StoreId};
 use loyalty_core::merchants::{Merchant, Store};
 use loyalty_core::settings::MerchantSettings;
 use std::collections::HashMap;
@@ -23,8 +23,9 @@ struct Entry<T> {
 /// A store by merchant and id; `None` for the merchant's default store.
 type StoreKey = (MerchantId, Option<StoreId>);
 
-/// A staff account's token version and whether it is disabled.
-pub(crate) type StaffStatus = (i64, bool);
+/// An account's token version, and whether it is shut (a staff account disabled, a
+/// member erased).
+pub(crate) type TokenStatus = (i64, bool);
 
 /// The cached lookups of one unit of work (one process).
 pub struct LookupCache {
@@ -32,7 +33,8 @@ pub struct LookupCache {
     merchants: Mutex<HashMap<MerchantId, Entry<Merchant>>>,
     stores: Mutex<HashMap<StoreKey, Entry<Store>>>,
     settings: Mutex<HashMap<MerchantId, Entry<MerchantSettings>>>,
-    staff: Mutex<HashMap<(MerchantId, StaffId), Entry<StaffStatus>>>,
+    /// By merchant and account id (staff and member ids never collide).
+    tokens: Mutex<HashMap<(MerchantId, uuid::Uuid), Entry<TokenStatus>>>,
     /// Raised by every `forget`: a lookup that read before a change committed must not put
     /// what it read after the change dropped the entries.
     generations: Mutex<HashMap<MerchantId, u64>>,
@@ -77,7 +79,7 @@ impl LookupCache {
             merchants: Mutex::default(),
             stores: Mutex::default(),
             settings: Mutex::default(),
-            staff: Mutex::default(),
+            tokens: Mutex::default(),
             generations: Mutex::default(),
         }
     }
@@ -137,19 +139,23 @@ impl LookupCache {
         }
     }
 
-    pub(crate) fn staff(&self, merchant: MerchantId, id: StaffId) -> Option<StaffStatus> {
-        get(&self.staff, &(merchant, id), self.ttl)
+    pub(crate) fn token_status(
+        &self,
+        merchant: MerchantId,
+        account: uuid::Uuid,
+    ) -> Option<TokenStatus> {
+        get(&self.tokens, &(merchant, account), self.ttl)
     }
 
-    pub(crate) fn put_staff(
+    pub(crate) fn put_token_status(
         &self,
         generation: u64,
         merchant: MerchantId,
-        id: StaffId,
-        status: StaffStatus,
+        account: uuid::Uuid,
+        status: TokenStatus,
     ) {
         if self.generation(merchant) == generation {
-            put(&self.staff, (merchant, id), status);
+            put(&self.tokens, (merchant, account), status);
         }
     }
 
@@ -174,7 +180,7 @@ impl LookupCache {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .remove(&merchant);
-        self.staff
+        self.tokens
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .retain(|(m, _), _| *m != merchant);
@@ -210,12 +216,12 @@ mod tests {
         cache.forget(m.id);
         cache.put_merchant(before, &m);
         assert_eq!(cache.merchant(m.id), None);
-        // A staff account's status goes with its merchant's other entries.
-        let staff = StaffId::new();
-        cache.put_staff(cache.generation(m.id), m.id, staff, (3, false));
-        assert_eq!(cache.staff(m.id, staff), Some((3, false)));
+        // An account's token status goes with its merchant's other entries.
+        let account = uuid::Uuid::now_v7();
+        cache.put_token_status(cache.generation(m.id), m.id, account, (3, false));
+        assert_eq!(cache.token_status(m.id, account), Some((3, false)));
         cache.forget(m.id);
-        assert_eq!(cache.staff(m.id, staff), None);
+        assert_eq!(cache.token_status(m.id, account), None);
         let expired = LookupCache::new(Duration::ZERO);
         expired.put_merchant(0, &m);
         assert_eq!(expired.merchant(m.id), None);

@@ -33,6 +33,23 @@ pub trait MemberRepository: Send {
         merchant: MerchantId,
         id: MemberId,
     ) -> Result<Option<Member>, StoreError>;
+    /// The member's token version, and whether its personal data was erased: what checking
+    /// a member's token needs. Read in a [`crate::kernel::TxMode::Lookup`], an adapter may
+    /// answer from a short-lived cache, as long as a change committed through it drops the
+    /// entry at once. The default reads the member.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn member_token_status(
+        &mut self,
+        merchant: MerchantId,
+        id: MemberId,
+    ) -> Result<Option<(i64, bool)>, StoreError> {
+        Ok(self
+            .member(merchant, id)
+            .await?
+            .map(|m| (m.token_version, m.erased_at.is_some())))
+    }
     /// The member, locked until the transaction ends (the account's lock: see
     /// [`crate::kernel::Transaction`]).
     ///

@@ -172,8 +172,8 @@ where
         token_version: i64,
     ) -> Result<()> {
         let mut tx = self.uow.begin(TxMode::Lookup).await?;
-        match tx.members().member(merchant_id, id).await? {
-            Some(m) if m.token_version == token_version && m.erased_at.is_none() => Ok(()),
+        match tx.members().member_token_status(merchant_id, id).await? {
+            Some((version, false)) if version == token_version => Ok(()),
             _ => Err(crate::members::MembersError::TokenRevoked.into()),
         }
     }

@@ -36,6 +36,35 @@ impl MemberRepository for SeaTransaction {
 
     #[instrument(level = "debug", skip_all, err(level = "debug"),
         fields(merchant = %merchant, id = %id))]
+    async fn member_token_status(
+        &mut self,
+        merchant: MerchantId,
+        id: MemberId,
+    ) -> Result<Option<(i64, bool)>, StoreError> {
+        if self.cached_reads
+            && let Some(status) = self.cache.token_status(merchant, id.as_uuid())
+        {
+            return Ok(Some(status));
+        }
+        let generation = self.cache.generation(merchant);
+        let row: Option<(i64, Option<DateTime<Utc>>)> =
+            members::Entity::find_in(merchant, id.as_uuid())
+                .select_only()
+                .columns([members::Column::TokenVersion, members::Column::ErasedAt])
+                .into_tuple()
+                .one(&self.txn)
+                .await
+                .store()?;
+        let status = row.map(|(version, erased_at)| (version, erased_at.is_some()));
+        if let (true, Some(s)) = (self.cached_reads, status) {
+            self.cache
+                .put_token_status(generation, merchant, id.as_uuid(), s);
+        }
+        Ok(status)
+    }
+
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, id = %id))]
     async fn lock_member(
         &mut self,
         merchant: MerchantId,
@@ -270,6 +299,8 @@ impl MemberRepository for SeaTransaction {
             .exec(&self.txn)
             .await
             .store()?;
+        // A member gone takes its tokens with it, cached status included.
+        self.forget.push(merchant);
         Ok(result.rows_affected == 1)
     }
 
@@ -283,6 +314,8 @@ impl MemberRepository for SeaTransaction {
         use members::Column as C;
         let update = members::Entity::update_in(merchant, member.as_uuid())
             .col_expr(C::TokenVersion, Expr::col(C::TokenVersion).add(1));
+        // Token checks read through the lookup cache: drop it once this commits.
+        self.forget.push(merchant);
         self.changed_one(update).await
     }
 
@@ -307,6 +340,7 @@ impl MemberRepository for SeaTransaction {
             .col_expr(C::TokenVersion, Expr::col(C::TokenVersion).add(1))
             .col_expr(C::ErasedAt, Expr::value(at))
             .filter(C::ErasedAt.is_null());
+        self.forget.push(merchant);
         self.changed_one(update).await
     }
 }

@@ -146,7 +146,7 @@ impl StaffRepository for SeaTransaction {
         id: StaffId,
     ) -> Result<Option<(i64, bool)>, StoreError> {
         if self.cached_reads
-            && let Some(status) = self.cache.staff(merchant, id)
+            && let Some(status) = self.cache.token_status(merchant, id.as_uuid())
         {
             return Ok(Some(status));
         }
@@ -159,7 +159,8 @@ impl StaffRepository for SeaTransaction {
             .await
             .store()?;
         if let (true, Some(s)) = (self.cached_reads, status) {
-            self.cache.put_staff(generation, merchant, id, s);
+            self.cache
+                .put_token_status(generation, merchant, id.as_uuid(), s);
         }
         Ok(status)
     }
