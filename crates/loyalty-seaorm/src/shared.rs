@@ -131,6 +131,29 @@ impl<E: EntityTrait> KeysetPage<E> for Select<E> {
 }
 
 impl SeaTransaction {
+    /// An account's token status (version, shut) through the lookup cache when this is a
+    /// lookup; `read` asks the database otherwise, and what it finds is kept unless a change
+    /// to the merchant committed meanwhile.
+    pub(crate) async fn token_status(
+        &self,
+        merchant: MerchantId,
+        account: Uuid,
+        read: impl Future<Output = Result<Option<crate::cache::TokenStatus>, StoreError>>,
+    ) -> Result<Option<crate::cache::TokenStatus>, StoreError> {
+        if self.cached_reads
+            && let Some(status) = self.cache.token_status(merchant, account)
+        {
+            return Ok(Some(status));
+        }
+        let generation = self.cache.generation(merchant);
+        let status = read.await?;
+        if let (true, Some(s)) = (self.cached_reads, status) {
+            self.cache
+                .put_token_status(generation, merchant, account, s);
+        }
+        Ok(status)
+    }
+
     /// The merchant's row of `E` with id `id`, if there is one.
     pub(crate) async fn lookup<E: MerchantKeyed>(
         &self,

@@ -41,26 +41,16 @@ impl MemberRepository for SeaTransaction {
         merchant: MerchantId,
         id: MemberId,
     ) -> Result<Option<(i64, bool)>, StoreError> {
-        if self.cached_reads
-            && let Some(status) = self.cache.token_status(merchant, id.as_uuid())
-        {
-            return Ok(Some(status));
-        }
-        let generation = self.cache.generation(merchant);
-        let row: Option<(i64, Option<DateTime<Utc>>)> =
-            members::Entity::find_in(merchant, id.as_uuid())
-                .select_only()
-                .columns([members::Column::TokenVersion, members::Column::ErasedAt])
-                .into_tuple()
-                .one(&self.txn)
-                .await
-                .store()?;
-        let status = row.map(|(version, erased_at)| (version, erased_at.is_some()));
-        if let (true, Some(s)) = (self.cached_reads, status) {
-            self.cache
-                .put_token_status(generation, merchant, id.as_uuid(), s);
-        }
-        Ok(status)
+        let read = members::Entity::find_in(merchant, id.as_uuid())
+            .select_only()
+            .columns([members::Column::TokenVersion, members::Column::ErasedAt])
+            .into_tuple::<(i64, Option<DateTime<Utc>>)>()
+            .one(&self.txn);
+        let read = async {
+            let row = read.await.store()?;
+            Ok(row.map(|(version, erased_at)| (version, erased_at.is_some())))
+        };
+        self.token_status(merchant, id.as_uuid(), read).await
     }
 
     #[instrument(level = "debug", skip_all, err(level = "debug"),

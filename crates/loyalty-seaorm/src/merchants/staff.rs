@@ -145,24 +145,13 @@ impl StaffRepository for SeaTransaction {
         merchant: MerchantId,
         id: StaffId,
     ) -> Result<Option<(i64, bool)>, StoreError> {
-        if self.cached_reads
-            && let Some(status) = self.cache.token_status(merchant, id.as_uuid())
-        {
-            return Ok(Some(status));
-        }
-        let generation = self.cache.generation(merchant);
-        let status = staff::Entity::find_in(merchant, id.as_uuid())
+        let read = staff::Entity::find_in(merchant, id.as_uuid())
             .select_only()
             .columns([staff::Column::TokenVersion, staff::Column::Disabled])
             .into_tuple()
-            .one(&self.txn)
+            .one(&self.txn);
+        self.token_status(merchant, id.as_uuid(), async { read.await.store() })
             .await
-            .store()?;
-        if let (true, Some(s)) = (self.cached_reads, status) {
-            self.cache
-                .put_token_status(generation, merchant, id.as_uuid(), s);
-        }
-        Ok(status)
     }
 
     #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
