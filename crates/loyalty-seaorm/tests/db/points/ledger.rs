@@ -107,7 +107,7 @@ async fn refund_shortfall(db: &TestDatabase) {
 /// sequence number and balance the deposit gave, the lot opens beside it, a replayed source
 /// is refused with nothing moved, and a member of another merchant gets nothing.
 async fn one_round_trip_credit(db: &TestDatabase) {
-    use loyalty_core::kernel::{EntryId, LotId, Transaction, TxMode, UnitOfWork};
+    use loyalty_core::kernel::{LotId, Transaction, TxMode, UnitOfWork};
     use loyalty_core::points::{LEDGER_SOURCE_KEY, LedgerEntry, Lot, PointsTx, Source};
     use loyalty_seaorm::SeaUnitOfWork;
 
@@ -118,22 +118,8 @@ async fn one_round_trip_credit(db: &TestDatabase) {
         .having_bought("20.00")
         .await;
     let now = w.clock_now();
-    let entry = |source: &str, merchant_id| LedgerEntry {
-        id: EntryId::new(),
-        merchant_id,
-        member_id: m.id,
-        seq: 0,
-        kind: EntryKind::Adjust,
-        delta: Points::new(7),
-        balance_after: Points::ZERO,
-        reason_code: "gift".into(),
-        title: "赠送".into(),
-        store_id: None,
-        source: Source::new("gift", source),
-        operator_id: None,
-        shortfall: Points::ZERO,
-        policy_version: None,
-        created_at: now,
+    let entry = |source: &str, merchant_id| {
+        adjust_entry(merchant_id, m.id, Source::new("gift", source), 7, now)
     };
     let lot_of = |e: &LedgerEntry| Lot {
         id: LotId::new(),
@@ -212,8 +198,8 @@ async fn one_round_trip_credit(db: &TestDatabase) {
 /// balance that does not hold the amount writes nothing and says what it holds; a lot that
 /// holds less than planned is contention.
 async fn one_round_trip_debit(db: &TestDatabase) {
-    use loyalty_core::kernel::{EntryId, StoreError, Transaction, TxMode, UnitOfWork};
-    use loyalty_core::points::{LedgerEntry, LotTake, PointsTx, Source, Withdrawal};
+    use loyalty_core::kernel::{StoreError, Transaction, TxMode, UnitOfWork};
+    use loyalty_core::points::{LotTake, PointsTx, Source, Withdrawal};
     use loyalty_seaorm::SeaUnitOfWork;
 
     let w = world(db);
@@ -231,22 +217,8 @@ async fn one_round_trip_debit(db: &TestDatabase) {
         .pop()
         .expect("the purchase's lot");
     let now = w.clock_now();
-    let entry = |source: &str, delta: i64| LedgerEntry {
-        id: EntryId::new(),
-        merchant_id: merchant.id,
-        member_id: m.id,
-        seq: 0,
-        kind: EntryKind::Adjust,
-        delta: Points::new(delta),
-        balance_after: Points::ZERO,
-        reason_code: "redeem".into(),
-        title: "兑换".into(),
-        store_id: None,
-        source: Source::new("redeem", source),
-        operator_id: None,
-        shortfall: Points::ZERO,
-        policy_version: None,
-        created_at: now,
+    let entry = |source: &str, delta: i64| {
+        adjust_entry(merchant.id, m.id, Source::new("redeem", source), delta, now)
     };
     let take = |amount| {
         [LotTake {
@@ -319,4 +291,32 @@ async fn one_round_trip_debit(db: &TestDatabase) {
 
     assert_eq!(points_balance(&w, &m).await, Points::new(12));
     assert_ledger_consistent(&w).await;
+}
+
+/// An adjust entry as a use case drafts it for the store: the store fills in its sequence
+/// number and balance.
+fn adjust_entry(
+    merchant_id: loyalty_core::kernel::MerchantId,
+    member_id: loyalty_core::kernel::MemberId,
+    source: loyalty_core::points::Source,
+    delta: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> loyalty_core::points::LedgerEntry {
+    loyalty_core::points::LedgerEntry {
+        id: loyalty_core::kernel::EntryId::new(),
+        merchant_id,
+        member_id,
+        seq: 0,
+        kind: EntryKind::Adjust,
+        delta: Points::new(delta),
+        balance_after: Points::ZERO,
+        reason_code: "adjust".into(),
+        title: "调整".into(),
+        store_id: None,
+        source,
+        operator_id: None,
+        shortfall: Points::ZERO,
+        policy_version: None,
+        created_at: now,
+    }
 }
