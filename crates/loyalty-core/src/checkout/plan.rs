@@ -30,8 +30,8 @@ pub(crate) struct Plan {
     pub earned: EarnedPoints,
     /// The earned points split over the lines by what each earned before rounding.
     pub line_points: Vec<Points>,
-    /// The member's open lots not yet due (read when the merchant takes points as cash):
-    /// what the points used as cash come from.
+    /// The member's open lots not yet due that the points asked for take first (read when
+    /// the merchant takes points as cash): what the points used as cash come from.
     pub spendable: Vec<OpenLot>,
 }
 
@@ -198,19 +198,25 @@ pub(crate) async fn plan(
             let tier = member_tier(settings, member);
             let input_lines = pricing_lines(&cmd.lines);
             let points_rule = settings.checkout.value.points_as_cash.as_ref();
-            // What can be spent now: lots past their expiry are gone even before the expiry
-            // job writes them off (the spend expires them first).
-            if points_rule.is_some() {
-                spendable = tx.points().open_lots(merchant.id, member.id).await?;
-                spendable.retain(|lot| !lot.is_due(now));
-            }
+            // What can be spent now: the balance but for lots past their expiry, gone even
+            // before the expiry job writes them off; the lots read are the ones the points
+            // asked for take, not every lot the member holds.
             let points_available = match points_rule {
-                Some(_) => spendable
-                    .iter()
-                    .fold(Points::ZERO, |sum, lot| {
-                        sum.checked_add(lot.remaining).unwrap_or(sum)
-                    })
-                    .min(member.points_balance),
+                Some(_) => {
+                    let reach = tx
+                        .points()
+                        .lots_in_reach(merchant.id, member.id, now, cmd.points_to_use)
+                        .await?;
+                    let due = reach.due_points();
+                    spendable = reach.open;
+                    Points::new(
+                        member
+                            .points_balance
+                            .value()
+                            .saturating_sub(due.value())
+                            .max(0),
+                    )
+                }
                 None => member.points_balance,
             };
             let priced = price_order(&PricingInput {

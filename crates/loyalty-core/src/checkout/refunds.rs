@@ -50,7 +50,8 @@ pub struct RefundReceipt {
     pub order: Order,
     /// The reverse entry of earned points taken back.
     pub reversed: Option<LedgerEntry>,
-    /// The return entries of spent points given back.
+    /// The entries giving spent points back: the returns, and the debt repayments and
+    /// expiries (of points whose lot is past its expiry) they made.
     pub returned: Vec<LedgerEntry>,
     /// The member's balance after the refund (when it moved points).
     pub balance_after: Option<Points>,

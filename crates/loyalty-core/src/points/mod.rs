@@ -33,7 +33,7 @@ pub(crate) use ops::{
 pub use ports::MockPointsRepository;
 pub use ports::{
     AccountDrift, BalanceChange, ExpiringPoints, LEDGER_SOURCE_KEY, LedgerPage, Liability,
-    PointsRepository, TakenLot, Withdrawal,
+    LotsInReach, PointsRepository, TakenLot, Withdrawal,
 };
 pub use ports::{EarnTx, PointsTx};
 pub use reports::{PointsLiability, Simulation, StoreSimulation};

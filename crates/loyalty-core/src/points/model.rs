@@ -87,16 +87,19 @@ pub struct LedgerEntry {
     pub created_at: DateTime<Utc>,
 }
 
-/// A lot of earned points: its remaining amount is what spending and expiry consume.
+/// A lot of earned points: all the member's points that expire at one instant (or never).
+/// Its remaining amount is what spending and expiry consume; credits expiring then add to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lot {
     pub id: LotId,
     pub merchant_id: MerchantId,
     pub member_id: MemberId,
-    /// The earn or adjust entry that created it.
+    /// The credit entry that opened it.
     pub entry_id: EntryId,
+    /// Every point credited to it.
     pub amount: Points,
     pub remaining: Points,
+    /// When its first points were earned.
     pub earned_at: DateTime<Utc>,
     /// `None`: never expires.
     pub expires_at: Option<DateTime<Utc>>,

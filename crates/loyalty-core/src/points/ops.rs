@@ -63,8 +63,8 @@ fn applied_once<T>(written: std::result::Result<T, StoreError>) -> Result<T> {
 }
 
 /// Deposits `entry.delta`, appends `entry` with the sequence number and balance that gave,
-/// and opens a lot of it expiring at `expires_at`: answers the entry as written, its lot and
-/// the member's debt as it was.
+/// and adds it to the member's lot expiring at `expires_at` (opening it if there is none):
+/// answers the entry as written, the lot and the member's debt as it was.
 async fn deposit_as_lot(
     tx: &mut impl crate::points::PointsTx,
     mut entry: LedgerEntry,
@@ -80,11 +80,11 @@ async fn deposit_as_lot(
         earned_at: entry.created_at,
         expires_at,
     };
-    let change = applied_once(tx.points().credit_with_lot(&entry, &lot).await)?
+    let (change, lot) = applied_once(tx.points().credit_with_lot(&entry, &lot).await)?
         .ok_or(Error::NotFound(crate::members::MEMBER))?;
     entry.seq = change.seq;
     entry.balance_after = change.balance_after;
-    Ok((entry, lot.id, change.debt))
+    Ok((entry, lot, change.debt))
 }
 
 fn negate(points: Points) -> Points {
@@ -98,7 +98,7 @@ pub(crate) struct Credited {
     pub balance_after: Points,
 }
 
-/// Credits `amount` (> 0) as a new lot expiring at `expires_at`; a points debt of the member
+/// Credits `amount` (> 0) to the member's lot expiring at `expires_at`; a points debt of the member
 /// is paid off from it first.
 pub(crate) async fn credit(
     tx: &mut impl crate::points::PointsTx,
@@ -182,21 +182,25 @@ async fn withdraw_planned(
 }
 
 /// Locks the account and expires every lot due at `now` (one expire entry per lot); returns
-/// the lots still open and the expire entries written.
+/// the open lots spending `want` (≥ 0) points takes first ([`crate::points::LotsInReach`])
+/// and the expire entries written.
 pub(crate) async fn lock_and_expire(
     tx: &mut impl crate::points::PointsTx,
     merchant_id: MerchantId,
     member_id: MemberId,
+    want: Points,
     now: DateTime<Utc>,
 ) -> Result<(Vec<OpenLot>, Vec<LedgerEntry>)> {
     tx.points()
         .lock_account(merchant_id, member_id)
         .await?
         .ok_or(Error::NotFound(crate::members::MEMBER))?;
-    let lots = tx.points().open_lots(merchant_id, member_id).await?;
-    let (due, open): (Vec<_>, Vec<_>) = lots.into_iter().partition(|lot| lot.is_due(now));
-    let mut expired = Vec::with_capacity(due.len());
-    for lot in due {
+    let reach = tx
+        .points()
+        .lots_in_reach(merchant_id, member_id, now, want)
+        .await?;
+    let mut expired = Vec::with_capacity(reach.due.len());
+    for lot in reach.due {
         let draft = EntryDraft {
             merchant_id,
             member_id,
@@ -215,7 +219,7 @@ pub(crate) async fn lock_and_expire(
         expired
             .push(withdraw_planned(tx, &draft, lot.remaining, &[take], Points::ZERO, now).await?);
     }
-    Ok((open, expired))
+    Ok((reach.open, expired))
 }
 
 /// Spends `amount` (> 0) from the soonest-expiring lots, after expiring the due ones.
@@ -225,7 +229,8 @@ pub(crate) async fn debit(
     amount: Points,
     now: DateTime<Utc>,
 ) -> Result<(LedgerEntry, Vec<LedgerEntry>)> {
-    let (lots, expired) = lock_and_expire(tx, draft.merchant_id, draft.member_id, now).await?;
+    let (lots, expired) =
+        lock_and_expire(tx, draft.merchant_id, draft.member_id, amount, now).await?;
     let entry = spend_from(tx, draft, amount, &lots, now).await?.0;
     Ok((entry, expired))
 }
@@ -248,8 +253,9 @@ async fn spend_from(
     Ok((entry, takes))
 }
 
-/// Spends `amount` (> 0) from `lots` — the member's open lots not yet due, read under the
-/// member's lock that the caller holds — and records which lots the points came from, so
+/// Spends `amount` (> 0) from `lots` — the member's open lots not yet due that spending
+/// `amount` reaches ([`crate::points::LotsInReach::open`]), read under the member's lock
+/// that the caller holds — and records which lots the points came from, so
 /// that [`give_back_spent`] can return them with the expiry they had. Lots already due are
 /// left to the expiry job. A lot that changed since it was read makes the use case run
 /// again ([`crate::points::PointsRepository::take_from_lots`]).
@@ -269,9 +275,10 @@ pub(crate) async fn debit_recorded(
 
 /// Gives back `amount` (> 0) of the points the recorded spend `spent` took, after the
 /// `returned_before` given back by earlier refunds: the last lot taken comes back first,
-/// each part as a `return` entry with a new lot that keeps the expiry of the lot it came
-/// from (a part whose lot has expired meanwhile expires at the next run of the expiry
-/// job). The parts' sources are the draft's with `:1`, `:2` … appended.
+/// each part as a `return` entry back into the lot it came from, with its expiry. A part
+/// whose lot is due by now expires at once (after paying off any points debt): an `expire`
+/// entry whose source is the lot and the return entry, as the expiry job would have written
+/// it. The parts' sources are the draft's with `:1`, `:2` … appended.
 pub(crate) async fn give_back_spent(
     tx: &mut impl crate::points::PointsTx,
     draft: &EntryDraft,
@@ -298,8 +305,30 @@ pub(crate) async fn give_back_spent(
         entry.source.source_id = format!("{}:{}", draft.source.source_id, entries.len() + 1);
         let (entry, lot, debt) = deposit_as_lot(tx, entry, part.expires_at).await?;
         let repaid = repay_debt(tx, draft, &entry, lot, debt, now).await?;
+        let left_in_lot =
+            Points::new(back.value() - repaid.as_ref().map_or(0, |r| -r.delta.value()));
+        let lapsed = if part.expires_at.is_some_and(|at| at <= now) && left_in_lot.is_positive() {
+            let expiry = EntryDraft {
+                kind: EntryKind::Expire,
+                reason_code: "lot_expired".into(),
+                title: "积分过期".into(),
+                store_id: None,
+                source: Source::new("lot", format!("{lot}:{}", entry.id)),
+                operator_id: None,
+                policy_version: None,
+                ..draft.clone()
+            };
+            let take = LotTake {
+                lot_id: lot,
+                amount: left_in_lot,
+            };
+            Some(withdraw_planned(tx, &expiry, left_in_lot, &[take], Points::ZERO, now).await?)
+        } else {
+            None
+        };
         entries.push(entry);
         entries.extend(repaid);
+        entries.extend(lapsed);
         if left == 0 {
             break;
         }
@@ -322,19 +351,34 @@ pub(crate) async fn reverse(
     policy: ShortfallPolicy,
     now: DateTime<Utc>,
 ) -> Result<(LedgerEntry, Vec<LedgerEntry>)> {
-    let (lots, expired) = lock_and_expire(tx, draft.merchant_id, draft.member_id, now).await?;
+    let (mut lots, expired) =
+        lock_and_expire(tx, draft.merchant_id, draft.member_id, amount, now).await?;
     let earn_entry = tx
         .points()
         .entry_by_source(draft.merchant_id, EntryKind::Earn, earned)
         .await?;
     let earn_lot = match earn_entry {
-        Some(entry) => tx
-            .points()
-            .lot_by_entry(draft.merchant_id, entry.id)
-            .await?
-            .map(|lot| lot.id),
+        Some(entry) => {
+            tx.points()
+                .lot_by_entry(draft.merchant_id, entry.id)
+                .await?
+        }
         None => None,
     };
+    // Its own lot comes first, wherever it stands in consumption order.
+    if let Some(own) = &earn_lot {
+        let open = OpenLot {
+            id: own.id,
+            remaining: own.remaining,
+            earned_at: own.earned_at,
+            expires_at: own.expires_at,
+        };
+        if open.remaining.is_positive() && !open.is_due(now) && !lots.iter().any(|l| l.id == own.id)
+        {
+            lots.push(open);
+        }
+    }
+    let earn_lot = earn_lot.map(|lot| lot.id);
     let plan = plan_reversal(&lots, earn_lot, amount, policy).map_err(|short| {
         crate::points::PointsError::InsufficientPoints {
             requested: short.requested,

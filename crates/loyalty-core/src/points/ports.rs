@@ -1,6 +1,6 @@
 use crate::kernel::StoreError;
 use crate::kernel::UniqueKey;
-use crate::kernel::{EntryId, MemberId, MerchantId, Points};
+use crate::kernel::{EntryId, LotId, MemberId, MerchantId, Points};
 use crate::points::{EntryKind, LedgerEntry, Lot, Source};
 use crate::points::{LotTake, OpenLot};
 use async_trait::async_trait;
@@ -31,6 +31,45 @@ pub enum Withdrawal {
     Done(BalanceChange),
     Insufficient { available: Points },
     MemberNotFound,
+}
+
+/// The lots of a member a use case reaches at an instant: what spending `want` points
+/// needs, read in consumption order and no further.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LotsInReach {
+    /// Every lot with points left that is due (past its expiry, not written off yet),
+    /// soonest first.
+    pub due: Vec<OpenLot>,
+    /// Lots with points left that are not due, in consumption order
+    /// ([`crate::points::sort_for_consumption`]): as few as cover `want`, every one when
+    /// they do not.
+    pub open: Vec<OpenLot>,
+}
+
+impl LotsInReach {
+    /// Sorts `lots` (a member's lots with points left) into due and open at `now`, the open
+    /// ones cut to the fewest that cover `want`.
+    #[must_use]
+    pub fn of(mut lots: Vec<OpenLot>, now: DateTime<Utc>, want: Points) -> Self {
+        crate::points::sort_for_consumption(&mut lots);
+        let (due, mut open): (Vec<_>, Vec<_>) = lots.into_iter().partition(|l| l.is_due(now));
+        let mut covered = 0_i64;
+        let needed = open
+            .iter()
+            .position(|lot| {
+                covered = covered.saturating_add(lot.remaining.value());
+                covered >= want.value()
+            })
+            .map_or(open.len(), |i| if want.is_positive() { i + 1 } else { 0 });
+        open.truncate(needed);
+        Self { due, open }
+    }
+
+    /// The points of the due lots.
+    #[must_use]
+    pub fn due_points(&self) -> Points {
+        Points::new(self.due.iter().map(|l| l.remaining.value()).sum())
+    }
 }
 
 /// A page of a member's ledger, newest first.
@@ -131,6 +170,27 @@ pub trait PointsRepository: Send {
         member: MemberId,
     ) -> Result<Vec<OpenLot>, StoreError>;
 
+    /// The member's lots due at `now`, and the open lots spending `want` (≥ 0) points takes
+    /// first ([`LotsInReach`]): read in consumption order and no further, so the cost
+    /// follows what the use case needs, not how many lots the member holds. The default
+    /// reads every open lot.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn lots_in_reach(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        now: DateTime<Utc>,
+        want: Points,
+    ) -> Result<LotsInReach, StoreError> {
+        Ok(LotsInReach::of(
+            self.open_lots(merchant, member).await?,
+            now,
+            want,
+        ))
+    }
+
     /// Takes each amount from its lot, only where the lot still holds it.
     ///
     /// # Errors
@@ -142,9 +202,15 @@ pub trait PointsRepository: Send {
         takes: &[LotTake],
     ) -> Result<(), StoreError>;
 
+    /// Adds `lot`'s points (credited by `entry`, appended already) to the member's lot that
+    /// expires at the same instant (or never, as `lot`), or opens `lot` when there is none:
+    /// a member holds one lot per expiry. Notes that lot as the one holding `entry`'s points
+    /// ([`Self::lot_by_entry`]) and answers its id. A lot added to is to be announced again
+    /// ([`Self::mark_announced`]).
+    ///
     /// # Errors
     /// [`StoreError::Backend`] on failure.
-    async fn insert_lot(&mut self, lot: &Lot) -> Result<(), StoreError>;
+    async fn add_to_lot(&mut self, entry: &LedgerEntry, lot: &Lot) -> Result<LotId, StoreError>;
 
     /// A planned debit as one step: [`Self::withdraw`] of the entry's amount (`-entry.delta`,
     /// ≥ 0), then [`Self::take_from_lots`] of `takes`, then [`Self::append_entry`] of `entry`
@@ -181,10 +247,10 @@ pub trait PointsRepository: Send {
 
     /// A credit as one step: [`Self::deposit`] of `entry.delta` (> 0), then
     /// [`Self::append_entry`] of `entry` with the sequence number and balance the deposit
-    /// gave (its own `seq` and `balance_after` are not read), then [`Self::insert_lot`] of
-    /// `lot` (opened by that entry). `None`, with nothing written, when the merchant has no
-    /// such member. The default runs the three in turn; an adapter may send them in one
-    /// round trip.
+    /// gave (its own `seq` and `balance_after` are not read), then [`Self::add_to_lot`] of
+    /// `lot`. Answers the balance change and the id of the lot holding the points; `None`,
+    /// with nothing written, when the merchant has no such member. The default runs the
+    /// three in turn; an adapter may send them in one round trip.
     ///
     /// # Errors
     /// As the three: [`StoreError::Unique`]`(LEDGER_SOURCE_KEY)` when an entry of this kind
@@ -193,7 +259,7 @@ pub trait PointsRepository: Send {
         &mut self,
         entry: &LedgerEntry,
         lot: &Lot,
-    ) -> Result<Option<BalanceChange>, StoreError> {
+    ) -> Result<Option<(BalanceChange, LotId)>, StoreError> {
         let Some(change) = self
             .deposit(entry.merchant_id, entry.member_id, entry.delta)
             .await?
@@ -206,8 +272,8 @@ pub trait PointsRepository: Send {
             ..entry.clone()
         };
         self.append_entry(&entry).await?;
-        self.insert_lot(lot).await?;
-        Ok(Some(change))
+        let lot = self.add_to_lot(&entry, lot).await?;
+        Ok(Some((change, lot)))
     }
 
     /// Records which lots the spend entry `entry` took its points from.
@@ -231,7 +297,7 @@ pub trait PointsRepository: Send {
         entry: EntryId,
     ) -> Result<Vec<TakenLot>, StoreError>;
 
-    /// The lot an earn or adjust entry created.
+    /// The lot holding the points a credit entry (earn, adjust, return) added.
     ///
     /// # Errors
     /// [`StoreError::Backend`] on failure.

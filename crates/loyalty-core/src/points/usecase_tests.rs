@@ -67,12 +67,15 @@ async fn a_manual_credit_writes_entry_and_lot_commits_and_notifies_once() {
                 && lot.expires_at == Some(now() + chrono::Duration::days(365))
         })
         .times(1)
-        .returning(|_, _| {
-            Ok(Some(BalanceChange {
-                balance_after: Points::new(130),
-                seq: 4,
-                debt: Points::ZERO,
-            }))
+        .returning(|_, lot| {
+            Ok(Some((
+                BalanceChange {
+                    balance_after: Points::new(130),
+                    seq: 4,
+                    debt: Points::ZERO,
+                },
+                lot.id,
+            )))
         });
     let committed = tx.committed.clone();
     let mut notifier = MockNotifier::new();
@@ -99,14 +102,20 @@ async fn a_debit_larger_than_the_lots_is_refused_before_any_write_and_nothing_co
     tx.points
         .expect_lock_account()
         .returning(|_, _| Ok(Some(Points::new(10))));
-    tx.points.expect_open_lots().returning(|_, _| {
-        Ok(vec![OpenLot {
-            id: crate::kernel::LotId::new(),
-            remaining: Points::new(10),
-            earned_at: now(),
-            expires_at: None,
-        }])
-    });
+    tx.points
+        .expect_lots_in_reach()
+        .returning(|_, _, at, want| {
+            Ok(crate::points::LotsInReach::of(
+                vec![OpenLot {
+                    id: crate::kernel::LotId::new(),
+                    remaining: Points::new(10),
+                    earned_at: now(),
+                    expires_at: None,
+                }],
+                at,
+                want,
+            ))
+        });
     tx.points.expect_withdraw().never();
     tx.points.expect_debit_planned().never();
     tx.points.expect_append_entry().never();
@@ -164,14 +173,21 @@ async fn contention_runs_the_use_case_again_from_a_new_transaction() {
         .points
         .expect_lock_account()
         .returning(|_, _| Ok(Some(Points::new(10))));
-    first.points.expect_open_lots().returning(move |_, _| {
-        Ok(vec![OpenLot {
-            id: lot_id,
-            remaining: Points::new(10),
-            earned_at: now(),
-            expires_at: None,
-        }])
-    });
+    first
+        .points
+        .expect_lots_in_reach()
+        .returning(move |_, _, at, want| {
+            Ok(crate::points::LotsInReach::of(
+                vec![OpenLot {
+                    id: lot_id,
+                    remaining: Points::new(10),
+                    earned_at: now(),
+                    expires_at: None,
+                }],
+                at,
+                want,
+            ))
+        });
     first
         .points
         .expect_debit_planned()
@@ -181,14 +197,21 @@ async fn contention_runs_the_use_case_again_from_a_new_transaction() {
         .points
         .expect_lock_account()
         .returning(|_, _| Ok(Some(Points::new(10))));
-    second.points.expect_open_lots().returning(move |_, _| {
-        Ok(vec![OpenLot {
-            id: lot_id,
-            remaining: Points::new(10),
-            earned_at: now(),
-            expires_at: None,
-        }])
-    });
+    second
+        .points
+        .expect_lots_in_reach()
+        .returning(move |_, _, at, want| {
+            Ok(crate::points::LotsInReach::of(
+                vec![OpenLot {
+                    id: lot_id,
+                    remaining: Points::new(10),
+                    earned_at: now(),
+                    expires_at: None,
+                }],
+                at,
+                want,
+            ))
+        });
     second
         .points
         .expect_debit_planned()

@@ -224,7 +224,8 @@ where
     ) -> Result<Vec<LedgerEntry>> {
         let now = self.clock.now();
         let mut tx = self.uow.begin(TxMode::Write).await?;
-        let (_, expired) = lock_and_expire(&mut tx, merchant_id, member_id, now).await?;
+        let (_, expired) =
+            lock_and_expire(&mut tx, merchant_id, member_id, Points::ZERO, now).await?;
         tx.commit().await?;
         Ok(expired)
     }

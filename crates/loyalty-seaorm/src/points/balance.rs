@@ -10,11 +10,11 @@ use crate::points::rows::{entry_row, lot_row};
 use crate::shared::insert_select;
 use crate::shared::{MerchantKeyed, MerchantOwned, points};
 use crate::uow::SeaTransaction;
-use loyalty_core::kernel::{MemberId, MerchantId, Points, StoreError};
+use loyalty_core::kernel::{LotId, MemberId, MerchantId, Points, StoreError};
 use loyalty_core::points::{BalanceChange, LedgerEntry, Lot, LotTake, Withdrawal};
 use sea_orm::sea_query::{
-    Alias, CommonTableExpression, Expr, ExprTrait, Query, SimpleExpr, SubQueryStatement,
-    UpdateStatement, WithClause,
+    Alias, CommonTableExpression, Expr, ExprTrait, Func, OnConflict, Query, SimpleExpr,
+    SubQueryStatement, UpdateStatement, WithClause,
 };
 use sea_orm::{ConnectionTrait, QueryResult, QuerySelect};
 
@@ -34,6 +34,53 @@ fn balance_update(merchant: MerchantId, member: MemberId, delta: i64) -> UpdateS
         update.and_where(Expr::col(C::PointsBalance).gte(-delta));
     }
     update
+}
+
+/// The member's lot that expires when `lot` does (or never, as `lot`): `SELECT id FROM
+/// points_lots WHERE … AND expires_at = … | IS NULL`.
+fn lot_of_expiry(lot: &Lot) -> sea_orm::sea_query::SelectStatement {
+    use points_lots::Column as P;
+    Query::select()
+        .column(P::Id)
+        .from(points_lots::Entity)
+        .and_where(points_lots::Entity::bare_merchant_is(lot.merchant_id))
+        .and_where(Expr::col(P::MemberId).eq(lot.member_id.as_uuid()))
+        .and_where(match lot.expires_at {
+            Some(at) => Expr::col(P::ExpiresAt).eq(at),
+            None => Expr::col(P::ExpiresAt).is_null(),
+        })
+        .to_owned()
+}
+
+/// `INSERT INTO points_lots … SELECT … FROM source ON CONFLICT (merchant_id, member_id,
+/// expires_at) DO UPDATE SET amount = amount + excluded.amount, remaining = remaining +
+/// excluded.remaining, announced_at = NULL RETURNING id` (for points that never expire, on
+/// the key of lots without an expiry): one lot per member and expiry, added to by credits,
+/// its points to be announced again.
+fn lot_upsert(
+    lot: &Lot,
+    source: sea_orm::sea_query::SelectStatement,
+) -> Result<sea_orm::sea_query::InsertStatement, StoreError> {
+    use points_lots::Column as P;
+    let mut target = match lot.expires_at {
+        Some(_) => OnConflict::columns([P::MerchantId, P::MemberId, P::ExpiresAt]),
+        None => OnConflict::columns([P::MerchantId, P::MemberId])
+            .target_and_where(Expr::col(P::ExpiresAt).is_null())
+            .to_owned(),
+    };
+    let excluded = Alias::new("excluded");
+    for column in [P::Amount, P::Remaining] {
+        target.value(
+            column,
+            Expr::col((points_lots::Entity, column)).add(Expr::col((excluded.clone(), column))),
+        );
+    }
+    target.value(P::AnnouncedAt, Expr::cust("NULL"));
+    let mut insert = insert_select(&lot_row(lot), &[], source)?;
+    insert
+        .on_conflict(target)
+        .returning(Query::returning().column(P::Id));
+    Ok(insert)
 }
 
 /// `name AS (query)`, for one statement of several sent as one (PostgreSQL).
@@ -189,43 +236,56 @@ impl SeaTransaction {
     }
 
     /// A credit in one round trip ([`loyalty_core::points::PointsRepository::credit_with_lot`]):
-    /// on PostgreSQL one statement, the balance update's `RETURNING` feeding the entry's and
-    /// the lot's inserts as data-modifying CTEs; on SQLite the three statements sent
-    /// together, the inserts reading the member row the update left. A member that is not
-    /// there updates nothing, so nothing is inserted either.
+    /// on PostgreSQL one statement, the balance update's `RETURNING` feeding the lot's upsert
+    /// and the entry's insert (naming the lot the upsert answers) as data-modifying CTEs; on
+    /// SQLite the three statements sent together, the inserts reading the member row the
+    /// update left, the entry naming the member's lot of that expiry or the one the upsert
+    /// opens. A member that is not there updates nothing, so nothing is inserted either.
     pub(super) async fn credit_with_lot(
         &self,
         entry: &LedgerEntry,
         lot: &Lot,
-    ) -> Result<Option<BalanceChange>, StoreError> {
+    ) -> Result<Option<(BalanceChange, LotId)>, StoreError> {
         use members::Column as C;
         use points_ledger::Column as L;
         let (merchant, member) = (entry.merchant_id, entry.member_id);
         let update = balance_update(merchant, member, entry.delta.value());
-        let rows = match self.engine {
+        let (change, lot_id): (BalanceChange, uuid::Uuid) = match self.engine {
             Engine::Postgres => {
                 let account = Alias::new("credited_account");
+                let credited_lot = Alias::new("credited_lot");
                 let source = Query::select().from(account.clone()).to_owned();
+                let upsert = lot_upsert(lot, source.clone())?;
                 let computed = [
                     (L::Seq, Expr::col((account.clone(), C::PointsSeq))),
                     (
                         L::BalanceAfter,
                         Expr::col((account.clone(), C::PointsBalance)),
                     ),
+                    (
+                        L::LotId,
+                        Expr::col((credited_lot.clone(), points_lots::Column::Id)),
+                    ),
                 ];
-                let entry = insert_select(&entry_row(entry), &computed, source.clone())?;
-                let lot = insert_select(&lot_row(lot), &[], source)?;
+                let mut from_both = source;
+                from_both.from(credited_lot.clone());
+                let entry = insert_select(&entry_row(entry), &computed, from_both)?;
                 let with = WithClause::new()
                     .cte(cte("credited_account", update))
+                    .cte(cte("credited_lot", upsert))
                     .cte(cte("credited_entry", entry))
-                    .cte(cte("credited_lot", lot))
                     .to_owned();
                 let select = Query::select()
                     .columns([C::PointsBalance, C::PointsSeq, C::PointsDebt])
+                    .expr(Expr::cust("(SELECT id FROM \"credited_lot\")"))
                     .from(account)
                     .to_owned()
                     .with(with);
-                self.together(&[&select]).await?
+                let rows = self.together(&[&select]).await?;
+                match rows.first() {
+                    Some(row) => (change_from(row)?, row.try_get_by_index(3).store()?),
+                    None => return Ok(None),
+                }
             }
             Engine::Sqlite => {
                 let source = Query::select()
@@ -233,16 +293,56 @@ impl SeaTransaction {
                     .and_where(Expr::col(C::Id).eq(member.as_uuid()))
                     .and_where(members::Entity::bare_merchant_is(merchant))
                     .to_owned();
+                let held_by = Func::coalesce([
+                    Expr::SubQuery(None, Box::new(lot_of_expiry(lot).into())),
+                    Expr::val(lot.id.as_uuid()),
+                ]);
                 let computed = [
                     (L::Seq, Expr::col(C::PointsSeq)),
                     (L::BalanceAfter, Expr::col(C::PointsBalance)),
+                    (L::LotId, held_by.into()),
                 ];
                 let entry = insert_select(&entry_row(entry), &computed, source.clone())?;
-                let lot = insert_select(&lot_row(lot), &[], source)?;
-                self.together(&[&update, &entry, &lot]).await?
+                let upsert = lot_upsert(lot, source)?;
+                let rows = self.together(&[&update, &entry, &upsert]).await?;
+                match (rows.first(), rows.get(1)) {
+                    (Some(row), Some(lot)) => (change_from(row)?, lot.try_get_by_index(0).store()?),
+                    _ => return Ok(None),
+                }
             }
         };
-        rows.first().map(change_from).transpose()
+        Ok(Some((change, LotId::from(lot_id))))
+    }
+
+    /// [`loyalty_core::points::PointsRepository::add_to_lot`] on its own: the lot's upsert,
+    /// then the entry naming the lot it answers.
+    pub(super) async fn add_to_lot(
+        &self,
+        entry: &LedgerEntry,
+        lot: &Lot,
+    ) -> Result<LotId, StoreError> {
+        use members::Column as C;
+        let source = Query::select()
+            .from(members::Entity)
+            .and_where(Expr::col(C::Id).eq(lot.member_id.as_uuid()))
+            .and_where(members::Entity::bare_merchant_is(lot.merchant_id))
+            .to_owned();
+        let upsert = lot_upsert(lot, source)?;
+        let row = self
+            .txn
+            .query_one(&upsert)
+            .await
+            .store()?
+            .ok_or_else(|| StoreError::Backend("no member holds the lot".into()))?;
+        let id: uuid::Uuid = row.try_get_by_index(0).store()?;
+        let mut named = Query::update();
+        named
+            .table(points_ledger::Entity)
+            .value(points_ledger::Column::LotId, id)
+            .and_where(points_ledger::Entity::bare_merchant_is(entry.merchant_id))
+            .and_where(Expr::col(points_ledger::Column::Id).eq(entry.id.as_uuid()));
+        self.txn.execute(&named).await.store()?;
+        Ok(LotId::from(id))
     }
 
     /// The member's balance, the row locked for this transaction when `lock` (PostgreSQL).

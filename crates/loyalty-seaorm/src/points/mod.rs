@@ -2,6 +2,7 @@
 
 mod balance;
 pub(crate) mod entities;
+mod reach;
 mod reports;
 mod repository;
 mod rows;

@@ -1,4 +1,4 @@
-use super::rows::{entry_from, entry_row, lot_from, lot_row, open_lot};
+use super::rows::{entry_from, entry_row, lot_from, open_lot};
 use crate::errors::{StoreResult, corrupt};
 use crate::members::entities::members;
 use crate::points::entities::{points_ledger, points_lots, points_takes};
@@ -7,10 +7,10 @@ use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use loyalty_core::kernel::StoreError;
-use loyalty_core::kernel::{EntryId, MemberId, MerchantId, Points};
+use loyalty_core::kernel::{EntryId, LotId, MemberId, MerchantId, Points};
 use loyalty_core::points::{
-    AccountDrift, BalanceChange, ExpiringPoints, LedgerPage, Liability, PointsRepository, TakenLot,
-    Withdrawal,
+    AccountDrift, BalanceChange, ExpiringPoints, LedgerPage, Liability, LotsInReach,
+    PointsRepository, TakenLot, Withdrawal,
 };
 use loyalty_core::points::{EntryKind, LedgerEntry, Lot, Source};
 use loyalty_core::points::{LotTake, OpenLot, sort_for_consumption};
@@ -50,7 +50,7 @@ impl PointsRepository for SeaTransaction {
         &mut self,
         entry: &LedgerEntry,
         lot: &Lot,
-    ) -> Result<Option<BalanceChange>, StoreError> {
+    ) -> Result<Option<(BalanceChange, LotId)>, StoreError> {
         SeaTransaction::credit_with_lot(self, entry, lot).await
     }
 
@@ -93,8 +93,20 @@ impl PointsRepository for SeaTransaction {
     ) -> Result<Vec<OpenLot>, StoreError> {
         let query = points_lots::Entity::find_of(merchant)
             .filter(points_lots::Column::MemberId.eq(member.as_uuid()))
-            .filter(points_lots::Column::Remaining.gt(0));
+            .filter(super::reach::with_points_left());
         self.all_as(query, |l| Ok(open_lot(&l))).await
+    }
+
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, member = %member, want = %want))]
+    async fn lots_in_reach(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        now: DateTime<Utc>,
+        want: Points,
+    ) -> Result<LotsInReach, StoreError> {
+        self.reach_lots(merchant, member, now, want).await
     }
 
     #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
@@ -125,9 +137,9 @@ impl PointsRepository for SeaTransaction {
     }
 
     #[instrument(level = "debug", skip_all, err(level = "debug"),
-        fields(merchant = %lot.merchant_id, member = %lot.member_id, id = %lot.id))]
-    async fn insert_lot(&mut self, lot: &Lot) -> Result<(), StoreError> {
-        self.insert(lot_row(lot)).await
+        fields(merchant = %lot.merchant_id, member = %lot.member_id, entry = %entry.id))]
+    async fn add_to_lot(&mut self, entry: &LedgerEntry, lot: &Lot) -> Result<LotId, StoreError> {
+        SeaTransaction::add_to_lot(self, entry, lot).await
     }
 
     #[instrument(level = "debug", skip_all, err(level = "debug"),
@@ -211,8 +223,14 @@ impl PointsRepository for SeaTransaction {
         merchant: MerchantId,
         entry: EntryId,
     ) -> Result<Option<Lot>, StoreError> {
+        let holder = Query::select()
+            .column(points_ledger::Column::LotId)
+            .from(points_ledger::Entity)
+            .and_where(points_ledger::Entity::bare_merchant_is(merchant))
+            .and_where(Expr::col(points_ledger::Column::Id).eq(entry.as_uuid()))
+            .to_owned();
         let row = points_lots::Entity::find_of(merchant)
-            .filter(points_lots::Column::EntryId.eq(entry.as_uuid()))
+            .filter(points_lots::Column::Id.in_subquery(holder))
             .one(&self.txn)
             .await
             .store()?;

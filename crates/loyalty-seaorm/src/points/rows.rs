@@ -86,5 +86,6 @@ pub(super) fn entry_row(e: &LedgerEntry) -> points_ledger::ActiveModel {
         operator_id: Set(e.operator_id.map(|s| s.as_uuid())),
         created_at: Set(e.created_at),
         policy_version: Set(e.policy_version),
+        lot_id: sea_orm::ActiveValue::NotSet,
     }
 }

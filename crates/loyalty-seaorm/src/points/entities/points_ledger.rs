@@ -20,6 +20,8 @@ pub struct Model {
     pub operator_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub policy_version: Option<i64>,
+    /// The lot holding the points a credit entry added.
+    pub lot_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,7 @@ on_both_databases! {
     a_refund_after_the_points_were_spent_claws_back_to_zero => super::refund_shortfall;
     a_credit_sent_in_one_round_trip_keeps_the_contract => super::one_round_trip_credit;
     a_planned_debit_sent_in_one_round_trip_keeps_the_contract => super::one_round_trip_debit;
+    the_lots_in_reach_are_read_in_consumption_order_and_no_further => super::lots_in_reach;
 }
 
 async fn order_earns_and_refund_reverses(db: &TestDatabase) {
@@ -135,7 +136,7 @@ async fn one_round_trip_credit(db: &TestDatabase) {
 
     let first = entry("g-1", merchant.id);
     let mut tx = uow.begin(TxMode::Write).await.expect("tx");
-    let change = tx
+    let (change, first_lot) = tx
         .points()
         .credit_with_lot(&first, &lot_of(&first))
         .await
@@ -156,8 +157,80 @@ async fn one_round_trip_credit(db: &TestDatabase) {
         .expect("reads")
         .expect("lot written");
     assert_eq!(
-        (lot.remaining, lot.expires_at),
-        (Points::new(7), Some(now + chrono::Duration::days(30)))
+        (lot.id, lot.remaining, lot.expires_at),
+        (
+            first_lot,
+            Points::new(7),
+            Some(now + chrono::Duration::days(30))
+        )
+    );
+    tx.commit().await.expect("commits");
+
+    // Points that expire at the same instant join that lot, in one round trip or step by
+    // step (the port's default); points that never expire share one lot of their own.
+    let mut tx = uow.begin(TxMode::Write).await.expect("tx");
+    let second = entry("g-3", merchant.id);
+    let (_, joined) = tx
+        .points()
+        .credit_with_lot(&second, &lot_of(&second))
+        .await
+        .expect("credits")
+        .expect("member found");
+    let third = LedgerEntry {
+        seq: 4,
+        balance_after: Points::new(41),
+        ..entry("g-4", merchant.id)
+    };
+    tx.points()
+        .deposit(merchant.id, m.id, third.delta)
+        .await
+        .expect("deposits");
+    tx.points().append_entry(&third).await.expect("appends");
+    let stepwise = tx
+        .points()
+        .add_to_lot(&third, &lot_of(&third))
+        .await
+        .expect("adds");
+    assert_eq!((joined, stepwise), (first_lot, first_lot));
+    let mut never = Vec::new();
+    for source in ["g-5", "g-6"] {
+        let e = entry(source, merchant.id);
+        let lot = Lot {
+            expires_at: None,
+            ..lot_of(&e)
+        };
+        let (_, id) = tx
+            .points()
+            .credit_with_lot(&e, &lot)
+            .await
+            .expect("credits")
+            .expect("member found");
+        never.push((id, e.id));
+    }
+    assert_eq!(never[0].0, never[1].0);
+    assert_ne!(never[0].0, first_lot);
+    for (entry_id, held_by) in [
+        (second.id, first_lot),
+        (third.id, first_lot),
+        (never[1].1, never[0].0),
+    ] {
+        let lot = tx
+            .points()
+            .lot_by_entry(merchant.id, entry_id)
+            .await
+            .expect("reads")
+            .expect("lot named");
+        assert_eq!(lot.id, held_by);
+    }
+    let lot = tx
+        .points()
+        .lot_by_entry(merchant.id, first.id)
+        .await
+        .expect("reads")
+        .expect("lot");
+    assert_eq!(
+        (lot.entry_id, lot.amount, lot.remaining),
+        (first.id, Points::new(21), Points::new(21))
     );
     tx.commit().await.expect("commits");
 
@@ -189,7 +262,7 @@ async fn one_round_trip_credit(db: &TestDatabase) {
     );
     tx.commit().await.expect("commits");
 
-    assert_eq!(points_balance(&w, &m).await, Points::new(27));
+    assert_eq!(points_balance(&w, &m).await, Points::new(55));
     assert_ledger_consistent(&w).await;
 }
 
@@ -291,6 +364,91 @@ async fn one_round_trip_debit(db: &TestDatabase) {
 
     assert_eq!(points_balance(&w, &m).await, Points::new(12));
     assert_ledger_consistent(&w).await;
+}
+
+/// The adapter's bounded read of a member's lots answers what the reference (every open lot,
+/// sorted and cut) answers, for every amount wanted, across its batches: due lots soonest
+/// first, then the open lots in consumption order (never-expiring last), as few as cover
+/// the amount, every one when they do not.
+async fn lots_in_reach(db: &TestDatabase) {
+    use chrono::Duration;
+    use loyalty_core::kernel::{LotId, Transaction, TxMode, UnitOfWork};
+    use loyalty_core::points::{Lot, LotsInReach, PointsTx, Source};
+    use loyalty_seaorm::SeaUnitOfWork;
+
+    let w = world(db);
+    let (merchant, _) = merchant(&w, "reach").await;
+    let m = member(&w, &merchant, "13800000009").await;
+    let uow = SeaUnitOfWork::new(db.db.clone());
+    let now = w.clock_now();
+    // Two lots already due, twenty expiring a day apart (1 point each, the 5th holding 4),
+    // and one that never expires.
+    let mut lots: Vec<(i64, Option<chrono::DateTime<chrono::Utc>>)> = vec![
+        (5, Some(now - Duration::hours(2))),
+        (7, Some(now - Duration::hours(1))),
+    ];
+    for day in (1..=20).rev() {
+        lots.push((
+            if day == 5 { 4 } else { 1 },
+            Some(now + Duration::days(day)),
+        ));
+    }
+    lots.push((100, None));
+    let mut tx = uow.begin(TxMode::Write).await.expect("tx");
+    for (i, (amount, expires_at)) in lots.iter().enumerate() {
+        let entry = adjust_entry(merchant.id, m.id, Source::new("seed", i), *amount, now);
+        let lot = Lot {
+            id: LotId::new(),
+            merchant_id: merchant.id,
+            member_id: m.id,
+            entry_id: entry.id,
+            amount: entry.delta,
+            remaining: entry.delta,
+            earned_at: now,
+            expires_at: *expires_at,
+        };
+        tx.points()
+            .credit_with_lot(&entry, &lot)
+            .await
+            .expect("credits")
+            .expect("member");
+    }
+    tx.commit().await.expect("commits");
+
+    let mut tx = uow.begin(TxMode::Read).await.expect("tx");
+    let every = tx
+        .points()
+        .open_lots(merchant.id, m.id)
+        .await
+        .expect("reads");
+    assert_eq!(every.len(), 23);
+    for want in (0..=30).chain([123, 124, 1_000]) {
+        let reach = tx
+            .points()
+            .lots_in_reach(merchant.id, m.id, now, Points::new(want))
+            .await
+            .expect("reads");
+        assert_eq!(
+            reach,
+            LotsInReach::of(every.clone(), now, Points::new(want)),
+            "{want}"
+        );
+        assert_eq!(reach.due_points(), Points::new(12));
+    }
+    let reach = |want| LotsInReach::of(every.clone(), now, Points::new(want));
+    assert!(reach(0).open.is_empty());
+    assert_eq!(reach(3).open.len(), 3);
+    // The 5th lot holds 4: four lots cover 4 to 7 points.
+    assert_eq!(reach(7).open.len(), 5);
+    assert_eq!(
+        reach(24).open.len(),
+        21,
+        "the never-expiring lot comes last"
+    );
+    assert_eq!(
+        reach(23).open.last().map(|l| l.expires_at.is_some()),
+        Some(true)
+    );
 }
 
 /// An adjust entry as a use case drafts it for the store: the store fills in its sequence
