@@ -109,7 +109,9 @@ impl MigrationTrait for Migration {
         .await
     }
 
-    /// Merged lots stay merged: the schema before this one holds them as they are.
+    /// Merged lots stay merged (the schema before this one holds them as they are); the
+    /// entries' lot names go, and going up again names for each credit entry only the lot
+    /// it opened.
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for name in ["points_lots_never_key", "points_lots_expiry_key"] {
             m.drop_index(Index::drop().name(name).table(PointsLots::Table).to_owned())

@@ -1,6 +1,7 @@
 //! Checkout on real databases: orders priced with the tier discount, coupons and points as cash,
 //! committed at once; refunds that give every balance back; properties over random orders.
 
+mod lots;
 mod orders;
 mod properties;
 mod refunded_points;

@@ -1,0 +1,203 @@
+//! Lots by expiry on real databases: spent points a refund gives back into a lot past its
+//! expiry expire at once (and the expiry job still writes the lot's own remainder off once);
+//! lots of one member and expiry stored before the merge migration become one, with what
+//! spends took from them, and refunds give back into it.
+
+use super::{basket, member_with_points, shop};
+use crate::support::*;
+use chrono::Duration;
+use loyalty_core::kernel::{Points, Transaction, TxMode, UnitOfWork};
+use loyalty_core::points::{EntryKind, LedgerEntry, PointsTx, Source, SpendPoints};
+use loyalty_migrations::{Migrator, MigratorTrait};
+use loyalty_seaorm::SeaUnitOfWork;
+use loyalty_seaorm::on_both_databases;
+use loyalty_seaorm::testing::TestDatabase;
+
+on_both_databases! {
+    points_given_back_into_an_expired_lot_expire_at_once => super::return_into_expired_lot;
+    lots_of_one_expiry_stored_before_the_merge_become_one => super::merge_migration;
+}
+
+async fn return_into_expired_lot(db: &TestDatabase) {
+    let w = world(db);
+    let (merchant, template) = shop(&w).await;
+    let (m, _) = member_with_points(&w, &merchant, template).await; // 500, lot A
+    w.clock.advance(Duration::hours(1));
+    let receipt = commit(&w, basket(&m, Vec::new(), 100)).await; // takes 100 of A
+    assert_eq!(receipt.order.points_used, Points::new(100));
+    // A is past its expiry, the order's own lot is not; the expiry job has not run.
+    w.clock.advance(Duration::days(365) - Duration::minutes(30));
+    let refunded = refund(&w, whole(&receipt)).await.expect("refunded");
+    assert_eq!(refunded.refund.points_returned, Points::new(100));
+    assert_eq!(
+        refunded
+            .returned
+            .iter()
+            .map(|e| (e.kind, e.delta))
+            .collect::<Vec<_>>(),
+        vec![
+            (EntryKind::Return, Points::new(100)),
+            (EntryKind::Expire, Points::new(-100)),
+        ]
+    );
+    // The refund's reversal of the order's points wrote A's own 400 off too, once: the
+    // expiry job finds nothing left.
+    assert!(
+        w.loyalty
+            .points()
+            .expire_due(10)
+            .await
+            .expect("job")
+            .is_empty()
+    );
+    let page = w
+        .loyalty
+        .points()
+        .ledger(merchant.id, m.id, None, 100)
+        .await
+        .expect("ledger");
+    let mut expired: Vec<_> = page
+        .entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::Expire)
+        .map(|e| e.delta)
+        .collect();
+    expired.sort();
+    assert_eq!(expired, vec![Points::new(-400), Points::new(-100)]);
+    assert_eq!(points_balance(&w, &m).await, Points::ZERO);
+    assert_ledger_consistent(&w).await;
+}
+
+async fn earn_entries(w: &World, m: &loyalty_core::members::Member) -> Vec<LedgerEntry> {
+    let page = w
+        .loyalty
+        .points()
+        .ledger(m.merchant_id, m.id, None, 100)
+        .await
+        .expect("ledger");
+    let mut earned: Vec<_> = page
+        .entries
+        .into_iter()
+        .filter(|e| e.kind == EntryKind::Earn)
+        .collect();
+    earned.sort_by_key(|e| e.seq);
+    earned
+}
+
+async fn merge_migration(db: &TestDatabase) {
+    let w = world(db);
+    let (merchant, template) = shop(&w).await;
+    let (m, _) = member_with_points(&w, &merchant, template).await; // 500, lot A
+    w.clock.advance(Duration::hours(1));
+    commit(&w, order(&merchant, &m, "100.00")).await; // 100, lot B
+    w.loyalty
+        .points()
+        .spend(SpendPoints {
+            merchant_id: merchant.id,
+            member_id: m.id,
+            amount: Points::new(450),
+            reason_code: "redeem".into(),
+            title: "兑换".into(),
+            store_id: None,
+            source: Source::new("test_spend", "s1"),
+            operator_id: None,
+        })
+        .await
+        .expect("spent from A");
+    w.clock.advance(Duration::hours(1));
+    let receipt = commit(&w, basket(&m, Vec::new(), 100)).await; // 50 of A, 50 of B; lot C
+    let balance = points_balance(&w, &m).await;
+
+    // Back before the merge: give A, B and C one expiry, as lots of one instant were stored
+    // then, B told of it and C not.
+    Migrator::down(&db.db, Some(1)).await.expect("down one");
+    let lots = "SELECT id FROM points_lots WHERE remaining > 0 ORDER BY earned_at LIMIT 1";
+    db.execute(&format!(
+        "UPDATE points_lots SET expires_at = (SELECT expires_at FROM points_lots WHERE id = ({lots}))"
+    ))
+    .await
+    .expect("one expiry");
+    db.execute(&format!(
+        "UPDATE points_lots SET announced_at = earned_at WHERE id = ({lots})"
+    ))
+    .await
+    .expect("B told");
+    Migrator::up(&db.db, None).await.expect("up again");
+
+    let earned = earn_entries(&w, &m).await;
+    assert_eq!(earned.len(), 3, "A, B and the basket's own");
+    let uow = SeaUnitOfWork::new(db.db.clone());
+    let mut tx = uow.begin(TxMode::Read).await.expect("tx");
+    let open = tx
+        .points()
+        .open_lots(merchant.id, m.id)
+        .await
+        .expect("reads");
+    assert_eq!(open.len(), 1, "one lot: {open:?}");
+    assert_eq!(open[0].remaining, balance);
+    let mut holders = Vec::new();
+    for entry in &earned {
+        let lot = tx
+            .points()
+            .lot_by_entry(merchant.id, entry.id)
+            .await
+            .expect("reads")
+            .expect("named");
+        holders.push(lot);
+    }
+    assert!(holders.iter().all(|l| l.id == open[0].id));
+    assert_eq!(
+        holders[0].entry_id, earned[0].id,
+        "A, earned first, is kept"
+    );
+    assert_eq!(
+        holders[0].amount,
+        Points::new(earned.iter().map(|e| e.delta.value()).sum())
+    );
+    let spent = tx
+        .points()
+        .entry_by_source(
+            merchant.id,
+            EntryKind::Spend,
+            &Source::new("order", receipt.order.id),
+        )
+        .await
+        .expect("reads")
+        .expect("the basket's spend");
+    let takes = tx
+        .points()
+        .takes_of(merchant.id, spent.id)
+        .await
+        .expect("reads");
+    assert_eq!(
+        takes
+            .iter()
+            .map(|t| (t.take.lot_id, t.take.amount))
+            .collect::<Vec<_>>(),
+        vec![(open[0].id, Points::new(100))]
+    );
+    drop(tx);
+    assert_ledger_consistent(&w).await;
+
+    // A merged lot with points not yet told of is told of again, whole.
+    let now = w.clock_now();
+    let mut tx = uow.begin(TxMode::Write).await.expect("tx");
+    let told = tx
+        .points()
+        .mark_announced(merchant.id, m.id, now, now + Duration::days(400))
+        .await
+        .expect("marks");
+    tx.commit().await.expect("commits");
+    assert_eq!(
+        told.iter().map(|t| t.points).collect::<Vec<_>>(),
+        vec![balance]
+    );
+
+    // The refund gives the points back into the one lot.
+    let refunded = refund(&w, whole(&receipt)).await.expect("refunded");
+    assert_eq!(refunded.refund.points_returned, Points::new(100));
+    let summary = points_summary(&w, &m).await;
+    assert_eq!(summary.lots.len(), 1);
+    assert_eq!(summary.lots[0].id, open[0].id);
+    assert_ledger_consistent(&w).await;
+}
