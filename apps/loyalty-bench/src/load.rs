@@ -128,3 +128,25 @@ where
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     stats(&h, errors.load(Ordering::Relaxed), elapsed)
 }
+
+/// `op(i)` for i in 0..n, one at a time (each request alone on the server): the latency of
+/// the request itself, with nothing queued before it.
+pub async fn one_at_a_time<F, Fut>(n: u64, op: F) -> Stats
+where
+    F: Fn(u64) -> Fut,
+    Fut: Future<Output = Result<(), String>>,
+{
+    let mut h = new_histogram();
+    let mut errors = 0;
+    let start = Instant::now();
+    for i in 0..n {
+        let sent = Instant::now();
+        match op(i).await {
+            Ok(()) => {
+                let _ = h.record(sent.elapsed().as_micros() as u64);
+            }
+            Err(_) => errors += 1,
+        }
+    }
+    stats(&h, errors, start.elapsed())
+}

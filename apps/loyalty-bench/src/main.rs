@@ -4,6 +4,7 @@
 
 mod cpu;
 mod floor;
+mod history;
 mod large;
 mod load;
 mod refs;
@@ -35,6 +36,8 @@ enum Command {
     Compare(CompareArgs),
     /// Build 1M members and 10M ledger entries on PostgreSQL and time the API's queries.
     Large(large::LargeArgs),
+    /// Quote and spend latency for members holding 10 to 3,000 lots, on both databases.
+    History(history::HistoryArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -75,6 +78,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Large(args) => large::run(args).await,
+        Command::History(args) => history::run(args).await,
         Command::Compare(args) => compare(args).await,
     }
 }
@@ -200,7 +204,7 @@ async fn engine_floor(
     })
 }
 
-fn machine() -> String {
+pub(crate) fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|c| {
@@ -214,7 +218,7 @@ fn machine() -> String {
     format!("{cores} cores, {cpu}")
 }
 
-fn commit() -> String {
+pub(crate) fn commit() -> String {
     std::process::Command::new("git")
         .args(["rev-parse", "--short", "HEAD"])
         .output()

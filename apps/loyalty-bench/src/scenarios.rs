@@ -143,7 +143,7 @@ impl Scenario {
     }
 }
 
-async fn send(request: reqwest::RequestBuilder) -> Result<(), String> {
+pub(crate) async fn send(request: reqwest::RequestBuilder) -> Result<(), String> {
     let response = request.send().await.map_err(|e| e.to_string())?;
     let status = response.status();
     let _ = response.bytes().await;
