@@ -46,8 +46,8 @@ struct Row {
     spend: Stats,
 }
 
-/// Orders of 100.00 for `member`, `n` of them, a few at a time.
-async fn seed(f: &Fixture, member: &str, n: u64) -> anyhow::Result<()> {
+/// Orders of 100.00 for `member`, `n` of them, `at_once` at a time.
+pub(crate) async fn seed(f: &Fixture, member: &str, n: u64, at_once: usize) -> anyhow::Result<()> {
     let sent: Vec<Result<(), String>> = futures::stream::iter(0..n)
         .map(|i| {
             let request = f
@@ -58,7 +58,7 @@ async fn seed(f: &Fixture, member: &str, n: u64) -> anyhow::Result<()> {
                 .json(&json!({ "member_id": member, "amount_paid": "100.00" }));
             crate::scenarios::send(request)
         })
-        .buffer_unordered(8)
+        .buffer_unordered(at_once)
         .collect()
         .await;
     sent.into_iter()
@@ -77,7 +77,7 @@ async fn measure(
     let f = crate::scenarios::setup(&server.base, "history", args.lots.len(), 0).await?;
     for (member, n) in f.members.iter().zip(&args.lots) {
         eprintln!("[{engine}] {n} orders for one member");
-        seed(&f, member, *n).await?;
+        seed(&f, member, *n, 8).await?;
     }
     let counted = open_lots()?;
     let mut seeded = args.lots.clone();

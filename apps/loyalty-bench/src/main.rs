@@ -14,6 +14,7 @@ mod server;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use futures::StreamExt;
 use report::{EngineResult, Report};
 use scenarios::Scenario;
 use server::ServerProcess;
@@ -71,6 +72,13 @@ struct CompareArgs {
     /// Where the markdown report goes.
     #[arg(long, default_value = "bench/results/latest.md")]
     out: PathBuf,
+    /// Seed a share of the members with history first: this many orders each (every order
+    /// its own lot), before any scenario runs.
+    #[arg(long, default_value_t = 0)]
+    history_lots: u64,
+    /// The share of the members that get the history.
+    #[arg(long, default_value_t = 0.1)]
+    history_share: f64,
 }
 
 #[tokio::main]
@@ -93,6 +101,19 @@ async fn measure(
     let idle_rss_mib = server.rss_mib();
     eprintln!("[{engine}] seeding {} members", args.members);
     let fixture = scenarios::setup(&server.base, "bench", args.members, 1_000_000).await?;
+    let historic = history_members(args);
+    if historic > 0 {
+        eprintln!(
+            "[{engine}] seeding {historic} members with {} orders each",
+            args.history_lots
+        );
+        let seeded: Vec<anyhow::Result<()>> = futures::stream::iter(&fixture.members[..historic])
+            .map(|member| history::seed(&fixture, member, args.history_lots, 2))
+            .buffer_unordered(8)
+            .collect()
+            .await;
+        seeded.into_iter().collect::<anyhow::Result<Vec<()>>>()?;
+    }
     let mut scenarios = Vec::new();
     for scenario in [
         Scenario::Earn,
@@ -204,6 +225,14 @@ async fn engine_floor(
     })
 }
 
+/// How many members get a history (`--history-lots` orders each) before the scenarios.
+fn history_members(args: &CompareArgs) -> usize {
+    if args.history_lots == 0 {
+        return 0;
+    }
+    ((args.members as f64 * args.history_share.clamp(0.0, 1.0)).ceil() as usize).min(args.members)
+}
+
 pub(crate) fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -258,6 +287,7 @@ async fn compare(args: CompareArgs) -> anyhow::Result<()> {
         clients: args.clients,
         members: args.members,
         server_workers: args.workers,
+        history: (history_members(&args), args.history_lots),
         engines,
     };
     let markdown = report.markdown();

@@ -76,6 +76,8 @@ pub struct Report {
     pub duration_seconds: u64,
     pub clients: usize,
     pub members: usize,
+    /// Members seeded with history first, and the orders (lots) each got.
+    pub history: (usize, u64),
     pub server_workers: usize,
     pub engines: Vec<EngineResult>,
 }
@@ -111,6 +113,13 @@ impl Report {
             "- load: {} closed-loop clients for {} s per scenario, {} members, server with {} HTTP workers, client and server on the same machine\n",
             self.clients, self.duration_seconds, self.members, self.server_workers
         );
+        if self.history.0 > 0 {
+            let _ = writeln!(
+                out,
+                "- history: {} of the members seeded first with {} orders each (every order its own lot)\n",
+                self.history.0, self.history.1
+            );
+        }
         for engine in &self.engines {
             let _ = writeln!(out, "## {}\n", engine.engine);
             let _ = writeln!(
@@ -379,6 +388,7 @@ mod tests {
             duration_seconds: 10,
             clients: 32,
             members: 1000,
+            history: (0, 0),
             server_workers: 2,
             engines: vec![
                 engine("SQLite", "raw SQLite", None),
