@@ -15,8 +15,7 @@ mod m20261201_000004_checkout;
 mod m20261201_000005_cards_wallet;
 mod m20261205_000006_member_privacy;
 mod m20261206_000007_write_indexes;
-mod m20261206_000008_open_lots;
-mod m20261206_000009_lots_by_expiry;
+mod m20261206_000008_lots_by_expiry;
 
 pub struct Migrator;
 
@@ -31,8 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_cards_wallet::Migration),
             Box::new(m20261205_000006_member_privacy::Migration),
             Box::new(m20261206_000007_write_indexes::Migration),
-            Box::new(m20261206_000008_open_lots::Migration),
-            Box::new(m20261206_000009_lots_by_expiry::Migration),
+            Box::new(m20261206_000008_lots_by_expiry::Migration),
         ]
     }
 }

@@ -21,19 +21,8 @@ pub struct HistoryArgs {
     /// Requests timed per member and kind.
     #[arg(long, default_value_t = 300)]
     requests: u64,
-    /// HTTP workers of the server under test.
-    #[arg(long, default_value_t = 2)]
-    workers: usize,
-    #[arg(
-        long,
-        env = "LOYALTY_BENCH_DATABASE_URL",
-        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
-    )]
-    pg_url: String,
-    #[arg(long)]
-    skip_postgres: bool,
-    #[arg(long)]
-    skip_sqlite: bool,
+    #[command(flatten)]
+    db: crate::Databases,
     /// Where the markdown report goes.
     #[arg(long, default_value = "bench/results/history.md")]
     out: PathBuf,
@@ -73,7 +62,7 @@ async fn measure(
     args: &HistoryArgs,
     open_lots: impl Fn() -> anyhow::Result<Vec<u64>>,
 ) -> anyhow::Result<Vec<Row>> {
-    let server = ServerProcess::start(url, args.workers).await?;
+    let server = ServerProcess::start(url, args.db.workers).await?;
     let f = crate::scenarios::setup(&server.base, "history", args.lots.len(), 0).await?;
     for (member, n) in f.members.iter().zip(&args.lots) {
         eprintln!("[{engine}] {n} orders for one member");
@@ -157,7 +146,7 @@ fn markdown(engines: &[(&str, Vec<Row>)], args: &HistoryArgs) -> String {
         crate::machine(),
         crate::commit(),
         args.requests,
-        args.workers
+        args.db.workers
     );
     for (engine, rows) in engines {
         let _ = writeln!(out, "## {engine}\n");
@@ -189,7 +178,7 @@ fn markdown(engines: &[(&str, Vec<Row>)], args: &HistoryArgs) -> String {
 
 pub async fn run(args: HistoryArgs) -> anyhow::Result<()> {
     let mut engines = Vec::new();
-    if !args.skip_sqlite {
+    if !args.db.skip_sqlite {
         let dir = std::env::temp_dir().join(format!("loyalty-history-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
         let file = dir.join("loyalty.db");
@@ -207,10 +196,10 @@ pub async fn run(args: HistoryArgs) -> anyhow::Result<()> {
         let _ = std::fs::remove_dir_all(&dir);
         engines.push(("SQLite", rows?));
     }
-    if !args.skip_postgres {
+    if !args.db.skip_postgres {
         let name = format!("loyalty_history_{}", std::process::id());
-        crate::refs::psql(&args.pg_url, &format!("CREATE DATABASE {name}"))?;
-        let url = loyalty_seaorm::with_database(&args.pg_url, &name);
+        crate::refs::psql(&args.db.pg_url, &format!("CREATE DATABASE {name}"))?;
+        let url = loyalty_seaorm::with_database(&args.db.pg_url, &name);
         let rows = measure("PostgreSQL", &url, &args, || {
             crate::refs::psql_value(&url, OPEN_LOTS)?
                 .lines()
@@ -219,7 +208,7 @@ pub async fn run(args: HistoryArgs) -> anyhow::Result<()> {
         })
         .await;
         crate::refs::psql(
-            &args.pg_url,
+            &args.db.pg_url,
             &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
         )?;
         engines.push(("PostgreSQL", rows?));

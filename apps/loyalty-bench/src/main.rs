@@ -41,6 +41,26 @@ enum Command {
     History(history::HistoryArgs),
 }
 
+/// The server under test and the databases it runs on.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Databases {
+    /// HTTP workers of the server under test.
+    #[arg(long, default_value_t = 2)]
+    pub workers: usize,
+    /// A PostgreSQL server (and a database to connect to first) where the bench may create
+    /// databases.
+    #[arg(
+        long,
+        env = "LOYALTY_BENCH_DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    pub pg_url: String,
+    #[arg(long)]
+    pub skip_postgres: bool,
+    #[arg(long)]
+    pub skip_sqlite: bool,
+}
+
 #[derive(Debug, clap::Args)]
 struct CompareArgs {
     /// Seconds per scenario.
@@ -51,21 +71,8 @@ struct CompareArgs {
     clients: usize,
     #[arg(long, default_value_t = 1000)]
     members: usize,
-    /// HTTP workers of the server under test.
-    #[arg(long, default_value_t = 2)]
-    workers: usize,
-    /// A PostgreSQL server (and a database to connect to first) where the bench may create
-    /// databases.
-    #[arg(
-        long,
-        env = "LOYALTY_BENCH_DATABASE_URL",
-        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
-    )]
-    pg_url: String,
-    #[arg(long)]
-    skip_postgres: bool,
-    #[arg(long)]
-    skip_sqlite: bool,
+    #[command(flatten)]
+    db: Databases,
     /// Print the results as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -97,7 +104,7 @@ async fn measure(
     args: &CompareArgs,
 ) -> anyhow::Result<EngineResult> {
     let duration = Duration::from_secs(args.duration);
-    let server = ServerProcess::start(url, args.workers).await?;
+    let server = ServerProcess::start(url, args.db.workers).await?;
     let idle_rss_mib = server.rss_mib();
     eprintln!("[{engine}] seeding {} members", args.members);
     let fixture = scenarios::setup(&server.base, "bench", args.members, 1_000_000).await?;
@@ -264,17 +271,17 @@ async fn compare(args: CompareArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&dir)?;
     let sqlite_url = format!("sqlite://{}?mode=rwc", dir.join("loyalty.db").display());
     let mut engines = Vec::new();
-    if !args.skip_sqlite {
+    if !args.db.skip_sqlite {
         engines.push(measure("SQLite", &sqlite_url, &args).await?);
     }
     let _ = std::fs::remove_dir_all(&dir);
-    if !args.skip_postgres {
+    if !args.db.skip_postgres {
         let name = format!("loyalty_bench_{}", std::process::id());
-        refs::psql(&args.pg_url, &format!("CREATE DATABASE {name}"))?;
-        let url = loyalty_seaorm::with_database(&args.pg_url, &name);
+        refs::psql(&args.db.pg_url, &format!("CREATE DATABASE {name}"))?;
+        let url = loyalty_seaorm::with_database(&args.db.pg_url, &name);
         let result = measure("PostgreSQL", &url, &args).await;
         refs::psql(
-            &args.pg_url,
+            &args.db.pg_url,
             &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
         )?;
         engines.push(result?);
@@ -286,7 +293,7 @@ async fn compare(args: CompareArgs) -> anyhow::Result<()> {
         duration_seconds: args.duration,
         clients: args.clients,
         members: args.members,
-        server_workers: args.workers,
+        server_workers: args.db.workers,
         history: (history_members(&args), args.history_lots),
         engines,
     };

@@ -342,7 +342,8 @@ pub(crate) async fn give_back_spent(
     Ok(entries)
 }
 
-/// Takes back `amount` points that the entry `earned` credited: from its own lot first.
+/// Takes back `amount` points that the entry `earned` credited: from the lot holding them
+/// first.
 pub(crate) async fn reverse(
     tx: &mut impl crate::points::PointsTx,
     draft: &EntryDraft,
@@ -365,7 +366,7 @@ pub(crate) async fn reverse(
         }
         None => None,
     };
-    // Its own lot comes first, wherever it stands in consumption order.
+    // The lot holding them comes first, wherever it stands in consumption order.
     if let Some(own) = &earn_lot {
         let open = OpenLot {
             id: own.id,

@@ -99,23 +99,7 @@ async fn a_manual_credit_writes_entry_and_lot_commits_and_notifies_once() {
 async fn a_debit_larger_than_the_lots_is_refused_before_any_write_and_nothing_commits() {
     let (merchant_id, member_id) = (MerchantId::new(), MemberId::new());
     let mut tx = MockTransaction::default();
-    tx.points
-        .expect_lock_account()
-        .returning(|_, _| Ok(Some(Points::new(10))));
-    tx.points
-        .expect_lots_in_reach()
-        .returning(|_, _, at, want| {
-            Ok(crate::points::LotsInReach::of(
-                vec![OpenLot {
-                    id: crate::kernel::LotId::new(),
-                    remaining: Points::new(10),
-                    earned_at: now(),
-                    expires_at: None,
-                }],
-                at,
-                want,
-            ))
-        });
+    holding_ten(&mut tx.points, crate::kernel::LotId::new());
     tx.points.expect_withdraw().never();
     tx.points.expect_debit_planned().never();
     tx.points.expect_append_entry().never();
@@ -169,49 +153,13 @@ async fn contention_runs_the_use_case_again_from_a_new_transaction() {
     let (merchant_id, member_id) = (MerchantId::new(), MemberId::new());
     let lot_id = crate::kernel::LotId::new();
     let mut first = MockTransaction::default();
-    first
-        .points
-        .expect_lock_account()
-        .returning(|_, _| Ok(Some(Points::new(10))));
-    first
-        .points
-        .expect_lots_in_reach()
-        .returning(move |_, _, at, want| {
-            Ok(crate::points::LotsInReach::of(
-                vec![OpenLot {
-                    id: lot_id,
-                    remaining: Points::new(10),
-                    earned_at: now(),
-                    expires_at: None,
-                }],
-                at,
-                want,
-            ))
-        });
+    holding_ten(&mut first.points, lot_id);
     first
         .points
         .expect_debit_planned()
         .returning(|_, _| Err(StoreError::Contention("lot changed".into())));
     let mut second = MockTransaction::default();
-    second
-        .points
-        .expect_lock_account()
-        .returning(|_, _| Ok(Some(Points::new(10))));
-    second
-        .points
-        .expect_lots_in_reach()
-        .returning(move |_, _, at, want| {
-            Ok(crate::points::LotsInReach::of(
-                vec![OpenLot {
-                    id: lot_id,
-                    remaining: Points::new(10),
-                    earned_at: now(),
-                    expires_at: None,
-                }],
-                at,
-                want,
-            ))
-        });
+    holding_ten(&mut second.points, lot_id);
     second
         .points
         .expect_debit_planned()
@@ -275,4 +223,25 @@ async fn an_adjustment_without_a_reason_is_refused_before_touching_storage() {
 #[test]
 fn commit_flag_starts_unset() {
     assert!(!CommitFlag::default().is_set());
+}
+
+/// The account holds 10 points in one lot that never expires, and is locked for the use case.
+fn holding_ten(points: &mut crate::points::MockPointsRepository, lot_id: crate::kernel::LotId) {
+    points
+        .expect_lock_account()
+        .returning(|_, _| Ok(Some(Points::new(10))));
+    points
+        .expect_lots_in_reach()
+        .returning(move |_, _, at, want| {
+            Ok(crate::points::LotsInReach::of(
+                vec![OpenLot {
+                    id: lot_id,
+                    remaining: Points::new(10),
+                    earned_at: now(),
+                    expires_at: None,
+                }],
+                at,
+                want,
+            ))
+        });
 }

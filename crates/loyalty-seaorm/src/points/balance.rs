@@ -2,6 +2,7 @@
 //! RETURNING` each: a withdrawal larger than the balance is refused by its `WHERE`, not by a
 //! read before it, so two concurrent withdrawals can never both spend the same points.
 
+use super::reach::with_points_left;
 use crate::connect::Engine;
 use crate::errors::StoreResult;
 use crate::members::entities::members;
@@ -36,8 +37,8 @@ fn balance_update(merchant: MerchantId, member: MemberId, delta: i64) -> UpdateS
     update
 }
 
-/// The member's lot that expires when `lot` does (or never, as `lot`): `SELECT id FROM
-/// points_lots WHERE … AND expires_at = … | IS NULL`.
+/// The member's open lot that expires when `lot` does (or never, as `lot`): `SELECT id FROM
+/// points_lots WHERE … AND expires_at = … | IS NULL AND remaining > 0`.
 fn lot_of_expiry(lot: &Lot) -> sea_orm::sea_query::SelectStatement {
     use points_lots::Column as P;
     Query::select()
@@ -49,23 +50,27 @@ fn lot_of_expiry(lot: &Lot) -> sea_orm::sea_query::SelectStatement {
             Some(at) => Expr::col(P::ExpiresAt).eq(at),
             None => Expr::col(P::ExpiresAt).is_null(),
         })
+        .and_where(with_points_left())
         .to_owned()
 }
 
 /// `INSERT INTO points_lots … SELECT … FROM source ON CONFLICT (merchant_id, member_id,
-/// expires_at) DO UPDATE SET amount = amount + excluded.amount, remaining = remaining +
-/// excluded.remaining, announced_at = NULL RETURNING id` (for points that never expire, on
-/// the key of lots without an expiry): one lot per member and expiry, added to by credits,
-/// its points to be announced again.
+/// expires_at) WHERE remaining > 0 DO UPDATE SET amount = amount + excluded.amount,
+/// remaining = remaining + excluded.remaining, announced_at = NULL RETURNING id` (for points
+/// that never expire, on the key of open lots without an expiry): one open lot per member
+/// and expiry, added to by credits, its points to be announced again. A lot spent to nothing
+/// is history: a credit of its expiry opens a new one.
 fn lot_upsert(
     lot: &Lot,
     source: sea_orm::sea_query::SelectStatement,
 ) -> Result<sea_orm::sea_query::InsertStatement, StoreError> {
     use points_lots::Column as P;
     let mut target = match lot.expires_at {
-        Some(_) => OnConflict::columns([P::MerchantId, P::MemberId, P::ExpiresAt]),
+        Some(_) => OnConflict::columns([P::MerchantId, P::MemberId, P::ExpiresAt])
+            .target_and_where(with_points_left())
+            .to_owned(),
         None => OnConflict::columns([P::MerchantId, P::MemberId])
-            .target_and_where(Expr::col(P::ExpiresAt).is_null())
+            .target_and_where(Expr::cust("expires_at IS NULL").and(with_points_left()))
             .to_owned(),
     };
     let excluded = Alias::new("excluded");

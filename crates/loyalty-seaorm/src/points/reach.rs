@@ -1,6 +1,6 @@
 //! The lots a use case reaches ([`loyalty_core::points::LotsInReach`]), read in consumption
 //! order and no further: a member's lots with points left in batches, soonest expiry first
-//! (`points_lots_open_idx` serves the order), then the lots that never expire, until the
+//! (`points_lots_open_key` serves the order: one open lot per member and expiry), then the lots that never expire, until the
 //! points wanted are covered. A member with years of lots costs what one spend needs.
 
 use super::rows::open_lot;
@@ -16,8 +16,9 @@ use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 const FIRST_BATCH: u64 = 8;
 const MAX_BATCH: u64 = 512;
 
-/// `remaining > 0` as written in `points_lots_open_idx`'s predicate: a literal, not a bound
-/// value, so that a prepared statement's generic plan can still use the partial index.
+/// `remaining > 0` as written in the predicate of the open lots' keys: a literal, not a
+/// bound value, so that a prepared statement's generic plan can still use the partial
+/// indexes and an upsert's conflict target names them.
 pub(super) fn with_points_left() -> sea_orm::sea_query::Expr {
     sea_orm::sea_query::Expr::cust("remaining > 0")
 }

@@ -7,7 +7,7 @@ use super::{basket, member_with_points, shop};
 use crate::support::*;
 use chrono::Duration;
 use loyalty_core::kernel::{Points, Transaction, TxMode, UnitOfWork};
-use loyalty_core::points::{EntryKind, LedgerEntry, PointsTx, Source, SpendPoints};
+use loyalty_core::points::{EntryKind, LedgerEntry, PointsTx, Source};
 use loyalty_migrations::{Migrator, MigratorTrait};
 use loyalty_seaorm::SeaUnitOfWork;
 use loyalty_seaorm::on_both_databases;
@@ -85,47 +85,38 @@ async fn earn_entries(w: &World, m: &loyalty_core::members::Member) -> Vec<Ledge
 }
 
 async fn merge_migration(db: &TestDatabase) {
+    use loyalty_core::points::{ExpiryPolicy, ExpiryRule};
+    use loyalty_core::settings::Setting;
     let w = world(db);
     let (merchant, template) = shop(&w).await;
-    let (m, _) = member_with_points(&w, &merchant, template).await; // 500, lot A
+    let (m, _) = member_with_points(&w, &merchant, template).await; // 500, lot A (a year)
     w.clock.advance(Duration::hours(1));
-    commit(&w, order(&merchant, &m, "100.00")).await; // 100, lot B
-    w.loyalty
-        .points()
-        .spend(SpendPoints {
-            merchant_id: merchant.id,
-            member_id: m.id,
-            amount: Points::new(450),
-            reason_code: "redeem".into(),
-            title: "兑换".into(),
-            store_id: None,
-            source: Source::new("test_spend", "s1"),
-            operator_id: None,
-        })
-        .await
-        .expect("spent from A");
+    let month = ExpiryPolicy {
+        rule: ExpiryRule::Rolling { days: 30 },
+        notify_days_before: 7,
+    };
+    put_setting(&w, &merchant, Setting::Expiry(month)).await;
+    commit(&w, order(&merchant, &m, "200.00")).await; // 200, lot B (a month)
     w.clock.advance(Duration::hours(1));
-    let receipt = commit(&w, basket(&m, Vec::new(), 100)).await; // 50 of A, 50 of B; lot C
+    let receipt = commit(&w, basket(&m, Vec::new(), 100)).await; // 100 of B; lot C
     let balance = points_balance(&w, &m).await;
 
-    // Back before the merge: give A, B and C one expiry, as lots of one instant were stored
-    // then, B told of it and C not.
+    // Back before the merge: give the three lots A's expiry, as lots of one instant were
+    // stored then, A told of it and B and C not.
     Migrator::down(&db.db, Some(1)).await.expect("down one");
-    let lots = "SELECT id FROM points_lots WHERE remaining > 0 ORDER BY earned_at LIMIT 1";
-    db.execute(&format!(
-        "UPDATE points_lots SET expires_at = (SELECT expires_at FROM points_lots WHERE id = ({lots}))"
-    ))
-    .await
-    .expect("one expiry");
-    db.execute(&format!(
-        "UPDATE points_lots SET announced_at = earned_at WHERE id = ({lots})"
-    ))
-    .await
-    .expect("B told");
+    let first = "SELECT id FROM points_lots ORDER BY earned_at LIMIT 1";
+    for sql in [
+        format!(
+            "UPDATE points_lots SET expires_at = (SELECT expires_at FROM points_lots WHERE id = ({first}))"
+        ),
+        format!("UPDATE points_lots SET announced_at = earned_at WHERE id = ({first})"),
+    ] {
+        db.execute(&sql).await.expect("as stored before");
+    }
     Migrator::up(&db.db, None).await.expect("up again");
 
     let earned = earn_entries(&w, &m).await;
-    assert_eq!(earned.len(), 3, "A, B and the basket's own");
+    assert_eq!(earned.len(), 3, "A, B and the basket's C");
     let uow = SeaUnitOfWork::new(db.db.clone());
     let mut tx = uow.begin(TxMode::Read).await.expect("tx");
     let open = tx
@@ -179,7 +170,7 @@ async fn merge_migration(db: &TestDatabase) {
     drop(tx);
     assert_ledger_consistent(&w).await;
 
-    // A merged lot with points not yet told of is told of again, whole.
+    // One of the merged lots was not told of: the lot is told of again, whole.
     let now = w.clock_now();
     let mut tx = uow.begin(TxMode::Write).await.expect("tx");
     let told = tx

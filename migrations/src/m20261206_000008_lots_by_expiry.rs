@@ -1,12 +1,18 @@
-//! Lots that do not multiply: points that expire at the same instant share one lot, one per
-//! member and expiry (`points_lots_expiry_key`, and `points_lots_never_key` for points that
-//! never expire), which a credit adds to by a conditional upsert. Each credit entry names the
-//! lot that holds its points (`points_ledger.lot_id`), so a reversal still takes back from
-//! it first.
+//! Lots that do not multiply, read by need.
 //!
-//! Existing lots of one member and expiry merge into the one earned first: it takes their
-//! amounts and remainders (and is announced only if every merged lot with points left was),
-//! what spends took from them is summed onto it, and credit entries name it.
+//! A member's points that expire at the same instant share one open lot: one per member and
+//! expiry among lots with points left (`points_lots_open_key`, and `points_lots_never_key`
+//! for points that never expire), which a credit adds to by a conditional upsert. A lot
+//! spent to nothing stays as history, and a later credit of its expiry opens a new one. Each
+//! credit entry names the lot that holds its points (`points_ledger.lot_id`), so a reversal
+//! still takes back from it first. The open key also serves reading a member's lots soonest
+//! expiry first and stopping when a spend is covered; it replaces `points_lots_member_idx`
+//! (`merchant_id, member_id, remaining`), which every take from a lot had to update, and
+//! `points_lots_entry_key`, which no query reads any more.
+//!
+//! Existing open lots of one member and expiry merge into the one earned first: it takes
+//! their amounts and remainders (and is announced only if every merged lot was), what spends
+//! took from them is summed onto it, and credit entries name it.
 
 use crate::common::index;
 use sea_orm_migration::prelude::*;
@@ -24,7 +30,6 @@ enum PointsLedger {
 #[derive(DeriveIden)]
 enum PointsLots {
     Table,
-    ExpiresAt,
 }
 
 /// The merge, step by step (every statement is plain SQL both databases run).
@@ -33,18 +38,19 @@ const MERGE: &[&str] = &[
     "UPDATE points_ledger SET lot_id = (SELECT l.id FROM points_lots l \
      WHERE l.merchant_id = points_ledger.merchant_id AND l.entry_id = points_ledger.id) \
      WHERE delta > 0",
-    // Each lot and the lot of its member and expiry earned first.
-    "CREATE INDEX points_lots_merge_idx ON points_lots (merchant_id, member_id, expires_at, earned_at, id)",
+    // Each open lot and the open lot of its member and expiry earned first.
+    "CREATE INDEX points_lots_merge_idx ON points_lots \
+     (merchant_id, member_id, expires_at, earned_at, id) WHERE remaining > 0",
     "CREATE TABLE points_lots_merge AS \
      SELECT l.id AS old_id, (SELECT s.id FROM points_lots s WHERE s.merchant_id = l.merchant_id \
-       AND s.member_id = l.member_id AND s.expires_at = l.expires_at \
+       AND s.member_id = l.member_id AND s.expires_at = l.expires_at AND s.remaining > 0 \
        ORDER BY s.earned_at, s.id LIMIT 1) AS new_id \
-     FROM points_lots l WHERE l.expires_at IS NOT NULL \
+     FROM points_lots l WHERE l.expires_at IS NOT NULL AND l.remaining > 0 \
      UNION ALL \
      SELECT l.id AS old_id, (SELECT s.id FROM points_lots s WHERE s.merchant_id = l.merchant_id \
-       AND s.member_id = l.member_id AND s.expires_at IS NULL \
+       AND s.member_id = l.member_id AND s.expires_at IS NULL AND s.remaining > 0 \
        ORDER BY s.earned_at, s.id LIMIT 1) AS new_id \
-     FROM points_lots l WHERE l.expires_at IS NULL",
+     FROM points_lots l WHERE l.expires_at IS NULL AND l.remaining > 0",
     "DELETE FROM points_lots_merge WHERE old_id = new_id",
     "CREATE UNIQUE INDEX points_lots_merge_old_idx ON points_lots_merge (old_id)",
     "CREATE INDEX points_lots_merge_new_idx ON points_lots_merge (new_id)",
@@ -54,8 +60,7 @@ const MERGE: &[&str] = &[
          WHERE o.id IN (SELECT g.old_id FROM points_lots_merge g WHERE g.new_id = points_lots.id)), \
        remaining = remaining + (SELECT COALESCE(SUM(o.remaining), 0) FROM points_lots o \
          WHERE o.id IN (SELECT g.old_id FROM points_lots_merge g WHERE g.new_id = points_lots.id)), \
-       announced_at = CASE WHEN EXISTS (SELECT 1 FROM points_lots o \
-         WHERE o.announced_at IS NULL AND o.remaining > 0 \
+       announced_at = CASE WHEN EXISTS (SELECT 1 FROM points_lots o WHERE o.announced_at IS NULL \
          AND o.id IN (SELECT g.old_id FROM points_lots_merge g WHERE g.new_id = points_lots.id)) \
          THEN NULL ELSE announced_at END \
      WHERE id IN (SELECT new_id FROM points_lots_merge)",
@@ -75,6 +80,15 @@ const MERGE: &[&str] = &[
     "DROP INDEX points_lots_merge_idx",
 ];
 
+fn drop(name: &str) -> IndexDropStatement {
+    Index::drop().name(name).table(PointsLots::Table).to_owned()
+}
+
+/// `remaining > 0` as a literal, as the adapter's queries and upserts write it.
+fn open() -> Expr {
+    Expr::cust("remaining > 0")
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
@@ -89,12 +103,18 @@ impl MigrationTrait for Migration {
         for sql in MERGE {
             db.execute_unprepared(sql).await?;
         }
-        m.create_index(index(
-            "points_lots_expiry_key",
-            PointsLots::Table,
-            &["merchant_id", "member_id", "expires_at"],
-            true,
-        ))
+        m.drop_index(drop("points_lots_member_idx")).await?;
+        m.drop_index(drop("points_lots_entry_key")).await?;
+        m.create_index(
+            index(
+                "points_lots_open_key",
+                PointsLots::Table,
+                &["merchant_id", "member_id", "expires_at"],
+                true,
+            )
+            .and_where(open())
+            .to_owned(),
+        )
         .await?;
         m.create_index(
             index(
@@ -103,7 +123,8 @@ impl MigrationTrait for Migration {
                 &["merchant_id", "member_id"],
                 true,
             )
-            .and_where(Expr::col(PointsLots::ExpiresAt).is_null())
+            .and_where(Expr::cust("expires_at IS NULL"))
+            .and_where(open())
             .to_owned(),
         )
         .await
@@ -113,10 +134,22 @@ impl MigrationTrait for Migration {
     /// entries' lot names go, and going up again names for each credit entry only the lot
     /// it opened.
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for name in ["points_lots_never_key", "points_lots_expiry_key"] {
-            m.drop_index(Index::drop().name(name).table(PointsLots::Table).to_owned())
-                .await?;
-        }
+        m.drop_index(drop("points_lots_never_key")).await?;
+        m.drop_index(drop("points_lots_open_key")).await?;
+        m.create_index(index(
+            "points_lots_entry_key",
+            PointsLots::Table,
+            &["merchant_id", "entry_id"],
+            true,
+        ))
+        .await?;
+        m.create_index(index(
+            "points_lots_member_idx",
+            PointsLots::Table,
+            &["merchant_id", "member_id", "remaining"],
+            false,
+        ))
+        .await?;
         m.alter_table(
             Table::alter()
                 .table(PointsLedger::Table)
