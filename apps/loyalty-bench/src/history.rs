@@ -1,10 +1,11 @@
 //! Cost against history: members holding 10 to 3,000 lots (orders of 100.00 under a rolling
 //! 365-day expiry, so every order opens a lot of its own), and for each the latency of a
-//! quote with 100 points as cash and of a 1-point spend, one request at a time. A member with
+//! quote with 100 points as cash and of a 1-point spend, one request at a time, the members
+//! taking turns. A member with
 //! years of purchases should be served as fast as a new one: the target is the longest
 //! history within 1.2 times the shortest.
 
-use crate::load::{Stats, one_at_a_time};
+use crate::load::{Recorder, Stats};
 use crate::scenarios::Fixture;
 use crate::server::ServerProcess;
 use anyhow::Context as _;
@@ -79,45 +80,71 @@ async fn measure(
             .copied()
             .unwrap_or(0)
     };
-    let mut rows = Vec::new();
-    for (member, n) in f.members.iter().zip(&args.lots) {
-        let lots = lots_of(*n);
-        eprintln!(
-            "[{engine}] {} requests of each kind at {lots} lots",
-            args.requests
-        );
-        let basket = json!({
+    let basket = |member: &str| {
+        json!({
             "member_id": member,
             "lines": [
                 { "sku": "latte", "category": "coffee", "quantity": 2, "unit_price": "32.00" },
                 { "sku": "cake", "category": "dessert", "quantity": 1, "unit_price": "28.00" }
             ],
             "points": 100
-        });
-        let quote = |_| {
-            crate::scenarios::send(
-                f.client
-                    .post(format!("{}/api/v1/merchant/orders/quote", f.base))
-                    .bearer_auth(&f.token)
-                    .json(&basket),
-            )
-        };
-        let spend = |i| {
-            crate::scenarios::send(
-                f.client
-                    .post(format!(
-                        "{}/api/v1/merchant/members/{member}/points/adjustments",
-                        f.base
-                    ))
-                    .bearer_auth(&f.token)
-                    .header("Idempotency-Key", format!("history-spend-{member}-{i}"))
-                    .json(&json!({ "delta": -1, "reason": "bench spend" })),
-            )
-        };
-        // Warm the connections and caches first.
-        one_at_a_time(20, quote).await;
-        let quote = one_at_a_time(args.requests, quote).await;
-        let spend = one_at_a_time(args.requests, spend).await;
+        })
+    };
+    let quote = |member: &str| {
+        crate::scenarios::send(
+            f.client
+                .post(format!("{}/api/v1/merchant/orders/quote", f.base))
+                .bearer_auth(&f.token)
+                .json(&basket(member)),
+        )
+    };
+    let spend = |member: &str, i: u64| {
+        crate::scenarios::send(
+            f.client
+                .post(format!(
+                    "{}/api/v1/merchant/members/{member}/points/adjustments",
+                    f.base
+                ))
+                .bearer_auth(&f.token)
+                .header("Idempotency-Key", format!("history-spend-{member}-{i}"))
+                .json(&json!({ "delta": -1, "reason": "bench spend" })),
+        )
+    };
+    eprintln!(
+        "[{engine}] {} requests of each kind per member, the members taking turns",
+        args.requests
+    );
+    // Warm the connections and caches first.
+    let mut warm_up = Recorder::new();
+    for member in &f.members {
+        for _ in 0..20 {
+            warm_up.time(quote(member)).await;
+        }
+    }
+    // The members take turns, ten requests of each kind at a time, so that what changes
+    // over the run (the tables growing, the database's background work) reaches them all
+    // alike.
+    let mut timed: Vec<(Recorder, Recorder)> = f
+        .members
+        .iter()
+        .map(|_| (Recorder::new(), Recorder::new()))
+        .collect();
+    let mut sent = 0;
+    while sent < args.requests {
+        let turn = (args.requests - sent).min(10);
+        for (member, (quotes, spends)) in f.members.iter().zip(&mut timed) {
+            for _ in 0..turn {
+                quotes.time(quote(member)).await;
+            }
+            for i in sent..sent + turn {
+                spends.time(spend(member, i)).await;
+            }
+        }
+        sent += turn;
+    }
+    let mut rows = Vec::new();
+    for (n, (quotes, spends)) in args.lots.iter().zip(&timed) {
+        let (quote, spend) = (quotes.stats(), spends.stats());
         for (what, stats) in [("quote", &quote), ("spend", &spend)] {
             anyhow::ensure!(
                 stats.errors == 0,
@@ -126,7 +153,11 @@ async fn measure(
                 stats.requests
             );
         }
-        rows.push(Row { lots, quote, spend });
+        rows.push(Row {
+            lots: lots_of(*n),
+            quote,
+            spend,
+        });
     }
     Ok(rows)
 }
@@ -141,7 +172,7 @@ fn markdown(engines: &[(&str, Vec<Row>)], args: &HistoryArgs) -> String {
     let _ = writeln!(out, "# Cost against history\n");
     let _ = writeln!(
         out,
-        "- date: {}\n- machine: {}\n- commit: {}\n- {} requests of each kind per member, one at a time, release server with {} workers\n",
+        "- date: {}\n- machine: {}\n- commit: {}\n- {} requests of each kind per member, one at a time, the members taking turns ten at a time, release server with {} workers\n",
         chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
         crate::machine(),
         crate::commit(),

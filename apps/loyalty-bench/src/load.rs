@@ -129,24 +129,36 @@ where
     stats(&h, errors.load(Ordering::Relaxed), elapsed)
 }
 
-/// `op(i)` for i in 0..n, one at a time (each request alone on the server): the latency of
-/// the request itself, with nothing queued before it.
-pub async fn one_at_a_time<F, Fut>(n: u64, op: F) -> Stats
-where
-    F: Fn(u64) -> Fut,
-    Fut: Future<Output = Result<(), String>>,
-{
-    let mut h = new_histogram();
-    let mut errors = 0;
-    let start = Instant::now();
-    for i in 0..n {
-        let sent = Instant::now();
-        match op(i).await {
-            Ok(()) => {
-                let _ = h.record(sent.elapsed().as_micros() as u64);
-            }
-            Err(_) => errors += 1,
+/// Latencies of requests sent one at a time (each alone on the server): the latency of the
+/// request itself, with nothing queued before it.
+pub struct Recorder {
+    h: Histogram<u64>,
+    errors: u64,
+    busy: Duration,
+}
+
+impl Recorder {
+    pub fn new() -> Self {
+        Self {
+            h: new_histogram(),
+            errors: 0,
+            busy: Duration::ZERO,
         }
     }
-    stats(&h, errors, start.elapsed())
+
+    /// Sends `request` and records how long it took (`Err` counts as an error).
+    pub async fn time(&mut self, request: impl Future<Output = Result<(), String>>) {
+        let sent = Instant::now();
+        match request.await {
+            Ok(()) => {
+                let _ = self.h.record(sent.elapsed().as_micros() as u64);
+            }
+            Err(_) => self.errors += 1,
+        }
+        self.busy += sent.elapsed();
+    }
+
+    pub fn stats(&self) -> Stats {
+        stats(&self.h, self.errors, self.busy)
+    }
 }

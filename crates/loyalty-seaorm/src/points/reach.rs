@@ -41,22 +41,18 @@ impl SeaTransaction {
                 let mut query = points_lots::Entity::find_of(merchant)
                     .filter(C::MemberId.eq(member.as_uuid()))
                     .filter(with_points_left());
+                // The open keys make the order total: one open lot per expiry, and at most
+                // one that never expires. Ordering by anything more would make the database
+                // sort all of the member's lots instead of walking the key.
                 query = if never {
-                    query.filter(C::ExpiresAt.is_null())
+                    query.filter(C::ExpiresAt.is_null()).order_by_asc(C::Id)
                 } else {
                     query
                         .filter(C::ExpiresAt.is_not_null())
                         .order_by_asc(C::ExpiresAt)
                 };
                 let rows = self
-                    .all_as(
-                        query
-                            .order_by_asc(C::EarnedAt)
-                            .order_by_asc(C::Id)
-                            .offset(offset)
-                            .limit(batch),
-                        |row| Ok(open_lot(&row)),
-                    )
+                    .all_as(query.offset(offset).limit(batch), |row| Ok(open_lot(&row)))
                     .await?;
                 let read = rows.len() as u64;
                 for lot in rows {
