@@ -181,6 +181,21 @@ async fn withdraw_planned(
     Ok(entry)
 }
 
+/// An `expire` entry of the member's points, for `source`.
+fn expiry_of(merchant_id: MerchantId, member_id: MemberId, source: Source) -> EntryDraft {
+    EntryDraft {
+        merchant_id,
+        member_id,
+        kind: EntryKind::Expire,
+        reason_code: "lot_expired".into(),
+        title: "积分过期".into(),
+        store_id: None,
+        source,
+        operator_id: None,
+        policy_version: None,
+    }
+}
+
 /// Locks the account and expires every lot due at `now` (one expire entry per lot); returns
 /// the open lots spending `want` (≥ 0) points takes first ([`crate::points::LotsInReach`])
 /// and the expire entries written.
@@ -201,17 +216,7 @@ pub(crate) async fn lock_and_expire(
         .await?;
     let mut expired = Vec::with_capacity(reach.due.len());
     for lot in reach.due {
-        let draft = EntryDraft {
-            merchant_id,
-            member_id,
-            kind: EntryKind::Expire,
-            reason_code: "lot_expired".into(),
-            title: "积分过期".into(),
-            store_id: None,
-            source: Source::new("lot", lot.id),
-            operator_id: None,
-            policy_version: None,
-        };
+        let draft = expiry_of(merchant_id, member_id, Source::new("lot", lot.id));
         let take = LotTake {
             lot_id: lot.id,
             amount: lot.remaining,
@@ -308,16 +313,8 @@ pub(crate) async fn give_back_spent(
         let left_in_lot =
             Points::new(back.value() - repaid.as_ref().map_or(0, |r| -r.delta.value()));
         let lapsed = if part.expires_at.is_some_and(|at| at <= now) && left_in_lot.is_positive() {
-            let expiry = EntryDraft {
-                kind: EntryKind::Expire,
-                reason_code: "lot_expired".into(),
-                title: "积分过期".into(),
-                store_id: None,
-                source: Source::new("lot", format!("{lot}:{}", entry.id)),
-                operator_id: None,
-                policy_version: None,
-                ..draft.clone()
-            };
+            let source = Source::new("lot", format!("{lot}:{}", entry.id));
+            let expiry = expiry_of(draft.merchant_id, draft.member_id, source);
             let take = LotTake {
                 lot_id: lot,
                 amount: left_in_lot,

@@ -50,16 +50,9 @@ async fn return_into_expired_lot(db: &TestDatabase) {
             .expect("job")
             .is_empty()
     );
-    let page = w
-        .loyalty
-        .points()
-        .ledger(merchant.id, m.id, None, 100)
+    let mut expired: Vec<_> = entries_of(&w, &m, EntryKind::Expire)
         .await
-        .expect("ledger");
-    let mut expired: Vec<_> = page
-        .entries
         .iter()
-        .filter(|e| e.kind == EntryKind::Expire)
         .map(|e| e.delta)
         .collect();
     expired.sort();
@@ -68,20 +61,25 @@ async fn return_into_expired_lot(db: &TestDatabase) {
     assert_ledger_consistent(&w).await;
 }
 
-async fn earn_entries(w: &World, m: &loyalty_core::members::Member) -> Vec<LedgerEntry> {
+/// The member's entries of `kind`, oldest first.
+async fn entries_of(
+    w: &World,
+    m: &loyalty_core::members::Member,
+    kind: EntryKind,
+) -> Vec<LedgerEntry> {
     let page = w
         .loyalty
         .points()
         .ledger(m.merchant_id, m.id, None, 100)
         .await
         .expect("ledger");
-    let mut earned: Vec<_> = page
+    let mut entries: Vec<_> = page
         .entries
         .into_iter()
-        .filter(|e| e.kind == EntryKind::Earn)
+        .filter(|e| e.kind == kind)
         .collect();
-    earned.sort_by_key(|e| e.seq);
-    earned
+    entries.sort_by_key(|e| e.seq);
+    entries
 }
 
 async fn merge_migration(db: &TestDatabase) {
@@ -115,7 +113,7 @@ async fn merge_migration(db: &TestDatabase) {
     }
     Migrator::up(&db.db, None).await.expect("up again");
 
-    let earned = earn_entries(&w, &m).await;
+    let earned = entries_of(&w, &m, EntryKind::Earn).await;
     assert_eq!(earned.len(), 3, "A, B and the basket's C");
     let uow = SeaUnitOfWork::new(db.db.clone());
     let mut tx = uow.begin(TxMode::Read).await.expect("tx");
