@@ -149,6 +149,8 @@ pub struct DatabaseSettings {
     /// How long this process caches lookups of merchants, stores and rule settings (0: not
     /// at all); another process's change to them shows after at most this long.
     pub cache_ttl_ms: u64,
+    /// The most page cache each pooled SQLite connection keeps, in KiB (SQLite only).
+    pub sqlite_page_cache_kib: u32,
 }
 
 impl Default for DatabaseSettings {
@@ -157,6 +159,7 @@ impl Default for DatabaseSettings {
             url: "sqlite://data/loyalty.db?mode=rwc".into(),
             max_connections: 16,
             cache_ttl_ms: 1000,
+            sqlite_page_cache_kib: 2000,
         }
     }
 }
@@ -332,6 +335,9 @@ impl Settings {
         if self.database.max_connections == 0 {
             return invalid("database.max_connections must be at least 1");
         }
+        if !(64..=1_048_576).contains(&self.database.sqlite_page_cache_kib) {
+            return invalid("database.sqlite_page_cache_kib must be between 64 and 1048576");
+        }
         if self.server.host.trim().is_empty() {
             return invalid("server.host must not be empty");
         }
@@ -416,6 +422,15 @@ mod tests {
             seed_on_first_start: Some(false),
         };
         assert!(!refused.seeds("sqlite://data/loyalty.db"));
+    }
+
+    #[test]
+    fn refuses_a_sqlite_page_cache_out_of_bounds() {
+        for (kib, valid) in [(63, false), (64, true), (2000, true), (1_048_577, false)] {
+            let mut s = Settings::default();
+            s.database.sqlite_page_cache_kib = kib;
+            assert_eq!(s.validate().is_ok(), valid, "{kib}");
+        }
     }
 
     #[test]

@@ -32,6 +32,7 @@ use utoipa_actix_web::AppExt;
 pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
     let mut connect_settings = ConnectSettings::new(settings.database.url.clone());
     connect_settings.max_connections = settings.database.max_connections;
+    connect_settings.sqlite_page_cache_kib = settings.database.sqlite_page_cache_kib;
     let db = connect(&connect_settings)
         .await
         .context("cannot open the database")?;

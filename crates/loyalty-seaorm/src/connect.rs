@@ -31,6 +31,9 @@ pub struct ConnectSettings {
     pub max_connections: u32,
     /// How long a SQLite writer waits for the lock before `busy`.
     pub busy_timeout: Duration,
+    /// The most page cache each pooled SQLite connection keeps, in KiB (SQLite's own default,
+    /// 2000). The server's memory under load grows by about this much per connection.
+    pub sqlite_page_cache_kib: u32,
 }
 
 impl ConnectSettings {
@@ -40,6 +43,7 @@ impl ConnectSettings {
             url: url.into(),
             max_connections: 16,
             busy_timeout: Duration::from_secs(10),
+            sqlite_page_cache_kib: 2000,
         }
     }
 }
@@ -94,7 +98,8 @@ fn create_private(file: &std::path::Path) -> std::io::Result<()> {
 }
 
 /// Opens a pool. On SQLite every pooled connection gets WAL, `synchronous=FULL`, a busy
-/// timeout and foreign keys (a PRAGMA sent once would reach one connection only); the file
+/// timeout, foreign keys and its page cache size (a PRAGMA sent once would reach one
+/// connection only); the file
 /// and its folder are created when missing, readable by their owner only. On PostgreSQL a stuck statement or an idle
 /// transaction is ended by the server.
 ///
@@ -113,12 +118,14 @@ pub async fn connect(settings: &ConnectSettings) -> Result<DatabaseConnection, D
         .acquire_timeout(Duration::from_secs(30))
         .sqlx_logging(false);
     let busy = settings.busy_timeout;
+    let page_cache = format!("-{}", settings.sqlite_page_cache_kib);
     options.map_sqlx_sqlite_opts(move |o: SqliteConnectOptions| {
         o.create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(busy)
             .foreign_keys(true)
+            .pragma("cache_size", page_cache.clone())
     });
     options.map_sqlx_postgres_opts(|o: PgConnectOptions| {
         o.options([

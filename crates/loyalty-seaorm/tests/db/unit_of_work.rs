@@ -60,3 +60,36 @@ async fn commits_and_drops(db: &TestDatabase) {
         );
     }
 }
+
+/// Every pooled SQLite connection keeps the page cache it was configured with (the server's
+/// memory under load grows by about that much per connection).
+#[tokio::test]
+async fn every_pooled_sqlite_connection_keeps_the_configured_page_cache() {
+    use loyalty_seaorm::{ConnectSettings, connect};
+    use sea_orm::ConnectionTrait;
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("cache.db").display()
+    );
+    let settings = ConnectSettings {
+        max_connections: 3,
+        sqlite_page_cache_kib: 512,
+        ..ConnectSettings::new(url)
+    };
+    let db = connect(&settings).await.expect("opens");
+    // Three reads at once take three connections of the pool.
+    let read = || async {
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Sqlite,
+                "PRAGMA cache_size",
+            ))
+            .await
+            .expect("reads")
+            .expect("a row");
+        row.try_get_by_index::<i64>(0).expect("a number")
+    };
+    let (a, b, c) = tokio::join!(read(), read(), read());
+    assert_eq!((a, b, c), (-512, -512, -512));
+}
