@@ -172,7 +172,7 @@ fn markdown(engines: &[(&str, Vec<Row>)], args: &HistoryArgs) -> String {
     let _ = writeln!(out, "# Cost against history\n");
     let _ = writeln!(
         out,
-        "- date: {}\n- machine: {}\n- commit: {}\n- {} requests of each kind per member, one at a time, the members taking turns ten at a time, release server with {} workers\n",
+        "- date: {}\n- machine: {}\n- commit: {}\n- {} requests of each kind per member, one at a time, the members taking turns ten at a time, server with {} workers\n",
         chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
         crate::machine(),
         crate::commit(),

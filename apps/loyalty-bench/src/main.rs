@@ -11,6 +11,7 @@ mod refs;
 mod report;
 mod scenarios;
 mod server;
+mod soak;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -39,6 +40,8 @@ enum Command {
     Large(large::LargeArgs),
     /// Quote and spend latency for members holding 10 to 3,000 lots, on both databases.
     History(history::HistoryArgs),
+    /// The mixed load for a long time, sampled: throughput, p99 and RSS of each interval.
+    Soak(soak::SoakArgs),
 }
 
 /// The server under test and the databases it runs on.
@@ -94,6 +97,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Large(args) => large::run(args).await,
         Command::History(args) => history::run(args).await,
+        Command::Soak(args) => soak::run(args).await,
         Command::Compare(args) => compare(args).await,
     }
 }
