@@ -161,10 +161,7 @@ pub async fn run(args: LargeArgs) -> anyhow::Result<()> {
             &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
         )?;
     }
-    if let Some(parent) = args.out.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    std::fs::write(&args.out, &out)?;
+    crate::write_report(&args.out, &out)?;
     println!("{out}");
     Ok(())
 }

@@ -244,6 +244,15 @@ fn history_members(args: &CompareArgs) -> usize {
     ((args.members as f64 * args.history_share.clamp(0.0, 1.0)).ceil() as usize).min(args.members)
 }
 
+/// Writes a report to `out`, making its folder when missing.
+pub(crate) fn write_report(out: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    if let Some(parent) = out.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(out, text)?;
+    Ok(())
+}
+
 pub(crate) fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -302,10 +311,7 @@ async fn compare(args: CompareArgs) -> anyhow::Result<()> {
         engines,
     };
     let markdown = report.markdown();
-    if let Some(parent) = args.out.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    std::fs::write(&args.out, &markdown)?;
+    write_report(&args.out, &markdown)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -148,10 +148,7 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<()> {
         engines.push(("PostgreSQL", samples?));
     }
     let markdown = markdown(&engines, &args);
-    if let Some(parent) = args.out.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    std::fs::write(&args.out, &markdown)?;
+    crate::write_report(&args.out, &markdown)?;
     println!("{markdown}");
     eprintln!("report written to {}", args.out.display());
     Ok(())
