@@ -33,12 +33,12 @@ pub(crate) use ops::{
 pub use ports::MockPointsRepository;
 pub use ports::{
     AccountDrift, BalanceChange, ExpiringPoints, LEDGER_SOURCE_KEY, LedgerPage, Liability,
-    LotsInReach, PointsRepository, TakenLot, Withdrawal,
+    LotsInReach, PointsRepository, TakenLot, Withdrawal, lots_after, points_expiring_within,
 };
 pub use ports::{EarnTx, PointsTx};
 pub use reports::{PointsLiability, Simulation, StoreSimulation};
 pub(crate) use usecases::spent_event;
-pub use usecases::{AdjustPoints, PointsSummary, SpendPoints};
+pub use usecases::{AdjustPoints, LotsPage, PointsSummary, SUMMARY_LOTS, SpendPoints};
 
 crate::engine::service!(
     PointsService,

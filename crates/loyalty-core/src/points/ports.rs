@@ -72,6 +72,40 @@ impl LotsInReach {
     }
 }
 
+/// The member's lots with points left that are not due at `now`, in consumption order,
+/// those expiring after `after` (and those that never expire) when given, at most `limit`:
+/// what [`PointsRepository::lots_page`] answers, from every open lot.
+#[must_use]
+pub fn lots_after(
+    mut lots: Vec<OpenLot>,
+    now: DateTime<Utc>,
+    after: Option<DateTime<Utc>>,
+    limit: u64,
+) -> Vec<OpenLot> {
+    crate::points::sort_for_consumption(&mut lots);
+    lots.into_iter()
+        .filter(|lot| lot.remaining.is_positive() && !lot.is_due(now))
+        .filter(|lot| lot.expires_at.zip(after).is_none_or(|(at, from)| at > from))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .collect()
+}
+
+/// The points of the lots that expire after `now` and at or before `until`: what
+/// [`PointsRepository::expiring_within`] answers, from every open lot.
+#[must_use]
+pub fn points_expiring_within(
+    lots: &[OpenLot],
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Points {
+    Points::new(
+        lots.iter()
+            .filter(|lot| lot.expires_at.is_some_and(|at| at > now && at <= until))
+            .map(|lot| lot.remaining.value().max(0))
+            .sum(),
+    )
+}
+
 /// A page of a member's ledger, newest first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LedgerPage {
@@ -188,6 +222,49 @@ pub trait PointsRepository: Send {
             self.open_lots(merchant, member).await?,
             now,
             want,
+        ))
+    }
+
+    /// A page of the member's lots with points left that are not due at `now`, in
+    /// consumption order ([`lots_after`]): after the lot expiring at `after` (the last of
+    /// the previous page; a member holds one open lot per expiry instant and at most one
+    /// that never expires), at most `limit`. Read in that order and no further; the
+    /// default reads every open lot.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn lots_page(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        now: DateTime<Utc>,
+        after: Option<DateTime<Utc>>,
+        limit: u64,
+    ) -> Result<Vec<OpenLot>, StoreError> {
+        Ok(lots_after(
+            self.open_lots(merchant, member).await?,
+            now,
+            after,
+            limit,
+        ))
+    }
+
+    /// The points of the member's lots that expire after `now` and at or before `until`
+    /// ([`points_expiring_within`]), read from those lots only; the default reads every open lot.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn expiring_within(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Points, StoreError> {
+        Ok(points_expiring_within(
+            &self.open_lots(merchant, member).await?,
+            now,
+            until,
         ))
     }
 

@@ -53,14 +53,54 @@ impl AdjustPoints {
 #[derive(Debug, Clone)]
 pub struct PointsSummary {
     pub member: Member,
-    /// Open lots, soonest-expiring first (points that expired but the job has not reached
-    /// yet are left out).
+    /// The first [`SUMMARY_LOTS`] open lots, soonest-expiring first (points that expired
+    /// but the job has not reached yet are left out).
     pub lots: Vec<crate::points::OpenLot>,
+    /// When more lots follow: pass to [`PointsService::lots`] for the next page.
+    pub more_lots_after: Option<chrono::DateTime<chrono::Utc>>,
     /// Points that expire before `notice_until`.
     pub expiring_soon: Points,
     /// The end of the merchant's notice period from now (`None`: the merchant tells no one).
     pub notice_until: Option<chrono::DateTime<chrono::Utc>>,
     pub tier: Option<crate::tiers::TierProgress>,
+}
+
+/// How many open lots the summary shows: what a member's points page shows first, however
+/// many lots the member holds.
+pub const SUMMARY_LOTS: u64 = 20;
+
+/// A page of a member's open lots, soonest-expiring first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LotsPage {
+    pub lots: Vec<crate::points::OpenLot>,
+    /// Pass back to get the next page (the expiry of this page's last lot); `None` on the
+    /// last page.
+    pub next_after: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The member's open lots not due at `now` after `after`, at most `limit`, and whether
+/// more follow (one lot more is read to know).
+async fn lots_page(
+    tx: &mut impl PointsTx,
+    merchant_id: MerchantId,
+    member_id: MemberId,
+    now: chrono::DateTime<chrono::Utc>,
+    after: Option<chrono::DateTime<chrono::Utc>>,
+    limit: u64,
+) -> Result<LotsPage> {
+    let mut lots = tx
+        .points()
+        .lots_page(merchant_id, member_id, now, after, limit.saturating_add(1))
+        .await?;
+    let more = lots.len() as u64 > limit;
+    lots.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    // The lot that never expires comes last: nothing follows it.
+    let next_after = if more {
+        lots.last().and_then(|lot| lot.expires_at)
+    } else {
+        None
+    };
+    Ok(LotsPage { lots, next_after })
 }
 
 /// Spending points for a business source (a redemption, points as cash).
@@ -253,6 +293,28 @@ where
             .await?)
     }
 
+    /// A page of the member's open lots, soonest-expiring first, after the lot expiring at
+    /// `after` (a previous page's `next_after`).
+    ///
+    /// # Errors
+    /// `member_not_found`, `validation_failed` for a limit outside 1..=100.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id, member = %member_id))]
+    pub async fn lots(
+        self,
+        merchant_id: MerchantId,
+        member_id: MemberId,
+        after: Option<chrono::DateTime<chrono::Utc>>,
+        limit: u64,
+    ) -> Result<LotsPage> {
+        if !(1..=100).contains(&limit) {
+            return Err(InvalidValue::new("limit", "must be between 1 and 100").into());
+        }
+        let now = self.clock.now();
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
+        member_of(&mut tx, merchant_id, member_id).await?;
+        lots_page(&mut tx, merchant_id, member_id, now, after, limit).await
+    }
+
     /// The member's balance, the lots still open (soonest-expiring first), what expires
     /// within the merchant's notice period, and the tier with the way to the next one.
     ///
@@ -268,23 +330,20 @@ where
         let mut tx = self.uow.begin(TxMode::Read).await?;
         let merchant = merchant_of(&mut tx, merchant_id).await?;
         let member = member_of(&mut tx, merchant_id, member_id).await?;
-        let mut lots = tx.points().open_lots(merchant_id, member_id).await?;
-        crate::points::sort_for_consumption(&mut lots);
-        lots.retain(|lot| !lot.is_due(now));
+        let LotsPage { lots, next_after } =
+            lots_page(&mut tx, merchant_id, member_id, now, None, SUMMARY_LOTS).await?;
         let settings = tx.settings().settings(merchant_id).await?;
         let expiry = settings.expiry.value;
         let notice_until = (expiry.notify_days_before > 0)
             .then(|| now + chrono::Duration::days(i64::from(expiry.notify_days_before)));
-        let expiring_soon = Points::new(
-            lots.iter()
-                .filter(|lot| {
-                    lot.expires_at
-                        .zip(notice_until)
-                        .is_some_and(|(at, until)| at <= until)
-                })
-                .map(|lot| lot.remaining.value())
-                .sum(),
-        );
+        let expiring_soon = match notice_until {
+            Some(until) => {
+                tx.points()
+                    .expiring_within(merchant_id, member_id, now, until)
+                    .await?
+            }
+            None => Points::ZERO,
+        };
         let tier = crate::tiers::progress_of(
             &mut tx,
             &member,
@@ -296,6 +355,7 @@ where
         Ok(PointsSummary {
             member,
             lots,
+            more_lots_after: next_after,
             expiring_soon,
             notice_until,
             tier,

@@ -4,12 +4,13 @@
 //! points wanted are covered. A member with years of lots costs what one spend needs.
 
 use super::rows::open_lot;
+use crate::errors::StoreResult;
 use crate::points::entities::points_lots;
 use crate::shared::MerchantOwned;
 use crate::uow::SeaTransaction;
 use chrono::{DateTime, Utc};
 use loyalty_core::kernel::{MemberId, MerchantId, Points, StoreError};
-use loyalty_core::points::LotsInReach;
+use loyalty_core::points::{LotsInReach, OpenLot};
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 
 /// The first batch read; each next one doubles, up to [`MAX_BATCH`].
@@ -23,7 +24,71 @@ pub(super) fn with_points_left() -> sea_orm::sea_query::Expr {
     sea_orm::sea_query::Expr::cust("remaining > 0")
 }
 
+/// The member's lots with points left.
+fn open_lots_of(merchant: MerchantId, member: MemberId) -> sea_orm::Select<points_lots::Entity> {
+    points_lots::Entity::find_of(merchant)
+        .filter(points_lots::Column::MemberId.eq(member.as_uuid()))
+        .filter(with_points_left())
+}
+
 impl SeaTransaction {
+    /// [`loyalty_core::points::PointsRepository::lots_page`]: the lots expiring after `now`
+    /// (and after `after`) walking the open key, then the one that never expires, as many
+    /// as the page holds.
+    pub(super) async fn page_lots(
+        &self,
+        merchant: MerchantId,
+        member: MemberId,
+        now: DateTime<Utc>,
+        after: Option<DateTime<Utc>>,
+        limit: u64,
+    ) -> Result<Vec<OpenLot>, StoreError> {
+        use points_lots::Column as C;
+        let from = after.map_or(now, |after| after.max(now));
+        let mut lots = self
+            .all_as(
+                open_lots_of(merchant, member)
+                    .filter(C::ExpiresAt.gt(from))
+                    .order_by_asc(C::ExpiresAt)
+                    .limit(limit),
+                |row| Ok(open_lot(&row)),
+            )
+            .await?;
+        let left = limit.saturating_sub(lots.len() as u64);
+        if left > 0 {
+            let never = open_lots_of(merchant, member)
+                .filter(C::ExpiresAt.is_null())
+                .order_by_asc(C::Id)
+                .limit(left);
+            lots.extend(self.all_as(never, |row| Ok(open_lot(&row))).await?);
+        }
+        Ok(lots)
+    }
+
+    /// [`loyalty_core::points::PointsRepository::expiring_within`]: one sum over the lots
+    /// that expire in the window, found by the open key.
+    pub(super) async fn sum_expiring(
+        &self,
+        merchant: MerchantId,
+        member: MemberId,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Points, StoreError> {
+        use points_lots::Column as C;
+        let sum: Option<Option<i64>> = open_lots_of(merchant, member)
+            .select_only()
+            .expr(sea_orm::sea_query::Expr::cust(
+                "CAST(COALESCE(SUM(remaining), 0) AS BIGINT)",
+            ))
+            .filter(C::ExpiresAt.gt(now))
+            .filter(C::ExpiresAt.lte(until))
+            .into_tuple()
+            .one(&self.txn)
+            .await
+            .store()?;
+        Ok(Points::new(sum.flatten().unwrap_or(0)))
+    }
+
     pub(super) async fn reach_lots(
         &self,
         merchant: MerchantId,
@@ -38,9 +103,7 @@ impl SeaTransaction {
         for never in [false, true] {
             let (mut offset, mut batch) = (0, FIRST_BATCH);
             loop {
-                let mut query = points_lots::Entity::find_of(merchant)
-                    .filter(C::MemberId.eq(member.as_uuid()))
-                    .filter(with_points_left());
+                let mut query = open_lots_of(merchant, member);
                 // The open keys make the order total: one open lot per expiry, and at most
                 // one that never expires. Ordering by anything more would make the database
                 // sort all of the member's lots instead of walking the key.

@@ -109,6 +109,31 @@ impl PointsRepository for SeaTransaction {
         self.reach_lots(merchant, member, now, want).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, member = %member, limit))]
+    async fn lots_page(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        now: DateTime<Utc>,
+        after: Option<DateTime<Utc>>,
+        limit: u64,
+    ) -> Result<Vec<OpenLot>, StoreError> {
+        self.page_lots(merchant, member, now, after, limit).await
+    }
+
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, member = %member))]
+    async fn expiring_within(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Points, StoreError> {
+        self.sum_expiring(merchant, member, now, until).await
+    }
+
     #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
     async fn take_from_lots(
         &mut self,

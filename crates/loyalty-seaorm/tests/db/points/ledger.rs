@@ -16,7 +16,7 @@ on_both_databases! {
     a_refund_after_the_points_were_spent_claws_back_to_zero => super::refund_shortfall;
     a_credit_sent_in_one_round_trip_keeps_the_contract => super::one_round_trip_credit;
     a_planned_debit_sent_in_one_round_trip_keeps_the_contract => super::one_round_trip_debit;
-    the_lots_in_reach_are_read_in_consumption_order_and_no_further => super::lots_in_reach;
+    the_lots_in_reach_and_pages_of_lots_are_read_in_consumption_order_and_no_further => super::lots_in_reach;
 }
 
 async fn order_earns_and_refund_reverses(db: &TestDatabase) {
@@ -373,7 +373,9 @@ async fn one_round_trip_debit(db: &TestDatabase) {
 async fn lots_in_reach(db: &TestDatabase) {
     use chrono::Duration;
     use loyalty_core::kernel::{LotId, Transaction, TxMode, UnitOfWork};
-    use loyalty_core::points::{Lot, LotsInReach, PointsTx, Source};
+    use loyalty_core::points::{
+        Lot, LotsInReach, PointsTx, Source, lots_after, points_expiring_within,
+    };
     use loyalty_seaorm::SeaUnitOfWork;
 
     let w = world(db);
@@ -448,6 +450,65 @@ async fn lots_in_reach(db: &TestDatabase) {
     assert_eq!(
         reach(23).open.last().map(|l| l.expires_at.is_some()),
         Some(true)
+    );
+
+    // Pages of lots (what a member's points page lists) answer what the reference answers,
+    // for every page size and starting point, and walk all 21 open lots in order.
+    let expiries: Vec<_> = std::iter::once(None)
+        .chain(every.iter().filter_map(|l| l.expires_at).map(Some))
+        .collect();
+    for limit in [1, 2, 5, 20, 21, 22, 100] {
+        for after in &expiries {
+            let page = tx
+                .points()
+                .lots_page(merchant.id, m.id, now, *after, limit)
+                .await
+                .expect("reads");
+            assert_eq!(
+                page,
+                lots_after(every.clone(), now, *after, limit),
+                "{limit} after {after:?}"
+            );
+        }
+        let mut walked = Vec::new();
+        let mut after = None;
+        loop {
+            let page = tx
+                .points()
+                .lots_page(merchant.id, m.id, now, after, limit)
+                .await
+                .expect("reads");
+            let last = page.last().map(|l| l.expires_at);
+            walked.extend(page);
+            match last {
+                Some(Some(at)) => after = Some(at),
+                _ => break,
+            }
+        }
+        assert_eq!(walked, lots_after(every.clone(), now, None, 100), "{limit}");
+    }
+    assert_eq!(lots_after(every.clone(), now, None, 100).len(), 21);
+    assert_eq!(
+        lots_after(every.clone(), now, None, 100)
+            .last()
+            .map(|l| l.expires_at),
+        Some(None),
+        "the never-expiring lot comes last"
+    );
+    // What expires within a window: the lots in it and no others (due lots are not "soon").
+    for days in [0, 1, 4, 5, 6, 20, 400] {
+        let until = now + Duration::days(days);
+        let soon = tx
+            .points()
+            .expiring_within(merchant.id, m.id, now, until)
+            .await
+            .expect("reads");
+        assert_eq!(soon, points_expiring_within(&every, now, until), "{days}");
+    }
+    assert_eq!(
+        points_expiring_within(&every, now, now + Duration::days(5)),
+        Points::new(8),
+        "four lots of 1 and the 5th of 4"
     );
 }
 
