@@ -4,11 +4,11 @@
 use crate::auth::MemberAuth;
 use crate::error::{ApiError, Problem};
 use crate::http::json::Json;
-use crate::http::pagination::PageQuery;
+use crate::http::pagination::{PageQuery, cursor, position};
 use crate::shared::points::{LedgerPageView, ledger_page};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use loyalty_core::kernel::OrderId;
 use loyalty_core::points::{MemberAction, OpenLot};
 use serde::{Deserialize, Serialize};
@@ -18,7 +18,10 @@ use uuid::Uuid;
 
 /// Registers this module's endpoints in its audience's scope.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(points).service(ledger).service(earn_for_action);
+    cfg.service(points)
+        .service(lots)
+        .service(ledger)
+        .service(earn_for_action);
 }
 
 /// The member's balance and open lots with their expiry, soonest first.
@@ -37,10 +40,50 @@ pub async fn points(
         balance: summary.member.points_balance.value(),
         debt: summary.member.points_debt.value(),
         lots: summary.lots.iter().map(Into::into).collect(),
+        lots_next_cursor: summary.more_lots_after.map(lots_cursor),
         expiring_soon: summary.expiring_soon.value(),
         expiring_before: summary.notice_until,
         tier: summary.tier.as_ref().map(Into::into),
     }))
+}
+
+/// The kind of a cursor into a member's lots: the expiry of a page's last lot.
+const LOTS: &str = "lots";
+
+fn lots_cursor(after: DateTime<Utc>) -> String {
+    cursor(LOTS, after.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+}
+
+/// The member's open lots with their expiry, soonest first, a page at a time (the points
+/// page shows the first ones; a member with years of purchases holds hundreds).
+#[utoipa::path(tag = "member", params(PageQuery), responses((status = 200, body = LotsPageView), (status = 401, body = Problem), (status = 422, body = Problem, description = "invalid_cursor, validation_failed")), security(("bearer" = [])))]
+#[get("/points/lots")]
+pub async fn lots(
+    member: MemberAuth,
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = state
+        .loyalty
+        .points()
+        .lots(
+            member.merchant_id,
+            member.member_id,
+            position(LOTS, query.cursor.as_deref())?,
+            query.limit(),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(LotsPageView {
+        items: page.lots.iter().map(Into::into).collect(),
+        next_cursor: page.next_after.map(lots_cursor),
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LotsPageView {
+    pub items: Vec<ExpiringLotView>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// The member's points history, newest first.
@@ -116,8 +159,10 @@ pub struct MemberPointsView {
     /// Points owed (see `points_debt` of a member); the balance net of it is
     /// `balance − debt`.
     pub debt: i64,
-    /// Open lots, soonest-expiring first: what expires when.
+    /// The first 20 open lots, soonest-expiring first: what expires when.
     pub lots: Vec<ExpiringLotView>,
+    /// More lots follow: pass as `cursor` to `GET /member/points/lots` for the rest.
+    pub lots_next_cursor: Option<String>,
     /// Points that expire within the merchant's notice period.
     pub expiring_soon: i64,
     /// The end of that period (absent: the merchant does not announce expiry).

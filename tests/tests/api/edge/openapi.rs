@@ -54,6 +54,7 @@ async fn openapi(db: &TestDatabase) {
         "POST /api/v1/merchant/member-codes/resolve",
         "GET /api/v1/member/me",
         "GET /api/v1/member/points",
+        "GET /api/v1/member/points/lots",
         "GET /api/v1/member/points/ledger",
         "POST /api/v1/member/points/actions",
         "GET /api/v1/merchant/settings/earning",
