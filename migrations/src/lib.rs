@@ -16,6 +16,7 @@ mod m20261201_000005_cards_wallet;
 mod m20261205_000006_member_privacy;
 mod m20261206_000007_write_indexes;
 mod m20261206_000008_lots_by_expiry;
+mod m20261208_000009_card_payments;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000006_member_privacy::Migration),
             Box::new(m20261206_000007_write_indexes::Migration),
             Box::new(m20261206_000008_lots_by_expiry::Migration),
+            Box::new(m20261208_000009_card_payments::Migration),
         ]
     }
 }

@@ -67,6 +67,7 @@ pub async fn capture(url: &str, ids: Ids) -> anyhow::Result<Capture> {
             lines: Vec::new(),
             coupon_codes: Vec::new(),
             points_to_use: Points::ZERO,
+            card: None,
             operator_id: Some(StaffId::from_uuid(ids.operator)),
         })
     };

@@ -206,6 +206,7 @@ pub async fn seed(loyalty: &Engine) -> Result<DemoLogin, ApiError> {
                     lines: Vec::new(),
                     coupon_codes: Vec::new(),
                     points_to_use: Points::ZERO,
+                    card: None,
                     operator_id: None,
                 },
                 None,

@@ -16,6 +16,10 @@ pub enum CardsError {
     CardBalanceLimit { max: String },
     #[error("cards are no longer opened from this template")]
     CardTemplateInactive,
+    #[error("the card holds {balance}, less than the {amount} asked of it")]
+    InsufficientCardBalance { balance: String, amount: String },
+    #[error("the card would pay {amount}, more than the {due} the order costs")]
+    CardAmountExceedsDue { amount: String, due: String },
 }
 
 impl DomainError for CardsError {
@@ -24,6 +28,8 @@ impl DomainError for CardsError {
             Self::TopUpNotOffered => "top_up_not_offered",
             Self::CardBalanceLimit { .. } => "card_balance_limit",
             Self::CardTemplateInactive => "card_template_inactive",
+            Self::InsufficientCardBalance { .. } => "insufficient_card_balance",
+            Self::CardAmountExceedsDue { .. } => "card_amount_exceeds_due",
         }
     }
 

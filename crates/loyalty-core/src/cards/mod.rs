@@ -2,6 +2,7 @@ mod error;
 mod model;
 mod ports;
 mod rules;
+mod spend;
 #[cfg(test)]
 mod usecase_tests;
 mod usecases;
@@ -13,7 +14,9 @@ pub use ports::CardsTx;
 pub use ports::MockCardRepository;
 pub use ports::{CARD_ENTRY_SOURCE_KEY, CardRepository, MEMBER_CARD_KEY};
 pub use rules::{AmountRange, CardKind, CardRules, NotOffered, TopUp, TopUpPlan};
+pub use spend::{SpendOrder, share_back, split_spend};
 pub use usecases::{HeldCard, OpenCard, TopUpCard};
+pub(crate) use usecases::{card_of, template_of};
 
 crate::engine::service!(
     CardsService,

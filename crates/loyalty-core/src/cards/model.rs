@@ -47,6 +47,10 @@ impl MemberCard {
 pub enum CardEntryKind {
     /// Money paid in (at the till, for now), with the plan's bonus.
     TopUp,
+    /// An order paid from the card (its source: the order).
+    Payment,
+    /// A refund of such an order giving the card back its share (its source: the refund).
+    Refund,
 }
 
 impl CardEntryKind {
@@ -54,12 +58,16 @@ impl CardEntryKind {
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::TopUp => "top_up",
+            Self::Payment => "payment",
+            Self::Refund => "refund",
         }
     }
 
     #[must_use]
     pub fn parse(s: &str) -> Option<Self> {
-        (s == "top_up").then_some(Self::TopUp)
+        [Self::TopUp, Self::Payment, Self::Refund]
+            .into_iter()
+            .find(|k| k.as_str() == s)
     }
 }
 
@@ -77,7 +85,8 @@ pub struct CardEntry {
     pub bonus_delta: i64,
     pub principal_after: Money,
     pub bonus_after: Money,
-    /// The payment's reference at the till, or the entry's own id when there is none.
+    /// A top-up's payment reference at the till (the entry's own id when there is none),
+    /// or the order or refund that moved the card.
     pub source_ref: String,
     pub store_id: Option<StoreId>,
     pub operator_id: Option<StaffId>,

@@ -92,6 +92,22 @@ pub trait CardRepository: Send {
         max_balance: Option<i64>,
     ) -> Result<Option<(i64, i64)>, StoreError>;
 
+    /// Takes `principal` and `bonus` fen (≥ 0) off the member's card in one conditional
+    /// update, only if it holds at least that much of each. Answers the card's principal and
+    /// bonus after it, or `None` when it holds less (nothing changes then) or is not the
+    /// member's.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn take_from_card(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        card: CardId,
+        principal: i64,
+        bonus: i64,
+    ) -> Result<Option<(i64, i64)>, StoreError>;
+
     /// # Errors
     /// [`StoreError::Unique`] with [`CARD_ENTRY_SOURCE_KEY`] when the entry's
     /// source moved the card already; [`StoreError::Backend`] otherwise.

@@ -77,7 +77,7 @@ impl TopUpCard {
 }
 
 /// The merchant's card template, or `card_template_not_found`.
-async fn template_of(
+pub(crate) async fn template_of(
     tx: &mut impl crate::cards::CardsTx,
     merchant: MerchantId,
     id: CardTemplateId,
@@ -89,7 +89,7 @@ async fn template_of(
 }
 
 /// The member's card, or `card_not_found`.
-async fn card_of(
+pub(crate) async fn card_of(
     tx: &mut impl crate::cards::CardsTx,
     merchant: MerchantId,
     member: MemberId,

@@ -8,10 +8,12 @@ mod refunds;
 mod settings;
 
 pub use error::{CheckoutError, ORDER};
-pub use model::{Order, OrderLine, OrderStatus, Refund, RefundLine};
+pub use model::{CardPaid, Order, OrderLine, OrderStatus, Refund, RefundLine};
 pub(crate) use orders::code;
-pub use orders::{CommitOrder, LineInput, OrderQuote, OrderReceipt, price_lines};
-pub(crate) use plan::{Context, Plan, plan};
+pub use orders::{
+    CardTender, CommitOrder, LineInput, OrderQuote, OrderReceipt, QuotedCard, price_lines,
+};
+pub(crate) use plan::{CardCharge, Context, Plan, plan};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockOrderRepository;
 pub use ports::OrdersTx;
@@ -22,7 +24,7 @@ pub use pricing::{
     price_order,
 };
 pub use refunds::{RefundLineInput, RefundOrder, RefundReceipt, points_to_reverse};
-pub use settings::{CheckoutSettings, CouponGifts};
+pub use settings::{CheckoutSettings, CouponGifts, StoredValueAtCheckout};
 
 crate::engine::service!(
     CheckoutService,

@@ -1,4 +1,6 @@
-use crate::kernel::{MemberId, MerchantId, Money, OrderId, Points, RefundId, StaffId, StoreId};
+use crate::kernel::{
+    CardId, MemberId, MerchantId, Money, OrderId, Points, RefundId, StaffId, StoreId,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -56,9 +58,12 @@ pub struct Order {
     /// Points used as cash, and what they took off.
     pub points_used: Points,
     pub points_discount: Money,
-    /// What the member paid: gross less the discounts.
+    /// What the member paid: gross less the discounts (a card's part included).
     pub amount_paid: Money,
     pub amount_refunded: Money,
+    /// What the order took from a stored-value card, and what refunds gave back to it.
+    #[serde(default)]
+    pub card: Option<CardPaid>,
     pub points_earned: Points,
     pub points_reversed: Points,
     /// Spent points given back by refunds.
@@ -66,6 +71,41 @@ pub struct Order {
     pub status: OrderStatus,
     pub operator_id: Option<StaffId>,
     pub created_at: DateTime<Utc>,
+}
+
+/// The part of an order paid from a member's stored-value card: principal and bonus kept
+/// apart, and what refunds have given back of each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardPaid {
+    pub card_id: CardId,
+    pub principal: Money,
+    pub bonus: Money,
+    pub principal_returned: Money,
+    pub bonus_returned: Money,
+}
+
+impl CardPaid {
+    /// What the card paid in all.
+    #[must_use]
+    pub fn amount(&self) -> Money {
+        Money::from_fen(self.principal.fen() + self.bonus.fen()).unwrap_or(Money::ZERO)
+    }
+
+    /// What refunds have given back to the card in all.
+    #[must_use]
+    pub fn returned(&self) -> Money {
+        Money::from_fen(self.principal_returned.fen() + self.bonus_returned.fen())
+            .unwrap_or(Money::ZERO)
+    }
+}
+
+impl Order {
+    /// What was paid otherwise than from a card (cash, a payment terminal).
+    #[must_use]
+    pub fn paid_otherwise(&self) -> Money {
+        let card = self.card.map_or(0, |c| c.amount().fen());
+        Money::from_fen(self.amount_paid.fen() - card).unwrap_or(Money::ZERO)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,6 +123,12 @@ pub struct Refund {
     pub coupons_returned: i64,
     /// The lines refunded; empty for a refund by amount.
     pub lines: Vec<RefundLine>,
+    /// Principal and bonus given back to the card the order was paid from (part of
+    /// `amount`).
+    #[serde(default)]
+    pub card_principal_returned: Money,
+    #[serde(default)]
+    pub card_bonus_returned: Money,
     pub operator_id: Option<StaffId>,
     pub created_at: DateTime<Utc>,
 }

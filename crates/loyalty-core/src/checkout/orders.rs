@@ -1,4 +1,6 @@
 use super::CheckoutService;
+use crate::cards::{CardEntry, CardEntryKind, CardsError, CardsTx};
+use crate::checkout::CardPaid;
 use crate::checkout::OrdersTx;
 use crate::checkout::PricedOrder;
 use crate::checkout::{Context, Plan, plan};
@@ -10,11 +12,12 @@ use crate::engine::write_once;
 use crate::events::DomainEvent;
 use crate::events::Notifier;
 use crate::kernel::IdempotencyTx;
+use crate::kernel::{
+    CardId, InvalidValue, MemberId, MerchantId, Money, OrderId, Points, StaffId, StoreId,
+    VerificationId,
+};
 use crate::kernel::{Clock, TxMode, UnitOfWork};
 use crate::kernel::{Idempotent, Outcome};
-use crate::kernel::{
-    InvalidValue, MemberId, MerchantId, Money, OrderId, Points, StaffId, StoreId, VerificationId,
-};
 use crate::members::Member;
 use crate::members::MembersTx;
 use crate::members::member_of;
@@ -58,7 +61,28 @@ pub struct CommitOrder {
     pub coupon_codes: Vec<CouponCode>,
     /// Points to use as cash (engine-priced orders only).
     pub points_to_use: Points,
+    /// Part or all of what is due paid from one of the member's stored-value cards.
+    pub card: Option<CardTender>,
     pub operator_id: Option<StaffId>,
+}
+
+/// Paying from a stored-value card (储值卡支付).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CardTender {
+    pub card_id: CardId,
+    /// How much the card pays; `None`: all it can, up to what is due.
+    pub amount: Option<Money>,
+}
+
+/// What a card pays of a quoted order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotedCard {
+    pub card_id: CardId,
+    pub amount: Money,
+    pub principal: Money,
+    pub bonus: Money,
+    /// The card's balance after paying.
+    pub balance_after: Money,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,6 +93,9 @@ pub struct OrderReceipt {
     pub pricing: Option<PricedOrder>,
     /// The spend entry of points used as cash.
     pub spent: Option<LedgerEntry>,
+    /// The card's entry when part of the order was paid from a card.
+    #[serde(default)]
+    pub card_entry: Option<CardEntry>,
     /// The earn entry; `None` when the order earned nothing.
     pub earned: Option<LedgerEntry>,
     /// The member's balance after the order.
@@ -88,6 +115,8 @@ pub struct OrderQuote {
     pub earning: EarnExplanation,
     pub policy_version: i64,
     pub balance: Points,
+    /// What the card pays, when the order names one.
+    pub card: Option<QuotedCard>,
 }
 
 fn validate_order_no(order_no: Option<&str>) -> Result<Option<String>> {
@@ -163,7 +192,7 @@ pub fn price_lines(lines: &[LineInput], amount_paid: Money) -> Result<Vec<Purcha
 
 impl<U, C, N> CheckoutService<'_, U, C, N>
 where
-    U: UnitOfWork<Tx: EarnTx + IdempotencyTx + OrdersTx + StoresTx>,
+    U: UnitOfWork<Tx: CardsTx + EarnTx + IdempotencyTx + OrdersTx + StoresTx>,
     C: Clock,
     N: Notifier,
 {
@@ -195,6 +224,19 @@ where
             now,
         };
         let plan = plan(&mut tx, &cmd, &ctx).await?;
+        let card = plan
+            .card
+            .as_ref()
+            .map(|c| -> Result<QuotedCard> {
+                Ok(QuotedCard {
+                    card_id: c.card.id,
+                    amount: Money::from_fen(c.amount())?,
+                    principal: Money::from_fen(c.principal)?,
+                    bonus: Money::from_fen(c.bonus)?,
+                    balance_after: Money::from_fen(c.card.balance().fen() - c.amount())?,
+                })
+            })
+            .transpose()?;
         let pricing = plan.priced.ok_or(Error::NotFound(crate::checkout::ORDER))?;
         Ok(OrderQuote {
             pricing,
@@ -202,6 +244,7 @@ where
             earning: plan.earned.explanation,
             policy_version: settings.earning.version,
             balance: member.points_balance,
+            card,
         })
     }
 
@@ -254,6 +297,7 @@ where
                 // order of the member waits, and sees this one's points and growth). Without such
                 // rules the balance update itself is the lock.
                 let member = if cmd.priced_by_engine()
+                    || cmd.card.is_some()
                     || policy.cap_per_day.is_some()
                     || policy.birthday.is_some()
                     || settings.tiers.is_some()
@@ -303,6 +347,10 @@ where
                     Some(entry)
                 } else {
                     None
+                };
+                let card_entry = match &plan.card {
+                    Some(charge) => Some(pay_from_card(tx, cmd, &order, charge, now).await?),
+                    None => None,
                 };
                 let entry = if plan.earned.points.is_positive() {
                     let draft = EntryDraft {
@@ -374,6 +422,7 @@ where
                     lines: order_lines,
                     pricing: plan.priced,
                     spent,
+                    card_entry,
                     earned: entry.map(|c| c.entry),
                     balance_after,
                     explanation: plan.earned.explanation,
@@ -460,6 +509,13 @@ fn new_order(
         points_discount: priced.map_or(Money::ZERO, |p| p.points_discount),
         amount_paid: plan.amount_paid,
         amount_refunded: Money::ZERO,
+        card: plan.card.as_ref().map(|c| CardPaid {
+            card_id: c.card.id,
+            principal: Money::from_fen(c.principal).unwrap_or(Money::ZERO),
+            bonus: Money::from_fen(c.bonus).unwrap_or(Money::ZERO),
+            principal_returned: Money::ZERO,
+            bonus_returned: Money::ZERO,
+        }),
         points_earned: plan.earned.points,
         points_reversed: Points::ZERO,
         points_returned: Points::ZERO,
@@ -550,4 +606,48 @@ async fn use_coupons(
             .await?;
     }
     Ok(())
+}
+
+/// Takes the order's part off the card (one conditional update: never below zero) and
+/// writes the card's entry, keyed by the order.
+async fn pay_from_card(
+    tx: &mut impl CardsTx,
+    cmd: &CommitOrder,
+    order: &Order,
+    charge: &crate::checkout::CardCharge,
+    now: DateTime<Utc>,
+) -> Result<CardEntry> {
+    let (principal_after, bonus_after) = tx
+        .cards()
+        .take_from_card(
+            cmd.merchant_id,
+            cmd.member_id,
+            charge.card.id,
+            charge.principal,
+            charge.bonus,
+        )
+        .await?
+        .ok_or_else(|| CardsError::InsufficientCardBalance {
+            balance: charge.card.balance().to_string(),
+            amount: Money::from_fen(charge.amount())
+                .unwrap_or(Money::ZERO)
+                .to_string(),
+        })?;
+    let entry = CardEntry {
+        id: uuid::Uuid::now_v7(),
+        merchant_id: cmd.merchant_id,
+        card_id: charge.card.id,
+        member_id: cmd.member_id,
+        kind: CardEntryKind::Payment,
+        principal_delta: -charge.principal,
+        bonus_delta: -charge.bonus,
+        principal_after: Money::from_fen(principal_after)?,
+        bonus_after: Money::from_fen(bonus_after)?,
+        source_ref: order.id.to_string(),
+        store_id: Some(order.store_id),
+        operator_id: cmd.operator_id,
+        created_at: now,
+    };
+    tx.cards().insert_card_entry(&entry).await?;
+    Ok(entry)
 }

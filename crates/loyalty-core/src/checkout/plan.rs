@@ -2,7 +2,8 @@
 //! same loads feed the same pure functions ([`price_order`], [`earn_points`]), so a quote
 //! equals the committed order as long as nothing it read has changed.
 
-use crate::checkout::{CommitOrder, LineInput, price_lines};
+use crate::cards::{CardsError, MemberCard, split_spend};
+use crate::checkout::{CardTender, CommitOrder, LineInput, PricingStep, price_lines};
 use crate::checkout::{CouponOffer, PricedOrder, PricingInput, PricingLine, price_order};
 use crate::coupons::Coupon;
 use crate::coupons::member_tier;
@@ -33,6 +34,90 @@ pub(crate) struct Plan {
     /// The member's open lots not yet due that the points asked for take first (read when
     /// the merchant takes points as cash): what the points used as cash come from.
     pub spendable: Vec<OpenLot>,
+    /// What the order takes from a stored-value card.
+    pub card: Option<CardCharge>,
+}
+
+/// The part of an order a stored-value card pays, split into principal and bonus (fen).
+#[derive(Debug, Clone)]
+pub(crate) struct CardCharge {
+    pub card: MemberCard,
+    pub name: String,
+    pub principal: i64,
+    pub bonus: i64,
+}
+
+impl CardCharge {
+    pub fn amount(&self) -> i64 {
+        self.principal + self.bonus
+    }
+}
+
+/// What the member's card pays of `due`: the amount asked for (or all it can, up to `due`),
+/// split by the merchant's spend order; `None` when nothing is left to pay.
+async fn charge(
+    tx: &mut impl crate::cards::CardsTx,
+    cmd: &CommitOrder,
+    tender: &CardTender,
+    due: Money,
+    settings: &MerchantSettings,
+) -> Result<Option<CardCharge>> {
+    let card = crate::cards::card_of(tx, cmd.merchant_id, cmd.member_id, tender.card_id).await?;
+    let template = crate::cards::template_of(tx, cmd.merchant_id, card.template_id).await?;
+    let balance = card.balance();
+    let amount = match tender.amount {
+        Some(asked) if asked > due => {
+            return Err(CardsError::CardAmountExceedsDue {
+                amount: asked.to_string(),
+                due: due.to_string(),
+            }
+            .into());
+        }
+        Some(asked) => asked,
+        None if due == Money::ZERO => return Ok(None),
+        None => balance.min(due),
+    };
+    let refused = || -> Error {
+        CardsError::InsufficientCardBalance {
+            balance: balance.to_string(),
+            amount: amount.to_string(),
+        }
+        .into()
+    };
+    if amount == Money::ZERO {
+        return Err(refused());
+    }
+    let order = settings.checkout.value.stored_value.spend_order;
+    let (principal, bonus) =
+        split_spend(card.principal.fen(), card.bonus.fen(), amount.fen(), order)
+            .ok_or_else(refused)?;
+    Ok(Some(CardCharge {
+        card,
+        name: template.rules.name,
+        principal,
+        bonus,
+    }))
+}
+
+/// The lines as the earning rule sees them when what a card paid earns nothing: the rest
+/// of the paid amount allocated over the lines as they paid.
+fn without_card(
+    lines: &[PurchaseLine],
+    paid: Money,
+    card: i64,
+) -> Result<(Vec<PurchaseLine>, Money)> {
+    let rest = Money::from_fen(paid.fen() - card)?;
+    let weights: Vec<Money> = lines.iter().map(|l| l.paid).collect();
+    let shares = allocate(rest, &weights);
+    let lines = lines
+        .iter()
+        .zip(shares)
+        .map(|(line, paid)| PurchaseLine {
+            paid,
+            ..line.clone()
+        })
+        .collect();
+    Ok((lines, rest))
 }
 
 /// Splits `total` over the lines in proportion to their exact points (to the point, by
@@ -85,6 +170,13 @@ impl CommitOrder {
         }
         if self.points_to_use.is_negative() {
             return Err(InvalidValue::new("points", "must not be negative").into());
+        }
+        if self.card.and_then(|c| c.amount) == Some(Money::ZERO) {
+            return Err(InvalidValue::new(
+                "card.amount",
+                "must be more than 0.00 (leave it out to pay all the card can)",
+            )
+            .into());
         }
         if self.coupon_codes.len() > crate::checkout::MAX_COUPONS {
             return Err(InvalidValue::new("coupon_codes", "at most 10 coupons an order").into());
@@ -160,7 +252,7 @@ pub(crate) struct Context<'a> {
 
 /// Prices (or takes the till's price of) the order and decides the points it earns.
 pub(crate) async fn plan(
-    tx: &mut (impl crate::coupons::CouponsTx + crate::points::PointsTx),
+    tx: &mut (impl crate::coupons::CouponsTx + crate::points::PointsTx + crate::cards::CardsTx),
     cmd: &CommitOrder,
     ctx: &Context<'_>,
 ) -> Result<Plan> {
@@ -247,6 +339,37 @@ pub(crate) async fn plan(
             (Some(priced), coupons, lines, gross, due)
         }
     };
+    let card = match &cmd.card {
+        Some(tender) => charge(&mut *tx, cmd, tender, amount_paid, settings).await?,
+        None => None,
+    };
+    let mut priced = priced;
+    if let (Some(priced), Some(card)) = (priced.as_mut(), card.as_ref()) {
+        let yuan = |fen: i64| Money::from_fen(fen).unwrap_or(Money::ZERO);
+        priced.steps.push(PricingStep {
+            step: "stored_value".into(),
+            coupon_code: None,
+            amount: yuan(card.amount()),
+            detail: format!(
+                "{} pays {} of {} due (principal {}, bonus {}); {} is left to pay otherwise",
+                card.name,
+                yuan(card.amount()),
+                amount_paid,
+                yuan(card.principal),
+                yuan(card.bonus),
+                yuan(amount_paid.fen() - card.amount()),
+            ),
+        });
+    }
+    let earns_on_card = settings.checkout.value.stored_value.earn_points;
+    let reduced = match &card {
+        Some(card) if !earns_on_card => Some(without_card(&lines, amount_paid, card.amount())?),
+        _ => None,
+    };
+    let (earn_lines, earn_paid) = match &reduced {
+        Some((lines, paid)) => (lines.as_slice(), *paid),
+        None => (lines.as_slice(), amount_paid),
+    };
     let context = MemberContext {
         birthday: member.and_then(|m| m.birthday),
         tier: match (tiers, rank) {
@@ -260,8 +383,8 @@ pub(crate) async fn plan(
         &Purchase {
             store_id: store.id,
             at: now,
-            lines: &lines,
-            amount_paid,
+            lines: earn_lines,
+            amount_paid: earn_paid,
             amount_gross: gross,
         },
         &context,
@@ -282,5 +405,6 @@ pub(crate) async fn plan(
         earned,
         line_points,
         spendable,
+        card,
     })
 }

@@ -14,6 +14,9 @@ pub struct RefundTotals {
     pub amount: Money,
     pub points_reversed: Points,
     pub points_returned: Points,
+    /// Principal and bonus given back to the card the order was paid from.
+    pub card_principal: Money,
+    pub card_bonus: Money,
     /// This refund gives back all that was left: the order is wholly refunded after it.
     pub whole: bool,
 }
@@ -34,8 +37,8 @@ pub trait OrderRepository: Send {
     ) -> Result<Option<Order>, StoreError>;
 
     /// Adds a refund to the order's totals only if the order is not wholly refunded yet, the
-    /// refunded amount stays within what was paid and the returned points within those
-    /// used; the status becomes `refunded` when `totals.whole`, `partially_refunded`
+    /// refunded amount stays within what was paid, the returned points within those
+    /// used and what goes back to a card within what it paid of principal and of bonus; the status becomes `refunded` when `totals.whole`, `partially_refunded`
     /// otherwise. Returns the order as it is after, or `None` when it would exceed.
     ///
     /// # Errors

@@ -6,6 +6,7 @@
 //! and none applies twice.
 
 use super::CheckoutService;
+use crate::cards::{CardEntry, CardEntryKind, CardsTx, share_back};
 use crate::checkout::OrdersTx;
 use crate::checkout::RefundTotals;
 use crate::checkout::{Order, OrderLine, OrderStatus, Refund, RefundLine};
@@ -55,6 +56,9 @@ pub struct RefundReceipt {
     pub returned: Vec<LedgerEntry>,
     /// The member's balance after the refund (when it moved points).
     pub balance_after: Option<Points>,
+    /// The card's entry when the refund gave money back to the card the order was paid from.
+    #[serde(default)]
+    pub card_entry: Option<CardEntry>,
 }
 
 /// Points a refund takes back: the share of the earned points that the refunded total is of
@@ -211,7 +215,7 @@ fn decide(cmd: &RefundOrder, order: &Order, lines: &[OrderLine]) -> Result<Decid
 
 impl<U, C, N> CheckoutService<'_, U, C, N>
 where
-    U: UnitOfWork<Tx: CouponsTx + IdempotencyTx + OrdersTx + PointsTx + SettingsTx>,
+    U: UnitOfWork<Tx: CardsTx + CouponsTx + IdempotencyTx + OrdersTx + PointsTx + SettingsTx>,
     C: Clock,
     N: Notifier,
 {
@@ -317,6 +321,17 @@ where
                         order.points_reversed,
                     ),
                 };
+                // The card's share of the refund, of principal and bonus alike, by the running
+                // totals: refunds in any steps give the card back exactly what it paid.
+                let (card_principal, card_bonus) = order.card.map_or((0, 0), |c| {
+                    share_back(
+                        (c.principal.fen(), c.bonus.fen()),
+                        (c.principal_returned.fen(), c.bonus_returned.fen()),
+                        order.amount_paid.fen(),
+                        refunded_after.fen(),
+                        decided.whole,
+                    )
+                });
                 let refund_id = RefundId::new();
                 let draft = |kind, reason: &str, title: &str| EntryDraft {
                     merchant_id: cmd.merchant_id,
@@ -380,6 +395,8 @@ where
                             amount: decided.amount,
                             points_reversed: to_reverse,
                             points_returned: decided.points_returned,
+                            card_principal: fen(card_principal)?,
+                            card_bonus: fen(card_bonus)?,
                             whole: decided.whole,
                         },
                     )
@@ -392,6 +409,33 @@ where
                 } else {
                     0
                 };
+                let card_entry = match order.card {
+                    Some(paid) if card_principal + card_bonus > 0 => {
+                        let (principal_after, bonus_after) = tx
+                            .cards()
+                            .add_to_card(cmd.merchant_id, paid.card_id, card_principal, card_bonus, None)
+                            .await?
+                            .ok_or(Error::NotFound(crate::cards::CARD))?;
+                        let entry = CardEntry {
+                            id: uuid::Uuid::now_v7(),
+                            merchant_id: cmd.merchant_id,
+                            card_id: paid.card_id,
+                            member_id,
+                            kind: CardEntryKind::Refund,
+                            principal_delta: card_principal,
+                            bonus_delta: card_bonus,
+                            principal_after: fen(principal_after)?,
+                            bonus_after: fen(bonus_after)?,
+                            source_ref: refund_id.to_string(),
+                            store_id: Some(order.store_id),
+                            operator_id: cmd.operator_id,
+                            created_at: now,
+                        };
+                        tx.cards().insert_card_entry(&entry).await?;
+                        Some(entry)
+                    }
+                    _ => None,
+                };
                 let refund = Refund {
                     id: refund_id,
                     merchant_id: cmd.merchant_id,
@@ -402,6 +446,8 @@ where
                     points_returned: decided.points_returned,
                     coupons_returned,
                     lines: decided.lines,
+                    card_principal_returned: fen(card_principal)?,
+                    card_bonus_returned: fen(card_bonus)?,
                     operator_id: cmd.operator_id,
                     created_at: now,
                 };
@@ -417,6 +463,7 @@ where
                     reversed,
                     returned,
                     balance_after,
+                    card_entry,
                 };
                 let mut events = Vec::new();
                 if let Some(entry) = &receipt.reversed {

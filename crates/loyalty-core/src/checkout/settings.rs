@@ -1,6 +1,7 @@
 //! A merchant's checkout and coupon settings: points as cash, the verification undo window,
 //! what a refund gives back, and which coupons are gifts.
 
+use crate::cards::SpendOrder;
 use crate::checkout::PointsAsCash;
 use crate::kernel::{CouponTemplateId, InvalidValue};
 use crate::points::ShortfallPolicy;
@@ -39,6 +40,28 @@ pub struct CheckoutSettings {
     /// What a refund does when the points it should take back were already spent.
     pub points_shortfall: ShortfallPolicy,
     pub gifts: CouponGifts,
+    pub stored_value: StoredValueAtCheckout,
+}
+
+/// How an order paid from a stored-value card (储值卡) is handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct StoredValueAtCheckout {
+    /// Which of the card's principal and bonus a payment takes first.
+    pub spend_order: SpendOrder,
+    /// The part paid from a card earns points like the rest (`false`: only what is paid
+    /// otherwise earns; the money was already counted when it was topped up).
+    pub earn_points: bool,
+}
+
+impl Default for StoredValueAtCheckout {
+    fn default() -> Self {
+        Self {
+            spend_order: SpendOrder::Proportional,
+            earn_points: true,
+        }
+    }
 }
 
 impl Default for CheckoutSettings {
@@ -50,6 +73,7 @@ impl Default for CheckoutSettings {
             return_coupons_on_refund: true,
             points_shortfall: ShortfallPolicy::default(),
             gifts: CouponGifts::default(),
+            stored_value: StoredValueAtCheckout::default(),
         }
     }
 }

@@ -131,6 +131,29 @@ impl CardRepository for SeaTransaction {
     }
 
     #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, card = %card))]
+    async fn take_from_card(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        card: CardId,
+        principal: i64,
+        bonus: i64,
+    ) -> Result<Option<(i64, i64)>, StoreError> {
+        use member_cards::Column as C;
+        let updated = member_cards::Entity::update_in(merchant, card.as_uuid())
+            .col_expr(C::PrincipalFen, Expr::col(C::PrincipalFen).sub(principal))
+            .col_expr(C::BonusFen, Expr::col(C::BonusFen).sub(bonus))
+            .filter(C::MemberId.eq(member.as_uuid()))
+            .filter(C::PrincipalFen.gte(principal))
+            .filter(C::BonusFen.gte(bonus))
+            .exec_with_returning(&self.txn)
+            .await
+            .store()?;
+        Ok(updated.first().map(|c| (c.principal_fen, c.bonus_fen)))
+    }
+
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
         fields(merchant = %e.merchant_id, card = %e.card_id, id = %e.id))]
     async fn insert_card_entry(&mut self, e: &CardEntry) -> Result<(), StoreError> {
         self.insert(entry_row(e)).await

@@ -61,8 +61,26 @@ impl OrderRepository for SeaTransaction {
                 C::PointsReturned,
                 Expr::col(C::PointsReturned).add(totals.points_returned.value()),
             )
+            .col_expr(
+                C::CardPrincipalReturnedFen,
+                Expr::col(C::CardPrincipalReturnedFen).add(totals.card_principal.fen()),
+            )
+            .col_expr(
+                C::CardBonusReturnedFen,
+                Expr::col(C::CardBonusReturnedFen).add(totals.card_bonus.fen()),
+            )
             .col_expr(C::Status, Expr::value(status.as_str()))
             .filter(C::Status.ne(OrderStatus::Refunded.as_str()))
+            .filter(
+                Expr::col(C::CardPrincipalReturnedFen)
+                    .add(totals.card_principal.fen())
+                    .lte(Expr::col(C::CardPrincipalFen)),
+            )
+            .filter(
+                Expr::col(C::CardBonusReturnedFen)
+                    .add(totals.card_bonus.fen())
+                    .lte(Expr::col(C::CardBonusFen)),
+            )
             .filter(
                 Expr::col(C::AmountRefundedFen)
                     .add(totals.amount.fen())

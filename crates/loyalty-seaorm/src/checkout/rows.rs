@@ -4,7 +4,7 @@
 use crate::checkout::entities::{order_lines, orders, refunds};
 use crate::errors::corrupt;
 use crate::shared::{money, points, to_json};
-use loyalty_core::checkout::{Order, OrderLine, OrderStatus, Refund};
+use loyalty_core::checkout::{CardPaid, Order, OrderLine, OrderStatus, Refund};
 use loyalty_core::kernel::StoreError;
 use sea_orm::ActiveValue::Set;
 
@@ -25,6 +25,19 @@ pub(super) fn order_from(o: orders::Model) -> Result<Order, StoreError> {
         points_earned: points(o.points_earned),
         points_reversed: points(o.points_reversed),
         points_returned: points(o.points_returned),
+        card: match o.card_id {
+            Some(card) => Some(CardPaid {
+                card_id: card.into(),
+                principal: money(o.card_principal_fen, "card principal")?,
+                bonus: money(o.card_bonus_fen, "card bonus")?,
+                principal_returned: money(
+                    o.card_principal_returned_fen,
+                    "card principal returned",
+                )?,
+                bonus_returned: money(o.card_bonus_returned_fen, "card bonus returned")?,
+            }),
+            None => None,
+        },
         status: OrderStatus::parse(&o.status).ok_or_else(|| corrupt("order status", &o.status))?,
         operator_id: o.operator_id.map(Into::into),
         created_at: o.created_at,
@@ -51,6 +64,11 @@ pub(super) fn order_row(o: &Order) -> orders::ActiveModel {
         points_used: Set(o.points_used.value()),
         points_discount_fen: Set(o.points_discount.fen()),
         points_returned: Set(o.points_returned.value()),
+        card_id: Set(o.card.map(|c| c.card_id.as_uuid())),
+        card_principal_fen: Set(o.card.map_or(0, |c| c.principal.fen())),
+        card_bonus_fen: Set(o.card.map_or(0, |c| c.bonus.fen())),
+        card_principal_returned_fen: Set(o.card.map_or(0, |c| c.principal_returned.fen())),
+        card_bonus_returned_fen: Set(o.card.map_or(0, |c| c.bonus_returned.fen())),
     }
 }
 
@@ -91,6 +109,8 @@ pub(super) fn refund_row(r: &Refund) -> Result<refunds::ActiveModel, StoreError>
         }),
         operator_id: Set(r.operator_id.map(|s| s.as_uuid())),
         created_at: Set(r.created_at),
+        card_principal_fen: Set(r.card_principal_returned.fen()),
+        card_bonus_fen: Set(r.card_bonus_returned.fen()),
     })
 }
 

@@ -19,6 +19,7 @@ on_both_databases! {
     concurrent_top_ups_stop_at_the_cards_balance_cap => super::balance_cap_race;
     a_payment_reference_tops_a_card_up_once => super::payment_ref_once;
     a_card_refuses_amounts_it_does_not_offer_and_is_one_per_member_and_template => super::card_refusals;
+    an_order_paid_from_a_card_and_refunded_keeps_the_ledger_whole_and_its_migration_in_place => super::paid_from_card;
 }
 
 /// The card's balance, checked against the sum of its ledger.
@@ -178,5 +179,61 @@ async fn card_refusals(db: &TestDatabase) {
     assert_eq!(
         balance(&w, &m, card).await,
         (money("166.60"), money("20.00"))
+    );
+}
+
+async fn paid_from_card(db: &TestDatabase) {
+    use loyalty_core::checkout::{CardTender, RefundOrder};
+    let w = world(db);
+    let (merchant, _) = merchant(&w, "pay").await;
+    let m = member(&w, &merchant, "13800000006").await;
+    let card = card(&w, &merchant, &m, json!({})).await;
+    topped(&w, top_up(&m, card, "500.00", None))
+        .await
+        .expect("topped up");
+    let paid = commit(
+        &w,
+        loyalty_core::checkout::CommitOrder {
+            card: Some(CardTender {
+                card_id: card,
+                amount: Some(money("130.00")),
+            }),
+            ..order(&merchant, &m, "200.00")
+        },
+    )
+    .await;
+    let part = paid.order.card.expect("paid from the card");
+    assert_eq!(
+        (part.principal, part.bonus),
+        (money("100.00"), money("30.00"))
+    );
+    assert_eq!(
+        balance(&w, &m, card).await,
+        (money("400.00"), money("120.00"))
+    );
+    refund(
+        &w,
+        RefundOrder {
+            merchant_id: merchant.id,
+            order_id: paid.order.id,
+            amount: Some(money("100.00")),
+            lines: Vec::new(),
+            operator_id: None,
+        },
+    )
+    .await
+    .expect("refunded");
+    // Half the order refunded: half the card's part, principal and bonus alike.
+    assert_eq!(
+        balance(&w, &m, card).await,
+        (money("450.00"), money("135.00"))
+    );
+
+    // Going back past the card payments would lose what the order took from the card.
+    let back = loyalty_migrations::Migrator::down(&db.db, Some(1)).await;
+    let refused = back.expect_err("refused while an order was paid from a card");
+    assert!(
+        refused.to_string().contains("orders paid from a card"),
+        "{refused}"
     );
 }

@@ -22,6 +22,12 @@ pub struct Model {
     pub points_discount_fen: i64,
     pub points_returned: i64,
     pub created_at: DateTimeUtc,
+    /// The stored-value card part of the order paid, and what refunds gave back to it.
+    pub card_id: Option<Uuid>,
+    pub card_principal_fen: i64,
+    pub card_bonus_fen: i64,
+    pub card_principal_returned_fen: i64,
+    pub card_bonus_returned_fen: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

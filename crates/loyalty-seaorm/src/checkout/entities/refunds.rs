@@ -16,6 +16,8 @@ pub struct Model {
     pub lines: Option<String>,
     pub operator_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
+    pub card_principal_fen: i64,
+    pub card_bonus_fen: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -59,6 +59,7 @@ fn basket(m: &Member, coupons: Vec<CouponCode>, points: i64) -> CommitOrder {
         ],
         coupon_codes: coupons,
         points_to_use: Points::new(points),
+        card: None,
         operator_id: None,
     }
 }

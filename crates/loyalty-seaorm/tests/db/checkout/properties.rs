@@ -106,6 +106,7 @@ async fn run(
             .collect(),
         coupon_codes: codes.clone(),
         points_to_use: Points::new(case.points),
+        card: None,
         operator_id: None,
     };
     let quote = match w.loyalty.checkout().quote(cmd.clone()).await {

@@ -21,6 +21,7 @@ pub fn order(merchant: &Merchant, member: &Member, amount: &str) -> CommitOrder 
         lines: Vec::new(),
         coupon_codes: Vec::new(),
         points_to_use: Points::ZERO,
+        card: None,
         operator_id: None,
     }
 }

@@ -1,0 +1,86 @@
+//! Orders paid from a stored-value card: each order keeps which card paid what part of it,
+//! principal and bonus apart, and what refunds have given back of each (a refund keeps what
+//! it gave back), so that refunds return to the card exactly what it paid and no more.
+
+use crate::common::{non_negative, refuse_losing};
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::uuid_null;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden, Clone, Copy)]
+enum Orders {
+    Table,
+    CardId,
+    CardPrincipalFen,
+    CardBonusFen,
+    CardPrincipalReturnedFen,
+    CardBonusReturnedFen,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum Refunds {
+    Table,
+    CardPrincipalFen,
+    CardBonusFen,
+}
+
+/// One column at a time: SQLite adds and drops no more in one statement.
+async fn add(m: &SchemaManager<'_>, table: impl IntoIden, col: ColumnDef) -> Result<(), DbErr> {
+    m.alter_table(Table::alter().table(table).add_column(col).to_owned())
+        .await
+}
+
+async fn remove(
+    m: &SchemaManager<'_>,
+    table: impl IntoIden,
+    col: impl IntoIden,
+) -> Result<(), DbErr> {
+    m.alter_table(Table::alter().table(table).drop_column(col).to_owned())
+        .await
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        add(m, Orders::Table, uuid_null(Orders::CardId)).await?;
+        for col in [
+            Orders::CardPrincipalFen,
+            Orders::CardBonusFen,
+            Orders::CardPrincipalReturnedFen,
+            Orders::CardBonusReturnedFen,
+        ] {
+            add(m, Orders::Table, non_negative(col)).await?;
+        }
+        for col in [Refunds::CardPrincipalFen, Refunds::CardBonusFen] {
+            add(m, Refunds::Table, non_negative(col)).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        refuse_losing(
+            m,
+            "m20261208_000009_card_payments",
+            &[(
+                "orders paid from a card",
+                "SELECT COUNT(*) FROM orders WHERE card_id IS NOT NULL",
+            )],
+        )
+        .await?;
+        for col in [Refunds::CardPrincipalFen, Refunds::CardBonusFen] {
+            remove(m, Refunds::Table, col).await?;
+        }
+        for col in [
+            Orders::CardBonusReturnedFen,
+            Orders::CardPrincipalReturnedFen,
+            Orders::CardBonusFen,
+            Orders::CardPrincipalFen,
+            Orders::CardId,
+        ] {
+            remove(m, Orders::Table, col).await?;
+        }
+        Ok(())
+    }
+}
