@@ -2,6 +2,7 @@
 //! drives it over HTTP, as the mini-program, the till, HQ and the platform would; on SQLite and,
 //! when `LOYALTY_TEST_DATABASE_URL` is set, on PostgreSQL. One module per feature.
 
+mod card_payments;
 mod cards;
 mod checkout;
 mod coupons;

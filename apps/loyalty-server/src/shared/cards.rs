@@ -6,7 +6,7 @@ use crate::http::pagination::{Page, PageQuery};
 use crate::state::AppState;
 use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
-use loyalty_core::cards::{CardEntry, HeldCard};
+use loyalty_core::cards::{CardEntry, CardEntryKind, HeldCard};
 use loyalty_core::kernel::{CardId, MemberId, MerchantId};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -57,7 +57,8 @@ impl From<&HeldCard> for CardView {
 pub struct CardEntryView {
     pub id: Uuid,
     pub card_id: Uuid,
-    /// `top_up`.
+    /// `top_up`, `payment` (an order paid from the card) or `refund` (a refund of such an
+    /// order).
     pub kind: String,
     /// Signed changes (`"-12.00"` for money taken).
     #[schema(example = "100.00")]
@@ -68,8 +69,14 @@ pub struct CardEntryView {
     pub balance_after: String,
     pub principal_after: String,
     pub bonus_after: String,
-    /// The payment's reference at the till, when one was given.
+    /// A top-up's payment reference at the till, when one was given.
     pub payment_ref: Option<String>,
+    /// The order a `payment` paid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<Uuid>,
+    /// The refund that gave a `refund` back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refund_id: Option<Uuid>,
     pub store_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
 }
@@ -85,8 +92,15 @@ impl From<&CardEntry> for CardEntryView {
             balance_after: fen(e.principal_after.fen() + e.bonus_after.fen()),
             principal_after: e.principal_after.to_string(),
             bonus_after: e.bonus_after.to_string(),
-            // Without a reference the entry's own id is its business key: not a payment's.
-            payment_ref: (e.source_ref != e.id.to_string()).then(|| e.source_ref.clone()),
+            // Without a reference a top-up's own id is its business key: not a payment's.
+            payment_ref: (e.kind == CardEntryKind::TopUp && e.source_ref != e.id.to_string())
+                .then(|| e.source_ref.clone()),
+            order_id: (e.kind == CardEntryKind::Payment)
+                .then(|| Uuid::parse_str(&e.source_ref).ok())
+                .flatten(),
+            refund_id: (e.kind == CardEntryKind::Refund)
+                .then(|| Uuid::parse_str(&e.source_ref).ok())
+                .flatten(),
             store_id: e.store_id.map(|s| s.as_uuid()),
             created_at: e.created_at,
         }

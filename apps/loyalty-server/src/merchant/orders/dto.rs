@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use loyalty_core::checkout::PricedOrder;
-use loyalty_core::checkout::{Order, OrderLine, Refund, RefundLine};
+use loyalty_core::checkout::{CardPaid, Order, OrderLine, QuotedCard, Refund, RefundLine};
 use loyalty_core::points::EarnExplanation;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -29,9 +29,67 @@ pub struct OrderView {
     pub points_reversed: i64,
     /// Spent points given back by refunds.
     pub points_returned: i64,
+    /// What was paid from a stored-value card, when part of it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub card: Option<CardPaidView>,
+    /// What was paid otherwise (cash, a payment terminal): `amount_paid` less the card's part.
+    #[schema(example = "28.80")]
+    pub paid_otherwise: String,
     /// `paid`, `partially_refunded` or `refunded`.
     pub status: String,
     pub created_at: DateTime<Utc>,
+}
+
+/// The part of an order a stored-value card paid, principal and bonus apart, and what
+/// refunds gave back to the card.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CardPaidView {
+    pub card_id: Uuid,
+    #[schema(example = "100.00")]
+    pub amount: String,
+    pub principal: String,
+    pub bonus: String,
+    pub returned: String,
+    pub principal_returned: String,
+    pub bonus_returned: String,
+}
+
+impl From<&CardPaid> for CardPaidView {
+    fn from(c: &CardPaid) -> Self {
+        Self {
+            card_id: c.card_id.as_uuid(),
+            amount: c.amount().to_string(),
+            principal: c.principal.to_string(),
+            bonus: c.bonus.to_string(),
+            returned: c.returned().to_string(),
+            principal_returned: c.principal_returned.to_string(),
+            bonus_returned: c.bonus_returned.to_string(),
+        }
+    }
+}
+
+/// What a stored-value card would pay of a quoted order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuotedCardView {
+    pub card_id: Uuid,
+    #[schema(example = "100.00")]
+    pub amount: String,
+    pub principal: String,
+    pub bonus: String,
+    /// The card's balance after paying.
+    pub balance_after: String,
+}
+
+impl From<&QuotedCard> for QuotedCardView {
+    fn from(c: &QuotedCard) -> Self {
+        Self {
+            card_id: c.card_id.as_uuid(),
+            amount: c.amount.to_string(),
+            principal: c.principal.to_string(),
+            bonus: c.bonus.to_string(),
+            balance_after: c.balance_after.to_string(),
+        }
+    }
 }
 
 impl From<&Order> for OrderView {
@@ -51,6 +109,8 @@ impl From<&Order> for OrderView {
             points_earned: o.points_earned.value(),
             points_reversed: o.points_reversed.value(),
             points_returned: o.points_returned.value(),
+            card: o.card.as_ref().map(Into::into),
+            paid_otherwise: o.paid_otherwise().to_string(),
             status: o.status.as_str().to_owned(),
             created_at: o.created_at,
         }
@@ -117,6 +177,12 @@ pub struct QuoteView {
     pub policy_version: i64,
     /// The member's balance now.
     pub balance: i64,
+    /// What the card named would pay.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub card: Option<QuotedCardView>,
+    /// What is left to pay otherwise: the amount due less the card's part.
+    #[schema(example = "28.80")]
+    pub paid_otherwise: String,
 }
 
 /// A committed order: how it was priced and how the earned points were computed.
@@ -139,6 +205,9 @@ pub struct OrderReceiptView {
     pub earning: EarnExplanation,
     /// The member's new tier when this order crossed a threshold.
     pub tier_upgraded_to: Option<String>,
+    /// The card's balance after paying, when part of the order was paid from a card.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub card_balance_after: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -154,6 +223,11 @@ pub struct RefundView {
     /// The lines refunded, each with its amount and points.
     #[schema(value_type = Vec<Object>)]
     pub lines: Vec<RefundLine>,
+    /// Money given back to the card the order was paid from (part of `amount`), principal
+    /// and bonus in the shares they were spent.
+    pub card_returned: String,
+    pub card_principal_returned: String,
+    pub card_bonus_returned: String,
     pub created_at: DateTime<Utc>,
 }
 
@@ -167,6 +241,13 @@ impl From<&Refund> for RefundView {
             points_returned: r.points_returned.value(),
             coupons_returned: r.coupons_returned,
             lines: r.lines.clone(),
+            card_returned: loyalty_core::kernel::Money::from_fen(
+                r.card_principal_returned.fen() + r.card_bonus_returned.fen(),
+            )
+            .unwrap_or_default()
+            .to_string(),
+            card_principal_returned: r.card_principal_returned.to_string(),
+            card_bonus_returned: r.card_bonus_returned.to_string(),
             created_at: r.created_at,
         }
     }
@@ -177,4 +258,7 @@ pub struct RefundReceiptView {
     pub refund: RefundView,
     pub order: OrderView,
     pub balance_after: Option<i64>,
+    /// The card's balance after the refund gave it money back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub card_balance_after: Option<String>,
 }

@@ -12,11 +12,12 @@ use crate::http::input::{coupon_code, money};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use loyalty_core::cards::CardEntry;
 use loyalty_core::checkout::{
-    CommitOrder, LineInput, OrderReceipt, RefundLineInput, RefundOrder, RefundReceipt,
+    CardTender, CommitOrder, LineInput, OrderReceipt, RefundLineInput, RefundOrder, RefundReceipt,
 };
 use loyalty_core::kernel::schema::{CouponCodeText, PositiveMoney, Reference};
-use loyalty_core::kernel::{MemberId, Money, OrderId, Points, StoreId};
+use loyalty_core::kernel::{CardId, MemberId, Money, OrderId, Points, StoreId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -59,6 +60,35 @@ pub struct CommitOrderRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(minimum = 0)]
     pub points: Option<i64>,
+    /// Part or all of what is due paid from one of the member's stored-value cards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<CardTenderRequest>,
+}
+
+/// Paying from a stored-value card (储值卡支付): principal and bonus are taken in the
+/// merchant's `checkout.stored_value.spend_order`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CardTenderRequest {
+    /// One of the member's cards.
+    pub card_id: Uuid,
+    /// How much the card pays; leave it out to pay all it can, up to what is due.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<PositiveMoney>, example = "50.00")]
+    pub amount: Option<String>,
+}
+
+impl CardTenderRequest {
+    fn tender(&self) -> Result<CardTender, ApiError> {
+        Ok(CardTender {
+            card_id: CardId::from_uuid(self.card_id),
+            amount: self
+                .amount
+                .as_deref()
+                .map(|a| money("card.amount", a))
+                .transpose()?,
+        })
+    }
 }
 
 impl CommitOrderRequest {
@@ -91,6 +121,11 @@ impl CommitOrderRequest {
                 .map(|c| coupon_code("coupon_codes", c))
                 .collect::<Result<_, ApiError>>()?,
             points_to_use: Points::new(self.points.unwrap_or(0)),
+            card: self
+                .card
+                .as_ref()
+                .map(CardTenderRequest::tender)
+                .transpose()?,
             operator_id: Some(staff.staff_id),
         })
     }
@@ -115,6 +150,9 @@ pub struct QuoteRequest {
     #[serde(default)]
     #[schema(minimum = 0)]
     pub points: Option<i64>,
+    /// Part or all of what is due paid from one of the member's stored-value cards.
+    #[serde(default)]
+    pub card: Option<CardTenderRequest>,
 }
 
 impl From<QuoteRequest> for CommitOrderRequest {
@@ -127,6 +165,7 @@ impl From<QuoteRequest> for CommitOrderRequest {
             lines: quote.lines,
             coupon_codes: quote.coupon_codes,
             points: quote.points,
+            card: quote.card,
         }
     }
 }
@@ -157,7 +196,16 @@ fn render_order(receipt: &OrderReceipt) -> OrderReceiptView {
         policy_version: receipt.policy_version,
         earning: receipt.explanation.clone(),
         tier_upgraded_to: receipt.tier_upgraded_to.clone(),
+        card_balance_after: card_balance(receipt.card_entry.as_ref()),
     }
+}
+
+fn card_balance(entry: Option<&CardEntry>) -> Option<String> {
+    entry.map(|e| {
+        Money::from_fen(e.principal_after.fen() + e.bonus_after.fen())
+            .unwrap_or_default()
+            .to_string()
+    })
 }
 
 /// Prices an order as committing it now would (tier discount, coupons, points as cash,
@@ -180,7 +228,13 @@ pub async fn quote_order(
         .checkout()
         .quote(order.command(&staff)?)
         .await?;
+    let card_part = quote.card.as_ref().map_or(0, |c| c.amount.fen());
+    let paid_otherwise = Money::from_fen(quote.pricing.amount_due.fen() - card_part)
+        .unwrap_or_default()
+        .to_string();
     Ok(HttpResponse::Ok().json(QuoteView {
+        card: quote.card.as_ref().map(Into::into),
+        paid_otherwise,
         pricing: quote.pricing,
         points_to_earn: quote.points_to_earn.value(),
         earning: quote.earning,
@@ -284,6 +338,7 @@ fn render_refund(receipt: &RefundReceipt) -> RefundReceiptView {
         refund: (&receipt.refund).into(),
         order: (&receipt.order).into(),
         balance_after: receipt.balance_after.map(|b| b.value()),
+        card_balance_after: card_balance(receipt.card_entry.as_ref()),
     }
 }
 
