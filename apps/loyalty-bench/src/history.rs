@@ -1,9 +1,10 @@
 //! Cost against history: members holding 10 to 3,000 lots (orders of 100.00 under a rolling
 //! 365-day expiry, so every order opens a lot of its own), and for each the latency of a
-//! quote with 100 points as cash and of a 1-point spend, one request at a time, the members
-//! taking turns. A member with
-//! years of purchases should be served as fast as a new one: the target is the longest
-//! history within 1.2 times the shortest.
+//! quote with 100 points as cash, of a 1-point spend, and of an order of 1.00 that earns
+//! under a tier ladder the member is still climbing (so the growth value is summed over the
+//! member's orders), one request at a time, the members taking turns. A member with years
+//! of purchases should be served as fast as a new one: the target is the longest history
+//! within 1.2 times the shortest.
 
 use crate::load::{Recorder, Stats};
 use crate::scenarios::Fixture;
@@ -34,6 +35,7 @@ struct Row {
     lots: u64,
     quote: Stats,
     spend: Stats,
+    earn: Stats,
 }
 
 /// Orders of 100.00 for `member`, `n` of them, `at_once` at a time.
@@ -70,6 +72,22 @@ async fn measure(
         seed(&f, member, *n, 8).await?;
     }
     let counted = open_lots()?;
+    // A ladder no member reaches the top of: every earn sums the member's growth.
+    let ladder = f
+        .client
+        .put(format!("{}/api/v1/merchant/settings/tiers", f.base))
+        .bearer_auth(&f.token)
+        .json(&json!({
+            "basis": "spend",
+            "window": { "mode": "lifetime" },
+            "levels": [
+                { "code": "member", "name": "会员", "threshold": 0 },
+                { "code": "gold", "name": "金卡", "threshold": 1_000_000_000_000_i64 }
+            ]
+        }));
+    crate::scenarios::send(ladder)
+        .await
+        .map_err(|e| anyhow::anyhow!("tier ladder: {e}"))?;
     let mut seeded = args.lots.clone();
     seeded.sort_unstable();
     let lots_of = |n: u64| {
@@ -110,6 +128,15 @@ async fn measure(
                 .json(&json!({ "delta": -1, "reason": "bench spend" })),
         )
     };
+    let earn = |member: &str, i: u64| {
+        crate::scenarios::send(
+            f.client
+                .post(format!("{}/api/v1/merchant/orders", f.base))
+                .bearer_auth(&f.token)
+                .header("Idempotency-Key", format!("history-earn-{member}-{i}"))
+                .json(&json!({ "member_id": member, "amount_paid": "1.00" })),
+        )
+    };
     eprintln!(
         "[{engine}] {} requests of each kind per member, the members taking turns",
         args.requests
@@ -124,28 +151,31 @@ async fn measure(
     // The members take turns, ten requests of each kind at a time, so that what changes
     // over the run (the tables growing, the database's background work) reaches them all
     // alike.
-    let mut timed: Vec<(Recorder, Recorder)> = f
+    let mut timed: Vec<(Recorder, Recorder, Recorder)> = f
         .members
         .iter()
-        .map(|_| (Recorder::new(), Recorder::new()))
+        .map(|_| (Recorder::new(), Recorder::new(), Recorder::new()))
         .collect();
     let mut sent = 0;
     while sent < args.requests {
         let turn = (args.requests - sent).min(10);
-        for (member, (quotes, spends)) in f.members.iter().zip(&mut timed) {
+        for (member, (quotes, spends, earns)) in f.members.iter().zip(&mut timed) {
             for _ in 0..turn {
                 quotes.time(quote(member)).await;
             }
             for i in sent..sent + turn {
                 spends.time(spend(member, i)).await;
             }
+            for i in sent..sent + turn {
+                earns.time(earn(member, i)).await;
+            }
         }
         sent += turn;
     }
     let mut rows = Vec::new();
-    for (n, (quotes, spends)) in args.lots.iter().zip(&timed) {
-        let (quote, spend) = (quotes.stats(), spends.stats());
-        for (what, stats) in [("quote", &quote), ("spend", &spend)] {
+    for (n, (quotes, spends, earns)) in args.lots.iter().zip(&timed) {
+        let (quote, spend, earn) = (quotes.stats(), spends.stats(), earns.stats());
+        for (what, stats) in [("quote", &quote), ("spend", &spend), ("earn", &earn)] {
             anyhow::ensure!(
                 stats.errors == 0,
                 "{engine}: {} of {} {what} requests failed",
@@ -157,6 +187,7 @@ async fn measure(
             lots: lots_of(*n),
             quote,
             spend,
+            earn,
         });
     }
     Ok(rows)
@@ -183,22 +214,29 @@ fn markdown(engines: &[(&str, Vec<Row>)], args: &HistoryArgs) -> String {
         let _ = writeln!(out, "## {engine}\n");
         let _ = writeln!(
             out,
-            "| open lots of the member | quote with 100 points as cash, median | p99 | spend 1 point, median | p99 |\n|---:|---:|---:|---:|---:|"
+            "| open lots (orders) of the member | quote with 100 points as cash, median | p99 | spend 1 point, median | p99 | earn on 1.00 under a tier ladder, median | p99 |\n|---:|---:|---:|---:|---:|---:|---:|"
         );
         for row in rows {
             let _ = writeln!(
                 out,
-                "| {} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms |",
-                row.lots, row.quote.p50_ms, row.quote.p99_ms, row.spend.p50_ms, row.spend.p99_ms
+                "| {} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms |",
+                row.lots,
+                row.quote.p50_ms,
+                row.quote.p99_ms,
+                row.spend.p50_ms,
+                row.spend.p99_ms,
+                row.earn.p50_ms,
+                row.earn.p99_ms
             );
         }
         if let (Some(first), Some(last)) = (rows.first(), rows.last()) {
             let ratio = |a: f64, b: f64| if a > 0.0 { b / a } else { 0.0 };
             let _ = writeln!(
                 out,
-                "\nhistory cost on {engine}: quote {:.2}x, spend {:.2}x at {} lots against {} (target at most 1.2x)\n",
+                "\nhistory cost on {engine}: quote {:.2}x, spend {:.2}x, earn {:.2}x at {} lots against {} (target at most 1.2x)\n",
                 ratio(first.quote.p50_ms, last.quote.p50_ms),
                 ratio(first.spend.p50_ms, last.spend.p50_ms),
+                ratio(first.earn.p50_ms, last.earn.p50_ms),
                 last.lots,
                 first.lots
             );

@@ -125,6 +125,8 @@ async fn measure(
             .await;
         seeded.into_iter().collect::<anyhow::Result<Vec<()>>>()?;
     }
+    eprintln!("[{engine}] opening a stored-value card for each member");
+    fixture.open_cards().await?;
     let mut scenarios = Vec::new();
     for scenario in [
         Scenario::Earn,
@@ -132,6 +134,7 @@ async fn measure(
         Scenario::Mix,
         Scenario::Quote,
         Scenario::Checkout,
+        Scenario::Card,
         Scenario::Read,
     ] {
         eprintln!("[{engine}] {} for {} s", scenario.name(), args.duration);

@@ -200,6 +200,20 @@ impl Report {
                     yes(ratio >= 0.5)
                 );
             }
+            if let (Some(card), Some(earn)) = (
+                engine.throughput("card checkout"),
+                engine.throughput("earn"),
+            ) && earn > 0.0
+            {
+                let ratio = card / earn;
+                let _ = writeln!(
+                    out,
+                    "| checkout paid by card ≥ 60 % of the earn rate ({}) | {:.0} % | {} |",
+                    engine.engine,
+                    ratio * 100.0,
+                    yes(ratio >= 0.6)
+                );
+            }
             if let Some((_, s)) = &engine.at_70_percent {
                 let _ = writeln!(
                     out,

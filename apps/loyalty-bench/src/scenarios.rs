@@ -1,7 +1,8 @@
 //! What the clients do: a merchant with N members, then orders that earn (`earn`), manual
 //! deductions (`spend`, with enough points credited first), a mix of both with reads, price
-//! previews of a three-line order with points as cash (`quote`), and the same order
-//! committed (`checkout`).
+//! previews of a three-line order with points as cash (`quote`), the same order
+//! committed (`checkout`), and an order paid wholly from the member's stored-value card
+//! (`card checkout`).
 
 use crate::server::PLATFORM_KEY;
 use anyhow::{Context, bail};
@@ -18,6 +19,8 @@ pub struct Fixture {
     pub merchant_id: String,
     pub staff_id: String,
     pub members: Vec<String>,
+    /// Each member's stored-value card, once [`Fixture::open_cards`] has opened them.
+    pub cards: std::sync::OnceLock<Vec<String>>,
 }
 
 async fn post(client: &Client, url: String, token: &str, body: Value) -> anyhow::Result<Value> {
@@ -115,6 +118,7 @@ pub async fn setup(
         merchant_id,
         staff_id,
         members,
+        cards: std::sync::OnceLock::new(),
     }))
 }
 
@@ -125,6 +129,8 @@ pub enum Scenario {
     Mix,
     Quote,
     Checkout,
+    /// An order of 88.00 paid wholly from the member's stored-value card.
+    Card,
     /// A balance read alone: one authenticated request and one row, the least any request
     /// over HTTP costs the server.
     Read,
@@ -138,6 +144,7 @@ impl Scenario {
             Self::Mix => "mix",
             Self::Quote => "quote",
             Self::Checkout => "checkout",
+            Self::Card => "card checkout",
             Self::Read => "read",
         }
     }
@@ -229,6 +236,70 @@ impl Fixture {
         send(request).await
     }
 
+    /// Opens a stored-value card for every member and tops each up with 1,000,000.00, so
+    /// that card payments never run out in a run.
+    pub async fn open_cards(&self) -> anyhow::Result<()> {
+        let template = post(
+            &self.client,
+            format!("{}/api/v1/merchant/card-templates", self.base),
+            &self.token,
+            json!({ "kind": "stored_value", "name": "Bench card",
+                    "custom_top_up": { "min": "1.00", "max": "1000000.00" } }),
+        )
+        .await
+        .context("card template")?;
+        let template = template["id"]
+            .as_str()
+            .context("no template id")?
+            .to_owned();
+        let opened: Vec<anyhow::Result<String>> = futures::stream::iter(&self.members)
+            .map(|member| {
+                let template = template.clone();
+                async move {
+                    let cards = format!("{}/api/v1/merchant/members/{member}/cards", self.base);
+                    let card = post(
+                        &self.client,
+                        cards.clone(),
+                        &self.token,
+                        json!({ "template_id": template }),
+                    )
+                    .await?;
+                    let card = card["id"].as_str().context("no card id")?.to_owned();
+                    post(
+                        &self.client,
+                        format!("{cards}/{card}/top-ups"),
+                        &self.token,
+                        json!({ "amount": "1000000.00" }),
+                    )
+                    .await?;
+                    Ok(card)
+                }
+            })
+            .buffered(16)
+            .collect()
+            .await;
+        let cards = opened.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
+        self.cards
+            .set(cards)
+            .map_err(|_| anyhow::anyhow!("cards opened twice"))
+    }
+
+    /// An order of 88.00 paid from the member's card (opened by [`Self::open_cards`]).
+    pub async fn card_checkout(&self, run: &str, i: u64) -> Result<(), String> {
+        let cards = self.cards.get().ok_or("no cards opened")?;
+        let card = &cards[(i as usize) % cards.len()];
+        let request = self
+            .client
+            .post(format!("{}/api/v1/merchant/orders", self.base))
+            .bearer_auth(&self.token)
+            .header("Idempotency-Key", format!("{run}-k-{i}"))
+            .json(
+                &json!({ "member_id": self.member(i), "amount_paid": "88.00",
+                           "card": { "card_id": card } }),
+            );
+        send(request).await
+    }
+
     /// A deduction of one point from the soonest-expiring lots.
     pub async fn spend(&self, run: &str, i: u64) -> Result<(), String> {
         let request = self
@@ -265,6 +336,7 @@ impl Fixture {
             (Scenario::Mix, _) | (Scenario::Read, _) => self.read(i).await,
             (Scenario::Quote, _) => self.quote(i).await,
             (Scenario::Checkout, _) => self.checkout(run, i).await,
+            (Scenario::Card, _) => self.card_checkout(run, i).await,
         }
     }
 }
