@@ -11,6 +11,7 @@ mod idempotency;
 mod journey;
 mod members;
 mod notifications;
+mod orders;
 mod points;
 mod staff;
 mod tiers;

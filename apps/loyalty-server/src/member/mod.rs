@@ -5,6 +5,7 @@ mod auth;
 mod cards;
 mod coupons;
 mod me;
+mod orders;
 mod points;
 mod privacy;
 mod subscriptions;
@@ -21,6 +22,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(subscriptions::routes)
             .configure(coupons::routes)
             .configure(cards::routes)
+            .configure(orders::routes)
             .configure(privacy::routes);
     }));
 }

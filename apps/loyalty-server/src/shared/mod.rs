@@ -1,6 +1,6 @@
 //! What more than one audience reads or answers: merchants, stores and staff (HQ and the
 //! platform), members and sign-in tokens, the points ledger, coupons and cards (a member and
-//! staff), a member's data export (the member and HQ), the wallet's movements and withdrawals (HQ and the platform), with the lists of
+//! staff), a member's data export (the member and HQ), orders (staff and the member), the wallet's movements and withdrawals (HQ and the platform), with the lists of
 //! them both sides page through. What one audience's feature answers lives beside its
 //! handlers.
 
@@ -8,6 +8,7 @@ pub mod cards;
 pub mod coupons;
 pub mod members;
 pub mod merchants;
+pub mod orders;
 pub mod points;
 pub mod privacy;
 pub mod wallet;

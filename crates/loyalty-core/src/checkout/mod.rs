@@ -11,13 +11,14 @@ pub use error::{CheckoutError, ORDER};
 pub use model::{CardPaid, Order, OrderLine, OrderStatus, Refund, RefundLine};
 pub(crate) use orders::code;
 pub use orders::{
-    CardTender, CommitOrder, LineInput, OrderQuote, OrderReceipt, QuotedCard, price_lines,
+    CardTender, CommitOrder, LineInput, OrderListing, OrderQuote, OrderReceipt, QuotedCard,
+    price_lines,
 };
 pub(crate) use plan::{CardCharge, Context, Plan, plan};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockOrderRepository;
 pub use ports::OrdersTx;
-pub use ports::{ORDER_NO_KEY, OrderRepository, RefundTotals};
+pub use ports::{ORDER_NO_KEY, OrderFilter, OrderPosition, OrderRepository, RefundTotals};
 pub use pricing::{
     AppliedCoupon, CouponOffer, MAX_COUPONS, MAX_LINE_GROSS_FEN, MAX_LINES, MAX_QUANTITY,
     PointsAsCash, PricedLine, PricedOrder, PricingError, PricingInput, PricingLine, PricingStep,

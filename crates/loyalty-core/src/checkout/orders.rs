@@ -5,6 +5,7 @@ use crate::checkout::OrdersTx;
 use crate::checkout::PricedOrder;
 use crate::checkout::{Context, Plan, plan};
 use crate::checkout::{Order, OrderLine, OrderStatus};
+use crate::checkout::{OrderFilter, OrderPosition};
 use crate::coupons::CouponCode;
 use crate::coupons::Verification;
 use crate::coupons::refusal;
@@ -13,8 +14,8 @@ use crate::events::DomainEvent;
 use crate::events::Notifier;
 use crate::kernel::IdempotencyTx;
 use crate::kernel::{
-    CardId, InvalidValue, MemberId, MerchantId, Money, OrderId, Points, StaffId, StoreId,
-    VerificationId,
+    CardId, InvalidValue, MemberId, MerchantId, MerchantTimeZone, Money, OrderId, Points, StaffId,
+    StoreId, VerificationId,
 };
 use crate::kernel::{Clock, TxMode, UnitOfWork};
 use crate::kernel::{Idempotent, Outcome};
@@ -32,7 +33,7 @@ use crate::settings::MerchantSettings;
 use crate::settings::SettingsTx;
 use crate::tiers::upgrade_on_growth;
 use crate::{Error, Result};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A line the till sends: what was bought, how many, at what unit price.
@@ -72,6 +73,38 @@ pub struct CardTender {
     pub card_id: CardId,
     /// How much the card pays; `None`: all it can, up to what is due.
     pub amount: Option<Money>,
+}
+
+/// Which orders to list: of some stores (all when empty), of a member, between two local
+/// days of the merchant (both included), in a status.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderListing {
+    pub stores: Vec<StoreId>,
+    pub member: Option<MemberId>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub status: Option<OrderStatus>,
+}
+
+impl OrderListing {
+    /// The instants the local days begin and end at in `zone`.
+    fn filter(self, zone: MerchantTimeZone) -> Result<OrderFilter> {
+        let start = |day: NaiveDate| {
+            day.and_hms_opt(0, 0, 0)
+                .and_then(|midnight| zone.instant_of(midnight))
+        };
+        let bad = |field: &'static str| InvalidValue::new(field, "is not a day of the calendar");
+        Ok(OrderFilter {
+            stores: self.stores,
+            member: self.member,
+            from: self.from.map(|d| start(d).ok_or(bad("from"))).transpose()?,
+            until: self
+                .to
+                .map(|d| d.succ_opt().and_then(start).ok_or(bad("to")))
+                .transpose()?,
+            status: self.status,
+        })
+    }
 }
 
 /// What a card pays of a quoted order.
@@ -443,6 +476,40 @@ where
             .order(merchant_id, id)
             .await?
             .ok_or(Error::NotFound(crate::checkout::ORDER))
+    }
+
+    /// A page of the merchant's orders that `listing` lets through, newest first, after
+    /// `after`; the member's, when the listing names one (who must be the merchant's).
+    ///
+    /// # Errors
+    /// `validation_failed` for a limit outside 1..=100 or days that end before they
+    /// begin; `member_not_found`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %merchant_id))]
+    pub async fn orders(
+        self,
+        merchant_id: MerchantId,
+        listing: OrderListing,
+        after: Option<OrderPosition>,
+        limit: u64,
+    ) -> Result<Vec<Order>> {
+        if !(1..=100).contains(&limit) {
+            return Err(InvalidValue::new("limit", "must be between 1 and 100").into());
+        }
+        if let (Some(from), Some(to)) = (listing.from, listing.to)
+            && to < from
+        {
+            return Err(InvalidValue::new("to", "must not be before from").into());
+        }
+        let mut tx = self.uow.begin(TxMode::Lookup).await?;
+        let merchant = merchant_of(&mut tx, merchant_id).await?;
+        if let Some(member) = listing.member {
+            member_of(&mut tx, merchant_id, member).await?;
+        }
+        let filter = listing.filter(merchant.time_zone)?;
+        Ok(tx
+            .orders()
+            .orders_page(merchant_id, &filter, after, limit)
+            .await?)
     }
 
     /// The order with its lines.

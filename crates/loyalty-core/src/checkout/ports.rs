@@ -1,7 +1,7 @@
-use crate::checkout::{Order, OrderLine, Refund};
+use crate::checkout::{Order, OrderLine, OrderStatus, Refund};
 use crate::kernel::StoreError;
 use crate::kernel::UniqueKey;
-use crate::kernel::{MerchantId, Money, OrderId, Points};
+use crate::kernel::{MemberId, MerchantId, Money, OrderId, Points, StoreId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -21,9 +21,42 @@ pub struct RefundTotals {
     pub whole: bool,
 }
 
+/// Which orders a list shows; every condition given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderFilter {
+    /// Only orders of these stores; empty: every store.
+    pub stores: Vec<StoreId>,
+    pub member: Option<MemberId>,
+    /// Created at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Created before.
+    pub until: Option<DateTime<Utc>>,
+    pub status: Option<OrderStatus>,
+}
+
+/// Where a page of orders, newest first, goes on from: the last order of the page before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderPosition {
+    pub created_at: DateTime<Utc>,
+    pub id: OrderId,
+}
+
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait OrderRepository: Send {
+    /// The merchant's orders that `filter` lets through, newest first (by creation time,
+    /// then id), after `after`, at most `limit`.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn orders_page(
+        &mut self,
+        merchant: MerchantId,
+        filter: &OrderFilter,
+        after: Option<OrderPosition>,
+        limit: u64,
+    ) -> Result<Vec<Order>, StoreError>;
+
     /// # Errors
     /// MUST return [`StoreError::Unique`]`(OrderNo)` when the merchant has an order with
     /// that number.

@@ -6,11 +6,11 @@ use crate::uow::SeaTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use loyalty_core::checkout::{Order, OrderLine, OrderStatus, Refund};
-use loyalty_core::checkout::{OrderRepository, RefundTotals};
+use loyalty_core::checkout::{OrderFilter, OrderPosition, OrderRepository, RefundTotals};
 use loyalty_core::kernel::StoreError;
 use loyalty_core::kernel::{MerchantId, OrderId};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tracing::instrument;
 
 #[async_trait]
@@ -171,6 +171,47 @@ impl OrderRepository for SeaTransaction {
         let query = orders::Entity::find_of(merchant)
             .filter(orders::Column::CreatedAt.gte(since))
             .oldest_first(orders::Column::Id, after.map(|id| id.as_uuid()), limit);
+        self.all_as(query, order_from).await
+    }
+
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
+    async fn orders_page(
+        &mut self,
+        merchant: MerchantId,
+        filter: &OrderFilter,
+        after: Option<OrderPosition>,
+        limit: u64,
+    ) -> Result<Vec<Order>, StoreError> {
+        use orders::Column as C;
+        let mut query = orders::Entity::find_of(merchant);
+        if !filter.stores.is_empty() {
+            query = query.filter(C::StoreId.is_in(filter.stores.iter().map(|s| s.as_uuid())));
+        }
+        if let Some(member) = filter.member {
+            query = query.filter(C::MemberId.eq(member.as_uuid()));
+        }
+        if let Some(from) = filter.from {
+            query = query.filter(C::CreatedAt.gte(from));
+        }
+        if let Some(until) = filter.until {
+            query = query.filter(C::CreatedAt.lt(until));
+        }
+        if let Some(status) = filter.status {
+            query = query.filter(C::Status.eq(status.as_str()));
+        }
+        if let Some(after) = after {
+            query = query.filter(
+                Condition::any().add(C::CreatedAt.lt(after.created_at)).add(
+                    Condition::all()
+                        .add(C::CreatedAt.eq(after.created_at))
+                        .add(C::Id.lt(after.id.as_uuid())),
+                ),
+            );
+        }
+        let query = query
+            .order_by_desc(C::CreatedAt)
+            .order_by_desc(C::Id)
+            .limit(limit);
         self.all_as(query, order_from).await
     }
 

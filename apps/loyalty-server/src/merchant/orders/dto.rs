@@ -1,72 +1,13 @@
 //! What the order endpoints answer: orders and their lines, quotes, receipts, refunds.
 
+pub use crate::shared::orders::OrderView;
 use chrono::{DateTime, Utc};
 use loyalty_core::checkout::PricedOrder;
-use loyalty_core::checkout::{CardPaid, Order, OrderLine, QuotedCard, Refund, RefundLine};
+use loyalty_core::checkout::{OrderLine, QuotedCard, Refund, RefundLine};
 use loyalty_core::points::EarnExplanation;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OrderView {
-    pub id: Uuid,
-    pub order_no: Option<String>,
-    pub store_id: Uuid,
-    pub member_id: Uuid,
-    /// What the lines cost before any discount.
-    pub gross: String,
-    pub tier_discount: String,
-    pub coupon_discount: String,
-    /// Points used as cash, and what they took off.
-    pub points_used: i64,
-    pub points_discount: String,
-    /// What the member paid.
-    #[schema(example = "128.80")]
-    pub amount_paid: String,
-    pub amount_refunded: String,
-    pub points_earned: i64,
-    pub points_reversed: i64,
-    /// Spent points given back by refunds.
-    pub points_returned: i64,
-    /// What was paid from a stored-value card, when part of it was.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub card: Option<CardPaidView>,
-    /// What was paid otherwise (cash, a payment terminal): `amount_paid` less the card's part.
-    #[schema(example = "28.80")]
-    pub paid_otherwise: String,
-    /// `paid`, `partially_refunded` or `refunded`.
-    pub status: String,
-    pub created_at: DateTime<Utc>,
-}
-
-/// The part of an order a stored-value card paid, principal and bonus apart, and what
-/// refunds gave back to the card.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CardPaidView {
-    pub card_id: Uuid,
-    #[schema(example = "100.00")]
-    pub amount: String,
-    pub principal: String,
-    pub bonus: String,
-    pub returned: String,
-    pub principal_returned: String,
-    pub bonus_returned: String,
-}
-
-impl From<&CardPaid> for CardPaidView {
-    fn from(c: &CardPaid) -> Self {
-        Self {
-            card_id: c.card_id.as_uuid(),
-            amount: c.amount().to_string(),
-            principal: c.principal.to_string(),
-            bonus: c.bonus.to_string(),
-            returned: c.returned().to_string(),
-            principal_returned: c.principal_returned.to_string(),
-            bonus_returned: c.bonus_returned.to_string(),
-        }
-    }
-}
 
 /// What a stored-value card would pay of a quoted order.
 #[derive(Debug, Serialize, ToSchema)]
@@ -88,31 +29,6 @@ impl From<&QuotedCard> for QuotedCardView {
             principal: c.principal.to_string(),
             bonus: c.bonus.to_string(),
             balance_after: c.balance_after.to_string(),
-        }
-    }
-}
-
-impl From<&Order> for OrderView {
-    fn from(o: &Order) -> Self {
-        Self {
-            id: o.id.as_uuid(),
-            order_no: o.order_no.clone(),
-            store_id: o.store_id.as_uuid(),
-            member_id: o.member_id.as_uuid(),
-            gross: o.gross.to_string(),
-            tier_discount: o.tier_discount.to_string(),
-            coupon_discount: o.coupon_discount.to_string(),
-            points_used: o.points_used.value(),
-            points_discount: o.points_discount.to_string(),
-            amount_paid: o.amount_paid.to_string(),
-            amount_refunded: o.amount_refunded.to_string(),
-            points_earned: o.points_earned.value(),
-            points_reversed: o.points_reversed.value(),
-            points_returned: o.points_returned.value(),
-            card: o.card.as_ref().map(Into::into),
-            paid_otherwise: o.paid_otherwise().to_string(),
-            status: o.status.as_str().to_owned(),
-            created_at: o.created_at,
         }
     }
 }

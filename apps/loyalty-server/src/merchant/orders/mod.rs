@@ -9,6 +9,7 @@ use crate::auth::StaffAuth;
 use crate::error::{ApiError, Problem};
 use crate::http::idempotency::{IdempotencyHeader, Prepared, respond};
 use crate::http::input::{coupon_code, money};
+use crate::shared::orders::{OrderList, OrdersQuery, orders_of};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -26,6 +27,7 @@ use uuid::Uuid;
 /// Registers this module's endpoints in its audience's scope.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(quote_order)
+        .service(list_orders)
         .service(commit_order)
         .service(get_order)
         .service(refund_order);
@@ -287,6 +289,34 @@ async fn visible_order(
     } else {
         Err(loyalty_core::Error::NotFound(loyalty_core::checkout::ORDER).into())
     }
+}
+
+/// The merchant's orders, newest first: HQ sees every store's, store staff their stores'
+/// only. Filters: a store, a member, days in the merchant's time zone, a status.
+#[utoipa::path(
+    tag = "merchant",
+    params(OrdersQuery),
+    responses((status = 200, body = OrderList), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []))
+)]
+#[get("/orders")]
+pub async fn list_orders(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    query: web::Query<OrdersQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let mut listing = query.listing()?;
+    listing.stores = match query.store_id.map(StoreId::from_uuid) {
+        Some(store) if staff.works_in(store) => vec![store],
+        Some(_) => {
+            return Err(ApiError::forbidden(
+                "this account does not work in that store",
+            ));
+        }
+        None if staff.role.is_headquarters() => Vec::new(),
+        None => staff.store_ids.clone(),
+    };
+    orders_of(&state, staff.merchant_id, listing, &query).await
 }
 
 /// One order with its lines: what each cost, its discounts, what was paid and refunded.
