@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 on_both_databases! {
     an_order_paid_by_card_points_and_coupon_commits_as_quoted_and_refunds_restore_each_exactly => super::paid_by_card;
     fifty_card_payments_at_once_against_a_balance_for_twenty_let_exactly_twenty_through => super::concurrent_payments;
+    a_top_up_is_refunded_once_while_what_it_put_on_the_card_is_still_there => super::top_up_refund;
 }
 
 /// A stored-value template (充 100 送 20) and a card of it for `member`, topped up once:
@@ -315,4 +316,76 @@ async fn concurrent_payments(db: &TestDatabase) {
         (&json!("0.00"), &json!("0.00"))
     );
     assert_eq!(held["items"].as_array().map(Vec::len), Some(21));
+}
+
+async fn top_up_refund(db: &TestDatabase) {
+    let app = spawn_app(db).await;
+    let shop = app.merchant("spa").await;
+    let hq = &shop.owner;
+    let cashier = app.cashier(&shop, &shop.default_store()).await;
+    let stranger = app.merchant("other-spa").await.owner;
+    let member = app.member(hq, "13700000001").await;
+    let card_id = card_of_120(&app, hq, &member).await;
+    let cards = format!("/api/v1/merchant/members/{member}/cards/{card_id}");
+    let second = app
+        .created(
+            &format!("{cards}/top-ups"),
+            hq,
+            json!({ "amount": "100.00" }),
+        )
+        .await;
+    let held = card(&app, hq, &member, &card_id).await;
+    assert_eq!(held["card"]["balance"], "240.00");
+    let first_top_up = string(&held["items"][1]["id"]);
+    let second_top_up = string(&second["id"]);
+    let refund_of = |entry: &str| format!("{cards}/top-ups/{entry}/refund");
+
+    app.post(&refund_of(&first_top_up), &cashier, json!({}))
+        .await
+        .assert_problem(403, "forbidden");
+    let (refunded, replay) = app
+        .post_with_key_twice(&refund_of(&first_top_up), hq, "refund-1", json!({}))
+        .await;
+    assert_eq!(refunded.status, StatusCode::CREATED, "{}", refunded.text);
+    assert_eq!(replay.body, refunded.body, "a replay changes nothing");
+    assert_eq!(refunded.body["kind"], "top_up_refund");
+    assert_eq!(refunded.body["top_up_id"], first_top_up.as_str());
+    assert_eq!(
+        (
+            &refunded.body["principal_change"],
+            &refunded.body["bonus_change"],
+            &refunded.body["balance_after"]
+        ),
+        (&json!("-100.00"), &json!("-20.00"), &json!("120.00"))
+    );
+    app.post(&refund_of(&first_top_up), hq, json!({}))
+        .await
+        .assert_problem(409, "already_applied");
+
+    // Spent below what the second top-up put on: refused, nothing moves.
+    app.order(
+        hq,
+        json!({ "member_id": member, "amount_paid": "60.00",
+                "card": { "card_id": card_id, "amount": "60.00" } }),
+    )
+    .await;
+    app.post(&refund_of(&second_top_up), hq, json!({}))
+        .await
+        .assert_problem(422, "top_up_spent");
+    let held = card(&app, hq, &member, &card_id).await;
+    assert_eq!(
+        (&held["card"]["principal"], &held["card"]["bonus"]),
+        (&json!("50.00"), &json!("10.00"))
+    );
+    // Only a top-up of this card can be refunded, and only by its merchant.
+    let payment = string(&held["items"][0]["id"]);
+    assert_eq!(held["items"][0]["kind"], "payment");
+    for entry in [payment, uuid::Uuid::now_v7().to_string()] {
+        app.post(&refund_of(&entry), hq, json!({}))
+            .await
+            .assert_problem(404, "top_up_not_found");
+    }
+    app.post(&refund_of(&second_top_up), &stranger, json!({}))
+        .await
+        .assert_problem(404, "card_not_found");
 }

@@ -15,9 +15,10 @@ use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
-use loyalty_core::cards::{CardEntry, CardRules, CardTemplate, OpenCard, TopUpCard};
+use loyalty_core::cards::{CardEntry, CardRules, CardTemplate, OpenCard, RefundTopUp, TopUpCard};
 use loyalty_core::kernel::schema::{PositiveMoney, Reference};
 use loyalty_core::kernel::{CardId, CardTemplateId, MemberId, StoreId};
+use loyalty_core::merchants::StaffRole;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -32,6 +33,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(open_card)
         .service(member_cards)
         .service(top_up)
+        .service(refund_top_up)
         .service(card_ledger);
 }
 
@@ -239,6 +241,55 @@ pub async fn top_up(
         .loyalty
         .cards()
         .top_up(cmd, prepared.idempotent())
+        .await;
+    respond(result, StatusCode::CREATED, render_entry)
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefundTopUpRequest {
+    /// Where it is refunded; the staff member's store when they have one.
+    pub store_id: Option<Uuid>,
+}
+
+/// Refunds a top-up (退充值) while what it put on the card is still there: its principal
+/// (paid back to the member outside the engine) and its bonus come off the card, once. HQ
+/// and store managers only.
+#[utoipa::path(
+    tag = "merchant",
+    params(("id" = Uuid, Path), ("card_id" = Uuid, Path), ("entry_id" = Uuid, Path, description = "The top-up's ledger entry"), ("Idempotency-Key" = Option<String>, Header, description = "Replays return the first response")),
+    request_body = RefundTopUpRequest,
+    responses((status = 201, body = CardEntryView), (status = 403, body = Problem), (status = 404, body = Problem, description = "card_not_found, top_up_not_found"), (status = 409, body = Problem, description = "already_applied"), (status = 422, body = Problem, description = "top_up_spent, idempotency_key_reused")),
+    security(("bearer" = []))
+)]
+#[post("/members/{id}/cards/{card_id}/top-ups/{entry_id}/refund")]
+pub async fn refund_top_up(
+    staff: StaffAuth,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    key: IdempotencyHeader,
+    path: web::Path<(Uuid, Uuid, Uuid)>,
+    body: Json<RefundTopUpRequest>,
+) -> Result<HttpResponse, ApiError> {
+    if staff.role == StaffRole::Cashier {
+        return Err(ApiError::forbidden(
+            "a top-up is refunded by HQ or a store manager",
+        ));
+    }
+    let prepared = Prepared::claim(&state.in_flight, &req, key, staff.key_scope(), &*body)?;
+    let (member, card, entry) = path.into_inner();
+    let cmd = RefundTopUp {
+        merchant_id: staff.merchant_id,
+        member_id: MemberId::from_uuid(member),
+        card_id: CardId::from_uuid(card),
+        top_up: entry,
+        store_id: staff.store_for(body.store_id.map(StoreId::from_uuid))?,
+        operator_id: Some(staff.staff_id),
+    };
+    let result = state
+        .loyalty
+        .cards()
+        .refund_top_up(cmd, prepared.idempotent())
         .await;
     respond(result, StatusCode::CREATED, render_entry)
 }

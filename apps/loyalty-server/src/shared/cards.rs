@@ -57,8 +57,8 @@ impl From<&HeldCard> for CardView {
 pub struct CardEntryView {
     pub id: Uuid,
     pub card_id: Uuid,
-    /// `top_up`, `payment` (an order paid from the card) or `refund` (a refund of such an
-    /// order).
+    /// `top_up`, `payment` (an order paid from the card), `refund` (a refund of such an
+    /// order) or `top_up_refund` (a top-up given back).
     pub kind: String,
     /// Signed changes (`"-12.00"` for money taken).
     #[schema(example = "100.00")]
@@ -77,6 +77,9 @@ pub struct CardEntryView {
     /// The refund that gave a `refund` back.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refund_id: Option<Uuid>,
+    /// The top-up a `top_up_refund` gave back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top_up_id: Option<Uuid>,
     pub store_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
 }
@@ -99,6 +102,9 @@ impl From<&CardEntry> for CardEntryView {
                 .then(|| Uuid::parse_str(&e.source_ref).ok())
                 .flatten(),
             refund_id: (e.kind == CardEntryKind::Refund)
+                .then(|| Uuid::parse_str(&e.source_ref).ok())
+                .flatten(),
+            top_up_id: (e.kind == CardEntryKind::TopUpRefund)
                 .then(|| Uuid::parse_str(&e.source_ref).ok())
                 .flatten(),
             store_id: e.store_id.map(|s| s.as_uuid()),

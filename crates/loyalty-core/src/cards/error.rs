@@ -4,6 +4,8 @@ use crate::kernel::{DomainError, ErrorKind, Subject, refusals};
 
 /// A card this request named does not exist for the caller.
 pub const CARD: Subject = Subject::new("card", "card_not_found");
+/// A top-up this request named is not one of the card's.
+pub const TOP_UP: Subject = Subject::new("top_up", "top_up_not_found");
 /// A card template this request named does not exist for the caller.
 pub const CARD_TEMPLATE: Subject = Subject::new("card_template", "card_template_not_found");
 
@@ -20,6 +22,10 @@ pub enum CardsError {
     InsufficientCardBalance { balance: String, amount: String },
     #[error("the card would pay {amount}, more than the {due} the order costs")]
     CardAmountExceedsDue { amount: String, due: String },
+    #[error(
+        "the card holds {principal} of principal and {bonus} of bonus, less than the top-up put on it: it was spent"
+    )]
+    TopUpSpent { principal: String, bonus: String },
 }
 
 impl DomainError for CardsError {
@@ -30,6 +36,7 @@ impl DomainError for CardsError {
             Self::CardTemplateInactive => "card_template_inactive",
             Self::InsufficientCardBalance { .. } => "insufficient_card_balance",
             Self::CardAmountExceedsDue { .. } => "card_amount_exceeds_due",
+            Self::TopUpSpent { .. } => "top_up_spent",
         }
     }
 

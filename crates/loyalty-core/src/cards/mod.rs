@@ -7,7 +7,7 @@ mod spend;
 mod usecase_tests;
 mod usecases;
 
-pub use error::{CARD, CARD_TEMPLATE, CardsError};
+pub use error::{CARD, CARD_TEMPLATE, CardsError, TOP_UP};
 pub use model::{CardEntry, CardEntryKind, CardTemplate, MemberCard};
 pub use ports::CardsTx;
 #[cfg(any(test, feature = "mocks"))]
@@ -15,7 +15,7 @@ pub use ports::MockCardRepository;
 pub use ports::{CARD_ENTRY_SOURCE_KEY, CardRepository, MEMBER_CARD_KEY};
 pub use rules::{AmountRange, CardKind, CardRules, NotOffered, TopUp, TopUpPlan};
 pub use spend::{SpendOrder, share_back, split_spend};
-pub use usecases::{HeldCard, OpenCard, TopUpCard};
+pub use usecases::{HeldCard, OpenCard, RefundTopUp, TopUpCard};
 pub(crate) use usecases::{card_of, template_of};
 
 crate::engine::service!(

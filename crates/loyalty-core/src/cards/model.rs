@@ -51,6 +51,9 @@ pub enum CardEntryKind {
     Payment,
     /// A refund of such an order giving the card back its share (its source: the refund).
     Refund,
+    /// A top-up given back to the payer: its principal and its bonus taken off the card
+    /// (its source: the top-up's entry, so a top-up is refunded once).
+    TopUpRefund,
 }
 
 impl CardEntryKind {
@@ -60,12 +63,13 @@ impl CardEntryKind {
             Self::TopUp => "top_up",
             Self::Payment => "payment",
             Self::Refund => "refund",
+            Self::TopUpRefund => "top_up_refund",
         }
     }
 
     #[must_use]
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::TopUp, Self::Payment, Self::Refund]
+        [Self::TopUp, Self::Payment, Self::Refund, Self::TopUpRefund]
             .into_iter()
             .find(|k| k.as_str() == s)
     }

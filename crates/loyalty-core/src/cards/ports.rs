@@ -113,6 +113,17 @@ pub trait CardRepository: Send {
     /// source moved the card already; [`StoreError::Backend`] otherwise.
     async fn insert_card_entry(&mut self, entry: &CardEntry) -> Result<(), StoreError>;
 
+    /// The card's entry `id`; `None` for another card's or another merchant's.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn card_entry(
+        &mut self,
+        merchant: MerchantId,
+        card: CardId,
+        id: Uuid,
+    ) -> Result<Option<CardEntry>, StoreError>;
+
     /// Every card whose principal or bonus is not the sum of its ledger.
     ///
     /// # Errors

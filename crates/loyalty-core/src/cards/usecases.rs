@@ -76,6 +76,18 @@ impl TopUpCard {
     }
 }
 
+/// Giving a top-up back to the payer (退充值): its principal and bonus come off the card.
+#[derive(Debug, Clone)]
+pub struct RefundTopUp {
+    pub merchant_id: MerchantId,
+    pub member_id: MemberId,
+    pub card_id: CardId,
+    /// The top-up's ledger entry.
+    pub top_up: Uuid,
+    pub store_id: Option<StoreId>,
+    pub operator_id: Option<StaffId>,
+}
+
 /// The merchant's card template, or `card_template_not_found`.
 pub(crate) async fn template_of(
     tx: &mut impl crate::cards::CardsTx,
@@ -321,6 +333,68 @@ where
                 }
                 enqueue_for(tx, &merchant, &settings, &events, now).await?;
                 Ok((entry, events))
+            }
+        )
+    }
+
+    /// Refunds a top-up while what it put on the card is still there: its principal (back to
+    /// the payer, outside the engine) and its bonus come off the card in one conditional
+    /// update, and the card's ledger says so, keyed by the top-up (so it is refunded once).
+    /// Under a tier ladder by top-up the refunded principal no longer counts as growth.
+    ///
+    /// # Errors
+    /// `store_not_found`, `card_not_found`, `top_up_not_found` (not a top-up of this card),
+    /// `top_up_spent` (the card holds less of its principal or bonus), `already_applied`
+    /// (refunded before), `idempotency_key_reused`.
+    #[tracing::instrument(level = "debug", skip_all, fields(merchant = %cmd.merchant_id, member = %cmd.member_id))]
+    pub async fn refund_top_up(
+        self,
+        cmd: RefundTopUp,
+        idem: Option<&Idempotent>,
+    ) -> Result<Outcome<CardEntry>> {
+        let entry_id = Uuid::now_v7();
+        write_once!(
+            self,
+            idem,
+            check: Ok::<(), Error>(()),
+            prepare |lookup, _now| {
+                crate::merchants::stores_exist(lookup, cmd.merchant_id, cmd.store_id).await?;
+                Ok(cmd.store_id)
+            },
+            effect |tx, store, now| {
+                let card = card_of(tx, cmd.merchant_id, cmd.member_id, cmd.card_id).await?;
+                let top_up = tx
+                    .cards()
+                    .card_entry(cmd.merchant_id, card.id, cmd.top_up)
+                    .await?
+                    .filter(|e| e.kind == CardEntryKind::TopUp)
+                    .ok_or(Error::NotFound(crate::cards::TOP_UP))?;
+                let (principal, bonus) = (top_up.principal_delta, top_up.bonus_delta);
+                let (principal_after, bonus_after) = tx
+                    .cards()
+                    .take_from_card(cmd.merchant_id, cmd.member_id, card.id, principal, bonus)
+                    .await?
+                    .ok_or_else(|| crate::cards::CardsError::TopUpSpent {
+                        principal: card.principal.to_string(),
+                        bonus: card.bonus.to_string(),
+                    })?;
+                let entry = CardEntry {
+                    id: entry_id,
+                    merchant_id: cmd.merchant_id,
+                    card_id: card.id,
+                    member_id: cmd.member_id,
+                    kind: CardEntryKind::TopUpRefund,
+                    principal_delta: -principal,
+                    bonus_delta: -bonus,
+                    principal_after: money(principal_after)?,
+                    bonus_after: money(bonus_after)?,
+                    source_ref: top_up.id.to_string(),
+                    store_id: store.or(top_up.store_id),
+                    operator_id: cmd.operator_id,
+                    created_at: now,
+                };
+                tx.cards().insert_card_entry(&entry).await?;
+                Ok((entry, Vec::new()))
             }
         )
     }

@@ -159,6 +159,24 @@ impl CardRepository for SeaTransaction {
         self.insert(entry_row(e)).await
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, card = %card, id = %id))]
+    async fn card_entry(
+        &mut self,
+        merchant: MerchantId,
+        card: CardId,
+        id: Uuid,
+    ) -> Result<Option<CardEntry>, StoreError> {
+        card_entries::Entity::find_of(merchant)
+            .filter(card_entries::Column::CardId.eq(card.as_uuid()))
+            .filter(card_entries::Column::Id.eq(id))
+            .one(&self.txn)
+            .await
+            .store()?
+            .map(entry_from)
+            .transpose()
+    }
+
     #[instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn card_drifts(&mut self) -> Result<Vec<MoneyDrift>, StoreError> {
         const SQL: &str = "SELECT t.merchant_id, t.id, t.principal_fen, t.bonus_fen, t.principal_sum, t.bonus_sum FROM (\

@@ -108,13 +108,17 @@ impl GrowthRepository for SeaTransaction {
                     .run(self, merchant, chunk, since)
                     .await?
                 }
-                // What members paid onto their cards (the bonus is not growth).
+                // What members paid onto their cards, less top-ups refunded (the bonus is not
+                // growth).
                 GrowthBasis::TopUp => {
                     SumPerMember::<card_entries::Entity> {
                         member: card_entries::Column::MemberId,
                         created_at: card_entries::Column::CreatedAt,
                         sum: "CAST(SUM(principal_delta) AS BIGINT)",
-                        only: Some(card_entries::Column::Kind.eq(CardEntryKind::TopUp.as_str())),
+                        only: Some(card_entries::Column::Kind.is_in([
+                            CardEntryKind::TopUp.as_str(),
+                            CardEntryKind::TopUpRefund.as_str(),
+                        ])),
                     }
                     .run(self, merchant, chunk, since)
                     .await?
