@@ -139,7 +139,8 @@ async fn measure(
     ] {
         eprintln!("[{engine}] {} for {} s", scenario.name(), args.duration);
         let f = fixture.clone();
-        let run = format!("{engine}-{}", scenario.name());
+        // The run names the idempotency keys: no spaces in them.
+        let run = format!("{engine}-{}", scenario.name().replace(' ', "-"));
         let meter = cpu::CpuMeter::start(server.pid());
         let stats = load::closed_loop(args.clients, duration, move |i| {
             let (f, run) = (f.clone(), run.clone());
