@@ -17,6 +17,7 @@ mod m20261205_000006_member_privacy;
 mod m20261206_000007_write_indexes;
 mod m20261206_000008_lots_by_expiry;
 mod m20261208_000009_card_payments;
+mod m20261208_000010_count_cards;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000007_write_indexes::Migration),
             Box::new(m20261206_000008_lots_by_expiry::Migration),
             Box::new(m20261208_000009_card_payments::Migration),
+            Box::new(m20261208_000010_count_cards::Migration),
         ]
     }
 }

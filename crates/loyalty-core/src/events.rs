@@ -117,6 +117,28 @@ pub enum DomainEvent {
         bonus: Money,
         balance_after: Money,
     },
+    /// A use of a member's count card was verified at a store (核销).
+    CardUsed {
+        merchant_id: MerchantId,
+        member_id: MemberId,
+        card_id: CardId,
+        /// The card template's name.
+        name: String,
+        /// The service item's name.
+        item: String,
+        uses_left: i64,
+    },
+    /// An order was paid (in part) from a member's stored-value card.
+    CardPaid {
+        merchant_id: MerchantId,
+        member_id: MemberId,
+        card_id: CardId,
+        /// The card template's name.
+        name: String,
+        /// What the card paid.
+        amount: Money,
+        balance_after: Money,
+    },
     /// The platform approved or rejected a withdrawal from the merchant's wallet (told to HQ).
     WithdrawalReviewed {
         merchant_id: MerchantId,
@@ -148,7 +170,9 @@ impl DomainEvent {
             | Self::TierDowngraded { member_id, .. }
             | Self::CouponIssued { member_id, .. }
             | Self::CouponExpiringSoon { member_id, .. }
-            | Self::CardToppedUp { member_id, .. } => Some(*member_id),
+            | Self::CardToppedUp { member_id, .. }
+            | Self::CardPaid { member_id, .. }
+            | Self::CardUsed { member_id, .. } => Some(*member_id),
         }
     }
 
@@ -170,6 +194,8 @@ impl DomainEvent {
             Self::CouponExpiringSoon { .. } => "coupon_expiring_soon",
             Self::CouponStockLow { .. } => "coupon_stock_low",
             Self::CardToppedUp { .. } => "card_topped_up",
+            Self::CardPaid { .. } => "card_paid",
+            Self::CardUsed { .. } => "card_used",
             Self::WithdrawalReviewed { .. } => "withdrawal_reviewed",
         }
     }

@@ -161,6 +161,33 @@ async fn top_up(db: &TestDatabase) {
         json!([])
     );
 
+    // Paying from the card tells the member what it paid and what it holds (余额变动).
+    put_settings(
+        &app,
+        token,
+        settings(
+            "card_payment",
+            "SMS_CARDPAY",
+            "{name}消费{amount}元，余额{balance}元。",
+            placeholders(&["name", "amount", "balance"]),
+        ),
+    )
+    .await;
+    let paid = app
+        .order(
+            &cashier,
+            json!({ "member_id": member, "amount_paid": "30.00",
+                    "card": { "card_id": card, "amount": "12.00" } }),
+        )
+        .await;
+    assert_eq!(paid["card_balance_after"], "108.00");
+    let form = next(&mut seen).await;
+    assert_eq!(field(&form, "TemplateCode"), "SMS_CARDPAY");
+    assert_eq!(
+        template_params(&form),
+        json!({ "name": "储值金卡", "amount": "12.00", "balance": "108.00" })
+    );
+
     let mine = app.member_token(&shop.code, "13800138001").await;
     let held = app.get("/api/v1/member/cards", &mine).await;
     assert_eq!(held.status, StatusCode::OK, "{}", held.text);
@@ -173,9 +200,9 @@ async fn top_up(db: &TestDatabase) {
             &held["name"]
         ),
         (
-            &json!("120.00"),
-            &json!("100.00"),
-            &json!("20.00"),
+            &json!("108.00"),
+            &json!("90.00"),
+            &json!("18.00"),
             &json!("储值金卡")
         )
     );
@@ -183,8 +210,9 @@ async fn top_up(db: &TestDatabase) {
         .get(&format!("/api/v1/member/cards/{card}/ledger"), &mine)
         .await;
     assert_eq!(ledger.status, StatusCode::OK, "{}", ledger.text);
-    assert_eq!(ledger.body["items"].as_array().map(Vec::len), Some(1));
-    assert_eq!(ledger.body["items"][0]["payment_ref"], "POS-0001");
+    assert_eq!(ledger.body["items"].as_array().map(Vec::len), Some(2));
+    assert_eq!(ledger.body["items"][0]["kind"], "payment");
+    assert_eq!(ledger.body["items"][1]["payment_ref"], "POS-0001");
     let theirs = app.member_token(&shop.code, "13800138002").await;
     app.get(&format!("/api/v1/member/cards/{card}/ledger"), &theirs)
         .await

@@ -5,6 +5,7 @@
 mod card_payments;
 mod cards;
 mod checkout;
+mod count_cards;
 mod coupons;
 mod edge;
 mod idempotency;

@@ -2,6 +2,7 @@
 //! (store managers and cashiers) of one merchant, named by the staff token.
 
 mod auth;
+mod card_uses;
 mod cards;
 mod coupons;
 mod members;
@@ -33,6 +34,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(coupons::routes)
             .configure(verifications::routes)
             .configure(cards::routes)
+            .configure(card_uses::routes)
             .configure(wallet::routes)
             .configure(notifications::routes)
             .configure(privacy::routes);

@@ -18,7 +18,7 @@ pub struct CardView {
     pub id: Uuid,
     pub member_id: Uuid,
     pub template_id: Uuid,
-    /// `stored_value`.
+    /// `stored_value` or `count`.
     pub kind: String,
     pub name: String,
     pub theme_colour: Option<String>,
@@ -30,6 +30,15 @@ pub struct CardView {
     pub principal: String,
     #[schema(example = "20.00")]
     pub bonus: String,
+    /// A count card's uses left.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uses_left: Option<i64>,
+    /// When a count card's uses lapse.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// The service items a count card serves.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<Uuid>,
     pub opened_at: DateTime<Utc>,
 }
 
@@ -47,6 +56,13 @@ impl From<&HeldCard> for CardView {
             balance: h.card.balance().to_string(),
             principal: h.card.principal.to_string(),
             bonus: h.card.bonus.to_string(),
+            uses_left: h.card.uses_left,
+            expires_at: h.card.expires_at,
+            items: rules
+                .count
+                .iter()
+                .flat_map(|c| c.items.iter().map(|i| i.as_uuid()))
+                .collect(),
             opened_at: h.card.opened_at,
         }
     }
@@ -71,7 +87,7 @@ pub struct CardEntryView {
     pub bonus_after: String,
     /// A top-up's payment reference at the till, when one was given.
     pub payment_ref: Option<String>,
-    /// The order a `payment` paid.
+    /// The order a `payment` paid, or a `sale` sold the card by.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order_id: Option<Uuid>,
     /// The refund that gave a `refund` back.
@@ -80,6 +96,18 @@ pub struct CardEntryView {
     /// The top-up a `top_up_refund` gave back.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub top_up_id: Option<Uuid>,
+    /// Uses a count card's entry added (`sale`, `use_undone`) or took (`use`: -1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uses_change: Option<i64>,
+    /// A count card's uses left after the entry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uses_after: Option<i64>,
+    /// The service item a use served.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item_id: Option<Uuid>,
+    /// The use a `use_undone` undid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub use_id: Option<Uuid>,
     pub store_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
 }
@@ -98,13 +126,19 @@ impl From<&CardEntry> for CardEntryView {
             // Without a reference a top-up's own id is its business key: not a payment's.
             payment_ref: (e.kind == CardEntryKind::TopUp && e.source_ref != e.id.to_string())
                 .then(|| e.source_ref.clone()),
-            order_id: (e.kind == CardEntryKind::Payment)
+            order_id: matches!(e.kind, CardEntryKind::Payment | CardEntryKind::Sale)
                 .then(|| Uuid::parse_str(&e.source_ref).ok())
                 .flatten(),
             refund_id: (e.kind == CardEntryKind::Refund)
                 .then(|| Uuid::parse_str(&e.source_ref).ok())
                 .flatten(),
             top_up_id: (e.kind == CardEntryKind::TopUpRefund)
+                .then(|| Uuid::parse_str(&e.source_ref).ok())
+                .flatten(),
+            uses_change: (e.uses_delta != 0).then_some(e.uses_delta),
+            uses_after: e.uses_after,
+            item_id: e.item_id.map(|i| i.as_uuid()),
+            use_id: (e.kind == CardEntryKind::UseUndone)
                 .then(|| Uuid::parse_str(&e.source_ref).ok())
                 .flatten(),
             store_id: e.store_id.map(|s| s.as_uuid()),

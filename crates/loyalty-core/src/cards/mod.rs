@@ -1,3 +1,4 @@
+mod counts;
 mod error;
 mod model;
 mod ports;
@@ -7,13 +8,15 @@ mod spend;
 mod usecase_tests;
 mod usecases;
 
-pub use error::{CARD, CARD_TEMPLATE, CardsError, TOP_UP};
-pub use model::{CardEntry, CardEntryKind, CardTemplate, MemberCard};
+pub(crate) use counts::sell_in;
+pub use counts::{NewServiceItem, ServiceItemPatch, UndoCardUse, UseCard};
+pub use error::{CARD, CARD_TEMPLATE, CARD_USE, CardsError, SERVICE_ITEM, TOP_UP};
+pub use model::{CardEntry, CardEntryKind, CardTemplate, MemberCard, ServiceItem};
 pub use ports::CardsTx;
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockCardRepository;
-pub use ports::{CARD_ENTRY_SOURCE_KEY, CardRepository, MEMBER_CARD_KEY};
-pub use rules::{AmountRange, CardKind, CardRules, NotOffered, TopUp, TopUpPlan};
+pub use ports::{CARD_ENTRY_SOURCE_KEY, CardRepository, MEMBER_CARD_KEY, SERVICE_ITEM_CODE_KEY};
+pub use rules::{AmountRange, CardKind, CardRules, CountRules, NotOffered, TopUp, TopUpPlan};
 pub use spend::{SpendOrder, share_back, split_spend};
 pub use usecases::{HeldCard, OpenCard, RefundTopUp, TopUpCard};
 pub(crate) use usecases::{card_of, template_of};

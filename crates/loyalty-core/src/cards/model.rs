@@ -2,7 +2,9 @@
 //! movement of a card's balance in its ledger.
 
 use crate::cards::CardRules;
-use crate::kernel::{CardId, CardTemplateId, MemberId, MerchantId, Money, StaffId, StoreId};
+use crate::kernel::{
+    CardId, CardTemplateId, MemberId, MerchantId, Money, ServiceItemId, StaffId, StoreId,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -32,6 +34,10 @@ pub struct MemberCard {
     pub opened_at: DateTime<Utc>,
     pub opened_by: Option<StaffId>,
     pub store_id: Option<StoreId>,
+    /// A count card's uses left (`None` for a stored-value card).
+    pub uses_left: Option<i64>,
+    /// When a count card's uses lapse (`None`: never).
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 impl MemberCard {
@@ -40,6 +46,20 @@ impl MemberCard {
     pub fn balance(&self) -> Money {
         Money::from_fen(self.principal.fen() + self.bonus.fen()).unwrap_or(Money::ZERO)
     }
+}
+
+/// A service item (项目) that count cards serve: HQ names it, may price it, and stops it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceItem {
+    pub id: ServiceItemId,
+    pub merchant_id: MerchantId,
+    /// The merchant's own code for it, unique among its items.
+    pub code: String,
+    pub name: String,
+    pub price: Option<Money>,
+    /// A stopped item is served no more (cards that name it keep it for history).
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
 }
 
 /// What moved a card's balance.
@@ -54,6 +74,13 @@ pub enum CardEntryKind {
     /// A top-up given back to the payer: its principal and its bonus taken off the card
     /// (its source: the top-up's entry, so a top-up is refunded once).
     TopUpRefund,
+    /// A count card sold at the till: its uses added (its source: the sale's order).
+    Sale,
+    /// One use of a count card at a store (核销; its source: the entry itself).
+    Use,
+    /// A use undone the same day at the same store (its source: the use's entry, so a use
+    /// is undone once).
+    UseUndone,
 }
 
 impl CardEntryKind {
@@ -64,14 +91,25 @@ impl CardEntryKind {
             Self::Payment => "payment",
             Self::Refund => "refund",
             Self::TopUpRefund => "top_up_refund",
+            Self::Sale => "sale",
+            Self::Use => "use",
+            Self::UseUndone => "use_undone",
         }
     }
 
     #[must_use]
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::TopUp, Self::Payment, Self::Refund, Self::TopUpRefund]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            Self::TopUp,
+            Self::Payment,
+            Self::Refund,
+            Self::TopUpRefund,
+            Self::Sale,
+            Self::Use,
+            Self::UseUndone,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 
@@ -95,4 +133,13 @@ pub struct CardEntry {
     pub store_id: Option<StoreId>,
     pub operator_id: Option<StaffId>,
     pub created_at: DateTime<Utc>,
+    /// Uses a count card's entry added (a sale) or took (a use: -1); 0 for money.
+    #[serde(default)]
+    pub uses_delta: i64,
+    /// A count card's uses left after the entry.
+    #[serde(default)]
+    pub uses_after: Option<i64>,
+    /// The service item a use served.
+    #[serde(default)]
+    pub item_id: Option<ServiceItemId>,
 }

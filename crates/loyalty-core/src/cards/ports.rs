@@ -1,12 +1,16 @@
-use crate::cards::{CardEntry, CardTemplate, MemberCard};
+use crate::cards::{CardEntry, CardTemplate, MemberCard, ServiceItem};
 use crate::kernel::StoreError;
-use crate::kernel::{CardId, CardTemplateId, MemberId, MerchantId};
+use crate::kernel::{CardId, CardTemplateId, MemberId, MerchantId, ServiceItemId};
 use crate::kernel::{MoneyDrift, UniqueKey};
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 /// The member holds a card of this template already.
 pub const MEMBER_CARD_KEY: UniqueKey = UniqueKey::new("member_card", "card_exists");
+/// A service item of this code exists in the merchant's list.
+pub const SERVICE_ITEM_CODE_KEY: UniqueKey =
+    UniqueKey::new("service_item_code", "service_item_code_taken");
 /// A card ledger entry of this kind for this source exists: it moved the card already.
 pub const CARD_ENTRY_SOURCE_KEY: UniqueKey = UniqueKey::new("card_entry_source", "already_applied");
 
@@ -113,6 +117,85 @@ pub trait CardRepository: Send {
     /// source moved the card already; [`StoreError::Backend`] otherwise.
     async fn insert_card_entry(&mut self, entry: &CardEntry) -> Result<(), StoreError>;
 
+    /// # Errors
+    /// [`StoreError::Unique`] with [`SERVICE_ITEM_CODE_KEY`] when the code is taken;
+    /// [`StoreError::Backend`] otherwise.
+    async fn insert_service_item(&mut self, item: &ServiceItem) -> Result<(), StoreError>;
+
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn service_item(
+        &mut self,
+        merchant: MerchantId,
+        id: ServiceItemId,
+    ) -> Result<Option<ServiceItem>, StoreError>;
+
+    /// The merchant's service items, newest first, before `before`, at most `limit`.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn service_items(
+        &mut self,
+        merchant: MerchantId,
+        before: Option<ServiceItemId>,
+        limit: u64,
+    ) -> Result<Vec<ServiceItem>, StoreError>;
+
+    /// Writes an item's name, price and whether it is active; `false` for no such item.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn update_service_item(&mut self, item: &ServiceItem) -> Result<bool, StoreError>;
+
+    /// Adds `uses` to a count card and sets when they lapse, in one update. Answers the uses
+    /// left after it, or `None` for no such card.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn add_uses(
+        &mut self,
+        merchant: MerchantId,
+        card: CardId,
+        uses: i64,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<Option<i64>, StoreError>;
+
+    /// Takes one use off the member's count card in one conditional update, only while it
+    /// has uses left and they have not lapsed at `now`. Answers the uses left after it, or
+    /// `None` when refused (nothing changes then).
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn take_use(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        card: CardId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>, StoreError>;
+
+    /// Gives one use back to a count card. Answers the uses left after it, or `None` for no
+    /// such count card.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn give_use_back(
+        &mut self,
+        merchant: MerchantId,
+        card: CardId,
+    ) -> Result<Option<i64>, StoreError>;
+
+    /// The merchant's card entry of `kind` for `source_ref` (its unique business key).
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn card_entry_by_source(
+        &mut self,
+        merchant: MerchantId,
+        kind: crate::cards::CardEntryKind,
+        source_ref: &str,
+    ) -> Result<Option<CardEntry>, StoreError>;
+
     /// The card's entry `id`; `None` for another card's or another merchant's.
     ///
     /// # Errors
@@ -124,7 +207,8 @@ pub trait CardRepository: Send {
         id: Uuid,
     ) -> Result<Option<CardEntry>, StoreError>;
 
-    /// Every card whose principal or bonus is not the sum of its ledger.
+    /// Every card whose principal or bonus, or a count card whose uses left, is not the sum
+    /// of its ledger.
     ///
     /// # Errors
     /// [`StoreError::Backend`] on failure.

@@ -7,20 +7,22 @@
 
 #[cfg(feature = "openapi")]
 use crate::kernel::schema::PositiveMoney;
-use crate::kernel::{InvalidValue, Money};
+use crate::kernel::{InvalidValue, Money, ServiceItemId};
 use serde::{Deserialize, Serialize};
 
 /// The most top-up plans a template offers.
 const MAX_PLANS: usize = 20;
 
-/// What a card holds. Only stored value for now; count and period cards come with their
-/// own rules.
+/// What a card holds: money (stored value) or uses of service items (a count card); period
+/// cards come with their own rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CardKind {
     /// 储值卡: money paid in advance (with bonus), spent at the merchant's stores.
     StoredValue,
+    /// 记次卡: a number of uses of the service items it names, sold at a price.
+    Count,
 }
 
 impl CardKind {
@@ -28,6 +30,7 @@ impl CardKind {
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::StoredValue => "stored_value",
+            Self::Count => "count",
         }
     }
 }
@@ -51,6 +54,56 @@ pub struct AmountRange {
     #[cfg_attr(feature = "openapi", schema(value_type = PositiveMoney))]
     pub min: Money,
     pub max: Money,
+}
+
+/// What a count card (记次卡) sells: uses of its service items, for how long, at what price.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CountRules {
+    /// The service items a use may be of (1 to 20, each once).
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 20))]
+    pub items: Vec<ServiceItemId>,
+    /// Uses in total, whatever the item (1 to 10,000); buying again adds as many.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10_000))]
+    pub uses: i64,
+    /// Days the uses stay valid from the sale (1 to 3,650); none: they never expire. Buying
+    /// again extends it to that many days from the new sale when that is later.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3650))]
+    pub valid_days: Option<u32>,
+    /// What the card costs at the till (an order of this amount, which earns points).
+    #[cfg_attr(feature = "openapi", schema(value_type = PositiveMoney))]
+    pub price: Money,
+}
+
+impl CountRules {
+    fn validate(&self) -> Result<(), InvalidValue> {
+        if self.items.is_empty() || self.items.len() > 20 {
+            return Err(InvalidValue::new("count.items", "1 to 20 service items"));
+        }
+        for (i, item) in self.items.iter().enumerate() {
+            if self.items[..i].contains(item) {
+                return Err(InvalidValue::new("count.items", "each item at most once"));
+            }
+        }
+        if !(1..=10_000).contains(&self.uses) {
+            return Err(InvalidValue::new(
+                "count.uses",
+                "must be between 1 and 10000",
+            ));
+        }
+        if self.valid_days.is_some_and(|d| !(1..=3650).contains(&d)) {
+            return Err(InvalidValue::new(
+                "count.valid_days",
+                "must be between 1 and 3650",
+            ));
+        }
+        if self.price == Money::ZERO {
+            return Err(InvalidValue::new("count.price", "must be more than 0"));
+        }
+        Ok(())
+    }
 }
 
 /// A card template's rules, as HQ posts them.
@@ -86,6 +139,9 @@ pub struct CardRules {
     /// The most a card may hold (principal and bonus together); a top-up past it is refused.
     #[serde(default)]
     pub max_balance: Option<Money>,
+    /// A count card's uses, validity and price (`kind: count` only).
+    #[serde(default)]
+    pub count: Option<CountRules>,
 }
 
 /// What one top-up puts on a card.
@@ -131,6 +187,22 @@ impl CardRules {
                 "background_image",
                 "an https:// URL of at most 500 characters",
             ));
+        }
+        if self.kind == CardKind::Count {
+            let count = self.count.as_ref().ok_or_else(|| {
+                InvalidValue::new("count", "a count card needs its items, uses and price")
+            })?;
+            if !self.plans.is_empty() || self.custom_top_up.is_some() || self.max_balance.is_some()
+            {
+                return Err(InvalidValue::new(
+                    "plans",
+                    "a count card is not topped up: no plans, custom_top_up or max_balance",
+                ));
+            }
+            return count.validate();
+        }
+        if self.count.is_some() {
+            return Err(InvalidValue::new("count", "only for kind count"));
         }
         if self.plans.len() > MAX_PLANS {
             return Err(InvalidValue::new("plans", "at most 20 plans"));

@@ -41,6 +41,8 @@ async fn a_top_up_past_the_balance_cap_writes_no_entry_commits_nothing_and_tells
         opened_at: now(),
         opened_by: None,
         store_id: None,
+        uses_left: None,
+        expires_at: None,
     };
     let mut lookup = MockTransaction::default();
     lookup

@@ -135,6 +135,9 @@ where
         by: Option<StaffId>,
     ) -> Result<CardTemplate> {
         rules.validate()?;
+        let mut lookup = self.uow.begin(TxMode::Lookup).await?;
+        crate::cards::counts::items_exist(&mut lookup, merchant_id, &rules).await?;
+        drop(lookup);
         let template = CardTemplate {
             id: CardTemplateId::new(),
             merchant_id,
@@ -219,6 +222,12 @@ where
         if !template.active {
             return Err(crate::cards::CardsError::CardTemplateInactive.into());
         }
+        if template.rules.kind != crate::cards::CardKind::StoredValue {
+            return Err(crate::cards::CardsError::CardKindMismatch {
+                what: "a count card is sold at the till, not opened",
+            }
+            .into());
+        }
         let card = MemberCard {
             id: CardId::new(),
             merchant_id: cmd.merchant_id,
@@ -229,6 +238,8 @@ where
             opened_at: self.clock.now(),
             opened_by: cmd.operator_id,
             store_id: cmd.store_id,
+            uses_left: None,
+            expires_at: None,
         };
         tx.cards().insert_card(&card).await?;
         tx.commit().await?;
@@ -314,6 +325,9 @@ where
                     store_id: cmd.store_id,
                     operator_id: cmd.operator_id,
                     created_at: now,
+                    uses_delta: 0,
+                    uses_after: None,
+                    item_id: None,
                 };
                 tx.cards().insert_card_entry(&entry).await?;
                 let mut events = vec![DomainEvent::CardToppedUp {
@@ -392,6 +406,9 @@ where
                     store_id: store.or(top_up.store_id),
                     operator_id: cmd.operator_id,
                     created_at: now,
+                    uses_delta: 0,
+                    uses_after: None,
+                    item_id: None,
                 };
                 tx.cards().insert_card_entry(&entry).await?;
                 Ok((entry, Vec::new()))

@@ -5,6 +5,7 @@ mod plan;
 mod ports;
 mod pricing;
 mod refunds;
+mod sales;
 mod settings;
 
 pub use error::{CheckoutError, ORDER};
@@ -25,6 +26,7 @@ pub use pricing::{
     price_order,
 };
 pub use refunds::{RefundLineInput, RefundOrder, RefundReceipt, points_to_reverse};
+pub use sales::{CardSale, SellCard};
 pub use settings::{CheckoutSettings, CouponGifts, StoredValueAtCheckout};
 
 crate::engine::service!(

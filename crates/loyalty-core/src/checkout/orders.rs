@@ -20,7 +20,6 @@ use crate::kernel::{
 use crate::kernel::{Clock, TxMode, UnitOfWork};
 use crate::kernel::{Idempotent, Outcome};
 use crate::members::Member;
-use crate::members::MembersTx;
 use crate::members::member_of;
 use crate::merchants::StoresTx;
 use crate::merchants::merchant_of;
@@ -321,148 +320,7 @@ where
                 Ok((merchant, store, settings))
             },
             effect |tx, (merchant, store, settings), now| {
-                let order_no = validate_order_no(cmd.order_no.as_deref())?;
-                let order_no = order_no.as_deref();
-                let policy = &settings.earning.value;
-                let tz = merchant.time_zone;
-                // The member's lock, when the rules read the member (the engine's pricing, the daily
-                // cap, a birthday, the tier): what they read then holds until commit (a concurrent
-                // order of the member waits, and sees this one's points and growth). Without such
-                // rules the balance update itself is the lock.
-                let member = if cmd.priced_by_engine()
-                    || cmd.card.is_some()
-                    || policy.cap_per_day.is_some()
-                    || policy.birthday.is_some()
-                    || settings.tiers.is_some()
-                {
-                    Some(
-                        tx.members()
-                            .lock_member(cmd.merchant_id, cmd.member_id)
-                            .await?
-                            .ok_or(Error::NotFound(crate::members::MEMBER))?,
-                    )
-                } else {
-                    None
-                };
-                let earned_today = match &member {
-                    Some(m) => earned_today(tx, &settings, &merchant, m, now).await?,
-                    None => Points::ZERO,
-                };
-                let ctx = Context {
-                    merchant: &merchant,
-                    store: &store,
-                    settings: &settings,
-                    member: member.as_ref(),
-                    earned_today,
-                    now,
-                };
-                let plan = plan(tx, cmd, &ctx).await?;
-                let order = new_order(cmd, order_no, store.id, &plan, now);
-                let source = Source::new("order", order.id);
-                let mut events = Vec::new();
-                // Coupons first, then points: both under the member's lock taken above.
-                use_coupons(tx, cmd, &order, &plan, now).await?;
-                let spent = if order.points_used.is_positive() {
-                    let draft = EntryDraft {
-                        merchant_id: cmd.merchant_id,
-                        member_id: cmd.member_id,
-                        kind: EntryKind::Spend,
-                        reason_code: "order_points".into(),
-                        title: "积分抵现".into(),
-                        store_id: Some(store.id),
-                        source: source.clone(),
-                        operator_id: cmd.operator_id,
-                        policy_version: None,
-                    };
-                    let entry =
-                        debit_recorded(tx, &draft, order.points_used, &plan.spendable, now).await?;
-                    events.push(crate::points::spent_event(&entry, order.points_used));
-                    Some(entry)
-                } else {
-                    None
-                };
-                let card_entry = match &plan.card {
-                    Some(charge) => Some(pay_from_card(tx, cmd, &order, charge, now).await?),
-                    None => None,
-                };
-                let entry = if plan.earned.points.is_positive() {
-                    let draft = EntryDraft {
-                        merchant_id: cmd.merchant_id,
-                        member_id: cmd.member_id,
-                        kind: EntryKind::Earn,
-                        reason_code: "order_earn".into(),
-                        title: "消费得积分".into(),
-                        store_id: Some(store.id),
-                        source: source.clone(),
-                        operator_id: cmd.operator_id,
-                        policy_version: Some(settings.earning.version),
-                    };
-                    let credited = credit(
-                        tx,
-                        &draft,
-                        plan.earned.points,
-                        settings.expiry.value.expires_at(now, tz),
-                        now,
-                    )
-                    .await?;
-                    events.push(DomainEvent::PointsEarned {
-                        merchant_id: cmd.merchant_id,
-                        member_id: cmd.member_id,
-                        points: credited.entry.delta,
-                        balance_after: credited.balance_after,
-                    });
-                    Some(credited)
-                } else {
-                    None
-                };
-                let balance_after = match (&entry, &spent, &member) {
-                    (Some(c), _, _) => c.balance_after,
-                    (None, Some(e), _) => e.balance_after,
-                    (None, None, Some(m)) => m.points_balance,
-                    (None, None, None) => {
-                        member_of(tx, cmd.merchant_id, cmd.member_id)
-                            .await?
-                            .points_balance
-                    }
-                };
-                tx.orders().insert_order(&order).await?;
-                let order_lines = order_lines(cmd, &order, &plan);
-                if !order_lines.is_empty() {
-                    tx.orders().insert_lines(&order_lines).await?;
-                }
-                let upgrade = match &member {
-                    Some(member) => {
-                        upgrade_on_growth(tx, member, settings.tiers.as_ref(), tz, now).await?
-                    }
-                    None => None,
-                };
-                let tier_upgraded_to = match &upgrade {
-                    Some(DomainEvent::TierUpgraded { to_tier, .. }) => Some(to_tier.clone()),
-                    _ => None,
-                };
-                events.extend(upgrade);
-                enqueue_with(
-                    tx,
-                    cmd.merchant_id,
-                    &settings.notifications.value,
-                    tz,
-                    &events,
-                    now,
-                )
-                .await?;
-                let receipt = OrderReceipt {
-                    order,
-                    lines: order_lines,
-                    pricing: plan.priced,
-                    spent,
-                    card_entry,
-                    earned: entry.map(|c| c.entry),
-                    balance_after,
-                    explanation: plan.earned.explanation,
-                    policy_version: settings.earning.version,
-                    tier_upgraded_to,
-                };
-                Ok((receipt, events))
+                commit_in(tx, cmd, &merchant, &store, &settings, now).await
             }
         )
     }
@@ -531,6 +389,174 @@ where
         let lines = tx.orders().lines_of(merchant_id, &[id]).await?;
         Ok((order, lines))
     }
+}
+
+/// Commits an order inside a write transaction the caller holds: what
+/// [`CheckoutService::commit`] does once its key is claimed, and what selling a card does
+/// before it adds the card's uses.
+pub(super) async fn commit_in<T>(
+    tx: &mut T,
+    cmd: &CommitOrder,
+    merchant: &crate::merchants::Merchant,
+    store: &crate::merchants::Store,
+    settings: &MerchantSettings,
+    now: DateTime<Utc>,
+) -> Result<(OrderReceipt, Vec<DomainEvent>)>
+where
+    T: CardsTx + EarnTx + OrdersTx + StoresTx,
+{
+    let order_no = validate_order_no(cmd.order_no.as_deref())?;
+    let order_no = order_no.as_deref();
+    let policy = &settings.earning.value;
+    let tz = merchant.time_zone;
+    // The member's lock, when the rules read the member (the engine's pricing, the daily
+    // cap, a birthday, the tier): what they read then holds until commit (a concurrent
+    // order of the member waits, and sees this one's points and growth). Without such
+    // rules the balance update itself is the lock.
+    let member = if cmd.priced_by_engine()
+        || cmd.card.is_some()
+        || policy.cap_per_day.is_some()
+        || policy.birthday.is_some()
+        || settings.tiers.is_some()
+    {
+        Some(
+            tx.members()
+                .lock_member(cmd.merchant_id, cmd.member_id)
+                .await?
+                .ok_or(Error::NotFound(crate::members::MEMBER))?,
+        )
+    } else {
+        None
+    };
+    let earned_today = match &member {
+        Some(m) => earned_today(tx, settings, merchant, m, now).await?,
+        None => Points::ZERO,
+    };
+    let ctx = Context {
+        merchant,
+        store,
+        settings,
+        member: member.as_ref(),
+        earned_today,
+        now,
+    };
+    let plan = plan(tx, cmd, &ctx).await?;
+    let order = new_order(cmd, order_no, store.id, &plan, now);
+    let source = Source::new("order", order.id);
+    let mut events = Vec::new();
+    // Coupons first, then points: both under the member's lock taken above.
+    use_coupons(tx, cmd, &order, &plan, now).await?;
+    let spent = if order.points_used.is_positive() {
+        let draft = EntryDraft {
+            merchant_id: cmd.merchant_id,
+            member_id: cmd.member_id,
+            kind: EntryKind::Spend,
+            reason_code: "order_points".into(),
+            title: "积分抵现".into(),
+            store_id: Some(store.id),
+            source: source.clone(),
+            operator_id: cmd.operator_id,
+            policy_version: None,
+        };
+        let entry = debit_recorded(tx, &draft, order.points_used, &plan.spendable, now).await?;
+        events.push(crate::points::spent_event(&entry, order.points_used));
+        Some(entry)
+    } else {
+        None
+    };
+    let card_entry = match &plan.card {
+        Some(charge) => {
+            let entry = pay_from_card(tx, cmd, &order, charge, now).await?;
+            events.push(DomainEvent::CardPaid {
+                merchant_id: cmd.merchant_id,
+                member_id: cmd.member_id,
+                card_id: charge.card.id,
+                name: charge.name.clone(),
+                amount: Money::from_fen(charge.amount())?,
+                balance_after: Money::from_fen(
+                    entry.principal_after.fen() + entry.bonus_after.fen(),
+                )?,
+            });
+            Some(entry)
+        }
+        None => None,
+    };
+    let entry = if plan.earned.points.is_positive() {
+        let draft = EntryDraft {
+            merchant_id: cmd.merchant_id,
+            member_id: cmd.member_id,
+            kind: EntryKind::Earn,
+            reason_code: "order_earn".into(),
+            title: "消费得积分".into(),
+            store_id: Some(store.id),
+            source: source.clone(),
+            operator_id: cmd.operator_id,
+            policy_version: Some(settings.earning.version),
+        };
+        let credited = credit(
+            tx,
+            &draft,
+            plan.earned.points,
+            settings.expiry.value.expires_at(now, tz),
+            now,
+        )
+        .await?;
+        events.push(DomainEvent::PointsEarned {
+            merchant_id: cmd.merchant_id,
+            member_id: cmd.member_id,
+            points: credited.entry.delta,
+            balance_after: credited.balance_after,
+        });
+        Some(credited)
+    } else {
+        None
+    };
+    let balance_after = match (&entry, &spent, &member) {
+        (Some(c), _, _) => c.balance_after,
+        (None, Some(e), _) => e.balance_after,
+        (None, None, Some(m)) => m.points_balance,
+        (None, None, None) => {
+            member_of(tx, cmd.merchant_id, cmd.member_id)
+                .await?
+                .points_balance
+        }
+    };
+    tx.orders().insert_order(&order).await?;
+    let order_lines = order_lines(cmd, &order, &plan);
+    if !order_lines.is_empty() {
+        tx.orders().insert_lines(&order_lines).await?;
+    }
+    let upgrade = match &member {
+        Some(member) => upgrade_on_growth(tx, member, settings.tiers.as_ref(), tz, now).await?,
+        None => None,
+    };
+    let tier_upgraded_to = match &upgrade {
+        Some(DomainEvent::TierUpgraded { to_tier, .. }) => Some(to_tier.clone()),
+        _ => None,
+    };
+    events.extend(upgrade);
+    enqueue_with(
+        tx,
+        cmd.merchant_id,
+        &settings.notifications.value,
+        tz,
+        &events,
+        now,
+    )
+    .await?;
+    let receipt = OrderReceipt {
+        order,
+        lines: order_lines,
+        pricing: plan.priced,
+        spent,
+        card_entry,
+        earned: entry.map(|c| c.entry),
+        balance_after,
+        explanation: plan.earned.explanation,
+        policy_version: settings.earning.version,
+        tier_upgraded_to,
+    };
+    Ok((receipt, events))
 }
 
 /// What the member's orders earned today, for the daily cap (nothing to read without one).
@@ -714,6 +740,9 @@ async fn pay_from_card(
         store_id: Some(order.store_id),
         operator_id: cmd.operator_id,
         created_at: now,
+        uses_delta: 0,
+        uses_after: None,
+        item_id: None,
     };
     tx.cards().insert_card_entry(&entry).await?;
     Ok(entry)

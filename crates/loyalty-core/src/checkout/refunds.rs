@@ -284,6 +284,16 @@ where
                     .order(cmd.merchant_id, cmd.order_id)
                     .await?
                     .ok_or(Error::NotFound(crate::checkout::ORDER))?;
+                // A count card's uses are not taken back by a refund: an order that sold one
+                // is refused rather than leave the member both the money and the uses.
+                if tx
+                    .cards()
+                    .card_entry_by_source(cmd.merchant_id, CardEntryKind::Sale, &order.id.to_string())
+                    .await?
+                    .is_some()
+                {
+                    return Err(crate::cards::CardsError::CardSaleNotRefundable.into());
+                }
                 let lines = tx.orders().lines_of(cmd.merchant_id, &[order.id]).await?;
                 let decided = decide(cmd, &order, &lines)?;
                 for line in &decided.lines {
@@ -430,6 +440,9 @@ where
                             store_id: Some(order.store_id),
                             operator_id: cmd.operator_id,
                             created_at: now,
+                            uses_delta: 0,
+                            uses_after: None,
+                            item_id: None,
                         };
                         tx.cards().insert_card_entry(&entry).await?;
                         Some(entry)

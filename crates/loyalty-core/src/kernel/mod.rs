@@ -38,6 +38,6 @@ pub use types::decimal_text;
 pub mod schema;
 pub use types::{
     CardId, CardTemplateId, CouponId, CouponTemplateId, EntryId, InvalidValue, LotId, MemberId,
-    MerchantId, MerchantTimeZone, Money, OrderId, Phone, Points, RefundId, Secret, StaffId,
-    StoreId, VerificationId, WithdrawalId,
+    MerchantId, MerchantTimeZone, Money, OrderId, Phone, Points, RefundId, Secret, ServiceItemId,
+    StaffId, StoreId, VerificationId, WithdrawalId,
 };

@@ -54,6 +54,10 @@ pub enum Scene {
     StockLow,
     /// Money went onto the member's stored-value card.
     TopUp,
+    /// The member's stored-value card paid for an order (余额变动).
+    CardPayment,
+    /// A use of the member's count card was verified at a store (核销提醒).
+    CardUse,
     /// To HQ: the platform approved or rejected a withdrawal from the wallet.
     WithdrawalReviewed,
 }
@@ -72,6 +76,8 @@ impl Scene {
             Self::CouponExpiringSoon => "coupon_expiring_soon",
             Self::StockLow => "stock_low",
             Self::TopUp => "top_up",
+            Self::CardPayment => "card_payment",
+            Self::CardUse => "card_use",
             Self::WithdrawalReviewed => "withdrawal_reviewed",
         }
     }
@@ -89,6 +95,8 @@ impl Scene {
             Self::CouponExpiringSoon,
             Self::StockLow,
             Self::TopUp,
+            Self::CardPayment,
+            Self::CardUse,
             Self::WithdrawalReviewed,
         ]
         .into_iter()
@@ -419,6 +427,26 @@ pub fn event_values(event: &DomainEvent, tz: MerchantTimeZone) -> Vec<(&'static 
             ("bonus", bonus.to_string()),
             ("balance", balance_after.to_string()),
         ],
+        DomainEvent::CardPaid {
+            name,
+            amount,
+            balance_after,
+            ..
+        } => vec![
+            ("name", name.clone()),
+            ("amount", amount.to_string()),
+            ("balance", balance_after.to_string()),
+        ],
+        DomainEvent::CardUsed {
+            name,
+            item,
+            uses_left,
+            ..
+        } => vec![
+            ("name", name.clone()),
+            ("item", item.clone()),
+            ("uses_left", uses_left.to_string()),
+        ],
         DomainEvent::WithdrawalReviewed {
             amount,
             approved,
@@ -450,6 +478,8 @@ pub const fn scene_of(event: &DomainEvent) -> Option<Scene> {
         DomainEvent::CouponExpiringSoon { .. } => Some(Scene::CouponExpiringSoon),
         DomainEvent::CouponStockLow { .. } => Some(Scene::StockLow),
         DomainEvent::CardToppedUp { .. } => Some(Scene::TopUp),
+        DomainEvent::CardPaid { .. } => Some(Scene::CardPayment),
+        DomainEvent::CardUsed { .. } => Some(Scene::CardUse),
         DomainEvent::WithdrawalReviewed { .. } => Some(Scene::WithdrawalReviewed),
         _ => None,
     }

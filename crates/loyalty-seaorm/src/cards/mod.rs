@@ -14,6 +14,11 @@ pub(crate) const UNIQUE_KEYS: &[UniqueConstraint] = &[
         loyalty_core::cards::MEMBER_CARD_KEY,
     ),
     UniqueConstraint::new(
+        "service_items_code_key",
+        "service_items.merchant_id, service_items.code",
+        loyalty_core::cards::SERVICE_ITEM_CODE_KEY,
+    ),
+    UniqueConstraint::new(
         "card_entries_source_key",
         "card_entries.merchant_id, card_entries.kind",
         loyalty_core::cards::CARD_ENTRY_SOURCE_KEY,

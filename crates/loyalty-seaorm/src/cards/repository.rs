@@ -1,14 +1,18 @@
-use super::rows::{card_from, card_row, entry_from, entry_row, template_from, template_row};
-use crate::cards::entities::{card_entries, card_templates, member_cards};
+use super::rows::{
+    card_from, card_row, entry_from, entry_row, service_item_from, template_from, template_row,
+};
+use crate::cards::entities::{card_entries, card_templates, member_cards, service_items};
 use crate::errors::StoreResult;
 use crate::shared::{KeysetPage, MerchantKeyed, MerchantOwned, money_drifts};
 use crate::uow::SeaTransaction;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use loyalty_core::cards::CardRepository;
-use loyalty_core::cards::{CardEntry, CardTemplate, MemberCard};
+use loyalty_core::cards::{CardEntry, CardTemplate, MemberCard, ServiceItem};
 use loyalty_core::kernel::MoneyDrift;
 use loyalty_core::kernel::StoreError;
-use loyalty_core::kernel::{CardId, CardTemplateId, MemberId, MerchantId};
+use loyalty_core::kernel::{CardId, CardTemplateId, MemberId, MerchantId, ServiceItemId};
+use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
 use tracing::instrument;
@@ -160,6 +164,147 @@ impl CardRepository for SeaTransaction {
     }
 
     #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %item.merchant_id, id = %item.id))]
+    async fn insert_service_item(&mut self, item: &ServiceItem) -> Result<(), StoreError> {
+        self.insert(service_items::ActiveModel {
+            id: Set(item.id.as_uuid()),
+            merchant_id: Set(item.merchant_id.as_uuid()),
+            code: Set(item.code.clone()),
+            name: Set(item.name.clone()),
+            price_fen: Set(item.price.map(|p| p.fen())),
+            active: Set(item.active),
+            created_at: Set(item.created_at),
+        })
+        .await
+    }
+
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, id = %id))]
+    async fn service_item(
+        &mut self,
+        merchant: MerchantId,
+        id: ServiceItemId,
+    ) -> Result<Option<ServiceItem>, StoreError> {
+        service_items::Entity::find_of(merchant)
+            .filter(service_items::Column::Id.eq(id.as_uuid()))
+            .one(&self.txn)
+            .await
+            .store()?
+            .map(service_item_from)
+            .transpose()
+    }
+
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
+    async fn service_items(
+        &mut self,
+        merchant: MerchantId,
+        before: Option<ServiceItemId>,
+        limit: u64,
+    ) -> Result<Vec<ServiceItem>, StoreError> {
+        let query = service_items::Entity::find_of(merchant).newest_first(
+            service_items::Column::Id,
+            before.map(|b| b.as_uuid()),
+            limit,
+        );
+        self.all_as(query, service_item_from).await
+    }
+
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %item.merchant_id, id = %item.id))]
+    async fn update_service_item(&mut self, item: &ServiceItem) -> Result<bool, StoreError> {
+        use service_items::Column as C;
+        let result = service_items::Entity::update_in(item.merchant_id, item.id.as_uuid())
+            .col_expr(C::Name, Expr::value(item.name.clone()))
+            .col_expr(C::PriceFen, Expr::value(item.price.map(|p| p.fen())))
+            .col_expr(C::Active, Expr::value(item.active))
+            .exec(&self.txn)
+            .await
+            .store()?;
+        Ok(result.rows_affected == 1)
+    }
+
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, card = %card))]
+    async fn add_uses(
+        &mut self,
+        merchant: MerchantId,
+        card: CardId,
+        uses: i64,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<Option<i64>, StoreError> {
+        use member_cards::Column as C;
+        let updated = member_cards::Entity::update_in(merchant, card.as_uuid())
+            .col_expr(
+                C::UsesLeft,
+                Expr::expr(Expr::col(C::UsesLeft).if_null(0)).add(uses),
+            )
+            .col_expr(C::ExpiresAt, Expr::value(expires_at))
+            .exec_with_returning(&self.txn)
+            .await
+            .store()?;
+        Ok(updated.first().and_then(|c| c.uses_left))
+    }
+
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, card = %card))]
+    async fn take_use(
+        &mut self,
+        merchant: MerchantId,
+        member: MemberId,
+        card: CardId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>, StoreError> {
+        use member_cards::Column as C;
+        let updated = member_cards::Entity::update_in(merchant, card.as_uuid())
+            .col_expr(C::UsesLeft, Expr::col(C::UsesLeft).sub(1))
+            .filter(C::MemberId.eq(member.as_uuid()))
+            .filter(C::UsesLeft.gt(0))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(C::ExpiresAt.is_null())
+                    .add(C::ExpiresAt.gt(now)),
+            )
+            .exec_with_returning(&self.txn)
+            .await
+            .store()?;
+        Ok(updated.first().and_then(|c| c.uses_left))
+    }
+
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, card = %card))]
+    async fn give_use_back(
+        &mut self,
+        merchant: MerchantId,
+        card: CardId,
+    ) -> Result<Option<i64>, StoreError> {
+        use member_cards::Column as C;
+        let updated = member_cards::Entity::update_in(merchant, card.as_uuid())
+            .col_expr(C::UsesLeft, Expr::col(C::UsesLeft).add(1))
+            .filter(C::UsesLeft.is_not_null())
+            .exec_with_returning(&self.txn)
+            .await
+            .store()?;
+        Ok(updated.first().and_then(|c| c.uses_left))
+    }
+
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
+    async fn card_entry_by_source(
+        &mut self,
+        merchant: MerchantId,
+        kind: loyalty_core::cards::CardEntryKind,
+        source_ref: &str,
+    ) -> Result<Option<CardEntry>, StoreError> {
+        card_entries::Entity::find_of(merchant)
+            .filter(card_entries::Column::Kind.eq(kind.as_str()))
+            .filter(card_entries::Column::SourceRef.eq(source_ref))
+            .one(&self.txn)
+            .await
+            .store()?
+            .map(entry_from)
+            .transpose()
+    }
+
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
         fields(merchant = %merchant, card = %card, id = %id))]
     async fn card_entry(
         &mut self,
@@ -185,10 +330,26 @@ impl CardRepository for SeaTransaction {
               CAST(COALESCE((SELECT SUM(e.bonus_delta) FROM card_entries e WHERE e.merchant_id = c.merchant_id AND e.card_id = c.id), 0) AS BIGINT) AS bonus_sum \
             FROM member_cards c) t \
             WHERE t.principal_fen <> t.principal_sum OR t.bonus_fen <> t.bonus_sum";
-        money_drifts(self, SQL, |id| {
+        // A count card's uses left against the sum of its entries' uses.
+        const USES: &str = "SELECT t.merchant_id, t.id, t.uses_left, 0, t.uses_sum, 0 FROM (\
+            SELECT c.merchant_id, c.id, c.uses_left, \
+              CAST(COALESCE((SELECT SUM(e.uses_delta) FROM card_entries e WHERE e.merchant_id = c.merchant_id AND e.card_id = c.id), 0) AS BIGINT) AS uses_sum \
+            FROM member_cards c WHERE c.uses_left IS NOT NULL) t \
+            WHERE t.uses_left <> t.uses_sum";
+        let mut drifts = money_drifts(self, SQL, |id| {
             format!("card {}", id.map(|i| i.to_string()).unwrap_or_default())
         })
-        .await
+        .await?;
+        drifts.extend(
+            money_drifts(self, USES, |id| {
+                format!(
+                    "card {} uses",
+                    id.map(|i| i.to_string()).unwrap_or_default()
+                )
+            })
+            .await?,
+        );
+        Ok(drifts)
     }
 
     #[instrument(level = "debug", skip_all, err(level = "debug"),

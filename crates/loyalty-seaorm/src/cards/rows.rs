@@ -1,11 +1,11 @@
 //! Card templates, members' cards and card entries as stored, and back: a row that does not
 //! decode is corrupt data.
 
-use crate::cards::entities::{card_entries, card_templates, member_cards};
+use crate::cards::entities::{card_entries, card_templates, member_cards, service_items};
 use crate::errors::corrupt;
 use crate::shared::{from_json, money, to_json};
 use loyalty_core::cards::CardRules;
-use loyalty_core::cards::{CardEntry, CardEntryKind, CardTemplate, MemberCard};
+use loyalty_core::cards::{CardEntry, CardEntryKind, CardTemplate, MemberCard, ServiceItem};
 use loyalty_core::kernel::StoreError;
 use loyalty_core::kernel::{StaffId, StoreId};
 use sea_orm::ActiveValue::Set;
@@ -33,6 +33,23 @@ pub(super) fn card_from(c: member_cards::Model) -> Result<MemberCard, StoreError
         opened_at: c.opened_at,
         opened_by: c.opened_by.map(StaffId::from_uuid),
         store_id: c.store_id.map(StoreId::from_uuid),
+        uses_left: c.uses_left,
+        expires_at: c.expires_at,
+    })
+}
+
+pub(super) fn service_item_from(i: service_items::Model) -> Result<ServiceItem, StoreError> {
+    Ok(ServiceItem {
+        id: i.id.into(),
+        merchant_id: i.merchant_id.into(),
+        code: i.code,
+        name: i.name,
+        price: i
+            .price_fen
+            .map(|p| money(p, "service item price"))
+            .transpose()?,
+        active: i.active,
+        created_at: i.created_at,
     })
 }
 
@@ -51,6 +68,9 @@ pub(super) fn entry_from(e: card_entries::Model) -> Result<CardEntry, StoreError
         store_id: e.store_id.map(StoreId::from_uuid),
         operator_id: e.operator_id.map(StaffId::from_uuid),
         created_at: e.created_at,
+        uses_delta: e.uses_delta,
+        uses_after: e.uses_after,
+        item_id: e.item_id.map(Into::into),
     })
 }
 
@@ -78,6 +98,8 @@ pub(super) fn card_row(c: &MemberCard) -> member_cards::ActiveModel {
         opened_at: Set(c.opened_at),
         opened_by: Set(c.opened_by.map(|s| s.as_uuid())),
         store_id: Set(c.store_id.map(|s| s.as_uuid())),
+        uses_left: Set(c.uses_left),
+        expires_at: Set(c.expires_at),
     }
 }
 
@@ -96,5 +118,8 @@ pub(super) fn entry_row(e: &CardEntry) -> card_entries::ActiveModel {
         store_id: Set(e.store_id.map(|s| s.as_uuid())),
         operator_id: Set(e.operator_id.map(|s| s.as_uuid())),
         created_at: Set(e.created_at),
+        uses_delta: Set(e.uses_delta),
+        uses_after: Set(e.uses_after),
+        item_id: Set(e.item_id.map(|i| i.as_uuid())),
     }
 }

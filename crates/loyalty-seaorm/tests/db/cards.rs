@@ -20,6 +20,7 @@ on_both_databases! {
     a_payment_reference_tops_a_card_up_once => super::payment_ref_once;
     a_card_refuses_amounts_it_does_not_offer_and_is_one_per_member_and_template => super::card_refusals;
     an_order_paid_from_a_card_and_refunded_keeps_the_ledger_whole_and_its_migration_in_place => super::paid_from_card;
+    twenty_concurrent_uses_of_a_count_card_of_five_let_five_through_and_the_ledger_agrees => super::count_card_race;
 }
 
 /// The card's balance, checked against the sum of its ledger.
@@ -119,6 +120,10 @@ async fn payment_ref_once(db: &TestDatabase) {
         refused.to_string().contains("cards holding a balance"),
         "{refused}"
     );
+    // The newer migrations went back before the refusal: up again, the money is all there.
+    loyalty_migrations::Migrator::up(&db.db, None)
+        .await
+        .expect("up again");
     assert_eq!(
         balance(&w, &m, card).await,
         (money("500.00"), money("150.00"))
@@ -230,10 +235,126 @@ async fn paid_from_card(db: &TestDatabase) {
     );
 
     // Going back past the card payments would lose what the order took from the card.
-    let back = loyalty_migrations::Migrator::down(&db.db, Some(1)).await;
+    let since = loyalty_migrations::Migrator::migrations()
+        .iter()
+        .rev()
+        .position(|m| m.name() == "m20261208_000009_card_payments")
+        .expect("the card payments")
+        + 1;
+    let steps = u32::try_from(since).expect("a few migrations");
+    let back = loyalty_migrations::Migrator::down(&db.db, Some(steps)).await;
     let refused = back.expect_err("refused while an order was paid from a card");
     assert!(
         refused.to_string().contains("orders paid from a card"),
         "{refused}"
     );
+}
+
+async fn count_card_race(db: &TestDatabase) {
+    use loyalty_core::cards::{CardKind, CardRules, CountRules, NewServiceItem, UseCard};
+    use loyalty_core::checkout::SellCard;
+    let w = Arc::new(world(db));
+    let (merchant, _) = merchant(&w, "gym").await;
+    let m = member(&w, &merchant, "13800000007").await;
+    let item = w
+        .loyalty
+        .cards()
+        .create_service_item(
+            merchant.id,
+            NewServiceItem {
+                code: "CLASS".into(),
+                name: "团课".into(),
+                price: None,
+            },
+        )
+        .await
+        .expect("item");
+    let template = w
+        .loyalty
+        .cards()
+        .create_template(
+            merchant.id,
+            CardRules {
+                kind: CardKind::Count,
+                name: "团课5次卡".into(),
+                description: None,
+                theme_colour: None,
+                background_image: None,
+                plans: Vec::new(),
+                custom_top_up: None,
+                max_balance: None,
+                count: Some(CountRules {
+                    items: vec![item.id],
+                    uses: 5,
+                    valid_days: None,
+                    price: money("199.00"),
+                }),
+            },
+            None,
+        )
+        .await
+        .expect("template");
+    let sale = w
+        .loyalty
+        .checkout()
+        .sell_card(
+            SellCard {
+                merchant_id: merchant.id,
+                member_id: m.id,
+                template_id: template.id,
+                store_id: None,
+                order_no: None,
+                pay_from: None,
+                operator_id: None,
+            },
+            None,
+        )
+        .await
+        .map(done)
+        .expect("sold");
+    let card = sale.entry.card_id;
+    let store = sale.receipt.order.store_id;
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let (w, m) = (Arc::clone(&w), m.clone());
+            tokio::spawn(async move {
+                w.loyalty
+                    .cards()
+                    .use_card(
+                        UseCard {
+                            merchant_id: m.merchant_id,
+                            member_id: m.id,
+                            card_id: card,
+                            item_id: item.id,
+                            store_id: store,
+                            operator_id: None,
+                        },
+                        None,
+                    )
+                    .await
+            })
+        })
+        .collect();
+    let mut used = 0;
+    for task in tasks {
+        match task.await.expect("task ran") {
+            Ok(_) => used += 1,
+            Err(e) => assert_eq!(e.code(), "card_used_up", "{e:?}"),
+        }
+    }
+    assert_eq!(used, 5, "exactly the uses the card holds");
+    let (held, entries) = w
+        .loyalty
+        .cards()
+        .ledger(m.merchant_id, m.id, card, None, 100)
+        .await
+        .expect("ledger");
+    assert_eq!(held.card.uses_left, Some(0));
+    assert_eq!(entries.iter().map(|e| e.uses_delta).sum::<i64>(), 0);
+    assert_eq!(money_drifts(&w).await, vec![], "uses agree with the ledger");
+
+    // Going back past count cards would lose the member's uses: refused.
+    let back = loyalty_migrations::Migrator::down(&db.db, Some(1)).await;
+    let refused = back.expect_err("refused while a count card exists");
+    assert!(refused.to_string().contains("count cards"), "{refused}");
 }

@@ -42,6 +42,7 @@ async fn non_objects(db: &TestDatabase) {
                 .replace("{id}", unknown)
                 .replace("{card_id}", unknown)
                 .replace("{entry_id}", unknown)
+                .replace("{use_id}", unknown)
                 .replace("{code}", "NOSUCHCODE");
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("a method");
             for body in [json!([]), json!([{}]), json!("text"), json!(7), Value::Null] {

@@ -81,7 +81,7 @@ pub struct CardTenderRequest {
 }
 
 impl CardTenderRequest {
-    fn tender(&self) -> Result<CardTender, ApiError> {
+    pub(crate) fn tender(&self) -> Result<CardTender, ApiError> {
         Ok(CardTender {
             card_id: CardId::from_uuid(self.card_id),
             amount: self

@@ -27,7 +27,57 @@ fn rules() -> CardRules {
             max: money("300.00"),
         }),
         max_balance: Some(money("5000.00")),
+        count: None,
     }
+}
+
+fn count_card() -> CardRules {
+    CardRules {
+        kind: CardKind::Count,
+        name: "洗剪吹10次卡".into(),
+        plans: Vec::new(),
+        custom_top_up: None,
+        max_balance: None,
+        count: Some(CountRules {
+            items: vec![crate::kernel::ServiceItemId::new()],
+            uses: 10,
+            valid_days: Some(365),
+            price: money("298.00"),
+        }),
+        ..rules()
+    }
+}
+
+#[test]
+fn a_count_card_needs_items_uses_and_a_price_and_takes_no_top_up() {
+    assert_eq!(count_card().validate(), Ok(()));
+    let mut no_count = count_card();
+    no_count.count = None;
+    assert_eq!(no_count.validate().map_err(|e| e.field), Err("count"));
+    let mut topped = count_card();
+    topped.plans = rules().plans;
+    assert_eq!(topped.validate().map_err(|e| e.field), Err("plans"));
+    for (change, field) in [
+        (
+            (|c: &mut CountRules| c.items.clear()) as fn(&mut CountRules),
+            "count.items",
+        ),
+        (|c: &mut CountRules| c.items.push(c.items[0]), "count.items"),
+        (|c: &mut CountRules| c.uses = 0, "count.uses"),
+        (|c: &mut CountRules| c.uses = 10_001, "count.uses"),
+        (
+            |c: &mut CountRules| c.valid_days = Some(0),
+            "count.valid_days",
+        ),
+        (|c: &mut CountRules| c.price = Money::ZERO, "count.price"),
+    ] {
+        let mut r = count_card();
+        change(r.count.as_mut().expect("count"));
+        assert_eq!(r.validate().map_err(|e| e.field), Err(field));
+    }
+    let mut stored = rules();
+    stored.count = count_card().count;
+    assert_eq!(stored.validate().map_err(|e| e.field), Err("count"));
 }
 
 #[test]
@@ -140,7 +190,7 @@ fn rules_read_from_json_refuse_unknown_kinds_and_fields() {
     let ok = r#"{"kind":"stored_value","name":"卡","plans":[{"pay":"100.00","bonus":"20.00"}]}"#;
     let parsed: CardRules = serde_json::from_str(ok).expect("parses");
     assert_eq!(parsed.plans[0].bonus, money("20.00"));
-    let kind = r#"{"kind":"count","name":"卡","plans":[]}"#;
+    let kind = r#"{"kind":"period","name":"卡","plans":[]}"#;
     assert!(serde_json::from_str::<CardRules>(kind).is_err());
     let field = r#"{"kind":"stored_value","name":"卡","plans":[],"price":"1.00"}"#;
     assert!(serde_json::from_str::<CardRules>(field).is_err());

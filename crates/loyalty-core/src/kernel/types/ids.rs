@@ -121,3 +121,7 @@ id_type!(
     /// A withdrawal (提现) from a merchant's wallet, for the platform to review.
     WithdrawalId
 );
+id_type!(
+    /// A service item (项目) a count card serves: a haircut, a class, a massage.
+    ServiceItemId
+);

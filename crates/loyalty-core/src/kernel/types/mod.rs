@@ -10,7 +10,7 @@ mod timezone;
 
 pub use ids::{
     CardId, CardTemplateId, CouponId, CouponTemplateId, EntryId, LotId, MemberId, MerchantId,
-    OrderId, RefundId, StaffId, StoreId, VerificationId, WithdrawalId,
+    OrderId, RefundId, ServiceItemId, StaffId, StoreId, VerificationId, WithdrawalId,
 };
 pub use money::Money;
 pub use phone::Phone;

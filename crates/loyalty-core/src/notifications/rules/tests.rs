@@ -431,3 +431,28 @@ fn a_reviewed_withdrawal_tells_hq_the_amount_the_result_and_the_reason() {
         ]
     );
 }
+
+#[test]
+fn a_card_payment_tells_the_member_what_the_card_paid_and_holds() {
+    let member = MemberId::new();
+    let event = DomainEvent::CardPaid {
+        merchant_id: MerchantId::new(),
+        member_id: member,
+        card_id: crate::kernel::CardId::new(),
+        name: "储值卡".into(),
+        amount: money("60.00"),
+        balance_after: money("60.50"),
+    };
+    assert_eq!(scene_of(&event), Some(Scene::CardPayment));
+    assert!(!Scene::CardPayment.is_for_hq() && !Scene::CardPayment.is_transactional());
+    assert_eq!(Scene::parse("card_payment"), Some(Scene::CardPayment));
+    assert_eq!(event.member_id(), Some(member));
+    assert_eq!(
+        event_values(&event, MerchantTimeZone::default()),
+        vec![
+            ("name", "储值卡".to_owned()),
+            ("amount", "60.00".to_owned()),
+            ("balance", "60.50".to_owned()),
+        ]
+    );
+}

@@ -17,6 +17,9 @@ pub struct Model {
     pub store_id: Option<Uuid>,
     pub operator_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
+    pub uses_delta: i64,
+    pub uses_after: Option<i64>,
+    pub item_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,8 @@ pub struct Model {
     pub opened_at: DateTimeUtc,
     pub opened_by: Option<Uuid>,
     pub store_id: Option<Uuid>,
+    pub uses_left: Option<i64>,
+    pub expires_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,136 @@
+//! Count cards (记次卡) and the service items (项目) they serve: a card keeps its uses left
+//! (`CHECK >= 0`) and when they lapse; each ledger entry the uses it added or took, the uses
+//! left after it and the item a use served. Service items are unique by code per merchant.
+
+use crate::common::{index, refuse_losing};
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::{
+    big_integer, big_integer_null, boolean, string, timestamp_with_time_zone,
+    timestamp_with_time_zone_null, uuid, uuid_null,
+};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden, Clone, Copy)]
+enum MemberCards {
+    Table,
+    UsesLeft,
+    ExpiresAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum CardEntries {
+    Table,
+    UsesDelta,
+    UsesAfter,
+    ItemId,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum ServiceItems {
+    Table,
+    Id,
+    MerchantId,
+    Code,
+    Name,
+    PriceFen,
+    Active,
+    CreatedAt,
+}
+
+/// One column at a time: SQLite adds and drops no more in one statement.
+async fn add(m: &SchemaManager<'_>, table: impl IntoIden, col: ColumnDef) -> Result<(), DbErr> {
+    m.alter_table(Table::alter().table(table).add_column(col).to_owned())
+        .await
+}
+
+async fn remove(
+    m: &SchemaManager<'_>,
+    table: impl IntoIden,
+    col: impl IntoIden,
+) -> Result<(), DbErr> {
+    m.alter_table(Table::alter().table(table).drop_column(col).to_owned())
+        .await
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        add(
+            m,
+            MemberCards::Table,
+            big_integer_null(MemberCards::UsesLeft)
+                .check(Expr::col(MemberCards::UsesLeft).gte(0))
+                .to_owned(),
+        )
+        .await?;
+        add(
+            m,
+            MemberCards::Table,
+            timestamp_with_time_zone_null(MemberCards::ExpiresAt),
+        )
+        .await?;
+        add(
+            m,
+            CardEntries::Table,
+            big_integer(CardEntries::UsesDelta).default(0).to_owned(),
+        )
+        .await?;
+        add(
+            m,
+            CardEntries::Table,
+            big_integer_null(CardEntries::UsesAfter),
+        )
+        .await?;
+        add(m, CardEntries::Table, uuid_null(CardEntries::ItemId)).await?;
+        m.create_table(
+            Table::create()
+                .table(ServiceItems::Table)
+                .col(uuid(ServiceItems::Id).primary_key())
+                .col(uuid(ServiceItems::MerchantId))
+                .col(string(ServiceItems::Code))
+                .col(string(ServiceItems::Name))
+                .col(
+                    big_integer_null(ServiceItems::PriceFen)
+                        .check(Expr::col(ServiceItems::PriceFen).gte(0)),
+                )
+                .col(boolean(ServiceItems::Active))
+                .col(timestamp_with_time_zone(ServiceItems::CreatedAt))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "service_items_code_key",
+            ServiceItems::Table,
+            &["merchant_id", "code"],
+            true,
+        ))
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        refuse_losing(
+            m,
+            "m20261208_000010_count_cards",
+            &[(
+                "count cards with uses",
+                "SELECT COUNT(*) FROM member_cards WHERE uses_left IS NOT NULL",
+            )],
+        )
+        .await?;
+        m.drop_table(Table::drop().table(ServiceItems::Table).to_owned())
+            .await?;
+        for col in [
+            CardEntries::ItemId,
+            CardEntries::UsesAfter,
+            CardEntries::UsesDelta,
+        ] {
+            remove(m, CardEntries::Table, col).await?;
+        }
+        for col in [MemberCards::ExpiresAt, MemberCards::UsesLeft] {
+            remove(m, MemberCards::Table, col).await?;
+        }
+        Ok(())
+    }
+}
