@@ -4,10 +4,11 @@
 use crate::auth::{hash_password, random_password};
 use crate::error::ApiError;
 use crate::state::Engine;
-use loyalty_core::cards::{OpenCard, TopUpCard};
+use loyalty_core::cards::{NewServiceItem, OpenCard, TopUpCard};
 use loyalty_core::checkout::CheckoutSettings;
 use loyalty_core::checkout::CommitOrder;
 use loyalty_core::checkout::PointsAsCash;
+use loyalty_core::checkout::SellCard;
 use loyalty_core::coupons::{CouponBenefit, CouponRules, CouponScope, CouponValidity, Stacking};
 use loyalty_core::kernel::{Money, Phone, Points};
 use loyalty_core::members::RegisterMember;
@@ -170,6 +171,30 @@ pub async fn seed(loyalty: &Engine) -> Result<DemoLogin, ApiError> {
             None,
         )
         .await?;
+    // A count card of ten haircuts (洗剪吹10次卡), with its service item.
+    let haircut = loyalty
+        .cards()
+        .create_service_item(
+            merchant.id,
+            NewServiceItem {
+                code: "HAIRCUT".into(),
+                name: "洗剪吹".into(),
+                price: Some("38.00".parse()?),
+            },
+        )
+        .await?;
+    let count_card = loyalty
+        .cards()
+        .create_template(
+            merchant.id,
+            serde_json::from_value(serde_json::json!({
+                "kind": "count", "name": "洗剪吹10次卡", "theme_colour": "#4A90E2",
+                "count": {"items": [haircut.id], "uses": 10, "valid_days": 365, "price": "298.00"}
+            }))
+            .map_err(|e| ApiError::invalid("card", e.to_string()))?,
+            None,
+        )
+        .await?;
     loyalty
         .merchants()
         .create_store(CreateStore {
@@ -233,6 +258,21 @@ pub async fn seed(loyalty: &Engine) -> Result<DemoLogin, ApiError> {
                 operator_id: None,
             };
             loyalty.cards().top_up(top_up, None).await?;
+            loyalty
+                .checkout()
+                .sell_card(
+                    SellCard {
+                        merchant_id: merchant.id,
+                        member_id: member.id,
+                        template_id: count_card.id,
+                        store_id: None,
+                        order_no: None,
+                        pay_from: None,
+                        operator_id: None,
+                    },
+                    None,
+                )
+                .await?;
         }
     }
     Ok(DemoLogin {

@@ -75,13 +75,26 @@ async fn migrate_seed_and_verify(db: &TestDatabase) {
 
     // And a card gains bonus that no card ledger entry gave (the demo tops one up).
     let planted = db
-        .execute("UPDATE member_cards SET bonus_fen = bonus_fen + 1")
+        .execute("UPDATE member_cards SET bonus_fen = bonus_fen + 1 WHERE uses_left IS NULL")
         .await;
     assert_eq!(planted.expect("planted"), 1);
     let drifted = run(&["verify-ledger"], &env);
     assert_eq!(drifted.status.code(), Some(1), "{}", text(&drifted));
     assert!(
         text(&drifted).contains("card ") && text(&drifted).contains("2 account(s) drift"),
+        "{}",
+        text(&drifted)
+    );
+
+    // And a count card gains a use no entry gave (the demo sells one).
+    let planted = db
+        .execute("UPDATE member_cards SET uses_left = uses_left + 1 WHERE uses_left IS NOT NULL")
+        .await;
+    assert_eq!(planted.expect("planted"), 1);
+    let drifted = run(&["verify-ledger"], &env);
+    assert_eq!(drifted.status.code(), Some(1), "{}", text(&drifted));
+    assert!(
+        text(&drifted).contains(" uses") && text(&drifted).contains("3 account(s) drift"),
         "{}",
         text(&drifted)
     );

@@ -331,7 +331,7 @@ impl CardRepository for SeaTransaction {
             FROM member_cards c) t \
             WHERE t.principal_fen <> t.principal_sum OR t.bonus_fen <> t.bonus_sum";
         // A count card's uses left against the sum of its entries' uses.
-        const USES: &str = "SELECT t.merchant_id, t.id, t.uses_left, 0, t.uses_sum, 0 FROM (\
+        const USES: &str = "SELECT t.merchant_id, t.id, t.uses_left, CAST(0 AS BIGINT), t.uses_sum, CAST(0 AS BIGINT) FROM (\
             SELECT c.merchant_id, c.id, c.uses_left, \
               CAST(COALESCE((SELECT SUM(e.uses_delta) FROM card_entries e WHERE e.merchant_id = c.merchant_id AND e.card_id = c.id), 0) AS BIGINT) AS uses_sum \
             FROM member_cards c WHERE c.uses_left IS NOT NULL) t \
