@@ -1,8 +1,10 @@
-//! Count cards (记次卡) and the service items (项目) they serve: a card keeps its uses left
-//! (`CHECK >= 0`) and when they lapse; each ledger entry the uses it added or took, the uses
-//! left after it and the item a use served. Service items are unique by code per merchant.
+//! Count cards (记次卡), period cards (周期卡) and the service items (项目) they serve: a
+//! count card keeps its uses left (`CHECK >= 0`) and when they lapse; a period card when its
+//! period started and ends, and the periods bought but not started; each ledger entry the
+//! uses it added or took, the uses left after it and the item a use served. Service items
+//! are unique by code per merchant.
 
-use crate::common::{index, refuse_losing};
+use crate::common::{index, non_negative, refuse_losing};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{
     big_integer, big_integer_null, boolean, string, timestamp_with_time_zone,
@@ -17,6 +19,8 @@ enum MemberCards {
     Table,
     UsesLeft,
     ExpiresAt,
+    StartsAt,
+    PeriodsPending,
 }
 
 #[derive(DeriveIden, Clone, Copy)]
@@ -73,6 +77,18 @@ impl MigrationTrait for Migration {
         .await?;
         add(
             m,
+            MemberCards::Table,
+            timestamp_with_time_zone_null(MemberCards::StartsAt),
+        )
+        .await?;
+        add(
+            m,
+            MemberCards::Table,
+            non_negative(MemberCards::PeriodsPending),
+        )
+        .await?;
+        add(
+            m,
             CardEntries::Table,
             big_integer(CardEntries::UsesDelta).default(0).to_owned(),
         )
@@ -114,8 +130,8 @@ impl MigrationTrait for Migration {
             m,
             "m20261208_000010_count_cards",
             &[(
-                "count cards with uses",
-                "SELECT COUNT(*) FROM member_cards WHERE uses_left IS NOT NULL",
+                "count or period cards",
+                "SELECT COUNT(*) FROM member_cards WHERE uses_left IS NOT NULL OR expires_at IS NOT NULL OR periods_pending > 0",
             )],
         )
         .await?;
@@ -128,7 +144,12 @@ impl MigrationTrait for Migration {
         ] {
             remove(m, CardEntries::Table, col).await?;
         }
-        for col in [MemberCards::ExpiresAt, MemberCards::UsesLeft] {
+        for col in [
+            MemberCards::PeriodsPending,
+            MemberCards::StartsAt,
+            MemberCards::ExpiresAt,
+            MemberCards::UsesLeft,
+        ] {
             remove(m, MemberCards::Table, col).await?;
         }
         Ok(())

@@ -126,7 +126,8 @@ pub enum DomainEvent {
         name: String,
         /// The service item's name.
         item: String,
-        uses_left: i64,
+        /// A count card's uses left (`None` for a period card).
+        uses_left: Option<i64>,
     },
     /// An order was paid (in part) from a member's stored-value card.
     CardPaid {

@@ -16,6 +16,7 @@ use serde_json::json;
 
 on_both_databases! {
     a_count_card_is_sold_used_at_stores_to_the_last_use_once_and_undone_the_same_day => super::count_card;
+    a_period_card_runs_a_month_from_its_sale_or_first_use_stacks_and_holds_its_daily_limit => super::period_card;
 }
 
 async fn count_card(db: &TestDatabase) {
@@ -263,4 +264,125 @@ async fn count_card(db: &TestDatabase) {
     )
     .await
     .assert_problem(404, "service_item_not_found");
+}
+
+async fn period_card(db: &TestDatabase) {
+    let app = loyalty_tests::spawn_app(db).await;
+    let shop = app.merchant("pool").await;
+    let hq = &shop.owner;
+    let cashier = app.cashier(&shop, &shop.default_store()).await;
+    let swim = string(
+        &app.created(
+            "/api/v1/merchant/service-items",
+            hq,
+            json!({ "code": "SWIM", "name": "游泳" }),
+        )
+        .await["id"],
+    );
+    let template = |starts: &str| {
+        json!({ "kind": "period", "name": "游泳月卡",
+                "period": { "items": [swim], "length": { "unit": "month" }, "starts": starts,
+                            "uses_per_day": 1, "price": "199.00" } })
+    };
+    let on_sale = string(
+        &app.created("/api/v1/merchant/card-templates", hq, template("on_sale"))
+            .await["id"],
+    );
+    let on_first_use = string(
+        &app.created(
+            "/api/v1/merchant/card-templates",
+            hq,
+            template("on_first_use"),
+        )
+        .await["id"],
+    );
+    let member = app.member(hq, "13600000001").await;
+    let sales = format!("/api/v1/merchant/members/{member}/cards/sales");
+    let sold = app
+        .created(&sales, &cashier, json!({ "template_id": on_sale }))
+        .await;
+    assert_eq!(sold["order"]["amount_paid"], "199.00");
+    let card = string(&sold["card_entry"]["card_id"]);
+    let held = |body: &serde_json::Value, card: &str| {
+        body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|c| c["id"] == card)
+            .cloned()
+            .expect("the card")
+    };
+    let cards = format!("/api/v1/merchant/members/{member}/cards");
+    let first = held(&app.get(&cards, hq).await.body, &card);
+    assert_eq!(first["kind"], "period");
+    let ends = |c: &serde_json::Value| {
+        chrono::DateTime::parse_from_rfc3339(c["expires_at"].as_str().expect("expires_at"))
+            .expect("a time")
+    };
+    let started =
+        chrono::DateTime::parse_from_rfc3339(first["starts_at"].as_str().expect("started on sale"))
+            .expect("a time");
+    let days = (ends(&first) - started).num_days();
+    assert!((28..=31).contains(&days), "a calendar month: {days} days");
+
+    // Once a day: the second use today is refused, two at once let one through.
+    let uses = format!("{cards}/{card}/uses");
+    let used = app.post(&uses, &cashier, json!({ "item_id": swim })).await;
+    assert_eq!(used.status, StatusCode::CREATED, "{}", used.text);
+    assert_eq!(used.body["uses_change"], -1);
+    app.post(&uses, &cashier, json!({ "item_id": swim }))
+        .await
+        .assert_problem(422, "use_limit_reached");
+    let undo = format!("{uses}/{}/undo", string(&used.body["id"]));
+    let undone = app.post(&undo, &cashier, json!({})).await;
+    assert_eq!(undone.status, StatusCode::CREATED, "{}", undone.text);
+    let (a, b) = futures::join!(
+        app.post(&uses, &cashier, json!({ "item_id": swim })),
+        app.post(
+            &uses,
+            hq,
+            json!({ "item_id": swim, "store_id": shop.default_store() })
+        ),
+    );
+    let won = [&a, &b]
+        .iter()
+        .filter(|x| x.status == StatusCode::CREATED)
+        .count();
+    assert_eq!(won, 1, "{} / {}", a.text, b.text);
+
+    // Buying again stacks a month after the one running.
+    app.created(&sales, &cashier, json!({ "template_id": on_sale }))
+        .await;
+    let stacked = held(&app.get(&cards, hq).await.body, &card);
+    let more = (ends(&stacked) - ends(&first)).num_days();
+    assert!((28..=31).contains(&more), "a month more: {more} days");
+
+    // Starting at the first use: two months bought wait, then run from the first use.
+    let later = app
+        .created(&sales, &cashier, json!({ "template_id": on_first_use }))
+        .await;
+    let waiting = string(&later["card_entry"]["card_id"]);
+    app.created(&sales, &cashier, json!({ "template_id": on_first_use }))
+        .await;
+    let pending = held(&app.get(&cards, hq).await.body, &waiting);
+    assert_eq!(pending["periods_pending"], 2, "{pending}");
+    assert!(pending.get("expires_at").is_none(), "{pending}");
+    let first_use = app
+        .post(
+            &format!("{cards}/{waiting}/uses"),
+            &cashier,
+            json!({ "item_id": swim }),
+        )
+        .await;
+    assert_eq!(first_use.status, StatusCode::CREATED, "{}", first_use.text);
+    let running = held(&app.get(&cards, hq).await.body, &waiting);
+    assert!(running.get("periods_pending").is_none(), "{running}");
+    let days = (ends(&running)
+        - chrono::DateTime::parse_from_rfc3339(running["starts_at"].as_str().expect("started"))
+            .expect("a time"))
+    .num_days();
+    assert!(
+        (58..=62).contains(&days),
+        "two months from the first use: {days} days"
+    );
 }

@@ -18,7 +18,7 @@ pub struct CardView {
     pub id: Uuid,
     pub member_id: Uuid,
     pub template_id: Uuid,
-    /// `stored_value` or `count`.
+    /// `stored_value`, `count` or `period`.
     pub kind: String,
     pub name: String,
     pub theme_colour: Option<String>,
@@ -33,13 +33,23 @@ pub struct CardView {
     /// A count card's uses left.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uses_left: Option<i64>,
-    /// When a count card's uses lapse.
+    /// When a count card's uses lapse, or a period card's period ends.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<DateTime<Utc>>,
+    /// When a period card's period started.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub starts_at: Option<DateTime<Utc>>,
+    /// Periods bought that start at the first use.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub periods_pending: i64,
     /// The service items a count card serves.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<Uuid>,
     pub opened_at: DateTime<Utc>,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 impl From<&HeldCard> for CardView {
@@ -58,11 +68,9 @@ impl From<&HeldCard> for CardView {
             bonus: h.card.bonus.to_string(),
             uses_left: h.card.uses_left,
             expires_at: h.card.expires_at,
-            items: rules
-                .count
-                .iter()
-                .flat_map(|c| c.items.iter().map(|i| i.as_uuid()))
-                .collect(),
+            starts_at: h.card.starts_at,
+            periods_pending: h.card.periods_pending,
+            items: rules.items().iter().map(|i| i.as_uuid()).collect(),
             opened_at: h.card.opened_at,
         }
     }

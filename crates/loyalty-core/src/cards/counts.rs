@@ -10,19 +10,22 @@
 use super::CardsService;
 use crate::cards::{CardEntry, CardEntryKind, CardKind, CardTemplate, CardsError, CardsTx};
 use crate::cards::{MemberCard, ServiceItem, card_of, template_of};
+use crate::cards::{PeriodRules, PeriodStart};
 use crate::engine::write_once;
 use crate::events::{DomainEvent, Notifier};
 use crate::kernel::{
-    CardId, InvalidValue, MemberId, MerchantId, Money, OrderId, ServiceItemId, StaffId, StoreId,
+    CardId, InvalidValue, MemberId, MerchantId, MerchantTimeZone, Money, OrderId, ServiceItemId,
+    StaffId, StoreId,
 };
 use crate::kernel::{Clock, IdempotencyTx, Transaction, TxMode, UnitOfWork};
 use crate::kernel::{Idempotent, Outcome};
+use crate::members::MembersTx;
 use crate::merchants::{StoresTx, merchant_of};
 use crate::notifications::enqueue_for;
 use crate::settings::SettingsTx;
 use crate::tiers::GrowTx;
 use crate::{Error, Result};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use uuid::Uuid;
 
 /// A service item as HQ posts it.
@@ -103,7 +106,7 @@ pub(crate) async fn items_exist(
     merchant: MerchantId,
     template: &crate::cards::CardRules,
 ) -> Result<()> {
-    for item in template.count.iter().flat_map(|c| &c.items) {
+    for item in template.items() {
         if !item_of(tx, merchant, *item).await?.active {
             return Err(CardsError::ServiceItemInactive.into());
         }
@@ -111,12 +114,14 @@ pub(crate) async fn items_exist(
     Ok(())
 }
 
-/// Adds a count card's uses for a sale (an order of its price): opens the member's card of
-/// the template when they hold none, else adds to it (and its validity runs from this sale
-/// when that is later). The entry is keyed by the order, so a sale adds once.
+/// Adds what a sale (an order of the card's price) bought: opens the member's card of the
+/// template when they hold none; a count card gets its uses (its validity runs from this
+/// sale when that is later), a period card its period (after the one running, if any; from
+/// now when it starts on sale, else at the first use). The entry is keyed by the order, so
+/// a sale adds once. Called under the member's lock.
 ///
 /// # Errors
-/// `card_kind_mismatch` for a template that is not a count card's; storage failures.
+/// `card_kind_mismatch` for a stored-value template; storage failures.
 pub(crate) async fn sell_in(
     tx: &mut impl CardsTx,
     template: &CardTemplate,
@@ -126,14 +131,12 @@ pub(crate) async fn sell_in(
     operator: Option<StaffId>,
     now: DateTime<Utc>,
 ) -> Result<CardEntry> {
-    let count = template
-        .rules
-        .count
-        .as_ref()
-        .filter(|_| template.rules.kind == CardKind::Count)
-        .ok_or(CardsError::CardKindMismatch {
-            what: "only a count card is sold",
-        })?;
+    if template.rules.kind == CardKind::StoredValue {
+        return Err(CardsError::CardKindMismatch {
+            what: "a stored-value card is topped up, not sold",
+        }
+        .into());
+    }
     let merchant = template.merchant_id;
     let held = tx
         .cards()
@@ -154,25 +157,59 @@ pub(crate) async fn sell_in(
                 opened_at: now,
                 opened_by: operator,
                 store_id: Some(store),
-                uses_left: Some(0),
+                uses_left: (template.rules.kind == CardKind::Count).then_some(0),
                 expires_at: None,
+                starts_at: None,
+                periods_pending: 0,
             };
             tx.cards().insert_card(&card).await?;
             card
         }
     };
-    let sold_until = count
-        .valid_days
-        .map(|days| now + Duration::days(i64::from(days)));
-    let expires_at = match (card.expires_at, sold_until) {
-        (Some(held), Some(sold)) if card.uses_left.unwrap_or(0) > 0 => Some(held.max(sold)),
-        (_, sold) => sold,
+    let (uses, uses_after) = match (&template.rules.count, &template.rules.period) {
+        (Some(count), _) => {
+            let sold_until = count
+                .valid_days
+                .map(|days| now + Duration::days(i64::from(days)));
+            let expires_at = match (card.expires_at, sold_until) {
+                (Some(held), Some(sold)) if card.uses_left.unwrap_or(0) > 0 => Some(held.max(sold)),
+                (_, sold) => sold,
+            };
+            let after = tx
+                .cards()
+                .add_uses(merchant, card.id, count.uses, expires_at)
+                .await?
+                .ok_or(Error::NotFound(crate::cards::CARD))?;
+            (count.uses, Some(after))
+        }
+        (None, Some(period)) => {
+            let running = card.starts_at.is_some() && card.expires_at.is_some_and(|e| e > now);
+            let (starts_at, expires_at, pending) = match (running, period.starts) {
+                // Stacked after the period running.
+                (true, _) => (
+                    card.starts_at,
+                    card.expires_at.map(|e| period.length.end(e, 1)),
+                    card.periods_pending,
+                ),
+                (false, PeriodStart::OnSale) => (Some(now), Some(period.length.end(now, 1)), 0),
+                (false, PeriodStart::OnFirstUse) => (None, None, card.periods_pending + 1),
+            };
+            if !tx
+                .cards()
+                .set_period(merchant, card.id, starts_at, expires_at, pending)
+                .await?
+            {
+                return Err(Error::NotFound(crate::cards::CARD));
+            }
+            (0, None)
+        }
+        (None, None) => {
+            return Err(CardsError::CardKindMismatch {
+                what: "the template sells nothing",
+            }
+            .into());
+        }
     };
-    let uses_after = tx
-        .cards()
-        .add_uses(merchant, card.id, count.uses, expires_at)
-        .await?
-        .ok_or(Error::NotFound(crate::cards::CARD))?;
     let entry = CardEntry {
         id: Uuid::now_v7(),
         merchant_id: merchant,
@@ -187,12 +224,92 @@ pub(crate) async fn sell_in(
         store_id: Some(store),
         operator_id: operator,
         created_at: now,
-        uses_delta: count.uses,
-        uses_after: Some(uses_after),
+        uses_delta: uses,
+        uses_after,
         item_id: None,
     };
     tx.cards().insert_card_entry(&entry).await?;
     Ok(entry)
+}
+
+/// Takes one use off a count card, or says why it cannot.
+async fn take_count_use(
+    tx: &mut impl CardsTx,
+    cmd: &UseCard,
+    card: CardId,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    if let Some(after) = tx
+        .cards()
+        .take_use(cmd.merchant_id, cmd.member_id, card, now)
+        .await?
+    {
+        return Ok(after);
+    }
+    // Refused: say why, as the card is now.
+    let now_is = card_of(tx, cmd.merchant_id, cmd.member_id, cmd.card_id).await?;
+    Err(match now_is.expires_at {
+        Some(at) if at <= now => CardsError::CardExpired {
+            at: at.to_rfc3339(),
+        },
+        _ => CardsError::CardUsedUp,
+    }
+    .into())
+}
+
+/// Checks a use of a period card against its period and limits, under the member's lock
+/// (so uses of one card are counted in turn), starting the period at a first use.
+async fn use_period(
+    tx: &mut (impl CardsTx + MembersTx),
+    cmd: &UseCard,
+    period: &PeriodRules,
+    zone: MerchantTimeZone,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tx.members()
+        .lock_member(cmd.merchant_id, cmd.member_id)
+        .await?
+        .ok_or(Error::NotFound(crate::members::MEMBER))?;
+    let card = card_of(tx, cmd.merchant_id, cmd.member_id, cmd.card_id).await?;
+    let expires = match (card.starts_at, card.expires_at) {
+        (Some(_), Some(expires)) => expires,
+        _ if card.periods_pending > 0 => {
+            let periods = u32::try_from(card.periods_pending).unwrap_or(u32::MAX);
+            let expires = period.length.end(now, periods);
+            tx.cards()
+                .set_period(cmd.merchant_id, card.id, Some(now), Some(expires), 0)
+                .await?;
+            expires
+        }
+        _ => now,
+    };
+    if expires <= now {
+        return Err(CardsError::CardExpired {
+            at: expires.to_rfc3339(),
+        }
+        .into());
+    }
+    let today = zone.local_date(now);
+    let week = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    for (limit, day, per) in [
+        (period.uses_per_day, today, "day"),
+        (period.uses_per_week, week, "week"),
+    ] {
+        let Some(limit) = limit else { continue };
+        let since = day
+            .and_hms_opt(0, 0, 0)
+            .and_then(|midnight| zone.instant_of(midnight))
+            .unwrap_or(now);
+        if tx
+            .cards()
+            .uses_since(cmd.merchant_id, card.id, since)
+            .await?
+            >= i64::from(limit)
+        {
+            return Err(CardsError::UseLimitReached { per }.into());
+        }
+    }
+    Ok(())
 }
 
 impl<U, C, N> CardsService<'_, U, C, N>
@@ -301,30 +418,24 @@ where
             effect |tx, (merchant, settings, item), now| {
                 let card = card_of(tx, cmd.merchant_id, cmd.member_id, cmd.card_id).await?;
                 let template = template_of(tx, cmd.merchant_id, card.template_id).await?;
-                let count = template
-                    .rules
-                    .count
-                    .as_ref()
-                    .filter(|_| template.rules.kind == CardKind::Count)
-                    .ok_or(CardsError::CardKindMismatch { what: "only a count card is used" })?;
-                if !count.items.contains(&item.id) {
+                if template.rules.kind == CardKind::StoredValue {
+                    return Err(CardsError::CardKindMismatch {
+                        what: "a stored-value card pays, it is not used",
+                    }
+                    .into());
+                }
+                if !template.rules.items().contains(&item.id) {
                     return Err(CardsError::ItemNotOnCard.into());
                 }
                 if !item.active {
                     return Err(CardsError::ServiceItemInactive.into());
                 }
-                let Some(uses_after) = tx
-                    .cards()
-                    .take_use(cmd.merchant_id, cmd.member_id, card.id, now)
-                    .await?
-                else {
-                    // Refused: say why, as the card is now.
-                    let now_is = card_of(tx, cmd.merchant_id, cmd.member_id, cmd.card_id).await?;
-                    return Err(match now_is.expires_at {
-                        Some(at) if at <= now => CardsError::CardExpired { at: at.to_rfc3339() },
-                        _ => CardsError::CardUsedUp,
+                let uses_after = match template.rules.period.as_ref() {
+                    Some(period) if template.rules.kind == CardKind::Period => {
+                        use_period(tx, &cmd, period, merchant.time_zone, now).await?;
+                        None
                     }
-                    .into());
+                    _ => Some(take_count_use(tx, &cmd, card.id, now).await?),
                 };
                 let entry = CardEntry {
                     id: entry_id,
@@ -341,7 +452,7 @@ where
                     operator_id: cmd.operator_id,
                     created_at: now,
                     uses_delta: -1,
-                    uses_after: Some(uses_after),
+                    uses_after,
                     item_id: Some(item.id),
                 };
                 tx.cards().insert_card_entry(&entry).await?;
@@ -391,11 +502,16 @@ where
                 {
                     return Err(CardsError::UndoWindowClosed.into());
                 }
-                let uses_after = tx
-                    .cards()
-                    .give_use_back(cmd.merchant_id, card.id)
-                    .await?
-                    .ok_or(Error::NotFound(crate::cards::CARD))?;
+                // A count card gets its use back; a period card's use no longer counts.
+                let uses_after = match card.uses_left {
+                    Some(_) => Some(
+                        tx.cards()
+                            .give_use_back(cmd.merchant_id, card.id)
+                            .await?
+                            .ok_or(Error::NotFound(crate::cards::CARD))?,
+                    ),
+                    None => None,
+                };
                 let entry = CardEntry {
                     id: Uuid::now_v7(),
                     merchant_id: cmd.merchant_id,
@@ -411,7 +527,7 @@ where
                     operator_id: cmd.operator_id,
                     created_at: now,
                     uses_delta: 1,
-                    uses_after: Some(uses_after),
+                    uses_after,
                     item_id: used.item_id,
                 };
                 tx.cards().insert_card_entry(&entry).await?;

@@ -44,6 +44,8 @@ pub enum CardsError {
     UndoWindowClosed,
     #[error("the order sold a count card: its uses are not taken back by a refund")]
     CardSaleNotRefundable,
+    #[error("the card is used as often as it may be this {per}")]
+    UseLimitReached { per: &'static str },
 }
 
 impl DomainError for CardsError {
@@ -62,6 +64,7 @@ impl DomainError for CardsError {
             Self::CardUsedUp => "card_used_up",
             Self::UndoWindowClosed => "undo_window_closed",
             Self::CardSaleNotRefundable => "card_sale_not_refundable",
+            Self::UseLimitReached { .. } => "use_limit_reached",
         }
     }
 

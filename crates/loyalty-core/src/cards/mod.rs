@@ -16,7 +16,10 @@ pub use ports::CardsTx;
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockCardRepository;
 pub use ports::{CARD_ENTRY_SOURCE_KEY, CardRepository, MEMBER_CARD_KEY, SERVICE_ITEM_CODE_KEY};
-pub use rules::{AmountRange, CardKind, CardRules, CountRules, NotOffered, TopUp, TopUpPlan};
+pub use rules::{
+    AmountRange, CardKind, CardRules, CountRules, NotOffered, PeriodLength, PeriodRules,
+    PeriodStart, TopUp, TopUpPlan,
+};
 pub use spend::{SpendOrder, share_back, split_spend};
 pub use usecases::{HeldCard, OpenCard, RefundTopUp, TopUpCard};
 pub(crate) use usecases::{card_of, template_of};

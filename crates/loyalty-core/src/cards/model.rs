@@ -36,8 +36,13 @@ pub struct MemberCard {
     pub store_id: Option<StoreId>,
     /// A count card's uses left (`None` for a stored-value card).
     pub uses_left: Option<i64>,
-    /// When a count card's uses lapse (`None`: never).
+    /// When a count card's uses lapse, or a period card's period ends (`None`: never, or
+    /// not started).
     pub expires_at: Option<DateTime<Utc>>,
+    /// When a period card's period started (`None`: not yet).
+    pub starts_at: Option<DateTime<Utc>>,
+    /// Periods bought that start at the first use, not started yet.
+    pub periods_pending: i64,
 }
 
 impl MemberCard {

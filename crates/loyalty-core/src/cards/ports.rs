@@ -196,6 +196,31 @@ pub trait CardRepository: Send {
         source_ref: &str,
     ) -> Result<Option<CardEntry>, StoreError>;
 
+    /// Sets a period card's period: when it started, when it ends, and the periods bought
+    /// that start at the first use. Called under the member's lock. `false` for no such card.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn set_period(
+        &mut self,
+        merchant: MerchantId,
+        card: CardId,
+        starts_at: Option<DateTime<Utc>>,
+        expires_at: Option<DateTime<Utc>>,
+        periods_pending: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// The uses of the card at or after `since`, less those undone.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn uses_since(
+        &mut self,
+        merchant: MerchantId,
+        card: CardId,
+        since: DateTime<Utc>,
+    ) -> Result<i64, StoreError>;
+
     /// The card's entry `id`; `None` for another card's or another merchant's.
     ///
     /// # Errors

@@ -8,13 +8,14 @@
 #[cfg(feature = "openapi")]
 use crate::kernel::schema::PositiveMoney;
 use crate::kernel::{InvalidValue, Money, ServiceItemId};
+use chrono::{DateTime, Duration, Months, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The most top-up plans a template offers.
 const MAX_PLANS: usize = 20;
 
-/// What a card holds: money (stored value) or uses of service items (a count card); period
-/// cards come with their own rules.
+/// What a card holds: money (stored value), uses of service items (a count card), or a
+/// period in which they are served (a period card).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -23,6 +24,9 @@ pub enum CardKind {
     StoredValue,
     /// 记次卡: a number of uses of the service items it names, sold at a price.
     Count,
+    /// 周期卡: the service items it names, served through a month, season, year or a number
+    /// of days, optionally at most so many times a day or a week.
+    Period,
 }
 
 impl CardKind {
@@ -31,6 +35,7 @@ impl CardKind {
         match self {
             Self::StoredValue => "stored_value",
             Self::Count => "count",
+            Self::Period => "period",
         }
     }
 }
@@ -106,6 +111,113 @@ impl CountRules {
     }
 }
 
+/// How long a period card's period is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case", tag = "unit", deny_unknown_fields)]
+pub enum PeriodLength {
+    /// A calendar month from its start (月卡).
+    Month,
+    /// Three calendar months (季卡).
+    Season,
+    /// Twelve calendar months (年卡).
+    Year,
+    Days {
+        #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3650))]
+        days: u32,
+    },
+}
+
+impl PeriodLength {
+    /// The end of `periods` periods that start at `start`.
+    #[must_use]
+    pub fn end(self, start: DateTime<Utc>, periods: u32) -> DateTime<Utc> {
+        let months = |n: u32| {
+            start
+                .checked_add_months(Months::new(n.saturating_mul(periods)))
+                .unwrap_or(start)
+        };
+        match self {
+            Self::Month => months(1),
+            Self::Season => months(3),
+            Self::Year => months(12),
+            Self::Days { days } => start + Duration::days(i64::from(days) * i64::from(periods)),
+        }
+    }
+}
+
+/// When a period card's period starts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PeriodStart {
+    /// When it is sold.
+    #[default]
+    OnSale,
+    /// At its first use.
+    OnFirstUse,
+}
+
+/// What a period card (周期卡) sells.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PeriodRules {
+    /// The service items it serves (1 to 20, each once).
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 20))]
+    pub items: Vec<ServiceItemId>,
+    pub length: PeriodLength,
+    #[serde(default)]
+    pub starts: PeriodStart,
+    /// At most this many uses a local day (none: no limit).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
+    pub uses_per_day: Option<u32>,
+    /// At most this many uses a local week, Monday to Sunday (none: no limit).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 700))]
+    pub uses_per_week: Option<u32>,
+    #[cfg_attr(feature = "openapi", schema(value_type = PositiveMoney))]
+    pub price: Money,
+}
+
+impl PeriodRules {
+    fn validate(&self) -> Result<(), InvalidValue> {
+        if self.items.is_empty() || self.items.len() > 20 {
+            return Err(InvalidValue::new("period.items", "1 to 20 service items"));
+        }
+        for (i, item) in self.items.iter().enumerate() {
+            if self.items[..i].contains(item) {
+                return Err(InvalidValue::new("period.items", "each item at most once"));
+            }
+        }
+        if let PeriodLength::Days { days } = self.length
+            && !(1..=3650).contains(&days)
+        {
+            return Err(InvalidValue::new(
+                "period.length.days",
+                "must be between 1 and 3650",
+            ));
+        }
+        if self.uses_per_day.is_some_and(|n| !(1..=100).contains(&n)) {
+            return Err(InvalidValue::new(
+                "period.uses_per_day",
+                "must be between 1 and 100",
+            ));
+        }
+        if self.uses_per_week.is_some_and(|n| !(1..=700).contains(&n)) {
+            return Err(InvalidValue::new(
+                "period.uses_per_week",
+                "must be between 1 and 700",
+            ));
+        }
+        if self.price == Money::ZERO {
+            return Err(InvalidValue::new("period.price", "must be more than 0"));
+        }
+        Ok(())
+    }
+}
+
 /// A card template's rules, as HQ posts them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -142,6 +254,31 @@ pub struct CardRules {
     /// A count card's uses, validity and price (`kind: count` only).
     #[serde(default)]
     pub count: Option<CountRules>,
+    /// A period card's period, limits and price (`kind: period` only).
+    #[serde(default)]
+    pub period: Option<PeriodRules>,
+}
+
+impl CardRules {
+    /// The service items a count or period card serves.
+    #[must_use]
+    pub fn items(&self) -> &[ServiceItemId] {
+        match self.kind {
+            CardKind::Count => self.count.as_ref().map_or(&[], |c| &c.items),
+            CardKind::Period => self.period.as_ref().map_or(&[], |p| &p.items),
+            CardKind::StoredValue => &[],
+        }
+    }
+
+    /// What a count or period card is sold for.
+    #[must_use]
+    pub fn price(&self) -> Option<Money> {
+        match self.kind {
+            CardKind::Count => self.count.as_ref().map(|c| c.price),
+            CardKind::Period => self.period.as_ref().map(|p| p.price),
+            CardKind::StoredValue => None,
+        }
+    }
 }
 
 /// What one top-up puts on a card.
@@ -188,21 +325,45 @@ impl CardRules {
                 "an https:// URL of at most 500 characters",
             ));
         }
-        if self.kind == CardKind::Count {
-            let count = self.count.as_ref().ok_or_else(|| {
-                InvalidValue::new("count", "a count card needs its items, uses and price")
-            })?;
-            if !self.plans.is_empty() || self.custom_top_up.is_some() || self.max_balance.is_some()
-            {
-                return Err(InvalidValue::new(
-                    "plans",
-                    "a count card is not topped up: no plans, custom_top_up or max_balance",
-                ));
-            }
-            return count.validate();
+        if self.kind != CardKind::StoredValue
+            && (!self.plans.is_empty()
+                || self.custom_top_up.is_some()
+                || self.max_balance.is_some())
+        {
+            return Err(InvalidValue::new(
+                "plans",
+                "only a stored-value card is topped up: no plans, custom_top_up or max_balance",
+            ));
         }
-        if self.count.is_some() {
+        if self.count.is_some() && self.kind != CardKind::Count {
             return Err(InvalidValue::new("count", "only for kind count"));
+        }
+        if self.period.is_some() && self.kind != CardKind::Period {
+            return Err(InvalidValue::new("period", "only for kind period"));
+        }
+        match self.kind {
+            CardKind::Count => {
+                return self
+                    .count
+                    .as_ref()
+                    .ok_or_else(|| {
+                        InvalidValue::new("count", "a count card needs its items, uses and price")
+                    })?
+                    .validate();
+            }
+            CardKind::Period => {
+                return self
+                    .period
+                    .as_ref()
+                    .ok_or_else(|| {
+                        InvalidValue::new(
+                            "period",
+                            "a period card needs its items, length and price",
+                        )
+                    })?
+                    .validate();
+            }
+            CardKind::StoredValue => {}
         }
         if self.plans.len() > MAX_PLANS {
             return Err(InvalidValue::new("plans", "at most 20 plans"));

@@ -43,6 +43,8 @@ async fn a_top_up_past_the_balance_cap_writes_no_entry_commits_nothing_and_tells
         store_id: None,
         uses_left: None,
         expires_at: None,
+        starts_at: None,
+        periods_pending: 0,
     };
     let mut lookup = MockTransaction::default();
     lookup

@@ -240,6 +240,8 @@ where
             store_id: cmd.store_id,
             uses_left: None,
             expires_at: None,
+            starts_at: None,
+            periods_pending: 0,
         };
         tx.cards().insert_card(&card).await?;
         tx.commit().await?;

@@ -1,10 +1,10 @@
-//! Selling a count card (记次卡) at the till: an order of the card's price — which earns
+//! Selling a count card (记次卡) or a period card (周期卡) at the till: an order of the card's price — which earns
 //! points by the usual rules and may be paid from a stored-value card — and the card's uses
 //! added, in one transaction.
 
 use super::CheckoutService;
 use super::orders::commit_in;
-use crate::cards::{CardEntry, CardKind, CardsError, CardsTx};
+use crate::cards::{CardEntry, CardsError, CardsTx};
 use crate::checkout::{CardTender, CommitOrder, LineInput, OrderReceipt, OrdersTx};
 use crate::engine::write_once;
 use crate::events::Notifier;
@@ -74,15 +74,9 @@ where
                 if !template.active {
                     return Err(CardsError::CardTemplateInactive.into());
                 }
-                let price = template
-                    .rules
-                    .count
-                    .as_ref()
-                    .filter(|_| template.rules.kind == CardKind::Count)
-                    .map(|c| c.price)
-                    .ok_or(CardsError::CardKindMismatch {
-                        what: "only a count card is sold",
-                    })?;
+                let price = template.rules.price().ok_or(CardsError::CardKindMismatch {
+                    what: "only a count or period card is sold",
+                })?;
                 Ok((merchant, store, settings, template, price))
             },
             effect |tx, (merchant, store, settings, template, price), now| {

@@ -445,7 +445,10 @@ pub fn event_values(event: &DomainEvent, tz: MerchantTimeZone) -> Vec<(&'static 
         } => vec![
             ("name", name.clone()),
             ("item", item.clone()),
-            ("uses_left", uses_left.to_string()),
+            (
+                "uses_left",
+                uses_left.map_or_else(|| "不限".to_owned(), |n| n.to_string()),
+            ),
         ],
         DomainEvent::WithdrawalReviewed {
             amount,

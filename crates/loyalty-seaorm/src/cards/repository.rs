@@ -14,7 +14,7 @@ use loyalty_core::kernel::StoreError;
 use loyalty_core::kernel::{CardId, CardTemplateId, MemberId, MerchantId, ServiceItemId};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 use tracing::instrument;
 use uuid::Uuid;
 
@@ -285,6 +285,52 @@ impl CardRepository for SeaTransaction {
             .await
             .store()?;
         Ok(updated.first().and_then(|c| c.uses_left))
+    }
+
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, card = %card))]
+    async fn set_period(
+        &mut self,
+        merchant: MerchantId,
+        card: CardId,
+        starts_at: Option<DateTime<Utc>>,
+        expires_at: Option<DateTime<Utc>>,
+        periods_pending: i64,
+    ) -> Result<bool, StoreError> {
+        use member_cards::Column as C;
+        let result = member_cards::Entity::update_in(merchant, card.as_uuid())
+            .col_expr(C::StartsAt, Expr::value(starts_at))
+            .col_expr(C::ExpiresAt, Expr::value(expires_at))
+            .col_expr(C::PeriodsPending, Expr::value(periods_pending))
+            .exec(&self.txn)
+            .await
+            .store()?;
+        Ok(result.rows_affected == 1)
+    }
+
+    #[instrument(level = "debug", skip_all, err(level = "debug"),
+        fields(merchant = %merchant, card = %card))]
+    async fn uses_since(
+        &mut self,
+        merchant: MerchantId,
+        card: CardId,
+        since: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        use card_entries::Column as C;
+        let used: Option<i64> = card_entries::Entity::find_of(merchant)
+            .select_only()
+            .expr(Expr::cust("CAST(COALESCE(-SUM(uses_delta), 0) AS BIGINT)"))
+            .filter(C::CardId.eq(card.as_uuid()))
+            .filter(C::Kind.is_in([
+                loyalty_core::cards::CardEntryKind::Use.as_str(),
+                loyalty_core::cards::CardEntryKind::UseUndone.as_str(),
+            ]))
+            .filter(C::CreatedAt.gte(since))
+            .into_tuple()
+            .one(&self.txn)
+            .await
+            .store()?;
+        Ok(used.unwrap_or(0))
     }
 
     #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]

@@ -35,6 +35,8 @@ pub(super) fn card_from(c: member_cards::Model) -> Result<MemberCard, StoreError
         store_id: c.store_id.map(StoreId::from_uuid),
         uses_left: c.uses_left,
         expires_at: c.expires_at,
+        starts_at: c.starts_at,
+        periods_pending: c.periods_pending,
     })
 }
 
@@ -100,6 +102,8 @@ pub(super) fn card_row(c: &MemberCard) -> member_cards::ActiveModel {
         store_id: Set(c.store_id.map(|s| s.as_uuid())),
         uses_left: Set(c.uses_left),
         expires_at: Set(c.expires_at),
+        starts_at: Set(c.starts_at),
+        periods_pending: Set(c.periods_pending),
     }
 }
 

@@ -21,6 +21,7 @@ on_both_databases! {
     a_card_refuses_amounts_it_does_not_offer_and_is_one_per_member_and_template => super::card_refusals;
     an_order_paid_from_a_card_and_refunded_keeps_the_ledger_whole_and_its_migration_in_place => super::paid_from_card;
     twenty_concurrent_uses_of_a_count_card_of_five_let_five_through_and_the_ledger_agrees => super::count_card_race;
+    a_period_card_serves_until_its_period_ends_and_a_count_cards_uses_lapse => super::period_ends;
 }
 
 /// The card's balance, checked against the sum of its ledger.
@@ -289,6 +290,7 @@ async fn count_card_race(db: &TestDatabase) {
                     valid_days: None,
                     price: money("199.00"),
                 }),
+                period: None,
             },
             None,
         )
@@ -356,5 +358,121 @@ async fn count_card_race(db: &TestDatabase) {
     // Going back past count cards would lose the member's uses: refused.
     let back = loyalty_migrations::Migrator::down(&db.db, Some(1)).await;
     let refused = back.expect_err("refused while a count card exists");
-    assert!(refused.to_string().contains("count cards"), "{refused}");
+    assert!(
+        refused.to_string().contains("count or period cards"),
+        "{refused}"
+    );
+}
+
+async fn period_ends(db: &TestDatabase) {
+    use loyalty_core::cards::{
+        CardKind, CardRules, CountRules, NewServiceItem, PeriodLength, PeriodRules, PeriodStart,
+        UseCard,
+    };
+    use loyalty_core::checkout::SellCard;
+    let w = world(db);
+    let (merchant, _) = merchant(&w, "yoga").await;
+    let m = member(&w, &merchant, "13800000008").await;
+    let item = w
+        .loyalty
+        .cards()
+        .create_service_item(
+            merchant.id,
+            NewServiceItem {
+                code: "YOGA".into(),
+                name: "瑜伽".into(),
+                price: None,
+            },
+        )
+        .await
+        .expect("item");
+    let rules = |kind, count, period| CardRules {
+        kind,
+        name: "瑜伽卡".into(),
+        description: None,
+        theme_colour: None,
+        background_image: None,
+        plans: Vec::new(),
+        custom_top_up: None,
+        max_balance: None,
+        count,
+        period,
+    };
+    let mut cards = Vec::new();
+    for template in [
+        rules(
+            CardKind::Period,
+            None,
+            Some(PeriodRules {
+                items: vec![item.id],
+                length: PeriodLength::Days { days: 1 },
+                starts: PeriodStart::OnSale,
+                uses_per_day: None,
+                uses_per_week: None,
+                price: money("30.00"),
+            }),
+        ),
+        rules(
+            CardKind::Count,
+            Some(CountRules {
+                items: vec![item.id],
+                uses: 10,
+                valid_days: Some(1),
+                price: money("99.00"),
+            }),
+            None,
+        ),
+    ] {
+        let template = w
+            .loyalty
+            .cards()
+            .create_template(merchant.id, template, None)
+            .await
+            .expect("template");
+        let sale = w
+            .loyalty
+            .checkout()
+            .sell_card(
+                SellCard {
+                    merchant_id: merchant.id,
+                    member_id: m.id,
+                    template_id: template.id,
+                    store_id: None,
+                    order_no: None,
+                    pay_from: None,
+                    operator_id: None,
+                },
+                None,
+            )
+            .await
+            .map(done)
+            .expect("sold");
+        cards.push((sale.entry.card_id, sale.receipt.order.store_id));
+    }
+    let use_card = |card, store| UseCard {
+        merchant_id: m.merchant_id,
+        member_id: m.id,
+        card_id: card,
+        item_id: item.id,
+        store_id: store,
+        operator_id: None,
+    };
+    for (card, store) in &cards {
+        w.loyalty
+            .cards()
+            .use_card(use_card(*card, *store), None)
+            .await
+            .expect("used within the period");
+    }
+    w.clock.advance(chrono::Duration::hours(25));
+    for (card, store) in &cards {
+        let late = w
+            .loyalty
+            .cards()
+            .use_card(use_card(*card, *store), None)
+            .await
+            .expect_err("the period is over");
+        assert_eq!(late.code(), "card_expired", "{late:?}");
+    }
+    assert_eq!(money_drifts(&w).await, vec![]);
 }

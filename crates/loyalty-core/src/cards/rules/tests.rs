@@ -28,6 +28,7 @@ fn rules() -> CardRules {
         }),
         max_balance: Some(money("5000.00")),
         count: None,
+        period: None,
     }
 }
 
@@ -190,7 +191,7 @@ fn rules_read_from_json_refuse_unknown_kinds_and_fields() {
     let ok = r#"{"kind":"stored_value","name":"卡","plans":[{"pay":"100.00","bonus":"20.00"}]}"#;
     let parsed: CardRules = serde_json::from_str(ok).expect("parses");
     assert_eq!(parsed.plans[0].bonus, money("20.00"));
-    let kind = r#"{"kind":"period","name":"卡","plans":[]}"#;
+    let kind = r#"{"kind":"points","name":"卡","plans":[]}"#;
     assert!(serde_json::from_str::<CardRules>(kind).is_err());
     let field = r#"{"kind":"stored_value","name":"卡","plans":[],"price":"1.00"}"#;
     assert!(serde_json::from_str::<CardRules>(field).is_err());
@@ -210,4 +211,83 @@ proptest! {
             prop_assert!(r.plans.iter().all(|p| p.pay != pay));
         }
     }
+}
+
+#[test]
+fn a_period_ends_a_calendar_month_season_or_year_or_some_days_later() {
+    use chrono::TimeZone;
+    let start = chrono::Utc
+        .with_ymd_and_hms(2027, 1, 31, 10, 0, 0)
+        .single()
+        .expect("a time");
+    let at = |y, m, d| {
+        chrono::Utc
+            .with_ymd_and_hms(y, m, d, 10, 0, 0)
+            .single()
+            .expect("a time")
+    };
+    assert_eq!(PeriodLength::Month.end(start, 1), at(2027, 2, 28));
+    assert_eq!(PeriodLength::Month.end(start, 2), at(2027, 3, 31));
+    assert_eq!(PeriodLength::Season.end(start, 1), at(2027, 4, 30));
+    assert_eq!(PeriodLength::Year.end(start, 1), at(2028, 1, 31));
+    assert_eq!(
+        PeriodLength::Days { days: 10 }.end(start, 3),
+        at(2027, 3, 2)
+    );
+}
+
+#[test]
+fn a_period_card_needs_items_a_length_and_a_price_and_sane_limits() {
+    let period = || CardRules {
+        kind: CardKind::Period,
+        name: "游泳月卡".into(),
+        plans: Vec::new(),
+        custom_top_up: None,
+        max_balance: None,
+        period: Some(PeriodRules {
+            items: vec![crate::kernel::ServiceItemId::new()],
+            length: PeriodLength::Month,
+            starts: PeriodStart::OnFirstUse,
+            uses_per_day: Some(1),
+            uses_per_week: Some(5),
+            price: money("199.00"),
+        }),
+        ..rules()
+    };
+    assert_eq!(period().validate(), Ok(()));
+    let mut none = period();
+    none.period = None;
+    assert_eq!(none.validate().map_err(|e| e.field), Err("period"));
+    let mut both = period();
+    both.count = count_card().count;
+    assert_eq!(both.validate().map_err(|e| e.field), Err("count"));
+    for (change, field) in [
+        (
+            (|p: &mut PeriodRules| p.items.clear()) as fn(&mut PeriodRules),
+            "period.items",
+        ),
+        (
+            |p: &mut PeriodRules| p.length = PeriodLength::Days { days: 0 },
+            "period.length.days",
+        ),
+        (
+            |p: &mut PeriodRules| p.uses_per_day = Some(0),
+            "period.uses_per_day",
+        ),
+        (
+            |p: &mut PeriodRules| p.uses_per_week = Some(701),
+            "period.uses_per_week",
+        ),
+        (|p: &mut PeriodRules| p.price = Money::ZERO, "period.price"),
+    ] {
+        let mut r = period();
+        change(r.period.as_mut().expect("period"));
+        assert_eq!(r.validate().map_err(|e| e.field), Err(field));
+    }
+    let json = r#"{"kind":"period","name":"月卡","period":{"items":["01939d8e-0000-7000-8000-000000000001"],"length":{"unit":"days","days":30},"price":"99.00"}}"#;
+    let parsed: CardRules = serde_json::from_str(json).expect("parses");
+    assert_eq!(
+        parsed.period.map(|p| (p.length, p.starts)),
+        Some((PeriodLength::Days { days: 30 }, PeriodStart::OnSale))
+    );
 }

@@ -15,6 +15,8 @@ pub struct Model {
     pub store_id: Option<Uuid>,
     pub uses_left: Option<i64>,
     pub expires_at: Option<DateTimeUtc>,
+    pub starts_at: Option<DateTimeUtc>,
+    pub periods_pending: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
