@@ -195,6 +195,32 @@ pub async fn seed(loyalty: &Engine) -> Result<DemoLogin, ApiError> {
             None,
         )
         .await?;
+    // A swimming month card (游泳月卡), once a day, starting at the first swim.
+    let swim = loyalty
+        .cards()
+        .create_service_item(
+            merchant.id,
+            NewServiceItem {
+                code: "SWIM".into(),
+                name: "游泳".into(),
+                price: None,
+            },
+        )
+        .await?;
+    let period_card = loyalty
+        .cards()
+        .create_template(
+            merchant.id,
+            serde_json::from_value(serde_json::json!({
+                "kind": "period", "name": "游泳月卡", "theme_colour": "#2BB3A3",
+                "description": "每日限一次，首次使用起一个月",
+                "period": {"items": [swim.id], "length": {"unit": "month"},
+                           "starts": "on_first_use", "uses_per_day": 1, "price": "199.00"}
+            }))
+            .map_err(|e| ApiError::invalid("card", e.to_string()))?,
+            None,
+        )
+        .await?;
     loyalty
         .merchants()
         .create_store(CreateStore {
@@ -265,6 +291,21 @@ pub async fn seed(loyalty: &Engine) -> Result<DemoLogin, ApiError> {
                         merchant_id: merchant.id,
                         member_id: member.id,
                         template_id: count_card.id,
+                        store_id: None,
+                        order_no: None,
+                        pay_from: None,
+                        operator_id: None,
+                    },
+                    None,
+                )
+                .await?;
+            loyalty
+                .checkout()
+                .sell_card(
+                    SellCard {
+                        merchant_id: merchant.id,
+                        member_id: member.id,
+                        template_id: period_card.id,
                         store_id: None,
                         order_no: None,
                         pay_from: None,

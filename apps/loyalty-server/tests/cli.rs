@@ -75,7 +75,7 @@ async fn migrate_seed_and_verify(db: &TestDatabase) {
 
     // And a card gains bonus that no card ledger entry gave (the demo tops one up).
     let planted = db
-        .execute("UPDATE member_cards SET bonus_fen = bonus_fen + 1 WHERE uses_left IS NULL")
+        .execute("UPDATE member_cards SET bonus_fen = bonus_fen + 1 WHERE principal_fen > 0")
         .await;
     assert_eq!(planted.expect("planted"), 1);
     let drifted = run(&["verify-ledger"], &env);

@@ -155,10 +155,11 @@ async fn count_card(db: &TestDatabase) {
     app.post(&uses, &at_main, json!({ "item_id": wash }))
         .await
         .assert_problem(422, "item_not_on_card");
-    let first = app
-        .post_with_key(&uses, &at_main, "use-1", json!({ "item_id": haircut }))
+    let (first, replayed) = app
+        .post_with_key_twice(&uses, &at_main, "use-1", json!({ "item_id": haircut }))
         .await;
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    assert_eq!(replayed.body, first.body, "a replay uses once");
     assert_eq!(
         (
             &first.body["uses_change"],

@@ -21,6 +21,8 @@ pub struct CardView {
     /// `stored_value`, `count` or `period`.
     pub kind: String,
     pub name: String,
+    /// The text the member sees on the card.
+    pub description: Option<String>,
     pub theme_colour: Option<String>,
     pub background_image: Option<String>,
     /// Principal and bonus together: what the card can pay.
@@ -61,6 +63,7 @@ impl From<&HeldCard> for CardView {
             template_id: h.template.id.as_uuid(),
             kind: rules.kind.as_str().to_owned(),
             name: rules.name.clone(),
+            description: rules.description.clone(),
             theme_colour: rules.theme_colour.clone(),
             background_image: rules.background_image.clone(),
             balance: h.card.balance().to_string(),
