@@ -127,6 +127,8 @@ async fn measure(
     }
     eprintln!("[{engine}] opening a stored-value card for each member");
     fixture.open_cards().await?;
+    eprintln!("[{engine}] selling a count card to each member");
+    fixture.sell_count_cards().await?;
     let mut scenarios = Vec::new();
     for scenario in [
         Scenario::Earn,
@@ -135,6 +137,7 @@ async fn measure(
         Scenario::Quote,
         Scenario::Checkout,
         Scenario::Card,
+        Scenario::CardUse,
         Scenario::Read,
     ] {
         eprintln!("[{engine}] {} for {} s", scenario.name(), args.duration);

@@ -214,6 +214,20 @@ impl Report {
                     yes(ratio >= 0.6)
                 );
             }
+            if let (Some(uses), Some(earn)) = (
+                engine.throughput("count-card use"),
+                engine.throughput("earn"),
+            ) && earn > 0.0
+            {
+                let ratio = uses / earn;
+                let _ = writeln!(
+                    out,
+                    "| count-card use ≥ 80 % of the earn rate ({}) | {:.0} % | {} |",
+                    engine.engine,
+                    ratio * 100.0,
+                    yes(ratio >= 0.8)
+                );
+            }
             if let Some((_, s)) = &engine.at_70_percent {
                 let _ = writeln!(
                     out,

@@ -1,8 +1,8 @@
 //! What the clients do: a merchant with N members, then orders that earn (`earn`), manual
 //! deductions (`spend`, with enough points credited first), a mix of both with reads, price
 //! previews of a three-line order with points as cash (`quote`), the same order
-//! committed (`checkout`), and an order paid wholly from the member's stored-value card
-//! (`card checkout`).
+//! committed (`checkout`), an order paid wholly from the member's stored-value card
+//! (`card checkout`), and a use of the member's count card at a store (`count-card use`).
 
 use crate::server::PLATFORM_KEY;
 use anyhow::{Context, bail};
@@ -21,6 +21,16 @@ pub struct Fixture {
     pub members: Vec<String>,
     /// Each member's stored-value card, once [`Fixture::open_cards`] has opened them.
     pub cards: std::sync::OnceLock<Vec<String>>,
+    /// Each member's count card, its service item and the store it is used at, once
+    /// [`Fixture::sell_count_cards`] has sold them.
+    pub count_cards: std::sync::OnceLock<CountCards>,
+}
+
+/// The count cards the `count-card use` scenario uses.
+pub struct CountCards {
+    pub cards: Vec<String>,
+    pub item: String,
+    pub store: String,
 }
 
 async fn post(client: &Client, url: String, token: &str, body: Value) -> anyhow::Result<Value> {
@@ -119,6 +129,7 @@ pub async fn setup(
         staff_id,
         members,
         cards: std::sync::OnceLock::new(),
+        count_cards: std::sync::OnceLock::new(),
     }))
 }
 
@@ -131,6 +142,8 @@ pub enum Scenario {
     Checkout,
     /// An order of 88.00 paid wholly from the member's stored-value card.
     Card,
+    /// A use of the member's count card at a store (核销).
+    CardUse,
     /// A balance read alone: one authenticated request and one row, the least any request
     /// over HTTP costs the server.
     Read,
@@ -145,6 +158,7 @@ impl Scenario {
             Self::Quote => "quote",
             Self::Checkout => "checkout",
             Self::Card => "card checkout",
+            Self::CardUse => "count-card use",
             Self::Read => "read",
         }
     }
@@ -284,6 +298,84 @@ impl Fixture {
             .map_err(|_| anyhow::anyhow!("cards opened twice"))
     }
 
+    /// Sells every member a count card of 10,000 uses of one service item, so that uses never
+    /// run out in a run.
+    pub async fn sell_count_cards(&self) -> anyhow::Result<()> {
+        let item = post(
+            &self.client,
+            format!("{}/api/v1/merchant/service-items", self.base),
+            &self.token,
+            json!({ "code": "BENCH", "name": "Bench service" }),
+        )
+        .await
+        .context("service item")?;
+        let item = item["id"].as_str().context("no item id")?.to_owned();
+        let template = post(
+            &self.client,
+            format!("{}/api/v1/merchant/card-templates", self.base),
+            &self.token,
+            json!({ "kind": "count", "name": "Bench count card",
+                    "count": { "items": [item], "uses": 10000, "price": "1.00" } }),
+        )
+        .await
+        .context("count card template")?;
+        let template = template["id"]
+            .as_str()
+            .context("no template id")?
+            .to_owned();
+        let sold: Vec<anyhow::Result<(String, String)>> = futures::stream::iter(&self.members)
+            .map(|member| {
+                let template = template.clone();
+                async move {
+                    let sale = post(
+                        &self.client,
+                        format!("{}/api/v1/merchant/members/{member}/cards/sales", self.base),
+                        &self.token,
+                        json!({ "template_id": template }),
+                    )
+                    .await?;
+                    let card = sale["card_entry"]["card_id"]
+                        .as_str()
+                        .context("no card id")?
+                        .to_owned();
+                    let store = sale["order"]["store_id"]
+                        .as_str()
+                        .context("no store")?
+                        .to_owned();
+                    Ok((card, store))
+                }
+            })
+            .buffered(16)
+            .collect()
+            .await;
+        let sold = sold.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
+        let store = sold.first().map(|(_, s)| s.clone()).unwrap_or_default();
+        self.count_cards
+            .set(CountCards {
+                cards: sold.into_iter().map(|(c, _)| c).collect(),
+                item,
+                store,
+            })
+            .map_err(|_| anyhow::anyhow!("count cards sold twice"))
+    }
+
+    /// A use of the member's count card (sold by [`Self::sell_count_cards`]).
+    pub async fn card_use(&self, run: &str, i: u64) -> Result<(), String> {
+        let sold = self.count_cards.get().ok_or("no count cards sold")?;
+        let card = &sold.cards[(i as usize) % sold.cards.len()];
+        let request = self
+            .client
+            .post(format!(
+                "{}/api/v1/merchant/members/{}/cards/{card}/uses",
+                self.base,
+                self.member(i)
+            ))
+            .bearer_auth(&self.token)
+            .header("Idempotency-Key", format!("{run}-u-{i}"))
+            .json(&json!({ "item_id": sold.item, "store_id": sold.store }));
+        send(request).await
+    }
+
     /// An order of 88.00 paid from the member's card (opened by [`Self::open_cards`]).
     pub async fn card_checkout(&self, run: &str, i: u64) -> Result<(), String> {
         let cards = self.cards.get().ok_or("no cards opened")?;
@@ -337,6 +429,7 @@ impl Fixture {
             (Scenario::Quote, _) => self.quote(i).await,
             (Scenario::Checkout, _) => self.checkout(run, i).await,
             (Scenario::Card, _) => self.card_checkout(run, i).await,
+            (Scenario::CardUse, _) => self.card_use(run, i).await,
         }
     }
 }
