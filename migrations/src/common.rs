@@ -53,3 +53,23 @@ pub(crate) async fn refuse_losing(
     }
     Ok(())
 }
+
+/// Adds one column: SQLite adds no more in one statement.
+pub(crate) async fn add_column(
+    m: &SchemaManager<'_>,
+    table: impl IntoIden,
+    col: ColumnDef,
+) -> Result<(), DbErr> {
+    m.alter_table(Table::alter().table(table).add_column(col).to_owned())
+        .await
+}
+
+/// Drops one column: SQLite drops no more in one statement.
+pub(crate) async fn drop_column(
+    m: &SchemaManager<'_>,
+    table: impl IntoIden,
+    col: impl IntoIden,
+) -> Result<(), DbErr> {
+    m.alter_table(Table::alter().table(table).drop_column(col).to_owned())
+        .await
+}

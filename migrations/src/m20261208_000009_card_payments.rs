@@ -2,7 +2,7 @@
 //! principal and bonus apart, and what refunds have given back of each (a refund keeps what
 //! it gave back), so that refunds return to the card exactly what it paid and no more.
 
-use crate::common::{non_negative, refuse_losing};
+use crate::common::{add_column, drop_column, non_negative, refuse_losing};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::uuid_null;
 
@@ -26,35 +26,20 @@ enum Refunds {
     CardBonusFen,
 }
 
-/// One column at a time: SQLite adds and drops no more in one statement.
-async fn add(m: &SchemaManager<'_>, table: impl IntoIden, col: ColumnDef) -> Result<(), DbErr> {
-    m.alter_table(Table::alter().table(table).add_column(col).to_owned())
-        .await
-}
-
-async fn remove(
-    m: &SchemaManager<'_>,
-    table: impl IntoIden,
-    col: impl IntoIden,
-) -> Result<(), DbErr> {
-    m.alter_table(Table::alter().table(table).drop_column(col).to_owned())
-        .await
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        add(m, Orders::Table, uuid_null(Orders::CardId)).await?;
+        add_column(m, Orders::Table, uuid_null(Orders::CardId)).await?;
         for col in [
             Orders::CardPrincipalFen,
             Orders::CardBonusFen,
             Orders::CardPrincipalReturnedFen,
             Orders::CardBonusReturnedFen,
         ] {
-            add(m, Orders::Table, non_negative(col)).await?;
+            add_column(m, Orders::Table, non_negative(col)).await?;
         }
         for col in [Refunds::CardPrincipalFen, Refunds::CardBonusFen] {
-            add(m, Refunds::Table, non_negative(col)).await?;
+            add_column(m, Refunds::Table, non_negative(col)).await?;
         }
         Ok(())
     }
@@ -70,7 +55,7 @@ impl MigrationTrait for Migration {
         )
         .await?;
         for col in [Refunds::CardPrincipalFen, Refunds::CardBonusFen] {
-            remove(m, Refunds::Table, col).await?;
+            drop_column(m, Refunds::Table, col).await?;
         }
         for col in [
             Orders::CardBonusReturnedFen,
@@ -79,7 +64,7 @@ impl MigrationTrait for Migration {
             Orders::CardPrincipalFen,
             Orders::CardId,
         ] {
-            remove(m, Orders::Table, col).await?;
+            drop_column(m, Orders::Table, col).await?;
         }
         Ok(())
     }

@@ -4,7 +4,7 @@
 //! uses it added or took, the uses left after it and the item a use served. Service items
 //! are unique by code per merchant.
 
-use crate::common::{index, non_negative, refuse_losing};
+use crate::common::{add_column, drop_column, index, non_negative, refuse_losing};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{
     big_integer, big_integer_null, boolean, string, timestamp_with_time_zone,
@@ -43,25 +43,10 @@ enum ServiceItems {
     CreatedAt,
 }
 
-/// One column at a time: SQLite adds and drops no more in one statement.
-async fn add(m: &SchemaManager<'_>, table: impl IntoIden, col: ColumnDef) -> Result<(), DbErr> {
-    m.alter_table(Table::alter().table(table).add_column(col).to_owned())
-        .await
-}
-
-async fn remove(
-    m: &SchemaManager<'_>,
-    table: impl IntoIden,
-    col: impl IntoIden,
-) -> Result<(), DbErr> {
-    m.alter_table(Table::alter().table(table).drop_column(col).to_owned())
-        .await
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        add(
+        add_column(
             m,
             MemberCards::Table,
             big_integer_null(MemberCards::UsesLeft)
@@ -69,37 +54,37 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        add(
+        add_column(
             m,
             MemberCards::Table,
             timestamp_with_time_zone_null(MemberCards::ExpiresAt),
         )
         .await?;
-        add(
+        add_column(
             m,
             MemberCards::Table,
             timestamp_with_time_zone_null(MemberCards::StartsAt),
         )
         .await?;
-        add(
+        add_column(
             m,
             MemberCards::Table,
             non_negative(MemberCards::PeriodsPending),
         )
         .await?;
-        add(
+        add_column(
             m,
             CardEntries::Table,
             big_integer(CardEntries::UsesDelta).default(0).to_owned(),
         )
         .await?;
-        add(
+        add_column(
             m,
             CardEntries::Table,
             big_integer_null(CardEntries::UsesAfter),
         )
         .await?;
-        add(m, CardEntries::Table, uuid_null(CardEntries::ItemId)).await?;
+        add_column(m, CardEntries::Table, uuid_null(CardEntries::ItemId)).await?;
         m.create_table(
             Table::create()
                 .table(ServiceItems::Table)
@@ -142,7 +127,7 @@ impl MigrationTrait for Migration {
             CardEntries::UsesAfter,
             CardEntries::UsesDelta,
         ] {
-            remove(m, CardEntries::Table, col).await?;
+            drop_column(m, CardEntries::Table, col).await?;
         }
         for col in [
             MemberCards::PeriodsPending,
@@ -150,7 +135,7 @@ impl MigrationTrait for Migration {
             MemberCards::ExpiresAt,
             MemberCards::UsesLeft,
         ] {
-            remove(m, MemberCards::Table, col).await?;
+            drop_column(m, MemberCards::Table, col).await?;
         }
         Ok(())
     }

@@ -4,13 +4,13 @@
 use crate::auth::{hash_password, random_password};
 use crate::error::ApiError;
 use crate::state::Engine;
-use loyalty_core::cards::{NewServiceItem, OpenCard, TopUpCard};
+use loyalty_core::cards::{CardTemplate, NewServiceItem, OpenCard, ServiceItem, TopUpCard};
 use loyalty_core::checkout::CheckoutSettings;
 use loyalty_core::checkout::CommitOrder;
 use loyalty_core::checkout::PointsAsCash;
 use loyalty_core::checkout::SellCard;
 use loyalty_core::coupons::{CouponBenefit, CouponRules, CouponScope, CouponValidity, Stacking};
-use loyalty_core::kernel::{Money, Phone, Points};
+use loyalty_core::kernel::{MerchantId, Money, Phone, Points};
 use loyalty_core::members::RegisterMember;
 use loyalty_core::merchants::{CreateMerchant, CreateStore};
 use loyalty_core::points::{ActionRule, ActionRules, EarningPolicy, MemberDay, Multiplier};
@@ -86,6 +86,41 @@ pub struct DemoLogin {
 
 /// Seeds merchant `demo` (or `demo-2`, … when taken) with two stores, an owner, three
 /// members and an order each.
+/// A card template of the demo merchant from its rules as HQ would post them.
+async fn card_template(
+    loyalty: &Engine,
+    merchant: MerchantId,
+    rules: serde_json::Value,
+) -> Result<CardTemplate, ApiError> {
+    let rules =
+        serde_json::from_value(rules).map_err(|e| ApiError::invalid("card", e.to_string()))?;
+    Ok(loyalty
+        .cards()
+        .create_template(merchant, rules, None)
+        .await?)
+}
+
+/// A service item of the demo merchant.
+async fn service_item(
+    loyalty: &Engine,
+    merchant: MerchantId,
+    code: &str,
+    name: &str,
+    price: Option<Money>,
+) -> Result<ServiceItem, ApiError> {
+    Ok(loyalty
+        .cards()
+        .create_service_item(
+            merchant,
+            NewServiceItem {
+                code: code.into(),
+                name: name.into(),
+                price,
+            },
+        )
+        .await?)
+}
+
 pub async fn seed(loyalty: &Engine) -> Result<DemoLogin, ApiError> {
     let password = random_password();
     let hash = hash_password(password.clone()).await?;
@@ -158,69 +193,48 @@ pub async fn seed(loyalty: &Engine) -> Result<DemoLogin, ApiError> {
         .put(merchant.id, Setting::Checkout(checkout), None)
         .await?;
     // A stored-value card with bonus plans (充100送20, 充500送150).
-    let card = loyalty
-        .cards().create_template(
-            merchant.id,
-            serde_json::from_value(serde_json::json!({
-                "kind": "stored_value", "name": "储值卡", "theme_colour": "#C8A060",
-                "plans": [{"pay": "100.00", "bonus": "20.00"}, {"pay": "500.00", "bonus": "150.00"}],
-                "custom_top_up": {"min": "10.00", "max": "2000.00"},
-                "max_balance": "10000.00"
-            }))
-            .map_err(|e| ApiError::invalid("card", e.to_string()))?,
-            None,
-        )
-        .await?;
+    let card = card_template(
+        loyalty,
+        merchant.id,
+        serde_json::json!({
+            "kind": "stored_value", "name": "储值卡", "theme_colour": "#C8A060",
+            "plans": [{"pay": "100.00", "bonus": "20.00"}, {"pay": "500.00", "bonus": "150.00"}],
+            "custom_top_up": {"min": "10.00", "max": "2000.00"},
+            "max_balance": "10000.00"
+        }),
+    )
+    .await?;
     // A count card of ten haircuts (洗剪吹10次卡), with its service item.
-    let haircut = loyalty
-        .cards()
-        .create_service_item(
-            merchant.id,
-            NewServiceItem {
-                code: "HAIRCUT".into(),
-                name: "洗剪吹".into(),
-                price: Some("38.00".parse()?),
-            },
-        )
-        .await?;
-    let count_card = loyalty
-        .cards()
-        .create_template(
-            merchant.id,
-            serde_json::from_value(serde_json::json!({
-                "kind": "count", "name": "洗剪吹10次卡", "theme_colour": "#4A90E2",
-                "count": {"items": [haircut.id], "uses": 10, "valid_days": 365, "price": "298.00"}
-            }))
-            .map_err(|e| ApiError::invalid("card", e.to_string()))?,
-            None,
-        )
-        .await?;
+    let haircut = service_item(
+        loyalty,
+        merchant.id,
+        "HAIRCUT",
+        "洗剪吹",
+        Some("38.00".parse()?),
+    )
+    .await?;
+    let count_card = card_template(
+        loyalty,
+        merchant.id,
+        serde_json::json!({
+            "kind": "count", "name": "洗剪吹10次卡", "theme_colour": "#4A90E2",
+            "count": {"items": [haircut.id], "uses": 10, "valid_days": 365, "price": "298.00"}
+        }),
+    )
+    .await?;
     // A swimming month card (游泳月卡), once a day, starting at the first swim.
-    let swim = loyalty
-        .cards()
-        .create_service_item(
-            merchant.id,
-            NewServiceItem {
-                code: "SWIM".into(),
-                name: "游泳".into(),
-                price: None,
-            },
-        )
-        .await?;
-    let period_card = loyalty
-        .cards()
-        .create_template(
-            merchant.id,
-            serde_json::from_value(serde_json::json!({
-                "kind": "period", "name": "游泳月卡", "theme_colour": "#2BB3A3",
-                "description": "每日限一次，首次使用起一个月",
-                "period": {"items": [swim.id], "length": {"unit": "month"},
-                           "starts": "on_first_use", "uses_per_day": 1, "price": "199.00"}
-            }))
-            .map_err(|e| ApiError::invalid("card", e.to_string()))?,
-            None,
-        )
-        .await?;
+    let swim = service_item(loyalty, merchant.id, "SWIM", "游泳", None).await?;
+    let period_card = card_template(
+        loyalty,
+        merchant.id,
+        serde_json::json!({
+            "kind": "period", "name": "游泳月卡", "theme_colour": "#2BB3A3",
+            "description": "每日限一次，首次使用起一个月",
+            "period": {"items": [swim.id], "length": {"unit": "month"},
+                       "starts": "on_first_use", "uses_per_day": 1, "price": "199.00"}
+        }),
+    )
+    .await?;
     loyalty
         .merchants()
         .create_store(CreateStore {
@@ -284,36 +298,18 @@ pub async fn seed(loyalty: &Engine) -> Result<DemoLogin, ApiError> {
                 operator_id: None,
             };
             loyalty.cards().top_up(top_up, None).await?;
-            loyalty
-                .checkout()
-                .sell_card(
-                    SellCard {
-                        merchant_id: merchant.id,
-                        member_id: member.id,
-                        template_id: count_card.id,
-                        store_id: None,
-                        order_no: None,
-                        pay_from: None,
-                        operator_id: None,
-                    },
-                    None,
-                )
-                .await?;
-            loyalty
-                .checkout()
-                .sell_card(
-                    SellCard {
-                        merchant_id: merchant.id,
-                        member_id: member.id,
-                        template_id: period_card.id,
-                        store_id: None,
-                        order_no: None,
-                        pay_from: None,
-                        operator_id: None,
-                    },
-                    None,
-                )
-                .await?;
+            for template_id in [count_card.id, period_card.id] {
+                let sale = SellCard {
+                    merchant_id: merchant.id,
+                    member_id: member.id,
+                    template_id,
+                    store_id: None,
+                    order_no: None,
+                    pay_from: None,
+                    operator_id: None,
+                };
+                loyalty.checkout().sell_card(sale, None).await?;
+            }
         }
     }
     Ok(DemoLogin {

@@ -114,6 +114,37 @@ pub(crate) async fn items_exist(
     Ok(())
 }
 
+/// An entry of a count or period card's uses (its money unchanged): `uses` is what it adds
+/// or takes, the uses left after it (a count card's) and the item served.
+fn uses_entry(
+    card: &MemberCard,
+    kind: CardEntryKind,
+    source_ref: String,
+    store: StoreId,
+    operator: Option<StaffId>,
+    now: DateTime<Utc>,
+    (uses_delta, uses_after, item_id): (i64, Option<i64>, Option<ServiceItemId>),
+) -> CardEntry {
+    CardEntry {
+        id: Uuid::now_v7(),
+        merchant_id: card.merchant_id,
+        card_id: card.id,
+        member_id: card.member_id,
+        kind,
+        principal_delta: 0,
+        bonus_delta: 0,
+        principal_after: card.principal,
+        bonus_after: card.bonus,
+        source_ref,
+        store_id: Some(store),
+        operator_id: operator,
+        created_at: now,
+        uses_delta,
+        uses_after,
+        item_id,
+    }
+}
+
 /// Adds what a sale (an order of the card's price) bought: opens the member's card of the
 /// template when they hold none; a count card gets its uses (its validity runs from this
 /// sale when that is later), a period card its period (after the one running, if any; from
@@ -210,24 +241,15 @@ pub(crate) async fn sell_in(
             .into());
         }
     };
-    let entry = CardEntry {
-        id: Uuid::now_v7(),
-        merchant_id: merchant,
-        card_id: card.id,
-        member_id: member,
-        kind: CardEntryKind::Sale,
-        principal_delta: 0,
-        bonus_delta: 0,
-        principal_after: card.principal,
-        bonus_after: card.bonus,
-        source_ref: order.to_string(),
-        store_id: Some(store),
-        operator_id: operator,
-        created_at: now,
-        uses_delta: uses,
-        uses_after,
-        item_id: None,
-    };
+    let entry = uses_entry(
+        &card,
+        CardEntryKind::Sale,
+        order.to_string(),
+        store,
+        operator,
+        now,
+        (uses, uses_after, None),
+    );
     tx.cards().insert_card_entry(&entry).await?;
     Ok(entry)
 }
@@ -439,21 +461,16 @@ where
                 };
                 let entry = CardEntry {
                     id: entry_id,
-                    merchant_id: cmd.merchant_id,
-                    card_id: card.id,
-                    member_id: cmd.member_id,
-                    kind: CardEntryKind::Use,
-                    principal_delta: 0,
-                    bonus_delta: 0,
-                    principal_after: card.principal,
-                    bonus_after: card.bonus,
                     source_ref: entry_id.to_string(),
-                    store_id: Some(cmd.store_id),
-                    operator_id: cmd.operator_id,
-                    created_at: now,
-                    uses_delta: -1,
-                    uses_after,
-                    item_id: Some(item.id),
+                    ..uses_entry(
+                        &card,
+                        CardEntryKind::Use,
+                        String::new(),
+                        cmd.store_id,
+                        cmd.operator_id,
+                        now,
+                        (-1, uses_after, Some(item.id)),
+                    )
                 };
                 tx.cards().insert_card_entry(&entry).await?;
                 let events = vec![DomainEvent::CardUsed {
@@ -512,24 +529,15 @@ where
                     ),
                     None => None,
                 };
-                let entry = CardEntry {
-                    id: Uuid::now_v7(),
-                    merchant_id: cmd.merchant_id,
-                    card_id: card.id,
-                    member_id: cmd.member_id,
-                    kind: CardEntryKind::UseUndone,
-                    principal_delta: 0,
-                    bonus_delta: 0,
-                    principal_after: card.principal,
-                    bonus_after: card.bonus,
-                    source_ref: used.id.to_string(),
-                    store_id: Some(cmd.store_id),
-                    operator_id: cmd.operator_id,
-                    created_at: now,
-                    uses_delta: 1,
-                    uses_after,
-                    item_id: used.item_id,
-                };
+                let entry = uses_entry(
+                    &card,
+                    CardEntryKind::UseUndone,
+                    used.id.to_string(),
+                    cmd.store_id,
+                    cmd.operator_id,
+                    now,
+                    (1, uses_after, used.item_id),
+                );
                 tx.cards().insert_card_entry(&entry).await?;
                 Ok((entry, Vec::new()))
             }

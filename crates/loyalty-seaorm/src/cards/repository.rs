@@ -18,6 +18,16 @@ use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 use tracing::instrument;
 use uuid::Uuid;
 
+/// Runs an update of one member card and answers its uses left after it (`None`: no row
+/// was updated).
+async fn uses_after(
+    tx: &SeaTransaction,
+    update: sea_orm::UpdateMany<member_cards::Entity>,
+) -> Result<Option<i64>, StoreError> {
+    let updated = update.exec_with_returning(&tx.txn).await.store()?;
+    Ok(updated.first().and_then(|c| c.uses_left))
+}
+
 #[async_trait]
 impl CardRepository for SeaTransaction {
     #[instrument(level = "debug", skip_all, err(level = "debug"),
@@ -233,16 +243,13 @@ impl CardRepository for SeaTransaction {
         expires_at: Option<DateTime<Utc>>,
     ) -> Result<Option<i64>, StoreError> {
         use member_cards::Column as C;
-        let updated = member_cards::Entity::update_in(merchant, card.as_uuid())
+        let update = member_cards::Entity::update_in(merchant, card.as_uuid())
             .col_expr(
                 C::UsesLeft,
                 Expr::expr(Expr::col(C::UsesLeft).if_null(0)).add(uses),
             )
-            .col_expr(C::ExpiresAt, Expr::value(expires_at))
-            .exec_with_returning(&self.txn)
-            .await
-            .store()?;
-        Ok(updated.first().and_then(|c| c.uses_left))
+            .col_expr(C::ExpiresAt, Expr::value(expires_at));
+        uses_after(self, update).await
     }
 
     #[instrument(level = "debug", skip_all, err(level = "debug"),
@@ -255,7 +262,7 @@ impl CardRepository for SeaTransaction {
         now: DateTime<Utc>,
     ) -> Result<Option<i64>, StoreError> {
         use member_cards::Column as C;
-        let updated = member_cards::Entity::update_in(merchant, card.as_uuid())
+        let update = member_cards::Entity::update_in(merchant, card.as_uuid())
             .col_expr(C::UsesLeft, Expr::col(C::UsesLeft).sub(1))
             .filter(C::MemberId.eq(member.as_uuid()))
             .filter(C::UsesLeft.gt(0))
@@ -263,11 +270,8 @@ impl CardRepository for SeaTransaction {
                 sea_orm::Condition::any()
                     .add(C::ExpiresAt.is_null())
                     .add(C::ExpiresAt.gt(now)),
-            )
-            .exec_with_returning(&self.txn)
-            .await
-            .store()?;
-        Ok(updated.first().and_then(|c| c.uses_left))
+            );
+        uses_after(self, update).await
     }
 
     #[instrument(level = "debug", skip_all, err(level = "debug"),
@@ -278,13 +282,10 @@ impl CardRepository for SeaTransaction {
         card: CardId,
     ) -> Result<Option<i64>, StoreError> {
         use member_cards::Column as C;
-        let updated = member_cards::Entity::update_in(merchant, card.as_uuid())
+        let update = member_cards::Entity::update_in(merchant, card.as_uuid())
             .col_expr(C::UsesLeft, Expr::col(C::UsesLeft).add(1))
-            .filter(C::UsesLeft.is_not_null())
-            .exec_with_returning(&self.txn)
-            .await
-            .store()?;
-        Ok(updated.first().and_then(|c| c.uses_left))
+            .filter(C::UsesLeft.is_not_null());
+        uses_after(self, update).await
     }
 
     #[instrument(level = "debug", skip_all, err(level = "debug"),
