@@ -21,6 +21,7 @@ enum MemberCards {
     ExpiresAt,
     StartsAt,
     PeriodsPending,
+    ExpiryAnnouncedFor,
 }
 
 #[derive(DeriveIden, Clone, Copy)]
@@ -70,6 +71,13 @@ impl MigrationTrait for Migration {
             m,
             MemberCards::Table,
             non_negative(MemberCards::PeriodsPending),
+        )
+        .await?;
+        // The end the member was told of: a later end (bought again) is told again.
+        add_column(
+            m,
+            MemberCards::Table,
+            timestamp_with_time_zone_null(MemberCards::ExpiryAnnouncedFor),
         )
         .await?;
         add_column(
@@ -130,6 +138,7 @@ impl MigrationTrait for Migration {
             drop_column(m, CardEntries::Table, col).await?;
         }
         for col in [
+            MemberCards::ExpiryAnnouncedFor,
             MemberCards::PeriodsPending,
             MemberCards::StartsAt,
             MemberCards::ExpiresAt,

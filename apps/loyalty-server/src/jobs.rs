@@ -1,4 +1,4 @@
-//! The scheduled jobs: points and coupon expiry and the points' advance notice, the tier
+//! The scheduled jobs: points and coupon expiry and the points', coupons' and cards' advance notices, the tier
 //! review, birthday greetings and gift coupons, and the purge of old idempotency records. Each is safe to run in several processes at once; the server
 //! runs them on timers, `loyalty-server run-jobs` once (for cron).
 
@@ -39,6 +39,11 @@ pub async fn points_jobs(loyalty: &Engine) {
         Ok(told) if told > 0 => tracing::info!(coupons = told, "coupon expiry announced"),
         Ok(_) => {}
         Err(error) => tracing::warn!(%error, "coupon expiry notice failed"),
+    }
+    match loyalty.cards().announce_expiring(BATCH).await {
+        Ok(told) if told > 0 => tracing::info!(cards = told, "card expiry announced"),
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "card expiry notice failed"),
     }
     if let Err(error) = loyalty.purge_idempotency(chrono::Duration::hours(48)).await {
         tracing::warn!(%error, "idempotency purge failed");

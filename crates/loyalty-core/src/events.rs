@@ -129,6 +129,17 @@ pub enum DomainEvent {
         /// A count card's uses left (`None` for a period card).
         uses_left: Option<i64>,
     },
+    /// A member's count card's uses lapse, or their period card's period ends, soon.
+    CardExpiringSoon {
+        merchant_id: MerchantId,
+        member_id: MemberId,
+        card_id: CardId,
+        /// The card template's name.
+        name: String,
+        expires_at: DateTime<Utc>,
+        /// A count card's uses left.
+        uses_left: Option<i64>,
+    },
     /// An order was paid (in part) from a member's stored-value card.
     CardPaid {
         merchant_id: MerchantId,
@@ -173,7 +184,8 @@ impl DomainEvent {
             | Self::CouponExpiringSoon { member_id, .. }
             | Self::CardToppedUp { member_id, .. }
             | Self::CardPaid { member_id, .. }
-            | Self::CardUsed { member_id, .. } => Some(*member_id),
+            | Self::CardUsed { member_id, .. }
+            | Self::CardExpiringSoon { member_id, .. } => Some(*member_id),
         }
     }
 
@@ -197,6 +209,7 @@ impl DomainEvent {
             Self::CardToppedUp { .. } => "card_topped_up",
             Self::CardPaid { .. } => "card_paid",
             Self::CardUsed { .. } => "card_used",
+            Self::CardExpiringSoon { .. } => "card_expiring_soon",
             Self::WithdrawalReviewed { .. } => "withdrawal_reviewed",
         }
     }

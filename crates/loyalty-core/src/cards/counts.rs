@@ -20,7 +20,7 @@ use crate::kernel::{
 use crate::kernel::{Clock, IdempotencyTx, Transaction, TxMode, UnitOfWork};
 use crate::kernel::{Idempotent, Outcome};
 use crate::members::MembersTx;
-use crate::merchants::{StoresTx, merchant_of};
+use crate::merchants::{MerchantsTx, StoresTx, merchant_of};
 use crate::notifications::enqueue_for;
 use crate::settings::SettingsTx;
 use crate::tiers::GrowTx;
@@ -332,6 +332,81 @@ async fn use_period(
         }
     }
     Ok(())
+}
+
+impl<U, C, N> CardsService<'_, U, C, N>
+where
+    U: UnitOfWork<Tx: CardsTx + GrowTx + IdempotencyTx + StoresTx>,
+    C: Clock,
+    N: Notifier,
+{
+    /// Tells members of the count cards whose uses lapse, and the period cards whose period
+    /// ends, within the merchant's `card_notice_days`, for merchants that set up the
+    /// `card_expiring_soon` scene: each end once (a card bought again is told of its new
+    /// end), however often and wherever it runs (the mark and the message commit together).
+    /// Returns how many cards were announced.
+    ///
+    /// # Errors
+    /// Storage failures.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn announce_expiring(self, batch: u64) -> Result<u64> {
+        let merchants = {
+            let mut tx = self.uow.begin(TxMode::Lookup).await?;
+            tx.settings()
+                .merchants_with(crate::settings::SettingKind::Notifications)
+                .await?
+        };
+        let mut announced = 0;
+        for merchant_id in merchants {
+            let (merchant, settings) = {
+                let mut tx = self.uow.begin(TxMode::Lookup).await?;
+                let Some(merchant) = tx.merchants().merchant(merchant_id).await? else {
+                    continue;
+                };
+                (merchant, tx.settings().settings(merchant_id).await?)
+            };
+            let days = settings.checkout.value.card_notice_days;
+            let wanted = settings
+                .notifications
+                .value
+                .scene(crate::notifications::Scene::CardExpiringSoon)
+                .is_some();
+            if days == 0 || !wanted {
+                continue;
+            }
+            loop {
+                let now = self.clock.now();
+                let horizon = now + Duration::days(i64::from(days));
+                let mut tx = self.uow.begin(TxMode::Write).await?;
+                let cards = tx
+                    .cards()
+                    .announce_expiring_cards(merchant.id, now, horizon, batch.max(1))
+                    .await?;
+                let mut events = Vec::with_capacity(cards.len());
+                for card in &cards {
+                    let template = template_of(&mut tx, merchant.id, card.template_id).await?;
+                    if let Some(expires_at) = card.expires_at {
+                        events.push(DomainEvent::CardExpiringSoon {
+                            merchant_id: merchant.id,
+                            member_id: card.member_id,
+                            card_id: card.id,
+                            name: template.rules.name.clone(),
+                            expires_at,
+                            uses_left: card.uses_left,
+                        });
+                    }
+                }
+                enqueue_for(&mut tx, &merchant, &settings, &events, now).await?;
+                tx.commit().await?;
+                announced += cards.len() as u64;
+                self.publish(&events).await;
+                if (cards.len() as u64) < batch.max(1) {
+                    break;
+                }
+            }
+        }
+        Ok(announced)
+    }
 }
 
 impl<U, C, N> CardsService<'_, U, C, N>

@@ -210,6 +210,20 @@ pub trait CardRepository: Send {
         periods_pending: i64,
     ) -> Result<bool, StoreError>;
 
+    /// Marks at most `limit` of the merchant's cards whose end falls after `now` and at or
+    /// before `horizon`, and whose members were not told of that end yet, as told; answers
+    /// them. Two runs at once mark each card once.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn announce_expiring_cards(
+        &mut self,
+        merchant: MerchantId,
+        now: DateTime<Utc>,
+        horizon: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<MemberCard>, StoreError>;
+
     /// The uses of the card at or after `since`, less those undone.
     ///
     /// # Errors

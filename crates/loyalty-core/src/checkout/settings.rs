@@ -41,6 +41,10 @@ pub struct CheckoutSettings {
     pub points_shortfall: ShortfallPolicy,
     pub gifts: CouponGifts,
     pub stored_value: StoredValueAtCheckout,
+    /// Members are told this many days before a count or period card's uses lapse or its
+    /// period ends (the `card_expiring_soon` scene; 0: not at all).
+    #[cfg_attr(feature = "openapi", schema(maximum = 365))]
+    pub card_notice_days: u32,
 }
 
 /// How an order paid from a stored-value card (储值卡) is handled.
@@ -74,6 +78,7 @@ impl Default for CheckoutSettings {
             points_shortfall: ShortfallPolicy::default(),
             gifts: CouponGifts::default(),
             stored_value: StoredValueAtCheckout::default(),
+            card_notice_days: 3,
         }
     }
 }
@@ -97,6 +102,9 @@ impl CheckoutSettings {
                 "coupon_notice_days",
                 "must be at most 365",
             ));
+        }
+        if self.card_notice_days > 365 {
+            return Err(InvalidValue::new("card_notice_days", "must be at most 365"));
         }
         if self.gifts.registration.len() > 20 || self.gifts.birthday.len() > 20 {
             return Err(InvalidValue::new(

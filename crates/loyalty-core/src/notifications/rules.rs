@@ -58,6 +58,8 @@ pub enum Scene {
     CardPayment,
     /// A use of the member's count card was verified at a store (核销提醒).
     CardUse,
+    /// The member's count card's uses lapse, or period card's period ends, soon.
+    CardExpiringSoon,
     /// To HQ: the platform approved or rejected a withdrawal from the wallet.
     WithdrawalReviewed,
 }
@@ -78,6 +80,7 @@ impl Scene {
             Self::TopUp => "top_up",
             Self::CardPayment => "card_payment",
             Self::CardUse => "card_use",
+            Self::CardExpiringSoon => "card_expiring_soon",
             Self::WithdrawalReviewed => "withdrawal_reviewed",
         }
     }
@@ -97,6 +100,7 @@ impl Scene {
             Self::TopUp,
             Self::CardPayment,
             Self::CardUse,
+            Self::CardExpiringSoon,
             Self::WithdrawalReviewed,
         ]
         .into_iter()
@@ -450,6 +454,19 @@ pub fn event_values(event: &DomainEvent, tz: MerchantTimeZone) -> Vec<(&'static 
                 uses_left.map_or_else(|| "不限".to_owned(), |n| n.to_string()),
             ),
         ],
+        DomainEvent::CardExpiringSoon {
+            name,
+            expires_at,
+            uses_left,
+            ..
+        } => vec![
+            ("name", name.clone()),
+            ("expires_at", local(expires_at)),
+            (
+                "uses_left",
+                uses_left.map_or_else(|| "不限".to_owned(), |n| n.to_string()),
+            ),
+        ],
         DomainEvent::WithdrawalReviewed {
             amount,
             approved,
@@ -483,6 +500,7 @@ pub const fn scene_of(event: &DomainEvent) -> Option<Scene> {
         DomainEvent::CardToppedUp { .. } => Some(Scene::TopUp),
         DomainEvent::CardPaid { .. } => Some(Scene::CardPayment),
         DomainEvent::CardUsed { .. } => Some(Scene::CardUse),
+        DomainEvent::CardExpiringSoon { .. } => Some(Scene::CardExpiringSoon),
         DomainEvent::WithdrawalReviewed { .. } => Some(Scene::WithdrawalReviewed),
         _ => None,
     }

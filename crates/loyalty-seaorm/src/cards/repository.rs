@@ -14,7 +14,7 @@ use loyalty_core::kernel::StoreError;
 use loyalty_core::kernel::{CardId, CardTemplateId, MemberId, MerchantId, ServiceItemId};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 use tracing::instrument;
 use uuid::Uuid;
 
@@ -307,6 +307,39 @@ impl CardRepository for SeaTransaction {
             .await
             .store()?;
         Ok(result.rows_affected == 1)
+    }
+
+    #[instrument(level = "debug", skip_all, err(level = "debug"), fields(merchant = %merchant))]
+    async fn announce_expiring_cards(
+        &mut self,
+        merchant: MerchantId,
+        now: DateTime<Utc>,
+        horizon: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<MemberCard>, StoreError> {
+        use member_cards::Column as C;
+        let not_told = || {
+            sea_orm::Condition::any()
+                .add(C::ExpiryAnnouncedFor.is_null())
+                .add(Expr::col(C::ExpiryAnnouncedFor).ne(Expr::col(C::ExpiresAt)))
+        };
+        let due = member_cards::Entity::find_of(merchant)
+            .select_only()
+            .column(C::Id)
+            .filter(C::ExpiresAt.gt(now))
+            .filter(C::ExpiresAt.lte(horizon))
+            .filter(not_told())
+            .limit(limit)
+            .into_query();
+        let told = member_cards::Entity::update_many()
+            .col_expr(C::ExpiryAnnouncedFor, Expr::col(C::ExpiresAt))
+            .filter(C::MerchantId.eq(merchant.as_uuid()))
+            .filter(C::Id.in_subquery(due))
+            .filter(not_told())
+            .exec_with_returning(&self.txn)
+            .await
+            .store()?;
+        told.into_iter().map(card_from).collect()
     }
 
     #[instrument(level = "debug", skip_all, err(level = "debug"),

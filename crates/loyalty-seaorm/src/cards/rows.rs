@@ -104,6 +104,7 @@ pub(super) fn card_row(c: &MemberCard) -> member_cards::ActiveModel {
         expires_at: Set(c.expires_at),
         starts_at: Set(c.starts_at),
         periods_pending: Set(c.periods_pending),
+        expiry_announced_for: Set(None),
     }
 }
 

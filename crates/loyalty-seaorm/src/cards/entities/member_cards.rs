@@ -17,6 +17,7 @@ pub struct Model {
     pub expires_at: Option<DateTimeUtc>,
     pub starts_at: Option<DateTimeUtc>,
     pub periods_pending: i64,
+    pub expiry_announced_for: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,7 @@ on_both_databases! {
     a_claimed_coupon_is_told_with_its_code_and_validity => super::coupon_received;
     a_coupon_about_to_expire_is_announced_once => super::coupon_expiring;
     a_top_up_tells_the_member_what_was_paid_the_bonus_and_the_balance => super::top_up_told;
+    a_count_card_about_to_lapse_is_announced_once_and_again_when_bought_again => super::card_expiring;
 }
 
 async fn birthdays(db: &TestDatabase) {
@@ -190,4 +191,100 @@ async fn top_up_told(db: &TestDatabase) {
         .collect();
     balances.sort();
     assert_eq!(balances, vec!["120.00", "240.00"]);
+}
+
+async fn card_expiring(db: &TestDatabase) {
+    use loyalty_core::cards::{CardKind, CardRules, CountRules, NewServiceItem};
+    use loyalty_core::checkout::SellCard;
+    let w = world(db);
+    let settings = with_sms_scene(
+        Scene::CardExpiringSoon,
+        "SMS_CARDEXP",
+        "您的{name}将于{expires_at}到期，剩余{uses_left}次。",
+        &["name", "expires_at", "uses_left"],
+    );
+    let merchant = shop(&w, "cardexp", settings).await;
+    let m = member(&w, &merchant, "13800000002").await;
+    let item = w
+        .loyalty
+        .cards()
+        .create_service_item(
+            merchant.id,
+            NewServiceItem {
+                code: "MASSAGE".into(),
+                name: "按摩".into(),
+                price: None,
+            },
+        )
+        .await
+        .expect("item");
+    let template = w
+        .loyalty
+        .cards()
+        .create_template(
+            merchant.id,
+            CardRules {
+                kind: CardKind::Count,
+                name: "按摩5次卡".into(),
+                description: None,
+                theme_colour: None,
+                background_image: None,
+                plans: Vec::new(),
+                custom_top_up: None,
+                max_balance: None,
+                count: Some(CountRules {
+                    items: vec![item.id],
+                    uses: 5,
+                    valid_days: Some(10),
+                    price: money("300.00"),
+                }),
+                period: None,
+            },
+            None,
+        )
+        .await
+        .expect("template");
+    let sell = || SellCard {
+        merchant_id: merchant.id,
+        member_id: m.id,
+        template_id: template.id,
+        store_id: None,
+        order_no: None,
+        pay_from: None,
+        operator_id: None,
+    };
+    w.loyalty
+        .checkout()
+        .sell_card(sell(), None)
+        .await
+        .expect("sold");
+    let announce = || async { w.loyalty.cards().announce_expiring(100).await.expect("ran") };
+    assert_eq!(
+        announce().await,
+        0,
+        "ten days away: not yet (notice: 3 days)"
+    );
+    w.clock.advance(Duration::days(8));
+    assert_eq!(announce().await, 1, "two days away");
+    assert_eq!(announce().await, 0, "told once");
+    // Bought again: the uses run ten days from now, a new end told again when it nears.
+    w.loyalty
+        .checkout()
+        .sell_card(sell(), None)
+        .await
+        .expect("sold again");
+    assert_eq!(announce().await, 0);
+    w.clock.advance(Duration::days(8));
+    assert_eq!(announce().await, 1, "the new end");
+    let (sms, wechat) = (FakeSms::default(), FakeWechat::default());
+    // The two sales' points, and the two ends.
+    assert_eq!(dispatch(&w, &sms, &wechat).await.sent, 4);
+    let mut uses: Vec<String> = sms
+        .taken()
+        .iter()
+        .filter(|(_, _, p)| p[0] == ("name".to_owned(), "按摩5次卡".to_owned()))
+        .map(|(_, _, p)| p[2].1.clone())
+        .collect();
+    uses.sort();
+    assert_eq!(uses, vec!["10", "5"]);
 }
