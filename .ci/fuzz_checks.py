@@ -49,9 +49,13 @@ CROSS_FIELD_RULES = {
         "low_stock_alert": "below the stock, and only with one",
     },
     ("POST", M + "/card-templates"): {
-        "plans": "each amount once; a plan or a custom range",
+        "plans": "each amount once; a plan or a custom range; only a stored-value card's",
         "custom_top_up": "min at most max",
         "max_balance": "holds the largest top-up offered",
+        "count": "a count card's rules, with kind count only",
+        "count.items": "each item once",
+        "period": "a period card's rules, with kind period only",
+        "period.items": "each item once",
     },
     ("PUT", M + "/settings/earning"): {
         "thresholds": "steps in increasing order of min_amount",

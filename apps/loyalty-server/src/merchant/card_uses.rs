@@ -73,7 +73,7 @@ pub struct ServiceItemRequest {
     /// The merchant's own code, unique among its items (409 `service_item_code_taken`).
     #[schema(value_type = Reference, example = "HAIRCUT")]
     pub code: String,
-    #[schema(example = "洗剪吹", max_length = 40)]
+    #[schema(example = "洗剪吹", pattern = r"\S", max_length = 40)]
     pub name: String,
     #[schema(value_type = Option<PositiveMoney>, example = "38.00")]
     pub price: Option<String>,
@@ -87,7 +87,7 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D:
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceItemPatchRequest {
-    #[schema(max_length = 40)]
+    #[schema(pattern = r"\S", max_length = 40)]
     pub name: Option<String>,
     /// A price, or `null` to take it off.
     #[serde(
@@ -95,7 +95,7 @@ pub struct ServiceItemPatchRequest {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(value_type = Option<String>, example = "42.00")]
+    #[schema(value_type = Option<PositiveMoney>, example = "42.00")]
     pub price: Option<Option<String>>,
     /// `false` stops the item: no use of it is verified any more.
     pub active: Option<bool>,
@@ -255,19 +255,12 @@ pub async fn sell_card(
 pub struct CardUseRequest {
     /// The service item served: one the card names.
     pub item_id: Uuid,
-    /// Where: the staff member's store when they have one (HQ names it).
+    /// Where: the staff member's store when they have one, else the merchant's default.
     pub store_id: Option<Uuid>,
 }
 
 fn render_entry(entry: &CardEntry) -> CardEntryView {
     CardEntryView::from(entry)
-}
-
-/// The store a use happens at: as asked (one of the account's), or the staff member's own.
-fn use_store(staff: &StaffAuth, asked: Option<Uuid>) -> Result<StoreId, ApiError> {
-    staff
-        .store_for(asked.map(StoreId::from_uuid))?
-        .ok_or_else(|| ApiError::invalid("store_id", "name the store the card is used at"))
 }
 
 /// Verifies one use of a member's count card (核销) for one of its service items at a
@@ -296,7 +289,7 @@ pub async fn use_card(
         member_id: MemberId::from_uuid(member),
         card_id: CardId::from_uuid(card),
         item_id: ServiceItemId::from_uuid(body.item_id),
-        store_id: use_store(&staff, body.store_id)?,
+        store_id: staff.store_for(body.store_id.map(StoreId::from_uuid))?,
         operator_id: Some(staff.staff_id),
     };
     let result = state
@@ -310,7 +303,8 @@ pub async fn use_card(
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UndoCardUseRequest {
-    /// The store the use was verified at (the staff member's own when they have one).
+    /// The store the use was verified at (the staff member's own when they have one, else
+    /// the merchant's default).
     pub store_id: Option<Uuid>,
 }
 
@@ -338,7 +332,7 @@ pub async fn undo_card_use(
         member_id: MemberId::from_uuid(member),
         card_id: CardId::from_uuid(card),
         use_id,
-        store_id: use_store(&staff, body.store_id)?,
+        store_id: staff.store_for(body.store_id.map(StoreId::from_uuid))?,
         operator_id: Some(staff.staff_id),
     };
     let result = state

@@ -116,12 +116,13 @@ pub struct OrdersQuery {
     /// Only this member's orders (staff lists only).
     pub member_id: Option<Uuid>,
     /// The first day, `YYYY-MM-DD` in the merchant's time zone.
-    #[param(value_type = Option<String>, example = "2026-12-01")]
+    #[param(value_type = Option<String>, format = Date, example = "2026-12-01")]
     pub from: Option<String>,
-    /// The last day, included.
-    #[param(value_type = Option<String>, example = "2026-12-31")]
+    /// The last day, included (not before `from`).
+    #[param(value_type = Option<String>, format = Date, example = "2026-12-31")]
     pub to: Option<String>,
     /// `paid`, `partially_refunded` or `refunded`.
+    #[param(pattern = "^(paid|partially_refunded|refunded)$")]
     pub status: Option<String>,
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
@@ -136,17 +137,43 @@ fn day(field: &'static str, text: Option<&str>) -> Result<Option<NaiveDate>, Api
     .transpose()
 }
 
-impl OrdersQuery {
-    /// The listing the query asks for, before the caller narrows it to whom it may see.
+/// A member's own orders: the days, the status and the page.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct MyOrdersQuery {
+    /// The first day, `YYYY-MM-DD` in the merchant's time zone.
+    #[param(value_type = Option<String>, format = Date, example = "2026-12-01")]
+    pub from: Option<String>,
+    /// The last day, included (not before `from`).
+    #[param(value_type = Option<String>, format = Date, example = "2026-12-31")]
+    pub to: Option<String>,
+    /// `paid`, `partially_refunded` or `refunded`.
+    #[param(pattern = "^(paid|partially_refunded|refunded)$")]
+    pub status: Option<String>,
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+/// The days and status of a listing, and its page.
+pub struct ListingQuery<'a> {
+    pub from: Option<&'a str>,
+    pub to: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub limit: Option<u64>,
+    pub cursor: Option<&'a str>,
+}
+
+impl ListingQuery<'_> {
+    /// The listing asked for, of every store and member until the caller narrows it.
     pub fn listing(&self) -> Result<OrderListing, ApiError> {
         Ok(OrderListing {
             stores: Vec::new(),
-            member: self.member_id.map(Into::into),
-            from: day("from", self.from.as_deref())?,
-            to: day("to", self.to.as_deref())?,
+            member: None,
+            from: day("from", self.from)?,
+            to: day("to", self.to)?,
             status: self
                 .status
-                .as_deref()
                 .map(|s| {
                     OrderStatus::parse(s).ok_or_else(|| {
                         ApiError::invalid("status", "must be paid, partially_refunded or refunded")
@@ -154,6 +181,30 @@ impl OrdersQuery {
                 })
                 .transpose()?,
         })
+    }
+}
+
+impl OrdersQuery {
+    pub fn query(&self) -> ListingQuery<'_> {
+        ListingQuery {
+            from: self.from.as_deref(),
+            to: self.to.as_deref(),
+            status: self.status.as_deref(),
+            limit: self.limit,
+            cursor: self.cursor.as_deref(),
+        }
+    }
+}
+
+impl MyOrdersQuery {
+    pub fn query(&self) -> ListingQuery<'_> {
+        ListingQuery {
+            from: self.from.as_deref(),
+            to: self.to.as_deref(),
+            status: self.status.as_deref(),
+            limit: self.limit,
+            cursor: self.cursor.as_deref(),
+        }
     }
 }
 
@@ -192,10 +243,10 @@ pub async fn orders_of(
     state: &AppState,
     merchant: MerchantId,
     listing: OrderListing,
-    query: &OrdersQuery,
+    query: &ListingQuery<'_>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = page_limit(query.limit)?;
-    let page = Page::<Position>::with_limit("orders", limit, query.cursor.as_deref())?;
+    let page = Page::<Position>::with_limit("orders", limit, query.cursor)?;
     let orders = state
         .loyalty
         .checkout()

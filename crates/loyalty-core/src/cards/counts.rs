@@ -72,7 +72,8 @@ pub struct UseCard {
     pub member_id: MemberId,
     pub card_id: CardId,
     pub item_id: ServiceItemId,
-    pub store_id: StoreId,
+    /// The merchant's default store when absent.
+    pub store_id: Option<StoreId>,
     pub operator_id: Option<StaffId>,
 }
 
@@ -84,7 +85,8 @@ pub struct UndoCardUse {
     pub card_id: CardId,
     /// The use's ledger entry.
     pub use_id: Uuid,
-    pub store_id: StoreId,
+    /// The merchant's default store when absent.
+    pub store_id: Option<StoreId>,
     pub operator_id: Option<StaffId>,
 }
 
@@ -508,11 +510,13 @@ where
             check: Ok::<(), Error>(()),
             prepare |lookup, _now| {
                 let merchant = merchant_of(lookup, cmd.merchant_id).await?;
-                crate::merchants::stores_exist(lookup, cmd.merchant_id, Some(cmd.store_id)).await?;
+                let store =
+                    crate::merchants::resolve_store(lookup, cmd.merchant_id, cmd.store_id).await?;
                 let item = item_of(lookup, cmd.merchant_id, cmd.item_id).await?;
-                Ok((merchant, lookup.settings().settings(cmd.merchant_id).await?, item))
+                let settings = lookup.settings().settings(cmd.merchant_id).await?;
+                Ok((merchant, settings, item, store.id))
             },
-            effect |tx, (merchant, settings, item), now| {
+            effect |tx, (merchant, settings, item, store), now| {
                 let card = card_of(tx, cmd.merchant_id, cmd.member_id, cmd.card_id).await?;
                 let template = template_of(tx, cmd.merchant_id, card.template_id).await?;
                 if template.rules.kind == CardKind::StoredValue {
@@ -541,7 +545,7 @@ where
                         &card,
                         CardEntryKind::Use,
                         String::new(),
-                        cmd.store_id,
+                        store,
                         cmd.operator_id,
                         now,
                         (-1, uses_after, Some(item.id)),
@@ -579,9 +583,12 @@ where
             idem,
             check: Ok::<(), Error>(()),
             prepare |lookup, _now| {
-                Ok(merchant_of(lookup, cmd.merchant_id).await?.time_zone)
+                let zone = merchant_of(lookup, cmd.merchant_id).await?.time_zone;
+                let store =
+                    crate::merchants::resolve_store(lookup, cmd.merchant_id, cmd.store_id).await?;
+                Ok((zone, store.id))
             },
-            effect |tx, zone, now| {
+            effect |tx, (zone, store), now| {
                 let card = card_of(tx, cmd.merchant_id, cmd.member_id, cmd.card_id).await?;
                 let used = tx
                     .cards()
@@ -589,7 +596,7 @@ where
                     .await?
                     .filter(|e| e.kind == CardEntryKind::Use)
                     .ok_or(Error::NotFound(crate::cards::CARD_USE))?;
-                if used.store_id != Some(cmd.store_id)
+                if used.store_id != Some(store)
                     || zone.local_date(used.created_at) != zone.local_date(now)
                 {
                     return Err(CardsError::UndoWindowClosed.into());
@@ -608,7 +615,7 @@ where
                     &card,
                     CardEntryKind::UseUndone,
                     used.id.to_string(),
-                    cmd.store_id,
+                    store,
                     cmd.operator_id,
                     now,
                     (1, uses_after, used.item_id),

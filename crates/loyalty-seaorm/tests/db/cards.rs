@@ -328,7 +328,7 @@ async fn count_card_race(db: &TestDatabase) {
                             member_id: m.id,
                             card_id: card,
                             item_id: item.id,
-                            store_id: store,
+                            store_id: Some(store),
                             operator_id: None,
                         },
                         None,
@@ -460,7 +460,7 @@ async fn period_ends(db: &TestDatabase) {
     for (card, store) in &cards {
         w.loyalty
             .cards()
-            .use_card(use_card(*card, *store), None)
+            .use_card(use_card(*card, Some(*store)), None)
             .await
             .expect("used within the period");
     }
@@ -469,7 +469,7 @@ async fn period_ends(db: &TestDatabase) {
         let late = w
             .loyalty
             .cards()
-            .use_card(use_card(*card, *store), None)
+            .use_card(use_card(*card, Some(*store)), None)
             .await
             .expect_err("the period is over");
         assert_eq!(late.code(), "card_expired", "{late:?}");

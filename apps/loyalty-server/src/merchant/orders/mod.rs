@@ -305,7 +305,9 @@ pub async fn list_orders(
     state: web::Data<AppState>,
     query: web::Query<OrdersQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut listing = query.listing()?;
+    let page = query.query();
+    let mut listing = page.listing()?;
+    listing.member = query.member_id.map(MemberId::from_uuid);
     listing.stores = match query.store_id.map(StoreId::from_uuid) {
         Some(store) if staff.works_in(store) => vec![store],
         Some(_) => {
@@ -316,7 +318,7 @@ pub async fn list_orders(
         None if staff.role.is_headquarters() => Vec::new(),
         None => staff.store_ids.clone(),
     };
-    orders_of(&state, staff.merchant_id, listing, &query).await
+    orders_of(&state, staff.merchant_id, listing, &page).await
 }
 
 /// One order with its lines: what each cost, its discounts, what was paid and refunded.
