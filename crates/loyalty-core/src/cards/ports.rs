@@ -253,6 +253,13 @@ pub trait CardRepository: Send {
     /// [`StoreError::Backend`] on failure.
     async fn card_drifts(&mut self) -> Result<Vec<MoneyDrift>, StoreError>;
 
+    /// Every order paid from a card whose card part (paid less given back, principal and
+    /// bonus apart) is not what its `payment` entry and its refunds' `refund` entries moved.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    async fn card_order_drifts(&mut self) -> Result<Vec<MoneyDrift>, StoreError>;
+
     /// The card's entries, newest first, before `before`, at most `limit`.
     ///
     /// # Errors

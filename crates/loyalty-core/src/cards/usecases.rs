@@ -418,14 +418,17 @@ where
         )
     }
 
-    /// Every card whose balances disagree with the sum of its ledger (empty when all is well).
+    /// Every card whose balances disagree with the sum of its ledger, and every order whose
+    /// card part disagrees with the card entries it made (empty when all is well).
     ///
     /// # Errors
     /// Storage failures.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn drifts(self) -> Result<Vec<crate::kernel::MoneyDrift>> {
         let mut tx = self.uow.begin(TxMode::Read).await?;
-        Ok(tx.cards().card_drifts().await?)
+        let mut drifts = tx.cards().card_drifts().await?;
+        drifts.extend(tx.cards().card_order_drifts().await?);
+        Ok(drifts)
     }
 
     /// The member's cards with their templates, oldest first.

@@ -432,6 +432,83 @@ impl CardRepository for SeaTransaction {
         Ok(drifts)
     }
 
+    #[instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn card_order_drifts(&mut self) -> Result<Vec<MoneyDrift>, StoreError> {
+        use crate::checkout::entities::{orders, refunds};
+        use std::collections::HashMap;
+        let kinds = [
+            loyalty_core::cards::CardEntryKind::Payment.as_str(),
+            loyalty_core::cards::CardEntryKind::Refund.as_str(),
+        ];
+        let mut drifts = Vec::new();
+        let mut after: Option<Uuid> = None;
+        loop {
+            let mut page = orders::Entity::find().filter(orders::Column::CardId.is_not_null());
+            if let Some(after) = after {
+                page = page.filter(orders::Column::Id.gt(after));
+            }
+            let paid = page
+                .order_by_asc(orders::Column::Id)
+                .limit(crate::shared::IN_LIST_CHUNK as u64)
+                .all(&self.txn)
+                .await
+                .store()?;
+            let Some(last) = paid.last() else { break };
+            after = Some(last.id);
+            // Each entry's source (the order, or one of its refunds) names its order.
+            let ids: Vec<Uuid> = paid.iter().map(|o| o.id).collect();
+            let mut order_of: HashMap<String, Uuid> =
+                ids.iter().map(|id| (id.to_string(), *id)).collect();
+            let given_back: Vec<(Uuid, Uuid)> = refunds::Entity::find()
+                .select_only()
+                .column(refunds::Column::Id)
+                .column(refunds::Column::OrderId)
+                .filter(refunds::Column::OrderId.is_in(ids))
+                .into_tuple()
+                .all(&self.txn)
+                .await
+                .store()?;
+            order_of.extend(given_back.into_iter().map(|(r, o)| (r.to_string(), o)));
+            let sources: Vec<String> = order_of.keys().cloned().collect();
+            let mut moved: HashMap<Uuid, (i64, i64)> = HashMap::new();
+            for chunk in sources.chunks(crate::shared::IN_LIST_CHUNK) {
+                let entries: Vec<(String, i64, i64)> = card_entries::Entity::find()
+                    .select_only()
+                    .column(card_entries::Column::SourceRef)
+                    .column(card_entries::Column::PrincipalDelta)
+                    .column(card_entries::Column::BonusDelta)
+                    .filter(card_entries::Column::Kind.is_in(kinds))
+                    .filter(card_entries::Column::SourceRef.is_in(chunk.iter().cloned()))
+                    .into_tuple()
+                    .all(&self.txn)
+                    .await
+                    .store()?;
+                for (source, principal, bonus) in entries {
+                    if let Some(order) = order_of.get(&source) {
+                        let sum = moved.entry(*order).or_default();
+                        *sum = (sum.0 - principal, sum.1 - bonus);
+                    }
+                }
+            }
+            for o in &paid {
+                let held = (
+                    o.card_principal_fen - o.card_principal_returned_fen,
+                    o.card_bonus_fen - o.card_bonus_returned_fen,
+                );
+                let ledger = moved.get(&o.id).copied().unwrap_or_default();
+                if held != ledger {
+                    drifts.push(MoneyDrift {
+                        merchant_id: o.merchant_id.into(),
+                        account: format!("order {} card", o.id),
+                        held,
+                        ledger_sum: ledger,
+                    });
+                }
+            }
+        }
+        Ok(drifts)
+    }
+
     #[instrument(level = "debug", skip_all, err(level = "debug"),
         fields(merchant = %merchant, card = %card))]
     async fn card_entries(

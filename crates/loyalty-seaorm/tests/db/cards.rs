@@ -234,6 +234,21 @@ async fn paid_from_card(db: &TestDatabase) {
         balance(&w, &m, card).await,
         (money("450.00"), money("135.00"))
     );
+    // An order's card part that its card entries did not move is a drift.
+    let planted = db
+        .execute("UPDATE orders SET card_bonus_returned_fen = card_bonus_returned_fen + 1 WHERE card_id IS NOT NULL")
+        .await;
+    assert_eq!(planted.expect("planted"), 1);
+    let drifts = money_drifts(&w).await;
+    assert_eq!(drifts.len(), 1, "{drifts:?}");
+    assert!(drifts[0].account.starts_with("order "), "{drifts:?}");
+    assert_eq!(
+        (drifts[0].held, drifts[0].ledger_sum),
+        ((5_000, 1_499), (5_000, 1_500))
+    );
+    db.execute("UPDATE orders SET card_bonus_returned_fen = card_bonus_returned_fen - 1 WHERE card_id IS NOT NULL")
+        .await
+        .expect("put back");
 
     // Going back past the card payments would lose what the order took from the card.
     let since = loyalty_migrations::Migrator::migrations()
