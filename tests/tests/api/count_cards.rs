@@ -183,8 +183,11 @@ async fn count_card(db: &TestDatabase) {
     app.post(&undo, &at_branch, json!({ "store_id": main_store }))
         .await
         .assert_problem(403, "forbidden");
-    let undone = app.post(&undo, &at_main, json!({})).await;
+    let (undone, replayed) = app
+        .post_with_key_twice(&undo, &at_main, "undo-1", json!({}))
+        .await;
     assert_eq!(undone.status, StatusCode::CREATED, "{}", undone.text);
+    assert_eq!(replayed.body, undone.body, "a replay undoes once");
     assert_eq!(undone.body["uses_after"], 3);
     assert_eq!(undone.body["use_id"], use_id.as_str());
     app.post(&undo, &at_main, json!({}))
