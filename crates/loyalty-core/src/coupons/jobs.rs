@@ -118,28 +118,15 @@ where
     /// Storage failures.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn announce_expiring(self, batch: u64) -> Result<u64> {
-        let merchants = {
-            let mut tx = self.uow.begin(TxMode::Lookup).await?;
-            tx.settings()
-                .merchants_with(SettingKind::Notifications)
-                .await?
-        };
+        let merchants = crate::notifications::merchants_telling(
+            &self.uow,
+            crate::notifications::Scene::CouponExpiringSoon,
+        )
+        .await?;
         let mut announced = 0;
-        for merchant_id in merchants {
-            let (merchant, settings) = {
-                let mut tx = self.uow.begin(TxMode::Lookup).await?;
-                let Some(merchant) = tx.merchants().merchant(merchant_id).await? else {
-                    continue;
-                };
-                (merchant, tx.settings().settings(merchant_id).await?)
-            };
+        for (merchant, settings) in merchants {
             let days = settings.checkout.value.coupon_notice_days;
-            let wanted = settings
-                .notifications
-                .value
-                .scene(crate::notifications::Scene::CouponExpiringSoon)
-                .is_some();
-            if days == 0 || !wanted {
+            if days == 0 {
                 continue;
             }
             loop {

@@ -16,7 +16,7 @@ pub use rules::{
     billable_parts, event_values, fallback_event_id, plan_messages, render, scene_of,
 };
 pub use usecases::{DispatchReport, DispatchSettings, Gateways, MAX_SUBSCRIPTIONS};
-pub(crate) use usecases::{enqueue, enqueue_for, enqueue_with};
+pub(crate) use usecases::{enqueue, enqueue_for, enqueue_with, merchants_telling};
 
 crate::engine::service!(
     NotificationsService,

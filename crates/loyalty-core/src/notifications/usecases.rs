@@ -342,33 +342,14 @@ where
     /// Storage failures.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn greet_birthdays(self, batch: u64) -> Result<u64> {
-        let merchants = {
-            let mut tx = self.uow.begin(TxMode::Lookup).await?;
-            tx.settings()
-                .merchants_with(crate::settings::SettingKind::Notifications)
-                .await?
-        };
+        let merchants = merchants_telling(&self.uow, crate::notifications::Scene::Birthday).await?;
         let mut greeted = 0;
-        for merchant_id in merchants {
-            let (settings, tz) = {
-                let mut tx = self.uow.begin(TxMode::Lookup).await?;
-                let settings = tx
-                    .settings()
-                    .settings(merchant_id)
-                    .await?
-                    .notifications
-                    .value;
-                let Some(merchant) = tx.merchants().merchant(merchant_id).await? else {
-                    continue;
-                };
-                (settings, merchant.time_zone)
-            };
-            if settings
-                .scene(crate::notifications::Scene::Birthday)
-                .is_none()
-            {
-                continue;
-            }
+        for (merchant, settings) in merchants {
+            let (merchant_id, tz, settings) = (
+                merchant.id,
+                merchant.time_zone,
+                settings.notifications.value,
+            );
             let today = tz.local_date(self.clock.now());
             let mut after = None;
             while let Some(page) =
@@ -748,4 +729,39 @@ where
         tx.commit().await?;
         Ok(left)
     }
+}
+
+/// The merchants that set up `scene`, each with its settings: whom a scheduled job that
+/// tells members (or HQ) of something goes through.
+///
+/// # Errors
+/// Storage failures.
+pub(crate) async fn merchants_telling<U>(
+    uow: &U,
+    scene: crate::notifications::Scene,
+) -> Result<
+    Vec<(
+        crate::merchants::Merchant,
+        crate::settings::MerchantSettings,
+    )>,
+>
+where
+    U: UnitOfWork<Tx: NotifyTx>,
+{
+    let mut tx = uow.begin(TxMode::Lookup).await?;
+    let ids = tx
+        .settings()
+        .merchants_with(crate::settings::SettingKind::Notifications)
+        .await?;
+    let mut telling = Vec::with_capacity(ids.len());
+    for id in ids {
+        let settings = tx.settings().settings(id).await?;
+        if settings.notifications.value.scene(scene).is_none() {
+            continue;
+        }
+        if let Some(merchant) = tx.merchants().merchant(id).await? {
+            telling.push((merchant, settings));
+        }
+    }
+    Ok(telling)
 }

@@ -20,7 +20,6 @@ use crate::points::PointsTx;
 use crate::points::{
     EarningPolicy, MemberContext, PointValue, Purchase, PurchaseLine, earn_points,
 };
-use crate::settings::SettingKind;
 use crate::settings::SettingsTx;
 use crate::tiers::TierPolicy;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -218,25 +217,16 @@ where
         // Only merchants that tell members of expiring points: a lot is marked announced
         // only when a message about it can be planned, so setting the scene up later still
         // announces what is expiring then.
-        let merchants = {
-            let mut tx = self.uow.begin(TxMode::Lookup).await?;
-            tx.settings()
-                .merchants_with(SettingKind::Notifications)
-                .await?
-        };
+        let merchants = crate::notifications::merchants_telling(
+            &self.uow,
+            crate::notifications::Scene::PointsExpiringSoon,
+        )
+        .await?;
         let mut sent = Vec::new();
-        for merchant_id in merchants {
-            let (policy, told): (ExpiryPolicy, bool) = {
-                let mut tx = self.uow.begin(TxMode::Lookup).await?;
-                let settings = tx.settings().settings(merchant_id).await?;
-                let told = settings
-                    .notifications
-                    .value
-                    .scene(crate::notifications::Scene::PointsExpiringSoon)
-                    .is_some();
-                (settings.expiry.value, told)
-            };
-            if policy.notify_days_before == 0 || !told {
+        for (merchant, settings) in merchants {
+            let merchant_id = merchant.id;
+            let policy: ExpiryPolicy = settings.expiry.value;
+            if policy.notify_days_before == 0 {
                 continue;
             }
             loop {
