@@ -267,68 +267,19 @@ async fn paid_from_card(db: &TestDatabase) {
 }
 
 async fn count_card_race(db: &TestDatabase) {
-    use loyalty_core::cards::{CardKind, CardRules, CountRules, NewServiceItem, UseCard};
-    use loyalty_core::checkout::SellCard;
+    use loyalty_core::cards::UseCard;
     let w = Arc::new(world(db));
     let (merchant, _) = merchant(&w, "gym").await;
     let m = member(&w, &merchant, "13800000007").await;
-    let item = w
-        .loyalty
-        .cards()
-        .create_service_item(
-            merchant.id,
-            NewServiceItem {
-                code: "CLASS".into(),
-                name: "团课".into(),
-                price: None,
-            },
-        )
-        .await
-        .expect("item");
-    let template = w
-        .loyalty
-        .cards()
-        .create_template(
-            merchant.id,
-            CardRules {
-                kind: CardKind::Count,
-                name: "团课5次卡".into(),
-                description: None,
-                theme_colour: None,
-                background_image: None,
-                plans: Vec::new(),
-                custom_top_up: None,
-                max_balance: None,
-                count: Some(CountRules {
-                    items: vec![item.id],
-                    uses: 5,
-                    valid_days: None,
-                    price: money("199.00"),
-                }),
-                period: None,
-            },
-            None,
-        )
-        .await
-        .expect("template");
-    let sale = w
-        .loyalty
-        .checkout()
-        .sell_card(
-            SellCard {
-                merchant_id: merchant.id,
-                member_id: m.id,
-                template_id: template.id,
-                store_id: None,
-                order_no: None,
-                pay_from: None,
-                operator_id: None,
-            },
-            None,
-        )
-        .await
-        .map(done)
-        .expect("sold");
+    let (item, template) = item_and_template(
+        &w,
+        &merchant,
+        "CLASS",
+        "团课",
+        json!({"kind": "count", "name": "团课5次卡", "count": {"uses": 5, "price": "199.00"}}),
+    )
+    .await;
+    let sale = sell(&w, &m, template.id).await;
     let card = sale.entry.card_id;
     let store = sale.receipt.order.store_id;
     let tasks: Vec<_> = (0..20)
@@ -380,88 +331,34 @@ async fn count_card_race(db: &TestDatabase) {
 }
 
 async fn period_ends(db: &TestDatabase) {
-    use loyalty_core::cards::{
-        CardKind, CardRules, CountRules, NewServiceItem, PeriodLength, PeriodRules, PeriodStart,
-        UseCard,
-    };
-    use loyalty_core::checkout::SellCard;
+    use loyalty_core::cards::UseCard;
     let w = world(db);
     let (merchant, _) = merchant(&w, "yoga").await;
     let m = member(&w, &merchant, "13800000008").await;
-    let item = w
+    let (item, period) = item_and_template(
+        &w,
+        &merchant,
+        "YOGA",
+        "瑜伽",
+        json!({"kind": "period", "name": "瑜伽卡",
+               "period": {"length": {"unit": "days", "days": 1}, "price": "30.00"}}),
+    )
+    .await;
+    let count = w
         .loyalty
         .cards()
-        .create_service_item(
+        .create_template(
             merchant.id,
-            NewServiceItem {
-                code: "YOGA".into(),
-                name: "瑜伽".into(),
-                price: None,
-            },
+            serde_json::from_value(json!({"kind": "count", "name": "瑜伽卡",
+                "count": {"items": [item.id], "uses": 10, "valid_days": 1, "price": "99.00"}}))
+            .expect("rules"),
+            None,
         )
         .await
-        .expect("item");
-    let rules = |kind, count, period| CardRules {
-        kind,
-        name: "瑜伽卡".into(),
-        description: None,
-        theme_colour: None,
-        background_image: None,
-        plans: Vec::new(),
-        custom_top_up: None,
-        max_balance: None,
-        count,
-        period,
-    };
+        .expect("template");
     let mut cards = Vec::new();
-    for template in [
-        rules(
-            CardKind::Period,
-            None,
-            Some(PeriodRules {
-                items: vec![item.id],
-                length: PeriodLength::Days { days: 1 },
-                starts: PeriodStart::OnSale,
-                uses_per_day: None,
-                uses_per_week: None,
-                price: money("30.00"),
-            }),
-        ),
-        rules(
-            CardKind::Count,
-            Some(CountRules {
-                items: vec![item.id],
-                uses: 10,
-                valid_days: Some(1),
-                price: money("99.00"),
-            }),
-            None,
-        ),
-    ] {
-        let template = w
-            .loyalty
-            .cards()
-            .create_template(merchant.id, template, None)
-            .await
-            .expect("template");
-        let sale = w
-            .loyalty
-            .checkout()
-            .sell_card(
-                SellCard {
-                    merchant_id: merchant.id,
-                    member_id: m.id,
-                    template_id: template.id,
-                    store_id: None,
-                    order_no: None,
-                    pay_from: None,
-                    operator_id: None,
-                },
-                None,
-            )
-            .await
-            .map(done)
-            .expect("sold");
+    for template in [period.id, count.id] {
+        let sale = sell(&w, &m, template).await;
         cards.push((sale.entry.card_id, sale.receipt.order.store_id));
     }
     let use_card = |card, store| UseCard {

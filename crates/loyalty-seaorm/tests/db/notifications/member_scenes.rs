@@ -194,8 +194,6 @@ async fn top_up_told(db: &TestDatabase) {
 }
 
 async fn card_expiring(db: &TestDatabase) {
-    use loyalty_core::cards::{CardKind, CardRules, CountRules, NewServiceItem};
-    use loyalty_core::checkout::SellCard;
     let w = world(db);
     let settings = with_sms_scene(
         Scene::CardExpiringSoon,
@@ -205,59 +203,16 @@ async fn card_expiring(db: &TestDatabase) {
     );
     let merchant = shop(&w, "cardexp", settings).await;
     let m = member(&w, &merchant, "13800000002").await;
-    let item = w
-        .loyalty
-        .cards()
-        .create_service_item(
-            merchant.id,
-            NewServiceItem {
-                code: "MASSAGE".into(),
-                name: "按摩".into(),
-                price: None,
-            },
-        )
-        .await
-        .expect("item");
-    let template = w
-        .loyalty
-        .cards()
-        .create_template(
-            merchant.id,
-            CardRules {
-                kind: CardKind::Count,
-                name: "按摩5次卡".into(),
-                description: None,
-                theme_colour: None,
-                background_image: None,
-                plans: Vec::new(),
-                custom_top_up: None,
-                max_balance: None,
-                count: Some(CountRules {
-                    items: vec![item.id],
-                    uses: 5,
-                    valid_days: Some(10),
-                    price: money("300.00"),
-                }),
-                period: None,
-            },
-            None,
-        )
-        .await
-        .expect("template");
-    let sell = || SellCard {
-        merchant_id: merchant.id,
-        member_id: m.id,
-        template_id: template.id,
-        store_id: None,
-        order_no: None,
-        pay_from: None,
-        operator_id: None,
-    };
-    w.loyalty
-        .checkout()
-        .sell_card(sell(), None)
-        .await
-        .expect("sold");
+    let (_, template) = item_and_template(
+        &w,
+        &merchant,
+        "MASSAGE",
+        "按摩",
+        serde_json::json!({"kind": "count", "name": "按摩5次卡",
+            "count": {"uses": 5, "valid_days": 10, "price": "300.00"}}),
+    )
+    .await;
+    sell(&w, &m, template.id).await;
     let announce = || async { w.loyalty.cards().announce_expiring(100).await.expect("ran") };
     assert_eq!(
         announce().await,
@@ -268,11 +223,7 @@ async fn card_expiring(db: &TestDatabase) {
     assert_eq!(announce().await, 1, "two days away");
     assert_eq!(announce().await, 0, "told once");
     // Bought again: the uses run ten days from now, a new end told again when it nears.
-    w.loyalty
-        .checkout()
-        .sell_card(sell(), None)
-        .await
-        .expect("sold again");
+    sell(&w, &m, template.id).await;
     assert_eq!(announce().await, 0);
     w.clock.advance(Duration::days(8));
     assert_eq!(announce().await, 1, "the new end");

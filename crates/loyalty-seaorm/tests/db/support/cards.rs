@@ -82,3 +82,69 @@ pub async fn money_drifts(w: &World) -> Vec<MoneyDrift> {
     drifts.extend(w.loyalty.wallet().drifts().await.expect("verified"));
     drifts
 }
+
+/// A service item of the merchant, and a card template serving it: a count or period card
+/// with the rules of `rules` (its `count` or `period` without `items`, which get the item).
+pub async fn item_and_template(
+    w: &World,
+    merchant: &Merchant,
+    code: &str,
+    name: &str,
+    rules: serde_json::Value,
+) -> (loyalty_core::cards::ServiceItem, CardTemplate) {
+    let item = w
+        .loyalty
+        .cards()
+        .create_service_item(
+            merchant.id,
+            loyalty_core::cards::NewServiceItem {
+                code: code.into(),
+                name: name.into(),
+                price: None,
+            },
+        )
+        .await
+        .expect("service item");
+    let mut rules = rules;
+    for part in ["count", "period"] {
+        if let Some(part) = rules.get_mut(part).and_then(|p| p.as_object_mut()) {
+            part.insert("items".into(), json!([item.id]));
+        }
+    }
+    let template = w
+        .loyalty
+        .cards()
+        .create_template(
+            merchant.id,
+            serde_json::from_value(rules).expect("card rules"),
+            None,
+        )
+        .await
+        .expect("card template");
+    (item, template)
+}
+
+/// Sells a card of `template` to the member at the default store (no key, never a replay).
+pub async fn sell(
+    w: &World,
+    m: &Member,
+    template: CardTemplateId,
+) -> loyalty_core::checkout::CardSale {
+    w.loyalty
+        .checkout()
+        .sell_card(
+            loyalty_core::checkout::SellCard {
+                merchant_id: m.merchant_id,
+                member_id: m.id,
+                template_id: template,
+                store_id: None,
+                order_no: None,
+                pay_from: None,
+                operator_id: None,
+            },
+            None,
+        )
+        .await
+        .map(done)
+        .expect("sold")
+}
